@@ -1,0 +1,18 @@
+//! The one migration set for SQLite and PostgreSQL.
+//!
+//! Rules (see DESIGN.md §5): times are bound from Rust, never `CURRENT_TIMESTAMP`; enums are
+//! strings; one change per `alter_table`; foreign keys declared in `create_table`; every
+//! migration runs in a transaction on both databases.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_areas;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_areas::Migration)]
+    }
+}

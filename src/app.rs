@@ -1,0 +1,111 @@
+//! Builds the application state and serves it. `cdop serve` and the integration tests both go
+//! through [`prepare`] and [`serve`], so tests run the real application.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::config::{Config, ConfigError, LoadedConfig};
+use crate::store::{self, Db};
+
+/// Everything a request handler may need, cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<AppInner>);
+
+pub struct AppInner {
+    pub config: Config,
+    pub db: Db,
+}
+
+impl Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0:#}")]
+    Other(#[from] anyhow::Error),
+}
+
+/// Connects to the database and applies pending migrations when `database.auto_migrate` is on.
+pub async fn prepare(loaded: &LoadedConfig) -> Result<AppState, StartupError> {
+    let db = store::connect(loaded).await?;
+    if loaded.config.database.auto_migrate {
+        let applied = store::migrate(&db).await.map_err(|e| anyhow::anyhow!("applying migrations: {e}"))?;
+        for name in applied {
+            tracing::info!(migration = %name, "applied migration");
+        }
+    }
+    Ok(AppState(Arc::new(AppInner { config: loaded.config.clone(), db })))
+}
+
+/// Serves until `shutdown` completes, then stops accepting connections and lets in-flight
+/// requests finish for up to `server.shutdown_grace_seconds` before closing the pool.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    serve_router(state.clone(), crate::web::router(state), listener, shutdown).await
+}
+
+/// [`serve`] with a router of the caller's making (see `web::router_with`).
+pub async fn serve_router(
+    state: AppState,
+    router: axum::Router,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let grace = Duration::from_secs(state.config.server.shutdown_grace_seconds);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections; finishing requests in flight");
+            let _ = stop_tx.send(true);
+        });
+    let mut grace_rx = stop_rx.clone();
+    tokio::select! {
+        result = async { server.await } => result?,
+        _ = async {
+            let _ = grace_rx.wait_for(|stopped| *stopped).await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(grace_seconds = grace.as_secs(), "grace period over; abandoning requests still running");
+        }
+    }
+    if let Err(e) = state.db.close_by_ref().await {
+        tracing::warn!(error = %e, "closing the database pool");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,99 @@
+//! The `cdop` command line: argument definitions and dispatch. Each command group has its own
+//! module; all of them go through the same library code as the web service.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, ConfigError, LoadedConfig};
+
+mod migrate;
+mod serve;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cdop",
+    version,
+    about = "Case management for a Child Death Overview Panel (England)",
+    long_about = "Case management for a Child Death Overview Panel (England).\n\n\
+        Configuration is layered: built-in defaults, config/default.toml, the file given by \
+        --config or CDOP_CONFIG, then environment variables CDOP__SECTION__KEY \
+        (e.g. CDOP__DATABASE__URL). Exit codes: 0 success, 1 failure, 2 invalid configuration \
+        or usage."
+)]
+pub struct Cli {
+    /// A TOML configuration file layered over the defaults (also: CDOP_CONFIG).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web service (applies pending migrations unless database.auto_migrate = false).
+    Serve,
+    /// Apply pending database migrations; `cdop migrate status` lists applied and pending ones.
+    Migrate {
+        #[command(subcommand)]
+        action: Option<migrate::MigrateAction>,
+    },
+    /// Print the effective configuration with secrets redacted; exits 2 when it is invalid.
+    CheckConfig,
+}
+
+/// How a command failed: configuration problems exit with 2, everything else with 1.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0:#}")]
+    Failed(#[from] anyhow::Error),
+}
+
+pub type CliResult = Result<(), CliError>;
+
+/// Runs a parsed command line to completion.
+pub fn run(cli: Cli) -> ExitCode {
+    let loaded = match Config::load(cli.config.as_deref()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(&loaded.config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(dispatch(cli.command, loaded));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Config(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Failed(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(command: Command, loaded: LoadedConfig) -> CliResult {
+    match command {
+        Command::Serve => serve::run(loaded).await,
+        Command::Migrate { action } => migrate::run(loaded, action).await,
+        Command::CheckConfig => {
+            // Reaching the database is part of a valid configuration.
+            crate::store::check(&loaded).await?;
+            print!("{}", loaded.describe());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! cdop: case management for a Child Death Overview Panel.
+//!
+//! A request flows one way: `web` parses input into `domain` types → `domain` decides →
+//! `store` writes in one transaction → `web` renders. The domain never imports web or store.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod store;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,223 @@
+//! Persistence: sea-orm entities and repositories. The only place that talks SQL.
+//!
+//! Every function here works on SQLite and PostgreSQL alike. Times are computed in Rust (UTC,
+//! truncated to microseconds) and bound as parameters; write transactions on SQLite start with
+//! `BEGIN IMMEDIATE` so two writers queue on the busy timeout instead of failing.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use crate::config::{ConfigError, LoadedConfig, redact_url};
+
+pub type Db = DatabaseConnection;
+
+/// What the store can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique value is taken, or a record changed since it was read.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to `Conflict(message)`, leaving other errors as they are.
+    pub fn unique_as_conflict(e: DbErr, message: &str) -> StoreError {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict(message.to_string()),
+            _ => StoreError::Db(e),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The current time as stored: UTC, microsecond precision (what PostgreSQL keeps).
+pub fn now() -> DateTime<Utc> {
+    let t = Utc::now();
+    t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t)
+}
+
+/// The file behind a `sqlite:` URL (`sqlite://data/x.sqlite`, `sqlite:data/x.sqlite`, `sqlite:///abs`).
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Some(PathBuf::from(path))
+}
+
+fn options(loaded: &LoadedConfig) -> ConnectOptions {
+    let db = &loaded.config.database;
+    let url = match sqlite_path(&db.url) {
+        Some(path) => format!("sqlite://{}?mode=rwc", path.display()),
+        None => db.url.clone(),
+    };
+    let mut opt = ConnectOptions::new(url);
+    opt.max_connections(db.max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(db.connect_timeout_seconds))
+        .acquire_timeout(Duration::from_secs(db.connect_timeout_seconds.max(5)))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .create_if_missing(true)
+        });
+    opt
+}
+
+/// Opens the database named by `database.url`, creating the SQLite file (and its directory) when
+/// it is missing. A database that cannot be reached is a configuration error naming the key.
+pub async fn connect(loaded: &LoadedConfig) -> Result<Db, ConfigError> {
+    let url = &loaded.config.database.url;
+    if let Some(path) = sqlite_path(url) {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                loaded.error(
+                    "database.url",
+                    redact_url(url),
+                    format!("a SQLite file in a writable directory ({e})"),
+                )
+            })?;
+        }
+    }
+    if sqlite_path(url).is_none() {
+        // One direct attempt first: the pool would retry until its timeout and hide the cause.
+        use sea_orm::sqlx::ConnectOptions as _;
+        let opts: sea_orm::sqlx::postgres::PgConnectOptions = url.parse().map_err(|e| {
+            loaded.error("database.url", redact_url(url), format!("a valid PostgreSQL URL ({e})"))
+        })?;
+        let timeout = Duration::from_secs(loaded.config.database.connect_timeout_seconds);
+        match tokio::time::timeout(timeout, opts.connect()).await {
+            Ok(Ok(conn)) => {
+                let _ = sea_orm::sqlx::Connection::close(conn).await;
+            }
+            Ok(Err(e)) => {
+                return Err(loaded.error(
+                    "database.url",
+                    redact_url(url),
+                    format!("a reachable database ({e})"),
+                ));
+            }
+            Err(_) => {
+                return Err(loaded.error(
+                    "database.url",
+                    redact_url(url),
+                    format!("a database that answers within {}s", timeout.as_secs()),
+                ));
+            }
+        }
+    }
+    let db = Database::connect(options(loaded))
+        .await
+        .map_err(|e| loaded.error("database.url", redact_url(url), format!("a reachable database ({e})")))?;
+    db.ping()
+        .await
+        .map_err(|e| loaded.error("database.url", redact_url(url), format!("a reachable database ({e})")))?;
+    Ok(db)
+}
+
+/// Checks that `database.url` could be used without creating or changing anything.
+pub async fn check(loaded: &LoadedConfig) -> Result<(), ConfigError> {
+    let url = &loaded.config.database.url;
+    if let Some(path) = sqlite_path(url) {
+        if path.exists() {
+            let db = connect(loaded).await?;
+            let _ = db.close().await;
+            return Ok(());
+        }
+        let mut ancestor = path.parent();
+        while let Some(dir) = ancestor {
+            if dir.as_os_str().is_empty() || dir.is_dir() {
+                return Ok(());
+            }
+            if dir.exists() {
+                break;
+            }
+            ancestor = dir.parent();
+        }
+        return Err(loaded.error(
+            "database.url",
+            redact_url(url),
+            "a SQLite file in a directory that can be created",
+        ));
+    }
+    let db = connect(loaded).await?;
+    let _ = db.close().await;
+    Ok(())
+}
+
+/// Names of migrations not yet applied (creates nothing).
+pub async fn pending_migrations(db: &Db) -> Result<Vec<String>, DbErr> {
+    Ok(Migrator::get_pending_migrations_read_only(db).await?.iter().map(|m| m.name().to_string()).collect())
+}
+
+/// Every migration with whether it is applied.
+pub async fn migration_status(db: &Db) -> Result<Vec<(String, bool)>, DbErr> {
+    let pending = pending_migrations(db).await?;
+    Ok(Migrator::migrations()
+        .iter()
+        .map(|m| {
+            let name = m.name().to_string();
+            let applied = !pending.contains(&name);
+            (name, applied)
+        })
+        .collect())
+}
+
+/// Applies pending migrations; returns the names applied.
+pub async fn migrate(db: &Db) -> Result<Vec<String>, DbErr> {
+    let pending = pending_migrations(db).await?;
+    if !pending.is_empty() {
+        Migrator::up(db, None).await?;
+    }
+    Ok(pending)
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at once.
+pub async fn begin_write(db: &Db) -> Result<DatabaseTransaction, DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+    } else {
+        db.begin().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(sqlite_path("sqlite://data/cdop.sqlite"), Some(PathBuf::from("data/cdop.sqlite")));
+        assert_eq!(sqlite_path("sqlite:///tmp/x.sqlite?mode=rwc"), Some(PathBuf::from("/tmp/x.sqlite")));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://x"), None);
+    }
+
+    #[test]
+    fn now_has_microsecond_precision() {
+        assert_eq!(now().timestamp_subsec_nanos() % 1000, 0);
+    }
+}

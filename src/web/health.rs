@@ -1,0 +1,42 @@
+//! `GET /healthz` (the process is alive) and `GET /readyz` (the database is reachable and fully
+//! migrated). Both answer JSON and need no sign-in, so load balancers can use them.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::store;
+
+pub async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    if let Err(e) = state.db.ping().await {
+        tracing::warn!(error = %e, "readiness: database unreachable");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "database": "unreachable" })),
+        );
+    }
+    match store::pending_migrations(&state.db).await {
+        Ok(pending) if pending.is_empty() => {
+            (StatusCode::OK, Json(json!({ "status": "ready", "database": "ok", "pending_migrations": 0 })))
+        }
+        Ok(pending) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({
+                "status": "unavailable",
+                "database": "ok",
+                "pending_migrations": pending.len(),
+                "hint": "run `cdop migrate`",
+            })),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: reading migration state failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "database": "error" })))
+        }
+    }
+}

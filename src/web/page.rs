@@ -1,0 +1,60 @@
+//! What every page's layout needs: title, the signed-in user's navigation, the CSRF token for the
+//! sign-out form, and a one-off success message.
+
+use crate::web::assets::{AssetUrls, URLS};
+
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NavUser {
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub title: String,
+    pub service_name: &'static str,
+    pub version: &'static str,
+    pub assets: &'static AssetUrls,
+    pub user: Option<NavUser>,
+    pub nav: Vec<NavItem>,
+    pub csrf: String,
+    pub flash: Option<String>,
+    pub has_errors: bool,
+    pub synthetic_data: bool,
+}
+
+pub const SERVICE_NAME: &str = "Child Death Overview Panel";
+
+impl Page {
+    /// A page for someone who is not signed in.
+    pub fn anonymous(title: impl Into<String>) -> Self {
+        Page {
+            title: title.into(),
+            service_name: SERVICE_NAME,
+            version: env!("CARGO_PKG_VERSION"),
+            assets: &URLS,
+            user: None,
+            nav: Vec::new(),
+            csrf: String::new(),
+            flash: None,
+            has_errors: false,
+            synthetic_data: false,
+        }
+    }
+
+    pub fn with_errors(mut self, has_errors: bool) -> Self {
+        self.has_errors = has_errors;
+        self
+    }
+
+    pub fn with_csrf(mut self, token: impl Into<String>) -> Self {
+        self.csrf = token.into();
+        self
+    }
+}

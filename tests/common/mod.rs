@@ -1,0 +1,204 @@
+//! Test harness: starts the real application on 127.0.0.1:0 with a fresh database per test, on
+//! SQLite (a temporary file) or PostgreSQL (a new database on the server named by
+//! `CDOP_TEST_POSTGRES_URL`, dropped afterwards). `both_backends!` runs a test body on each.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use cdop::app::AppState;
+use cdop::config::{Config, LoadedConfig};
+use sea_orm::{ConnectionTrait, Database};
+use tokio::sync::oneshot;
+
+pub mod process;
+
+pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test body once per backend, as two tests named `NAME::sqlite` and `NAME::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)($crate::common::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)($crate::common::Backend::Postgres).await
+            }
+        }
+    };
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("CDOP_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_string())
+}
+
+/// A database for one test: a temporary SQLite file, or a fresh PostgreSQL database that is
+/// dropped when this value is dropped.
+pub struct TestDatabase {
+    pub url: String,
+    pub backend: Backend,
+    pg_name: Option<String>,
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend, dir: &std::path::Path) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => TestDatabase {
+                url: format!("sqlite://{}", dir.join("cdop.sqlite").display()),
+                backend,
+                pg_name: None,
+            },
+            Backend::Postgres => {
+                let admin = pg_admin_url();
+                let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL is not reachable at {admin} ({e}). Start it with \
+                         `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, \
+                         or point CDOP_TEST_POSTGRES_URL at a server where user may CREATE DATABASE."
+                    )
+                });
+                let name = format!("cdop_test_{}", uuid::Uuid::new_v4().simple());
+                conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .unwrap_or_else(|e| panic!("CREATE DATABASE on {admin} failed: {e}"));
+                let _ = conn.close().await;
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin.clone());
+                TestDatabase { url: format!("{base}/{name}"), backend, pg_name: Some(name) }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else { return };
+        let admin = pg_admin_url();
+        // Drop runs inside the test's runtime; use a thread with a runtime of its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            rt.block_on(async move {
+                if let Ok(conn) = Database::connect(&admin).await {
+                    let _ = conn
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .await;
+                    let _ = conn.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The configuration a test app starts from: everything under a temporary directory.
+pub fn test_config(dir: &std::path::Path, db_url: &str) -> Config {
+    let mut config = Config::default();
+    config.server.bind = "127.0.0.1:0".parse().expect("valid address");
+    config.server.shutdown_grace_seconds = 5;
+    config.database.url = db_url.to_string();
+    config.database.max_connections = 5;
+    config.storage.data_dir = dir.join("data");
+    config.log.level = "warn".into();
+    config
+}
+
+/// The real application, serving on an ephemeral port.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    pub dir: PathBuf,
+    pub backend: Backend,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    // Declared last so it is dropped after the server stops.
+    _tmp: tempfile::TempDir,
+    pub db: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}, axum::Router::new()).await
+    }
+
+    /// Starts the app after `tweak` has adjusted the configuration, with `extra` routes mounted
+    /// under the same layers as the real ones.
+    pub async fn spawn_with(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Config),
+        extra: axum::Router<AppState>,
+    ) -> TestApp {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        let db = TestDatabase::create(backend, tmp.path()).await;
+        let mut config = test_config(tmp.path(), &db.url);
+        tweak(&mut config);
+        let loaded = LoadedConfig::from_config(config).expect("test configuration is valid");
+        cdop::telemetry::init(&loaded.config.log);
+        let state = cdop::app::prepare(&loaded).await.expect("app prepares");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let router = cdop::web::router_with(state.clone(), extra);
+        let server = tokio::spawn(cdop::app::serve_router(state.clone(), router, listener, async move {
+            let _ = rx.await;
+        }));
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        TestApp {
+            addr,
+            base: format!("http://{addr}"),
+            state,
+            client,
+            dir: tmp.path().to_path_buf(),
+            backend,
+            shutdown: Some(tx),
+            server: Some(server),
+            _tmp: tmp,
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}

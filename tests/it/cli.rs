@@ -1,0 +1,127 @@
+//! The `cdop` binary: first run, restarts, configuration errors, migrations, signals.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use crate::common::process::{Server, run};
+use crate::common::{Backend, TestDatabase};
+
+fn get(base: &str, path: &str) -> (u16, String) {
+    let addr = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, response)
+}
+
+#[test]
+fn fresh_start_serves_and_creates_the_embedded_database_then_restarts_without_reapplying() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = Server::start(dir.path(), &[]);
+    let (status, _) = get(&server.base, "/healthz");
+    assert_eq!(status, 200);
+    assert!(dir.path().join("data/cdop.sqlite").is_file(), "embedded database created under ./data");
+    server.terminate();
+    assert_eq!(server.wait(Duration::from_secs(20)), Some(0), "clean exit on SIGTERM");
+
+    let status = run(dir.path(), &[], &["migrate", "status"]);
+    let listing = String::from_utf8_lossy(&status.stdout).to_string();
+    assert!(listing.contains("0 pending"), "{listing}");
+
+    let mut again = Server::start(dir.path(), &[]);
+    let (status, body) = get(&again.base, "/readyz");
+    assert_eq!(status, 200, "{body}");
+    again.terminate();
+    assert_eq!(again.wait(Duration::from_secs(20)), Some(0));
+    let out = run(dir.path(), &[], &["migrate"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Nothing to do"), "no migration is applied twice");
+}
+
+#[test]
+fn invalid_bind_exits_2_naming_the_key_and_creates_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(dir.path(), &[("CDOP__SERVER__BIND", "nonsense")], &["serve"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("server.bind"), "{err}");
+    assert!(err.contains("CDOP__SERVER__BIND"), "names the source: {err}");
+    assert!(std::fs::read_dir(dir.path()).expect("readable").next().is_none(), "nothing created");
+}
+
+#[test]
+fn unreachable_database_exits_2_naming_the_key_and_creates_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(
+        dir.path(),
+        &[("CDOP__DATABASE__URL", "postgres://cdop:hunter2secret@127.0.0.1:1/cdop")],
+        &["serve"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("database.url"), "{err}");
+    assert!(!err.contains("hunter2secret"), "the password is never printed: {err}");
+    assert!(std::fs::read_dir(dir.path()).expect("readable").next().is_none(), "nothing created");
+}
+
+#[test]
+fn check_config_prints_redacted_configuration_and_rejects_bad_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("prod.toml"), "[mail.smtp]\npassword = \"smtp-secret-value\"\n")
+        .expect("write");
+    let out = run(dir.path(), &[], &["check-config", "--config", "prod.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("[server]") && text.contains("bind = \"127.0.0.1:8080\""), "{text}");
+    assert!(!text.contains("smtp-secret-value"), "secrets are redacted");
+    assert!(text.contains("prod.toml"), "sources are named");
+    assert!(!dir.path().join("data").exists(), "check-config changes nothing");
+
+    std::fs::write(dir.path().join("bad.toml"), "[log]\nformat = \"yaml\"\n").expect("write");
+    let out = run(dir.path(), &[], &["check-config", "--config", "bad.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("log.format") && err.contains("bad.toml"), "{err}");
+}
+
+fn serve_and_terminate_during_slow_request(backend: Backend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let db = rt.block_on(TestDatabase::create(backend, dir.path()));
+    let mut server = Server::start(dir.path(), &[("CDOP__DATABASE__URL", &db.url)]);
+    let addr = server.base.trim_start_matches("http://").to_string();
+    // A slow request: the body arrives in two parts, with SIGTERM in between.
+    let mut stream = TcpStream::connect(&addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let body = "email=a%40example.org&password=not-the-password&csrf_token=x";
+    write!(
+        stream,
+        "POST /login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .expect("write head");
+    std::thread::sleep(Duration::from_millis(300));
+    server.terminate();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(server.child.try_wait().expect("status").is_none(), "still finishing the request");
+    stream.write_all(body[10..].as_bytes()).expect("write rest");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    assert!(response.starts_with("HTTP/1.1 "), "a complete response arrived: {response}");
+    assert_eq!(server.wait(Duration::from_secs(20)), Some(0));
+    drop(db);
+}
+
+#[test]
+fn sigterm_lets_a_slow_request_finish_sqlite() {
+    serve_and_terminate_during_slow_request(Backend::Sqlite);
+}
+
+#[test]
+fn sigterm_lets_a_slow_request_finish_postgres() {
+    serve_and_terminate_during_slow_request(Backend::Postgres);
+}

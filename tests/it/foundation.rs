@@ -1,0 +1,150 @@
+//! Service foundation: health, readiness, error pages, request ids, configuration.
+
+use std::time::Duration;
+
+use axum::routing::get;
+use cdop::error::WebError;
+
+use crate::both_backends;
+use crate::common::{Backend, TestApp};
+
+both_backends!(healthz_answers_json, |backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["status"], "ok");
+    app.stop().await;
+});
+
+both_backends!(readyz_is_ready_when_migrated, |backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["pending_migrations"], 0);
+});
+
+both_backends!(readyz_is_503_until_migrated, |backend: Backend| async move {
+    let app = TestApp::spawn_with(backend, |c| c.database.auto_migrate = false, axum::Router::new()).await;
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 503);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert!(body["pending_migrations"].as_u64().unwrap_or(0) >= 1, "{body}");
+    // What `cdop migrate` does:
+    let applied = cdop::store::migrate(&app.state.db).await.expect("migrates");
+    assert!(!applied.is_empty());
+    assert_eq!(app.get("/readyz").await.status(), 200);
+});
+
+both_backends!(unknown_route_gets_404_page_in_layout, |backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let res = app.get("/no/such/page").await;
+    assert_eq!(res.status(), 404);
+    let request_id = res.headers()["x-request-id"].to_str().expect("ascii").to_string();
+    let html = res.text().await.expect("body");
+    assert!(html.contains("Page not found"));
+    assert!(html.contains("govuk-header"), "rendered in the layout");
+    assert!(html.contains(&request_id));
+});
+
+fn failing_routes() -> axum::Router<cdop::app::AppState> {
+    axum::Router::new()
+        .route(
+            "/test/boom",
+            get(|| async {
+                Err::<(), _>(WebError::internal(anyhow::anyhow!(
+                    "secret internal detail: table xyz is corrupt"
+                )))
+            }),
+        )
+        .route(
+            "/api/v1/test/boom",
+            get(|| async { Err::<(), _>(WebError::internal(anyhow::anyhow!("secret internal detail"))) }),
+        )
+}
+
+both_backends!(handler_error_gets_500_page_with_request_id_and_no_internals, |backend| async move {
+    let app = TestApp::spawn_with(backend, |_| {}, failing_routes()).await;
+    let res = app
+        .client
+        .get(app.url("/test/boom"))
+        .header("x-request-id", "trace-me-123")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 500);
+    assert_eq!(res.headers()["x-request-id"], "trace-me-123", "the caller's request id is echoed");
+    let html = res.text().await.expect("body");
+    assert!(html.contains("trace-me-123"), "the page quotes the request id");
+    assert!(!html.contains("secret internal detail"), "internals never reach the response");
+    assert!(html.contains("Sorry, there is a problem with the service"));
+
+    let res = app.get("/api/v1/test/boom").await;
+    assert_eq!(res.status(), 500);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let request_id = res.headers()["x-request-id"].to_str().expect("ascii").to_string();
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["status"], 500);
+    assert_eq!(body["request_id"], request_id.as_str());
+    assert!(!body.to_string().contains("secret"));
+});
+
+both_backends!(request_ids_are_generated_and_unsafe_ones_replaced, |backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let res = app.get("/healthz").await;
+    let generated = res.headers()["x-request-id"].to_str().expect("ascii").to_string();
+    assert_eq!(generated.len(), 36, "a UUID");
+    let res = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "bad id with spaces")
+        .send()
+        .await
+        .expect("sent");
+    assert_ne!(res.headers()["x-request-id"], "bad id with spaces");
+});
+
+both_backends!(pages_carry_security_headers, |backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let res = app.get("/").await;
+    assert_eq!(res.status(), 200);
+    let h = res.headers();
+    let csp = h["content-security-policy"].to_str().expect("ascii");
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["cache-control"], "no-store");
+    let html = res.text().await.expect("body");
+    assert!(html.contains("/assets/app.css?v="));
+    // Assets are served from the binary with long cache lifetimes.
+    let css = app.get("/assets/app.css").await;
+    assert_eq!(css.status(), 200);
+    assert!(css.headers()["cache-control"].to_str().expect("ascii").contains("immutable"));
+    assert!(css.text().await.expect("css").contains("govuk-"));
+});
+
+both_backends!(graceful_shutdown_lets_slow_request_finish, |backend| async move {
+    let slow = axum::Router::new().route(
+        "/test/slow",
+        get(|| async {
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            "finished"
+        }),
+    );
+    let app = TestApp::spawn_with(backend, |_| {}, slow).await;
+    let client = app.client.clone();
+    let url = app.url("/test/slow");
+    let request = tokio::spawn(async move { client.get(url).send().await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let addr = app.addr;
+    app.stop().await;
+    let res = request.await.expect("joined").expect("the in-flight request completed");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.expect("body"), "finished");
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer accepting");
+});

@@ -1,0 +1,7 @@
+//! One integration-test binary (faster to link than one per file).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cli;
+mod foundation;
