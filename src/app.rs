@@ -19,6 +19,7 @@ pub struct AppState(Arc<AppInner>);
 pub struct AppInner {
     pub config: Config,
     pub db: Db,
+    pub limiter: crate::web::rate_limit::RateLimiter,
 }
 
 impl Deref for AppState {
@@ -46,7 +47,9 @@ pub async fn prepare(loaded: &LoadedConfig) -> Result<AppState, StartupError> {
             tracing::info!(migration = %name, "applied migration");
         }
     }
-    Ok(AppState(Arc::new(AppInner { config: loaded.config.clone(), db })))
+    // Compute the dummy password hash now rather than during the first sign-in.
+    tokio::task::spawn_blocking(crate::crypto::password::warm_up).await.map_err(anyhow::Error::from)?;
+    Ok(AppState(Arc::new(AppInner { config: loaded.config.clone(), db, limiter: Default::default() })))
 }
 
 /// Serves until `shutdown` completes, then stops accepting connections and lets in-flight
@@ -108,4 +111,61 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The first admin account, created on the first `cdop serve` of an empty database.
+pub struct BootstrapAdmin {
+    pub email: String,
+    pub one_time_password: String,
+}
+
+pub const BOOTSTRAP_EMAIL: &str = "admin@localhost";
+
+/// Makes sure an area exists and, when there are no users at all, creates an admin with a random
+/// one-time password (returned so the caller can print it once; it is stored only as a hash).
+pub async fn bootstrap(state: &AppState) -> anyhow::Result<Option<BootstrapAdmin>> {
+    use crate::domain::audit::{Actor, AuditAction, AuditEvent};
+    use crate::store::{areas, audit, users};
+    if !store::pending_migrations(&state.db).await?.is_empty() {
+        return Ok(None);
+    }
+    let txn = store::begin_write(&state.db).await?;
+    if let Some(area) = areas::ensure_one(&txn).await? {
+        audit::append(
+            &txn,
+            &AuditEvent::new(Actor::System, AuditAction::AreaCreated, "area", area.id.to_string())
+                .area(area.id),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    if users::count(&state.db).await? > 0 {
+        return Ok(None);
+    }
+    let password = crate::crypto::secrets::one_time_password();
+    let hash = crate::crypto::password::hash(password.clone()).await?;
+    let email = crate::domain::email::EmailAddress::parse(BOOTSTRAP_EMAIL)
+        .map_err(|e| anyhow::anyhow!("bootstrap email: {e}"))?;
+    let txn = store::begin_write(&state.db).await?;
+    let user = users::create(
+        &txn,
+        &users::NewUser {
+            email,
+            name: "Administrator".into(),
+            password_hash: Some(hash),
+            must_change_password: true,
+            service_account: false,
+            roles: vec![crate::domain::role::Role::Admin],
+            area_ids: areas::list(&txn).await?.iter().map(|a| a.id).collect(),
+        },
+    )
+    .await?;
+    audit::append(
+        &txn,
+        &AuditEvent::new(Actor::System, AuditAction::UserCreated, "user", user.id.to_string())
+            .details("bootstrap admin"),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(BootstrapAdmin { email: user.email, one_time_password: password }))
 }

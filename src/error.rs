@@ -109,6 +109,12 @@ impl From<StoreError> for WebError {
     }
 }
 
+impl From<sea_orm::DbErr> for WebError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        WebError::Internal(e.into())
+    }
+}
+
 impl From<askama::Error> for WebError {
     fn from(e: askama::Error) -> Self {
         WebError::Internal(e.into())

@@ -7,12 +7,13 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_areas;
+mod m20261123_000002_identity;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_areas::Migration)]
+        vec![Box::new(m20261123_000001_areas::Migration), Box::new(m20261123_000002_identity::Migration)]
     }
 }

@@ -10,6 +10,7 @@ use crate::config::{Config, ConfigError, LoadedConfig};
 
 mod migrate;
 mod serve;
+mod users;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -41,6 +42,32 @@ pub enum Command {
     },
     /// Print the effective configuration with secrets redacted; exits 2 when it is invalid.
     CheckConfig,
+    /// Manage user accounts.
+    Users {
+        #[command(subcommand)]
+        command: users::UsersCommand,
+    },
+    /// Manage API tokens.
+    Tokens {
+        #[command(subcommand)]
+        command: users::TokensCommand,
+    },
+    /// Manage the areas the panel serves.
+    Areas {
+        #[command(subcommand)]
+        command: users::AreasCommand,
+    },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and report the first broken link (exit 1 if any).
+    Verify,
 }
 
 /// How a command failed: configuration problems exit with 2, everything else with 1.
@@ -89,6 +116,10 @@ async fn dispatch(command: Command, loaded: LoadedConfig) -> CliResult {
     match command {
         Command::Serve => serve::run(loaded).await,
         Command::Migrate { action } => migrate::run(loaded, action).await,
+        Command::Users { command } => users::users(loaded, command).await,
+        Command::Tokens { command } => users::tokens(loaded, command).await,
+        Command::Areas { command } => users::areas_cmd(loaded, command).await,
+        Command::Audit { command: AuditCommand::Verify } => users::audit_verify(loaded).await,
         Command::CheckConfig => {
             // Reaching the database is part of a valid configuration.
             crate::store::check(&loaded).await?;

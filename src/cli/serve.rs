@@ -9,6 +9,12 @@ pub async fn run(loaded: LoadedConfig) -> CliResult {
         StartupError::Config(c) => CliError::Config(c),
         StartupError::Other(o) => CliError::Failed(o),
     })?;
+    if let Some(admin) = app::bootstrap(&state).await? {
+        // Printed once, to the console only; stored as a hash.
+        println!("First run: created the admin account.");
+        println!("  email:    {}", admin.email);
+        println!("  password: {}  (one-time: you choose your own at first sign-in)", admin.one_time_password);
+    }
     let bind = loaded.config.server.bind;
     let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
         loaded.error("server.bind", bind.to_string(), format!("an address this machine can listen on ({e})"))

@@ -4,6 +4,13 @@
 //! truncated to microseconds) and bound as parameters; write transactions on SQLite start with
 //! `BEGIN IMMEDIATE` so two writers queue on the busy timeout instead of failing.
 
+pub mod areas;
+pub mod audit;
+pub mod entities;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
 use std::path::PathBuf;
 use std::time::Duration;
 

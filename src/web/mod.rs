@@ -2,35 +2,38 @@
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
 
 use crate::app::AppState;
 use crate::error::WebError;
 
+pub mod account;
+pub mod admin;
+pub mod api;
 pub mod assets;
+pub mod auth;
+pub mod csv;
+pub mod forms;
 pub mod health;
 pub mod home;
 pub mod middleware;
 pub mod page;
+pub mod rate_limit;
+pub mod routes;
 
 /// The application's routes with every cross-cutting layer applied.
 pub fn router(state: AppState) -> Router {
     router_with(state, Router::new())
 }
 
-/// [`router`] plus `extra` routes, which get the same layers (error pages, request ids,
+/// [`router`] plus `extra` routes, which get the same outer layers (error pages, request ids,
 /// security headers). Used by tests to exercise the layers with handlers of their own.
 pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let max_body = state.config.server.max_body_bytes;
-    Router::new()
-        .route("/", get(home::show))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/assets/{name}", get(assets::serve))
+    routes::routes(&state)
         .merge(extra)
         .fallback(|| async { WebError::NotFound })
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), self::middleware::security_headers))
-        .layer(axum::middleware::from_fn(self::middleware::request_context))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
+        .layer(axum::middleware::from_fn(middleware::request_context))
         .with_state(state)
 }

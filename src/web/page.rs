@@ -58,3 +58,37 @@ impl Page {
         self
     }
 }
+
+impl Page {
+    /// A page for the user making the request: navigation follows their roles.
+    pub fn for_user(ctx: &crate::web::auth::AuthContext, title: impl Into<String>, active: &str) -> Self {
+        let mut page = Page::anonymous(title).with_csrf(&ctx.csrf_token);
+        page.flash = ctx.flash.clone();
+        if let Some(p) = &ctx.principal {
+            page.user = Some(NavUser { name: p.name.clone() });
+            if ctx.stage() == Some(crate::store::sessions::Stage::Full) {
+                page.nav = nav_for(p, active);
+            }
+        }
+        page
+    }
+}
+
+fn nav_for(p: &crate::domain::policy::Principal, active: &str) -> Vec<NavItem> {
+    use crate::domain::policy::Action;
+    let items: [(&'static str, &'static str, Action); 8] = [
+        ("Home", "/", Action::UseService),
+        ("Cases", "/cases", Action::ViewCases),
+        ("Notify a death", "/cases/new", Action::NotifyDeath),
+        ("Triage", "/triage", Action::TriageNotifications),
+        ("Users", "/admin/users", Action::ManageUsers),
+        ("Areas", "/admin/areas", Action::ManageAreas),
+        ("Audit trail", "/admin/audit", Action::ReadAudit),
+        ("Email", "/admin/mail", Action::ManageMail),
+    ];
+    items
+        .into_iter()
+        .filter(|(_, href, action)| p.permits(*action) && crate::web::routes::has_page(href))
+        .map(|(label, href, _)| NavItem { label, href, active: href == active })
+        .collect()
+}

@@ -1,0 +1,252 @@
+//! `cdop users …`, `cdop tokens create`, `cdop areas …`.
+
+use std::io::Read;
+
+use chrono::TimeDelta;
+use clap::Subcommand;
+
+use crate::cli::{CliError, CliResult};
+use crate::config::LoadedConfig;
+use crate::crypto::{password, secrets};
+use crate::domain::audit::{Actor, AuditAction, AuditEvent};
+use crate::domain::email::EmailAddress;
+use crate::domain::password::NewPassword;
+use crate::domain::role::Role;
+use crate::store::{self, areas, audit, sessions, tokens, users};
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user. Without --password-stdin a one-time password is printed, to be changed at
+    /// first sign-in.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, coordinator, designated_doctor, panel_chair or panel_member (repeatable).
+        #[arg(long = "role", required = true)]
+        roles: Vec<Role>,
+        /// An area by name (repeatable).
+        #[arg(long = "area")]
+        areas: Vec<String>,
+        /// Read the password from standard input (it must meet the password policy).
+        #[arg(long)]
+        password_stdin: bool,
+        /// An integration account: no password, API tokens only.
+        #[arg(long)]
+        service_account: bool,
+    },
+    /// Disable a user (users are never deleted) and end their sessions.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// List users with their roles, areas and status.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create an API token for a user and print it (shown once).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        expires_days: Option<u32>,
+        #[arg(long, default_value = "created with cdop tokens create")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AreasCommand {
+    /// List areas.
+    List,
+    /// Add an area.
+    Add { name: String },
+}
+
+fn fail(message: impl Into<String>) -> CliError {
+    CliError::Failed(anyhow::anyhow!(message.into()))
+}
+
+pub async fn users(loaded: LoadedConfig, command: UsersCommand) -> CliResult {
+    let db = store::connect(&loaded).await?;
+    match command {
+        UsersCommand::Create { email, name, roles, areas: area_names, password_stdin, service_account } => {
+            let email = EmailAddress::parse(&email).map_err(|e| fail(format!("--email: {e}")))?;
+            if name.trim().is_empty() {
+                return Err(fail("--name: enter the person's full name"));
+            }
+            let all = areas::list(&db).await.map_err(anyhow::Error::from)?;
+            let mut area_ids = Vec::new();
+            for wanted in &area_names {
+                match all.iter().find(|a| a.name.eq_ignore_ascii_case(wanted.trim())) {
+                    Some(a) => area_ids.push(a.id),
+                    None => {
+                        let known = all.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ");
+                        return Err(fail(format!("--area: no area named `{wanted}` (areas: {known})")));
+                    }
+                }
+            }
+            let (hash, one_time) = if service_account {
+                (None, None)
+            } else if password_stdin {
+                let mut input = String::new();
+                std::io::stdin().read_to_string(&mut input).map_err(anyhow::Error::from)?;
+                let candidate = input.trim_end_matches(['\n', '\r']);
+                let valid = NewPassword::parse(candidate, email.as_str())
+                    .map_err(|e| fail(format!("password: {e}")))?;
+                (Some(password::hash(valid.expose().to_string()).await?), None)
+            } else {
+                let p = secrets::one_time_password();
+                (Some(password::hash(p.clone()).await?), Some(p))
+            };
+            let txn = store::begin_write(&db).await.map_err(anyhow::Error::from)?;
+            let user = users::create(
+                &txn,
+                &users::NewUser {
+                    email,
+                    name,
+                    password_hash: hash,
+                    must_change_password: one_time.is_some(),
+                    service_account,
+                    roles: roles.clone(),
+                    area_ids,
+                },
+            )
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+            audit::append(
+                &txn,
+                &AuditEvent::new(Actor::Cli, AuditAction::UserCreated, "user", user.id.to_string()).details(
+                    format!("roles={}", roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")),
+                ),
+            )
+            .await
+            .map_err(anyhow::Error::from)?;
+            txn.commit().await.map_err(anyhow::Error::from)?;
+            println!("Created user {} ({})", user.id, user.email);
+            if let Some(p) = one_time {
+                println!("One-time password: {p}  (to be changed at first sign-in)");
+            }
+        }
+        UsersCommand::Disable { email } => {
+            let user = users::find_by_email(&db, &email)
+                .await
+                .map_err(anyhow::Error::from)?
+                .ok_or_else(|| fail(format!("no user with email {email}")))?;
+            let txn = store::begin_write(&db).await.map_err(anyhow::Error::from)?;
+            users::set_disabled(&txn, user.id, true).await.map_err(anyhow::Error::from)?;
+            let ended = sessions::delete_for_user(&txn, user.id).await.map_err(anyhow::Error::from)?;
+            audit::append(
+                &txn,
+                &AuditEvent::new(Actor::Cli, AuditAction::UserDisabled, "user", user.id.to_string()),
+            )
+            .await
+            .map_err(anyhow::Error::from)?;
+            txn.commit().await.map_err(anyhow::Error::from)?;
+            println!("Disabled {} and ended {ended} session(s)", user.email);
+        }
+        UsersCommand::List => {
+            let all = areas::list(&db).await.map_err(anyhow::Error::from)?;
+            println!("{:<6} {:<32} {:<28} {:<10} {:<40} areas", "id", "email", "name", "status", "roles");
+            for s in users::list(&db).await.map_err(anyhow::Error::from)? {
+                let status = if s.user.disabled {
+                    "disabled"
+                } else if s.user.service_account {
+                    "service"
+                } else {
+                    "active"
+                };
+                let roles = s.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",");
+                let area_names = s
+                    .area_ids
+                    .iter()
+                    .filter_map(|id| all.iter().find(|a| a.id == *id).map(|a| a.name.clone()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                println!(
+                    "{:<6} {:<32} {:<28} {:<10} {:<40} {}",
+                    s.user.id, s.user.email, s.user.name, status, roles, area_names
+                );
+            }
+        }
+    }
+    db.close().await.map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+pub async fn tokens(loaded: LoadedConfig, command: TokensCommand) -> CliResult {
+    let db = store::connect(&loaded).await?;
+    match command {
+        TokensCommand::Create { email, expires_days, name } => {
+            let user = users::find_by_email(&db, &email)
+                .await
+                .map_err(anyhow::Error::from)?
+                .filter(|u| !u.disabled)
+                .ok_or_else(|| fail(format!("no active user with email {email}")))?;
+            let expires = expires_days.map(|d| store::now() + TimeDelta::days(i64::from(d)));
+            let txn = store::begin_write(&db).await.map_err(anyhow::Error::from)?;
+            let (token, row) =
+                tokens::create(&txn, user.id, &name, user.id, expires).await.map_err(anyhow::Error::from)?;
+            audit::append(
+                &txn,
+                &AuditEvent::new(Actor::Cli, AuditAction::TokenCreated, "token", row.id.to_string())
+                    .details(format!("user={}", user.id)),
+            )
+            .await
+            .map_err(anyhow::Error::from)?;
+            txn.commit().await.map_err(anyhow::Error::from)?;
+            println!("{token}");
+        }
+    }
+    db.close().await.map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+pub async fn areas_cmd(loaded: LoadedConfig, command: AreasCommand) -> CliResult {
+    let db = store::connect(&loaded).await?;
+    match command {
+        AreasCommand::List => {
+            for a in areas::list(&db).await.map_err(anyhow::Error::from)? {
+                println!("{:<6} {}", a.id, a.name);
+            }
+        }
+        AreasCommand::Add { name } => {
+            if name.trim().is_empty() {
+                return Err(fail("enter the area's name"));
+            }
+            let txn = store::begin_write(&db).await.map_err(anyhow::Error::from)?;
+            let area = areas::create(&txn, &name).await.map_err(|e| fail(e.to_string()))?;
+            audit::append(
+                &txn,
+                &AuditEvent::new(Actor::Cli, AuditAction::AreaCreated, "area", area.id.to_string())
+                    .area(area.id),
+            )
+            .await
+            .map_err(anyhow::Error::from)?;
+            txn.commit().await.map_err(anyhow::Error::from)?;
+            println!("Added area {} ({})", area.id, area.name);
+        }
+    }
+    db.close().await.map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+pub async fn audit_verify(loaded: LoadedConfig) -> CliResult {
+    let db = store::connect(&loaded).await?;
+    let report = audit::verify(&db).await.map_err(anyhow::Error::from)?;
+    db.close().await.map_err(anyhow::Error::from)?;
+    match report.broken {
+        None => {
+            println!("The audit trail is intact: {} events verified.", report.checked);
+            Ok(())
+        }
+        Some(link) => Err(fail(format!(
+            "the audit trail is broken at event {}: {} ({} events before it verified)",
+            link.seq, link.reason, report.checked
+        ))),
+    }
+}

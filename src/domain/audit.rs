@@ -1,0 +1,224 @@
+//! The audit vocabulary: who did what to which object. Events never carry identifying data about
+//! a child or family; objects are named by ids and case references.
+
+use std::fmt;
+
+/// Who acted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    User(i64),
+    /// A user acting through an API token.
+    Token {
+        token_id: i64,
+        user_id: i64,
+    },
+    /// Someone without an account (a sign-in attempt, a public notification).
+    Anonymous,
+    /// The service itself (background jobs, bootstrap).
+    System,
+    /// An operator at the command line.
+    Cli,
+}
+
+impl Actor {
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Actor::User(id) | Actor::Token { user_id: id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::User(id) => write!(f, "user:{id}"),
+            Actor::Token { token_id, user_id } => write!(f, "token:{token_id}/user:{user_id}"),
+            Actor::Anonymous => f.write_str("anonymous"),
+            Actor::System => f.write_str("system"),
+            Actor::Cli => f.write_str("cli"),
+        }
+    }
+}
+
+/// Every kind of event. The string form is what is stored and filtered on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    LoginSuccess,
+    LoginFailure,
+    Lockout,
+    Logout,
+    LogoutEverywhere,
+    SessionExpired,
+    PasswordChanged,
+    PasswordReset,
+    MfaEnabled,
+    MfaDisabled,
+    MfaReset,
+    MfaFailure,
+    RecoveryCodeUsed,
+    UserCreated,
+    UserDisabled,
+    UserEnabled,
+    UserRolesChanged,
+    UserAreasChanged,
+    AreaCreated,
+    AreaRenamed,
+    TokenCreated,
+    TokenRevoked,
+    AuditExported,
+    CaseCreated,
+    CaseViewed,
+    CaseRevealed,
+    CaseApiRead,
+    CaseExportedSealed,
+    DuplicateFlagged,
+    DuplicateConfirmedDistinct,
+    DuplicateMerged,
+    NotificationReceived,
+    NotificationAccepted,
+    NotificationRejected,
+    MailFailed,
+    MailRequeued,
+    KeysRotated,
+    ReferenceImported,
+}
+
+impl AuditAction {
+    pub const ALL: &'static [AuditAction] = &[
+        AuditAction::LoginSuccess,
+        AuditAction::LoginFailure,
+        AuditAction::Lockout,
+        AuditAction::Logout,
+        AuditAction::LogoutEverywhere,
+        AuditAction::SessionExpired,
+        AuditAction::PasswordChanged,
+        AuditAction::PasswordReset,
+        AuditAction::MfaEnabled,
+        AuditAction::MfaDisabled,
+        AuditAction::MfaReset,
+        AuditAction::MfaFailure,
+        AuditAction::RecoveryCodeUsed,
+        AuditAction::UserCreated,
+        AuditAction::UserDisabled,
+        AuditAction::UserEnabled,
+        AuditAction::UserRolesChanged,
+        AuditAction::UserAreasChanged,
+        AuditAction::AreaCreated,
+        AuditAction::AreaRenamed,
+        AuditAction::TokenCreated,
+        AuditAction::TokenRevoked,
+        AuditAction::AuditExported,
+        AuditAction::CaseCreated,
+        AuditAction::CaseViewed,
+        AuditAction::CaseRevealed,
+        AuditAction::CaseApiRead,
+        AuditAction::CaseExportedSealed,
+        AuditAction::DuplicateFlagged,
+        AuditAction::DuplicateConfirmedDistinct,
+        AuditAction::DuplicateMerged,
+        AuditAction::NotificationReceived,
+        AuditAction::NotificationAccepted,
+        AuditAction::NotificationRejected,
+        AuditAction::MailFailed,
+        AuditAction::MailRequeued,
+        AuditAction::KeysRotated,
+        AuditAction::ReferenceImported,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::LoginSuccess => "auth.login.success",
+            AuditAction::LoginFailure => "auth.login.failure",
+            AuditAction::Lockout => "auth.lockout",
+            AuditAction::Logout => "auth.logout",
+            AuditAction::LogoutEverywhere => "auth.logout_everywhere",
+            AuditAction::SessionExpired => "auth.session.expired",
+            AuditAction::PasswordChanged => "auth.password.changed",
+            AuditAction::PasswordReset => "auth.password.reset",
+            AuditAction::MfaEnabled => "auth.mfa.enabled",
+            AuditAction::MfaDisabled => "auth.mfa.disabled",
+            AuditAction::MfaReset => "auth.mfa.reset",
+            AuditAction::MfaFailure => "auth.mfa.failure",
+            AuditAction::RecoveryCodeUsed => "auth.mfa.recovery_code_used",
+            AuditAction::UserCreated => "user.created",
+            AuditAction::UserDisabled => "user.disabled",
+            AuditAction::UserEnabled => "user.enabled",
+            AuditAction::UserRolesChanged => "user.roles.changed",
+            AuditAction::UserAreasChanged => "user.areas.changed",
+            AuditAction::AreaCreated => "area.created",
+            AuditAction::AreaRenamed => "area.renamed",
+            AuditAction::TokenCreated => "token.created",
+            AuditAction::TokenRevoked => "token.revoked",
+            AuditAction::AuditExported => "audit.exported",
+            AuditAction::CaseCreated => "case.created",
+            AuditAction::CaseViewed => "case.viewed",
+            AuditAction::CaseRevealed => "case.identity.revealed",
+            AuditAction::CaseApiRead => "case.api.read",
+            AuditAction::CaseExportedSealed => "case.exported_sealed",
+            AuditAction::DuplicateFlagged => "case.duplicate.flagged",
+            AuditAction::DuplicateConfirmedDistinct => "case.duplicate.confirmed_distinct",
+            AuditAction::DuplicateMerged => "case.duplicate.merged",
+            AuditAction::NotificationReceived => "notification.received",
+            AuditAction::NotificationAccepted => "notification.accepted",
+            AuditAction::NotificationRejected => "notification.rejected",
+            AuditAction::MailFailed => "mail.failed",
+            AuditAction::MailRequeued => "mail.requeued",
+            AuditAction::KeysRotated => "keys.rotated",
+            AuditAction::ReferenceImported => "reference.imported",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        AuditAction::ALL.iter().copied().find(|a| a.as_str() == s)
+    }
+}
+
+/// One event to record.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub actor: Actor,
+    pub action: AuditAction,
+    /// `user`, `area`, `token`, `case`, `session`, `mail`, `audit`, `keys`…
+    pub object_type: &'static str,
+    /// An id or case reference; never a name.
+    pub object_ref: String,
+    pub area_id: Option<i64>,
+    pub request_id: String,
+    /// Short, coded, non-identifying detail (e.g. `roles=coordinator,panel_chair`).
+    pub details: String,
+}
+
+impl AuditEvent {
+    pub fn new(
+        actor: Actor,
+        action: AuditAction,
+        object_type: &'static str,
+        object_ref: impl Into<String>,
+    ) -> Self {
+        AuditEvent {
+            actor,
+            action,
+            object_type,
+            object_ref: object_ref.into(),
+            area_id: None,
+            request_id: String::new(),
+            details: String::new(),
+        }
+    }
+
+    pub fn area(mut self, area_id: i64) -> Self {
+        self.area_id = Some(area_id);
+        self
+    }
+
+    pub fn request(mut self, request_id: &str) -> Self {
+        self.request_id = request_id.to_string();
+        self
+    }
+
+    pub fn details(mut self, details: impl Into<String>) -> Self {
+        self.details = details.into();
+        self
+    }
+}

@@ -1,0 +1,10 @@
+//! sea-orm entities, one module per table.
+
+pub mod api_token;
+pub mod area;
+pub mod audit_event;
+pub mod recovery_code;
+pub mod session;
+pub mod user;
+pub mod user_area;
+pub mod user_role;

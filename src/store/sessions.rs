@@ -1,0 +1,130 @@
+//! Server-side sessions. The cookie holds a random token; the table holds its SHA-256, the user,
+//! how far through sign-in the session is, its CSRF token and its timeouts. Any instance can read
+//! any session, so several instances can share the load.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+};
+
+use crate::crypto::secrets::{digest, random_token};
+use crate::store::entities::session;
+use crate::store::{StoreResult, now};
+
+pub use crate::store::entities::session::Model as Session;
+
+/// How far through sign-in a session is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Password accepted; a two-factor code is still needed.
+    Totp,
+    /// Signed in, but must choose a new password first.
+    ChangePassword,
+    /// Signed in, but must set up two-factor authentication first.
+    EnrolMfa,
+    /// Fully signed in.
+    Full,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Totp => "totp",
+            Stage::ChangePassword => "change_password",
+            Stage::EnrolMfa => "enrol_mfa",
+            Stage::Full => "full",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Stage> {
+        [Stage::Totp, Stage::ChangePassword, Stage::EnrolMfa, Stage::Full]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+    }
+}
+
+/// A new session: the token for the cookie (never stored) and the row.
+pub struct NewSession {
+    pub token: String,
+    pub session: Session,
+}
+
+pub async fn create<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    stage: Stage,
+    absolute: TimeDelta,
+) -> StoreResult<NewSession> {
+    let token = random_token();
+    let t = now();
+    let session = session::ActiveModel {
+        id_hash: Set(digest(&token)),
+        user_id: Set(user_id),
+        stage: Set(stage.as_str().to_string()),
+        csrf_token: Set(random_token()),
+        created_at: Set(t),
+        last_seen_at: Set(t),
+        expires_at: Set(t + absolute),
+    }
+    .insert(conn)
+    .await?;
+    Ok(NewSession { token, session })
+}
+
+pub async fn find<C: ConnectionTrait>(conn: &C, token: &str) -> StoreResult<Option<Session>> {
+    Ok(session::Entity::find_by_id(digest(token)).one(conn).await?)
+}
+
+/// Replaces a session with a new id (at each step of sign-in and on privilege change), keeping
+/// its absolute expiry.
+pub async fn rotate<C: ConnectionTrait>(conn: &C, old: &Session, stage: Stage) -> StoreResult<NewSession> {
+    delete_by_hash(conn, &old.id_hash).await?;
+    let token = random_token();
+    let t = now();
+    let session = session::ActiveModel {
+        id_hash: Set(digest(&token)),
+        user_id: Set(old.user_id),
+        stage: Set(stage.as_str().to_string()),
+        csrf_token: Set(random_token()),
+        created_at: Set(old.created_at),
+        last_seen_at: Set(t),
+        expires_at: Set(old.expires_at),
+    }
+    .insert(conn)
+    .await?;
+    Ok(NewSession { token, session })
+}
+
+/// Records activity (for the idle timeout).
+pub async fn touch<C: ConnectionTrait>(conn: &C, id_hash: &str, at: DateTime<Utc>) -> StoreResult<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(at))
+        .filter(session::Column::IdHash.eq(id_hash))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_by_hash<C: ConnectionTrait>(conn: &C, id_hash: &str) -> StoreResult<()> {
+    session::Entity::delete_many().filter(session::Column::IdHash.eq(id_hash)).exec(conn).await?;
+    Ok(())
+}
+
+/// Ends every session of a user ("sign out everywhere", disabling, password resets).
+pub async fn delete_for_user<C: ConnectionTrait>(conn: &C, user_id: i64) -> StoreResult<u64> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// Removes sessions past their absolute expiry or idle for longer than `idle`.
+pub async fn sweep<C: ConnectionTrait>(conn: &C, idle: TimeDelta) -> StoreResult<u64> {
+    let t = now();
+    let result = session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lte(t).or(session::Column::LastSeenAt.lte(t - idle)))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}

@@ -1,0 +1,111 @@
+//! Admin: the areas the panel serves.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+
+use crate::app::AppState;
+use crate::domain::audit::AuditAction;
+use crate::error::{WebError, WebResult};
+use crate::store::{self, StoreError, areas, audit};
+use crate::web::auth::{AuthContext, redirect_with_flash};
+use crate::web::forms::{FormData, FormErrors};
+use crate::web::page::Page;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/areas.html")]
+pub struct AreasTemplate {
+    page: Page,
+    errors: FormErrors,
+    areas: Vec<areas::Area>,
+    name: String,
+    /// The area whose rename failed, with what was typed.
+    editing: Option<(i64, String)>,
+    conflict: Option<String>,
+}
+
+async fn page(state: &AppState, ctx: &AuthContext, errors: FormErrors) -> WebResult<AreasTemplate> {
+    Ok(AreasTemplate {
+        page: Page::for_user(ctx, "Areas", "/admin/areas").with_errors(!errors.is_empty()),
+        errors,
+        areas: areas::list(&state.db).await?,
+        name: String::new(),
+        editing: None,
+        conflict: None,
+    })
+}
+
+pub async fn list(State(state): State<AppState>, ctx: AuthContext) -> WebResult<AreasTemplate> {
+    page(&state, &ctx, FormErrors::default()).await
+}
+
+fn check_name(name: &str, field: &str, errors: &mut FormErrors) {
+    if name.is_empty() {
+        errors.add(field, "Enter the area's name");
+    } else if name.chars().count() > 120 {
+        errors.add(field, "Name must be 120 characters or fewer");
+    }
+}
+
+pub async fn create(State(state): State<AppState>, ctx: AuthContext, form: FormData) -> WebResult<Response> {
+    let name = form.get("name").trim().to_string();
+    let mut errors = FormErrors::default();
+    check_name(&name, "name", &mut errors);
+    if errors.is_empty() {
+        let txn = store::begin_write(&state.db).await?;
+        match areas::create(&txn, &name).await {
+            Ok(area) => {
+                audit::append(
+                    &txn,
+                    &ctx.event(AuditAction::AreaCreated, "area", area.id.to_string()).area(area.id),
+                )
+                .await?;
+                txn.commit().await?;
+                return Ok(redirect_with_flash(&state, "/admin/areas", "Area added"));
+            }
+            Err(StoreError::Conflict(message)) => errors.add("name", message),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut p = page(&state, &ctx, errors).await?;
+    p.name = name;
+    Ok(p.into_response())
+}
+
+pub async fn rename(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> WebResult<Response> {
+    let name = form.get("name").trim().to_string();
+    let field = format!("area-{id}");
+    let mut errors = FormErrors::default();
+    check_name(&name, &field, &mut errors);
+    let expected: i64 = form.get("version").parse().unwrap_or(-1);
+    let mut conflict = None;
+    if errors.is_empty() {
+        let txn = store::begin_write(&state.db).await?;
+        match areas::rename(&txn, id, expected, &name).await {
+            Ok(_) => {
+                audit::append(&txn, &ctx.event(AuditAction::AreaRenamed, "area", id.to_string()).area(id))
+                    .await?;
+                txn.commit().await?;
+                return Ok(redirect_with_flash(&state, "/admin/areas", "Area renamed"));
+            }
+            Err(StoreError::Conflict(message)) if message.starts_with("Someone") => conflict = Some(message),
+            Err(StoreError::Conflict(message)) => errors.add(&field, message),
+            Err(StoreError::NotFound) => return Err(WebError::NotFound),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut p = page(&state, &ctx, errors).await?;
+    p.editing = Some((id, name));
+    p.conflict = conflict;
+    let mut response = p.into_response();
+    if response.status().is_success() {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}

@@ -1,0 +1,5 @@
+//! Admin pages: users, areas, the audit trail.
+
+pub mod areas;
+pub mod audit;
+pub mod users;

@@ -1,0 +1,471 @@
+//! Admin: user accounts. Users are never deleted, only disabled.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use chrono::TimeDelta;
+
+use crate::app::AppState;
+use crate::crypto::{password, secrets};
+use crate::domain::audit::AuditAction;
+use crate::domain::email::EmailAddress;
+use crate::domain::role::Role;
+use crate::error::{WebError, WebResult};
+use crate::store::{self, StoreError, areas, audit, sessions, tokens, users};
+use crate::web::account::{TokenRow, parse_token_form, token_rows};
+use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
+use crate::web::forms::{FormData, FormErrors};
+use crate::web::page::Page;
+
+pub struct UserRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub roles: String,
+    pub areas: String,
+    pub status: &'static str,
+    pub mfa: bool,
+    pub last_login: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/users.html")]
+pub struct ListTemplate {
+    page: Page,
+    users: Vec<UserRow>,
+}
+
+fn status_of(u: &users::User) -> &'static str {
+    if u.disabled {
+        "Disabled"
+    } else if u.locked_until.is_some_and(|t| t > store::now()) {
+        "Locked"
+    } else if u.service_account {
+        "Service account"
+    } else {
+        "Active"
+    }
+}
+
+pub async fn list(State(state): State<AppState>, ctx: AuthContext) -> WebResult<ListTemplate> {
+    let all_areas = areas::list(&state.db).await?;
+    let area_name =
+        |id: i64| all_areas.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_default();
+    let rows = users::list(&state.db)
+        .await?
+        .into_iter()
+        .map(|s| UserRow {
+            id: s.user.id,
+            status: status_of(&s.user),
+            mfa: s.user.totp_secret.is_some(),
+            last_login: s
+                .user
+                .last_login_at
+                .map(|t| t.format("%-d %b %Y %H:%M").to_string())
+                .unwrap_or_else(|| "Never".into()),
+            roles: s.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
+            areas: s.area_ids.iter().map(|a| area_name(*a)).collect::<Vec<_>>().join(", "),
+            name: s.user.name,
+            email: s.user.email,
+        })
+        .collect();
+    Ok(ListTemplate { page: Page::for_user(&ctx, "Users", "/admin/users"), users: rows })
+}
+
+/// A checkbox in a group.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/user_form.html")]
+pub struct FormTemplate {
+    page: Page,
+    errors: FormErrors,
+    name: String,
+    email: String,
+    service_account: bool,
+    roles: Vec<Choice>,
+    areas: Vec<Choice>,
+}
+
+fn role_choices(selected: &[String]) -> Vec<Choice> {
+    Role::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.as_str().into(),
+            label: r.label().into(),
+            checked: selected.iter().any(|s| s == r.as_str()),
+        })
+        .collect()
+}
+
+fn area_choices(all: &[areas::Area], selected: &[String]) -> Vec<Choice> {
+    all.iter()
+        .map(|a| Choice {
+            value: a.id.to_string(),
+            label: a.name.clone(),
+            checked: selected.contains(&a.id.to_string()),
+        })
+        .collect()
+}
+
+pub async fn new_form(State(state): State<AppState>, ctx: AuthContext) -> WebResult<FormTemplate> {
+    let all = areas::list(&state.db).await?;
+    let default_areas: Vec<String> = if all.len() == 1 { vec![all[0].id.to_string()] } else { Vec::new() };
+    Ok(FormTemplate {
+        page: Page::for_user(&ctx, "Add a user", "/admin/users"),
+        errors: FormErrors::default(),
+        name: String::new(),
+        email: String::new(),
+        service_account: false,
+        roles: role_choices(&[]),
+        areas: area_choices(&all, &default_areas),
+    })
+}
+
+/// Roles and areas from a form, with errors for anything unknown or missing.
+fn parse_access(form: &FormData, all: &[areas::Area], errors: &mut FormErrors) -> (Vec<Role>, Vec<i64>) {
+    let roles: Vec<Role> = form.all("role").iter().filter_map(|r| r.parse().ok()).collect();
+    if roles.is_empty() {
+        errors.add("role", "Select at least one role");
+    }
+    let area_ids: Vec<i64> = form
+        .all("area")
+        .iter()
+        .filter_map(|a| a.parse().ok())
+        .filter(|id| all.iter().any(|a| a.id == *id))
+        .collect();
+    let needs_area = roles.iter().any(|r| *r != Role::Admin);
+    if needs_area && area_ids.is_empty() {
+        errors.add("area", "Select the areas this user works in");
+    }
+    (roles, area_ids)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/user_created.html")]
+pub struct CreatedTemplate {
+    page: Page,
+    id: i64,
+    email: String,
+    one_time_password: Option<String>,
+}
+
+pub async fn create(State(state): State<AppState>, ctx: AuthContext, form: FormData) -> WebResult<Response> {
+    let all = areas::list(&state.db).await?;
+    let mut errors = FormErrors::default();
+    let name = form.get("name").trim().to_string();
+    if name.is_empty() {
+        errors.add("name", "Enter the person's full name");
+    } else if name.chars().count() > 200 {
+        errors.add("name", "Name must be 200 characters or fewer");
+    }
+    let email = match EmailAddress::parse(form.get("email")) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            errors.add("email", e.to_string());
+            None
+        }
+    };
+    let service_account = form.has("service_account");
+    let (roles, area_ids) = parse_access(&form, &all, &mut errors);
+    let render_again = |errors: FormErrors| FormTemplate {
+        page: Page::for_user(&ctx, "Add a user", "/admin/users").with_errors(true),
+        errors,
+        name: name.clone(),
+        email: form.get("email").to_string(),
+        service_account,
+        roles: role_choices(&form.all("role").iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+        areas: area_choices(&all, &form.all("area").iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+    };
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return Ok(render_again(errors).into_response());
+    };
+    let one_time = (!service_account).then(secrets::one_time_password);
+    let hash = match &one_time {
+        Some(p) => Some(password::hash(p.clone()).await.map_err(WebError::internal)?),
+        None => None,
+    };
+    let new = users::NewUser {
+        email: email.clone(),
+        name: name.clone(),
+        password_hash: hash,
+        must_change_password: !service_account,
+        service_account,
+        roles: roles.clone(),
+        area_ids: area_ids.clone(),
+    };
+    let txn = store::begin_write(&state.db).await?;
+    let created = match users::create(&txn, &new).await {
+        Ok(u) => u,
+        Err(StoreError::Conflict(message)) => {
+            let mut errors = FormErrors::default();
+            errors.add("email", message);
+            return Ok(render_again(errors).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::append(
+        &txn,
+        &ctx.event(AuditAction::UserCreated, "user", created.id.to_string()).details(format!(
+            "roles={};areas={};service_account={service_account}",
+            roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
+            area_ids.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",")
+        )),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(CreatedTemplate {
+        page: Page::for_user(&ctx, "User added", "/admin/users"),
+        id: created.id,
+        email: created.email,
+        one_time_password: one_time,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/user.html")]
+pub struct ShowTemplate {
+    page: Page,
+    errors: FormErrors,
+    user: users::User,
+    status: &'static str,
+    roles: Vec<Choice>,
+    areas: Vec<Choice>,
+    version: i64,
+    conflict: Option<String>,
+    tokens: Vec<TokenRow>,
+    new_token: Option<String>,
+    one_time_password: Option<String>,
+    token_name: String,
+    token_days: String,
+}
+
+async fn show_page(state: &AppState, ctx: &AuthContext, id: i64) -> WebResult<ShowTemplate> {
+    let user = users::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
+    let all = areas::list(&state.db).await?;
+    let role_names: Vec<String> =
+        users::roles(&state.db, id).await?.iter().map(|r| r.as_str().to_string()).collect();
+    let area_ids: Vec<String> = users::area_ids(&state.db, id).await?.iter().map(|a| a.to_string()).collect();
+    Ok(ShowTemplate {
+        page: Page::for_user(ctx, user.name.clone(), "/admin/users"),
+        errors: FormErrors::default(),
+        status: status_of(&user),
+        roles: role_choices(&role_names),
+        areas: area_choices(&all, &area_ids),
+        version: user.version,
+        conflict: None,
+        tokens: token_rows(tokens::list_for_user(&state.db, id).await?),
+        new_token: None,
+        one_time_password: None,
+        token_name: String::new(),
+        token_days: "365".into(),
+        user,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    Path(id): Path<i64>,
+) -> WebResult<ShowTemplate> {
+    show_page(&state, &ctx, id).await
+}
+
+/// Changes roles and areas, refusing a stale form (the page opened before someone else's change).
+pub async fn update_access(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> WebResult<Response> {
+    let mut page = show_page(&state, &ctx, id).await?;
+    let all = areas::list(&state.db).await?;
+    let mut errors = FormErrors::default();
+    let (roles, area_ids) = parse_access(&form, &all, &mut errors);
+    if id == me.user_id && !roles.contains(&Role::Admin) {
+        errors.add("role", "You cannot remove your own admin role. Ask another admin to do it");
+    }
+    let typed_roles: Vec<String> = form.all("role").iter().map(|s| s.to_string()).collect();
+    let typed_areas: Vec<String> = form.all("area").iter().map(|s| s.to_string()).collect();
+    let expected: i64 = form.get("version").parse().unwrap_or(-1);
+    if !errors.is_empty() {
+        page.roles = role_choices(&typed_roles);
+        page.areas = area_choices(&all, &typed_areas);
+        page.page.has_errors = true;
+        page.errors = errors;
+        return Ok(page.into_response());
+    }
+    let before_roles = users::roles(&state.db, id).await?;
+    let before_areas = users::area_ids(&state.db, id).await?;
+    let txn = store::begin_write(&state.db).await?;
+    match users::update_access(&txn, id, expected, &roles, &area_ids).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(message)) => {
+            drop(txn);
+            // Keep what the admin chose; offer the current version so they can save it knowingly.
+            page.roles = role_choices(&typed_roles);
+            page.areas = area_choices(&all, &typed_areas);
+            page.conflict = Some(message);
+            let mut response = page.into_response();
+            *response.status_mut() = axum::http::StatusCode::CONFLICT;
+            return Ok(response);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let fmt_roles = |r: &[Role]| r.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",");
+    let fmt_areas = |a: &[i64]| a.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",");
+    if before_roles != roles {
+        audit::append(
+            &txn,
+            &ctx.event(AuditAction::UserRolesChanged, "user", id.to_string()).details(format!(
+                "from={};to={}",
+                fmt_roles(&before_roles),
+                fmt_roles(&roles)
+            )),
+        )
+        .await?;
+    }
+    if before_areas != area_ids {
+        audit::append(
+            &txn,
+            &ctx.event(AuditAction::UserAreasChanged, "user", id.to_string()).details(format!(
+                "from={};to={}",
+                fmt_areas(&before_areas),
+                fmt_areas(&area_ids)
+            )),
+        )
+        .await?;
+    }
+    // A change of privilege ends the user's sessions: they sign in again with the new access.
+    if id != me.user_id && (before_roles != roles || before_areas != area_ids) {
+        sessions::delete_for_user(&txn, id).await?;
+    }
+    txn.commit().await?;
+    Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), "Access updated"))
+}
+
+async fn set_disabled(
+    state: &AppState,
+    ctx: &AuthContext,
+    me: i64,
+    id: i64,
+    disabled: bool,
+) -> WebResult<Response> {
+    if id == me && disabled {
+        return Err(WebError::BadRequest("You cannot disable your own account.".into()));
+    }
+    users::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
+    let txn = store::begin_write(&state.db).await?;
+    users::set_disabled(&txn, id, disabled).await?;
+    if disabled {
+        sessions::delete_for_user(&txn, id).await?;
+    }
+    let action = if disabled { AuditAction::UserDisabled } else { AuditAction::UserEnabled };
+    audit::append(&txn, &ctx.event(action, "user", id.to_string())).await?;
+    txn.commit().await?;
+    let message = if disabled {
+        "The account is disabled and its sessions have ended"
+    } else {
+        "The account is enabled"
+    };
+    Ok(redirect_with_flash(state, &format!("/admin/users/{id}"), message))
+}
+
+pub async fn disable(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    set_disabled(&state, &ctx, me.user_id, id, true).await
+}
+
+pub async fn enable(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    set_disabled(&state, &ctx, me.user_id, id, false).await
+}
+
+/// Sets a one-time password for the admin to pass on; the user must change it at sign-in.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    let user = users::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
+    if user.service_account {
+        return Err(WebError::BadRequest("Service accounts have no password; they use API tokens.".into()));
+    }
+    let one_time = secrets::one_time_password();
+    let hash = password::hash(one_time.clone()).await.map_err(WebError::internal)?;
+    let txn = store::begin_write(&state.db).await?;
+    users::set_password(&txn, id, hash, true).await?;
+    sessions::delete_for_user(&txn, id).await?;
+    audit::append(&txn, &ctx.event(AuditAction::PasswordReset, "user", id.to_string())).await?;
+    txn.commit().await?;
+    let mut page = show_page(&state, &ctx, id).await?;
+    page.one_time_password = Some(one_time);
+    Ok(page.into_response())
+}
+
+pub async fn reset_two_factor(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    Path(id): Path<i64>,
+) -> WebResult<Response> {
+    users::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
+    let txn = store::begin_write(&state.db).await?;
+    users::disable_totp(&txn, id).await?;
+    sessions::delete_for_user(&txn, id).await?;
+    audit::append(&txn, &ctx.event(AuditAction::MfaReset, "user", id.to_string())).await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/admin/users/{id}"),
+        "Two-factor authentication is reset; the user sets it up again at their next sign-in",
+    ))
+}
+
+/// Creates an API token for a service account.
+pub async fn create_token(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> WebResult<Response> {
+    let mut page = show_page(&state, &ctx, id).await?;
+    if !page.user.service_account {
+        return Err(WebError::BadRequest("People create their own tokens from their account page.".into()));
+    }
+    let mut errors = FormErrors::default();
+    let Some((name, days)) = parse_token_form(&form, &mut errors) else {
+        page.token_name = form.get("name").to_string();
+        page.token_days = form.get("expires_days").to_string();
+        page.page.has_errors = true;
+        page.errors = errors;
+        return Ok(page.into_response());
+    };
+    let expires = days.map(|d| store::now() + TimeDelta::days(d));
+    let txn = store::begin_write(&state.db).await?;
+    let (token, row) = tokens::create(&txn, id, &name, me.user_id, expires).await?;
+    audit::append(
+        &txn,
+        &ctx.event(AuditAction::TokenCreated, "token", row.id.to_string()).details(format!("user={id}")),
+    )
+    .await?;
+    txn.commit().await?;
+    let mut page = show_page(&state, &ctx, id).await?;
+    page.new_token = Some(token);
+    Ok(page.into_response())
+}

@@ -1,0 +1,296 @@
+//! Signing in (password, then a two-factor code when enrolled) and signing out.
+
+use std::time::Duration;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::crypto::{password, secrets, totp};
+use crate::domain::audit::{Actor, AuditAction, AuditEvent};
+use crate::error::{WebError, WebResult};
+use crate::store::sessions::Stage;
+use crate::store::{self, audit, sessions, users};
+use crate::web::auth::{AuthContext, clear_cookie, redirect_with_flash, stage_home, start_session};
+use crate::web::forms::{FormData, FormErrors};
+use crate::web::page::Page;
+
+/// The same words whatever went wrong, so the page reveals nothing about which accounts exist.
+pub const SIGN_IN_FAILED: &str = "Enter a correct email address and password";
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/login.html")]
+pub struct LoginTemplate {
+    page: Page,
+    errors: FormErrors,
+    email: String,
+    next: String,
+    lockout_minutes: u32,
+    lockout_threshold: u32,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// Only local paths are followed after sign-in.
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.starts_with("/login")
+    {
+        next
+    } else {
+        "/"
+    }
+}
+
+fn login_page(
+    state: &AppState,
+    ctx: &AuthContext,
+    errors: FormErrors,
+    email: String,
+    next: String,
+) -> LoginTemplate {
+    let mut page = Page::anonymous("Sign in").with_csrf(&ctx.csrf_token).with_errors(!errors.is_empty());
+    page.flash = ctx.flash.clone();
+    LoginTemplate {
+        page,
+        errors,
+        email,
+        next,
+        lockout_minutes: state.config.auth.lockout_minutes,
+        lockout_threshold: state.config.auth.lockout_threshold,
+    }
+}
+
+pub async fn show(State(state): State<AppState>, ctx: AuthContext, Query(q): Query<NextQuery>) -> Response {
+    if let Some(stage) = ctx.stage() {
+        return Redirect::to(stage_home(stage)).into_response();
+    }
+    login_page(&state, &ctx, FormErrors::default(), String::new(), safe_next(&q.next).to_string())
+        .into_response()
+}
+
+pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormData) -> WebResult<Response> {
+    let email = form.get("email").trim().to_string();
+    let pass = form.get("password").to_string();
+    let next = safe_next(form.get("next")).to_string();
+    let mut errors = FormErrors::default();
+    if email.is_empty() {
+        errors.add("email", "Enter your email address");
+    }
+    if pass.is_empty() {
+        errors.add("password", "Enter your password");
+    }
+    if !errors.is_empty() {
+        return Ok(login_page(&state, &ctx, errors, email, next).into_response());
+    }
+    let limit = state.config.auth.login_rate_per_minute;
+    if !state.limiter.allow("login", ctx.client_ip, limit, Duration::from_secs(60)) {
+        return Err(WebError::TooManyRequests);
+    }
+
+    let user = users::find_by_email(&state.db, &email).await?.filter(|u| !u.service_account);
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let verified = password::verify(pass, stored).await;
+    let failed = |errors: &mut FormErrors| errors.add("email", SIGN_IN_FAILED);
+
+    let Some(user) = user else {
+        audit::append_now(
+            &state.db,
+            &ctx.event(AuditAction::LoginFailure, "user", "unknown").details("reason=unknown_account"),
+        )
+        .await?;
+        failed(&mut errors);
+        return Ok(login_page(&state, &ctx, errors, email, next).into_response());
+    };
+    let event = |action: AuditAction| {
+        AuditEvent::new(Actor::Anonymous, action, "user", user.id.to_string()).request(&ctx.request_id)
+    };
+    let locked = user.locked_until.is_some_and(|until| until > store::now());
+    if user.disabled || locked || !verified {
+        let reason = if user.disabled {
+            "disabled"
+        } else if locked {
+            "locked"
+        } else {
+            "wrong_password"
+        };
+        let txn = store::begin_write(&state.db).await?;
+        audit::append(&txn, &event(AuditAction::LoginFailure).details(format!("reason={reason}"))).await?;
+        if !user.disabled && !locked {
+            let auth = &state.config.auth;
+            if users::record_failure(&txn, user.id, auth.lockout_threshold, auth.lockout_minutes).await? {
+                audit::append(
+                    &txn,
+                    &event(AuditAction::Lockout).details(format!("minutes={}", auth.lockout_minutes)),
+                )
+                .await?;
+            }
+        }
+        txn.commit().await?;
+        failed(&mut errors);
+        return Ok(login_page(&state, &ctx, errors, email, next).into_response());
+    }
+
+    let roles = users::roles(&state.db, user.id).await?;
+    let stage =
+        if user.totp_secret.is_some() { Stage::Totp } else { after_second_factor(&state, &user, &roles) };
+    let txn = store::begin_write(&state.db).await?;
+    users::record_success(&txn, user.id).await?;
+    audit::append(
+        &txn,
+        &AuditEvent::new(Actor::User(user.id), AuditAction::LoginSuccess, "user", user.id.to_string())
+            .request(&ctx.request_id)
+            .details(format!("stage={}", stage.as_str())),
+    )
+    .await?;
+    txn.commit().await?;
+    let cookie = start_session(&state, ctx.session.as_ref(), user.id, stage).await?;
+    let to = if stage == Stage::Full { next } else { stage_home(stage).to_string() };
+    let mut response = Redirect::to(&to).into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// The step after the second factor: a forced password change, then two-factor enrolment when
+/// a role requires it, then fully signed in.
+pub fn after_second_factor(
+    state: &AppState,
+    user: &users::User,
+    roles: &[crate::domain::role::Role],
+) -> Stage {
+    if user.must_change_password {
+        return Stage::ChangePassword;
+    }
+    mfa_or_full(state, user, roles)
+}
+
+pub fn mfa_or_full(state: &AppState, user: &users::User, roles: &[crate::domain::role::Role]) -> Stage {
+    let required = roles.iter().any(|r| state.config.auth.mfa_required_roles.contains(r));
+    if required && user.totp_secret.is_none() { Stage::EnrolMfa } else { Stage::Full }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/two_factor.html")]
+pub struct TwoFactorTemplate {
+    page: Page,
+    errors: FormErrors,
+}
+
+pub async fn show_two_factor(ctx: AuthContext) -> TwoFactorTemplate {
+    TwoFactorTemplate {
+        page: Page::anonymous("Enter your security code").with_csrf(&ctx.csrf_token),
+        errors: FormErrors::default(),
+    }
+}
+
+pub async fn submit_two_factor(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    form: FormData,
+) -> WebResult<Response> {
+    let session = ctx.session.clone().ok_or(WebError::Unauthenticated)?;
+    let user = users::find(&state.db, session.user_id).await?.ok_or(WebError::Unauthenticated)?;
+    let code = form.get("code").trim().to_string();
+    let recovery = form.get("recovery_code").trim().to_string();
+    let mut errors = FormErrors::default();
+    if code.is_empty() && recovery.is_empty() {
+        errors.add("code", "Enter the 6-digit code from your authenticator app");
+    }
+    let limit = state.config.auth.login_rate_per_minute;
+    if errors.is_empty() && !state.limiter.allow("login", ctx.client_ip, limit, Duration::from_secs(60)) {
+        return Err(WebError::TooManyRequests);
+    }
+    let mut ok = false;
+    let mut used_recovery = false;
+    if errors.is_empty() {
+        if !code.is_empty() {
+            if let Some(secret) = &user.totp_secret {
+                if let Some(step) = totp::verify(secret, &code, store::now().timestamp(), user.totp_last_step)
+                {
+                    ok = users::use_totp_step(&state.db, user.id, step).await?;
+                }
+            }
+        } else {
+            let hash = secrets::digest(&secrets::normalise_recovery_code(&recovery));
+            ok = users::use_recovery_code(&state.db, user.id, &hash).await?;
+            used_recovery = ok;
+        }
+    }
+    let event = |action| {
+        AuditEvent::new(Actor::User(user.id), action, "user", user.id.to_string()).request(&ctx.request_id)
+    };
+    if !ok {
+        if errors.is_empty() {
+            let txn = store::begin_write(&state.db).await?;
+            audit::append(&txn, &event(AuditAction::MfaFailure)).await?;
+            let auth = &state.config.auth;
+            if users::record_failure(&txn, user.id, auth.lockout_threshold, auth.lockout_minutes).await? {
+                audit::append(&txn, &event(AuditAction::Lockout)).await?;
+                sessions::delete_by_hash(&txn, &session.id_hash).await?;
+                txn.commit().await?;
+                let mut response = redirect_with_flash(
+                    &state,
+                    "/login",
+                    "Too many wrong codes. Your account is locked for a while; sign in again later.",
+                );
+                response.headers_mut().append(header::SET_COOKIE, clear_cookie(&state, "session"));
+                return Ok(response);
+            }
+            txn.commit().await?;
+            if recovery.is_empty() {
+                errors.add(
+                    "code",
+                    "The code is wrong or has already been used. Enter the current code from your app",
+                );
+            } else {
+                errors.add("recovery_code", "That recovery code is wrong or has already been used");
+            }
+        }
+        let page = Page::anonymous("Enter your security code").with_csrf(&ctx.csrf_token).with_errors(true);
+        return Ok(TwoFactorTemplate { page, errors }.into_response());
+    }
+    if used_recovery {
+        audit::append_now(&state.db, &event(AuditAction::RecoveryCodeUsed)).await?;
+    }
+    users::record_success(&state.db, user.id).await?;
+    let roles = users::roles(&state.db, user.id).await?;
+    let stage = after_second_factor(&state, &user, &roles);
+    let cookie = start_session(&state, Some(&session), user.id, stage).await?;
+    let mut response = Redirect::to(stage_home(stage)).into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// `POST /logout`: ends the session on the server, not just in the browser.
+pub async fn logout(State(state): State<AppState>, ctx: AuthContext) -> WebResult<Response> {
+    if let Some(session) = &ctx.session {
+        let txn = store::begin_write(&state.db).await?;
+        sessions::delete_by_hash(&txn, &session.id_hash).await?;
+        audit::append(&txn, &ctx.event(AuditAction::Logout, "user", session.user_id.to_string())).await?;
+        txn.commit().await?;
+    }
+    let mut response = redirect_with_flash(&state, "/login", "You have signed out");
+    response.headers_mut().append(header::SET_COOKIE, clear_cookie(&state, "session"));
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_next_paths() {
+        assert_eq!(safe_next("/cases/CDOP-2026-0001"), "/cases/CDOP-2026-0001");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil"), "/");
+        assert_eq!(safe_next("/login"), "/");
+    }
+}

@@ -1,0 +1,377 @@
+//! Authentication and authorisation for every request, in one place.
+//!
+//! Each route is registered with an [`Access`] (see `web::routes`); [`guard`] runs before the
+//! handler and decides: it resolves who is asking (session cookie for pages, bearer token under
+//! `/api/`), applies idle and absolute session timeouts, sends people part-way through sign-in to
+//! the right step, consults the policy for the route's action, and checks CSRF on every unsafe
+//! method (synchronizer token compared in constant time, plus `Origin` / `Sec-Fetch-Site`).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::TimeDelta;
+
+use crate::app::AppState;
+use crate::crypto::secrets::{constant_time_eq, random_token};
+use crate::domain::audit::{Actor, AuditAction, AuditEvent};
+use crate::domain::policy::{Action, Principal};
+use crate::error::WebError;
+use crate::store::sessions::{self, Session, Stage};
+use crate::store::{self, audit, tokens, users};
+use crate::web::forms::form_urlencoded_pairs;
+use crate::web::middleware::RequestId;
+
+pub mod login;
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (health checks, assets, the start page, public forms).
+    Public,
+    /// A session at exactly this sign-in step (e.g. the two-factor code page).
+    SignInStep(Stage),
+    /// A signed-in session, even one that must still change its password or set up two-factor
+    /// authentication (the pages that do those things, and signing out).
+    Account,
+    /// A fully signed-in user whose roles permit the action.
+    Action(Action),
+}
+
+/// Who is asking, resolved by [`guard`] and available to handlers as an extractor.
+#[derive(Debug, Clone)]
+pub struct AuthContext {
+    pub principal: Option<Principal>,
+    pub session: Option<Session>,
+    /// The token forms must echo back: the session's, or the anonymous cookie's.
+    pub csrf_token: String,
+    pub flash: Option<String>,
+    pub request_id: String,
+    pub client_ip: IpAddr,
+}
+
+impl AuthContext {
+    pub fn stage(&self) -> Option<Stage> {
+        self.session.as_ref().and_then(|s| Stage::parse(&s.stage))
+    }
+
+    /// The principal, or 401.
+    pub fn require(&self) -> Result<&Principal, WebError> {
+        self.principal.as_ref().ok_or(WebError::Unauthenticated)
+    }
+
+    /// An audit event by this request's actor.
+    pub fn event(
+        &self,
+        action: AuditAction,
+        object_type: &'static str,
+        object_ref: impl Into<String>,
+    ) -> AuditEvent {
+        let actor = self.principal.as_ref().map(Principal::actor).unwrap_or(Actor::Anonymous);
+        AuditEvent::new(actor, action, object_type, object_ref).request(&self.request_id)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AuthContext {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<AuthContext>()
+            .cloned()
+            .ok_or_else(|| WebError::internal(anyhow::anyhow!("route registered without an access guard")))
+    }
+}
+
+/// The signed-in principal, for handlers of routes that require one.
+pub struct CurrentUser(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = AuthContext::from_request_parts(parts, state).await?;
+        ctx.principal.map(CurrentUser).ok_or(WebError::Unauthenticated)
+    }
+}
+
+/// Cookie names: `__Host-` prefixed (Secure, Path=/, no Domain) when cookies are secure.
+pub fn cookie_name(state: &AppState, base: &str) -> String {
+    if state.config.secure_cookies() { format!("__Host-cdop_{base}") } else { format!("cdop_{base}") }
+}
+
+/// A `Set-Cookie` value. `max_age` None: a browser-session cookie.
+pub fn set_cookie(state: &AppState, base: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let mut c = format!("{}={value}; Path=/; HttpOnly; SameSite=Lax", cookie_name(state, base));
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if state.config.secure_cookies() {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+pub fn clear_cookie(state: &AppState, base: &str) -> HeaderValue {
+    set_cookie(state, base, "", Some(0))
+}
+
+pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Where a session part-way through sign-in must go next.
+pub fn stage_home(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Totp => "/login/two-factor",
+        Stage::ChangePassword => "/account/password",
+        Stage::EnrolMfa => "/account/two-factor",
+        Stage::Full => "/",
+    }
+}
+
+/// The guard's state: the app and the route's access rule.
+#[derive(Clone)]
+pub struct Guarded {
+    pub state: AppState,
+    pub access: Access,
+}
+
+/// Runs before every routed handler. See the module documentation.
+pub async fn guard(State(g): State<Guarded>, req: Request, next: Next) -> Response {
+    match guard_inner(&g, req, next).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Response, WebError> {
+    let state = &g.state;
+    let is_api = req.uri().path().starts_with("/api/");
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+    let client_ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let mut set_cookies: Vec<HeaderValue> = Vec::new();
+
+    let mut ctx = AuthContext {
+        principal: None,
+        session: None,
+        csrf_token: String::new(),
+        flash: None,
+        request_id: request_id.clone(),
+        client_ip,
+    };
+
+    if is_api {
+        if let Some(token) = bearer(req.headers()) {
+            if let Some(found) = tokens::authenticate(&state.db, &token).await? {
+                if let Some(user) = users::find(&state.db, found.user_id).await?.filter(|u| !u.disabled) {
+                    ctx.principal = Some(users::principal(&state.db, &user, Some(found.id)).await?);
+                }
+            }
+        }
+    } else {
+        resolve_session(state, req.headers(), &mut ctx, &mut set_cookies).await?;
+        let flash_name = cookie_name(state, "flash");
+        if let Some(flash) = read_cookie(req.headers(), &flash_name) {
+            ctx.flash = Some(crate::web::forms::decode_component(&flash)).filter(|f| !f.is_empty());
+            set_cookies.push(clear_cookie(state, "flash"));
+        }
+        if ctx.session.is_none() {
+            let name = cookie_name(state, "csrf");
+            match read_cookie(req.headers(), &name).filter(|v| v.len() >= 32) {
+                Some(v) => ctx.csrf_token = v,
+                None => {
+                    let token = random_token();
+                    set_cookies.push(set_cookie(state, "csrf", &token, None));
+                    ctx.csrf_token = token;
+                }
+            }
+        }
+    }
+
+    // Access rules.
+    let stage = ctx.stage();
+    let full = is_api && ctx.principal.is_some() || stage == Some(Stage::Full);
+    match g.access {
+        Access::Public => {}
+        Access::SignInStep(wanted) => {
+            if stage != Some(wanted) {
+                return Ok(with_cookies(
+                    Redirect::to(stage.map(stage_home).unwrap_or("/login")).into_response(),
+                    set_cookies,
+                ));
+            }
+        }
+        Access::Account => match stage {
+            Some(Stage::ChangePassword | Stage::EnrolMfa | Stage::Full) => {}
+            Some(Stage::Totp) => {
+                return Ok(with_cookies(Redirect::to("/login/two-factor").into_response(), set_cookies));
+            }
+            None => return Err(WebError::Unauthenticated),
+        },
+        Access::Action(action) => {
+            let Some(principal) = ctx.principal.as_ref() else {
+                return Ok(with_cookies(WebError::Unauthenticated.into_response(), set_cookies));
+            };
+            if !full {
+                let to = stage.map(stage_home).unwrap_or("/login");
+                return Ok(with_cookies(Redirect::to(to).into_response(), set_cookies));
+            }
+            if !principal.permits(action) {
+                return Ok(with_cookies(WebError::Forbidden.into_response(), set_cookies));
+            }
+        }
+    }
+
+    // CSRF on unsafe methods (API calls with bearer tokens carry no ambient credentials).
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && !is_api {
+        check_origin(req.headers())?;
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, state.config.server.max_body_bytes)
+            .await
+            .map_err(|_| WebError::BadRequest("The form was too large to accept.".into()))?;
+        let supplied = form_urlencoded_pairs(&bytes)
+            .into_iter()
+            .find(|(k, _)| k == "csrf_token")
+            .map(|(_, v)| v)
+            .unwrap_or_default();
+        if ctx.csrf_token.is_empty() || !constant_time_eq(&supplied, &ctx.csrf_token) {
+            tracing::warn!("CSRF token missing or wrong");
+            return Ok(with_cookies(
+                WebError::CsrfRejected(
+                    "This form has expired or did not come from this service. Go back, reload the page and try again.",
+                )
+                .into_response(),
+                set_cookies,
+            ));
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+
+    req.extensions_mut().insert(ctx);
+    let response = next.run(req).await;
+    Ok(with_cookies(response, set_cookies))
+}
+
+fn with_cookies(mut response: Response, cookies: Vec<HeaderValue>) -> Response {
+    for c in cookies {
+        response.headers_mut().append(header::SET_COOKIE, c);
+    }
+    response
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+/// Refuses cross-site form posts: `Sec-Fetch-Site` must be same-origin (or absent, or `none` for
+/// a user-typed navigation), and an `Origin` header must name this host.
+fn check_origin(headers: &HeaderMap) -> Result<(), WebError> {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if !matches!(site, "same-origin" | "none") {
+            return Err(WebError::CsrfRejected("Forms can only be sent from pages of this service."));
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
+        if origin == "null" || !origin_host.eq_ignore_ascii_case(host) {
+            return Err(WebError::CsrfRejected("Forms can only be sent from pages of this service."));
+        }
+    }
+    Ok(())
+}
+
+/// Loads the session named by the cookie, ending it if it has timed out or its user is disabled.
+async fn resolve_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    ctx: &mut AuthContext,
+    set_cookies: &mut Vec<HeaderValue>,
+) -> Result<(), WebError> {
+    let name = cookie_name(state, "session");
+    let Some(token) = read_cookie(headers, &name) else { return Ok(()) };
+    let Some(session) = sessions::find(&state.db, &token).await? else {
+        set_cookies.push(clear_cookie(state, "session"));
+        return Ok(());
+    };
+    let now = store::now();
+    let idle = TimeDelta::minutes(i64::from(state.config.auth.session_idle_minutes));
+    let expired = session.expires_at <= now || session.last_seen_at + idle <= now;
+    let user = users::find(&state.db, session.user_id).await?;
+    let user = match user {
+        Some(u) if !u.disabled && !expired => u,
+        _ => {
+            sessions::delete_by_hash(&state.db, &session.id_hash).await?;
+            set_cookies.push(clear_cookie(state, "session"));
+            if expired {
+                audit::append_now(
+                    &state.db,
+                    &AuditEvent::new(
+                        Actor::User(session.user_id),
+                        AuditAction::SessionExpired,
+                        "user",
+                        session.user_id.to_string(),
+                    )
+                    .request(&ctx.request_id),
+                )
+                .await?;
+            }
+            return Ok(());
+        }
+    };
+    if (now - session.last_seen_at).num_seconds() >= 15 {
+        sessions::touch(&state.db, &session.id_hash, now).await?;
+    }
+    ctx.principal = Some(users::principal(&state.db, &user, None).await?);
+    ctx.csrf_token = session.csrf_token.clone();
+    ctx.session = Some(session);
+    Ok(())
+}
+
+/// A redirect that also shows `message` once on the next page.
+pub fn redirect_with_flash(state: &AppState, to: &str, message: &str) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    let encoded = crate::web::middleware::form_urlencode(message);
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(state, "flash", &encoded, Some(60)));
+    response
+}
+
+/// Starts a fresh session for `user_id` at `stage`, ending `previous` (the id always changes).
+pub async fn start_session(
+    state: &AppState,
+    previous: Option<&Session>,
+    user_id: i64,
+    stage: Stage,
+) -> Result<HeaderValue, WebError> {
+    let new = match previous {
+        Some(old) if old.user_id == user_id => sessions::rotate(&state.db, old, stage).await?,
+        Some(old) => {
+            sessions::delete_by_hash(&state.db, &old.id_hash).await?;
+            let absolute = TimeDelta::hours(i64::from(state.config.auth.session_absolute_hours));
+            sessions::create(&state.db, user_id, stage, absolute).await?
+        }
+        None => {
+            let absolute = TimeDelta::hours(i64::from(state.config.auth.session_absolute_hours));
+            sessions::create(&state.db, user_id, stage, absolute).await?
+        }
+    };
+    Ok(set_cookie(state, "session", &new.token, None))
+}

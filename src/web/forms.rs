@@ -1,0 +1,133 @@
+//! Form helpers shared by every page: field errors for the GOV.UK error summary, and parsing of
+//! urlencoded bodies with repeated keys (checkboxes).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+
+use crate::error::WebError;
+
+/// Errors on a form, in the order the fields appear.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(pub Vec<FieldError>);
+
+#[derive(Debug, Clone)]
+pub struct FieldError {
+    /// The id of the input the summary links to.
+    pub field: String,
+    pub message: String,
+}
+
+impl FormErrors {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        if !self.has(field) {
+            self.0.push(FieldError { field: field.to_string(), message: message.into() });
+        }
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+
+    /// The message for `field`, or "" (templates test `!= ""`).
+    pub fn get(&self, field: &str) -> &str {
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str()).unwrap_or("")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn list(&self) -> &[FieldError] {
+        &self.0
+    }
+}
+
+/// A urlencoded body as ordered pairs; keeps repeated keys (checkbox groups).
+#[derive(Debug, Clone, Default)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    pub fn parse(body: &[u8]) -> FormData {
+        FormData(form_urlencoded_pairs(body))
+    }
+
+    /// The first value for `key`, or "".
+    pub fn get(&self, key: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for FormData {
+    type Rejection = WebError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| WebError::BadRequest("The form could not be read. Go back and try again.".into()))?;
+        Ok(FormData::parse(&bytes))
+    }
+}
+
+/// Decodes one percent-encoded component (`+` is a space).
+pub fn decode_component(s: &str) -> String {
+    decode(s.as_bytes())
+}
+
+/// Decodes `application/x-www-form-urlencoded`.
+pub fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
+    body.split(|b| *b == b'&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let mut it = pair.splitn(2, |b| *b == b'=');
+            let k = decode(it.next().unwrap_or_default());
+            let v = decode(it.next().unwrap_or_default());
+            (k, v)
+        })
+        .collect()
+}
+
+fn decode(raw: &[u8]) -> String {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < raw.len() => {
+                let hex =
+                    std::str::from_utf8(&raw[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_repeated_keys_and_escapes() {
+        let f = FormData::parse(b"role=admin&role=panel_chair&name=Jane+O%27Neil&bad=%zz&end=%4");
+        assert_eq!(f.all("role"), vec!["admin", "panel_chair"]);
+        assert_eq!(f.get("name"), "Jane O'Neil");
+        assert_eq!(f.get("bad"), "%zz");
+        assert_eq!(f.get("end"), "%4");
+        assert_eq!(f.get("missing"), "");
+    }
+}

@@ -1,0 +1,141 @@
+//! Every route, with the access it requires. The router is built from this table, so a route
+//! cannot exist without an access rule; `tests/it/access.rs` checks every entry against every role.
+
+use axum::Router;
+use axum::routing::{MethodRouter, get, post};
+
+use crate::app::AppState;
+use crate::domain::policy::Action;
+use crate::store::sessions::Stage;
+use crate::web::auth::{Access, Guarded, guard};
+use crate::web::{account, admin, api, assets, auth, health, home};
+
+/// One route: method, path template and access rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+use Access::{Account, Public, SignInStep};
+const fn act(a: Action) -> Access {
+    Access::Action(a)
+}
+
+/// The table: (method, path, access).
+pub const ROUTES: &[RouteSpec] = &[
+    r("GET", "/", Public),
+    r("GET", "/healthz", Public),
+    r("GET", "/readyz", Public),
+    r("GET", "/assets/{name}", Public),
+    // Signing in and out.
+    r("GET", "/login", Public),
+    r("POST", "/login", Public),
+    r("GET", "/login/two-factor", SignInStep(Stage::Totp)),
+    r("POST", "/login/two-factor", SignInStep(Stage::Totp)),
+    r("POST", "/logout", Account),
+    // Your account.
+    r("GET", "/account", act(Action::UseService)),
+    r("GET", "/account/password", Account),
+    r("POST", "/account/password", Account),
+    r("GET", "/account/two-factor", Account),
+    r("POST", "/account/two-factor", Account),
+    r("POST", "/account/two-factor/disable", act(Action::UseService)),
+    r("POST", "/account/sign-out-everywhere", act(Action::UseService)),
+    r("GET", "/account/tokens", act(Action::UseService)),
+    r("POST", "/account/tokens", act(Action::UseService)),
+    r("POST", "/account/tokens/{id}/revoke", act(Action::UseService)),
+    // Admin.
+    r("GET", "/admin/users", act(Action::ManageUsers)),
+    r("GET", "/admin/users/new", act(Action::ManageUsers)),
+    r("POST", "/admin/users", act(Action::ManageUsers)),
+    r("GET", "/admin/users/{id}", act(Action::ManageUsers)),
+    r("POST", "/admin/users/{id}/access", act(Action::ManageUsers)),
+    r("POST", "/admin/users/{id}/disable", act(Action::ManageUsers)),
+    r("POST", "/admin/users/{id}/enable", act(Action::ManageUsers)),
+    r("POST", "/admin/users/{id}/reset-password", act(Action::ManageUsers)),
+    r("POST", "/admin/users/{id}/reset-two-factor", act(Action::ManageUsers)),
+    r("POST", "/admin/users/{id}/tokens", act(Action::ManageUsers)),
+    r("GET", "/admin/areas", act(Action::ManageAreas)),
+    r("POST", "/admin/areas", act(Action::ManageAreas)),
+    r("POST", "/admin/areas/{id}", act(Action::ManageAreas)),
+    r("GET", "/admin/audit", act(Action::ReadAudit)),
+    r("GET", "/admin/audit.csv", act(Action::ReadAudit)),
+    // API.
+    r("GET", "/api/v1/me", act(Action::UseService)),
+];
+
+const fn r(method: &'static str, path: &'static str, access: Access) -> RouteSpec {
+    RouteSpec { method, path, access }
+}
+
+/// Whether a navigation target exists (so menus never link to missing pages).
+pub fn has_page(path: &str) -> bool {
+    ROUTES.iter().any(|r| r.method == "GET" && r.path == path)
+}
+
+fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
+    let m = match (method, path) {
+        ("GET", "/") => get(home::show),
+        ("GET", "/healthz") => get(health::healthz),
+        ("GET", "/readyz") => get(health::readyz),
+        ("GET", "/assets/{name}") => get(assets::serve),
+        ("GET", "/login") => get(auth::login::show),
+        ("POST", "/login") => post(auth::login::submit),
+        ("GET", "/login/two-factor") => get(auth::login::show_two_factor),
+        ("POST", "/login/two-factor") => post(auth::login::submit_two_factor),
+        ("POST", "/logout") => post(auth::login::logout),
+        ("GET", "/account") => get(account::overview),
+        ("GET", "/account/password") => get(account::show_password),
+        ("POST", "/account/password") => post(account::change_password),
+        ("GET", "/account/two-factor") => get(account::show_two_factor),
+        ("POST", "/account/two-factor") => post(account::enrol_two_factor),
+        ("POST", "/account/two-factor/disable") => post(account::disable_two_factor),
+        ("POST", "/account/sign-out-everywhere") => post(account::sign_out_everywhere),
+        ("GET", "/account/tokens") => get(account::list_tokens),
+        ("POST", "/account/tokens") => post(account::create_token),
+        ("POST", "/account/tokens/{id}/revoke") => post(account::revoke_token),
+        ("GET", "/admin/users") => get(admin::users::list),
+        ("GET", "/admin/users/new") => get(admin::users::new_form),
+        ("POST", "/admin/users") => post(admin::users::create),
+        ("GET", "/admin/users/{id}") => get(admin::users::show),
+        ("POST", "/admin/users/{id}/access") => post(admin::users::update_access),
+        ("POST", "/admin/users/{id}/disable") => post(admin::users::disable),
+        ("POST", "/admin/users/{id}/enable") => post(admin::users::enable),
+        ("POST", "/admin/users/{id}/reset-password") => post(admin::users::reset_password),
+        ("POST", "/admin/users/{id}/reset-two-factor") => post(admin::users::reset_two_factor),
+        ("POST", "/admin/users/{id}/tokens") => post(admin::users::create_token),
+        ("GET", "/admin/areas") => get(admin::areas::list),
+        ("POST", "/admin/areas") => post(admin::areas::create),
+        ("POST", "/admin/areas/{id}") => post(admin::areas::rename),
+        ("GET", "/admin/audit") => get(admin::audit::list),
+        ("GET", "/admin/audit.csv") => get(admin::audit::export),
+        ("GET", "/api/v1/me") => get(api::me),
+        _ => return None,
+    };
+    Some(m)
+}
+
+/// The routes of the table, each behind the access guard.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let mut router = Router::new();
+    for spec in ROUTES {
+        let Some(method_router) = handler(spec.method, spec.path) else {
+            // A table entry without a handler is a programming error caught by the access test.
+            tracing::error!(method = spec.method, path = spec.path, "route in the table has no handler");
+            continue;
+        };
+        let guarded = method_router.layer(axum::middleware::from_fn_with_state(
+            Guarded { state: state.clone(), access: spec.access },
+            guard,
+        ));
+        router = router.route(spec.path, guarded);
+    }
+    router
+}
+
+/// For tests: every (method, path) in the table has a handler.
+pub fn unhandled() -> Vec<(&'static str, &'static str)> {
+    ROUTES.iter().filter(|r| handler(r.method, r.path).is_none()).map(|r| (r.method, r.path)).collect()
+}
