@@ -396,10 +396,8 @@ impl Config {
                 "a tracing filter such as `info` or `cdop=debug,info`",
             ));
         }
-        if !self.server.public_url.is_empty()
-            && !(self.server.public_url.starts_with("http://")
-                || self.server.public_url.starts_with("https://"))
-        {
+        let url = &self.server.public_url;
+        if !url.is_empty() && !url.starts_with("http://") && !url.starts_with("https://") {
             return Err(loaded.error(
                 "server.public_url",
                 &self.server.public_url,
@@ -479,14 +477,11 @@ fn figment_error(figment: &Figment, error: figment::Error) -> ConfigError {
         figment::error::Kind::InvalidType(actual, expected) => (actual.to_string(), expected.clone()),
         figment::error::Kind::InvalidValue(actual, expected) => (actual.to_string(), expected.clone()),
         figment::error::Kind::UnknownField(field, expected) => {
+            let key = if key.ends_with(field.as_str()) { key.clone() } else { format!("{key}.{field}") };
             return ConfigError {
-                key: if key.is_empty() { field.clone() } else { format!("{key}.{field}") },
+                source_name: source_name(figment, &key),
+                key: key.trim_start_matches('.').to_string(),
                 value: "(unknown key)".into(),
-                source_name: error
-                    .metadata
-                    .as_ref()
-                    .map(|m| m.name.to_string())
-                    .unwrap_or_else(|| "configuration".into()),
                 expected: format!("one of: {}", expected.join(", ")),
             };
         }
@@ -536,6 +531,15 @@ mod tests {
             .expect("config/default.toml is part of the repository");
         let from_file: Config = Figment::from(Toml::string(&text)).extract().expect("default.toml parses");
         assert_eq!(from_file, Config::default());
+    }
+
+    #[test]
+    fn production_example_documents_every_key() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/production.example.toml");
+        // No defaults underneath: every key must be present in the example itself.
+        let config: Config = Figment::from(Toml::file_exact(path)).extract().expect("example parses");
+        let loaded = LoadedConfig { config: config.clone(), figment: Figment::from(Toml::file_exact(path)) };
+        config.validate(&loaded).expect("example validates");
     }
 
     #[test]

@@ -94,16 +94,16 @@ fn options(loaded: &LoadedConfig) -> ConnectOptions {
 /// it is missing. A database that cannot be reached is a configuration error naming the key.
 pub async fn connect(loaded: &LoadedConfig) -> Result<Db, ConfigError> {
     let url = &loaded.config.database.url;
-    if let Some(path) = sqlite_path(url) {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                loaded.error(
-                    "database.url",
-                    redact_url(url),
-                    format!("a SQLite file in a writable directory ({e})"),
-                )
-            })?;
-        }
+    if let Some(path) = sqlite_path(url)
+        && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            loaded.error(
+                "database.url",
+                redact_url(url),
+                format!("a SQLite file in a writable directory ({e})"),
+            )
+        })?;
     }
     if sqlite_path(url).is_none() {
         // One direct attempt first: the pool would retry until its timeout and hide the cause.

@@ -11,6 +11,7 @@ use cdop::config::{Config, LoadedConfig};
 use sea_orm::{ConnectionTrait, Database};
 use tokio::sync::oneshot;
 
+pub mod agent;
 pub mod process;
 
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -110,8 +111,13 @@ pub fn test_config(dir: &std::path::Path, db_url: &str) -> Config {
     config.database.max_connections = 5;
     config.storage.data_dir = dir.join("data");
     config.log.level = "warn".into();
+    // Two-factor enrolment is tested on its own; most tests sign in with a password alone.
+    config.auth.mfa_required_roles = Vec::new();
     config
 }
+
+/// The password every test user gets.
+pub const PASSWORD: &str = "tangerine-lighthouse-42";
 
 /// The real application, serving on an ephemeral port.
 pub struct TestApp {
@@ -175,6 +181,67 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// A new browser-like client for this app.
+    pub fn agent(&self) -> agent::Agent {
+        agent::Agent::new(&self.base)
+    }
+
+    /// An area (created if missing); returns its id.
+    pub async fn area(&self, name: &str) -> i64 {
+        use cdop::store::areas;
+        if let Some(a) = areas::find_by_name(&self.state.db, name).await.expect("db") {
+            return a.id;
+        }
+        areas::create(&self.state.db, name).await.expect("area created").id
+    }
+
+    /// A user with `roles` in `area_ids`, password [`PASSWORD`]; returns the user id.
+    pub async fn user(&self, email: &str, roles: &[cdop::domain::role::Role], area_ids: &[i64]) -> i64 {
+        let hash = cdop::crypto::password::hash(PASSWORD.to_string()).await.expect("hash");
+        let txn = cdop::store::begin_write(&self.state.db).await.expect("txn");
+        let user = cdop::store::users::create(
+            &txn,
+            &cdop::store::users::NewUser {
+                email: cdop::domain::email::EmailAddress::parse(email).expect("email"),
+                name: format!("Test {}", email.split('@').next().unwrap_or("user")),
+                password_hash: Some(hash),
+                must_change_password: false,
+                service_account: false,
+                roles: roles.to_vec(),
+                area_ids: area_ids.to_vec(),
+            },
+        )
+        .await
+        .expect("user created");
+        txn.commit().await.expect("commit");
+        user.id
+    }
+
+    /// Signs a new agent in as a new user with `roles` in `area_ids`.
+    pub async fn signed_in(
+        &self,
+        email: &str,
+        roles: &[cdop::domain::role::Role],
+        area_ids: &[i64],
+    ) -> agent::Agent {
+        self.user(email, roles, area_ids).await;
+        let agent = self.agent();
+        let to = agent.login(email, PASSWORD).await;
+        assert_eq!(to, "/", "signed in fully");
+        agent
+    }
+
+    /// Runs a SQL statement directly (to simulate time passing, or tampering).
+    pub async fn sql(&self, sql: &str) {
+        use sea_orm::ConnectionTrait;
+        self.state.db.execute_unprepared(sql).await.expect("sql runs");
+    }
+
+    /// A past time as an SQL literal both databases compare correctly with stored times.
+    pub fn sql_time(&self, t: chrono::DateTime<chrono::Utc>) -> String {
+        format!("'{}'", t.to_rfc3339_opts(chrono::SecondsFormat::Micros, false))
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

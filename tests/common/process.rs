@@ -33,6 +33,8 @@ pub fn run(dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Output {
 pub struct Server {
     pub child: Child,
     pub base: String,
+    /// What `cdop serve` printed before it was listening.
+    pub preamble: Vec<String>,
 }
 
 impl Server {
@@ -54,16 +56,19 @@ impl Server {
             }
         });
         let deadline = Instant::now() + Duration::from_secs(60);
+        let mut preamble = Vec::new();
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(remaining) {
                 Ok(line) => {
                     if let Some(url) = line.strip_prefix("cdop is listening on ") {
-                        return Server { child, base: url.trim_end_matches('/').to_string() };
+                        return Server { child, base: url.trim_end_matches('/').to_string(), preamble };
                     }
+                    preamble.push(line);
                 }
                 Err(_) => {
                     let _ = child.kill();
+                    let _ = child.wait();
                     panic!("cdop serve did not report that it was listening");
                 }
             }

@@ -108,7 +108,7 @@ fn serve_and_terminate_during_slow_request(backend: Backend) {
     server.terminate();
     std::thread::sleep(Duration::from_millis(500));
     assert!(server.child.try_wait().expect("status").is_none(), "still finishing the request");
-    stream.write_all(body[10..].as_bytes()).expect("write rest");
+    stream.write_all(&body.as_bytes()[10..]).expect("write rest");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read");
     assert!(response.starts_with("HTTP/1.1 "), "a complete response arrived: {response}");
@@ -124,4 +124,116 @@ fn sigterm_lets_a_slow_request_finish_sqlite() {
 #[test]
 fn sigterm_lets_a_slow_request_finish_postgres() {
     serve_and_terminate_during_slow_request(Backend::Postgres);
+}
+
+#[test]
+fn first_run_prints_a_one_time_admin_password_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = Server::start(dir.path(), &[]);
+    let printed = server.preamble.join("\n");
+    assert!(printed.contains("admin@localhost"), "{printed}");
+    let password = printed
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("password:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("password printed")
+        .to_string();
+    assert_eq!(password.len(), 19);
+    // Signing in with it leads straight to choosing a new password.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let agent = crate::common::agent::Agent::new(&server.base);
+        assert_eq!(agent.login("admin@localhost", &password).await, "/account/password");
+    });
+    server.terminate();
+    assert_eq!(server.wait(Duration::from_secs(20)), Some(0));
+    // Not printed again on the next start.
+    let mut again = Server::start(dir.path(), &[]);
+    assert!(!again.preamble.join("\n").contains("password:"));
+    again.terminate();
+    again.wait(Duration::from_secs(20));
+}
+
+#[test]
+fn users_and_tokens_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(dir.path(), &[], &["migrate"]);
+    assert!(out.status.success());
+    let out = run(dir.path(), &[], &["areas", "add", "Cumberland"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        dir.path(),
+        &[],
+        &[
+            "users",
+            "create",
+            "--email",
+            "co@example.org",
+            "--name",
+            "Co Ordinator",
+            "--role",
+            "coordinator",
+            "--area",
+            "Nowhere",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no area named `Nowhere`"));
+    let out = run(
+        dir.path(),
+        &[],
+        &[
+            "users",
+            "create",
+            "--email",
+            "co@example.org",
+            "--name",
+            "Co Ordinator",
+            "--role",
+            "coordinator",
+            "--role",
+            "panel_chair",
+            "--area",
+            "cumberland",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("One-time password:"));
+    let out = run(dir.path(), &[], &["users", "create", "--email", "bad", "--name", "X", "--role", "wizard"]);
+    assert_eq!(out.status.code(), Some(2), "clap refuses an unknown role");
+
+    let mut child = crate::common::process::command(dir.path(), &[])
+        .args([
+            "users",
+            "create",
+            "--email",
+            "doc@example.org",
+            "--name",
+            "Doc",
+            "--role",
+            "designated_doctor",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(b"password123\n").expect("write");
+    let out = child.wait_with_output().expect("output");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("12 characters"));
+
+    let out = run(dir.path(), &[], &["tokens", "create", "--email", "co@example.org", "--expires-days", "7"]);
+    assert!(out.status.success());
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(token.starts_with("cdop_"));
+    let out = run(dir.path(), &[], &["users", "list"]);
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(listing.contains("co@example.org") && listing.contains("coordinator,panel_chair"), "{listing}");
+    let out = run(dir.path(), &[], &["users", "disable", "--email", "co@example.org"]);
+    assert!(out.status.success());
+    let out = run(dir.path(), &[], &["audit", "verify"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
 }

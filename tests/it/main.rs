@@ -3,5 +3,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod access;
+mod auth;
 mod cli;
 mod foundation;

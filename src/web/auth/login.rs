@@ -211,11 +211,10 @@ pub async fn submit_two_factor(
     let mut used_recovery = false;
     if errors.is_empty() {
         if !code.is_empty() {
-            if let Some(secret) = &user.totp_secret {
-                if let Some(step) = totp::verify(secret, &code, store::now().timestamp(), user.totp_last_step)
-                {
-                    ok = users::use_totp_step(&state.db, user.id, step).await?;
-                }
+            if let Some(secret) = &user.totp_secret
+                && let Some(step) = totp::verify(secret, &code, store::now().timestamp(), user.totp_last_step)
+            {
+                ok = users::use_totp_step(&state.db, user.id, step).await?;
             }
         } else {
             let hash = secrets::digest(&secrets::normalise_recovery_code(&recovery));

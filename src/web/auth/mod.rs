@@ -176,12 +176,11 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
     };
 
     if is_api {
-        if let Some(token) = bearer(req.headers()) {
-            if let Some(found) = tokens::authenticate(&state.db, &token).await? {
-                if let Some(user) = users::find(&state.db, found.user_id).await?.filter(|u| !u.disabled) {
-                    ctx.principal = Some(users::principal(&state.db, &user, Some(found.id)).await?);
-                }
-            }
+        if let Some(token) = bearer(req.headers())
+            && let Some(found) = tokens::authenticate(&state.db, &token).await?
+            && let Some(user) = users::find(&state.db, found.user_id).await?.filter(|u| !u.disabled)
+        {
+            ctx.principal = Some(users::principal(&state.db, &user, Some(found.id)).await?);
         }
     } else {
         resolve_session(state, req.headers(), &mut ctx, &mut set_cookies).await?;
@@ -209,6 +208,9 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
     match g.access {
         Access::Public => {}
         Access::SignInStep(wanted) => {
+            if stage.is_none() {
+                return Ok(with_cookies(WebError::Unauthenticated.into_response(), set_cookies));
+            }
             if stage != Some(wanted) {
                 return Ok(with_cookies(
                     Redirect::to(stage.map(stage_home).unwrap_or("/login")).into_response(),
@@ -221,7 +223,7 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
             Some(Stage::Totp) => {
                 return Ok(with_cookies(Redirect::to("/login/two-factor").into_response(), set_cookies));
             }
-            None => return Err(WebError::Unauthenticated),
+            None => return Ok(with_cookies(WebError::Unauthenticated.into_response(), set_cookies)),
         },
         Access::Action(action) => {
             let Some(principal) = ctx.principal.as_ref() else {
@@ -284,10 +286,10 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 /// Refuses cross-site form posts: `Sec-Fetch-Site` must be same-origin (or absent, or `none` for
 /// a user-typed navigation), and an `Origin` header must name this host.
 fn check_origin(headers: &HeaderMap) -> Result<(), WebError> {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return Err(WebError::CsrfRejected("Forms can only be sent from pages of this service."));
-        }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Err(WebError::CsrfRejected("Forms can only be sent from pages of this service."));
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();

@@ -1,0 +1,102 @@
+//! A browser-like HTTP client: its own cookie jar, and it remembers the CSRF token of the last
+//! page it read so form posts carry it, as a browser's would.
+
+use std::sync::Mutex;
+
+use reqwest::StatusCode;
+
+pub struct Agent {
+    pub client: reqwest::Client,
+    pub base: String,
+    csrf: Mutex<String>,
+}
+
+/// The value of the first `name="csrf_token"` input in a page.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf_token\" value=\"")?;
+    let rest = &html[at + "name=\"csrf_token\" value=\"".len()..];
+    rest.find('"').map(|end| rest[..end].to_string())
+}
+
+/// The text of the element with `id="…"` (first text up to the next `<`).
+pub fn text_of_id(html: &str, id: &str) -> Option<String> {
+    let at = html.find(&format!("id=\"{id}\""))?;
+    let rest = &html[at..];
+    let open = rest.find('>')?;
+    let rest = &rest[open + 1..];
+    let close = rest.find('<')?;
+    Some(rest[..close].trim().to_string())
+}
+
+impl Agent {
+    pub fn new(base: &str) -> Agent {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Agent { client, base: base.to_string(), csrf: Mutex::new(String::new()) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// GET, reading the body and remembering its CSRF token.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let res = self.client.get(self.url(path)).send().await.expect("GET sent");
+        let status = res.status();
+        let body = res.text().await.expect("body");
+        self.remember(&body);
+        (status, body)
+    }
+
+    fn remember(&self, html: &str) {
+        if let Some(token) = csrf_in(html)
+            && let Ok(mut c) = self.csrf.lock()
+        {
+            *c = token;
+        }
+    }
+
+    pub fn csrf(&self) -> String {
+        self.csrf.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// POSTs a form with the remembered CSRF token (fetching the sign-in page first if none).
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        if self.csrf().is_empty() {
+            self.page("/login").await;
+        }
+        let token = self.csrf();
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        form.extend_from_slice(fields);
+        self.client.post(self.url(path)).form(&form).send().await.expect("POST sent")
+    }
+
+    /// POSTs and reads the body (remembering its CSRF token).
+    pub async fn post_page(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, String, Option<String>) {
+        let res = self.post(path, fields).await;
+        let status = res.status();
+        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = res.text().await.expect("body");
+        self.remember(&body);
+        (status, body, location)
+    }
+
+    /// Signs in with a password; returns where the service sent us next.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        self.page("/login").await;
+        let (status, body, location) =
+            self.post_page("/login", &[("email", email), ("password", password)]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "sign-in should redirect: {body}");
+        let to = location.unwrap_or_default();
+        // Pick up the new session's CSRF token.
+        self.page(&to).await;
+        to
+    }
+}

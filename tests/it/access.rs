@@ -1,0 +1,162 @@
+//! Every route × every role (and anonymous): the access table is enforced, and a new route
+//! without an expectation here fails this test.
+
+use std::collections::BTreeSet;
+
+use cdop::domain::role::Role;
+use cdop::web::routes::ROUTES;
+
+use crate::both_backends;
+use crate::common::agent::Agent;
+use crate::common::{PASSWORD, TestApp};
+
+/// P: passes the guard. L: sent to sign in (401 for the API). F: forbidden.
+/// Columns: anonymous, admin, coordinator, designated doctor, panel chair, panel member.
+const EXPECTED: &[(&str, &str, [char; 6])] = &[
+    ("GET", "/", ['P', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/healthz", ['P', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/readyz", ['P', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/assets/{name}", ['P', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/login", ['P', 'P', 'P', 'P', 'P', 'P']),
+    ("POST", "/login", ['P', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/login/two-factor", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("POST", "/login/two-factor", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("POST", "/logout", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/account", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/account/password", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("POST", "/account/password", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/account/two-factor", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("POST", "/account/two-factor", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("POST", "/account/two-factor/disable", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("POST", "/account/sign-out-everywhere", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/account/tokens", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("POST", "/account/tokens", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("POST", "/account/tokens/{id}/revoke", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/admin/users", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("GET", "/admin/users/new", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("POST", "/admin/users", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("GET", "/admin/users/{id}", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("POST", "/admin/users/{id}/access", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("POST", "/admin/users/{id}/disable", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("POST", "/admin/users/{id}/enable", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("POST", "/admin/users/{id}/reset-password", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("POST", "/admin/users/{id}/reset-two-factor", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("POST", "/admin/users/{id}/tokens", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("GET", "/admin/areas", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("POST", "/admin/areas", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("POST", "/admin/areas/{id}", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("GET", "/admin/audit", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("GET", "/admin/audit.csv", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("GET", "/api/v1/me", ['L', 'P', 'P', 'P', 'P', 'P']),
+];
+
+/// Routes after which the agent must sign in again.
+const ENDS_SESSION: &[&str] = &["/logout", "/account/sign-out-everywhere"];
+
+#[test]
+fn every_route_has_a_handler_and_an_expectation() {
+    assert!(cdop::web::routes::unhandled().is_empty(), "{:?}", cdop::web::routes::unhandled());
+    let table: BTreeSet<(&str, &str)> = ROUTES.iter().map(|r| (r.method, r.path)).collect();
+    let expected: BTreeSet<(&str, &str)> = EXPECTED.iter().map(|(m, p, _)| (*m, *p)).collect();
+    let missing: Vec<_> = table.difference(&expected).collect();
+    let stale: Vec<_> = expected.difference(&table).collect();
+    assert!(missing.is_empty(), "routes without an expectation in tests/it/access.rs: {missing:?}");
+    assert!(stale.is_empty(), "expectations for routes that no longer exist: {stale:?}");
+}
+
+struct Fixture {
+    user_id: i64,
+    area_id: i64,
+    token_id: i64,
+}
+
+fn concrete(path: &str, f: &Fixture) -> String {
+    let id = if path.starts_with("/admin/users/") {
+        f.user_id
+    } else if path.starts_with("/admin/areas/") {
+        f.area_id
+    } else {
+        f.token_id
+    };
+    path.replace("{id}", &id.to_string()).replace("{name}", "app.css")
+}
+
+async fn classify(agent: &Agent, token: Option<&str>, method: &str, path: &str) -> char {
+    let res = if path.starts_with("/api/") {
+        let mut req = agent.client.get(agent.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("sent")
+    } else if method == "GET" {
+        agent.client.get(agent.url(path)).send().await.expect("sent")
+    } else {
+        agent.post(path, &[]).await
+    };
+    let status = res.status().as_u16();
+    let location =
+        res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    match status {
+        401 => 'L',
+        403 => 'F',
+        300..=399 if location.starts_with("/login?next=") => 'L',
+        _ => 'P',
+    }
+}
+
+both_backends!(route_by_role_matrix, |backend| async move {
+    // The matrix signs in many times from one address.
+    let app =
+        TestApp::spawn_with(backend, |c| c.auth.login_rate_per_minute = 10_000, axum::Router::new()).await;
+    let area = app.area("Cumberland").await;
+    let target = app.user("target@example.org", &[Role::PanelMember], &[area]).await;
+    let (_, token_row) = cdop::store::tokens::create(&app.state.db, target, "target token", target, None)
+        .await
+        .expect("token");
+    let fixture = Fixture { user_id: target, area_id: area, token_id: token_row.id };
+
+    let roles: [Option<Role>; 6] = [
+        None,
+        Some(Role::Admin),
+        Some(Role::Coordinator),
+        Some(Role::DesignatedDoctor),
+        Some(Role::PanelChair),
+        Some(Role::PanelMember),
+    ];
+    let mut failures = Vec::new();
+    for (column, role) in roles.iter().enumerate() {
+        let email = match role {
+            Some(r) => format!("{}@example.org", r.as_str()),
+            None => String::new(),
+        };
+        let mut token = None;
+        if let Some(r) = role {
+            let id = app.user(&email, &[*r], &[area]).await;
+            token = Some(
+                cdop::store::tokens::create(&app.state.db, id, "matrix", id, None).await.expect("token").0,
+            );
+        }
+        let sign_in = || async {
+            let agent = app.agent();
+            if role.is_some() {
+                agent.login(&email, PASSWORD).await;
+            } else {
+                agent.page("/login").await;
+            }
+            agent
+        };
+        let mut agent = sign_in().await;
+        for (method, path, expected) in EXPECTED {
+            let url = concrete(path, &fixture);
+            let got = classify(&agent, token.as_deref(), method, &url).await;
+            if got != expected[column] {
+                failures
+                    .push(format!("{method} {path} as {role:?}: expected {}, got {got}", expected[column]));
+            }
+            if ENDS_SESSION.contains(path) || path.ends_with("/disable") || path.ends_with("/enable") {
+                agent = sign_in().await;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "access matrix failures:\n{}", failures.join("\n"));
+});
