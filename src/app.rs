@@ -10,6 +10,8 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::config::{Config, ConfigError, LoadedConfig};
+use crate::crypto::envelope::CryptoError;
+use crate::crypto::keys::{self, Keys};
 use crate::store::{self, Db};
 
 /// Everything a request handler may need, cheap to clone.
@@ -20,6 +22,12 @@ pub struct AppInner {
     pub config: Config,
     pub db: Db,
     pub limiter: crate::web::rate_limit::RateLimiter,
+    /// The age keyring and the blind-index key.
+    pub keys: Arc<Keys>,
+    /// Wakes the mail sender when a transaction has queued email.
+    pub mail_wakeup: tokio::sync::Notify,
+    /// Whether synthetic demonstration cases are present (shown in a banner).
+    pub synthetic_data: std::sync::atomic::AtomicBool,
 }
 
 impl Deref for AppState {
@@ -47,9 +55,38 @@ pub async fn prepare(loaded: &LoadedConfig) -> Result<AppState, StartupError> {
             tracing::info!(migration = %name, "applied migration");
         }
     }
+    let keys = keys::load(&loaded.config).map_err(|e| key_error(loaded, e))?;
+    let synthetic = match store::pending_migrations(&db).await {
+        Ok(p) if p.is_empty() => store::cases::any_synthetic(&db).await.unwrap_or(false),
+        _ => false,
+    };
     // Compute the dummy password hash now rather than during the first sign-in.
     tokio::task::spawn_blocking(crate::crypto::password::warm_up).await.map_err(anyhow::Error::from)?;
-    Ok(AppState(Arc::new(AppInner { config: loaded.config.clone(), db, limiter: Default::default() })))
+    Ok(AppState(Arc::new(AppInner {
+        config: loaded.config.clone(),
+        db,
+        limiter: Default::default(),
+        keys: Arc::new(keys),
+        mail_wakeup: tokio::sync::Notify::new(),
+        synthetic_data: std::sync::atomic::AtomicBool::new(synthetic),
+    })))
+}
+
+/// Key problems are configuration problems: name the key that points at the file.
+fn key_error(loaded: &LoadedConfig, e: CryptoError) -> StartupError {
+    match &e {
+        CryptoError::KeyFile { path, reason } => {
+            let key = if path.contains("index") || path == &loaded.config.crypto.index_key_file {
+                "crypto.index_key_file"
+            } else if path.starts_with("crypto.") {
+                path.as_str()
+            } else {
+                "crypto.identity_file"
+            };
+            StartupError::Config(loaded.error(key, path.clone(), format!("a readable key file ({reason})")))
+        }
+        _ => StartupError::Other(anyhow::anyhow!(e.to_string())),
+    }
 }
 
 /// Serves until `shutdown` completes, then stops accepting connections and lets in-flight
@@ -71,6 +108,9 @@ pub async fn serve_router(
 ) -> anyhow::Result<()> {
     let grace = Duration::from_secs(state.config.server.shutdown_grace_seconds);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mail_dir = state.config.data_path(&state.config.mail.file_dir, "mail");
+    let transport = crate::mail::transport::Transport::from_config(&state.config.mail, mail_dir)?;
+    let sender = tokio::spawn(crate::jobs::outbox::run(state.clone(), transport, stop_rx.clone()));
     let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -86,6 +126,10 @@ pub async fn serve_router(
         } => {
             tracing::warn!(grace_seconds = grace.as_secs(), "grace period over; abandoning requests still running");
         }
+    }
+    let sender_grace = Duration::from_secs(state.config.mail.send_timeout_seconds + 1);
+    if tokio::time::timeout(sender_grace, sender).await.is_err() {
+        tracing::warn!("the mail sender did not stop in time");
     }
     if let Err(e) = state.db.close_by_ref().await {
         tracing::warn!(error = %e, "closing the database pool");

@@ -8,12 +8,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_areas;
 mod m20261123_000002_identity;
+mod m20261123_000003_cases;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_areas::Migration), Box::new(m20261123_000002_identity::Migration)]
+        vec![
+            Box::new(m20261123_000001_areas::Migration),
+            Box::new(m20261123_000002_identity::Migration),
+            Box::new(m20261123_000003_cases::Migration),
+        ]
     }
 }

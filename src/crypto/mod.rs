@@ -1,6 +1,9 @@
-//! Cryptography: password hashing, random secrets and their digests, TOTP, and (for case data)
-//! the age envelope, the blind index and key rotation.
+//! Cryptography: the age envelope for case data, the blind index, key loading and rotation,
+//! password hashing, random secrets and their digests, TOTP.
 
+pub mod blind_index;
+pub mod envelope;
+pub mod keys;
 pub mod password;
 pub mod secrets;
 pub mod totp;

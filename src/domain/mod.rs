@@ -1,7 +1,13 @@
 //! Pure types and rules: parse-don't-validate newtypes, workflow, policy. No axum, no sea-orm.
 
 pub mod audit;
+pub mod codes;
+pub mod dates;
 pub mod email;
+pub mod nhs_number;
+pub mod notification;
 pub mod password;
 pub mod policy;
+pub mod postcode;
+pub mod reference;
 pub mod role;

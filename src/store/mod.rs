@@ -6,7 +6,9 @@
 
 pub mod areas;
 pub mod audit;
+pub mod cases;
 pub mod entities;
+pub mod outbox;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -6,6 +6,20 @@ use axum::extract::{FromRequest, Request};
 
 use crate::error::WebError;
 
+/// One option of a checkbox group, radio group or select.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, checked: bool) -> Choice {
+        Choice { value: value.into(), label: label.into(), checked }
+    }
+}
+
 /// Errors on a form, in the order the fields appear.
 #[derive(Debug, Clone, Default)]
 pub struct FormErrors(pub Vec<FieldError>);
@@ -24,12 +38,14 @@ impl FormErrors {
         }
     }
 
-    pub fn has(&self, field: &str) -> bool {
+    pub fn has(&self, field: impl AsRef<str>) -> bool {
+        let field = field.as_ref();
         self.0.iter().any(|e| e.field == field)
     }
 
     /// The message for `field`, or "" (templates test `!= ""`).
-    pub fn get(&self, field: &str) -> &str {
+    pub fn get(&self, field: impl AsRef<str>) -> &str {
+        let field = field.as_ref();
         self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str()).unwrap_or("")
     }
 
@@ -52,7 +68,8 @@ impl FormData {
     }
 
     /// The first value for `key`, or "".
-    pub fn get(&self, key: &str) -> &str {
+    pub fn get(&self, key: impl AsRef<str>) -> &str {
+        let key = key.as_ref();
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or("")
     }
 

@@ -11,6 +11,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod cases;
 pub mod csv;
 pub mod forms;
 pub mod health;

@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::domain::policy::Action;
 use crate::store::sessions::Stage;
 use crate::web::auth::{Access, Guarded, guard};
-use crate::web::{account, admin, api, assets, auth, health, home};
+use crate::web::{account, admin, api, assets, auth, cases, health, home};
 
 /// One route: method, path template and access rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,8 +62,29 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/admin/areas/{id}", act(Action::ManageAreas)),
     r("GET", "/admin/audit", act(Action::ReadAudit)),
     r("GET", "/admin/audit.csv", act(Action::ReadAudit)),
+    r("GET", "/admin/mail", act(Action::ManageMail)),
+    r("POST", "/admin/mail/{id}/retry", act(Action::ManageMail)),
+    // Cases.
+    r("GET", "/cases", act(Action::ViewCases)),
+    r("POST", "/cases/search", act(Action::ViewCases)),
+    r("GET", "/cases/new", act(Action::NotifyDeath)),
+    r("POST", "/cases/new", act(Action::NotifyDeath)),
+    r("GET", "/cases/{reference}", act(Action::ViewCases)),
+    r("POST", "/cases/{reference}/reveal", act(Action::RevealIdentity)),
+    r("POST", "/cases/{reference}/accept", act(Action::TriageNotifications)),
+    r("POST", "/cases/{reference}/reject", act(Action::TriageNotifications)),
+    r("POST", "/cases/{reference}/duplicate/distinct", act(Action::TriageNotifications)),
+    r("POST", "/cases/{reference}/duplicate/merge", act(Action::TriageNotifications)),
+    r("GET", "/triage", act(Action::TriageNotifications)),
+    // Notification by professionals without an account (when notify.public_enabled).
+    r("GET", "/notify", Public),
+    r("POST", "/notify", Public),
     // API.
     r("GET", "/api/v1/me", act(Action::UseService)),
+    r("POST", "/api/v1/notifications", act(Action::NotifyDeath)),
+    r("GET", "/api/v1/cases", act(Action::ViewCases)),
+    r("GET", "/api/v1/cases/{reference}", act(Action::ViewCases)),
+    r("GET", "/api/v1/openapi.json", Public),
 ];
 
 const fn r(method: &'static str, path: &'static str, access: Access) -> RouteSpec {
@@ -111,7 +132,26 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/admin/areas/{id}") => post(admin::areas::rename),
         ("GET", "/admin/audit") => get(admin::audit::list),
         ("GET", "/admin/audit.csv") => get(admin::audit::export),
+        ("GET", "/admin/mail") => get(admin::mail::list),
+        ("POST", "/admin/mail/{id}/retry") => post(admin::mail::retry),
+        ("GET", "/cases") => get(cases::list),
+        ("POST", "/cases/search") => post(cases::search),
+        ("GET", "/cases/new") => get(cases::form::show),
+        ("POST", "/cases/new") => post(cases::form::submit),
+        ("GET", "/cases/{reference}") => get(cases::show::show),
+        ("POST", "/cases/{reference}/reveal") => post(cases::show::reveal),
+        ("POST", "/cases/{reference}/accept") => post(cases::triage::accept),
+        ("POST", "/cases/{reference}/reject") => post(cases::triage::reject),
+        ("POST", "/cases/{reference}/duplicate/distinct") => post(cases::triage::confirm_distinct),
+        ("POST", "/cases/{reference}/duplicate/merge") => post(cases::triage::merge),
+        ("GET", "/triage") => get(cases::triage::list),
+        ("GET", "/notify") => get(cases::form::show_public),
+        ("POST", "/notify") => post(cases::form::submit_public),
         ("GET", "/api/v1/me") => get(api::me),
+        ("POST", "/api/v1/notifications") => post(api::cases::create_notification),
+        ("GET", "/api/v1/cases") => get(api::cases::list),
+        ("GET", "/api/v1/cases/{reference}") => get(api::cases::show),
+        ("GET", "/api/v1/openapi.json") => get(api::openapi::serve),
         _ => return None,
     };
     Some(m)

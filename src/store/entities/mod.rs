@@ -3,6 +3,9 @@
 pub mod api_token;
 pub mod area;
 pub mod audit_event;
+pub mod case;
+pub mod imd_lookup;
+pub mod mail_outbox;
 pub mod recovery_code;
 pub mod session;
 pub mod user;

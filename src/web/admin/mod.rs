@@ -2,4 +2,5 @@
 
 pub mod areas;
 pub mod audit;
+pub mod mail;
 pub mod users;

@@ -15,7 +15,7 @@ use crate::error::{WebError, WebResult};
 use crate::store::{self, StoreError, areas, audit, sessions, tokens, users};
 use crate::web::account::{TokenRow, parse_token_form, token_rows};
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
-use crate::web::forms::{FormData, FormErrors};
+use crate::web::forms::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 
 pub struct UserRow {
@@ -71,13 +71,6 @@ pub async fn list(State(state): State<AppState>, ctx: AuthContext) -> WebResult<
         })
         .collect();
     Ok(ListTemplate { page: Page::for_user(&ctx, "Users", "/admin/users"), users: rows })
-}
-
-/// A checkbox in a group.
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub checked: bool,
 }
 
 #[derive(Template, WebTemplate)]

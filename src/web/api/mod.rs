@@ -1,9 +1,13 @@
-//! The JSON API under `/api/v1/`, authenticated with bearer tokens.
+//! The JSON API under `/api/v1/`, authenticated with bearer tokens. Errors are
+//! `application/problem+json`; invalid notifications get a field-by-field list.
 
 use axum::Json;
 use serde_json::{Value, json};
 
 use crate::web::auth::CurrentUser;
+
+pub mod cases;
+pub mod openapi;
 
 /// `GET /api/v1/me`: who the token acts for.
 pub async fn me(CurrentUser(me): CurrentUser) -> Json<Value> {

@@ -1,0 +1,159 @@
+//! Coded values of the notification: sex, ethnicity, place of death, JAR criteria. Stored as
+//! their codes; shown with their labels.
+
+macro_rules! coded_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            pub fn parse(code: &str) -> Option<$name> {
+                let code = code.trim();
+                $name::ALL.iter().copied().find(|v| v.code().eq_ignore_ascii_case(code))
+            }
+        }
+    };
+}
+
+coded_enum!(
+    /// Sex as recorded on the notification.
+    Sex {
+        Female = "female", "Female";
+        Male = "male", "Male";
+        Indeterminate = "indeterminate", "Indeterminate";
+        NotKnown = "not_known", "Not known";
+    }
+);
+
+coded_enum!(
+    /// NHS ethnic category codes (NHS Data Dictionary), with Z not stated and 99 not known.
+    Ethnicity {
+        WhiteBritish = "A", "White – British";
+        WhiteIrish = "B", "White – Irish";
+        WhiteOther = "C", "White – any other White background";
+        MixedWhiteBlackCaribbean = "D", "Mixed – White and Black Caribbean";
+        MixedWhiteBlackAfrican = "E", "Mixed – White and Black African";
+        MixedWhiteAsian = "F", "Mixed – White and Asian";
+        MixedOther = "G", "Mixed – any other mixed background";
+        Indian = "H", "Asian or Asian British – Indian";
+        Pakistani = "J", "Asian or Asian British – Pakistani";
+        Bangladeshi = "K", "Asian or Asian British – Bangladeshi";
+        AsianOther = "L", "Asian or Asian British – any other Asian background";
+        Caribbean = "M", "Black or Black British – Caribbean";
+        African = "N", "Black or Black British – African";
+        BlackOther = "P", "Black or Black British – any other Black background";
+        Chinese = "R", "Other ethnic groups – Chinese";
+        OtherEthnicGroup = "S", "Other ethnic groups – any other ethnic group";
+        NotStated = "Z", "Not stated";
+        NotKnown = "99", "Not known";
+    }
+);
+
+coded_enum!(
+    /// Where the death happened (category; any detail is identifying and sealed).
+    PlaceOfDeath {
+        Home = "home", "Child's usual home";
+        OtherResidence = "other_residence", "Another home or residence";
+        HospitalEmergency = "hospital_ed", "Hospital – emergency department";
+        HospitalWard = "hospital_ward", "Hospital – ward";
+        HospitalNeonatal = "hospital_neonatal", "Hospital – neonatal unit";
+        HospitalPicu = "hospital_picu", "Hospital – paediatric intensive care";
+        Hospice = "hospice", "Hospice";
+        PublicPlace = "public_place", "Public place";
+        Road = "road", "Road or highway";
+        Water = "water", "Water (river, sea, lake, pool)";
+        InTransit = "in_transit", "In transit (for example, in an ambulance)";
+        Custody = "custody", "Custody or secure setting";
+        Abroad = "abroad", "Abroad";
+        Other = "other", "Other";
+        NotKnown = "not_known", "Not known";
+    }
+);
+
+coded_enum!(
+    /// Criteria that trigger a Joint Agency Response (statutory guidance, 2018).
+    JarCriterion {
+        ExternalCauses = "external_causes", "Is or could be due to external causes";
+        SuddenUnexplained = "sudden_unexplained", "Is sudden and there is no immediately apparent cause (including SUDI/SUDIC)";
+        CustodyOrDetention = "custody_or_detention", "Occurs in custody, or while detained under the Mental Health Act";
+        Suspicious = "suspicious", "The initial circumstances raise any suspicion that the death may not have been natural";
+        HomeStillbirth = "home_stillbirth", "A stillbirth where no healthcare professional was in attendance";
+    }
+);
+
+coded_enum!(
+    /// Yes / no / not known, for questions where "not known" is an honest answer.
+    YesNoUnknown {
+        Yes = "yes", "Yes";
+        No = "no", "No";
+        NotKnown = "not_known", "Not known";
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for e in Ethnicity::ALL {
+            assert_eq!(Ethnicity::parse(e.code()), Some(*e));
+        }
+        assert_eq!(Ethnicity::parse("a"), Some(Ethnicity::WhiteBritish));
+        assert_eq!(Ethnicity::parse("I"), None, "I and O are not NHS ethnic codes");
+        assert_eq!(Sex::parse("female"), Some(Sex::Female));
+        assert_eq!(PlaceOfDeath::parse("hospital_picu"), Some(PlaceOfDeath::HospitalPicu));
+    }
+}
+
+coded_enum!(
+    /// Where a case is in the workflow.
+    CaseStatus {
+        PendingTriage = "pending_triage", "Waiting for triage";
+        Notified = "notified", "Notified";
+        Rejected = "rejected", "Rejected at triage";
+        Merged = "merged", "Merged into another case";
+    }
+);
+
+coded_enum!(
+    /// Whether a case's NHS number matched an earlier case, and what a coordinator decided.
+    DuplicateStatus {
+        Unflagged = "none", "Not a duplicate";
+        Flagged = "flagged", "Possible duplicate";
+        ConfirmedDistinct = "confirmed_distinct", "Confirmed as a separate case";
+        Merged = "merged", "Merged";
+    }
+);
+
+coded_enum!(
+    /// How a notification arrived.
+    Source {
+        Form = "form", "Notification form";
+        Api = "api", "API";
+        Public = "public", "Public notification";
+        Demo = "demo", "Synthetic demonstration data";
+    }
+);
+
+coded_enum!(
+    /// Why a public notification was rejected at triage (coded: no free text to leak).
+    RejectionReason {
+        Duplicate = "duplicate", "Already notified";
+        NotChildDeath = "not_child_death", "Not the death of a child";
+        OutOfArea = "out_of_area", "The child did not live in our areas";
+        TestOrNuisance = "test_or_nuisance", "A test or nuisance submission";
+        Other = "other", "Another reason";
+    }
+);

@@ -1,0 +1,131 @@
+//! Ages, age bands and reporting years.
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate};
+
+/// The six national age bands used in child death statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AgeBand {
+    Under28Days,
+    Days28To364,
+    Years1To4,
+    Years5To9,
+    Years10To14,
+    Years15To17,
+}
+
+impl AgeBand {
+    pub const ALL: [AgeBand; 6] = [
+        AgeBand::Under28Days,
+        AgeBand::Days28To364,
+        AgeBand::Years1To4,
+        AgeBand::Years5To9,
+        AgeBand::Years10To14,
+        AgeBand::Years15To17,
+    ];
+
+    /// The band for a child born on `dob` who died on `dod` (`dob <= dod`, under 18).
+    pub fn at(dob: NaiveDate, dod: NaiveDate) -> AgeBand {
+        let days = (dod - dob).num_days();
+        if days < 28 {
+            return AgeBand::Under28Days;
+        }
+        match completed_years(dob, dod) {
+            0 => AgeBand::Days28To364,
+            1..=4 => AgeBand::Years1To4,
+            5..=9 => AgeBand::Years5To9,
+            10..=14 => AgeBand::Years10To14,
+            _ => AgeBand::Years15To17,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            AgeBand::Under28Days => "0-27d",
+            AgeBand::Days28To364 => "28-364d",
+            AgeBand::Years1To4 => "1-4y",
+            AgeBand::Years5To9 => "5-9y",
+            AgeBand::Years10To14 => "10-14y",
+            AgeBand::Years15To17 => "15-17y",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AgeBand::Under28Days => "Under 28 days",
+            AgeBand::Days28To364 => "28 to 364 days",
+            AgeBand::Years1To4 => "1 to 4 years",
+            AgeBand::Years5To9 => "5 to 9 years",
+            AgeBand::Years10To14 => "10 to 14 years",
+            AgeBand::Years15To17 => "15 to 17 years",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<AgeBand> {
+        AgeBand::ALL.into_iter().find(|b| b.code() == code)
+    }
+}
+
+/// Whole years between two dates (birthdays on 29 February count from 1 March in other years).
+pub fn completed_years(dob: NaiveDate, on: NaiveDate) -> i32 {
+    let mut years = on.year() - dob.year();
+    if (on.month(), on.day()) < (dob.month(), dob.day()) {
+        years -= 1;
+    }
+    years
+}
+
+/// A reporting year runs 1 April to 31 March; it is named by the year it starts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReportingYear(pub i32);
+
+impl ReportingYear {
+    pub fn of(date: NaiveDate) -> ReportingYear {
+        if date.month() >= 4 { ReportingYear(date.year()) } else { ReportingYear(date.year() - 1) }
+    }
+
+    /// Parses `2026` or `2026/27`.
+    pub fn parse(s: &str) -> Option<ReportingYear> {
+        let start = s.trim().split('/').next()?.parse::<i32>().ok()?;
+        (1990..=2200).contains(&start).then_some(ReportingYear(start))
+    }
+}
+
+impl fmt::Display for ReportingYear {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{:02}", self.0, (self.0 + 1) % 100)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
+    }
+
+    #[test]
+    fn age_bands_follow_the_national_boundaries() {
+        assert_eq!(AgeBand::at(d(2026, 1, 1), d(2026, 1, 1)), AgeBand::Under28Days);
+        assert_eq!(AgeBand::at(d(2026, 1, 1), d(2026, 1, 28)), AgeBand::Under28Days);
+        assert_eq!(AgeBand::at(d(2026, 1, 1), d(2026, 1, 29)), AgeBand::Days28To364);
+        assert_eq!(AgeBand::at(d(2025, 1, 2), d(2026, 1, 1)), AgeBand::Days28To364);
+        assert_eq!(AgeBand::at(d(2025, 1, 1), d(2026, 1, 1)), AgeBand::Years1To4);
+        assert_eq!(AgeBand::at(d(2021, 1, 1), d(2026, 1, 1)), AgeBand::Years5To9);
+        assert_eq!(AgeBand::at(d(2016, 1, 1), d(2026, 1, 1)), AgeBand::Years10To14);
+        assert_eq!(AgeBand::at(d(2008, 6, 1), d(2026, 5, 31)), AgeBand::Years15To17);
+        assert_eq!(completed_years(d(2008, 6, 1), d(2026, 6, 1)), 18);
+        assert_eq!(completed_years(d(2008, 2, 29), d(2026, 2, 28)), 17);
+    }
+
+    #[test]
+    fn reporting_years_start_in_april() {
+        assert_eq!(ReportingYear::of(d(2026, 3, 31)), ReportingYear(2025));
+        assert_eq!(ReportingYear::of(d(2026, 4, 1)), ReportingYear(2026));
+        assert_eq!(ReportingYear(2026).to_string(), "2026/27");
+        assert_eq!(ReportingYear(2099).to_string(), "2099/00");
+        assert_eq!(ReportingYear::parse("2026/27"), Some(ReportingYear(2026)));
+    }
+}

@@ -1,0 +1,3 @@
+//! Background workers, started by `app::serve` and stopped with it.
+
+pub mod outbox;

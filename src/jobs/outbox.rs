@@ -1,0 +1,118 @@
+//! The outbox sender: claims due messages, opens each sealed recipient, sends, and records the
+//! outcome. Failures are retried with exponential backoff up to `mail.max_attempts`, then the
+//! message is marked failed, audited, and listed for admins at `/admin/mail` — never dropped.
+
+use std::time::Duration;
+
+use chrono::TimeDelta;
+
+use crate::app::AppState;
+use crate::domain::audit::{Actor, AuditAction, AuditEvent};
+use crate::mail::transport::Transport;
+use crate::store::outbox::{self, OutboxMessage};
+use crate::store::{self, audit};
+
+/// Runs until `stop` turns true.
+pub async fn run(state: AppState, transport: Transport, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let poll = Duration::from_millis(state.config.mail.poll_interval_ms.max(50));
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        match send_due(&state, &transport).await {
+            Ok(0) => {}
+            Ok(_) => continue,
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "mail sender: a round failed"),
+        }
+        tokio::select! {
+            changed = stop.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+            }
+            _ = state.mail_wakeup.notified() => {}
+            _ = tokio::time::sleep(poll) => {}
+        }
+    }
+}
+
+/// Sends one batch of due messages; returns how many were attempted.
+pub async fn send_due(state: &AppState, transport: &Transport) -> anyhow::Result<usize> {
+    let timeout = Duration::from_secs(state.config.mail.send_timeout_seconds);
+    let hold = TimeDelta::seconds(state.config.mail.send_timeout_seconds as i64 * 2 + 10);
+    let batch = outbox::claim_due(&state.db, 10, hold).await?;
+    let n = batch.len();
+    for message in batch {
+        send_one(state, transport, message, timeout).await?;
+    }
+    Ok(n)
+}
+
+async fn send_one(
+    state: &AppState,
+    transport: &Transport,
+    m: OutboxMessage,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let attempts = m.attempts + 1;
+    let keys = state.keys.clone();
+    let sealed = m.sealed_to.clone();
+    let to = tokio::task::spawn_blocking(move || keys.keyring.open(&sealed)).await?;
+    let result = match to.ok().and_then(|b| String::from_utf8(b).ok()) {
+        Some(to) => transport
+            .send(&state.config.mail.from, &to, &m.subject, &m.body_text, &m.body_html, timeout)
+            .await
+            .map_err(|e| e.to_string()),
+        None => Err("the recipient could not be opened with the service's keys".to_string()),
+    };
+    match result {
+        Ok(()) => {
+            outbox::mark_sent(&state.db, m.id, attempts).await?;
+            tracing::info!(mail_id = m.id, template = %m.template, case = m.case_reference.as_deref().unwrap_or("-"), "email sent");
+        }
+        Err(error) => {
+            let max = state.config.mail.max_attempts as i32;
+            if attempts >= max {
+                let txn = store::begin_write(&state.db).await?;
+                outbox::mark_attempt_failed(&txn, m.id, attempts, None, &error).await?;
+                audit::append(
+                    &txn,
+                    &AuditEvent::new(Actor::System, AuditAction::MailFailed, "mail", m.id.to_string())
+                        .details(format!(
+                            "template={};case={};attempts={attempts}",
+                            m.template,
+                            m.case_reference.as_deref().unwrap_or("-")
+                        )),
+                )
+                .await?;
+                txn.commit().await?;
+                tracing::error!(mail_id = m.id, attempts, error = %error, "email failed for good; shown to admins");
+            } else {
+                let delay = backoff(state.config.mail.retry_base_seconds, attempts);
+                outbox::mark_attempt_failed(&state.db, m.id, attempts, Some(store::now() + delay), &error)
+                    .await?;
+                tracing::warn!(mail_id = m.id, attempts, retry_in_s = delay.num_seconds(), error = %error, "email not sent; will retry");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `base × 2^(attempt−1)`, at most six hours.
+pub fn backoff(base_seconds: u64, attempt: i32) -> TimeDelta {
+    let factor = 1u64 << (attempt.clamp(1, 20) - 1);
+    TimeDelta::seconds(base_seconds.saturating_mul(factor).min(6 * 3600) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(30, 1).num_seconds(), 30);
+        assert_eq!(backoff(30, 2).num_seconds(), 60);
+        assert_eq!(backoff(30, 4).num_seconds(), 240);
+        assert_eq!(backoff(30, 30).num_seconds(), 6 * 3600);
+    }
+}

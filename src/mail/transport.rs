@@ -1,0 +1,108 @@
+//! Sending one message: SMTP (none / STARTTLS / implicit TLS, optional credentials) or `.eml`
+//! files (the embedded default). The whole send is bounded by `mail.send_timeout_seconds`
+//! (lettre's own timeout covers connecting only).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::{MailConfig, MailTransportKind, SmtpTls};
+
+pub enum Transport {
+    File(AsyncFileTransport<Tokio1Executor>),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+/// Why a send failed, in words safe to store and show (no addresses, no server text).
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("timed out after {0}s")]
+    Timeout(u64),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Transport {
+    pub fn from_config(mail: &MailConfig, file_dir: PathBuf) -> anyhow::Result<Transport> {
+        Ok(match mail.transport {
+            MailTransportKind::File => {
+                std::fs::create_dir_all(&file_dir)?;
+                Transport::File(AsyncFileTransport::<Tokio1Executor>::new(file_dir))
+            }
+            MailTransportKind::Smtp => {
+                let s = &mail.smtp;
+                let builder = match s.tls {
+                    SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
+                    SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)?,
+                    SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)?,
+                };
+                let mut builder =
+                    builder.port(s.port).timeout(Some(Duration::from_secs(mail.send_timeout_seconds)));
+                if !s.username.is_empty() {
+                    builder = builder.credentials(Credentials::new(s.username.clone(), s.password.clone()));
+                }
+                Transport::Smtp(builder.build())
+            }
+        })
+    }
+
+    pub async fn send(
+        &self,
+        from: &str,
+        to: &str,
+        subject: &str,
+        text: &str,
+        html: &str,
+        timeout: Duration,
+    ) -> Result<(), SendError> {
+        let from: Mailbox = from.parse().map_err(|_| SendError::Failed("invalid From address".into()))?;
+        let to: Mailbox = to.parse().map_err(|_| SendError::Failed("invalid recipient address".into()))?;
+        let message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(subject)
+            .message_id(None)
+            .multipart(MultiPart::alternative_plain_html(text.to_string(), html.to_string()))
+            .map_err(|_| SendError::Failed("the message could not be built".into()))?;
+        let sent = tokio::time::timeout(timeout, async {
+            match self {
+                Transport::File(t) => t.send(message).await.map(|_| ()).map_err(|e| describe_file_error(&e)),
+                Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| describe_smtp_error(&e)),
+            }
+        })
+        .await;
+        match sent {
+            Ok(result) => result.map_err(SendError::Failed),
+            Err(_) => Err(SendError::Timeout(timeout.as_secs())),
+        }
+    }
+}
+
+fn describe_file_error(e: &lettre::transport::file::Error) -> String {
+    format!(
+        "could not write the message file ({})",
+        if e.is_io() { "input/output error" } else { "encoding error" }
+    )
+}
+
+/// A category and status code only: server replies can quote addresses.
+fn describe_smtp_error(e: &lettre::transport::smtp::Error) -> String {
+    let code = e.status().map(|c| format!(" (SMTP {c})")).unwrap_or_default();
+    let kind = if e.is_transient() {
+        "the mail server refused for now"
+    } else if e.is_permanent() {
+        "the mail server refused the message"
+    } else if e.is_timeout() {
+        "the mail server did not answer in time"
+    } else if e.is_tls() {
+        "TLS with the mail server failed"
+    } else if e.is_response() {
+        "the mail server sent an unexpected reply"
+    } else {
+        "could not reach the mail server"
+    };
+    format!("{kind}{code}")
+}

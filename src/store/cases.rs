@@ -1,0 +1,367 @@
+//! Cases: one row per notified death, with the identifying fields sealed in `sealed` and the
+//! coded fields in clear columns.
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+};
+
+use crate::domain::codes::{CaseStatus, DuplicateStatus, RejectionReason, Source};
+use crate::domain::notification::Coded;
+use crate::domain::reference::CaseReference;
+use crate::store::entities::case;
+use crate::store::{StoreError, StoreResult, now};
+
+pub use crate::store::entities::case::Model as Case;
+
+/// Takes the next number for `year`; the counter row is created on first use.
+pub async fn next_reference<C: ConnectionTrait>(conn: &C, year: i32) -> StoreResult<CaseReference> {
+    let backend = conn.get_database_backend();
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "INSERT INTO case_counters (year, last) VALUES ($1, 0) ON CONFLICT (year) DO NOTHING",
+        [year.into()],
+    ))
+    .await?;
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "UPDATE case_counters SET last = last + 1 WHERE year = $1 RETURNING last",
+            [year.into()],
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Other(anyhow::anyhow!("case counter for {year} missing")))?;
+    let last: i64 = row.try_get("", "last")?;
+    Ok(CaseReference::new(year, last))
+}
+
+/// A case to insert: the sealed record, its blind index and the coded fields.
+pub struct NewCase<'a> {
+    pub reference: &'a CaseReference,
+    pub area_id: i64,
+    pub status: CaseStatus,
+    pub source: Source,
+    pub sealed: Vec<u8>,
+    pub sealed_key: String,
+    pub nhs_index: String,
+    pub coded: &'a Coded,
+    pub imd_decile: Option<i32>,
+    pub created_by: Option<i64>,
+    pub duplicate_of: Option<i64>,
+    pub synthetic: bool,
+}
+
+pub async fn insert<C: ConnectionTrait>(conn: &C, new: NewCase<'_>) -> StoreResult<Case> {
+    let t = now();
+    let c = new.coded;
+    let model = case::ActiveModel {
+        reference: Set(new.reference.to_string()),
+        area_id: Set(new.area_id),
+        status: Set(new.status.code().into()),
+        source: Set(new.source.code().into()),
+        sealed: Set(new.sealed),
+        sealed_key: Set(new.sealed_key),
+        nhs_index: Set(new.nhs_index),
+        sex: Set(c.sex.code().into()),
+        ethnicity: Set(c.ethnicity.code().into()),
+        age_at_death_days: Set(c.age_at_death_days),
+        age_band: Set(c.age_band.code().into()),
+        place_category: Set(c.place_category.code().into()),
+        expected: Set(c.expected),
+        jar: Set(!c.jar_criteria.is_empty()),
+        jar_criteria: Set(c.jar_criteria.iter().map(|j| j.code()).collect::<Vec<_>>().join(",")),
+        stillbirth: Set(c.stillbirth),
+        suspected_home_stillbirth: Set(c.suspected_home_stillbirth),
+        coroner_informed: Set(c.coroner_informed.code().into()),
+        looked_after: Set(c.looked_after.code().into()),
+        imd_decile: Set(new.imd_decile),
+        reporting_year: Set(c.reporting_year.0),
+        notified_at: Set(t),
+        created_by: Set(new.created_by),
+        duplicate_of: Set(new.duplicate_of),
+        duplicate_status: Set(if new.duplicate_of.is_some() {
+            DuplicateStatus::Flagged.code().into()
+        } else {
+            DuplicateStatus::Unflagged.code().into()
+        }),
+        rejection_reason: Set(None),
+        synthetic: Set(new.synthetic),
+        updated_at: Set(t),
+        version: Set(1),
+        ..Default::default()
+    };
+    Ok(model.insert(conn).await?)
+}
+
+pub async fn find_by_reference<C: ConnectionTrait>(conn: &C, reference: &str) -> StoreResult<Option<Case>> {
+    Ok(case::Entity::find().filter(case::Column::Reference.eq(reference)).one(conn).await?)
+}
+
+pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<Option<Case>> {
+    Ok(case::Entity::find_by_id(id).one(conn).await?)
+}
+
+/// The earliest live case (not rejected, not merged) with this NHS number blind index.
+pub async fn first_with_nhs_index<C: ConnectionTrait>(
+    conn: &C,
+    nhs_index: &str,
+) -> StoreResult<Option<Case>> {
+    Ok(case::Entity::find()
+        .filter(case::Column::NhsIndex.eq(nhs_index))
+        .filter(case::Column::Status.is_in([CaseStatus::PendingTriage.code(), CaseStatus::Notified.code()]))
+        .order_by_asc(case::Column::Id)
+        .one(conn)
+        .await?)
+}
+
+/// Cases with this NHS number in the given areas (exact search).
+pub async fn with_nhs_index(
+    db: &impl ConnectionTrait,
+    nhs_index: &str,
+    area_ids: &[i64],
+) -> StoreResult<Vec<Case>> {
+    Ok(case::Entity::find()
+        .filter(case::Column::NhsIndex.eq(nhs_index))
+        .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
+        .order_by_asc(case::Column::Id)
+        .all(db)
+        .await?)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+    Reference,
+    AgeBand,
+}
+
+impl Sort {
+    pub fn code(self) -> &'static str {
+        match self {
+            Sort::NewestFirst => "newest",
+            Sort::OldestFirst => "oldest",
+            Sort::Reference => "reference",
+            Sort::AgeBand => "age_band",
+        }
+    }
+
+    pub fn parse(s: &str) -> Sort {
+        [Sort::NewestFirst, Sort::OldestFirst, Sort::Reference, Sort::AgeBand]
+            .into_iter()
+            .find(|v| v.code() == s)
+            .unwrap_or_default()
+    }
+}
+
+/// Filters for the case list; `area_ids` is the caller's scope (always applied).
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub area_ids: Vec<i64>,
+    pub area: Option<i64>,
+    pub status: Option<String>,
+    pub reporting_year: Option<i32>,
+    pub age_band: Option<String>,
+    pub reference: Option<String>,
+    pub duplicates_only: bool,
+}
+
+fn condition(f: &CaseFilter) -> Condition {
+    let mut c = Condition::all().add(case::Column::AreaId.is_in(f.area_ids.iter().copied()));
+    if let Some(a) = f.area {
+        c = c.add(case::Column::AreaId.eq(a));
+    }
+    if let Some(s) = &f.status {
+        c = c.add(case::Column::Status.eq(s.as_str()));
+    }
+    if let Some(y) = f.reporting_year {
+        c = c.add(case::Column::ReportingYear.eq(y));
+    }
+    if let Some(b) = &f.age_band {
+        c = c.add(case::Column::AgeBand.eq(b.as_str()));
+    }
+    if let Some(r) = &f.reference {
+        c = c.add(case::Column::Reference.eq(r.as_str()));
+    }
+    if f.duplicates_only {
+        c = c.add(case::Column::DuplicateStatus.eq(DuplicateStatus::Flagged.code()));
+    }
+    c
+}
+
+/// One page of cases and the number matching.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    f: &CaseFilter,
+    sort: Sort,
+    page: u64,
+    per_page: u64,
+) -> StoreResult<(Vec<Case>, u64)> {
+    let base = case::Entity::find().filter(condition(f));
+    let total = base.clone().count(db).await?;
+    let sorted = match sort {
+        Sort::NewestFirst => base.order_by_desc(case::Column::NotifiedAt).order_by_desc(case::Column::Id),
+        Sort::OldestFirst => base.order_by_asc(case::Column::NotifiedAt).order_by_asc(case::Column::Id),
+        Sort::Reference => base.order_by_asc(case::Column::Reference),
+        Sort::AgeBand => base.order_by_asc(case::Column::AgeAtDeathDays).order_by_desc(case::Column::Id),
+    };
+    let rows = sorted.offset(page.saturating_mul(per_page)).limit(per_page).all(db).await?;
+    Ok((rows, total))
+}
+
+/// The reporting years present in the given areas, newest first (for the filter).
+pub async fn reporting_years(db: &impl ConnectionTrait, area_ids: &[i64]) -> StoreResult<Vec<i32>> {
+    let rows: Vec<i32> = case::Entity::find()
+        .select_only()
+        .column(case::Column::ReportingYear)
+        .distinct()
+        .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
+        .order_by_desc(case::Column::ReportingYear)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows)
+}
+
+/// Moves a case between workflow states if it is still at `expected_version`.
+pub async fn set_status<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    expected_version: i64,
+    status: CaseStatus,
+    rejection: Option<RejectionReason>,
+) -> StoreResult<()> {
+    let result = case::Entity::update_many()
+        .col_expr(case::Column::Status, status.code().into())
+        .col_expr(
+            case::Column::RejectionReason,
+            sea_orm::sea_query::Expr::value(rejection.map(|r| r.code().to_string())),
+        )
+        .col_expr(case::Column::Version, sea_orm::sea_query::Expr::col(case::Column::Version).add(1))
+        .col_expr(case::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now()))
+        .filter(case::Column::Id.eq(id))
+        .filter(case::Column::Version.eq(expected_version))
+        .exec(conn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(StoreError::Conflict(
+            "Someone else changed this case since you opened it. Nothing has been saved.".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn set_duplicate_status<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    expected_version: i64,
+    status: DuplicateStatus,
+) -> StoreResult<()> {
+    let result = case::Entity::update_many()
+        .col_expr(case::Column::DuplicateStatus, status.code().into())
+        .col_expr(case::Column::Version, sea_orm::sea_query::Expr::col(case::Column::Version).add(1))
+        .col_expr(case::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now()))
+        .filter(case::Column::Id.eq(id))
+        .filter(case::Column::Version.eq(expected_version))
+        .exec(conn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(StoreError::Conflict(
+            "Someone else changed this case since you opened it. Nothing has been saved.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Replaces a case's sealed record (a merge adds professionals; rotation re-seals).
+pub async fn replace_sealed<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    sealed: Vec<u8>,
+    sealed_key: &str,
+) -> StoreResult<()> {
+    case::Entity::update_many()
+        .col_expr(case::Column::Sealed, sea_orm::sea_query::Expr::value(sealed))
+        .col_expr(case::Column::SealedKey, sealed_key.into())
+        .filter(case::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// A batch of cases not sealed to `key` (for rotation), by id.
+pub async fn not_sealed_to(
+    db: &impl ConnectionTrait,
+    key: &str,
+    after_id: i64,
+    limit: u64,
+) -> StoreResult<Vec<Case>> {
+    Ok(case::Entity::find()
+        .filter(case::Column::SealedKey.ne(key))
+        .filter(case::Column::Id.gt(after_id))
+        .order_by_asc(case::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Every case in id order, in batches (for `cdop keys verify`).
+pub async fn batch_after(db: &impl ConnectionTrait, after_id: i64, limit: u64) -> StoreResult<Vec<Case>> {
+    Ok(case::Entity::find()
+        .filter(case::Column::Id.gt(after_id))
+        .order_by_asc(case::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+pub async fn count_all(db: &impl ConnectionTrait) -> StoreResult<u64> {
+    Ok(case::Entity::find().count(db).await?)
+}
+
+pub async fn any_synthetic(db: &impl ConnectionTrait) -> StoreResult<bool> {
+    Ok(case::Entity::find().filter(case::Column::Synthetic.eq(true)).one(db).await?.is_some())
+}
+
+/// Cases waiting for a coordinator in these areas: pending triage, or flagged as duplicates.
+pub async fn needing_triage(db: &impl ConnectionTrait, area_ids: &[i64]) -> StoreResult<Vec<Case>> {
+    Ok(case::Entity::find()
+        .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
+        .filter(
+            Condition::any()
+                .add(case::Column::Status.eq(CaseStatus::PendingTriage.code()))
+                .add(case::Column::DuplicateStatus.eq(DuplicateStatus::Flagged.code())),
+        )
+        .order_by_asc(case::Column::NotifiedAt)
+        .limit(500)
+        .all(db)
+        .await?)
+}
+
+/// The deprivation decile for a postcode's blind index, when a lookup has been imported.
+pub async fn imd_decile(conn: &impl ConnectionTrait, postcode_index: &str) -> StoreResult<Option<i32>> {
+    use crate::store::entities::imd_lookup;
+    Ok(imd_lookup::Entity::find_by_id(postcode_index.to_string()).one(conn).await?.map(|r| r.imd_decile))
+}
+
+/// Inserts or replaces deprivation deciles (postcode blind index → decile) in one statement.
+pub async fn upsert_imd<C: ConnectionTrait>(conn: &C, rows: &[(String, i32)]) -> StoreResult<()> {
+    use crate::store::entities::imd_lookup;
+    use sea_orm::sea_query::OnConflict;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let models = rows
+        .iter()
+        .map(|(idx, d)| imd_lookup::ActiveModel { postcode_index: Set(idx.clone()), imd_decile: Set(*d) });
+    imd_lookup::Entity::insert_many(models)
+        .on_conflict(
+            OnConflict::column(imd_lookup::Column::PostcodeIndex)
+                .update_column(imd_lookup::Column::ImdDecile)
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}

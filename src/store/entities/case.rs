@@ -1,0 +1,43 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "cases")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub reference: String,
+    pub area_id: i64,
+    pub status: String,
+    pub source: String,
+    #[sea_orm(column_type = "Blob")]
+    pub sealed: Vec<u8>,
+    pub sealed_key: String,
+    pub nhs_index: String,
+    pub sex: String,
+    pub ethnicity: String,
+    pub age_at_death_days: i64,
+    pub age_band: String,
+    pub place_category: String,
+    pub expected: bool,
+    pub jar: bool,
+    pub jar_criteria: String,
+    pub stillbirth: bool,
+    pub suspected_home_stillbirth: bool,
+    pub coroner_informed: String,
+    pub looked_after: String,
+    pub imd_decile: Option<i32>,
+    pub reporting_year: i32,
+    pub notified_at: DateTimeUtc,
+    pub created_by: Option<i64>,
+    pub duplicate_of: Option<i64>,
+    pub duplicate_status: String,
+    pub rejection_reason: Option<String>,
+    pub synthetic: bool,
+    pub updated_at: DateTimeUtc,
+    pub version: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,192 @@
+//! The mail outbox: rows written in the same transaction as the change that causes them, sent by
+//! the background sender. Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL, so several instances
+//! never claim the same message; SQLite serialises writers anyway.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::sea_query::{LockBehavior, LockType};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::store::entities::mail_outbox;
+use crate::store::{Db, StoreResult, begin_write, now};
+
+pub use crate::store::entities::mail_outbox::Model as OutboxMessage;
+
+pub const PENDING: &str = "pending";
+pub const SENDING: &str = "sending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+
+pub struct NewMessage<'a> {
+    pub template: &'a str,
+    pub case_reference: Option<&'a str>,
+    pub sealed_to: Vec<u8>,
+    pub sealed_key: String,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub body_html: &'a str,
+}
+
+pub async fn enqueue<C: ConnectionTrait>(conn: &C, m: NewMessage<'_>) -> StoreResult<i64> {
+    let t = now();
+    let row = mail_outbox::ActiveModel {
+        template: Set(m.template.into()),
+        case_reference: Set(m.case_reference.map(str::to_string)),
+        sealed_to: Set(m.sealed_to),
+        sealed_key: Set(m.sealed_key),
+        subject: Set(m.subject.into()),
+        body_text: Set(m.body_text.into()),
+        body_html: Set(m.body_html.into()),
+        status: Set(PENDING.into()),
+        attempts: Set(0),
+        next_attempt_at: Set(t),
+        claimed_until: Set(None),
+        last_error: Set(None),
+        created_at: Set(t),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(row.id)
+}
+
+/// Claims up to `limit` due messages for `hold` (a crashed sender's claims expire and are retried).
+pub async fn claim_due(db: &Db, limit: u64, hold: TimeDelta) -> StoreResult<Vec<OutboxMessage>> {
+    let t = now();
+    let txn = begin_write(db).await?;
+    let due = mail_outbox::Entity::find()
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(mail_outbox::Column::Status.eq(PENDING))
+                        .add(mail_outbox::Column::NextAttemptAt.lte(t)),
+                )
+                .add(
+                    Condition::all()
+                        .add(mail_outbox::Column::Status.eq(SENDING))
+                        .add(mail_outbox::Column::ClaimedUntil.lte(t)),
+                ),
+        )
+        .order_by_asc(mail_outbox::Column::Id)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .all(&txn)
+        .await?;
+    if !due.is_empty() {
+        mail_outbox::Entity::update_many()
+            .col_expr(mail_outbox::Column::Status, SENDING.into())
+            .col_expr(mail_outbox::Column::ClaimedUntil, sea_orm::sea_query::Expr::value(Some(t + hold)))
+            .filter(mail_outbox::Column::Id.is_in(due.iter().map(|m| m.id)))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(due)
+}
+
+pub async fn mark_sent(db: &Db, id: i64, attempts: i32) -> StoreResult<()> {
+    mail_outbox::Entity::update_many()
+        .col_expr(mail_outbox::Column::Status, SENT.into())
+        .col_expr(mail_outbox::Column::Attempts, attempts.into())
+        .col_expr(mail_outbox::Column::SentAt, sea_orm::sea_query::Expr::value(Some(now())))
+        .col_expr(mail_outbox::Column::ClaimedUntil, sea_orm::sea_query::Expr::value(None::<DateTime<Utc>>))
+        .col_expr(mail_outbox::Column::LastError, sea_orm::sea_query::Expr::value(None::<String>))
+        .filter(mail_outbox::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records a failed attempt: back to pending until `next`, or failed for good when `next` is None.
+pub async fn mark_attempt_failed<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    attempts: i32,
+    next: Option<DateTime<Utc>>,
+    error: &str,
+) -> StoreResult<()> {
+    let (status, next_at) = match next {
+        Some(t) => (PENDING, t),
+        None => (FAILED, now()),
+    };
+    mail_outbox::Entity::update_many()
+        .col_expr(mail_outbox::Column::Status, status.into())
+        .col_expr(mail_outbox::Column::Attempts, attempts.into())
+        .col_expr(mail_outbox::Column::NextAttemptAt, sea_orm::sea_query::Expr::value(next_at))
+        .col_expr(mail_outbox::Column::ClaimedUntil, sea_orm::sea_query::Expr::value(None::<DateTime<Utc>>))
+        .col_expr(
+            mail_outbox::Column::LastError,
+            sea_orm::sea_query::Expr::value(Some(error.chars().take(500).collect::<String>())),
+        )
+        .filter(mail_outbox::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Messages that could not be sent, newest first.
+pub async fn failed(db: &Db) -> StoreResult<Vec<OutboxMessage>> {
+    Ok(mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::Status.eq(FAILED))
+        .order_by_desc(mail_outbox::Column::Id)
+        .limit(500)
+        .all(db)
+        .await?)
+}
+
+pub async fn count_with_status(db: &Db, status: &str) -> StoreResult<u64> {
+    Ok(mail_outbox::Entity::find().filter(mail_outbox::Column::Status.eq(status)).count(db).await?)
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> StoreResult<Option<OutboxMessage>> {
+    Ok(mail_outbox::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Puts a failed message back in the queue with a fresh set of attempts.
+pub async fn requeue<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<bool> {
+    let result = mail_outbox::Entity::update_many()
+        .col_expr(mail_outbox::Column::Status, PENDING.into())
+        .col_expr(mail_outbox::Column::Attempts, 0.into())
+        .col_expr(mail_outbox::Column::NextAttemptAt, sea_orm::sea_query::Expr::value(now()))
+        .filter(mail_outbox::Column::Id.eq(id))
+        .filter(mail_outbox::Column::Status.eq(FAILED))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Unsent messages not sealed to `key` (for rotation).
+pub async fn unsent_not_sealed_to(
+    db: &impl ConnectionTrait,
+    key: &str,
+    after_id: i64,
+    limit: u64,
+) -> StoreResult<Vec<OutboxMessage>> {
+    Ok(mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::SealedKey.ne(key))
+        .filter(mail_outbox::Column::Status.ne(SENT))
+        .filter(mail_outbox::Column::Id.gt(after_id))
+        .order_by_asc(mail_outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+pub async fn replace_sealed_to<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    sealed: Vec<u8>,
+    key: &str,
+) -> StoreResult<()> {
+    mail_outbox::Entity::update_many()
+        .col_expr(mail_outbox::Column::SealedTo, sea_orm::sea_query::Expr::value(sealed))
+        .col_expr(mail_outbox::Column::SealedKey, key.into())
+        .filter(mail_outbox::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

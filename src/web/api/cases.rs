@@ -1,0 +1,322 @@
+//! `POST /api/v1/notifications`, `GET /api/v1/cases`, `GET /api/v1/cases/{reference}`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::domain::audit::AuditAction;
+use crate::domain::codes::{CaseStatus, Source};
+use crate::domain::dates::AgeBand;
+use crate::domain::notification::{self, DateParts, FieldProblem, NotificationInput, PersonInput};
+use crate::domain::policy::Action;
+use crate::error::{WebError, WebResult};
+use crate::intake::{self, IntakeError};
+use crate::store::cases::{self, Case, CaseFilter, Sort};
+use crate::store::{self, areas, audit};
+use crate::web::auth::{AuthContext, CurrentUser};
+use crate::web::cases::{load_in_scope, open_identities};
+
+/// Reads JSON leniently so that every problem is reported at once, by field path.
+struct Reader<'a> {
+    root: &'a Value,
+    problems: Vec<FieldProblem>,
+}
+
+impl<'a> Reader<'a> {
+    fn at(&self, path: &str) -> Option<&'a Value> {
+        path.split('.').try_fold(self.root, |v, key| match key.parse::<usize>() {
+            Ok(i) => v.get(i),
+            Err(_) => v.get(key),
+        })
+    }
+
+    fn string(&mut self, path: &str) -> String {
+        match self.at(path) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => {
+                self.problems.push(FieldProblem { field: path.into(), message: "must be a string".into() });
+                String::new()
+            }
+        }
+    }
+
+    fn boolean(&mut self, path: &str, required: bool) -> Option<bool> {
+        match self.at(path) {
+            Some(Value::Bool(b)) => Some(*b),
+            None | Some(Value::Null) if !required => None,
+            None | Some(Value::Null) => {
+                self.problems
+                    .push(FieldProblem { field: path.into(), message: "is required (true or false)".into() });
+                None
+            }
+            Some(_) => {
+                self.problems
+                    .push(FieldProblem { field: path.into(), message: "must be true or false".into() });
+                None
+            }
+        }
+    }
+
+    fn array_len(&mut self, path: &str) -> usize {
+        match self.at(path) {
+            None | Some(Value::Null) => 0,
+            Some(Value::Array(a)) => a.len(),
+            Some(_) => {
+                self.problems.push(FieldProblem { field: path.into(), message: "must be a list".into() });
+                0
+            }
+        }
+    }
+
+    fn person(&mut self, prefix: &str) -> PersonInput {
+        PersonInput {
+            name: self.string(&format!("{prefix}.name")),
+            role: self.string(&format!("{prefix}.role")),
+            organisation: self.string(&format!("{prefix}.organisation")),
+            email: self.string(&format!("{prefix}.email")),
+            phone: self.string(&format!("{prefix}.phone")),
+        }
+    }
+}
+
+/// Maps the documented request body onto the same input the browser form produces.
+pub fn input_from_json(v: &Value) -> (NotificationInput, Vec<FieldProblem>) {
+    let mut r = Reader { root: v, problems: Vec::new() };
+    let yes_no = |b: Option<bool>| match b {
+        Some(true) => "yes".to_string(),
+        Some(false) => "no".to_string(),
+        None => String::new(),
+    };
+    let jar_count = r.array_len("death.jar_criteria");
+    let professionals = r.array_len("professionals").min(notification::MAX_PROFESSIONALS);
+    let input = NotificationInput {
+        area: r.string("area"),
+        given_names: r.string("child.given_names"),
+        family_name: r.string("child.family_name"),
+        other_names: r.string("child.other_names"),
+        date_of_birth: DateParts::from_iso(&r.string("child.date_of_birth")),
+        sex: r.string("child.sex"),
+        nhs_number: r.string("child.nhs_number"),
+        ethnicity: r.string("child.ethnicity"),
+        address: r.string("child.address"),
+        postcode: r.string("child.postcode"),
+        gp_practice: r.string("child.gp_practice"),
+        looked_after: r.string("child.looked_after"),
+        date_of_death: DateParts::from_iso(&r.string("death.date_of_death")),
+        time_of_death: r.string("death.time_of_death"),
+        place_category: r.string("death.place_category"),
+        place_detail: r.string("death.place_detail"),
+        expected: yes_no(r.boolean("death.expected", true)),
+        jar_criteria: (0..jar_count).map(|i| r.string(&format!("death.jar_criteria.{i}"))).collect(),
+        stillbirth: r.boolean("death.stillbirth", false).unwrap_or(false),
+        suspected_home_stillbirth: r.boolean("death.suspected_home_stillbirth", true).unwrap_or(false),
+        coroner_informed: yes_no(r.boolean("death.coroner_informed", true)),
+        circumstances: r.string("death.circumstances"),
+        notifier: r.person("notifier"),
+        professionals: (0..professionals).map(|i| r.person(&format!("professionals.{i}"))).collect(),
+    };
+    (input, r.problems)
+}
+
+fn problem(
+    status: StatusCode,
+    title: &str,
+    detail: &str,
+    errors: Option<&[FieldProblem]>,
+    request_id: &str,
+) -> Response {
+    let mut body = json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "detail": detail, "request_id": request_id });
+    if let Some(errors) = errors {
+        body["errors"] = json!(errors);
+    }
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+    response
+}
+
+fn invalid(problems: &[FieldProblem], request_id: &str) -> Response {
+    problem(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "The notification is not valid",
+        "Nothing was stored. Correct the fields listed in `errors` and send it again.",
+        Some(problems),
+        request_id,
+    )
+}
+
+/// `POST /api/v1/notifications`.
+pub async fn create_notification(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    body: Bytes,
+) -> WebResult<Response> {
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => {
+            return Ok(problem(
+                StatusCode::BAD_REQUEST,
+                "The body is not a JSON object",
+                "Send the notification as a JSON object; see /api/v1/openapi.json.",
+                None,
+                &ctx.request_id,
+            ));
+        }
+    };
+    let (input, mut problems) = input_from_json(&value);
+    let parsed = notification::parse(&input, store::now().date_naive());
+    let parsed = match parsed {
+        Ok(n) if problems.is_empty() => n,
+        Ok(_) => return Ok(invalid(&problems, &ctx.request_id)),
+        Err(more) => {
+            problems.extend(more);
+            return Ok(invalid(&problems, &ctx.request_id));
+        }
+    };
+    let context = intake::Context {
+        actor: me.actor(),
+        source: Source::Api,
+        request_id: &ctx.request_id,
+        area_scope: Some(&me.area_ids),
+        synthetic: false,
+    };
+    match intake::notify(&state, parsed, context).await {
+        Ok(outcome) => {
+            let body = json!({
+                "case_reference": outcome.reference,
+                "duplicate_of": outcome.duplicate_of,
+                "status": outcome.status.code(),
+            });
+            let mut response = (StatusCode::CREATED, Json(body)).into_response();
+            if let Ok(location) =
+                header::HeaderValue::from_str(&format!("/api/v1/cases/{}", outcome.reference))
+            {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            Ok(response)
+        }
+        Err(IntakeError::Invalid(p)) => Ok(invalid(&p, &ctx.request_id)),
+        Err(IntakeError::Other(e)) => Err(WebError::Internal(e)),
+    }
+}
+
+fn coded_json(c: &Case, area: &str, duplicate_of: Option<&str>) -> Value {
+    json!({
+        "case_reference": c.reference,
+        "area_id": c.area_id,
+        "area": area,
+        "status": c.status,
+        "source": c.source,
+        "notified_at": c.notified_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "reporting_year": c.reporting_year,
+        "age_at_death_days": c.age_at_death_days,
+        "age_band": c.age_band,
+        "sex": c.sex,
+        "ethnicity": c.ethnicity,
+        "imd_decile": c.imd_decile,
+        "place_category": c.place_category,
+        "expected": c.expected,
+        "jar": c.jar,
+        "jar_criteria": c.jar_criteria.split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
+        "stillbirth": c.stillbirth,
+        "suspected_home_stillbirth": c.suspected_home_stillbirth,
+        "coroner_informed": c.coroner_informed,
+        "looked_after": c.looked_after,
+        "duplicate_status": c.duplicate_status,
+        "duplicate_of": duplicate_of,
+        "synthetic": c.synthetic,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    area: Option<i64>,
+    status: Option<String>,
+    reporting_year: Option<i32>,
+    age_band: Option<String>,
+    page: Option<u64>,
+    per_page: Option<u64>,
+}
+
+/// `GET /api/v1/cases`: coded fields only, paginated.
+pub async fn list(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Query(p): Query<ListParams>,
+) -> WebResult<Json<Value>> {
+    let per_page = p.per_page.unwrap_or(50).clamp(1, 200);
+    let page = p.page.unwrap_or(1).max(1);
+    if let Some(s) = &p.status
+        && CaseStatus::parse(s).is_none()
+    {
+        return Err(WebError::BadRequest(format!("unknown status `{s}`")));
+    }
+    if let Some(b) = &p.age_band
+        && AgeBand::parse(b).is_none()
+    {
+        return Err(WebError::BadRequest(format!(
+            "unknown age_band `{b}` (0-27d, 28-364d, 1-4y, 5-9y, 10-14y, 15-17y)"
+        )));
+    }
+    let filter = CaseFilter {
+        area_ids: me.area_ids.clone(),
+        area: p.area,
+        status: p.status.clone(),
+        reporting_year: p.reporting_year,
+        age_band: p.age_band.clone(),
+        reference: None,
+        duplicates_only: false,
+    };
+    let (rows, total) = cases::list(&state.db, &filter, Sort::NewestFirst, page - 1, per_page).await?;
+    let all_areas = areas::list(&state.db).await?;
+    let name = |id: i64| all_areas.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_default();
+    Ok(Json(json!({
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "cases": rows.iter().map(|c| coded_json(c, &name(c.area_id), None)).collect::<Vec<_>>(),
+    })))
+}
+
+/// `GET /api/v1/cases/{reference}`: coded fields, plus the identity for roles that may see it
+/// (each such read is audited).
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path(reference): Path<String>,
+) -> WebResult<Json<Value>> {
+    let case = load_in_scope(&state, &me, &reference, Action::ViewCases).await?;
+    let area = areas::find(&state.db, case.area_id).await?.map(|a| a.name).unwrap_or_default();
+    let duplicate_of = match case.duplicate_of {
+        Some(id) => cases::find(&state.db, id).await?.map(|d| d.reference),
+        None => None,
+    };
+    let mut body = coded_json(&case, &area, duplicate_of.as_deref());
+    if me.permits_in(Action::RevealIdentity, case.area_id) {
+        let identity = open_identities(&state, std::slice::from_ref(&case)).await?.pop().flatten();
+        audit::append_now(
+            &state.db,
+            &ctx.event(AuditAction::CaseApiRead, "case", case.reference.clone())
+                .area(case.area_id)
+                .details("identity=included"),
+        )
+        .await?;
+        body["identity"] = serde_json::to_value(identity).map_err(WebError::internal)?;
+    } else {
+        audit::append_now(
+            &state.db,
+            &ctx.event(AuditAction::CaseViewed, "case", case.reference.clone()).area(case.area_id),
+        )
+        .await?;
+    }
+    Ok(Json(body))
+}

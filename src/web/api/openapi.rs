@@ -1,0 +1,158 @@
+//! `GET /api/v1/openapi.json`: the API described in OpenAPI 3.1. Written by hand next to the
+//! handlers; `tests/it/api.rs` checks that every API route is documented and that the documented
+//! example request is accepted.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+use crate::domain::codes::{Ethnicity, JarCriterion, PlaceOfDeath, Sex};
+
+fn codes(all: &[&'static str]) -> Value {
+    json!(all)
+}
+
+pub fn example_notification() -> Value {
+    json!({
+        "area": "Cumberland",
+        "child": {
+            "given_names": "Alex", "family_name": "Example", "other_names": "",
+            "date_of_birth": "2019-05-17", "sex": "female", "nhs_number": "943 476 5919",
+            "ethnicity": "A", "address": "1 Example Street, Carlisle", "postcode": "CA1 1AA",
+            "gp_practice": "Example Surgery"
+        },
+        "death": {
+            "date_of_death": "2026-11-20", "time_of_death": "14:30", "place_category": "hospital_ed",
+            "place_detail": "Cumberland Infirmary", "expected": false, "jar_criteria": ["sudden_unexplained"],
+            "suspected_home_stillbirth": false, "coroner_informed": true,
+            "circumstances": "Found unresponsive at home; taken to the emergency department."
+        },
+        "notifier": { "name": "Dr Example", "role": "Consultant paediatrician", "organisation": "North Cumbria NHS", "email": "notifier@nhs.example", "phone": "01228 000000" },
+        "professionals": [ { "name": "Sam Health", "role": "Health visitor", "organisation": "Community services", "email": "hv@nhs.example" } ]
+    })
+}
+
+pub fn document() -> Value {
+    let person = json!({
+        "type": "object", "required": ["name", "role", "organisation", "email"],
+        "properties": {
+            "name": {"type": "string", "maxLength": 200}, "role": {"type": "string", "maxLength": 200},
+            "organisation": {"type": "string", "maxLength": 200}, "email": {"type": "string", "format": "email"},
+            "phone": {"type": "string", "maxLength": 40}
+        }
+    });
+    let problem = json!({
+        "type": "object",
+        "properties": {
+            "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+            "detail": {"type": "string"}, "request_id": {"type": "string"},
+            "errors": {"type": "array", "items": {"type": "object", "required": ["field", "message"],
+                "properties": {"field": {"type": "string", "description": "dotted path, e.g. child.nhs_number"}, "message": {"type": "string"}}}}
+        }
+    });
+    let coded_case = json!({
+        "type": "object",
+        "properties": {
+            "case_reference": {"type": "string", "example": "CDOP-2026-0042"}, "area_id": {"type": "integer"}, "area": {"type": "string"},
+            "status": {"type": "string", "enum": ["pending_triage", "notified", "rejected", "merged"]},
+            "source": {"type": "string", "enum": ["form", "api", "public", "demo"]},
+            "notified_at": {"type": "string", "format": "date-time"}, "reporting_year": {"type": "integer", "description": "the April–March year notified, by its first year"},
+            "age_at_death_days": {"type": "integer"}, "age_band": {"type": "string", "enum": ["0-27d", "28-364d", "1-4y", "5-9y", "10-14y", "15-17y"]},
+            "sex": {"type": "string"}, "ethnicity": {"type": "string"}, "imd_decile": {"type": ["integer", "null"]},
+            "place_category": {"type": "string"}, "expected": {"type": "boolean"}, "jar": {"type": "boolean"},
+            "jar_criteria": {"type": "array", "items": {"type": "string"}}, "stillbirth": {"type": "boolean"},
+            "suspected_home_stillbirth": {"type": "boolean"}, "coroner_informed": {"type": "string"}, "looked_after": {"type": "string"},
+            "duplicate_status": {"type": "string"}, "duplicate_of": {"type": ["string", "null"]}, "synthetic": {"type": "boolean"},
+            "identity": {"type": "object", "description": "Only for roles that may see identifying details; every such read is audited."}
+        }
+    });
+    let auth = json!([{"bearer": []}]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "cdop API", "version": env!("CARGO_PKG_VERSION"),
+            "description": "Child Death Overview Panel case management. Authenticate with an API token (`Authorization: Bearer cdop_…`); a token acts with its account's roles and areas. Errors are application/problem+json."
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Person": person,
+                "Problem": problem,
+                "Case": coded_case,
+                "NotificationRequest": {
+                    "type": "object", "required": ["area", "child", "death", "notifier"],
+                    "properties": {
+                        "area": {"type": "string", "description": "area name (or id)"},
+                        "child": {
+                            "type": "object",
+                            "required": ["given_names", "family_name", "date_of_birth", "sex", "nhs_number", "ethnicity", "address", "postcode"],
+                            "properties": {
+                                "given_names": {"type": "string"}, "family_name": {"type": "string"}, "other_names": {"type": "string"},
+                                "date_of_birth": {"type": "string", "format": "date"},
+                                "sex": {"type": "string", "enum": codes(&Sex::ALL.iter().map(|s| s.code()).collect::<Vec<_>>())},
+                                "nhs_number": {"type": "string", "description": "10 digits with a valid check digit; spaces allowed"},
+                                "ethnicity": {"type": "string", "enum": codes(&Ethnicity::ALL.iter().map(|s| s.code()).collect::<Vec<_>>()), "description": "NHS ethnic category code"},
+                                "address": {"type": "string"}, "postcode": {"type": "string"}, "gp_practice": {"type": "string"},
+                                "looked_after": {"type": "string", "enum": ["yes", "no", "not_known"]}
+                            }
+                        },
+                        "death": {
+                            "type": "object",
+                            "required": ["date_of_death", "place_category", "expected", "suspected_home_stillbirth", "coroner_informed", "circumstances"],
+                            "properties": {
+                                "date_of_death": {"type": "string", "format": "date"}, "time_of_death": {"type": "string", "pattern": "^\\d{2}:\\d{2}$"},
+                                "place_category": {"type": "string", "enum": codes(&PlaceOfDeath::ALL.iter().map(|s| s.code()).collect::<Vec<_>>())},
+                                "place_detail": {"type": "string"}, "expected": {"type": "boolean"},
+                                "jar_criteria": {"type": "array", "items": {"type": "string", "enum": codes(&JarCriterion::ALL.iter().map(|s| s.code()).collect::<Vec<_>>())}},
+                                "stillbirth": {"type": "boolean", "default": false},
+                                "suspected_home_stillbirth": {"type": "boolean"}, "coroner_informed": {"type": "boolean"},
+                                "circumstances": {"type": "string", "maxLength": 5000}
+                            }
+                        },
+                        "notifier": {"$ref": "#/components/schemas/Person"},
+                        "professionals": {"type": "array", "maxItems": 50, "items": {"$ref": "#/components/schemas/Person"}}
+                    },
+                    "example": example_notification()
+                }
+            }
+        },
+        "paths": {
+            "/api/v1/me": {"get": {"summary": "The account the token acts for", "security": auth,
+                "responses": {"200": {"description": "the account"}, "401": {"description": "no valid token", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}}},
+            "/api/v1/notifications": {"post": {
+                "summary": "Notify a child death", "security": auth,
+                "description": "Designated doctors and coordinators, in their own areas. Identifying fields are sealed; a notification whose NHS number matches an existing case is flagged and linked, never silently a second case.",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NotificationRequest"}}}},
+                "responses": {
+                    "201": {"description": "recorded", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "case_reference": {"type": "string"}, "duplicate_of": {"type": ["string", "null"]}, "status": {"type": "string"}}}}}},
+                    "400": {"description": "not a JSON object"},
+                    "401": {"description": "no valid token"}, "403": {"description": "the role may not notify"},
+                    "422": {"description": "invalid: field-by-field errors; nothing stored", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                }}},
+            "/api/v1/cases": {"get": {
+                "summary": "Cases in your areas (coded fields only)", "security": auth,
+                "parameters": [
+                    {"name": "area", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "status", "in": "query", "schema": {"type": "string"}},
+                    {"name": "reporting_year", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "age_band", "in": "query", "schema": {"type": "string"}},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}
+                ],
+                "responses": {"200": {"description": "a page of cases", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
+                    "cases": {"type": "array", "items": {"$ref": "#/components/schemas/Case"}}}}}}},
+                    "401": {"description": "no valid token"}, "403": {"description": "the role may not see cases"}}}},
+            "/api/v1/cases/{reference}": {"get": {
+                "summary": "One case; identifying fields only for roles that may see them (audited)", "security": auth,
+                "parameters": [{"name": "reference", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "the case", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Case"}}}},
+                    "401": {"description": "no valid token"}, "404": {"description": "no such case in your areas"}}}},
+            "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}}
+        }
+    })
+}
+
+pub async fn serve() -> Json<Value> {
+    Json(document())
+}

@@ -1,0 +1,320 @@
+//! Cases in the browser: the list (filters, sort, pages, search), the case page, triage, and the
+//! notification forms.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::domain::audit::AuditAction;
+use crate::domain::codes::{CaseStatus, DuplicateStatus, Sex};
+use crate::domain::dates::{AgeBand, ReportingYear};
+use crate::domain::nhs_number::NhsNumber;
+use crate::domain::notification::SealedIdentity;
+use crate::domain::policy::{Action, Principal};
+use crate::domain::reference::CaseReference;
+use crate::error::{WebError, WebResult};
+use crate::store::cases::{self, Case, CaseFilter, Sort};
+use crate::store::{areas, audit};
+use crate::web::auth::{AuthContext, CurrentUser};
+use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::page::Page;
+
+pub mod form;
+pub mod show;
+pub mod triage;
+
+pub const PER_PAGE: u64 = 50;
+
+/// Opens the sealed identities of a page of cases in one batch on the blocking pool.
+pub async fn open_identities(state: &AppState, cases: &[Case]) -> WebResult<Vec<Option<SealedIdentity>>> {
+    let keys = state.keys.clone();
+    let sealed: Vec<Vec<u8>> = cases.iter().map(|c| c.sealed.clone()).collect();
+    let opened = tokio::task::spawn_blocking(move || {
+        sealed
+            .iter()
+            .map(|s| {
+                keys.keyring
+                    .open(s)
+                    .ok()
+                    .and_then(|bytes| serde_json::from_slice::<SealedIdentity>(&bytes).ok())
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(WebError::internal)?;
+    Ok(opened)
+}
+
+/// A row of the case list.
+pub struct CaseRow {
+    pub reference: String,
+    pub child: Option<String>,
+    pub area: String,
+    pub notified: String,
+    pub age_band: &'static str,
+    pub sex: &'static str,
+    pub status: &'static str,
+    pub status_code: String,
+    pub duplicate: bool,
+}
+
+pub async fn rows(state: &AppState, list: &[Case], with_identity: bool) -> WebResult<Vec<CaseRow>> {
+    let all_areas = areas::list(&state.db).await?;
+    let identities = if with_identity { open_identities(state, list).await? } else { vec![None; list.len()] };
+    Ok(list
+        .iter()
+        .zip(identities)
+        .map(|(c, id)| CaseRow {
+            reference: c.reference.clone(),
+            child: id.map(|i| format!("{} {}", i.child.given_names, i.child.family_name)),
+            area: all_areas.iter().find(|a| a.id == c.area_id).map(|a| a.name.clone()).unwrap_or_default(),
+            notified: c.notified_at.format("%-d %b %Y").to_string(),
+            age_band: AgeBand::parse(&c.age_band).map(|b| b.label()).unwrap_or("—"),
+            sex: Sex::parse(&c.sex).map(|s| s.label()).unwrap_or("—"),
+            status: CaseStatus::parse(&c.status).map(|s| s.label()).unwrap_or("—"),
+            status_code: c.status.clone(),
+            duplicate: c.duplicate_status == DuplicateStatus::Flagged.code(),
+        })
+        .collect())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    area: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    age_band: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    page: Option<u64>,
+}
+
+impl ListQuery {
+    fn query_string(&self, page: Option<u64>) -> String {
+        let enc = crate::web::middleware::form_urlencode;
+        let mut q = format!(
+            "area={}&status={}&year={}&age_band={}&sort={}&reference={}",
+            enc(&self.area),
+            enc(&self.status),
+            enc(&self.year),
+            enc(&self.age_band),
+            enc(&self.sort),
+            enc(&self.reference)
+        );
+        if let Some(p) = page {
+            q.push_str(&format!("&page={p}"));
+        }
+        q
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cases/list.html")]
+pub struct ListTemplate {
+    page: Page,
+    errors: FormErrors,
+    rows: Vec<CaseRow>,
+    show_identity: bool,
+    total: u64,
+    page_number: u64,
+    pages: u64,
+    areas: Vec<Choice>,
+    statuses: Vec<Choice>,
+    years: Vec<Choice>,
+    age_bands: Vec<Choice>,
+    sorts: Vec<Choice>,
+    reference: String,
+    nhs_number: String,
+    searched_nhs: bool,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+}
+
+async fn filter_choices(
+    state: &AppState,
+    me: &Principal,
+    q: &ListQuery,
+) -> WebResult<(Vec<Choice>, Vec<Choice>, Vec<Choice>, Vec<Choice>, Vec<Choice>)> {
+    let all = areas::list(&state.db).await?;
+    let areas = all
+        .iter()
+        .filter(|a| me.area_ids.contains(&a.id))
+        .map(|a| Choice::new(a.id.to_string(), a.name.clone(), q.area == a.id.to_string()))
+        .collect();
+    let statuses =
+        CaseStatus::ALL.iter().map(|s| Choice::new(s.code(), s.label(), q.status == s.code())).collect();
+    let years = cases::reporting_years(&state.db, &me.area_ids)
+        .await?
+        .into_iter()
+        .map(|y| Choice::new(y.to_string(), ReportingYear(y).to_string(), q.year == y.to_string()))
+        .collect();
+    let age_bands =
+        AgeBand::ALL.iter().map(|b| Choice::new(b.code(), b.label(), q.age_band == b.code())).collect();
+    let sorts = [
+        (Sort::NewestFirst, "Newest first"),
+        (Sort::OldestFirst, "Oldest first"),
+        (Sort::Reference, "Reference"),
+        (Sort::AgeBand, "Youngest first"),
+    ]
+    .into_iter()
+    .map(|(s, l)| Choice::new(s.code(), l, Sort::parse(&q.sort) == s))
+    .collect();
+    Ok((areas, statuses, years, age_bands, sorts))
+}
+
+/// Records that identities were shown in a list (who saw which references).
+async fn audit_identities_shown(state: &AppState, ctx: &AuthContext, list: &[Case]) -> WebResult<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let first = list.first().map(|c| c.reference.as_str()).unwrap_or_default();
+    let last = list.last().map(|c| c.reference.as_str()).unwrap_or_default();
+    audit::append_now(
+        &state.db,
+        &ctx.event(AuditAction::CaseListIdentities, "case", first)
+            .details(format!("count={};first={first};last={last}", list.len())),
+    )
+    .await?;
+    Ok(())
+}
+
+/// `GET /cases`.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> WebResult<ListTemplate> {
+    let mut errors = FormErrors::default();
+    let reference = if q.reference.trim().is_empty() {
+        None
+    } else {
+        match CaseReference::parse(&q.reference) {
+            Some(r) => Some(r.to_string()),
+            None => {
+                errors.add("reference", "Enter a case reference like CDOP-2026-0042");
+                Some(String::new())
+            }
+        }
+    };
+    let filter = CaseFilter {
+        area_ids: me.area_ids.clone(),
+        area: q.area.parse().ok(),
+        status: CaseStatus::parse(&q.status).map(|s| s.code().to_string()),
+        reporting_year: q.year.parse().ok(),
+        age_band: AgeBand::parse(&q.age_band).map(|b| b.code().to_string()),
+        reference,
+        duplicates_only: false,
+    };
+    let page_number = q.page.unwrap_or(1).max(1);
+    let (list, total) =
+        cases::list(&state.db, &filter, Sort::parse(&q.sort), page_number - 1, PER_PAGE).await?;
+    let show_identity = me.permits(Action::RevealIdentity);
+    let rows = rows(&state, &list, show_identity).await?;
+    if show_identity {
+        audit_identities_shown(&state, &ctx, &list).await?;
+    }
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let (areas, statuses, years, age_bands, sorts) = filter_choices(&state, &me, &q).await?;
+    Ok(ListTemplate {
+        page: Page::for_user(&ctx, "Cases", "/cases").with_errors(!errors.is_empty()),
+        errors,
+        rows,
+        show_identity,
+        total,
+        page_number,
+        pages,
+        areas,
+        statuses,
+        years,
+        age_bands,
+        sorts,
+        reference: q.reference.clone(),
+        nhs_number: String::new(),
+        searched_nhs: false,
+        prev_link: (page_number > 1).then(|| format!("/cases?{}", q.query_string(Some(page_number - 1)))),
+        next_link: (page_number < pages).then(|| format!("/cases?{}", q.query_string(Some(page_number + 1)))),
+    })
+}
+
+/// `POST /cases/search`: exact NHS number search. A POST, so the number never appears in a URL,
+/// a log line or browser history.
+pub async fn search(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    form: FormData,
+) -> WebResult<ListTemplate> {
+    let typed = form.get("nhs_number").to_string();
+    let mut errors = FormErrors::default();
+    let found = match NhsNumber::parse(&typed) {
+        Ok(n) => {
+            let index = state.keys.index.nhs_number(n.digits());
+            cases::with_nhs_index(&state.db, &index, &me.area_ids).await?
+        }
+        Err(e) => {
+            errors.add("nhs_number", e.to_string());
+            Vec::new()
+        }
+    };
+    if errors.is_empty() {
+        audit::append_now(
+            &state.db,
+            &ctx.event(AuditAction::CaseSearched, "case", "search")
+                .details(format!("by=nhs_number;matches={}", found.len())),
+        )
+        .await?;
+    }
+    let show_identity = me.permits(Action::RevealIdentity);
+    let rows = rows(&state, &found, show_identity).await?;
+    let q = ListQuery::default();
+    let (areas, statuses, years, age_bands, sorts) = filter_choices(&state, &me, &q).await?;
+    Ok(ListTemplate {
+        page: Page::for_user(&ctx, "Cases", "/cases").with_errors(!errors.is_empty()),
+        errors,
+        total: rows.len() as u64,
+        rows,
+        show_identity,
+        page_number: 1,
+        pages: 1,
+        areas,
+        statuses,
+        years,
+        age_bands,
+        sorts,
+        reference: String::new(),
+        nhs_number: typed,
+        searched_nhs: true,
+        prev_link: None,
+        next_link: None,
+    })
+}
+
+/// Loads a case by reference if the principal may act on it in its area; otherwise 404, so a
+/// user cannot even learn that a case exists in another area.
+pub async fn load_in_scope(
+    state: &AppState,
+    me: &Principal,
+    reference: &str,
+    action: Action,
+) -> WebResult<Case> {
+    let reference = CaseReference::parse(reference).ok_or(WebError::NotFound)?;
+    let case = cases::find_by_reference(&state.db, reference.as_str()).await?.ok_or(WebError::NotFound)?;
+    if !me.permits_in(action, case.area_id) {
+        return Err(if me.permits_in(Action::ViewCases, case.area_id) {
+            WebError::Forbidden
+        } else {
+            WebError::NotFound
+        });
+    }
+    Ok(case)
+}

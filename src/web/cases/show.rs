@@ -1,0 +1,262 @@
+//! The case page: the coded summary for everyone allowed to see the case, the identifying details
+//! behind an audited "show identifying details" action, and the case's timeline.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+
+use crate::app::AppState;
+use crate::domain::audit::AuditAction;
+use crate::domain::codes::{
+    CaseStatus, DuplicateStatus, Ethnicity, JarCriterion, PlaceOfDeath, RejectionReason, Sex, Source,
+    YesNoUnknown,
+};
+use crate::domain::dates::{AgeBand, ReportingYear};
+use crate::domain::notification::SealedIdentity;
+use crate::domain::policy::{Action, Principal};
+use crate::error::WebResult;
+use crate::store::cases::{self, Case};
+use crate::store::{areas, audit, users};
+use crate::web::auth::{AuthContext, CurrentUser};
+use crate::web::cases::{load_in_scope, open_identities};
+use crate::web::forms::Choice;
+use crate::web::page::Page;
+
+pub struct Row {
+    pub label: &'static str,
+    pub value: String,
+}
+
+fn row(label: &'static str, value: impl Into<String>) -> Row {
+    Row { label, value: value.into() }
+}
+
+pub struct PersonView {
+    pub name: String,
+    pub role: String,
+    pub organisation: String,
+    pub email: String,
+    pub phone: String,
+}
+
+pub struct TimelineRow {
+    pub at: String,
+    pub what: String,
+    pub who: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cases/show.html")]
+pub struct ShowTemplate {
+    page: Page,
+    reference: String,
+    status_code: String,
+    summary: Vec<Row>,
+    duplicate_of: Option<String>,
+    duplicate_flagged: bool,
+    identity: Option<Vec<Row>>,
+    notifier: Option<PersonView>,
+    professionals: Vec<PersonView>,
+    identity_failed: bool,
+    can_reveal: bool,
+    can_triage: bool,
+    version: i64,
+    rejection_reasons: Vec<Choice>,
+    timeline: Vec<TimelineRow>,
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "Yes" } else { "No" }
+}
+
+fn summary(case: &Case, area: &str) -> Vec<Row> {
+    let jar: Vec<&str> =
+        case.jar_criteria.split(',').filter_map(JarCriterion::parse).map(|j| j.label()).collect();
+    let mut rows = vec![
+        row("Reference", case.reference.clone()),
+        row("Area", area),
+        row("Status", CaseStatus::parse(&case.status).map(|s| s.label()).unwrap_or("—")),
+        row("Notified", case.notified_at.format("%-d %B %Y at %H:%M UTC").to_string()),
+        row("Received through", Source::parse(&case.source).map(|s| s.label()).unwrap_or("—")),
+        row("Reporting year notified", ReportingYear(case.reporting_year).to_string()),
+        row(
+            "Age at death",
+            format!(
+                "{} ({} days)",
+                AgeBand::parse(&case.age_band).map(|b| b.label()).unwrap_or("—"),
+                case.age_at_death_days
+            ),
+        ),
+        row("Sex", Sex::parse(&case.sex).map(|s| s.label()).unwrap_or("—")),
+        row("Ethnicity", Ethnicity::parse(&case.ethnicity).map(|e| e.label()).unwrap_or("—")),
+        row(
+            "Deprivation (IMD decile)",
+            case.imd_decile
+                .map(|d| format!("{d} (1 = most deprived)"))
+                .unwrap_or_else(|| "Not known (no lookup for the postcode)".into()),
+        ),
+        row("Place of death", PlaceOfDeath::parse(&case.place_category).map(|p| p.label()).unwrap_or("—")),
+        row("Expected death", yes_no(case.expected)),
+        row(
+            "Joint Agency Response",
+            if jar.is_empty() { "Not indicated".to_string() } else { jar.join("; ") },
+        ),
+        row(
+            "Coroner informed",
+            YesNoUnknown::parse(&case.coroner_informed).map(|v| v.label()).unwrap_or("—"),
+        ),
+        row("Looked after", YesNoUnknown::parse(&case.looked_after).map(|v| v.label()).unwrap_or("—")),
+    ];
+    if case.stillbirth {
+        rows.push(row("Stillbirth", "Suspected stillbirth at home with no healthcare professional present"));
+    }
+    if let Some(reason) = case.rejection_reason.as_deref().and_then(RejectionReason::parse) {
+        rows.push(row("Rejected because", reason.label()));
+    }
+    if case.synthetic {
+        rows.push(row("Synthetic", "Yes: demonstration data, not a real child"));
+    }
+    rows
+}
+
+fn identity_rows(i: &SealedIdentity) -> Vec<Row> {
+    vec![
+        row("First names", i.child.given_names.clone()),
+        row("Last name", i.child.family_name.clone()),
+        row("Other names", i.child.other_names.clone()),
+        row("Date of birth", i.child.date_of_birth.format("%-d %B %Y").to_string()),
+        row("NHS number", i.child.nhs_number.clone()),
+        row("Address", i.child.address.clone()),
+        row("Postcode", i.child.postcode.clone()),
+        row("GP practice", i.child.gp_practice.clone()),
+        row("Date of death", i.death.date_of_death.format("%-d %B %Y").to_string()),
+        row("Time of death", i.death.time_of_death.clone()),
+        row("Place details", i.death.place_detail.clone()),
+        row("Circumstances", i.death.circumstances.clone()),
+    ]
+}
+
+fn person_view(p: &crate::domain::notification::Person) -> PersonView {
+    PersonView {
+        name: p.name.clone(),
+        role: p.role.clone(),
+        organisation: p.organisation.clone(),
+        email: p.email.clone(),
+        phone: p.phone.clone(),
+    }
+}
+
+/// Timeline: what has happened to the case (views are left out; reveals are kept).
+async fn timeline(state: &AppState, reference: &str) -> WebResult<Vec<TimelineRow>> {
+    let events = audit::for_object(&state.db, "case", reference).await?;
+    let people = users::list(&state.db).await?;
+    Ok(events
+        .into_iter()
+        .filter(|e| e.action != AuditAction::CaseViewed.as_str())
+        .map(|e| {
+            let who = e
+                .actor_user_id
+                .and_then(|id| people.iter().find(|p| p.user.id == id))
+                .map(|p| p.user.name.clone())
+                .unwrap_or_else(|| match e.actor.as_str() {
+                    "anonymous" => "Professional without an account".to_string(),
+                    "system" => "The service".to_string(),
+                    "cli" => "Operator (command line)".to_string(),
+                    other => other.to_string(),
+                });
+            let what = match AuditAction::parse(&e.action) {
+                Some(AuditAction::CaseCreated) => "Notification recorded".to_string(),
+                Some(AuditAction::DuplicateFlagged) => {
+                    format!("Flagged as a possible duplicate ({})", e.details)
+                }
+                Some(AuditAction::DuplicateConfirmedDistinct) => "Confirmed as a separate case".into(),
+                Some(AuditAction::DuplicateMerged) => format!("Merged ({})", e.details),
+                Some(AuditAction::NotificationAccepted) => "Accepted at triage".into(),
+                Some(AuditAction::NotificationRejected) => format!("Rejected at triage ({})", e.details),
+                Some(AuditAction::CaseRevealed) => "Identifying details shown".into(),
+                Some(AuditAction::CaseApiRead) => "Read through the API".into(),
+                Some(AuditAction::CaseExportedSealed) => "Sealed record exported".into(),
+                Some(AuditAction::CaseListIdentities) => "Shown in a case list with identities".into(),
+                _ => e.action.clone(),
+            };
+            TimelineRow { at: e.occurred_at.format("%-d %b %Y %H:%M").to_string(), what, who }
+        })
+        .collect())
+}
+
+async fn page(
+    state: &AppState,
+    ctx: &AuthContext,
+    me: &Principal,
+    case: &Case,
+    identity: Option<Option<SealedIdentity>>,
+) -> WebResult<ShowTemplate> {
+    let all_areas = areas::list(&state.db).await?;
+    let area = all_areas.iter().find(|a| a.id == case.area_id).map(|a| a.name.clone()).unwrap_or_default();
+    let duplicate_of = match case.duplicate_of {
+        Some(id) => cases::find(&state.db, id).await?.map(|d| d.reference),
+        None => None,
+    };
+    let identity_failed = matches!(identity, Some(None));
+    let opened = identity.flatten();
+    Ok(ShowTemplate {
+        page: Page::for_user(ctx, case.reference.clone(), "/cases"),
+        reference: case.reference.clone(),
+        status_code: case.status.clone(),
+        summary: summary(case, &area),
+        duplicate_flagged: case.duplicate_status == DuplicateStatus::Flagged.code(),
+        duplicate_of,
+        identity: opened.as_ref().map(identity_rows),
+        notifier: opened.as_ref().map(|i| person_view(&i.notifier)),
+        professionals: opened
+            .as_ref()
+            .map(|i| i.professionals.iter().map(person_view).collect())
+            .unwrap_or_default(),
+        identity_failed,
+        can_reveal: me.permits_in(Action::RevealIdentity, case.area_id),
+        can_triage: me.permits_in(Action::TriageNotifications, case.area_id),
+        version: case.version,
+        rejection_reasons: RejectionReason::ALL
+            .iter()
+            .map(|r| Choice::new(r.code(), r.label(), false))
+            .collect(),
+        timeline: timeline(state, &case.reference).await?,
+    })
+}
+
+/// `GET /cases/{reference}`: the coded summary. The view is audited.
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path(reference): Path<String>,
+) -> WebResult<ShowTemplate> {
+    let case = load_in_scope(&state, &me, &reference, Action::ViewCases).await?;
+    audit::append_now(
+        &state.db,
+        &ctx.event(AuditAction::CaseViewed, "case", case.reference.clone()).area(case.area_id),
+    )
+    .await?;
+    page(&state, &ctx, &me, &case, None).await
+}
+
+/// `POST /cases/{reference}/reveal`: the same page with the identifying details. A POST, so
+/// the reveal is deliberate (never a prefetch), CSRF-protected, and audited.
+pub async fn reveal(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path(reference): Path<String>,
+) -> WebResult<ShowTemplate> {
+    let case = load_in_scope(&state, &me, &reference, Action::RevealIdentity).await?;
+    let opened = open_identities(&state, std::slice::from_ref(&case)).await?.pop().flatten();
+    if opened.is_none() {
+        tracing::error!(case = %case.reference, "the sealed record could not be opened with the configured identities");
+    }
+    audit::append_now(
+        &state.db,
+        &ctx.event(AuditAction::CaseRevealed, "case", case.reference.clone()).area(case.area_id),
+    )
+    .await?;
+    page(&state, &ctx, &me, &case, Some(opened)).await
+}
