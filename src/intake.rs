@@ -52,6 +52,8 @@ pub struct Context<'a> {
     pub area_scope: Option<&'a [i64]>,
     /// Demo data: marked synthetic, and no email is sent.
     pub synthetic: bool,
+    /// When the notification was received (demo data spreads cases over past years); `None`: now.
+    pub notified_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Finds an area by name (any case) or by id.
@@ -155,7 +157,8 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
 
     let txn = store::begin_write(&state.db).await?;
     let duplicate = cases::first_with_nhs_index(&txn, &prepared.nhs_index).await?;
-    let reference = cases::next_reference(&txn, chrono::Datelike::year(&store::now())).await?;
+    let notified_at = ctx.notified_at.unwrap_or_else(store::now);
+    let reference = cases::next_reference(&txn, chrono::Datelike::year(&notified_at)).await?;
     let case = cases::insert(
         &txn,
         cases::NewCase {
@@ -171,6 +174,7 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
             created_by: ctx.actor.user_id(),
             duplicate_of: duplicate.as_ref().map(|d| d.id),
             synthetic: ctx.synthetic,
+            notified_at,
         },
     )
     .await?;

@@ -8,7 +8,10 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Config, ConfigError, LoadedConfig};
 
+mod demo;
+mod keys;
 mod migrate;
+mod reference;
 mod serve;
 mod users;
 
@@ -56,6 +59,26 @@ pub enum Command {
     Areas {
         #[command(subcommand)]
         command: users::AreasCommand,
+    },
+    /// Manage the keys that seal case data.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
+    /// Case data tools.
+    Cases {
+        #[command(subcommand)]
+        command: keys::CasesCommand,
+    },
+    /// Reference data (deprivation lookup).
+    Reference {
+        #[command(subcommand)]
+        command: reference::ReferenceCommand,
+    },
+    /// Synthetic demonstration data.
+    Demo {
+        #[command(subcommand)]
+        command: demo::DemoCommand,
     },
     /// Check the audit trail.
     Audit {
@@ -119,6 +142,10 @@ async fn dispatch(command: Command, loaded: LoadedConfig) -> CliResult {
         Command::Users { command } => users::users(loaded, command).await,
         Command::Tokens { command } => users::tokens(loaded, command).await,
         Command::Areas { command } => users::areas_cmd(loaded, command).await,
+        Command::Keys { command } => keys::keys_cmd(loaded, command).await,
+        Command::Cases { command } => keys::cases_cmd(loaded, command).await,
+        Command::Reference { command } => reference::run(loaded, command).await,
+        Command::Demo { command } => demo::run(loaded, command).await,
         Command::Audit { command: AuditCommand::Verify } => users::audit_verify(loaded).await,
         Command::CheckConfig => {
             // Reaching the database is part of a valid configuration.

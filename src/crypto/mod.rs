@@ -5,5 +5,6 @@ pub mod blind_index;
 pub mod envelope;
 pub mod keys;
 pub mod password;
+pub mod rotate;
 pub mod secrets;
 pub mod totp;

@@ -49,6 +49,7 @@ pub struct NewCase<'a> {
     pub created_by: Option<i64>,
     pub duplicate_of: Option<i64>,
     pub synthetic: bool,
+    pub notified_at: chrono::DateTime<chrono::Utc>,
 }
 
 pub async fn insert<C: ConnectionTrait>(conn: &C, new: NewCase<'_>) -> StoreResult<Case> {
@@ -76,7 +77,7 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, new: NewCase<'_>) -> StoreResu
         looked_after: Set(c.looked_after.code().into()),
         imd_decile: Set(new.imd_decile),
         reporting_year: Set(c.reporting_year.0),
-        notified_at: Set(t),
+        notified_at: Set(new.notified_at),
         created_by: Set(new.created_by),
         duplicate_of: Set(new.duplicate_of),
         duplicate_status: Set(if new.duplicate_of.is_some() {
@@ -306,6 +307,10 @@ pub async fn not_sealed_to(
         .await?)
 }
 
+pub async fn count_not_sealed_to(db: &impl ConnectionTrait, key: &str) -> StoreResult<u64> {
+    Ok(case::Entity::find().filter(case::Column::SealedKey.ne(key)).count(db).await?)
+}
+
 /// Every case in id order, in batches (for `cdop keys verify`).
 pub async fn batch_after(db: &impl ConnectionTrait, after_id: i64, limit: u64) -> StoreResult<Vec<Case>> {
     Ok(case::Entity::find()
@@ -343,6 +348,30 @@ pub async fn needing_triage(db: &impl ConnectionTrait, area_ids: &[i64]) -> Stor
 pub async fn imd_decile(conn: &impl ConnectionTrait, postcode_index: &str) -> StoreResult<Option<i32>> {
     use crate::store::entities::imd_lookup;
     Ok(imd_lookup::Entity::find_by_id(postcode_index.to_string()).one(conn).await?.map(|r| r.imd_decile))
+}
+
+/// Cases with no deprivation decile yet, by id.
+pub async fn without_imd_after(
+    db: &impl ConnectionTrait,
+    after_id: i64,
+    limit: u64,
+) -> StoreResult<Vec<Case>> {
+    Ok(case::Entity::find()
+        .filter(case::Column::ImdDecile.is_null())
+        .filter(case::Column::Id.gt(after_id))
+        .order_by_asc(case::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+pub async fn set_imd_decile(db: &impl ConnectionTrait, id: i64, decile: i32) -> StoreResult<()> {
+    case::Entity::update_many()
+        .col_expr(case::Column::ImdDecile, sea_orm::sea_query::Expr::value(Some(decile)))
+        .filter(case::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Inserts or replaces deprivation deciles (postcode blind index → decile) in one statement.

@@ -176,6 +176,29 @@ pub async fn unsent_not_sealed_to(
         .await?)
 }
 
+pub async fn count_unsent_not_sealed_to(db: &impl ConnectionTrait, key: &str) -> StoreResult<u64> {
+    Ok(mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::SealedKey.ne(key))
+        .filter(mail_outbox::Column::Status.ne(SENT))
+        .count(db)
+        .await?)
+}
+
+/// Unsent messages in id order, in batches (for `cdop keys verify`).
+pub async fn unsent_after(
+    db: &impl ConnectionTrait,
+    after_id: i64,
+    limit: u64,
+) -> StoreResult<Vec<OutboxMessage>> {
+    Ok(mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::Status.ne(SENT))
+        .filter(mail_outbox::Column::Id.gt(after_id))
+        .order_by_asc(mail_outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
 pub async fn replace_sealed_to<C: ConnectionTrait>(
     conn: &C,
     id: i64,

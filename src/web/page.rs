@@ -64,6 +64,7 @@ impl Page {
     pub fn for_user(ctx: &crate::web::auth::AuthContext, title: impl Into<String>, active: &str) -> Self {
         let mut page = Page::anonymous(title).with_csrf(&ctx.csrf_token);
         page.flash = ctx.flash.clone();
+        page.synthetic_data = ctx.synthetic;
         if let Some(p) = &ctx.principal {
             page.user = Some(NavUser { name: p.name.clone() });
             if ctx.stage() == Some(crate::store::sessions::Stage::Full) {

@@ -187,6 +187,7 @@ pub async fn create_notification(
         request_id: &ctx.request_id,
         area_scope: Some(&me.area_ids),
         synthetic: false,
+        notified_at: None,
     };
     match intake::notify(&state, parsed, context).await {
         Ok(outcome) => {

@@ -52,6 +52,8 @@ pub struct AuthContext {
     pub flash: Option<String>,
     pub request_id: String,
     pub client_ip: IpAddr,
+    /// Synthetic demonstration cases are present (the layout says so).
+    pub synthetic: bool,
 }
 
 impl AuthContext {
@@ -173,6 +175,7 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
         flash: None,
         request_id: request_id.clone(),
         client_ip,
+        synthetic: state.synthetic_data.load(std::sync::atomic::Ordering::Relaxed),
     };
 
     if is_api {

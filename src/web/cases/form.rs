@@ -217,6 +217,7 @@ pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormD
         request_id: &ctx.request_id,
         area_scope: Some(&me.area_ids),
         synthetic: false,
+        notified_at: None,
     };
     match intake::notify(&state, parsed, context).await {
         Ok(outcome) => {
@@ -280,6 +281,7 @@ pub async fn submit_public(
         request_id: &ctx.request_id,
         area_scope: None,
         synthetic: false,
+        notified_at: None,
     };
     match intake::notify(&state, parsed, context).await {
         Ok(outcome) => Ok(PublicDoneTemplate {

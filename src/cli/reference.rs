@@ -1,0 +1,119 @@
+//! `cdop reference import-imd FILE.csv`: the deprivation lookup.
+//!
+//! The file has a header row and two columns, `postcode,imd_decile` (1 = most deprived 10%). Build
+//! it from the English Indices of Deprivation 2019 (MHCLG, "File 1: index of multiple
+//! deprivation", LSOA decile) joined to postcodes with the ONS Postcode Directory (its `lsoa11`
+//! column); both are published under the Open Government Licence. Postcodes are stored only as
+//! blind-index values. After the import, existing cases without a decile get one.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use crate::cli::{CliError, CliResult};
+use crate::config::LoadedConfig;
+use crate::crypto::keys;
+use crate::domain::audit::{Actor, AuditAction, AuditEvent};
+use crate::domain::notification::SealedIdentity;
+use crate::domain::postcode::Postcode;
+use crate::store::{self, audit, cases};
+
+#[derive(Debug, Subcommand)]
+pub enum ReferenceCommand {
+    /// Load postcode → IMD decile (CSV with header `postcode,imd_decile`).
+    ImportImd { file: PathBuf },
+}
+
+fn fail(message: impl Into<String>) -> CliError {
+    CliError::Failed(anyhow::anyhow!(message.into()))
+}
+
+pub async fn run(loaded: LoadedConfig, command: ReferenceCommand) -> CliResult {
+    let ReferenceCommand::ImportImd { file } = command;
+    let reader =
+        BufReader::new(std::fs::File::open(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?);
+    let db = store::connect(&loaded).await?;
+    let keys = keys::load(&loaded.config).map_err(|e| fail(e.to_string()))?;
+    let mut lines = reader.lines().enumerate();
+    let header = match lines.next() {
+        Some((_, Ok(h))) => h.trim_start_matches('\u{feff}').to_ascii_lowercase(),
+        _ => return Err(fail("the file is empty")),
+    };
+    let columns: Vec<&str> = header.split(',').map(str::trim).collect();
+    let (Some(pc_col), Some(decile_col)) =
+        (columns.iter().position(|c| *c == "postcode"), columns.iter().position(|c| *c == "imd_decile"))
+    else {
+        return Err(fail(format!(
+            "the header must name the columns postcode and imd_decile (found: {header})"
+        )));
+    };
+    let (mut imported, mut skipped, mut problems) = (0u64, 0u64, Vec::new());
+    let mut batch: Vec<(String, i32)> = Vec::with_capacity(1000);
+    for (n, line) in lines {
+        let line = line.map_err(|e| fail(format!("line {}: {e}", n + 1)))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(|f| f.trim().trim_matches('"')).collect();
+        let postcode = fields.get(pc_col).map(|p| Postcode::parse(p));
+        let decile =
+            fields.get(decile_col).and_then(|d| d.parse::<i32>().ok()).filter(|d| (1..=10).contains(d));
+        match (postcode, decile) {
+            (Some(Ok(pc)), Some(d)) => {
+                batch.push((keys.index.postcode(pc.as_str()), d));
+                imported += 1;
+            }
+            _ => {
+                skipped += 1;
+                if problems.len() < 10 {
+                    problems.push(format!("line {}: expected a postcode and a decile from 1 to 10", n + 1));
+                }
+            }
+        }
+        if batch.len() >= 1000 {
+            let txn = store::begin_write(&db).await.map_err(anyhow::Error::from)?;
+            cases::upsert_imd(&txn, &batch).await.map_err(anyhow::Error::from)?;
+            txn.commit().await.map_err(anyhow::Error::from)?;
+            batch.clear();
+            eprint!("\r  {imported} postcodes");
+        }
+    }
+    let txn = store::begin_write(&db).await.map_err(anyhow::Error::from)?;
+    cases::upsert_imd(&txn, &batch).await.map_err(anyhow::Error::from)?;
+    txn.commit().await.map_err(anyhow::Error::from)?;
+    eprintln!();
+
+    // Existing cases without a decile: open each, look its postcode up.
+    let mut updated = 0u64;
+    let mut after = 0;
+    loop {
+        let rows = cases::without_imd_after(&db, after, 500).await.map_err(anyhow::Error::from)?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for c in rows {
+            let Ok(bytes) = keys.keyring.open(&c.sealed) else { continue };
+            let Ok(identity) = serde_json::from_slice::<SealedIdentity>(&bytes) else { continue };
+            let index = keys.index.postcode(&identity.child.postcode);
+            if let Some(d) = cases::imd_decile(&db, &index).await.map_err(anyhow::Error::from)? {
+                cases::set_imd_decile(&db, c.id, d).await.map_err(anyhow::Error::from)?;
+                updated += 1;
+            }
+        }
+    }
+    audit::append_now(
+        &db,
+        &AuditEvent::new(Actor::Cli, AuditAction::ReferenceImported, "reference", "imd")
+            .details(format!("postcodes={imported};skipped={skipped};cases_updated={updated}")),
+    )
+    .await
+    .map_err(anyhow::Error::from)?;
+    db.close().await.map_err(anyhow::Error::from)?;
+    println!(
+        "Imported {imported} postcode(s); skipped {skipped}; gave {updated} existing case(s) a deprivation decile."
+    );
+    for p in problems {
+        println!("  {p}");
+    }
+    Ok(())
+}

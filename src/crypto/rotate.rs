@@ -1,0 +1,125 @@
+//! Key rotation: re-seal every record to a new service identity (plus the recovery recipients), in
+//! batches, verifying each record opens with the new identity and no longer with the old before
+//! it is written. Progress is the `sealed_key` column itself, so an interrupted rotation resumes
+//! where it stopped; the old identity keeps opening every record not yet re-sealed.
+
+use age::x25519::{Identity, Recipient};
+
+use crate::crypto::envelope::{open_with, seal_to};
+use crate::store::{self, Db, cases, outbox};
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub cases_resealed: u64,
+    pub mail_resealed: u64,
+    /// References (or `mail #id`) of records the old identities could not open.
+    pub failed: Vec<String>,
+    /// Records still to do when a `limit` stopped the run early.
+    pub remaining: u64,
+}
+
+struct Resealed {
+    id: i64,
+    label: String,
+    sealed: Option<Vec<u8>>,
+}
+
+/// Re-seals one record; `None` when it cannot be opened or the result does not verify.
+fn reseal(old: &[Identity], new: &Identity, recovery: &[Recipient], ciphertext: &[u8]) -> Option<Vec<u8>> {
+    let plaintext = open_with(old, ciphertext).ok()?;
+    let resealed = seal_to(&new.to_public(), recovery, &plaintext).ok()?;
+    let opens_with_new = open_with(std::slice::from_ref(new), &resealed).ok()? == plaintext;
+    let old_only: Vec<Identity> = old.iter().filter(|i| i.to_public() != new.to_public()).cloned().collect();
+    let closed_to_old = old_only.is_empty() || open_with(&old_only, &resealed).is_err();
+    (opens_with_new && closed_to_old).then_some(resealed)
+}
+
+/// Rotates up to `limit` records (all when `None`), `batch` at a time, calling `progress` after
+/// each batch with the running report.
+pub async fn rotate(
+    db: &Db,
+    old: Vec<Identity>,
+    new: Identity,
+    recovery: Vec<Recipient>,
+    batch: u64,
+    limit: Option<u64>,
+    mut progress: impl FnMut(&Report),
+) -> anyhow::Result<Report> {
+    let new_key = new.to_public().to_string();
+    let mut report = Report::default();
+    let mut done = 0u64;
+    let mut after = 0i64;
+    let budget = |done: u64| limit.map(|l| l.saturating_sub(done)).unwrap_or(u64::MAX);
+    // Cases.
+    loop {
+        let take = batch.min(budget(done));
+        if take == 0 {
+            break;
+        }
+        let rows = cases::not_sealed_to(db, &new_key, after, take).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        let work: Vec<(i64, String, Vec<u8>)> =
+            rows.into_iter().map(|c| (c.id, c.reference, c.sealed)).collect();
+        let (o, n, r) = (old.clone(), new.clone(), recovery.clone());
+        let results = tokio::task::spawn_blocking(move || {
+            work.into_iter()
+                .map(|(id, label, sealed)| Resealed { id, label, sealed: reseal(&o, &n, &r, &sealed) })
+                .collect::<Vec<_>>()
+        })
+        .await?;
+        let txn = store::begin_write(db).await?;
+        for r in results {
+            done += 1;
+            match r.sealed {
+                Some(sealed) => {
+                    cases::replace_sealed(&txn, r.id, sealed, &new_key).await?;
+                    report.cases_resealed += 1;
+                }
+                None => report.failed.push(r.label),
+            }
+        }
+        txn.commit().await?;
+        progress(&report);
+    }
+    // Emails not yet sent (their sealed recipient addresses).
+    let mut after = 0i64;
+    loop {
+        let take = batch.min(budget(done));
+        if take == 0 {
+            break;
+        }
+        let rows = outbox::unsent_not_sealed_to(db, &new_key, after, take).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        let work: Vec<(i64, Vec<u8>)> = rows.into_iter().map(|m| (m.id, m.sealed_to)).collect();
+        let (o, n, r) = (old.clone(), new.clone(), recovery.clone());
+        let results = tokio::task::spawn_blocking(move || {
+            work.into_iter()
+                .map(|(id, sealed)| Resealed {
+                    id,
+                    label: format!("mail #{id}"),
+                    sealed: reseal(&o, &n, &r, &sealed),
+                })
+                .collect::<Vec<_>>()
+        })
+        .await?;
+        let txn = store::begin_write(db).await?;
+        for r in results {
+            done += 1;
+            match r.sealed {
+                Some(sealed) => {
+                    outbox::replace_sealed_to(&txn, r.id, sealed, &new_key).await?;
+                    report.mail_resealed += 1;
+                }
+                None => report.failed.push(r.label),
+            }
+        }
+        txn.commit().await?;
+        progress(&report);
+    }
+    let left = cases::count_not_sealed_to(db, &new_key).await?
+        + outbox::count_unsent_not_sealed_to(db, &new_key).await?;
+    report.remaining = left.saturating_sub(report.failed.len() as u64);
+    Ok(report)
+}
