@@ -12,7 +12,9 @@ use sea_orm::{ConnectionTrait, Database};
 use tokio::sync::oneshot;
 
 pub mod agent;
+pub mod browser;
 pub mod process;
+pub mod smtp;
 
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -233,6 +235,34 @@ impl TestApp {
         agent
     }
 
+    /// A user with `roles` in `area_ids` and an API token for them.
+    pub async fn token_for(
+        &self,
+        email: &str,
+        roles: &[cdop::domain::role::Role],
+        area_ids: &[i64],
+    ) -> String {
+        let id = self.user(email, roles, area_ids).await;
+        cdop::store::tokens::create(&self.state.db, id, "test", id, None).await.expect("token").0
+    }
+
+    /// POSTs a notification to the API.
+    pub async fn notify_api(
+        &self,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let res = reqwest::Client::new()
+            .post(self.url("/api/v1/notifications"))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("sent");
+        let status = res.status();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// Runs a SQL statement directly (to simulate time passing, or tampering).
     pub async fn sql(&self, sql: &str) {
         use sea_orm::ConnectionTrait;
@@ -268,4 +298,15 @@ impl Drop for TestApp {
             server.abort();
         }
     }
+}
+
+/// A valid notification body for the API, with the identifying values given.
+pub fn notification(area: &str, given: &str, family: &str, nhs: &str, postcode: &str) -> serde_json::Value {
+    let mut body = cdop::web::api::openapi::example_notification();
+    body["area"] = area.into();
+    body["child"]["given_names"] = given.into();
+    body["child"]["family_name"] = family.into();
+    body["child"]["nhs_number"] = nhs.into();
+    body["child"]["postcode"] = postcode.into();
+    body
 }

@@ -47,7 +47,26 @@ const EXPECTED: &[(&str, &str, [char; 6])] = &[
     ("POST", "/admin/areas/{id}", ['L', 'P', 'F', 'F', 'F', 'F']),
     ("GET", "/admin/audit", ['L', 'P', 'F', 'F', 'F', 'F']),
     ("GET", "/admin/audit.csv", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("GET", "/admin/mail", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("POST", "/admin/mail/{id}/retry", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("GET", "/cases", ['L', 'F', 'P', 'P', 'P', 'F']),
+    ("POST", "/cases/search", ['L', 'F', 'P', 'P', 'P', 'F']),
+    ("GET", "/cases/new", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("POST", "/cases/new", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("GET", "/cases/{reference}", ['L', 'F', 'P', 'P', 'P', 'F']),
+    ("POST", "/cases/{reference}/reveal", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("POST", "/cases/{reference}/accept", ['L', 'F', 'P', 'F', 'F', 'F']),
+    ("POST", "/cases/{reference}/reject", ['L', 'F', 'P', 'F', 'F', 'F']),
+    ("POST", "/cases/{reference}/duplicate/distinct", ['L', 'F', 'P', 'F', 'F', 'F']),
+    ("POST", "/cases/{reference}/duplicate/merge", ['L', 'F', 'P', 'F', 'F', 'F']),
+    ("GET", "/triage", ['L', 'F', 'P', 'F', 'F', 'F']),
+    ("GET", "/notify", ['P', 'P', 'P', 'P', 'P', 'P']),
+    ("POST", "/notify", ['P', 'P', 'P', 'P', 'P', 'P']),
     ("GET", "/api/v1/me", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("POST", "/api/v1/notifications", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("GET", "/api/v1/cases", ['L', 'F', 'P', 'P', 'P', 'F']),
+    ("GET", "/api/v1/cases/{reference}", ['L', 'F', 'P', 'P', 'P', 'F']),
+    ("GET", "/api/v1/openapi.json", ['P', 'P', 'P', 'P', 'P', 'P']),
 ];
 
 /// Routes after which the agent must sign in again.
@@ -68,6 +87,7 @@ struct Fixture {
     user_id: i64,
     area_id: i64,
     token_id: i64,
+    reference: String,
 }
 
 fn concrete(path: &str, f: &Fixture) -> String {
@@ -78,12 +98,16 @@ fn concrete(path: &str, f: &Fixture) -> String {
     } else {
         f.token_id
     };
-    path.replace("{id}", &id.to_string()).replace("{name}", "app.css")
+    path.replace("{id}", &id.to_string()).replace("{name}", "app.css").replace("{reference}", &f.reference)
 }
 
 async fn classify(agent: &Agent, token: Option<&str>, method: &str, path: &str) -> char {
     let res = if path.starts_with("/api/") {
-        let mut req = agent.client.get(agent.url(path));
+        let mut req = if method == "POST" {
+            agent.client.post(agent.url(path)).json(&serde_json::json!({}))
+        } else {
+            agent.client.get(agent.url(path))
+        };
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -113,7 +137,15 @@ both_backends!(route_by_role_matrix, |backend| async move {
     let (_, token_row) = cdop::store::tokens::create(&app.state.db, target, "target token", target, None)
         .await
         .expect("token");
-    let fixture = Fixture { user_id: target, area_id: area, token_id: token_row.id };
+    let notifier = app.token_for("notifier@example.org", &[Role::DesignatedDoctor], &[area]).await;
+    let (_, created) = app
+        .notify_api(
+            &notifier,
+            &crate::common::notification("Cumberland", "A", "B", "943 476 5919", "CA1 1AA"),
+        )
+        .await;
+    let reference = created["case_reference"].as_str().expect("a case").to_string();
+    let fixture = Fixture { user_id: target, area_id: area, token_id: token_row.id, reference };
 
     let roles: [Option<Role>; 6] = [
         None,

@@ -5,5 +5,9 @@ mod common;
 
 mod access;
 mod auth;
+mod browser;
+mod cases;
 mod cli;
 mod foundation;
+mod keys;
+mod mail;

@@ -56,9 +56,9 @@ pub fn form_errors(problems: &[FieldProblem]) -> FormErrors {
 
 fn date_parts(f: &FormData, name: &str) -> DateParts {
     DateParts {
-        day: f.get(&format!("{name}.day")).to_string(),
-        month: f.get(&format!("{name}.month")).to_string(),
-        year: f.get(&format!("{name}.year")).to_string(),
+        day: f.get(format!("{name}.day")).to_string(),
+        month: f.get(format!("{name}.month")).to_string(),
+        year: f.get(format!("{name}.year")).to_string(),
     }
 }
 
@@ -75,11 +75,11 @@ fn professional_count(f: &FormData) -> usize {
 /// Reads the browser form into the same input the API produces.
 pub fn input_from_form(f: &FormData) -> NotificationInput {
     let person = |prefix: &str| PersonInput {
-        name: f.get(&format!("{prefix}.name")).to_string(),
-        role: f.get(&format!("{prefix}.role")).to_string(),
-        organisation: f.get(&format!("{prefix}.organisation")).to_string(),
-        email: f.get(&format!("{prefix}.email")).to_string(),
-        phone: f.get(&format!("{prefix}.phone")).to_string(),
+        name: f.get(format!("{prefix}.name")).to_string(),
+        role: f.get(format!("{prefix}.role")).to_string(),
+        organisation: f.get(format!("{prefix}.organisation")).to_string(),
+        email: f.get(format!("{prefix}.email")).to_string(),
+        phone: f.get(format!("{prefix}.phone")).to_string(),
     };
     NotificationInput {
         area: f.get("area").to_string(),
@@ -143,7 +143,7 @@ async fn render(
         area_choices[0].checked = true;
     }
     let rows = (professional_count(&v).max(2) + extra_rows).min(notification::MAX_PROFESSIONALS);
-    let title = if public { "Notify a child death" } else { "Notify a child death" };
+    let title = "Notify a child death";
     let mut page = if public {
         Page::anonymous(title).with_csrf(&ctx.csrf_token)
     } else {
