@@ -114,6 +114,8 @@ pub fn run(cli: Cli) -> ExitCode {
         }
     };
     crate::telemetry::init(&loaded.config.log);
+    // One TLS crypto provider for the whole process (SMTP and PostgreSQL TLS).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -1,0 +1,338 @@
+//! The performance benchmark (DESIGN.md §7), on SQLite or PostgreSQL, with ratios against a
+//! baseline measured in the same run:
+//!
+//! 1. intake: the full notification path (validate, seal, blind-index, insert, audit, outbox in one
+//!    transaction) against the same insert with no sealing, no audit and no outbox;
+//! 2. the case list page (50 rows) at `--cases` stored, over HTTP against the real app: with
+//!    identities opened (a coordinator) against the same pages without (a panel chair), plus the
+//!    filtered list and the NHS-number search;
+//! 3. peak memory (VmHWM) of the process.
+//!
+//!     cargo run --release --example bench -- --backend sqlite --cases 100000
+//!     cargo run --release --example bench -- --backend postgres --cases 100000
+
+use std::time::{Duration, Instant};
+
+use cdop::app::AppState;
+use cdop::config::{Config, LoadedConfig};
+use cdop::domain::audit::Actor;
+use cdop::domain::codes::{CaseStatus, Source};
+use cdop::domain::notification;
+use cdop::domain::role::Role;
+use cdop::intake;
+use cdop::store::{self, cases};
+use clap::Parser;
+use rand::RngExt;
+use sea_orm::{ConnectionTrait, Database};
+
+#[derive(Parser)]
+#[command(about = "cdop performance benchmark")]
+struct Args {
+    #[arg(long, default_value = "sqlite")]
+    backend: String,
+    /// Cases stored before the list is measured.
+    #[arg(long, default_value_t = 100_000)]
+    cases: u64,
+    /// Notifications timed for intake (each way).
+    #[arg(long, default_value_t = 2_000)]
+    intake: u64,
+    /// List requests timed per variant.
+    #[arg(long, default_value_t = 300)]
+    requests: usize,
+    #[arg(long, env = "CDOP_TEST_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    pg_url: String,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn summary(mut ms: Vec<f64>) -> (f64, f64, f64) {
+    ms.sort_by(|a, b| a.total_cmp(b));
+    (percentile(&ms, 0.5), percentile(&ms, 0.95), percentile(&ms, 0.99))
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn current_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+async fn full_intake(state: &AppState, rng: &mut rand::rngs::StdRng, n: u64) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    for i in 0..n {
+        let at = store::now();
+        let input = cdop::demo::notification(rng, "Bench", at, i);
+        let parsed = notification::parse(&input, at.date_naive()).map_err(|p| anyhow::anyhow!("{p:?}"))?;
+        let ctx = intake::Context {
+            actor: Actor::Cli,
+            source: Source::Api,
+            request_id: "bench",
+            area_scope: None,
+            synthetic: false,
+            notified_at: None,
+        };
+        intake::notify(state, parsed, ctx).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    }
+    Ok(n as f64 / started.elapsed().as_secs_f64())
+}
+
+/// The same insert with no sealing, no blind index, no audit and no outbox.
+async fn baseline_intake(state: &AppState, rng: &mut rand::rngs::StdRng, n: u64, area_id: i64) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    for i in 0..n {
+        let at = store::now();
+        let input = cdop::demo::notification(rng, "Bench", at, i);
+        let parsed = notification::parse(&input, at.date_naive()).map_err(|p| anyhow::anyhow!("{p:?}"))?;
+        let plain = serde_json::to_vec(&parsed.identity)?;
+        let txn = store::begin_write(&state.db).await?;
+        let reference = cases::next_reference(&txn, chrono::Datelike::year(&at)).await?;
+        cases::insert(
+            &txn,
+            cases::NewCase {
+                reference: &reference,
+                area_id,
+                status: CaseStatus::Notified,
+                source: Source::Api,
+                sealed: plain,
+                sealed_key: "plaintext".into(),
+                nhs_index: parsed.nhs_number.digits().to_string(),
+                coded: &parsed.coded,
+                imd_decile: None,
+                created_by: None,
+                duplicate_of: None,
+                synthetic: true,
+                notified_at: at,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    Ok(n as f64 / started.elapsed().as_secs_f64())
+}
+
+async fn seed(state: &AppState, rng: &mut rand::rngs::StdRng, n: u64, concurrency: usize) -> anyhow::Result<()> {
+    let state = std::sync::Arc::new(state.clone());
+    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let mut tasks = tokio::task::JoinSet::new();
+    let now = store::now();
+    let started = Instant::now();
+    for i in 0..n {
+        let at = now - chrono::TimeDelta::minutes(rng.random_range(0..(30 * 365 * 24 * 60)));
+        let input = cdop::demo::notification(rng, "Bench", at, i);
+        let parsed = notification::parse(&input, at.date_naive()).map_err(|p| anyhow::anyhow!("{p:?}"))?;
+        let permit = sem.clone().acquire_owned().await?;
+        let st = state.clone();
+        tasks.spawn(async move {
+            let _p = permit;
+            let ctx = intake::Context {
+                actor: Actor::Cli,
+                source: Source::Demo,
+                request_id: "bench-seed",
+                area_scope: None,
+                synthetic: true,
+                notified_at: Some(at),
+            };
+            intake::notify(&st, parsed, ctx).await.map(|_| ()).map_err(|e| anyhow::anyhow!("{e:?}"))
+        });
+        while let Some(done) = tasks.try_join_next() {
+            done??;
+        }
+        if (i + 1) % 10_000 == 0 {
+            eprintln!("  seeded {} ({:.0}/s)", i + 1, (i + 1) as f64 / started.elapsed().as_secs_f64());
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        done??;
+    }
+    Ok(())
+}
+
+/// Signs in over HTTP and returns a client holding the session, plus its CSRF token.
+async fn sign_in(base: &str, email: &str, password: &str) -> anyhow::Result<(reqwest::Client, String)> {
+    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
+    let page = client.get(format!("{base}/login")).send().await?.text().await?;
+    let token = csrf(&page).ok_or_else(|| anyhow::anyhow!("no csrf on the sign-in page"))?;
+    let res = client
+        .post(format!("{base}/login"))
+        .form(&[("csrf_token", token.as_str()), ("email", email), ("password", password)])
+        .send()
+        .await?;
+    anyhow::ensure!(res.status() == 303, "sign-in failed: {}", res.status());
+    let home = client.get(format!("{base}/")).send().await?.text().await?;
+    let token = csrf(&home).ok_or_else(|| anyhow::anyhow!("no csrf after sign-in"))?;
+    Ok((client, token))
+}
+
+fn csrf(html: &str) -> Option<String> {
+    let key = "name=\"csrf_token\" value=\"";
+    let at = html.find(key)? + key.len();
+    html[at..].find('"').map(|end| html[at..at + end].to_string())
+}
+
+async fn time_gets(client: &reqwest::Client, urls: &[String]) -> anyhow::Result<Vec<f64>> {
+    let mut out = Vec::with_capacity(urls.len());
+    for url in urls {
+        let started = Instant::now();
+        let res = client.get(url).send().await?;
+        anyhow::ensure!(res.status() == 200, "{url}: {}", res.status());
+        let _ = res.bytes().await?;
+        out.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(out)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile_dir()?;
+    let mut pg_db = None;
+    let url = match args.backend.as_str() {
+        "sqlite" => format!("sqlite://{}/bench.sqlite", dir.display()),
+        "postgres" => {
+            let name = format!("cdop_bench_{}", std::process::id());
+            let admin = Database::connect(&args.pg_url).await?;
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
+            admin.close().await?;
+            pg_db = Some(name.clone());
+            let base = args.pg_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(args.pg_url.clone());
+            format!("{base}/{name}")
+        }
+        other => anyhow::bail!("--backend must be sqlite or postgres, not {other}"),
+    };
+    let result = run(&args, &dir, &url).await;
+    if let Some(name) = pg_db {
+        let admin = Database::connect(&args.pg_url).await?;
+        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("cdop-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()> {
+    let mut config = Config::default();
+    config.server.bind = "127.0.0.1:0".parse()?;
+    config.database.url = url.to_string();
+    config.database.max_connections = 10;
+    config.storage.data_dir = dir.join("data");
+    config.log.level = "warn".into();
+    config.auth.mfa_required_roles = Vec::new();
+    config.auth.login_rate_per_minute = 10_000;
+    cdop::telemetry::init(&config.log);
+    let loaded = LoadedConfig::from_config(config).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let state = cdop::app::prepare(&loaded).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let area = store::areas::create(&state.db, "Bench").await?;
+    let password = "bench-password-long-enough";
+    let hash = cdop::crypto::password::hash(password.to_string()).await?;
+    for (email, role) in [("co@bench.example", Role::Coordinator), ("chair@bench.example", Role::PanelChair)] {
+        store::users::create(
+            &state.db,
+            &store::users::NewUser {
+                email: cdop::domain::email::EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?,
+                name: email.into(),
+                password_hash: Some(hash.clone()),
+                must_change_password: false,
+                service_account: false,
+                roles: vec![role],
+                area_ids: vec![area.id],
+            },
+        )
+        .await?;
+    }
+    let mut rng = cdop::demo::rng(Some(42));
+    println!("cdop benchmark — backend {}, {} cases, release={}", args.backend, args.cases, !cfg!(debug_assertions));
+
+    // 1. Intake, interleaved to even out drift: baseline, full, baseline, full.
+    let half = (args.intake / 2).max(1);
+    let mut base = Vec::new();
+    let mut full = Vec::new();
+    for _ in 0..2 {
+        base.push(baseline_intake(&state, &mut rng, half, area.id).await?);
+        full.push(full_intake(&state, &mut rng, half).await?);
+    }
+    let base_rate = base.iter().sum::<f64>() / base.len() as f64;
+    let full_rate = full.iter().sum::<f64>() / full.len() as f64;
+    println!("intake: full path {full_rate:.0}/s, baseline insert {base_rate:.0}/s, ratio {:.2} (target ≥ 0.70)", full_rate / base_rate);
+    // Baseline rows are not a real notification: remove them before the list is measured.
+    state.db.execute_unprepared("DELETE FROM cases WHERE sealed_key = 'plaintext'").await?;
+
+    // 2. Seed, then time the list over HTTP.
+    let existing = cases::count_all(&state.db).await?;
+    let to_seed = args.cases.saturating_sub(existing);
+    let started = Instant::now();
+    let concurrency = if args.backend == "postgres" { 8 } else { 2 };
+    seed(&state, &mut rng, to_seed, concurrency).await?;
+    println!("seeded {to_seed} cases through the intake path in {:.1}s", started.elapsed().as_secs_f64());
+    let rss_before_serve = current_rss_mb();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(cdop::app::serve(state.clone(), listener, async move {
+        let _ = rx.await;
+    }));
+    let (coordinator, co_csrf) = sign_in(&base_url, "co@bench.example", password).await?;
+    let (chair, _) = sign_in(&base_url, "chair@bench.example", password).await?;
+    let total = cases::count_all(&state.db).await?;
+    let pages = total.div_ceil(50).max(1);
+    let urls: Vec<String> =
+        (0..args.requests).map(|_| format!("{base_url}/cases?page={}", rng.random_range(1..=pages))).collect();
+    let _ = time_gets(&coordinator, &urls[..urls.len().min(20)]).await?; // warm-up
+    let with_ids = summary(time_gets(&coordinator, &urls).await?);
+    let without_ids = summary(time_gets(&chair, &urls).await?);
+    let filtered_urls: Vec<String> = (0..args.requests)
+        .map(|_| format!("{base_url}/cases?age_band=0-27d&year={}&page={}", 2026 - rng.random_range(0..5), rng.random_range(1..=5)))
+        .collect();
+    let filtered = summary(time_gets(&coordinator, &filtered_urls).await?);
+    let mut search_ms = Vec::new();
+    for _ in 0..args.requests.min(200) {
+        let nhs = cdop::demo::test_nhs_number(&mut rng);
+        let started = Instant::now();
+        let res = coordinator
+            .post(format!("{base_url}/cases/search"))
+            .form(&[("csrf_token", co_csrf.as_str()), ("nhs_number", nhs.as_str())])
+            .send()
+            .await?;
+        anyhow::ensure!(res.status() == 200, "search: {}", res.status());
+        let _ = res.bytes().await?;
+        search_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let search = summary(search_ms);
+    println!("case list at {total} cases ({} requests each), milliseconds p50 / p95 / p99:", args.requests);
+    println!("  50 rows, identities opened (coordinator): {:.1} / {:.1} / {:.1}  (target p95 < 25)", with_ids.0, with_ids.1, with_ids.2);
+    println!("  50 rows, coded only (panel chair, baseline): {:.1} / {:.1} / {:.1}", without_ids.0, without_ids.1, without_ids.2);
+    println!("  ratio of p95 with identities to baseline: {:.2}", with_ids.1 / without_ids.1.max(0.001));
+    println!("  filtered (age band + year), identities opened: {:.1} / {:.1} / {:.1}", filtered.0, filtered.1, filtered.2);
+    println!("  NHS number search (POST): {:.1} / {:.1} / {:.1}", search.0, search.1, search.2);
+    println!(
+        "memory: {:.0} MB RSS before serving, {:.0} MB peak (VmHWM, includes seeding; target < 150)",
+        rss_before_serve,
+        peak_rss_mb()
+    );
+    let _ = tx.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+    Ok(())
+}
