@@ -1,6 +1,9 @@
 //! Notification intake, shared by the browser form, the public form, the API and the demo seeder:
 //! resolve the area, seal the identifying record, compute the blind index and deprivation decile,
 //! detect duplicates, then in one transaction insert the case, its audit events and its emails.
+//!
+//! The reads before the transaction (who to email, the deprivation decile) run concurrently with
+//! the sealing on the blocking pool, so the transaction itself holds only writes.
 
 use std::sync::atomic::Ordering;
 
@@ -9,7 +12,7 @@ use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::codes::{CaseStatus, Source};
 use crate::domain::notification::{FieldProblem, Notification};
 use crate::domain::role::Role;
-use crate::mail::{self, Outgoing, RenderedEmail, render};
+use crate::mail::{self, PreparedRecipients, Recipient, RenderedEmail, render};
 use crate::store::{self, areas, audit, cases, users};
 
 /// What intake produced.
@@ -56,18 +59,19 @@ pub struct Context<'a> {
     pub notified_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// Finds an area by name (any case) or by id.
+/// Finds an active area by name (any case) or by id.
 pub async fn resolve_area(state: &AppState, wanted: &str) -> Result<areas::Area, IntakeError> {
-    let all = areas::list(&state.db).await?;
     let wanted = wanted.trim();
-    all.into_iter()
-        .find(|a| a.active && (a.name.eq_ignore_ascii_case(wanted) || a.id.to_string() == wanted))
-        .ok_or_else(|| {
-            IntakeError::Invalid(vec![FieldProblem {
-                field: "area".into(),
-                message: "Select one of the areas this panel serves".into(),
-            }])
-        })
+    let found = match wanted.parse::<i64>() {
+        Ok(id) => areas::find(&state.db, id).await?,
+        Err(_) => areas::find_by_name_any_case(&state.db, wanted).await?,
+    };
+    found.filter(|a| a.active).ok_or_else(|| {
+        IntakeError::Invalid(vec![FieldProblem {
+            field: "area".into(),
+            message: "Select one of the areas this panel serves".into(),
+        }])
+    })
 }
 
 /// Which email a group of recipients gets (rendered once the reference is known).
@@ -88,12 +92,10 @@ impl MailKind {
     }
 }
 
-struct Prepared {
-    sealed: Vec<u8>,
+struct Sealed {
+    record: Vec<u8>,
     key_id: String,
-    nhs_index: String,
-    postcode_index: String,
-    mails: Vec<(MailKind, Vec<String>, mail::SealedRecipients)>,
+    mails: Vec<(MailKind, PreparedRecipients)>,
 }
 
 /// Records a notification. Nothing is stored unless everything succeeds.
@@ -108,78 +110,83 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
         }]));
     }
     let status = if ctx.source == Source::Public { CaseStatus::PendingTriage } else { CaseStatus::Notified };
+    let nhs_index = state.keys.index.nhs_number(n.nhs_number.digits());
+    let postcode_index = state.keys.index.postcode(n.postcode.as_str());
 
-    // Who will be told. Addresses are looked up now and sealed with the record, off the async threads.
-    let base = state.config.public_url();
-    let mut mails: Vec<(MailKind, Vec<String>)> = Vec::new();
-    if !ctx.synthetic {
-        let staff_roles: &[Role] = if status == CaseStatus::PendingTriage {
-            &[Role::Coordinator]
+    // Who will be told (looked up while the record is sealed).
+    let recipients = async {
+        let mut mails: Vec<(MailKind, Vec<Recipient>)> = Vec::new();
+        if ctx.synthetic {
+            return Ok::<_, IntakeError>(mails);
+        }
+        let (kind, roles): (MailKind, &[Role]) = if status == CaseStatus::PendingTriage {
+            (MailKind::WaitingForTriage, &[Role::Coordinator])
         } else {
-            &[Role::Coordinator, Role::DesignatedDoctor]
+            (MailKind::NewNotification, &[Role::Coordinator, Role::DesignatedDoctor])
         };
-        let staff = staff_recipients(state, staff_roles, area.id).await?;
-        let kind = if status == CaseStatus::PendingTriage {
-            MailKind::WaitingForTriage
-        } else {
-            MailKind::NewNotification
-        };
+        let staff = staff_recipients(state, roles, area.id).await?;
         if !staff.is_empty() {
             mails.push((kind, staff));
         }
         if ctx.source == Source::Public {
-            mails.push((MailKind::Receipt, vec![n.identity.notifier.email.clone()]));
+            mails.push((MailKind::Receipt, vec![Recipient::External(n.identity.notifier.email.clone())]));
         }
-    }
-
-    let keys = state.keys.clone();
+        Ok(mails)
+    };
+    let decile = async { cases::imd_decile(&state.db, &postcode_index).await.map_err(IntakeError::from) };
     let identity = serde_json::to_vec(&n.identity).map_err(anyhow::Error::from)?;
-    let nhs_digits = n.nhs_number.digits().to_string();
-    let postcode = n.postcode.to_string();
-    let prepared = tokio::task::spawn_blocking(move || -> anyhow::Result<Prepared> {
-        let sealed = keys.keyring.seal(&identity)?;
-        let mut sealed_mails = Vec::with_capacity(mails.len());
-        for (kind, recipients) in mails {
-            let sealed_to = mail::seal_recipients(&keys.keyring, &recipients)?;
-            sealed_mails.push((kind, recipients, sealed_to));
-        }
-        Ok(Prepared {
-            sealed,
-            key_id: keys.keyring.key_id(),
-            nhs_index: keys.index.nhs_number(&nhs_digits),
-            postcode_index: keys.index.postcode(&postcode),
-            mails: sealed_mails,
+    let keys = state.keys.clone();
+    let seal =
+        tokio::task::spawn_blocking(move || keys.keyring.seal(&identity).map(|s| (s, keys.keyring.key_id())));
+    let (mails, imd_decile, sealed) = tokio::join!(recipients, decile, seal);
+    let (mails, imd_decile) = (mails?, imd_decile?);
+    let (record, key_id) = sealed.map_err(anyhow::Error::from)?.map_err(anyhow::Error::from)?;
+    let sealed = if mails.iter().any(|(_, r)| mail::needs_sealing(r)) {
+        let keys = state.keys.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<Sealed> {
+            let mails = mails
+                .into_iter()
+                .map(|(kind, r)| Ok((kind, mail::prepare_recipients(&keys.keyring, &r)?)))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Ok(Sealed { record, key_id, mails })
         })
-    })
-    .await
-    .map_err(anyhow::Error::from)??;
-    let imd_decile = cases::imd_decile(&state.db, &prepared.postcode_index).await?;
+        .await
+        .map_err(anyhow::Error::from)??
+    } else {
+        let mails = mails
+            .into_iter()
+            .map(|(kind, r)| Ok((kind, mail::prepare_recipients(&state.keys.keyring, &r)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Sealed { record, key_id, mails }
+    };
 
     let txn = store::begin_write(&state.db).await?;
-    let duplicate = cases::first_with_nhs_index(&txn, &prepared.nhs_index).await?;
+    // Taking the reference first locks the year's counter row, so concurrent notifications queue
+    // here and the duplicate check below always sees the one committed just before.
     let notified_at = ctx.notified_at.unwrap_or_else(store::now);
     let reference = cases::next_reference(&txn, chrono::Datelike::year(&notified_at)).await?;
-    let case = cases::insert(
+    let duplicate = cases::first_with_nhs_index(&txn, &nhs_index).await?;
+    cases::insert(
         &txn,
         cases::NewCase {
             reference: &reference,
             area_id: area.id,
             status,
             source: ctx.source,
-            sealed: prepared.sealed,
-            sealed_key: prepared.key_id,
-            nhs_index: prepared.nhs_index,
+            sealed: sealed.record,
+            sealed_key: sealed.key_id,
+            nhs_index,
             coded: &n.coded,
             imd_decile,
             created_by: ctx.actor.user_id(),
-            duplicate_of: duplicate.as_ref().map(|d| d.id),
+            duplicate_of: duplicate.as_ref().map(|d| d.0),
             synthetic: ctx.synthetic,
             notified_at,
         },
     )
     .await?;
     let event = |action: AuditAction| {
-        AuditEvent::new(ctx.actor.clone(), action, "case", case.reference.clone())
+        AuditEvent::new(ctx.actor.clone(), action, "case", reference.to_string())
             .area(area.id)
             .request(ctx.request_id)
     };
@@ -192,22 +199,15 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
         )),
     )
     .await?;
-    if let Some(d) = &duplicate {
-        audit::append(
-            &txn,
-            &event(AuditAction::DuplicateFlagged).details(format!("duplicate_of={}", d.reference)),
-        )
-        .await?;
+    if let Some((_, earlier)) = &duplicate {
+        audit::append(&txn, &event(AuditAction::DuplicateFlagged).details(format!("duplicate_of={earlier}")))
+            .await?;
     }
+    let base = state.config.public_url();
     let mut queued = 0;
-    for (kind, recipients, sealed_to) in prepared.mails {
+    for (kind, recipients) in sealed.mails {
         let email = kind.render(reference.as_str(), &area.name, &base).map_err(anyhow::Error::from)?;
-        queued += mail::enqueue(
-            &txn,
-            &Outgoing { email: &email, recipients: &recipients, case_reference: Some(reference.as_str()) },
-            sealed_to,
-        )
-        .await?;
+        queued += mail::enqueue(&txn, &email, Some(reference.as_str()), recipients).await?;
     }
     txn.commit().await?;
     if queued > 0 {
@@ -220,24 +220,24 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
     Ok(Outcome {
         reference: reference.to_string(),
         area_name: area.name,
-        duplicate_of: duplicate.map(|d| d.reference),
+        duplicate_of: duplicate.map(|d| d.1),
         status,
     })
 }
 
-/// Active staff with `roles` in the area, plus `notify.extra_recipients`.
+/// Active staff with `roles` in the area, plus `notify.extra_recipients` (team mailboxes).
 pub async fn staff_recipients(
     state: &AppState,
     roles: &[Role],
     area_id: i64,
-) -> Result<Vec<String>, IntakeError> {
+) -> Result<Vec<Recipient>, IntakeError> {
     let mut staff = users::emails_with_role_in_area(&state.db, roles, area_id).await?;
     for extra in &state.config.notify.extra_recipients {
         if !staff.iter().any(|s| s.eq_ignore_ascii_case(extra)) {
             staff.push(extra.clone());
         }
     }
-    Ok(staff)
+    Ok(staff.into_iter().map(Recipient::Staff).collect())
 }
 
 /// Tells the area's designated doctors and coordinators about an accepted notification, using
@@ -245,28 +245,13 @@ pub async fn staff_recipients(
 pub async fn queue_new_notification_mail<C: sea_orm::ConnectionTrait>(
     state: &AppState,
     txn: &C,
-    sealed: mail::SealedRecipients,
-    recipients: &[String],
+    recipients: &[Recipient],
     reference: &str,
     area_name: &str,
 ) -> Result<usize, IntakeError> {
-    if recipients.is_empty() {
-        return Ok(0);
-    }
+    let prepared = mail::prepare_recipients(&state.keys.keyring, recipients)?;
     let email = MailKind::NewNotification
         .render(reference, area_name, &state.config.public_url())
         .map_err(anyhow::Error::from)?;
-    Ok(mail::enqueue(txn, &Outgoing { email: &email, recipients, case_reference: Some(reference) }, sealed)
-        .await?)
-}
-
-/// Seals addresses on the blocking pool.
-pub async fn seal_addresses(
-    state: &AppState,
-    recipients: Vec<String>,
-) -> Result<mail::SealedRecipients, IntakeError> {
-    let keys = state.keys.clone();
-    Ok(tokio::task::spawn_blocking(move || mail::seal_recipients(&keys.keyring, &recipients))
-        .await
-        .map_err(anyhow::Error::from)??)
+    Ok(mail::enqueue(txn, &email, Some(reference), prepared).await?)
 }

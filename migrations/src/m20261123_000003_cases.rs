@@ -54,11 +54,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // The case list pages through `idx_cases_list` in notification order, filtering inside
+        // the index; the other sorts have an index each.
         for (name, cols) in [
             ("idx_cases_area_status", vec!["area_id", "status"]),
-            ("idx_cases_notified", vec!["notified_at"]),
+            ("idx_cases_list", vec!["notified_at", "id", "area_id", "status", "reporting_year", "age_band"]),
+            ("idx_cases_age", vec!["age_at_death_days", "id"]),
             ("idx_cases_year", vec!["reporting_year"]),
-            ("idx_cases_age_band", vec!["age_band"]),
             ("idx_cases_nhs_index", vec!["nhs_index"]),
             ("idx_cases_duplicate", vec!["duplicate_status"]),
             ("idx_cases_sealed_key", vec!["sealed_key"]),
@@ -84,8 +86,10 @@ impl MigrationTrait for Migration {
                 .col(big_pk_auto("id"))
                 .col(string_len("template", 64))
                 .col(string_len_null("case_reference", 32))
-                // The recipient address, sealed like case data (notifiers are identifying).
-                .col(blob("sealed_to"))
+                // Staff and team mailboxes in clear; anyone else's address (a notifier's receipt)
+                // sealed like case data.
+                .col(string_len_null("to_address", 320))
+                .col(blob_null("sealed_to"))
                 .col(string_len("sealed_key", 100))
                 .col(string_len("subject", 300))
                 .col(text("body_text"))

@@ -150,7 +150,8 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
                 let Some(last) = batch.last() else { break };
                 after = last.id;
                 for m in &batch {
-                    match open_with(&identities, &m.sealed_to) {
+                    let Some(sealed) = &m.sealed_to else { continue };
+                    match open_with(&identities, sealed) {
                         Ok(_) => opened += 1,
                         Err(_) => failed.push(format!("mail #{}", m.id)),
                     }

@@ -34,6 +34,51 @@ fn reseal(old: &[Identity], new: &Identity, recovery: &[Recipient], ciphertext: 
     (opens_with_new && closed_to_old).then_some(resealed)
 }
 
+/// The two kinds of sealed record.
+#[derive(Clone, Copy)]
+enum Kind {
+    Case,
+    Mail,
+}
+
+impl Kind {
+    /// The next batch not sealed to `key`, as (id, label, ciphertext).
+    async fn batch(
+        self,
+        db: &Db,
+        key: &str,
+        after: i64,
+        take: u64,
+    ) -> anyhow::Result<Vec<(i64, String, Vec<u8>)>> {
+        Ok(match self {
+            Kind::Case => cases::not_sealed_to(db, key, after, take)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c.reference, c.sealed))
+                .collect(),
+            Kind::Mail => outbox::unsent_not_sealed_to(db, key, after, take)
+                .await?
+                .into_iter()
+                .filter_map(|m| m.sealed_to.map(|s| (m.id, format!("mail #{}", m.id), s)))
+                .collect(),
+        })
+    }
+
+    async fn write<C: sea_orm::ConnectionTrait>(
+        self,
+        conn: &C,
+        id: i64,
+        sealed: Vec<u8>,
+        key: &str,
+    ) -> anyhow::Result<()> {
+        match self {
+            Kind::Case => cases::replace_sealed(conn, id, sealed, key).await?,
+            Kind::Mail => outbox::replace_sealed_to(conn, id, sealed, key).await?,
+        }
+        Ok(())
+    }
+}
+
 /// Rotates up to `limit` records (all when `None`), `batch` at a time, calling `progress` after
 /// each batch with the running report.
 pub async fn rotate(
@@ -48,75 +93,40 @@ pub async fn rotate(
     let new_key = new.to_public().to_string();
     let mut report = Report::default();
     let mut done = 0u64;
-    let mut after = 0i64;
-    let budget = |done: u64| limit.map(|l| l.saturating_sub(done)).unwrap_or(u64::MAX);
-    // Cases.
-    loop {
-        let take = batch.min(budget(done));
-        if take == 0 {
-            break;
-        }
-        let rows = cases::not_sealed_to(db, &new_key, after, take).await?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
-        let work: Vec<(i64, String, Vec<u8>)> =
-            rows.into_iter().map(|c| (c.id, c.reference, c.sealed)).collect();
-        let (o, n, r) = (old.clone(), new.clone(), recovery.clone());
-        let results = tokio::task::spawn_blocking(move || {
-            work.into_iter()
-                .map(|(id, label, sealed)| Resealed { id, label, sealed: reseal(&o, &n, &r, &sealed) })
-                .collect::<Vec<_>>()
-        })
-        .await?;
-        let txn = store::begin_write(db).await?;
-        for r in results {
-            done += 1;
-            match r.sealed {
-                Some(sealed) => {
-                    cases::replace_sealed(&txn, r.id, sealed, &new_key).await?;
-                    report.cases_resealed += 1;
-                }
-                None => report.failed.push(r.label),
+    for kind in [Kind::Case, Kind::Mail] {
+        let mut after = 0i64;
+        loop {
+            let take = batch.min(limit.map(|l| l.saturating_sub(done)).unwrap_or(u64::MAX));
+            if take == 0 {
+                break;
             }
-        }
-        txn.commit().await?;
-        progress(&report);
-    }
-    // Emails not yet sent (their sealed recipient addresses).
-    let mut after = 0i64;
-    loop {
-        let take = batch.min(budget(done));
-        if take == 0 {
-            break;
-        }
-        let rows = outbox::unsent_not_sealed_to(db, &new_key, after, take).await?;
-        let Some(last) = rows.last() else { break };
-        after = last.id;
-        let work: Vec<(i64, Vec<u8>)> = rows.into_iter().map(|m| (m.id, m.sealed_to)).collect();
-        let (o, n, r) = (old.clone(), new.clone(), recovery.clone());
-        let results = tokio::task::spawn_blocking(move || {
-            work.into_iter()
-                .map(|(id, sealed)| Resealed {
-                    id,
-                    label: format!("mail #{id}"),
-                    sealed: reseal(&o, &n, &r, &sealed),
-                })
-                .collect::<Vec<_>>()
-        })
-        .await?;
-        let txn = store::begin_write(db).await?;
-        for r in results {
-            done += 1;
-            match r.sealed {
-                Some(sealed) => {
-                    outbox::replace_sealed_to(&txn, r.id, sealed, &new_key).await?;
-                    report.mail_resealed += 1;
+            let work = kind.batch(db, &new_key, after, take).await?;
+            let Some(last) = work.last() else { break };
+            after = last.0;
+            let (o, n, r) = (old.clone(), new.clone(), recovery.clone());
+            let results = tokio::task::spawn_blocking(move || {
+                work.into_iter()
+                    .map(|(id, label, sealed)| Resealed { id, label, sealed: reseal(&o, &n, &r, &sealed) })
+                    .collect::<Vec<_>>()
+            })
+            .await?;
+            let txn = store::begin_write(db).await?;
+            for r in results {
+                done += 1;
+                match r.sealed {
+                    Some(sealed) => {
+                        kind.write(&txn, r.id, sealed, &new_key).await?;
+                        match kind {
+                            Kind::Case => report.cases_resealed += 1,
+                            Kind::Mail => report.mail_resealed += 1,
+                        }
+                    }
+                    None => report.failed.push(r.label),
                 }
-                None => report.failed.push(r.label),
             }
+            txn.commit().await?;
+            progress(&report);
         }
-        txn.commit().await?;
-        progress(&report);
     }
     let left = cases::count_not_sealed_to(db, &new_key).await?
         + outbox::count_unsent_not_sealed_to(db, &new_key).await?;

@@ -55,10 +55,17 @@ async fn send_one(
     timeout: Duration,
 ) -> anyhow::Result<()> {
     let attempts = m.attempts + 1;
-    let keys = state.keys.clone();
-    let sealed = m.sealed_to.clone();
-    let to = tokio::task::spawn_blocking(move || keys.keyring.open(&sealed)).await?;
-    let result = match to.ok().and_then(|b| String::from_utf8(b).ok()) {
+    let to = match (&m.to_address, &m.sealed_to) {
+        (Some(address), _) => Some(address.clone()),
+        (None, Some(sealed)) => {
+            let keys = state.keys.clone();
+            let sealed = sealed.clone();
+            let opened = tokio::task::spawn_blocking(move || keys.keyring.open(&sealed)).await?;
+            opened.ok().and_then(|b| String::from_utf8(b).ok())
+        }
+        (None, None) => None,
+    };
+    let result = match to {
         Some(to) => transport
             .send(&state.config.mail.from, &to, &m.subject, &m.body_text, &m.body_html, timeout)
             .await

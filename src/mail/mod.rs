@@ -8,52 +8,70 @@ use sea_orm::ConnectionTrait;
 
 use crate::crypto::envelope::Keyring;
 use crate::store::StoreResult;
-use crate::store::outbox::{self, NewMessage};
+use crate::store::outbox::{self, NewMessage, NewRecipient};
 
 pub mod render;
 pub mod transport;
 
 pub use render::RenderedEmail;
 
-/// An email to queue for one or more recipients; each recipient gets an outbox row of their own.
-pub struct Outgoing<'a> {
-    pub email: &'a RenderedEmail,
-    pub recipients: &'a [String],
-    pub case_reference: Option<&'a str>,
+/// Who an email goes to. Staff and team mailboxes are stored in clear (they identify no child);
+/// anyone else's address is sealed like case data.
+#[derive(Debug, Clone)]
+pub enum Recipient {
+    Staff(String),
+    External(String),
 }
 
-/// Sealed recipient addresses, computed off the async threads before the transaction.
-pub struct SealedRecipients(pub Vec<Vec<u8>>, pub String);
+/// Recipients ready for the outbox, sealed where needed (call off the async threads).
+pub struct PreparedRecipients(pub Vec<NewRecipient>);
 
-/// Seals each address (blocking work: call from `spawn_blocking`).
-pub fn seal_recipients(keyring: &Keyring, recipients: &[String]) -> anyhow::Result<SealedRecipients> {
-    let sealed = recipients.iter().map(|r| keyring.seal(r.as_bytes())).collect::<Result<Vec<_>, _>>()?;
-    Ok(SealedRecipients(sealed, keyring.key_id()))
+/// Seals the external addresses (blocking work: call from `spawn_blocking`).
+pub fn prepare_recipients(keyring: &Keyring, recipients: &[Recipient]) -> anyhow::Result<PreparedRecipients> {
+    let key = keyring.key_id();
+    let rows = recipients
+        .iter()
+        .map(|r| match r {
+            Recipient::Staff(address) => Ok(NewRecipient {
+                to_address: Some(address.clone()),
+                sealed_to: None,
+                sealed_key: String::new(),
+            }),
+            Recipient::External(address) => Ok(NewRecipient {
+                to_address: None,
+                sealed_to: Some(keyring.seal(address.as_bytes())?),
+                sealed_key: key.clone(),
+            }),
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(PreparedRecipients(rows))
 }
 
-/// Queues `out` using `conn` (the caller's transaction).
+/// Whether any recipient needs sealing (so callers can skip the blocking pool when none does).
+pub fn needs_sealing(recipients: &[Recipient]) -> bool {
+    recipients.iter().any(|r| matches!(r, Recipient::External(_)))
+}
+
+/// Queues `email` for every prepared recipient using `conn` (the caller's transaction).
 pub async fn enqueue<C: ConnectionTrait>(
     conn: &C,
-    out: &Outgoing<'_>,
-    sealed: SealedRecipients,
+    email: &RenderedEmail,
+    case_reference: Option<&str>,
+    recipients: PreparedRecipients,
 ) -> StoreResult<usize> {
-    let SealedRecipients(addresses, key) = sealed;
-    let n = addresses.len();
-    for sealed_to in addresses {
-        outbox::enqueue(
-            conn,
-            NewMessage {
-                template: out.email.template,
-                case_reference: out.case_reference,
-                sealed_to,
-                sealed_key: key.clone(),
-                subject: &out.email.subject,
-                body_text: &out.email.text,
-                body_html: &out.email.html,
-            },
-        )
-        .await?;
+    if recipients.0.is_empty() {
+        return Ok(0);
     }
-    debug_assert_eq!(n, out.recipients.len());
-    Ok(n)
+    outbox::enqueue(
+        conn,
+        NewMessage {
+            template: email.template,
+            case_reference,
+            subject: &email.subject,
+            body_text: &email.text,
+            body_html: &email.html,
+        },
+        recipients.0,
+    )
+    .await
 }

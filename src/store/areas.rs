@@ -23,6 +23,12 @@ pub async fn find_by_name<C: ConnectionTrait>(conn: &C, name: &str) -> StoreResu
     Ok(area::Entity::find().filter(area::Column::Name.eq(name.trim())).one(conn).await?)
 }
 
+/// By name, ignoring case (areas are few, so this reads them all).
+pub async fn find_by_name_any_case<C: ConnectionTrait>(conn: &C, name: &str) -> StoreResult<Option<Area>> {
+    let name = name.trim();
+    Ok(list(conn).await?.into_iter().find(|a| a.name.eq_ignore_ascii_case(name)))
+}
+
 pub async fn create<C: ConnectionTrait>(conn: &C, name: &str) -> StoreResult<Area> {
     area::ActiveModel {
         name: Set(name.trim().to_string()),

@@ -1,8 +1,9 @@
 //! The append-only, hash-chained audit trail.
 //!
-//! `audit_head` holds the sequence number and hash of the newest event. Appending updates the head
-//! first (`UPDATE … RETURNING`), which serialises appenders on both databases, then inserts the
-//! event whose hash covers its fields and the previous hash. Append inside the transaction of the
+//! `audit_head` holds the sequence number of the newest event and the hash of the one before it.
+//! Appending updates the head first (one `UPDATE … RETURNING`), which serialises appenders on both
+//! databases and yields the previous hash, then inserts the event whose hash covers its fields and
+//! that previous hash. Append inside the transaction of the
 //! change being audited, so the change and its event commit together or not at all.
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -25,7 +26,11 @@ pub async fn append<C: ConnectionTrait>(conn: &C, event: &AuditEvent) -> StoreRe
     let head = conn
         .query_one_raw(Statement::from_string(
             backend,
-            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+            // One statement locks the head, takes the next number and moves the head's hash to the
+            // newest event's (SET expressions see the old row), which is this event's previous hash.
+            "UPDATE audit_head SET seq = seq + 1, \
+             hash = COALESCE((SELECT e.hash FROM audit_events e WHERE e.seq = audit_head.seq), hash) \
+             WHERE id = 1 RETURNING seq, hash",
         ))
         .await?
         .ok_or_else(|| StoreError::Other(anyhow::anyhow!("audit_head row is missing")))?;
@@ -46,14 +51,8 @@ pub async fn append<C: ConnectionTrait>(conn: &C, event: &AuditEvent) -> StoreRe
         hash: String::new(),
     };
     let hash = event_hash(&model);
-    let active = audit_event::ActiveModel::from(audit_event::Model { hash: hash.clone(), ..model });
+    let active = audit_event::ActiveModel::from(audit_event::Model { hash, ..model });
     AuditEvents::insert(active).exec_without_returning(conn).await?;
-    conn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        "UPDATE audit_head SET hash = $1 WHERE id = 1",
-        [hash.into()],
-    ))
-    .await?;
     Ok(seq)
 }
 
@@ -119,6 +118,8 @@ pub struct BrokenLink {
 /// Walks the whole chain in order and reports the first event that does not verify.
 pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
     let mut expected_prev = GENESIS.to_string();
+    // The head keeps the newest event's previous hash.
+    let mut last_prev = GENESIS.to_string();
     let mut expected_seq = 1i64;
     let mut checked = 0u64;
     loop {
@@ -159,6 +160,7 @@ pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
                     timestamp(&e.occurred_at)
                 )));
             }
+            last_prev = e.prev_hash.clone();
             expected_prev = e.hash.clone();
             expected_seq += 1;
             checked += 1;
@@ -173,7 +175,7 @@ pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
         .ok_or_else(|| StoreError::Other(anyhow::anyhow!("audit_head row is missing")))?;
     let head_seq: i64 = head.try_get("", "seq")?;
     let head_hash: String = head.try_get("", "hash")?;
-    if head_seq != expected_seq - 1 || head_hash != expected_prev {
+    if head_seq != expected_seq - 1 || head_hash != last_prev {
         return Ok(VerifyReport {
             checked,
             broken: Some(BrokenLink {

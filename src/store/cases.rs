@@ -2,8 +2,8 @@
 //! coded fields in clear columns.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use crate::domain::codes::{CaseStatus, DuplicateStatus, RejectionReason, Source};
@@ -52,7 +52,8 @@ pub struct NewCase<'a> {
     pub notified_at: chrono::DateTime<chrono::Utc>,
 }
 
-pub async fn insert<C: ConnectionTrait>(conn: &C, new: NewCase<'_>) -> StoreResult<Case> {
+/// Inserts the case; returns its id.
+pub async fn insert<C: ConnectionTrait>(conn: &C, new: NewCase<'_>) -> StoreResult<i64> {
     let t = now();
     let c = new.coded;
     let model = case::ActiveModel {
@@ -91,7 +92,7 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, new: NewCase<'_>) -> StoreResu
         version: Set(1),
         ..Default::default()
     };
-    Ok(model.insert(conn).await?)
+    Ok(case::Entity::insert(model).exec(conn).await?.last_insert_id)
 }
 
 pub async fn find_by_reference<C: ConnectionTrait>(conn: &C, reference: &str) -> StoreResult<Option<Case>> {
@@ -102,15 +103,20 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<Option<C
     Ok(case::Entity::find_by_id(id).one(conn).await?)
 }
 
-/// The earliest live case (not rejected, not merged) with this NHS number blind index.
+/// The earliest live case (not rejected, not merged) with this NHS number blind index, as
+/// (id, reference).
 pub async fn first_with_nhs_index<C: ConnectionTrait>(
     conn: &C,
     nhs_index: &str,
-) -> StoreResult<Option<Case>> {
+) -> StoreResult<Option<(i64, String)>> {
     Ok(case::Entity::find()
+        .select_only()
+        .column(case::Column::Id)
+        .column(case::Column::Reference)
         .filter(case::Column::NhsIndex.eq(nhs_index))
         .filter(case::Column::Status.is_in([CaseStatus::PendingTriage.code(), CaseStatus::Notified.code()]))
         .order_by_asc(case::Column::Id)
+        .into_tuple()
         .one(conn)
         .await?)
 }
@@ -169,7 +175,15 @@ pub struct CaseFilter {
 }
 
 fn condition(f: &CaseFilter) -> Condition {
-    let mut c = Condition::all().add(case::Column::AreaId.is_in(f.area_ids.iter().copied()));
+    // `+area_id` (a no-op expression on both databases) keeps SQLite from choosing the area index
+    // and sorting every row; the list index filters areas while it walks in order.
+    let areas: Vec<String> = f.area_ids.iter().map(|a| a.to_string()).collect();
+    let in_areas = if areas.is_empty() {
+        sea_orm::sea_query::Expr::cust("1 = 0")
+    } else {
+        sea_orm::sea_query::Expr::cust(format!("+area_id IN ({})", areas.join(", ")))
+    };
+    let mut c = Condition::all().add(in_areas);
     if let Some(a) = f.area {
         c = c.add(case::Column::AreaId.eq(a));
     }
@@ -191,7 +205,8 @@ fn condition(f: &CaseFilter) -> Condition {
     c
 }
 
-/// One page of cases and the number matching.
+/// One page of cases and the number matching. The page's ids are found first (narrow rows, in
+/// an index), then its 50 full rows are read, so no sort ever carries sealed records.
 pub async fn list(
     db: &impl ConnectionTrait,
     f: &CaseFilter,
@@ -199,30 +214,65 @@ pub async fn list(
     page: u64,
     per_page: u64,
 ) -> StoreResult<(Vec<Case>, u64)> {
-    let base = case::Entity::find().filter(condition(f));
-    let total = base.clone().count(db).await?;
-    let sorted = match sort {
-        Sort::NewestFirst => base.order_by_desc(case::Column::NotifiedAt).order_by_desc(case::Column::Id),
-        Sort::OldestFirst => base.order_by_asc(case::Column::NotifiedAt).order_by_asc(case::Column::Id),
-        Sort::Reference => base.order_by_asc(case::Column::Reference),
-        Sort::AgeBand => base.order_by_asc(case::Column::AgeAtDeathDays).order_by_desc(case::Column::Id),
+    let total = case::Entity::find().filter(condition(f)).count(db).await?;
+    let ids_query = case::Entity::find().select_only().column(case::Column::Id).filter(condition(f));
+    let ids_query = match sort {
+        Sort::NewestFirst => {
+            ids_query.order_by_desc(case::Column::NotifiedAt).order_by_desc(case::Column::Id)
+        }
+        Sort::OldestFirst => ids_query.order_by_asc(case::Column::NotifiedAt).order_by_asc(case::Column::Id),
+        Sort::Reference => ids_query.order_by_asc(case::Column::Reference),
+        Sort::AgeBand => ids_query.order_by_asc(case::Column::AgeAtDeathDays).order_by_asc(case::Column::Id),
     };
-    let rows = sorted.offset(page.saturating_mul(per_page)).limit(per_page).all(db).await?;
+    let ids: Vec<i64> =
+        ids_query.offset(page.saturating_mul(per_page)).limit(per_page).into_tuple().all(db).await?;
+    let mut rows = case::Entity::find().filter(case::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    rows.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
     Ok((rows, total))
 }
 
-/// The reporting years present in the given areas, newest first (for the filter).
-pub async fn reporting_years(db: &impl ConnectionTrait, area_ids: &[i64]) -> StoreResult<Vec<i32>> {
-    let rows: Vec<i32> = case::Entity::find()
+/// The reporting years to offer in filters: every year from the first notification to the last.
+pub async fn reporting_years(db: &impl ConnectionTrait) -> StoreResult<Vec<i32>> {
+    let first: Option<i32> = case::Entity::find()
         .select_only()
         .column(case::Column::ReportingYear)
-        .distinct()
-        .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
+        .order_by_asc(case::Column::ReportingYear)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let last: Option<i32> = case::Entity::find()
+        .select_only()
+        .column(case::Column::ReportingYear)
         .order_by_desc(case::Column::ReportingYear)
         .into_tuple()
-        .all(db)
+        .one(db)
         .await?;
-    Ok(rows)
+    Ok(match (first, last) {
+        (Some(a), Some(b)) => (a..=b).rev().collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// Applies `update` to the case if it is still at `expected_version`, bumping the version.
+async fn update_versioned<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    expected_version: i64,
+    update: sea_orm::UpdateMany<case::Entity>,
+) -> StoreResult<()> {
+    let result = update
+        .col_expr(case::Column::Version, sea_orm::sea_query::Expr::col(case::Column::Version).add(1))
+        .col_expr(case::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now()))
+        .filter(case::Column::Id.eq(id))
+        .filter(case::Column::Version.eq(expected_version))
+        .exec(conn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(StoreError::Conflict(
+            "Someone else changed this case since you opened it. Nothing has been saved.".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Moves a case between workflow states if it is still at `expected_version`.
@@ -233,24 +283,11 @@ pub async fn set_status<C: ConnectionTrait>(
     status: CaseStatus,
     rejection: Option<RejectionReason>,
 ) -> StoreResult<()> {
-    let result = case::Entity::update_many()
-        .col_expr(case::Column::Status, status.code().into())
-        .col_expr(
-            case::Column::RejectionReason,
-            sea_orm::sea_query::Expr::value(rejection.map(|r| r.code().to_string())),
-        )
-        .col_expr(case::Column::Version, sea_orm::sea_query::Expr::col(case::Column::Version).add(1))
-        .col_expr(case::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now()))
-        .filter(case::Column::Id.eq(id))
-        .filter(case::Column::Version.eq(expected_version))
-        .exec(conn)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(StoreError::Conflict(
-            "Someone else changed this case since you opened it. Nothing has been saved.".into(),
-        ));
-    }
-    Ok(())
+    let update = case::Entity::update_many().col_expr(case::Column::Status, status.code().into()).col_expr(
+        case::Column::RejectionReason,
+        sea_orm::sea_query::Expr::value(rejection.map(|r| r.code().to_string())),
+    );
+    update_versioned(conn, id, expected_version, update).await
 }
 
 pub async fn set_duplicate_status<C: ConnectionTrait>(
@@ -259,20 +296,8 @@ pub async fn set_duplicate_status<C: ConnectionTrait>(
     expected_version: i64,
     status: DuplicateStatus,
 ) -> StoreResult<()> {
-    let result = case::Entity::update_many()
-        .col_expr(case::Column::DuplicateStatus, status.code().into())
-        .col_expr(case::Column::Version, sea_orm::sea_query::Expr::col(case::Column::Version).add(1))
-        .col_expr(case::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now()))
-        .filter(case::Column::Id.eq(id))
-        .filter(case::Column::Version.eq(expected_version))
-        .exec(conn)
-        .await?;
-    if result.rows_affected == 0 {
-        return Err(StoreError::Conflict(
-            "Someone else changed this case since you opened it. Nothing has been saved.".into(),
-        ));
-    }
-    Ok(())
+    let update = case::Entity::update_many().col_expr(case::Column::DuplicateStatus, status.code().into());
+    update_versioned(conn, id, expected_version, update).await
 }
 
 /// Replaces a case's sealed record (a merge adds professionals; rotation re-seals).

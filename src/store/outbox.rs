@@ -5,8 +5,8 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use crate::store::entities::mail_outbox;
@@ -19,23 +19,35 @@ pub const SENDING: &str = "sending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
 
+/// One recipient's row: a staff address in clear, or a sealed address.
+pub struct NewRecipient {
+    pub to_address: Option<String>,
+    pub sealed_to: Option<Vec<u8>>,
+    pub sealed_key: String,
+}
+
 pub struct NewMessage<'a> {
     pub template: &'a str,
     pub case_reference: Option<&'a str>,
-    pub sealed_to: Vec<u8>,
-    pub sealed_key: String,
     pub subject: &'a str,
     pub body_text: &'a str,
     pub body_html: &'a str,
 }
 
-pub async fn enqueue<C: ConnectionTrait>(conn: &C, m: NewMessage<'_>) -> StoreResult<i64> {
+/// Queues one message to each recipient, in one statement.
+pub async fn enqueue<C: ConnectionTrait>(
+    conn: &C,
+    m: NewMessage<'_>,
+    recipients: Vec<NewRecipient>,
+) -> StoreResult<usize> {
     let t = now();
-    let row = mail_outbox::ActiveModel {
+    let n = recipients.len();
+    let rows = recipients.into_iter().map(|r| mail_outbox::ActiveModel {
         template: Set(m.template.into()),
         case_reference: Set(m.case_reference.map(str::to_string)),
-        sealed_to: Set(m.sealed_to),
-        sealed_key: Set(m.sealed_key),
+        to_address: Set(r.to_address),
+        sealed_to: Set(r.sealed_to),
+        sealed_key: Set(r.sealed_key),
         subject: Set(m.subject.into()),
         body_text: Set(m.body_text.into()),
         body_html: Set(m.body_html.into()),
@@ -47,10 +59,9 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, m: NewMessage<'_>) -> StoreRe
         created_at: Set(t),
         sent_at: Set(None),
         ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    Ok(row.id)
+    });
+    mail_outbox::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    Ok(n)
 }
 
 /// Claims up to `limit` due messages for `hold` (a crashed sender's claims expire and are retried).
@@ -178,6 +189,7 @@ pub async fn unsent_not_sealed_to(
 
 pub async fn count_unsent_not_sealed_to(db: &impl ConnectionTrait, key: &str) -> StoreResult<u64> {
     Ok(mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::SealedTo.is_not_null())
         .filter(mail_outbox::Column::SealedKey.ne(key))
         .filter(mail_outbox::Column::Status.ne(SENT))
         .count(db)
@@ -206,7 +218,7 @@ pub async fn replace_sealed_to<C: ConnectionTrait>(
     key: &str,
 ) -> StoreResult<()> {
     mail_outbox::Entity::update_many()
-        .col_expr(mail_outbox::Column::SealedTo, sea_orm::sea_query::Expr::value(sealed))
+        .col_expr(mail_outbox::Column::SealedTo, sea_orm::sea_query::Expr::value(Some(sealed)))
         .col_expr(mail_outbox::Column::SealedKey, key.into())
         .filter(mail_outbox::Column::Id.eq(id))
         .exec(conn)

@@ -633,3 +633,33 @@ both_backends!(deprivation_deciles_come_from_the_imported_lookup, |backend| asyn
     let rows = cdop::store::entities::imd_lookup::Entity::find().all(&app.state.db).await.expect("rows");
     assert!(rows.iter().all(|r| r.postcode_index.len() == 64 && !r.postcode_index.contains("CA1")));
 });
+
+both_backends!(concurrent_notifications_of_one_child_are_all_caught_as_duplicates, |backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let area = app.area("Cumberland").await;
+    let token = app.token_for("dd@example.org", &[Role::DesignatedDoctor], &[area]).await;
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let token = token.clone();
+        let url = app.url("/api/v1/notifications");
+        tasks.push(tokio::spawn(async move {
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .json(&notification("Cumberland", NAME, FAMILY, NHS, POSTCODE))
+                .send()
+                .await
+                .expect("sent")
+                .json::<serde_json::Value>()
+                .await
+                .expect("json")
+        }));
+    }
+    let mut flagged = 0;
+    for t in tasks {
+        if !t.await.expect("joined")["duplicate_of"].is_null() {
+            flagged += 1;
+        }
+    }
+    assert_eq!(flagged, 3, "one original, three flagged duplicates");
+});

@@ -237,3 +237,18 @@ fn users_and_tokens_from_the_command_line() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
 }
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run(dir.path(), &[("CDOP__LOG__FORMAT", "json"), ("CDOP__LOG__LEVEL", "info")], &["migrate"]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "something was logged");
+    for line in lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(v.get("level").is_some() && v.get("timestamp").is_some(), "{line}");
+    }
+}

@@ -31,9 +31,14 @@ both_backends!(readyz_is_503_until_migrated, |backend: Backend| async move {
     assert_eq!(res.status(), 503);
     let body: serde_json::Value = res.json().await.expect("json");
     assert!(body["pending_migrations"].as_u64().unwrap_or(0) >= 1, "{body}");
-    // What `cdop migrate` does:
-    let applied = cdop::store::migrate(&app.state.db).await.expect("migrates");
-    assert!(!applied.is_empty());
+    let data = app.dir.join("data");
+    let envs = [
+        ("CDOP__DATABASE__URL", app.db.url.as_str()),
+        ("CDOP__STORAGE__DATA_DIR", data.to_str().expect("utf-8")),
+    ];
+    let out = crate::common::process::run(&app.dir, &envs, &["migrate"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("applied"));
     assert_eq!(app.get("/readyz").await.status(), 200);
 });
 

@@ -7,8 +7,9 @@ pub struct Model {
     pub id: i64,
     pub template: String,
     pub case_reference: Option<String>,
-    #[sea_orm(column_type = "Blob")]
-    pub sealed_to: Vec<u8>,
+    pub to_address: Option<String>,
+    #[sea_orm(column_type = "Blob", nullable)]
+    pub sealed_to: Option<Vec<u8>>,
     pub sealed_key: String,
     pub subject: String,
     #[sea_orm(column_type = "Text")]

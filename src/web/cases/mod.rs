@@ -152,7 +152,7 @@ async fn filter_choices(
         .collect();
     let statuses =
         CaseStatus::ALL.iter().map(|s| Choice::new(s.code(), s.label(), q.status == s.code())).collect();
-    let years = cases::reporting_years(&state.db, &me.area_ids)
+    let years = cases::reporting_years(&state.db)
         .await?
         .into_iter()
         .map(|y| Choice::new(y.to_string(), ReportingYear(y).to_string(), q.year == y.to_string()))

@@ -75,7 +75,6 @@ pub async fn accept(
         intake::staff_recipients(&state, &[Role::Coordinator, Role::DesignatedDoctor], case.area_id)
             .await
             .map_err(intake_error)?;
-    let sealed = intake::seal_addresses(&state, recipients.clone()).await.map_err(intake_error)?;
     let txn = store::begin_write(&state.db).await?;
     cases::set_status(&txn, case.id, version(&form), CaseStatus::Notified, None).await?;
     audit::append(
@@ -83,10 +82,9 @@ pub async fn accept(
         &ctx.event(AuditAction::NotificationAccepted, "case", case.reference.clone()).area(case.area_id),
     )
     .await?;
-    let queued =
-        intake::queue_new_notification_mail(&state, &txn, sealed, &recipients, &case.reference, &area.name)
-            .await
-            .map_err(intake_error)?;
+    let queued = intake::queue_new_notification_mail(&state, &txn, &recipients, &case.reference, &area.name)
+        .await
+        .map_err(intake_error)?;
     txn.commit().await?;
     if queued > 0 {
         state.mail_wakeup.notify_one();
