@@ -12,6 +12,13 @@ use crate::mail::transport::Transport;
 use crate::store::outbox::{self, OutboxMessage};
 use crate::store::{self, audit};
 
+/// After a wake-up the sender waits this long, so a burst of notifications is sent as one batch
+/// (one claim and one "sent" update for the lot) rather than one database round trip each.
+const SETTLE: Duration = Duration::from_millis(250);
+
+/// Messages claimed at once.
+const BATCH: u64 = 50;
+
 /// Runs until `stop` turns true.
 pub async fn run(state: AppState, transport: Transport, mut stop: tokio::sync::watch::Receiver<bool>) {
     let poll = Duration::from_millis(state.config.mail.poll_interval_ms.max(50));
@@ -30,7 +37,9 @@ pub async fn run(state: AppState, transport: Transport, mut stop: tokio::sync::w
                     break;
                 }
             }
-            _ = state.mail_wakeup.notified() => {}
+            _ = state.mail_wakeup.notified() => {
+                tokio::time::sleep(SETTLE).await;
+            }
             _ = tokio::time::sleep(poll) => {}
         }
     }
@@ -40,20 +49,25 @@ pub async fn run(state: AppState, transport: Transport, mut stop: tokio::sync::w
 pub async fn send_due(state: &AppState, transport: &Transport) -> anyhow::Result<usize> {
     let timeout = Duration::from_secs(state.config.mail.send_timeout_seconds);
     let hold = TimeDelta::seconds(state.config.mail.send_timeout_seconds as i64 * 2 + 10);
-    let batch = outbox::claim_due(&state.db, 10, hold).await?;
+    let batch = outbox::claim_due(&state.db, BATCH, hold).await?;
     let n = batch.len();
+    let mut sent = Vec::with_capacity(n);
     for message in batch {
-        send_one(state, transport, message, timeout).await?;
+        if let Some(id) = send_one(state, transport, message, timeout).await? {
+            sent.push(id);
+        }
     }
+    outbox::mark_sent(&state.db, &sent).await?;
     Ok(n)
 }
 
+/// Sends one message; returns its id when it went (a failure is recorded here).
 async fn send_one(
     state: &AppState,
     transport: &Transport,
     m: OutboxMessage,
     timeout: Duration,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<i64>> {
     let attempts = m.attempts + 1;
     let to = match (&m.to_address, &m.sealed_to) {
         (Some(address), _) => Some(address.clone()),
@@ -74,8 +88,8 @@ async fn send_one(
     };
     match result {
         Ok(()) => {
-            outbox::mark_sent(&state.db, m.id, attempts).await?;
             tracing::info!(mail_id = m.id, template = %m.template, case = m.case_reference.as_deref().unwrap_or("-"), "email sent");
+            return Ok(Some(m.id));
         }
         Err(error) => {
             let max = state.config.mail.max_attempts as i32;
@@ -102,7 +116,7 @@ async fn send_one(
             }
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// `base × 2^(attempt−1)`, at most six hours.

@@ -2,7 +2,8 @@
 //! caller's transaction. The sender itself is a background job (`jobs::outbox`).
 //!
 //! Emails never carry identifying data about a child or family: a case reference, the area and a
-//! link only. Recipient addresses are sealed in the outbox like case data.
+//! link only. Staff and team addresses are kept in clear (they are the users' own addresses);
+//! anyone else's (a notifier's receipt) is sealed in the outbox like case data.
 
 use sea_orm::ConnectionTrait;
 

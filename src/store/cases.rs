@@ -174,14 +174,16 @@ pub struct CaseFilter {
     pub duplicates_only: bool,
 }
 
-fn condition(f: &CaseFilter) -> Condition {
-    // `+area_id` (a no-op expression on both databases) keeps SQLite from choosing the area index
-    // and sorting every row; the list index filters areas while it walks in order.
+fn condition(f: &CaseFilter, backend: sea_orm::DbBackend) -> Condition {
+    // On SQLite, `+area_id` (a no-op expression) keeps the planner from choosing the area index and
+    // sorting every row, so the list index filters areas while it walks in order. PostgreSQL's
+    // planner, with statistics, makes that choice itself.
     let areas: Vec<String> = f.area_ids.iter().map(|a| a.to_string()).collect();
+    let column = if backend == sea_orm::DbBackend::Sqlite { "+area_id" } else { "area_id" };
     let in_areas = if areas.is_empty() {
         sea_orm::sea_query::Expr::cust("1 = 0")
     } else {
-        sea_orm::sea_query::Expr::cust(format!("+area_id IN ({})", areas.join(", ")))
+        sea_orm::sea_query::Expr::cust(format!("{column} IN ({})", areas.join(", ")))
     };
     let mut c = Condition::all().add(in_areas);
     if let Some(a) = f.area {
@@ -214,8 +216,11 @@ pub async fn list(
     page: u64,
     per_page: u64,
 ) -> StoreResult<(Vec<Case>, u64)> {
-    let total = case::Entity::find().filter(condition(f)).count(db).await?;
-    let ids_query = case::Entity::find().select_only().column(case::Column::Id).filter(condition(f));
+    let total = case::Entity::find().filter(condition(f, db.get_database_backend())).count(db).await?;
+    let ids_query = case::Entity::find()
+        .select_only()
+        .column(case::Column::Id)
+        .filter(condition(f, db.get_database_backend()));
     let ids_query = match sort {
         Sort::NewestFirst => {
             ids_query.order_by_desc(case::Column::NotifiedAt).order_by_desc(case::Column::Id)

@@ -140,6 +140,11 @@ pub async fn connect(loaded: &LoadedConfig) -> Result<Db, ConfigError> {
     db.ping()
         .await
         .map_err(|e| loaded.error("database.url", redact_url(url), format!("a reachable database ({e})")))?;
+    if sqlite_path(url).is_some() {
+        // Keeps SQLite's query-planner statistics current (cheap; a no-op when nothing changed).
+        use sea_orm::ConnectionTrait;
+        let _ = db.execute_unprepared("PRAGMA optimize").await;
+    }
     Ok(db)
 }
 

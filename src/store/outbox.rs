@@ -5,8 +5,8 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::store::entities::mail_outbox;
@@ -99,14 +99,21 @@ pub async fn claim_due(db: &Db, limit: u64, hold: TimeDelta) -> StoreResult<Vec<
     Ok(due)
 }
 
-pub async fn mark_sent(db: &Db, id: i64, attempts: i32) -> StoreResult<()> {
+/// Marks messages sent (one statement for the batch).
+pub async fn mark_sent(db: &Db, ids: &[i64]) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     mail_outbox::Entity::update_many()
         .col_expr(mail_outbox::Column::Status, SENT.into())
-        .col_expr(mail_outbox::Column::Attempts, attempts.into())
+        .col_expr(
+            mail_outbox::Column::Attempts,
+            sea_orm::sea_query::Expr::col(mail_outbox::Column::Attempts).add(1),
+        )
         .col_expr(mail_outbox::Column::SentAt, sea_orm::sea_query::Expr::value(Some(now())))
         .col_expr(mail_outbox::Column::ClaimedUntil, sea_orm::sea_query::Expr::value(None::<DateTime<Utc>>))
         .col_expr(mail_outbox::Column::LastError, sea_orm::sea_query::Expr::value(None::<String>))
-        .filter(mail_outbox::Column::Id.eq(id))
+        .filter(mail_outbox::Column::Id.is_in(ids.iter().copied()))
         .exec(db)
         .await?;
     Ok(())
