@@ -216,7 +216,8 @@ pub async fn list(
     page: u64,
     per_page: u64,
 ) -> StoreResult<(Vec<Case>, u64)> {
-    let total = case::Entity::find().filter(condition(f, db.get_database_backend())).count(db).await?;
+    // The count and the page are independent: run them side by side (two pool connections).
+    let count = case::Entity::find().filter(condition(f, db.get_database_backend())).count(db);
     let ids_query = case::Entity::find()
         .select_only()
         .column(case::Column::Id)
@@ -229,8 +230,9 @@ pub async fn list(
         Sort::Reference => ids_query.order_by_asc(case::Column::Reference),
         Sort::AgeBand => ids_query.order_by_asc(case::Column::AgeAtDeathDays).order_by_asc(case::Column::Id),
     };
-    let ids: Vec<i64> =
-        ids_query.offset(page.saturating_mul(per_page)).limit(per_page).into_tuple().all(db).await?;
+    let ids = ids_query.offset(page.saturating_mul(per_page)).limit(per_page).into_tuple::<i64>().all(db);
+    let (total, ids) = tokio::join!(count, ids);
+    let (total, ids) = (total?, ids?);
     let mut rows = case::Entity::find().filter(case::Column::Id.is_in(ids.iter().copied())).all(db).await?;
     rows.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
     Ok((rows, total))

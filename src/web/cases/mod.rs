@@ -216,15 +216,20 @@ pub async fn list(
         duplicates_only: false,
     };
     let page_number = q.page.unwrap_or(1).max(1);
-    let (list, total) =
-        cases::list(&state.db, &filter, Sort::parse(&q.sort), page_number - 1, PER_PAGE).await?;
     let show_identity = me.permits(Action::RevealIdentity);
-    let rows = rows(&state, &list, show_identity).await?;
+    // The page (with its identities opened) and the filter choices are independent.
+    let page = async {
+        let (list, total) =
+            cases::list(&state.db, &filter, Sort::parse(&q.sort), page_number - 1, PER_PAGE).await?;
+        let rows = rows(&state, &list, show_identity).await?;
+        Ok::<_, WebError>((list, total, rows))
+    };
+    let (page, choices) = tokio::join!(page, filter_choices(&state, &me, &q));
+    let ((list, total, rows), (areas, statuses, years, age_bands, sorts)) = (page?, choices?);
     if show_identity {
         audit_identities_shown(&state, &ctx, &list).await?;
     }
     let pages = total.div_ceil(PER_PAGE).max(1);
-    let (areas, statuses, years, age_bands, sorts) = filter_choices(&state, &me, &q).await?;
     Ok(ListTemplate {
         page: Page::for_user(&ctx, "Cases", "/cases").with_errors(!errors.is_empty()),
         errors,
