@@ -13,6 +13,7 @@ use crate::web::page::Page;
 #[template(path = "home.html")]
 pub struct StartTemplate {
     page: Page,
+    public_notify: bool,
 }
 
 pub struct Task {
@@ -29,7 +30,10 @@ pub struct DashboardTemplate {
     tasks: Vec<Task>,
 }
 
-pub async fn show(ctx: AuthContext) -> Response {
+pub async fn show(
+    axum::extract::State(state): axum::extract::State<crate::app::AppState>,
+    ctx: AuthContext,
+) -> Response {
     match (ctx.stage(), &ctx.principal) {
         (Some(Stage::Full), Some(p)) => {
             let all: [(Action, Task); 7] = [
@@ -103,6 +107,10 @@ pub async fn show(ctx: AuthContext) -> Response {
             .into_response()
         }
         (Some(stage), _) => Redirect::to(stage_home(stage)).into_response(),
-        _ => StartTemplate { page: Page::for_user(&ctx, "Start", "/") }.into_response(),
+        _ => StartTemplate {
+            page: Page::for_user(&ctx, "Start", "/"),
+            public_notify: state.config.notify.public_enabled,
+        }
+        .into_response(),
     }
 }

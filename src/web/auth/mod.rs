@@ -178,6 +178,13 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
         synthetic: state.synthetic_data.load(std::sync::atomic::Ordering::Relaxed),
     };
 
+    // Health checks and static files need no identity (and get no cookies).
+    let path = req.uri().path();
+    let machine_route = path.starts_with("/assets/") || path == "/healthz" || path == "/readyz";
+    if machine_route && g.access == Access::Public {
+        req.extensions_mut().insert(ctx);
+        return Ok(next.run(req).await);
+    }
     if is_api {
         if let Some(token) = bearer(req.headers())
             && let Some(found) = tokens::authenticate(&state.db, &token).await?
