@@ -119,6 +119,20 @@ impl Browser {
         self.call(reqwest::Method::GET, "/source", None).await.as_str().unwrap_or_default().to_string()
     }
 
+    /// Waits (up to ten seconds) for the current page to contain `text`, then returns the page.
+    /// A click that submits a form returns before the next page has always loaded.
+    pub async fn wait_for(&self, text: &str) -> String {
+        let mut page = String::new();
+        for _ in 0..100 {
+            page = self.source().await;
+            if page.contains(text) {
+                return page;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never showed `{text}`: {page}");
+    }
+
     pub async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap_or_default().to_string()
     }

@@ -17,10 +17,10 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     b.type_into("#email", "coordinator@example.org").await;
     b.type_into("#password", PASSWORD).await;
     b.click("button[type=submit]").await;
-    let home = b.source().await;
-    assert!(home.contains("Hello, Test coordinator"), "signed in: {home}");
+    b.wait_for("Hello, Test coordinator").await;
 
     b.goto(&app.url("/cases/new")).await;
+    b.wait_for("Send notification").await;
     b.click(&format!("#area option[value='{area}']")).await;
     b.type_into("#child-given_names", "Browser").await;
     b.type_into("#child-family_name", "Journey").await;
@@ -47,8 +47,7 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     b.type_into("#notifier-email", "coordinator@example.org").await;
     b.click("#submit-notification").await;
 
-    let page = b.source().await;
-    assert!(page.contains("There is a problem"), "the error summary is shown");
+    let page = b.wait_for("There is a problem").await;
     assert!(page.contains("check digit"));
     assert_eq!(b.value("#child-nhs_number").await, "943 476 5918", "what was typed is still there");
     assert_eq!(b.value("#child-given_names").await, "Browser");
@@ -61,13 +60,13 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     b.click("a[href='#child-nhs_number']").await;
     b.type_into("#child-nhs_number", "943 476 5919").await;
     b.click("#submit-notification").await;
+    b.wait_for("Notification recorded as").await;
     let url = b.url().await;
     assert!(url.contains("/cases/CDOP-"), "{url}");
     let reference = url.rsplit('/').next().expect("reference").to_string();
-    assert!(b.source().await.contains("Notification recorded as"));
 
     b.goto(&app.url("/cases")).await;
-    let list = b.source().await;
+    let list = b.wait_for("cases. Page").await;
     assert!(list.contains(&reference), "the new case is in the list");
     assert!(list.contains("Browser Journey"), "with the child's name for a coordinator");
 }
