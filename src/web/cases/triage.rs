@@ -54,6 +54,19 @@ fn intake_error(e: IntakeError) -> WebError {
     }
 }
 
+/// A case in the principal's areas that is still waiting for triage.
+async fn pending_case(
+    state: &AppState,
+    me: &crate::domain::policy::Principal,
+    reference: &str,
+) -> WebResult<cases::Case> {
+    let case = load_in_scope(state, me, reference, Action::TriageNotifications).await?;
+    if case.status != CaseStatus::PendingTriage.code() {
+        return Err(WebError::Conflict("This notification has already been triaged.".into()));
+    }
+    Ok(case)
+}
+
 fn version(form: &FormData) -> i64 {
     form.get("version").parse().unwrap_or(-1)
 }
@@ -66,10 +79,7 @@ pub async fn accept(
     Path(reference): Path<String>,
     form: FormData,
 ) -> WebResult<Response> {
-    let case = load_in_scope(&state, &me, &reference, Action::TriageNotifications).await?;
-    if case.status != CaseStatus::PendingTriage.code() {
-        return Err(WebError::Conflict("This notification has already been triaged.".into()));
-    }
+    let case = pending_case(&state, &me, &reference).await?;
     let area = areas::find(&state.db, case.area_id).await?.ok_or(WebError::NotFound)?;
     let recipients =
         intake::staff_recipients(&state, &[Role::Coordinator, Role::DesignatedDoctor], case.area_id)
@@ -104,10 +114,7 @@ pub async fn reject(
     Path(reference): Path<String>,
     form: FormData,
 ) -> WebResult<Response> {
-    let case = load_in_scope(&state, &me, &reference, Action::TriageNotifications).await?;
-    if case.status != CaseStatus::PendingTriage.code() {
-        return Err(WebError::Conflict("This notification has already been triaged.".into()));
-    }
+    let case = pending_case(&state, &me, &reference).await?;
     let Some(reason) = RejectionReason::parse(form.get("reason")) else {
         return Ok(redirect_with_flash(
             &state,
