@@ -6,7 +6,7 @@ use chrono::TimeDelta;
 use clap::Subcommand;
 use rand::RngExt;
 
-use crate::app::{self, StartupError};
+use crate::app;
 use crate::cli::{CliError, CliResult};
 use crate::config::LoadedConfig;
 use crate::domain::audit::Actor;
@@ -38,10 +38,7 @@ pub enum DemoCommand {
 
 pub async fn run(loaded: LoadedConfig, command: DemoCommand) -> CliResult {
     let DemoCommand::Seed { cases, years, area, seed, concurrency } = command;
-    let state = app::prepare(&loaded).await.map_err(|e| match e {
-        StartupError::Config(c) => CliError::Config(c),
-        StartupError::Other(o) => CliError::Failed(o),
-    })?;
+    let state = app::prepare(&loaded).await?;
     app::bootstrap(&state).await?;
     let all = areas::list(&state.db).await.map_err(anyhow::Error::from)?;
     let names: Vec<String> = match &area {

@@ -102,6 +102,15 @@ pub enum CliError {
     Failed(#[from] anyhow::Error),
 }
 
+impl From<crate::app::StartupError> for CliError {
+    fn from(e: crate::app::StartupError) -> Self {
+        match e {
+            crate::app::StartupError::Config(c) => CliError::Config(c),
+            crate::app::StartupError::Other(o) => CliError::Failed(o),
+        }
+    }
+}
+
 pub type CliResult = Result<(), CliError>;
 
 /// Runs a parsed command line to completion.

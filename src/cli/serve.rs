@@ -1,14 +1,11 @@
 //! `cdop serve`.
 
-use crate::app::{self, StartupError};
-use crate::cli::{CliError, CliResult};
+use crate::app;
+use crate::cli::CliResult;
 use crate::config::LoadedConfig;
 
 pub async fn run(loaded: LoadedConfig) -> CliResult {
-    let state = app::prepare(&loaded).await.map_err(|e| match e {
-        StartupError::Config(c) => CliError::Config(c),
-        StartupError::Other(o) => CliError::Failed(o),
-    })?;
+    let state = app::prepare(&loaded).await?;
     if let Some(admin) = app::bootstrap(&state).await? {
         // Printed once, to the console only; stored as a hash.
         println!("First run: created the admin account.");

@@ -67,6 +67,19 @@ async fn pending_case(
     Ok(case)
 }
 
+/// A case in the principal's areas that is flagged as a possible duplicate.
+async fn flagged_case(
+    state: &AppState,
+    me: &crate::domain::policy::Principal,
+    reference: &str,
+) -> WebResult<cases::Case> {
+    let case = load_in_scope(state, me, reference, Action::TriageNotifications).await?;
+    if case.duplicate_status != DuplicateStatus::Flagged.code() {
+        return Err(WebError::Conflict("This case is not flagged as a possible duplicate.".into()));
+    }
+    Ok(case)
+}
+
 fn version(form: &FormData) -> i64 {
     form.get("version").parse().unwrap_or(-1)
 }
@@ -143,10 +156,7 @@ pub async fn confirm_distinct(
     Path(reference): Path<String>,
     form: FormData,
 ) -> WebResult<Response> {
-    let case = load_in_scope(&state, &me, &reference, Action::TriageNotifications).await?;
-    if case.duplicate_status != DuplicateStatus::Flagged.code() {
-        return Err(WebError::Conflict("This case is not flagged as a possible duplicate.".into()));
-    }
+    let case = flagged_case(&state, &me, &reference).await?;
     let txn = store::begin_write(&state.db).await?;
     cases::set_duplicate_status(&txn, case.id, version(&form), DuplicateStatus::ConfirmedDistinct).await?;
     audit::append(
@@ -178,10 +188,7 @@ pub async fn merge(
     Path(reference): Path<String>,
     form: FormData,
 ) -> WebResult<Response> {
-    let dup = load_in_scope(&state, &me, &reference, Action::TriageNotifications).await?;
-    if dup.duplicate_status != DuplicateStatus::Flagged.code() {
-        return Err(WebError::Conflict("This case is not flagged as a possible duplicate.".into()));
-    }
+    let dup = flagged_case(&state, &me, &reference).await?;
     let original_id = dup.duplicate_of.ok_or(WebError::NotFound)?;
     let original = cases::find(&state.db, original_id).await?.ok_or(WebError::NotFound)?;
     if !me.permits_in(Action::TriageNotifications, original.area_id) {
