@@ -174,6 +174,8 @@ pub struct NotifyConfig {
     pub public_rate_per_hour: u32,
     /// Also told of every new or accepted notification.
     pub extra_recipients: Vec<String>,
+    /// How long a saved draft (sealed) is kept before it is deleted.
+    pub draft_days: u32,
 }
 
 const REDACTED: &str = "(redacted)";
@@ -202,7 +204,7 @@ impl Default for Config {
                 session_idle_minutes: 30,
                 session_absolute_hours: 12,
                 login_rate_per_minute: 20,
-                mfa_required_roles: vec![Role::Admin, Role::DesignatedDoctor],
+                mfa_required_roles: vec![Role::Admin, Role::Coordinator, Role::DesignatedDoctor],
             },
             crypto: CryptoConfig {
                 identity_file: String::new(),
@@ -229,6 +231,7 @@ impl Default for Config {
                 public_enabled: true,
                 public_rate_per_hour: 10,
                 extra_recipients: Vec::new(),
+                draft_days: 7,
             },
         }
     }

@@ -155,6 +155,8 @@ pub fn notification(rng: &mut StdRng, area: &str, notified_at: DateTime<Utc>, n:
             phone: String::new(),
         },
         professionals: (0..rng.random_range(1..4)).map(|i| professional(n * 10 + i)).collect(),
+        post_mortem_planned: if expected { "no" } else { "yes" }.into(),
+        ..Default::default()
     }
 }
 

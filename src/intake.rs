@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 
 use crate::app::AppState;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
-use crate::domain::codes::{CaseStatus, Source};
+use crate::domain::codes::{CaseStatus, DuplicateStatus, Source};
 use crate::domain::notification::{FieldProblem, Notification};
 use crate::domain::role::Role;
 use crate::mail::{self, PreparedRecipients, Recipient, RenderedEmail, render};
@@ -20,8 +20,11 @@ use crate::store::{self, areas, audit, cases, users};
 pub struct Outcome {
     pub reference: String,
     pub area_name: String,
-    /// The earlier case with the same NHS number, when there is one.
+    /// The earlier case with the same NHS number, or (when the NHS number is not known) with the
+    /// same date of death in the same area.
     pub duplicate_of: Option<String>,
+    /// Whether `duplicate_of` matched on the NHS number (otherwise it is a hint).
+    pub duplicate_by_nhs_number: bool,
     pub status: CaseStatus,
 }
 
@@ -110,8 +113,9 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
         }]));
     }
     let status = if ctx.source == Source::Public { CaseStatus::PendingTriage } else { CaseStatus::Notified };
-    let nhs_index = state.keys.index.nhs_number(n.nhs_number.digits());
-    let postcode_index = state.keys.index.postcode(n.postcode.as_str());
+    let nhs_index = n.nhs_number.as_ref().map(|x| state.keys.index.nhs_number(x.digits())).unwrap_or_default();
+    let postcode_index = n.postcode.as_ref().map(|p| state.keys.index.postcode(p.as_str()));
+    let death_index = state.keys.index.date_of_death(&n.identity.death.date_of_death.to_string());
 
     // Who will be told (looked up while the record is sealed).
     let recipients = async {
@@ -133,7 +137,12 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
         }
         Ok(mails)
     };
-    let decile = async { cases::imd_decile(&state.db, &postcode_index).await.map_err(IntakeError::from) };
+    let decile = async {
+        match &postcode_index {
+            Some(index) => cases::imd_decile(&state.db, index).await.map_err(IntakeError::from),
+            None => Ok(None),
+        }
+    };
     let identity = serde_json::to_vec(&n.identity).map_err(anyhow::Error::from)?;
     let keys = state.keys.clone();
     let seal =
@@ -165,7 +174,7 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
     // here and the duplicate check below always sees the one committed just before.
     let notified_at = ctx.notified_at.unwrap_or_else(store::now);
     let reference = cases::next_reference(&txn, chrono::Datelike::year(&notified_at)).await?;
-    let duplicate = cases::first_with_nhs_index(&txn, &nhs_index).await?;
+    let duplicate = find_duplicate(&txn, &nhs_index, &death_index, area.id, None).await?;
     cases::insert(
         &txn,
         cases::NewCase {
@@ -176,10 +185,11 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
             sealed: sealed.record,
             sealed_key: sealed.key_id,
             nhs_index,
+            death_index,
             coded: &n.coded,
             imd_decile,
             created_by: ctx.actor.user_id(),
-            duplicate_of: duplicate.as_ref().map(|d| d.0),
+            duplicate: duplicate.as_ref().map(|d| (d.id, d.status)),
             synthetic: ctx.synthetic,
             notified_at,
         },
@@ -199,9 +209,13 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
         )),
     )
     .await?;
-    if let Some((_, earlier)) = &duplicate {
-        audit::append(&txn, &event(AuditAction::DuplicateFlagged).details(format!("duplicate_of={earlier}")))
-            .await?;
+    if let Some(d) = &duplicate {
+        audit::append(
+            &txn,
+            &event(AuditAction::DuplicateFlagged)
+                .details(format!("duplicate_of={};by={}", d.reference, d.status.code())),
+        )
+        .await?;
     }
     let base = state.config.public_url();
     let mut queued = 0;
@@ -220,9 +234,36 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
     Ok(Outcome {
         reference: reference.to_string(),
         area_name: area.name,
-        duplicate_of: duplicate.map(|d| d.1),
+        duplicate_of: duplicate.as_ref().map(|d| d.reference.clone()),
+        duplicate_by_nhs_number: duplicate.is_some_and(|d| d.status == DuplicateStatus::Flagged),
         status,
     })
+}
+
+/// An earlier case this one may duplicate.
+#[derive(Debug, Clone)]
+pub struct Duplicate {
+    pub id: i64,
+    pub reference: String,
+    /// `Flagged` (same NHS number) or `Possible` (no NHS number: same date of death and area).
+    pub status: DuplicateStatus,
+}
+
+/// Duplicate detection: the same NHS number (blind index) in any live case; when the NHS number
+/// is not known, a hint from the same date of death in the same area.
+pub async fn find_duplicate<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    nhs_index: &str,
+    death_index: &str,
+    area_id: i64,
+    except: Option<i64>,
+) -> Result<Option<Duplicate>, IntakeError> {
+    if !nhs_index.is_empty() {
+        let found = cases::first_with_nhs_index(conn, nhs_index).await?.filter(|(id, _)| Some(*id) != except);
+        return Ok(found.map(|(id, reference)| Duplicate { id, reference, status: DuplicateStatus::Flagged }));
+    }
+    let found = cases::first_with_death_index(conn, death_index, area_id, except).await?;
+    Ok(found.map(|(id, reference)| Duplicate { id, reference, status: DuplicateStatus::Possible }))
 }
 
 /// Active staff with `roles` in the area, plus `notify.extra_recipients` (team mailboxes).

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_areas;
 mod m20261123_000002_identity;
 mod m20261123_000003_cases;
+mod m20261124_000004_intake_v2;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_areas::Migration),
             Box::new(m20261123_000002_identity::Migration),
             Box::new(m20261123_000003_cases::Migration),
+            Box::new(m20261124_000004_intake_v2::Migration),
         ]
     }
 }

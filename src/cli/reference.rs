@@ -94,6 +94,9 @@ pub async fn run(loaded: LoadedConfig, command: ReferenceCommand) -> CliResult {
         for c in rows {
             let Ok(bytes) = keys.keyring.open(&c.sealed) else { continue };
             let Ok(identity) = serde_json::from_slice::<SealedIdentity>(&bytes) else { continue };
+            if identity.child.postcode.is_empty() {
+                continue;
+            }
             let index = keys.index.postcode(&identity.child.postcode);
             if let Some(d) = cases::imd_decile(&db, &index).await.map_err(anyhow::Error::from)? {
                 cases::set_imd_decile(&db, c.id, d).await.map_err(anyhow::Error::from)?;

@@ -38,6 +38,11 @@ impl BlindIndex {
         self.index("nhs", digits)
     }
 
+    /// Of a date of death (`YYYY-MM-DD`): duplicate hints when the NHS number is not known.
+    pub fn date_of_death(&self, iso: &str) -> String {
+        self.index("dod", iso)
+    }
+
     /// Of a normalised postcode (`CA1 1AA`).
     pub fn postcode(&self, normalised: &str) -> String {
         self.index("postcode", normalised)

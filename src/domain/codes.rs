@@ -101,6 +101,36 @@ coded_enum!(
     }
 );
 
+coded_enum!(
+    /// Whether the NHS number is known and, when it is not, the national reason.
+    NhsNumberStatus {
+        Known = "known", "Known";
+        NotResident = "not_resident", "Not known: the child was not resident in England";
+        NotAvailable = "not_available", "Not known: the number is not currently available";
+    }
+);
+
+coded_enum!(
+    /// The unit of an approximate age, when the date of birth is not known.
+    AgeUnit {
+        Days = "days", "days";
+        Weeks = "weeks", "weeks";
+        Months = "months", "months";
+        Years = "years", "years";
+    }
+);
+
+coded_enum!(
+    /// Data-quality items a coordinator should follow up: identifying details not known at
+    /// notification.
+    DataQuality {
+        NhsNumber = "nhs_number", "NHS number not known";
+        DateOfBirth = "date_of_birth", "Date of birth not known (age is approximate)";
+        Address = "address", "Home address not known";
+        Postcode = "postcode", "Postcode not known";
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,10 +162,18 @@ coded_enum!(
     DuplicateStatus {
         Unflagged = "none", "Not a duplicate";
         Flagged = "flagged", "Possible duplicate";
+        Possible = "possible", "Possible duplicate (same date of death and area)";
         ConfirmedDistinct = "confirmed_distinct", "Confirmed as a separate case";
         Merged = "merged", "Merged";
     }
 );
+
+impl DuplicateStatus {
+    /// Whether a coordinator still has to decide (same NHS number, or a hint).
+    pub fn is_open_code(code: &str) -> bool {
+        matches!(DuplicateStatus::parse(code), Some(DuplicateStatus::Flagged | DuplicateStatus::Possible))
+    }
+}
 
 coded_enum!(
     /// How a notification arrived.

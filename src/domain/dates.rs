@@ -40,6 +40,21 @@ impl AgeBand {
         }
     }
 
+    /// The band for an age at death given in days (an approximate age when the date of birth
+    /// is not known; a year counts as 365.25 days).
+    pub fn from_days(days: i64) -> AgeBand {
+        if days < 28 {
+            return AgeBand::Under28Days;
+        }
+        match days * 4 / 1461 {
+            0 => AgeBand::Days28To364,
+            1..=4 => AgeBand::Years1To4,
+            5..=9 => AgeBand::Years5To9,
+            10..=14 => AgeBand::Years10To14,
+            _ => AgeBand::Years15To17,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             AgeBand::Under28Days => "0-27d",

@@ -11,3 +11,4 @@ pub mod policy;
 pub mod postcode;
 pub mod reference;
 pub mod role;
+pub mod text;

@@ -8,8 +8,11 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::codes::{Ethnicity, JarCriterion, PlaceOfDeath, Sex, YesNoUnknown};
+use crate::domain::codes::{
+    AgeUnit, DataQuality, Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex, YesNoUnknown,
+};
 use crate::domain::dates::{AgeBand, ReportingYear, completed_years};
+use crate::domain::text::{control_message, has_control};
 use crate::domain::email::EmailAddress;
 use crate::domain::nhs_number::NhsNumber;
 use crate::domain::postcode::Postcode;
@@ -31,6 +34,11 @@ impl DateParts {
 
     fn is_empty(&self) -> bool {
         self.day.trim().is_empty() && self.month.trim().is_empty() && self.year.trim().is_empty()
+    }
+
+    pub fn from_date(d: NaiveDate) -> DateParts {
+        use chrono::Datelike;
+        DateParts { day: d.day().to_string(), month: d.month().to_string(), year: d.year().to_string() }
     }
 }
 
@@ -54,11 +62,21 @@ pub struct NotificationInput {
     pub date_of_birth: DateParts,
     pub sex: String,
     pub nhs_number: String,
+    /// `known` (or empty: the number is given), `not_resident` or `not_available`.
+    pub nhs_number_status: String,
     pub ethnicity: String,
     pub address: String,
+    pub address_not_known: bool,
     pub postcode: String,
+    pub postcode_not_known: bool,
+    pub date_of_birth_not_known: bool,
+    /// When the date of birth is not known: a whole number and a unit (days, weeks, months, years).
+    pub approximate_age: String,
+    pub approximate_age_unit: String,
     pub gp_practice: String,
     pub looked_after: String,
+    /// Who holds parental responsibility (free text, sealed).
+    pub parental_responsibility: String,
     pub date_of_death: DateParts,
     pub time_of_death: String,
     pub place_category: String,
@@ -69,6 +87,8 @@ pub struct NotificationInput {
     pub stillbirth: bool,
     pub suspected_home_stillbirth: bool,
     pub coroner_informed: String,
+    /// yes / no / not_known; empty is "not known".
+    pub post_mortem_planned: String,
     pub circumstances: String,
     pub notifier: PersonInput,
     pub professionals: Vec<PersonInput>,
@@ -88,11 +108,40 @@ pub struct ChildIdentity {
     pub given_names: String,
     pub family_name: String,
     pub other_names: String,
-    pub date_of_birth: NaiveDate,
+    /// `None` when not known (then `approximate_age` is given).
+    pub date_of_birth: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approximate_age: Option<ApproximateAge>,
+    /// Empty when not known (see the coded `nhs_number_status`).
     pub nhs_number: String,
+    /// Empty when not known.
     pub address: String,
+    /// Empty when not known.
     pub postcode: String,
     pub gp_practice: String,
+    #[serde(default)]
+    pub parental_responsibility: String,
+}
+
+/// An age at death given when the date of birth is not known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApproximateAge {
+    pub value: u32,
+    /// An [`AgeUnit`] code.
+    pub unit: String,
+}
+
+impl ApproximateAge {
+    /// The age in days (a month is 30.44 days, a year 365.25).
+    pub fn days(&self) -> i64 {
+        let v = i64::from(self.value);
+        match AgeUnit::parse(&self.unit) {
+            Some(AgeUnit::Days) | None => v,
+            Some(AgeUnit::Weeks) => v * 7,
+            Some(AgeUnit::Months) => v * 3044 / 100,
+            Some(AgeUnit::Years) => v * 1461 / 4,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,6 +176,12 @@ pub struct Coded {
     pub suspected_home_stillbirth: bool,
     pub coroner_informed: YesNoUnknown,
     pub looked_after: YesNoUnknown,
+    pub post_mortem_planned: YesNoUnknown,
+    pub nhs_number_status: NhsNumberStatus,
+    /// The age in days was derived from an approximate age (date of birth not known).
+    pub age_approximate: bool,
+    /// Identifying details not known at notification, for the coordinator to follow up.
+    pub data_quality: Vec<DataQuality>,
     /// The reporting year the death was notified in.
     pub reporting_year: ReportingYear,
 }
@@ -135,8 +190,10 @@ pub struct Coded {
 #[derive(Debug, Clone)]
 pub struct Notification {
     pub area: String,
-    pub nhs_number: NhsNumber,
-    pub postcode: Postcode,
+    /// `None` when not known.
+    pub nhs_number: Option<NhsNumber>,
+    /// `None` when not known.
+    pub postcode: Option<Postcode>,
     pub identity: SealedIdentity,
     pub coded: Coded,
 }
@@ -157,6 +214,57 @@ pub struct FieldProblem {
 
 /// Field paths that are dates (the form shows three boxes; errors link to the day box).
 pub const DATE_FIELDS: &[&str] = &["child.date_of_birth", "death.date_of_death"];
+
+/// The fields in the order the form shows them (error summaries list problems in page order).
+const PAGE_ORDER: &[&str] = &[
+    "area",
+    "child.given_names",
+    "child.family_name",
+    "child.other_names",
+    "child.date_of_birth",
+    "child.approximate_age",
+    "child.approximate_age_unit",
+    "child.sex",
+    "child.nhs_number_status",
+    "child.nhs_number",
+    "child.ethnicity",
+    "child.address",
+    "child.postcode",
+    "child.gp_practice",
+    "child.parental_responsibility",
+    "child.looked_after",
+    "death.date_of_death",
+    "death.time_of_death",
+    "death.place_category",
+    "death.place_detail",
+    "death.expected",
+    "death.jar_criteria",
+    "death.stillbirth",
+    "death.coroner_informed",
+    "death.post_mortem_planned",
+    "death.circumstances",
+    "notifier.name",
+    "notifier.role",
+    "notifier.organisation",
+    "notifier.email",
+    "notifier.phone",
+    "professionals",
+];
+
+/// Where a field path sits on the page: (position, professional row, position in the row).
+pub fn page_position(field: &str) -> (usize, usize, usize) {
+    if let Some(rest) = field.strip_prefix("professionals.") {
+        let mut parts = rest.splitn(2, '.');
+        let row = parts.next().and_then(|r| r.parse().ok()).unwrap_or(0);
+        let within = ["name", "role", "organisation", "email"]
+            .iter()
+            .position(|k| Some(*k) == parts.next())
+            .unwrap_or(0);
+        return (PAGE_ORDER.len(), row, within);
+    }
+    let base = if field.starts_with("death.jar_criteria") { "death.jar_criteria" } else { field };
+    (PAGE_ORDER.iter().position(|f| *f == base).unwrap_or(PAGE_ORDER.len() + 1), 0, 0)
+}
 
 pub const MAX_PROFESSIONALS: usize = 50;
 
@@ -180,7 +288,9 @@ fn text(
     what: &str,
 ) -> String {
     let v = value.trim();
-    if v.is_empty() {
+    if has_control(v) {
+        p.add(field, control_message(what));
+    } else if v.is_empty() {
         if let Some(message) = required {
             p.add(field, message);
         }
@@ -226,44 +336,55 @@ fn yes_no_unknown(p: &mut Problems, field: &str, value: &str, message: &str) -> 
     }
 }
 
-fn person(p: &mut Problems, prefix: &str, input: &PersonInput, who: &str, phone_allowed: bool) -> Person {
-    let name = text(
-        p,
-        &format!("{prefix}.name"),
-        &input.name,
-        Some(&format!("Enter the {who}'s name")),
-        200,
-        "Name",
-    );
-    let role = text(
-        p,
-        &format!("{prefix}.role"),
-        &input.role,
-        Some(&format!("Enter the {who}'s role")),
-        200,
-        "Role",
-    );
-    let organisation = text(
-        p,
-        &format!("{prefix}.organisation"),
-        &input.organisation,
-        Some(&format!("Enter the {who}'s organisation")),
-        200,
-        "Organisation",
-    );
+/// Validates one person: the notifier (`row` is `None`) or the professional in row `row`
+/// (0-based), whose messages name the row ("Professional 2: enter their role").
+fn person(p: &mut Problems, prefix: &str, input: &PersonInput, row: Option<usize>) -> Person {
+    let required = |what: &str| match row {
+        None => format!("Enter the notifier's {what}"),
+        Some(i) => format!("Professional {}: enter their {what}", i + 1),
+    };
+    let named = |message: String| match row {
+        None => message,
+        Some(i) => format!("Professional {}: {}", i + 1, lowercase_first(&message)),
+    };
+    let mut field = |key: &str, value: &str, what: &str, max: usize| {
+        let before = p.0.len();
+        let v = text(p, &format!("{prefix}.{key}"), value, Some(&required(what)), max, &capitalise(what));
+        if p.0.len() > before
+            && let Some(last) = p.0.last_mut()
+            && !last.message.starts_with("Professional ")
+            && !last.message.starts_with("Enter the notifier")
+        {
+            last.message = named(last.message.clone());
+        }
+        v
+    };
+    let name = field("name", &input.name, "name", 200);
+    let role = field("role", &input.role, "role", 200);
+    let organisation = field("organisation", &input.organisation, "organisation", 200);
     let email = match EmailAddress::parse(&input.email) {
         Ok(e) => e.to_string(),
         Err(e) => {
-            p.add(format!("{prefix}.email"), e.to_string());
+            p.add(format!("{prefix}.email"), named(e.to_string()));
             input.email.trim().to_string()
         }
     };
-    let phone = if phone_allowed {
+    let phone = if row.is_none() {
         text(p, &format!("{prefix}.phone"), &input.phone, None, 40, "Phone number")
     } else {
         String::new()
     };
     Person { name, role, organisation, email, phone }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default()
 }
 
 /// Validates a notification received on `today`. Returns every problem at once, or the parsed
@@ -290,15 +411,47 @@ pub fn parse(input: &NotificationInput, today: NaiveDate) -> Result<Notification
         "Last name",
     );
     let other_names = text(&mut p, "child.other_names", &input.other_names, None, 200, "Other names");
-    let dob = date(&mut p, "child.date_of_birth", &input.date_of_birth, "date of birth");
+    let dob = if input.date_of_birth_not_known {
+        None
+    } else {
+        date(&mut p, "child.date_of_birth", &input.date_of_birth, "date of birth")
+    };
+    let approximate_age = if input.date_of_birth_not_known {
+        approximate_age(&mut p, input)
+    } else {
+        None
+    };
     let sex = Sex::parse(&input.sex);
     if sex.is_none() {
         p.add("child.sex", "Select the child's sex, or ‘Not known’");
     }
-    let nhs = match NhsNumber::parse(&input.nhs_number) {
-        Ok(n) => Some(n),
-        Err(e) => {
-            p.add("child.nhs_number", e.to_string());
+    let nhs_number_status = match input.nhs_number_status.trim() {
+        "" => Some(NhsNumberStatus::Known),
+        s => NhsNumberStatus::parse(s),
+    };
+    let nhs = match nhs_number_status {
+        Some(NhsNumberStatus::Known)
+            if input.nhs_number.trim().is_empty() && input.nhs_number_status.trim().is_empty() =>
+        {
+            p.add(
+                "child.nhs_number_status",
+                "Enter the child's NHS number, or say why it is not known",
+            );
+            None
+        }
+        Some(NhsNumberStatus::Known) => match NhsNumber::parse(&input.nhs_number) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                p.add("child.nhs_number", e.to_string());
+                None
+            }
+        },
+        Some(_) => None,
+        None => {
+            p.add(
+                "child.nhs_number_status",
+                "Select whether the NHS number is known, and if not, why not",
+            );
             None
         }
     };
@@ -306,16 +459,38 @@ pub fn parse(input: &NotificationInput, today: NaiveDate) -> Result<Notification
     if ethnicity.is_none() {
         p.add("child.ethnicity", "Select the child's ethnicity, or ‘Not known’");
     }
-    let address =
-        text(&mut p, "child.address", &input.address, Some("Enter the child's home address"), 300, "Address");
-    let postcode = match Postcode::parse(&input.postcode) {
-        Ok(pc) => Some(pc),
-        Err(e) => {
-            p.add("child.postcode", e.to_string());
-            None
+    let address = if input.address_not_known {
+        String::new()
+    } else {
+        text(
+            &mut p,
+            "child.address",
+            &input.address,
+            Some("Enter the child's home address, or select ‘Address not known’"),
+            300,
+            "Address",
+        )
+    };
+    let postcode = if input.postcode_not_known {
+        None
+    } else {
+        match Postcode::parse(&input.postcode) {
+            Ok(pc) => Some(pc),
+            Err(e) => {
+                p.add("child.postcode", format!("{e}, or select ‘Postcode not known’"));
+                None
+            }
         }
     };
     let gp_practice = text(&mut p, "child.gp_practice", &input.gp_practice, None, 200, "GP practice");
+    let parental_responsibility = text(
+        &mut p,
+        "child.parental_responsibility",
+        &input.parental_responsibility,
+        None,
+        500,
+        "Parental responsibility",
+    );
     let looked_after = if input.looked_after.trim().is_empty() {
         YesNoUnknown::NotKnown
     } else {
@@ -372,6 +547,16 @@ pub fn parse(input: &NotificationInput, today: NaiveDate) -> Result<Notification
         &input.coroner_informed,
         "Select whether the coroner has been informed",
     );
+    let post_mortem_planned = if input.post_mortem_planned.trim().is_empty() {
+        YesNoUnknown::NotKnown
+    } else {
+        yes_no_unknown(
+            &mut p,
+            "death.post_mortem_planned",
+            &input.post_mortem_planned,
+            "Select whether a post-mortem examination is planned, or ‘Not known’",
+        )
+    };
     let circumstances = text(
         &mut p,
         "death.circumstances",
@@ -401,49 +586,79 @@ pub fn parse(input: &NotificationInput, today: NaiveDate) -> Result<Notification
                 "The child was 18 or older when they died. Child death reviews cover deaths before the 18th birthday, so this death is out of scope",
             );
         }
+    } else if let Some(dod) = dod
+        && dod > today
+    {
+        p.add("death.date_of_death", "Date of death must be today or in the past");
+    }
+    if let Some(age) = &approximate_age
+        && age.days() >= 18 * 1461 / 4
+    {
+        p.add(
+            "child.approximate_age",
+            "The child was 18 or older when they died. Child death reviews cover deaths before the 18th birthday, so this death is out of scope",
+        );
     }
 
     // The notifier and the professionals involved.
-    let notifier = person(&mut p, "notifier", &input.notifier, "notifier", true);
+    let notifier = person(&mut p, "notifier", &input.notifier, None);
     if input.professionals.len() > MAX_PROFESSIONALS {
         p.add("professionals", format!("List at most {MAX_PROFESSIONALS} professionals; add more later"));
     }
+    // Every professional given is validated (the browser form leaves out rows left blank).
     let professionals: Vec<Person> = input
         .professionals
         .iter()
         .take(MAX_PROFESSIONALS)
         .enumerate()
-        .filter(|(_, pi)| **pi != PersonInput::default())
-        .map(|(i, pi)| person(&mut p, &format!("professionals.{i}"), pi, "professional", false))
+        .map(|(i, pi)| person(&mut p, &format!("professionals.{i}"), pi, Some(i)))
         .collect();
 
     if !p.0.is_empty() {
         return Err(p.0);
     }
     // Every Option below is Some when there are no problems.
-    let (
-        Some(dob),
-        Some(dod),
-        Some(sex),
-        Some(nhs),
-        Some(ethnicity),
-        Some(postcode),
-        Some(place),
-        Some(expected),
-    ) = (dob, dod, sex, nhs, ethnicity, postcode, place, expected)
+    let (Some(dod), Some(sex), Some(ethnicity), Some(place), Some(expected), Some(nhs_number_status)) =
+        (dod, sex, ethnicity, place, expected, nhs_number_status)
     else {
         return Err(vec![FieldProblem { field: "form".into(), message: "The form is incomplete".into() }]);
     };
+    let age_at_death_days = match (dob, &approximate_age) {
+        (Some(dob), _) => (dod - dob).num_days(),
+        (None, Some(age)) => age.days(),
+        (None, None) => {
+            return Err(vec![FieldProblem { field: "form".into(), message: "The form is incomplete".into() }]);
+        }
+    };
+    let age_band = match dob {
+        Some(dob) => AgeBand::at(dob, dod),
+        None => AgeBand::from_days(age_at_death_days),
+    };
+    let mut data_quality = Vec::new();
+    if nhs.is_none() {
+        data_quality.push(DataQuality::NhsNumber);
+    }
+    if dob.is_none() {
+        data_quality.push(DataQuality::DateOfBirth);
+    }
+    if address.is_empty() {
+        data_quality.push(DataQuality::Address);
+    }
+    if postcode.is_none() {
+        data_quality.push(DataQuality::Postcode);
+    }
     let identity = SealedIdentity {
         child: ChildIdentity {
             given_names,
             family_name,
             other_names,
             date_of_birth: dob,
-            nhs_number: nhs.to_string(),
+            approximate_age,
+            nhs_number: nhs.as_ref().map(|n| n.to_string()).unwrap_or_default(),
             address,
-            postcode: postcode.to_string(),
+            postcode: postcode.as_ref().map(|p| p.to_string()).unwrap_or_default(),
             gp_practice,
+            parental_responsibility,
         },
         death: DeathDetails { date_of_death: dod, time_of_death, place_detail, circumstances },
         notifier,
@@ -452,8 +667,8 @@ pub fn parse(input: &NotificationInput, today: NaiveDate) -> Result<Notification
     let coded = Coded {
         sex,
         ethnicity,
-        age_at_death_days: (dod - dob).num_days(),
-        age_band: AgeBand::at(dob, dod),
+        age_at_death_days,
+        age_band,
         place_category: place,
         expected,
         jar_criteria,
@@ -461,9 +676,85 @@ pub fn parse(input: &NotificationInput, today: NaiveDate) -> Result<Notification
         suspected_home_stillbirth: input.suspected_home_stillbirth,
         coroner_informed,
         looked_after,
+        post_mortem_planned,
+        nhs_number_status,
+        age_approximate: dob.is_none(),
+        data_quality,
         reporting_year: ReportingYear::of(today),
     };
     Ok(Notification { area, nhs_number: nhs, postcode, identity, coded })
+}
+
+/// The approximate age asked for when the date of birth is not known.
+fn approximate_age(p: &mut Problems, input: &NotificationInput) -> Option<ApproximateAge> {
+    let raw = input.approximate_age.trim();
+    let unit = AgeUnit::parse(&input.approximate_age_unit);
+    if raw.is_empty() {
+        p.add("child.approximate_age", "Enter the child's approximate age, as a whole number");
+        return None;
+    }
+    let Some(value) = raw.parse::<u32>().ok().filter(|v| *v <= 10_000) else {
+        p.add("child.approximate_age", "Approximate age must be a whole number, like 3");
+        return None;
+    };
+    let Some(unit) = unit else {
+        p.add("child.approximate_age_unit", "Select whether the age is in days, weeks, months or years");
+        return None;
+    };
+    Some(ApproximateAge { value, unit: unit.code().to_string() })
+}
+
+/// A notification as the form shows it again (for editing): the sealed and coded parts back
+/// into text inputs.
+pub fn to_input(area: &str, identity: &SealedIdentity, coded: &Coded) -> NotificationInput {
+    let person = |p: &Person| PersonInput {
+        name: p.name.clone(),
+        role: p.role.clone(),
+        organisation: p.organisation.clone(),
+        email: p.email.clone(),
+        phone: p.phone.clone(),
+    };
+    let c = &identity.child;
+    let d = &identity.death;
+    NotificationInput {
+        area: area.to_string(),
+        given_names: c.given_names.clone(),
+        family_name: c.family_name.clone(),
+        other_names: c.other_names.clone(),
+        date_of_birth: c.date_of_birth.map(DateParts::from_date).unwrap_or_default(),
+        sex: coded.sex.code().into(),
+        nhs_number: c.nhs_number.clone(),
+        nhs_number_status: coded.nhs_number_status.code().into(),
+        ethnicity: coded.ethnicity.code().into(),
+        address: c.address.clone(),
+        address_not_known: c.address.is_empty(),
+        postcode: c.postcode.clone(),
+        postcode_not_known: c.postcode.is_empty(),
+        date_of_birth_not_known: c.date_of_birth.is_none(),
+        approximate_age: c.approximate_age.as_ref().map(|a| a.value.to_string()).unwrap_or_default(),
+        approximate_age_unit: c.approximate_age.as_ref().map(|a| a.unit.clone()).unwrap_or_default(),
+        gp_practice: c.gp_practice.clone(),
+        looked_after: coded.looked_after.code().into(),
+        parental_responsibility: c.parental_responsibility.clone(),
+        date_of_death: DateParts::from_date(d.date_of_death),
+        time_of_death: d.time_of_death.clone(),
+        place_category: coded.place_category.code().into(),
+        place_detail: d.place_detail.clone(),
+        expected: if coded.expected { "yes" } else { "no" }.into(),
+        jar_criteria: coded
+            .jar_criteria
+            .iter()
+            .filter(|j| **j != JarCriterion::HomeStillbirth)
+            .map(|j| j.code().to_string())
+            .collect(),
+        stillbirth: coded.stillbirth,
+        suspected_home_stillbirth: coded.suspected_home_stillbirth,
+        coroner_informed: coded.coroner_informed.code().into(),
+        post_mortem_planned: coded.post_mortem_planned.code().into(),
+        circumstances: d.circumstances.clone(),
+        notifier: person(&identity.notifier),
+        professionals: identity.professionals.iter().map(person).collect(),
+    }
 }
 
 #[cfg(test)]
@@ -508,7 +799,7 @@ mod tests {
         assert_eq!(n.coded.age_band, AgeBand::Years5To9);
         assert_eq!(
             n.coded.age_at_death_days,
-            (n.identity.death.date_of_death - n.identity.child.date_of_birth).num_days()
+            n.identity.child.date_of_birth.map(|dob| (n.identity.death.date_of_death - dob).num_days()).unwrap_or(-1)
         );
         assert_eq!(n.coded.reporting_year, ReportingYear(2026));
         assert_eq!(n.identity.child.postcode, "CA1 1AA");

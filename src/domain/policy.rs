@@ -19,7 +19,8 @@ pub enum Action {
     NotifyDeath,
     /// See the case list and coded case summaries.
     ViewCases,
-    /// Open the sealed identifying details of a case.
+    /// Open the sealed identifying details of a case, and find cases by NHS number (anonymised
+    /// roles may not even learn how many cases match a number).
     RevealIdentity,
     /// Accept or reject public notifications; confirm or merge duplicates.
     TriageNotifications,

@@ -1,10 +1,18 @@
 //! The append-only, hash-chained audit trail.
 //!
-//! `audit_head` holds the sequence number of the newest event and the hash of the one before it.
-//! Appending updates the head first (one `UPDATE … RETURNING`), which serialises appenders on both
-//! databases and yields the previous hash, then inserts the event whose hash covers its fields and
-//! that previous hash. Append inside the transaction of the
-//! change being audited, so the change and its event commit together or not at all.
+//! `audit_head` holds the sequence number and hash of the newest event. Appending is strictly
+//! serial per chain on both databases:
+//! 1. `UPDATE audit_head SET seq = seq + 1 … RETURNING seq, hash` takes the head row's lock
+//!    (PostgreSQL) or runs inside a `BEGIN IMMEDIATE` write transaction (SQLite). A second
+//!    appender waits on that lock; under READ COMMITTED PostgreSQL then re-reads the head as the
+//!    first appender committed it, so it sees that appender's sequence number *and* hash.
+//! 2. The event is inserted with the returned hash as its previous hash.
+//! 3. The head's hash is set to the new event's hash, still under the lock.
+//!
+//! (The earlier single statement read the newest event's hash through a sub-select, which under
+//! READ COMMITTED uses the statement's snapshot taken before the lock wait, so concurrent
+//! appenders on PostgreSQL could link to the same previous event.) Append inside the transaction
+//! of the change being audited, so the change and its event commit together or not at all.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{
@@ -26,11 +34,7 @@ pub async fn append<C: ConnectionTrait>(conn: &C, event: &AuditEvent) -> StoreRe
     let head = conn
         .query_one_raw(Statement::from_string(
             backend,
-            // One statement locks the head, takes the next number and moves the head's hash to the
-            // newest event's (SET expressions see the old row), which is this event's previous hash.
-            "UPDATE audit_head SET seq = seq + 1, \
-             hash = COALESCE((SELECT e.hash FROM audit_events e WHERE e.seq = audit_head.seq), hash) \
-             WHERE id = 1 RETURNING seq, hash",
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
         ))
         .await?
         .ok_or_else(|| StoreError::Other(anyhow::anyhow!("audit_head row is missing")))?;
@@ -47,13 +51,72 @@ pub async fn append<C: ConnectionTrait>(conn: &C, event: &AuditEvent) -> StoreRe
         area_id: event.area_id,
         request_id: truncate(&event.request_id, 64),
         details: truncate(&event.details, 500),
-        prev_hash: prev_hash.clone(),
+        prev_hash,
         hash: String::new(),
     };
     let hash = event_hash(&model);
-    let active = audit_event::ActiveModel::from(audit_event::Model { hash, ..model });
+    let active = audit_event::ActiveModel::from(audit_event::Model { hash: hash.clone(), ..model });
     AuditEvents::insert(active).exec_without_returning(conn).await?;
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        match backend {
+            sea_orm::DbBackend::Postgres => "UPDATE audit_head SET hash = $1 WHERE id = 1",
+            _ => "UPDATE audit_head SET hash = ? WHERE id = 1",
+        },
+        [hash.into()],
+    ))
+    .await?;
     Ok(seq)
+}
+
+/// Appends several events in order with one head update and one multi-row insert (e.g. one
+/// event per case shown in a list), using `conn`, which should be a write transaction.
+pub async fn append_many<C: ConnectionTrait>(conn: &C, events: &[AuditEvent]) -> StoreResult<()> {
+    let Some(n) = i64::try_from(events.len()).ok().filter(|n| *n > 0) else { return Ok(()) };
+    let backend = conn.get_database_backend();
+    let placeholder = |i: usize| match backend {
+        sea_orm::DbBackend::Postgres => format!("${i}"),
+        _ => "?".to_string(),
+    };
+    let head = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            format!("UPDATE audit_head SET seq = seq + {} WHERE id = 1 RETURNING seq, hash", placeholder(1)),
+            [n.into()],
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Other(anyhow::anyhow!("audit_head row is missing")))?;
+    let last_seq: i64 = head.try_get("", "seq")?;
+    let mut prev_hash: String = head.try_get("", "hash")?;
+    let at = now();
+    let mut models = Vec::with_capacity(events.len());
+    for (i, event) in events.iter().enumerate() {
+        let mut model = audit_event::Model {
+            seq: last_seq - n + 1 + i as i64,
+            occurred_at: at,
+            actor_user_id: event.actor.user_id(),
+            actor: event.actor.to_string(),
+            action: event.action.as_str().to_string(),
+            object_type: event.object_type.to_string(),
+            object_ref: truncate(&event.object_ref, 64),
+            area_id: event.area_id,
+            request_id: truncate(&event.request_id, 64),
+            details: truncate(&event.details, 500),
+            prev_hash: prev_hash.clone(),
+            hash: String::new(),
+        };
+        model.hash = event_hash(&model);
+        prev_hash = model.hash.clone();
+        models.push(audit_event::ActiveModel::from(model));
+    }
+    AuditEvents::insert_many(models).exec_without_returning(conn).await?;
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        format!("UPDATE audit_head SET hash = {} WHERE id = 1", placeholder(1)),
+        [prev_hash.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// Appends in a transaction of its own (for events with no other change, e.g. a failed sign-in).
@@ -118,8 +181,6 @@ pub struct BrokenLink {
 /// Walks the whole chain in order and reports the first event that does not verify.
 pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
     let mut expected_prev = GENESIS.to_string();
-    // The head keeps the newest event's previous hash.
-    let mut last_prev = GENESIS.to_string();
     let mut expected_seq = 1i64;
     let mut checked = 0u64;
     loop {
@@ -160,7 +221,6 @@ pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
                     timestamp(&e.occurred_at)
                 )));
             }
-            last_prev = e.prev_hash.clone();
             expected_prev = e.hash.clone();
             expected_seq += 1;
             checked += 1;
@@ -175,7 +235,7 @@ pub async fn verify(db: &Db) -> StoreResult<VerifyReport> {
         .ok_or_else(|| StoreError::Other(anyhow::anyhow!("audit_head row is missing")))?;
     let head_seq: i64 = head.try_get("", "seq")?;
     let head_hash: String = head.try_get("", "hash")?;
-    if head_seq != expected_seq - 1 || head_hash != last_prev {
+    if head_seq != expected_seq - 1 || head_hash != expected_prev {
         return Ok(VerifyReport {
             checked,
             broken: Some(BrokenLink {

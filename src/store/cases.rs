@@ -43,11 +43,13 @@ pub struct NewCase<'a> {
     pub source: Source,
     pub sealed: Vec<u8>,
     pub sealed_key: String,
+    /// Empty when the NHS number is not known.
     pub nhs_index: String,
+    pub death_index: String,
     pub coded: &'a Coded,
     pub imd_decile: Option<i32>,
     pub created_by: Option<i64>,
-    pub duplicate_of: Option<i64>,
+    pub duplicate: Option<(i64, DuplicateStatus)>,
     pub synthetic: bool,
     pub notified_at: chrono::DateTime<chrono::Utc>,
 }
@@ -76,16 +78,17 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, new: NewCase<'_>) -> StoreResu
         suspected_home_stillbirth: Set(c.suspected_home_stillbirth),
         coroner_informed: Set(c.coroner_informed.code().into()),
         looked_after: Set(c.looked_after.code().into()),
+        post_mortem_planned: Set(c.post_mortem_planned.code().into()),
+        nhs_number_status: Set(c.nhs_number_status.code().into()),
+        age_approximate: Set(c.age_approximate),
+        data_quality: Set(data_quality_codes(c)),
+        death_index: Set(Some(new.death_index)),
         imd_decile: Set(new.imd_decile),
         reporting_year: Set(c.reporting_year.0),
         notified_at: Set(new.notified_at),
         created_by: Set(new.created_by),
-        duplicate_of: Set(new.duplicate_of),
-        duplicate_status: Set(if new.duplicate_of.is_some() {
-            DuplicateStatus::Flagged.code().into()
-        } else {
-            DuplicateStatus::Unflagged.code().into()
-        }),
+        duplicate_of: Set(new.duplicate.map(|d| d.0)),
+        duplicate_status: Set(new.duplicate.map(|d| d.1).unwrap_or(DuplicateStatus::Unflagged).code().into()),
         rejection_reason: Set(None),
         synthetic: Set(new.synthetic),
         updated_at: Set(t),
@@ -93,6 +96,11 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, new: NewCase<'_>) -> StoreResu
         ..Default::default()
     };
     Ok(case::Entity::insert(model).exec(conn).await?.last_insert_id)
+}
+
+/// The data-quality codes as stored (comma-separated).
+pub fn data_quality_codes(c: &Coded) -> String {
+    c.data_quality.iter().map(|d| d.code()).collect::<Vec<_>>().join(",")
 }
 
 pub async fn find_by_reference<C: ConnectionTrait>(conn: &C, reference: &str) -> StoreResult<Option<Case>> {
@@ -109,6 +117,9 @@ pub async fn first_with_nhs_index<C: ConnectionTrait>(
     conn: &C,
     nhs_index: &str,
 ) -> StoreResult<Option<(i64, String)>> {
+    if nhs_index.is_empty() {
+        return Ok(None);
+    }
     Ok(case::Entity::find()
         .select_only()
         .column(case::Column::Id)
@@ -119,6 +130,27 @@ pub async fn first_with_nhs_index<C: ConnectionTrait>(
         .into_tuple()
         .one(conn)
         .await?)
+}
+
+/// The earliest live case in `area_id` with the same date of death (its blind index), other than
+/// `except`, as (id, reference): a hint when there is no NHS number to compare.
+pub async fn first_with_death_index<C: ConnectionTrait>(
+    conn: &C,
+    death_index: &str,
+    area_id: i64,
+    except: Option<i64>,
+) -> StoreResult<Option<(i64, String)>> {
+    let mut q = case::Entity::find()
+        .select_only()
+        .column(case::Column::Id)
+        .column(case::Column::Reference)
+        .filter(case::Column::DeathIndex.eq(death_index))
+        .filter(case::Column::AreaId.eq(area_id))
+        .filter(case::Column::Status.is_in([CaseStatus::PendingTriage.code(), CaseStatus::Notified.code()]));
+    if let Some(id) = except {
+        q = q.filter(case::Column::Id.ne(id));
+    }
+    Ok(q.order_by_asc(case::Column::Id).into_tuple().one(conn).await?)
 }
 
 /// Cases with this NHS number in the given areas (exact search).
@@ -202,7 +234,10 @@ fn condition(f: &CaseFilter, backend: sea_orm::DbBackend) -> Condition {
         c = c.add(case::Column::Reference.eq(r.as_str()));
     }
     if f.duplicates_only {
-        c = c.add(case::Column::DuplicateStatus.eq(DuplicateStatus::Flagged.code()));
+        c = c.add(
+            case::Column::DuplicateStatus
+                .is_in([DuplicateStatus::Flagged.code(), DuplicateStatus::Possible.code()]),
+        );
     }
     c
 }

@@ -7,9 +7,11 @@
 pub mod areas;
 pub mod audit;
 pub mod cases;
+pub mod drafts;
 pub mod entities;
 pub mod outbox;
 pub mod sessions;
+pub mod short_results;
 pub mod tokens;
 pub mod users;
 

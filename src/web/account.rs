@@ -106,7 +106,8 @@ pub async fn change_password(
     let stage = mfa_or_full(&state, &user, &roles);
     let cookie = start_session(&state, None, user.id, stage).await?;
     let mut response = if stage == Stage::Full {
-        redirect_with_flash(&state, "/account", "Your password has been changed")
+        let to = ctx.return_to.as_deref().unwrap_or("/account");
+        redirect_with_flash(&state, to, "Your password has been changed")
     } else {
         Redirect::to(stage_home(stage)).into_response()
     };

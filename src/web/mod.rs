@@ -13,6 +13,7 @@ pub mod assets;
 pub mod auth;
 pub mod cases;
 pub mod csv;
+pub mod drafts;
 pub mod forms;
 pub mod health;
 pub mod home;

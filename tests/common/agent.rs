@@ -88,6 +88,13 @@ impl Agent {
         (status, body, location)
     }
 
+    /// Reveals a case's identifying details (POST, then the redirect); returns the page shown.
+    pub async fn reveal(&self, reference: &str) -> String {
+        let (status, _, to) = self.post_page(&format!("/cases/{reference}/reveal"), &[]).await;
+        assert_eq!(status, 303, "a reveal redirects");
+        self.page(&to.expect("redirect")).await.1
+    }
+
     /// Signs in with a password; returns where the service sent us next.
     pub async fn login(&self, email: &str, password: &str) -> String {
         self.page("/login").await;

@@ -188,7 +188,7 @@ both_backends!(
         assert_eq!(merged.status, "merged");
         assert_eq!(merged.duplicate_status, "merged");
         // The earlier case now lists the second notifier among the professionals.
-        let (_, revealed, _) = coordinator.post_page(&format!("/cases/{first_ref}/reveal"), &[]).await;
+        let revealed = coordinator.reveal(&first_ref).await;
         assert!(revealed.contains("second.notifier@nhs.example"), "merged professionals");
         // Replaying the stale form is refused.
         let res =
@@ -347,6 +347,17 @@ both_backends!(the_browser_form_records_a_case, |backend| async move {
     ];
     let (status, body, location) = agent.post_page("/cases/new", &fields).await;
     assert_eq!(status, 303, "{body}");
+    // "Check your answers" comes before anything is sent; nothing is stored until then.
+    let check = location.expect("redirect to check your answers");
+    assert!(check.starts_with("/cases/new/check?draft="), "{check}");
+    assert_eq!(case_count(&app).await, 0, "nothing stored before sending");
+    let (status, answers) = agent.page(&check).await;
+    assert_eq!(status, 200);
+    assert!(answers.contains("Check your answers") && answers.contains(FAMILY) && answers.contains("LA9 4RR"));
+    assert!(answers.contains("href=\"/cases/new?draft="), "change links go back to the form");
+    let draft = check.trim_start_matches("/cases/new/check?draft=").to_string();
+    let (status, body, location) = agent.post_page("/cases/new/check", &[("draft", draft.as_str())]).await;
+    assert_eq!(status, 303, "{body}");
     let to = location.expect("redirect");
     assert!(to.starts_with("/cases/CDOP-"));
     let (_, page) = agent.page(&to).await;
@@ -354,19 +365,35 @@ both_backends!(the_browser_form_records_a_case, |backend| async move {
     assert!(page.contains("Under 28 days") || page.contains("28 to 364 days") || page.contains("days)"));
     assert!(!page.contains(FAMILY), "identities only after an explicit reveal");
     let reference = to.trim_start_matches("/cases/");
-    let (_, revealed, _) = agent.post_page(&format!("/cases/{reference}/reveal"), &[]).await;
+    let (status, _, shown) = agent.post_page(&format!("/cases/{reference}/reveal"), &[]).await;
+    assert_eq!(status, 303, "a reveal redirects (post/redirect/get)");
+    let shown = shown.expect("redirect");
+    let (_, revealed) = agent.page(&shown).await;
     assert!(revealed.contains(FAMILY) && revealed.contains("LA9 4RR") && revealed.contains("hv@nhs.example"));
-    assert!(actions(&app).await.contains(&"case.identity.revealed".to_string()));
+    let reveals = || async {
+        actions(&app).await.iter().filter(|a| *a == "case.identity.revealed").count()
+    };
+    assert_eq!(reveals().await, 1);
+    // Refreshing the page (or opening a copied URL) neither reveals again nor records another reveal.
+    let (_, again) = agent.page(&shown).await;
+    assert!(!again.contains(FAMILY) && again.contains("hidden again"));
+    assert_eq!(reveals().await, 1);
     // Listed with the child's name for a role that may see it.
     let (_, list) = agent.page("/cases").await;
     assert!(list.contains(reference) && list.contains(&format!("{NAME} {FAMILY}")));
     assert!(actions(&app).await.contains(&"case.list.identities_shown".to_string()));
+    // The draft is gone once sent: sending it again (back, then resubmit) records nothing twice.
+    let (status, _, again) = agent.post_page("/cases/new/check", &[("draft", draft.as_str())]).await;
+    assert_eq!(status, 303);
+    assert_eq!(again.as_deref(), Some("/cases"));
+    assert_eq!(case_count(&app).await, 1);
     // "Add another professional" adds a row without validating or losing anything.
     let (status, more, _) =
         agent.post_page("/cases/new", &[("action", "add_professional"), ("child.given_names", "Kept")]).await;
     assert_eq!(status, 200);
     assert!(
-        more.contains("professionals-2-name")
+        more.contains("professionals-1-name")
+            && more.contains("autofocus")
             && more.contains("value=\"Kept\"")
             && !more.contains("govuk-error-summary")
     );

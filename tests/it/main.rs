@@ -4,6 +4,7 @@
 mod common;
 
 mod access;
+mod audit;
 mod auth;
 mod browser;
 mod cases;

@@ -35,6 +35,13 @@ pub struct Model {
     pub synthetic: bool,
     pub updated_at: DateTimeUtc,
     pub version: i64,
+    pub nhs_number_status: String,
+    pub age_approximate: bool,
+    /// Comma-separated `DataQuality` codes.
+    pub data_quality: String,
+    pub post_mortem_planned: String,
+    /// Blind index of the date of death (duplicate hints); `None` for cases notified before it.
+    pub death_index: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -74,7 +74,28 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A whole number, as text for the domain parser (which reports a bad value by field).
+    fn integer_text(&mut self, path: &str) -> String {
+        match self.at(path) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::Number(n)) if n.is_u64() => n.to_string(),
+            Some(_) => {
+                self.problems
+                    .push(FieldProblem { field: path.into(), message: "must be a whole number".into() });
+                String::new()
+            }
+        }
+    }
+
+    /// One element of a list of people: it must be an object.
     fn person(&mut self, prefix: &str) -> PersonInput {
+        if !matches!(self.at(prefix), Some(Value::Object(_))) {
+            self.problems.push(FieldProblem {
+                field: prefix.into(),
+                message: "must be an object with name, role, organisation and email".into(),
+            });
+            return PersonInput::default();
+        }
         PersonInput {
             name: self.string(&format!("{prefix}.name")),
             role: self.string(&format!("{prefix}.role")),
@@ -103,11 +124,18 @@ pub fn input_from_json(v: &Value) -> (NotificationInput, Vec<FieldProblem>) {
         date_of_birth: DateParts::from_iso(&r.string("child.date_of_birth")),
         sex: r.string("child.sex"),
         nhs_number: r.string("child.nhs_number"),
+        nhs_number_status: r.string("child.nhs_number_not_known_reason"),
         ethnicity: r.string("child.ethnicity"),
         address: r.string("child.address"),
+        address_not_known: r.boolean("child.address_not_known", false).unwrap_or(false),
         postcode: r.string("child.postcode"),
+        postcode_not_known: r.boolean("child.postcode_not_known", false).unwrap_or(false),
+        date_of_birth_not_known: r.boolean("child.date_of_birth_not_known", false).unwrap_or(false),
+        approximate_age: r.integer_text("child.approximate_age.value"),
+        approximate_age_unit: r.string("child.approximate_age.unit"),
         gp_practice: r.string("child.gp_practice"),
         looked_after: r.string("child.looked_after"),
+        parental_responsibility: r.string("child.parental_responsibility"),
         date_of_death: DateParts::from_iso(&r.string("death.date_of_death")),
         time_of_death: r.string("death.time_of_death"),
         place_category: r.string("death.place_category"),
@@ -117,10 +145,18 @@ pub fn input_from_json(v: &Value) -> (NotificationInput, Vec<FieldProblem>) {
         stillbirth: r.boolean("death.stillbirth", false).unwrap_or(false),
         suspected_home_stillbirth: r.boolean("death.suspected_home_stillbirth", true).unwrap_or(false),
         coroner_informed: yes_no(r.boolean("death.coroner_informed", true)),
+        post_mortem_planned: r.string("death.post_mortem_planned"),
         circumstances: r.string("death.circumstances"),
         notifier: r.person("notifier"),
         professionals: (0..professionals).map(|i| r.person(&format!("professionals.{i}"))).collect(),
     };
+    // An NHS number and a reason it is not known cannot both be given.
+    if !input.nhs_number.trim().is_empty() && !input.nhs_number_status.trim().is_empty() {
+        r.problems.push(FieldProblem {
+            field: "child.nhs_number_not_known_reason".into(),
+            message: "give either the NHS number or the reason it is not known, not both".into(),
+        });
+    }
     (input, r.problems)
 }
 

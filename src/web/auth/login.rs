@@ -15,7 +15,9 @@ use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::error::{WebError, WebResult};
 use crate::store::sessions::Stage;
 use crate::store::{self, audit, sessions, users};
-use crate::web::auth::{AuthContext, clear_cookie, redirect_with_flash, stage_home, start_session};
+use crate::web::auth::{
+    AuthContext, clear_cookie, redirect_with_flash, remember_return_to, stage_home, start_session,
+};
 use crate::web::forms::{FormData, FormErrors};
 use crate::web::page::Page;
 
@@ -41,7 +43,11 @@ pub struct NextQuery {
 
 /// Only local paths are followed after sign-in.
 pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.starts_with("/login")
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.starts_with("/login")
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace())
     {
         next
     } else {
@@ -152,9 +158,13 @@ pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormD
     .await?;
     txn.commit().await?;
     let cookie = start_session(&state, ctx.session.as_ref(), user.id, stage).await?;
-    let to = if stage == Stage::Full { next } else { stage_home(stage).to_string() };
+    let to = if stage == Stage::Full { next.clone() } else { stage_home(stage).to_string() };
     let mut response = Redirect::to(&to).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
+    if stage != Stage::Full && next != "/" {
+        // Kept through the two-factor step (and any forced password change or enrolment).
+        response.headers_mut().append(header::SET_COOKIE, remember_return_to(&state, &next));
+    }
     Ok(response)
 }
 
@@ -262,8 +272,15 @@ pub async fn submit_two_factor(
     let roles = users::roles(&state.db, user.id).await?;
     let stage = after_second_factor(&state, &user, &roles);
     let cookie = start_session(&state, Some(&session), user.id, stage).await?;
-    let mut response = Redirect::to(stage_home(stage)).into_response();
+    let to = match (&ctx.return_to, stage) {
+        (Some(next), Stage::Full) => next.as_str(),
+        _ => stage_home(stage),
+    };
+    let mut response = Redirect::to(to).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
+    if stage == Stage::Full && ctx.return_to.is_some() {
+        response.headers_mut().append(header::SET_COOKIE, clear_cookie(&state, "next"));
+    }
     Ok(response)
 }
 
@@ -291,5 +308,7 @@ mod tests {
         assert_eq!(safe_next("https://evil.example"), "/");
         assert_eq!(safe_next("/\\evil"), "/");
         assert_eq!(safe_next("/login"), "/");
+        assert_eq!(safe_next("/\t/evil.example"), "/");
+        assert_eq!(safe_next("/ /evil.example"), "/");
     }
 }

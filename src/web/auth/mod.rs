@@ -50,6 +50,11 @@ pub struct AuthContext {
     /// The token forms must echo back: the session's, or the anonymous cookie's.
     pub csrf_token: String,
     pub flash: Option<String>,
+    /// Where to go once sign-in completes (a validated local path kept across the sign-in steps).
+    pub return_to: Option<String>,
+    /// A session that had timed out when this request came (its user), so a form posted after the
+    /// timeout can be kept as a draft for that user.
+    pub expired_session_user: Option<(i64, String)>,
     pub request_id: String,
     pub client_ip: IpAddr,
     /// Synthetic demonstration cases are present (the layout says so).
@@ -173,6 +178,8 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
         session: None,
         csrf_token: String::new(),
         flash: None,
+        return_to: None,
+        expired_session_user: None,
         request_id: request_id.clone(),
         client_ip,
         synthetic: state.synthetic_data.load(std::sync::atomic::Ordering::Relaxed),
@@ -199,6 +206,11 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
             ctx.flash = Some(crate::web::forms::decode_component(&flash)).filter(|f| !f.is_empty());
             set_cookies.push(clear_cookie(state, "flash"));
         }
+        if let Some(next) = read_cookie(req.headers(), &cookie_name(state, "next")) {
+            let next = crate::web::forms::decode_component(&next);
+            let safe = login::safe_next(&next);
+            ctx.return_to = (safe != "/").then(|| safe.to_string());
+        }
         if ctx.session.is_none() {
             let name = cookie_name(state, "csrf");
             match read_cookie(req.headers(), &name).filter(|v| v.len() >= 32) {
@@ -210,6 +222,40 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
                 }
             }
         }
+    }
+
+    // A form posted after the session timed out: keep what was typed as a sealed draft of the
+    // user whose session it was, and carry on from it after they sign in again.
+    if ctx.principal.is_none()
+        && !is_api
+        && *req.method() == Method::POST
+        && let Some((user_id, csrf)) = ctx.expired_session_user.clone()
+        && let Some(resume) = draft_on_expiry(req.uri().path())
+    {
+        let (_, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, state.config.server.max_body_bytes)
+            .await
+            .map_err(|_| WebError::BadRequest("The form was too large to accept.".into()))?;
+        let form = crate::web::forms::FormData::parse(&bytes);
+        if !constant_time_eq(form.get("csrf_token"), &csrf) {
+            return Ok(with_cookies(WebError::Unauthenticated.into_response(), set_cookies));
+        }
+        let previous = crate::web::drafts::parse_id(form.get("draft"));
+        let id = match (resume, previous) {
+            // "Check your answers" already has its draft: only the return path is needed.
+            ("/cases/new/check", Some(id)) => id,
+            _ => {
+                let form = crate::web::cases::form::compact_professionals(&form, None);
+                crate::web::drafts::save(state, user_id, previous, crate::web::drafts::NOTIFICATION, &form).await?
+            }
+        };
+        let next = crate::web::middleware::form_urlencode(&format!("{resume}?draft={id}"));
+        let response = redirect_with_flash(
+            state,
+            &format!("/login?next={next}"),
+            "Your session timed out, so you have been signed out. Sign in again to carry on: what you typed has been kept",
+        );
+        return Ok(with_cookies(response, set_cookies));
     }
 
     // Access rules.
@@ -280,6 +326,16 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
     Ok(with_cookies(response, set_cookies))
 }
 
+/// Forms whose contents are kept as a draft when they arrive after the session timed out, and
+/// the page that carries on from such a draft.
+fn draft_on_expiry(path: &str) -> Option<&'static str> {
+    match path {
+        "/cases/new" => Some("/cases/new"),
+        "/cases/new/check" => Some("/cases/new/check"),
+        _ => None,
+    }
+}
+
 fn with_cookies(mut response: Response, cookies: Vec<HeaderValue>) -> Response {
     for c in cookies {
         response.headers_mut().append(header::SET_COOKIE, c);
@@ -332,6 +388,9 @@ async fn resolve_session(
     let now = store::now();
     let idle = TimeDelta::minutes(i64::from(state.config.auth.session_idle_minutes));
     let expired = session.expires_at <= now || session.last_seen_at + idle <= now;
+    if expired {
+        ctx.expired_session_user = Some((session.user_id, session.csrf_token.clone()));
+    }
     let user = users::find(&state.db, session.user_id).await?;
     let user = match user {
         Some(u) if !u.disabled && !expired => u,
@@ -361,6 +420,12 @@ async fn resolve_session(
     ctx.csrf_token = session.csrf_token.clone();
     ctx.session = Some(session);
     Ok(())
+}
+
+/// Remembers where to go after the remaining sign-in steps (validated again when read).
+pub fn remember_return_to(state: &AppState, next: &str) -> HeaderValue {
+    let encoded = crate::web::middleware::form_urlencode(login::safe_next(next));
+    set_cookie(state, "next", &encoded, Some(15 * 60))
 }
 
 /// A redirect that also shows `message` once on the next page.

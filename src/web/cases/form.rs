@@ -6,10 +6,12 @@ use std::time::Duration;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::app::AppState;
-use crate::domain::codes::{Ethnicity, JarCriterion, PlaceOfDeath, Sex, Source, YesNoUnknown};
+use crate::domain::codes::{
+    AgeUnit, Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex, Source, YesNoUnknown,
+};
 use crate::domain::notification::{
     self, DATE_FIELDS, DateParts, FieldProblem, NotificationInput, PersonInput,
 };
@@ -17,6 +19,8 @@ use crate::error::{WebError, WebResult};
 use crate::intake::{self, IntakeError};
 use crate::store::{self, areas};
 use crate::web::auth::{AuthContext, redirect_with_flash};
+use crate::web::cases::check;
+use crate::web::drafts;
 use crate::web::forms::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 
@@ -27,7 +31,7 @@ pub struct FormTemplate {
     errors: FormErrors,
     v: FormData,
     public: bool,
-    action: &'static str,
+    action: String,
     areas: Vec<Choice>,
     sexes: Vec<Choice>,
     ethnicities: Vec<Choice>,
@@ -35,8 +39,17 @@ pub struct FormTemplate {
     expected: Vec<Choice>,
     jar: Vec<Choice>,
     coroner: Vec<Choice>,
+    post_mortem: Vec<Choice>,
     looked_after: Vec<Choice>,
+    nhs_statuses: Vec<Choice>,
+    age_units: Vec<Choice>,
     professional_rows: Vec<usize>,
+    focus_row: Option<usize>,
+    /// Editing an existing notification: the version the edit started from.
+    edit_version: Option<i64>,
+    /// What Enter (the form's first submit button) does, and its label.
+    main_action: &'static str,
+    main_label: &'static str,
 }
 
 /// The anchor of the input a problem belongs to (`child.date_of_birth` → `child-date_of_birth-day`).
@@ -46,9 +59,12 @@ pub fn anchor(field: &str) -> String {
     if DATE_FIELDS.contains(&field) { format!("{id}-day") } else { id }
 }
 
+/// The problems as form errors, in the order the fields appear on the page.
 pub fn form_errors(problems: &[FieldProblem]) -> FormErrors {
+    let mut sorted: Vec<&FieldProblem> = problems.iter().collect();
+    sorted.sort_by_key(|p| notification::page_position(&p.field));
     let mut errors = FormErrors::default();
-    for p in problems {
+    for p in sorted {
         errors.add(&anchor(&p.field), p.message.clone());
     }
     errors
@@ -88,12 +104,24 @@ pub fn input_from_form(f: &FormData) -> NotificationInput {
         other_names: f.get("child.other_names").to_string(),
         date_of_birth: date_parts(f, "child.date_of_birth"),
         sex: f.get("child.sex").to_string(),
-        nhs_number: f.get("child.nhs_number").to_string(),
+        // A number typed under "Yes" counts; one left behind after choosing a reason does not.
+        nhs_number: if matches!(f.get("child.nhs_number_status"), "" | "known") {
+            f.get("child.nhs_number").to_string()
+        } else {
+            String::new()
+        },
+        nhs_number_status: f.get("child.nhs_number_status").to_string(),
         ethnicity: f.get("child.ethnicity").to_string(),
         address: f.get("child.address").to_string(),
+        address_not_known: f.has("child.address_not_known"),
         postcode: f.get("child.postcode").to_string(),
+        postcode_not_known: f.has("child.postcode_not_known"),
+        date_of_birth_not_known: f.has("child.date_of_birth_not_known"),
+        approximate_age: f.get("child.approximate_age").to_string(),
+        approximate_age_unit: f.get("child.approximate_age_unit").to_string(),
         gp_practice: f.get("child.gp_practice").to_string(),
         looked_after: f.get("child.looked_after").to_string(),
+        parental_responsibility: f.get("child.parental_responsibility").to_string(),
         date_of_death: date_parts(f, "death.date_of_death"),
         time_of_death: f.get("death.time_of_death").to_string(),
         place_category: f.get("death.place_category").to_string(),
@@ -108,9 +136,14 @@ pub fn input_from_form(f: &FormData) -> NotificationInput {
         stillbirth: f.has("death.stillbirth"),
         suspected_home_stillbirth: f.has("death.stillbirth") && f.has("death.suspected_home_stillbirth"),
         coroner_informed: f.get("death.coroner_informed").to_string(),
+        post_mortem_planned: f.get("death.post_mortem_planned").to_string(),
         circumstances: f.get("death.circumstances").to_string(),
         notifier: person("notifier"),
-        professionals: (0..professional_count(f)).map(|i| person(&format!("professionals.{i}"))).collect(),
+        // Rows left empty are not professionals (the form always offers spare rows).
+        professionals: (0..professional_count(f))
+            .map(|i| person(&format!("professionals.{i}")))
+            .filter(|p| *p != PersonInput::default())
+            .collect(),
     }
 }
 
@@ -123,27 +156,67 @@ fn choices<T: Copy>(
     all.iter().map(|v| Choice::new(code(*v), label(*v), code(*v) == selected)).collect()
 }
 
-async fn render(
+/// The form's values with the professional rows renumbered 0, 1, 2… and rows left empty (or
+/// the one being removed) dropped, so row numbers in messages match what the person sees.
+pub fn compact_professionals(f: &FormData, remove: Option<usize>) -> FormData {
+    let fields = ["name", "role", "organisation", "email"];
+    let rows = professional_count(f);
+    let mut out: Vec<(String, String)> =
+        f.0.iter().filter(|(k, _)| !k.starts_with("professionals.")).cloned().collect();
+    let mut n = 0;
+    for i in 0..rows {
+        let values: Vec<&str> = fields.iter().map(|k| f.get(format!("professionals.{i}.{k}"))).collect();
+        if Some(i) == remove || values.iter().all(|v| v.trim().is_empty()) {
+            continue;
+        }
+        for (k, v) in fields.iter().zip(values) {
+            out.push((format!("professionals.{n}.{k}"), v.to_string()));
+        }
+        n += 1;
+    }
+    FormData(out)
+}
+
+/// What the form is for: a new notification (signed in, or public) or an edit of one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Staff,
+    Public,
+    Edit { version: i64 },
+}
+
+pub struct Render {
+    pub mode: Mode,
+    pub action: String,
+    /// Which professional row to focus (a row just added), if any.
+    pub focus_row: Option<usize>,
+    pub extra_rows: usize,
+}
+
+pub async fn render(
     state: &AppState,
     ctx: &AuthContext,
-    public: bool,
+    r: Render,
     v: FormData,
     errors: FormErrors,
-    extra_rows: usize,
 ) -> WebResult<FormTemplate> {
+    let public = r.mode == Mode::Public;
     let all_areas = areas::list(&state.db).await?;
     let scope: Option<&[i64]> =
         if public { None } else { ctx.principal.as_ref().map(|p| p.area_ids.as_slice()) };
     let mut area_choices: Vec<Choice> = all_areas
         .iter()
-        .filter(|a| a.active && scope.is_none_or(|s| s.contains(&a.id)))
+        .filter(|a| (a.active || v.get("area") == a.id.to_string()) && scope.is_none_or(|s| s.contains(&a.id)))
         .map(|a| Choice::new(a.id.to_string(), a.name.clone(), v.get("area") == a.id.to_string()))
         .collect();
     if area_choices.len() == 1 && v.get("area").is_empty() {
         area_choices[0].checked = true;
     }
-    let rows = (professional_count(&v).max(2) + extra_rows).min(notification::MAX_PROFESSIONALS);
-    let title = "Notify a child death";
+    let rows = (professional_count(&v).max(1) + r.extra_rows).min(notification::MAX_PROFESSIONALS);
+    let title = match r.mode {
+        Mode::Edit { .. } => "Change the notification",
+        _ => "Notify a child death",
+    };
     let mut page = if public {
         Page::anonymous(title).with_csrf(&ctx.csrf_token)
     } else {
@@ -151,10 +224,17 @@ async fn render(
     };
     page.has_errors = !errors.is_empty();
     let jar_selected = v.all("death.jar_criteria");
+    let yes_no_unknown =
+        |field: &str| choices(YesNoUnknown::ALL, YesNoUnknown::code, YesNoUnknown::label, v.get(field));
+    let nhs_status = v.get("child.nhs_number_status");
+    let (main_action, main_label) = match r.mode {
+        Mode::Edit { .. } => ("submit", "Save changes"),
+        _ => ("check", "Continue"),
+    };
     Ok(FormTemplate {
         page,
         public,
-        action: if public { "/notify" } else { "/cases/new" },
+        action: r.action,
         areas: area_choices,
         sexes: choices(Sex::ALL, Sex::code, Sex::label, v.get("child.sex")),
         ethnicities: choices(Ethnicity::ALL, Ethnicity::code, Ethnicity::label, v.get("child.ethnicity")),
@@ -177,39 +257,177 @@ async fn render(
             .filter(|j| **j != JarCriterion::HomeStillbirth)
             .map(|j| Choice::new(j.code(), j.label(), jar_selected.contains(&j.code())))
             .collect(),
-        coroner: choices(
-            YesNoUnknown::ALL,
-            YesNoUnknown::code,
-            YesNoUnknown::label,
-            v.get("death.coroner_informed"),
-        ),
-        looked_after: choices(
-            YesNoUnknown::ALL,
-            YesNoUnknown::code,
-            YesNoUnknown::label,
-            v.get("child.looked_after"),
-        ),
+        coroner: yes_no_unknown("death.coroner_informed"),
+        post_mortem: yes_no_unknown("death.post_mortem_planned"),
+        looked_after: yes_no_unknown("child.looked_after"),
+        nhs_statuses: NhsNumberStatus::ALL
+            .iter()
+            .map(|s| {
+                let label = match s {
+                    NhsNumberStatus::Known => "Yes",
+                    other => other.label(),
+                };
+                Choice::new(s.code(), label, nhs_status == s.code())
+            })
+            .collect(),
+        age_units: AgeUnit::ALL
+            .iter()
+            .map(|u| Choice::new(u.code(), u.label(), v.get("child.approximate_age_unit") == u.code()))
+            .collect(),
         professional_rows: (0..rows).collect(),
+        focus_row: r.focus_row,
+        edit_version: match r.mode {
+            Mode::Edit { version } => Some(version),
+            _ => None,
+        },
+        main_action,
+        main_label,
         errors,
         v,
     })
 }
 
-pub async fn show(State(state): State<AppState>, ctx: AuthContext) -> WebResult<FormTemplate> {
-    render(&state, &ctx, false, FormData::default(), FormErrors::default(), 0).await
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DraftQuery {
+    #[serde(default)]
+    draft: String,
 }
 
+/// `GET /cases/new[?draft=ID]`: an empty form with the signed-in notifier's details filled in, or
+/// a saved draft.
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    axum::extract::Query(q): axum::extract::Query<DraftQuery>,
+) -> WebResult<Response> {
+    let me = ctx.require()?.clone();
+    let mut values = FormData::default();
+    if let Some(id) = drafts::parse_id(&q.draft) {
+        match drafts::load(&state, me.user_id, id).await? {
+            Some((_, form)) => {
+                values = form;
+                values.0.push(("draft".into(), id.to_string()));
+            }
+            None => {
+                return Ok(redirect_with_flash(
+                    &state,
+                    "/cases/new",
+                    "That draft has expired or was already sent. Start a new notification",
+                ));
+            }
+        }
+    } else {
+        values.0.push(("notifier.name".into(), me.name.clone()));
+        values.0.push(("notifier.email".into(), me.email.clone()));
+    }
+    Ok(render(&state, &ctx, staff_render(0, None), values, FormErrors::default()).await?.into_response())
+}
+
+fn staff_render(extra_rows: usize, focus_row: Option<usize>) -> Render {
+    Render { mode: Mode::Staff, action: "/cases/new".into(), focus_row, extra_rows }
+}
+
+/// Handles the form's secondary buttons (add or remove a professional) by showing the form
+/// again; `None` for the main action.
+pub async fn row_buttons(
+    state: &AppState,
+    ctx: &AuthContext,
+    form: &FormData,
+    base: Render,
+) -> WebResult<Option<Response>> {
+    let action = form.get("action");
+    if action == "add_professional" {
+        let compacted = compact_professionals(form, None);
+        let focus = professional_count(&compacted);
+        let r = Render { extra_rows: 1, focus_row: Some(focus), ..base };
+        return Ok(Some(render(state, ctx, r, compacted, FormErrors::default()).await?.into_response()));
+    }
+    if let Some(row) = action.strip_prefix("remove_professional:").and_then(|i| i.parse::<usize>().ok()) {
+        let compacted = compact_professionals(form, Some(row));
+        let focus = Some(row.min(professional_count(&compacted)));
+        let r = Render { focus_row: focus, ..base };
+        return Ok(Some(render(state, ctx, r, compacted, FormErrors::default()).await?.into_response()));
+    }
+    Ok(None)
+}
+
+/// `POST /cases/new`: "Continue" checks the answers and shows them for confirmation; "Save as
+/// draft" keeps what was typed (sealed) for `notify.draft_days`.
 pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormData) -> WebResult<Response> {
     let me = ctx.require()?.clone();
-    if form.get("action") == "add_professional" {
-        return Ok(render(&state, &ctx, false, form, FormErrors::default(), 1).await?.into_response());
+    if let Some(response) = row_buttons(&state, &ctx, &form, staff_render(0, None)).await? {
+        return Ok(response);
+    }
+    let draft_id = drafts::parse_id(form.get("draft"));
+    let form = compact_professionals(&form, None);
+    if form.get("action") == "save_draft" {
+        let id = drafts::save(&state, me.user_id, draft_id, drafts::NOTIFICATION, &form).await?;
+        let message = format!(
+            "Draft saved. It is kept for {} days; you can find it on your home page",
+            state.config.notify.draft_days
+        );
+        return Ok(redirect_with_flash(&state, &format!("/cases/new?draft={id}"), &message));
     }
     let input = input_from_form(&form);
+    if let Err(problems) = notification::parse(&input, store::now().date_naive()) {
+        let mut form = form;
+        if let Some(id) = draft_id {
+            form.0.push(("draft".into(), id.to_string()));
+        }
+        return Ok(render(&state, &ctx, staff_render(0, None), form, form_errors(&problems)).await?.into_response());
+    }
+    let id = drafts::save(&state, me.user_id, draft_id, drafts::NOTIFICATION, &form).await?;
+    Ok(Redirect::to(&format!("/cases/new/check?draft={id}")).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cases/check_answers.html")]
+pub struct CheckTemplate {
+    page: Page,
+    draft: i64,
+    sections: Vec<check::Section>,
+}
+
+/// `GET /cases/new/check?draft=ID`: "Check your answers" before sending.
+pub async fn show_check(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    axum::extract::Query(q): axum::extract::Query<DraftQuery>,
+) -> WebResult<Response> {
+    let me = ctx.require()?.clone();
+    let id = drafts::parse_id(&q.draft).ok_or(WebError::NotFound)?;
+    let Some((_, form)) = drafts::load(&state, me.user_id, id).await? else {
+        return Ok(redirect_with_flash(&state, "/cases/new", "That draft has expired or was already sent"));
+    };
+    let input = input_from_form(&form);
+    let Ok(parsed) = notification::parse(&input, store::now().date_naive()) else {
+        // Something changed (e.g. a date is now in the future): back to the form to correct it.
+        return Ok(Redirect::to(&format!("/cases/new?draft={id}")).into_response());
+    };
+    let area_name = intake::resolve_area(&state, &parsed.area).await.map(|a| a.name).unwrap_or_default();
+    Ok(CheckTemplate {
+        page: Page::for_user(&ctx, "Check your answers before sending", "/cases/new"),
+        draft: id,
+        sections: check::sections(&parsed, &area_name, &format!("/cases/new?draft={id}")),
+    }
+    .into_response())
+}
+
+/// `POST /cases/new/check`: sends the checked notification.
+pub async fn submit_check(State(state): State<AppState>, ctx: AuthContext, form: FormData) -> WebResult<Response> {
+    let me = ctx.require()?.clone();
+    let id = drafts::parse_id(form.get("draft")).ok_or(WebError::NotFound)?;
+    let Some((_, values)) = drafts::load(&state, me.user_id, id).await? else {
+        return Ok(redirect_with_flash(
+            &state,
+            "/cases",
+            "That notification was already sent, or its draft expired. Check the case list before notifying again",
+        ));
+    };
+    let input = input_from_form(&values);
     let parsed = match notification::parse(&input, store::now().date_naive()) {
         Ok(n) => n,
-        Err(problems) => {
-            return Ok(render(&state, &ctx, false, form, form_errors(&problems), 0).await?.into_response());
-        }
+        Err(_) => return Ok(Redirect::to(&format!("/cases/new?draft={id}")).into_response()),
     };
     let context = intake::Context {
         actor: me.actor(),
@@ -221,19 +439,30 @@ pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormD
     };
     match intake::notify(&state, parsed, context).await {
         Ok(outcome) => {
-            let message = match &outcome.duplicate_of {
-                Some(d) => format!(
-                    "Notification recorded as {}. It has the same NHS number as {d}, so it is flagged for a coordinator to confirm or merge",
-                    outcome.reference
-                ),
-                None => format!("Notification recorded as {}", outcome.reference),
-            };
-            Ok(redirect_with_flash(&state, &format!("/cases/{}", outcome.reference), &message))
+            store::drafts::delete(&state.db, id, me.user_id).await?;
+            Ok(redirect_with_flash(&state, &format!("/cases/{}", outcome.reference), &recorded_message(&outcome)))
         }
         Err(IntakeError::Invalid(problems)) => {
-            Ok(render(&state, &ctx, false, form, form_errors(&problems), 0).await?.into_response())
+            let mut values = values;
+            values.0.push(("draft".into(), id.to_string()));
+            Ok(render(&state, &ctx, staff_render(0, None), values, form_errors(&problems)).await?.into_response())
         }
         Err(IntakeError::Other(e)) => Err(WebError::Internal(e)),
+    }
+}
+
+/// What the person is told once a notification is recorded.
+pub fn recorded_message(outcome: &intake::Outcome) -> String {
+    match (&outcome.duplicate_of, outcome.duplicate_by_nhs_number) {
+        (Some(d), true) => format!(
+            "Notification recorded as {}. It has the same NHS number as {d}, so it is flagged for a coordinator to confirm or merge",
+            outcome.reference
+        ),
+        (Some(d), false) => format!(
+            "Notification recorded as {}. {d} has the same date of death in the same area, so it is flagged for a coordinator to check",
+            outcome.reference
+        ),
+        (None, _) => format!("Notification recorded as {}", outcome.reference),
     }
 }
 
@@ -249,7 +478,11 @@ pub async fn show_public(State(state): State<AppState>, ctx: AuthContext) -> Web
     if !state.config.notify.public_enabled {
         return Err(WebError::NotFound);
     }
-    render(&state, &ctx, true, FormData::default(), FormErrors::default(), 0).await
+    render(&state, &ctx, public_render(), FormData::default(), FormErrors::default()).await
+}
+
+fn public_render() -> Render {
+    Render { mode: Mode::Public, action: "/notify".into(), focus_row: None, extra_rows: 0 }
 }
 
 pub async fn submit_public(
@@ -260,14 +493,15 @@ pub async fn submit_public(
     if !state.config.notify.public_enabled {
         return Err(WebError::NotFound);
     }
-    if form.get("action") == "add_professional" {
-        return Ok(render(&state, &ctx, true, form, FormErrors::default(), 1).await?.into_response());
+    if let Some(response) = row_buttons(&state, &ctx, &form, public_render()).await? {
+        return Ok(response);
     }
+    let form = compact_professionals(&form, None);
     let input = input_from_form(&form);
     let parsed = match notification::parse(&input, store::now().date_naive()) {
         Ok(n) => n,
         Err(problems) => {
-            return Ok(render(&state, &ctx, true, form, form_errors(&problems), 0).await?.into_response());
+            return Ok(render(&state, &ctx, public_render(), form, form_errors(&problems)).await?.into_response());
         }
     };
     // Only valid submissions count against the hourly allowance.
@@ -290,7 +524,7 @@ pub async fn submit_public(
         }
         .into_response()),
         Err(IntakeError::Invalid(problems)) => {
-            Ok(render(&state, &ctx, true, form, form_errors(&problems), 0).await?.into_response())
+            Ok(render(&state, &ctx, public_render(), form, form_errors(&problems)).await?.into_response())
         }
         Err(IntakeError::Other(e)) => Err(WebError::Internal(e)),
     }

@@ -16,11 +16,12 @@ use crate::domain::policy::{Action, Principal};
 use crate::domain::reference::CaseReference;
 use crate::error::{WebError, WebResult};
 use crate::store::cases::{self, Case, CaseFilter, Sort};
-use crate::store::{areas, audit};
+use crate::store::{self, areas, audit};
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::forms::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 
+pub mod check;
 pub mod form;
 pub mod show;
 pub mod triage;
@@ -75,7 +76,7 @@ pub async fn rows(state: &AppState, list: &[Case], with_identity: bool) -> WebRe
             sex: Sex::parse(&c.sex).map(|s| s.label()).unwrap_or("—"),
             status: CaseStatus::parse(&c.status).map(|s| s.label()).unwrap_or("—"),
             status_code: c.status.clone(),
-            duplicate: c.duplicate_status == DuplicateStatus::Flagged.code(),
+            duplicate: DuplicateStatus::is_open_code(&c.duplicate_status),
         })
         .collect())
 }
@@ -171,20 +172,30 @@ async fn filter_choices(
     Ok((areas, statuses, years, age_bands, sorts))
 }
 
-/// Records that identities were shown in a list (who saw which references).
+/// Records that identities were shown in a list: one event per case shown (written together in
+/// one transaction with one head update), so each case's access history names every list view
+/// that showed it.
 async fn audit_identities_shown(state: &AppState, ctx: &AuthContext, list: &[Case]) -> WebResult<()> {
     if list.is_empty() {
         return Ok(());
     }
-    let first = list.first().map(|c| c.reference.as_str()).unwrap_or_default();
-    let last = list.last().map(|c| c.reference.as_str()).unwrap_or_default();
-    audit::append_now(
-        &state.db,
-        &ctx.event(AuditAction::CaseListIdentities, "case", first)
-            .details(format!("count={};first={first};last={last}", list.len())),
-    )
-    .await?;
+    let view = &ctx.request_id;
+    let events: Vec<_> = list
+        .iter()
+        .map(|c| {
+            ctx.event(AuditAction::CaseListIdentities, "case", c.reference.clone())
+                .area(c.area_id)
+                .details(format!("shown_in_list={};rows={}", truncate_id(view), list.len()))
+        })
+        .collect();
+    let txn = store::begin_write(&state.db).await?;
+    audit::append_many(&txn, &events).await?;
+    txn.commit().await?;
     Ok(())
+}
+
+fn truncate_id(s: &str) -> &str {
+    s.get(..36).unwrap_or(s)
 }
 
 /// `GET /cases`.

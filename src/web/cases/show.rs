@@ -3,20 +3,22 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::TimeDelta;
 
 use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{
-    CaseStatus, DuplicateStatus, Ethnicity, JarCriterion, PlaceOfDeath, RejectionReason, Sex, Source,
-    YesNoUnknown,
+    CaseStatus, DataQuality, DuplicateStatus, Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath,
+    RejectionReason, Sex, Source, YesNoUnknown,
 };
 use crate::domain::dates::{AgeBand, ReportingYear};
 use crate::domain::notification::SealedIdentity;
 use crate::domain::policy::{Action, Principal};
 use crate::error::WebResult;
 use crate::store::cases::{self, Case};
-use crate::store::{areas, audit, users};
+use crate::store::{self, areas, audit, short_results, users};
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::cases::{load_in_scope, open_identities};
 use crate::web::forms::Choice;
@@ -54,6 +56,9 @@ pub struct ShowTemplate {
     summary: Vec<Row>,
     duplicate_of: Option<String>,
     duplicate_flagged: bool,
+    /// The possible duplicate was found by date of death and area (no NHS number to compare).
+    duplicate_hint: bool,
+    data_quality: Vec<&'static str>,
     identity: Option<Vec<Row>>,
     notifier: Option<PersonView>,
     professionals: Vec<PersonView>,
@@ -63,6 +68,8 @@ pub struct ShowTemplate {
     version: i64,
     rejection_reasons: Vec<Choice>,
     timeline: Vec<TimelineRow>,
+    /// A reveal's one-time link was used again (refresh, back, a copied URL).
+    hidden_again: bool,
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -82,8 +89,9 @@ fn summary(case: &Case, area: &str) -> Vec<Row> {
         row(
             "Age at death",
             format!(
-                "{} ({} days)",
+                "{} ({}{} days)",
                 AgeBand::parse(&case.age_band).map(|b| b.label()).unwrap_or("—"),
+                if case.age_approximate { "about " } else { "" },
                 case.age_at_death_days
             ),
         ),
@@ -106,6 +114,11 @@ fn summary(case: &Case, area: &str) -> Vec<Row> {
             YesNoUnknown::parse(&case.coroner_informed).map(|v| v.label()).unwrap_or("—"),
         ),
         row("Looked after", YesNoUnknown::parse(&case.looked_after).map(|v| v.label()).unwrap_or("—")),
+        row(
+            "Post-mortem planned",
+            YesNoUnknown::parse(&case.post_mortem_planned).map(|v| v.label()).unwrap_or("—"),
+        ),
+        row("NHS number", NhsNumberStatus::parse(&case.nhs_number_status).map(|v| v.label()).unwrap_or("—")),
     ];
     if case.stillbirth {
         rows.push(row("Stillbirth", "Suspected stillbirth at home with no healthcare professional present"));
@@ -119,16 +132,31 @@ fn summary(case: &Case, area: &str) -> Vec<Row> {
     rows
 }
 
+/// The data-quality items of a case, as labels (for the coordinator to follow up).
+pub fn data_quality(case: &Case) -> Vec<&'static str> {
+    case.data_quality.split(',').filter_map(DataQuality::parse).map(|d| d.label()).collect()
+}
+
+fn or_not_known(s: &str) -> String {
+    if s.is_empty() { "Not known".to_string() } else { s.to_string() }
+}
+
 fn identity_rows(i: &SealedIdentity) -> Vec<Row> {
+    let dob = match (&i.child.date_of_birth, &i.child.approximate_age) {
+        (Some(d), _) => d.format("%-d %B %Y").to_string(),
+        (None, Some(a)) => format!("Not known (about {} {})", a.value, a.unit),
+        (None, None) => "Not known".to_string(),
+    };
     vec![
         row("First names", i.child.given_names.clone()),
         row("Last name", i.child.family_name.clone()),
         row("Other names", i.child.other_names.clone()),
-        row("Date of birth", i.child.date_of_birth.format("%-d %B %Y").to_string()),
-        row("NHS number", i.child.nhs_number.clone()),
-        row("Address", i.child.address.clone()),
-        row("Postcode", i.child.postcode.clone()),
+        row("Date of birth", dob),
+        row("NHS number", or_not_known(&i.child.nhs_number)),
+        row("Address", or_not_known(&i.child.address)),
+        row("Postcode", or_not_known(&i.child.postcode)),
         row("GP practice", i.child.gp_practice.clone()),
+        row("Parental responsibility", i.child.parental_responsibility.clone()),
         row("Date of death", i.death.date_of_death.format("%-d %B %Y").to_string()),
         row("Time of death", i.death.time_of_death.clone()),
         row("Place details", i.death.place_detail.clone()),
@@ -204,7 +232,9 @@ async fn page(
         reference: case.reference.clone(),
         status_code: case.status.clone(),
         summary: summary(case, &area),
-        duplicate_flagged: case.duplicate_status == DuplicateStatus::Flagged.code(),
+        duplicate_flagged: DuplicateStatus::is_open_code(&case.duplicate_status),
+        duplicate_hint: case.duplicate_status == DuplicateStatus::Possible.code(),
+        data_quality: data_quality(case),
         duplicate_of,
         identity: opened.as_ref().map(identity_rows),
         notifier: opened.as_ref().map(|i| person_view(&i.notifier)),
@@ -221,15 +251,26 @@ async fn page(
             .map(|r| Choice::new(r.code(), r.label(), false))
             .collect(),
         timeline: timeline(state, &case.reference).await?,
+        hidden_again: false,
     })
 }
 
-/// `GET /cases/{reference}`: the coded summary. The view is audited.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ShowQuery {
+    /// The one-time id a reveal redirects with.
+    #[serde(default)]
+    shown: String,
+}
+
+/// `GET /cases/{reference}`: the coded summary; with `?shown=ID` right after an audited reveal,
+/// the identifying details too (once: a refresh or a copied URL shows them hidden again). The
+/// view is audited.
 pub async fn show(
     State(state): State<AppState>,
     ctx: AuthContext,
     CurrentUser(me): CurrentUser,
     Path(reference): Path<String>,
+    Query(q): Query<ShowQuery>,
 ) -> WebResult<ShowTemplate> {
     let case = load_in_scope(&state, &me, &reference, Action::ViewCases).await?;
     audit::append_now(
@@ -237,26 +278,44 @@ pub async fn show(
         &ctx.event(AuditAction::CaseViewed, "case", case.reference.clone()).area(case.area_id),
     )
     .await?;
-    page(&state, &ctx, &me, &case, None).await
+    let mut identity = None;
+    let mut hidden_again = false;
+    if !q.shown.is_empty() && me.permits_in(Action::RevealIdentity, case.area_id) {
+        match short_results::take(&state.db, &q.shown, me.user_id, REVEAL).await? {
+            Some(r) if r == case.reference => {
+                let opened = open_identities(&state, std::slice::from_ref(&case)).await?.pop().flatten();
+                if opened.is_none() {
+                    tracing::error!(case = %case.reference, "the sealed record could not be opened with the configured identities");
+                }
+                identity = Some(opened);
+            }
+            _ => hidden_again = true,
+        }
+    }
+    let mut page = page(&state, &ctx, &me, &case, identity).await?;
+    page.hidden_again = hidden_again;
+    Ok(page)
 }
 
-/// `POST /cases/{reference}/reveal`: the same page with the identifying details. A POST, so
-/// the reveal is deliberate (never a prefetch), CSRF-protected, and audited.
+const REVEAL: &str = "reveal";
+
+/// `POST /cases/{reference}/reveal`: records the (audited) reveal, then redirects to the case page
+/// with a one-time id that shows the identifying details once. A POST, so the reveal is deliberate
+/// (never a prefetch) and CSRF-protected; the redirect means back and refresh never reveal again.
 pub async fn reveal(
     State(state): State<AppState>,
     ctx: AuthContext,
     CurrentUser(me): CurrentUser,
     Path(reference): Path<String>,
-) -> WebResult<ShowTemplate> {
+) -> WebResult<Response> {
     let case = load_in_scope(&state, &me, &reference, Action::RevealIdentity).await?;
-    let opened = open_identities(&state, std::slice::from_ref(&case)).await?.pop().flatten();
-    if opened.is_none() {
-        tracing::error!(case = %case.reference, "the sealed record could not be opened with the configured identities");
-    }
-    audit::append_now(
-        &state.db,
+    let txn = store::begin_write(&state.db).await?;
+    audit::append(
+        &txn,
         &ctx.event(AuditAction::CaseRevealed, "case", case.reference.clone()).area(case.area_id),
     )
     .await?;
-    page(&state, &ctx, &me, &case, Some(opened)).await
+    let id = short_results::create(&txn, me.user_id, REVEAL, &case.reference, TimeDelta::minutes(5)).await?;
+    txn.commit().await?;
+    Ok(Redirect::to(&format!("/cases/{}?shown={id}#identifying-details", case.reference)).into_response())
 }

@@ -37,7 +37,7 @@ pub async fn list(
     let (pending, duplicates): (Vec<_>, Vec<_>) =
         waiting.into_iter().partition(|c| c.status == CaseStatus::PendingTriage.code());
     let duplicates: Vec<_> =
-        duplicates.into_iter().filter(|c| c.duplicate_status == DuplicateStatus::Flagged.code()).collect();
+        duplicates.into_iter().filter(|c| DuplicateStatus::is_open_code(&c.duplicate_status)).collect();
     Ok(TriageTemplate {
         page: Page::for_user(&ctx, "Triage", "/triage"),
         pending: rows(&state, &pending, true).await?,
@@ -74,7 +74,7 @@ async fn flagged_case(
     reference: &str,
 ) -> WebResult<cases::Case> {
     let case = load_in_scope(state, me, reference, Action::TriageNotifications).await?;
-    if case.duplicate_status != DuplicateStatus::Flagged.code() {
+    if !DuplicateStatus::is_open_code(&case.duplicate_status) {
         return Err(WebError::Conflict("This case is not flagged as a possible duplicate.".into()));
     }
     Ok(case)
