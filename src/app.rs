@@ -111,6 +111,7 @@ pub async fn serve_router(
     let mail_dir = state.config.data_path(&state.config.mail.file_dir, "mail");
     let transport = crate::mail::transport::Transport::from_config(&state.config.mail, mail_dir)?;
     let sender = tokio::spawn(crate::jobs::outbox::run(state.clone(), transport, stop_rx.clone()));
+    tokio::spawn(crate::jobs::housekeeping::run(state.clone(), stop_rx.clone()));
     let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -161,20 +162,30 @@ pub async fn shutdown_signal() {
 pub struct BootstrapAdmin {
     pub email: String,
     pub one_time_password: String,
+    /// The name of the area the installation started with.
+    pub area: String,
+}
+
+/// Whether this is a first run that will create the first area.
+pub async fn needs_first_area(state: &AppState) -> anyhow::Result<bool> {
+    if !store::pending_migrations(&state.db).await?.is_empty() {
+        return Ok(false);
+    }
+    Ok(store::areas::list(&state.db).await?.is_empty())
 }
 
 pub const BOOTSTRAP_EMAIL: &str = "admin@localhost";
 
 /// Makes sure an area exists and, when there are no users at all, creates an admin with a random
 /// one-time password (returned so the caller can print it once; it is stored only as a hash).
-pub async fn bootstrap(state: &AppState) -> anyhow::Result<Option<BootstrapAdmin>> {
+pub async fn bootstrap(state: &AppState, first_area: Option<&str>) -> anyhow::Result<Option<BootstrapAdmin>> {
     use crate::domain::audit::{Actor, AuditAction, AuditEvent};
     use crate::store::{areas, audit, users};
     if !store::pending_migrations(&state.db).await?.is_empty() {
         return Ok(None);
     }
     let txn = store::begin_write(&state.db).await?;
-    if let Some(area) = areas::ensure_one(&txn).await? {
+    if let Some(area) = areas::ensure_one(&txn, first_area.unwrap_or(areas::DEFAULT_AREA)).await? {
         audit::append(
             &txn,
             &AuditEvent::new(Actor::System, AuditAction::AreaCreated, "area", area.id.to_string())
@@ -211,5 +222,6 @@ pub async fn bootstrap(state: &AppState) -> anyhow::Result<Option<BootstrapAdmin
     )
     .await?;
     txn.commit().await?;
-    Ok(Some(BootstrapAdmin { email: user.email, one_time_password: password }))
+    let area = areas::list(&state.db).await?.first().map(|a| a.name.clone()).unwrap_or_default();
+    Ok(Some(BootstrapAdmin { email: user.email, one_time_password: password, area }))
 }

@@ -113,7 +113,8 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
         }]));
     }
     let status = if ctx.source == Source::Public { CaseStatus::PendingTriage } else { CaseStatus::Notified };
-    let nhs_index = n.nhs_number.as_ref().map(|x| state.keys.index.nhs_number(x.digits())).unwrap_or_default();
+    let nhs_index =
+        n.nhs_number.as_ref().map(|x| state.keys.index.nhs_number(x.digits())).unwrap_or_default();
     let postcode_index = n.postcode.as_ref().map(|p| state.keys.index.postcode(p.as_str()));
     let death_index = state.keys.index.date_of_death(&n.identity.death.date_of_death.to_string());
 
@@ -212,8 +213,11 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
     if let Some(d) = &duplicate {
         audit::append(
             &txn,
-            &event(AuditAction::DuplicateFlagged)
-                .details(format!("duplicate_of={};by={}", d.reference, d.status.code())),
+            &event(AuditAction::DuplicateFlagged).details(format!(
+                "duplicate_of={};by={}",
+                d.reference,
+                d.status.code()
+            )),
         )
         .await?;
     }
@@ -260,7 +264,11 @@ pub async fn find_duplicate<C: sea_orm::ConnectionTrait>(
 ) -> Result<Option<Duplicate>, IntakeError> {
     if !nhs_index.is_empty() {
         let found = cases::first_with_nhs_index(conn, nhs_index).await?.filter(|(id, _)| Some(*id) != except);
-        return Ok(found.map(|(id, reference)| Duplicate { id, reference, status: DuplicateStatus::Flagged }));
+        return Ok(found.map(|(id, reference)| Duplicate {
+            id,
+            reference,
+            status: DuplicateStatus::Flagged,
+        }));
     }
     let found = cases::first_with_death_index(conn, death_index, area_id, except).await?;
     Ok(found.map(|(id, reference)| Duplicate { id, reference, status: DuplicateStatus::Possible }))

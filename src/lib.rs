@@ -3,6 +3,7 @@
 //! A request flows one way: `web` parses input into `domain` types → `domain` decides →
 //! `store` writes in one transaction → `web` renders. The domain never imports web or store.
 
+pub mod amend;
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -105,7 +105,11 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("idx_short_results_expiry").table("short_results").col("expires_at").to_owned(),
+            Index::create()
+                .name("idx_short_results_expiry")
+                .table("short_results")
+                .col("expires_at")
+                .to_owned(),
         )
         .await?;
 

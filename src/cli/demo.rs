@@ -39,7 +39,7 @@ pub enum DemoCommand {
 pub async fn run(loaded: LoadedConfig, command: DemoCommand) -> CliResult {
     let DemoCommand::Seed { cases, years, area, seed, concurrency } = command;
     let state = app::prepare(&loaded).await?;
-    app::bootstrap(&state).await?;
+    app::bootstrap(&state, None).await?;
     let all = areas::list(&state.db).await.map_err(anyhow::Error::from)?;
     let names: Vec<String> = match &area {
         Some(a) => vec![

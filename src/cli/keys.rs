@@ -11,7 +11,7 @@ use crate::crypto::envelope::{Keyring, new_identity_file, open_with};
 use crate::crypto::{keys, rotate};
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::reference::CaseReference;
-use crate::store::{self, audit, cases, outbox};
+use crate::store::{self, audit, case_versions, cases, drafts, outbox};
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -73,15 +73,13 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
                 .map_err(|e| fail(format!("--new-identity: {e}")))?
                 .remove(0);
             let recovery = current.keyring.recovery().to_vec();
-            let total = cases::count_not_sealed_to(&db, &new.to_public().to_string())
-                .await
-                .map_err(anyhow::Error::from)?
-                + outbox::count_unsent_not_sealed_to(&db, &new.to_public().to_string())
-                    .await
-                    .map_err(anyhow::Error::from)?;
+            let total = rotate::count_not_sealed_to(&db, &new.to_public().to_string()).await?;
             println!("Re-sealing {total} record(s) to {} …", new.to_public());
             let report = rotate::rotate(&db, old, new.clone(), recovery, batch_size.max(1), limit, |r| {
-                eprint!("\r  {} case(s), {} email(s) re-sealed", r.cases_resealed, r.mail_resealed);
+                eprint!(
+                    "\r  {} case(s), {} email(s), {} kept version(s), {} draft(s) re-sealed",
+                    r.cases_resealed, r.mail_resealed, r.versions_resealed, r.drafts_resealed
+                );
             })
             .await?;
             eprintln!();
@@ -89,9 +87,11 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
                 &db,
                 &AuditEvent::new(Actor::Cli, AuditAction::KeysRotated, "keys", new.to_public().to_string())
                     .details(format!(
-                        "cases={};mail={};failed={};remaining={}",
+                        "cases={};mail={};versions={};drafts={};failed={};remaining={}",
                         report.cases_resealed,
                         report.mail_resealed,
+                        report.versions_resealed,
+                        report.drafts_resealed,
                         report.failed.len(),
                         report.remaining
                     )),
@@ -100,8 +100,8 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
             .map_err(anyhow::Error::from)?;
             db.close().await.map_err(anyhow::Error::from)?;
             println!(
-                "Re-sealed {} case(s) and {} unsent email(s); each verified to open with the new identity and not the old.",
-                report.cases_resealed, report.mail_resealed
+                "Re-sealed {} case(s), {} unsent email(s), {} kept version(s) and {} draft(s); each verified to open with the new identity and not the old.",
+                report.cases_resealed, report.mail_resealed, report.versions_resealed, report.drafts_resealed
             );
             if report.remaining > 0 {
                 println!("{} record(s) remain: run the same command again to continue.", report.remaining);
@@ -154,6 +154,31 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
                     match open_with(&identities, sealed) {
                         Ok(_) => opened += 1,
                         Err(_) => failed.push(format!("mail #{}", m.id)),
+                    }
+                }
+            }
+            let mut after = 0;
+            loop {
+                let batch =
+                    case_versions::batch_after(&db, after, 1000).await.map_err(anyhow::Error::from)?;
+                let Some(last) = batch.last() else { break };
+                after = last.id;
+                for v in &batch {
+                    match open_with(&identities, &v.sealed) {
+                        Ok(_) => opened += 1,
+                        Err(_) => failed.push(format!("case version #{}", v.id)),
+                    }
+                }
+            }
+            let mut after = 0;
+            loop {
+                let batch = drafts::batch_after(&db, None, after, 1000).await.map_err(anyhow::Error::from)?;
+                let Some(last) = batch.last() else { break };
+                after = last.id;
+                for d in &batch {
+                    match open_with(&identities, &d.sealed) {
+                        Ok(_) => opened += 1,
+                        Err(_) => failed.push(format!("draft #{}", d.id)),
                     }
                 }
             }

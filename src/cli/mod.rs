@@ -37,7 +37,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web service (applies pending migrations unless database.auto_migrate = false).
-    Serve,
+    Serve {
+        /// On first run, the name of the first area (the partnership this panel serves). Without
+        /// it, an interactive terminal is asked; otherwise it is called "Default area".
+        #[arg(long, value_name = "NAME")]
+        area: Option<String>,
+    },
     /// Apply pending database migrations; `cdop migrate status` lists applied and pending ones.
     Migrate {
         #[command(subcommand)]
@@ -148,7 +153,7 @@ pub fn run(cli: Cli) -> ExitCode {
 
 async fn dispatch(command: Command, loaded: LoadedConfig) -> CliResult {
     match command {
-        Command::Serve => serve::run(loaded).await,
+        Command::Serve { area } => serve::run(loaded, area).await,
         Command::Migrate { action } => migrate::run(loaded, action).await,
         Command::Users { command } => users::users(loaded, command).await,
         Command::Tokens { command } => users::tokens(loaded, command).await,

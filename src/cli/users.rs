@@ -76,9 +76,8 @@ pub async fn users(loaded: LoadedConfig, command: UsersCommand) -> CliResult {
     match command {
         UsersCommand::Create { email, name, roles, areas: area_names, password_stdin, service_account } => {
             let email = EmailAddress::parse(&email).map_err(|e| fail(format!("--email: {e}")))?;
-            if name.trim().is_empty() {
-                return Err(fail("--name: enter the person's full name"));
-            }
+            let name = crate::domain::text::one_line(&name, 200, "enter the person's full name", "the name")
+                .map_err(|m| fail(format!("--name: {m}")))?;
             let all = areas::list(&db).await.map_err(anyhow::Error::from)?;
             let mut area_ids = Vec::new();
             for wanted in &area_names {
@@ -215,9 +214,8 @@ pub async fn areas_cmd(loaded: LoadedConfig, command: AreasCommand) -> CliResult
             }
         }
         AreasCommand::Add { name } => {
-            if name.trim().is_empty() {
-                return Err(fail("enter the area's name"));
-            }
+            let name = crate::domain::text::one_line(&name, 120, "enter the area's name", "the name")
+                .map_err(fail)?;
             let txn = store::begin_write(&db).await.map_err(anyhow::Error::from)?;
             let area = areas::create(&txn, &name).await.map_err(|e| fail(e.to_string()))?;
             audit::append(

@@ -6,12 +6,15 @@
 use age::x25519::{Identity, Recipient};
 
 use crate::crypto::envelope::{open_with, seal_to};
-use crate::store::{self, Db, cases, outbox};
+use crate::store::{self, Db, case_versions, cases, drafts, outbox};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
     pub cases_resealed: u64,
     pub mail_resealed: u64,
+    /// Kept versions of amended notifications, and drafts.
+    pub versions_resealed: u64,
+    pub drafts_resealed: u64,
     /// References (or `mail #id`) of records the old identities could not open.
     pub failed: Vec<String>,
     /// Records still to do when a `limit` stopped the run early.
@@ -34,11 +37,13 @@ fn reseal(old: &[Identity], new: &Identity, recovery: &[Recipient], ciphertext: 
     (opens_with_new && closed_to_old).then_some(resealed)
 }
 
-/// The two kinds of sealed record.
+/// The kinds of sealed record.
 #[derive(Clone, Copy)]
 enum Kind {
     Case,
     Mail,
+    Version,
+    Draft,
 }
 
 impl Kind {
@@ -61,6 +66,16 @@ impl Kind {
                 .into_iter()
                 .filter_map(|m| m.sealed_to.map(|s| (m.id, format!("mail #{}", m.id), s)))
                 .collect(),
+            Kind::Version => case_versions::not_sealed_to(db, key, after, take)
+                .await?
+                .into_iter()
+                .map(|v| (v.id, format!("case version #{}", v.id), v.sealed))
+                .collect(),
+            Kind::Draft => drafts::batch_after(db, Some(key), after, take)
+                .await?
+                .into_iter()
+                .map(|d| (d.id, format!("draft #{}", d.id), d.sealed))
+                .collect(),
         })
     }
 
@@ -74,6 +89,8 @@ impl Kind {
         match self {
             Kind::Case => cases::replace_sealed(conn, id, sealed, key).await?,
             Kind::Mail => outbox::replace_sealed_to(conn, id, sealed, key).await?,
+            Kind::Version => case_versions::replace_sealed(conn, id, sealed, key).await?,
+            Kind::Draft => drafts::replace_sealed(conn, id, sealed, key).await?,
         }
         Ok(())
     }
@@ -93,7 +110,7 @@ pub async fn rotate(
     let new_key = new.to_public().to_string();
     let mut report = Report::default();
     let mut done = 0u64;
-    for kind in [Kind::Case, Kind::Mail] {
+    for kind in [Kind::Case, Kind::Mail, Kind::Version, Kind::Draft] {
         let mut after = 0i64;
         loop {
             let take = batch.min(limit.map(|l| l.saturating_sub(done)).unwrap_or(u64::MAX));
@@ -119,6 +136,8 @@ pub async fn rotate(
                         match kind {
                             Kind::Case => report.cases_resealed += 1,
                             Kind::Mail => report.mail_resealed += 1,
+                            Kind::Version => report.versions_resealed += 1,
+                            Kind::Draft => report.drafts_resealed += 1,
                         }
                     }
                     None => report.failed.push(r.label),
@@ -128,8 +147,15 @@ pub async fn rotate(
             progress(&report);
         }
     }
-    let left = cases::count_not_sealed_to(db, &new_key).await?
-        + outbox::count_unsent_not_sealed_to(db, &new_key).await?;
+    let left = count_not_sealed_to(db, &new_key).await?;
     report.remaining = left.saturating_sub(report.failed.len() as u64);
     Ok(report)
+}
+
+/// Records of every kind not yet sealed to `key`.
+pub async fn count_not_sealed_to(db: &Db, key: &str) -> anyhow::Result<u64> {
+    Ok(cases::count_not_sealed_to(db, key).await?
+        + outbox::count_unsent_not_sealed_to(db, key).await?
+        + case_versions::count_not_sealed_to(db, key).await?
+        + drafts::count_not_sealed_to(db, key).await?)
 }

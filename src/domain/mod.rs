@@ -1,5 +1,6 @@
 //! Pure types and rules: parse-don't-validate newtypes, workflow, policy. No axum, no sea-orm.
 
+pub mod amendment;
 pub mod audit;
 pub mod codes;
 pub mod dates;

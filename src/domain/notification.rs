@@ -12,10 +12,10 @@ use crate::domain::codes::{
     AgeUnit, DataQuality, Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex, YesNoUnknown,
 };
 use crate::domain::dates::{AgeBand, ReportingYear, completed_years};
-use crate::domain::text::{control_message, has_control};
 use crate::domain::email::EmailAddress;
 use crate::domain::nhs_number::NhsNumber;
 use crate::domain::postcode::Postcode;
+use crate::domain::text::{control_message, has_control};
 
 /// A date as typed: three GOV.UK date-input boxes, or an ISO `YYYY-MM-DD` string from the API.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -416,11 +416,7 @@ pub fn parse(input: &NotificationInput, today: NaiveDate) -> Result<Notification
     } else {
         date(&mut p, "child.date_of_birth", &input.date_of_birth, "date of birth")
     };
-    let approximate_age = if input.date_of_birth_not_known {
-        approximate_age(&mut p, input)
-    } else {
-        None
-    };
+    let approximate_age = if input.date_of_birth_not_known { approximate_age(&mut p, input) } else { None };
     let sex = Sex::parse(&input.sex);
     if sex.is_none() {
         p.add("child.sex", "Select the child's sex, or ‘Not known’");
@@ -433,10 +429,7 @@ pub fn parse(input: &NotificationInput, today: NaiveDate) -> Result<Notification
         Some(NhsNumberStatus::Known)
             if input.nhs_number.trim().is_empty() && input.nhs_number_status.trim().is_empty() =>
         {
-            p.add(
-                "child.nhs_number_status",
-                "Enter the child's NHS number, or say why it is not known",
-            );
+            p.add("child.nhs_number_status", "Enter the child's NHS number, or say why it is not known");
             None
         }
         Some(NhsNumberStatus::Known) => match NhsNumber::parse(&input.nhs_number) {
@@ -448,10 +441,7 @@ pub fn parse(input: &NotificationInput, today: NaiveDate) -> Result<Notification
         },
         Some(_) => None,
         None => {
-            p.add(
-                "child.nhs_number_status",
-                "Select whether the NHS number is known, and if not, why not",
-            );
+            p.add("child.nhs_number_status", "Select whether the NHS number is known, and if not, why not");
             None
         }
     };
@@ -627,7 +617,10 @@ pub fn parse(input: &NotificationInput, today: NaiveDate) -> Result<Notification
         (Some(dob), _) => (dod - dob).num_days(),
         (None, Some(age)) => age.days(),
         (None, None) => {
-            return Err(vec![FieldProblem { field: "form".into(), message: "The form is incomplete".into() }]);
+            return Err(vec![FieldProblem {
+                field: "form".into(),
+                message: "The form is incomplete".into(),
+            }]);
         }
     };
     let age_band = match dob {
@@ -799,7 +792,11 @@ mod tests {
         assert_eq!(n.coded.age_band, AgeBand::Years5To9);
         assert_eq!(
             n.coded.age_at_death_days,
-            n.identity.child.date_of_birth.map(|dob| (n.identity.death.date_of_death - dob).num_days()).unwrap_or(-1)
+            n.identity
+                .child
+                .date_of_birth
+                .map(|dob| (n.identity.death.date_of_death - dob).num_days())
+                .unwrap_or(-1)
         );
         assert_eq!(n.coded.reporting_year, ReportingYear(2026));
         assert_eq!(n.identity.child.postcode, "CA1 1AA");

@@ -17,6 +17,8 @@ pub enum Action {
     ManageMail,
     /// Record a new notification of a death.
     NotifyDeath,
+    /// Change a recorded notification (an audited amendment with a reason, kept as a version).
+    AmendNotification,
     /// See the case list and coded case summaries.
     ViewCases,
     /// Open the sealed identifying details of a case, and find cases by NHS number (anonymised
@@ -33,7 +35,7 @@ impl Action {
         match self {
             Action::UseService => &[Admin, Coordinator, DesignatedDoctor, PanelChair, PanelMember],
             Action::ManageUsers | Action::ManageAreas | Action::ReadAudit | Action::ManageMail => &[Admin],
-            Action::NotifyDeath => &[Coordinator, DesignatedDoctor],
+            Action::NotifyDeath | Action::AmendNotification => &[Coordinator, DesignatedDoctor],
             Action::ViewCases => &[Coordinator, DesignatedDoctor, PanelChair],
             Action::RevealIdentity => &[Coordinator, DesignatedDoctor],
             Action::TriageNotifications => &[Coordinator],

@@ -17,6 +17,21 @@ pub fn control_message(what: &str) -> String {
     format!("{what} must not contain control characters, such as a null character")
 }
 
+/// A one-line name (an area, a person, a token): trimmed, required, no control characters, at
+/// most `max` characters. `Err` carries the message for the field.
+pub fn one_line(value: &str, max: usize, empty_message: &str, what: &str) -> Result<String, String> {
+    let v = value.trim();
+    if has_control_single_line(v) {
+        Err(control_message(what))
+    } else if v.is_empty() {
+        Err(empty_message.to_string())
+    } else if v.chars().count() > max {
+        Err(format!("{what} must be {max} characters or fewer"))
+    } else {
+        Ok(v.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,3 +1,4 @@
 //! Background workers, started by `app::serve` and stopped with it.
 
+pub mod housekeeping;
 pub mod outbox;

@@ -39,7 +39,12 @@ pub async fn create<C: ConnectionTrait>(conn: &C, name: &str) -> StoreResult<Are
     }
     .insert(conn)
     .await
-    .map_err(|e| StoreError::unique_as_conflict(e, "An area with this name already exists"))
+    .map_err(|e| {
+        StoreError::unique_as_conflict(
+            e,
+            "An area with this name already exists (names are compared ignoring capitals)",
+        )
+    })
 }
 
 /// Renames an area if it is still at `expected_version`.
@@ -59,16 +64,18 @@ pub async fn rename<C: ConnectionTrait>(
     let mut active: area::ActiveModel = current.into();
     active.name = Set(name.trim().to_string());
     active.version = Set(expected_version + 1);
-    active
-        .update(conn)
-        .await
-        .map_err(|e| StoreError::unique_as_conflict(e, "An area with this name already exists"))
+    active.update(conn).await.map_err(|e| {
+        StoreError::unique_as_conflict(
+            e,
+            "An area with this name already exists (names are compared ignoring capitals)",
+        )
+    })
 }
 
-/// Makes sure at least one area exists (a fresh installation gets "Default area").
-pub async fn ensure_one<C: ConnectionTrait>(conn: &C) -> StoreResult<Option<Area>> {
+/// Makes sure at least one area exists (a fresh installation gets `name`, by default "Default area").
+pub async fn ensure_one<C: ConnectionTrait>(conn: &C, name: &str) -> StoreResult<Option<Area>> {
     if list(conn).await?.is_empty() {
-        return Ok(Some(create(conn, DEFAULT_AREA).await?));
+        return Ok(Some(create(conn, name).await?));
     }
     Ok(None)
 }

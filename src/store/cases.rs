@@ -317,6 +317,105 @@ async fn update_versioned<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The new values of an amended notification.
+pub struct Amended<'a> {
+    pub area_id: i64,
+    pub sealed: Vec<u8>,
+    pub sealed_key: String,
+    pub nhs_index: String,
+    pub death_index: String,
+    pub coded: &'a Coded,
+    pub imd_decile: Option<i32>,
+    /// `Some` when duplicate detection ran again (the NHS number or the date of death changed).
+    pub duplicate: Option<Option<(i64, DuplicateStatus)>>,
+}
+
+/// Replaces a case's sealed record and recomputes its coded columns, if it is still at
+/// `expected_version` (optimistic locking).
+pub async fn amend<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    expected_version: i64,
+    a: Amended<'_>,
+) -> StoreResult<()> {
+    use sea_orm::sea_query::Expr;
+    let c = a.coded;
+    let mut update = case::Entity::update_many()
+        .col_expr(case::Column::AreaId, a.area_id.into())
+        .col_expr(case::Column::Sealed, Expr::value(a.sealed))
+        .col_expr(case::Column::SealedKey, a.sealed_key.into())
+        .col_expr(case::Column::NhsIndex, a.nhs_index.into())
+        .col_expr(case::Column::DeathIndex, Expr::value(Some(a.death_index)))
+        .col_expr(case::Column::Sex, c.sex.code().into())
+        .col_expr(case::Column::Ethnicity, c.ethnicity.code().into())
+        .col_expr(case::Column::AgeAtDeathDays, c.age_at_death_days.into())
+        .col_expr(case::Column::AgeBand, c.age_band.code().into())
+        .col_expr(case::Column::PlaceCategory, c.place_category.code().into())
+        .col_expr(case::Column::Expected, c.expected.into())
+        .col_expr(case::Column::Jar, (!c.jar_criteria.is_empty()).into())
+        .col_expr(
+            case::Column::JarCriteria,
+            c.jar_criteria.iter().map(|j| j.code()).collect::<Vec<_>>().join(",").into(),
+        )
+        .col_expr(case::Column::Stillbirth, c.stillbirth.into())
+        .col_expr(case::Column::SuspectedHomeStillbirth, c.suspected_home_stillbirth.into())
+        .col_expr(case::Column::CoronerInformed, c.coroner_informed.code().into())
+        .col_expr(case::Column::LookedAfter, c.looked_after.code().into())
+        .col_expr(case::Column::PostMortemPlanned, c.post_mortem_planned.code().into())
+        .col_expr(case::Column::NhsNumberStatus, c.nhs_number_status.code().into())
+        .col_expr(case::Column::AgeApproximate, c.age_approximate.into())
+        .col_expr(case::Column::DataQuality, data_quality_codes(c).into())
+        .col_expr(case::Column::ImdDecile, Expr::value(a.imd_decile));
+    if let Some(duplicate) = a.duplicate {
+        update = update.col_expr(case::Column::DuplicateOf, Expr::value(duplicate.map(|d| d.0))).col_expr(
+            case::Column::DuplicateStatus,
+            duplicate.map(|d| d.1).unwrap_or(DuplicateStatus::Unflagged).code().into(),
+        );
+    }
+    update_versioned(conn, id, expected_version, update).await
+}
+
+/// The coded columns of a stored case as the domain's [`Coded`] (`None` if a stored code is
+/// unknown, which migrations never leave behind).
+pub fn coded_of(c: &Case) -> Option<Coded> {
+    use crate::domain::codes::{
+        DataQuality, Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex, YesNoUnknown,
+    };
+    use crate::domain::dates::{AgeBand, ReportingYear};
+    Some(Coded {
+        sex: Sex::parse(&c.sex)?,
+        ethnicity: Ethnicity::parse(&c.ethnicity)?,
+        age_at_death_days: c.age_at_death_days,
+        age_band: AgeBand::parse(&c.age_band)?,
+        place_category: PlaceOfDeath::parse(&c.place_category)?,
+        expected: c.expected,
+        jar_criteria: c.jar_criteria.split(',').filter_map(JarCriterion::parse).collect(),
+        stillbirth: c.stillbirth,
+        suspected_home_stillbirth: c.suspected_home_stillbirth,
+        coroner_informed: YesNoUnknown::parse(&c.coroner_informed)?,
+        looked_after: YesNoUnknown::parse(&c.looked_after)?,
+        post_mortem_planned: YesNoUnknown::parse(&c.post_mortem_planned).unwrap_or(YesNoUnknown::NotKnown),
+        nhs_number_status: NhsNumberStatus::parse(&c.nhs_number_status).unwrap_or(NhsNumberStatus::Known),
+        age_approximate: c.age_approximate,
+        data_quality: c.data_quality.split(',').filter_map(DataQuality::parse).collect(),
+        reporting_year: ReportingYear(c.reporting_year),
+    })
+}
+
+/// The coded columns of a case as JSON (kept with each earlier version).
+pub fn coded_snapshot(c: &Case) -> String {
+    serde_json::json!({
+        "area_id": c.area_id, "sex": c.sex, "ethnicity": c.ethnicity, "age_at_death_days": c.age_at_death_days,
+        "age_band": c.age_band, "place_category": c.place_category, "expected": c.expected,
+        "jar_criteria": c.jar_criteria, "stillbirth": c.stillbirth, "suspected_home_stillbirth": c.suspected_home_stillbirth,
+        "coroner_informed": c.coroner_informed, "looked_after": c.looked_after, "post_mortem_planned": c.post_mortem_planned,
+        "nhs_number_status": c.nhs_number_status, "age_approximate": c.age_approximate, "data_quality": c.data_quality,
+        "imd_decile": c.imd_decile, "duplicate_of": c.duplicate_of, "duplicate_status": c.duplicate_status,
+        "status": c.status,
+    })
+    .to_string()
+}
+
 /// Moves a case between workflow states if it is still at `expected_version`.
 pub async fn set_status<C: ConnectionTrait>(
     conn: &C,

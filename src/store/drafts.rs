@@ -78,13 +78,42 @@ pub async fn sweep<C: ConnectionTrait>(conn: &C, at: DateTime<Utc>) -> StoreResu
     Ok(draft::Entity::delete_many().filter(draft::Column::ExpiresAt.lte(at)).exec(conn).await?.rows_affected)
 }
 
-/// Every draft's id and sealed record after `after_id` (for key rotation).
-pub async fn sealed_after<C: ConnectionTrait>(conn: &C, after_id: i64, limit: u64) -> StoreResult<Vec<Draft>> {
+/// Drafts after `after_id`, by id (`key`: only those not sealed to it), for rotation and
+/// verification.
+pub async fn batch_after<C: ConnectionTrait>(
+    conn: &C,
+    key: Option<&str>,
+    after_id: i64,
+    limit: u64,
+) -> StoreResult<Vec<Draft>> {
     use sea_orm::QuerySelect;
-    Ok(draft::Entity::find()
-        .filter(draft::Column::Id.gt(after_id))
+    let mut q = draft::Entity::find();
+    if let Some(key) = key {
+        q = q.filter(draft::Column::SealedKey.ne(key));
+    }
+    Ok(q.filter(draft::Column::Id.gt(after_id))
         .order_by_asc(draft::Column::Id)
         .limit(limit)
         .all(conn)
         .await?)
+}
+
+pub async fn count_not_sealed_to<C: ConnectionTrait>(conn: &C, key: &str) -> StoreResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(draft::Entity::find().filter(draft::Column::SealedKey.ne(key)).count(conn).await?)
+}
+
+pub async fn replace_sealed<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    sealed: Vec<u8>,
+    key: &str,
+) -> StoreResult<()> {
+    draft::Entity::update_many()
+        .col_expr(draft::Column::Sealed, sea_orm::sea_query::Expr::value(sealed))
+        .col_expr(draft::Column::SealedKey, key.into())
+        .filter(draft::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }

@@ -6,6 +6,7 @@
 
 pub mod areas;
 pub mod audit;
+pub mod case_versions;
 pub mod cases;
 pub mod drafts;
 pub mod entities;

@@ -34,7 +34,12 @@ pub async fn create<C: ConnectionTrait>(
 }
 
 /// The payload of this user's unexpired result of `kind`.
-pub async fn get<C: ConnectionTrait>(conn: &C, id: &str, user_id: i64, kind: &str) -> StoreResult<Option<String>> {
+pub async fn get<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    user_id: i64,
+    kind: &str,
+) -> StoreResult<Option<String>> {
     Ok(find(conn, id, user_id, kind).await?.map(|r| r.payload))
 }
 
@@ -56,7 +61,12 @@ async fn find<C: ConnectionTrait>(
 }
 
 /// Takes a one-time result: its payload the first time, `None` afterwards.
-pub async fn take<C: ConnectionTrait>(conn: &C, id: &str, user_id: i64, kind: &str) -> StoreResult<Option<String>> {
+pub async fn take<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    user_id: i64,
+    kind: &str,
+) -> StoreResult<Option<String>> {
     let Some(found) = find(conn, id, user_id, kind).await? else { return Ok(None) };
     let r = short_result::Entity::update_many()
         .col_expr(short_result::Column::Consumed, true.into())
@@ -65,4 +75,13 @@ pub async fn take<C: ConnectionTrait>(conn: &C, id: &str, user_id: i64, kind: &s
         .exec(conn)
         .await?;
     Ok((r.rows_affected == 1).then_some(found.payload))
+}
+
+/// Deletes expired results.
+pub async fn sweep<C: ConnectionTrait>(conn: &C) -> StoreResult<u64> {
+    Ok(short_result::Entity::delete_many()
+        .filter(short_result::Column::ExpiresAt.lte(now()))
+        .exec(conn)
+        .await?
+        .rows_affected)
 }

@@ -326,10 +326,10 @@ pub fn token_rows(list: Vec<tokens::ApiToken>) -> Vec<TokenRow> {
 /// Parses the token form: a name and an optional lifetime in days (1–730).
 pub fn parse_token_form(form: &FormData, errors: &mut FormErrors) -> Option<(String, Option<i64>)> {
     let name = form.get("name").trim().to_string();
-    if name.is_empty() {
-        errors.add("name", "Enter a name that says what the token is for");
-    } else if name.chars().count() > 120 {
-        errors.add("name", "Name must be 120 characters or fewer");
+    if let Err(message) =
+        crate::domain::text::one_line(&name, 120, "Enter a name that says what the token is for", "Name")
+    {
+        errors.add("name", message);
     }
     let days_text = form.get("expires_days").trim();
     let days = if days_text.is_empty() {

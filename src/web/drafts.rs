@@ -13,9 +13,18 @@ pub const NOTIFICATION: &str = "notification";
 
 /// Seals the form's values (less its CSRF token and button) and saves them as `id` (when it is
 /// this user's) or as a new draft. Returns the draft's id.
-pub async fn save(state: &AppState, user_id: i64, id: Option<i64>, kind: &str, form: &FormData) -> WebResult<i64> {
-    let pairs: Vec<&(String, String)> =
-        form.0.iter().filter(|(k, _)| !matches!(k.as_str(), "csrf_token" | "action" | "draft" | "version")).collect();
+pub async fn save(
+    state: &AppState,
+    user_id: i64,
+    id: Option<i64>,
+    kind: &str,
+    form: &FormData,
+) -> WebResult<i64> {
+    let pairs: Vec<&(String, String)> = form
+        .0
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "csrf_token" | "action" | "draft" | "version"))
+        .collect();
     let plain = serde_json::to_vec(&pairs).map_err(WebError::internal)?;
     let sealed = state.keys.keyring.seal(&plain).map_err(WebError::internal)?;
     let keep = TimeDelta::days(i64::from(state.config.notify.draft_days));

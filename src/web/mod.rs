@@ -19,6 +19,7 @@ pub mod health;
 pub mod home;
 pub mod middleware;
 pub mod page;
+pub mod params;
 pub mod rate_limit;
 pub mod routes;
 

@@ -28,6 +28,61 @@ pub fn text_of_id(html: &str, id: &str) -> Option<String> {
     Some(rest[..close].trim().to_string())
 }
 
+/// The `value` of the input named `name`.
+pub fn value_of(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\""))?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag_end = at + html[at..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let v = tag.split("value=\"").nth(1)?;
+    Some(unescape(&v[..v.find('"')?]))
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// What a browser would send for a form page as shown: text inputs, checked boxes and radios,
+/// selected options and textareas (a rough parser, enough for the service's own markup).
+pub fn form_fields(html: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for chunk in html.split('<').skip(1) {
+        let tag = chunk.split('>').next().unwrap_or_default();
+        let attr = |name: &str| -> Option<String> {
+            let key = format!(" {name}=\"");
+            let at = tag.find(&key)? + key.len();
+            Some(unescape(&tag[at..at + tag[at..].find('"')?]))
+        };
+        if tag.starts_with("input ") {
+            let (Some(name), kind) = (attr("name"), attr("type").unwrap_or_default()) else { continue };
+            if matches!(kind.as_str(), "checkbox" | "radio") && !tag.contains(" checked") {
+                continue;
+            }
+            out.push((name, attr("value").unwrap_or_default()));
+        } else if tag.starts_with("textarea ") {
+            if let Some(name) = attr("name") {
+                let text = chunk.split_once('>').map(|(_, t)| t).unwrap_or_default();
+                out.push((name, unescape(text)));
+            }
+        } else if tag.starts_with("select ") {
+            let Some(name) = attr("name") else { continue };
+            let rest = &html[html.find(tag).unwrap_or(0)..];
+            let select = rest.split("</select>").next().unwrap_or_default();
+            if let Some(selected) = select.split("<option ").find(|o| o.contains(" selected")) {
+                let v =
+                    selected.split("value=\"").nth(1).and_then(|v| v.split('"').next()).unwrap_or_default();
+                out.push((name, unescape(v)));
+            }
+        }
+    }
+    out
+}
+
 impl Agent {
     pub fn new(base: &str) -> Agent {
         let client = reqwest::Client::builder()

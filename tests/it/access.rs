@@ -57,6 +57,8 @@ const EXPECTED: &[(&str, &str, [char; 6])] = &[
     ("POST", "/cases/new/check", ['L', 'F', 'P', 'P', 'F', 'F']),
     ("GET", "/cases/{reference}", ['L', 'F', 'P', 'P', 'P', 'F']),
     ("POST", "/cases/{reference}/reveal", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("GET", "/cases/{reference}/edit", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("POST", "/cases/{reference}/edit", ['L', 'F', 'P', 'P', 'F', 'F']),
     ("POST", "/cases/{reference}/accept", ['L', 'F', 'P', 'F', 'F', 'F']),
     ("POST", "/cases/{reference}/reject", ['L', 'F', 'P', 'F', 'F', 'F']),
     ("POST", "/cases/{reference}/duplicate/distinct", ['L', 'F', 'P', 'F', 'F', 'F']),

@@ -36,7 +36,8 @@ both_backends!(concurrent_appends_from_two_instances_keep_one_chain, |backend: B
         let db = if worker % 2 == 0 { app.state.db.clone() } else { second.db.clone() };
         tasks.spawn(async move {
             for i in 0..40 {
-                let event = AuditEvent::new(Actor::System, AuditAction::CaseViewed, "case", format!("W{worker}-{i}"));
+                let event =
+                    AuditEvent::new(Actor::System, AuditAction::CaseViewed, "case", format!("W{worker}-{i}"));
                 audit::append_now(&db, &event).await.expect("append");
             }
         });

@@ -53,6 +53,20 @@ fn invalid_bind_exits_2_naming_the_key_and_creates_nothing() {
 }
 
 #[test]
+fn an_address_in_use_exits_2_before_creating_the_database_keys_or_admin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let out = run(dir.path(), &[("CDOP__SERVER__BIND", addr.as_str())], &["serve", "--area", "Cumberland"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("server.bind"), "{err}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("password"), "no one-time password printed: {stdout}");
+    assert!(std::fs::read_dir(dir.path()).expect("readable").next().is_none(), "nothing created");
+}
+
+#[test]
 fn unreachable_database_exits_2_naming_the_key_and_creates_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = run(

@@ -10,5 +10,6 @@ mod browser;
 mod cases;
 mod cli;
 mod foundation;
+mod intake;
 mod keys;
 mod mail;

@@ -41,10 +41,8 @@ pub async fn list(State(state): State<AppState>, ctx: AuthContext) -> WebResult<
 }
 
 fn check_name(name: &str, field: &str, errors: &mut FormErrors) {
-    if name.is_empty() {
-        errors.add(field, "Enter the area's name");
-    } else if name.chars().count() > 120 {
-        errors.add(field, "Name must be 120 characters or fewer");
+    if let Err(message) = crate::domain::text::one_line(name, 120, "Enter the area's name", "Name") {
+        errors.add(field, message);
     }
 }
 

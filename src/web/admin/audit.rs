@@ -33,7 +33,7 @@ pub struct AuditQuery {
     #[serde(default)]
     to: String,
     #[serde(default)]
-    page: Option<u64>,
+    page: String,
 }
 
 impl AuditQuery {
@@ -118,7 +118,7 @@ pub async fn list(
 ) -> WebResult<AuditTemplate> {
     let mut errors = FormErrors::default();
     let filter = q.filter(&mut errors);
-    let page_number = q.page.unwrap_or(1).max(1);
+    let page_number = crate::web::params::page("page", &q.page)?;
     let (rows, total) = audit::search(&state.db, &filter, page_number - 1, PER_PAGE).await?;
     let people = users::list(&state.db).await?;
     let name_of = |id: Option<i64>| {

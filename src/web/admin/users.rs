@@ -152,10 +152,8 @@ pub async fn create(State(state): State<AppState>, ctx: AuthContext, form: FormD
     let all = areas::list(&state.db).await?;
     let mut errors = FormErrors::default();
     let name = form.get("name").trim().to_string();
-    if name.is_empty() {
-        errors.add("name", "Enter the person's full name");
-    } else if name.chars().count() > 200 {
-        errors.add("name", "Name must be 200 characters or fewer");
+    if let Err(message) = crate::domain::text::one_line(&name, 200, "Enter the person's full name", "Name") {
+        errors.add("name", message);
     }
     let email = match EmailAddress::parse(form.get("email")) {
         Ok(e) => Some(e),

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -20,6 +20,7 @@ use crate::store::cases::{self, Case, CaseFilter, Sort};
 use crate::store::{self, areas, audit};
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::cases::{load_in_scope, open_identities};
+use crate::web::params::{self, Q};
 
 /// Reads JSON leniently so that every problem is reported at once, by field path.
 struct Reader<'a> {
@@ -267,30 +268,44 @@ fn coded_json(c: &Case, area: &str, duplicate_of: Option<&str>) -> Value {
         "suspected_home_stillbirth": c.suspected_home_stillbirth,
         "coroner_informed": c.coroner_informed,
         "looked_after": c.looked_after,
+        "post_mortem_planned": c.post_mortem_planned,
+        "nhs_number_status": c.nhs_number_status,
+        "age_approximate": c.age_approximate,
+        "data_quality": c.data_quality.split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
         "duplicate_status": c.duplicate_status,
         "duplicate_of": duplicate_of,
         "synthetic": c.synthetic,
     })
 }
 
+/// The list's parameters as text: each is parsed and bounded below, so a bad one is a 400 that
+/// names it (documented in the OpenAPI entry). Unknown parameters are refused: there is no search
+/// by NHS number here (anonymised roles must not even learn a count).
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListParams {
-    area: Option<i64>,
+    #[serde(default)]
+    area: String,
     status: Option<String>,
-    reporting_year: Option<i32>,
+    #[serde(default)]
+    reporting_year: String,
     age_band: Option<String>,
-    page: Option<u64>,
-    per_page: Option<u64>,
+    #[serde(default)]
+    page: String,
+    #[serde(default)]
+    per_page: String,
 }
 
 /// `GET /api/v1/cases`: coded fields only, paginated.
 pub async fn list(
     State(state): State<AppState>,
     CurrentUser(me): CurrentUser,
-    Query(p): Query<ListParams>,
+    Q(p): Q<ListParams>,
 ) -> WebResult<Json<Value>> {
-    let per_page = p.per_page.unwrap_or(50).clamp(1, 200);
-    let page = p.page.unwrap_or(1).max(1);
+    let per_page = params::bounded("per_page", &p.per_page, 1u64, 200)?.unwrap_or(50);
+    let page = params::page("page", &p.page)?;
+    let area = params::bounded("area", &p.area, 1i64, i64::MAX)?;
+    let reporting_year = params::bounded("reporting_year", &p.reporting_year, 1900i32, 2200)?;
     if let Some(s) = &p.status
         && CaseStatus::parse(s).is_none()
     {
@@ -305,9 +320,9 @@ pub async fn list(
     }
     let filter = CaseFilter {
         area_ids: me.area_ids.clone(),
-        area: p.area,
+        area,
         status: p.status.clone(),
-        reporting_year: p.reporting_year,
+        reporting_year,
         age_band: p.age_band.clone(),
         reference: None,
         duplicates_only: false,

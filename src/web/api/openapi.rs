@@ -5,7 +5,7 @@
 use axum::Json;
 use serde_json::{Value, json};
 
-use crate::domain::codes::{Ethnicity, JarCriterion, PlaceOfDeath, Sex};
+use crate::domain::codes::{AgeUnit, Ethnicity, JarCriterion, PlaceOfDeath, Sex};
 
 fn codes(all: &[&'static str]) -> Value {
     json!(all)
@@ -61,11 +61,16 @@ pub fn document() -> Value {
             "place_category": {"type": "string"}, "expected": {"type": "boolean"}, "jar": {"type": "boolean"},
             "jar_criteria": {"type": "array", "items": {"type": "string"}}, "stillbirth": {"type": "boolean"},
             "suspected_home_stillbirth": {"type": "boolean"}, "coroner_informed": {"type": "string"}, "looked_after": {"type": "string"},
+            "post_mortem_planned": {"type": "string"}, "nhs_number_status": {"type": "string", "enum": ["known", "not_resident", "not_available"]},
+            "age_approximate": {"type": "boolean", "description": "age_at_death_days comes from an approximate age (date of birth not known)"},
+            "data_quality": {"type": "array", "items": {"type": "string", "enum": ["nhs_number", "date_of_birth", "address", "postcode"]}, "description": "identifying details not known at notification, to follow up"},
             "duplicate_status": {"type": "string"}, "duplicate_of": {"type": ["string", "null"]}, "synthetic": {"type": "boolean"},
             "identity": {"type": "object", "description": "Only for roles that may see identifying details; every such read is audited."}
         }
     });
     let auth = json!([{"bearer": []}]);
+    let problem_content =
+        json!({"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}});
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -84,14 +89,22 @@ pub fn document() -> Value {
                         "area": {"type": "string", "description": "area name (or id)"},
                         "child": {
                             "type": "object",
-                            "required": ["given_names", "family_name", "date_of_birth", "sex", "nhs_number", "ethnicity", "address", "postcode"],
+                            "required": ["given_names", "family_name", "sex", "ethnicity"],
+                            "description": "Give the NHS number or `nhs_number_not_known_reason`; the date of birth or `date_of_birth_not_known` with `approximate_age`; the address or `address_not_known`; the postcode or `postcode_not_known`. Anything not known is flagged on the case for the coordinator.",
                             "properties": {
                                 "given_names": {"type": "string"}, "family_name": {"type": "string"}, "other_names": {"type": "string"},
                                 "date_of_birth": {"type": "string", "format": "date"},
+                                "date_of_birth_not_known": {"type": "boolean", "default": false},
+                                "approximate_age": {"type": "object", "required": ["value", "unit"], "description": "when the date of birth is not known",
+                                    "properties": {"value": {"type": "integer", "minimum": 0}, "unit": {"type": "string", "enum": codes(&AgeUnit::ALL.iter().map(|s| s.code()).collect::<Vec<_>>())}}},
                                 "sex": {"type": "string", "enum": codes(&Sex::ALL.iter().map(|s| s.code()).collect::<Vec<_>>())},
                                 "nhs_number": {"type": "string", "description": "10 digits with a valid check digit; spaces allowed"},
+                                "nhs_number_not_known_reason": {"type": "string", "enum": ["not_resident", "not_available"], "description": "instead of nhs_number: the child was not resident in England, or the number is not currently available"},
                                 "ethnicity": {"type": "string", "enum": codes(&Ethnicity::ALL.iter().map(|s| s.code()).collect::<Vec<_>>()), "description": "NHS ethnic category code"},
-                                "address": {"type": "string"}, "postcode": {"type": "string"}, "gp_practice": {"type": "string"},
+                                "address": {"type": "string"}, "address_not_known": {"type": "boolean", "default": false},
+                                "postcode": {"type": "string"}, "postcode_not_known": {"type": "boolean", "default": false},
+                                "gp_practice": {"type": "string"},
+                                "parental_responsibility": {"type": "string", "maxLength": 500, "description": "who holds parental responsibility (sealed)"},
                                 "looked_after": {"type": "string", "enum": ["yes", "no", "not_known"]}
                             }
                         },
@@ -105,6 +118,7 @@ pub fn document() -> Value {
                                 "jar_criteria": {"type": "array", "items": {"type": "string", "enum": codes(&JarCriterion::ALL.iter().map(|s| s.code()).collect::<Vec<_>>())}},
                                 "stillbirth": {"type": "boolean", "default": false},
                                 "suspected_home_stillbirth": {"type": "boolean"}, "coroner_informed": {"type": "boolean"},
+                                "post_mortem_planned": {"type": "string", "enum": ["yes", "no", "not_known"], "default": "not_known"},
                                 "circumstances": {"type": "string", "maxLength": 5000}
                             }
                         },
@@ -125,9 +139,10 @@ pub fn document() -> Value {
                 "responses": {
                     "201": {"description": "recorded", "content": {"application/json": {"schema": {"type": "object", "properties": {
                         "case_reference": {"type": "string"}, "duplicate_of": {"type": ["string", "null"]}, "status": {"type": "string"}}}}}},
-                    "400": {"description": "not a JSON object"},
-                    "401": {"description": "no valid token"}, "403": {"description": "the role may not notify"},
-                    "422": {"description": "invalid: field-by-field errors; nothing stored", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                    "400": {"description": "not a JSON object", "content": problem_content.clone()},
+                    "401": {"description": "no valid token", "content": problem_content.clone()}, "403": {"description": "the role may not notify", "content": problem_content.clone()},
+                    "413": {"description": "the body is larger than the server accepts", "content": problem_content.clone()},
+                    "422": {"description": "invalid: one error per bad field or list element; nothing stored", "content": problem_content.clone()}
                 }}},
             "/api/v1/cases": {"get": {
                 "summary": "Cases in your areas (coded fields only)", "security": auth,
@@ -142,12 +157,13 @@ pub fn document() -> Value {
                 "responses": {"200": {"description": "a page of cases", "content": {"application/json": {"schema": {"type": "object", "properties": {
                     "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"},
                     "cases": {"type": "array", "items": {"$ref": "#/components/schemas/Case"}}}}}}},
-                    "401": {"description": "no valid token"}, "403": {"description": "the role may not see cases"}}}},
+                    "400": {"description": "a parameter is not valid (its name is in `detail`)", "content": problem_content.clone()},
+                    "401": {"description": "no valid token", "content": problem_content.clone()}, "403": {"description": "the role may not see cases", "content": problem_content.clone()}}}},
             "/api/v1/cases/{reference}": {"get": {
                 "summary": "One case; identifying fields only for roles that may see them (audited)", "security": auth,
                 "parameters": [{"name": "reference", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "the case", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Case"}}}},
-                    "401": {"description": "no valid token"}, "404": {"description": "no such case in your areas"}}}},
+                    "401": {"description": "no valid token", "content": problem_content.clone()}, "404": {"description": "no such case in your areas", "content": problem_content.clone()}}}},
             "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}}
         }
     })

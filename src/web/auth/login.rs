@@ -89,6 +89,8 @@ pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormD
     let mut errors = FormErrors::default();
     if email.is_empty() {
         errors.add("email", "Enter your email address");
+    } else if crate::domain::text::has_control_single_line(&email) || email.len() > 320 {
+        errors.add("email", "Enter your email address as it was given to you, like name@example.org");
     }
     if pass.is_empty() {
         errors.add("password", "Enter your password");

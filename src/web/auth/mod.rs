@@ -246,7 +246,8 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
             ("/cases/new/check", Some(id)) => id,
             _ => {
                 let form = crate::web::cases::form::compact_professionals(&form, None);
-                crate::web::drafts::save(state, user_id, previous, crate::web::drafts::NOTIFICATION, &form).await?
+                crate::web::drafts::save(state, user_id, previous, crate::web::drafts::NOTIFICATION, &form)
+                    .await?
             }
         };
         let next = crate::web::middleware::form_urlencode(&format!("{resume}?draft={id}"));

@@ -67,14 +67,22 @@ pub fn sections(n: &Notification, area: &str, form_url: &str) -> Vec<Section> {
                 row("Home address", or_not_known(&c.address), "child-address"),
                 row("Postcode", or_not_known(&c.postcode), "child-postcode"),
                 row("GP practice", or_none(&c.gp_practice), "child-gp_practice"),
-                row("Parental responsibility", or_none(&c.parental_responsibility), "child-parental_responsibility"),
+                row(
+                    "Parental responsibility",
+                    or_none(&c.parental_responsibility),
+                    "child-parental_responsibility",
+                ),
                 row("Looked after", yn(coded.looked_after), "child-looked_after"),
             ],
         },
         Section {
             title: "The death",
             rows: vec![
-                row("Date of death", d.date_of_death.format("%-d %B %Y").to_string(), "death-date_of_death-day"),
+                row(
+                    "Date of death",
+                    d.date_of_death.format("%-d %B %Y").to_string(),
+                    "death-date_of_death-day",
+                ),
                 row("Time of death", or_not_known(&d.time_of_death), "death-time_of_death"),
                 row("Place", PlaceOfDeath::label(coded.place_category).to_string(), "death-place_category"),
                 row("Place details", or_none(&d.place_detail), "death-place_detail"),
@@ -102,7 +110,13 @@ pub fn sections(n: &Notification, area: &str, form_url: &str) -> Vec<Section> {
                     .professionals
                     .iter()
                     .enumerate()
-                    .map(|(i, p)| row(&format!("Professional {}", i + 1), person_line(p), &format!("professionals-{i}-name")))
+                    .map(|(i, p)| {
+                        row(
+                            &format!("Professional {}", i + 1),
+                            person_line(p),
+                            &format!("professionals-{i}-name"),
+                        )
+                    })
                     .collect()
             },
         },

@@ -50,6 +50,8 @@ pub struct FormTemplate {
     /// What Enter (the form's first submit button) does, and its label.
     main_action: &'static str,
     main_label: &'static str,
+    /// A stale edit: what happened (the typed values are kept below it).
+    pub conflict: Option<String>,
 }
 
 /// The anchor of the input a problem belongs to (`child.date_of_birth` → `child-date_of_birth-day`).
@@ -79,7 +81,7 @@ fn date_parts(f: &FormData, name: &str) -> DateParts {
 }
 
 /// How many professional rows the form has (the highest index seen, plus one).
-fn professional_count(f: &FormData) -> usize {
+pub fn professional_count(f: &FormData) -> usize {
     f.0.iter()
         .filter_map(|(k, _)| k.strip_prefix("professionals.")?.split('.').next()?.parse::<usize>().ok())
         .map(|i| i + 1)
@@ -147,6 +149,62 @@ pub fn input_from_form(f: &FormData) -> NotificationInput {
     }
 }
 
+/// The form's values for a notification (the inverse of [`input_from_form`]), to edit it.
+pub fn form_from_input(i: &NotificationInput) -> FormData {
+    let mut f: Vec<(String, String)> = Vec::new();
+    let mut put = |k: &str, v: &str| {
+        if !v.is_empty() {
+            f.push((k.to_string(), v.to_string()));
+        }
+    };
+    put("area", &i.area);
+    put("child.given_names", &i.given_names);
+    put("child.family_name", &i.family_name);
+    put("child.other_names", &i.other_names);
+    put("child.date_of_birth.day", &i.date_of_birth.day);
+    put("child.date_of_birth.month", &i.date_of_birth.month);
+    put("child.date_of_birth.year", &i.date_of_birth.year);
+    put("child.date_of_birth_not_known", if i.date_of_birth_not_known { "yes" } else { "" });
+    put("child.approximate_age", &i.approximate_age);
+    put("child.approximate_age_unit", &i.approximate_age_unit);
+    put("child.sex", &i.sex);
+    put("child.nhs_number_status", &i.nhs_number_status);
+    put("child.nhs_number", &i.nhs_number);
+    put("child.ethnicity", &i.ethnicity);
+    put("child.address", &i.address);
+    put("child.address_not_known", if i.address_not_known { "yes" } else { "" });
+    put("child.postcode", &i.postcode);
+    put("child.postcode_not_known", if i.postcode_not_known { "yes" } else { "" });
+    put("child.gp_practice", &i.gp_practice);
+    put("child.parental_responsibility", &i.parental_responsibility);
+    put("child.looked_after", &i.looked_after);
+    put("death.date_of_death.day", &i.date_of_death.day);
+    put("death.date_of_death.month", &i.date_of_death.month);
+    put("death.date_of_death.year", &i.date_of_death.year);
+    put("death.time_of_death", &i.time_of_death);
+    put("death.place_category", &i.place_category);
+    put("death.place_detail", &i.place_detail);
+    put("death.expected", &i.expected);
+    for j in &i.jar_criteria {
+        put("death.jar_criteria", j);
+    }
+    put("death.stillbirth", if i.stillbirth { "yes" } else { "" });
+    put("death.suspected_home_stillbirth", if i.suspected_home_stillbirth { "yes" } else { "" });
+    put("death.coroner_informed", &i.coroner_informed);
+    put("death.post_mortem_planned", &i.post_mortem_planned);
+    put("death.circumstances", &i.circumstances);
+    for (prefix, p) in std::iter::once(("notifier".to_string(), &i.notifier))
+        .chain(i.professionals.iter().enumerate().map(|(n, p)| (format!("professionals.{n}"), p)))
+    {
+        put(&format!("{prefix}.name"), &p.name);
+        put(&format!("{prefix}.role"), &p.role);
+        put(&format!("{prefix}.organisation"), &p.organisation);
+        put(&format!("{prefix}.email"), &p.email);
+        put(&format!("{prefix}.phone"), &p.phone);
+    }
+    FormData(f)
+}
+
 fn choices<T: Copy>(
     all: &[T],
     code: fn(T) -> &'static str,
@@ -206,7 +264,9 @@ pub async fn render(
         if public { None } else { ctx.principal.as_ref().map(|p| p.area_ids.as_slice()) };
     let mut area_choices: Vec<Choice> = all_areas
         .iter()
-        .filter(|a| (a.active || v.get("area") == a.id.to_string()) && scope.is_none_or(|s| s.contains(&a.id)))
+        .filter(|a| {
+            (a.active || v.get("area") == a.id.to_string()) && scope.is_none_or(|s| s.contains(&a.id))
+        })
         .map(|a| Choice::new(a.id.to_string(), a.name.clone(), v.get("area") == a.id.to_string()))
         .collect();
     if area_choices.len() == 1 && v.get("area").is_empty() {
@@ -282,6 +342,7 @@ pub async fn render(
         },
         main_action,
         main_label,
+        conflict: None,
         errors,
         v,
     })
@@ -374,7 +435,9 @@ pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormD
         if let Some(id) = draft_id {
             form.0.push(("draft".into(), id.to_string()));
         }
-        return Ok(render(&state, &ctx, staff_render(0, None), form, form_errors(&problems)).await?.into_response());
+        return Ok(render(&state, &ctx, staff_render(0, None), form, form_errors(&problems))
+            .await?
+            .into_response());
     }
     let id = drafts::save(&state, me.user_id, draft_id, drafts::NOTIFICATION, &form).await?;
     Ok(Redirect::to(&format!("/cases/new/check?draft={id}")).into_response())
@@ -414,7 +477,11 @@ pub async fn show_check(
 }
 
 /// `POST /cases/new/check`: sends the checked notification.
-pub async fn submit_check(State(state): State<AppState>, ctx: AuthContext, form: FormData) -> WebResult<Response> {
+pub async fn submit_check(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    form: FormData,
+) -> WebResult<Response> {
     let me = ctx.require()?.clone();
     let id = drafts::parse_id(form.get("draft")).ok_or(WebError::NotFound)?;
     let Some((_, values)) = drafts::load(&state, me.user_id, id).await? else {
@@ -440,12 +507,18 @@ pub async fn submit_check(State(state): State<AppState>, ctx: AuthContext, form:
     match intake::notify(&state, parsed, context).await {
         Ok(outcome) => {
             store::drafts::delete(&state.db, id, me.user_id).await?;
-            Ok(redirect_with_flash(&state, &format!("/cases/{}", outcome.reference), &recorded_message(&outcome)))
+            Ok(redirect_with_flash(
+                &state,
+                &format!("/cases/{}", outcome.reference),
+                &recorded_message(&outcome),
+            ))
         }
         Err(IntakeError::Invalid(problems)) => {
             let mut values = values;
             values.0.push(("draft".into(), id.to_string()));
-            Ok(render(&state, &ctx, staff_render(0, None), values, form_errors(&problems)).await?.into_response())
+            Ok(render(&state, &ctx, staff_render(0, None), values, form_errors(&problems))
+                .await?
+                .into_response())
         }
         Err(IntakeError::Other(e)) => Err(WebError::Internal(e)),
     }
@@ -501,7 +574,9 @@ pub async fn submit_public(
     let parsed = match notification::parse(&input, store::now().date_naive()) {
         Ok(n) => n,
         Err(problems) => {
-            return Ok(render(&state, &ctx, public_render(), form, form_errors(&problems)).await?.into_response());
+            return Ok(render(&state, &ctx, public_render(), form, form_errors(&problems))
+                .await?
+                .into_response());
         }
     };
     // Only valid submissions count against the hourly allowance.

@@ -3,7 +3,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::TimeDelta;
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -16,12 +18,14 @@ use crate::domain::policy::{Action, Principal};
 use crate::domain::reference::CaseReference;
 use crate::error::{WebError, WebResult};
 use crate::store::cases::{self, Case, CaseFilter, Sort};
-use crate::store::{self, areas, audit};
+use crate::store::{self, areas, audit, short_results};
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::forms::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
+use crate::web::params::{self, Q};
 
 pub mod check;
+pub mod edit;
 pub mod form;
 pub mod show;
 pub mod triage;
@@ -96,7 +100,10 @@ pub struct ListQuery {
     #[serde(default)]
     reference: String,
     #[serde(default)]
-    page: Option<u64>,
+    page: String,
+    /// A short-lived NHS-number search result (post/redirect/get: the number is never in a URL).
+    #[serde(default)]
+    search: String,
 }
 
 impl ListQuery {
@@ -203,14 +210,26 @@ pub async fn list(
     State(state): State<AppState>,
     ctx: AuthContext,
     CurrentUser(me): CurrentUser,
-    Query(q): Query<ListQuery>,
-) -> WebResult<ListTemplate> {
+    Q(q): Q<ListQuery>,
+) -> WebResult<Response> {
+    if !q.search.is_empty() {
+        return Ok(search_result(&state, &ctx, &me, &q.search).await?.into_response());
+    }
     let mut errors = FormErrors::default();
     let reference = if q.reference.trim().is_empty() {
         None
     } else {
         match CaseReference::parse(&q.reference) {
-            Some(r) => Some(r.to_string()),
+            Some(r) => {
+                // An exact reference opens the case; one not found in the user's areas says so.
+                match cases::find_by_reference(&state.db, r.as_str()).await? {
+                    Some(c) if me.permits_in(Action::ViewCases, c.area_id) => {
+                        return Ok(Redirect::to(&format!("/cases/{}", c.reference)).into_response());
+                    }
+                    _ => errors.add("reference", format!("There is no case {r} in your areas")),
+                }
+                Some(r.to_string())
+            }
             None => {
                 errors.add("reference", "Enter a case reference like CDOP-2026-0042");
                 Some(String::new())
@@ -226,7 +245,7 @@ pub async fn list(
         reference,
         duplicates_only: false,
     };
-    let page_number = q.page.unwrap_or(1).max(1);
+    let page_number = params::page("page", &q.page)?;
     let show_identity = me.permits(Action::RevealIdentity);
     // The page (with its identities opened) and the filter choices are independent.
     let page = async {
@@ -259,43 +278,88 @@ pub async fn list(
         searched_nhs: false,
         prev_link: (page_number > 1).then(|| format!("/cases?{}", q.query_string(Some(page_number - 1)))),
         next_link: (page_number < pages).then(|| format!("/cases?{}", q.query_string(Some(page_number + 1)))),
-    })
+    }
+    .into_response())
 }
 
-/// `POST /cases/search`: exact NHS number search. A POST, so the number never appears in a URL,
-/// a log line or browser history.
+const NHS_SEARCH: &str = "nhs_search";
+
+/// `POST /cases/search`: exact NHS number search (identity roles only). A POST, so the number
+/// never appears in a URL, a log line or browser history; the result is kept for a few minutes
+/// under a random id and shown after a redirect, so back and refresh never search again.
 pub async fn search(
     State(state): State<AppState>,
     ctx: AuthContext,
     CurrentUser(me): CurrentUser,
     form: FormData,
-) -> WebResult<ListTemplate> {
+) -> WebResult<Response> {
     let typed = form.get("nhs_number").to_string();
-    let mut errors = FormErrors::default();
-    let found = match NhsNumber::parse(&typed) {
-        Ok(n) => {
-            let index = state.keys.index.nhs_number(n.digits());
-            cases::with_nhs_index(&state.db, &index, &me.area_ids).await?
-        }
+    let number = match NhsNumber::parse(&typed) {
+        Ok(n) => n,
         Err(e) => {
+            let mut errors = FormErrors::default();
             errors.add("nhs_number", e.to_string());
-            Vec::new()
+            return Ok(search_page(&state, &ctx, &me, Vec::new(), errors, typed).await?.into_response());
         }
     };
-    if errors.is_empty() {
-        audit::append_now(
-            &state.db,
-            &ctx.event(AuditAction::CaseSearched, "case", "search")
-                .details(format!("by=nhs_number;matches={}", found.len())),
-        )
-        .await?;
+    let index = state.keys.index.nhs_number(number.digits());
+    let found = cases::with_nhs_index(&state.db, &index, &me.area_ids).await?;
+    let ids: Vec<String> = found.iter().take(100).map(|c| c.id.to_string()).collect();
+    let txn = store::begin_write(&state.db).await?;
+    audit::append(
+        &txn,
+        &ctx.event(AuditAction::CaseSearched, "case", "search")
+            .details(format!("by=nhs_number;matches={}", found.len())),
+    )
+    .await?;
+    let id =
+        short_results::create(&txn, me.user_id, NHS_SEARCH, &ids.join(","), TimeDelta::minutes(10)).await?;
+    txn.commit().await?;
+    Ok(Redirect::to(&format!("/cases?search={id}")).into_response())
+}
+
+/// `GET /cases?search=ID`: the result of an NHS-number search made in the last few minutes.
+async fn search_result(
+    state: &AppState,
+    ctx: &AuthContext,
+    me: &Principal,
+    id: &str,
+) -> WebResult<ListTemplate> {
+    if !me.permits(Action::RevealIdentity) {
+        return Err(WebError::Forbidden);
     }
+    let Some(payload) = short_results::get(&state.db, id, me.user_id, NHS_SEARCH).await? else {
+        let mut errors = FormErrors::default();
+        errors.add("nhs_number", "That search has expired. Enter the NHS number again");
+        return search_page(state, ctx, me, Vec::new(), errors, String::new()).await;
+    };
+    let ids: Vec<i64> = payload.split(',').filter_map(|s| s.parse().ok()).collect();
+    let mut found = Vec::new();
+    for id in ids {
+        if let Some(c) = cases::find(&state.db, id).await?
+            && me.area_ids.contains(&c.area_id)
+        {
+            found.push(c);
+        }
+    }
+    audit_identities_shown(state, ctx, &found).await?;
+    search_page(state, ctx, me, found, FormErrors::default(), String::new()).await
+}
+
+async fn search_page(
+    state: &AppState,
+    ctx: &AuthContext,
+    me: &Principal,
+    found: Vec<Case>,
+    errors: FormErrors,
+    typed: String,
+) -> WebResult<ListTemplate> {
     let show_identity = me.permits(Action::RevealIdentity);
-    let rows = rows(&state, &found, show_identity).await?;
+    let rows = rows(state, &found, show_identity).await?;
     let q = ListQuery::default();
-    let (areas, statuses, years, age_bands, sorts) = filter_choices(&state, &me, &q).await?;
+    let (areas, statuses, years, age_bands, sorts) = filter_choices(state, me, &q).await?;
     Ok(ListTemplate {
-        page: Page::for_user(&ctx, "Cases", "/cases").with_errors(!errors.is_empty()),
+        page: Page::for_user(ctx, "Cases", "/cases").with_errors(!errors.is_empty()),
         errors,
         total: rows.len() as u64,
         rows,

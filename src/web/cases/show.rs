@@ -65,6 +65,7 @@ pub struct ShowTemplate {
     identity_failed: bool,
     can_reveal: bool,
     can_triage: bool,
+    can_amend: bool,
     version: i64,
     rejection_reasons: Vec<Choice>,
     timeline: Vec<TimelineRow>,
@@ -174,6 +175,20 @@ fn person_view(p: &crate::domain::notification::Person) -> PersonView {
     }
 }
 
+/// "Notification changed (version 3): NHS number, home address" from an amendment's coded details.
+fn amended_words(details: &str) -> String {
+    let get = |key: &str| {
+        details.split(';').find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('='))).unwrap_or("")
+    };
+    let fields: Vec<&str> = get("fields").split(',').filter(|f| !f.is_empty()).collect();
+    let mut words =
+        format!("Notification changed (version {}): {}", get("version"), crate::amend::describe(&fields));
+    if !get("area_from").is_empty() {
+        words.push_str("; moved from another area");
+    }
+    words
+}
+
 /// Timeline: what has happened to the case (views are left out; reveals are kept).
 async fn timeline(state: &AppState, reference: &str) -> WebResult<Vec<TimelineRow>> {
     let events = audit::for_object(&state.db, "case", reference).await?;
@@ -194,6 +209,7 @@ async fn timeline(state: &AppState, reference: &str) -> WebResult<Vec<TimelineRo
                 });
             let what = match AuditAction::parse(&e.action) {
                 Some(AuditAction::CaseCreated) => "Notification recorded".to_string(),
+                Some(AuditAction::CaseAmended) => amended_words(&e.details),
                 Some(AuditAction::DuplicateFlagged) => {
                     format!("Flagged as a possible duplicate ({})", e.details)
                 }
@@ -245,6 +261,8 @@ async fn page(
         identity_failed,
         can_reveal: me.permits_in(Action::RevealIdentity, case.area_id),
         can_triage: me.permits_in(Action::TriageNotifications, case.area_id),
+        can_amend: me.permits_in(Action::AmendNotification, case.area_id)
+            && !matches!(CaseStatus::parse(&case.status), Some(CaseStatus::Merged | CaseStatus::Rejected)),
         version: case.version,
         rejection_reasons: RejectionReason::ALL
             .iter()

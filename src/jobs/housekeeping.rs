@@ -1,0 +1,40 @@
+//! Housekeeping: deletes expired drafts (sealed form contents), short-lived results and long-dead
+//! sessions. Every instance may run it: each statement is an idempotent `DELETE … WHERE expired`.
+//!
+//! A timed-out session is kept for a while after it times out (idle time plus the absolute
+//! session length), so a form posted to it can still be kept as a draft for its user.
+
+use std::time::Duration;
+
+use chrono::TimeDelta;
+
+use crate::app::AppState;
+use crate::store::{self, drafts, sessions};
+
+const EVERY: Duration = Duration::from_secs(15 * 60);
+
+pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = sweep(&state).await {
+            tracing::warn!(error = %e, "housekeeping failed; trying again later");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(EVERY) => {}
+            _ = stop.wait_for(|stopped| *stopped) => return,
+        }
+    }
+}
+
+/// One pass; returns (drafts, sessions) deleted.
+pub async fn sweep(state: &AppState) -> anyhow::Result<(u64, u64)> {
+    let drafts = drafts::sweep(&state.db, store::now()).await?;
+    store::short_results::sweep(&state.db).await?;
+    let auth = &state.config.auth;
+    let keep = TimeDelta::minutes(i64::from(auth.session_idle_minutes))
+        + TimeDelta::hours(i64::from(auth.session_absolute_hours));
+    let sessions = sessions::sweep(&state.db, keep).await?;
+    if drafts + sessions > 0 {
+        tracing::info!(drafts, sessions, "expired drafts and sessions deleted");
+    }
+    Ok((drafts, sessions))
+}
