@@ -52,7 +52,7 @@ fn main() {
 fn ensure_node_modules(root: &Path) {
     let manifest = fs::read_to_string(root.join("package.json"))
         .unwrap_or_else(|e| fail(&format!("reading package.json: {e}")));
-    let up_to_date = ["govuk-frontend", "sass"].iter().all(|pkg| {
+    let up_to_date = ["axe-core", "govuk-frontend", "sass"].iter().all(|pkg| {
         let installed = fs::read_to_string(root.join("node_modules").join(pkg).join("package.json"))
             .ok()
             .and_then(|text| json_string(&text, "version"));

@@ -28,6 +28,31 @@ pub struct AppInner {
     pub mail_wakeup: tokio::sync::Notify,
     /// Whether synthetic demonstration cases are present (shown in a banner).
     pub synthetic_data: std::sync::atomic::AtomicBool,
+    /// When the database was last asked whether synthetic cases exist (ms since the epoch): a
+    /// `cdop demo seed` run from another process shows the banner within seconds.
+    pub synthetic_checked_ms: std::sync::atomic::AtomicI64,
+}
+
+impl AppState {
+    /// Whether synthetic demonstration cases exist (asked of the database at most every 10 s).
+    pub async fn synthetic_present(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        if self.synthetic_data.load(Ordering::Relaxed) {
+            return true;
+        }
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let last = self.synthetic_checked_ms.load(Ordering::Relaxed);
+        if now_ms - last >= 10_000
+            && self
+                .synthetic_checked_ms
+                .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+            && let Ok(true) = store::cases::any_synthetic(&self.db).await
+        {
+            self.synthetic_data.store(true, Ordering::Relaxed);
+        }
+        self.synthetic_data.load(Ordering::Relaxed)
+    }
 }
 
 impl Deref for AppState {
@@ -69,6 +94,7 @@ pub async fn prepare(loaded: &LoadedConfig) -> Result<AppState, StartupError> {
         keys: Arc::new(keys),
         mail_wakeup: tokio::sync::Notify::new(),
         synthetic_data: std::sync::atomic::AtomicBool::new(synthetic),
+        synthetic_checked_ms: std::sync::atomic::AtomicI64::new(chrono::Utc::now().timestamp_millis()),
     })))
 }
 

@@ -32,6 +32,7 @@ pub struct Config {
     pub crypto: CryptoConfig,
     pub mail: MailConfig,
     pub notify: NotifyConfig,
+    pub pages: PagesConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -178,6 +179,31 @@ pub struct NotifyConfig {
     pub draft_days: u32,
 }
 
+/// What the service pages linked from every page's footer say (help, privacy notice).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PagesConfig {
+    /// Who to contact for help, per area (`/help`).
+    pub contacts: Vec<ContactConfig>,
+    /// The data controller(s) named in the privacy notice.
+    pub controller: String,
+    /// How to reach the data protection officer (privacy notice).
+    pub dpo_contact: String,
+    /// How long identifying data is kept, in words (privacy notice).
+    pub retention: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ContactConfig {
+    /// The area's name, or "All areas".
+    pub area: String,
+    pub team: String,
+    pub email: String,
+    pub phone: String,
+    pub hours: String,
+}
+
 const REDACTED: &str = "(redacted)";
 
 impl Default for Config {
@@ -232,6 +258,12 @@ impl Default for Config {
                 public_rate_per_hour: 10,
                 extra_recipients: Vec::new(),
                 draft_days: 7,
+            },
+            pages: PagesConfig {
+                contacts: Vec::new(),
+                controller: "the child death review partners for the panel's areas: each local authority and integrated care board".into(),
+                dpo_contact: "the data protection officer of the local authority or integrated care board for your area".into(),
+                retention: "Identifying details are kept for as long as the child death review partners' records retention policy allows; the anonymised statistical record is kept so that annual reports do not change.".into(),
             },
         }
     }
@@ -437,6 +469,15 @@ impl Config {
         for r in &self.notify.extra_recipients {
             if crate::domain::email::EmailAddress::parse(r).is_err() {
                 return Err(loaded.error("notify.extra_recipients", r, "email addresses"));
+            }
+        }
+        for (i, c) in self.pages.contacts.iter().enumerate() {
+            if !c.email.is_empty() && crate::domain::email::EmailAddress::parse(&c.email).is_err() {
+                return Err(loaded.error(
+                    &format!("pages.contacts[{i}].email"),
+                    &c.email,
+                    "an email address",
+                ));
             }
         }
         if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp.host.trim().is_empty() {

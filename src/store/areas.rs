@@ -72,6 +72,25 @@ pub async fn rename<C: ConnectionTrait>(
     })
 }
 
+/// Deactivates or reactivates an area if it is still at `expected_version`.
+pub async fn set_active<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    expected_version: i64,
+    active: bool,
+) -> StoreResult<Area> {
+    let Some(current) = find(conn, id).await? else { return Err(StoreError::NotFound) };
+    if current.version != expected_version {
+        return Err(StoreError::Conflict(
+            "Someone else changed this area since you opened the page. Nothing has been saved.".into(),
+        ));
+    }
+    let mut model: area::ActiveModel = current.into();
+    model.active = Set(active);
+    model.version = Set(expected_version + 1);
+    Ok(model.update(conn).await?)
+}
+
 /// Makes sure at least one area exists (a fresh installation gets `name`, by default "Default area").
 pub async fn ensure_one<C: ConnectionTrait>(conn: &C, name: &str) -> StoreResult<Option<Area>> {
     if list(conn).await?.is_empty() {

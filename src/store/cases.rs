@@ -500,12 +500,50 @@ pub async fn needing_triage(db: &impl ConnectionTrait, area_ids: &[i64]) -> Stor
     Ok(case::Entity::find()
         .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
         .filter(
-            Condition::any()
-                .add(case::Column::Status.eq(CaseStatus::PendingTriage.code()))
-                .add(case::Column::DuplicateStatus.eq(DuplicateStatus::Flagged.code())),
+            Condition::any().add(case::Column::Status.eq(CaseStatus::PendingTriage.code())).add(
+                case::Column::DuplicateStatus
+                    .is_in([DuplicateStatus::Flagged.code(), DuplicateStatus::Possible.code()]),
+            ),
         )
         .order_by_asc(case::Column::NotifiedAt)
         .limit(500)
+        .all(db)
+        .await?)
+}
+
+/// A coordinator's work in their areas: (waiting for triage, possible duplicates, live cases with
+/// data-quality items to follow up).
+pub async fn work_counts(db: &impl ConnectionTrait, area_ids: &[i64]) -> StoreResult<(u64, u64, u64)> {
+    let in_areas = || case::Entity::find().filter(case::Column::AreaId.is_in(area_ids.iter().copied()));
+    let pending =
+        in_areas().filter(case::Column::Status.eq(CaseStatus::PendingTriage.code())).count(db).await?;
+    let duplicates = in_areas()
+        .filter(
+            case::Column::DuplicateStatus
+                .is_in([DuplicateStatus::Flagged.code(), DuplicateStatus::Possible.code()]),
+        )
+        .count(db)
+        .await?;
+    let quality = in_areas()
+        .filter(case::Column::DataQuality.ne(""))
+        .filter(case::Column::Status.is_in([CaseStatus::PendingTriage.code(), CaseStatus::Notified.code()]))
+        .count(db)
+        .await?;
+    Ok((pending, duplicates, quality))
+}
+
+/// The newest cases this user notified, in their areas.
+pub async fn notified_by(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    area_ids: &[i64],
+    limit: u64,
+) -> StoreResult<Vec<Case>> {
+    Ok(case::Entity::find()
+        .filter(case::Column::CreatedBy.eq(user_id))
+        .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
+        .order_by_desc(case::Column::Id)
+        .limit(limit)
         .all(db)
         .await?)
 }

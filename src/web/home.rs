@@ -22,12 +22,79 @@ pub struct Task {
     pub description: &'static str,
 }
 
+/// A count of work waiting, with where to do it.
+pub struct Waiting {
+    pub count: u64,
+    pub label: &'static str,
+    pub href: &'static str,
+}
+
+/// A case this user notified (reference and coded status only).
+pub struct MyCase {
+    pub reference: String,
+    pub notified: String,
+    pub status: &'static str,
+}
+
+/// A saved draft of a notification.
+pub struct MyDraft {
+    pub id: i64,
+    pub saved: String,
+    pub expires: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "dashboard.html")]
 pub struct DashboardTemplate {
     page: Page,
     roles: String,
     tasks: Vec<Task>,
+    waiting: Vec<Waiting>,
+    my_cases: Vec<MyCase>,
+    drafts: Vec<MyDraft>,
+}
+
+/// What is waiting for this user: triage and duplicates for coordinators; the cases they
+/// notified and their drafts for notifiers.
+async fn work(
+    state: &crate::app::AppState,
+    p: &crate::domain::policy::Principal,
+) -> crate::error::WebResult<(Vec<Waiting>, Vec<MyCase>, Vec<MyDraft>)> {
+    use crate::store::{cases, drafts};
+    let mut waiting = Vec::new();
+    if p.permits(Action::TriageNotifications) {
+        let (pending, duplicates, quality) = cases::work_counts(&state.db, &p.area_ids).await?;
+        waiting.push(Waiting { count: pending, label: "notifications waiting for triage", href: "/triage" });
+        waiting.push(Waiting {
+            count: duplicates,
+            label: "possible duplicates to confirm or merge",
+            href: "/triage",
+        });
+        waiting.push(Waiting {
+            count: quality,
+            label: "open cases with details not known at notification",
+            href: "/cases",
+        });
+    }
+    let mut mine = Vec::new();
+    let mut saved = Vec::new();
+    if p.permits(Action::NotifyDeath) && p.token_id.is_none() {
+        for c in cases::notified_by(&state.db, p.user_id, &p.area_ids, 10).await? {
+            mine.push(MyCase {
+                reference: c.reference,
+                notified: c.notified_at.format("%-d %b %Y").to_string(),
+                status: crate::domain::codes::CaseStatus::parse(&c.status).map(|s| s.label()).unwrap_or("—"),
+            });
+        }
+        for d in drafts::for_user(&state.db, p.user_id).await? {
+            saved.push(MyDraft {
+                id: d.id,
+                saved: d.updated_at.format("%-d %b %Y %H:%M").to_string(),
+                expires: d.expires_at.format("%-d %b %Y").to_string(),
+            });
+        }
+    }
+    Ok((waiting, mine, saved))
 }
 
 pub async fn show(
@@ -50,7 +117,7 @@ pub async fn show(
                     Task {
                         href: "/cases",
                         title: "Cases",
-                        description: "Find a case by reference or NHS number, and see where each review has got to.",
+                        description: "Find a case by reference (or, for roles that see identities, by NHS number) and see its timeline.",
                     },
                 ),
                 (
@@ -99,10 +166,17 @@ pub async fn show(
                 .filter(|(a, t)| p.permits(*a) && crate::web::routes::has_page(t.href))
                 .map(|(_, t)| t)
                 .collect();
+            let (waiting, my_cases, drafts) = match work(&state, p).await {
+                Ok(w) => w,
+                Err(e) => return e.into_response(),
+            };
             DashboardTemplate {
                 page: Page::for_user(&ctx, "Home", "/"),
                 roles: p.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
                 tasks,
+                waiting,
+                my_cases,
+                drafts,
             }
             .into_response()
         }

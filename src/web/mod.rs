@@ -17,6 +17,7 @@ pub mod drafts;
 pub mod forms;
 pub mod health;
 pub mod home;
+pub mod info;
 pub mod middleware;
 pub mod page;
 pub mod params;

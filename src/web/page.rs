@@ -27,6 +27,8 @@ pub struct Page {
     pub flash: Option<String>,
     pub has_errors: bool,
     pub synthetic_data: bool,
+    /// Seconds of inactivity before the session ends (0: not signed in); drives the timeout warning.
+    pub idle_seconds: u32,
 }
 
 pub const SERVICE_NAME: &str = "Child Death Overview Panel";
@@ -45,6 +47,7 @@ impl Page {
             flash: None,
             has_errors: false,
             synthetic_data: false,
+            idle_seconds: 0,
         }
     }
 
@@ -67,6 +70,7 @@ impl Page {
         page.synthetic_data = ctx.synthetic;
         if let Some(p) = &ctx.principal {
             page.user = Some(NavUser { name: p.name.clone() });
+            page.idle_seconds = ctx.idle_seconds;
             if ctx.stage() == Some(crate::store::sessions::Stage::Full) {
                 page.nav = nav_for(p, active);
             }

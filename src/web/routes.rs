@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::domain::policy::Action;
 use crate::store::sessions::Stage;
 use crate::web::auth::{Access, Guarded, guard};
-use crate::web::{account, admin, api, assets, auth, cases, health, home};
+use crate::web::{account, admin, api, assets, auth, cases, health, home, info};
 
 /// One route: method, path template and access rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,11 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/healthz", Public),
     r("GET", "/readyz", Public),
     r("GET", "/assets/{name}", Public),
+    // Service pages linked from every footer.
+    r("GET", "/help", Public),
+    r("GET", "/privacy", Public),
+    r("GET", "/accessibility", Public),
+    r("GET", "/cookies", Public),
     // Signing in and out.
     r("GET", "/login", Public),
     r("POST", "/login", Public),
@@ -60,6 +65,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/admin/areas", act(Action::ManageAreas)),
     r("POST", "/admin/areas", act(Action::ManageAreas)),
     r("POST", "/admin/areas/{id}", act(Action::ManageAreas)),
+    r("POST", "/admin/areas/{id}/active", act(Action::ManageAreas)),
     r("GET", "/admin/audit", act(Action::ReadAudit)),
     r("GET", "/admin/audit.csv", act(Action::ReadAudit)),
     r("GET", "/admin/mail", act(Action::ManageMail)),
@@ -106,6 +112,10 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/healthz") => get(health::healthz),
         ("GET", "/readyz") => get(health::readyz),
         ("GET", "/assets/{name}") => get(assets::serve),
+        ("GET", "/help") => get(info::help),
+        ("GET", "/privacy") => get(info::privacy),
+        ("GET", "/accessibility") => get(info::accessibility),
+        ("GET", "/cookies") => get(info::cookies),
         ("GET", "/login") => get(auth::login::show),
         ("POST", "/login") => post(auth::login::submit),
         ("GET", "/login/two-factor") => get(auth::login::show_two_factor),
@@ -134,6 +144,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/admin/areas") => get(admin::areas::list),
         ("POST", "/admin/areas") => post(admin::areas::create),
         ("POST", "/admin/areas/{id}") => post(admin::areas::rename),
+        ("POST", "/admin/areas/{id}/active") => post(admin::areas::set_active),
         ("GET", "/admin/audit") => get(admin::audit::list),
         ("GET", "/admin/audit.csv") => get(admin::audit::export),
         ("GET", "/admin/mail") => get(admin::mail::list),

@@ -133,6 +133,75 @@ impl Browser {
         panic!("the page never showed `{text}`: {page}");
     }
 
+    /// Runs a script in the page (WebDriver executes it outside the page's CSP) and returns its value.
+    pub async fn script(&self, body: &str, args: Vec<Value>) -> Value {
+        self.call(reqwest::Method::POST, "/execute/sync", Some(json!({"script": body, "args": args}))).await
+    }
+
+    /// Injects the `axe-core` npm package and scans the page: the violations, as "id: help @ targets".
+    pub async fn axe(&self) -> Vec<String> {
+        let source =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/node_modules/axe-core/axe.min.js"))
+                .expect("node_modules/axe-core (installed by npm ci from package.json)");
+        self.script(&format!("{source}\n;return true;"), vec![]).await;
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/execute/async",
+                Some(json!({"script": "const done = arguments[arguments.length - 1];\
+                    axe.run(document, {resultTypes: ['violations']})\
+                      .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' @ ' + v.nodes.map(n => n.target.join(' ')).join(', '))))\
+                      .catch(e => done(['axe failed: ' + e]));", "args": []})),
+            )
+            .await;
+        v.as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Scans the page with axe and panics naming every violation.
+    pub async fn assert_accessible(&self, what: &str) {
+        let violations = self.axe().await;
+        assert!(violations.is_empty(), "axe-core violations on {what}:\n{}", violations.join("\n"));
+    }
+
+    /// Whether the page is wider than the window (it would scroll sideways).
+    pub async fn scrolls_sideways(&self) -> bool {
+        self.script("return document.documentElement.scrollWidth > window.innerWidth + 1;", vec![])
+            .await
+            .as_bool()
+            .unwrap_or(true)
+    }
+
+    /// Emulates a phone-sized viewport `width` CSS pixels wide (0: back to the window's size).
+    pub async fn set_viewport_width(&self, width: u32) {
+        let (cmd, params) = if width == 0 {
+            ("Emulation.clearDeviceMetricsOverride", json!({}))
+        } else {
+            (
+                "Emulation.setDeviceMetricsOverride",
+                json!({"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
+            )
+        };
+        self.call(reqwest::Method::POST, "/goog/cdp/execute", Some(json!({"cmd": cmd, "params": params})))
+            .await;
+    }
+
+    /// Presses Enter in the element (a text box).
+    pub async fn press_enter(&self, css: &str) {
+        let id = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({"text": "\u{E007}"})))
+            .await;
+    }
+
+    pub async fn back(&self) {
+        self.call(reqwest::Method::POST, "/back", Some(json!({}))).await;
+    }
+
+    pub async fn refresh(&self) {
+        self.call(reqwest::Method::POST, "/refresh", Some(json!({}))).await;
+    }
+
     pub async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap_or_default().to_string()
     }

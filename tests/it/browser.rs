@@ -1,10 +1,28 @@
-//! The coordinator's journey in a real browser: sign in, notify with one mistake, see the error
-//! summary with everything typed still there, correct it, and find the new case in the list.
+//! The coordinator's journey in a real browser: sign in, notify with one mistake (Enter in a text
+//! box sends the form), see the error summary with everything typed still there, correct it,
+//! check the answers and send; reveal and refresh; search by NHS number and go back; keep a form
+//! across a session timeout; change the notification. Every page visited is scanned with axe-core
+//! (zero violations) and checked at 390 px wide for sideways scrolling.
 
 use cdop::domain::role::Role;
 
 use crate::common::browser::Browser;
 use crate::common::{Backend, PASSWORD, TestApp};
+
+/// axe-core, and no sideways scrolling at 390 px, on the page now shown.
+async fn check_page(b: &Browser, what: &str) {
+    b.assert_accessible(what).await;
+    b.set_viewport_width(390).await;
+    let sideways = b.scrolls_sideways().await;
+    b.set_viewport_width(0).await;
+    assert!(!sideways, "{what} scrolls sideways at 390 px wide");
+}
+
+async fn count_action(app: &TestApp, action: &str) -> usize {
+    let (rows, _) =
+        cdop::store::audit::search(&app.state.db, &Default::default(), 0, 10_000).await.expect("audit");
+    rows.iter().filter(|e| e.action == action).count()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn coordinator_notifies_a_death_in_a_real_browser() {
@@ -13,14 +31,42 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     app.user("coordinator@example.org", &[Role::Coordinator], &[area]).await;
     let b = Browser::start().await;
 
+    for (path, text) in [
+        ("/", "Sign in"),
+        ("/help", "Help and contact"),
+        ("/privacy", "Privacy notice"),
+        ("/accessibility", "Accessibility statement"),
+        ("/cookies", "strictly necessary"),
+    ] {
+        b.goto(&app.url(path)).await;
+        b.wait_for(text).await;
+        check_page(&b, path).await;
+    }
+    // The scan itself can fail: an image without alternative text is caught.
+    b.script("document.querySelector('main').appendChild(document.createElement('img'));", vec![]).await;
+    assert!(b.axe().await.iter().any(|v| v.starts_with("image-alt")), "axe-core is running");
+    b.refresh().await;
+    // The header's service name is a styled link with enough contrast (axe checks contrast too).
+    let colour = b
+        .script(
+            "return getComputedStyle(document.querySelector('.govuk-service-navigation__service-name a')).color;",
+            vec![],
+        )
+        .await;
+    assert_ne!(colour.as_str(), Some("rgb(0, 0, 238)"), "the service name is styled by govuk-frontend");
+
     b.goto(&app.url("/login")).await;
+    b.wait_for("Sign in").await;
+    check_page(&b, "the sign-in page").await;
     b.type_into("#email", "coordinator@example.org").await;
     b.type_into("#password", PASSWORD).await;
     b.click("button[type=submit]").await;
     b.wait_for("Hello, Test coordinator").await;
+    check_page(&b, "the coordinator's home").await;
 
     b.goto(&app.url("/cases/new")).await;
-    b.wait_for("Send notification").await;
+    b.wait_for("Save as draft").await;
+    check_page(&b, "the notification form").await;
     b.click(&format!("#area option[value='{area}']")).await;
     b.type_into("#child-given_names", "Browser").await;
     b.type_into("#child-family_name", "Journey").await;
@@ -28,6 +74,8 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     b.type_into("#child-date_of_birth-month", "4").await;
     b.type_into("#child-date_of_birth-year", "2022").await;
     b.click("#child-sex-male").await;
+    // The number's box is revealed by choosing "Yes" (with JavaScript).
+    b.click("#child-nhs_number_status").await;
     b.type_into("#child-nhs_number", "943 476 5918").await; // wrong check digit
     b.click("#child-ethnicity option[value='B']").await;
     b.type_into("#child-address", "5 Browser Lane, Kendal").await;
@@ -37,36 +85,96 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     b.type_into("#death-date_of_death-year", "2026").await;
     b.click("#death-place_category option[value='hospital_picu']").await;
     b.click("#death-expected-no").await;
-    // The JAR criteria are revealed by GOV.UK Frontend's JavaScript when "No" is chosen.
+    // The JAR criteria are revealed when "No" is chosen.
     b.click("#death-jar_criteria-external_causes").await;
     b.click("#death-coroner_informed").await;
+    b.click("#death-post_mortem_planned").await;
     b.type_into("#death-circumstances", "Road traffic collision.").await;
-    b.type_into("#notifier-name", "Coordinator Test").await;
     b.type_into("#notifier-role", "CDOP coordinator").await;
     b.type_into("#notifier-organisation", "CDOP").await;
-    b.type_into("#notifier-email", "coordinator@example.org").await;
-    b.click("#submit-notification").await;
+    check_page(&b, "the filled-in notification form").await;
+    // Enter in a text box sends the form (the main action), not "Add another professional".
+    b.press_enter("#notifier-organisation").await;
 
     let page = b.wait_for("There is a problem").await;
     assert!(page.contains("check digit"));
+    assert!(!page.contains("Professional 2"), "Enter did not add a professional");
+    check_page(&b, "the form with an error").await;
     assert_eq!(b.value("#child-nhs_number").await, "943 476 5918", "what was typed is still there");
     assert_eq!(b.value("#child-given_names").await, "Browser");
     assert_eq!(b.value("#child-date_of_birth-year").await, "2022");
     assert_eq!(b.value("#death-circumstances").await, "Road traffic collision.");
-    assert_eq!(b.value("#child-postcode").await, "LA9 4RR");
+    assert_eq!(b.value("#notifier-email").await, "coordinator@example.org", "prefilled for staff");
     assert_eq!(cdop::store::cases::count_all(&app.state.db).await.expect("count"), 0, "nothing stored");
 
     // Follow the summary's link to the field and correct it.
     b.click("a[href='#child-nhs_number']").await;
     b.type_into("#child-nhs_number", "943 476 5919").await;
+    b.press_enter("#child-nhs_number").await;
+    b.wait_for("Check your answers before sending").await;
+    check_page(&b, "check your answers").await;
     b.click("#submit-notification").await;
     b.wait_for("Notification recorded as").await;
+    check_page(&b, "the new case").await;
     let url = b.url().await;
     assert!(url.contains("/cases/CDOP-"), "{url}");
     let reference = url.rsplit('/').next().expect("reference").to_string();
 
+    // Reveal, then refresh: shown once, never revealed again by a refresh.
+    b.click("#reveal").await;
+    b.wait_for("Shown to you because you asked").await;
+    check_page(&b, "the case with identifying details").await;
+    assert_eq!(count_action(&app, "case.identity.revealed").await, 1);
+    b.refresh().await;
+    b.wait_for("hidden again").await;
+    assert_eq!(count_action(&app, "case.identity.revealed").await, 1, "a refresh does not reveal again");
+
+    // The list, then an NHS-number search; back does not search again.
     b.goto(&app.url("/cases")).await;
     let list = b.wait_for("cases. Page").await;
-    assert!(list.contains(&reference), "the new case is in the list");
-    assert!(list.contains("Browser Journey"), "with the child's name for a coordinator");
+    check_page(&b, "the case list").await;
+    assert!(list.contains(&reference) && list.contains("Browser Journey"));
+    b.type_into("#nhs_number", "943 476 5919").await;
+    b.press_enter("#nhs_number").await;
+    b.wait_for("with that NHS number").await;
+    check_page(&b, "the NHS-number search result").await;
+    let result_url = b.url().await;
+    assert!(!result_url.contains("9434765919") && !result_url.contains("943%20476"), "{result_url}");
+    assert_eq!(count_action(&app, "case.searched").await, 1);
+    b.back().await;
+    b.wait_for("cases. Page").await;
+    b.refresh().await;
+    b.wait_for("cases. Page").await;
+    assert_eq!(count_action(&app, "case.searched").await, 1, "back and refresh never search again");
+
+    // Change the notification.
+    b.goto(&app.url(&format!("/cases/{reference}/edit"))).await;
+    b.wait_for("Reason for the change").await;
+    check_page(&b, "the change form").await;
+    b.type_into("#child-given_names", "Browsing").await;
+    b.type_into("#reason", "Name spelt wrongly at notification").await;
+    b.click("#submit-notification").await;
+    b.wait_for("Notification changed (first names)").await;
+
+    // Triage, the audit-free pages of a coordinator.
+    b.goto(&app.url("/triage")).await;
+    b.wait_for("Triage").await;
+    check_page(&b, "triage").await;
+
+    // The session times out while a form is open: nothing typed is lost.
+    b.goto(&app.url("/cases/new")).await;
+    b.wait_for("Save as draft").await;
+    b.type_into("#child-given_names", "Typed Before Timeout").await;
+    b.type_into("#death-circumstances", "A long account typed slowly.").await;
+    let past = app.sql_time(cdop::store::now() - chrono::TimeDelta::hours(2));
+    app.sql(&format!("UPDATE sessions SET last_seen_at = {past}")).await;
+    b.click("#submit-notification").await;
+    b.wait_for("what you typed has been kept").await;
+    check_page(&b, "sign-in after a timeout").await;
+    b.type_into("#email", "coordinator@example.org").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait_for("Save as draft").await;
+    assert_eq!(b.value("#child-given_names").await, "Typed Before Timeout");
+    assert_eq!(b.value("#death-circumstances").await, "A long account typed slowly.");
 }

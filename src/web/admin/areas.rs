@@ -107,3 +107,48 @@ pub async fn rename(
     }
     Ok(response)
 }
+
+/// `POST /admin/areas/{id}/active`: deactivates (kept for history, gone from forms and filters)
+/// or reactivates an area.
+pub async fn set_active(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> WebResult<Response> {
+    let active = match form.get("active") {
+        "true" => true,
+        "false" => false,
+        _ => return Err(WebError::BadRequest("Choose whether to deactivate or reactivate the area.".into())),
+    };
+    let expected: i64 = form.get("version").parse().unwrap_or(-1);
+    let txn = store::begin_write(&state.db).await?;
+    match areas::set_active(&txn, id, expected, active).await {
+        Ok(area) => {
+            audit::append(
+                &txn,
+                &ctx.event(AuditAction::AreaStatusChanged, "area", id.to_string())
+                    .area(id)
+                    .details(format!("active={active}")),
+            )
+            .await?;
+            txn.commit().await?;
+            let message = if active {
+                format!("{} reactivated", area.name)
+            } else {
+                format!(
+                    "{} deactivated: it is kept for history, and no longer offered in forms and filters",
+                    area.name
+                )
+            };
+            Ok(redirect_with_flash(&state, "/admin/areas", &message))
+        }
+        Err(StoreError::Conflict(message)) => {
+            let mut p = page(&state, &ctx, FormErrors::default()).await?;
+            p.conflict = Some(message);
+            Ok((axum::http::StatusCode::CONFLICT, p).into_response())
+        }
+        Err(StoreError::NotFound) => Err(WebError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}

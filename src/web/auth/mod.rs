@@ -56,6 +56,8 @@ pub struct AuthContext {
     /// timeout can be kept as a draft for that user.
     pub expired_session_user: Option<(i64, String)>,
     pub request_id: String,
+    /// The session idle timeout in seconds (for the timeout warning).
+    pub idle_seconds: u32,
     pub client_ip: IpAddr,
     /// Synthetic demonstration cases are present (the layout says so).
     pub synthetic: bool,
@@ -181,8 +183,9 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
         return_to: None,
         expired_session_user: None,
         request_id: request_id.clone(),
+        idle_seconds: state.config.auth.session_idle_minutes.saturating_mul(60),
         client_ip,
-        synthetic: state.synthetic_data.load(std::sync::atomic::Ordering::Relaxed),
+        synthetic: state.synthetic_present().await,
     };
 
     // Health checks and static files need no identity (and get no cookies).

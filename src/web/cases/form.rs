@@ -119,8 +119,17 @@ pub fn input_from_form(f: &FormData) -> NotificationInput {
         postcode: f.get("child.postcode").to_string(),
         postcode_not_known: f.has("child.postcode_not_known"),
         date_of_birth_not_known: f.has("child.date_of_birth_not_known"),
-        approximate_age: f.get("child.approximate_age").to_string(),
-        approximate_age_unit: f.get("child.approximate_age_unit").to_string(),
+        // Only asked for (and only kept) when the date of birth is not known.
+        approximate_age: if f.has("child.date_of_birth_not_known") {
+            f.get("child.approximate_age").to_string()
+        } else {
+            String::new()
+        },
+        approximate_age_unit: if f.has("child.date_of_birth_not_known") {
+            f.get("child.approximate_age_unit").to_string()
+        } else {
+            String::new()
+        },
         gp_practice: f.get("child.gp_practice").to_string(),
         looked_after: f.get("child.looked_after").to_string(),
         parental_responsibility: f.get("child.parental_responsibility").to_string(),

@@ -155,7 +155,7 @@ async fn filter_choices(
     let all = areas::list(&state.db).await?;
     let areas = all
         .iter()
-        .filter(|a| me.area_ids.contains(&a.id))
+        .filter(|a| me.area_ids.contains(&a.id) && (a.active || q.area == a.id.to_string()))
         .map(|a| Choice::new(a.id.to_string(), a.name.clone(), q.area == a.id.to_string()))
         .collect();
     let statuses =
