@@ -457,6 +457,20 @@ pub async fn replace_sealed<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Replaces a case's sealed record as a versioned change (a merge, or undoing one).
+pub async fn replace_sealed_versioned<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    expected_version: i64,
+    sealed: Vec<u8>,
+    sealed_key: &str,
+) -> StoreResult<()> {
+    let update = case::Entity::update_many()
+        .col_expr(case::Column::Sealed, sea_orm::sea_query::Expr::value(sealed))
+        .col_expr(case::Column::SealedKey, sealed_key.into());
+    update_versioned(conn, id, expected_version, update).await
+}
+
 /// A batch of cases not sealed to `key` (for rotation), by id.
 pub async fn not_sealed_to(
     db: &impl ConnectionTrait,

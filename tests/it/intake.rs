@@ -429,3 +429,90 @@ both_backends!(a_form_sent_after_the_session_timed_out_is_kept_for_its_user, |ba
     assert_eq!(status, 303);
     assert!(saved.expect("draft page").starts_with("/cases/new?draft="));
 });
+
+both_backends!(rejecting_needs_a_reason_and_merges_can_be_undone, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let area = app.area("Cumberland").await;
+    let token = app.token_for("api@example.org", &[Role::DesignatedDoctor], &[area]).await;
+    let co = app.signed_in("co@example.org", &[Role::Coordinator], &[area]).await;
+
+    // A public notification waiting for triage.
+    let public = app.agent();
+    public.page("/notify").await;
+    let mut fields: Vec<(String, String)> = crate::common::agent::form_fields(&{
+        let n = notification("Cumberland", "Pub", "Lic", "943 476 5560", "CA1 1AA");
+        let input = cdop::web::api::cases::input_from_json(&n).0;
+        let mut html = String::new();
+        for (k, v) in cdop::web::cases::form::form_from_input(&input).0 {
+            html.push_str(&format!("<input name=\"{k}\" value=\"{v}\">"));
+        }
+        html
+    });
+    fields.retain(|(k, _)| k != "area");
+    fields.push(("area".into(), area.to_string()));
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, done, _) = public.post_page("/notify", &refs).await;
+    assert_eq!(status, 200, "{done}");
+    let pending = crate::common::agent::text_of_id(&done, "reference").expect("reference");
+    let (_, page) = co.page(&format!("/cases/{pending}")).await;
+    let version = crate::common::agent::value_of(&page, "version").expect("version");
+
+    // No reason: an error next to the field, nothing changed.
+    let (status, html, _) =
+        co.post_page(&format!("/cases/{pending}/reject"), &[("version", version.as_str())]).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Select why you are rejecting") && !html.contains("rejected:"));
+    // "Another reason" asks for text.
+    let (status, html, _) = co
+        .post_page(&format!("/cases/{pending}/reject"), &[("version", version.as_str()), ("reason", "other")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Describe the reason"));
+    assert_eq!(case(&app, &pending).await.status, "pending_triage");
+    let (status, _, _) = co
+        .post_page(
+            &format!("/cases/{pending}/reject"),
+            &[
+                ("version", version.as_str()),
+                ("reason", "other"),
+                ("reason_other", "Sent to the wrong panel by the GP surgery"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let rejected = case(&app, &pending).await;
+    assert_eq!((rejected.status.as_str(), rejected.rejection_reason.as_deref()), ("rejected", Some("other")));
+    let kept = cdop::store::case_versions::for_case(&app.state.db, rejected.id).await.expect("versions");
+    let note: cdop::domain::amendment::KeptVersion =
+        serde_json::from_slice(&app.state.keys.keyring.open(&kept[0].sealed).expect("opens")).expect("json");
+    assert_eq!(note.reason, "Sent to the wrong panel by the GP surgery", "the description is kept sealed");
+
+    // Two notifications with one NHS number: compare side by side, merge, undo.
+    let (_, first) =
+        app.notify_api(&token, &notification("Cumberland", "Same", "Child", "943 476 5919", "CA1 1AA")).await;
+    let first = first["case_reference"].as_str().expect("ref").to_string();
+    let mut second_body = notification("Cumberland", "Same", "Child", "943 476 5919", "CA1 1AA");
+    second_body["notifier"]["email"] = "second.notifier@nhs.example".into();
+    let (_, second) = app.notify_api(&token, &second_body).await;
+    let second = second["case_reference"].as_str().expect("ref").to_string();
+    let (status, compare) = co.page(&format!("/cases/{second}/duplicate/merge")).await;
+    assert_eq!(status, 200);
+    assert!(compare.contains("side-by-side") && compare.contains(&first) && compare.contains("Age at death"));
+    let version = crate::common::agent::value_of(&compare, "version").expect("version");
+    let before = case(&app, &first).await;
+    let (status, _, _) =
+        co.post_page(&format!("/cases/{second}/duplicate/merge"), &[("version", version.as_str())]).await;
+    assert_eq!(status, 303);
+    assert!(co.reveal(&first).await.contains("second.notifier@nhs.example"), "merged professionals");
+    assert_eq!(case(&app, &second).await.status, "merged");
+    let (status, _, _) = co.post_page(&format!("/cases/{second}/duplicate/unmerge"), &[]).await;
+    assert_eq!(status, 303);
+    let reopened = case(&app, &second).await;
+    assert_eq!((reopened.status.as_str(), reopened.duplicate_status.as_str()), ("notified", "flagged"));
+    assert!(
+        !co.reveal(&first).await.contains("second.notifier@nhs.example"),
+        "the earlier case is as it was"
+    );
+    assert_eq!(case(&app, &first).await.version, before.version + 2, "merge and undo are both versioned");
+    assert!(events_for(&app, &second).await.iter().any(|(a, _)| a == "case.duplicate.merge_undone"));
+});

@@ -27,6 +27,7 @@ use crate::web::params::{self, Q};
 pub mod check;
 pub mod edit;
 pub mod form;
+pub mod merge;
 pub mod show;
 pub mod triage;
 

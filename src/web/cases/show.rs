@@ -21,7 +21,7 @@ use crate::store::cases::{self, Case};
 use crate::store::{self, areas, audit, short_results, users};
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::cases::{load_in_scope, open_identities};
-use crate::web::forms::Choice;
+use crate::web::forms::{Choice, FormErrors};
 use crate::web::page::Page;
 
 pub struct Row {
@@ -50,7 +50,7 @@ pub struct TimelineRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "cases/show.html")]
 pub struct ShowTemplate {
-    page: Page,
+    pub page: Page,
     reference: String,
     status_code: String,
     summary: Vec<Row>,
@@ -71,13 +71,17 @@ pub struct ShowTemplate {
     timeline: Vec<TimelineRow>,
     /// A reveal's one-time link was used again (refresh, back, a copied URL).
     hidden_again: bool,
+    /// Problems with the triage form (a rejection without a reason), and what was typed.
+    pub errors: FormErrors,
+    pub reason_chosen: String,
+    pub reason_other: String,
 }
 
 fn yes_no(b: bool) -> &'static str {
     if b { "Yes" } else { "No" }
 }
 
-fn summary(case: &Case, area: &str) -> Vec<Row> {
+pub fn summary(case: &Case, area: &str) -> Vec<Row> {
     let jar: Vec<&str> =
         case.jar_criteria.split(',').filter_map(JarCriterion::parse).map(|j| j.label()).collect();
     let mut rows = vec![
@@ -215,6 +219,7 @@ async fn timeline(state: &AppState, reference: &str) -> WebResult<Vec<TimelineRo
                 }
                 Some(AuditAction::DuplicateConfirmedDistinct) => "Confirmed as a separate case".into(),
                 Some(AuditAction::DuplicateMerged) => format!("Merged ({})", e.details),
+                Some(AuditAction::DuplicateMergeUndone) => format!("Merge undone ({})", e.details),
                 Some(AuditAction::NotificationAccepted) => "Accepted at triage".into(),
                 Some(AuditAction::NotificationRejected) => format!("Rejected at triage ({})", e.details),
                 Some(AuditAction::CaseRevealed) => "Identifying details shown".into(),
@@ -228,7 +233,7 @@ async fn timeline(state: &AppState, reference: &str) -> WebResult<Vec<TimelineRo
         .collect())
 }
 
-async fn page(
+pub async fn page(
     state: &AppState,
     ctx: &AuthContext,
     me: &Principal,
@@ -270,6 +275,9 @@ async fn page(
             .collect(),
         timeline: timeline(state, &case.reference).await?,
         hidden_again: false,
+        errors: FormErrors::default(),
+        reason_chosen: String::new(),
+        reason_other: String::new(),
     })
 }
 

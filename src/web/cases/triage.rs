@@ -4,20 +4,20 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{CaseStatus, DuplicateStatus, RejectionReason};
-use crate::domain::notification::{Person, SealedIdentity};
 use crate::domain::policy::Action;
 use crate::domain::role::Role;
 use crate::error::{WebError, WebResult};
 use crate::intake::{self, IntakeError};
 use crate::store::{self, areas, audit, cases};
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
+use crate::web::cases::show;
 use crate::web::cases::{CaseRow, load_in_scope, open_identities, rows};
-use crate::web::forms::FormData;
+use crate::web::forms::{FormData, FormErrors};
 use crate::web::page::Page;
 
 #[derive(Template, WebTemplate)]
@@ -119,7 +119,9 @@ pub async fn accept(
     ))
 }
 
-/// `POST /cases/{reference}/reject` with a coded reason.
+/// `POST /cases/{reference}/reject` with a coded reason ("another reason" needs a description,
+/// kept sealed with a copy of the record as it was). A missing reason is an error on the case
+/// page, next to the field; nothing changes.
 pub async fn reject(
     State(state): State<AppState>,
     ctx: AuthContext,
@@ -128,15 +130,58 @@ pub async fn reject(
     form: FormData,
 ) -> WebResult<Response> {
     let case = pending_case(&state, &me, &reference).await?;
-    let Some(reason) = RejectionReason::parse(form.get("reason")) else {
-        return Ok(redirect_with_flash(
-            &state,
-            &format!("/cases/{}", case.reference),
-            "Nothing changed: select a reason for rejecting",
-        ));
+    let mut errors = FormErrors::default();
+    let reason = RejectionReason::parse(form.get("reason"));
+    if reason.is_none() {
+        errors.add("reason", "Select why you are rejecting this notification");
+    }
+    let mut note = String::new();
+    if reason == Some(RejectionReason::Other) {
+        match crate::domain::amendment::reason(form.get("reason_other")) {
+            Ok(n) => note = n,
+            Err(_) if form.get("reason_other").trim().is_empty() => {
+                errors.add("reason_other", "Describe the reason for rejecting it")
+            }
+            Err(m) => errors.add("reason_other", m),
+        }
+    }
+    let Some(reason) = reason.filter(|_| errors.is_empty()) else {
+        let mut page = show::page(&state, &ctx, &me, &case, None).await?;
+        page.errors = errors;
+        page.reason_other = form.get("reason_other").to_string();
+        page.reason_chosen = form.get("reason").to_string();
+        page.page.has_errors = true;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let kept = if note.is_empty() {
+        None
+    } else {
+        let identity =
+            open_identities(&state, std::slice::from_ref(&case)).await?.pop().flatten().ok_or_else(|| {
+                WebError::internal(anyhow::anyhow!("the sealed record could not be opened"))
+            })?;
+        let plain = serde_json::to_vec(&crate::domain::amendment::KeptVersion { identity, reason: note })
+            .map_err(WebError::internal)?;
+        Some(state.keys.keyring.seal(&plain).map_err(WebError::internal)?)
     };
     let txn = store::begin_write(&state.db).await?;
     cases::set_status(&txn, case.id, version(&form), CaseStatus::Rejected, Some(reason)).await?;
+    if let Some(sealed) = kept {
+        store::case_versions::insert(
+            &txn,
+            store::case_versions::NewVersion {
+                case_id: case.id,
+                version: case.version,
+                kind: "rejected",
+                sealed,
+                sealed_key: state.keys.keyring.key_id(),
+                coded: cases::coded_snapshot(&case),
+                fields: "status".into(),
+                changed_by: Some(me.user_id),
+            },
+        )
+        .await?;
+    }
     audit::append(
         &txn,
         &ctx.event(AuditAction::NotificationRejected, "case", case.reference.clone())
@@ -145,7 +190,7 @@ pub async fn reject(
     )
     .await?;
     txn.commit().await?;
-    Ok(redirect_with_flash(&state, "/triage", &format!("{} rejected", case.reference)))
+    Ok(redirect_with_flash(&state, "/triage", &format!("{} rejected: {}", case.reference, reason.label())))
 }
 
 /// `POST /cases/{reference}/duplicate/distinct`: a coordinator confirms it is a separate case.
@@ -167,70 +212,4 @@ pub async fn confirm_distinct(
     .await?;
     txn.commit().await?;
     Ok(redirect_with_flash(&state, &format!("/cases/{}", case.reference), "Confirmed as a separate case"))
-}
-
-/// Adds `extra` people to `into`, skipping anyone already listed (by email).
-fn merge_people(into: &mut Vec<Person>, extra: impl IntoIterator<Item = Person>) {
-    for p in extra {
-        if !into.iter().any(|q| q.email.eq_ignore_ascii_case(&p.email)) {
-            into.push(p);
-        }
-    }
-}
-
-/// `POST /cases/{reference}/duplicate/merge`: folds the duplicate into the earlier case. The
-/// earlier case gains the duplicate's professionals (and its notifier); the duplicate is closed as
-/// merged, its own sealed record kept.
-pub async fn merge(
-    State(state): State<AppState>,
-    ctx: AuthContext,
-    CurrentUser(me): CurrentUser,
-    Path(reference): Path<String>,
-    form: FormData,
-) -> WebResult<Response> {
-    let dup = flagged_case(&state, &me, &reference).await?;
-    let original_id = dup.duplicate_of.ok_or(WebError::NotFound)?;
-    let original = cases::find(&state.db, original_id).await?.ok_or(WebError::NotFound)?;
-    if !me.permits_in(Action::TriageNotifications, original.area_id) {
-        return Err(WebError::Forbidden);
-    }
-    let opened = open_identities(&state, &[original.clone(), dup.clone()]).await?;
-    let (Some(Some(mut kept)), Some(Some(other))) = (opened.first().cloned(), opened.get(1).cloned()) else {
-        return Err(WebError::internal(anyhow::anyhow!("a sealed record could not be opened for merging")));
-    };
-    let SealedIdentity { notifier, professionals, .. } = other;
-    merge_people(&mut kept.professionals, std::iter::once(notifier).chain(professionals));
-    let keys = state.keys.clone();
-    let (sealed, key_id) = tokio::task::spawn_blocking(move || -> anyhow::Result<(Vec<u8>, String)> {
-        let bytes = serde_json::to_vec(&kept)?;
-        Ok((keys.keyring.seal(&bytes)?, keys.keyring.key_id()))
-    })
-    .await
-    .map_err(WebError::internal)?
-    .map_err(WebError::Internal)?;
-    let txn = store::begin_write(&state.db).await?;
-    cases::set_duplicate_status(&txn, dup.id, version(&form), DuplicateStatus::Merged).await?;
-    cases::set_status(&txn, dup.id, dup.version + 1, CaseStatus::Merged, None).await?;
-    cases::replace_sealed(&txn, original.id, sealed, &key_id).await?;
-    let details = format!("merged={};into={}", dup.reference, original.reference);
-    audit::append(
-        &txn,
-        &ctx.event(AuditAction::DuplicateMerged, "case", dup.reference.clone())
-            .area(dup.area_id)
-            .details(details.clone()),
-    )
-    .await?;
-    audit::append(
-        &txn,
-        &ctx.event(AuditAction::DuplicateMerged, "case", original.reference.clone())
-            .area(original.area_id)
-            .details(details),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(redirect_with_flash(
-        &state,
-        &format!("/cases/{}", original.reference),
-        &format!("{} merged into {}", dup.reference, original.reference),
-    ))
 }
