@@ -49,7 +49,7 @@ both_backends!(unknown_route_gets_404_page_in_layout, |backend| async move {
     let request_id = res.headers()["x-request-id"].to_str().expect("ascii").to_string();
     let html = res.text().await.expect("body");
     assert!(html.contains("Page not found"));
-    assert!(html.contains("govuk-header"), "rendered in the layout");
+    assert!(html.contains("govuk-service-navigation"), "rendered in the layout");
     assert!(html.contains(&request_id));
 });
 
