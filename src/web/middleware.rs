@@ -46,7 +46,13 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     let path_for_login = req.uri().path().to_owned();
     let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
     let started = Instant::now();
+    let is_get = method == axum::http::Method::GET;
     let mut response = next.run(req).instrument(span.clone()).await;
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED && is_get && !is_api {
+        // A GET of an action that only takes a POST (back, refresh or a copied URL after a form
+        // was sent): go to the page the action belongs to, never a blank 405.
+        response = Redirect::to(&crate::web::routes::page_for_action(&path_for_login)).into_response();
+    }
     if let Some(page) = response.extensions_mut().remove::<ErrorPage>() {
         response = render_error(page, &id, is_api, wants_html, &path_for_login);
     }

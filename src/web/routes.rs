@@ -103,6 +103,25 @@ const fn r(method: &'static str, path: &'static str, access: Access) -> RouteSpe
     RouteSpec { method, path, access }
 }
 
+/// Whether `path` matches the route template `pattern` (`{…}` is one segment).
+fn matches(pattern: &str, path: &str) -> bool {
+    let (p, q): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    p.len() == q.len() && p.iter().zip(&q).all(|(a, b)| (a.starts_with('{') && !b.is_empty()) || a == b)
+}
+
+/// The page a POST-only action belongs to: its path with segments taken off the end until a GET
+/// route matches (`/cases/X/reveal` → `/cases/X`, `/cases/search` → `/cases`), else `/`.
+pub fn page_for_action(path: &str) -> String {
+    let mut current = path.trim_end_matches('/').to_string();
+    while let Some((parent, _)) = current.rsplit_once('/') {
+        current = parent.to_string();
+        if !current.is_empty() && ROUTES.iter().any(|r| r.method == "GET" && matches(r.path, &current)) {
+            return current;
+        }
+    }
+    "/".to_string()
+}
+
 /// Whether a navigation target exists (so menus never link to missing pages).
 pub fn has_page(path: &str) -> bool {
     ROUTES.iter().any(|r| r.method == "GET" && r.path == path)
@@ -201,4 +220,18 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 /// For tests: every (method, path) in the table has a handler.
 pub fn unhandled() -> Vec<(&'static str, &'static str)> {
     ROUTES.iter().filter(|r| handler(r.method, r.path).is_none()).map(|r| (r.method, r.path)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_for_action;
+
+    #[test]
+    fn post_only_actions_lead_back_to_their_page() {
+        assert_eq!(page_for_action("/cases/search"), "/cases");
+        assert_eq!(page_for_action("/cases/CDOP-2026-0001/reveal"), "/cases/CDOP-2026-0001");
+        assert_eq!(page_for_action("/cases/CDOP-2026-0001/duplicate/distinct"), "/cases/CDOP-2026-0001");
+        assert_eq!(page_for_action("/admin/users/5/disable"), "/admin/users/5");
+        assert_eq!(page_for_action("/logout"), "/");
+    }
 }

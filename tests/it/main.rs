@@ -10,6 +10,7 @@ mod browser;
 mod cases;
 mod cli;
 mod foundation;
+mod hostile;
 mod intake;
 mod keys;
 mod mail;

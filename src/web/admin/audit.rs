@@ -2,7 +2,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, TimeDelta};
@@ -17,6 +17,7 @@ use crate::web::auth::AuthContext;
 use crate::web::csv;
 use crate::web::forms::FormErrors;
 use crate::web::page::Page;
+use crate::web::params::Q;
 
 const PER_PAGE: u64 = 50;
 
@@ -114,7 +115,7 @@ pub struct AuditTemplate {
 pub async fn list(
     State(state): State<AppState>,
     ctx: AuthContext,
-    Query(q): Query<AuditQuery>,
+    Q(q): Q<AuditQuery>,
 ) -> WebResult<AuditTemplate> {
     let mut errors = FormErrors::default();
     let filter = q.filter(&mut errors);
@@ -178,7 +179,7 @@ pub async fn list(
 pub async fn export(
     State(state): State<AppState>,
     ctx: AuthContext,
-    Query(q): Query<AuditQuery>,
+    Q(q): Q<AuditQuery>,
 ) -> WebResult<Response> {
     let mut errors = FormErrors::default();
     let filter = q.filter(&mut errors);

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -74,7 +74,11 @@ fn login_page(
     }
 }
 
-pub async fn show(State(state): State<AppState>, ctx: AuthContext, Query(q): Query<NextQuery>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    crate::web::params::Q(q): crate::web::params::Q<NextQuery>,
+) -> Response {
     if let Some(stage) = ctx.stage() {
         return Redirect::to(stage_home(stage)).into_response();
     }

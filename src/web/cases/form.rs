@@ -368,7 +368,7 @@ pub struct DraftQuery {
 pub async fn show(
     State(state): State<AppState>,
     ctx: AuthContext,
-    axum::extract::Query(q): axum::extract::Query<DraftQuery>,
+    crate::web::params::Q(q): crate::web::params::Q<DraftQuery>,
 ) -> WebResult<Response> {
     let me = ctx.require()?.clone();
     let mut values = FormData::default();
@@ -464,7 +464,7 @@ pub struct CheckTemplate {
 pub async fn show_check(
     State(state): State<AppState>,
     ctx: AuthContext,
-    axum::extract::Query(q): axum::extract::Query<DraftQuery>,
+    crate::web::params::Q(q): crate::web::params::Q<DraftQuery>,
 ) -> WebResult<Response> {
     let me = ctx.require()?.clone();
     let id = drafts::parse_id(&q.draft).ok_or(WebError::NotFound)?;

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::TimeDelta;
 
@@ -296,7 +296,7 @@ pub async fn show(
     ctx: AuthContext,
     CurrentUser(me): CurrentUser,
     Path(reference): Path<String>,
-    Query(q): Query<ShowQuery>,
+    crate::web::params::Q(q): crate::web::params::Q<ShowQuery>,
 ) -> WebResult<ShowTemplate> {
     let case = load_in_scope(&state, &me, &reference, Action::ViewCases).await?;
     audit::append_now(
