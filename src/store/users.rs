@@ -239,6 +239,26 @@ pub async fn update_access<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Corrects a user's name and email if the user is still at `expected_version`; a taken email
+/// is a conflict naming it.
+pub async fn update_details<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    expected_version: i64,
+    name: &str,
+    email: &str,
+) -> StoreResult<()> {
+    bump_version(conn, user_id, expected_version).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::Name, name.into())
+        .col_expr(user::Column::Email, email.into())
+        .filter(user::Column::Id.eq(user_id))
+        .exec(conn)
+        .await
+        .map_err(|e| StoreError::unique_as_conflict(e, "Another account already uses this email address"))?;
+    Ok(())
+}
+
 /// Increments the version if it is still `expected`; otherwise someone else changed the user.
 async fn bump_version<C: ConnectionTrait>(conn: &C, user_id: i64, expected: i64) -> StoreResult<()> {
     let result = user::Entity::update_many()

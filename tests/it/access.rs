@@ -37,6 +37,7 @@ const EXPECTED: &[(&str, &str, [char; 6])] = &[
     ("POST", "/admin/users", ['L', 'P', 'F', 'F', 'F', 'F']),
     ("GET", "/admin/users/{id}", ['L', 'P', 'F', 'F', 'F', 'F']),
     ("POST", "/admin/users/{id}/access", ['L', 'P', 'F', 'F', 'F', 'F']),
+    ("POST", "/admin/users/{id}/details", ['L', 'P', 'F', 'F', 'F', 'F']),
     ("POST", "/admin/users/{id}/disable", ['L', 'P', 'F', 'F', 'F', 'F']),
     ("POST", "/admin/users/{id}/enable", ['L', 'P', 'F', 'F', 'F', 'F']),
     ("POST", "/admin/users/{id}/reset-password", ['L', 'P', 'F', 'F', 'F', 'F']),

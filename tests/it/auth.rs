@@ -416,3 +416,101 @@ both_backends!(secure_cookies_use_the_host_prefix_and_hsts, |backend: Backend| a
         "{cookie}"
     );
 });
+
+both_backends!(
+    admins_confirm_before_ending_sessions_correct_names_and_read_the_audit_in_words,
+    |backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let area = app.area("Cumberland").await;
+        let other = app.area("Westmorland and Furness").await;
+        let target = app.user("jo@example.org", &[Role::PanelMember], &[area]).await;
+        app.user("taken@example.org", &[Role::PanelMember], &[area]).await;
+        let admin = app.signed_in("admin@example.org", &[Role::Admin], &[area]).await;
+        let member = app.agent();
+        member.login("jo@example.org", PASSWORD).await;
+
+        // Resetting a password asks first; nothing happens until confirmed.
+        let (status, html, _) = admin.post_page(&format!("/admin/users/{target}/reset-password"), &[]).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("Reset password for Test jo?") && html.contains("name=\"confirm\" value=\"yes\"")
+        );
+        assert_eq!(member.page("/account").await.0, 200, "still signed in: nothing was reset");
+        let (status, html, _) =
+            admin.post_page(&format!("/admin/users/{target}/reset-password"), &[("confirm", "yes")]).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("one-time-password"));
+        assert_ne!(member.page("/account").await.0, 200, "signed out by the reset");
+        let (status, html, _) = admin.post_page(&format!("/admin/users/{target}/disable"), &[]).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Disable the account for Test jo?"));
+        assert!(!cdop::store::users::find(&app.state.db, target).await.expect("db").expect("user").disabled);
+
+        // Name and email corrected (audited, fields only); a taken email is an error next to the field.
+        let (_, page) = admin.page(&format!("/admin/users/{target}")).await;
+        let version = crate::common::agent::value_of(&page, "version").expect("version");
+        let (status, html, _) = admin
+            .post_page(
+                &format!("/admin/users/{target}/details"),
+                &[("version", version.as_str()), ("name", "Jo Bloggs"), ("email", "taken@example.org")],
+            )
+            .await;
+        assert_eq!(status, 422);
+        assert!(html.contains("already uses this email") && html.contains("value=\"Jo Bloggs\""));
+        let (status, _, _) = admin
+            .post_page(
+                &format!("/admin/users/{target}/details"),
+                &[("version", version.as_str()), ("name", "Jo Bloggs"), ("email", "jo.bloggs@example.org")],
+            )
+            .await;
+        assert_eq!(status, 303);
+        let user = cdop::store::users::find(&app.state.db, target).await.expect("db").expect("user");
+        assert_eq!((user.name.as_str(), user.email.as_str()), ("Jo Bloggs", "jo.bloggs@example.org"));
+
+        // The audit trail reads in words.
+        let (_, page) = admin.page(&format!("/admin/users/{target}")).await;
+        let version = crate::common::agent::value_of(&page, "version").expect("version");
+        let (area_s, other_s) = (area.to_string(), other.to_string());
+        admin
+            .post_page(
+                &format!("/admin/users/{target}/access"),
+                &[
+                    ("version", version.as_str()),
+                    ("role", "panel_member"),
+                    ("area", area_s.as_str()),
+                    ("area", other_s.as_str()),
+                ],
+            )
+            .await;
+        let (_, audit_page) = admin.page("/admin/audit").await;
+        assert!(
+            audit_page
+                .contains("Areas changed for Jo Bloggs: Cumberland → Cumberland, Westmorland and Furness"),
+            "in words"
+        );
+        assert!(audit_page.contains("Name or email changed: Jo Bloggs"));
+        // The date filter is a GOV.UK date input, with specific messages.
+        let (status, html) = admin.page("/admin/audit?from.day=31&from.month=2&from.year=2026").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("The from date must be a real date") && html.contains("href=\"#from-day\""));
+        let (_, html) = admin
+            .page("/admin/audit?from.day=1&from.month=1&from.year=2000&to.day=1&to.month=1&to.year=2000")
+            .await;
+        assert!(html.contains("0 events"));
+
+        // Area names are unique ignoring capitals; a deactivated area leaves the forms.
+        let (status, html, _) = admin.post_page("/admin/areas", &[("name", "cumberland")]).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("already exists"));
+        let (_, areas_page) = admin.page("/admin/areas").await;
+        assert!(areas_page.contains(&format!("action=\"/admin/areas/{other}/active\"")));
+        let (status, _, _) = admin
+            .post_page(&format!("/admin/areas/{other}/active"), &[("version", "1"), ("active", "false")])
+            .await;
+        assert_eq!(status, 303);
+        let doctor = app.signed_in("dd@example.org", &[Role::DesignatedDoctor], &[area, other]).await;
+        let (_, form) = doctor.page("/cases/new").await;
+        assert!(!form.contains("Westmorland and Furness"), "gone from the notification form");
+        assert!(form.contains("Cumberland"));
+    }
+);

@@ -12,7 +12,8 @@ use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::error::WebResult;
 use crate::store::audit::{self, AuditFilter};
-use crate::store::users;
+use crate::store::entities::audit_event::Model as AuditEventRow;
+use crate::store::{areas, users};
 use crate::web::auth::AuthContext;
 use crate::web::csv;
 use crate::web::forms::FormErrors;
@@ -29,48 +30,79 @@ pub struct AuditQuery {
     action: String,
     #[serde(default)]
     object: String,
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
+    #[serde(default, rename = "from.day")]
+    from_day: String,
+    #[serde(default, rename = "from.month")]
+    from_month: String,
+    #[serde(default, rename = "from.year")]
+    from_year: String,
+    #[serde(default, rename = "to.day")]
+    to_day: String,
+    #[serde(default, rename = "to.month")]
+    to_month: String,
+    #[serde(default, rename = "to.year")]
+    to_year: String,
     #[serde(default)]
     page: String,
+}
+
+/// A GOV.UK date input's three boxes: empty (no filter), a real date, or a problem to show.
+fn date_input(day: &str, month: &str, year: &str, what: &str) -> Result<Option<NaiveDate>, String> {
+    let (d, m, y) = (day.trim(), month.trim(), year.trim());
+    if d.is_empty() && m.is_empty() && y.is_empty() {
+        return Ok(None);
+    }
+    let missing: Vec<&str> = [("day", d), ("month", m), ("year", y)]
+        .iter()
+        .filter(|(_, v)| v.is_empty())
+        .map(|(n, _)| *n)
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("The {what} date must include a {}", missing.join(" and ")));
+    }
+    let parsed = match (d.parse::<u32>(), m.parse::<u32>(), y.parse::<i32>()) {
+        (Ok(d), Ok(m), Ok(y)) if y.to_string().len() == 4 => NaiveDate::from_ymd_opt(y, m, d),
+        _ => None,
+    };
+    parsed.map(Some).ok_or_else(|| format!("The {what} date must be a real date, like 1 4 2026"))
 }
 
 impl AuditQuery {
     /// The filter, or field errors for dates that do not parse.
     fn filter(&self, errors: &mut FormErrors) -> AuditFilter {
-        let date = |s: &str, field: &str, errors: &mut FormErrors| {
-            if s.trim().is_empty() {
-                return None;
-            }
-            match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-                Ok(d) => d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()),
-                Err(_) => {
-                    errors.add(field, "Enter a date like 2026-04-01");
-                    None
-                }
+        let mut date = |d: &str, m: &str, y: &str, what: &str, field: &str| match date_input(d, m, y, what) {
+            Ok(date) => date.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()),
+            Err(message) => {
+                errors.add(field, message);
+                None
             }
         };
+        let from = date(&self.from_day, &self.from_month, &self.from_year, "from", "from-day");
+        // "To" includes the whole day.
+        let to =
+            date(&self.to_day, &self.to_month, &self.to_year, "to", "to-day").map(|d| d + TimeDelta::days(1));
         AuditFilter {
             actor_user_id: self.actor.trim().parse().ok(),
             action: Some(self.action.trim().to_string()).filter(|a| !a.is_empty()),
             object_ref: Some(self.object.trim().to_string()).filter(|o| !o.is_empty()),
-            from: date(&self.from, "from", errors),
-            // "To" includes the whole day.
-            to: date(&self.to, "to", errors).map(|d| d + TimeDelta::days(1)),
+            from,
+            to,
         }
     }
 
     fn query_string(&self, page: Option<u64>) -> String {
         let enc = crate::web::middleware::form_urlencode;
         let mut q = format!(
-            "actor={}&action={}&object={}&from={}&to={}",
+            "actor={}&action={}&object={}&from.day={}&from.month={}&from.year={}&to.day={}&to.month={}&to.year={}",
             enc(&self.actor),
             enc(&self.action),
             enc(&self.object),
-            enc(&self.from),
-            enc(&self.to)
+            enc(&self.from_day),
+            enc(&self.from_month),
+            enc(&self.from_year),
+            enc(&self.to_day),
+            enc(&self.to_month),
+            enc(&self.to_year)
         );
         if let Some(p) = page {
             q.push_str(&format!("&page={p}"));
@@ -83,6 +115,8 @@ pub struct EventRow {
     pub seq: i64,
     pub at: String,
     pub actor: String,
+    /// What happened, in words ("Areas changed for Jo Bloggs: Cumberland → …").
+    pub what: String,
     pub action: String,
     pub object: String,
     pub details: String,
@@ -122,6 +156,7 @@ pub async fn list(
     let page_number = crate::web::params::page("page", &q.page)?;
     let (rows, total) = audit::search(&state.db, &filter, page_number - 1, PER_PAGE).await?;
     let people = users::list(&state.db).await?;
+    let all_areas = areas::list(&state.db).await?;
     let name_of = |id: Option<i64>| {
         id.and_then(|id| people.iter().find(|p| p.user.id == id)).map(|p| p.user.name.clone())
     };
@@ -131,10 +166,16 @@ pub async fn list(
             seq: e.seq,
             at: e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string(),
             actor: match name_of(e.actor_user_id) {
-                Some(name) => format!("{name} ({})", e.actor),
-                None => e.actor.clone(),
+                Some(name) => name,
+                None => match e.actor.as_str() {
+                    "anonymous" => "Someone not signed in".to_string(),
+                    "system" => "The service".to_string(),
+                    "cli" => "Operator (command line)".to_string(),
+                    other => other.to_string(),
+                },
             },
-            action: e.action,
+            what: describe(&e, &people, &all_areas),
+            action: e.action.clone(),
             object: format!("{} {}", e.object_type, e.object_ref),
             details: e.details,
             request_id: e.request_id,
@@ -153,7 +194,7 @@ pub async fn list(
         .iter()
         .map(|a| SelectOption {
             value: a.as_str().into(),
-            label: a.as_str().into(),
+            label: a.label().into(),
             selected: q.action == a.as_str(),
         })
         .collect();
@@ -173,6 +214,83 @@ pub async fn list(
         export_link: format!("/admin/audit.csv?{}", q.query_string(None)),
         q,
     })
+}
+
+/// An event in words. Names come from the users and areas tables (staff and partnerships, never
+/// a child or family); the stored event holds only ids and codes.
+pub fn describe(e: &AuditEventRow, people: &[users::UserSummary], all_areas: &[areas::Area]) -> String {
+    let Some(action) = AuditAction::parse(&e.action) else { return e.action.clone() };
+    let detail = |key: &str| -> String {
+        e.details
+            .split(';')
+            .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
+            .unwrap_or("")
+            .to_string()
+    };
+    let user_name = |id: &str| {
+        id.parse::<i64>()
+            .ok()
+            .and_then(|id| people.iter().find(|p| p.user.id == id))
+            .map(|p| p.user.name.clone())
+            .unwrap_or_else(|| format!("user {id}"))
+    };
+    let area_names = |ids: &str| {
+        let names: Vec<String> = ids
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|id| {
+                id.parse::<i64>()
+                    .ok()
+                    .and_then(|id| all_areas.iter().find(|a| a.id == id))
+                    .map(|a| a.name.clone())
+                    .unwrap_or_else(|| format!("area {id}"))
+            })
+            .collect();
+        if names.is_empty() { "none".to_string() } else { names.join(", ") }
+    };
+    let role_names = |codes: &str| {
+        let names: Vec<&str> = codes
+            .split(',')
+            .filter_map(|c| c.parse::<crate::domain::role::Role>().ok())
+            .map(|r| r.label())
+            .collect();
+        if names.is_empty() { "none".to_string() } else { names.join(", ") }
+    };
+    let label = action.label();
+    match (action, e.object_type.as_str()) {
+        (AuditAction::UserAreasChanged, _) => format!(
+            "Areas changed for {}: {} → {}",
+            user_name(&e.object_ref),
+            area_names(&detail("from")),
+            area_names(&detail("to"))
+        ),
+        (AuditAction::UserRolesChanged, _) => format!(
+            "Roles changed for {}: {} → {}",
+            user_name(&e.object_ref),
+            role_names(&detail("from")),
+            role_names(&detail("to"))
+        ),
+        (AuditAction::CaseAmended, _) => {
+            let fields: Vec<&str> = e
+                .details
+                .split(';')
+                .find_map(|kv| kv.strip_prefix("fields="))
+                .unwrap_or("")
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .collect();
+            format!(
+                "Notification {} changed (version {}): {}",
+                e.object_ref,
+                detail("version"),
+                crate::amend::describe(&fields)
+            )
+        }
+        (_, "user") => format!("{label}: {}", user_name(&e.object_ref)),
+        (_, "area") => format!("{label}: {}", area_names(&e.object_ref)),
+        (_, "case") if e.object_ref.starts_with("CDOP-") => format!("{label}: {}", e.object_ref),
+        _ => label.to_string(),
+    }
 }
 
 /// `GET /admin/audit.csv`: every matching event, oldest first. The export is itself audited.

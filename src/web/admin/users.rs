@@ -235,6 +235,48 @@ pub struct ShowTemplate {
     one_time_password: Option<String>,
     token_name: String,
     token_days: String,
+    /// The name and email as typed (kept when they do not validate).
+    name_typed: String,
+    email_typed: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/confirm.html")]
+pub struct ConfirmTemplate {
+    page: Page,
+    action: String,
+    question: String,
+    consequence: &'static str,
+    button: &'static str,
+    back: String,
+}
+
+/// The GOV.UK confirmation step for an action that ends sessions or resets credentials: shown
+/// when the form did not say `confirm=yes`.
+async fn confirm_first(
+    state: &AppState,
+    ctx: &AuthContext,
+    form: &FormData,
+    id: i64,
+    (action, what): (&str, &str),
+    consequence: &'static str,
+    button: &'static str,
+) -> WebResult<Option<Response>> {
+    if form.get("confirm") == "yes" {
+        return Ok(None);
+    }
+    let user = users::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
+    Ok(Some(
+        ConfirmTemplate {
+            page: Page::for_user(ctx, format!("{what} for {}?", user.name), "/admin/users"),
+            action: format!("/admin/users/{id}/{action}"),
+            question: format!("{what} for {}?", user.name),
+            consequence,
+            button,
+            back: format!("/admin/users/{id}"),
+        }
+        .into_response(),
+    ))
 }
 
 async fn show_page(state: &AppState, ctx: &AuthContext, id: i64) -> WebResult<ShowTemplate> {
@@ -256,6 +298,8 @@ async fn show_page(state: &AppState, ctx: &AuthContext, id: i64) -> WebResult<Sh
         one_time_password: None,
         token_name: String::new(),
         token_days: "365".into(),
+        name_typed: user.name.clone(),
+        email_typed: user.email.clone(),
         user,
     })
 }
@@ -374,7 +418,21 @@ pub async fn disable(
     ctx: AuthContext,
     CurrentUser(me): CurrentUser,
     Path(id): Path<i64>,
+    form: FormData,
 ) -> WebResult<Response> {
+    if let Some(confirm) = confirm_first(
+        &state,
+        &ctx,
+        &form,
+        id,
+        ("disable", "Disable the account"),
+        "They are signed out everywhere at once and cannot sign in until an admin enables the account again. Their records and history are kept.",
+        "Disable the account",
+    )
+    .await?
+    {
+        return Ok(confirm);
+    }
     set_disabled(&state, &ctx, me.user_id, id, true).await
 }
 
@@ -392,7 +450,21 @@ pub async fn reset_password(
     State(state): State<AppState>,
     ctx: AuthContext,
     Path(id): Path<i64>,
+    form: FormData,
 ) -> WebResult<Response> {
+    if let Some(confirm) = confirm_first(
+        &state,
+        &ctx,
+        &form,
+        id,
+        ("reset-password", "Reset password"),
+        "Their current password stops working and they are signed out everywhere. You will be shown a one-time password to pass on by phone or in person.",
+        "Reset the password",
+    )
+    .await?
+    {
+        return Ok(confirm);
+    }
     let user = users::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
     if user.service_account {
         return Err(WebError::BadRequest("Service accounts have no password; they use API tokens.".into()));
@@ -413,7 +485,21 @@ pub async fn reset_two_factor(
     State(state): State<AppState>,
     ctx: AuthContext,
     Path(id): Path<i64>,
+    form: FormData,
 ) -> WebResult<Response> {
+    if let Some(confirm) = confirm_first(
+        &state,
+        &ctx,
+        &form,
+        id,
+        ("reset-two-factor", "Reset two-factor authentication"),
+        "Their authenticator app and recovery codes stop working and they are signed out everywhere. They set two-factor authentication up again at their next sign-in.",
+        "Reset two-factor authentication",
+    )
+    .await?
+    {
+        return Ok(confirm);
+    }
     users::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
     let txn = store::begin_write(&state.db).await?;
     users::disable_totp(&txn, id).await?;
@@ -459,4 +545,74 @@ pub async fn create_token(
     let mut page = show_page(&state, &ctx, id).await?;
     page.new_token = Some(token);
     Ok(page.into_response())
+}
+
+/// `POST /admin/users/{id}/details`: corrects a user's name and email (audited; optimistically
+/// locked like access changes).
+pub async fn update_details(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> WebResult<Response> {
+    let mut page = show_page(&state, &ctx, id).await?;
+    let mut errors = FormErrors::default();
+    let name =
+        match crate::domain::text::one_line(form.get("name"), 200, "Enter the person's full name", "Name") {
+            Ok(n) => Some(n),
+            Err(m) => {
+                errors.add("name", m);
+                None
+            }
+        };
+    let email = match EmailAddress::parse(form.get("email")) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            errors.add("email", e.to_string());
+            None
+        }
+    };
+    page.name_typed = form.get("name").to_string();
+    page.email_typed = form.get("email").to_string();
+    let (Some(name), Some(email)) = (name, email) else {
+        page.page.has_errors = true;
+        page.errors = errors;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let expected: i64 = form.get("version").parse().unwrap_or(-1);
+    let before = page.user.clone();
+    let mut fields = Vec::new();
+    if before.name != name {
+        fields.push("name");
+    }
+    if !before.email.eq_ignore_ascii_case(email.as_str()) {
+        fields.push("email");
+    }
+    if fields.is_empty() {
+        return Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), "Nothing was changed"));
+    }
+    let txn = store::begin_write(&state.db).await?;
+    match users::update_details(&txn, id, expected, &name, email.as_str()).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(message)) if message.starts_with("Someone") => {
+            drop(txn);
+            page.conflict = Some(message);
+            return Ok((axum::http::StatusCode::CONFLICT, page).into_response());
+        }
+        Err(StoreError::Conflict(message)) => {
+            drop(txn);
+            page.errors.add("email", message);
+            page.page.has_errors = true;
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit::append(
+        &txn,
+        &ctx.event(AuditAction::UserDetailsChanged, "user", id.to_string())
+            .details(format!("fields={}", fields.join(","))),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), "Name and email updated"))
 }
