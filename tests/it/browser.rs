@@ -29,6 +29,7 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let area = app.area("Cumberland").await;
     app.user("coordinator@example.org", &[Role::Coordinator], &[area]).await;
+    let admin = app.user("admin@example.org", &[Role::Admin], &[area]).await;
     let b = Browser::start().await;
 
     for (path, text) in [
@@ -177,4 +178,29 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     b.wait_for("Save as draft").await;
     assert_eq!(b.value("#child-given_names").await, "Typed Before Timeout");
     assert_eq!(b.value("#death-circumstances").await, "A long account typed slowly.");
+
+    // An admin's pages: users, one user, a confirmation, areas, the audit trail (tables at 390 px).
+    b.click("button.cdop-link-button").await;
+    b.wait_for("You have signed out").await;
+    b.type_into("#email", "admin@example.org").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait_for("Hello, Test admin").await;
+    for (path, text) in [
+        ("/admin/users".to_string(), "Add a user"),
+        (format!("/admin/users/{admin}"), "Name and email"),
+        ("/admin/areas".to_string(), "Add an area"),
+        ("/admin/audit".to_string(), "What happened"),
+    ] {
+        b.goto(&app.url(&path)).await;
+        b.wait_for(text).await;
+        check_page(&b, &path).await;
+    }
+    b.goto(&app.url("/admin/users")).await;
+    b.wait_for("Add a user").await;
+    b.goto(&app.url(&format!("/admin/users/{admin}"))).await;
+    b.wait_for("Reset two-factor").await;
+    b.click("form[action$='/reset-two-factor'] button").await;
+    b.wait_for("Reset two-factor authentication for").await;
+    check_page(&b, "a confirmation page").await;
 }
