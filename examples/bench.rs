@@ -238,6 +238,68 @@ async fn seed(
 }
 
 /// Signs in over HTTP and returns a client holding the session, plus its CSRF token.
+/// Audit appends are strictly serial per chain (the head row is locked from the sequence number
+/// to the new hash). Times 2,000 single-event transactions with 1 and 4 concurrent writers
+/// against the same transactions inserting one row into a scratch table (no chain), and prints
+/// per-append cost and the ratio.
+async fn audit_appends(state: &AppState, backend: &str) -> anyhow::Result<()> {
+    use cdop::domain::audit::{AuditAction, AuditEvent};
+    let db = state.db.clone();
+    db.execute_unprepared("CREATE TABLE IF NOT EXISTS bench_scratch (id BIGINT, payload VARCHAR(200))")
+        .await?;
+    let n = 2_000usize;
+    for writers in [1usize, 4] {
+        let mut rates = [0.0f64; 2];
+        for (slot, audited) in [(0usize, false), (1, true)] {
+            let started = Instant::now();
+            let mut tasks = tokio::task::JoinSet::new();
+            for w in 0..writers {
+                let db = db.clone();
+                tasks.spawn(async move {
+                    for i in 0..n / writers {
+                        let txn = store::begin_write(&db).await?;
+                        if audited {
+                            let event = AuditEvent::new(
+                                Actor::System,
+                                AuditAction::CaseViewed,
+                                "case",
+                                format!("B{w}-{i}"),
+                            );
+                            store::audit::append(&txn, &event).await?;
+                        } else {
+                            let sql = format!(
+                                "INSERT INTO bench_scratch (id, payload) VALUES ({i}, 'case B{w}-{i}')"
+                            );
+                            txn.execute_unprepared(&sql).await?;
+                        }
+                        txn.commit().await?;
+                    }
+                    Ok::<_, anyhow::Error>(())
+                });
+            }
+            while let Some(done) = tasks.join_next().await {
+                done??;
+            }
+            rates[slot] = n as f64 / started.elapsed().as_secs_f64();
+        }
+        println!(
+            "audit append ({backend}, {writers} writer(s)): {:.0}/s ({:.2} ms each), plain insert {:.0}/s, ratio {:.2}",
+            rates[1],
+            1000.0 / rates[1],
+            rates[0],
+            rates[1] / rates[0]
+        );
+    }
+    let report = store::audit::verify(&db).await?;
+    anyhow::ensure!(
+        report.broken.is_none(),
+        "the audit chain broke under the benchmark: {:?}",
+        report.broken
+    );
+    db.execute_unprepared("DROP TABLE bench_scratch").await?;
+    Ok(())
+}
+
 async fn sign_in(base: &str, email: &str, password: &str) -> anyhow::Result<(reqwest::Client, String)> {
     let client =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
@@ -388,6 +450,8 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
             full_rate / base_rate
         );
     }
+    audit_appends(&state, &args.backend).await?;
+
     // Baseline rows are not real notifications: remove them before the list is measured.
     state.db.execute_unprepared("DELETE FROM cases WHERE sealed_key = 'plaintext'").await?;
 
@@ -434,7 +498,11 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
             .form(&[("csrf_token", co_csrf.as_str()), ("nhs_number", nhs.as_str())])
             .send()
             .await?;
-        anyhow::ensure!(res.status() == 200, "search: {}", res.status());
+        // Post/redirect/get: the result is shown by the redirect.
+        anyhow::ensure!(res.status() == 303, "search: {}", res.status());
+        let to = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("/cases").to_string();
+        let res = coordinator.get(format!("{base_url}{to}")).send().await?;
+        anyhow::ensure!(res.status() == 200, "search result: {}", res.status());
         let _ = res.bytes().await?;
         search_ms.push(started.elapsed().as_secs_f64() * 1000.0);
     }

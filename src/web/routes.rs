@@ -92,6 +92,7 @@ pub const ROUTES: &[RouteSpec] = &[
     // Notification by professionals without an account (when notify.public_enabled).
     r("GET", "/notify", Public),
     r("POST", "/notify", Public),
+    r("GET", "/notify/done", Public),
     // API.
     r("GET", "/api/v1/me", act(Action::UseService)),
     r("POST", "/api/v1/notifications", act(Action::NotifyDeath)),
@@ -191,6 +192,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/triage") => get(cases::triage::list),
         ("GET", "/notify") => get(cases::form::show_public),
         ("POST", "/notify") => post(cases::form::submit_public),
+        ("GET", "/notify/done") => get(cases::form::public_done),
         ("GET", "/api/v1/me") => get(api::me),
         ("POST", "/api/v1/notifications") => post(api::cases::create_notification),
         ("GET", "/api/v1/cases") => get(api::cases::list),

@@ -74,6 +74,7 @@ const EXPECTED: &[(&str, &str, [char; 6])] = &[
     ("GET", "/accessibility", ['P', 'P', 'P', 'P', 'P', 'P']),
     ("GET", "/cookies", ['P', 'P', 'P', 'P', 'P', 'P']),
     ("POST", "/notify", ['P', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/notify/done", ['P', 'P', 'P', 'P', 'P', 'P']),
     ("GET", "/api/v1/me", ['L', 'P', 'P', 'P', 'P', 'P']),
     ("POST", "/api/v1/notifications", ['L', 'F', 'P', 'P', 'F', 'F']),
     ("GET", "/api/v1/cases", ['L', 'F', 'P', 'P', 'P', 'F']),

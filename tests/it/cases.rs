@@ -529,8 +529,13 @@ both_backends!(public_notifications_wait_for_triage, |backend| async move {
             ],
         )
         .await;
-    assert_eq!(status, 200, "{done}");
+    assert_eq!(status, 303, "{done}");
+    let (_, done) = public.page("/notify/done").await;
     let reference = crate::common::agent::text_of_id(&done, "reference").expect("reference shown");
+    // A refresh shows the confirmation again without sending anything or repeating the reference.
+    let (status, again) = public.page("/notify/done").await;
+    assert_eq!(status, 200);
+    assert!(again.contains("Notification received") && !again.contains(&reference));
     let case =
         cdop::store::cases::find_by_reference(&app.state.db, &reference).await.expect("db").expect("case");
     assert_eq!(case.status, "pending_triage");

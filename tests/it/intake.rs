@@ -452,7 +452,8 @@ both_backends!(rejecting_needs_a_reason_and_merges_can_be_undone, |backend: Back
     fields.push(("area".into(), area.to_string()));
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let (status, done, _) = public.post_page("/notify", &refs).await;
-    assert_eq!(status, 200, "{done}");
+    assert_eq!(status, 303, "{done}");
+    let (_, done) = public.page("/notify/done").await;
     let pending = crate::common::agent::text_of_id(&done, "reference").expect("reference");
     let (_, page) = co.page(&format!("/cases/{pending}")).await;
     let version = crate::common::agent::value_of(&page, "version").expect("version");
@@ -515,4 +516,21 @@ both_backends!(rejecting_needs_a_reason_and_merges_can_be_undone, |backend: Back
     );
     assert_eq!(case(&app, &first).await.version, before.version + 2, "merge and undo are both versioned");
     assert!(events_for(&app, &second).await.iter().any(|(a, _)| a == "case.duplicate.merge_undone"));
+});
+
+both_backends!(the_synthetic_banner_appears_without_a_restart, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let area = app.area("Cumberland").await;
+    let co = app.signed_in("co@example.org", &[Role::Coordinator], &[area]).await;
+    assert!(!co.page("/").await.1.contains("synthetic demonstration cases"));
+    // Another process seeds synthetic cases into the same database.
+    let out = crate::common::process::run(
+        &app.dir,
+        &[("CDOP__DATABASE__URL", app.db.url.as_str())],
+        &["demo", "seed", "--cases", "2", "--area", "Cumberland"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The running service asks the database at most every ten seconds; skip the wait.
+    app.state.synthetic_checked_ms.store(0, std::sync::atomic::Ordering::Relaxed);
+    assert!(co.page("/").await.1.contains("synthetic demonstration cases"), "no restart needed");
 });

@@ -552,7 +552,21 @@ pub fn recorded_message(outcome: &intake::Outcome) -> String {
 #[template(path = "cases/notify_done.html")]
 pub struct PublicDoneTemplate {
     page: Page,
-    reference: String,
+    /// Shown once, right after sending (a refresh shows the page without it).
+    reference: Option<String>,
+}
+
+/// `GET /notify/done`: the confirmation after a public notification (post/redirect/get: the
+/// reference comes once, in the one-off message cookie, so a refresh never sends it again).
+pub async fn public_done(State(state): State<AppState>, ctx: AuthContext) -> WebResult<PublicDoneTemplate> {
+    if !state.config.notify.public_enabled {
+        return Err(WebError::NotFound);
+    }
+    let reference =
+        ctx.flash.as_deref().and_then(crate::domain::reference::CaseReference::parse).map(|r| r.to_string());
+    let mut page = Page::anonymous("Notification received").with_csrf(&ctx.csrf_token);
+    page.flash = None;
+    Ok(PublicDoneTemplate { page, reference })
 }
 
 /// `GET /notify`: the form for professionals without an account (when enabled).
@@ -602,11 +616,7 @@ pub async fn submit_public(
         notified_at: None,
     };
     match intake::notify(&state, parsed, context).await {
-        Ok(outcome) => Ok(PublicDoneTemplate {
-            page: Page::anonymous("Notification received").with_csrf(&ctx.csrf_token),
-            reference: outcome.reference,
-        }
-        .into_response()),
+        Ok(outcome) => Ok(redirect_with_flash(&state, "/notify/done", &outcome.reference)),
         Err(IntakeError::Invalid(problems)) => {
             Ok(render(&state, &ctx, public_render(), form, form_errors(&problems)).await?.into_response())
         }
