@@ -40,23 +40,9 @@ pub async fn append<C: ConnectionTrait>(conn: &C, event: &AuditEvent) -> StoreRe
         .ok_or_else(|| StoreError::Other(anyhow::anyhow!("audit_head row is missing")))?;
     let seq: i64 = head.try_get("", "seq")?;
     let prev_hash: String = head.try_get("", "hash")?;
-    let model = audit_event::Model {
-        seq,
-        occurred_at: now(),
-        actor_user_id: event.actor.user_id(),
-        actor: event.actor.to_string(),
-        action: event.action.as_str().to_string(),
-        object_type: event.object_type.to_string(),
-        object_ref: truncate(&event.object_ref, 64),
-        area_id: event.area_id,
-        request_id: truncate(&event.request_id, 64),
-        details: truncate(&event.details, 500),
-        prev_hash,
-        hash: String::new(),
-    };
-    let hash = event_hash(&model);
-    let active = audit_event::ActiveModel::from(audit_event::Model { hash: hash.clone(), ..model });
-    AuditEvents::insert(active).exec_without_returning(conn).await?;
+    let model = chained(seq, now(), event, prev_hash);
+    let hash = model.hash.clone();
+    AuditEvents::insert(audit_event::ActiveModel::from(model)).exec_without_returning(conn).await?;
     conn.execute_raw(Statement::from_sql_and_values(
         backend,
         match backend {
@@ -91,21 +77,7 @@ pub async fn append_many<C: ConnectionTrait>(conn: &C, events: &[AuditEvent]) ->
     let at = now();
     let mut models = Vec::with_capacity(events.len());
     for (i, event) in events.iter().enumerate() {
-        let mut model = audit_event::Model {
-            seq: last_seq - n + 1 + i as i64,
-            occurred_at: at,
-            actor_user_id: event.actor.user_id(),
-            actor: event.actor.to_string(),
-            action: event.action.as_str().to_string(),
-            object_type: event.object_type.to_string(),
-            object_ref: truncate(&event.object_ref, 64),
-            area_id: event.area_id,
-            request_id: truncate(&event.request_id, 64),
-            details: truncate(&event.details, 500),
-            prev_hash: prev_hash.clone(),
-            hash: String::new(),
-        };
-        model.hash = event_hash(&model);
+        let model = chained(last_seq - n + 1 + i as i64, at, event, prev_hash.clone());
         prev_hash = model.hash.clone();
         models.push(audit_event::ActiveModel::from(model));
     }
@@ -124,6 +96,26 @@ pub async fn append_many<C: ConnectionTrait>(conn: &C, events: &[AuditEvent]) ->
     ))
     .await?;
     Ok(())
+}
+
+/// The stored form of `event` as number `seq`, linked to `prev_hash`, with its hash.
+fn chained(seq: i64, at: DateTime<Utc>, event: &AuditEvent, prev_hash: String) -> audit_event::Model {
+    let mut model = audit_event::Model {
+        seq,
+        occurred_at: at,
+        actor_user_id: event.actor.user_id(),
+        actor: event.actor.to_string(),
+        action: event.action.as_str().to_string(),
+        object_type: event.object_type.to_string(),
+        object_ref: truncate(&event.object_ref, 64),
+        area_id: event.area_id,
+        request_id: truncate(&event.request_id, 64),
+        details: truncate(&event.details, 500),
+        prev_hash,
+        hash: String::new(),
+    };
+    model.hash = event_hash(&model);
+    model
 }
 
 /// Appends in a transaction of its own (for events with no other change, e.g. a failed sign-in).
