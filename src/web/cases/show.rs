@@ -193,13 +193,18 @@ fn amended_words(details: &str) -> String {
     words
 }
 
-/// Timeline: what has happened to the case (views are left out; reveals are kept).
+/// Timeline: what has happened to the case (views and list appearances are left out; reveals are
+/// kept).
 async fn timeline(state: &AppState, reference: &str) -> WebResult<Vec<TimelineRow>> {
     let events = audit::for_object(&state.db, "case", reference).await?;
     let people = users::list(&state.db).await?;
     Ok(events
         .into_iter()
-        .filter(|e| e.action != AuditAction::CaseViewed.as_str())
+        // Views and list appearances are access history (in the audit trail), not events of the case.
+        .filter(|e| {
+            e.action != AuditAction::CaseViewed.as_str()
+                && e.action != AuditAction::CaseListIdentities.as_str()
+        })
         .map(|e| {
             let who = e
                 .actor_user_id
