@@ -38,6 +38,7 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
         ("/privacy", "Privacy notice"),
         ("/accessibility", "Accessibility statement"),
         ("/cookies", "strictly necessary"),
+        ("/notify", "Notify a child death"),
     ] {
         b.goto(&app.url(path)).await;
         b.wait_for(text).await;

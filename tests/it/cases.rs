@@ -529,6 +529,15 @@ both_backends!(public_notifications_wait_for_triage, |backend| async move {
             ],
         )
         .await;
+    // "Continue" shows the answers to check, with everything carried in the page; nothing stored.
+    assert_eq!(status, 200, "{done}");
+    assert!(done.contains("Check your answers") && done.contains(FAMILY) && done.contains("value=\"send\""));
+    assert_eq!(case_count(&app).await, 0);
+    let mut carried = crate::common::agent::form_fields(&done);
+    carried.retain(|(k, _)| k != "csrf_token");
+    carried.push(("action".into(), "send".into()));
+    let refs: Vec<(&str, &str)> = carried.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, done, _) = public.post_page("/notify", &refs).await;
     assert_eq!(status, 303, "{done}");
     let (_, done) = public.page("/notify/done").await;
     let reference = crate::common::agent::text_of_id(&done, "reference").expect("reference shown");

@@ -450,6 +450,7 @@ both_backends!(rejecting_needs_a_reason_and_merges_can_be_undone, |backend: Back
     });
     fields.retain(|(k, _)| k != "area");
     fields.push(("area".into(), area.to_string()));
+    fields.push(("action".into(), "send".into()));
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let (status, done, _) = public.post_page("/notify", &refs).await;
     assert_eq!(status, 303, "{done}");

@@ -458,6 +458,9 @@ pub struct CheckTemplate {
     page: Page,
     draft: i64,
     sections: Vec<check::Section>,
+    /// The public form (no account, so no draft): the answers as hidden fields, and "Change"
+    /// buttons instead of links.
+    public_fields: Option<Vec<(String, String)>>,
 }
 
 /// `GET /cases/new/check?draft=ID`: "Check your answers" before sending.
@@ -481,6 +484,7 @@ pub async fn show_check(
         page: Page::for_user(&ctx, "Check your answers before sending", "/cases/new"),
         draft: id,
         sections: check::sections(&parsed, &area_name, &format!("/cases/new?draft={id}")),
+        public_fields: None,
     }
     .into_response())
 }
@@ -602,6 +606,35 @@ pub async fn submit_public(
                 .into_response());
         }
     };
+    match form.get("action") {
+        // "Change" on the check page: the form again, with everything typed.
+        "change" => {
+            return Ok(render(&state, &ctx, public_render(), form, FormErrors::default())
+                .await?
+                .into_response());
+        }
+        // Only "Send notification" on the check page sends; "Continue" (or Enter) shows the answers.
+        "send" => {}
+        _ => {
+            // Without an account there is nowhere to keep a draft: the answers travel in the
+            // check page's hidden fields (over TLS, never in a URL), and are checked again on sending.
+            let area_name =
+                intake::resolve_area(&state, &parsed.area).await.map(|a| a.name).unwrap_or_default();
+            let hidden = form
+                .0
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "csrf_token" | "action"))
+                .cloned()
+                .collect();
+            return Ok(CheckTemplate {
+                page: Page::anonymous("Check your answers before sending").with_csrf(&ctx.csrf_token),
+                draft: 0,
+                sections: check::sections(&parsed, &area_name, ""),
+                public_fields: Some(hidden),
+            }
+            .into_response());
+        }
+    }
     // Only valid submissions count against the hourly allowance.
     let limit = state.config.notify.public_rate_per_hour;
     if !state.limiter.allow("notify", ctx.client_ip, limit, Duration::from_secs(3600)) {
