@@ -125,6 +125,8 @@ pub struct TwoFactorTemplate {
     secret: String,
     qr_svg: String,
     recovery_codes: Vec<String>,
+    /// Where "Continue" goes after enrolment: the return path kept through sign-in, or home.
+    continue_to: String,
 }
 
 fn qr_svg(uri: &str) -> String {
@@ -159,6 +161,7 @@ async fn two_factor_page(
             secret: String::new(),
             qr_svg: String::new(),
             recovery_codes: Vec::new(),
+            continue_to: ctx.return_to.clone().unwrap_or_else(|| "/".into()),
         });
     }
     let secret = match user.totp_pending_secret {
@@ -183,6 +186,7 @@ async fn two_factor_page(
             .collect::<Vec<_>>()
             .join(" "),
         recovery_codes: Vec::new(),
+        continue_to: ctx.return_to.clone().unwrap_or_else(|| "/".into()),
     })
 }
 
