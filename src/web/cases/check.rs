@@ -1,8 +1,12 @@
 //! "Check your answers" (GOV.UK pattern): a validated notification as summary lists by section,
 //! each row with a link back to its field in the form.
 
+use askama::Template;
+use askama_web::WebTemplate;
+
 use crate::domain::codes::{Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex, YesNoUnknown};
 use crate::domain::notification::{Notification, Person};
+use crate::web::page::Page;
 
 pub struct CheckRow {
     pub label: String,
@@ -121,4 +125,16 @@ pub fn sections(n: &Notification, area: &str, form_url: &str) -> Vec<Section> {
             },
         },
     ]
+}
+
+/// The page.
+#[derive(Template, WebTemplate)]
+#[template(path = "cases/check_answers.html")]
+pub struct CheckTemplate {
+    pub page: Page,
+    pub draft: i64,
+    pub sections: Vec<Section>,
+    /// The public form (no account, so no draft): the answers as hidden fields, and "Change"
+    /// buttons instead of links.
+    pub public_fields: Option<Vec<(String, String)>>,
 }

@@ -1,28 +1,23 @@
-//! The Notification Form in the browser: for signed-in designated doctors and coordinators at
-//! `/cases/new`, and for professionals without an account at `/notify`.
-
-use std::time::Duration;
+//! The Notification Form as a page: its template, the mapping between form fields and the
+//! domain's input, the professional rows, and rendering. The handlers are in `new.rs` (staff,
+//! with drafts and Check your answers), `public.rs` (`/notify`) and `edit.rs` (amendments).
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::app::AppState;
 use crate::domain::codes::{
-    AgeUnit, Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex, Source, YesNoUnknown,
+    AgeUnit, Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex, YesNoUnknown,
 };
 use crate::domain::notification::{
     self, DATE_FIELDS, DateParts, FieldProblem, NotificationInput, PersonInput,
 };
-use crate::error::{WebError, WebResult};
-use crate::intake::{self, IntakeError};
-use crate::store::{self, areas};
-use crate::web::auth::{AuthContext, redirect_with_flash};
-use crate::web::cases::check;
-use crate::web::drafts;
+use crate::error::WebResult;
+use crate::store::areas;
+use crate::web::auth::AuthContext;
 use crate::web::forms::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
+use axum::response::{IntoResponse, Response};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "cases/notification_form.html")]
@@ -357,46 +352,6 @@ pub async fn render(
     })
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct DraftQuery {
-    #[serde(default)]
-    draft: String,
-}
-
-/// `GET /cases/new[?draft=ID]`: an empty form with the signed-in notifier's details filled in, or
-/// a saved draft.
-pub async fn show(
-    State(state): State<AppState>,
-    ctx: AuthContext,
-    crate::web::params::Q(q): crate::web::params::Q<DraftQuery>,
-) -> WebResult<Response> {
-    let me = ctx.require()?.clone();
-    let mut values = FormData::default();
-    if let Some(id) = drafts::parse_id(&q.draft) {
-        match drafts::load(&state, me.user_id, id).await? {
-            Some((_, form)) => {
-                values = form;
-                values.0.push(("draft".into(), id.to_string()));
-            }
-            None => {
-                return Ok(redirect_with_flash(
-                    &state,
-                    "/cases/new",
-                    "That draft has expired or was already sent. Start a new notification",
-                ));
-            }
-        }
-    } else {
-        values.0.push(("notifier.name".into(), me.name.clone()));
-        values.0.push(("notifier.email".into(), me.email.clone()));
-    }
-    Ok(render(&state, &ctx, staff_render(0, None), values, FormErrors::default()).await?.into_response())
-}
-
-fn staff_render(extra_rows: usize, focus_row: Option<usize>) -> Render {
-    Render { mode: Mode::Staff, action: "/cases/new".into(), focus_row, extra_rows }
-}
-
 /// Handles the form's secondary buttons (add or remove a professional) by showing the form
 /// again; `None` for the main action.
 pub async fn row_buttons(
@@ -419,240 +374,4 @@ pub async fn row_buttons(
         return Ok(Some(render(state, ctx, r, compacted, FormErrors::default()).await?.into_response()));
     }
     Ok(None)
-}
-
-/// `POST /cases/new`: "Continue" checks the answers and shows them for confirmation; "Save as
-/// draft" keeps what was typed (sealed) for `notify.draft_days`.
-pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormData) -> WebResult<Response> {
-    let me = ctx.require()?.clone();
-    if let Some(response) = row_buttons(&state, &ctx, &form, staff_render(0, None)).await? {
-        return Ok(response);
-    }
-    let draft_id = drafts::parse_id(form.get("draft"));
-    let form = compact_professionals(&form, None);
-    if form.get("action") == "save_draft" {
-        let id = drafts::save(&state, me.user_id, draft_id, drafts::NOTIFICATION, &form).await?;
-        let message = format!(
-            "Draft saved. It is kept for {} days; you can find it on your home page",
-            state.config.notify.draft_days
-        );
-        return Ok(redirect_with_flash(&state, &format!("/cases/new?draft={id}"), &message));
-    }
-    let input = input_from_form(&form);
-    if let Err(problems) = notification::parse(&input, store::now().date_naive()) {
-        let mut form = form;
-        if let Some(id) = draft_id {
-            form.0.push(("draft".into(), id.to_string()));
-        }
-        return Ok(render(&state, &ctx, staff_render(0, None), form, form_errors(&problems))
-            .await?
-            .into_response());
-    }
-    let id = drafts::save(&state, me.user_id, draft_id, drafts::NOTIFICATION, &form).await?;
-    Ok(Redirect::to(&format!("/cases/new/check?draft={id}")).into_response())
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "cases/check_answers.html")]
-pub struct CheckTemplate {
-    page: Page,
-    draft: i64,
-    sections: Vec<check::Section>,
-    /// The public form (no account, so no draft): the answers as hidden fields, and "Change"
-    /// buttons instead of links.
-    public_fields: Option<Vec<(String, String)>>,
-}
-
-/// `GET /cases/new/check?draft=ID`: "Check your answers" before sending.
-pub async fn show_check(
-    State(state): State<AppState>,
-    ctx: AuthContext,
-    crate::web::params::Q(q): crate::web::params::Q<DraftQuery>,
-) -> WebResult<Response> {
-    let me = ctx.require()?.clone();
-    let id = drafts::parse_id(&q.draft).ok_or(WebError::NotFound)?;
-    let Some((_, form)) = drafts::load(&state, me.user_id, id).await? else {
-        return Ok(redirect_with_flash(&state, "/cases/new", "That draft has expired or was already sent"));
-    };
-    let input = input_from_form(&form);
-    let Ok(parsed) = notification::parse(&input, store::now().date_naive()) else {
-        // Something changed (e.g. a date is now in the future): back to the form to correct it.
-        return Ok(Redirect::to(&format!("/cases/new?draft={id}")).into_response());
-    };
-    let area_name = intake::resolve_area(&state, &parsed.area).await.map(|a| a.name).unwrap_or_default();
-    Ok(CheckTemplate {
-        page: Page::for_user(&ctx, "Check your answers before sending", "/cases/new"),
-        draft: id,
-        sections: check::sections(&parsed, &area_name, &format!("/cases/new?draft={id}")),
-        public_fields: None,
-    }
-    .into_response())
-}
-
-/// `POST /cases/new/check`: sends the checked notification.
-pub async fn submit_check(
-    State(state): State<AppState>,
-    ctx: AuthContext,
-    form: FormData,
-) -> WebResult<Response> {
-    let me = ctx.require()?.clone();
-    let id = drafts::parse_id(form.get("draft")).ok_or(WebError::NotFound)?;
-    let Some((_, values)) = drafts::load(&state, me.user_id, id).await? else {
-        return Ok(redirect_with_flash(
-            &state,
-            "/cases",
-            "That notification was already sent, or its draft expired. Check the case list before notifying again",
-        ));
-    };
-    let input = input_from_form(&values);
-    let parsed = match notification::parse(&input, store::now().date_naive()) {
-        Ok(n) => n,
-        Err(_) => return Ok(Redirect::to(&format!("/cases/new?draft={id}")).into_response()),
-    };
-    let context = intake::Context {
-        actor: me.actor(),
-        source: Source::Form,
-        request_id: &ctx.request_id,
-        area_scope: Some(&me.area_ids),
-        synthetic: false,
-        notified_at: None,
-    };
-    match intake::notify(&state, parsed, context).await {
-        Ok(outcome) => {
-            store::drafts::delete(&state.db, id, me.user_id).await?;
-            Ok(redirect_with_flash(
-                &state,
-                &format!("/cases/{}", outcome.reference),
-                &recorded_message(&outcome),
-            ))
-        }
-        Err(IntakeError::Invalid(problems)) => {
-            let mut values = values;
-            values.0.push(("draft".into(), id.to_string()));
-            Ok(render(&state, &ctx, staff_render(0, None), values, form_errors(&problems))
-                .await?
-                .into_response())
-        }
-        Err(IntakeError::Other(e)) => Err(WebError::Internal(e)),
-    }
-}
-
-/// What the person is told once a notification is recorded.
-pub fn recorded_message(outcome: &intake::Outcome) -> String {
-    match (&outcome.duplicate_of, outcome.duplicate_by_nhs_number) {
-        (Some(d), true) => format!(
-            "Notification recorded as {}. It has the same NHS number as {d}, so it is flagged for a coordinator to confirm or merge",
-            outcome.reference
-        ),
-        (Some(d), false) => format!(
-            "Notification recorded as {}. {d} has the same date of death in the same area, so it is flagged for a coordinator to check",
-            outcome.reference
-        ),
-        (None, _) => format!("Notification recorded as {}", outcome.reference),
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "cases/notify_done.html")]
-pub struct PublicDoneTemplate {
-    page: Page,
-    /// Shown once, right after sending (a refresh shows the page without it).
-    reference: Option<String>,
-}
-
-/// `GET /notify/done`: the confirmation after a public notification (post/redirect/get: the
-/// reference comes once, in the one-off message cookie, so a refresh never sends it again).
-pub async fn public_done(State(state): State<AppState>, ctx: AuthContext) -> WebResult<PublicDoneTemplate> {
-    if !state.config.notify.public_enabled {
-        return Err(WebError::NotFound);
-    }
-    let reference =
-        ctx.flash.as_deref().and_then(crate::domain::reference::CaseReference::parse).map(|r| r.to_string());
-    let mut page = Page::anonymous("Notification received").with_csrf(&ctx.csrf_token);
-    page.flash = None;
-    Ok(PublicDoneTemplate { page, reference })
-}
-
-/// `GET /notify`: the form for professionals without an account (when enabled).
-pub async fn show_public(State(state): State<AppState>, ctx: AuthContext) -> WebResult<FormTemplate> {
-    if !state.config.notify.public_enabled {
-        return Err(WebError::NotFound);
-    }
-    render(&state, &ctx, public_render(), FormData::default(), FormErrors::default()).await
-}
-
-fn public_render() -> Render {
-    Render { mode: Mode::Public, action: "/notify".into(), focus_row: None, extra_rows: 0 }
-}
-
-pub async fn submit_public(
-    State(state): State<AppState>,
-    ctx: AuthContext,
-    form: FormData,
-) -> WebResult<Response> {
-    if !state.config.notify.public_enabled {
-        return Err(WebError::NotFound);
-    }
-    if let Some(response) = row_buttons(&state, &ctx, &form, public_render()).await? {
-        return Ok(response);
-    }
-    let form = compact_professionals(&form, None);
-    let input = input_from_form(&form);
-    let parsed = match notification::parse(&input, store::now().date_naive()) {
-        Ok(n) => n,
-        Err(problems) => {
-            return Ok(render(&state, &ctx, public_render(), form, form_errors(&problems))
-                .await?
-                .into_response());
-        }
-    };
-    match form.get("action") {
-        // "Change" on the check page: the form again, with everything typed.
-        "change" => {
-            return Ok(render(&state, &ctx, public_render(), form, FormErrors::default())
-                .await?
-                .into_response());
-        }
-        // Only "Send notification" on the check page sends; "Continue" (or Enter) shows the answers.
-        "send" => {}
-        _ => {
-            // Without an account there is nowhere to keep a draft: the answers travel in the
-            // check page's hidden fields (over TLS, never in a URL), and are checked again on sending.
-            let area_name =
-                intake::resolve_area(&state, &parsed.area).await.map(|a| a.name).unwrap_or_default();
-            let hidden = form
-                .0
-                .iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "csrf_token" | "action"))
-                .cloned()
-                .collect();
-            return Ok(CheckTemplate {
-                page: Page::anonymous("Check your answers before sending").with_csrf(&ctx.csrf_token),
-                draft: 0,
-                sections: check::sections(&parsed, &area_name, ""),
-                public_fields: Some(hidden),
-            }
-            .into_response());
-        }
-    }
-    // Only valid submissions count against the hourly allowance.
-    let limit = state.config.notify.public_rate_per_hour;
-    if !state.limiter.allow("notify", ctx.client_ip, limit, Duration::from_secs(3600)) {
-        return Err(WebError::TooManyRequests);
-    }
-    let context = intake::Context {
-        actor: crate::domain::audit::Actor::Anonymous,
-        source: Source::Public,
-        request_id: &ctx.request_id,
-        area_scope: None,
-        synthetic: false,
-        notified_at: None,
-    };
-    match intake::notify(&state, parsed, context).await {
-        Ok(outcome) => Ok(redirect_with_flash(&state, "/notify/done", &outcome.reference)),
-        Err(IntakeError::Invalid(problems)) => {
-            Ok(render(&state, &ctx, public_render(), form, form_errors(&problems)).await?.into_response())
-        }
-        Err(IntakeError::Other(e)) => Err(WebError::Internal(e)),
-    }
 }

@@ -28,6 +28,8 @@ pub mod check;
 pub mod edit;
 pub mod form;
 pub mod merge;
+pub mod new;
+pub mod public;
 pub mod show;
 pub mod triage;
 
