@@ -39,6 +39,14 @@ impl MigrationTrait for Migration {
             Index::create().name("idx_cases_death_index").table("cases").col("death_index").to_owned(),
         )
         .await?;
+        // The list filtered by reporting year and age band (the commonest combination), in
+        // notification order, without walking the whole notification-order index.
+        let mut year_band = Index::create();
+        year_band.name("idx_cases_year_band").table("cases");
+        for c in ["reporting_year", "age_band", "notified_at", "id", "area_id", "status"] {
+            year_band.col(c);
+        }
+        m.create_index(year_band.to_owned()).await?;
 
         // Earlier versions of a notification, kept when it is amended (or merged into): the
         // sealed record as it was (with the amendment's reason), and the coded columns as JSON.
