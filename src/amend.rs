@@ -147,6 +147,17 @@ pub async fn amend(state: &AppState, a: Amendment<'_>) -> Result<Outcome, AmendE
     Ok(Outcome { version: a.case.version + 1, duplicate_of: duplicate.flatten().map(|d| d.reference) })
 }
 
+/// "Notification changed (version 3): NHS number, home address" from an amendment's audit details.
+pub fn describe_event(details: &str) -> String {
+    let detail = |key| crate::domain::audit::detail(details, key);
+    let fields: Vec<&str> = detail("fields").split(',').filter(|f| !f.is_empty()).collect();
+    let mut words = format!("Notification changed (version {}): {}", detail("version"), describe(&fields));
+    if !detail("area_from").is_empty() {
+        words.push_str("; moved from another area");
+    }
+    words
+}
+
 /// The fields changed, in words, for messages and the timeline.
 pub fn describe(fields: &[&str]) -> String {
     let mut words: Vec<&str> = fields.iter().map(|f| amendment::field_label(f)).collect();

@@ -242,6 +242,11 @@ impl AuditAction {
     }
 }
 
+/// The value of `key` in an event's coded details (`key=value;key=value`), or "".
+pub fn detail<'a>(details: &'a str, key: &str) -> &'a str {
+    details.split(';').find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('='))).unwrap_or("")
+}
+
 /// One event to record.
 #[derive(Debug, Clone)]
 pub struct AuditEvent {

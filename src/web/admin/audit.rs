@@ -220,13 +220,7 @@ pub async fn list(
 /// a child or family); the stored event holds only ids and codes.
 pub fn describe(e: &AuditEventRow, people: &[users::UserSummary], all_areas: &[areas::Area]) -> String {
     let Some(action) = AuditAction::parse(&e.action) else { return e.action.clone() };
-    let detail = |key: &str| -> String {
-        e.details
-            .split(';')
-            .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
-            .unwrap_or("")
-            .to_string()
-    };
+    let detail = |key: &str| crate::domain::audit::detail(&e.details, key);
     let user_name = |id: &str| {
         id.parse::<i64>()
             .ok()
@@ -261,30 +255,17 @@ pub fn describe(e: &AuditEventRow, people: &[users::UserSummary], all_areas: &[a
         (AuditAction::UserAreasChanged, _) => format!(
             "Areas changed for {}: {} → {}",
             user_name(&e.object_ref),
-            area_names(&detail("from")),
-            area_names(&detail("to"))
+            area_names(detail("from")),
+            area_names(detail("to"))
         ),
         (AuditAction::UserRolesChanged, _) => format!(
             "Roles changed for {}: {} → {}",
             user_name(&e.object_ref),
-            role_names(&detail("from")),
-            role_names(&detail("to"))
+            role_names(detail("from")),
+            role_names(detail("to"))
         ),
         (AuditAction::CaseAmended, _) => {
-            let fields: Vec<&str> = e
-                .details
-                .split(';')
-                .find_map(|kv| kv.strip_prefix("fields="))
-                .unwrap_or("")
-                .split(',')
-                .filter(|f| !f.is_empty())
-                .collect();
-            format!(
-                "Notification {} changed (version {}): {}",
-                e.object_ref,
-                detail("version"),
-                crate::amend::describe(&fields)
-            )
+            format!("{}: {}", e.object_ref, crate::amend::describe_event(&e.details))
         }
         (_, "user") => format!("{label}: {}", user_name(&e.object_ref)),
         (_, "area") => format!("{label}: {}", area_names(&e.object_ref)),

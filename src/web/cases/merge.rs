@@ -195,12 +195,7 @@ pub async fn undo(
             original.reference, original.reference
         )));
     }
-    let get = |key: &str| {
-        kept.fields
-            .split(';')
-            .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
-            .unwrap_or("")
-    };
+    let get = |key| crate::domain::audit::detail(&kept.fields, key);
     let status = CaseStatus::parse(get("status")).unwrap_or(CaseStatus::Notified);
     let dup_status = DuplicateStatus::parse(get("duplicate_status")).unwrap_or(DuplicateStatus::Flagged);
     let plain = state.keys.keyring.open(&kept.sealed).map_err(WebError::internal)?;

@@ -179,20 +179,6 @@ fn person_view(p: &crate::domain::notification::Person) -> PersonView {
     }
 }
 
-/// "Notification changed (version 3): NHS number, home address" from an amendment's coded details.
-fn amended_words(details: &str) -> String {
-    let get = |key: &str| {
-        details.split(';').find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('='))).unwrap_or("")
-    };
-    let fields: Vec<&str> = get("fields").split(',').filter(|f| !f.is_empty()).collect();
-    let mut words =
-        format!("Notification changed (version {}): {}", get("version"), crate::amend::describe(&fields));
-    if !get("area_from").is_empty() {
-        words.push_str("; moved from another area");
-    }
-    words
-}
-
 /// Timeline: what has happened to the case (views and list appearances are left out; reveals are
 /// kept).
 async fn timeline(state: &AppState, reference: &str) -> WebResult<Vec<TimelineRow>> {
@@ -218,7 +204,7 @@ async fn timeline(state: &AppState, reference: &str) -> WebResult<Vec<TimelineRo
                 });
             let what = match AuditAction::parse(&e.action) {
                 Some(AuditAction::CaseCreated) => "Notification recorded".to_string(),
-                Some(AuditAction::CaseAmended) => amended_words(&e.details),
+                Some(AuditAction::CaseAmended) => crate::amend::describe_event(&e.details),
                 Some(AuditAction::DuplicateFlagged) => {
                     format!("Flagged as a possible duplicate ({})", e.details)
                 }
