@@ -11,34 +11,10 @@ use serde::{Deserialize, Serialize};
 use crate::domain::codes::{
     AgeUnit, DataQuality, Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex, YesNoUnknown,
 };
+pub use crate::domain::dates::DateParts;
 use crate::domain::dates::{AgeBand, ReportingYear};
 use crate::domain::nhs_number::NhsNumber;
 use crate::domain::postcode::Postcode;
-
-/// A date as typed: three GOV.UK date-input boxes, or an ISO `YYYY-MM-DD` string from the API.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DateParts {
-    pub day: String,
-    pub month: String,
-    pub year: String,
-}
-
-impl DateParts {
-    pub fn from_iso(s: &str) -> DateParts {
-        let mut it = s.trim().splitn(3, '-');
-        let (year, month, day) = (it.next().unwrap_or(""), it.next().unwrap_or(""), it.next().unwrap_or(""));
-        DateParts { day: day.into(), month: month.into(), year: year.into() }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.day.trim().is_empty() && self.month.trim().is_empty() && self.year.trim().is_empty()
-    }
-
-    pub fn from_date(d: NaiveDate) -> DateParts {
-        use chrono::Datelike;
-        DateParts { day: d.day().to_string(), month: d.month().to_string(), year: d.year().to_string() }
-    }
-}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonInput {

@@ -46,29 +46,17 @@ fn text(
 }
 
 fn date(p: &mut Problems, field: &str, parts: &DateParts, what: &str) -> Option<NaiveDate> {
-    if parts.is_empty() {
-        p.add(field, format!("Enter the {what}"));
-        return None;
+    match parts.parse(what) {
+        Ok(Some(d)) => Some(d),
+        Ok(None) => {
+            p.add(field, format!("Enter the {what}"));
+            None
+        }
+        Err(message) => {
+            p.add(field, message);
+            None
+        }
     }
-    let missing: Vec<&str> = [("day", &parts.day), ("month", &parts.month), ("year", &parts.year)]
-        .iter()
-        .filter(|(_, v)| v.trim().is_empty())
-        .map(|(n, _)| *n)
-        .collect();
-    if !missing.is_empty() {
-        p.add(field, format!("The {what} must include a {}", missing.join(" and ")));
-        return None;
-    }
-    let num = |s: &str| s.trim().parse::<u32>().ok();
-    let year = parts.year.trim();
-    let parsed = match (num(&parts.day), num(&parts.month), year.parse::<i32>().ok()) {
-        (Some(d), Some(m), Some(y)) if year.len() == 4 => NaiveDate::from_ymd_opt(y, m, d),
-        _ => None,
-    };
-    if parsed.is_none() {
-        p.add(field, format!("The {what} must be a real date, like 27 3 2026"));
-    }
-    parsed
 }
 
 fn yes_no_unknown(p: &mut Problems, field: &str, value: &str, message: &str) -> YesNoUnknown {

@@ -5,11 +5,12 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, TimeDelta};
+use chrono::TimeDelta;
 use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::domain::audit::AuditAction;
+use crate::domain::dates::DateParts;
 use crate::error::WebResult;
 use crate::store::audit::{self, AuditFilter};
 use crate::store::entities::audit_event::Model as AuditEventRow;
@@ -46,41 +47,23 @@ pub struct AuditQuery {
     page: String,
 }
 
-/// A GOV.UK date input's three boxes: empty (no filter), a real date, or a problem to show.
-fn date_input(day: &str, month: &str, year: &str, what: &str) -> Result<Option<NaiveDate>, String> {
-    let (d, m, y) = (day.trim(), month.trim(), year.trim());
-    if d.is_empty() && m.is_empty() && y.is_empty() {
-        return Ok(None);
-    }
-    let missing: Vec<&str> = [("day", d), ("month", m), ("year", y)]
-        .iter()
-        .filter(|(_, v)| v.is_empty())
-        .map(|(n, _)| *n)
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!("The {what} date must include a {}", missing.join(" and ")));
-    }
-    let parsed = match (d.parse::<u32>(), m.parse::<u32>(), y.parse::<i32>()) {
-        (Ok(d), Ok(m), Ok(y)) if y.to_string().len() == 4 => NaiveDate::from_ymd_opt(y, m, d),
-        _ => None,
-    };
-    parsed.map(Some).ok_or_else(|| format!("The {what} date must be a real date, like 1 4 2026"))
-}
-
 impl AuditQuery {
     /// The filter, or field errors for dates that do not parse.
     fn filter(&self, errors: &mut FormErrors) -> AuditFilter {
-        let mut date = |d: &str, m: &str, y: &str, what: &str, field: &str| match date_input(d, m, y, what) {
-            Ok(date) => date.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()),
-            Err(message) => {
-                errors.add(field, message);
-                None
+        let mut date = |d: &str, m: &str, y: &str, what: &str, field: &str| {
+            let parts = DateParts { day: d.to_string(), month: m.to_string(), year: y.to_string() };
+            match parts.parse(what) {
+                Ok(date) => date.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()),
+                Err(message) => {
+                    errors.add(field, message);
+                    None
+                }
             }
         };
-        let from = date(&self.from_day, &self.from_month, &self.from_year, "from", "from-day");
+        let from = date(&self.from_day, &self.from_month, &self.from_year, "from date", "from-day");
         // "To" includes the whole day.
-        let to =
-            date(&self.to_day, &self.to_month, &self.to_year, "to", "to-day").map(|d| d + TimeDelta::days(1));
+        let to = date(&self.to_day, &self.to_month, &self.to_year, "to date", "to-day")
+            .map(|d| d + TimeDelta::days(1));
         AuditFilter {
             actor_user_id: self.actor.trim().parse().ok(),
             action: Some(self.action.trim().to_string()).filter(|a| !a.is_empty()),

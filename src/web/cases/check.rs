@@ -6,6 +6,7 @@ use askama_web::WebTemplate;
 
 use crate::domain::codes::{Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex, YesNoUnknown};
 use crate::domain::notification::{Notification, Person};
+use crate::web::cases::{date_of_birth_words, or_not_known};
 use crate::web::page::Page;
 
 pub struct CheckRow {
@@ -18,10 +19,6 @@ pub struct CheckRow {
 pub struct Section {
     pub title: &'static str,
     pub rows: Vec<CheckRow>,
-}
-
-fn or_not_known(s: &str) -> String {
-    if s.is_empty() { "Not known".into() } else { s.to_string() }
 }
 
 fn or_none(s: &str) -> String {
@@ -46,11 +43,6 @@ pub fn sections(n: &Notification, area: &str, form_url: &str) -> Vec<Section> {
     let c = &n.identity.child;
     let d = &n.identity.death;
     let coded = &n.coded;
-    let dob = match (&c.date_of_birth, &c.approximate_age) {
-        (Some(dob), _) => dob.format("%-d %B %Y").to_string(),
-        (None, Some(a)) => format!("Not known: about {} {}", a.value, a.unit),
-        (None, None) => "Not known".into(),
-    };
     let nhs = match coded.nhs_number_status {
         NhsNumberStatus::Known => c.nhs_number.clone(),
         other => other.label().to_string(),
@@ -64,7 +56,7 @@ pub fn sections(n: &Notification, area: &str, form_url: &str) -> Vec<Section> {
                 row("Area", area.to_string(), "area"),
                 row("Name", format!("{} {}", c.given_names, c.family_name), "child-given_names"),
                 row("Other names", or_none(&c.other_names), "child-other_names"),
-                row("Date of birth", dob, "child-date_of_birth-day"),
+                row("Date of birth", date_of_birth_words(c), "child-date_of_birth-day"),
                 row("Sex", Sex::label(coded.sex).to_string(), "child-sex"),
                 row("NHS number", nhs, "child-nhs_number_status"),
                 row("Ethnicity", Ethnicity::label(coded.ethnicity).to_string(), "child-ethnicity"),

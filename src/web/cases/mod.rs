@@ -55,6 +55,20 @@ pub async fn open_identities(state: &AppState, cases: &[Case]) -> WebResult<Vec<
     Ok(opened)
 }
 
+/// A sealed value that may have been left out as not known.
+pub fn or_not_known(s: &str) -> String {
+    if s.is_empty() { "Not known".to_string() } else { s.to_string() }
+}
+
+/// The date of birth in words, or that it is not known and the approximate age given instead.
+pub fn date_of_birth_words(child: &crate::domain::notification::ChildIdentity) -> String {
+    match (&child.date_of_birth, &child.approximate_age) {
+        (Some(d), _) => d.format("%-d %B %Y").to_string(),
+        (None, Some(a)) => format!("Not known: about {} {}", a.value, a.unit),
+        (None, None) => "Not known".to_string(),
+    }
+}
+
 /// A row of the case list.
 pub struct CaseRow {
     pub reference: String,

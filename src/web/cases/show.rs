@@ -20,7 +20,7 @@ use crate::error::WebResult;
 use crate::store::cases::{self, Case};
 use crate::store::{self, areas, audit, short_results, users};
 use crate::web::auth::{AuthContext, CurrentUser};
-use crate::web::cases::{load_in_scope, open_identities};
+use crate::web::cases::{date_of_birth_words, load_in_scope, open_identities, or_not_known};
 use crate::web::forms::{Choice, FormErrors};
 use crate::web::page::Page;
 
@@ -142,21 +142,12 @@ pub fn data_quality(case: &Case) -> Vec<&'static str> {
     case.data_quality.split(',').filter_map(DataQuality::parse).map(|d| d.label()).collect()
 }
 
-fn or_not_known(s: &str) -> String {
-    if s.is_empty() { "Not known".to_string() } else { s.to_string() }
-}
-
 fn identity_rows(i: &SealedIdentity) -> Vec<Row> {
-    let dob = match (&i.child.date_of_birth, &i.child.approximate_age) {
-        (Some(d), _) => d.format("%-d %B %Y").to_string(),
-        (None, Some(a)) => format!("Not known (about {} {})", a.value, a.unit),
-        (None, None) => "Not known".to_string(),
-    };
     vec![
         row("First names", i.child.given_names.clone()),
         row("Last name", i.child.family_name.clone()),
         row("Other names", i.child.other_names.clone()),
-        row("Date of birth", dob),
+        row("Date of birth", date_of_birth_words(&i.child)),
         row("NHS number", or_not_known(&i.child.nhs_number)),
         row("Address", or_not_known(&i.child.address)),
         row("Postcode", or_not_known(&i.child.postcode)),
