@@ -185,7 +185,7 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
         request_id: request_id.clone(),
         idle_seconds: state.config.auth.session_idle_minutes.saturating_mul(60),
         client_ip,
-        synthetic: state.synthetic_present().await,
+        synthetic: false,
     };
 
     // Health checks and static files need no identity (and get no cookies).
@@ -195,6 +195,8 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
         req.extensions_mut().insert(ctx);
         return Ok(next.run(req).await);
     }
+    // Only pages show the banner: health checks and assets never ask.
+    ctx.synthetic = state.synthetic_present().await;
     if is_api {
         if let Some(token) = bearer(req.headers())
             && let Some(found) = tokens::authenticate(&state.db, &token).await?
