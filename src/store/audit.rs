@@ -43,15 +43,7 @@ pub async fn append<C: ConnectionTrait>(conn: &C, event: &AuditEvent) -> StoreRe
     let model = chained(seq, now(), event, prev_hash);
     let hash = model.hash.clone();
     AuditEvents::insert(audit_event::ActiveModel::from(model)).exec_without_returning(conn).await?;
-    conn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        match backend {
-            sea_orm::DbBackend::Postgres => "UPDATE audit_head SET hash = $1 WHERE id = 1",
-            _ => "UPDATE audit_head SET hash = ? WHERE id = 1",
-        },
-        [hash.into()],
-    ))
-    .await?;
+    set_head_hash(conn, hash).await?;
     Ok(seq)
 }
 
@@ -60,14 +52,10 @@ pub async fn append<C: ConnectionTrait>(conn: &C, event: &AuditEvent) -> StoreRe
 pub async fn append_many<C: ConnectionTrait>(conn: &C, events: &[AuditEvent]) -> StoreResult<()> {
     let Some(n) = i64::try_from(events.len()).ok().filter(|n| *n > 0) else { return Ok(()) };
     let backend = conn.get_database_backend();
-    let placeholder = |i: usize| match backend {
-        sea_orm::DbBackend::Postgres => format!("${i}"),
-        _ => "?".to_string(),
-    };
     let head = conn
         .query_one_raw(Statement::from_sql_and_values(
             backend,
-            format!("UPDATE audit_head SET seq = seq + {} WHERE id = 1 RETURNING seq, hash", placeholder(1)),
+            format!("UPDATE audit_head SET seq = seq + {} WHERE id = 1 RETURNING seq, hash", param(backend)),
             [n.into()],
         ))
         .await?
@@ -89,10 +77,24 @@ pub async fn append_many<C: ConnectionTrait>(conn: &C, events: &[AuditEvent]) ->
         let chunk: Vec<_> = models.by_ref().take(16).collect();
         AuditEvents::insert_many(chunk).exec_without_returning(conn).await?;
     }
+    set_head_hash(conn, prev_hash).await
+}
+
+/// The first bind parameter's placeholder.
+fn param(backend: sea_orm::DbBackend) -> &'static str {
+    match backend {
+        sea_orm::DbBackend::Postgres => "$1",
+        _ => "?",
+    }
+}
+
+/// Moves the head's hash to the newest event's, still under the head row's lock.
+async fn set_head_hash<C: ConnectionTrait>(conn: &C, hash: String) -> StoreResult<()> {
+    let backend = conn.get_database_backend();
     conn.execute_raw(Statement::from_sql_and_values(
         backend,
-        format!("UPDATE audit_head SET hash = {} WHERE id = 1", placeholder(1)),
-        [prev_hash.into()],
+        format!("UPDATE audit_head SET hash = {} WHERE id = 1", param(backend)),
+        [hash.into()],
     ))
     .await?;
     Ok(())

@@ -25,8 +25,7 @@ pub async fn save(
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "csrf_token" | "action" | "draft" | "version"))
         .collect();
-    let plain = serde_json::to_vec(&pairs).map_err(WebError::internal)?;
-    let sealed = state.keys.keyring.seal(&plain).map_err(WebError::internal)?;
+    let sealed = crate::web::cases::seal_json(state, &pairs)?;
     let keep = TimeDelta::days(i64::from(state.config.notify.draft_days));
     Ok(drafts::save(&state.db, id, user_id, kind, sealed, state.keys.keyring.key_id(), keep).await?)
 }

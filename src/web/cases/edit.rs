@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::domain::amendment;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::CaseStatus;
-use crate::domain::notification::{self, SealedIdentity};
+use crate::domain::notification::{self, Coded, SealedIdentity};
 use crate::domain::policy::{Action, Principal};
 use crate::error::{WebError, WebResult};
 use crate::intake::IntakeError;
@@ -22,7 +22,7 @@ use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::form::{
     Mode, Render, compact_professionals, form_errors, form_from_input, input_from_form, render, row_buttons,
 };
-use crate::web::cases::{load_in_scope, open_identities};
+use crate::web::cases::{load_in_scope, open_one};
 use crate::web::forms::{FormData, FormErrors};
 
 fn edit_render(reference: &str, version: i64) -> Render {
@@ -34,8 +34,8 @@ fn edit_render(reference: &str, version: i64) -> Render {
     }
 }
 
-/// A case that may be amended, with its sealed record opened.
-async fn load(state: &AppState, me: &Principal, reference: &str) -> WebResult<(Case, SealedIdentity)> {
+/// A case that may be amended, with its sealed record opened and its coded columns read.
+async fn load(state: &AppState, me: &Principal, reference: &str) -> WebResult<(Case, SealedIdentity, Coded)> {
     let case = load_in_scope(state, me, reference, Action::AmendNotification).await?;
     if matches!(CaseStatus::parse(&case.status), Some(CaseStatus::Merged | CaseStatus::Rejected)) {
         return Err(WebError::BadRequest(
@@ -43,19 +43,10 @@ async fn load(state: &AppState, me: &Principal, reference: &str) -> WebResult<(C
                 .into(),
         ));
     }
-    let identity = open_identities(state, std::slice::from_ref(&case))
-        .await?
-        .pop()
-        .flatten()
-        .ok_or_else(|| WebError::internal(anyhow::anyhow!("the sealed record could not be opened")))?;
-    Ok((case, identity))
-}
-
-/// The form's values for a case as it is now.
-fn current_values(case: &Case, identity: &SealedIdentity) -> WebResult<FormData> {
-    let coded = crate::store::cases::coded_of(case)
+    let identity = open_one(state, &case).await?;
+    let coded = crate::store::cases::coded_of(&case)
         .ok_or_else(|| WebError::internal(anyhow::anyhow!("coded columns unreadable")))?;
-    Ok(form_from_input(&notification::to_input(&case.area_id.to_string(), identity, &coded)))
+    Ok((case, identity, coded))
 }
 
 /// `GET /cases/{reference}/edit`.
@@ -65,7 +56,7 @@ pub async fn show(
     CurrentUser(me): CurrentUser,
     Path(reference): Path<String>,
 ) -> WebResult<Response> {
-    let (case, identity) = load(&state, &me, &reference).await?;
+    let (case, identity, coded) = load(&state, &me, &reference).await?;
     audit::append_now(
         &state.db,
         &ctx.event(AuditAction::CaseRevealed, "case", case.reference.clone())
@@ -73,7 +64,7 @@ pub async fn show(
             .details("for=amendment"),
     )
     .await?;
-    let values = current_values(&case, &identity)?;
+    let values = form_from_input(&notification::to_input(&case.area_id.to_string(), &identity, &coded));
     Ok(render(&state, &ctx, edit_render(&case.reference, case.version), values, FormErrors::default())
         .await?
         .into_response())
@@ -88,7 +79,7 @@ pub async fn submit(
     form: FormData,
 ) -> WebResult<Response> {
     let expected: i64 = form.get("version").trim().parse().unwrap_or(-1);
-    let (case, before) = load(&state, &me, &reference).await?;
+    let (case, before, coded) = load(&state, &me, &reference).await?;
     let base = edit_render(&case.reference, expected);
     if let Some(response) = row_buttons(&state, &ctx, &form, base).await? {
         return Ok(response);
@@ -106,8 +97,6 @@ pub async fn submit(
             .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let coded = crate::store::cases::coded_of(&case)
-        .ok_or_else(|| WebError::internal(anyhow::anyhow!("coded columns unreadable")))?;
     let old_input = notification::to_input(&case.area_id.to_string(), &before, &coded);
     let fields = amendment::changed_fields(&old_input, &input);
     if fields.is_empty() {

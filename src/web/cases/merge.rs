@@ -18,7 +18,7 @@ use crate::store::cases::{self, Case};
 use crate::store::{self, areas, audit, case_versions};
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::show::{Row, summary};
-use crate::web::cases::{load_in_scope, open_identities};
+use crate::web::cases::{load_in_scope, open_identities, seal_json};
 use crate::web::forms::FormData;
 use crate::web::page::Page;
 
@@ -116,9 +116,8 @@ pub async fn merge(
     let keyring = &state.keys.keyring;
     let kept =
         KeptVersion { identity: before, reason: format!("Before {} was merged into it", dup.reference) };
-    let seal = |v: &[u8]| keyring.seal(v).map_err(WebError::internal);
-    let kept_sealed = seal(&serde_json::to_vec(&kept).map_err(WebError::internal)?)?;
-    let merged_sealed = seal(&serde_json::to_vec(&merged).map_err(WebError::internal)?)?;
+    let kept_sealed = seal_json(&state, &kept)?;
+    let merged_sealed = seal_json(&state, &merged)?;
     let expected: i64 = form.get("version").parse().unwrap_or(-1);
 
     let txn = store::begin_write(&state.db).await?;
@@ -200,11 +199,7 @@ pub async fn undo(
     let dup_status = DuplicateStatus::parse(get("duplicate_status")).unwrap_or(DuplicateStatus::Flagged);
     let plain = state.keys.keyring.open(&kept.sealed).map_err(WebError::internal)?;
     let before: KeptVersion = serde_json::from_slice(&plain).map_err(WebError::internal)?;
-    let restored = state
-        .keys
-        .keyring
-        .seal(&serde_json::to_vec(&before.identity).map_err(WebError::internal)?)
-        .map_err(WebError::internal)?;
+    let restored = seal_json(&state, &before.identity)?;
 
     let txn = store::begin_write(&state.db).await?;
     cases::replace_sealed_versioned(

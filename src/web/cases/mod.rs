@@ -69,6 +69,22 @@ pub fn date_of_birth_words(child: &crate::domain::notification::ChildIdentity) -
     }
 }
 
+/// Opens one case's sealed record; one that does not open is an internal error (the keys are
+/// misconfigured), for actions that cannot go on without it.
+pub async fn open_one(state: &AppState, case: &Case) -> WebResult<SealedIdentity> {
+    open_identities(state, std::slice::from_ref(case))
+        .await?
+        .pop()
+        .flatten()
+        .ok_or_else(|| WebError::internal(anyhow::anyhow!("the sealed record could not be opened")))
+}
+
+/// Serialises `value` as JSON and seals it to the service's keys (one age record).
+pub fn seal_json<T: serde::Serialize>(state: &AppState, value: &T) -> WebResult<Vec<u8>> {
+    let plain = serde_json::to_vec(value).map_err(WebError::internal)?;
+    state.keys.keyring.seal(&plain).map_err(WebError::internal)
+}
+
 /// A row of the case list.
 pub struct CaseRow {
     pub reference: String,

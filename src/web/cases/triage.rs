@@ -16,7 +16,7 @@ use crate::intake::{self, IntakeError};
 use crate::store::{self, areas, audit, cases};
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::show;
-use crate::web::cases::{CaseRow, load_in_scope, open_identities, rows};
+use crate::web::cases::{CaseRow, load_in_scope, open_one, rows, seal_json};
 use crate::web::forms::{FormData, FormErrors};
 use crate::web::page::Page;
 
@@ -156,13 +156,8 @@ pub async fn reject(
     let kept = if note.is_empty() {
         None
     } else {
-        let identity =
-            open_identities(&state, std::slice::from_ref(&case)).await?.pop().flatten().ok_or_else(|| {
-                WebError::internal(anyhow::anyhow!("the sealed record could not be opened"))
-            })?;
-        let plain = serde_json::to_vec(&crate::domain::amendment::KeptVersion { identity, reason: note })
-            .map_err(WebError::internal)?;
-        Some(state.keys.keyring.seal(&plain).map_err(WebError::internal)?)
+        let identity = open_one(&state, &case).await?;
+        Some(seal_json(&state, &crate::domain::amendment::KeptVersion { identity, reason: note })?)
     };
     let txn = store::begin_write(&state.db).await?;
     cases::set_status(&txn, case.id, version(&form), CaseStatus::Rejected, Some(reason)).await?;
