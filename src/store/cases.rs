@@ -268,9 +268,14 @@ pub async fn list(
     let ids = ids_query.offset(page.saturating_mul(per_page)).limit(per_page).into_tuple::<i64>().all(db);
     let (total, ids) = tokio::join!(count, ids);
     let (total, ids) = (total?, ids?);
+    Ok((by_ids(db, &ids).await?, total))
+}
+
+/// The cases with these ids, in the order given (one query).
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> StoreResult<Vec<Case>> {
     let mut rows = case::Entity::find().filter(case::Column::Id.is_in(ids.iter().copied())).all(db).await?;
     rows.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
-    Ok((rows, total))
+    Ok(rows)
 }
 
 /// The reporting years to offer in filters: every year from the first notification to the last.

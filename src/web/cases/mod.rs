@@ -363,14 +363,8 @@ async fn search_result(
         return search_page(state, ctx, me, Vec::new(), errors, String::new()).await;
     };
     let ids: Vec<i64> = payload.split(',').filter_map(|s| s.parse().ok()).collect();
-    let mut found = Vec::new();
-    for id in ids {
-        if let Some(c) = cases::find(&state.db, id).await?
-            && me.area_ids.contains(&c.area_id)
-        {
-            found.push(c);
-        }
-    }
+    let mut found = cases::by_ids(&state.db, &ids).await?;
+    found.retain(|c| me.area_ids.contains(&c.area_id));
     audit_identities_shown(state, ctx, &found).await?;
     search_page(state, ctx, me, found, FormErrors::default(), String::new()).await
 }
