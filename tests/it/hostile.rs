@@ -151,9 +151,9 @@ both_backends!(hostile_values_in_every_field_and_parameter, |backend: Backend| a
                 } else {
                     http.get(&url)
                 };
-                req.bearer_auth(&token).send().await
+                req.bearer_auth(&token).header("connection", "close").send().await
             } else if route.method == "GET" {
-                agent.client.get(&url).send().await
+                agent.client.get(&url).header("connection", "close").send().await
             } else {
                 let mut body = format!("csrf_token={}", agent.csrf());
                 if value.len() > 1000 {
@@ -167,13 +167,20 @@ both_backends!(hostile_values_in_every_field_and_parameter, |backend: Backend| a
                     .client
                     .post(&url)
                     .header("content-type", "application/x-www-form-urlencoded")
+                    // A request refused before its body is read (413) leaves a connection the
+                    // client must not reuse.
+                    .header("connection", "close")
                     .body(body)
                     .send()
                     .await
             };
             match res {
-                Err(e) => failures
-                    .push(format!("{} {} with {what}: connection failed ({e})", route.method, route.path)),
+                Err(e) => failures.push(format!(
+                    "{} {} with {what}: connection failed ({})",
+                    route.method,
+                    route.path,
+                    e.without_url()
+                )),
                 Ok(r) => {
                     let status = r.status();
                     let text = r.text().await.unwrap_or_default();
