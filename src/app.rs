@@ -24,6 +24,10 @@ pub struct AppInner {
     pub limiter: crate::web::rate_limit::RateLimiter,
     /// The age keyring and the blind-index key.
     pub keys: Arc<Keys>,
+    /// Every form definition (`forms.dir`), checked at start-up.
+    pub forms: Arc<crate::forms::Registry>,
+    /// What information gathering reads the time from (tests move it).
+    pub clock: crate::clock::Clock,
     /// Wakes the mail sender when a transaction has queued email.
     pub mail_wakeup: tokio::sync::Notify,
     /// Whether synthetic demonstration cases are present (shown in a banner).
@@ -67,12 +71,34 @@ impl Deref for AppState {
 pub enum StartupError {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// Form definitions that do not pass their checks: every fault, naming file and item.
+    #[error("{}", forms_message(.0))]
+    Forms(Vec<crate::forms::DefinitionError>),
     #[error("{0:#}")]
     Other(#[from] anyhow::Error),
 }
 
+fn forms_message(errors: &[crate::forms::DefinitionError]) -> String {
+    let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+    format!("the form definitions (forms.dir) have {} fault(s):\n{}", errors.len(), lines.join("\n"))
+}
+
+/// Loads and checks the form definitions named by `forms.dir`.
+pub fn load_forms(loaded: &LoadedConfig) -> Result<crate::forms::Registry, StartupError> {
+    let dir = std::path::Path::new(&loaded.config.forms.dir);
+    if !dir.is_dir() {
+        return Err(StartupError::Config(loaded.error(
+            "forms.dir",
+            &loaded.config.forms.dir,
+            "a directory of form definitions (the repository's config/forms)",
+        )));
+    }
+    crate::forms::Registry::load_dir(dir).map_err(StartupError::Forms)
+}
+
 /// Connects to the database and applies pending migrations when `database.auto_migrate` is on.
 pub async fn prepare(loaded: &LoadedConfig) -> Result<AppState, StartupError> {
+    let forms = load_forms(loaded)?;
     let db = store::connect(loaded).await?;
     if loaded.config.database.auto_migrate {
         let applied = store::migrate(&db).await.map_err(|e| anyhow::anyhow!("applying migrations: {e}"))?;
@@ -92,6 +118,8 @@ pub async fn prepare(loaded: &LoadedConfig) -> Result<AppState, StartupError> {
         db,
         limiter: Default::default(),
         keys: Arc::new(keys),
+        forms: Arc::new(forms),
+        clock: crate::clock::Clock::default(),
         mail_wakeup: tokio::sync::Notify::new(),
         synthetic_data: std::sync::atomic::AtomicBool::new(synthetic),
         synthetic_checked_ms: std::sync::atomic::AtomicI64::new(chrono::Utc::now().timestamp_millis()),

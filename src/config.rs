@@ -32,6 +32,7 @@ pub struct Config {
     pub crypto: CryptoConfig,
     pub mail: MailConfig,
     pub notify: NotifyConfig,
+    pub forms: FormsConfig,
     pub pages: PagesConfig,
 }
 
@@ -179,6 +180,30 @@ pub struct NotifyConfig {
     pub draft_days: u32,
 }
 
+/// Information gathering: form definitions, due dates, links and reminders.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FormsConfig {
+    /// The directory of form definitions (one TOML file per form version).
+    pub dir: String,
+    /// Days from a request to its default due date (editable per request).
+    pub due_days: u32,
+    /// Days after the due date that an emailed link keeps working.
+    pub link_grace_days: u32,
+    /// Reminders this many days before the due date (e.g. `[3]`).
+    pub remind_before_days: Vec<u32>,
+    /// A reminder on the due date.
+    pub remind_on_due: bool,
+    /// Once overdue, a reminder every this many days (0: none).
+    pub remind_overdue_every_days: u32,
+    /// After this many overdue reminders, the case's coordinators are told (0: never).
+    pub escalate_after: u32,
+    /// How often the reminder job looks for due reminders.
+    pub reminder_interval_seconds: u64,
+    /// Wrong or unknown form links accepted per client address per hour before refusing.
+    pub link_attempts_per_hour: u32,
+}
+
 /// What the service pages linked from every page's footer say (help, privacy notice).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -258,6 +283,17 @@ impl Default for Config {
                 public_rate_per_hour: 10,
                 extra_recipients: Vec::new(),
                 draft_days: 7,
+            },
+            forms: FormsConfig {
+                dir: "config/forms".into(),
+                due_days: 28,
+                link_grace_days: 90,
+                remind_before_days: vec![3],
+                remind_on_due: true,
+                remind_overdue_every_days: 7,
+                escalate_after: 2,
+                reminder_interval_seconds: 300,
+                link_attempts_per_hour: 30,
             },
             pages: PagesConfig {
                 contacts: Vec::new(),
@@ -445,6 +481,8 @@ impl Config {
             ("auth.session_absolute_hours", self.auth.session_absolute_hours),
             ("auth.login_rate_per_minute", self.auth.login_rate_per_minute),
             ("mail.max_attempts", self.mail.max_attempts),
+            ("forms.due_days", self.forms.due_days),
+            ("forms.link_attempts_per_hour", self.forms.link_attempts_per_hour),
         ] {
             if value == 0 {
                 return Err(loaded.error(key, "0", "a number of at least 1"));

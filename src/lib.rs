@@ -6,11 +6,13 @@
 pub mod amend;
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod forms;
 pub mod intake;
 pub mod jobs;
 pub mod mail;

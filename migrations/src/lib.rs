@@ -10,6 +10,7 @@ mod m20261123_000001_areas;
 mod m20261123_000002_identity;
 mod m20261123_000003_cases;
 mod m20261124_000004_intake_v2;
+mod m20261124_000005_forms;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_identity::Migration),
             Box::new(m20261123_000003_cases::Migration),
             Box::new(m20261124_000004_intake_v2::Migration),
+            Box::new(m20261124_000005_forms::Migration),
         ]
     }
 }

@@ -85,11 +85,22 @@ pub enum Command {
         #[command(subcommand)]
         command: demo::DemoCommand,
     },
+    /// Form definitions: `cdop forms check` loads and checks every file under forms.dir.
+    Forms {
+        #[command(subcommand)]
+        command: FormsCommand,
+    },
     /// Check the audit trail.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FormsCommand {
+    /// Load and check every form definition; list forms and versions (exit 2 naming each fault).
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +114,9 @@ pub enum AuditCommand {
 pub enum CliError {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// Invalid form definitions (exit 2, like any configuration fault).
+    #[error("{0}")]
+    Forms(String),
     #[error("{0:#}")]
     Failed(#[from] anyhow::Error),
 }
@@ -111,12 +125,36 @@ impl From<crate::app::StartupError> for CliError {
     fn from(e: crate::app::StartupError) -> Self {
         match e {
             crate::app::StartupError::Config(c) => CliError::Config(c),
+            e @ crate::app::StartupError::Forms(_) => CliError::Forms(e.to_string()),
             crate::app::StartupError::Other(o) => CliError::Failed(o),
         }
     }
 }
 
 pub type CliResult = Result<(), CliError>;
+
+/// `cdop forms check`: every file is read and checked; the forms and versions are listed.
+fn forms_check(loaded: &LoadedConfig) -> CliResult {
+    let registry = crate::app::load_forms(loaded)?;
+    let today = chrono::Utc::now().date_naive();
+    for (code, versions) in registry.forms() {
+        let current = registry.current(code, today).map(|v| v.version.clone()).unwrap_or_default();
+        for v in versions {
+            let mark = if v.version == current { "current" } else if v.legacy { "legacy" } else { "" };
+            println!(
+                "{:<24} {:<16} from {}  {:>3} questions  {:>3} unconfirmed  {}",
+                code,
+                v.version,
+                v.applies_from,
+                v.question_count(),
+                v.unconfirmed(),
+                mark
+            );
+        }
+    }
+    println!("form definitions OK ({})", loaded.config.forms.dir);
+    Ok(())
+}
 
 /// Runs a parsed command line to completion.
 pub fn run(cli: Cli) -> ExitCode {
@@ -144,6 +182,10 @@ pub fn run(cli: Cli) -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
+        Err(CliError::Forms(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
         Err(CliError::Failed(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -163,6 +205,7 @@ async fn dispatch(command: Command, loaded: LoadedConfig) -> CliResult {
         Command::Reference { command } => reference::run(loaded, command).await,
         Command::Demo { command } => demo::run(loaded, command).await,
         Command::Audit { command: AuditCommand::Verify } => users::audit_verify(loaded).await,
+        Command::Forms { command: FormsCommand::Check } => forms_check(&loaded),
         Command::CheckConfig => {
             // Reaching the database is part of a valid configuration.
             crate::store::check(&loaded).await?;

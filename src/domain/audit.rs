@@ -88,6 +88,16 @@ pub enum AuditAction {
     MailRequeued,
     KeysRotated,
     ReferenceImported,
+    FormRequested,
+    FormLinkOpened,
+    FormSaved,
+    FormSubmitted,
+    FormReminderSent,
+    FormEscalated,
+    FormLinkResent,
+    FormWithdrawn,
+    FormResponseRead,
+    CaseStatusChanged,
 }
 
 impl AuditAction {
@@ -136,6 +146,16 @@ impl AuditAction {
         AuditAction::MailRequeued,
         AuditAction::KeysRotated,
         AuditAction::ReferenceImported,
+        AuditAction::FormRequested,
+        AuditAction::FormLinkOpened,
+        AuditAction::FormSaved,
+        AuditAction::FormSubmitted,
+        AuditAction::FormReminderSent,
+        AuditAction::FormEscalated,
+        AuditAction::FormLinkResent,
+        AuditAction::FormWithdrawn,
+        AuditAction::FormResponseRead,
+        AuditAction::CaseStatusChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -184,6 +204,16 @@ impl AuditAction {
             AuditAction::MailRequeued => "mail.requeued",
             AuditAction::KeysRotated => "keys.rotated",
             AuditAction::ReferenceImported => "reference.imported",
+            AuditAction::FormRequested => "form.requested",
+            AuditAction::FormLinkOpened => "form.link.opened",
+            AuditAction::FormSaved => "form.saved",
+            AuditAction::FormSubmitted => "form.submitted",
+            AuditAction::FormReminderSent => "form.reminder.sent",
+            AuditAction::FormEscalated => "form.escalated",
+            AuditAction::FormLinkResent => "form.link.resent",
+            AuditAction::FormWithdrawn => "form.withdrawn",
+            AuditAction::FormResponseRead => "form.response.read",
+            AuditAction::CaseStatusChanged => "case.status.changed",
         }
     }
 
@@ -234,6 +264,16 @@ impl AuditAction {
             AuditAction::MailRequeued => "Email sent again",
             AuditAction::KeysRotated => "Keys rotated",
             AuditAction::ReferenceImported => "Reference data imported",
+            AuditAction::FormRequested => "Information requested from an agency",
+            AuditAction::FormLinkOpened => "Form opened from its emailed link",
+            AuditAction::FormSaved => "Form answers saved",
+            AuditAction::FormSubmitted => "Form submitted",
+            AuditAction::FormReminderSent => "Reminder sent to the agency",
+            AuditAction::FormEscalated => "Coordinators told of an overdue form",
+            AuditAction::FormLinkResent => "Form link sent again (the old link stopped working)",
+            AuditAction::FormWithdrawn => "Form request withdrawn",
+            AuditAction::FormResponseRead => "Form answers read",
+            AuditAction::CaseStatusChanged => "Case status changed",
         }
     }
 

@@ -131,6 +131,55 @@ coded_enum!(
     }
 );
 
+coded_enum!(
+    /// Where an agency's form request stands ("overdue" is worked out from the due date).
+    RequestStatus {
+        Requested = "requested", "Not started";
+        InProgress = "in_progress", "In progress";
+        Submitted = "submitted", "Submitted";
+        Withdrawn = "withdrawn", "Withdrawn";
+    }
+);
+
+impl RequestStatus {
+    /// Still waiting for the agency.
+    pub fn is_open(self) -> bool {
+        matches!(self, RequestStatus::Requested | RequestStatus::InProgress)
+    }
+}
+
+coded_enum!(
+    /// The kind of agency asked for a form (agency returns are reported by type).
+    AgencyType {
+        Health = "health", "Health (hospital, community health or GP)";
+        Ambulance = "ambulance", "Ambulance service";
+        Police = "police", "Police";
+        SocialCare = "social_care", "Children's social care";
+        Education = "education", "School or education";
+        Coroner = "coroner", "Coroner";
+        Other = "other", "Other agency";
+    }
+);
+
+coded_enum!(
+    /// Why a request was withdrawn (a code, so no person is named in a free-text reason).
+    WithdrawReason {
+        NoInvolvement = "no_involvement", "The agency had no involvement with the child or family";
+        SentInError = "sent_in_error", "Sent to the wrong person or agency";
+        Duplicate = "duplicate", "Another request covers the same information";
+        ProvidedOtherwise = "provided_otherwise", "The information was provided another way";
+    }
+);
+
+coded_enum!(
+    /// Whether the information asked for on a case has come in.
+    InformationStatus {
+        NoneRequested = "none", "No information requested yet";
+        Outstanding = "outstanding", "Information outstanding";
+        Complete = "complete", "Information complete";
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +201,8 @@ coded_enum!(
     CaseStatus {
         PendingTriage = "pending_triage", "Waiting for triage";
         Notified = "notified", "Notified";
+        GatheringInformation = "gathering_information", "Gathering information";
+        ReadyForReview = "ready_for_review", "Ready for review";
         Rejected = "rejected", "Rejected at triage";
         Merged = "merged", "Merged into another case";
     }

@@ -13,3 +13,4 @@ pub mod postcode;
 pub mod reference;
 pub mod role;
 pub mod text;
+pub mod workflow;

@@ -204,6 +204,8 @@ pub struct CaseFilter {
     pub age_band: Option<String>,
     pub reference: Option<String>,
     pub duplicates_only: bool,
+    /// `none`, `outstanding` or `complete` (see [`set_information_status`]).
+    pub information: Option<String>,
 }
 
 fn condition(f: &CaseFilter, backend: sea_orm::DbBackend) -> Condition {
@@ -232,6 +234,9 @@ fn condition(f: &CaseFilter, backend: sea_orm::DbBackend) -> Condition {
     }
     if let Some(r) = &f.reference {
         c = c.add(case::Column::Reference.eq(r.as_str()));
+    }
+    if let Some(i) = &f.information {
+        c = c.add(case::Column::InformationStatus.eq(i.as_str()));
     }
     if f.duplicates_only {
         c = c.add(
@@ -434,6 +439,17 @@ pub async fn set_status<C: ConnectionTrait>(
         sea_orm::sea_query::Expr::value(rejection.map(|r| r.code().to_string())),
     );
     update_versioned(conn, id, expected_version, update).await
+}
+
+/// Records whether the information asked for on a case has all come in (not versioned: it
+/// follows the case's requests, which are locked themselves).
+pub async fn set_information_status<C: ConnectionTrait>(conn: &C, id: i64, status: &str) -> StoreResult<()> {
+    case::Entity::update_many()
+        .col_expr(case::Column::InformationStatus, status.into())
+        .filter(case::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn set_duplicate_status<C: ConnectionTrait>(

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod case_versions;
 pub mod cases;
 pub mod drafts;
+pub mod form_requests;
 pub mod entities;
 pub mod outbox;
 pub mod sessions;

@@ -42,6 +42,8 @@ pub struct Model {
     pub post_mortem_planned: String,
     /// Blind index of the date of death (duplicate hints); `None` for cases notified before it.
     pub death_index: Option<String>,
+    /// `none`, `outstanding` or `complete`: whether the information asked for has come in.
+    pub information_status: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

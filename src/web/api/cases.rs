@@ -326,6 +326,7 @@ pub async fn list(
         age_band: p.age_band.clone(),
         reference: None,
         duplicates_only: false,
+        information: None,
     };
     let (rows, total) = cases::list(&state.db, &filter, Sort::NewestFirst, page - 1, per_page).await?;
     let all_areas = areas::list(&state.db).await?;

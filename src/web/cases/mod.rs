@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::domain::audit::AuditAction;
-use crate::domain::codes::{CaseStatus, DuplicateStatus, Sex};
+use crate::domain::codes::{CaseStatus, DuplicateStatus, InformationStatus, Sex};
 use crate::domain::dates::{AgeBand, ReportingYear};
 use crate::domain::nhs_number::NhsNumber;
 use crate::domain::notification::SealedIdentity;
@@ -130,6 +130,9 @@ pub struct ListQuery {
     age_band: String,
     #[serde(default)]
     sort: String,
+    /// Whether the information asked for has come in (`none`, `outstanding`, `complete`).
+    #[serde(default)]
+    information: String,
     #[serde(default)]
     reference: String,
     #[serde(default)]
@@ -141,14 +144,15 @@ pub struct ListQuery {
 
 impl ListQuery {
     fn query_string(&self, page: Option<u64>) -> String {
-        let enc = crate::web::middleware::form_urlencode;
+        let enc = crate::domain::text::percent_encode_path;
         let mut q = format!(
-            "area={}&status={}&year={}&age_band={}&sort={}&reference={}",
+            "area={}&status={}&year={}&age_band={}&sort={}&information={}&reference={}",
             enc(&self.area),
             enc(&self.status),
             enc(&self.year),
             enc(&self.age_band),
             enc(&self.sort),
+            enc(&self.information),
             enc(&self.reference)
         );
         if let Some(p) = page {
@@ -173,6 +177,7 @@ pub struct ListTemplate {
     years: Vec<Choice>,
     age_bands: Vec<Choice>,
     sorts: Vec<Choice>,
+    information: Vec<Choice>,
     reference: String,
     nhs_number: String,
     searched_nhs: bool,
@@ -273,7 +278,12 @@ pub async fn list(
         age_band: AgeBand::parse(&q.age_band).map(|b| b.code().to_string()),
         reference,
         duplicates_only: false,
+        information: InformationStatus::parse(&q.information).map(|s| s.code().to_string()),
     };
+    let information = InformationStatus::ALL
+        .iter()
+        .map(|s| Choice::new(s.code(), s.label(), q.information == s.code()))
+        .collect();
     let page_number = params::page("page", &q.page)?;
     let show_identity = me.permits(Action::RevealIdentity);
     // The page (with its identities opened) and the filter choices are independent.
@@ -302,6 +312,7 @@ pub async fn list(
         years,
         age_bands,
         sorts,
+        information,
         reference: q.reference.clone(),
         nhs_number: String::new(),
         searched_nhs: false,
@@ -394,6 +405,7 @@ async fn search_page(
         years,
         age_bands,
         sorts,
+        information: Vec::new(),
         reference: String::new(),
         nhs_number: typed,
         searched_nhs: true,

@@ -1,0 +1,111 @@
+//! The case workflow: which status may follow which, the rule each transition must meet, and who
+//! may make it. Pure; the store records a transition and the audit trail names it.
+//!
+//! notified → gathering information → ready for review (→ review scheduled → reviewed → closed, in
+//! later stages). Triage (waiting → notified or rejected) and merging are decided in triage.
+
+use crate::domain::codes::CaseStatus;
+use crate::domain::role::Role;
+
+/// What is known about a case when a transition is asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Facts {
+    /// At least one information request exists (withdrawn ones count).
+    pub has_requests: bool,
+    /// Every request is submitted or withdrawn.
+    pub information_complete: bool,
+    /// A reason was given.
+    pub has_reason: bool,
+}
+
+/// Why a transition is refused, in words for the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused(pub String);
+
+struct Rule {
+    from: CaseStatus,
+    to: CaseStatus,
+    roles: &'static [Role],
+    check: fn(&Facts) -> Result<(), &'static str>,
+}
+
+const STAFF: &[Role] = &[Role::Coordinator, Role::DesignatedDoctor];
+
+const RULES: &[Rule] = &[
+    Rule {
+        from: CaseStatus::Notified,
+        to: CaseStatus::GatheringInformation,
+        roles: STAFF,
+        check: |f| if f.has_requests { Ok(()) } else { Err("Request information from at least one agency first") },
+    },
+    Rule {
+        from: CaseStatus::GatheringInformation,
+        to: CaseStatus::ReadyForReview,
+        roles: STAFF,
+        check: |f| {
+            if f.information_complete {
+                Ok(())
+            } else {
+                Err("Every requested form must be submitted, or withdrawn with a reason, before the case is ready for review")
+            }
+        },
+    },
+    Rule {
+        from: CaseStatus::ReadyForReview,
+        to: CaseStatus::GatheringInformation,
+        roles: STAFF,
+        check: |f| if f.has_reason { Ok(()) } else { Err("Say why more information is needed") },
+    },
+];
+
+/// Whether `roles` may move a case from `from` to `to` given `facts`.
+pub fn check(from: CaseStatus, to: CaseStatus, roles: &[Role], facts: &Facts) -> Result<(), Refused> {
+    let rule = RULES
+        .iter()
+        .find(|r| r.from == from && r.to == to)
+        .ok_or_else(|| Refused(format!("A case that is ‘{}’ cannot become ‘{}’", from.label(), to.label())))?;
+    if !rule.roles.iter().any(|r| roles.contains(r)) {
+        return Err(Refused("Only a coordinator or designated doctor can do this".into()));
+    }
+    (rule.check)(facts).map_err(|m| Refused(m.to_string()))
+}
+
+/// The statuses a case can move to from `from` (for the case page's buttons).
+pub fn next(from: CaseStatus) -> Vec<CaseStatus> {
+    RULES.iter().filter(|r| r.from == from).map(|r| r.to).collect()
+}
+
+/// Whether information may be requested on a case in this status.
+pub fn can_request_information(status: CaseStatus) -> bool {
+    matches!(status, CaseStatus::Notified | CaseStatus::GatheringInformation | CaseStatus::ReadyForReview)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gathering_needs_a_request_and_review_needs_complete_information() {
+        let staff = [Role::Coordinator];
+        let none = Facts::default();
+        let asked = Facts { has_requests: true, ..Facts::default() };
+        let complete = Facts { has_requests: true, information_complete: true, has_reason: false };
+        assert!(check(CaseStatus::Notified, CaseStatus::GatheringInformation, &staff, &none).is_err());
+        assert!(check(CaseStatus::Notified, CaseStatus::GatheringInformation, &staff, &asked).is_ok());
+        assert!(check(CaseStatus::GatheringInformation, CaseStatus::ReadyForReview, &staff, &asked).is_err());
+        assert!(check(CaseStatus::GatheringInformation, CaseStatus::ReadyForReview, &staff, &complete).is_ok());
+        assert!(check(CaseStatus::ReadyForReview, CaseStatus::GatheringInformation, &staff, &complete).is_err());
+        let with_reason = Facts { has_reason: true, ..complete };
+        assert!(check(CaseStatus::ReadyForReview, CaseStatus::GatheringInformation, &staff, &with_reason).is_ok());
+    }
+
+    #[test]
+    fn only_staff_and_only_listed_steps() {
+        let complete = Facts { has_requests: true, information_complete: true, has_reason: true };
+        let e = check(CaseStatus::GatheringInformation, CaseStatus::ReadyForReview, &[Role::PanelMember], &complete);
+        assert!(e.is_err());
+        assert!(check(CaseStatus::Notified, CaseStatus::ReadyForReview, &[Role::Coordinator], &complete).is_err());
+        assert!(check(CaseStatus::Rejected, CaseStatus::GatheringInformation, &[Role::Coordinator], &complete).is_err());
+        assert_eq!(next(CaseStatus::GatheringInformation), vec![CaseStatus::ReadyForReview]);
+    }
+}

@@ -1,0 +1,458 @@
+//! Requests for agency forms and their responses: the request row (with the link's hash, the
+//! sealed recipient and the sealed identifying answers), the coded answers as rows, and the
+//! reminders sent.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use crate::domain::codes::RequestStatus;
+use crate::forms::answers::{CodedValue, Completeness};
+use crate::store::entities::{case, form_answer, form_reminder, form_request};
+use crate::store::{StoreError, StoreResult};
+
+pub use crate::store::entities::form_request::Model as FormRequest;
+
+/// Statuses still waiting for the agency.
+pub const OPEN: [&str; 2] = ["requested", "in_progress"];
+
+pub struct NewRequest {
+    pub case_id: i64,
+    pub form_code: String,
+    pub form_version: String,
+    pub agency: String,
+    pub agency_type: String,
+    pub recipient_sealed: Vec<u8>,
+    pub sealed_key: String,
+    pub token_hash: String,
+    pub token_expires_at: DateTime<Utc>,
+    pub due_date: NaiveDate,
+    pub requested_by: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert<C: ConnectionTrait>(conn: &C, r: NewRequest) -> StoreResult<i64> {
+    let model = form_request::ActiveModel {
+        case_id: Set(r.case_id),
+        form_code: Set(r.form_code),
+        form_version: Set(r.form_version),
+        agency: Set(r.agency),
+        agency_type: Set(r.agency_type),
+        recipient_sealed: Set(r.recipient_sealed),
+        token_hash: Set(r.token_hash),
+        token_expires_at: Set(r.token_expires_at),
+        status: Set(RequestStatus::Requested.code().into()),
+        due_date: Set(r.due_date),
+        reminders_sent: Set(0),
+        last_reminder_at: Set(None),
+        escalated: Set(false),
+        answers_sealed: Set(None),
+        sealed_key: Set(r.sealed_key),
+        answered: Set(0),
+        not_known: Set(0),
+        missing: Set(0),
+        withdraw_reason: Set(None),
+        requested_by: Set(r.requested_by),
+        created_at: Set(r.at),
+        opened_at: Set(None),
+        submitted_at: Set(None),
+        submitted_by: Set(None),
+        updated_at: Set(r.at),
+        version: Set(1),
+        ..Default::default()
+    };
+    Ok(form_request::Entity::insert(model).exec(conn).await?.last_insert_id)
+}
+
+pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<Option<FormRequest>> {
+    Ok(form_request::Entity::find_by_id(id).one(conn).await?)
+}
+
+pub async fn find_by_token_hash<C: ConnectionTrait>(conn: &C, hash: &str) -> StoreResult<Option<FormRequest>> {
+    Ok(form_request::Entity::find().filter(form_request::Column::TokenHash.eq(hash)).one(conn).await?)
+}
+
+/// A case's requests, oldest first.
+pub async fn for_case<C: ConnectionTrait>(conn: &C, case_id: i64) -> StoreResult<Vec<FormRequest>> {
+    Ok(form_request::Entity::find()
+        .filter(form_request::Column::CaseId.eq(case_id))
+        .order_by_asc(form_request::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// The coded answers of a response.
+pub async fn coded_answers<C: ConnectionTrait>(conn: &C, request_id: i64) -> StoreResult<Vec<CodedValue>> {
+    Ok(form_answer::Entity::find()
+        .filter(form_answer::Column::RequestId.eq(request_id))
+        .order_by_asc(form_answer::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| CodedValue { item_key: a.item_key, row: a.row_no, value: a.value })
+        .collect())
+}
+
+/// A response's answers as saved: the coded rows (replacing the earlier ones), the sealed
+/// identifying part and the completeness figures, if the request is still at `expected_version`.
+pub struct SavedResponse<'a> {
+    pub coded: &'a [CodedValue],
+    pub sealed: Vec<u8>,
+    pub sealed_key: String,
+    pub completeness: Completeness,
+    pub status: RequestStatus,
+    /// Set when this save submits the form: when, and the staff member (None: the agency's link).
+    pub submitted: Option<(DateTime<Utc>, Option<i64>)>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn save_response<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    expected_version: i64,
+    s: SavedResponse<'_>,
+) -> StoreResult<()> {
+    let mut update = form_request::Entity::update_many()
+        .col_expr(form_request::Column::AnswersSealed, Expr::value(Some(s.sealed)))
+        .col_expr(form_request::Column::SealedKey, Expr::value(s.sealed_key))
+        .col_expr(form_request::Column::Answered, Expr::value(s.completeness.answered as i32))
+        .col_expr(form_request::Column::NotKnown, Expr::value(s.completeness.not_known as i32))
+        .col_expr(form_request::Column::Missing, Expr::value(s.completeness.missing as i32))
+        .col_expr(form_request::Column::Status, Expr::value(s.status.code()));
+    if let Some((at, by)) = s.submitted {
+        update = update
+            .col_expr(form_request::Column::SubmittedAt, Expr::value(Some(at)))
+            .col_expr(form_request::Column::SubmittedBy, Expr::value(by));
+    }
+    bump(conn, id, expected_version, update, s.at).await?;
+    form_answer::Entity::delete_many().filter(form_answer::Column::RequestId.eq(id)).exec(conn).await?;
+    if !s.coded.is_empty() {
+        let rows = s.coded.iter().map(|c| form_answer::ActiveModel {
+            request_id: Set(id),
+            item_key: Set(c.item_key.clone()),
+            row_no: Set(c.row),
+            value: Set(c.value.clone()),
+            ..Default::default()
+        });
+        form_answer::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    }
+    Ok(())
+}
+
+/// Applies `update` if the request is still at `expected_version`, raising the version.
+async fn bump<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    expected_version: i64,
+    update: sea_orm::UpdateMany<form_request::Entity>,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let result = update
+        .col_expr(form_request::Column::Version, Expr::col(form_request::Column::Version).add(1))
+        .col_expr(form_request::Column::UpdatedAt, Expr::value(at))
+        .filter(form_request::Column::Id.eq(id))
+        .filter(form_request::Column::Version.eq(expected_version))
+        .exec(conn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(StoreError::Conflict(
+            "These answers were changed by someone else since this page was opened. Nothing has been saved.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Replaces the link (the old one stops working) and its expiry.
+pub async fn replace_token<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    expected_version: i64,
+    hash: &str,
+    expires: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let update = form_request::Entity::update_many()
+        .col_expr(form_request::Column::TokenHash, Expr::value(hash))
+        .col_expr(form_request::Column::TokenExpiresAt, Expr::value(expires));
+    bump(conn, id, expected_version, update, at).await
+}
+
+pub async fn withdraw<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    expected_version: i64,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let update = form_request::Entity::update_many()
+        .col_expr(form_request::Column::Status, Expr::value(RequestStatus::Withdrawn.code()))
+        .col_expr(form_request::Column::WithdrawReason, Expr::value(Some(reason.to_string())));
+    bump(conn, id, expected_version, update, at).await
+}
+
+/// Changes the due date of an open request.
+pub async fn set_due_date<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    expected_version: i64,
+    due: NaiveDate,
+    expires: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let update = form_request::Entity::update_many()
+        .col_expr(form_request::Column::DueDate, Expr::value(due))
+        .col_expr(form_request::Column::TokenExpiresAt, Expr::value(expires));
+    bump(conn, id, expected_version, update, at).await
+}
+
+/// Records the first opening of the link (later openings are audited only).
+pub async fn mark_opened<C: ConnectionTrait>(conn: &C, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+    form_request::Entity::update_many()
+        .col_expr(form_request::Column::OpenedAt, Expr::value(Some(at)))
+        .filter(form_request::Column::Id.eq(id))
+        .filter(form_request::Column::OpenedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Open requests due on or before `until`, claimed for this transaction: on PostgreSQL rows
+/// another instance holds are skipped (`FOR UPDATE SKIP LOCKED`), so two instances never work on
+/// the same request at once.
+pub async fn claim_open_due<C: ConnectionTrait>(conn: &C, until: NaiveDate, limit: u64) -> StoreResult<Vec<FormRequest>> {
+    let mut q = form_request::Entity::find()
+        .filter(form_request::Column::Status.is_in(OPEN))
+        .filter(form_request::Column::DueDate.lte(until))
+        .order_by_asc(form_request::Column::DueDate)
+        .order_by_asc(form_request::Column::Id)
+        .limit(limit);
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    Ok(q.all(conn).await?)
+}
+
+/// Records that the reminder for `point` was sent; `false` when it already had been (by this
+/// instance before a restart, or by another).
+pub async fn record_reminder<C: ConnectionTrait>(
+    conn: &C,
+    request_id: i64,
+    point: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let row = form_reminder::ActiveModel {
+        request_id: Set(request_id),
+        point: Set(point.to_string()),
+        sent_at: Set(at),
+        ..Default::default()
+    };
+    let inserted = form_reminder::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([form_reminder::Column::RequestId, form_reminder::Column::Point])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(inserted > 0)
+}
+
+/// Counts a reminder on the request (and, with `escalated`, that coordinators were told).
+pub async fn note_reminder<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    overdue: bool,
+    escalated: bool,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut update = form_request::Entity::update_many()
+        .col_expr(form_request::Column::LastReminderAt, Expr::value(Some(at)))
+        .filter(form_request::Column::Id.eq(id));
+    if overdue || !escalated {
+        update = update
+            .col_expr(form_request::Column::RemindersSent, Expr::col(form_request::Column::RemindersSent).add(1));
+    }
+    if escalated {
+        update = update.col_expr(form_request::Column::Escalated, Expr::value(true));
+    }
+    update.exec(conn).await?;
+    Ok(())
+}
+
+/// The reminder points already recorded for a request.
+pub async fn reminder_points<C: ConnectionTrait>(conn: &C, request_id: i64) -> StoreResult<Vec<String>> {
+    Ok(form_reminder::Entity::find()
+        .select_only()
+        .column(form_reminder::Column::Point)
+        .filter(form_reminder::Column::RequestId.eq(request_id))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// One overdue request for the Outstanding information page.
+#[derive(Debug, Clone)]
+pub struct Overdue {
+    pub id: i64,
+    pub reference: String,
+    pub area_id: i64,
+    pub agency: String,
+    pub agency_type: String,
+    pub form_code: String,
+    pub due_date: NaiveDate,
+    pub reminders_sent: i32,
+}
+
+/// Open requests past their due date in the given areas, most overdue first.
+pub async fn overdue<C: ConnectionTrait>(
+    conn: &C,
+    area_ids: &[i64],
+    today: NaiveDate,
+    limit: u64,
+) -> StoreResult<(Vec<Overdue>, u64)> {
+    let base = || {
+        form_request::Entity::find()
+            .join(sea_orm::JoinType::InnerJoin, relation_case())
+            .filter(form_request::Column::Status.is_in(OPEN))
+            .filter(form_request::Column::DueDate.lt(today))
+            .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
+    };
+    let total = sea_orm::PaginatorTrait::count(base(), conn).await?;
+    let rows: Vec<(i64, String, i64, String, String, String, NaiveDate, i32)> = base()
+        .select_only()
+        .column(form_request::Column::Id)
+        .column(case::Column::Reference)
+        .column(case::Column::AreaId)
+        .column(form_request::Column::Agency)
+        .column(form_request::Column::AgencyType)
+        .column(form_request::Column::FormCode)
+        .column(form_request::Column::DueDate)
+        .column(form_request::Column::RemindersSent)
+        .order_by_asc(form_request::Column::DueDate)
+        .order_by_asc(form_request::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok((
+        rows.into_iter()
+            .map(|(id, reference, area_id, agency, agency_type, form_code, due_date, reminders_sent)| Overdue {
+                id,
+                reference,
+                area_id,
+                agency,
+                agency_type,
+                form_code,
+                due_date,
+                reminders_sent,
+            })
+            .collect(),
+        total,
+    ))
+}
+
+/// Overdue requests per agency (all of them, not only the page shown), most first.
+pub async fn overdue_by_agency<C: ConnectionTrait>(
+    conn: &C,
+    area_ids: &[i64],
+    today: NaiveDate,
+) -> StoreResult<Vec<(String, i64)>> {
+    let rows: Vec<(String, i64)> = form_request::Entity::find()
+        .join(sea_orm::JoinType::InnerJoin, relation_case())
+        .select_only()
+        .column(form_request::Column::Agency)
+        .column_as(form_request::Column::Id.count(), "n")
+        .filter(form_request::Column::Status.is_in(OPEN))
+        .filter(form_request::Column::DueDate.lt(today))
+        .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
+        .group_by(form_request::Column::Agency)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut rows = rows;
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(rows)
+}
+
+/// (agency, requested, returned) for forms returned since `since` in the given areas: the
+/// Outstanding page works out each agency's median return time from them.
+pub async fn returned_since<C: ConnectionTrait>(
+    conn: &C,
+    area_ids: &[i64],
+    since: DateTime<Utc>,
+) -> StoreResult<Vec<(String, DateTime<Utc>, DateTime<Utc>)>> {
+    let rows: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> = form_request::Entity::find()
+        .join(sea_orm::JoinType::InnerJoin, relation_case())
+        .select_only()
+        .column(form_request::Column::Agency)
+        .column(form_request::Column::CreatedAt)
+        .column(form_request::Column::SubmittedAt)
+        .filter(form_request::Column::SubmittedAt.gte(since))
+        .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(a, c, s)| s.map(|s| (a, c, s))).collect())
+}
+
+fn relation_case() -> sea_orm::RelationDef {
+    use sea_orm::RelationTrait;
+    form_request::Relation::Case.def()
+}
+
+/// Requests in batches for key rotation.
+pub async fn batch_after<C: ConnectionTrait>(conn: &C, after_id: i64, limit: u64) -> StoreResult<Vec<FormRequest>> {
+    Ok(form_request::Entity::find()
+        .filter(form_request::Column::Id.gt(after_id))
+        .order_by_asc(form_request::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}
+
+pub async fn count_not_sealed_to<C: ConnectionTrait>(conn: &C, key: &str) -> StoreResult<u64> {
+    Ok(sea_orm::PaginatorTrait::count(
+        form_request::Entity::find().filter(form_request::Column::SealedKey.ne(key)),
+        conn,
+    )
+    .await?)
+}
+
+/// Replaces both sealed records of a request (rotation), without touching its version.
+pub async fn replace_sealed<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    recipient: Vec<u8>,
+    answers: Option<Vec<u8>>,
+    key: &str,
+) -> StoreResult<()> {
+    form_request::Entity::update_many()
+        .col_expr(form_request::Column::RecipientSealed, Expr::value(recipient))
+        .col_expr(form_request::Column::AnswersSealed, Expr::value(answers))
+        .col_expr(form_request::Column::SealedKey, Expr::value(key))
+        .filter(form_request::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether every request on the case is submitted or withdrawn (and there is at least one).
+pub async fn information_status<C: ConnectionTrait>(conn: &C, case_id: i64) -> StoreResult<&'static str> {
+    let statuses: Vec<String> = form_request::Entity::find()
+        .select_only()
+        .column(form_request::Column::Status)
+        .filter(form_request::Column::CaseId.eq(case_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(if statuses.is_empty() {
+        "none"
+    } else if statuses.iter().any(|s| OPEN.contains(&s.as_str())) {
+        "outstanding"
+    } else {
+        "complete"
+    })
+}
