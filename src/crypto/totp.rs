@@ -44,17 +44,7 @@ pub fn verify(secret_b32: &str, code: &str, unix_time: i64, last_used_step: Opti
 
 /// The `otpauth://` URI an authenticator app scans.
 pub fn provisioning_uri(secret_b32: &str, account: &str, issuer: &str) -> String {
-    // Percent-encodes everything but unreserved characters (crypto knows nothing of the web layer).
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
+    let enc = crate::domain::text::percent_encode;
     format!(
         "otpauth://totp/{}:{}?secret={secret_b32}&issuer={}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECONDS}",
         enc(issuer),

@@ -11,6 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use tracing::Instrument;
 
 use crate::app::AppState;
+use crate::domain::text::percent_encode_path;
 use crate::error::ErrorPage;
 use crate::web::page::Page;
 
@@ -99,7 +100,7 @@ fn render_error(page: ErrorPage, request_id: &str, is_api: bool, wants_html: boo
     if wants_html && page.status == StatusCode::UNAUTHORIZED {
         // Browsers go to the sign-in page and come back afterwards.
         let next = if path.starts_with('/') && !path.starts_with("//") { path } else { "/" };
-        let target = format!("/login?next={}", form_urlencode(next));
+        let target = format!("/login?next={}", percent_encode_path(next));
         return Redirect::to(&target).into_response();
     }
     let template = ErrorTemplate {
@@ -116,18 +117,6 @@ fn render_error(page: ErrorPage, request_id: &str, is_api: bool, wants_html: boo
             (page.status, format!("{} (request id {request_id})", page.status)).into_response()
         }
     }
-}
-
-/// Percent-encodes a path for use in a query string.
-pub fn form_urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Security headers on every response; `Cache-Control: no-store` on everything but static assets,
@@ -174,11 +163,5 @@ mod tests {
         assert!(!acceptable_request_id("has space"));
         assert!(!acceptable_request_id("line\nbreak"));
         assert!(!acceptable_request_id(&"a".repeat(65)));
-    }
-
-    #[test]
-    fn encodes_next_paths() {
-        assert_eq!(form_urlencode("/cases/CDOP-2026-0001"), "/cases/CDOP-2026-0001");
-        assert_eq!(form_urlencode("/a b?c=d"), "/a%20b%3Fc%3Dd");
     }
 }

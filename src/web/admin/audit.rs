@@ -74,7 +74,7 @@ impl AuditQuery {
     }
 
     fn query_string(&self, page: Option<u64>) -> String {
-        let enc = crate::web::middleware::form_urlencode;
+        let enc = crate::domain::text::percent_encode_path;
         let mut q = format!(
             "actor={}&action={}&object={}&from.day={}&from.month={}&from.year={}&to.day={}&to.month={}&to.year={}",
             enc(&self.actor),

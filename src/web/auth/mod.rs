@@ -255,7 +255,7 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
                     .await?
             }
         };
-        let next = crate::web::middleware::form_urlencode(&format!("{resume}?draft={id}"));
+        let next = crate::domain::text::percent_encode_path(&format!("{resume}?draft={id}"));
         let response = redirect_with_flash(
             state,
             &format!("/login?next={next}"),
@@ -430,14 +430,14 @@ async fn resolve_session(
 
 /// Remembers where to go after the remaining sign-in steps (validated again when read).
 pub fn remember_return_to(state: &AppState, next: &str) -> HeaderValue {
-    let encoded = crate::web::middleware::form_urlencode(login::safe_next(next));
+    let encoded = crate::domain::text::percent_encode_path(login::safe_next(next));
     set_cookie(state, "next", &encoded, Some(15 * 60))
 }
 
 /// A redirect that also shows `message` once on the next page.
 pub fn redirect_with_flash(state: &AppState, to: &str, message: &str) -> Response {
     let mut response = Redirect::to(to).into_response();
-    let encoded = crate::web::middleware::form_urlencode(message);
+    let encoded = crate::domain::text::percent_encode_path(message);
     response.headers_mut().append(header::SET_COOKIE, set_cookie(state, "flash", &encoded, Some(60)));
     response
 }
