@@ -166,6 +166,7 @@ pub async fn serve_router(
     let transport = crate::mail::transport::Transport::from_config(&state.config.mail, mail_dir)?;
     let sender = tokio::spawn(crate::jobs::outbox::run(state.clone(), transport, stop_rx.clone()));
     tokio::spawn(crate::jobs::housekeeping::run(state.clone(), stop_rx.clone()));
+    tokio::spawn(crate::jobs::reminders::run(state.clone(), stop_rx.clone()));
     let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown.await;

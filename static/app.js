@@ -38,3 +38,20 @@ if (idle > 0 && dialog && typeof dialog.showModal === 'function') {
   })
   arm()
 }
+
+// Follow-up questions of the forms engine: a question shown only for some answers to an earlier
+// question on the same page. Without JavaScript the page shows it after "Save and continue".
+for (const group of document.querySelectorAll('[data-show-if-item]')) {
+  const name = group.dataset.showIfItem
+  const wanted = (group.dataset.showIfValues || '').split(' ')
+  const inputs = document.querySelectorAll(`input[name="${CSS.escape(name)}"]`)
+  const sync = () => {
+    const on = Array.from(inputs).some((i) => i.checked && wanted.includes(i.value))
+    group.hidden = !on
+  }
+  for (const i of inputs) {
+    i.setAttribute('aria-controls', group.id)
+    i.addEventListener('change', sync)
+  }
+  sync()
+}

@@ -11,6 +11,7 @@ pub mod password;
 pub mod policy;
 pub mod postcode;
 pub mod reference;
+pub mod reminders;
 pub mod role;
 pub mod text;
 pub mod workflow;

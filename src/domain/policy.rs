@@ -26,6 +26,11 @@ pub enum Action {
     RevealIdentity,
     /// Accept or reject public notifications; confirm or merge duplicates.
     TriageNotifications,
+    /// Request agency forms, chase them, complete them on an agency's behalf, read the answers,
+    /// and move a case on to review.
+    RequestInformation,
+    /// See which form definitions and versions are installed.
+    ViewFormDefinitions,
 }
 
 impl Action {
@@ -39,6 +44,8 @@ impl Action {
             Action::ViewCases => &[Coordinator, DesignatedDoctor, PanelChair],
             Action::RevealIdentity => &[Coordinator, DesignatedDoctor],
             Action::TriageNotifications => &[Coordinator],
+            Action::RequestInformation => &[Coordinator, DesignatedDoctor],
+            Action::ViewFormDefinitions => &[Admin, Coordinator],
         }
     }
 }

@@ -89,6 +89,91 @@ pub fn receipt(reference: &str, area: &str) -> askama::Result<RenderedEmail> {
     )
 }
 
+/// What a form email is about: the case reference, the area, the agency, the form and its due date
+/// (never anything about the child).
+pub struct FormMail<'a> {
+    pub reference: &'a str,
+    pub area: &'a str,
+    pub agency: &'a str,
+    pub form: &'a str,
+    /// The due date in words ("8 January 2027").
+    pub due: &'a str,
+}
+
+/// To an agency professional: the single-use link to one form of one case.
+pub fn form_request(m: &FormMail<'_>, link: &str) -> askama::Result<RenderedEmail> {
+    case_email(
+        "form_request",
+        format!("Information requested for child death review {} (due {})", m.reference, m.due),
+        &format!(
+            "The Child Death Overview Panel asks {} to complete the {} for case {} by {}. The link below opens the form for this case only; you do not need an account. You can save your answers and come back with the same link until you submit.",
+            m.agency, m.form, m.reference, m.due
+        ),
+        m.reference,
+        m.area,
+        link,
+        "The link works until the form is submitted or it expires. Do not forward this email: the link is for you only.",
+    )
+}
+
+/// To an agency professional: a reminder. Only the link's hash is kept, so a reminder cannot repeat
+/// the link: it points to the first email and says how to get a new link.
+pub fn form_reminder(m: &FormMail<'_>, requested_on: &str, overdue: bool) -> askama::Result<RenderedEmail> {
+    let (subject, first) = if overdue {
+        (
+            format!("Overdue: information for child death review {}", m.reference),
+            format!("The {} for case {} was due from {} on {}.", m.form, m.reference, m.agency, m.due),
+        )
+    } else {
+        (
+            format!("Reminder: information for child death review {} is due {}", m.reference, m.due),
+            format!("A reminder that the {} for case {} is due from {} by {}.", m.form, m.reference, m.agency, m.due),
+        )
+    };
+    let intro = format!(
+        "{first} Open the form with the link in the email the panel sent you on {requested_on} (subject: Information requested for child death review {}).",
+        m.reference
+    );
+    case_email(
+        "form_reminder",
+        subject,
+        &intro,
+        m.reference,
+        m.area,
+        "",
+        "If you cannot find that email, or your agency had no involvement with the child or family, contact the panel's coordinator and quote the case reference: they can send a new link.",
+    )
+}
+
+/// To the case's coordinators: an agency submitted its form.
+pub fn form_submitted(m: &FormMail<'_>, base_url: &str) -> askama::Result<RenderedEmail> {
+    case_email(
+        "form_submitted",
+        format!("Form submitted for case {} ({})", m.reference, m.agency),
+        &format!("{} has submitted the {} for case {}.", m.agency, m.form, m.reference),
+        m.reference,
+        m.area,
+        &format!("{base_url}/cases/{}/requests", m.reference),
+        "Sign in to see the information requested for this case.",
+    )
+}
+
+/// To the case's coordinators: a form is still overdue after the configured reminders.
+pub fn form_overdue(m: &FormMail<'_>, reminders: u32, base_url: &str) -> askama::Result<RenderedEmail> {
+    case_email(
+        "form_overdue",
+        format!("Overdue form for case {} ({})", m.reference, m.agency),
+        &format!(
+            "The {} for case {} was due from {} on {} and is still outstanding after {reminders} reminders.",
+            m.form, m.reference, m.agency, m.due
+        ),
+        m.reference,
+        m.area,
+        &format!("{base_url}/outstanding"),
+        "Sign in to see outstanding information and chase it.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

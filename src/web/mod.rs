@@ -14,6 +14,7 @@ pub mod auth;
 pub mod cases;
 pub mod csv;
 pub mod drafts;
+pub mod gathering;
 pub mod forms;
 pub mod health;
 pub mod home;

@@ -81,11 +81,13 @@ impl Page {
 
 fn nav_for(p: &crate::domain::policy::Principal, active: &str) -> Vec<NavItem> {
     use crate::domain::policy::Action;
-    let items: [(&'static str, &'static str, Action); 8] = [
+    let items: [(&'static str, &'static str, Action); 10] = [
         ("Home", "/", Action::UseService),
         ("Cases", "/cases", Action::ViewCases),
         ("Notify a death", "/cases/new", Action::NotifyDeath),
         ("Triage", "/triage", Action::TriageNotifications),
+        ("Outstanding information", "/outstanding", Action::RequestInformation),
+        ("Forms", "/admin/forms", Action::ViewFormDefinitions),
         ("Users", "/admin/users", Action::ManageUsers),
         ("Areas", "/admin/areas", Action::ManageAreas),
         ("Audit trail", "/admin/audit", Action::ReadAudit),

@@ -12,6 +12,14 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
+    /// Whether `ip` already has `limit` hits in `bucket` within `window` (records nothing).
+    pub fn exhausted(&self, bucket: &'static str, ip: IpAddr, limit: u32, window: Duration) -> bool {
+        let now = Instant::now();
+        let Ok(hits) = self.hits.lock() else { return false };
+        hits.get(&(bucket, ip))
+            .is_some_and(|q| q.iter().filter(|t| now.duration_since(**t) < window).count() >= limit as usize)
+    }
+
     /// Records a hit for `ip` in `bucket`; false when `limit` hits already fall within `window`.
     pub fn allow(&self, bucket: &'static str, ip: IpAddr, limit: u32, window: Duration) -> bool {
         let now = Instant::now();

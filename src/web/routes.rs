@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::domain::policy::Action;
 use crate::store::sessions::Stage;
 use crate::web::auth::{Access, Guarded, guard};
-use crate::web::{account, admin, api, assets, auth, cases, health, home, info};
+use crate::web::{account, admin, api, assets, auth, cases, gathering, health, home, info};
 
 /// One route: method, path template, access rule and handler.
 #[derive(Debug, Clone, Copy)]
@@ -86,6 +86,7 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/admin/areas/{id}", act(Action::ManageAreas), admin::areas::rename),
     route!(POST "/admin/areas/{id}/active", act(Action::ManageAreas), admin::areas::set_active),
     route!(GET "/admin/audit", act(Action::ReadAudit), admin::audit::list),
+    route!(GET "/admin/forms", act(Action::ViewFormDefinitions), admin::forms::list),
     route!(GET "/admin/audit.csv", act(Action::ReadAudit), admin::audit::export),
     route!(GET "/admin/mail", act(Action::ManageMail), admin::mail::list),
     route!(POST "/admin/mail/{id}/retry", act(Action::ManageMail), admin::mail::retry),
@@ -111,6 +112,25 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/cases/{reference}/duplicate/merge", act(Action::TriageNotifications), cases::merge::merge),
     route!(POST "/cases/{reference}/duplicate/unmerge", act(Action::TriageNotifications), cases::merge::undo),
     route!(GET "/triage", act(Action::TriageNotifications), cases::triage::list),
+    // Information gathering: requests to agencies, chasing, completing forms for them.
+    route!(GET "/cases/{reference}/requests", act(Action::RequestInformation), gathering::requests::tasks),
+    route!(GET "/cases/{reference}/requests/new", act(Action::RequestInformation), gathering::requests::new_form),
+    route!(POST "/cases/{reference}/requests/new", act(Action::RequestInformation), gathering::requests::create),
+    route!(GET "/cases/{reference}/requests/{id}", act(Action::RequestInformation), gathering::requests::detail),
+    route!(POST "/cases/{reference}/requests/{id}/{action}", act(Action::RequestInformation), gathering::requests::act),
+    route!(GET "/cases/{reference}/requests/{id}/form", act(Action::RequestInformation), gathering::requests::staff_start),
+    route!(GET "/cases/{reference}/requests/{id}/form/check", act(Action::RequestInformation), gathering::requests::staff_check),
+    route!(POST "/cases/{reference}/requests/{id}/form/check", act(Action::RequestInformation), gathering::requests::staff_submit),
+    route!(GET "/cases/{reference}/requests/{id}/form/{n}", act(Action::RequestInformation), gathering::requests::staff_page),
+    route!(POST "/cases/{reference}/requests/{id}/form/{n}", act(Action::RequestInformation), gathering::requests::staff_save),
+    route!(POST "/cases/{reference}/status", act(Action::RequestInformation), gathering::requests::change_status),
+    route!(GET "/outstanding", act(Action::RequestInformation), gathering::outstanding::page),
+    // An agency professional's emailed form link (no account).
+    route!(GET "/f/{token}", Public, gathering::link::start),
+    route!(GET "/f/{token}/check", Public, gathering::link::show_check),
+    route!(POST "/f/{token}/check", Public, gathering::link::submit),
+    route!(GET "/f/{token}/{n}", Public, gathering::link::show_page),
+    route!(POST "/f/{token}/{n}", Public, gathering::link::save_page),
     // Notification by professionals without an account (when notify.public_enabled).
     route!(GET "/notify", Public, cases::public::show_public),
     route!(POST "/notify", Public, cases::public::submit_public),

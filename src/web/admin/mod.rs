@@ -2,5 +2,6 @@
 
 pub mod areas;
 pub mod audit;
+pub mod forms;
 pub mod mail;
 pub mod users;

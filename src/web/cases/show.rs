@@ -52,6 +52,10 @@ pub struct TimelineRow {
 pub struct ShowTemplate {
     pub page: Page,
     reference: String,
+    /// Whether the information asked of agencies has come in, in words.
+    information: &'static str,
+    /// The user may see and make requests for agency information on this case.
+    can_gather: bool,
     status_code: String,
     summary: Vec<Row>,
     duplicate_of: Option<String>,
@@ -233,6 +237,13 @@ pub async fn page(
     Ok(ShowTemplate {
         page: Page::for_user(ctx, case.reference.clone(), "/cases"),
         reference: case.reference.clone(),
+        information: crate::domain::codes::InformationStatus::parse(&case.information_status)
+            .map(|s| s.label())
+            .unwrap_or(""),
+        can_gather: me.permits_in(Action::RequestInformation, case.area_id)
+            && crate::domain::workflow::can_request_information(
+                CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Notified),
+            ),
         status_code: case.status.clone(),
         summary: summary(case, &area),
         duplicate_flagged: DuplicateStatus::is_open_code(&case.duplicate_status),

@@ -1,0 +1,235 @@
+//! A response to a request: opening it by its link, loading and saving answers page by page,
+//! submitting, and reading it back.
+
+use std::sync::Arc;
+
+use crate::app::AppState;
+use crate::domain::audit::AuditAction;
+use crate::domain::codes::RequestStatus;
+use crate::forms::answers::{self, Answers, FieldError, Raw};
+use crate::forms::{FormVersion, Item};
+use crate::mail::{self, render};
+use crate::store::cases::Case;
+use crate::store::form_requests::{self, FormRequest, SavedResponse};
+use crate::store::{self, areas, audit};
+
+use super::{Acting, GatherError, GatherResult, date_words, event, refresh_information_status};
+
+/// What a link leads to.
+#[derive(Debug)]
+pub enum LinkState {
+    Open(Box<FormRequest>),
+    /// Unknown (never issued, or replaced by a newer link).
+    Unknown,
+    /// Known but no longer usable: expired, withdrawn or already submitted.
+    Gone,
+}
+
+/// A link token is 32 random bytes in unpadded base64url: 43 characters.
+fn plausible(token: &str) -> bool {
+    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Looks a link up by its hash.
+pub async fn by_token(state: &AppState, token: &str) -> GatherResult<LinkState> {
+    if !plausible(token) {
+        return Ok(LinkState::Unknown);
+    }
+    let hash = crate::crypto::secrets::digest(token);
+    let Some(r) = form_requests::find_by_token_hash(&state.db, &hash).await? else {
+        return Ok(LinkState::Unknown);
+    };
+    let open = RequestStatus::parse(&r.status).is_some_and(RequestStatus::is_open);
+    if !open || r.token_expires_at < state.clock.now() {
+        return Ok(LinkState::Gone);
+    }
+    Ok(LinkState::Open(Box::new(r)))
+}
+
+/// Records that the link was opened (every opening is an audit event).
+pub async fn record_opening(state: &AppState, acting: &Acting<'_>, case: &Case, r: &FormRequest) -> GatherResult<()> {
+    let txn = store::begin_write(&state.db).await?;
+    form_requests::mark_opened(&txn, r.id, state.clock.now()).await?;
+    audit::append(&txn, &event(acting, AuditAction::FormLinkOpened, case).details(format!("request={}", r.id))).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A response with its definition and answers (coded rows and the opened identifying part).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub version: Arc<FormVersion>,
+    pub answers: Answers,
+}
+
+/// The version a request is pinned to, as installed.
+pub fn version_of(state: &AppState, r: &FormRequest) -> GatherResult<Arc<FormVersion>> {
+    state.forms.version(&r.form_code, &r.form_version).ok_or_else(|| {
+        GatherError::Other(anyhow::anyhow!(
+            "form {} version {} is not installed (forms.dir)",
+            r.form_code,
+            r.form_version
+        ))
+    })
+}
+
+pub async fn load(state: &AppState, r: &FormRequest) -> GatherResult<Loaded> {
+    let version = version_of(state, r)?;
+    let coded = form_requests::coded_answers(&state.db, r.id).await?;
+    let identifying: Answers = match &r.answers_sealed {
+        Some(sealed) => {
+            let plain = state.keys.keyring.open(sealed).map_err(anyhow::Error::from)?;
+            serde_json::from_slice(&plain).map_err(anyhow::Error::from)?
+        }
+        None => Answers::new(),
+    };
+    let answers = answers::join(&version, &coded, identifying);
+    Ok(Loaded { version, answers })
+}
+
+/// The answers after applying one page's posted fields (without saving), and its problems.
+pub fn apply_page(loaded: &Loaded, section: usize, raw: &Raw) -> (Answers, Vec<FieldError>) {
+    let sections = loaded.version.sections();
+    let Some(s) = sections.get(section) else { return (loaded.answers.clone(), Vec::new()) };
+    let (read, errors) = answers::read_items(&s.items, raw);
+    let mut merged = loaded.answers.clone();
+    for (key, answer) in read {
+        match answer {
+            Some(a) => {
+                merged.insert(key, a);
+            }
+            None => {
+                merged.remove(&key);
+            }
+        }
+    }
+    answers::prune(&loaded.version, &mut merged);
+    (merged, errors)
+}
+
+/// Saves `answers` (already merged and pruned) as the response's draft, or as submitted.
+async fn store_answers(
+    state: &AppState,
+    acting: &Acting<'_>,
+    case: &Case,
+    r: &FormRequest,
+    expected_version: i64,
+    version: &FormVersion,
+    answers: &Answers,
+    submit: bool,
+) -> GatherResult<()> {
+    let (coded, identifying) = answers::split(version, answers);
+    let plain = serde_json::to_vec(&identifying).map_err(anyhow::Error::from)?;
+    let sealed = state.keys.keyring.seal(&plain).map_err(anyhow::Error::from)?;
+    let now = state.clock.now();
+    let txn = store::begin_write(&state.db).await?;
+    form_requests::save_response(
+        &txn,
+        r.id,
+        expected_version,
+        SavedResponse {
+            coded: &coded,
+            sealed,
+            sealed_key: state.keys.keyring.key_id(),
+            completeness: answers::completeness(version, answers),
+            status: if submit { RequestStatus::Submitted } else { RequestStatus::InProgress },
+            submitted: submit.then_some((now, acting.actor.user_id())),
+            at: now,
+        },
+    )
+    .await?;
+    let action = if submit { AuditAction::FormSubmitted } else { AuditAction::FormSaved };
+    audit::append(&txn, &event(acting, action, case).details(format!("request={};form={}", r.id, r.form_code))).await?;
+    if submit {
+        refresh_information_status(&txn, case.id).await?;
+        let area = areas::find(&txn, case.area_id).await?.map(|a| a.name).unwrap_or_default();
+        let due = date_words(r.due_date);
+        let m = render::FormMail {
+            reference: &case.reference,
+            area: &area,
+            agency: &r.agency,
+            form: &version.title,
+            due: &due,
+        };
+        let email = render::form_submitted(&m, &state.config.public_url()).map_err(anyhow::Error::from)?;
+        let staff = super::coordinators(state, case.area_id).await?;
+        let to = mail::prepare_recipients(&state.keys.keyring, &staff)?;
+        mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
+    }
+    txn.commit().await?;
+    if submit {
+        state.mail_wakeup.notify_one();
+        tracing::info!(case = %case.reference, request = r.id, "form submitted");
+    }
+    Ok(())
+}
+
+/// Saves one page: the fields that read cleanly are kept (so nothing valid is lost), the others
+/// come back as problems with the earlier answers left as they were.
+#[allow(clippy::too_many_arguments)]
+pub async fn save_page(
+    state: &AppState,
+    acting: &Acting<'_>,
+    case: &Case,
+    r: &FormRequest,
+    expected_version: i64,
+    loaded: &Loaded,
+    section: usize,
+    raw: &Raw,
+) -> GatherResult<(Answers, Vec<FieldError>)> {
+    let (merged, errors) = apply_page(loaded, section, raw);
+    store_answers(state, acting, case, r, expected_version, &loaded.version, &merged, false).await?;
+    Ok((merged, errors))
+}
+
+/// Submits the response. `Ok(Err(items))`: required questions still unanswered.
+pub async fn submit<'a>(
+    state: &AppState,
+    acting: &Acting<'_>,
+    case: &Case,
+    r: &FormRequest,
+    expected_version: i64,
+    loaded: &'a Loaded,
+) -> GatherResult<Result<(), Vec<&'a Item>>> {
+    let missing = answers::missing_required(&loaded.version, &loaded.answers);
+    if !missing.is_empty() {
+        return Ok(Err(missing));
+    }
+    store_answers(state, acting, case, r, expected_version, &loaded.version, &loaded.answers, true).await?;
+    Ok(Ok(()))
+}
+
+/// Submits a whole response at once (the API): every field checked, nothing saved unless all
+/// are valid and every required question is answered.
+pub async fn submit_all(
+    state: &AppState,
+    acting: &Acting<'_>,
+    case: &Case,
+    r: &FormRequest,
+    expected_version: i64,
+    version: Arc<FormVersion>,
+    raw: &Raw,
+) -> GatherResult<Result<(), Vec<FieldError>>> {
+    let items: Vec<&Item> = version.items.iter().collect();
+    let (read, mut errors) = answers::read_items(&items, raw);
+    let mut merged = Answers::new();
+    merged.extend(read.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+    answers::prune(&version, &mut merged);
+    for item in answers::missing_required(&version, &merged) {
+        errors.push(FieldError { field: item.key.clone(), message: format!("Answer ‘{}’", item.label) });
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    store_answers(state, acting, case, r, expected_version, &version, &merged, true).await?;
+    Ok(Ok(()))
+}
+
+/// Records that staff read a response's identifying answers.
+pub async fn record_read(state: &AppState, acting: &Acting<'_>, case: &Case, r: &FormRequest) -> GatherResult<()> {
+    let txn = store::begin_write(&state.db).await?;
+    audit::append(&txn, &event(acting, AuditAction::FormResponseRead, case).details(format!("request={}", r.id)))
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}

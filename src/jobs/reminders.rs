@@ -1,0 +1,22 @@
+//! Form reminders: every `forms.reminder_interval_seconds`, sends the reminders due (see
+//! `gathering::send_due_reminders`). Safe with several instances on one PostgreSQL: requests are
+//! claimed with `FOR UPDATE SKIP LOCKED`, and each (request, schedule point) is recorded under a
+//! unique index in the same transaction as its outbox row, so a point is sent once, across
+//! restarts and SMTP outages (the outbox retries the sending).
+
+use std::time::Duration;
+
+use crate::app::AppState;
+
+pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let every = Duration::from_secs(state.config.forms.reminder_interval_seconds.max(1));
+    loop {
+        if let Err(e) = crate::gathering::send_due_reminders(&state).await {
+            tracing::warn!(error = %e, "form reminders failed; trying again later");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|stopped| *stopped) => return,
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! Filling in a form, page by page: shared by the agency's emailed link (`/f/{token}`) and staff
+//! completing a form on an agency's behalf (`/cases/{reference}/requests/{id}/form`).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::app::AppState;
+use crate::error::WebError;
+use crate::forms::answers::{self, Answers, FieldError, Raw};
+use crate::forms::page::{self, PageModel};
+use crate::gathering::response::{self, Loaded};
+use crate::gathering::{Acting, GatherError, date_words};
+use crate::store::cases::Case;
+use crate::store::form_requests::FormRequest;
+use crate::web::forms::{FormData, FormErrors};
+use crate::web::page::Page;
+
+pub use crate::error::WebResult;
+
+impl From<GatherError> for WebError {
+    fn from(e: GatherError) -> Self {
+        match e {
+            GatherError::NotFound => WebError::NotFound,
+            GatherError::Conflict(m) => WebError::Conflict(m),
+            GatherError::Refused(m) => WebError::BadRequest(m),
+            GatherError::Invalid(list) => {
+                WebError::BadRequest(list.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(". "))
+            }
+            GatherError::Other(e) => WebError::internal(e),
+        }
+    }
+}
+
+/// Where the form lives and how its pages look.
+pub struct Frame<'a> {
+    pub page: Page,
+    /// The URL the form's pages hang off (`/f/TOKEN`, `/cases/X/requests/7/form`).
+    pub base: String,
+    pub case: &'a Case,
+    pub request: &'a FormRequest,
+    pub acting: Acting<'a>,
+}
+
+/// Field errors for the GOV.UK error summary: each links to its input's id.
+fn summary(errors: &[FieldError]) -> FormErrors {
+    let mut out = FormErrors::default();
+    for e in errors {
+        out.add(&e.field.replace('.', "-"), e.message.clone());
+    }
+    out
+}
+
+/// A section's state for the task list.
+pub struct SectionRow {
+    pub number: usize,
+    pub title: String,
+    pub status: &'static str,
+}
+
+fn section_rows(loaded: &Loaded) -> Vec<SectionRow> {
+    loaded
+        .version
+        .sections()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let shown: Vec<_> = s.items.iter().filter(|it| answers::visible(it, &loaded.answers)).collect();
+            let answered = shown.iter().filter(|it| loaded.answers.contains_key(&it.key)).count();
+            let status = if answered == 0 {
+                "Not started"
+            } else if answered == shown.len() {
+                "Completed"
+            } else {
+                "In progress"
+            };
+            SectionRow { number: i + 1, title: s.heading.label.clone(), status }
+        })
+        .collect()
+}
+
+/// The minimum a professional needs to recognise the child (link pages only).
+pub struct Recognise {
+    pub name: String,
+    pub date_of_birth: String,
+    pub date_of_death: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "forms/start.html")]
+struct StartTemplate {
+    page: Page,
+    base: String,
+    title: String,
+    intro: String,
+    reference: String,
+    agency: String,
+    due: String,
+    expires: String,
+    version: String,
+    sections: Vec<SectionRow>,
+    recognise: Option<Recognise>,
+    saved: bool,
+    staff: bool,
+}
+
+pub fn start(frame: Frame<'_>, loaded: &Loaded, recognise: Option<Recognise>, saved: bool) -> Response {
+    let staff = recognise.is_none();
+    StartTemplate {
+        page: frame.page,
+        base: frame.base,
+        title: loaded.version.title.clone(),
+        intro: loaded.version.intro.clone(),
+        reference: frame.case.reference.clone(),
+        agency: frame.request.agency.clone(),
+        due: date_words(frame.request.due_date),
+        expires: date_words(frame.request.token_expires_at.date_naive()),
+        version: loaded.version.version.clone(),
+        sections: section_rows(loaded),
+        recognise,
+        saved,
+        staff,
+    }
+    .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "forms/page.html")]
+struct PageTemplate {
+    page: Page,
+    base: String,
+    caption: String,
+    model: PageModel,
+    errors: FormErrors,
+    lock: i64,
+    conflict: Option<String>,
+}
+
+fn render_page(
+    mut frame: Frame<'_>,
+    loaded: &Loaded,
+    index: usize,
+    raw: &Raw,
+    answers: &Answers,
+    errors: &[FieldError],
+    lock: i64,
+    conflict: Option<String>,
+) -> WebResult<Response> {
+    let model = page::page(&loaded.version, index, raw, answers, errors).ok_or(WebError::NotFound)?;
+    frame.page.title = format!("{} – {}", model.title, loaded.version.title);
+    frame.page.has_errors = !errors.is_empty();
+    let status = if conflict.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
+    Ok((
+        status,
+        PageTemplate {
+            page: frame.page,
+            base: frame.base,
+            caption: loaded.version.title.clone(),
+            model,
+            errors: summary(errors),
+            lock,
+            conflict,
+        },
+    )
+        .into_response())
+}
+
+/// `GET …/{n}`: one section with the saved answers.
+pub fn show_page(frame: Frame<'_>, loaded: &Loaded, number: usize) -> WebResult<Response> {
+    let raw = answers::to_raw(&loaded.version, &loaded.answers);
+    let lock = frame.request.version;
+    render_page(frame, loaded, number.checked_sub(1).ok_or(WebError::NotFound)?, &raw, &loaded.answers, &[], lock, None)
+}
+
+/// Applies "Add another" / "Remove" on a group to the posted fields; `true` when one was pressed.
+fn group_action(action: &str, raw: &mut Raw) -> bool {
+    if let Some(key) = action.strip_prefix("add:") {
+        let rows = answers::posted_rows(raw, key).max(1) + 1;
+        set_rows(raw, key, rows);
+        return true;
+    }
+    if let Some(rest) = action.strip_prefix("remove:")
+        && let Some((key, row)) = rest.rsplit_once('.')
+        && let Ok(row) = row.parse::<usize>()
+    {
+        let rows = answers::posted_rows(raw, key);
+        let prefix = format!("{key}.");
+        let mut kept = Raw::new();
+        for (k, v) in raw.drain(..) {
+            let renumbered = k.strip_prefix(&prefix).and_then(|r| r.split_once('.')).and_then(|(n, field)| {
+                n.parse::<usize>().ok().map(|n| (n, field.to_string()))
+            });
+            match renumbered {
+                Some((n, _)) if n == row => {}
+                Some((n, field)) if n > row => kept.push((format!("{key}.{}.{field}", n - 1), v)),
+                _ => kept.push((k, v)),
+            }
+        }
+        *raw = kept;
+        set_rows(raw, key, rows.saturating_sub(1).max(1));
+        return true;
+    }
+    false
+}
+
+fn set_rows(raw: &mut Raw, key: &str, rows: usize) {
+    let name = format!("{key}-rows");
+    raw.retain(|(k, _)| k != &name);
+    raw.push((name, rows.to_string()));
+}
+
+/// `POST …/{n}`: saves what reads cleanly, then shows problems, a revealed follow-up or a changed
+/// group again, or moves on (next section, or the start page for "save and come back later").
+pub async fn save_page(
+    state: &AppState,
+    frame: Frame<'_>,
+    loaded: &Loaded,
+    number: usize,
+    form: FormData,
+) -> WebResult<Response> {
+    let index = number.checked_sub(1).ok_or(WebError::NotFound)?;
+    if index >= loaded.version.sections().len() {
+        return Err(WebError::NotFound);
+    }
+    let lock: i64 = form.get("lock").parse().map_err(|_| WebError::BadRequest("The form could not be read. Go back and try again.".into()))?;
+    let action = form.get("action").to_string();
+    let mut raw: Raw = form.0.into_iter().filter(|(k, _)| k != "csrf_token" && k != "lock" && k != "action").collect();
+    let regrouped = group_action(&action, &mut raw);
+    let (merged_preview, _) = response::apply_page(loaded, index, &raw);
+    let saved = response::save_page(state, &frame.acting, frame.case, frame.request, lock, loaded, index, &raw).await;
+    let (merged, errors) = match saved {
+        Ok(r) => r,
+        Err(GatherError::Conflict(m)) => {
+            let current = frame.request.version.max(lock) + 1;
+            let latest = crate::store::form_requests::find(&state.db, frame.request.id).await?.map(|r| r.version).unwrap_or(current);
+            return render_page(frame, loaded, index, &raw, &merged_preview, &[], latest, Some(m));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let next_lock = lock + 1;
+    let revealed = page::newly_revealed(&loaded.version, index, &loaded.answers, &merged);
+    if !errors.is_empty() || regrouped || revealed {
+        return render_page(frame, loaded, index, &raw, &merged, &errors, next_lock, None);
+    }
+    let sections = loaded.version.sections().len();
+    let target = if action == "save" {
+        format!("{}?saved=1", frame.base)
+    } else if number < sections {
+        format!("{}/{}", frame.base, number + 1)
+    } else {
+        format!("{}/check", frame.base)
+    };
+    Ok(Redirect::to(&target).into_response())
+}
+
+/// One row of the check-your-answers page.
+pub struct CheckRow {
+    pub key: String,
+    pub label: String,
+    pub value: String,
+    pub change: String,
+    pub missing: bool,
+}
+
+pub struct CheckSection {
+    pub title: String,
+    pub rows: Vec<CheckRow>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "forms/check.html")]
+struct CheckTemplate {
+    page: Page,
+    base: String,
+    title: String,
+    sections: Vec<CheckSection>,
+    errors: FormErrors,
+    lock: i64,
+    staff: bool,
+}
+
+pub fn check_sections(base: &str, loaded: &Loaded) -> Vec<CheckSection> {
+    loaded
+        .version
+        .sections()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| CheckSection {
+            title: s.heading.label.clone(),
+            rows: s
+                .items
+                .iter()
+                .filter(|it| answers::visible(it, &loaded.answers))
+                .map(|it| {
+                    let value = loaded.answers.get(&it.key).map(|a| answers::display(it, a));
+                    CheckRow {
+                        key: it.key.clone(),
+                        label: it.label.clone(),
+                        missing: value.is_none() && it.required,
+                        value: value.unwrap_or_else(|| "Not answered".into()),
+                        change: format!("{base}/{}#{}-group", i + 1, it.key),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// `GET …/check`, and the same page with the required questions still to answer.
+pub fn show_check(mut frame: Frame<'_>, loaded: &Loaded, missing: &[&crate::forms::Item]) -> Response {
+    let mut errors = FormErrors::default();
+    for item in missing {
+        errors.add(&format!("missing-{}", item.key), format!("Answer ‘{}’ before you submit", item.label));
+    }
+    frame.page.title = format!("Check your answers – {}", loaded.version.title);
+    frame.page.has_errors = !errors.is_empty();
+    let staff = frame.acting.actor.user_id().is_some();
+    let status = if missing.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (
+        status,
+        CheckTemplate {
+            sections: check_sections(&frame.base, loaded),
+            page: frame.page,
+            base: frame.base,
+            title: loaded.version.title.clone(),
+            errors,
+            lock: frame.request.version,
+            staff,
+        },
+    )
+        .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "forms/submitted.html")]
+struct SubmittedTemplate {
+    page: Page,
+    title: String,
+    reference: String,
+    back: String,
+}
+
+/// `POST …/check`: submits, or shows what is still required.
+pub async fn submit(state: &AppState, frame: Frame<'_>, loaded: &Loaded, form: FormData, back: String) -> WebResult<Response> {
+    let lock: i64 = form.get("lock").parse().map_err(|_| WebError::BadRequest("The form could not be read. Go back and try again.".into()))?;
+    match response::submit(state, &frame.acting, frame.case, frame.request, lock, loaded).await? {
+        Err(missing) => Ok(show_check(frame, loaded, &missing)),
+        Ok(()) => {
+            let mut page = frame.page;
+            page.title = format!("Form submitted – {}", loaded.version.title);
+            Ok(SubmittedTemplate { page, title: loaded.version.title.clone(), reference: frame.case.reference.clone(), back }
+                .into_response())
+        }
+    }
+}
