@@ -18,8 +18,10 @@ fn main() {
     println!("cargo:rerun-if-changed=package-lock.json");
     println!("cargo:rerun-if-changed=static/src");
     println!("cargo:rerun-if-env-changed=CDOP_PREBUILT_ASSETS");
+    println!("cargo:rerun-if-changed=config/forms");
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    embed_forms(&root, &out);
 
     if let Ok(dir) = env::var("CDOP_PREBUILT_ASSETS") {
         let dir = PathBuf::from(dir);
@@ -46,6 +48,35 @@ fn main() {
         &root.join("node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js"),
         &out.join("govuk-frontend.min.js"),
     );
+}
+
+/// Writes `forms.rs`: every definition under `config/forms`, embedded, so a binary run away from
+/// the repository still has the shipped forms (`forms.dir` overrides them with files).
+fn embed_forms(root: &Path, out: &Path) {
+    fn walk(dir: &Path, base: &Path, found: &mut Vec<(String, PathBuf)>) {
+        let Ok(entries) = fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                println!("cargo:rerun-if-changed={}", path.display());
+                walk(&path, base, found);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                let rel = path.strip_prefix(base).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                println!("cargo:rerun-if-changed={}", path.display());
+                found.push((rel, path));
+            }
+        }
+    }
+    let base = root.join("config/forms");
+    let mut found = Vec::new();
+    walk(&base, &base, &mut found);
+    found.sort();
+    let rows: String = found
+        .iter()
+        .map(|(rel, path)| format!("    ({rel:?}, include_str!({:?})),\n", path.display().to_string()))
+        .collect();
+    let code = format!("/// The shipped form definitions: (path under config/forms, contents).\npub static SHIPPED: &[(&str, &str)] = &[\n{rows}];\n");
+    fs::write(out.join("forms.rs"), code).unwrap_or_else(|e| fail(&format!("writing forms.rs: {e}")));
 }
 
 /// Runs `npm ci` when `node_modules` is missing or holds other versions than `package.json` pins.

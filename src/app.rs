@@ -83,17 +83,26 @@ fn forms_message(errors: &[crate::forms::DefinitionError]) -> String {
     format!("the form definitions (forms.dir) have {} fault(s):\n{}", errors.len(), lines.join("\n"))
 }
 
-/// Loads and checks the form definitions named by `forms.dir`.
+/// Loads and checks the form definitions: the files in `forms.dir`, or, when that is the default
+/// `config/forms` and the service runs away from the repository, the same definitions built into
+/// the binary.
 pub fn load_forms(loaded: &LoadedConfig) -> Result<crate::forms::Registry, StartupError> {
-    let dir = std::path::Path::new(&loaded.config.forms.dir);
-    if !dir.is_dir() {
-        return Err(StartupError::Config(loaded.error(
-            "forms.dir",
-            &loaded.config.forms.dir,
-            "a directory of form definitions (the repository's config/forms)",
-        )));
+    let configured = &loaded.config.forms.dir;
+    let dir = std::path::Path::new(configured);
+    if dir.is_dir() {
+        return crate::forms::Registry::load_dir(dir).map_err(StartupError::Forms);
     }
-    crate::forms::Registry::load_dir(dir).map_err(StartupError::Forms)
+    if configured == crate::config::DEFAULT_FORMS_DIR {
+        tracing::info!("no config/forms directory here: using the form definitions built into this binary");
+        let files: Vec<(String, String)> =
+            crate::forms::shipped::SHIPPED.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
+        return crate::forms::Registry::from_files(&files).map_err(StartupError::Forms);
+    }
+    Err(StartupError::Config(loaded.error(
+        "forms.dir",
+        configured,
+        "a directory of form definitions (a copy of the repository's config/forms)",
+    )))
 }
 
 /// Connects to the database and applies pending migrations when `database.auto_migrate` is on.

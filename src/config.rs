@@ -20,6 +20,8 @@ use crate::domain::role::Role;
 pub const CONFIG_FILE_ENV: &str = "CDOP_CONFIG";
 /// The checked-in defaults, read from the working directory when present.
 pub const DEFAULT_FILE: &str = "config/default.toml";
+/// The shipped form definitions, relative to the working directory.
+pub const DEFAULT_FORMS_DIR: &str = "config/forms";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -285,7 +287,7 @@ impl Default for Config {
                 draft_days: 7,
             },
             forms: FormsConfig {
-                dir: "config/forms".into(),
+                dir: DEFAULT_FORMS_DIR.into(),
                 due_days: 28,
                 link_grace_days: 90,
                 remind_before_days: vec![3],

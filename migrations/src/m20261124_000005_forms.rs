@@ -74,12 +74,18 @@ impl MigrationTrait for Migration {
                 .col(string_len("item_key", 121))
                 .col(integer("row_no").default(0))
                 .col(string_len("value", 500))
-                .foreign_key(ForeignKey::create().from("form_answers", "request_id").to("form_requests", "id"))
+                .foreign_key(
+                    ForeignKey::create().from("form_answers", "request_id").to("form_requests", "id"),
+                )
                 .to_owned(),
         )
         .await?;
         m.create_index(
-            Index::create().name("idx_form_answers_request").table("form_answers").col("request_id").to_owned(),
+            Index::create()
+                .name("idx_form_answers_request")
+                .table("form_answers")
+                .col("request_id")
+                .to_owned(),
         )
         .await?;
         m.create_index(
@@ -101,7 +107,9 @@ impl MigrationTrait for Migration {
                 .col(big_integer("request_id"))
                 .col(string_len("point", 32))
                 .col(timestamp_with_time_zone("sent_at"))
-                .foreign_key(ForeignKey::create().from("form_reminders", "request_id").to("form_requests", "id"))
+                .foreign_key(
+                    ForeignKey::create().from("form_reminders", "request_id").to("form_requests", "id"),
+                )
                 .to_owned(),
         )
         .await?;

@@ -77,8 +77,8 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
             println!("Re-sealing {total} record(s) to {} …", new.to_public());
             let report = rotate::rotate(&db, old, new.clone(), recovery, batch_size.max(1), limit, |r| {
                 eprint!(
-                    "\r  {} case(s), {} email(s), {} kept version(s), {} draft(s) re-sealed",
-                    r.cases_resealed, r.mail_resealed, r.versions_resealed, r.drafts_resealed
+                    "\r  {} case(s), {} email(s), {} kept version(s), {} draft(s), {} form request(s) re-sealed",
+                    r.cases_resealed, r.mail_resealed, r.versions_resealed, r.drafts_resealed, r.forms_resealed
                 );
             })
             .await?;
@@ -87,11 +87,12 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
                 &db,
                 &AuditEvent::new(Actor::Cli, AuditAction::KeysRotated, "keys", new.to_public().to_string())
                     .details(format!(
-                        "cases={};mail={};versions={};drafts={};failed={};remaining={}",
+                        "cases={};mail={};versions={};drafts={};forms={};failed={};remaining={}",
                         report.cases_resealed,
                         report.mail_resealed,
                         report.versions_resealed,
                         report.drafts_resealed,
+                        report.forms_resealed,
                         report.failed.len(),
                         report.remaining
                     )),
@@ -100,8 +101,12 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
             .map_err(anyhow::Error::from)?;
             db.close().await.map_err(anyhow::Error::from)?;
             println!(
-                "Re-sealed {} case(s), {} unsent email(s), {} kept version(s) and {} draft(s); each verified to open with the new identity and not the old.",
-                report.cases_resealed, report.mail_resealed, report.versions_resealed, report.drafts_resealed
+                "Re-sealed {} case(s), {} unsent email(s), {} kept version(s), {} draft(s) and {} form request(s); each verified to open with the new identity and not the old.",
+                report.cases_resealed,
+                report.mail_resealed,
+                report.versions_resealed,
+                report.drafts_resealed,
+                report.forms_resealed
             );
             if report.remaining > 0 {
                 println!("{} record(s) remain: run the same command again to continue.", report.remaining);
@@ -179,6 +184,23 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
                     match open_with(&identities, &d.sealed) {
                         Ok(_) => opened += 1,
                         Err(_) => failed.push(format!("draft #{}", d.id)),
+                    }
+                }
+            }
+            let mut after = 0;
+            loop {
+                // Every request (no key is empty): its recipient and its answers.
+                let batch = crate::store::form_requests::not_sealed_to(&db, "", after, 1000)
+                    .await
+                    .map_err(anyhow::Error::from)?;
+                let Some(last) = batch.last() else { break };
+                after = last.id;
+                for r in &batch {
+                    for sealed in std::iter::once(&r.recipient_sealed).chain(r.answers_sealed.as_ref()) {
+                        match open_with(&identities, sealed) {
+                            Ok(_) => opened += 1,
+                            Err(_) => failed.push(format!("form request #{}", r.id)),
+                        }
                     }
                 }
             }

@@ -140,7 +140,13 @@ fn forms_check(loaded: &LoadedConfig) -> CliResult {
     for (code, versions) in registry.forms() {
         let current = registry.current(code, today).map(|v| v.version.clone()).unwrap_or_default();
         for v in versions {
-            let mark = if v.version == current { "current" } else if v.legacy { "legacy" } else { "" };
+            let mark = if v.version == current {
+                "current"
+            } else if v.legacy {
+                "legacy"
+            } else {
+                ""
+            };
             println!(
                 "{:<24} {:<16} from {}  {:>3} questions  {:>3} unconfirmed  {}",
                 code,

@@ -6,7 +6,7 @@
 use age::x25519::{Identity, Recipient};
 
 use crate::crypto::envelope::{open_with, seal_to};
-use crate::store::{self, Db, case_versions, cases, drafts, outbox};
+use crate::store::{self, Db, case_versions, cases, drafts, form_requests, outbox};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -15,6 +15,8 @@ pub struct Report {
     /// Kept versions of amended notifications, and drafts.
     pub versions_resealed: u64,
     pub drafts_resealed: u64,
+    /// Form requests (the recipient and the answers of each, under one key).
+    pub forms_resealed: u64,
     /// References (or `mail #id`) of records the old identities could not open.
     pub failed: Vec<String>,
     /// Records still to do when a `limit` stopped the run early.
@@ -24,7 +26,8 @@ pub struct Report {
 struct Resealed {
     id: i64,
     label: String,
-    sealed: Option<Vec<u8>>,
+    /// Every sealed field of the record, re-sealed (all or nothing).
+    sealed: Option<Vec<Vec<u8>>>,
 }
 
 /// Re-seals one record; `None` when it cannot be opened or the result does not verify.
@@ -44,6 +47,7 @@ enum Kind {
     Mail,
     Version,
     Draft,
+    Form,
 }
 
 impl Kind {
@@ -54,27 +58,36 @@ impl Kind {
         key: &str,
         after: i64,
         take: u64,
-    ) -> anyhow::Result<Vec<(i64, String, Vec<u8>)>> {
+    ) -> anyhow::Result<Vec<(i64, String, Vec<Vec<u8>>)>> {
         Ok(match self {
             Kind::Case => cases::not_sealed_to(db, key, after, take)
                 .await?
                 .into_iter()
-                .map(|c| (c.id, c.reference, c.sealed))
+                .map(|c| (c.id, c.reference, vec![c.sealed]))
                 .collect(),
             Kind::Mail => outbox::unsent_not_sealed_to(db, key, after, take)
                 .await?
                 .into_iter()
-                .filter_map(|m| m.sealed_to.map(|s| (m.id, format!("mail #{}", m.id), s)))
+                .filter_map(|m| m.sealed_to.map(|s| (m.id, format!("mail #{}", m.id), vec![s])))
                 .collect(),
             Kind::Version => case_versions::not_sealed_to(db, key, after, take)
                 .await?
                 .into_iter()
-                .map(|v| (v.id, format!("case version #{}", v.id), v.sealed))
+                .map(|v| (v.id, format!("case version #{}", v.id), vec![v.sealed]))
                 .collect(),
             Kind::Draft => drafts::batch_after(db, Some(key), after, take)
                 .await?
                 .into_iter()
-                .map(|d| (d.id, format!("draft #{}", d.id), d.sealed))
+                .map(|d| (d.id, format!("draft #{}", d.id), vec![d.sealed]))
+                .collect(),
+            Kind::Form => form_requests::not_sealed_to(db, key, after, take)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    let mut blobs = vec![r.recipient_sealed];
+                    blobs.extend(r.answers_sealed);
+                    (r.id, format!("form request #{}", r.id), blobs)
+                })
                 .collect(),
         })
     }
@@ -83,14 +96,17 @@ impl Kind {
         self,
         conn: &C,
         id: i64,
-        sealed: Vec<u8>,
+        sealed: Vec<Vec<u8>>,
         key: &str,
     ) -> anyhow::Result<()> {
+        let mut blobs = sealed.into_iter();
+        let first = blobs.next().ok_or_else(|| anyhow::anyhow!("nothing re-sealed"))?;
         match self {
-            Kind::Case => cases::replace_sealed(conn, id, sealed, key).await?,
-            Kind::Mail => outbox::replace_sealed_to(conn, id, sealed, key).await?,
-            Kind::Version => case_versions::replace_sealed(conn, id, sealed, key).await?,
-            Kind::Draft => drafts::replace_sealed(conn, id, sealed, key).await?,
+            Kind::Case => cases::replace_sealed(conn, id, first, key).await?,
+            Kind::Mail => outbox::replace_sealed_to(conn, id, first, key).await?,
+            Kind::Version => case_versions::replace_sealed(conn, id, first, key).await?,
+            Kind::Draft => drafts::replace_sealed(conn, id, first, key).await?,
+            Kind::Form => form_requests::replace_sealed(conn, id, first, blobs.next(), key).await?,
         }
         Ok(())
     }
@@ -110,7 +126,7 @@ pub async fn rotate(
     let new_key = new.to_public().to_string();
     let mut report = Report::default();
     let mut done = 0u64;
-    for kind in [Kind::Case, Kind::Mail, Kind::Version, Kind::Draft] {
+    for kind in [Kind::Case, Kind::Mail, Kind::Version, Kind::Draft, Kind::Form] {
         let mut after = 0i64;
         loop {
             let take = batch.min(limit.map(|l| l.saturating_sub(done)).unwrap_or(u64::MAX));
@@ -123,7 +139,11 @@ pub async fn rotate(
             let (o, n, r) = (old.clone(), new.clone(), recovery.clone());
             let results = tokio::task::spawn_blocking(move || {
                 work.into_iter()
-                    .map(|(id, label, sealed)| Resealed { id, label, sealed: reseal(&o, &n, &r, &sealed) })
+                    .map(|(id, label, blobs)| Resealed {
+                        id,
+                        label,
+                        sealed: blobs.iter().map(|b| reseal(&o, &n, &r, b)).collect::<Option<Vec<_>>>(),
+                    })
                     .collect::<Vec<_>>()
             })
             .await?;
@@ -138,6 +158,7 @@ pub async fn rotate(
                             Kind::Mail => report.mail_resealed += 1,
                             Kind::Version => report.versions_resealed += 1,
                             Kind::Draft => report.drafts_resealed += 1,
+                            Kind::Form => report.forms_resealed += 1,
                         }
                     }
                     None => report.failed.push(r.label),
@@ -157,5 +178,6 @@ pub async fn count_not_sealed_to(db: &Db, key: &str) -> anyhow::Result<u64> {
     Ok(cases::count_not_sealed_to(db, key).await?
         + outbox::count_unsent_not_sealed_to(db, key).await?
         + case_versions::count_not_sealed_to(db, key).await?
-        + drafts::count_not_sealed_to(db, key).await?)
+        + drafts::count_not_sealed_to(db, key).await?
+        + form_requests::count_not_sealed_to(db, key).await?)
 }

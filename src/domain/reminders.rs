@@ -36,7 +36,11 @@ impl Schedule {
             }
         };
         for b in &self.before_days {
-            consider(Point { name: format!("before-{b}"), date: due - TimeDelta::days(i64::from(*b)), overdue: 0 });
+            consider(Point {
+                name: format!("before-{b}"),
+                date: due - TimeDelta::days(i64::from(*b)),
+                overdue: 0,
+            });
         }
         if self.on_due {
             consider(Point { name: "due".into(), date: due, overdue: 0 });

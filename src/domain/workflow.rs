@@ -36,7 +36,9 @@ const RULES: &[Rule] = &[
         from: CaseStatus::Notified,
         to: CaseStatus::GatheringInformation,
         roles: STAFF,
-        check: |f| if f.has_requests { Ok(()) } else { Err("Request information from at least one agency first") },
+        check: |f| {
+            if f.has_requests { Ok(()) } else { Err("Request information from at least one agency first") }
+        },
     },
     Rule {
         from: CaseStatus::GatheringInformation,
@@ -46,7 +48,9 @@ const RULES: &[Rule] = &[
             if f.information_complete {
                 Ok(())
             } else {
-                Err("Every requested form must be submitted, or withdrawn with a reason, before the case is ready for review")
+                Err(
+                    "Every requested form must be submitted, or withdrawn with a reason, before the case is ready for review",
+                )
             }
         },
     },
@@ -60,10 +64,9 @@ const RULES: &[Rule] = &[
 
 /// Whether `roles` may move a case from `from` to `to` given `facts`.
 pub fn check(from: CaseStatus, to: CaseStatus, roles: &[Role], facts: &Facts) -> Result<(), Refused> {
-    let rule = RULES
-        .iter()
-        .find(|r| r.from == from && r.to == to)
-        .ok_or_else(|| Refused(format!("A case that is ‘{}’ cannot become ‘{}’", from.label(), to.label())))?;
+    let rule = RULES.iter().find(|r| r.from == from && r.to == to).ok_or_else(|| {
+        Refused(format!("A case that is ‘{}’ cannot become ‘{}’", from.label(), to.label()))
+    })?;
     if !rule.roles.iter().any(|r| roles.contains(r)) {
         return Err(Refused("Only a coordinator or designated doctor can do this".into()));
     }
@@ -93,19 +96,35 @@ mod tests {
         assert!(check(CaseStatus::Notified, CaseStatus::GatheringInformation, &staff, &none).is_err());
         assert!(check(CaseStatus::Notified, CaseStatus::GatheringInformation, &staff, &asked).is_ok());
         assert!(check(CaseStatus::GatheringInformation, CaseStatus::ReadyForReview, &staff, &asked).is_err());
-        assert!(check(CaseStatus::GatheringInformation, CaseStatus::ReadyForReview, &staff, &complete).is_ok());
-        assert!(check(CaseStatus::ReadyForReview, CaseStatus::GatheringInformation, &staff, &complete).is_err());
+        assert!(
+            check(CaseStatus::GatheringInformation, CaseStatus::ReadyForReview, &staff, &complete).is_ok()
+        );
+        assert!(
+            check(CaseStatus::ReadyForReview, CaseStatus::GatheringInformation, &staff, &complete).is_err()
+        );
         let with_reason = Facts { has_reason: true, ..complete };
-        assert!(check(CaseStatus::ReadyForReview, CaseStatus::GatheringInformation, &staff, &with_reason).is_ok());
+        assert!(
+            check(CaseStatus::ReadyForReview, CaseStatus::GatheringInformation, &staff, &with_reason).is_ok()
+        );
     }
 
     #[test]
     fn only_staff_and_only_listed_steps() {
         let complete = Facts { has_requests: true, information_complete: true, has_reason: true };
-        let e = check(CaseStatus::GatheringInformation, CaseStatus::ReadyForReview, &[Role::PanelMember], &complete);
+        let e = check(
+            CaseStatus::GatheringInformation,
+            CaseStatus::ReadyForReview,
+            &[Role::PanelMember],
+            &complete,
+        );
         assert!(e.is_err());
-        assert!(check(CaseStatus::Notified, CaseStatus::ReadyForReview, &[Role::Coordinator], &complete).is_err());
-        assert!(check(CaseStatus::Rejected, CaseStatus::GatheringInformation, &[Role::Coordinator], &complete).is_err());
+        assert!(
+            check(CaseStatus::Notified, CaseStatus::ReadyForReview, &[Role::Coordinator], &complete).is_err()
+        );
+        assert!(
+            check(CaseStatus::Rejected, CaseStatus::GatheringInformation, &[Role::Coordinator], &complete)
+                .is_err()
+        );
         assert_eq!(next(CaseStatus::GatheringInformation), vec![CaseStatus::ReadyForReview]);
     }
 }

@@ -118,13 +118,20 @@ pub fn read_item(item: &Item, raw: &Raw, name: &str) -> Result<Option<Answer>, F
             if let Some(ex) = exclusive {
                 if picked.len() > 1 {
                     let which = if *ex == NOT_KNOWN { "Not known" } else { "Not applicable" };
-                    return Err(err(name.into(), format!("Select the answers that apply, or ‘{which}’, not both")));
+                    return Err(err(
+                        name.into(),
+                        format!("Select the answers that apply, or ‘{which}’, not both"),
+                    ));
                 }
                 return Ok(Some(Answer::Code(ex.to_string())));
             }
             // Keep the options' order, whatever order the browser posted them in.
-            let codes: Vec<String> =
-                item.options.iter().filter(|o| picked.contains(&o.code.as_str())).map(|o| o.code.clone()).collect();
+            let codes: Vec<String> = item
+                .options
+                .iter()
+                .filter(|o| picked.contains(&o.code.as_str()))
+                .map(|o| o.code.clone())
+                .collect();
             Ok(Some(Answer::Codes(codes)))
         }
         Kind::Date => {
@@ -133,7 +140,8 @@ pub fn read_item(item: &Item, raw: &Raw, name: &str) -> Result<Option<Answer>, F
                 month: get(raw, &format!("{name}-month")).into(),
                 year: get(raw, &format!("{name}-year")).into(),
             };
-            let typed = parts.parse("date").map_err(|m| err(format!("{name}-day"), format!("{m} (‘{label}’)")))?;
+            let typed =
+                parts.parse("date").map_err(|m| err(format!("{name}-day"), format!("{m} (‘{label}’)")))?;
             match (typed, status_answer) {
                 (Some(_), Some(_)) => Err(both(name, label)),
                 (Some(d), None) => Ok(Some(Answer::Date(d))),
@@ -180,7 +188,10 @@ pub fn read_item(item: &Item, raw: &Raw, name: &str) -> Result<Option<Answer>, F
             let v = get(raw, name).trim();
             let max = if item.kind == Kind::Text { TEXT_MAX } else { NARRATIVE_MAX };
             if has_control(v) || (item.kind == Kind::Text && v.contains(['\n', '\r'])) {
-                return Err(err(name.into(), format!("‘{label}’ must not contain control characters or line breaks")));
+                return Err(err(
+                    name.into(),
+                    format!("‘{label}’ must not contain control characters or line breaks"),
+                ));
             }
             if v.chars().count() > max {
                 return Err(err(name.into(), format!("‘{label}’ must be {max} characters or fewer")));
@@ -268,7 +279,9 @@ pub fn read_items(items: &[&Item], raw: &Raw) -> (BTreeMap<String, Option<Answer
 pub fn visible(item: &Item, answers: &Answers) -> bool {
     match &item.show_if {
         None => true,
-        Some(c) => answers.get(&c.item).is_some_and(|a| a.codes().iter().any(|v| c.any_of.iter().any(|w| w == v))),
+        Some(c) => {
+            answers.get(&c.item).is_some_and(|a| a.codes().iter().any(|v| c.any_of.iter().any(|w| w == v)))
+        }
     }
 }
 
@@ -324,7 +337,9 @@ pub fn split(version: &FormVersion, answers: &Answers) -> (Vec<CodedValue>, Answ
                     let mut sealed = BTreeMap::new();
                     for (fk, fa) in row {
                         match item.fields.iter().find(|f| &f.key == fk) {
-                            Some(f) if f.is_coded() => coded_values(&format!("{key}.{fk}"), n as i32, fa, &mut coded),
+                            Some(f) if f.is_coded() => {
+                                coded_values(&format!("{key}.{fk}"), n as i32, fa, &mut coded)
+                            }
                             Some(_) => {
                                 sealed.insert(fk.clone(), fa.clone());
                             }
@@ -481,7 +496,9 @@ fn push_raw(item: &Item, name: &str, a: &Answer, raw: &mut Raw) {
 pub fn display(item: &Item, a: &Answer) -> String {
     match a {
         Answer::Code(c) => item.option_label(c).unwrap_or(c).to_string(),
-        Answer::Codes(cs) => cs.iter().map(|c| item.option_label(c).unwrap_or(c)).collect::<Vec<_>>().join("; "),
+        Answer::Codes(cs) => {
+            cs.iter().map(|c| item.option_label(c).unwrap_or(c)).collect::<Vec<_>>().join("; ")
+        }
         Answer::Date(d) => d.format("%-d %B %Y").to_string(),
         Answer::Number(n) => match &item.unit {
             Some(u) => format!("{n} {u}"),
@@ -554,7 +571,9 @@ fn json_value(item: &Item, name: &str, v: &serde_json::Value, raw: &mut Raw) -> 
         }
         Value::String(s) => raw.push((name.to_string(), s.clone())),
         Value::Number(n) => raw.push((name.to_string(), n.to_string())),
-        Value::Bool(b) if item.kind == Kind::YesNoNk => raw.push((name.to_string(), if *b { "yes" } else { "no" }.into())),
+        Value::Bool(b) if item.kind == Kind::YesNoNk => {
+            raw.push((name.to_string(), if *b { "yes" } else { "no" }.into()))
+        }
         Value::Array(items) if item.kind == Kind::MultiChoice => {
             for i in items {
                 raw.push((name.to_string(), i.as_str().unwrap_or("?").to_string()));

@@ -307,7 +307,10 @@ pub fn parse(path: &str, text: &str) -> Result<FormVersion, Vec<DefinitionError>
     let stem = path.rsplit('/').next().unwrap_or(path).trim_end_matches(".toml");
     let folder = path.rsplit('/').nth(1).unwrap_or("");
     if folder != head.code {
-        errors.push(err(None, format!("the code `{}` must be the name of the folder holding the file (`{folder}`)", head.code)));
+        errors.push(err(
+            None,
+            format!("the code `{}` must be the name of the folder holding the file (`{folder}`)", head.code),
+        ));
     }
     if stem != head.version {
         errors.push(err(None, format!("the version `{}` must be the file name (`{stem}`)", head.version)));
@@ -370,7 +373,9 @@ pub fn parse(path: &str, text: &str) -> Result<FormVersion, Vec<DefinitionError>
                     Some(key),
                     format!("show_if names `{}`, which is not an earlier item of this form", cond.item),
                 )),
-                Some(target) if !target.is_coded() || matches!(target.kind, Kind::Group | Kind::Narrative) => {
+                Some(target)
+                    if !target.is_coded() || matches!(target.kind, Kind::Group | Kind::Narrative) =>
+                {
                     errors.push(err(
                         Some(key),
                         format!("show_if names `{}`, which is not a coded question", cond.item),
@@ -464,7 +469,9 @@ fn check_item(item: &Item, in_group: bool) -> Vec<String> {
             p.push(format!("option `{}` has no label", o.code));
         }
     }
-    if item.kind != Kind::Number && (item.unit.is_some() || item.min.is_some() || item.max.is_some() || item.decimals.is_some()) {
+    if item.kind != Kind::Number
+        && (item.unit.is_some() || item.min.is_some() || item.max.is_some() || item.decimals.is_some())
+    {
         p.push("unit, min, max and decimals belong to numbers".into());
     }
     if let (Some(min), Some(max)) = (item.min, item.max)
@@ -518,7 +525,8 @@ pub fn check_versions(versions: &[&FormVersion]) -> Vec<DefinitionError> {
                     });
                 }
                 for o in &item.options {
-                    if let Some(old) = before.options.iter().find(|b| b.label == o.label && b.code != o.code) {
+                    if let Some(old) = before.options.iter().find(|b| b.label == o.label && b.code != o.code)
+                    {
                         errors.push(DefinitionError {
                             file: later.file.clone(),
                             key: Some(item.key.clone()),

@@ -9,6 +9,11 @@ pub mod definition;
 pub mod page;
 pub mod registry;
 
+/// The definitions shipped in `config/forms`, built into the binary (see `build.rs`).
+pub mod shipped {
+    include!(concat!(env!("OUT_DIR"), "/forms.rs"));
+}
+
 pub use answers::{Answer, Answers, Completeness, FieldError, Raw};
 pub use definition::{CaseFacts, DefinitionError, FormVersion, Item, Kind};
 pub use registry::{Registry, Suggestion};
@@ -99,10 +104,17 @@ options = [{ code = "smoking", label = "Smoking" }, { code = "drugs", label = "D
     #[test]
     fn faults_name_the_file_and_the_key() {
         let dup = FORM.replace("key = \"weight\"", "key = \"support\"");
-        assert!(errors_of(&dup).iter().any(|e| e == "reporting/V1.toml: item `support`: duplicate key"), "{:?}", errors_of(&dup));
+        assert!(
+            errors_of(&dup).iter().any(|e| e == "reporting/V1.toml: item `support`: duplicate key"),
+            "{:?}",
+            errors_of(&dup)
+        );
         let kind = FORM.replace("kind = \"date\"", "kind = \"calendar\"");
         let e = errors_of(&kind);
-        assert!(e.iter().any(|e| e.starts_with("reporting/V1.toml: item `born`: unknown variant `calendar`")), "{e:?}");
+        assert!(
+            e.iter().any(|e| e.starts_with("reporting/V1.toml: item `born`: unknown variant `calendar`")),
+            "{e:?}"
+        );
         let cond = FORM.replace("item = \"support\"", "item = \"nowhere\"");
         let e = errors_of(&cond);
         assert!(e.iter().any(|e| e.contains("item `support_what`: show_if names `nowhere`")), "{e:?}");
@@ -120,7 +132,11 @@ options = [{ code = "smoking", label = "Smoking" }, { code = "drugs", label = "D
     #[test]
     fn option_codes_stay_while_labels_do() {
         let a = form();
-        let mut b = parse("reporting/V2.toml", &FORM.replace("version = \"V1\"", "version = \"V2\"").replace("2022-04-01", "2023-04-01")).expect("valid");
+        let mut b = parse(
+            "reporting/V2.toml",
+            &FORM.replace("version = \"V1\"", "version = \"V2\"").replace("2022-04-01", "2023-04-01"),
+        )
+        .expect("valid");
         assert!(Registry::from_versions(vec![a.clone(), b.clone()]).is_ok());
         b.items.iter_mut().find(|i| i.key == "risks").expect("risks").options[0].code = "tobacco".into();
         let e = Registry::from_versions(vec![a, b]).expect_err("code changed under the same label");
@@ -133,13 +149,20 @@ options = [{ code = "smoking", label = "Smoking" }, { code = "drugs", label = "D
         let s = f.sections();
         let (answers, errors) = read_items(
             &s[0].items,
-            &raw(&[("support", "yes"), ("weight", "12.55"), ("born-day", "31"), ("born-month", "2"), ("born-year", "2024")]),
+            &raw(&[
+                ("support", "yes"),
+                ("weight", "12.55"),
+                ("born-day", "31"),
+                ("born-month", "2"),
+                ("born-year", "2024"),
+            ]),
         );
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["weight", "born-day"], "{errors:?}");
         assert!(errors[0].message.contains("at most 1 decimal places"));
         assert_eq!(answers.get("support"), Some(&Some(Answer::Code("yes".into()))));
-        let (answers, errors) = read_items(&s[0].items, &raw(&[("weight", ""), ("weight-status", "not_known")]));
+        let (answers, errors) =
+            read_items(&s[0].items, &raw(&[("weight", ""), ("weight-status", "not_known")]));
         assert!(errors.is_empty());
         assert_eq!(answers.get("weight"), Some(&Some(Answer::Code(NOT_KNOWN.into()))));
         let (_, errors) = read_items(&s[0].items, &raw(&[("weight", "3"), ("weight-status", "not_known")]));
@@ -207,7 +230,10 @@ options = [{ code = "smoking", label = "Smoking" }, { code = "drugs", label = "D
         let items: Vec<&Item> = f.items.iter().collect();
         let (answers, errors) = read_items(&items, &r);
         assert!(errors.is_empty(), "{errors:?}");
-        assert_eq!(answers.get("born"), Some(&Some(Answer::Date(chrono::NaiveDate::from_ymd_opt(2024, 2, 29).expect("date")))));
+        assert_eq!(
+            answers.get("born"),
+            Some(&Some(Answer::Date(chrono::NaiveDate::from_ymd_opt(2024, 2, 29).expect("date"))))
+        );
         assert!(raw_from_json(&f, &serde_json::json!({"nope": 1})).is_err());
     }
 }

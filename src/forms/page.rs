@@ -142,7 +142,13 @@ fn view(item: &Item, name: String, raw: &Raw, errors: &[FieldError]) -> ItemView
 /// The model of section `index` of `version`. `raw` holds the values to show (stored answers, or
 /// what was just posted), `answers` the answers conditions are evaluated on, and `errors` the
 /// problems to show next to their fields.
-pub fn page(version: &FormVersion, index: usize, raw: &Raw, answers: &Answers, errors: &[FieldError]) -> Option<PageModel> {
+pub fn page(
+    version: &FormVersion,
+    index: usize,
+    raw: &Raw,
+    answers: &Answers,
+    errors: &[FieldError],
+) -> Option<PageModel> {
     let sections = version.sections();
     let section = sections.get(index)?;
     let on_page: Vec<&str> = section.items.iter().map(|i| i.key.as_str()).collect();
@@ -189,6 +195,8 @@ pub fn page(version: &FormVersion, index: usize, raw: &Raw, answers: &Answers, e
 /// answers just revealed (without JavaScript the page shows it after "Continue").
 pub fn newly_revealed(version: &FormVersion, index: usize, before: &Answers, after: &Answers) -> bool {
     version.sections().get(index).is_some_and(|s| {
-        s.items.iter().any(|i| i.show_if.is_some() && visible(i, after) && !visible(i, before) && !after.contains_key(&i.key))
+        s.items.iter().any(|i| {
+            i.show_if.is_some() && visible(i, after) && !visible(i, before) && !after.contains_key(&i.key)
+        })
     })
 }

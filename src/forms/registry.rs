@@ -55,10 +55,27 @@ impl Registry {
             errors.push(DefinitionError {
                 file: "reporting/".into(),
                 key: None,
-                message: "no Reporting Form is defined (a folder `reporting` with at least one version)".into(),
+                message: "no Reporting Form is defined (a folder `reporting` with at least one version)"
+                    .into(),
             });
         }
         if errors.is_empty() { Ok(Registry { forms }) } else { Err(errors) }
+    }
+
+    /// Parses and checks definitions given as (path under the forms directory, contents).
+    pub fn from_files(files: &[(String, String)]) -> Result<Registry, Vec<DefinitionError>> {
+        let mut versions = Vec::new();
+        let mut errors = Vec::new();
+        for (rel, text) in files {
+            match definition::parse(rel, text) {
+                Ok(v) => versions.push(v),
+                Err(e) => errors.extend(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Registry::from_versions(versions)
     }
 
     /// Reads and checks every `*.toml` under `dir` (recursively). All faults are returned at once.
@@ -75,21 +92,14 @@ impl Registry {
                 message: "holds no form definitions (*.toml)".into(),
             }]);
         }
-        let mut versions = Vec::new();
-        let mut errors = Vec::new();
+        let mut texts = Vec::new();
         for rel in files {
             match std::fs::read_to_string(dir.join(&rel)) {
-                Ok(text) => match definition::parse(&rel, &text) {
-                    Ok(v) => versions.push(v),
-                    Err(e) => errors.extend(e),
-                },
-                Err(e) => errors.push(DefinitionError { file: rel, key: None, message: e.to_string() }),
+                Ok(text) => texts.push((rel, text)),
+                Err(e) => return Err(vec![DefinitionError { file: rel, key: None, message: e.to_string() }]),
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Registry::from_versions(versions)
+        Registry::from_files(&texts)
     }
 
     /// Form codes with their versions, reporting form first.
@@ -134,7 +144,10 @@ impl Registry {
         self.supplementary(date)
             .iter()
             .filter_map(|v| {
-                v.suggest.iter().find(|r| r.matches(facts)).map(|r| Suggestion { code: v.code.clone(), reason: r.reason.clone() })
+                v.suggest
+                    .iter()
+                    .find(|r| r.matches(facts))
+                    .map(|r| Suggestion { code: v.code.clone(), reason: r.reason.clone() })
             })
             .collect()
     }

@@ -111,7 +111,10 @@ pub async fn request(
     }
     let today = state.clock.today();
     if due < today {
-        return Err(GatherError::Invalid(vec![("due".into(), "The due date must be today or in the future".into())]));
+        return Err(GatherError::Invalid(vec![(
+            "due".into(),
+            "The due date must be today or in the future".into(),
+        )]));
     }
     let area = areas::find(&state.db, case.area_id).await?.ok_or(GatherError::NotFound)?;
     let now = state.clock.now();
@@ -120,10 +123,9 @@ pub async fn request(
     let mut rows = Vec::new();
     for ask in asks {
         for code in &ask.forms {
-            let version = state
-                .forms
-                .current(code, today)
-                .ok_or_else(|| GatherError::Invalid(vec![("forms".into(), format!("There is no form `{code}`"))]))?;
+            let version = state.forms.current(code, today).ok_or_else(|| {
+                GatherError::Invalid(vec![("forms".into(), format!("There is no form `{code}`"))])
+            })?;
             let (token, hash, expires) = new_link(state, due);
             let recipient = serde_json::to_vec(&ask.person).map_err(anyhow::Error::from)?;
             let sealed = state.keys.keyring.seal(&recipient).map_err(anyhow::Error::from)?;
@@ -135,7 +137,8 @@ pub async fn request(
                 due: &date_words(due),
             };
             let email = render::form_request(&m, &link(state, &token)).map_err(anyhow::Error::from)?;
-            let to = mail::prepare_recipients(&state.keys.keyring, &[Recipient::External(ask.person.email.clone())])?;
+            let (email, to) =
+                mail::prepare_private(&state.keys.keyring, &email, std::slice::from_ref(&ask.person.email))?;
             rows.push((
                 NewRequest {
                     case_id: case.id,
@@ -170,16 +173,16 @@ pub async fn request(
         mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
         audit::append(
             &txn,
-            &event(acting, AuditAction::FormRequested, case).details(format!(
-                "request={id};form={code};version={version};due={due}"
-            )),
+            &event(acting, AuditAction::FormRequested, case)
+                .details(format!("request={id};form={code};version={version};due={due}")),
         )
         .await?;
         ids.push(id);
     }
     match status {
         CaseStatus::Notified => {
-            change_status(&txn, acting, case, CaseStatus::GatheringInformation, "information requested").await?
+            change_status(&txn, acting, case, CaseStatus::GatheringInformation, "information requested")
+                .await?
         }
         CaseStatus::ReadyForReview => {
             change_status(&txn, acting, case, CaseStatus::GatheringInformation, "more information requested")
@@ -275,7 +278,13 @@ fn open_request(r: &FormRequest) -> GatherResult<()> {
 }
 
 /// Sends a new link (the old one stops working) with the request's due date.
-pub async fn resend(state: &AppState, acting: &Acting<'_>, case: &Case, r: &FormRequest, version: i64) -> GatherResult<()> {
+pub async fn resend(
+    state: &AppState,
+    acting: &Acting<'_>,
+    case: &Case,
+    r: &FormRequest,
+    version: i64,
+) -> GatherResult<()> {
     open_request(r)?;
     let (token, hash, expires) = new_link(state, r.due_date);
     let email = reminder_email(state, case, r, Some(&token), false).await?;
@@ -283,7 +292,11 @@ pub async fn resend(state: &AppState, acting: &Acting<'_>, case: &Case, r: &Form
     let txn = store::begin_write(&state.db).await?;
     form_requests::replace_token(&txn, r.id, version, &hash, expires, now).await?;
     mail::enqueue(&txn, &email.0, Some(&case.reference), email.1).await?;
-    audit::append(&txn, &event(acting, AuditAction::FormLinkResent, case).details(format!("request={}", r.id))).await?;
+    audit::append(
+        &txn,
+        &event(acting, AuditAction::FormLinkResent, case).details(format!("request={}", r.id)),
+    )
+    .await?;
     txn.commit().await?;
     state.mail_wakeup.notify_one();
     Ok(())
@@ -301,20 +314,36 @@ async fn reminder_email(
     let person = recipient(state, r)?;
     let title = form_title(state, r);
     let due = date_words(r.due_date);
-    let m = render::FormMail { reference: &case.reference, area: &area, agency: &r.agency, form: &title, due: &due };
+    let m = render::FormMail {
+        reference: &case.reference,
+        area: &area,
+        agency: &r.agency,
+        form: &title,
+        due: &due,
+    };
     // A reminder cannot carry the link itself (only its hash is kept): it points to the link in
     // the first email, and says whom to ask for a new one.
-    let email = match new_token {
-        Some(token) => render::form_request(&m, &link(state, token)),
-        None => render::form_reminder(&m, &date_words(r.created_at.date_naive()), overdue),
+    match new_token {
+        Some(token) => {
+            let email = render::form_request(&m, &link(state, token)).map_err(anyhow::Error::from)?;
+            Ok(mail::prepare_private(&state.keys.keyring, &email, &[person.email])?)
+        }
+        None => {
+            let email = render::form_reminder(&m, &date_words(r.created_at.date_naive()), overdue)
+                .map_err(anyhow::Error::from)?;
+            let to = mail::prepare_recipients(&state.keys.keyring, &[Recipient::External(person.email)])?;
+            Ok((email, to))
+        }
     }
-    .map_err(anyhow::Error::from)?;
-    let to = mail::prepare_recipients(&state.keys.keyring, &[Recipient::External(person.email)])?;
-    Ok((email, to))
 }
 
 /// Sends a reminder now (staff's "send reminder now").
-pub async fn remind_now(state: &AppState, acting: &Acting<'_>, case: &Case, r: &FormRequest) -> GatherResult<()> {
+pub async fn remind_now(
+    state: &AppState,
+    acting: &Acting<'_>,
+    case: &Case,
+    r: &FormRequest,
+) -> GatherResult<()> {
     open_request(r)?;
     let overdue = r.due_date < state.clock.today();
     let (email, to) = reminder_email(state, case, r, None, overdue).await?;
@@ -346,7 +375,11 @@ pub async fn withdraw(
     form_requests::withdraw(&txn, r.id, version, reason.code(), state.clock.now()).await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::FormWithdrawn, case).details(format!("request={};reason={}", r.id, reason.code())),
+        &event(acting, AuditAction::FormWithdrawn, case).details(format!(
+            "request={};reason={}",
+            r.id,
+            reason.code()
+        )),
     )
     .await?;
     refresh_information_status(&txn, case.id).await?;
@@ -365,13 +398,17 @@ pub async fn change_due(
 ) -> GatherResult<()> {
     open_request(r)?;
     if due < state.clock.today() {
-        return Err(GatherError::Invalid(vec![("due".into(), "The due date must be today or in the future".into())]));
+        return Err(GatherError::Invalid(vec![(
+            "due".into(),
+            "The due date must be today or in the future".into(),
+        )]));
     }
     let txn = store::begin_write(&state.db).await?;
     form_requests::set_due_date(&txn, r.id, version, due, link_expiry(state, due), state.clock.now()).await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::FormRequested, case).details(format!("request={};due_changed={due}", r.id)),
+        &event(acting, AuditAction::FormRequested, case)
+            .details(format!("request={};due_changed={due}", r.id)),
     )
     .await?;
     txn.commit().await?;
@@ -426,7 +463,14 @@ pub async fn send_due_reminders(state: &AppState) -> GatherResult<usize> {
             let (email, to) = reminder_email(state, &case, r, None, point.overdue > 0).await?;
             mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
             let escalate = schedule.escalates(point.overdue) && !r.escalated;
-            form_requests::note_reminder(&txn, r.id, point.overdue > 0 || !escalate, false, state.clock.now()).await?;
+            form_requests::note_reminder(
+                &txn,
+                r.id,
+                point.overdue > 0 || !escalate,
+                false,
+                state.clock.now(),
+            )
+            .await?;
             let system = Acting { actor: Actor::System, roles: &[], request_id: "" };
             audit::append(
                 &txn,

@@ -47,10 +47,19 @@ pub async fn by_token(state: &AppState, token: &str) -> GatherResult<LinkState> 
 }
 
 /// Records that the link was opened (every opening is an audit event).
-pub async fn record_opening(state: &AppState, acting: &Acting<'_>, case: &Case, r: &FormRequest) -> GatherResult<()> {
+pub async fn record_opening(
+    state: &AppState,
+    acting: &Acting<'_>,
+    case: &Case,
+    r: &FormRequest,
+) -> GatherResult<()> {
     let txn = store::begin_write(&state.db).await?;
     form_requests::mark_opened(&txn, r.id, state.clock.now()).await?;
-    audit::append(&txn, &event(acting, AuditAction::FormLinkOpened, case).details(format!("request={}", r.id))).await?;
+    audit::append(
+        &txn,
+        &event(acting, AuditAction::FormLinkOpened, case).details(format!("request={}", r.id)),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -107,17 +116,23 @@ pub fn apply_page(loaded: &Loaded, section: usize, raw: &Raw) -> (Answers, Vec<F
     (merged, errors)
 }
 
+/// A response being written: who acts, on which case and request, at which lock version.
+pub struct Target<'a> {
+    pub acting: &'a Acting<'a>,
+    pub case: &'a Case,
+    pub request: &'a FormRequest,
+    pub expected_version: i64,
+}
+
 /// Saves `answers` (already merged and pruned) as the response's draft, or as submitted.
 async fn store_answers(
     state: &AppState,
-    acting: &Acting<'_>,
-    case: &Case,
-    r: &FormRequest,
-    expected_version: i64,
+    t: &Target<'_>,
     version: &FormVersion,
     answers: &Answers,
     submit: bool,
 ) -> GatherResult<()> {
+    let (acting, case, r, expected_version) = (t.acting, t.case, t.request, t.expected_version);
     let (coded, identifying) = answers::split(version, answers);
     let plain = serde_json::to_vec(&identifying).map_err(anyhow::Error::from)?;
     let sealed = state.keys.keyring.seal(&plain).map_err(anyhow::Error::from)?;
@@ -139,7 +154,11 @@ async fn store_answers(
     )
     .await?;
     let action = if submit { AuditAction::FormSubmitted } else { AuditAction::FormSaved };
-    audit::append(&txn, &event(acting, action, case).details(format!("request={};form={}", r.id, r.form_code))).await?;
+    audit::append(
+        &txn,
+        &event(acting, action, case).details(format!("request={};form={}", r.id, r.form_code)),
+    )
+    .await?;
     if submit {
         refresh_information_status(&txn, case.id).await?;
         let area = areas::find(&txn, case.area_id).await?.map(|a| a.name).unwrap_or_default();
@@ -166,36 +185,29 @@ async fn store_answers(
 
 /// Saves one page: the fields that read cleanly are kept (so nothing valid is lost), the others
 /// come back as problems with the earlier answers left as they were.
-#[allow(clippy::too_many_arguments)]
 pub async fn save_page(
     state: &AppState,
-    acting: &Acting<'_>,
-    case: &Case,
-    r: &FormRequest,
-    expected_version: i64,
+    t: &Target<'_>,
     loaded: &Loaded,
     section: usize,
     raw: &Raw,
 ) -> GatherResult<(Answers, Vec<FieldError>)> {
     let (merged, errors) = apply_page(loaded, section, raw);
-    store_answers(state, acting, case, r, expected_version, &loaded.version, &merged, false).await?;
+    store_answers(state, t, &loaded.version, &merged, false).await?;
     Ok((merged, errors))
 }
 
 /// Submits the response. `Ok(Err(items))`: required questions still unanswered.
 pub async fn submit<'a>(
     state: &AppState,
-    acting: &Acting<'_>,
-    case: &Case,
-    r: &FormRequest,
-    expected_version: i64,
+    t: &Target<'_>,
     loaded: &'a Loaded,
 ) -> GatherResult<Result<(), Vec<&'a Item>>> {
     let missing = answers::missing_required(&loaded.version, &loaded.answers);
     if !missing.is_empty() {
         return Ok(Err(missing));
     }
-    store_answers(state, acting, case, r, expected_version, &loaded.version, &loaded.answers, true).await?;
+    store_answers(state, t, &loaded.version, &loaded.answers, true).await?;
     Ok(Ok(()))
 }
 
@@ -203,10 +215,7 @@ pub async fn submit<'a>(
 /// are valid and every required question is answered.
 pub async fn submit_all(
     state: &AppState,
-    acting: &Acting<'_>,
-    case: &Case,
-    r: &FormRequest,
-    expected_version: i64,
+    t: &Target<'_>,
     version: Arc<FormVersion>,
     raw: &Raw,
 ) -> GatherResult<Result<(), Vec<FieldError>>> {
@@ -221,15 +230,23 @@ pub async fn submit_all(
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    store_answers(state, acting, case, r, expected_version, &version, &merged, true).await?;
+    store_answers(state, t, &version, &merged, true).await?;
     Ok(Ok(()))
 }
 
 /// Records that staff read a response's identifying answers.
-pub async fn record_read(state: &AppState, acting: &Acting<'_>, case: &Case, r: &FormRequest) -> GatherResult<()> {
+pub async fn record_read(
+    state: &AppState,
+    acting: &Acting<'_>,
+    case: &Case,
+    r: &FormRequest,
+) -> GatherResult<()> {
     let txn = store::begin_write(&state.db).await?;
-    audit::append(&txn, &event(acting, AuditAction::FormResponseRead, case).details(format!("request={}", r.id)))
-        .await?;
+    audit::append(
+        &txn,
+        &event(acting, AuditAction::FormResponseRead, case).details(format!("request={}", r.id)),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

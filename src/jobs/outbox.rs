@@ -70,20 +70,23 @@ async fn send_one(
 ) -> anyhow::Result<Option<i64>> {
     let attempts = m.attempts + 1;
     let to = match (&m.to_address, &m.sealed_to) {
-        (Some(address), _) => Some(address.clone()),
+        (Some(address), _) => Some((address.clone(), None)),
         (None, Some(sealed)) => {
             let keys = state.keys.clone();
             let sealed = sealed.clone();
             let opened = tokio::task::spawn_blocking(move || keys.keyring.open(&sealed)).await?;
-            opened.ok().and_then(|b| String::from_utf8(b).ok())
+            opened.ok().and_then(|b| crate::mail::opened_recipient(&b))
         }
         (None, None) => None,
     };
     let result = match to {
-        Some(to) => transport
-            .send(&state.config.mail.from, &to, &m.subject, &m.body_text, &m.body_html, timeout)
-            .await
-            .map_err(|e| e.to_string()),
+        Some((to, body)) => {
+            let (text, html) = body.unwrap_or_else(|| (m.body_text.clone(), m.body_html.clone()));
+            transport
+                .send(&state.config.mail.from, &to, &m.subject, &text, &html, timeout)
+                .await
+                .map_err(|e| e.to_string())
+        }
         None => Err("the recipient could not be opened with the service's keys".to_string()),
     };
     match result {

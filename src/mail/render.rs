@@ -127,7 +127,10 @@ pub fn form_reminder(m: &FormMail<'_>, requested_on: &str, overdue: bool) -> ask
     } else {
         (
             format!("Reminder: information for child death review {} is due {}", m.reference, m.due),
-            format!("A reminder that the {} for case {} is due from {} by {}.", m.form, m.reference, m.agency, m.due),
+            format!(
+                "A reminder that the {} for case {} is due from {} by {}.",
+                m.form, m.reference, m.agency, m.due
+            ),
         )
     };
     let intro = format!(

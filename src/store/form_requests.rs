@@ -71,7 +71,10 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<Option<F
     Ok(form_request::Entity::find_by_id(id).one(conn).await?)
 }
 
-pub async fn find_by_token_hash<C: ConnectionTrait>(conn: &C, hash: &str) -> StoreResult<Option<FormRequest>> {
+pub async fn find_by_token_hash<C: ConnectionTrait>(
+    conn: &C,
+    hash: &str,
+) -> StoreResult<Option<FormRequest>> {
     Ok(form_request::Entity::find().filter(form_request::Column::TokenHash.eq(hash)).one(conn).await?)
 }
 
@@ -159,7 +162,8 @@ async fn bump<C: ConnectionTrait>(
         .await?;
     if result.rows_affected == 0 {
         return Err(StoreError::Conflict(
-            "These answers were changed by someone else since this page was opened. Nothing has been saved.".into(),
+            "These answers were changed by someone else since this page was opened. Nothing has been saved."
+                .into(),
         ));
     }
     Ok(())
@@ -222,7 +226,11 @@ pub async fn mark_opened<C: ConnectionTrait>(conn: &C, id: i64, at: DateTime<Utc
 /// Open requests due on or before `until`, claimed for this transaction: on PostgreSQL rows
 /// another instance holds are skipped (`FOR UPDATE SKIP LOCKED`), so two instances never work on
 /// the same request at once.
-pub async fn claim_open_due<C: ConnectionTrait>(conn: &C, until: NaiveDate, limit: u64) -> StoreResult<Vec<FormRequest>> {
+pub async fn claim_open_due<C: ConnectionTrait>(
+    conn: &C,
+    until: NaiveDate,
+    limit: u64,
+) -> StoreResult<Vec<FormRequest>> {
     let mut q = form_request::Entity::find()
         .filter(form_request::Column::Status.is_in(OPEN))
         .filter(form_request::Column::DueDate.lte(until))
@@ -272,8 +280,10 @@ pub async fn note_reminder<C: ConnectionTrait>(
         .col_expr(form_request::Column::LastReminderAt, Expr::value(Some(at)))
         .filter(form_request::Column::Id.eq(id));
     if overdue || !escalated {
-        update = update
-            .col_expr(form_request::Column::RemindersSent, Expr::col(form_request::Column::RemindersSent).add(1));
+        update = update.col_expr(
+            form_request::Column::RemindersSent,
+            Expr::col(form_request::Column::RemindersSent).add(1),
+        );
     }
     if escalated {
         update = update.col_expr(form_request::Column::Escalated, Expr::value(true));
@@ -306,6 +316,9 @@ pub struct Overdue {
     pub reminders_sent: i32,
 }
 
+/// (id, reference, area, agency, agency type, form, due date, reminders) as selected.
+type OverdueColumns = (i64, String, i64, String, String, String, NaiveDate, i32);
+
 /// Open requests past their due date in the given areas, most overdue first.
 pub async fn overdue<C: ConnectionTrait>(
     conn: &C,
@@ -321,7 +334,7 @@ pub async fn overdue<C: ConnectionTrait>(
             .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
     };
     let total = sea_orm::PaginatorTrait::count(base(), conn).await?;
-    let rows: Vec<(i64, String, i64, String, String, String, NaiveDate, i32)> = base()
+    let rows: Vec<OverdueColumns> = base()
         .select_only()
         .column(form_request::Column::Id)
         .column(case::Column::Reference)
@@ -339,15 +352,8 @@ pub async fn overdue<C: ConnectionTrait>(
         .await?;
     Ok((
         rows.into_iter()
-            .map(|(id, reference, area_id, agency, agency_type, form_code, due_date, reminders_sent)| Overdue {
-                id,
-                reference,
-                area_id,
-                agency,
-                agency_type,
-                form_code,
-                due_date,
-                reminders_sent,
+            .map(|(id, reference, area_id, agency, agency_type, form_code, due_date, reminders_sent)| {
+                Overdue { id, reference, area_id, agency, agency_type, form_code, due_date, reminders_sent }
             })
             .collect(),
         total,
@@ -403,9 +409,15 @@ fn relation_case() -> sea_orm::RelationDef {
     form_request::Relation::Case.def()
 }
 
-/// Requests in batches for key rotation.
-pub async fn batch_after<C: ConnectionTrait>(conn: &C, after_id: i64, limit: u64) -> StoreResult<Vec<FormRequest>> {
+/// Requests not sealed to `key`, in batches (key rotation).
+pub async fn not_sealed_to<C: ConnectionTrait>(
+    conn: &C,
+    key: &str,
+    after_id: i64,
+    limit: u64,
+) -> StoreResult<Vec<FormRequest>> {
     Ok(form_request::Entity::find()
+        .filter(form_request::Column::SealedKey.ne(key))
         .filter(form_request::Column::Id.gt(after_id))
         .order_by_asc(form_request::Column::Id)
         .limit(limit)

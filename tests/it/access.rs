@@ -68,6 +68,24 @@ const EXPECTED: &[(&str, &str, [char; 6])] = &[
     ("POST", "/cases/{reference}/duplicate/merge", ['L', 'F', 'P', 'F', 'F', 'F']),
     ("POST", "/cases/{reference}/duplicate/unmerge", ['L', 'F', 'P', 'F', 'F', 'F']),
     ("GET", "/triage", ['L', 'F', 'P', 'F', 'F', 'F']),
+    ("GET", "/cases/{reference}/requests", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("GET", "/cases/{reference}/requests/new", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("POST", "/cases/{reference}/requests/new", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("GET", "/cases/{reference}/requests/{id}", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("POST", "/cases/{reference}/requests/{id}/{action}", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("GET", "/cases/{reference}/requests/{id}/form", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("GET", "/cases/{reference}/requests/{id}/form/check", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("POST", "/cases/{reference}/requests/{id}/form/check", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("GET", "/cases/{reference}/requests/{id}/form/{n}", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("POST", "/cases/{reference}/requests/{id}/form/{n}", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("POST", "/cases/{reference}/status", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("GET", "/outstanding", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("GET", "/f/{token}", ['P', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/f/{token}/check", ['P', 'P', 'P', 'P', 'P', 'P']),
+    ("POST", "/f/{token}/check", ['P', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/f/{token}/{n}", ['P', 'P', 'P', 'P', 'P', 'P']),
+    ("POST", "/f/{token}/{n}", ['P', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/admin/forms", ['L', 'P', 'P', 'F', 'F', 'F']),
     ("GET", "/notify", ['P', 'P', 'P', 'P', 'P', 'P']),
     ("GET", "/help", ['P', 'P', 'P', 'P', 'P', 'P']),
     ("GET", "/privacy", ['P', 'P', 'P', 'P', 'P', 'P']),
@@ -111,7 +129,12 @@ fn concrete(path: &str, f: &Fixture) -> String {
     } else {
         f.token_id
     };
-    path.replace("{id}", &id.to_string()).replace("{name}", "app.css").replace("{reference}", &f.reference)
+    path.replace("{id}", &id.to_string())
+        .replace("{name}", "app.css")
+        .replace("{reference}", &f.reference)
+        .replace("{token}", "not-a-token")
+        .replace("{action}", "remind")
+        .replace("{n}", "1")
 }
 
 async fn classify(agent: &Agent, token: Option<&str>, method: &str, path: &str) -> char {

@@ -25,7 +25,7 @@ async fn case_count(app: &TestApp) -> u64 {
 }
 
 /// Every byte the database holds: the SQLite files, or every row of every table as text.
-async fn raw_database_text(app: &TestApp) -> Vec<u8> {
+pub async fn raw_database_text(app: &TestApp) -> Vec<u8> {
     match app.backend {
         Backend::Sqlite => {
             app.sql("PRAGMA wal_checkpoint(FULL)").await;
@@ -68,7 +68,7 @@ async fn raw_database_text(app: &TestApp) -> Vec<u8> {
     }
 }
 
-fn contains(haystack: &[u8], needle: &str) -> bool {
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
     let lower_hay = haystack.to_ascii_lowercase();
     let needle = needle.to_ascii_lowercase();
     let hex = data_encoding::HEXLOWER.encode(needle.as_bytes());

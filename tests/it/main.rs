@@ -11,6 +11,7 @@ mod browser;
 mod cases;
 mod cli;
 mod foundation;
+mod gathering;
 mod hostile;
 mod intake;
 mod keys;

@@ -71,5 +71,9 @@ pub async fn list(State(state): State<AppState>, ctx: AuthContext) -> WebResult<
             }
         })
         .collect();
-    Ok(FormsTemplate { page: Page::for_user(&ctx, "Forms", "/admin/forms"), forms, dir: state.config.forms.dir.clone() })
+    Ok(FormsTemplate {
+        page: Page::for_user(&ctx, "Forms", "/admin/forms"),
+        forms,
+        dir: state.config.forms.dir.clone(),
+    })
 }

@@ -42,15 +42,21 @@ fn problem(state: &AppState, status: StatusCode) -> Response {
         .contacts
         .iter()
         .map(|c| {
-            let how: Vec<&str> = [c.email.as_str(), c.phone.as_str()].into_iter().filter(|s| !s.is_empty()).collect();
+            let how: Vec<&str> =
+                [c.email.as_str(), c.phone.as_str()].into_iter().filter(|s| !s.is_empty()).collect();
             format!("{} ({}): {}", c.team, c.area, how.join(", "))
         })
         .collect();
-    (status, ProblemTemplate { page: Page::anonymous("This form link cannot be used"), contacts }).into_response()
+    (status, ProblemTemplate { page: Page::anonymous("This form link cannot be used"), contacts })
+        .into_response()
 }
 
 /// The open request behind a token and its case, or the response to send instead.
-async fn resolve(state: &AppState, ctx: &AuthContext, token: &str) -> WebResult<Result<(FormRequest, Case), Response>> {
+async fn resolve(
+    state: &AppState,
+    ctx: &AuthContext,
+    token: &str,
+) -> WebResult<Result<(FormRequest, Case), Response>> {
     let limit = state.config.forms.link_attempts_per_hour;
     if state.limiter.exhausted(BUCKET, ctx.client_ip, limit, WINDOW) {
         return Err(WebError::TooManyRequests);

@@ -20,8 +20,8 @@ use crate::domain::workflow;
 use crate::error::{WebError, WebResult};
 use crate::forms::answers::{self, Completeness};
 use crate::forms::definition::CaseFacts;
-use crate::gathering::{self, Acting, Ask, GatherError, date_words};
 use crate::gathering::response;
+use crate::gathering::{self, Acting, Ask, GatherError, date_words};
 use crate::store::cases::Case;
 use crate::store::form_requests::{self, FormRequest};
 use crate::store::{self, audit};
@@ -91,7 +91,8 @@ fn form_choices(state: &AppState, case: &Case, picked: Option<&[&str]>) -> Vec<F
         });
     }
     for v in state.forms.supplementary(today) {
-        let reason = suggestions.iter().find(|s| s.code == v.code).map(|s| s.reason.clone()).unwrap_or_default();
+        let reason =
+            suggestions.iter().find(|s| s.code == v.code).map(|s| s.reason.clone()).unwrap_or_default();
         out.push(FormChoice {
             checked: match picked {
                 Some(p) => p.contains(&v.code.as_str()),
@@ -144,7 +145,8 @@ pub async fn new_form(
         .collect();
     let n = rows.len();
     rows.push(blank_row(&state, &case, n));
-    let due = DateParts::from_date(state.clock.today() + TimeDelta::days(i64::from(state.config.forms.due_days)));
+    let due =
+        DateParts::from_date(state.clock.today() + TimeDelta::days(i64::from(state.config.forms.due_days)));
     render_request(&state, &ctx, &case, rows, due, FormErrors::default())
 }
 
@@ -176,7 +178,11 @@ fn render_request(
         .into_iter()
         .map(|s| (state.forms.title(&s.code).unwrap_or(&s.code).to_string(), s.reason))
         .collect();
-    let status = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
     Ok((
         status,
         RequestTemplate {
@@ -218,7 +224,8 @@ pub async fn create(
             from_notification: form.get(format!("p{n}-known")) == "1",
         };
         if !picked.is_empty() {
-            let label = if row.name.is_empty() { format!("professional {}", n + 1) } else { row.name.clone() };
+            let label =
+                if row.name.is_empty() { format!("professional {}", n + 1) } else { row.name.clone() };
             let mut ok = true;
             for (field, value, what, max) in [
                 ("name", &row.name, "name", 200),
@@ -229,17 +236,26 @@ pub async fn create(
                     errors.add(&format!("p{n}-{field}"), format!("Enter the {what} of {label}"));
                     ok = false;
                 } else if crate::domain::text::has_control_single_line(value) || value.chars().count() > max {
-                    errors.add(&format!("p{n}-{field}"), format!("The {what} of {label} must be one line of {max} characters or fewer"));
+                    errors.add(
+                        &format!("p{n}-{field}"),
+                        format!("The {what} of {label} must be one line of {max} characters or fewer"),
+                    );
                     ok = false;
                 }
             }
             if EmailAddress::parse(&row.email).is_err() {
-                errors.add(&format!("p{n}-email"), format!("Enter an email address for {label}, like name@example.org"));
+                errors.add(
+                    &format!("p{n}-email"),
+                    format!("Enter an email address for {label}, like name@example.org"),
+                );
                 ok = false;
             }
             let agency_type = AgencyType::parse(&get("agency_type"));
             if agency_type.is_none() {
-                errors.add(&format!("p{n}-agency_type"), format!("Choose the kind of agency {label} works for"));
+                errors.add(
+                    &format!("p{n}-agency_type"),
+                    format!("Choose the kind of agency {label} works for"),
+                );
                 ok = false;
             }
             if let (true, Some(agency_type)) = (ok, agency_type) {
@@ -292,7 +308,10 @@ pub async fn create(
         Ok(ids) => Ok(redirect_with_flash(
             &state,
             &format!("/cases/{}/requests", case.reference),
-            &format!("{} request(s) sent. Each professional has been emailed a link to their form.", ids.len()),
+            &format!(
+                "{} request(s) sent. Each professional has been emailed a link to their form.",
+                ids.len()
+            ),
         )),
         Err(GatherError::Invalid(list)) => {
             for (field, message) in list {
@@ -366,8 +385,13 @@ pub async fn tasks(
                 });
             }
             let (status, tag) = task_status(&state, r);
-            let title = state.forms.version(&r.form_code, &r.form_version).map(|v| v.title.clone()).unwrap_or_else(|| r.form_code.clone());
-            let mut hint = format!("Sent {} · due {}", date_words(r.created_at.date_naive()), date_words(r.due_date));
+            let title = state
+                .forms
+                .version(&r.form_code, &r.form_version)
+                .map(|v| v.title.clone())
+                .unwrap_or_else(|| r.form_code.clone());
+            let mut hint =
+                format!("Sent {} · due {}", date_words(r.created_at.date_naive()), date_words(r.due_date));
             if r.reminders_sent > 0 {
                 hint.push_str(&format!(" · {} reminder(s)", r.reminders_sent));
             }
@@ -403,10 +427,13 @@ pub async fn change_status(
     form: FormData,
 ) -> WebResult<Response> {
     let case = load_in_scope(&state, &me, &reference, Action::RequestInformation).await?;
-    let to = CaseStatus::parse(form.get("to")).ok_or_else(|| WebError::BadRequest("Choose what to do with the case".into()))?;
+    let to = CaseStatus::parse(form.get("to"))
+        .ok_or_else(|| WebError::BadRequest("Choose what to do with the case".into()))?;
     let reason = form.get("reason").trim().to_string();
     if reason.chars().count() > 500 || crate::domain::text::has_control(&reason) {
-        return Err(WebError::BadRequest("The reason must be 500 characters or fewer, with no control characters".into()));
+        return Err(WebError::BadRequest(
+            "The reason must be 500 characters or fewer, with no control characters".into(),
+        ));
     }
     let back = format!("/cases/{}/requests", case.reference);
     match gathering::transition(&state, &acting(&me, &ctx), &case, to, &reason).await {
@@ -503,7 +530,9 @@ pub async fn detail(
 }
 
 fn lock_of(form: &FormData) -> WebResult<i64> {
-    form.get("lock").parse().map_err(|_| WebError::BadRequest("The form could not be read. Go back and try again.".into()))
+    form.get("lock")
+        .parse()
+        .map_err(|_| WebError::BadRequest("The form could not be read. Go back and try again.".into()))
 }
 
 /// `POST /cases/{reference}/requests/{id}/{action}`: remind, resend, withdraw, due.
@@ -526,13 +555,21 @@ pub async fn act(
         "withdraw" => {
             let reason = WithdrawReason::parse(form.get("reason"))
                 .ok_or_else(|| WebError::BadRequest("Choose why the request is withdrawn".into()))?;
-            gathering::withdraw(&state, &a, &case, &r, lock_of(&form)?, reason).await.map(|_| "Request withdrawn.".to_string())
+            gathering::withdraw(&state, &a, &case, &r, lock_of(&form)?, reason)
+                .await
+                .map(|_| "Request withdrawn.".to_string())
         }
         "due" => {
-            let parts = DateParts { day: form.get("due.day").into(), month: form.get("due.month").into(), year: form.get("due.year").into() };
+            let parts = DateParts {
+                day: form.get("due.day").into(),
+                month: form.get("due.month").into(),
+                year: form.get("due.year").into(),
+            };
             let due: NaiveDate = match parts.parse("due date") {
                 Ok(Some(d)) => d,
-                Ok(None) => return Ok(redirect_with_flash(&state, &back, "Not changed: enter the new due date")),
+                Ok(None) => {
+                    return Ok(redirect_with_flash(&state, &back, "Not changed: enter the new due date"));
+                }
                 Err(m) => return Ok(redirect_with_flash(&state, &back, &format!("Not changed: {m}"))),
             };
             gathering::change_due(&state, &a, &case, &r, lock_of(&form)?, due)
@@ -543,7 +580,9 @@ pub async fn act(
     };
     match result {
         Ok(message) => Ok(redirect_with_flash(&state, &back, &message)),
-        Err(GatherError::Refused(m)) | Err(GatherError::Conflict(m)) => Ok(redirect_with_flash(&state, &back, &format!("Not done: {m}"))),
+        Err(GatherError::Refused(m)) | Err(GatherError::Conflict(m)) => {
+            Ok(redirect_with_flash(&state, &back, &format!("Not done: {m}")))
+        }
         Err(GatherError::Invalid(list)) => Ok(redirect_with_flash(
             &state,
             &back,
@@ -563,11 +602,18 @@ fn staff_frame<'a>(ctx: &'a AuthContext, me: &'a Principal, case: &'a Case, r: &
     }
 }
 
-async fn open_for_staff(state: &AppState, me: &Principal, reference: &str, id: &str) -> WebResult<(Case, FormRequest)> {
+async fn open_for_staff(
+    state: &AppState,
+    me: &Principal,
+    reference: &str,
+    id: &str,
+) -> WebResult<(Case, FormRequest)> {
     let case = load_in_scope(state, me, reference, Action::RequestInformation).await?;
     let r = request_in_case(state, &case, id).await?;
     if !RequestStatus::parse(&r.status).is_some_and(RequestStatus::is_open) {
-        return Err(WebError::BadRequest("This request is no longer open: it was submitted or withdrawn.".into()));
+        return Err(WebError::BadRequest(
+            "This request is no longer open: it was submitted or withdrawn.".into(),
+        ));
     }
     Ok((case, r))
 }

@@ -137,16 +137,22 @@ struct PageTemplate {
     conflict: Option<String>,
 }
 
+/// What a section page shows: the values to fill in, the answers its conditions read, problems.
+struct Shown<'a> {
+    index: usize,
+    raw: &'a Raw,
+    answers: &'a Answers,
+    errors: &'a [FieldError],
+}
+
 fn render_page(
     mut frame: Frame<'_>,
     loaded: &Loaded,
-    index: usize,
-    raw: &Raw,
-    answers: &Answers,
-    errors: &[FieldError],
+    shown: Shown<'_>,
     lock: i64,
     conflict: Option<String>,
 ) -> WebResult<Response> {
+    let Shown { index, raw, answers, errors } = shown;
     let model = page::page(&loaded.version, index, raw, answers, errors).ok_or(WebError::NotFound)?;
     frame.page.title = format!("{} – {}", model.title, loaded.version.title);
     frame.page.has_errors = !errors.is_empty();
@@ -170,7 +176,8 @@ fn render_page(
 pub fn show_page(frame: Frame<'_>, loaded: &Loaded, number: usize) -> WebResult<Response> {
     let raw = answers::to_raw(&loaded.version, &loaded.answers);
     let lock = frame.request.version;
-    render_page(frame, loaded, number.checked_sub(1).ok_or(WebError::NotFound)?, &raw, &loaded.answers, &[], lock, None)
+    let index = number.checked_sub(1).ok_or(WebError::NotFound)?;
+    render_page(frame, loaded, Shown { index, raw: &raw, answers: &loaded.answers, errors: &[] }, lock, None)
 }
 
 /// Applies "Add another" / "Remove" on a group to the posted fields; `true` when one was pressed.
@@ -188,9 +195,10 @@ fn group_action(action: &str, raw: &mut Raw) -> bool {
         let prefix = format!("{key}.");
         let mut kept = Raw::new();
         for (k, v) in raw.drain(..) {
-            let renumbered = k.strip_prefix(&prefix).and_then(|r| r.split_once('.')).and_then(|(n, field)| {
-                n.parse::<usize>().ok().map(|n| (n, field.to_string()))
-            });
+            let renumbered = k
+                .strip_prefix(&prefix)
+                .and_then(|r| r.split_once('.'))
+                .and_then(|(n, field)| n.parse::<usize>().ok().map(|n| (n, field.to_string())));
             match renumbered {
                 Some((n, _)) if n == row => {}
                 Some((n, field)) if n > row => kept.push((format!("{key}.{}.{field}", n - 1), v)),
@@ -223,25 +231,40 @@ pub async fn save_page(
     if index >= loaded.version.sections().len() {
         return Err(WebError::NotFound);
     }
-    let lock: i64 = form.get("lock").parse().map_err(|_| WebError::BadRequest("The form could not be read. Go back and try again.".into()))?;
+    let lock: i64 = form
+        .get("lock")
+        .parse()
+        .map_err(|_| WebError::BadRequest("The form could not be read. Go back and try again.".into()))?;
     let action = form.get("action").to_string();
-    let mut raw: Raw = form.0.into_iter().filter(|(k, _)| k != "csrf_token" && k != "lock" && k != "action").collect();
+    let mut raw: Raw =
+        form.0.into_iter().filter(|(k, _)| k != "csrf_token" && k != "lock" && k != "action").collect();
     let regrouped = group_action(&action, &mut raw);
     let (merged_preview, _) = response::apply_page(loaded, index, &raw);
-    let saved = response::save_page(state, &frame.acting, frame.case, frame.request, lock, loaded, index, &raw).await;
+    let target = response::Target {
+        acting: &frame.acting,
+        case: frame.case,
+        request: frame.request,
+        expected_version: lock,
+    };
+    let saved = response::save_page(state, &target, loaded, index, &raw).await;
     let (merged, errors) = match saved {
         Ok(r) => r,
         Err(GatherError::Conflict(m)) => {
             let current = frame.request.version.max(lock) + 1;
-            let latest = crate::store::form_requests::find(&state.db, frame.request.id).await?.map(|r| r.version).unwrap_or(current);
-            return render_page(frame, loaded, index, &raw, &merged_preview, &[], latest, Some(m));
+            let latest = crate::store::form_requests::find(&state.db, frame.request.id)
+                .await?
+                .map(|r| r.version)
+                .unwrap_or(current);
+            let shown = Shown { index, raw: &raw, answers: &merged_preview, errors: &[] };
+            return render_page(frame, loaded, shown, latest, Some(m));
         }
         Err(e) => return Err(e.into()),
     };
     let next_lock = lock + 1;
     let revealed = page::newly_revealed(&loaded.version, index, &loaded.answers, &merged);
     if !errors.is_empty() || regrouped || revealed {
-        return render_page(frame, loaded, index, &raw, &merged, &errors, next_lock, None);
+        let shown = Shown { index, raw: &raw, answers: &merged, errors: &errors };
+        return render_page(frame, loaded, shown, next_lock, None);
     }
     let sections = loaded.version.sections().len();
     let target = if action == "save" {
@@ -342,15 +365,35 @@ struct SubmittedTemplate {
 }
 
 /// `POST …/check`: submits, or shows what is still required.
-pub async fn submit(state: &AppState, frame: Frame<'_>, loaded: &Loaded, form: FormData, back: String) -> WebResult<Response> {
-    let lock: i64 = form.get("lock").parse().map_err(|_| WebError::BadRequest("The form could not be read. Go back and try again.".into()))?;
-    match response::submit(state, &frame.acting, frame.case, frame.request, lock, loaded).await? {
+pub async fn submit(
+    state: &AppState,
+    frame: Frame<'_>,
+    loaded: &Loaded,
+    form: FormData,
+    back: String,
+) -> WebResult<Response> {
+    let lock: i64 = form
+        .get("lock")
+        .parse()
+        .map_err(|_| WebError::BadRequest("The form could not be read. Go back and try again.".into()))?;
+    let target = response::Target {
+        acting: &frame.acting,
+        case: frame.case,
+        request: frame.request,
+        expected_version: lock,
+    };
+    match response::submit(state, &target, loaded).await? {
         Err(missing) => Ok(show_check(frame, loaded, &missing)),
         Ok(()) => {
             let mut page = frame.page;
             page.title = format!("Form submitted – {}", loaded.version.title);
-            Ok(SubmittedTemplate { page, title: loaded.version.title.clone(), reference: frame.case.reference.clone(), back }
-                .into_response())
+            Ok(SubmittedTemplate {
+                page,
+                title: loaded.version.title.clone(),
+                reference: frame.case.reference.clone(),
+                back,
+            }
+            .into_response())
         }
     }
 }
