@@ -75,7 +75,9 @@ fn embed_forms(root: &Path, out: &Path) {
         .iter()
         .map(|(rel, path)| format!("    ({rel:?}, include_str!({:?})),\n", path.display().to_string()))
         .collect();
-    let code = format!("/// The shipped form definitions: (path under config/forms, contents).\npub static SHIPPED: &[(&str, &str)] = &[\n{rows}];\n");
+    let code = format!(
+        "/// The shipped form definitions: (path under config/forms, contents).\npub static SHIPPED: &[(&str, &str)] = &[\n{rows}];\n"
+    );
     fs::write(out.join("forms.rs"), code).unwrap_or_else(|e| fail(&format!("writing forms.rs: {e}")));
 }
 

@@ -140,6 +140,11 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/api/v1/notifications", act(Action::NotifyDeath), api::cases::create_notification),
     route!(GET "/api/v1/cases", act(Action::ViewCases), api::cases::list),
     route!(GET "/api/v1/cases/{reference}", act(Action::ViewCases), api::cases::show),
+    route!(GET "/api/v1/forms", act(Action::UseService), api::forms::definitions),
+    route!(GET "/api/v1/cases/{reference}/requests", act(Action::RequestInformation), api::forms::list),
+    route!(POST "/api/v1/cases/{reference}/requests", act(Action::RequestInformation), api::forms::create),
+    route!(GET "/api/v1/requests/{id}/response", act(Action::RequestInformation), api::forms::read),
+    route!(POST "/api/v1/requests/{id}/response", act(Action::RequestInformation), api::forms::submit),
     route!(GET "/api/v1/openapi.json", Public, api::openapi::serve),
 ];
 

@@ -97,6 +97,11 @@ const EXPECTED: &[(&str, &str, [char; 6])] = &[
     ("POST", "/api/v1/notifications", ['L', 'F', 'P', 'P', 'F', 'F']),
     ("GET", "/api/v1/cases", ['L', 'F', 'P', 'P', 'P', 'F']),
     ("GET", "/api/v1/cases/{reference}", ['L', 'F', 'P', 'P', 'P', 'F']),
+    ("GET", "/api/v1/forms", ['L', 'P', 'P', 'P', 'P', 'P']),
+    ("GET", "/api/v1/cases/{reference}/requests", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("POST", "/api/v1/cases/{reference}/requests", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("GET", "/api/v1/requests/{id}/response", ['L', 'F', 'P', 'P', 'F', 'F']),
+    ("POST", "/api/v1/requests/{id}/response", ['L', 'F', 'P', 'P', 'F', 'F']),
     ("GET", "/api/v1/openapi.json", ['P', 'P', 'P', 'P', 'P', 'P']),
 ];
 

@@ -570,3 +570,94 @@ both_backends!(responses_keep_the_version_they_started_on, |backend: Backend| as
     };
     assert!(error.contains("reporting/B.toml: item `known_to_agency`: duplicate key"), "{error}");
 });
+
+both_backends!(the_api_requests_submits_and_reads_responses, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let area = app.area("Cumberland").await;
+    let token = app.token_for("co@example.org", &[Role::Coordinator], &[area]).await;
+    let chair = app.token_for("chair@example.org", &[Role::PanelChair], &[area]).await;
+    let reference = notified_case(&app, "Cumberland").await;
+    let api = |path: &str| app.url(path);
+
+    let forms: serde_json::Value = app
+        .client
+        .get(api("/api/v1/forms"))
+        .bearer_auth(&chair)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let reporting = forms["forms"]
+        .as_array()
+        .expect("forms")
+        .iter()
+        .find(|f| f["code"] == "reporting")
+        .expect("reporting");
+    assert_eq!(reporting["current_version"], "NCMD-2022-04");
+    assert!(reporting["versions"].as_array().expect("versions").len() >= 3);
+
+    let res = app
+        .client
+        .post(api(&format!("/api/v1/cases/{reference}/requests")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"requests": [{"name": "Sam Health", "organisation": "Community Health Trust", "email": "nope", "agency_type": "health", "forms": ["reporting"]}]}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["errors"][0]["field"], "requests.0.email");
+    let res = app
+        .client
+        .post(api(&format!("/api/v1/cases/{reference}/requests")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"requests": [{"name": "Sam Health", "organisation": "Community Health Trust", "email": "hv@nhs.example", "agency_type": "health", "forms": ["reporting"]}]}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 201);
+    let id = res.json::<serde_json::Value>().await.expect("json")["request_ids"][0].as_i64().expect("id");
+
+    let submit = |answers: serde_json::Value| {
+        app.client
+            .post(api(&format!("/api/v1/requests/{id}/response")))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "answers": answers }))
+            .send()
+    };
+    let res = submit(serde_json::json!({"completed_by_name": "Pat", "maternal_bmi": 500, "resuscitation_attempted": "perhaps"}))
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.expect("json");
+    let fields: Vec<&str> =
+        body["errors"].as_array().expect("errors").iter().filter_map(|e| e["field"].as_str()).collect();
+    for f in ["answers.maternal_bmi", "answers.resuscitation_attempted", "answers.completed_by_organisation"]
+    {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+    let res = submit(serde_json::json!({"completed_by_name": "Pat", "completed_by_organisation": "Community Health Trust",
+        "maternal_bmi": 24.5, "resuscitation_attempted": "not_known", "bereavement_support_offered": "yes",
+        "bereavement_support_what": NARRATIVE, "household_members": [{"relationship": "mother", "age_years": 31}]}))
+    .await
+    .expect("sent");
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+
+    let read = |who: &str| {
+        app.client.get(api(&format!("/api/v1/requests/{id}/response"))).bearer_auth(who.to_string()).send()
+    };
+    let body: serde_json::Value = read(&token).await.expect("sent").json().await.expect("json");
+    assert_eq!(body["version"], "NCMD-2022-04");
+    assert_eq!(body["answers"]["bereavement_support_what"], NARRATIVE);
+    assert_eq!(body["answers"]["household_members"][0]["relationship"], "mother");
+    assert_eq!(body["request"]["status"], "submitted");
+    assert_eq!(read(&chair).await.expect("sent").status(), 403, "panel chairs do not read agency answers");
+
+    let doc: serde_json::Value =
+        app.client.get(api("/api/v1/openapi.json")).send().await.expect("sent").json().await.expect("json");
+    for path in ["/api/v1/forms", "/api/v1/cases/{reference}/requests", "/api/v1/requests/{id}/response"] {
+        assert!(doc["paths"][path].is_object(), "{path} documented");
+    }
+});

@@ -161,7 +161,7 @@ pub fn input_from_json(v: &Value) -> (NotificationInput, Vec<FieldProblem>) {
     (input, r.problems)
 }
 
-fn problem(
+pub(crate) fn problem(
     status: StatusCode,
     title: &str,
     detail: &str,

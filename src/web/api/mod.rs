@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::web::auth::CurrentUser;
 
 pub mod cases;
+pub mod forms;
 pub mod openapi;
 
 /// `GET /api/v1/me`: who the token acts for.

@@ -71,7 +71,7 @@ pub fn document() -> Value {
     let auth = json!([{"bearer": []}]);
     let problem_content =
         json!({"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}});
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "cdop API", "version": env!("CARGO_PKG_VERSION"),
@@ -166,7 +166,13 @@ pub fn document() -> Value {
                     "401": {"description": "no valid token", "content": problem_content.clone()}, "404": {"description": "no such case in your areas", "content": problem_content.clone()}}}},
             "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}}
         }
-    })
+    });
+    if let (Some(paths), Value::Object(more)) =
+        (doc["paths"].as_object_mut(), super::forms::openapi_paths(&auth, &problem_content))
+    {
+        paths.extend(more);
+    }
+    doc
 }
 
 pub async fn serve() -> Json<Value> {
