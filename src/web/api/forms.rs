@@ -96,17 +96,19 @@ fn acting<'a>(me: &'a Principal, ctx: &'a AuthContext) -> Acting<'a> {
     Acting { actor: me.actor(), roles: &me.roles, request_id: &ctx.request_id }
 }
 
-fn json_body(body: &Bytes, request_id: &str) -> Result<Value, Response> {
-    match serde_json::from_slice(body) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(problem(
-            StatusCode::BAD_REQUEST,
-            "The body is not a JSON object",
-            "See /api/v1/openapi.json.",
-            None,
-            request_id,
-        )),
-    }
+/// The body as a JSON object, or `None` (answered with [`not_json`]).
+fn json_body(body: &Bytes) -> Option<Value> {
+    serde_json::from_slice(body).ok().filter(Value::is_object)
+}
+
+fn not_json(request_id: &str) -> Response {
+    problem(
+        StatusCode::BAD_REQUEST,
+        "The body is not a JSON object",
+        "See /api/v1/openapi.json.",
+        None,
+        request_id,
+    )
 }
 
 /// `POST /api/v1/cases/{reference}/requests`: `{"due_date": "2027-01-31", "requests": [{"name",
@@ -119,10 +121,7 @@ pub async fn create(
     body: Bytes,
 ) -> WebResult<Response> {
     let case = load_in_scope(&state, &me, &reference, Action::RequestInformation).await?;
-    let value = match json_body(&body, &ctx.request_id) {
-        Ok(v) => v,
-        Err(r) => return Ok(r),
-    };
+    let Some(value) = json_body(&body) else { return Ok(not_json(&ctx.request_id)) };
     let mut problems = Vec::new();
     let mut p = |field: String, message: &str| problems.push(FieldProblem { field, message: message.into() });
     let due = match value.get("due_date").and_then(Value::as_str) {
@@ -275,10 +274,7 @@ pub async fn submit(
             &ctx.request_id,
         ));
     }
-    let value = match json_body(&body, &ctx.request_id) {
-        Ok(v) => v,
-        Err(r) => return Ok(r),
-    };
+    let Some(value) = json_body(&body) else { return Ok(not_json(&ctx.request_id)) };
     let version = response::version_of(&state, &r)?;
     let raw = match answers::raw_from_json(&version, value.get("answers").unwrap_or(&Value::Null)) {
         Ok(raw) => raw,
