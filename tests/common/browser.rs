@@ -194,6 +194,13 @@ impl Browser {
             .await;
     }
 
+    /// Sends `keys` (WebDriver key codes: "\u{E00D}" Space, "\u{E007}" Enter) to the element, as a
+    /// keyboard user would once it has focus.
+    pub async fn press(&self, css: &str, keys: &str) {
+        let id = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({"text": keys}))).await;
+    }
+
     pub async fn back(&self) {
         self.call(reqwest::Method::POST, "/back", Some(json!({}))).await;
     }

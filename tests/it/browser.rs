@@ -205,3 +205,127 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     b.wait_for("Reset two-factor authentication for").await;
     check_page(&b, "a confirmation page").await;
 }
+
+/// The emailed form links queued so far (their bodies are sealed in the outbox: opened here with
+/// the service's keys, as the sender does).
+async fn form_links(app: &TestApp) -> Vec<String> {
+    use sea_orm::EntityTrait;
+    let rows = cdop::store::entities::mail_outbox::Entity::find().all(&app.state.db).await.expect("outbox");
+    rows.iter()
+        .filter(|m| m.template == "form_request")
+        .filter_map(|m| m.sealed_to.as_ref())
+        .filter_map(|s| app.state.keys.keyring.open(s).ok())
+        .filter_map(|plain| cdop::mail::opened_recipient(&plain))
+        .filter_map(|(_, body)| body)
+        .filter_map(|(text, _)| text.split_whitespace().find(|w| w.contains("/f/")).map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agency_completes_a_form_by_keyboard_from_its_emailed_link() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let area = app.area("Cumberland").await;
+    app.user("coordinator@example.org", &[Role::Coordinator], &[area]).await;
+    let admin = app.user("admin@example.org", &[Role::Admin], &[area]).await;
+    let _ = admin;
+    let reference = crate::gathering::notified_case(&app, "Cumberland").await;
+    let b = Browser::start().await;
+
+    // The coordinator requests forms from the notification's professionals.
+    b.goto(&app.url("/login")).await;
+    b.type_into("#email", "coordinator@example.org").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait_for("Hello").await;
+    b.goto(&app.url(&format!("/cases/{reference}"))).await;
+    b.click("#information-requested").await;
+    b.wait_for("No information has been requested").await;
+    check_page(&b, "the task list, empty").await;
+    b.click("#request-information").await;
+    b.wait_for("Forms to request").await;
+    check_page(&b, "the request information page").await;
+    // Sending without the kind of agency: errors next to the fields, the rest kept.
+    b.click("#send-requests").await;
+    b.wait_for("There is a problem").await;
+    check_page(&b, "the request page with errors").await;
+    assert_eq!(b.value("#p0-email").await, "hv@nhs.example");
+    b.script("document.getElementById('p0-agency_type').value = 'health'; document.getElementById('p1-agency_type').value = 'education';", vec![]).await;
+    b.click("#send-requests").await;
+    b.wait_for("request(s) sent").await;
+    check_page(&b, "the task list").await;
+    b.goto(&app.url("/outstanding")).await;
+    b.wait_for("Outstanding information").await;
+    check_page(&b, "the Outstanding information page").await;
+    b.click("button.cdop-link-button").await;
+    b.wait_for("You have signed out").await;
+
+    // The professional, signed out, opens the link and completes the form with the keyboard.
+    let links = form_links(&app).await;
+    let token = links.first().and_then(|l| l.split("/f/").nth(1)).expect("a form link").to_string();
+    let link = app.url(&format!("/f/{token}"));
+    b.goto(&link).await;
+    b.wait_for(CHILD_NAME).await;
+    check_page(&b, "the form's start page").await;
+    b.press("#start-form", "\u{E007}").await;
+    b.wait_for("section 1 of").await;
+    check_page(&b, "a form section").await;
+    b.type_into("#completed_by_name", "Pat Ravensworth").await;
+    b.type_into("#completed_by_organisation", "Community Health Trust").await;
+    b.press("#completed_by_organisation", "\u{E007}").await;
+    b.wait_for("section 2 of").await;
+    b.type_into("#maternal_bmi", "heavy").await;
+    b.press("#maternal_bmi", "\u{E007}").await;
+    b.wait_for("There is a problem").await;
+    check_page(&b, "a form section with an error").await;
+    assert_eq!(b.value("#maternal_bmi").await, "heavy", "what was typed is kept");
+    b.type_into("#maternal_bmi", "24.5").await;
+    b.press("#weight-status", "\u{E00D}").await;
+    b.press("#maternal_bmi", "\u{E007}").await;
+    b.wait_for("section 3 of").await;
+    // A radio chosen with the space bar; the follow-up question appears with JavaScript.
+    b.goto(&format!("{link}/7")).await;
+    b.wait_for("bereavement support").await;
+    b.press("#bereavement_support_offered", "\u{E00D}").await;
+    b.wait_for("What support was offered").await;
+    let hidden =
+        b.script("return document.getElementById('bereavement_support_what-group').hidden;", vec![]).await;
+    assert_eq!(hidden.as_bool(), Some(false), "the follow-up is revealed");
+    check_page(&b, "a section with a revealed follow-up").await;
+    b.type_into("#bereavement_support_what", "Visits from the family liaison officer").await;
+    b.press("#save-continue", "\u{E007}").await;
+    b.wait_for("section 8 of").await;
+    b.goto(&format!("{link}/check")).await;
+    b.wait_for("Check your answers before submitting").await;
+    check_page(&b, "the form's check answers page").await;
+    b.press("#submit-form", "\u{E007}").await;
+    b.wait_for("Form submitted").await;
+    check_page(&b, "the form submitted page").await;
+    b.goto(&link).await;
+    b.wait_for("This form link cannot be used").await;
+    check_page(&b, "the dead link page").await;
+
+    // The coordinator sees it submitted; the request's page and the admin's forms page.
+    b.goto(&app.url("/login")).await;
+    b.type_into("#email", "coordinator@example.org").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.wait_for("Hello").await;
+    b.goto(&app.url(&format!("/cases/{reference}/requests"))).await;
+    let page = b.wait_for("Submitted").await;
+    assert!(page.contains("Completeness of submitted forms"));
+    b.click("#requests li:first-child a").await;
+    b.wait_for("Link first opened").await;
+    check_page(&b, "a submitted request's page").await;
+    b.back().await;
+    b.wait_for("Completeness of submitted forms").await;
+    b.click("#requests li:nth-child(2) a").await;
+    b.wait_for("Chase or change this request").await;
+    check_page(&b, "an open request's page").await;
+    b.click("#remind-now").await;
+    b.wait_for("Reminder sent.").await;
+    b.goto(&app.url("/admin/forms")).await;
+    b.wait_for("Unconfirmed items").await;
+    check_page(&b, "the Forms page").await;
+}
+
+const CHILD_NAME: &str = "Zebedee";

@@ -38,7 +38,7 @@ fn smtp_config(port: u16) -> impl FnOnce(&mut Config) {
 
 /// A notified case whose death was in water (so the drowning form is suggested), with two
 /// professionals; returns its reference.
-async fn notified_case(app: &TestApp, area: &str) -> String {
+pub async fn notified_case(app: &TestApp, area: &str) -> String {
     let token =
         app.token_for("notifier@example.org", &[Role::DesignatedDoctor], &[app.area(area).await]).await;
     let mut body = notification(area, CHILD, FAMILY, "943 476 5919", "CA1 1AA");
