@@ -7,7 +7,11 @@
 //! 2. the case list page (50 rows) at `--cases` stored, over HTTP against the real app: with
 //!    identities opened (a coordinator) against the same pages without (a panel chair), plus the
 //!    filtered list and the NHS-number search;
-//! 3. peak memory (VmHWM) of the process.
+//! 3. information gathering at `--cases` cases and `--form-requests` requests: saving a page of a
+//!    form over HTTP (open the sealed answers, apply the page, seal, store coded rows, audit)
+//!    against the same save with no sealing and no audit (a baseline route), and the Outstanding
+//!    information page;
+//! 4. peak memory (VmHWM) of the process.
 //!
 //! Run with:
 //!
@@ -44,6 +48,9 @@ struct Args {
     /// List requests timed per variant.
     #[arg(long, default_value_t = 300)]
     requests: usize,
+    /// Form requests stored before the Outstanding information page is measured.
+    #[arg(long, default_value_t = 300_000)]
+    form_requests: u64,
     #[arg(
         long,
         env = "CDOP_TEST_POSTGRES_URL",
@@ -128,6 +135,134 @@ async fn baseline_handler(
             .into_response(),
         Err(e) => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
+}
+
+/// The baseline of a form save: the same request look-up, reading of the page, merging, pruning,
+/// splitting and storing of coded rows and the identifying part as `POST …/form/{n}`, but the
+/// identifying answers are kept as plain JSON (no opening, no sealing) and nothing is audited.
+async fn baseline_form_save(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::Path((id, n)): axum::extract::Path<(i64, usize)>,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use cdop::forms::answers;
+    let run = async {
+        let fields = cdop::web::forms::FormData::parse(&body);
+        let lock: i64 = fields.get("lock").parse()?;
+        let r =
+            store::form_requests::find(&state.db, id).await?.ok_or_else(|| anyhow::anyhow!("no request"))?;
+        let version = state
+            .forms
+            .version(&r.form_code, &r.form_version)
+            .ok_or_else(|| anyhow::anyhow!("no version"))?;
+        let coded = store::form_requests::coded_answers(&state.db, r.id).await?;
+        let identifying: answers::Answers = match &r.answers_sealed {
+            Some(plain) => serde_json::from_slice(plain)?,
+            None => Default::default(),
+        };
+        let loaded = cdop::gathering::response::Loaded {
+            answers: answers::join(&version, &coded, identifying),
+            version: version.clone(),
+        };
+        let raw: answers::Raw =
+            fields.0.into_iter().filter(|(k, _)| k != "csrf_token" && k != "lock" && k != "action").collect();
+        let (merged, _) = cdop::gathering::response::apply_page(&loaded, n - 1, &raw);
+        let (coded, identifying) = answers::split(&version, &merged);
+        let txn = store::begin_write(&state.db).await?;
+        store::form_requests::save_response(
+            &txn,
+            r.id,
+            lock,
+            store::form_requests::SavedResponse {
+                coded: &coded,
+                sealed: serde_json::to_vec(&identifying)?,
+                sealed_key: "plaintext".into(),
+                completeness: answers::completeness(&version, &merged),
+                status: cdop::domain::codes::RequestStatus::InProgress,
+                submitted: None,
+                at: store::now(),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, anyhow::Error>(())
+    };
+    match run.await {
+        Ok(()) => (axum::http::StatusCode::SEE_OTHER, [("location", "/")]).into_response(),
+        Err(e) => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+/// Stores `n` requests spread over the cases (a third overdue, half returned in the last year),
+/// directly in batches: the Outstanding page reads them, nothing opens them.
+async fn seed_form_requests(state: &AppState, n: u64, rng: &mut rand::rngs::StdRng) -> anyhow::Result<()> {
+    use cdop::store::entities::form_request;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let ids: Vec<i64> = cases::batch_after(&state.db, 0, 200_000).await?.iter().map(|c| c.id).collect();
+    anyhow::ensure!(!ids.is_empty(), "no cases to attach requests to");
+    let agencies = [
+        "Community Health Trust",
+        "Riverside School",
+        "Cumbria Police",
+        "Children's Social Care",
+        "North West Ambulance",
+        "General Practice",
+    ];
+    let today = chrono::Utc::now().date_naive();
+    let now = store::now();
+    let mut done = 0;
+    while done < n {
+        let txn = store::begin_write(&state.db).await?;
+        let batch: Vec<form_request::ActiveModel> = (done..(done + 500).min(n))
+            .map(|i| {
+                let kind = rng.random_range(0..10u32);
+                let created = now - chrono::TimeDelta::days(rng.random_range(1..700));
+                let (status, due, submitted) = match kind {
+                    0..=4 => (
+                        "submitted",
+                        created.date_naive() + chrono::TimeDelta::days(28),
+                        Some(created + chrono::TimeDelta::days(rng.random_range(3..90))),
+                    ),
+                    5..=7 => ("requested", today - chrono::TimeDelta::days(rng.random_range(1..200)), None),
+                    _ => ("in_progress", today + chrono::TimeDelta::days(rng.random_range(1..28)), None),
+                };
+                form_request::ActiveModel {
+                    case_id: Set(ids[(i as usize) % ids.len()]),
+                    form_code: Set("reporting".into()),
+                    form_version: Set("NCMD-2022-04".into()),
+                    agency: Set(agencies[(i as usize) % agencies.len()].into()),
+                    agency_type: Set("health".into()),
+                    recipient_sealed: Set(vec![0u8; 200]),
+                    token_hash: Set(format!("{i:064}")),
+                    token_expires_at: Set(now),
+                    status: Set(status.into()),
+                    due_date: Set(due),
+                    reminders_sent: Set(0),
+                    last_reminder_at: Set(None),
+                    escalated: Set(false),
+                    answers_sealed: Set(None),
+                    sealed_key: Set("bench".into()),
+                    answered: Set(0),
+                    not_known: Set(0),
+                    missing: Set(0),
+                    withdraw_reason: Set(None),
+                    requested_by: Set(None),
+                    created_at: Set(created),
+                    opened_at: Set(None),
+                    submitted_at: Set(submitted),
+                    submitted_by: Set(None),
+                    updated_at: Set(now),
+                    version: Set(1),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        done += batch.len() as u64;
+        form_request::Entity::insert_many(batch).exec_without_returning(&txn).await?;
+        txn.commit().await?;
+    }
+    Ok(())
 }
 
 /// Posts `n` notifications to `path` from `clients` concurrent clients; returns notifications per
@@ -418,7 +553,16 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
         },
         cdop::web::auth::guard,
     ));
-    let extra = axum::Router::new().route("/api/v1/bench-baseline", baseline_route);
+    let form_baseline = axum::routing::post(baseline_form_save).layer(axum::middleware::from_fn_with_state(
+        cdop::web::auth::Guarded {
+            state: state.clone(),
+            access: cdop::web::auth::Access::Action(cdop::domain::policy::Action::RequestInformation),
+        },
+        cdop::web::auth::guard,
+    ));
+    let extra = axum::Router::new()
+        .route("/api/v1/bench-baseline", baseline_route)
+        .route("/bench/form/{id}/{n}", form_baseline);
     let router = cdop::web::router_with(state.clone(), extra);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(cdop::app::serve_router(state.clone(), router, listener, async move {
@@ -526,6 +670,96 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
         filtered.0, filtered.1, filtered.2
     );
     println!("  NHS number search (POST): {:.1} / {:.1} / {:.1}", search.0, search.1, search.2);
+
+    // 3. Information gathering: saving a form page, and the Outstanding information page.
+    let started = Instant::now();
+    seed_form_requests(&state, args.form_requests, &mut rng).await?;
+    println!("stored {} form requests in {:.1}s", args.form_requests, started.elapsed().as_secs_f64());
+    if args.backend == "postgres" {
+        state.db.execute_unprepared("VACUUM (ANALYZE) form_requests").await?;
+    }
+    let case = cases::batch_after(&state.db, 0, 1).await?.pop().ok_or_else(|| anyhow::anyhow!("no case"))?;
+    let me = store::users::find_by_email(&state.db, "co@bench.example")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user"))?;
+    let roles = [Role::Coordinator];
+    let acting = cdop::gathering::Acting { actor: Actor::User(me.id), roles: &roles, request_id: "bench" };
+    let ask = cdop::gathering::Ask {
+        person: notification::Person {
+            name: "Bench Person".into(),
+            role: "Nurse".into(),
+            organisation: "Community Health Trust".into(),
+            email: "bench@nhs.example".into(),
+            phone: String::new(),
+        },
+        agency_type: cdop::domain::codes::AgencyType::Health,
+        forms: vec!["reporting".into()],
+    };
+    let due = chrono::Utc::now().date_naive() + chrono::TimeDelta::days(28);
+    let real = cdop::gathering::request(&state, &acting, &case, std::slice::from_ref(&ask), due)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?[0];
+    let plain = cdop::gathering::request(&state, &acting, &case, &[ask], due)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?[0];
+    let narrative =
+        "The health visitor saw the family at home twice in the month before the death. ".repeat(12);
+    let fields = |lock: i64| {
+        vec![
+            ("csrf_token".to_string(), co_csrf.clone()),
+            ("lock".to_string(), lock.to_string()),
+            ("service_provision_what_known".to_string(), narrative.clone()),
+            ("bereavement_support_offered".to_string(), "yes".to_string()),
+            (
+                "bereavement_support_what".to_string(),
+                "Visits from the family liaison officer and a leaflet.".to_string(),
+            ),
+            ("action".to_string(), "continue".to_string()),
+        ]
+    };
+    let (mut real_lock, mut plain_lock) = (1i64, 1i64);
+    let (mut sealed_ms, mut plain_ms) = (Vec::new(), Vec::new());
+    let saves = args.requests.min(300);
+    for i in 0..saves + 20 {
+        let started = Instant::now();
+        let res = coordinator
+            .post(format!("{base_url}/cases/{}/requests/{real}/form/7", case.reference))
+            .form(&fields(real_lock))
+            .send()
+            .await?;
+        anyhow::ensure!(res.status() == 303, "form save: {}", res.status());
+        real_lock += 1;
+        let a = started.elapsed().as_secs_f64() * 1000.0;
+        let started = Instant::now();
+        let res = coordinator
+            .post(format!("{base_url}/bench/form/{plain}/7"))
+            .form(&fields(plain_lock))
+            .send()
+            .await?;
+        anyhow::ensure!(res.status() == 303, "baseline save: {}", res.status());
+        plain_lock += 1;
+        let b = started.elapsed().as_secs_f64() * 1000.0;
+        if i >= 20 {
+            sealed_ms.push(a);
+            plain_ms.push(b);
+        }
+    }
+    let (sealed, plain) = (summary(sealed_ms), summary(plain_ms));
+    println!("form page save at {total} cases ({saves} saves each), milliseconds p50 / p95 / p99:");
+    println!(
+        "  sealed answers (full path, audited): {:.1} / {:.1} / {:.1}  (target p95 < 50)",
+        sealed.0, sealed.1, sealed.2
+    );
+    println!("  no sealing, no audit (baseline): {:.1} / {:.1} / {:.1}", plain.0, plain.1, plain.2);
+    println!("  ratio of p95 sealed to baseline: {:.2}", sealed.1 / plain.1.max(0.001));
+    let outstanding_urls: Vec<String> =
+        (0..args.requests.min(200)).map(|_| format!("{base_url}/outstanding")).collect();
+    let _ = time_gets(&coordinator, &outstanding_urls[..5]).await?;
+    let outstanding = summary(time_gets(&coordinator, &outstanding_urls).await?);
+    println!(
+        "Outstanding information page at {total} cases and {} form requests: {:.1} / {:.1} / {:.1}  (target p95 < 100)",
+        args.form_requests, outstanding.0, outstanding.1, outstanding.2
+    );
     println!(
         "memory: {:.0} MB RSS after seeding, {:.0} MB peak (VmHWM, includes seeding; target < 150)",
         rss_before_serve,
