@@ -179,12 +179,14 @@ pub async fn request(
         .await?;
         ids.push(id);
     }
-    match status {
-        CaseStatus::Notified => {
+    // The status as it is now (the case passed in may have been read before another request).
+    let current = cases::find(&txn, case.id).await?.ok_or(GatherError::NotFound)?;
+    match CaseStatus::parse(&current.status) {
+        Some(CaseStatus::Notified) => {
             change_status(&txn, acting, case, CaseStatus::GatheringInformation, "information requested")
                 .await?
         }
-        CaseStatus::ReadyForReview => {
+        Some(CaseStatus::ReadyForReview) => {
             change_status(&txn, acting, case, CaseStatus::GatheringInformation, "more information requested")
                 .await?
         }
