@@ -194,13 +194,21 @@ async fn baseline_form_save(
     }
 }
 
-/// Stores `n` requests spread over the cases (a third overdue, half returned in the last year),
-/// directly in batches: the Outstanding page reads them, nothing opens them.
+/// Stores `n` requests spread over the cases as a panel accumulates them over ten years (about
+/// 30,000 a year: each death's agencies): requests older than four months were returned (92%) or
+/// withdrawn; recent ones are a mix of returned, in progress and overdue. Written directly in
+/// batches: the Outstanding page reads them, nothing opens them.
 async fn seed_form_requests(state: &AppState, n: u64, rng: &mut rand::rngs::StdRng) -> anyhow::Result<()> {
-    use cdop::store::entities::form_request;
-    use sea_orm::{ActiveValue::Set, EntityTrait};
-    let ids: Vec<i64> = cases::batch_after(&state.db, 0, 200_000).await?.iter().map(|c| c.id).collect();
-    anyhow::ensure!(!ids.is_empty(), "no cases to attach requests to");
+    use cdop::store::entities::{case, form_request};
+    use sea_orm::{ActiveValue::Set, EntityTrait, QuerySelect};
+    let cases: Vec<(i64, i64)> = case::Entity::find()
+        .select_only()
+        .column(case::Column::Id)
+        .column(case::Column::AreaId)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    anyhow::ensure!(!cases.is_empty(), "no cases to attach requests to");
     let agencies = [
         "Community Health Trust",
         "Riverside School",
@@ -208,27 +216,40 @@ async fn seed_form_requests(state: &AppState, n: u64, rng: &mut rand::rngs::StdR
         "Children's Social Care",
         "North West Ambulance",
         "General Practice",
+        "Acute Hospital Trust",
+        "Mental Health Trust",
     ];
-    let today = chrono::Utc::now().date_naive();
     let now = store::now();
+    let today = now.date_naive();
     let mut done = 0;
     while done < n {
         let txn = store::begin_write(&state.db).await?;
         let batch: Vec<form_request::ActiveModel> = (done..(done + 500).min(n))
             .map(|i| {
-                let kind = rng.random_range(0..10u32);
-                let created = now - chrono::TimeDelta::days(rng.random_range(1..700));
-                let (status, due, submitted) = match kind {
-                    0..=4 => (
-                        "submitted",
-                        created.date_naive() + chrono::TimeDelta::days(28),
-                        Some(created + chrono::TimeDelta::days(rng.random_range(3..90))),
-                    ),
-                    5..=7 => ("requested", today - chrono::TimeDelta::days(rng.random_range(1..200)), None),
-                    _ => ("in_progress", today + chrono::TimeDelta::days(rng.random_range(1..28)), None),
+                let (case_id, area_id) = cases[rng.random_range(0..cases.len())];
+                let age = rng.random_range(1..3650i64);
+                let created = now - chrono::TimeDelta::days(age);
+                let due = created.date_naive() + chrono::TimeDelta::days(28);
+                let roll = rng.random_range(0..100u32);
+                let returned = |rng: &mut rand::rngs::StdRng| {
+                    let days = rng.random_range(3..90i64);
+                    (created + chrono::TimeDelta::days(days), days as i32)
                 };
+                let (status, submitted) = if age > 120 {
+                    if roll < 92 { ("submitted", Some(returned(rng))) } else { ("withdrawn", None) }
+                } else if roll < 40 && age > 3 {
+                    ("submitted", Some(returned(rng)))
+                } else if roll < 70 {
+                    ("requested", None)
+                } else {
+                    ("in_progress", None)
+                };
+                let submitted = submitted.filter(|(at, _)| *at <= now);
+                let status =
+                    if status == "submitted" && submitted.is_none() { "in_progress" } else { status };
                 form_request::ActiveModel {
-                    case_id: Set(ids[(i as usize) % ids.len()]),
+                    case_id: Set(case_id),
+                    area_id: Set(area_id),
                     form_code: Set("reporting".into()),
                     form_version: Set("NCMD-2022-04".into()),
                     agency: Set(agencies[(i as usize) % agencies.len()].into()),
@@ -237,7 +258,7 @@ async fn seed_form_requests(state: &AppState, n: u64, rng: &mut rand::rngs::StdR
                     token_hash: Set(format!("{i:064}")),
                     token_expires_at: Set(now),
                     status: Set(status.into()),
-                    due_date: Set(due),
+                    due_date: Set(due.max(today - chrono::TimeDelta::days(3650))),
                     reminders_sent: Set(0),
                     last_reminder_at: Set(None),
                     escalated: Set(false),
@@ -250,7 +271,8 @@ async fn seed_form_requests(state: &AppState, n: u64, rng: &mut rand::rngs::StdR
                     requested_by: Set(None),
                     created_at: Set(created),
                     opened_at: Set(None),
-                    submitted_at: Set(submitted),
+                    submitted_at: Set(submitted.map(|s| s.0)),
+                    return_days: Set(submitted.map(|s| s.1)),
                     submitted_by: Set(None),
                     updated_at: Set(now),
                     version: Set(1),
@@ -674,7 +696,20 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
     // 3. Information gathering: saving a form page, and the Outstanding information page.
     let started = Instant::now();
     seed_form_requests(&state, args.form_requests, &mut rng).await?;
-    println!("stored {} form requests in {:.1}s", args.form_requests, started.elapsed().as_secs_f64());
+    let overdue: u64 = {
+        use cdop::store::entities::form_request;
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        form_request::Entity::find()
+            .filter(form_request::Column::Status.is_in(["requested", "in_progress"]))
+            .filter(form_request::Column::DueDate.lt(chrono::Utc::now().date_naive()))
+            .count(&state.db)
+            .await?
+    };
+    println!(
+        "stored {} form requests over ten years ({overdue} overdue now) in {:.1}s",
+        args.form_requests,
+        started.elapsed().as_secs_f64()
+    );
     if args.backend == "postgres" {
         state.db.execute_unprepared("VACUUM (ANALYZE) form_requests").await?;
     }

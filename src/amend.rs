@@ -126,6 +126,9 @@ pub async fn amend(state: &AppState, a: Amendment<'_>) -> Result<Outcome, AmendE
             .area(area.id)
             .request(a.request_id)
     };
+    if a.case.area_id != area.id {
+        crate::store::form_requests::move_area(&txn, a.case.id, area.id).await?;
+    }
     let mut details = format!("version={};fields={}", a.case.version + 1, a.fields.join(","));
     if a.case.area_id != area.id {
         details.push_str(&format!(";area_from={}", a.case.area_id));

@@ -20,6 +20,9 @@ impl MigrationTrait for Migration {
                 .table("form_requests")
                 .col(big_pk_auto("id"))
                 .col(big_integer("case_id"))
+                // The case's area, kept with the request (and moved with the case) so the
+                // Outstanding page filters and groups in one index without joining cases.
+                .col(big_integer("area_id"))
                 .col(string_len("form_code", 60))
                 .col(string_len("form_version", 60))
                 .col(string_len("agency", 200))
@@ -44,6 +47,8 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone("created_at"))
                 .col(timestamp_with_time_zone_null("opened_at"))
                 .col(timestamp_with_time_zone_null("submitted_at"))
+                // Whole days from request to submission (agency return times).
+                .col(integer_null("return_days"))
                 .col(big_integer_null("submitted_by"))
                 .col(timestamp_with_time_zone("updated_at"))
                 .col(big_integer("version").default(1))
@@ -53,8 +58,8 @@ impl MigrationTrait for Migration {
         .await?;
         for (name, cols) in [
             ("idx_form_requests_case", vec!["case_id", "id"]),
-            ("idx_form_requests_open", vec!["status", "due_date", "case_id"]),
-            ("idx_form_requests_returned", vec!["submitted_at", "agency"]),
+            ("idx_form_requests_open", vec!["status", "due_date", "area_id", "agency"]),
+            ("idx_form_requests_returned", vec!["submitted_at", "area_id", "agency", "return_days"]),
         ] {
             let mut idx = Index::create();
             idx.name(name).table("form_requests");

@@ -142,6 +142,7 @@ pub async fn request(
             rows.push((
                 NewRequest {
                     case_id: case.id,
+                    area_id: case.area_id,
                     form_code: version.code.clone(),
                     form_version: version.version.clone(),
                     agency: ask.person.organisation.clone(),

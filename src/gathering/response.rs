@@ -148,7 +148,11 @@ async fn store_answers(
             sealed_key: state.keys.keyring.key_id(),
             completeness: answers::completeness(version, answers),
             status: if submit { RequestStatus::Submitted } else { RequestStatus::InProgress },
-            submitted: submit.then_some((now, acting.actor.user_id())),
+            submitted: submit.then_some((
+                now,
+                acting.actor.user_id(),
+                (now - r.created_at).num_days() as i32,
+            )),
             at: now,
         },
     )

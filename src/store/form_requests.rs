@@ -21,6 +21,7 @@ pub const OPEN: [&str; 2] = ["requested", "in_progress"];
 
 pub struct NewRequest {
     pub case_id: i64,
+    pub area_id: i64,
     pub form_code: String,
     pub form_version: String,
     pub agency: String,
@@ -37,6 +38,7 @@ pub struct NewRequest {
 pub async fn insert<C: ConnectionTrait>(conn: &C, r: NewRequest) -> StoreResult<i64> {
     let model = form_request::ActiveModel {
         case_id: Set(r.case_id),
+        area_id: Set(r.area_id),
         form_code: Set(r.form_code),
         form_version: Set(r.form_version),
         agency: Set(r.agency),
@@ -59,6 +61,7 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, r: NewRequest) -> StoreResult<
         created_at: Set(r.at),
         opened_at: Set(None),
         submitted_at: Set(None),
+        return_days: Set(None),
         submitted_by: Set(None),
         updated_at: Set(r.at),
         version: Set(1),
@@ -107,8 +110,9 @@ pub struct SavedResponse<'a> {
     pub sealed_key: String,
     pub completeness: Completeness,
     pub status: RequestStatus,
-    /// Set when this save submits the form: when, and the staff member (None: the agency's link).
-    pub submitted: Option<(DateTime<Utc>, Option<i64>)>,
+    /// Set when this save submits the form: when, the staff member (None: the agency's link), and
+    /// whole days since the request.
+    pub submitted: Option<(DateTime<Utc>, Option<i64>, i32)>,
     pub at: DateTime<Utc>,
 }
 
@@ -125,9 +129,10 @@ pub async fn save_response<C: ConnectionTrait>(
         .col_expr(form_request::Column::NotKnown, Expr::value(s.completeness.not_known as i32))
         .col_expr(form_request::Column::Missing, Expr::value(s.completeness.missing as i32))
         .col_expr(form_request::Column::Status, Expr::value(s.status.code()));
-    if let Some((at, by)) = s.submitted {
+    if let Some((at, by, days)) = s.submitted {
         update = update
             .col_expr(form_request::Column::SubmittedAt, Expr::value(Some(at)))
+            .col_expr(form_request::Column::ReturnDays, Expr::value(Some(days)))
             .col_expr(form_request::Column::SubmittedBy, Expr::value(by));
     }
     bump(conn, id, expected_version, update, s.at).await?;
@@ -316,29 +321,30 @@ pub struct Overdue {
     pub reminders_sent: i32,
 }
 
-/// (id, reference, area, agency, agency type, form, due date, reminders) as selected.
-type OverdueColumns = (i64, String, i64, String, String, String, NaiveDate, i32);
+/// (id, case id, area, agency, agency type, form, due date, reminders) as selected.
+type OverdueColumns = (i64, i64, i64, String, String, String, NaiveDate, i32);
 
-/// Open requests past their due date in the given areas, most overdue first.
+fn overdue_in(area_ids: &[i64], today: NaiveDate) -> sea_orm::Select<form_request::Entity> {
+    form_request::Entity::find()
+        .filter(form_request::Column::Status.is_in(OPEN))
+        .filter(form_request::Column::DueDate.lt(today))
+        .filter(form_request::Column::AreaId.is_in(area_ids.iter().copied()))
+}
+
+/// Open requests past their due date in the given areas, most overdue first (`limit` of them,
+/// with their case references), and how many there are in all.
 pub async fn overdue<C: ConnectionTrait>(
     conn: &C,
     area_ids: &[i64],
     today: NaiveDate,
     limit: u64,
 ) -> StoreResult<(Vec<Overdue>, u64)> {
-    let base = || {
-        form_request::Entity::find()
-            .join(sea_orm::JoinType::InnerJoin, relation_case())
-            .filter(form_request::Column::Status.is_in(OPEN))
-            .filter(form_request::Column::DueDate.lt(today))
-            .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
-    };
-    let total = sea_orm::PaginatorTrait::count(base(), conn).await?;
-    let rows: Vec<OverdueColumns> = base()
+    let total = sea_orm::PaginatorTrait::count(overdue_in(area_ids, today), conn).await?;
+    let rows: Vec<OverdueColumns> = overdue_in(area_ids, today)
         .select_only()
         .column(form_request::Column::Id)
-        .column(case::Column::Reference)
-        .column(case::Column::AreaId)
+        .column(form_request::Column::CaseId)
+        .column(form_request::Column::AreaId)
         .column(form_request::Column::Agency)
         .column(form_request::Column::AgencyType)
         .column(form_request::Column::FormCode)
@@ -350,10 +356,28 @@ pub async fn overdue<C: ConnectionTrait>(
         .into_tuple()
         .all(conn)
         .await?;
+    let case_ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    let references: Vec<(i64, String)> = case::Entity::find()
+        .select_only()
+        .column(case::Column::Id)
+        .column(case::Column::Reference)
+        .filter(case::Column::Id.is_in(case_ids))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let reference_of =
+        |id: i64| references.iter().find(|(c, _)| *c == id).map(|(_, r)| r.clone()).unwrap_or_default();
     Ok((
         rows.into_iter()
-            .map(|(id, reference, area_id, agency, agency_type, form_code, due_date, reminders_sent)| {
-                Overdue { id, reference, area_id, agency, agency_type, form_code, due_date, reminders_sent }
+            .map(|(id, case_id, area_id, agency, agency_type, form_code, due_date, reminders_sent)| Overdue {
+                id,
+                reference: reference_of(case_id),
+                area_id,
+                agency,
+                agency_type,
+                form_code,
+                due_date,
+                reminders_sent,
             })
             .collect(),
         total,
@@ -366,47 +390,48 @@ pub async fn overdue_by_agency<C: ConnectionTrait>(
     area_ids: &[i64],
     today: NaiveDate,
 ) -> StoreResult<Vec<(String, i64)>> {
-    let rows: Vec<(String, i64)> = form_request::Entity::find()
-        .join(sea_orm::JoinType::InnerJoin, relation_case())
+    let mut rows: Vec<(String, i64)> = overdue_in(area_ids, today)
         .select_only()
         .column(form_request::Column::Agency)
         .column_as(form_request::Column::Id.count(), "n")
-        .filter(form_request::Column::Status.is_in(OPEN))
-        .filter(form_request::Column::DueDate.lt(today))
-        .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
         .group_by(form_request::Column::Agency)
         .into_tuple()
         .all(conn)
         .await?;
-    let mut rows = rows;
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(rows)
 }
 
-/// (agency, requested, returned) for forms returned since `since` in the given areas: the
-/// Outstanding page works out each agency's median return time from them.
-pub async fn returned_since<C: ConnectionTrait>(
+/// How many forms each agency returned since `since`, by whole days taken: (agency, days, count).
+/// A histogram is small whatever the number of requests, and gives exact medians.
+pub async fn return_days_since<C: ConnectionTrait>(
     conn: &C,
     area_ids: &[i64],
     since: DateTime<Utc>,
-) -> StoreResult<Vec<(String, DateTime<Utc>, DateTime<Utc>)>> {
-    let rows: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> = form_request::Entity::find()
-        .join(sea_orm::JoinType::InnerJoin, relation_case())
+) -> StoreResult<Vec<(String, i32, i64)>> {
+    let rows: Vec<(String, Option<i32>, i64)> = form_request::Entity::find()
         .select_only()
         .column(form_request::Column::Agency)
-        .column(form_request::Column::CreatedAt)
-        .column(form_request::Column::SubmittedAt)
+        .column(form_request::Column::ReturnDays)
+        .column_as(form_request::Column::Id.count(), "n")
         .filter(form_request::Column::SubmittedAt.gte(since))
-        .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
+        .filter(form_request::Column::AreaId.is_in(area_ids.iter().copied()))
+        .group_by(form_request::Column::Agency)
+        .group_by(form_request::Column::ReturnDays)
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(rows.into_iter().filter_map(|(a, c, s)| s.map(|s| (a, c, s))).collect())
+    Ok(rows.into_iter().filter_map(|(a, d, n)| d.map(|d| (a, d, n))).collect())
 }
 
-fn relation_case() -> sea_orm::RelationDef {
-    use sea_orm::RelationTrait;
-    form_request::Relation::Case.def()
+/// A case moved to another area: its requests move with it.
+pub async fn move_area<C: ConnectionTrait>(conn: &C, case_id: i64, area_id: i64) -> StoreResult<()> {
+    form_request::Entity::update_many()
+        .col_expr(form_request::Column::AreaId, Expr::value(area_id))
+        .filter(form_request::Column::CaseId.eq(case_id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// Requests not sealed to `key`, in batches (key rotation).

@@ -6,6 +6,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub case_id: i64,
+    pub area_id: i64,
     pub form_code: String,
     pub form_version: String,
     pub agency: String,
@@ -30,6 +31,7 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub opened_at: Option<DateTimeUtc>,
     pub submitted_at: Option<DateTimeUtc>,
+    pub return_days: Option<i32>,
     pub submitted_by: Option<i64>,
     pub updated_at: DateTimeUtc,
     pub version: i64,

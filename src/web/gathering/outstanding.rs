@@ -49,14 +49,26 @@ pub struct OutstandingTemplate {
     agencies: Vec<AgencyRow>,
 }
 
-/// The median of whole days, or `None` for no values.
-pub fn median(mut days: Vec<i64>) -> Option<f64> {
-    if days.is_empty() {
+/// The median of a histogram of whole days ((days, how many)), or `None` when it is empty.
+pub fn median(mut hist: Vec<(i64, i64)>) -> Option<f64> {
+    hist.retain(|(_, n)| *n > 0);
+    hist.sort_unstable();
+    let total: i64 = hist.iter().map(|(_, n)| n).sum();
+    if total == 0 {
         return None;
     }
-    days.sort_unstable();
-    let n = days.len();
-    Some(if n % 2 == 1 { days[n / 2] as f64 } else { (days[n / 2 - 1] + days[n / 2]) as f64 / 2.0 })
+    // The value at 0-based position `k` of the sorted values.
+    let at = |k: i64| {
+        let mut seen = 0;
+        hist.iter()
+            .find(|(_, n)| {
+                seen += n;
+                seen > k
+            })
+            .map(|(d, _)| *d)
+            .unwrap_or(0)
+    };
+    Some(if total % 2 == 1 { at(total / 2) as f64 } else { (at(total / 2 - 1) + at(total / 2)) as f64 / 2.0 })
 }
 
 /// `GET /outstanding`.
@@ -70,32 +82,28 @@ pub async fn page(
     let (overdue, by_agency, returned, all_areas) = tokio::join!(
         form_requests::overdue(&state.db, &me.area_ids, today, SHOWN),
         form_requests::overdue_by_agency(&state.db, &me.area_ids, today),
-        form_requests::returned_since(&state.db, &me.area_ids, since),
+        form_requests::return_days_since(&state.db, &me.area_ids, since),
         areas::list(&state.db),
     );
     let ((overdue, total), by_agency, returned, all_areas) = (overdue?, by_agency?, returned?, all_areas?);
-    let mut days: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    for (agency, requested, submitted) in returned {
-        days.entry(agency).or_default().push((submitted - requested).num_days());
+    let mut days: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
+    for (agency, d, n) in returned {
+        days.entry(agency).or_default().push((i64::from(d), n));
     }
+    let row = |agency: String, overdue: i64, hist: Vec<(i64, i64)>| AgencyRow {
+        returned: hist.iter().map(|(_, n)| *n).sum::<i64>() as usize,
+        median_days: median(hist).map(|m| format!("{m}")).unwrap_or_else(|| "—".into()),
+        agency,
+        overdue,
+    };
     let mut agencies: Vec<AgencyRow> = by_agency
         .into_iter()
         .map(|(agency, n)| {
-            let d = days.remove(&agency).unwrap_or_default();
-            AgencyRow {
-                returned: d.len(),
-                median_days: median(d).map(|m| format!("{m}")).unwrap_or_else(|| "—".into()),
-                agency,
-                overdue: n,
-            }
+            let hist = days.remove(&agency).unwrap_or_default();
+            row(agency, n, hist)
         })
         .collect();
-    agencies.extend(days.into_iter().map(|(agency, d)| AgencyRow {
-        returned: d.len(),
-        median_days: median(d).map(|m| format!("{m}")).unwrap_or_else(|| "—".into()),
-        agency,
-        overdue: 0,
-    }));
+    agencies.extend(days.into_iter().map(|(agency, hist)| row(agency, 0, hist)));
     let rows = overdue
         .into_iter()
         .map(|o| OverdueRow {
@@ -124,7 +132,10 @@ mod tests {
     #[test]
     fn medians() {
         assert_eq!(super::median(vec![]), None);
-        assert_eq!(super::median(vec![9, 1, 5]), Some(5.0));
-        assert_eq!(super::median(vec![4, 1, 2, 10]), Some(3.0));
+        assert_eq!(super::median(vec![(9, 1), (1, 1), (5, 1)]), Some(5.0));
+        assert_eq!(super::median(vec![(4, 1), (1, 1), (2, 1), (10, 1)]), Some(3.0));
+        // 1, 1, 1, 7, 30: the middle one.
+        assert_eq!(super::median(vec![(30, 1), (1, 3), (7, 1)]), Some(1.0));
+        assert_eq!(super::median(vec![(2, 2), (6, 2)]), Some(4.0));
     }
 }
