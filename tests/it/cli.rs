@@ -266,3 +266,60 @@ fn json_logs_are_one_object_per_line() {
         assert!(v.get("level").is_some() && v.get("timestamp").is_some(), "{line}");
     }
 }
+
+/// A forms directory holding one Reporting Form version with `fault` applied.
+fn broken_forms(fault: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let reporting = dir.path().join("reporting");
+    std::fs::create_dir_all(&reporting).expect("dir");
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/forms/reporting/NCMD-2022-04.toml"
+    ))
+    .expect("the shipped reporting form");
+    std::fs::write(reporting.join("NCMD-2022-04.toml"), fault(shipped)).expect("write");
+    dir
+}
+
+#[test]
+fn broken_form_definitions_are_refused_naming_the_file_and_the_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The shipped definitions (built into the binary when run away from the repository) pass.
+    let out = run(dir.path(), &[], &["forms", "check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(listing.contains("reporting") && listing.contains("NCMD-2022-04") && listing.contains("current"));
+    assert!(listing.contains("LEGACY-DFE-B4") && listing.contains("legacy"));
+
+    for (fault, wanted) in [
+        (
+            Box::new(|s: String| s.replacen("key = \"height\"", "key = \"maternal_bmi\"", 1))
+                as Box<dyn Fn(String) -> String>,
+            "reporting/NCMD-2022-04.toml: item `maternal_bmi`: duplicate key",
+        ),
+        (
+            Box::new(|s: String| s.replacen("kind = \"narrative\"", "kind = \"essay\"", 1)),
+            "reporting/NCMD-2022-04.toml: item `child_what_known`: unknown variant `essay`",
+        ),
+        (
+            Box::new(|s: String| {
+                s.replace("item = \"bereavement_support_offered\"", "item = \"no_such_item\"")
+            }),
+            "reporting/NCMD-2022-04.toml: item `bereavement_support_what`: show_if names `no_such_item`",
+        ),
+    ] {
+        let forms = broken_forms(fault);
+        let env = [("CDOP__FORMS__DIR", forms.path().to_str().expect("utf-8 path"))];
+        let out = run(dir.path(), &env, &["forms", "check"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(wanted), "{wanted} in {err}");
+        // And the service refuses to start, creating nothing.
+        let serve_dir = tempfile::tempdir().expect("tempdir");
+        let serve_env = [env[0], ("CDOP__SERVER__BIND", "127.0.0.1:0")];
+        let out = run(serve_dir.path(), &serve_env, &["serve", "--area", "Cumberland"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(wanted));
+        assert!(std::fs::read_dir(serve_dir.path()).expect("readable").next().is_none(), "nothing created");
+    }
+}
