@@ -84,6 +84,11 @@ pub fn link_expiry(state: &AppState, due: NaiveDate) -> DateTime<Utc> {
     last_day.and_hms_opt(23, 59, 59).map(|t| t.and_utc()).unwrap_or_else(|| state.clock.now())
 }
 
+/// The due date a request gets unless another is chosen: today plus `forms.due_days`.
+pub fn default_due(state: &AppState) -> NaiveDate {
+    state.clock.today() + TimeDelta::days(i64::from(state.config.forms.due_days))
+}
+
 /// A date in words, as emails and pages show it.
 pub fn date_words(d: NaiveDate) -> String {
     d.format("%-d %B %Y").to_string()
@@ -136,9 +141,7 @@ pub async fn request(
                 form: &version.title,
                 due: &date_words(due),
             };
-            let email = render::form_request(&m, &link(state, &token)).map_err(anyhow::Error::from)?;
-            let (email, to) =
-                mail::prepare_private(&state.keys.keyring, &email, std::slice::from_ref(&ask.person.email))?;
+            let (email, to) = link_email(state, &m, &token, &ask.person.email)?;
             rows.push((
                 NewRequest {
                     case_id: case.id,
@@ -264,12 +267,53 @@ pub fn recipient(state: &AppState, r: &FormRequest) -> GatherResult<Person> {
     Ok(serde_json::from_slice(&plain).map_err(anyhow::Error::from)?)
 }
 
-fn form_title(state: &AppState, r: &FormRequest) -> String {
-    state
-        .forms
-        .version(&r.form_code, &r.form_version)
-        .map(|v| v.title.clone())
-        .unwrap_or_else(|| r.form_code.clone())
+/// The words a form email about request `r` needs besides the case reference and the agency:
+/// the area's name, the form's title and the due date.
+pub struct MailWords {
+    area: String,
+    form: String,
+    due: String,
+}
+
+impl MailWords {
+    pub async fn of<C: ConnectionTrait>(
+        state: &AppState,
+        conn: &C,
+        case: &Case,
+        r: &FormRequest,
+    ) -> GatherResult<Self> {
+        Ok(MailWords {
+            area: areas::find(conn, case.area_id).await?.map(|a| a.name).unwrap_or_default(),
+            form: state
+                .forms
+                .version(&r.form_code, &r.form_version)
+                .map(|v| v.title.clone())
+                .unwrap_or_else(|| r.form_code.clone()),
+            due: date_words(r.due_date),
+        })
+    }
+
+    pub fn mail<'a>(&'a self, case: &'a Case, r: &'a FormRequest) -> render::FormMail<'a> {
+        render::FormMail {
+            reference: &case.reference,
+            area: &self.area,
+            agency: &r.agency,
+            form: &self.form,
+            due: &self.due,
+        }
+    }
+}
+
+/// The email carrying a form link, its body sealed with the address (the token never rests in
+/// clear), ready to queue.
+fn link_email(
+    state: &AppState,
+    m: &render::FormMail<'_>,
+    token: &str,
+    to: &str,
+) -> GatherResult<(mail::RenderedEmail, mail::PreparedRecipients)> {
+    let email = render::form_request(m, &link(state, token)).map_err(anyhow::Error::from)?;
+    Ok(mail::prepare_private(&state.keys.keyring, &email, &[to.to_string()])?)
 }
 
 fn open_request(r: &FormRequest) -> GatherResult<()> {
@@ -290,11 +334,12 @@ pub async fn resend(
 ) -> GatherResult<()> {
     open_request(r)?;
     let (token, hash, expires) = new_link(state, r.due_date);
-    let email = reminder_email(state, case, r, Some(&token), false).await?;
+    let words = MailWords::of(state, &state.db, case, r).await?;
+    let (email, to) = link_email(state, &words.mail(case, r), &token, &recipient(state, r)?.email)?;
     let now = state.clock.now();
     let txn = store::begin_write(&state.db).await?;
     form_requests::replace_token(&txn, r.id, version, &hash, expires, now).await?;
-    mail::enqueue(&txn, &email.0, Some(&case.reference), email.1).await?;
+    mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
     audit::append(
         &txn,
         &event(acting, AuditAction::FormLinkResent, case).details(format!("request={}", r.id)),
@@ -305,39 +350,21 @@ pub async fn resend(
     Ok(())
 }
 
-/// The request email again (with a new link) or a reminder, ready to queue.
-async fn reminder_email(
+/// A reminder to the professional asked, ready to queue. It cannot carry the link (only its hash
+/// is kept): it points to the first email, and says whom to ask for a new one.
+async fn reminder_email<C: ConnectionTrait>(
     state: &AppState,
+    conn: &C,
     case: &Case,
     r: &FormRequest,
-    new_token: Option<&str>,
     overdue: bool,
 ) -> GatherResult<(mail::RenderedEmail, mail::PreparedRecipients)> {
-    let area = areas::find(&state.db, case.area_id).await?.map(|a| a.name).unwrap_or_default();
-    let person = recipient(state, r)?;
-    let title = form_title(state, r);
-    let due = date_words(r.due_date);
-    let m = render::FormMail {
-        reference: &case.reference,
-        area: &area,
-        agency: &r.agency,
-        form: &title,
-        due: &due,
-    };
-    // A reminder cannot carry the link itself (only its hash is kept): it points to the link in
-    // the first email, and says whom to ask for a new one.
-    match new_token {
-        Some(token) => {
-            let email = render::form_request(&m, &link(state, token)).map_err(anyhow::Error::from)?;
-            Ok(mail::prepare_private(&state.keys.keyring, &email, &[person.email])?)
-        }
-        None => {
-            let email = render::form_reminder(&m, &date_words(r.created_at.date_naive()), overdue)
-                .map_err(anyhow::Error::from)?;
-            let to = mail::prepare_recipients(&state.keys.keyring, &[Recipient::External(person.email)])?;
-            Ok((email, to))
-        }
-    }
+    let words = MailWords::of(state, conn, case, r).await?;
+    let email = render::form_reminder(&words.mail(case, r), &date_words(r.created_at.date_naive()), overdue)
+        .map_err(anyhow::Error::from)?;
+    let to =
+        mail::prepare_recipients(&state.keys.keyring, &[Recipient::External(recipient(state, r)?.email)])?;
+    Ok((email, to))
 }
 
 /// Sends a reminder now (staff's "send reminder now").
@@ -349,11 +376,11 @@ pub async fn remind_now(
 ) -> GatherResult<()> {
     open_request(r)?;
     let overdue = r.due_date < state.clock.today();
-    let (email, to) = reminder_email(state, case, r, None, overdue).await?;
+    let (email, to) = reminder_email(state, &state.db, case, r, overdue).await?;
     let now = state.clock.now();
     let txn = store::begin_write(&state.db).await?;
     mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
-    form_requests::note_reminder(&txn, r.id, overdue, false, now).await?;
+    form_requests::note_reminder(&txn, r.id, now).await?;
     audit::append(
         &txn,
         &event(acting, AuditAction::FormReminderSent, case).details(format!("request={};point=manual", r.id)),
@@ -463,17 +490,9 @@ pub async fn send_due_reminders(state: &AppState) -> GatherResult<usize> {
                 continue;
             }
             let Some(case) = cases::find(&txn, r.case_id).await? else { continue };
-            let (email, to) = reminder_email(state, &case, r, None, point.overdue > 0).await?;
+            let (email, to) = reminder_email(state, &txn, &case, r, point.overdue > 0).await?;
             mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
-            let escalate = schedule.escalates(point.overdue) && !r.escalated;
-            form_requests::note_reminder(
-                &txn,
-                r.id,
-                point.overdue > 0 || !escalate,
-                false,
-                state.clock.now(),
-            )
-            .await?;
+            form_requests::note_reminder(&txn, r.id, state.clock.now()).await?;
             let system = Acting { actor: Actor::System, roles: &[], request_id: "" };
             audit::append(
                 &txn,
@@ -481,23 +500,15 @@ pub async fn send_due_reminders(state: &AppState) -> GatherResult<usize> {
                     .details(format!("request={};point={}", r.id, point.name)),
             )
             .await?;
-            if escalate {
-                let area = areas::find(&txn, case.area_id).await?.map(|a| a.name).unwrap_or_default();
-                let title = form_title(state, r);
-                let due = date_words(r.due_date);
-                let m = render::FormMail {
-                    reference: &case.reference,
-                    area: &area,
-                    agency: &r.agency,
-                    form: &title,
-                    due: &due,
-                };
-                let email = render::form_overdue(&m, point.overdue, &state.config.public_url())
-                    .map_err(anyhow::Error::from)?;
+            if schedule.escalates(point.overdue) && !r.escalated {
+                let words = MailWords::of(state, &txn, &case, r).await?;
+                let email =
+                    render::form_overdue(&words.mail(&case, r), point.overdue, &state.config.public_url())
+                        .map_err(anyhow::Error::from)?;
                 let staff = coordinators(state, case.area_id).await?;
                 let to = mail::prepare_recipients(&state.keys.keyring, &staff)?;
                 mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
-                form_requests::note_reminder(&txn, r.id, false, true, state.clock.now()).await?;
+                form_requests::mark_escalated(&txn, r.id).await?;
                 audit::append(
                     &txn,
                     &event(&system, AuditAction::FormEscalated, &case).details(format!("request={}", r.id)),

@@ -11,9 +11,9 @@ use crate::forms::{FormVersion, Item};
 use crate::mail::{self, render};
 use crate::store::cases::Case;
 use crate::store::form_requests::{self, FormRequest, SavedResponse};
-use crate::store::{self, areas, audit};
+use crate::store::{self, audit};
 
-use super::{Acting, GatherError, GatherResult, date_words, event, refresh_information_status};
+use super::{Acting, GatherError, GatherResult, event, refresh_information_status};
 
 /// What a link leads to.
 #[derive(Debug)]
@@ -165,16 +165,9 @@ async fn store_answers(
     .await?;
     if submit {
         refresh_information_status(&txn, case.id).await?;
-        let area = areas::find(&txn, case.area_id).await?.map(|a| a.name).unwrap_or_default();
-        let due = date_words(r.due_date);
-        let m = render::FormMail {
-            reference: &case.reference,
-            area: &area,
-            agency: &r.agency,
-            form: &version.title,
-            due: &due,
-        };
-        let email = render::form_submitted(&m, &state.config.public_url()).map_err(anyhow::Error::from)?;
+        let words = super::MailWords::of(state, &txn, case, r).await?;
+        let email = render::form_submitted(&words.mail(case, r), &state.config.public_url())
+            .map_err(anyhow::Error::from)?;
         let staff = super::coordinators(state, case.area_id).await?;
         let to = mail::prepare_recipients(&state.keys.keyring, &staff)?;
         mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
@@ -187,18 +180,15 @@ async fn store_answers(
     Ok(())
 }
 
-/// Saves one page: the fields that read cleanly are kept (so nothing valid is lost), the others
-/// come back as problems with the earlier answers left as they were.
-pub async fn save_page(
+/// Saves `answers` (a page applied with [`apply_page`]) as the response's draft: the fields that
+/// read cleanly are kept, so nothing valid is lost while the others come back as problems.
+pub async fn save_draft(
     state: &AppState,
     t: &Target<'_>,
-    loaded: &Loaded,
-    section: usize,
-    raw: &Raw,
-) -> GatherResult<(Answers, Vec<FieldError>)> {
-    let (merged, errors) = apply_page(loaded, section, raw);
-    store_answers(state, t, &loaded.version, &merged, false).await?;
-    Ok((merged, errors))
+    version: &FormVersion,
+    answers: &Answers,
+) -> GatherResult<()> {
+    store_answers(state, t, version, answers, false).await
 }
 
 /// Submits the response. `Ok(Err(items))`: required questions still unanswered.

@@ -273,39 +273,25 @@ pub async fn record_reminder<C: ConnectionTrait>(
     Ok(inserted > 0)
 }
 
-/// Counts a reminder on the request (and, with `escalated`, that coordinators were told).
-pub async fn note_reminder<C: ConnectionTrait>(
-    conn: &C,
-    id: i64,
-    overdue: bool,
-    escalated: bool,
-    at: DateTime<Utc>,
-) -> StoreResult<()> {
-    let mut update = form_request::Entity::update_many()
+/// Counts a reminder sent on the request.
+pub async fn note_reminder<C: ConnectionTrait>(conn: &C, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+    form_request::Entity::update_many()
         .col_expr(form_request::Column::LastReminderAt, Expr::value(Some(at)))
-        .filter(form_request::Column::Id.eq(id));
-    if overdue || !escalated {
-        update = update.col_expr(
-            form_request::Column::RemindersSent,
-            Expr::col(form_request::Column::RemindersSent).add(1),
-        );
-    }
-    if escalated {
-        update = update.col_expr(form_request::Column::Escalated, Expr::value(true));
-    }
-    update.exec(conn).await?;
+        .col_expr(form_request::Column::RemindersSent, Expr::col(form_request::Column::RemindersSent).add(1))
+        .filter(form_request::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
-/// The reminder points already recorded for a request.
-pub async fn reminder_points<C: ConnectionTrait>(conn: &C, request_id: i64) -> StoreResult<Vec<String>> {
-    Ok(form_reminder::Entity::find()
-        .select_only()
-        .column(form_reminder::Column::Point)
-        .filter(form_reminder::Column::RequestId.eq(request_id))
-        .into_tuple()
-        .all(conn)
-        .await?)
+/// Records that the case's coordinators were told the request is still overdue.
+pub async fn mark_escalated<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<()> {
+    form_request::Entity::update_many()
+        .col_expr(form_request::Column::Escalated, Expr::value(true))
+        .filter(form_request::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// One overdue request for the Outstanding information page.

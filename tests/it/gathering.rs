@@ -554,6 +554,25 @@ both_backends!(responses_keep_the_version_they_started_on, |backend: Backend| as
     assert_eq!(status, 303, "{body}");
     let a = form_requests::find(&app.state.db, requests[0].id).await.expect("db").expect("a");
     assert_eq!((a.answered, a.missing), (1, 0), "completeness counts version A's items only");
+    // A save on a stale page is refused with a conflict page that keeps what was typed and
+    // carries the current lock, so saving again works.
+    let base_a = format!("/cases/{reference}/requests/{}/form", requests[0].id);
+    let (status, page, _) = coordinator
+        .post_page(
+            &format!("{base_a}/1"),
+            &[("lock", "1"), ("known_to_agency", "no"), ("action", "continue")],
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert!(page.contains("value=\"no\" checked"), "what was typed is kept");
+    let lock = value_of(&page, "lock").expect("lock");
+    let (status, _, _) = coordinator
+        .post_page(
+            &format!("{base_a}/1"),
+            &[("lock", &lock), ("known_to_agency", "no"), ("action", "continue")],
+        )
+        .await;
+    assert_eq!(status, 303, "saving again with the current lock works");
     // A broken definition stops start-up naming the file and the key.
     std::fs::write(
         forms.path().join("reporting/B.toml"),

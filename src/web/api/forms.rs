@@ -17,11 +17,12 @@ use crate::domain::notification::{FieldProblem, Person};
 use crate::domain::policy::{Action, Principal};
 use crate::error::{WebError, WebResult};
 use crate::forms::answers::{self, Answer};
-use crate::gathering::{self, Acting, Ask, GatherError, response};
+use crate::gathering::{self, Ask, GatherError, response};
 use crate::store::cases::Case;
 use crate::store::form_requests::{self, FormRequest};
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::cases::load_in_scope;
+use crate::web::gathering::acting;
 
 /// `GET /api/v1/forms`: every form with its versions.
 pub async fn definitions(State(state): State<AppState>) -> Json<Value> {
@@ -92,10 +93,6 @@ fn invalid(problems: &[FieldProblem], title: &str, request_id: &str) -> Response
     )
 }
 
-fn acting<'a>(me: &'a Principal, ctx: &'a AuthContext) -> Acting<'a> {
-    Acting { actor: me.actor(), roles: &me.roles, request_id: &ctx.request_id }
-}
-
 /// The body as a JSON object, or `None` (answered with [`not_json`]).
 fn json_body(body: &Bytes) -> Option<Value> {
     serde_json::from_slice(body).ok().filter(Value::is_object)
@@ -125,7 +122,7 @@ pub async fn create(
     let mut problems = Vec::new();
     let mut p = |field: String, message: &str| problems.push(FieldProblem { field, message: message.into() });
     let due = match value.get("due_date").and_then(Value::as_str) {
-        None => Some(state.clock.today() + chrono::TimeDelta::days(i64::from(state.config.forms.due_days))),
+        None => Some(gathering::default_due(&state)),
         Some(s) => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
             Ok(d) => Some(d),
             Err(_) => {

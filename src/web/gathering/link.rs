@@ -51,19 +51,21 @@ fn problem(state: &AppState, status: StatusCode) -> Response {
         .into_response()
 }
 
-/// The open request behind a token and its case, or the response to send instead.
-async fn resolve(
-    state: &AppState,
-    ctx: &AuthContext,
-    token: &str,
-) -> WebResult<Result<(FormRequest, Case), Response>> {
+/// What an open link leads to: the request, its case and its answers.
+type Found = (FormRequest, Case, response::Loaded);
+
+/// The open request behind a token, its case and its answers, or the response to send instead.
+async fn resolve(state: &AppState, ctx: &AuthContext, token: &str) -> WebResult<Result<Found, Response>> {
     let limit = state.config.forms.link_attempts_per_hour;
     if state.limiter.exhausted(BUCKET, ctx.client_ip, limit, WINDOW) {
         return Err(WebError::TooManyRequests);
     }
     let status = match response::by_token(state, token).await? {
         LinkState::Open(r) => match cases::find(&state.db, r.case_id).await? {
-            Some(case) => return Ok(Ok((*r, case))),
+            Some(case) => {
+                let loaded = response::load(state, &r).await?;
+                return Ok(Ok((*r, case, loaded)));
+            }
             None => StatusCode::NOT_FOUND,
         },
         LinkState::Unknown => StatusCode::NOT_FOUND,
@@ -97,13 +99,12 @@ pub async fn start(
     Path(token): Path<String>,
     Query(q): Query<StartQuery>,
 ) -> WebResult<Response> {
-    let (r, case) = match resolve(&state, &ctx, &token).await? {
+    let (r, case, loaded) = match resolve(&state, &ctx, &token).await? {
         Ok(found) => found,
         Err(page) => return Ok(page),
     };
     let f = frame(&ctx, &token, &case, &r);
     response::record_opening(&state, &f.acting, &case, &r).await?;
-    let loaded = response::load(&state, &r).await?;
     let identity = crate::web::cases::open_one(&state, &case).await?;
     let recognise = Recognise {
         name: format!("{} {}", identity.child.given_names, identity.child.family_name).trim().to_string(),
@@ -123,11 +124,10 @@ pub async fn show_page(
     ctx: AuthContext,
     Path((token, n)): Path<(String, String)>,
 ) -> WebResult<Response> {
-    let (r, case) = match resolve(&state, &ctx, &token).await? {
+    let (r, case, loaded) = match resolve(&state, &ctx, &token).await? {
         Ok(found) => found,
         Err(page) => return Ok(page),
     };
-    let loaded = response::load(&state, &r).await?;
     respond::show_page(frame(&ctx, &token, &case, &r), &loaded, number(&n)?)
 }
 
@@ -138,11 +138,10 @@ pub async fn save_page(
     Path((token, n)): Path<(String, String)>,
     form: FormData,
 ) -> WebResult<Response> {
-    let (r, case) = match resolve(&state, &ctx, &token).await? {
+    let (r, case, loaded) = match resolve(&state, &ctx, &token).await? {
         Ok(found) => found,
         Err(page) => return Ok(page),
     };
-    let loaded = response::load(&state, &r).await?;
     respond::save_page(&state, frame(&ctx, &token, &case, &r), &loaded, number(&n)?, form).await
 }
 
@@ -152,11 +151,10 @@ pub async fn show_check(
     ctx: AuthContext,
     Path(token): Path<String>,
 ) -> WebResult<Response> {
-    let (r, case) = match resolve(&state, &ctx, &token).await? {
+    let (r, case, loaded) = match resolve(&state, &ctx, &token).await? {
         Ok(found) => found,
         Err(page) => return Ok(page),
     };
-    let loaded = response::load(&state, &r).await?;
     Ok(respond::show_check(frame(&ctx, &token, &case, &r), &loaded, &[]))
 }
 
@@ -167,10 +165,9 @@ pub async fn submit(
     Path(token): Path<String>,
     form: FormData,
 ) -> WebResult<Response> {
-    let (r, case) = match resolve(&state, &ctx, &token).await? {
+    let (r, case, loaded) = match resolve(&state, &ctx, &token).await? {
         Ok(found) => found,
         Err(page) => return Ok(page),
     };
-    let loaded = response::load(&state, &r).await?;
     respond::submit(&state, frame(&ctx, &token, &case, &r), &loaded, form, String::new()).await
 }

@@ -6,9 +6,10 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, TimeDelta};
+use chrono::NaiveDate;
 
-use super::respond::{self, Frame};
+use super::acting;
+use super::respond::{self, Frame, lock_of};
 use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{AgencyType, CaseStatus, RequestStatus, WithdrawReason};
@@ -21,7 +22,7 @@ use crate::error::{WebError, WebResult};
 use crate::forms::answers::{self, Completeness};
 use crate::forms::definition::CaseFacts;
 use crate::gathering::response;
-use crate::gathering::{self, Acting, Ask, GatherError, date_words};
+use crate::gathering::{self, Ask, GatherError, date_words};
 use crate::store::cases::Case;
 use crate::store::form_requests::{self, FormRequest};
 use crate::store::{self, audit};
@@ -29,10 +30,6 @@ use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::{load_in_scope, open_one};
 use crate::web::forms::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
-
-fn acting<'a>(me: &'a Principal, ctx: &'a AuthContext) -> Acting<'a> {
-    Acting { actor: me.actor(), roles: &me.roles, request_id: &ctx.request_id }
-}
 
 /// One professional row of the request page, as typed.
 pub struct AskRow {
@@ -145,9 +142,17 @@ pub async fn new_form(
         .collect();
     let n = rows.len();
     rows.push(blank_row(&state, &case, n));
-    let due =
-        DateParts::from_date(state.clock.today() + TimeDelta::days(i64::from(state.config.forms.due_days)));
+    let due = DateParts::from_date(gathering::default_due(&state));
     render_request(&state, &ctx, &case, rows, due, FormErrors::default())
+}
+
+/// The due date typed in the GOV.UK date input named `due`.
+fn due_parts(form: &FormData) -> DateParts {
+    DateParts {
+        day: form.get("due.day").into(),
+        month: form.get("due.month").into(),
+        year: form.get("due.year").into(),
+    }
 }
 
 fn blank_row(state: &AppState, case: &Case, n: usize) -> AskRow {
@@ -274,11 +279,7 @@ pub async fn create(
         }
         rows.push(row);
     }
-    let due_parts = DateParts {
-        day: form.get("due.day").into(),
-        month: form.get("due.month").into(),
-        year: form.get("due.year").into(),
-    };
+    let due_parts = due_parts(&form);
     let due = match due_parts.parse("due date") {
         Ok(Some(d)) if d >= state.clock.today() => Some(d),
         Ok(Some(_)) => {
@@ -492,7 +493,7 @@ pub async fn detail(
     let answers = respond::check_sections(&base, &loaded)
         .into_iter()
         .map(|mut s| {
-            s.rows.retain(|row| row.value != "Not answered");
+            s.rows.retain(|row| row.answered);
             s
         })
         .filter(|s| !s.rows.is_empty())
@@ -529,12 +530,6 @@ pub async fn detail(
     .into_response())
 }
 
-fn lock_of(form: &FormData) -> WebResult<i64> {
-    form.get("lock")
-        .parse()
-        .map_err(|_| WebError::BadRequest("The form could not be read. Go back and try again.".into()))
-}
-
 /// `POST /cases/{reference}/requests/{id}/{action}`: remind, resend, withdraw, due.
 pub async fn act(
     State(state): State<AppState>,
@@ -560,12 +555,7 @@ pub async fn act(
                 .map(|_| "Request withdrawn.".to_string())
         }
         "due" => {
-            let parts = DateParts {
-                day: form.get("due.day").into(),
-                month: form.get("due.month").into(),
-                year: form.get("due.year").into(),
-            };
-            let due: NaiveDate = match parts.parse("due date") {
+            let due: NaiveDate = match due_parts(&form).parse("due date") {
                 Ok(Some(d)) => d,
                 Ok(None) => {
                     return Ok(redirect_with_flash(&state, &back, "Not changed: enter the new due date"));
@@ -607,7 +597,7 @@ async fn open_for_staff(
     me: &Principal,
     reference: &str,
     id: &str,
-) -> WebResult<(Case, FormRequest)> {
+) -> WebResult<(Case, FormRequest, response::Loaded)> {
     let case = load_in_scope(state, me, reference, Action::RequestInformation).await?;
     let r = request_in_case(state, &case, id).await?;
     if !RequestStatus::parse(&r.status).is_some_and(RequestStatus::is_open) {
@@ -615,7 +605,8 @@ async fn open_for_staff(
             "This request is no longer open: it was submitted or withdrawn.".into(),
         ));
     }
-    Ok((case, r))
+    let loaded = response::load(state, &r).await?;
+    Ok((case, r, loaded))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -632,8 +623,7 @@ pub async fn staff_start(
     Path((reference, id)): Path<(String, String)>,
     Query(q): Query<SavedQuery>,
 ) -> WebResult<Response> {
-    let (case, r) = open_for_staff(&state, &me, &reference, &id).await?;
-    let loaded = response::load(&state, &r).await?;
+    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
     Ok(respond::start(staff_frame(&ctx, &me, &case, &r), &loaded, None, q.saved == "1"))
 }
 
@@ -643,8 +633,7 @@ pub async fn staff_page(
     CurrentUser(me): CurrentUser,
     Path((reference, id, n)): Path<(String, String, String)>,
 ) -> WebResult<Response> {
-    let (case, r) = open_for_staff(&state, &me, &reference, &id).await?;
-    let loaded = response::load(&state, &r).await?;
+    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
     respond::show_page(staff_frame(&ctx, &me, &case, &r), &loaded, n.parse().map_err(|_| WebError::NotFound)?)
 }
 
@@ -655,8 +644,7 @@ pub async fn staff_save(
     Path((reference, id, n)): Path<(String, String, String)>,
     form: FormData,
 ) -> WebResult<Response> {
-    let (case, r) = open_for_staff(&state, &me, &reference, &id).await?;
-    let loaded = response::load(&state, &r).await?;
+    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
     let n = n.parse().map_err(|_| WebError::NotFound)?;
     respond::save_page(&state, staff_frame(&ctx, &me, &case, &r), &loaded, n, form).await
 }
@@ -667,8 +655,7 @@ pub async fn staff_check(
     CurrentUser(me): CurrentUser,
     Path((reference, id)): Path<(String, String)>,
 ) -> WebResult<Response> {
-    let (case, r) = open_for_staff(&state, &me, &reference, &id).await?;
-    let loaded = response::load(&state, &r).await?;
+    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
     Ok(respond::show_check(staff_frame(&ctx, &me, &case, &r), &loaded, &[]))
 }
 
@@ -679,8 +666,7 @@ pub async fn staff_submit(
     Path((reference, id)): Path<(String, String)>,
     form: FormData,
 ) -> WebResult<Response> {
-    let (case, r) = open_for_staff(&state, &me, &reference, &id).await?;
-    let loaded = response::load(&state, &r).await?;
+    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
     let back = format!("/cases/{}/requests", case.reference);
     respond::submit(&state, staff_frame(&ctx, &me, &case, &r), &loaded, form, back).await
 }

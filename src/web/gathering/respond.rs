@@ -52,6 +52,13 @@ fn summary(errors: &[FieldError]) -> FormErrors {
     out
 }
 
+/// The lock version a form posted back (the record's version when the page was shown).
+pub fn lock_of(form: &FormData) -> WebResult<i64> {
+    form.get("lock")
+        .parse()
+        .map_err(|_| WebError::BadRequest("The form could not be read. Go back and try again.".into()))
+}
+
 /// A section's state for the task list.
 pub struct SectionRow {
     pub number: usize,
@@ -227,46 +234,36 @@ pub async fn save_page(
     number: usize,
     form: FormData,
 ) -> WebResult<Response> {
-    let index = number.checked_sub(1).ok_or(WebError::NotFound)?;
-    if index >= loaded.version.sections().len() {
-        return Err(WebError::NotFound);
-    }
-    let lock: i64 = form
-        .get("lock")
-        .parse()
-        .map_err(|_| WebError::BadRequest("The form could not be read. Go back and try again.".into()))?;
+    let sections = loaded.version.sections().len();
+    let index = number.checked_sub(1).filter(|i| *i < sections).ok_or(WebError::NotFound)?;
+    let lock = lock_of(&form)?;
     let action = form.get("action").to_string();
     let mut raw: Raw =
         form.0.into_iter().filter(|(k, _)| k != "csrf_token" && k != "lock" && k != "action").collect();
     let regrouped = group_action(&action, &mut raw);
-    let (merged_preview, _) = response::apply_page(loaded, index, &raw);
+    let (merged, errors) = response::apply_page(loaded, index, &raw);
     let target = response::Target {
         acting: &frame.acting,
         case: frame.case,
         request: frame.request,
         expected_version: lock,
     };
-    let saved = response::save_page(state, &target, loaded, index, &raw).await;
-    let (merged, errors) = match saved {
-        Ok(r) => r,
+    match response::save_draft(state, &target, &loaded.version, &merged).await {
+        Ok(()) => {}
         Err(GatherError::Conflict(m)) => {
-            let current = frame.request.version.max(lock) + 1;
-            let latest = crate::store::form_requests::find(&state.db, frame.request.id)
-                .await?
-                .map(|r| r.version)
-                .unwrap_or(current);
-            let shown = Shown { index, raw: &raw, answers: &merged_preview, errors: &[] };
-            return render_page(frame, loaded, shown, latest, Some(m));
+            // What was typed comes back, with the lock of the request as it is now.
+            let current = frame.request.version;
+            let shown = Shown { index, raw: &raw, answers: &merged, errors: &[] };
+            return render_page(frame, loaded, shown, current, Some(m));
         }
         Err(e) => return Err(e.into()),
-    };
+    }
     let next_lock = lock + 1;
     let revealed = page::newly_revealed(&loaded.version, index, &loaded.answers, &merged);
     if !errors.is_empty() || regrouped || revealed {
         let shown = Shown { index, raw: &raw, answers: &merged, errors: &errors };
         return render_page(frame, loaded, shown, next_lock, None);
     }
-    let sections = loaded.version.sections().len();
     let target = if action == "save" {
         format!("{}?saved=1", frame.base)
     } else if number < sections {
@@ -284,6 +281,7 @@ pub struct CheckRow {
     pub value: String,
     pub change: String,
     pub missing: bool,
+    pub answered: bool,
 }
 
 pub struct CheckSection {
@@ -321,6 +319,7 @@ pub fn check_sections(base: &str, loaded: &Loaded) -> Vec<CheckSection> {
                         key: it.key.clone(),
                         label: it.label.clone(),
                         missing: value.is_none() && it.required,
+                        answered: value.is_some(),
                         value: value.unwrap_or_else(|| "Not answered".into()),
                         change: format!("{base}/{}#{}-group", i + 1, it.key),
                     }
@@ -372,10 +371,7 @@ pub async fn submit(
     form: FormData,
     back: String,
 ) -> WebResult<Response> {
-    let lock: i64 = form
-        .get("lock")
-        .parse()
-        .map_err(|_| WebError::BadRequest("The form could not be read. Go back and try again.".into()))?;
+    let lock = lock_of(&form)?;
     let target = response::Target {
         acting: &frame.acting,
         case: frame.case,
