@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
 use crate::domain::amendment::KeptVersion;
-use crate::domain::audit::AuditAction;
+use crate::domain::audit::{AuditAction, AuditEvent};
 use crate::domain::codes::{CaseStatus, DuplicateStatus};
 use crate::domain::notification::{Person, SealedIdentity};
 use crate::domain::policy::{Action, Principal};
@@ -143,15 +143,8 @@ pub async fn merge(
     cases::replace_sealed_versioned(&txn, original.id, original.version, merged_sealed, &keyring.key_id())
         .await?;
     let details = format!("merged={};into={}", dup.reference, original.reference);
-    for c in [&dup, &original] {
-        audit::append(
-            &txn,
-            &ctx.event(AuditAction::DuplicateMerged, "case", c.reference.clone())
-                .area(c.area_id)
-                .details(details.clone()),
-        )
+    audit::append_many(&txn, &both_events(&ctx, AuditAction::DuplicateMerged, [&dup, &original], &details))
         .await?;
-    }
     txn.commit().await?;
     Ok(redirect_with_flash(
         &state,
@@ -213,15 +206,11 @@ pub async fn undo(
     cases::set_status(&txn, dup.id, dup.version, status, None).await?;
     cases::set_duplicate_status(&txn, dup.id, dup.version + 1, dup_status).await?;
     let details = format!("unmerged={};from={}", dup.reference, original.reference);
-    for c in [&dup, &original] {
-        audit::append(
-            &txn,
-            &ctx.event(AuditAction::DuplicateMergeUndone, "case", c.reference.clone())
-                .area(c.area_id)
-                .details(details.clone()),
-        )
-        .await?;
-    }
+    audit::append_many(
+        &txn,
+        &both_events(&ctx, AuditAction::DuplicateMergeUndone, [&dup, &original], &details),
+    )
+    .await?;
     txn.commit().await?;
     Ok(redirect_with_flash(
         &state,
@@ -232,4 +221,12 @@ pub async fn undo(
         ),
     )
     .into_response())
+}
+
+/// One event on each of the two cases of a merge (or its undoing), appended together.
+fn both_events(ctx: &AuthContext, action: AuditAction, cases: [&Case; 2], details: &str) -> Vec<AuditEvent> {
+    cases
+        .iter()
+        .map(|c| ctx.event(action, "case", c.reference.clone()).area(c.area_id).details(details))
+        .collect()
 }
