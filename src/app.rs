@@ -85,18 +85,20 @@ fn forms_message(errors: &[crate::forms::DefinitionError]) -> String {
 
 /// Loads and checks the form definitions: the files in `forms.dir`, or, when that is the default
 /// `config/forms` and the service runs away from the repository, the same definitions built into
-/// the binary.
-pub fn load_forms(loaded: &LoadedConfig) -> Result<crate::forms::Registry, StartupError> {
+/// the binary. Also returns where they came from, in words.
+pub fn load_forms(loaded: &LoadedConfig) -> Result<(crate::forms::Registry, String), StartupError> {
     let configured = &loaded.config.forms.dir;
     let dir = std::path::Path::new(configured);
     if dir.is_dir() {
-        return crate::forms::Registry::load_dir(dir).map_err(StartupError::Forms);
+        let registry = crate::forms::Registry::load_dir(dir).map_err(StartupError::Forms)?;
+        return Ok((registry, format!("files in {configured}")));
     }
     if configured == crate::config::DEFAULT_FORMS_DIR {
         tracing::info!("no config/forms directory here: using the form definitions built into this binary");
         let files: Vec<(String, String)> =
             crate::forms::shipped::SHIPPED.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
-        return crate::forms::Registry::from_files(&files).map_err(StartupError::Forms);
+        let registry = crate::forms::Registry::from_files(&files).map_err(StartupError::Forms)?;
+        return Ok((registry, "built into this binary (there is no config/forms directory here)".into()));
     }
     Err(StartupError::Config(loaded.error(
         "forms.dir",
@@ -107,7 +109,7 @@ pub fn load_forms(loaded: &LoadedConfig) -> Result<crate::forms::Registry, Start
 
 /// Connects to the database and applies pending migrations when `database.auto_migrate` is on.
 pub async fn prepare(loaded: &LoadedConfig) -> Result<AppState, StartupError> {
-    let forms = load_forms(loaded)?;
+    let (forms, _) = load_forms(loaded)?;
     let db = store::connect(loaded).await?;
     if loaded.config.database.auto_migrate {
         let applied = store::migrate(&db).await.map_err(|e| anyhow::anyhow!("applying migrations: {e}"))?;

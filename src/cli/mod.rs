@@ -135,7 +135,7 @@ pub type CliResult = Result<(), CliError>;
 
 /// `cdop forms check`: every file is read and checked; the forms and versions are listed.
 fn forms_check(loaded: &LoadedConfig) -> CliResult {
-    let registry = crate::app::load_forms(loaded)?;
+    let (registry, source) = crate::app::load_forms(loaded)?;
     let today = chrono::Utc::now().date_naive();
     for (code, versions) in registry.forms() {
         let current = registry.current(code, today).map(|v| v.version.clone()).unwrap_or_default();
@@ -158,7 +158,7 @@ fn forms_check(loaded: &LoadedConfig) -> CliResult {
             );
         }
     }
-    println!("form definitions OK ({})", loaded.config.forms.dir);
+    println!("form definitions OK: {source}");
     Ok(())
 }
 
