@@ -11,6 +11,7 @@ mod m20261123_000002_identity;
 mod m20261123_000003_cases;
 mod m20261124_000004_intake_v2;
 mod m20261124_000005_forms;
+mod m20261124_000006_review;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_cases::Migration),
             Box::new(m20261124_000004_intake_v2::Migration),
             Box::new(m20261124_000005_forms::Migration),
+            Box::new(m20261124_000006_review::Migration),
         ]
     }
 }

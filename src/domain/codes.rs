@@ -203,6 +203,9 @@ coded_enum!(
         Notified = "notified", "Notified";
         GatheringInformation = "gathering_information", "Gathering information";
         ReadyForReview = "ready_for_review", "Ready for review";
+        ReviewScheduled = "review_scheduled", "Review scheduled";
+        Reviewed = "reviewed", "Reviewed";
+        Closed = "closed", "Closed";
         Rejected = "rejected", "Rejected at triage";
         Merged = "merged", "Merged into another case";
     }
@@ -244,5 +247,94 @@ coded_enum!(
         OutOfArea = "out_of_area", "The child did not live in our areas";
         TestOrNuisance = "test_or_nuisance", "A test or nuisance submission";
         Other = "other", "Another reason";
+    }
+);
+
+coded_enum!(
+    /// The two kinds of meeting in the review.
+    MeetingKind {
+        Cdrm = "cdrm", "Child death review meeting (CDRM)";
+        Panel = "panel", "CDOP panel meeting";
+    }
+);
+
+coded_enum!(
+    /// Whether a meeting is still to happen.
+    MeetingStatus {
+        Scheduled = "scheduled", "Scheduled";
+        Held = "held", "Held";
+        Cancelled = "cancelled", "Cancelled";
+    }
+);
+
+coded_enum!(
+    /// What happened to a case on a meeting's agenda.
+    AgendaOutcome {
+        Pending = "pending", "Not yet discussed";
+        Reviewed = "reviewed", "Reviewed";
+        Deferred = "deferred", "Deferred";
+        Moved = "moved", "Moved to another meeting";
+    }
+);
+
+coded_enum!(
+    /// Why a case was deferred or moved to another meeting (a code, so no reason names anyone).
+    ReviewDelay {
+        AwaitingPostMortem = "awaiting_post_mortem", "Awaiting the post-mortem report";
+        AwaitingInquest = "awaiting_inquest", "Awaiting the inquest";
+        AwaitingCriminal = "awaiting_criminal_proceedings", "Awaiting criminal proceedings";
+        AwaitingOtherReview = "awaiting_other_review", "Awaiting another review (for example a safeguarding practice review)";
+        InformationMissing = "information_missing", "Information missing";
+        NotReached = "not_reached", "Not reached in the time available";
+        AttendeesUnavailable = "attendees_unavailable", "The right people could not attend";
+        BetterSuited = "better_suited", "Better suited to another meeting (for example a themed panel)";
+    }
+);
+
+coded_enum!(
+    /// Whether a redacted agency narrative may enter the case pack.
+    NarrativeStatus {
+        Pending = "pending", "To check";
+        Confirmed = "confirmed", "Checked and confirmed";
+        Excluded = "excluded", "Left out of the pack";
+    }
+);
+
+coded_enum!(
+    /// Where a revision of a case's analysis stands.
+    AnalysisStatus {
+        Draft = "draft", "Draft";
+        Signed = "signed", "Signed off";
+        Superseded = "superseded", "Replaced by an amendment";
+    }
+);
+
+coded_enum!(
+    /// Where an action from the panel's recommendations stands.
+    ActionStatus {
+        Open = "open", "Open";
+        InProgress = "in_progress", "In progress";
+        Implemented = "implemented", "Implemented";
+        ClosedNoAction = "closed_no_action", "Closed with no action";
+    }
+);
+
+impl ActionStatus {
+    /// Still to be done (reminded when overdue).
+    pub fn is_open(self) -> bool {
+        matches!(self, ActionStatus::Open | ActionStatus::InProgress)
+    }
+}
+
+coded_enum!(
+    /// A contact with the bereaved family, as logged.
+    ContactKind {
+        Call = "call", "Telephone call";
+        Visit = "visit", "Visit";
+        Letter = "letter", "Letter";
+        Email = "email", "Email";
+        Meeting = "meeting", "Meeting";
+        Question = "question", "Question from the family to the panel";
+        Feedback = "feedback", "Outcome of the review fed back to the family";
     }
 );

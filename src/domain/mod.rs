@@ -14,4 +14,5 @@ pub mod reference;
 pub mod reminders;
 pub mod role;
 pub mod text;
+pub mod uk_time;
 pub mod workflow;

@@ -31,6 +31,24 @@ pub enum Action {
     RequestInformation,
     /// See which form definitions and versions are installed.
     ViewFormDefinitions,
+    /// See the meetings one attends (and, for staff, every meeting in their areas).
+    AttendMeetings,
+    /// Arrange meetings: attendees, agenda, invitations, outcomes, minutes.
+    ManageMeetings,
+    /// Prepare anonymised case packs: confirm redacted narratives, write the summary, publish.
+    PreparePacks,
+    /// Draft and edit a case's analysis.
+    EditAnalysis,
+    /// Sign an analysis off (and amend a signed one).
+    SignOffAnalysis,
+    /// The actions register and learning briefings.
+    ManageActions,
+    /// The family's key worker and the contact log.
+    RecordFamilyContact,
+    /// Move a case to another area (with access to both).
+    MoveCase,
+    /// Review reports: inter-rater agreement of pre-panel categorisation.
+    ViewReviewReports,
 }
 
 impl Action {
@@ -46,6 +64,14 @@ impl Action {
             Action::TriageNotifications => &[Coordinator],
             Action::RequestInformation => &[Coordinator, DesignatedDoctor],
             Action::ViewFormDefinitions => &[Admin, Coordinator],
+            Action::AttendMeetings => &[Coordinator, DesignatedDoctor, PanelChair, PanelMember],
+            Action::ManageMeetings | Action::EditAnalysis | Action::ManageActions => {
+                &[Coordinator, DesignatedDoctor, PanelChair]
+            }
+            Action::PreparePacks | Action::RecordFamilyContact => &[Coordinator, DesignatedDoctor],
+            Action::SignOffAnalysis => &[PanelChair],
+            Action::MoveCase => &[Coordinator],
+            Action::ViewReviewReports => &[Coordinator, PanelChair],
         }
     }
 }

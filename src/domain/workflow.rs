@@ -1,8 +1,9 @@
 //! The case workflow: which status may follow which, the rule each transition must meet, and who
 //! may make it. Pure; the store records a transition and the audit trail names it.
 //!
-//! notified → gathering information → ready for review (→ review scheduled → reviewed → closed, in
-//! later stages). Triage (waiting → notified or rejected) and merging are decided in triage.
+//! notified → gathering information → ready for review → review scheduled → reviewed → closed.
+//! A case deferred at a meeting (or taken off its agenda) goes back to ready for review, onto the
+//! coordinator's list. Triage (waiting → notified or rejected) and merging are decided in triage.
 
 use crate::domain::codes::CaseStatus;
 use crate::domain::role::Role;
@@ -16,6 +17,10 @@ pub struct Facts {
     pub information_complete: bool,
     /// A reason was given.
     pub has_reason: bool,
+    /// The case is on the agenda of a meeting still to happen (or happening).
+    pub on_agenda: bool,
+    /// The analysis is complete (every required answer given, the rules met).
+    pub analysis_complete: bool,
 }
 
 /// Why a transition is refused, in words for the page.
@@ -30,6 +35,8 @@ struct Rule {
 }
 
 const STAFF: &[Role] = &[Role::Coordinator, Role::DesignatedDoctor];
+const REVIEWERS: &[Role] = &[Role::Coordinator, Role::DesignatedDoctor, Role::PanelChair];
+const CHAIR: &[Role] = &[Role::PanelChair];
 
 const RULES: &[Rule] = &[
     Rule {
@@ -60,6 +67,33 @@ const RULES: &[Rule] = &[
         roles: STAFF,
         check: |f| if f.has_reason { Ok(()) } else { Err("Say why more information is needed") },
     },
+    Rule {
+        from: CaseStatus::ReadyForReview,
+        to: CaseStatus::ReviewScheduled,
+        roles: REVIEWERS,
+        check: |f| if f.on_agenda { Ok(()) } else { Err("Put the case on a meeting's agenda first") },
+    },
+    Rule {
+        from: CaseStatus::ReviewScheduled,
+        to: CaseStatus::ReadyForReview,
+        roles: REVIEWERS,
+        check: |f| {
+            if f.has_reason { Ok(()) } else { Err("Choose why the case is deferred or taken off the agenda") }
+        },
+    },
+    Rule {
+        from: CaseStatus::ReviewScheduled,
+        to: CaseStatus::Reviewed,
+        roles: CHAIR,
+        check: |f| {
+            if f.analysis_complete {
+                Ok(())
+            } else {
+                Err("Complete the analysis (every required answer) before signing it off")
+            }
+        },
+    },
+    Rule { from: CaseStatus::Reviewed, to: CaseStatus::Closed, roles: REVIEWERS, check: |_| Ok(()) },
 ];
 
 /// Whether `roles` may move a case from `from` to `to` given `facts`.
@@ -68,7 +102,8 @@ pub fn check(from: CaseStatus, to: CaseStatus, roles: &[Role], facts: &Facts) ->
         Refused(format!("A case that is ‘{}’ cannot become ‘{}’", from.label(), to.label()))
     })?;
     if !rule.roles.iter().any(|r| roles.contains(r)) {
-        return Err(Refused("Only a coordinator or designated doctor can do this".into()));
+        let who: Vec<&str> = rule.roles.iter().map(|r| r.label()).collect();
+        return Err(Refused(format!("Only a {} can do this", who.join(" or ").to_lowercase())));
     }
     (rule.check)(facts).map_err(|m| Refused(m.to_string()))
 }
@@ -92,7 +127,7 @@ mod tests {
         let staff = [Role::Coordinator];
         let none = Facts::default();
         let asked = Facts { has_requests: true, ..Facts::default() };
-        let complete = Facts { has_requests: true, information_complete: true, has_reason: false };
+        let complete = Facts { has_requests: true, information_complete: true, ..Facts::default() };
         assert!(check(CaseStatus::Notified, CaseStatus::GatheringInformation, &staff, &none).is_err());
         assert!(check(CaseStatus::Notified, CaseStatus::GatheringInformation, &staff, &asked).is_ok());
         assert!(check(CaseStatus::GatheringInformation, CaseStatus::ReadyForReview, &staff, &asked).is_err());
@@ -110,7 +145,8 @@ mod tests {
 
     #[test]
     fn only_staff_and_only_listed_steps() {
-        let complete = Facts { has_requests: true, information_complete: true, has_reason: true };
+        let complete =
+            Facts { has_requests: true, information_complete: true, has_reason: true, ..Facts::default() };
         let e = check(
             CaseStatus::GatheringInformation,
             CaseStatus::ReadyForReview,
@@ -126,5 +162,25 @@ mod tests {
                 .is_err()
         );
         assert_eq!(next(CaseStatus::GatheringInformation), vec![CaseStatus::ReadyForReview]);
+    }
+
+    #[test]
+    fn review_path_agenda_deferral_sign_off_and_closure() {
+        let staff = [Role::Coordinator];
+        let chair = [Role::PanelChair];
+        let none = Facts::default();
+        let agenda = Facts { on_agenda: true, ..none };
+        assert!(check(CaseStatus::ReadyForReview, CaseStatus::ReviewScheduled, &staff, &none).is_err());
+        assert!(check(CaseStatus::ReadyForReview, CaseStatus::ReviewScheduled, &staff, &agenda).is_ok());
+        let deferred = Facts { has_reason: true, ..none };
+        assert!(check(CaseStatus::ReviewScheduled, CaseStatus::ReadyForReview, &chair, &none).is_err());
+        assert!(check(CaseStatus::ReviewScheduled, CaseStatus::ReadyForReview, &chair, &deferred).is_ok());
+        let complete = Facts { analysis_complete: true, ..none };
+        assert!(check(CaseStatus::ReviewScheduled, CaseStatus::Reviewed, &chair, &none).is_err());
+        let e = check(CaseStatus::ReviewScheduled, CaseStatus::Reviewed, &staff, &complete);
+        assert_eq!(e, Err(Refused("Only a panel chair can do this".into())));
+        assert!(check(CaseStatus::ReviewScheduled, CaseStatus::Reviewed, &chair, &complete).is_ok());
+        assert!(check(CaseStatus::Reviewed, CaseStatus::Closed, &staff, &none).is_ok());
+        assert!(check(CaseStatus::ReadyForReview, CaseStatus::Reviewed, &chair, &complete).is_err());
     }
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::definition::{FormVersion, Item, Kind, NOT_APPLICABLE, NOT_KNOWN};
+use super::definition::{FormVersion, Item, Kind, NOT_APPLICABLE, NOT_KNOWN, TextFormat};
 use crate::domain::dates::DateParts;
 use crate::domain::text::has_control;
 
@@ -199,7 +199,14 @@ pub fn read_item(item: &Item, raw: &Raw, name: &str) -> Result<Option<Answer>, F
             match (v.is_empty(), status_answer) {
                 (true, s) => Ok(s),
                 (false, Some(_)) => Err(both(name, label)),
-                (false, None) => Ok(Some(Answer::Text(v.to_string()))),
+                (false, None) => match item.format {
+                    None => Ok(Some(Answer::Text(v.to_string()))),
+                    Some(TextFormat::Icd10) => {
+                        super::icd10::normalise(v).map(|c| Some(Answer::Text(c))).ok_or_else(|| {
+                            err(name.into(), format!("‘{label}’ must be an ICD-10 code, like R95 or J18.9"))
+                        })
+                    }
+                },
             }
         }
         Kind::Group => Err(err(name.into(), "groups are read with read_group".into())),
@@ -504,7 +511,10 @@ pub fn display(item: &Item, a: &Answer) -> String {
             Some(u) => format!("{n} {u}"),
             None => n.clone(),
         },
-        Answer::Text(t) => t.clone(),
+        Answer::Text(t) => match item.format.and_then(|_| super::icd10::title(t)) {
+            Some(title) => format!("{t} {title}"),
+            None => t.clone(),
+        },
         Answer::Rows(rows) => rows
             .iter()
             .map(|r| {

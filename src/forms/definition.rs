@@ -56,6 +56,8 @@ pub enum Classification {
 pub enum Family {
     Reporting,
     Supplementary,
+    /// The panel's Analysis Form: completed by staff, never requested from agencies.
+    Analysis,
 }
 
 impl Family {
@@ -63,6 +65,7 @@ impl Family {
         match self {
             Family::Reporting => "Reporting form",
             Family::Supplementary => "Supplementary reporting form",
+            Family::Analysis => "Analysis form",
         }
     }
 }
@@ -114,6 +117,16 @@ pub struct Item {
     #[serde(default)]
     pub fields: Vec<Item>,
     pub max_rows: Option<u32>,
+    /// A `text` item whose answer must have this format.
+    pub format: Option<TextFormat>,
+}
+
+/// Formats a `text` answer can be held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextFormat {
+    /// An ICD-10 code: a letter, two digits, optionally a dot and one or two more (R95, J18.9).
+    Icd10,
 }
 
 impl Item {
@@ -325,7 +338,7 @@ pub fn parse(path: &str, text: &str) -> Result<FormVersion, Vec<DefinitionError>
     if head.title.trim().is_empty() {
         errors.push(err(None, "the title is empty".into()));
     }
-    if head.family == Family::Reporting && !head.suggest.is_empty() {
+    if head.family != Family::Supplementary && !head.suggest.is_empty() {
         errors.push(err(None, "only supplementary forms have suggestion rules".into()));
     }
     let mut items = Vec::new();
@@ -488,6 +501,9 @@ fn check_item(item: &Item, in_group: bool) -> Vec<String> {
         }
     } else if !item.fields.is_empty() {
         p.push("only a group has fields".into());
+    }
+    if item.kind != Kind::Text && item.format.is_some() {
+        p.push("format belongs to text items".into());
     }
     if item.kind != Kind::Group && item.max_rows.is_some() {
         p.push("max_rows belongs to groups".into());

@@ -6,6 +6,7 @@
 
 pub mod answers;
 pub mod definition;
+pub mod icd10;
 pub mod page;
 pub mod registry;
 

@@ -46,6 +46,12 @@ impl From<StoreError> for GatherError {
     }
 }
 
+impl From<crate::crypto::envelope::CryptoError> for GatherError {
+    fn from(e: crate::crypto::envelope::CryptoError) -> Self {
+        GatherError::Other(e.into())
+    }
+}
+
 impl From<sea_orm::DbErr> for GatherError {
     fn from(e: sea_orm::DbErr) -> Self {
         GatherError::Other(e.into())
@@ -203,7 +209,7 @@ pub async fn request(
     Ok(ids)
 }
 
-fn event(acting: &Acting<'_>, action: AuditAction, case: &Case) -> AuditEvent {
+pub(crate) fn event(acting: &Acting<'_>, action: AuditAction, case: &Case) -> AuditEvent {
     AuditEvent::new(acting.actor.clone(), action, "case", case.reference.clone())
         .area(case.area_id)
         .request(acting.request_id)
@@ -217,6 +223,19 @@ async fn change_status<C: ConnectionTrait>(
     to: CaseStatus,
     reason: &str,
 ) -> GatherResult<()> {
+    change_status_knowing(txn, acting, case, to, reason, Facts::default()).await
+}
+
+/// `change_status` with facts the caller established (the review stage: on an agenda, analysis
+/// complete); the information facts are read here.
+pub(crate) async fn change_status_knowing<C: ConnectionTrait>(
+    txn: &C,
+    acting: &Acting<'_>,
+    case: &Case,
+    to: CaseStatus,
+    reason: &str,
+    known: Facts,
+) -> GatherResult<()> {
     let current = cases::find(txn, case.id).await?.ok_or(GatherError::NotFound)?;
     let from = CaseStatus::parse(&current.status).unwrap_or(CaseStatus::Notified);
     let info = form_requests::information_status(txn, case.id).await?;
@@ -224,6 +243,7 @@ async fn change_status<C: ConnectionTrait>(
         has_requests: info != "none" || to == CaseStatus::GatheringInformation,
         information_complete: info == "complete",
         has_reason: !reason.trim().is_empty(),
+        ..known
     };
     workflow::check(from, to, acting.roles, &facts).map_err(|r| GatherError::Refused(r.0))?;
     cases::set_status(txn, case.id, current.version, to, None).await?;

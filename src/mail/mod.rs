@@ -121,6 +121,7 @@ pub async fn enqueue<C: ConnectionTrait>(
             subject: &email.subject,
             body_text: &email.text,
             body_html: &email.html,
+            calendar: email.calendar.as_deref(),
         },
         recipients.0,
     )

@@ -11,6 +11,8 @@ pub struct RenderedEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// An `.ics` calendar invitation to attach.
+    pub calendar: Option<String>,
 }
 
 #[derive(Template)]
@@ -47,6 +49,7 @@ fn case_email(
         subject,
         text: CaseText { intro, reference, area, link, action }.render()?,
         html: CaseHtml { intro, reference, area, link, action }.render()?,
+        calendar: None,
     })
 }
 
@@ -174,6 +177,81 @@ pub fn form_overdue(m: &FormMail<'_>, reminders: u32, base_url: &str) -> askama:
         m.area,
         &format!("{base_url}/outstanding"),
         "Sign in to see outstanding information and chase it.",
+    )
+}
+
+/// To a meeting's attendees: the invitation (the calendar file is attached by the caller). The
+/// "reference" line lists the case references on the agenda; nothing identifies a child.
+pub fn meeting_invitation(
+    kind: &str,
+    when: &str,
+    location: &str,
+    references: &str,
+    areas: &str,
+    link: &str,
+) -> askama::Result<RenderedEmail> {
+    case_email(
+        "meeting_invitation",
+        format!("Invitation: {kind}, {when}"),
+        &format!(
+            "You are invited to the {kind} on {when}. Place or video link: {location}. A calendar invitation is attached."
+        ),
+        references,
+        areas,
+        link,
+        "Sign in to see the agenda. Anonymised case packs open to attendees once published.",
+    )
+}
+
+/// To an action's owner: an action from the panel's review, or a reminder that it is overdue.
+pub fn action_email(
+    reference: &str,
+    area: &str,
+    description: &str,
+    due: &str,
+    overdue: bool,
+) -> askama::Result<RenderedEmail> {
+    let (template, subject, first) = if overdue {
+        (
+            "action_overdue",
+            format!("Overdue action {reference} from the Child Death Overview Panel"),
+            format!("Action {reference} was due on {due} and is not yet marked implemented."),
+        )
+    } else {
+        (
+            "action_assigned",
+            format!("Action {reference} from the Child Death Overview Panel (due {due})"),
+            format!(
+                "The Child Death Overview Panel has asked your organisation to take action {reference} by {due}."
+            ),
+        )
+    };
+    case_email(
+        template,
+        subject,
+        &format!("{first} The action: {description}"),
+        reference,
+        area,
+        "",
+        "Reply to the panel's coordinator (quoting the action reference) with progress, or when it is implemented.",
+    )
+}
+
+/// To a partner agency on the distribution list: a learning briefing to read and acknowledge.
+pub fn briefing_email(title: &str, area: &str, link: &str, reminder: bool) -> askama::Result<RenderedEmail> {
+    let subject = if reminder {
+        format!("Reminder: please acknowledge the learning briefing ‘{title}’")
+    } else {
+        format!("Learning briefing from the Child Death Overview Panel: {title}")
+    };
+    case_email(
+        if reminder { "briefing_reminder" } else { "briefing" },
+        subject,
+        "The Child Death Overview Panel shares what it has learned from the reviews it completed, so that it is acted on locally. The link below opens the briefing; please read it and acknowledge receipt there.",
+        title,
+        area,
+        link,
+        "The link is for you only: do not forward this email. Share the briefing itself (it contains no personal details) with colleagues who should act on it.",
     )
 }
 

@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -56,16 +57,28 @@ impl Transport {
         subject: &str,
         text: &str,
         html: &str,
+        calendar: Option<&str>,
         timeout: Duration,
     ) -> Result<(), SendError> {
         let from: Mailbox = from.parse().map_err(|_| SendError::Failed("invalid From address".into()))?;
         let to: Mailbox = to.parse().map_err(|_| SendError::Failed("invalid recipient address".into()))?;
+        let body = MultiPart::alternative_plain_html(text.to_string(), html.to_string());
+        let body = match calendar {
+            None => body,
+            Some(ics) => {
+                let kind = ContentType::parse("text/calendar; method=REQUEST; charset=UTF-8")
+                    .map_err(|_| SendError::Failed("the calendar type could not be built".into()))?;
+                MultiPart::mixed()
+                    .multipart(body)
+                    .singlepart(Attachment::new("invitation.ics".into()).body(ics.to_string(), kind))
+            }
+        };
         let message = Message::builder()
             .from(from)
             .to(to)
             .subject(subject)
             .message_id(None)
-            .multipart(MultiPart::alternative_plain_html(text.to_string(), html.to_string()))
+            .multipart(body)
             .map_err(|_| SendError::Failed("the message could not be built".into()))?;
         let sent = tokio::time::timeout(timeout, async {
             match self {

@@ -4,14 +4,21 @@
 //! truncated to microseconds) and bound as parameters; write transactions on SQLite start with
 //! `BEGIN IMMEDIATE` so two writers queue on the busy timeout instead of failing.
 
+pub mod actions;
+pub mod analyses;
 pub mod areas;
 pub mod audit;
+pub mod briefings;
 pub mod case_versions;
 pub mod cases;
 pub mod drafts;
 pub mod entities;
+pub mod family;
 pub mod form_requests;
+pub mod meetings;
 pub mod outbox;
+pub mod packs;
+pub mod reminders;
 pub mod sessions;
 pub mod short_results;
 pub mod tokens;
@@ -210,6 +217,35 @@ pub async fn migrate(db: &Db) -> Result<Vec<String>, DbErr> {
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock at once.
+/// Applies `update` to the row `id` of `E` if it is still at `version`, raising the version and
+/// stamping `updated_at`; a stale version is a `Conflict` with `message`.
+pub async fn update_versioned<E, C>(
+    conn: &C,
+    update: sea_orm::UpdateMany<E>,
+    cols: (E::Column, E::Column, E::Column),
+    id: i64,
+    version: i64,
+    message: &str,
+) -> StoreResult<()>
+where
+    E: sea_orm::EntityTrait,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::{ColumnTrait, ExprTrait, QueryFilter};
+    let (id_col, version_col, updated_col) = cols;
+    let result = update
+        .col_expr(version_col, sea_orm::sea_query::Expr::col(version_col).add(1))
+        .col_expr(updated_col, sea_orm::sea_query::Expr::value(now()))
+        .filter(id_col.eq(id))
+        .filter(version_col.eq(version))
+        .exec(conn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(StoreError::Conflict(message.to_string()));
+    }
+    Ok(())
+}
+
 pub async fn begin_write(db: &Db) -> Result<DatabaseTransaction, DbErr> {
     if db.get_database_backend() == DbBackend::Sqlite {
         db.begin_with_options(TransactionOptions {

@@ -32,6 +32,7 @@ pub struct NewMessage<'a> {
     pub subject: &'a str,
     pub body_text: &'a str,
     pub body_html: &'a str,
+    pub calendar: Option<&'a str>,
 }
 
 /// Queues one message to each recipient, in one statement.
@@ -58,6 +59,7 @@ pub async fn enqueue<C: ConnectionTrait>(
         last_error: Set(None),
         created_at: Set(t),
         sent_at: Set(None),
+        calendar: Set(m.calendar.map(str::to_string)),
         ..Default::default()
     });
     mail_outbox::Entity::insert_many(rows).exec_without_returning(conn).await?;

@@ -44,6 +44,15 @@ pub struct Model {
     pub death_index: Option<String>,
     /// `none`, `outstanding` or `complete`: whether the information asked for has come in.
     pub information_status: String,
+    /// The date the chair signed the analysis off: counts for "reviews completed in the year".
+    pub review_completed_on: Option<Date>,
+    pub closed_on: Option<Date>,
+    /// Whole days from the death to notification, the CDRM, the panel and sign-off (set at
+    /// sign-off, so reports need no sealed date).
+    pub days_to_notification: Option<i32>,
+    pub days_to_cdrm: Option<i32>,
+    pub days_to_panel: Option<i32>,
+    pub days_to_review: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,17 +1,35 @@
 //! sea-orm entities, one module per table.
 
+pub mod action;
+pub mod action_case;
+pub mod action_theme;
+pub mod agenda_item;
+pub mod analysis;
+pub mod analysis_answer;
 pub mod api_token;
 pub mod area;
 pub mod audit_event;
+pub mod briefing;
+pub mod briefing_recipient;
 pub mod case;
+pub mod case_pack;
 pub mod case_version;
+pub mod distribution_recipient;
 pub mod draft;
+pub mod family_contact;
 pub mod form_answer;
 pub mod form_reminder;
 pub mod form_request;
 pub mod imd_lookup;
+pub mod key_worker;
 pub mod mail_outbox;
+pub mod meeting;
+pub mod meeting_area;
+pub mod meeting_attendee;
+pub mod pack_narrative;
+pub mod prepanel_entry;
 pub mod recovery_code;
+pub mod reminder_point;
 pub mod session;
 pub mod short_result;
 pub mod user;
