@@ -5,6 +5,7 @@
 //! Like `gathering`, each function does its work in one transaction (rows, audit events, outbox
 //! rows and the case's status together) and is called by the pages and the API alike.
 
+pub mod analysis;
 pub mod calendar;
 pub mod meetings;
 
@@ -21,4 +22,14 @@ pub(crate) fn invalid(field: &str, message: impl Into<String>) -> ReviewError {
 /// An audit event about a meeting.
 pub(crate) fn meeting_event(acting: &Acting<'_>, action: AuditAction, m: &Meeting) -> AuditEvent {
     AuditEvent::new(acting.actor.clone(), action, "meeting", m.id.to_string()).request(acting.request_id)
+}
+
+/// Opens a case's sealed identity (for redaction, and the durations set at sign-off). Callers
+/// never show it to anonymised roles.
+pub(crate) fn identity(
+    state: &crate::app::AppState,
+    case: &crate::store::cases::Case,
+) -> ReviewResult<crate::domain::notification::SealedIdentity> {
+    let plain = state.keys.keyring.open(&case.sealed)?;
+    serde_json::from_slice(&plain).map_err(|e| ReviewError::Other(e.into()))
 }

@@ -633,3 +633,43 @@ pub async fn upsert_imd<C: ConnectionTrait>(conn: &C, rows: &[(String, i32)]) ->
         .await?;
     Ok(())
 }
+
+/// Whole days from the death to each step of the review (set when the review is completed).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Durations {
+    pub to_notification: Option<i32>,
+    pub to_cdrm: Option<i32>,
+    pub to_panel: Option<i32>,
+    pub to_review: Option<i32>,
+}
+
+/// Records the review completion date (the chair's sign-off) and the durations.
+pub async fn set_review_completed<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    on: chrono::NaiveDate,
+    d: Durations,
+) -> StoreResult<()> {
+    use sea_orm::sea_query::Expr;
+    case::Entity::update_many()
+        .col_expr(case::Column::ReviewCompletedOn, Expr::value(Some(on)))
+        .col_expr(case::Column::DaysToNotification, Expr::value(d.to_notification))
+        .col_expr(case::Column::DaysToCdrm, Expr::value(d.to_cdrm))
+        .col_expr(case::Column::DaysToPanel, Expr::value(d.to_panel))
+        .col_expr(case::Column::DaysToReview, Expr::value(d.to_review))
+        .filter(case::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records the date a case was closed.
+pub async fn set_closed_on<C: ConnectionTrait>(conn: &C, id: i64, on: chrono::NaiveDate) -> StoreResult<()> {
+    use sea_orm::sea_query::Expr;
+    case::Entity::update_many()
+        .col_expr(case::Column::ClosedOn, Expr::value(Some(on)))
+        .filter(case::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

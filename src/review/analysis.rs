@@ -1,0 +1,392 @@
+//! The Analysis Form of a case: drafting (before or at the meetings), saving with optimistic
+//! locking, the chair's sign-off with a fresh two-factor code, and amendments of a signed
+//! analysis (a new revision with a reason; earlier revisions stay readable).
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{Acting, ReviewError, ReviewResult, identity, invalid};
+use crate::app::AppState;
+use crate::domain::analysis::{self as rules, FORM};
+use crate::domain::audit::AuditAction;
+use crate::domain::codes::{AgendaOutcome, AnalysisStatus, CaseStatus, MeetingKind};
+use crate::domain::workflow::Facts;
+use crate::forms::FormVersion;
+use crate::forms::answers::{self, Answers, FieldError, Raw};
+use crate::gathering::{change_status_knowing, event};
+use crate::store::analyses::{self as store, Analysis, NewRevision, Saved};
+use crate::store::cases::{self, Case};
+use crate::store::{self as db, audit, meetings, users};
+
+/// What one revision seals: its identifying answers (narratives, factor descriptions, causes)
+/// and, for an amendment, why it was made.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Sealed {
+    answers: Answers,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    amendment_reason: Option<String>,
+}
+
+/// A revision (or the empty form when there is none yet) with its definition and answers.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub analysis: Option<Analysis>,
+    pub version: Arc<FormVersion>,
+    pub answers: Answers,
+    pub amendment_reason: Option<String>,
+}
+
+impl Loaded {
+    /// The lock the page posts back: the revision's version, 0 before the first save.
+    pub fn lock(&self) -> i64 {
+        self.analysis.as_ref().map(|a| a.version).unwrap_or(0)
+    }
+
+    pub fn is_signed(&self) -> bool {
+        self.analysis.as_ref().is_some_and(|a| a.status != AnalysisStatus::Draft.code())
+    }
+}
+
+/// Whether the analysis can be drafted or edited while the case is in `status`.
+pub fn editable_in(status: &str) -> bool {
+    [CaseStatus::ReadyForReview, CaseStatus::ReviewScheduled, CaseStatus::Reviewed]
+        .iter()
+        .any(|s| s.code() == status)
+}
+
+fn version_named(state: &AppState, name: &str) -> ReviewResult<Arc<FormVersion>> {
+    state.forms.version(FORM, name).ok_or_else(|| {
+        ReviewError::Other(anyhow::anyhow!("analysis form version {name} is not installed (forms.dir)"))
+    })
+}
+
+/// The definition new analyses use today.
+pub fn current_version(state: &AppState) -> ReviewResult<Arc<FormVersion>> {
+    state
+        .forms
+        .current(FORM, state.clock.today())
+        .ok_or_else(|| ReviewError::Other(anyhow::anyhow!("no analysis form is installed (forms.dir)")))
+}
+
+/// Opens one revision.
+pub fn open_revision(state: &AppState, a: &Analysis, coded: &[answers::CodedValue]) -> ReviewResult<Loaded> {
+    let version = version_named(state, &a.form_version)?;
+    let sealed: Sealed = match &a.sealed {
+        Some(s) => {
+            serde_json::from_slice(&state.keys.keyring.open(s)?).map_err(|e| ReviewError::Other(e.into()))?
+        }
+        None => Sealed::default(),
+    };
+    let answers = answers::join(&version, coded, sealed.answers);
+    Ok(Loaded { analysis: Some(a.clone()), version, answers, amendment_reason: sealed.amendment_reason })
+}
+
+/// The case's latest revision, or the empty current form.
+pub async fn load(state: &AppState, case: &Case) -> ReviewResult<Loaded> {
+    match store::latest(&state.db, case.id).await? {
+        Some(a) => {
+            let coded = store::coded_answers(&state.db, a.id).await?;
+            open_revision(state, &a, &coded)
+        }
+        None => Ok(Loaded {
+            analysis: None,
+            version: current_version(state)?,
+            answers: Answers::new(),
+            amendment_reason: None,
+        }),
+    }
+}
+
+/// Reads the whole form from posted fields: the answers and every problem (field checks and the
+/// form's own rules).
+pub fn read(version: &FormVersion, raw: &Raw) -> (Answers, Vec<FieldError>) {
+    let items: Vec<_> = version.items.iter().collect();
+    let (read, mut errors) = answers::read_items(&items, raw);
+    let mut out: Answers = read.into_iter().filter_map(|(k, a)| a.map(|a| (k, a))).collect();
+    answers::prune(version, &mut out);
+    for (field, message) in rules::problems(version, &out) {
+        errors.push(FieldError { field, message });
+    }
+    (out, errors)
+}
+
+fn seal(
+    state: &AppState,
+    version: &FormVersion,
+    answers: &Answers,
+    reason: Option<String>,
+) -> ReviewResult<(Vec<answers::CodedValue>, Vec<u8>)> {
+    let (coded, identifying) = answers::split(version, answers);
+    let plain = serde_json::to_vec(&Sealed { answers: identifying, amendment_reason: reason })
+        .map_err(|e| ReviewError::Other(e.into()))?;
+    Ok((coded, state.keys.keyring.seal(&plain)?))
+}
+
+/// Saves the answers as the case's draft analysis (creating it on first save). `lock` is what
+/// the page was given ([`Loaded::lock`]); a stale lock is a conflict and nothing is saved.
+pub async fn save(
+    state: &AppState,
+    acting: &Acting<'_>,
+    case: &Case,
+    lock: i64,
+    answers: &Answers,
+) -> ReviewResult<()> {
+    if !editable_in(&case.status) {
+        return Err(ReviewError::Refused(format!(
+            "The analysis can be drafted once the case is ready for review (it is ‘{}’)",
+            CaseStatus::parse(&case.status).map(|s| s.label()).unwrap_or("unknown")
+        )));
+    }
+    let loaded = load(state, case).await?;
+    if loaded.lock() != lock {
+        return Err(ReviewError::Conflict(
+            "Someone else saved this analysis since you opened it. Your answers are below, not yet saved."
+                .into(),
+        ));
+    }
+    if loaded.is_signed() {
+        return Err(ReviewError::Refused(
+            "This analysis is signed off and locked. Start an amendment, with a reason, to change it.".into(),
+        ));
+    }
+    let problems = rules::problems(&loaded.version, answers);
+    if !problems.is_empty() {
+        return Err(ReviewError::Invalid(problems));
+    }
+    let (category, modifiable) = rules::outcome(answers);
+    let (coded, sealed) = seal(state, &loaded.version, answers, loaded.amendment_reason.clone())?;
+    let key = state.keys.keyring.key_id();
+    let by = acting.actor.user_id();
+    let txn = db::begin_write(&state.db).await?;
+    let revision = match &loaded.analysis {
+        Some(a) => {
+            store::save(
+                &txn,
+                a.id,
+                lock,
+                Saved { coded: &coded, sealed, sealed_key: key, category, modifiable, by },
+            )
+            .await?;
+            a.revision
+        }
+        None => {
+            let r = NewRevision {
+                case_id: case.id,
+                revision: 1,
+                form_version: loaded.version.version.clone(),
+                sealed: Some(sealed),
+                sealed_key: key,
+                category,
+                modifiable,
+                by,
+                at: state.clock.now(),
+            };
+            store::insert(&txn, r, &coded).await?;
+            1
+        }
+    };
+    audit::append(
+        &txn,
+        &event(acting, AuditAction::AnalysisSaved, case).details(format!("revision={revision}")),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Required answers still missing, by label.
+pub fn missing(loaded: &Loaded) -> Vec<String> {
+    answers::missing_required(&loaded.version, &loaded.answers).iter().map(|i| i.label.clone()).collect()
+}
+
+/// Whole days between two dates, when both are known and in order.
+fn days(from: NaiveDate, to: NaiveDate) -> Option<i32> {
+    i32::try_from((to - from).num_days()).ok().filter(|d| *d >= 0)
+}
+
+/// The chair signs the latest draft revision off with a fresh two-factor code. The first
+/// sign-off makes the case "reviewed" and sets the review completion date and the durations
+/// reports count by; an amendment's sign-off replaces the earlier revision.
+pub async fn sign_off(
+    state: &AppState,
+    acting: &Acting<'_>,
+    case: &Case,
+    lock: i64,
+    code: &str,
+) -> ReviewResult<()> {
+    let user_id = acting.actor.user_id().ok_or(ReviewError::NotFound)?;
+    let user = users::find(&state.db, user_id).await?.ok_or(ReviewError::NotFound)?;
+    let loaded = load(state, case).await?;
+    let Some(a) = loaded.analysis.clone() else {
+        return Err(ReviewError::Refused("There is no analysis to sign off yet".into()));
+    };
+    if loaded.is_signed() {
+        return Err(ReviewError::Refused("This analysis is already signed off".into()));
+    }
+    if a.version != lock {
+        return Err(ReviewError::Conflict(
+            "Someone saved this analysis since you opened it. Check it again before signing off.".into(),
+        ));
+    }
+    let missing = missing(&loaded);
+    if !missing.is_empty() {
+        return Err(ReviewError::Refused(format!(
+            "Answer every required question before signing off: {}",
+            missing.join("; ")
+        )));
+    }
+    if !rules::problems(&loaded.version, &loaded.answers).is_empty() {
+        return Err(ReviewError::Refused(rules::NEEDS_GRADE_2.into()));
+    }
+    let Some(secret) = &user.totp_secret else {
+        return Err(invalid("code", "Set up two-factor authentication (Your account) before signing off"));
+    };
+    let now = state.clock.now();
+    let step = crate::crypto::totp::verify(secret, code.trim(), now.timestamp(), user.totp_last_step);
+    let fresh = match step {
+        Some(s) => users::use_totp_step(&state.db, user.id, s).await?,
+        None => false,
+    };
+    if !fresh {
+        let e = crate::domain::audit::AuditEvent::new(
+            acting.actor.clone(),
+            AuditAction::MfaFailure,
+            "user",
+            user.id.to_string(),
+        )
+        .request(acting.request_id);
+        audit::append(&state.db, &e).await?;
+        return Err(invalid(
+            "code",
+            "The code is wrong or was already used: enter the current 6-digit code from your authenticator app",
+        ));
+    }
+    let today = state.clock.today();
+    let first = case.status == CaseStatus::ReviewScheduled.code();
+    if !first && case.status != CaseStatus::Reviewed.code() {
+        return Err(ReviewError::Refused("Only a case on a meeting's agenda can be signed off".into()));
+    }
+    let durations = if first { Some(durations(state, case, today).await?) } else { None };
+    let txn = db::begin_write(&state.db).await?;
+    store::sign(&txn, a.id, lock, user.id, now).await?;
+    store::supersede_before(&txn, case.id, a.revision).await?;
+    if let Some(d) = durations {
+        let facts = Facts { analysis_complete: true, ..Facts::default() };
+        change_status_knowing(&txn, acting, case, CaseStatus::Reviewed, "signed off", facts).await?;
+        cases::set_review_completed(&txn, case.id, today, d).await?;
+    }
+    audit::append(
+        &txn,
+        &event(acting, AuditAction::AnalysisSigned, case).details(format!(
+            "revision={};category={};modifiable={}",
+            a.revision,
+            a.category.as_deref().unwrap_or("-"),
+            a.modifiable.as_deref().unwrap_or("-")
+        )),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Days from the death to notification, to the CDRM and panel meetings where the case was
+/// reviewed, and to sign-off (the date of death is opened here and never stored in clear).
+async fn durations(state: &AppState, case: &Case, today: NaiveDate) -> ReviewResult<cases::Durations> {
+    let death = identity(state, case)?.death.date_of_death;
+    let mut cdrm = None;
+    let mut panel = None;
+    for item in meetings::items_of_case(&state.db, case.id).await? {
+        if item.outcome != AgendaOutcome::Reviewed.code() {
+            continue;
+        }
+        if let Some(m) = meetings::find(&state.db, item.meeting_id).await? {
+            let on = crate::domain::uk_time::to_uk(m.starts_at).date();
+            let slot = if m.kind == MeetingKind::Cdrm.code() { &mut cdrm } else { &mut panel };
+            if slot.is_none_or(|d: NaiveDate| on < d) {
+                *slot = Some(on);
+            }
+        }
+    }
+    Ok(cases::Durations {
+        to_notification: days(death, case.notified_at.date_naive()),
+        to_cdrm: cdrm.and_then(|d| days(death, d)),
+        to_panel: panel.and_then(|d| days(death, d)),
+        to_review: days(death, today),
+    })
+}
+
+/// Starts an amendment of a signed analysis: a new draft revision carrying the signed answers,
+/// with the reason sealed in it. The signed revision stays in force until the amendment is signed.
+pub async fn amend(state: &AppState, acting: &Acting<'_>, case: &Case, reason: &str) -> ReviewResult<()> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(invalid("reason", "Say why the signed analysis needs to change"));
+    }
+    if reason.chars().count() > 2_000 {
+        return Err(invalid("reason", "The reason must be 2,000 characters or fewer"));
+    }
+    let loaded = load(state, case).await?;
+    let Some(a) = loaded.analysis.clone().filter(|a| a.status == AnalysisStatus::Signed.code()) else {
+        return Err(ReviewError::Refused(
+            "Only a signed analysis is amended; a draft can be edited directly".into(),
+        ));
+    };
+    let (category, modifiable) = rules::outcome(&loaded.answers);
+    let (coded, sealed) = seal(state, &loaded.version, &loaded.answers, Some(reason.to_string()))?;
+    let txn = db::begin_write(&state.db).await?;
+    store::insert(
+        &txn,
+        NewRevision {
+            case_id: case.id,
+            revision: a.revision + 1,
+            form_version: a.form_version.clone(),
+            sealed: Some(sealed),
+            sealed_key: state.keys.keyring.key_id(),
+            category,
+            modifiable,
+            by: acting.actor.user_id(),
+            at: state.clock.now(),
+        },
+        &coded,
+    )
+    .await?;
+    audit::append(
+        &txn,
+        &event(acting, AuditAction::AnalysisAmendmentStarted, case)
+            .details(format!("revision={}", a.revision + 1)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// One line of the side-by-side view of two revisions.
+#[derive(Debug, Clone)]
+pub struct Difference {
+    pub label: String,
+    pub before: String,
+    pub after: String,
+    pub changed: bool,
+}
+
+/// Every question of either revision, with both answers in words.
+pub fn compare(before: &Loaded, after: &Loaded) -> Vec<Difference> {
+    let words = |l: &Loaded, key: &str| {
+        l.version
+            .item(key)
+            .and_then(|i| l.answers.get(key).map(|a| answers::display(i, a)))
+            .unwrap_or_default()
+    };
+    after
+        .version
+        .items
+        .iter()
+        .filter(|i| i.is_question())
+        .map(|i| {
+            let (b, a) = (words(before, &i.key), words(after, &i.key));
+            Difference { label: i.label.clone(), changed: a != b, before: b, after: a }
+        })
+        .collect()
+}
