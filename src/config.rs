@@ -35,6 +35,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub notify: NotifyConfig,
     pub forms: FormsConfig,
+    pub review: ReviewConfig,
     pub pages: PagesConfig,
 }
 
@@ -206,6 +207,21 @@ pub struct FormsConfig {
     pub link_attempts_per_hour: u32,
 }
 
+/// The review stage: case packs, action and learning-briefing reminders.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewConfig {
+    /// Days after a meeting that its published case packs stay open to its attendees.
+    pub pack_days_after_meeting: u32,
+    /// Once an action is overdue, its owner is reminded every this many days (0: never).
+    pub action_remind_overdue_every_days: u32,
+    /// A learning briefing's recipients who have not acknowledged it are reminded every this
+    /// many days after it was sent (0: never)…
+    pub briefing_remind_every_days: u32,
+    /// …at most this many times.
+    pub briefing_reminders: u32,
+}
+
 /// What the service pages linked from every page's footer say (help, privacy notice).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -296,6 +312,12 @@ impl Default for Config {
                 escalate_after: 2,
                 reminder_interval_seconds: 300,
                 link_attempts_per_hour: 30,
+            },
+            review: ReviewConfig {
+                pack_days_after_meeting: 14,
+                action_remind_overdue_every_days: 14,
+                briefing_remind_every_days: 7,
+                briefing_reminders: 2,
             },
             pages: PagesConfig {
                 contacts: Vec::new(),
@@ -485,6 +507,7 @@ impl Config {
             ("mail.max_attempts", self.mail.max_attempts),
             ("forms.due_days", self.forms.due_days),
             ("forms.link_attempts_per_hour", self.forms.link_attempts_per_hour),
+            ("review.pack_days_after_meeting", self.review.pack_days_after_meeting),
         ] {
             if value == 0 {
                 return Err(loaded.error(key, "0", "a number of at least 1"));

@@ -17,6 +17,7 @@ pub mod gathering;
 pub mod intake;
 pub mod jobs;
 pub mod mail;
+pub mod reports;
 pub mod review;
 pub mod store;
 pub mod telemetry;

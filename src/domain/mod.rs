@@ -11,6 +11,7 @@ pub mod notification;
 pub mod password;
 pub mod policy;
 pub mod postcode;
+pub mod redact;
 pub mod reference;
 pub mod reminders;
 pub mod role;

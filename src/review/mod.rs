@@ -8,6 +8,8 @@
 pub mod analysis;
 pub mod calendar;
 pub mod meetings;
+pub mod packs;
+pub mod prepanel;
 
 pub use crate::gathering::{Acting, GatherError as ReviewError, GatherResult as ReviewResult};
 

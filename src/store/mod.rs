@@ -18,6 +18,7 @@ pub mod form_requests;
 pub mod meetings;
 pub mod outbox;
 pub mod packs;
+pub mod prepanel;
 pub mod reminders;
 pub mod sessions;
 pub mod short_results;

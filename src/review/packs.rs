@@ -1,0 +1,546 @@
+//! Anonymised case packs. For a case on a panel agenda, staff prepare a pack: the coded summary
+//! (bands and intervals, never calendar dates), the coded answers of the submitted forms, an
+//! anonymised summary they write, and the agencies' narratives after redaction. The service
+//! replaces every known identifier of the case in each narrative with a role label; a person
+//! then checks each one (editing it if needed) and confirms it or leaves it out. Unchecked
+//! narratives never appear. A published pack opens only to the meeting's attendees, until a
+//! configured number of days after the meeting, and every opening is audited.
+
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+
+use super::{Acting, ReviewError, ReviewResult, identity, invalid, meeting_event};
+use crate::app::AppState;
+use crate::domain::audit::AuditAction;
+use crate::domain::codes::{AgencyType, AgendaOutcome, NarrativeStatus, PlaceOfDeath, RequestStatus, Sex};
+use crate::domain::dates::AgeBand;
+use crate::domain::notification::SealedIdentity;
+use crate::domain::redact::{self, Identifier, Known};
+use crate::forms::answers::{self, Answer};
+use crate::forms::{FormVersion, Kind};
+use crate::gathering::{event, response};
+use crate::store::cases::Case;
+use crate::store::form_requests::{self, FormRequest};
+use crate::store::meetings::{self, AgendaItem, Meeting};
+use crate::store::packs::{self as store, PackNarrative};
+use crate::store::{self as db, areas, audit};
+
+/// Every known identifier of a case, labelled by role: the child's names, NHS number, dates of
+/// birth and death, address, postcode, GP practice, those with parental responsibility, the
+/// notifier and the professionals named on the notification, and short identifying answers
+/// the agencies gave (names of family members, for instance).
+pub fn identifiers(id: &SealedIdentity, agency_texts: &[(String, String)]) -> Vec<Identifier> {
+    let mut out = Vec::new();
+    let mut push = |known: Known, label: &str| out.push(Identifier { known, label: label.to_string() });
+    let c = &id.child;
+    push(Known::Name(format!("{} {}", c.given_names, c.family_name)), "child");
+    if !c.other_names.trim().is_empty() {
+        push(Known::Name(c.other_names.clone()), "child");
+    }
+    push(Known::NhsNumber(c.nhs_number.clone()), "NHS number");
+    if let Some(dob) = c.date_of_birth {
+        push(Known::Date(dob), "date of birth");
+    }
+    push(Known::Date(id.death.date_of_death), "date of death");
+    push(Known::Address(c.address.clone()), "address");
+    push(Known::Postcode(c.postcode.clone()), "postcode");
+    push(Known::Phrase(c.gp_practice.clone()), "GP");
+    for part in c.parental_responsibility.split([',', ';', '\n']) {
+        let (role, name) = match part.split_once(':') {
+            Some((r, n)) => (r.trim().to_lowercase(), n),
+            None => ("parent".to_string(), part),
+        };
+        push(Known::Name(name.trim().to_string()), if role.is_empty() { "parent" } else { &role });
+    }
+    let label = |p: &crate::domain::notification::Person| {
+        if p.role.trim().is_empty() { "professional".to_string() } else { p.role.trim().to_string() }
+    };
+    push(Known::Name(id.notifier.name.clone()), &label(&id.notifier));
+    for p in &id.professionals {
+        push(Known::Name(p.name.clone()), &label(p));
+    }
+    for (label, text) in agency_texts {
+        if text.chars().filter(|c| c.is_alphanumeric()).count() >= 3 {
+            push(Known::Phrase(text.clone()), label);
+        }
+    }
+    out.retain(|i| match &i.known {
+        Known::Name(s) | Known::NhsNumber(s) | Known::Postcode(s) | Known::Address(s) | Known::Phrase(s) => {
+            !s.trim().is_empty()
+        }
+        Known::Date(_) => true,
+    });
+    out
+}
+
+/// A submitted response with its definition and answers.
+struct Response {
+    request: FormRequest,
+    version: std::sync::Arc<FormVersion>,
+    answers: answers::Answers,
+}
+
+async fn submitted(state: &AppState, case: &Case) -> ReviewResult<Vec<Response>> {
+    let mut out = Vec::new();
+    for r in form_requests::for_case(&state.db, case.id).await? {
+        if r.status != RequestStatus::Submitted.code() {
+            continue;
+        }
+        let loaded = response::load(state, &r).await?;
+        out.push(Response { request: r, version: loaded.version, answers: loaded.answers });
+    }
+    Ok(out)
+}
+
+/// Narratives of a response, as (item key, row, question, text), groups included.
+fn narratives_of(r: &Response) -> Vec<(String, i32, String, String)> {
+    let mut out = Vec::new();
+    for item in &r.version.items {
+        match (item.kind, r.answers.get(&item.key)) {
+            (Kind::Narrative, Some(Answer::Text(t))) => {
+                out.push((item.key.clone(), 0, item.label.clone(), t.clone()))
+            }
+            (Kind::Group, Some(Answer::Rows(rows))) => {
+                for (n, row) in rows.iter().enumerate() {
+                    for f in item.fields.iter().filter(|f| f.kind == Kind::Narrative) {
+                        if let Some(Answer::Text(t)) = row.get(&f.key) {
+                            out.push((
+                                format!("{}.{}", item.key, f.key),
+                                n as i32,
+                                f.label.clone(),
+                                t.clone(),
+                            ));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Short identifying (non-narrative) text answers, as (label, text): names the agencies gave.
+fn identifying_texts(responses: &[Response]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for r in responses {
+        for item in r.version.items.iter().filter(|i| i.kind == Kind::Text && !i.is_coded()) {
+            if let Some(Answer::Text(t)) = r.answers.get(&item.key) {
+                out.push((item.label.to_lowercase(), t.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The case's identifiers as the redactor uses them.
+pub async fn case_identifiers(state: &AppState, case: &Case) -> ReviewResult<Vec<Identifier>> {
+    let responses = submitted(state, case).await?;
+    Ok(identifiers(&identity(state, case)?, &identifying_texts(&responses)))
+}
+
+/// Redacts every narrative of the submitted forms that is new or changed since it was last
+/// redacted (an earlier check stands while its source is unchanged).
+pub async fn prepare(state: &AppState, case: &Case) -> ReviewResult<()> {
+    let responses = submitted(state, case).await?;
+    let ids = identifiers(&identity(state, case)?, &identifying_texts(&responses));
+    let existing = store::narratives(&state.db, case.id).await?;
+    let key = state.keys.keyring.key_id();
+    let mut fresh = Vec::new();
+    for r in &responses {
+        for (item_key, row, _, text) in narratives_of(r) {
+            let hash = crate::crypto::secrets::digest(&text);
+            let same = existing.iter().any(|e| {
+                e.request_id == r.request.id
+                    && e.item_key == item_key
+                    && e.row_no == row
+                    && e.source_hash == hash
+            });
+            if same {
+                continue;
+            }
+            let red = redact::redact(&text, &ids);
+            fresh.push(store::Redacted {
+                case_id: case.id,
+                request_id: r.request.id,
+                item_key,
+                row_no: row,
+                sealed: state.keys.keyring.seal(red.text.as_bytes())?,
+                sealed_key: key.clone(),
+                source_hash: hash,
+                redactions: red.total() as i32,
+                at: state.clock.now(),
+            });
+        }
+    }
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    let txn = db::begin_write(&state.db).await?;
+    for f in fresh {
+        store::upsert(&txn, f).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A redacted narrative as the checking page shows it.
+#[derive(Debug, Clone)]
+pub struct NarrativeView {
+    pub id: i64,
+    pub version: i64,
+    pub agency_type: String,
+    pub form: String,
+    pub question: String,
+    pub status: NarrativeStatus,
+    pub redactions: i32,
+    pub text: String,
+}
+
+fn view(state: &AppState, n: &PackNarrative, requests: &[FormRequest]) -> ReviewResult<NarrativeView> {
+    let r = requests.iter().find(|r| r.id == n.request_id);
+    let version = r.and_then(|r| state.forms.version(&r.form_code, &r.form_version));
+    let question = version
+        .as_ref()
+        .and_then(|v| {
+            let (top, field) = n.item_key.split_once('.').unwrap_or((&n.item_key, ""));
+            let item = v.item(top)?;
+            Some(if field.is_empty() {
+                item.label.clone()
+            } else {
+                let f = item.fields.iter().find(|f| f.key == field)?;
+                format!("{} (row {}): {}", item.label, n.row_no + 1, f.label)
+            })
+        })
+        .unwrap_or_else(|| n.item_key.clone());
+    Ok(NarrativeView {
+        id: n.id,
+        version: n.version,
+        agency_type: r
+            .and_then(|r| AgencyType::parse(&r.agency_type))
+            .map(|a| a.label().to_string())
+            .unwrap_or_default(),
+        form: version.map(|v| v.title.clone()).unwrap_or_default(),
+        question,
+        status: NarrativeStatus::parse(&n.status).unwrap_or(NarrativeStatus::Pending),
+        redactions: n.redactions,
+        text: String::from_utf8(state.keys.keyring.open(&n.sealed)?)
+            .map_err(|e| ReviewError::Other(e.into()))?,
+    })
+}
+
+/// The case's redacted narratives, for checking.
+pub async fn narratives(state: &AppState, case: &Case) -> ReviewResult<Vec<NarrativeView>> {
+    let requests = form_requests::for_case(&state.db, case.id).await?;
+    store::narratives(&state.db, case.id).await?.iter().map(|n| view(state, n, &requests)).collect()
+}
+
+/// Refuses text in which the redactor still finds an identifier of the case.
+fn clean(field: &str, text: &str, ids: &[Identifier]) -> ReviewResult<()> {
+    let left = redact::remaining(text, ids);
+    if left.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(
+            field,
+            format!(
+                "The text still identifies someone ({}): replace it with a role label such as [child] or [mother]",
+                left.join(", ")
+            ),
+        ))
+    }
+}
+
+/// A person's check of one narrative: the text as they leave it, confirmed for the pack or left
+/// out. Confirmed text must be free of every known identifier.
+pub async fn check(
+    state: &AppState,
+    acting: &Acting<'_>,
+    case: &Case,
+    id: i64,
+    version: i64,
+    text: &str,
+    confirm: bool,
+) -> ReviewResult<()> {
+    let n = store::narrative(&state.db, id)
+        .await?
+        .filter(|n| n.case_id == case.id)
+        .ok_or(ReviewError::NotFound)?;
+    let text = text.trim();
+    if confirm {
+        if text.is_empty() {
+            return Err(invalid("text", "The narrative is empty: leave it out instead"));
+        }
+        clean("text", text, &case_identifiers(state, case).await?)?;
+    }
+    if text.chars().count() > 20_000 {
+        return Err(invalid("text", "The narrative must be 20,000 characters or fewer"));
+    }
+    let status = if confirm { NarrativeStatus::Confirmed } else { NarrativeStatus::Excluded };
+    let sealed = state.keys.keyring.seal(text.as_bytes())?;
+    let txn = db::begin_write(&state.db).await?;
+    store::check(
+        &txn,
+        n.id,
+        version,
+        status,
+        sealed,
+        &state.keys.keyring.key_id(),
+        acting.actor.user_id(),
+        state.clock.now(),
+    )
+    .await?;
+    audit::append(
+        &txn,
+        &event(acting, AuditAction::PackNarrativeChecked, case).details(format!(
+            "narrative={};status={}",
+            n.id,
+            status.code()
+        )),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The anonymised summary (empty when not written yet) and its lock.
+pub async fn summary(state: &AppState, case: &Case) -> ReviewResult<(String, i64)> {
+    Ok(match store::summary(&state.db, case.id).await? {
+        Some(p) => {
+            let text = match &p.summary_sealed {
+                Some(s) => String::from_utf8(state.keys.keyring.open(s)?)
+                    .map_err(|e| ReviewError::Other(e.into()))?,
+                None => String::new(),
+            };
+            (text, p.version)
+        }
+        None => (String::new(), 0),
+    })
+}
+
+pub async fn save_summary(
+    state: &AppState,
+    acting: &Acting<'_>,
+    case: &Case,
+    version: i64,
+    text: &str,
+) -> ReviewResult<()> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(invalid("summary", "Write the anonymised summary"));
+    }
+    if text.chars().count() > 20_000 {
+        return Err(invalid("summary", "The summary must be 20,000 characters or fewer"));
+    }
+    clean("summary", text, &case_identifiers(state, case).await?)?;
+    let sealed = state.keys.keyring.seal(text.as_bytes())?;
+    let txn = db::begin_write(&state.db).await?;
+    store::save_summary(
+        &txn,
+        case.id,
+        version,
+        sealed,
+        &state.keys.keyring.key_id(),
+        acting.actor.user_id(),
+        state.clock.now(),
+    )
+    .await?;
+    audit::append(&txn, &event(acting, AuditAction::PackSummarySaved, case)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// What is still to do before the pack can be published, in words (empty: ready).
+pub async fn still_to_do(state: &AppState, case: &Case) -> ReviewResult<Vec<String>> {
+    let mut out = Vec::new();
+    if summary(state, case).await?.0.is_empty() {
+        out.push("Write the anonymised summary".to_string());
+    }
+    let pending = store::narratives(&state.db, case.id)
+        .await?
+        .iter()
+        .filter(|n| n.status == NarrativeStatus::Pending.code())
+        .count();
+    if pending > 0 {
+        out.push(format!("Check {pending} redacted narrative{}", if pending == 1 { "" } else { "s" }));
+    }
+    Ok(out)
+}
+
+/// Publishes the pack for this agenda item: attendees can open it from now until the configured
+/// days after the meeting.
+pub async fn publish(
+    state: &AppState,
+    acting: &Acting<'_>,
+    m: &Meeting,
+    item: &AgendaItem,
+    case: &Case,
+) -> ReviewResult<()> {
+    prepare(state, case).await?;
+    let todo = still_to_do(state, case).await?;
+    if !todo.is_empty() {
+        return Err(ReviewError::Refused(format!("The pack is not ready: {}", todo.join("; "))));
+    }
+    build(state, m, case).await?; // refuses a pack in which an identifier is still found
+    let txn = db::begin_write(&state.db).await?;
+    meetings::mark_published(&txn, item.id, state.clock.now()).await?;
+    audit::append(
+        &txn,
+        &event(acting, AuditAction::PackPublished, case).details(format!("meeting={}", m.id)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The last moment attendees can open the meeting's packs.
+pub fn closes(state: &AppState, m: &Meeting) -> chrono::DateTime<chrono::Utc> {
+    m.starts_at + Duration::days(i64::from(state.config.review.pack_days_after_meeting))
+}
+
+/// Whether `user_id` may open the pack of `item` now: an attendee, once published, until the
+/// window closes.
+pub async fn may_open(state: &AppState, m: &Meeting, item: &AgendaItem, user_id: i64) -> ReviewResult<bool> {
+    let now = state.clock.now();
+    let open = item.pack_published_at.is_some_and(|p| p <= now)
+        && now <= closes(state, m)
+        && item.outcome != AgendaOutcome::Moved.code();
+    Ok(open && meetings::is_attendee(&state.db, m.id, user_id).await?)
+}
+
+/// The pack as plain data: every output (page, PDF) is made from this.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pack {
+    pub reference: String,
+    pub meeting: String,
+    pub summary_rows: Vec<(String, String)>,
+    pub summary: String,
+    pub forms: Vec<PackForm>,
+    pub narratives: Vec<PackText>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PackForm {
+    pub title: String,
+    pub agency_type: String,
+    pub answers: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PackText {
+    pub heading: String,
+    pub text: String,
+}
+
+fn days_words(from: NaiveDate, to: NaiveDate) -> String {
+    let d = (to - from).num_days();
+    if d == 1 { "1 day".into() } else { format!("{d} days") }
+}
+
+/// The coded answers of a response, in words (identifying items left out).
+fn coded_lines(version: &FormVersion, answers: &answers::Answers) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for item in version.items.iter().filter(|i| i.is_question()) {
+        match (item.kind, answers.get(&item.key)) {
+            (Kind::Group, Some(Answer::Rows(rows))) => {
+                for (n, row) in rows.iter().enumerate() {
+                    let words: Vec<String> = item
+                        .fields
+                        .iter()
+                        .filter(|f| f.is_coded())
+                        .filter_map(|f| {
+                            row.get(&f.key).map(|a| format!("{}: {}", f.label, answers::display(f, a)))
+                        })
+                        .collect();
+                    if !words.is_empty() {
+                        out.push((format!("{} ({})", item.label, n + 1), words.join("; ")));
+                    }
+                }
+            }
+            (_, Some(a)) if item.is_coded() => out.push((item.label.clone(), answers::display(item, a))),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Builds the pack of `case` for meeting `m`. Refuses (rather than shows) a pack in which the
+/// redactor still finds any identifier of the case.
+pub async fn build(state: &AppState, m: &Meeting, case: &Case) -> ReviewResult<Pack> {
+    let responses = submitted(state, case).await?;
+    let who = identity(state, case)?;
+    let ids = identifiers(&who, &identifying_texts(&responses));
+    let death = who.death.date_of_death;
+    let area = areas::find(&state.db, case.area_id).await?.map(|a| a.name).unwrap_or_default();
+    let yes_no = |b: bool| if b { "Yes" } else { "No" }.to_string();
+    let meeting_day = crate::domain::uk_time::to_uk(m.starts_at).date();
+    let summary_rows = vec![
+        ("Area".to_string(), area),
+        (
+            "Age at death".into(),
+            AgeBand::parse(&case.age_band).map(|b| b.label().to_string()).unwrap_or_default(),
+        ),
+        ("Sex".into(), Sex::parse(&case.sex).map(|s| s.label().to_string()).unwrap_or_default()),
+        (
+            "Place of death".into(),
+            PlaceOfDeath::parse(&case.place_category).map(|p| p.label().to_string()).unwrap_or_default(),
+        ),
+        ("Death expected".into(), yes_no(case.expected)),
+        ("Joint agency response".into(), yes_no(case.jar)),
+        ("Notified".into(), format!("{} after the death", days_words(death, case.notified_at.date_naive()))),
+        ("This meeting".into(), format!("{} after the death", days_words(death, meeting_day))),
+    ];
+    let requests: Vec<FormRequest> = responses.iter().map(|r| r.request.clone()).collect();
+    let forms = responses
+        .iter()
+        .map(|r| PackForm {
+            title: r.version.title.clone(),
+            agency_type: AgencyType::parse(&r.request.agency_type)
+                .map(|a| a.label().to_string())
+                .unwrap_or_default(),
+            answers: coded_lines(&r.version, &r.answers),
+        })
+        .collect();
+    let mut narratives = Vec::new();
+    for n in store::narratives(&state.db, case.id).await? {
+        if n.status != NarrativeStatus::Confirmed.code() {
+            continue;
+        }
+        let v = view(state, &n, &requests)?;
+        narratives.push(PackText {
+            heading: format!("{} – {}: {}", v.agency_type, v.form, v.question),
+            text: v.text,
+        });
+    }
+    let pack = Pack {
+        reference: case.reference.clone(),
+        meeting: super::meetings::title(m),
+        summary_rows,
+        summary: summary(state, case).await?.0,
+        forms,
+        narratives,
+    };
+    let all = serde_json::to_string(&pack).map_err(|e| ReviewError::Other(e.into()))?;
+    let left = redact::remaining(&all, &ids);
+    if !left.is_empty() {
+        tracing::warn!(case = %case.reference, "a case pack still held identifiers; refused");
+        return Err(ReviewError::Refused(format!(
+            "The pack still contains identifying details ({}). Check the summary and narratives again.",
+            left.join(", ")
+        )));
+    }
+    Ok(pack)
+}
+
+/// Records an opening of the pack (page or PDF).
+pub async fn record_opening(
+    state: &AppState,
+    acting: &Acting<'_>,
+    m: &Meeting,
+    case: &Case,
+    pdf: bool,
+) -> ReviewResult<()> {
+    let action = if pdf { AuditAction::PackPdfDownloaded } else { AuditAction::PackOpened };
+    audit::append(&state.db, &event(acting, action, case).details(format!("meeting={}", m.id))).await?;
+    Ok(())
+}
