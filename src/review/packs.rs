@@ -9,7 +9,7 @@
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
-use super::{Acting, ReviewError, ReviewResult, identity, invalid, meeting_event};
+use super::{Acting, ReviewError, ReviewResult, identity, invalid};
 use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{AgencyType, AgendaOutcome, NarrativeStatus, PlaceOfDeath, RequestStatus, Sex};

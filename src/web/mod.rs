@@ -23,6 +23,7 @@ pub mod middleware;
 pub mod page;
 pub mod params;
 pub mod rate_limit;
+pub mod review;
 pub mod routes;
 
 /// The application's routes with every cross-cutting layer applied.

@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::domain::policy::Action;
 use crate::store::sessions::Stage;
 use crate::web::auth::{Access, Guarded, guard};
-use crate::web::{account, admin, api, assets, auth, cases, gathering, health, home, info};
+use crate::web::{account, admin, api, assets, auth, cases, gathering, health, home, info, review};
 
 /// One route: method, path template, access rule and handler.
 #[derive(Debug, Clone, Copy)]
@@ -125,6 +125,16 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/cases/{reference}/requests/{id}/form/{n}", act(Action::RequestInformation), gathering::requests::staff_save),
     route!(POST "/cases/{reference}/status", act(Action::RequestInformation), gathering::requests::change_status),
     route!(GET "/outstanding", act(Action::RequestInformation), gathering::outstanding::page),
+    // The review: meetings, agendas, packs, pre-panel categorisation, the analysis.
+    route!(GET "/meetings", act(Action::AttendMeetings), review::meetings::list),
+    route!(GET "/meetings/new", act(Action::ManageMeetings), review::meetings::new_form),
+    route!(POST "/meetings/new", act(Action::ManageMeetings), review::meetings::create),
+    route!(GET "/meetings/{id}", act(Action::AttendMeetings), review::meetings::show),
+    route!(GET "/meetings/{id}/edit", act(Action::ManageMeetings), review::meetings::edit_form),
+    route!(POST "/meetings/{id}/edit", act(Action::ManageMeetings), review::meetings::update),
+    route!(GET "/meetings/{id}/minutes", act(Action::AttendMeetings), review::meetings::minutes),
+    route!(POST "/meetings/{id}/minutes", act(Action::ManageMeetings), review::meetings::save_minutes),
+    route!(POST "/meetings/{id}/{action}", act(Action::ManageMeetings), review::meetings::act),
     // An agency professional's emailed form link (no account).
     route!(GET "/f/{token}", Public, gathering::link::start),
     route!(GET "/f/{token}/check", Public, gathering::link::show_check),

@@ -1,0 +1,47 @@
+//! Review pages: meetings and their agendas, anonymised case packs, pre-panel categorisation, the
+//! Analysis Form with sign-off and amendments, and review reports.
+
+pub mod meetings;
+
+use crate::app::AppState;
+use crate::domain::policy::{Action, Principal};
+use crate::error::{WebError, WebResult};
+use crate::review::ReviewError;
+use crate::store::meetings::{self as meeting_store, Meeting};
+use crate::web::forms::FormErrors;
+
+pub use crate::web::gathering::acting;
+
+/// A meeting the user may see: one they attend, or (for those who arrange meetings) one in their
+/// areas. Anyone else gets "not found". Returns the meeting and whether they attend it.
+pub async fn load_meeting(state: &AppState, me: &Principal, id: i64) -> WebResult<(Meeting, bool)> {
+    let m = meeting_store::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
+    let attends = meeting_store::is_attendee(&state.db, id, me.user_id).await?;
+    if attends {
+        return Ok((m, true));
+    }
+    let areas = meeting_store::areas(&state.db, id).await?;
+    if me.permits(Action::ManageMeetings) && areas.iter().any(|a| me.area_ids.contains(a)) {
+        return Ok((m, false));
+    }
+    Err(WebError::NotFound)
+}
+
+/// A service error as field errors for the page (`Invalid`), or as the error page otherwise.
+pub fn field_errors(e: ReviewError) -> WebResult<FormErrors> {
+    match e {
+        ReviewError::Invalid(list) => {
+            let mut errors = FormErrors::default();
+            for (field, message) in list {
+                errors.add(&field, message);
+            }
+            Ok(errors)
+        }
+        ReviewError::Refused(m) => {
+            let mut errors = FormErrors::default();
+            errors.add("main", m);
+            Ok(errors)
+        }
+        other => Err(other.into()),
+    }
+}
