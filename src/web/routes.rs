@@ -135,6 +135,11 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/meetings/{id}/minutes", act(Action::AttendMeetings), review::meetings::minutes),
     route!(POST "/meetings/{id}/minutes", act(Action::ManageMeetings), review::meetings::save_minutes),
     route!(POST "/meetings/{id}/{action}", act(Action::ManageMeetings), review::meetings::act),
+    route!(GET "/meetings/{id}/cases/{reference}/pack", act(Action::AttendMeetings), review::packs::open),
+    route!(GET "/meetings/{id}/cases/{reference}/prepanel", act(Action::AttendMeetings), review::packs::prepanel_page),
+    route!(POST "/meetings/{id}/cases/{reference}/prepanel", act(Action::AttendMeetings), review::packs::prepanel_save),
+    route!(GET "/cases/{reference}/pack", act(Action::PreparePacks), review::packs::prepare),
+    route!(POST "/cases/{reference}/pack/{action}", act(Action::PreparePacks), review::packs::prepare_act),
     // An agency professional's emailed form link (no account).
     route!(GET "/f/{token}", Public, gathering::link::start),
     route!(GET "/f/{token}/check", Public, gathering::link::show_check),

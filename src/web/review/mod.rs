@@ -2,6 +2,7 @@
 //! Analysis Form with sign-off and amendments, and review reports.
 
 pub mod meetings;
+pub mod packs;
 
 use crate::app::AppState;
 use crate::domain::policy::{Action, Principal};
