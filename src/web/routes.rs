@@ -139,6 +139,11 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/meetings/{id}/cases/{reference}/prepanel", act(Action::AttendMeetings), review::packs::prepanel_page),
     route!(POST "/meetings/{id}/cases/{reference}/prepanel", act(Action::AttendMeetings), review::packs::prepanel_save),
     route!(GET "/cases/{reference}/pack", act(Action::PreparePacks), review::packs::prepare),
+    route!(GET "/cases/{reference}/analysis", act(Action::EditAnalysis), review::analysis::show),
+    route!(POST "/cases/{reference}/analysis", act(Action::EditAnalysis), review::analysis::save),
+    route!(POST "/cases/{reference}/analysis/sign-off", act(Action::SignOffAnalysis), review::analysis::sign_off),
+    route!(POST "/cases/{reference}/analysis/amend", act(Action::EditAnalysis), review::analysis::amend),
+    route!(GET "/cases/{reference}/analysis/revisions/{n}", act(Action::EditAnalysis), review::analysis::revision),
     route!(POST "/cases/{reference}/pack/{action}", act(Action::PreparePacks), review::packs::prepare_act),
     // An agency professional's emailed form link (no account).
     route!(GET "/f/{token}", Public, gathering::link::start),

@@ -44,7 +44,7 @@ pub struct Frame<'a> {
 }
 
 /// Field errors for the GOV.UK error summary: each links to its input's id.
-fn summary(errors: &[FieldError]) -> FormErrors {
+pub(crate) fn summary(errors: &[FieldError]) -> FormErrors {
     let mut out = FormErrors::default();
     for e in errors {
         out.add(&e.field.replace('.', "-"), e.message.clone());
@@ -188,7 +188,7 @@ pub fn show_page(frame: Frame<'_>, loaded: &Loaded, number: usize) -> WebResult<
 }
 
 /// Applies "Add another" / "Remove" on a group to the posted fields; `true` when one was pressed.
-fn group_action(action: &str, raw: &mut Raw) -> bool {
+pub(crate) fn group_action(action: &str, raw: &mut Raw) -> bool {
     if let Some(key) = action.strip_prefix("add:") {
         let rows = answers::posted_rows(raw, key).max(1) + 1;
         set_rows(raw, key, rows);
