@@ -140,15 +140,15 @@ pub async fn save(
         )));
     }
     let loaded = load(state, case).await?;
+    if loaded.is_signed() {
+        return Err(ReviewError::Refused(
+            "This analysis is signed off and locked. Start an amendment, with a reason, to change it.".into(),
+        ));
+    }
     if loaded.lock() != lock {
         return Err(ReviewError::Conflict(
             "Someone else saved this analysis since you opened it. Your answers are below, not yet saved."
                 .into(),
-        ));
-    }
-    if loaded.is_signed() {
-        return Err(ReviewError::Refused(
-            "This analysis is signed off and locked. Start an amendment, with a reason, to change it.".into(),
         ));
     }
     let problems = rules::problems(&loaded.version, answers);

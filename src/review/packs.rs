@@ -464,8 +464,8 @@ fn coded_lines(version: &FormVersion, answers: &answers::Answers) -> Vec<(String
     out
 }
 
-/// Builds the pack of `case` for meeting `m`. Refuses (rather than shows) a pack in which the
-/// redactor still finds any identifier of the case.
+/// Builds the pack of `case` for meeting `m`. Refuses (rather than shows) a pack whose summary or
+/// narratives still hold an identifier of the case as the redactor finds them.
 pub async fn build(state: &AppState, m: &Meeting, case: &Case) -> ReviewResult<Pack> {
     let responses = submitted(state, case).await?;
     let who = identity(state, case)?;
@@ -520,8 +520,13 @@ pub async fn build(state: &AppState, m: &Meeting, case: &Case) -> ReviewResult<P
         forms,
         narratives,
     };
-    let all = serde_json::to_string(&pack).map_err(|e| ReviewError::Other(e.into()))?;
-    let left = redact::remaining(&all, &ids);
+    // The free text people wrote or checked (the rest is the service's own wording and codes).
+    let mut left = redact::remaining(&pack.summary, &ids);
+    for n in &pack.narratives {
+        left.extend(redact::remaining(&n.text, &ids));
+    }
+    left.sort();
+    left.dedup();
     if !left.is_empty() {
         tracing::warn!(case = %case.reference, "a case pack still held identifiers; refused");
         return Err(ReviewError::Refused(format!(

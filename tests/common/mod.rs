@@ -264,6 +264,25 @@ impl TestApp {
     }
 
     /// Runs a SQL statement directly (to simulate time passing, or tampering).
+    /// The id of the user with this email.
+    pub async fn user_id(&self, email: &str) -> i64 {
+        cdop::store::users::find_by_email(&self.state.db, email).await.expect("query").expect("user").id
+    }
+
+    /// The first column of every row of `sql`, as text.
+    pub async fn sql_strings(&self, sql: &str) -> Vec<String> {
+        use sea_orm::ConnectionTrait;
+        let rows = self
+            .state
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(self.state.db.get_database_backend(), sql))
+            .await
+            .expect("sql runs");
+        rows.iter()
+            .map(|r| r.try_get_by_index::<Option<String>>(0).expect("text").unwrap_or_default())
+            .collect()
+    }
+
     pub async fn sql(&self, sql: &str) {
         use sea_orm::ConnectionTrait;
         self.state.db.execute_unprepared(sql).await.expect("sql runs");

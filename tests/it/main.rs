@@ -16,3 +16,4 @@ mod hostile;
 mod intake;
 mod keys;
 mod mail;
+mod review;
