@@ -83,7 +83,17 @@ async fn send_one(
         Some((to, body)) => {
             let (text, html) = body.unwrap_or_else(|| (m.body_text.clone(), m.body_html.clone()));
             transport
-                .send(&state.config.mail.from, &to, &m.subject, &text, &html, m.calendar.as_deref(), timeout)
+                .send(
+                    &state.config.mail.from,
+                    &to,
+                    &crate::mail::transport::Outgoing {
+                        subject: &m.subject,
+                        text: &text,
+                        html: &html,
+                        calendar: m.calendar.as_deref(),
+                    },
+                    timeout,
+                )
                 .await
                 .map_err(|e| e.to_string())
         }

@@ -26,6 +26,15 @@ pub enum SendError {
     Failed(String),
 }
 
+/// One message's content: subject, plain and HTML bodies, and an optional `.ics` attachment.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+    pub calendar: Option<&'a str>,
+}
+
 impl Transport {
     pub fn from_config(mail: &MailConfig, file_dir: PathBuf) -> anyhow::Result<Transport> {
         Ok(match mail.transport {
@@ -50,18 +59,17 @@ impl Transport {
         })
     }
 
+    /// Sends one message (the whole exchange bounded by `timeout`).
     pub async fn send(
         &self,
         from: &str,
         to: &str,
-        subject: &str,
-        text: &str,
-        html: &str,
-        calendar: Option<&str>,
+        message: &Outgoing<'_>,
         timeout: Duration,
     ) -> Result<(), SendError> {
         let from: Mailbox = from.parse().map_err(|_| SendError::Failed("invalid From address".into()))?;
         let to: Mailbox = to.parse().map_err(|_| SendError::Failed("invalid recipient address".into()))?;
+        let Outgoing { subject, text, html, calendar } = *message;
         let body = MultiPart::alternative_plain_html(text.to_string(), html.to_string());
         let body = match calendar {
             None => body,
