@@ -77,8 +77,8 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
             println!("Re-sealing {total} record(s) to {} …", new.to_public());
             let report = rotate::rotate(&db, old, new.clone(), recovery, batch_size.max(1), limit, |r| {
                 eprint!(
-                    "\r  {} case(s), {} email(s), {} kept version(s), {} draft(s), {} form request(s) re-sealed",
-                    r.cases_resealed, r.mail_resealed, r.versions_resealed, r.drafts_resealed, r.forms_resealed
+                    "\r  {} case(s), {} email(s), {} kept version(s), {} draft(s), {} form request(s), {} review record(s) re-sealed",
+                    r.cases_resealed, r.mail_resealed, r.versions_resealed, r.drafts_resealed, r.forms_resealed, r.review_resealed
                 );
             })
             .await?;
@@ -87,12 +87,13 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
                 &db,
                 &AuditEvent::new(Actor::Cli, AuditAction::KeysRotated, "keys", new.to_public().to_string())
                     .details(format!(
-                        "cases={};mail={};versions={};drafts={};forms={};failed={};remaining={}",
+                        "cases={};mail={};versions={};drafts={};forms={};review={};failed={};remaining={}",
                         report.cases_resealed,
                         report.mail_resealed,
                         report.versions_resealed,
                         report.drafts_resealed,
                         report.forms_resealed,
+                        report.review_resealed,
                         report.failed.len(),
                         report.remaining
                     )),
@@ -101,12 +102,13 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
             .map_err(anyhow::Error::from)?;
             db.close().await.map_err(anyhow::Error::from)?;
             println!(
-                "Re-sealed {} case(s), {} unsent email(s), {} kept version(s), {} draft(s) and {} form request(s); each verified to open with the new identity and not the old.",
+                "Re-sealed {} case(s), {} unsent email(s), {} kept version(s), {} draft(s), {} form request(s) and {} review record(s); each verified to open with the new identity and not the old.",
                 report.cases_resealed,
                 report.mail_resealed,
                 report.versions_resealed,
                 report.drafts_resealed,
-                report.forms_resealed
+                report.forms_resealed,
+                report.review_resealed
             );
             if report.remaining > 0 {
                 println!("{} record(s) remain: run the same command again to continue.", report.remaining);
@@ -200,6 +202,22 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
                         match open_with(&identities, sealed) {
                             Ok(_) => opened += 1,
                             Err(_) => failed.push(format!("form request #{}", r.id)),
+                        }
+                    }
+                }
+            }
+            for t in crate::store::sealed::TABLES {
+                let mut after = 0;
+                loop {
+                    let batch = crate::store::sealed::not_sealed_to(&db, t, "", after, 1000)
+                        .await
+                        .map_err(anyhow::Error::from)?;
+                    let Some(last) = batch.last() else { break };
+                    after = last.0;
+                    for (id, sealed) in &batch {
+                        match open_with(&identities, sealed) {
+                            Ok(_) => opened += 1,
+                            Err(_) => failed.push(format!("{} #{id}", t.label)),
                         }
                     }
                 }

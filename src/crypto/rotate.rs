@@ -6,6 +6,7 @@
 use age::x25519::{Identity, Recipient};
 
 use crate::crypto::envelope::{open_with, seal_to};
+use crate::store::sealed::{self, SealedTable};
 use crate::store::{self, Db, case_versions, cases, drafts, form_requests, outbox};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -17,6 +18,9 @@ pub struct Report {
     pub drafts_resealed: u64,
     /// Form requests (the recipient and the answers of each, under one key).
     pub forms_resealed: u64,
+    /// Review records: minutes, pack summaries and narratives, analyses, actions, briefings,
+    /// distribution lists, family contacts, key workers.
+    pub review_resealed: u64,
     /// References (or `mail #id`) of records the old identities could not open.
     pub failed: Vec<String>,
     /// Records still to do when a `limit` stopped the run early.
@@ -48,6 +52,7 @@ enum Kind {
     Version,
     Draft,
     Form,
+    Review(&'static SealedTable),
 }
 
 impl Kind {
@@ -89,6 +94,11 @@ impl Kind {
                     (r.id, format!("form request #{}", r.id), blobs)
                 })
                 .collect(),
+            Kind::Review(t) => sealed::not_sealed_to(db, t, key, after, take)
+                .await?
+                .into_iter()
+                .map(|(id, blob)| (id, format!("{} #{id}", t.label), vec![blob]))
+                .collect(),
         })
     }
 
@@ -107,6 +117,7 @@ impl Kind {
             Kind::Version => case_versions::replace_sealed(conn, id, first, key).await?,
             Kind::Draft => drafts::replace_sealed(conn, id, first, key).await?,
             Kind::Form => form_requests::replace_sealed(conn, id, first, blobs.next(), key).await?,
+            Kind::Review(t) => sealed::replace(conn, t, id, first, key).await?,
         }
         Ok(())
     }
@@ -126,7 +137,10 @@ pub async fn rotate(
     let new_key = new.to_public().to_string();
     let mut report = Report::default();
     let mut done = 0u64;
-    for kind in [Kind::Case, Kind::Mail, Kind::Version, Kind::Draft, Kind::Form] {
+    let kinds = [Kind::Case, Kind::Mail, Kind::Version, Kind::Draft, Kind::Form]
+        .into_iter()
+        .chain(sealed::TABLES.iter().map(Kind::Review));
+    for kind in kinds {
         let mut after = 0i64;
         loop {
             let take = batch.min(limit.map(|l| l.saturating_sub(done)).unwrap_or(u64::MAX));
@@ -159,6 +173,7 @@ pub async fn rotate(
                             Kind::Version => report.versions_resealed += 1,
                             Kind::Draft => report.drafts_resealed += 1,
                             Kind::Form => report.forms_resealed += 1,
+                            Kind::Review(_) => report.review_resealed += 1,
                         }
                     }
                     None => report.failed.push(r.label),
@@ -179,5 +194,14 @@ pub async fn count_not_sealed_to(db: &Db, key: &str) -> anyhow::Result<u64> {
         + outbox::count_unsent_not_sealed_to(db, key).await?
         + case_versions::count_not_sealed_to(db, key).await?
         + drafts::count_not_sealed_to(db, key).await?
-        + form_requests::count_not_sealed_to(db, key).await?)
+        + form_requests::count_not_sealed_to(db, key).await?
+        + review_not_sealed_to(db, key).await?)
+}
+
+async fn review_not_sealed_to(db: &Db, key: &str) -> anyhow::Result<u64> {
+    let mut n = 0;
+    for t in sealed::TABLES {
+        n += sealed::count_not_sealed_to(db, t, key).await?;
+    }
+    Ok(n)
 }

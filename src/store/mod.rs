@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod packs;
 pub mod prepanel;
 pub mod reminders;
+pub mod sealed;
 pub mod sessions;
 pub mod short_results;
 pub mod tokens;

@@ -51,6 +51,25 @@ both_backends!(rotation_reseals_everything_resumably_and_verifies, |backend| asy
     )
     .await
     .expect("public notification");
+    // A review record (an analysis draft) is sealed too, and must follow the rotation.
+    let first = cdop::store::cases::batch_after(&app.state.db, 0, 1).await.expect("cases")[0].id;
+    let analysis = cdop::store::analyses::insert(
+        &app.state.db,
+        cdop::store::analyses::NewRevision {
+            case_id: first,
+            revision: 1,
+            form_version: "DHSC-2018".into(),
+            sealed: Some(app.state.keys.keyring.seal(b"{\"answers\":{}}").expect("sealed")),
+            sealed_key: app.state.keys.keyring.key_id(),
+            category: None,
+            modifiable: None,
+            by: None,
+            at: cdop::store::now(),
+        },
+        &[],
+    )
+    .await
+    .expect("analysis");
     let data = app.dir.join("data");
     let old = Keyring::load_identities(&data.join("keys/identity.age.txt")).expect("old identity");
     let new_file = app.dir.join("new-identity.txt");
@@ -104,6 +123,12 @@ both_backends!(rotation_reseals_everything_resumably_and_verifies, |backend| asy
         mail.iter().filter(|m| m.status != "sent").filter_map(|m| m.sealed_to.as_ref()).collect();
     assert!(sealed.iter().all(|s| open_with(&new, s).is_ok()));
 
+    let sealed =
+        cdop::store::sealed::not_sealed_to(&app.state.db, &cdop::store::sealed::TABLES[3], "", 0, 10)
+            .await
+            .expect("analyses");
+    let (_, blob) = sealed.iter().find(|(id, _)| *id == analysis).expect("the analysis");
+    assert!(open_with(&new, blob).is_ok() && open_with(&old, blob).is_err(), "review records rotate too");
     // Verify with the old configuration fails; pointed at the new identity it passes.
     let out = run(&app.dir, &envs, &["keys", "verify"]);
     assert_eq!(out.status.code(), Some(1));
