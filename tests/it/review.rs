@@ -127,6 +127,11 @@ both_backends!(a_panel_reviews_a_case_from_an_anonymised_pack_to_sign_off, |back
     let (status, _, _) =
         coordinator.post_page(&format!("{meeting}/add"), &[("case", reference.as_str())]).await;
     assert_eq!(status, 303);
+    let (_, page) = coordinator.page(&format!("/cases/{reference}")).await;
+    assert!(
+        page.contains("id=\"prepare-pack\"") && page.contains("id=\"open-analysis\""),
+        "reached from the case"
+    );
     let (status, _, _) = coordinator.post_page(&format!("{meeting}/invite"), &[]).await;
     assert_eq!(status, 303);
     let ics: Vec<String> =

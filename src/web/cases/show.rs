@@ -50,6 +50,8 @@ pub struct TimelineRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "cases/show.html")]
 pub struct ShowTemplate {
+    can_analyse: bool,
+    can_prepare_pack: bool,
     pub page: Page,
     reference: String,
     /// Whether the information asked of agencies has come in, in words.
@@ -244,6 +246,10 @@ pub async fn page(
             && crate::domain::workflow::can_request_information(
                 CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Notified),
             ),
+        can_analyse: me.permits_in(Action::EditAnalysis, case.area_id)
+            && crate::review::analysis::editable_in(&case.status),
+        can_prepare_pack: me.permits_in(Action::PreparePacks, case.area_id)
+            && case.status == CaseStatus::ReviewScheduled.code(),
         status_code: case.status.clone(),
         summary: summary(case, &area),
         duplicate_flagged: DuplicateStatus::is_open_code(&case.duplicate_status),
