@@ -463,7 +463,7 @@ pub async fn save_minutes(
 /// Opens the minutes (an audited read); empty when none were written.
 pub async fn minutes(state: &AppState, acting: &Acting<'_>, m: &Meeting) -> ReviewResult<String> {
     let Some(sealed) = &m.minutes_sealed else { return Ok(String::new()) };
-    let plain = state.keys.keyring.open(sealed)?;
+    let text = super::open_text(state, sealed)?;
     audit::append(&state.db, &meeting_event(acting, AuditAction::MinutesRead, m)).await?;
-    String::from_utf8(plain).map_err(|e| ReviewError::Other(e.into()))
+    Ok(text)
 }

@@ -35,3 +35,8 @@ pub(crate) fn identity(
     let plain = state.keys.keyring.open(&case.sealed)?;
     serde_json::from_slice(&plain).map_err(|e| ReviewError::Other(e.into()))
 }
+
+/// Opens a sealed UTF-8 text (minutes, summaries, narratives).
+pub(crate) fn open_text(state: &crate::app::AppState, sealed: &[u8]) -> ReviewResult<String> {
+    String::from_utf8(state.keys.keyring.open(sealed)?).map_err(|e| ReviewError::Other(e.into()))
+}

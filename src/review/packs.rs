@@ -9,7 +9,7 @@
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
-use super::{Acting, ReviewError, ReviewResult, identity, invalid};
+use super::{Acting, ReviewError, ReviewResult, identity, invalid, open_text};
 use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{AgencyType, AgendaOutcome, NarrativeStatus, PlaceOfDeath, RequestStatus, Sex};
@@ -135,15 +135,19 @@ fn identifying_texts(responses: &[Response]) -> Vec<(String, String)> {
 
 /// The case's identifiers as the redactor uses them.
 pub async fn case_identifiers(state: &AppState, case: &Case) -> ReviewResult<Vec<Identifier>> {
-    let responses = submitted(state, case).await?;
-    Ok(identifiers(&identity(state, case)?, &identifying_texts(&responses)))
+    identifiers_with(state, case, &submitted(state, case).await?)
+}
+
+/// The case's identifiers, given its submitted responses.
+fn identifiers_with(state: &AppState, case: &Case, responses: &[Response]) -> ReviewResult<Vec<Identifier>> {
+    Ok(identifiers(&identity(state, case)?, &identifying_texts(responses)))
 }
 
 /// Redacts every narrative of the submitted forms that is new or changed since it was last
 /// redacted (an earlier check stands while its source is unchanged).
 pub async fn prepare(state: &AppState, case: &Case) -> ReviewResult<()> {
     let responses = submitted(state, case).await?;
-    let ids = identifiers(&identity(state, case)?, &identifying_texts(&responses));
+    let ids = identifiers_with(state, case, &responses)?;
     let existing = store::narratives(&state.db, case.id).await?;
     let key = state.keys.keyring.key_id();
     let mut fresh = Vec::new();
@@ -224,8 +228,7 @@ fn view(state: &AppState, n: &PackNarrative, requests: &[FormRequest]) -> Review
         question,
         status: NarrativeStatus::parse(&n.status).unwrap_or(NarrativeStatus::Pending),
         redactions: n.redactions,
-        text: String::from_utf8(state.keys.keyring.open(&n.sealed)?)
-            .map_err(|e| ReviewError::Other(e.into()))?,
+        text: open_text(state, &n.sealed)?,
     })
 }
 
@@ -308,8 +311,7 @@ pub async fn summary(state: &AppState, case: &Case) -> ReviewResult<(String, i64
     Ok(match store::summary(&state.db, case.id).await? {
         Some(p) => {
             let text = match &p.summary_sealed {
-                Some(s) => String::from_utf8(state.keys.keyring.open(s)?)
-                    .map_err(|e| ReviewError::Other(e.into()))?,
+                Some(s) => open_text(state, s)?,
                 None => String::new(),
             };
             (text, p.version)
@@ -401,11 +403,15 @@ pub fn closes(state: &AppState, m: &Meeting) -> chrono::DateTime<chrono::Utc> {
 /// Whether `user_id` may open the pack of `item` now: an attendee, once published, until the
 /// window closes.
 pub async fn may_open(state: &AppState, m: &Meeting, item: &AgendaItem, user_id: i64) -> ReviewResult<bool> {
+    Ok(window_open(state, m, item) && meetings::is_attendee(&state.db, m.id, user_id).await?)
+}
+
+/// Whether the pack of `item` is published and its window still open (attendance aside).
+pub fn window_open(state: &AppState, m: &Meeting, item: &AgendaItem) -> bool {
     let now = state.clock.now();
-    let open = item.pack_published_at.is_some_and(|p| p <= now)
+    item.pack_published_at.is_some_and(|p| p <= now)
         && now <= closes(state, m)
-        && item.outcome != AgendaOutcome::Moved.code();
-    Ok(open && meetings::is_attendee(&state.db, m.id, user_id).await?)
+        && item.outcome != AgendaOutcome::Moved.code()
 }
 
 /// The pack as plain data: every output (page, PDF) is made from this.

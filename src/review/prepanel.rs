@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::{Acting, ReviewError, ReviewResult, invalid, meeting_event};
+use super::{Acting, ReviewError, ReviewResult, meeting_event};
 use crate::app::AppState;
 use crate::domain::analysis::{CATEGORY, MODIFIABLE};
 use crate::domain::audit::AuditAction;
@@ -131,9 +131,4 @@ pub async fn agreement(
         }
     }
     Ok((agreement::agreement(&category, raters.len()), agreement::agreement(&modifiable, raters.len())))
-}
-
-/// A message for a field when the form was posted without a choice.
-pub fn missing_choice(field: &str) -> ReviewError {
-    invalid(field, "Choose an answer")
 }

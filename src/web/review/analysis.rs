@@ -24,7 +24,7 @@ use crate::store::users;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::load_in_scope;
 use crate::web::forms::{FormData, FormErrors};
-use crate::web::gathering::respond::{group_action, summary};
+use crate::web::gathering::respond::{group_action, lock_of, summary};
 use crate::web::page::Page;
 
 pub struct Revision {
@@ -116,13 +116,8 @@ async fn render(
         Some(r) => service::read(&loaded.version, r),
         None => (loaded.answers.clone(), Vec::new()),
     };
-    let field_errors: Vec<answers::FieldError> = shown
-        .errors
-        .iter()
-        .map(|e| answers::FieldError { field: e.field.clone(), message: e.message.clone() })
-        .collect();
     let sections = (0..loaded.version.sections().len())
-        .filter_map(|i| page(&loaded.version, i, raw, &shown_answers, &field_errors))
+        .filter_map(|i| page(&loaded.version, i, raw, &shown_answers, shown.errors))
         .collect();
     let signed = loaded.is_signed();
     let editable = !signed && service::editable_in(&case.status);
@@ -170,6 +165,11 @@ async fn render(
         .into_response())
 }
 
+/// A service's (field, message) problems as the form engine's field errors.
+fn as_field_errors(list: Vec<(String, String)>) -> Vec<FieldError> {
+    list.into_iter().map(|(field, message)| FieldError { field, message }).collect()
+}
+
 async fn case_of(state: &AppState, me: &Principal, reference: &str) -> WebResult<Case> {
     load_in_scope(state, me, reference, Action::EditAnalysis).await
 }
@@ -198,10 +198,7 @@ pub async fn save(
 ) -> WebResult<Response> {
     let case = case_of(&state, &me, &reference).await?;
     let loaded = service::load(&state, &case).await?;
-    let lock: i64 = form
-        .get("lock")
-        .parse()
-        .map_err(|_| WebError::BadRequest("The form could not be read. Go back and try again.".into()))?;
+    let lock = lock_of(&form)?;
     let action = form.get("action").to_string();
     let mut raw: Raw =
         form.0.into_iter().filter(|(k, _)| k != "csrf_token" && k != "lock" && k != "action").collect();
@@ -236,8 +233,7 @@ pub async fn save(
             render(&state, &ctx, &me, &case, &loaded, shown).await
         }
         Err(ReviewError::Invalid(list)) => {
-            let errors: Vec<FieldError> =
-                list.into_iter().map(|(field, message)| FieldError { field, message }).collect();
+            let errors = as_field_errors(list);
             let shown = Shown {
                 raw: Some(&raw),
                 errors: &errors,
@@ -269,9 +265,7 @@ pub async fn sign_off(
         )),
         Err(e @ (ReviewError::Invalid(_) | ReviewError::Refused(_) | ReviewError::Conflict(_))) => {
             let errors = match e {
-                ReviewError::Invalid(list) => {
-                    list.into_iter().map(|(field, message)| FieldError { field, message }).collect()
-                }
+                ReviewError::Invalid(list) => as_field_errors(list),
                 ReviewError::Refused(m) | ReviewError::Conflict(m) => {
                     vec![FieldError { field: "code".into(), message: m }]
                 }
@@ -302,8 +296,7 @@ pub async fn amend(
             "Amendment started. Change the analysis, then the chair signs it off.",
         )),
         Err(ReviewError::Invalid(list)) => {
-            let errors: Vec<FieldError> =
-                list.into_iter().map(|(field, message)| FieldError { field, message }).collect();
+            let errors = as_field_errors(list);
             let loaded = service::load(&state, &case).await?;
             let shown =
                 Shown { raw: None, errors: &errors, conflict: None, lock: None, notice: String::new() };

@@ -169,9 +169,6 @@ async fn typed(
                 && u.area_ids.iter().any(|a| me.area_ids.contains(a))
         })
         .collect();
-    let roles = |u: &crate::store::users::UserSummary| {
-        u.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")
-    };
     Ok(Typed {
         kinds: MeetingKind::ALL.iter().map(|k| Choice::new(k.code(), k.label(), k.code() == kind)).collect(),
         date,
@@ -188,7 +185,7 @@ async fn typed(
             .map(|u| {
                 Choice::new(
                     u.user.id.to_string(),
-                    format!("{} ({})", u.user.name, roles(u)),
+                    format!("{} ({})", u.user.name, roles_words(u)),
                     u.user.id.to_string() == chair,
                 )
             })
@@ -202,12 +199,17 @@ async fn typed(
             .map(|u| {
                 Choice::new(
                     u.user.id.to_string(),
-                    format!("{} ({})", u.user.name, roles(u)),
+                    format!("{} ({})", u.user.name, roles_words(u)),
                     people.contains(&u.user.id.to_string()),
                 )
             })
             .collect(),
     })
+}
+
+/// A user's roles in words ("Panel chair, CDOP coordinator").
+fn roles_words(u: &crate::store::users::UserSummary) -> String {
+    u.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")
 }
 
 /// Reads the arrangement, or the field errors (what was typed stays on the page).
@@ -451,11 +453,7 @@ async fn render_meeting(
         .await?
         .iter()
         .map(|a| {
-            let roles = everyone
-                .iter()
-                .find(|u| u.user.id == a.user_id)
-                .map(|u| u.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "))
-                .unwrap_or_default();
+            let roles = everyone.iter().find(|u| u.user.id == a.user_id).map(roles_words).unwrap_or_default();
             (name(a.user_id), roles, a.invited_at.is_some())
         })
         .collect();
@@ -479,7 +477,7 @@ async fn render_meeting(
                 .map(|r| r.label().to_string())
                 .unwrap_or_default(),
             published: i.pack_published_at.is_some(),
-            pack_open: attending && packs::may_open(state, &m, i, me.user_id).await?,
+            pack_open: attending && packs::window_open(state, &m, i),
             opened: i.opened_at.is_some(),
         });
     }
