@@ -327,6 +327,16 @@ impl ActionStatus {
 }
 
 coded_enum!(
+    /// Why a case moves to another area (kept coded: the audit trail holds no free text).
+    MoveReason {
+        ResidenceCorrected = "residence_corrected", "The child's normal residence was recorded in the wrong area";
+        AreaReorganised = "area_reorganised", "The areas were reorganised (split or merged)";
+        AgreedTransfer = "agreed_transfer", "The panels agreed the other area should review the death";
+        NotifiedInError = "notified_in_error", "It was notified to the wrong panel";
+    }
+);
+
+coded_enum!(
     /// A contact with the bereaved family, as logged.
     ContactKind {
         Call = "call", "Telephone call";

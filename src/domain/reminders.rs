@@ -61,6 +61,36 @@ impl Schedule {
     }
 }
 
+/// The latest overdue point for something due on `due` and still not done on `today`: the day
+/// after the due date (`overdue-1`), then every `every_days` days (`overdue-2`, …); only the first
+/// when `every_days` is 0.
+pub fn overdue_point(due: NaiveDate, today: NaiveDate, every_days: u32) -> Option<Point> {
+    if today <= due {
+        return None;
+    }
+    let late = (today - due).num_days() - 1;
+    let n = if every_days == 0 { 0 } else { late / i64::from(every_days) };
+    Some(Point {
+        name: format!("overdue-{}", n + 1),
+        date: due + TimeDelta::days(1 + n * i64::from(every_days)),
+        overdue: (n + 1) as u32,
+    })
+}
+
+/// The latest of at most `max` reminders `every_days` apart after `sent` (`reminder-1`, …), or
+/// none yet.
+pub fn repeat_point(sent: NaiveDate, today: NaiveDate, every_days: u32, max: u32) -> Option<Point> {
+    if every_days == 0 || max == 0 {
+        return None;
+    }
+    let n = ((today - sent).num_days() / i64::from(every_days)).min(i64::from(max));
+    (n >= 1).then(|| Point {
+        name: format!("reminder-{n}"),
+        date: sent + TimeDelta::days(n * i64::from(every_days)),
+        overdue: n as u32,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +121,26 @@ mod tests {
         assert_eq!(s.latest(d(9), d(10), d(10)).map(|p| p.name), Some("due".into()));
         assert_eq!(s.latest(d(9), d(10), d(30)).map(|p| p.name), Some("due".into()));
         assert!(!s.escalates(5));
+    }
+
+    #[test]
+    fn overdue_the_day_after_then_every_n_days() {
+        let due = d(10);
+        assert_eq!(overdue_point(due, d(9), 14), None);
+        assert_eq!(overdue_point(due, d(10), 14), None, "not overdue on the due date");
+        assert_eq!(overdue_point(due, d(11), 14).map(|p| p.name), Some("overdue-1".into()));
+        assert_eq!(overdue_point(due, d(24), 14).map(|p| p.name), Some("overdue-1".into()));
+        let p = overdue_point(due, d(25), 14).expect("second");
+        assert_eq!((p.name.as_str(), p.date), ("overdue-2", d(25)));
+        assert_eq!(overdue_point(due, d(30), 0).map(|p| p.name), Some("overdue-1".into()), "once only");
+    }
+
+    #[test]
+    fn repeats_up_to_the_maximum() {
+        assert_eq!(repeat_point(d(1), d(7), 7, 2), None);
+        assert_eq!(repeat_point(d(1), d(8), 7, 2).map(|p| p.name), Some("reminder-1".into()));
+        assert_eq!(repeat_point(d(1), d(15), 7, 2).map(|p| p.name), Some("reminder-2".into()));
+        assert_eq!(repeat_point(d(1), d(29), 7, 2).map(|p| p.name), Some("reminder-2".into()), "no third");
+        assert_eq!(repeat_point(d(1), d(29), 7, 0), None);
     }
 }

@@ -270,6 +270,10 @@ pub async fn transition(
 ) -> GatherResult<()> {
     let txn = store::begin_write(&state.db).await?;
     change_status(&txn, acting, case, to, reason).await?;
+    if to == CaseStatus::Closed {
+        // The closure date: what retention policies count from.
+        cases::set_closed_on(&txn, case.id, state.clock.today()).await?;
+    }
     txn.commit().await?;
     Ok(())
 }

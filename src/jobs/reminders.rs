@@ -1,8 +1,10 @@
-//! Form reminders: every `forms.reminder_interval_seconds`, sends the reminders due (see
-//! `gathering::send_due_reminders`). Safe with several instances on one PostgreSQL: requests are
-//! claimed with `FOR UPDATE SKIP LOCKED`, and each (request, schedule point) is recorded under a
-//! unique index in the same transaction as its outbox row, so a point is sent once, across
-//! restarts and SMTP outages (the outbox retries the sending).
+//! Reminders, every `forms.reminder_interval_seconds`: agencies' overdue forms
+//! (`gathering::send_due_reminders`), owners of overdue actions
+//! (`review::actions::send_due_reminders`) and learning-briefing recipients who have not
+//! acknowledged (`review::briefings::send_due_reminders`). Safe with several instances on one
+//! PostgreSQL: rows are claimed with `FOR UPDATE SKIP LOCKED`, and each (subject, schedule point)
+//! is recorded under a unique index in the same transaction as its outbox row, so a point is sent
+//! once, across restarts and SMTP outages (the outbox retries the sending).
 
 use std::time::Duration;
 
@@ -13,6 +15,9 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
     loop {
         if let Err(e) = crate::gathering::send_due_reminders(&state).await {
             tracing::warn!(error = %e, "form reminders failed; trying again later");
+        }
+        if let Err(e) = crate::review::actions::send_due_reminders(&state).await {
+            tracing::warn!(error = %e, "action reminders failed; trying again later");
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

@@ -5,8 +5,11 @@
 //! Like `gathering`, each function does its work in one transaction (rows, audit events, outbox
 //! rows and the case's status together) and is called by the pages and the API alike.
 
+pub mod actions;
 pub mod analysis;
 pub mod calendar;
+pub mod casework;
+pub mod family;
 pub mod meetings;
 pub mod packs;
 pub mod prepanel;

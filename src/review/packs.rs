@@ -239,7 +239,7 @@ pub async fn narratives(state: &AppState, case: &Case) -> ReviewResult<Vec<Narra
 }
 
 /// Refuses text in which the redactor still finds an identifier of the case.
-fn clean(field: &str, text: &str, ids: &[Identifier]) -> ReviewResult<()> {
+pub(crate) fn clean(field: &str, text: &str, ids: &[Identifier]) -> ReviewResult<()> {
     let left = redact::remaining(text, ids);
     if left.is_empty() {
         Ok(())

@@ -664,6 +664,17 @@ pub async fn set_review_completed<C: ConnectionTrait>(
 }
 
 /// Records the date a case was closed.
+/// Moves a case to another area (it keeps its reference).
+pub async fn set_area<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    expected_version: i64,
+    area_id: i64,
+) -> StoreResult<()> {
+    let update = case::Entity::update_many().col_expr(case::Column::AreaId, area_id.into());
+    update_versioned(conn, id, expected_version, update).await
+}
+
 pub async fn set_closed_on<C: ConnectionTrait>(conn: &C, id: i64, on: chrono::NaiveDate) -> StoreResult<()> {
     use sea_orm::sea_query::Expr;
     case::Entity::update_many()

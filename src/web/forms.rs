@@ -97,6 +97,16 @@ pub fn decode_component(s: &str) -> String {
     decode(s.as_bytes())
 }
 
+/// Percent-encodes one query component (everything but unreserved characters).
+pub fn encode_component(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Decodes `application/x-www-form-urlencoded`.
 pub fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
     body.split(|b| *b == b'&')
@@ -137,6 +147,13 @@ fn decode(raw: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encodes_what_decodes() {
+        let s = "a b&c=d/é";
+        assert_eq!(encode_component(s), "a%20b%26c%3Dd%2F%C3%A9");
+        assert_eq!(decode_component(&encode_component(s)), s);
+    }
 
     #[test]
     fn parses_repeated_keys_and_escapes() {

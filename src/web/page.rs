@@ -81,13 +81,14 @@ impl Page {
 
 fn nav_for(p: &crate::domain::policy::Principal, active: &str) -> Vec<NavItem> {
     use crate::domain::policy::Action;
-    let items: [(&'static str, &'static str, Action); 11] = [
+    let items: [(&'static str, &'static str, Action); 12] = [
         ("Home", "/", Action::UseService),
         ("Cases", "/cases", Action::ViewCases),
         ("Notify a death", "/cases/new", Action::NotifyDeath),
         ("Triage", "/triage", Action::TriageNotifications),
         ("Outstanding information", "/outstanding", Action::RequestInformation),
         ("Meetings", "/meetings", Action::AttendMeetings),
+        ("Actions", "/actions", Action::ManageActions),
         ("Forms", "/admin/forms", Action::ViewFormDefinitions),
         ("Users", "/admin/users", Action::ManageUsers),
         ("Areas", "/admin/areas", Action::ManageAreas),

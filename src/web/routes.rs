@@ -145,6 +145,20 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/cases/{reference}/analysis/amend", act(Action::EditAnalysis), review::analysis::amend),
     route!(GET "/cases/{reference}/analysis/revisions/{n}", act(Action::EditAnalysis), review::analysis::revision),
     route!(POST "/cases/{reference}/pack/{action}", act(Action::PreparePacks), review::packs::prepare_act),
+    // The family, moving a case between areas, closing it.
+    route!(GET "/cases/{reference}/family", act(Action::RecordFamilyContact), review::family::show),
+    route!(POST "/cases/{reference}/family/key-worker", act(Action::RecordFamilyContact), review::family::set_key_worker),
+    route!(POST "/cases/{reference}/family/contacts", act(Action::RecordFamilyContact), review::family::add_contact),
+    route!(GET "/cases/{reference}/move", act(Action::MoveCase), review::casework::move_form),
+    route!(POST "/cases/{reference}/move", act(Action::MoveCase), review::casework::move_case),
+    route!(POST "/cases/{reference}/close", act(Action::EditAnalysis), review::casework::close),
+    // The actions register.
+    route!(GET "/actions", act(Action::ManageActions), review::actions::list),
+    route!(GET "/actions.csv", act(Action::ManageActions), review::actions::export),
+    route!(GET "/actions/new", act(Action::ManageActions), review::actions::new_form),
+    route!(POST "/actions/new", act(Action::ManageActions), review::actions::create),
+    route!(GET "/actions/{reference}", act(Action::ManageActions), review::actions::show),
+    route!(POST "/actions/{reference}", act(Action::ManageActions), review::actions::update),
     // An agency professional's emailed form link (no account).
     route!(GET "/f/{token}", Public, gathering::link::start),
     route!(GET "/f/{token}/check", Public, gathering::link::show_check),

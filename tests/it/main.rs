@@ -4,6 +4,7 @@
 mod common;
 
 mod access;
+mod actions;
 mod architecture;
 mod audit;
 mod auth;

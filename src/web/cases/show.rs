@@ -51,6 +51,12 @@ pub struct TimelineRow {
 #[template(path = "cases/show.html")]
 pub struct ShowTemplate {
     can_analyse: bool,
+    can_family: bool,
+    can_act: bool,
+    can_move: bool,
+    can_close: bool,
+    /// The meetings the case has been on, with what happened.
+    meetings: Vec<MeetingRow>,
     can_prepare_pack: bool,
     pub page: Page,
     reference: String,
@@ -250,6 +256,13 @@ pub async fn page(
             && crate::review::analysis::editable_in(&case.status),
         can_prepare_pack: me.permits_in(Action::PreparePacks, case.area_id)
             && case.status == CaseStatus::ReviewScheduled.code(),
+        can_family: me.permits_in(Action::RecordFamilyContact, case.area_id),
+        can_act: me.permits_in(Action::ManageActions, case.area_id),
+        can_move: me.permits_in(Action::MoveCase, case.area_id)
+            && !matches!(CaseStatus::parse(&case.status), Some(CaseStatus::Merged | CaseStatus::Rejected)),
+        can_close: me.permits_in(Action::EditAnalysis, case.area_id)
+            && case.status == CaseStatus::Reviewed.code(),
+        meetings: meeting_rows(state, case).await?,
         status_code: case.status.clone(),
         summary: summary(case, &area),
         duplicate_flagged: DuplicateStatus::is_open_code(&case.duplicate_status),
@@ -343,4 +356,30 @@ pub async fn reveal(
     let id = short_results::create(&txn, me.user_id, REVEAL, &case.reference, TimeDelta::minutes(5)).await?;
     txn.commit().await?;
     Ok(Redirect::to(&format!("/cases/{}?shown={id}#identifying-details", case.reference)).into_response())
+}
+
+/// A meeting the case was on, and what happened to it there.
+pub struct MeetingRow {
+    pub id: i64,
+    pub title: String,
+    pub outcome: String,
+}
+
+async fn meeting_rows(state: &AppState, case: &Case) -> WebResult<Vec<MeetingRow>> {
+    use crate::domain::codes::{AgendaOutcome, ReviewDelay};
+    let mut out = Vec::new();
+    for item in crate::store::meetings::items_of_case(&state.db, case.id).await? {
+        let Some(m) = crate::store::meetings::find(&state.db, item.meeting_id).await? else { continue };
+        let outcome = AgendaOutcome::parse(&item.outcome).map(|o| o.label()).unwrap_or_default();
+        let reason = item.reason.as_deref().and_then(ReviewDelay::parse).map(|r| r.label());
+        out.push(MeetingRow {
+            id: m.id,
+            title: crate::review::meetings::title(&m),
+            outcome: match reason {
+                Some(r) => format!("{outcome}: {r}"),
+                None => outcome.to_string(),
+            },
+        });
+    }
+    Ok(out)
 }

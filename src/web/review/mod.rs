@@ -1,7 +1,10 @@
 //! Review pages: meetings and their agendas, anonymised case packs, pre-panel categorisation, the
 //! Analysis Form with sign-off and amendments, and review reports.
 
+pub mod actions;
 pub mod analysis;
+pub mod casework;
+pub mod family;
 pub mod meetings;
 pub mod packs;
 

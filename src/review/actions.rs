@@ -1,0 +1,400 @@
+//! The actions register: recommendations turned into actions with an owner organisation, an
+//! owner's email, a due date and a status, linked to cases and themes. Owners are emailed when an
+//! action is assigned to them and reminded once per overdue point.
+//!
+//! An action goes to partner agencies by email, so its description must not identify anyone: it
+//! is checked against every known identifier of the cases it is linked to, like a pack narrative.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{Acting, ReviewError, ReviewResult, open_text};
+use crate::app::AppState;
+use crate::domain::audit::{Actor, AuditAction, AuditEvent};
+use crate::domain::codes::ActionStatus;
+use crate::domain::email::EmailAddress;
+use crate::domain::reminders;
+use crate::gathering::date_words;
+use crate::mail::{self, Recipient, render};
+use crate::store::actions::{self as store, Action, Change, Filter, NewAction};
+use crate::store::{self as db, areas, audit, cases};
+
+/// The sealed part of an action.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Sealed {
+    pub description: String,
+    pub owner_email: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// An action as typed (by the page or the API).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Input {
+    /// The area it belongs to; defaults to the first linked case's area.
+    #[serde(default)]
+    pub area_id: Option<i64>,
+    pub description: String,
+    pub owner_org: String,
+    pub owner_email: String,
+    pub due_on: NaiveDate,
+    #[serde(default)]
+    pub cases: Vec<String>,
+    #[serde(default)]
+    pub themes: Vec<String>,
+    /// For edits (new actions start open): `open`, `in_progress`, `implemented`,
+    /// `closed_no_action`.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// An action as the pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    pub reference: String,
+    pub area: String,
+    /// The status code, and in words.
+    pub status: String,
+    pub status_label: String,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+    pub owner_org: String,
+    pub owner_email: String,
+    pub description: String,
+    pub note: String,
+    pub completed_on: Option<NaiveDate>,
+    pub cases: Vec<String>,
+    pub themes: Vec<String>,
+    pub version: i64,
+}
+
+/// The themes an action can carry: the current Analysis Form's theme list (configuration).
+pub fn themes(state: &AppState) -> Vec<(String, String)> {
+    super::analysis::current_version(state)
+        .ok()
+        .and_then(|v| {
+            v.item("themes").map(|i| i.options.iter().map(|o| (o.code.clone(), o.label.clone())).collect())
+        })
+        .unwrap_or_default()
+}
+
+/// A theme's label (its code when unknown).
+pub fn theme_label(state: &AppState, code: &str) -> String {
+    themes(state).into_iter().find(|(c, _)| c == code).map(|(_, l)| l).unwrap_or_else(|| code.to_string())
+}
+
+/// The status an input asks for (open when none).
+fn status_of(input: &Input) -> ActionStatus {
+    input.status.as_deref().and_then(ActionStatus::parse).unwrap_or(ActionStatus::Open)
+}
+
+struct Checked {
+    area_id: i64,
+    case_ids: Vec<i64>,
+    sealed: Sealed,
+}
+
+/// Checks what was typed against the rules; every problem at once, by field.
+async fn check(state: &AppState, areas_in_scope: &[i64], input: &Input) -> ReviewResult<Checked> {
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let mut problem = |f: &str, m: &str| problems.push((f.to_string(), m.to_string()));
+    let description = input.description.trim();
+    if description.is_empty() {
+        problem("description", "Enter what is to be done");
+    } else if description.chars().count() > 2000 {
+        problem("description", "The description must be 2,000 characters or fewer");
+    }
+    let owner_org = input.owner_org.trim();
+    if owner_org.is_empty() {
+        problem("owner_org", "Enter the organisation that owns the action");
+    } else if owner_org.chars().count() > 200 {
+        problem("owner_org", "The organisation must be 200 characters or fewer");
+    }
+    let email = EmailAddress::parse(&input.owner_email);
+    if let Err(e) = &email {
+        problem("owner_email", &e.to_string());
+    }
+    let status = status_of(input);
+    if input.status.as_deref().is_some_and(|s| ActionStatus::parse(s).is_none()) {
+        problem("status", "Choose the action's status");
+    }
+    if status == ActionStatus::ClosedNoAction && input.note.trim().is_empty() {
+        problem("note", "Say why the action is closed with no action");
+    }
+    if input.note.chars().count() > 2000 {
+        problem("note", "The note must be 2,000 characters or fewer");
+    }
+    let known: Vec<String> = themes(state).into_iter().map(|(c, _)| c).collect();
+    if input.themes.iter().any(|t| !known.contains(t)) {
+        problem("themes", "Choose themes from the list");
+    }
+    let mut case_ids = Vec::new();
+    let mut case_areas = Vec::new();
+    let mut ids = Vec::new();
+    for reference in input.cases.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+        match cases::find_by_reference(&state.db, reference).await? {
+            Some(c) if areas_in_scope.contains(&c.area_id) => {
+                ids.extend(super::packs::case_identifiers(state, &c).await?);
+                case_ids.push(c.id);
+                case_areas.push(c.area_id);
+            }
+            _ => problems.push((
+                "cases".into(),
+                format!("There is no case {reference} in your areas: check the reference"),
+            )),
+        }
+    }
+    case_ids.sort_unstable();
+    case_ids.dedup();
+    // Shared with partner agencies by email: no identifier of a linked case may remain.
+    for (field, text) in [("description", description), ("note", input.note.trim())] {
+        if let Err(ReviewError::Invalid(list)) = super::packs::clean(field, text, &ids) {
+            problems.extend(list);
+        }
+    }
+    let area_id = input
+        .area_id
+        .or_else(|| case_areas.first().copied())
+        .or_else(|| if areas_in_scope.len() == 1 { areas_in_scope.first().copied() } else { None });
+    match area_id {
+        Some(a) if areas_in_scope.contains(&a) => {}
+        _ => problems.push(("area".into(), "Choose the area the action belongs to".into())),
+    }
+    match (email, area_id) {
+        (Ok(email), Some(area_id)) if problems.is_empty() => Ok(Checked {
+            area_id,
+            case_ids,
+            sealed: Sealed {
+                description: description.to_string(),
+                owner_email: email.as_str().to_string(),
+                note: input.note.trim().to_string(),
+            },
+        }),
+        _ => Err(ReviewError::Invalid(problems)),
+    }
+}
+
+fn action_event(acting: &Acting<'_>, action: AuditAction, reference: &str) -> AuditEvent {
+    AuditEvent::new(acting.actor.clone(), action, "action", reference.to_string()).request(acting.request_id)
+}
+
+/// Queues the "assigned to you" email to the owner (their address sealed in the outbox).
+async fn email_owner<C: sea_orm::ConnectionTrait>(
+    state: &AppState,
+    conn: &C,
+    reference: &str,
+    area_id: i64,
+    sealed: &Sealed,
+    due_on: NaiveDate,
+    overdue: bool,
+) -> ReviewResult<()> {
+    let area = areas::find(conn, area_id).await?.map(|a| a.name).unwrap_or_default();
+    let email = render::action_email(reference, &area, &sealed.description, &date_words(due_on), overdue)
+        .map_err(anyhow::Error::from)?;
+    let to =
+        mail::prepare_recipients(&state.keys.keyring, &[Recipient::External(sealed.owner_email.clone())])?;
+    mail::enqueue(conn, &email, None, to).await?;
+    Ok(())
+}
+
+/// Records a new action and emails its owner; returns its reference.
+pub async fn create(
+    state: &AppState,
+    acting: &Acting<'_>,
+    areas_in_scope: &[i64],
+    input: &Input,
+) -> ReviewResult<String> {
+    let c = check(state, areas_in_scope, input).await?;
+    let plain = serde_json::to_vec(&c.sealed).map_err(anyhow::Error::from)?;
+    let sealed = state.keys.keyring.seal(&plain)?;
+    let txn = db::begin_write(&state.db).await?;
+    let (_, reference) = store::insert(
+        &txn,
+        NewAction {
+            area_id: c.area_id,
+            due_on: input.due_on,
+            owner_org: input.owner_org.trim().to_string(),
+            sealed,
+            sealed_key: state.keys.keyring.key_id(),
+            created_by: acting.actor.user_id(),
+        },
+        &c.case_ids,
+        &input.themes,
+    )
+    .await?;
+    email_owner(state, &txn, &reference, c.area_id, &c.sealed, input.due_on, false).await?;
+    audit::append(
+        &txn,
+        &action_event(acting, AuditAction::ActionCreated, &reference)
+            .details(format!("cases={}", c.case_ids.len())),
+    )
+    .await?;
+    txn.commit().await?;
+    state.mail_wakeup.notify_one();
+    Ok(reference)
+}
+
+/// Saves an edit made against `version`; a new owner's email address gets the "assigned" email.
+pub async fn update(
+    state: &AppState,
+    acting: &Acting<'_>,
+    areas_in_scope: &[i64],
+    reference: &str,
+    version: i64,
+    input: &Input,
+) -> ReviewResult<()> {
+    let current = find(state, areas_in_scope, reference).await?;
+    let before: Sealed = open_sealed(state, &current)?;
+    let input = Input { area_id: Some(current.area_id), ..input.clone() };
+    let c = check(state, areas_in_scope, &input).await?;
+    let status = status_of(&input);
+    let completed_on =
+        if status.is_open() { None } else { current.completed_on.or_else(|| Some(state.clock.today())) };
+    let plain = serde_json::to_vec(&c.sealed).map_err(anyhow::Error::from)?;
+    let sealed = state.keys.keyring.seal(&plain)?;
+    let txn = db::begin_write(&state.db).await?;
+    store::update(
+        &txn,
+        current.id,
+        version,
+        Change {
+            status: status.code().into(),
+            due_on: input.due_on,
+            owner_org: input.owner_org.trim().to_string(),
+            sealed,
+            sealed_key: state.keys.keyring.key_id(),
+            completed_on,
+        },
+    )
+    .await?;
+    store::set_links(&txn, current.id, &c.case_ids, &input.themes).await?;
+    let reassigned = before.owner_email != c.sealed.owner_email && status.is_open();
+    if reassigned {
+        email_owner(state, &txn, reference, current.area_id, &c.sealed, input.due_on, false).await?;
+    }
+    audit::append(
+        &txn,
+        &action_event(acting, AuditAction::ActionUpdated, reference)
+            .details(format!("status={};reassigned={reassigned}", status.code())),
+    )
+    .await?;
+    txn.commit().await?;
+    if reassigned {
+        state.mail_wakeup.notify_one();
+    }
+    Ok(())
+}
+
+/// An action in one of `areas_in_scope` (not found otherwise).
+pub async fn find(state: &AppState, areas_in_scope: &[i64], reference: &str) -> ReviewResult<Action> {
+    store::find_by_reference(&state.db, reference)
+        .await?
+        .filter(|a| areas_in_scope.contains(&a.area_id))
+        .ok_or(ReviewError::NotFound)
+}
+
+fn open_sealed(state: &AppState, a: &Action) -> ReviewResult<Sealed> {
+    serde_json::from_str(&open_text(state, &a.sealed)?).map_err(|e| ReviewError::Other(e.into()))
+}
+
+/// The actions `filter` selects, opened for display.
+pub async fn list(state: &AppState, filter: &Filter) -> ReviewResult<Vec<View>> {
+    let today = state.clock.today();
+    let rows = store::list(&state.db, &Filter { today: Some(today), ..filter.clone() }).await?;
+    let mut links = store::links(&state.db, &rows.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
+    let names: std::collections::HashMap<i64, String> =
+        areas::list(&state.db).await?.into_iter().map(|a| (a.id, a.name)).collect();
+    rows.into_iter()
+        .map(|a| {
+            let sealed = open_sealed(state, &a)?;
+            let (cases, themes) = links.remove(&a.id).unwrap_or_default();
+            let status = ActionStatus::parse(&a.status).unwrap_or(ActionStatus::Open);
+            Ok(View {
+                area: names.get(&a.area_id).cloned().unwrap_or_default(),
+                overdue: status.is_open() && a.due_on < today,
+                status: status.code().into(),
+                status_label: status.label().into(),
+                reference: a.reference,
+                due_on: a.due_on,
+                owner_org: a.owner_org,
+                owner_email: sealed.owner_email,
+                description: sealed.description,
+                note: sealed.note,
+                completed_on: a.completed_on,
+                cases,
+                themes,
+                version: a.version,
+            })
+        })
+        .collect()
+}
+
+/// One action, opened.
+pub async fn view(state: &AppState, areas_in_scope: &[i64], reference: &str) -> ReviewResult<View> {
+    let a = find(state, areas_in_scope, reference).await?;
+    let filter = Filter { area_ids: vec![a.area_id], status: "all".into(), ..Default::default() };
+    list(state, &filter).await?.into_iter().find(|v| v.reference == reference).ok_or(ReviewError::NotFound)
+}
+
+/// Records an export of the register in the audit trail.
+pub async fn record_export(state: &AppState, acting: &Acting<'_>, rows: usize) -> ReviewResult<()> {
+    audit::append(
+        &state.db,
+        &AuditEvent::new(acting.actor.clone(), AuditAction::ActionsExported, "action", "register")
+            .request(acting.request_id)
+            .details(format!("rows={rows}")),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Emails the owner of each overdue action at each schedule point (the day after the due date,
+/// then every `review.action_remind_overdue_every_days`), once per point: the point is recorded
+/// under a unique index in the same transaction as its outbox row, so a restart or a second
+/// instance never sends it twice.
+pub async fn send_due_reminders(state: &AppState) -> ReviewResult<usize> {
+    let every = state.config.review.action_remind_overdue_every_days;
+    if every == 0 {
+        return Ok(0);
+    }
+    let today = state.clock.today();
+    let mut sent = 0;
+    let mut after_id = 0;
+    loop {
+        let txn = db::begin_write(&state.db).await?;
+        let batch = store::claim_overdue(&txn, today, after_id, 200).await?;
+        let Some(last) = batch.last() else {
+            txn.commit().await?;
+            break;
+        };
+        after_id = last.id;
+        for a in &batch {
+            let Some(point) = reminders::overdue_point(a.due_on, today, every) else { continue };
+            if !store::record_point(&txn, "action", a.id, &point.name, state.clock.now()).await? {
+                continue;
+            }
+            let sealed = open_sealed(state, a)?;
+            email_owner(state, &txn, &a.reference, a.area_id, &sealed, a.due_on, true).await?;
+            audit::append(
+                &txn,
+                &AuditEvent::new(
+                    Actor::System,
+                    AuditAction::ActionReminderSent,
+                    "action",
+                    a.reference.clone(),
+                )
+                .details(format!("point={}", point.name)),
+            )
+            .await?;
+            sent += 1;
+        }
+        txn.commit().await?;
+    }
+    if sent > 0 {
+        state.mail_wakeup.notify_one();
+        tracing::info!(reminders = sent, "action reminders queued");
+    }
+    Ok(sent)
+}

@@ -1,0 +1,437 @@
+//! The actions register: the list across the user's areas (filterable, with a CSV export), adding
+//! an action (from a case or on its own) and the action's page, where it is edited.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::{acting, field_errors};
+use crate::app::AppState;
+use crate::domain::codes::ActionStatus;
+use crate::domain::dates::DateParts;
+use crate::domain::policy::Principal;
+use crate::error::WebResult;
+use crate::review::ReviewError;
+use crate::review::actions::{self as service, Input, View};
+use crate::store::actions::Filter;
+use crate::store::areas;
+use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
+use crate::web::csv;
+use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::page::Page;
+use crate::web::params::Q;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub status: String,
+    pub area: String,
+    pub theme: String,
+}
+
+impl ListQuery {
+    fn filter(&self, me: &Principal) -> Filter {
+        let status = match self.status.as_str() {
+            "overdue" | "done" | "all" => self.status.clone(),
+            _ => "open".into(),
+        };
+        let area_ids = match self.area.parse::<i64>() {
+            Ok(a) if me.area_ids.contains(&a) => vec![a],
+            _ => me.area_ids.clone(),
+        };
+        let theme = (!self.theme.is_empty()).then(|| self.theme.clone());
+        Filter { area_ids, status, theme, ..Default::default() }
+    }
+
+    fn query_string(&self) -> String {
+        let enc = crate::web::forms::encode_component;
+        format!("status={}&area={}&theme={}", enc(&self.status), enc(&self.area), enc(&self.theme))
+    }
+}
+
+/// An action as a list row: its theme labels in words.
+pub struct Row {
+    pub view: View,
+    pub themes: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "review/actions.html")]
+struct ListTemplate {
+    page: Page,
+    rows: Vec<Row>,
+    statuses: Vec<Choice>,
+    areas: Vec<Choice>,
+    themes: Vec<Choice>,
+    csv_link: String,
+    heading: String,
+}
+
+async fn area_choices(state: &AppState, me: &Principal, chosen: &str, any: bool) -> WebResult<Vec<Choice>> {
+    let mut out = Vec::new();
+    if any {
+        out.push(Choice::new("", "All your areas", chosen.is_empty()));
+    }
+    for a in areas::list(&state.db).await?.into_iter().filter(|a| me.area_ids.contains(&a.id)) {
+        out.push(Choice::new(a.id.to_string(), a.name, a.id.to_string() == chosen));
+    }
+    Ok(out)
+}
+
+fn theme_words(state: &AppState, codes: &[String]) -> String {
+    codes.iter().map(|c| service::theme_label(state, c)).collect::<Vec<_>>().join(", ")
+}
+
+/// `GET /actions`: open actions in the user's areas, or as filtered.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Q(q): Q<ListQuery>,
+) -> WebResult<Response> {
+    let filter = q.filter(&me);
+    let rows = service::list(&state, &filter)
+        .await?
+        .into_iter()
+        .map(|v| Row { themes: theme_words(&state, &v.themes), view: v })
+        .collect::<Vec<_>>();
+    let statuses =
+        [("open", "Open"), ("overdue", "Overdue"), ("done", "Implemented or closed"), ("all", "All")]
+            .iter()
+            .map(|(c, l)| Choice::new(*c, *l, filter.status == *c))
+            .collect();
+    let mut themes = vec![Choice::new("", "Any theme", q.theme.is_empty())];
+    themes.extend(service::themes(&state).into_iter().map(|(c, l)| {
+        let on = c == q.theme;
+        Choice::new(c, l, on)
+    }));
+    let heading = match filter.status.as_str() {
+        "overdue" => "Overdue actions",
+        "done" => "Implemented or closed actions",
+        "all" => "All actions",
+        _ => "Open actions",
+    };
+    Ok(ListTemplate {
+        page: Page::for_user(&ctx, "Actions", "/actions"),
+        rows,
+        statuses,
+        areas: area_choices(&state, &me, &q.area, true).await?,
+        themes,
+        csv_link: format!("/actions.csv?{}", q.query_string()),
+        heading: heading.into(),
+    }
+    .into_response())
+}
+
+/// `GET /actions.csv`: the filtered list as CSV (formula-safe), audited.
+pub async fn export(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Q(q): Q<ListQuery>,
+) -> WebResult<Response> {
+    let views = service::list(&state, &q.filter(&me)).await?;
+    let mut body = csv::row(&[
+        "reference",
+        "area",
+        "status",
+        "due_on",
+        "overdue",
+        "owner_organisation",
+        "owner_email",
+        "description",
+        "note",
+        "completed_on",
+        "cases",
+        "themes",
+    ]);
+    for v in &views {
+        body.push_str(&csv::row(&[
+            &v.reference,
+            &v.area,
+            &v.status_label,
+            &v.due_on.to_string(),
+            if v.overdue { "yes" } else { "no" },
+            &v.owner_org,
+            &v.owner_email,
+            &v.description,
+            &v.note,
+            &v.completed_on.map(|d| d.to_string()).unwrap_or_default(),
+            &v.cases.join(" "),
+            &theme_words(&state, &v.themes),
+        ]));
+    }
+    service::record_export(&state, &acting(&me, &ctx), views.len()).await?;
+    let filename = format!("actions-{}.csv", state.clock.today().format("%Y%m%d"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The action form as typed.
+pub struct Typed {
+    pub description: String,
+    pub owner_org: String,
+    pub owner_email: String,
+    pub due: DateParts,
+    pub cases: String,
+    pub themes: Vec<Choice>,
+    pub areas: Vec<Choice>,
+    pub statuses: Vec<Choice>,
+    pub note: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "review/action.html")]
+struct ActionTemplate {
+    page: Page,
+    heading: String,
+    action: String,
+    /// The saved action (none while adding one).
+    saved: Option<Row>,
+    version: i64,
+    typed: Typed,
+    errors: FormErrors,
+}
+
+async fn typed(
+    state: &AppState,
+    me: &Principal,
+    form: Option<&FormData>,
+    saved: Option<&View>,
+    case: &str,
+) -> WebResult<Typed> {
+    let (description, owner_org, owner_email, due, cases, themes, area, status, note) = match (form, saved) {
+        (Some(f), _) => (
+            f.get("description").to_string(),
+            f.get("owner_org").to_string(),
+            f.get("owner_email").to_string(),
+            DateParts {
+                day: f.get("due.day").into(),
+                month: f.get("due.month").into(),
+                year: f.get("due.year").into(),
+            },
+            f.get("cases").to_string(),
+            f.all("themes").iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            f.get("area").to_string(),
+            f.get("status").to_string(),
+            f.get("note").to_string(),
+        ),
+        (None, Some(v)) => (
+            v.description.clone(),
+            v.owner_org.clone(),
+            v.owner_email.clone(),
+            DateParts::from_date(v.due_on),
+            v.cases.join(" "),
+            v.themes.clone(),
+            String::new(),
+            v.status.clone(),
+            v.note.clone(),
+        ),
+        (None, None) => Default::default(),
+    };
+    let cases = if form.is_none() && saved.is_none() { case.to_string() } else { cases };
+    Ok(Typed {
+        description,
+        owner_org,
+        owner_email,
+        due,
+        cases,
+        themes: service::themes(state)
+            .into_iter()
+            .map(|(c, l)| {
+                let on = themes.contains(&c);
+                Choice::new(c, l, on)
+            })
+            .collect(),
+        areas: area_choices(state, me, &area, false).await?,
+        statuses: ActionStatus::ALL
+            .iter()
+            .map(|s| Choice::new(s.code(), s.label(), s.code() == status))
+            .collect(),
+        note,
+    })
+}
+
+/// Reads the form into an input, or the field errors for what cannot be read.
+fn input(form: &FormData, editing: bool) -> Result<Input, FormErrors> {
+    let mut errors = FormErrors::default();
+    let parts = DateParts {
+        day: form.get("due.day").into(),
+        month: form.get("due.month").into(),
+        year: form.get("due.year").into(),
+    };
+    let due_on = match parts.parse("due") {
+        Ok(Some(d)) => Some(d),
+        Ok(None) => {
+            errors.add("due", "Enter the date the action is due");
+            None
+        }
+        Err(m) => {
+            errors.add("due", format!("The due date {m}").replace("The due date The", "The"));
+            None
+        }
+    };
+    let status = form.get("status");
+    if editing && ActionStatus::parse(status).is_none() {
+        errors.add("status", "Choose the action's status");
+    }
+    match due_on {
+        Some(due_on) if errors.is_empty() => Ok(Input {
+            area_id: form.get("area").parse().ok(),
+            description: form.get("description").to_string(),
+            owner_org: form.get("owner_org").to_string(),
+            owner_email: form.get("owner_email").to_string(),
+            due_on,
+            cases: form.get("cases").split([',', ' ', ';', '\n']).map(|s| s.trim().to_uppercase()).collect(),
+            themes: form.all("themes").iter().map(|s| s.to_string()).collect(),
+            status: editing.then(|| status.to_string()),
+            note: form.get("note").to_string(),
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewQuery {
+    pub case: String,
+}
+
+/// `GET /actions/new` (`?case=REF` links the case).
+pub async fn new_form(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Q(q): Q<NewQuery>,
+) -> WebResult<Response> {
+    let case = q.case.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>();
+    let typed = typed(&state, &me, None, None, &case).await?;
+    Ok(ActionTemplate {
+        page: Page::for_user(&ctx, "Add an action", "/actions"),
+        heading: "Add an action".into(),
+        action: "/actions/new".into(),
+        saved: None,
+        version: 0,
+        typed,
+        errors: FormErrors::default(),
+    }
+    .into_response())
+}
+
+/// `POST /actions/new`.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    form: FormData,
+) -> WebResult<Response> {
+    let result = match input(&form, false) {
+        Ok(i) => service::create(&state, &acting(&me, &ctx), &me.area_ids, &i).await.map_err(field_errors),
+        Err(e) => Err(Ok(e)),
+    };
+    match result {
+        Ok(reference) => Ok(redirect_with_flash(
+            &state,
+            &format!("/actions/{reference}"),
+            &format!("Action {reference} added. Its owner has been emailed."),
+        )),
+        Err(e) => {
+            let errors = e?;
+            let typed = typed(&state, &me, Some(&form), None, "").await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ActionTemplate {
+                    page: Page::for_user(&ctx, "Add an action", "/actions").with_errors(true),
+                    heading: "Add an action".into(),
+                    action: "/actions/new".into(),
+                    saved: None,
+                    version: 0,
+                    typed,
+                    errors,
+                },
+            )
+                .into_response())
+        }
+    }
+}
+
+/// `GET /actions/{reference}`.
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path(reference): Path<String>,
+) -> WebResult<Response> {
+    let v = service::view(&state, &me.area_ids, &reference).await?;
+    let typed = typed(&state, &me, None, Some(&v), "").await?;
+    Ok(ActionTemplate {
+        page: Page::for_user(&ctx, &format!("Action {}", v.reference), "/actions"),
+        heading: format!("Action {}", v.reference),
+        action: format!("/actions/{}", v.reference),
+        version: v.version,
+        saved: Some(Row { themes: theme_words(&state, &v.themes), view: v }),
+        typed,
+        errors: FormErrors::default(),
+    }
+    .into_response())
+}
+
+/// `POST /actions/{reference}`: saves an edit (a stale edit gets the conflict message and keeps
+/// what was typed).
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path(reference): Path<String>,
+    form: FormData,
+) -> WebResult<Response> {
+    let version = form.get("version").parse::<i64>().unwrap_or(0);
+    let result = match input(&form, true) {
+        Ok(i) => {
+            match service::update(&state, &acting(&me, &ctx), &me.area_ids, &reference, version, &i).await {
+                Ok(()) => Ok(()),
+                Err(ReviewError::Conflict(m)) => {
+                    let mut errors = FormErrors::default();
+                    errors.add(
+                        "main",
+                        format!("{m} Check the action as it is now (below), then save your changes again."),
+                    );
+                    Err(Ok(errors))
+                }
+                Err(e) => Err(field_errors(e)),
+            }
+        }
+        Err(e) => Err(Ok(e)),
+    };
+    match result {
+        Ok(()) => Ok(redirect_with_flash(&state, &format!("/actions/{reference}"), "Action saved.")),
+        Err(e) => {
+            let errors = e?;
+            let v = service::view(&state, &me.area_ids, &reference).await?;
+            let typed = typed(&state, &me, Some(&form), Some(&v), "").await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ActionTemplate {
+                    page: Page::for_user(&ctx, &format!("Action {}", v.reference), "/actions")
+                        .with_errors(true),
+                    heading: format!("Action {}", v.reference),
+                    action: format!("/actions/{}", v.reference),
+                    version: v.version,
+                    saved: Some(Row { themes: theme_words(&state, &v.themes), view: v }),
+                    typed,
+                    errors,
+                },
+            )
+                .into_response())
+        }
+    }
+}

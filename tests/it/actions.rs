@@ -1,0 +1,181 @@
+//! The actions register: an action identifies nobody, its owner is emailed when it is assigned
+//! and reminded once per overdue point (across a restart and a second instance), the list
+//! filters, the CSV export is formula-safe and audited, and a stale edit keeps what was typed.
+
+use chrono::{Datelike, TimeDelta};
+
+use cdop::config::LoadedConfig;
+use cdop::domain::role::Role;
+
+use crate::both_backends;
+use crate::common::{Backend, TestApp};
+use crate::gathering::notified_case;
+
+fn due(app: &TestApp, days: i64) -> [(String, String); 3] {
+    let d = app.state.clock.today() + TimeDelta::days(days);
+    [
+        ("due.day".into(), d.day().to_string()),
+        ("due.month".into(), d.month().to_string()),
+        ("due.year".into(), d.year().to_string()),
+    ]
+}
+
+fn fields<'a>(base: &'a [(&'a str, &'a str)], due: &'a [(String, String); 3]) -> Vec<(&'a str, &'a str)> {
+    let mut out: Vec<(&str, &str)> = base.to_vec();
+    out.extend(due.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    out
+}
+
+both_backends!(
+    actions_are_assigned_listed_exported_and_reminded_once_per_point,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let area = app.area("Cumberland").await;
+        let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[area]).await;
+        let reference = notified_case(&app, "Cumberland").await;
+
+        // A description naming the child is refused, with what was typed kept.
+        chair.page(&format!("/actions/new?case={reference}")).await;
+        let due14 = due(&app, 14);
+        let named = [
+            ("description", "Remind Zebedee Quartermaine's school about water safety"),
+            ("owner_org", "=Riverside School"),
+            ("owner_email", "head@school.example"),
+            ("cases", reference.as_str()),
+            ("themes", "drowning"),
+        ];
+        let (status, page, _) = chair.post_page("/actions/new", &fields(&named, &due14)).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("still identifies someone"), "{page}");
+        assert!(page.contains("Riverside School"), "typing kept");
+        let bad_email = [("owner_email", "not an address"), ("description", "x"), ("owner_org", "y")];
+        let (status, page, _) = chair.post_page("/actions/new", &fields(&bad_email, &due14)).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("in the correct format"), "the email is checked");
+
+        let good = [
+            ("description", "Review open-water safety teaching across local schools"),
+            ("owner_org", "=Riverside School"),
+            ("owner_email", "head@school.example"),
+            ("cases", reference.as_str()),
+            ("themes", "drowning"),
+        ];
+        let (status, _, to) = chair.post_page("/actions/new", &fields(&good, &due14)).await;
+        assert_eq!(status, 303);
+        let action = to.expect("the action's page");
+        let action_ref = action.trim_start_matches("/actions/").to_string();
+        assert!(action_ref.starts_with("ACT-"), "{action_ref}");
+        let subjects =
+            app.sql_strings("SELECT subject FROM mail_outbox WHERE template = 'action_assigned'").await;
+        assert_eq!(subjects.len(), 1, "the owner is emailed");
+        assert!(subjects[0].contains(&action_ref));
+        let owners = app.sql_strings("SELECT to_address FROM mail_outbox WHERE to_address IS NOT NULL").await;
+        assert!(
+            !owners.iter().any(|a| a.contains("school.example")),
+            "the owner's address is sealed in the outbox"
+        );
+
+        // The list: open now, overdue later; the theme filter; the case page links here.
+        let (_, page) = chair.page("/actions").await;
+        assert!(page.contains(&action_ref) && page.contains("Review open-water safety"));
+        let (_, page) = chair.page("/actions?status=overdue").await;
+        assert!(!page.contains(&action_ref), "not overdue yet");
+        let (_, page) = chair.page("/actions?status=open&theme=suicide_self_harm").await;
+        assert!(!page.contains(&action_ref), "filtered by theme");
+        let (_, page) = chair.page(&format!("/cases/{reference}")).await;
+        assert!(page.contains("id=\"add-case-action\""));
+
+        // CSV: formula-safe, audited.
+        let (status, csv) = chair.page("/actions.csv?status=all").await;
+        assert_eq!(status, 200);
+        assert!(csv.starts_with("reference,area,status"));
+        assert!(csv.contains("'=Riverside School"), "formula neutralised: {csv}");
+        assert!(csv.contains(&reference) && csv.contains("Drowning"));
+        let exported =
+            app.sql_strings("SELECT details FROM audit_events WHERE action = 'action.exported'").await;
+        assert_eq!(exported, vec!["rows=1".to_string()]);
+
+        // A stale edit keeps what was typed; closing with no action needs a note.
+        let (_, page) = chair.page(&action).await;
+        let version = crate::common::agent::value_of(&page, "version").expect("version");
+        let edit = |status: &'static str, note: &'static str, version: String| {
+            let mut f: Vec<(String, String)> = vec![
+                ("version".into(), version),
+                ("description".into(), "Review open-water safety teaching across local schools".into()),
+                ("owner_org".into(), "Riverside School".into()),
+                ("owner_email".into(), "head@school.example".into()),
+                ("cases".into(), reference.clone()),
+                ("status".into(), status.into()),
+                ("note".into(), note.into()),
+            ];
+            f.extend(due14.iter().cloned());
+            f
+        };
+        let as_refs = |f: &Vec<(String, String)>| {
+            f.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>()
+        };
+        let post = |f: Vec<(String, String)>| {
+            let chair = &chair;
+            let action = action.clone();
+            async move {
+                let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                chair.post_page(&action, &refs).await
+            }
+        };
+        let (status, page, _) = post(as_refs(&edit("closed_no_action", "", version.clone()))).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Say why the action is closed"));
+        let (status, _, _) =
+            post(as_refs(&edit("in_progress", "Started with two schools", version.clone()))).await;
+        assert_eq!(status, 303);
+        chair.page(&action).await;
+        let (status, page, _) = post(as_refs(&edit("implemented", "Typed while stale", version))).await;
+        assert_eq!(status, 422, "a stale version is refused");
+        assert!(page.contains("Someone else changed this action") && page.contains("Typed while stale"));
+
+        // Reminders: none before the due date has passed; one per point, on two instances at once.
+        let second = cdop::app::prepare(
+            &LoadedConfig::from_config(crate::common::test_config(&app.dir, &app.db.url)).expect("config"),
+        )
+        .await
+        .expect("second instance");
+        let run_both = |days: i64| {
+            let (a, b) = (app.state.clone(), second.clone());
+            async move {
+                let at = chrono::Utc::now() + TimeDelta::days(days);
+                a.clock.set(at);
+                b.clock.set(at);
+                let (x, y) = tokio::join!(
+                    cdop::review::actions::send_due_reminders(&a),
+                    cdop::review::actions::send_due_reminders(&b)
+                );
+                x.expect("first") + y.expect("second")
+            }
+        };
+        assert_eq!(run_both(14).await, 0, "due today, not overdue");
+        assert_eq!(run_both(15).await, 1, "the day after the due date");
+        assert_eq!(run_both(15).await, 0, "the same point is not sent again");
+        assert_eq!(run_both(28).await, 0);
+        assert_eq!(run_both(29).await, 1, "every 14 days while overdue");
+        let (_, page) = chair.page("/actions?status=overdue").await;
+        assert!(page.contains(&action_ref), "listed as overdue");
+        let overdue =
+            app.sql_strings("SELECT subject FROM mail_outbox WHERE template = 'action_overdue'").await;
+        assert_eq!(overdue.len(), 2);
+
+        // Implemented: no more reminders, the completion date recorded.
+        let (_, page) = chair.page(&action).await;
+        let version = crate::common::agent::value_of(&page, "version").expect("version");
+        let (status, _, _) = post(as_refs(&edit("implemented", "Done in all schools", version))).await;
+        assert_eq!(status, 303);
+        assert_eq!(run_both(43).await, 0, "implemented actions are not reminded");
+        let (_, page) = chair.page(&action).await;
+        assert!(page.contains("Implemented") && page.contains(" on "), "completion date shown");
+
+        // Another area's user cannot see it.
+        let elsewhere = app.area("Westmorland and Furness").await;
+        let other = app.signed_in("other@example.org", &[Role::PanelChair], &[elsewhere]).await;
+        assert_eq!(other.page(&action).await.0, 404);
+        assert!(!other.page("/actions?status=all").await.1.contains(&action_ref));
+    }
+);
