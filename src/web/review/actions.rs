@@ -374,7 +374,7 @@ pub async fn show(
     let v = service::view(&state, &me.area_ids, &reference).await?;
     let typed = typed(&state, &me, None, Some(&v), "").await?;
     Ok(ActionTemplate {
-        page: Page::for_user(&ctx, &format!("Action {}", v.reference), "/actions"),
+        page: Page::for_user(&ctx, format!("Action {}", v.reference), "/actions"),
         heading: format!("Action {}", v.reference),
         action: format!("/actions/{}", v.reference),
         version: v.version,
@@ -421,7 +421,7 @@ pub async fn update(
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ActionTemplate {
-                    page: Page::for_user(&ctx, &format!("Action {}", v.reference), "/actions")
+                    page: Page::for_user(&ctx, format!("Action {}", v.reference), "/actions")
                         .with_errors(true),
                     heading: format!("Action {}", v.reference),
                     action: format!("/actions/{}", v.reference),

@@ -46,7 +46,7 @@ async fn render(
     Ok((
         status,
         MoveTemplate {
-            page: Page::for_user(ctx, &format!("Move {} to another area", case.reference), "/cases")
+            page: Page::for_user(ctx, format!("Move {} to another area", case.reference), "/cases")
                 .with_errors(!errors.is_empty()),
             reference: case.reference.clone(),
             current_area: all

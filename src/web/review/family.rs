@@ -64,7 +64,7 @@ async fn render(
     Ok((
         status,
         FamilyTemplate {
-            page: Page::for_user(ctx, &format!("Family contact for {}", case.reference), "/cases")
+            page: Page::for_user(ctx, format!("Family contact for {}", case.reference), "/cases")
                 .with_errors(!errors.is_empty()),
             reference: case.reference.clone(),
             kw,
