@@ -148,6 +148,16 @@ impl ReportingYear {
         if date.month() >= 4 { ReportingYear(date.year()) } else { ReportingYear(date.year() - 1) }
     }
 
+    /// 1 April of the year.
+    pub fn start(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.0, 4, 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    /// 31 March of the next year.
+    pub fn end(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.0 + 1, 3, 31).unwrap_or(NaiveDate::MAX)
+    }
+
     /// Parses `2026` or `2026/27`.
     pub fn parse(s: &str) -> Option<ReportingYear> {
         let start = s.trim().split('/').next()?.parse::<i32>().ok()?;

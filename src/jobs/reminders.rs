@@ -19,6 +19,9 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
         if let Err(e) = crate::review::actions::send_due_reminders(&state).await {
             tracing::warn!(error = %e, "action reminders failed; trying again later");
         }
+        if let Err(e) = crate::review::briefings::send_due_reminders(&state).await {
+            tracing::warn!(error = %e, "briefing reminders failed; trying again later");
+        }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = stop.wait_for(|stopped| *stopped) => return,

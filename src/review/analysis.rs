@@ -240,6 +240,12 @@ pub async fn sign_off(
     if !rules::problems(&loaded.version, &loaded.answers).is_empty() {
         return Err(ReviewError::Refused(rules::NEEDS_GRADE_2.into()));
     }
+    // Checked before the code, so a refused sign-off does not use up the user's code.
+    let today = state.clock.today();
+    let first = case.status == CaseStatus::ReviewScheduled.code();
+    if !first && case.status != CaseStatus::Reviewed.code() {
+        return Err(ReviewError::Refused("Only a case on a meeting's agenda can be signed off".into()));
+    }
     let Some(secret) = &user.totp_secret else {
         return Err(invalid("code", "Set up two-factor authentication (Your account) before signing off"));
     };
@@ -262,11 +268,6 @@ pub async fn sign_off(
             "code",
             "The code is wrong or was already used: enter the current 6-digit code from your authenticator app",
         ));
-    }
-    let today = state.clock.today();
-    let first = case.status == CaseStatus::ReviewScheduled.code();
-    if !first && case.status != CaseStatus::Reviewed.code() {
-        return Err(ReviewError::Refused("Only a case on a meeting's agenda can be signed off".into()));
     }
     let durations = if first { Some(durations(state, case, today).await?) } else { None };
     let txn = db::begin_write(&state.db).await?;

@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod analysis;
+pub mod briefings;
 pub mod calendar;
 pub mod casework;
 pub mod family;

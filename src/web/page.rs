@@ -81,7 +81,7 @@ impl Page {
 
 fn nav_for(p: &crate::domain::policy::Principal, active: &str) -> Vec<NavItem> {
     use crate::domain::policy::Action;
-    let items: [(&'static str, &'static str, Action); 12] = [
+    let items: [(&'static str, &'static str, Action); 13] = [
         ("Home", "/", Action::UseService),
         ("Cases", "/cases", Action::ViewCases),
         ("Notify a death", "/cases/new", Action::NotifyDeath),
@@ -89,6 +89,7 @@ fn nav_for(p: &crate::domain::policy::Principal, active: &str) -> Vec<NavItem> {
         ("Outstanding information", "/outstanding", Action::RequestInformation),
         ("Meetings", "/meetings", Action::AttendMeetings),
         ("Actions", "/actions", Action::ManageActions),
+        ("Briefings", "/briefings", Action::ManageActions),
         ("Forms", "/admin/forms", Action::ViewFormDefinitions),
         ("Users", "/admin/users", Action::ManageUsers),
         ("Areas", "/admin/areas", Action::ManageAreas),

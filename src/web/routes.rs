@@ -159,12 +159,25 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/actions/new", act(Action::ManageActions), review::actions::create),
     route!(GET "/actions/{reference}", act(Action::ManageActions), review::actions::show),
     route!(POST "/actions/{reference}", act(Action::ManageActions), review::actions::update),
+    // Learning briefings and their distribution lists.
+    route!(GET "/briefings", act(Action::ManageActions), review::briefings::list),
+    route!(GET "/briefings/new", act(Action::ManageActions), review::briefings::new_form),
+    route!(POST "/briefings/new", act(Action::ManageActions), review::briefings::create),
+    route!(GET "/briefings/recipients", act(Action::ManageActions), review::briefings::distribution),
+    route!(POST "/briefings/recipients", act(Action::ManageActions), review::briefings::add_recipient),
+    route!(POST "/briefings/recipients/{id}/remove", act(Action::ManageActions), review::briefings::remove_recipient),
+    route!(GET "/briefings/{id}", act(Action::ManageActions), review::briefings::show),
+    route!(POST "/briefings/{id}", act(Action::ManageActions), review::briefings::save),
+    route!(POST "/briefings/{id}/send", act(Action::ManageActions), review::briefings::send),
     // An agency professional's emailed form link (no account).
     route!(GET "/f/{token}", Public, gathering::link::start),
     route!(GET "/f/{token}/check", Public, gathering::link::show_check),
     route!(POST "/f/{token}/check", Public, gathering::link::submit),
     route!(GET "/f/{token}/{n}", Public, gathering::link::show_page),
     route!(POST "/f/{token}/{n}", Public, gathering::link::save_page),
+    // A learning briefing's recipient (no account): read and acknowledge.
+    route!(GET "/b/{token}", Public, review::briefings::public),
+    route!(POST "/b/{token}", Public, review::briefings::acknowledge),
     // Notification by professionals without an account (when notify.public_enabled).
     route!(GET "/notify", Public, cases::public::show_public),
     route!(POST "/notify", Public, cases::public::submit_public),

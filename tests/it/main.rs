@@ -8,6 +8,7 @@ mod actions;
 mod architecture;
 mod audit;
 mod auth;
+mod briefings;
 mod browser;
 mod cases;
 mod casework;

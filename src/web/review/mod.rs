@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod analysis;
+pub mod briefings;
 pub mod casework;
 pub mod family;
 pub mod meetings;

@@ -1,0 +1,518 @@
+//! Sharing the learning: a learning briefing is compiled from the learning points of the
+//! analyses signed off in a period (optionally for one theme), redacted automatically and edited
+//! by staff, then emailed to the area's distribution list. Each recipient acknowledges receipt
+//! through their own link (a random token; only its digest is stored); those who have not are
+//! reminded a configured number of times, each reminder carrying a fresh link.
+//!
+//! A briefing is shared outside the service, so no text in it may identify anyone: every save is
+//! checked against the known identifiers of every case it was compiled from.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{Acting, ReviewError, ReviewResult, invalid, open_text};
+use crate::app::AppState;
+use crate::crypto::secrets;
+use crate::domain::audit::{Actor, AuditAction, AuditEvent};
+use crate::domain::email::EmailAddress;
+use crate::domain::redact::{self, Identifier};
+use crate::domain::reminders;
+use crate::forms::answers::Answer;
+use crate::mail::{self, render};
+use crate::store::briefings::{self as store, Briefing, NewBriefing};
+use crate::store::{self as db, areas, audit, cases};
+
+/// A distribution-list entry, as sealed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+}
+
+/// A distribution-list entry, opened.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecipientView {
+    pub id: i64,
+    pub area: String,
+    pub organisation: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// A briefing's sealed content.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Content {
+    pub introduction: String,
+    pub points: Vec<String>,
+    /// The cases it was compiled from (their identifiers are what it is checked against).
+    pub sources: Vec<i64>,
+}
+
+/// Who a sent briefing went to, and whether they acknowledged it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentView {
+    pub organisation: String,
+    pub name: String,
+    pub email: String,
+    pub sent_at: chrono::DateTime<chrono::Utc>,
+    pub acknowledged_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A briefing, opened.
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    pub id: i64,
+    pub area: String,
+    pub title: String,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub theme: Option<String>,
+    pub sent: bool,
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub version: i64,
+    pub content: Content,
+    pub recipients: Vec<SentView>,
+}
+
+fn audit_event(acting: &Acting<'_>, action: AuditAction, id: i64) -> AuditEvent {
+    AuditEvent::new(acting.actor.clone(), action, "briefing", id.to_string()).request(acting.request_id)
+}
+
+fn open_json<T: serde::de::DeserializeOwned>(state: &AppState, sealed: &[u8]) -> ReviewResult<T> {
+    serde_json::from_str(&open_text(state, sealed)?).map_err(|e| ReviewError::Other(e.into()))
+}
+
+async fn area_name(state: &AppState, id: i64) -> ReviewResult<String> {
+    Ok(areas::find(&state.db, id).await?.map(|a| a.name).unwrap_or_default())
+}
+
+// ---- The distribution list ----
+
+/// The distribution lists of `area_ids`, opened.
+pub async fn recipients(state: &AppState, area_ids: &[i64]) -> ReviewResult<Vec<RecipientView>> {
+    let names: std::collections::HashMap<i64, String> =
+        areas::list(&state.db).await?.into_iter().map(|a| (a.id, a.name)).collect();
+    store::recipients(&state.db, area_ids)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let c: Contact = open_json(state, &r.sealed)?;
+            Ok(RecipientView {
+                id: r.id,
+                area: names.get(&r.area_id).cloned().unwrap_or_default(),
+                organisation: r.organisation,
+                name: c.name,
+                email: c.email,
+            })
+        })
+        .collect()
+}
+
+/// Adds someone to an area's distribution list.
+pub async fn add_recipient(
+    state: &AppState,
+    acting: &Acting<'_>,
+    area_ids: &[i64],
+    area_id: Option<i64>,
+    organisation: &str,
+    contact: Contact,
+) -> ReviewResult<()> {
+    let mut problems = Vec::new();
+    let area_id = area_id.or_else(|| (area_ids.len() == 1).then(|| area_ids[0]));
+    if !area_id.is_some_and(|a| area_ids.contains(&a)) {
+        problems.push(("area".to_string(), "Choose the area whose list this is".to_string()));
+    }
+    let organisation = organisation.trim();
+    if organisation.is_empty() || organisation.chars().count() > 200 {
+        problems.push(("organisation".into(), "Enter the organisation, in 200 characters or fewer".into()));
+    }
+    let name = contact.name.trim().to_string();
+    if name.chars().count() > 200 {
+        problems.push(("name".into(), "The name must be 200 characters or fewer".into()));
+    }
+    let email = EmailAddress::parse(&contact.email);
+    if let Err(e) = &email {
+        problems.push(("email".into(), e.to_string()));
+    }
+    let (Some(area_id), Ok(email)) = (area_id, email) else { return Err(ReviewError::Invalid(problems)) };
+    if !problems.is_empty() {
+        return Err(ReviewError::Invalid(problems));
+    }
+    let plain =
+        serde_json::to_vec(&Contact { name, email: email.as_str().into() }).map_err(anyhow::Error::from)?;
+    let sealed = state.keys.keyring.seal(&plain)?;
+    let txn = db::begin_write(&state.db).await?;
+    let id = store::add_recipient(&txn, area_id, organisation, sealed, &state.keys.keyring.key_id()).await?;
+    audit::append(
+        &txn,
+        &AuditEvent::new(acting.actor.clone(), AuditAction::RecipientAdded, "distribution", id.to_string())
+            .request(acting.request_id)
+            .area(area_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Takes someone off a distribution list of `area_ids`.
+pub async fn remove_recipient(
+    state: &AppState,
+    acting: &Acting<'_>,
+    area_ids: &[i64],
+    id: i64,
+) -> ReviewResult<()> {
+    let r = store::recipient(&state.db, id)
+        .await?
+        .filter(|r| area_ids.contains(&r.area_id) && r.active)
+        .ok_or(ReviewError::NotFound)?;
+    let txn = db::begin_write(&state.db).await?;
+    store::deactivate_recipient(&txn, r.id).await?;
+    audit::append(
+        &txn,
+        &AuditEvent::new(acting.actor.clone(), AuditAction::RecipientRemoved, "distribution", id.to_string())
+            .request(acting.request_id)
+            .area(r.area_id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+// ---- Briefings ----
+
+/// What a new briefing covers.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Scope {
+    pub area_id: Option<i64>,
+    pub title: String,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub theme: Option<String>,
+}
+
+/// Compiles a draft from the learning points of the analyses signed off in the scope, each
+/// redacted against its own case's identifiers; returns its id.
+pub async fn compile(
+    state: &AppState,
+    acting: &Acting<'_>,
+    area_ids: &[i64],
+    scope: &Scope,
+) -> ReviewResult<i64> {
+    let mut problems = Vec::new();
+    let area_id = scope.area_id.or_else(|| (area_ids.len() == 1).then(|| area_ids[0]));
+    if !area_id.is_some_and(|a| area_ids.contains(&a)) {
+        problems.push(("area".to_string(), "Choose the area".to_string()));
+    }
+    let title = scope.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        problems.push(("title".into(), "Enter a title of 200 characters or fewer".into()));
+    }
+    if scope.period_to < scope.period_from {
+        problems.push(("period_to".into(), "The end of the period must be on or after its start".into()));
+    }
+    let theme = scope.theme.as_deref().filter(|t| !t.is_empty());
+    if let Some(t) = theme
+        && !super::actions::themes(state).iter().any(|(c, _)| c == t)
+    {
+        problems.push(("theme".into(), "Choose a theme from the list".into()));
+    }
+    let Some(area_id) = area_id else { return Err(ReviewError::Invalid(problems)) };
+    if !problems.is_empty() {
+        return Err(ReviewError::Invalid(problems));
+    }
+    let mut points = Vec::new();
+    let mut sources = Vec::new();
+    for a in store::signed_analyses(&state.db, area_id, scope.period_from, scope.period_to, theme).await? {
+        let coded = crate::store::analyses::coded_answers(&state.db, a.id).await?;
+        let loaded = super::analysis::open_revision(state, &a, &coded)?;
+        let Some(Answer::Text(learning)) = loaded.answers.get("learning") else { continue };
+        let Some(case) = cases::find(&state.db, a.case_id).await? else { continue };
+        let ids = super::packs::case_identifiers(state, &case).await?;
+        let text = redact::redact(learning.trim(), &ids).text;
+        if !text.trim().is_empty() {
+            points.push(text);
+            sources.push(case.id);
+        }
+    }
+    if points.is_empty() {
+        return Err(invalid(
+            "period_from",
+            "No analysis signed off in that period (and theme) has learning points: choose another period",
+        ));
+    }
+    clean_title(state, &sources, title).await?;
+    let content = Content {
+        introduction: format!(
+            "This briefing shares what the Child Death Overview Panel learned from the {} reviews it completed in this period. It contains no personal details.",
+            points.len()
+        ),
+        points,
+        sources,
+    };
+    let sealed = state.keys.keyring.seal(&serde_json::to_vec(&content).map_err(anyhow::Error::from)?)?;
+    let txn = db::begin_write(&state.db).await?;
+    let id = store::insert(
+        &txn,
+        NewBriefing {
+            area_id,
+            title: title.into(),
+            period_from: scope.period_from,
+            period_to: scope.period_to,
+            theme: theme.map(String::from),
+            sealed,
+            sealed_key: state.keys.keyring.key_id(),
+            created_by: acting.actor.user_id(),
+        },
+    )
+    .await?;
+    audit::append(&txn, &audit_event(acting, AuditAction::BriefingSaved, id).details("compiled")).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+async fn source_identifiers(state: &AppState, sources: &[i64]) -> ReviewResult<Vec<Identifier>> {
+    let mut ids = Vec::new();
+    for id in sources {
+        if let Some(case) = cases::find(&state.db, *id).await? {
+            ids.extend(super::packs::case_identifiers(state, &case).await?);
+        }
+    }
+    Ok(ids)
+}
+
+async fn clean_title(state: &AppState, sources: &[i64], title: &str) -> ReviewResult<()> {
+    super::packs::clean("title", title, &source_identifiers(state, sources).await?)
+}
+
+/// A briefing of `area_ids`, with its content (not found otherwise).
+pub async fn find(state: &AppState, area_ids: &[i64], id: i64) -> ReviewResult<Briefing> {
+    store::find(&state.db, id).await?.filter(|b| area_ids.contains(&b.area_id)).ok_or(ReviewError::NotFound)
+}
+
+/// A briefing opened, with whom it was sent to.
+pub async fn view(state: &AppState, b: &Briefing) -> ReviewResult<View> {
+    let mut recipients = Vec::new();
+    for s in store::sent_to(&state.db, b.id).await? {
+        let Some(r) = store::recipient(&state.db, s.recipient_id).await? else { continue };
+        let c: Contact = open_json(state, &r.sealed)?;
+        recipients.push(SentView {
+            organisation: r.organisation,
+            name: c.name,
+            email: c.email,
+            sent_at: s.sent_at,
+            acknowledged_at: s.acknowledged_at,
+        });
+    }
+    Ok(View {
+        id: b.id,
+        area: area_name(state, b.area_id).await?,
+        title: b.title.clone(),
+        period_from: b.period_from,
+        period_to: b.period_to,
+        theme: b.theme.as_deref().map(|t| super::actions::theme_label(state, t)),
+        sent: b.status == "sent",
+        sent_at: b.sent_at,
+        version: b.version,
+        content: open_json(state, &b.sealed)?,
+        recipients,
+    })
+}
+
+/// The briefings of `area_ids`, newest first: (briefing, sent to, acknowledged).
+pub async fn list(state: &AppState, area_ids: &[i64]) -> ReviewResult<Vec<(Briefing, usize, usize)>> {
+    let mut out = Vec::new();
+    for b in store::list(&state.db, area_ids).await? {
+        let sent = store::sent_to(&state.db, b.id).await?;
+        let acknowledged = sent.iter().filter(|s| s.acknowledged_at.is_some()).count();
+        out.push((b, sent.len(), acknowledged));
+    }
+    Ok(out)
+}
+
+/// Saves a draft's edits (points left empty are dropped). No text may identify anyone.
+pub async fn save(
+    state: &AppState,
+    acting: &Acting<'_>,
+    b: &Briefing,
+    version: i64,
+    title: &str,
+    introduction: &str,
+    points: &[String],
+) -> ReviewResult<()> {
+    if b.status != "draft" {
+        return Err(ReviewError::Refused("This briefing has been sent and can no longer change".into()));
+    }
+    let before: Content = open_json(state, &b.sealed)?;
+    let ids = source_identifiers(state, &before.sources).await?;
+    let mut problems = Vec::new();
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        problems.push(("title".to_string(), "Enter a title of 200 characters or fewer".to_string()));
+    }
+    let mut check = |field: String, text: &str| {
+        if let Err(ReviewError::Invalid(list)) = super::packs::clean(&field, text, &ids) {
+            problems.extend(list);
+        }
+        if text.chars().count() > 10_000 {
+            problems.push((field, "This text must be 10,000 characters or fewer".into()));
+        }
+    };
+    check("title".into(), title);
+    check("introduction".into(), introduction.trim());
+    for (n, p) in points.iter().enumerate() {
+        check(format!("point-{}", n + 1), p.trim());
+    }
+    let kept: Vec<String> = points.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+    if kept.is_empty() {
+        problems.push(("point-1".into(), "Keep at least one learning point".into()));
+    }
+    if !problems.is_empty() {
+        return Err(ReviewError::Invalid(problems));
+    }
+    let content = Content { introduction: introduction.trim().into(), points: kept, sources: before.sources };
+    let sealed = state.keys.keyring.seal(&serde_json::to_vec(&content).map_err(anyhow::Error::from)?)?;
+    let txn = db::begin_write(&state.db).await?;
+    store::save(&txn, b.id, version, title, sealed, &state.keys.keyring.key_id()).await?;
+    audit::append(&txn, &audit_event(acting, AuditAction::BriefingSaved, b.id)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The link a recipient acknowledges through.
+pub fn link(state: &AppState, token: &str) -> String {
+    format!("{}/b/{token}", state.config.public_url())
+}
+
+/// Emails the briefing to everyone on its area's list (one private link each); returns how many.
+pub async fn send(state: &AppState, acting: &Acting<'_>, b: &Briefing, version: i64) -> ReviewResult<usize> {
+    if b.status != "draft" {
+        return Err(ReviewError::Refused("This briefing has already been sent".into()));
+    }
+    let list = store::recipients(&state.db, &[b.area_id]).await?;
+    if list.is_empty() {
+        return Err(ReviewError::Refused(
+            "The area's distribution list is empty: add the partner agencies who should receive it first"
+                .into(),
+        ));
+    }
+    let area = area_name(state, b.area_id).await?;
+    let now = state.clock.now();
+    let txn = db::begin_write(&state.db).await?;
+    store::mark_sent(&txn, b.id, version, now).await?;
+    for r in &list {
+        let c: Contact = open_json(state, &r.sealed)?;
+        let token = secrets::random_token();
+        store::add_sent(&txn, b.id, r.id, &secrets::digest(&token), now).await?;
+        let email = render::briefing_email(&b.title, &area, &link(state, &token), false)
+            .map_err(anyhow::Error::from)?;
+        let (queued, to) = mail::prepare_private(&state.keys.keyring, &email, &[c.email])?;
+        mail::enqueue(&txn, &queued, None, to).await?;
+    }
+    audit::append(
+        &txn,
+        &audit_event(acting, AuditAction::BriefingSent, b.id).details(format!("recipients={}", list.len())),
+    )
+    .await?;
+    txn.commit().await?;
+    state.mail_wakeup.notify_one();
+    Ok(list.len())
+}
+
+/// A recipient's view through their link: the briefing and whether (when) they acknowledged.
+pub async fn by_token(state: &AppState, token: &str) -> ReviewResult<(View, store::Sent)> {
+    let sent =
+        store::by_token_hash(&state.db, &secrets::digest(token)).await?.ok_or(ReviewError::NotFound)?;
+    let b = store::find(&state.db, sent.briefing_id).await?.ok_or(ReviewError::NotFound)?;
+    let mut v = view(state, &b).await?;
+    v.recipients.clear();
+    Ok((v, sent))
+}
+
+/// Records a recipient's acknowledgement, once; `false` when it was already recorded.
+pub async fn acknowledge(state: &AppState, request_id: &str, token: &str) -> ReviewResult<bool> {
+    let sent =
+        store::by_token_hash(&state.db, &secrets::digest(token)).await?.ok_or(ReviewError::NotFound)?;
+    let txn = db::begin_write(&state.db).await?;
+    let first = store::acknowledge(&txn, sent.id, state.clock.now()).await?;
+    if first {
+        audit::append(
+            &txn,
+            &AuditEvent::new(
+                Actor::Anonymous,
+                AuditAction::BriefingAcknowledged,
+                "briefing",
+                sent.briefing_id.to_string(),
+            )
+            .request(request_id)
+            .details(format!("recipient={}", sent.recipient_id)),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(first)
+}
+
+/// Reminds recipients who have not acknowledged, every `review.briefing_remind_every_days` after
+/// sending, at most `review.briefing_reminders` times; each point once (recorded under a unique
+/// index in the same transaction as the outbox row). Each reminder carries a fresh link.
+pub async fn send_due_reminders(state: &AppState) -> ReviewResult<usize> {
+    let (every, max) =
+        (state.config.review.briefing_remind_every_days, state.config.review.briefing_reminders);
+    if every == 0 || max == 0 {
+        return Ok(0);
+    }
+    let today = state.clock.today();
+    let before = state.clock.now() - chrono::TimeDelta::days(i64::from(every)) + chrono::TimeDelta::days(1);
+    let mut queued = 0;
+    let mut after_id = 0;
+    loop {
+        let txn = db::begin_write(&state.db).await?;
+        let batch = store::claim_unacknowledged(&txn, before, after_id, 200).await?;
+        let Some(last) = batch.last() else {
+            txn.commit().await?;
+            break;
+        };
+        after_id = last.id;
+        for s in &batch {
+            let Some(point) = reminders::repeat_point(s.sent_at.date_naive(), today, every, max) else {
+                continue;
+            };
+            if !crate::store::actions::record_point(&txn, "briefing", s.id, &point.name, state.clock.now())
+                .await?
+            {
+                continue;
+            }
+            let (Some(b), Some(r)) =
+                (store::find(&txn, s.briefing_id).await?, store::recipient(&txn, s.recipient_id).await?)
+            else {
+                continue;
+            };
+            let c: Contact = open_json(state, &r.sealed)?;
+            let token = secrets::random_token();
+            store::replace_token(&txn, s.id, &secrets::digest(&token)).await?;
+            let area = area_name(state, b.area_id).await?;
+            let email = render::briefing_email(&b.title, &area, &link(state, &token), true)
+                .map_err(anyhow::Error::from)?;
+            let (email, to) = mail::prepare_private(&state.keys.keyring, &email, &[c.email])?;
+            mail::enqueue(&txn, &email, None, to).await?;
+            audit::append(
+                &txn,
+                &AuditEvent::new(
+                    Actor::System,
+                    AuditAction::BriefingReminderSent,
+                    "briefing",
+                    b.id.to_string(),
+                )
+                .details(format!("recipient={};point={}", r.id, point.name)),
+            )
+            .await?;
+            queued += 1;
+        }
+        txn.commit().await?;
+    }
+    if queued > 0 {
+        state.mail_wakeup.notify_one();
+        tracing::info!(reminders = queued, "briefing reminders queued");
+    }
+    Ok(queued)
+}
