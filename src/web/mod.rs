@@ -13,6 +13,7 @@ pub mod assets;
 pub mod auth;
 pub mod cases;
 pub mod csv;
+pub mod documents;
 pub mod drafts;
 pub mod forms;
 pub mod gathering;

@@ -136,6 +136,7 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/meetings/{id}/minutes", act(Action::ManageMeetings), review::meetings::save_minutes),
     route!(POST "/meetings/{id}/{action}", act(Action::ManageMeetings), review::meetings::act),
     route!(GET "/meetings/{id}/cases/{reference}/pack", act(Action::AttendMeetings), review::packs::open),
+    route!(GET "/meetings/{id}/cases/{reference}/pack.pdf", act(Action::AttendMeetings), review::packs::pdf),
     route!(GET "/meetings/{id}/cases/{reference}/prepanel", act(Action::AttendMeetings), review::packs::prepanel_page),
     route!(POST "/meetings/{id}/cases/{reference}/prepanel", act(Action::AttendMeetings), review::packs::prepanel_save),
     route!(GET "/cases/{reference}/pack", act(Action::PreparePacks), review::packs::prepare),
@@ -152,6 +153,8 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/cases/{reference}/move", act(Action::MoveCase), review::casework::move_form),
     route!(POST "/cases/{reference}/move", act(Action::MoveCase), review::casework::move_case),
     route!(POST "/cases/{reference}/close", act(Action::EditAnalysis), review::casework::close),
+    // Review reports.
+    route!(GET "/reports/agreement", act(Action::ViewReviewReports), review::reports::agreement),
     // The actions register.
     route!(GET "/actions", act(Action::ManageActions), review::actions::list),
     route!(GET "/actions.csv", act(Action::ManageActions), review::actions::export),
@@ -169,6 +172,7 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/briefings/{id}", act(Action::ManageActions), review::briefings::show),
     route!(POST "/briefings/{id}", act(Action::ManageActions), review::briefings::save),
     route!(POST "/briefings/{id}/send", act(Action::ManageActions), review::briefings::send),
+    route!(GET "/briefings/{id}/pdf", act(Action::ManageActions), review::briefings::pdf),
     // An agency professional's emailed form link (no account).
     route!(GET "/f/{token}", Public, gathering::link::start),
     route!(GET "/f/{token}/check", Public, gathering::link::show_check),
@@ -178,6 +182,7 @@ pub static ROUTES: &[Route] = &[
     // A learning briefing's recipient (no account): read and acknowledge.
     route!(GET "/b/{token}", Public, review::briefings::public),
     route!(POST "/b/{token}", Public, review::briefings::acknowledge),
+    route!(GET "/b/{token}/pdf", Public, review::briefings::public_pdf),
     // Notification by professionals without an account (when notify.public_enabled).
     route!(GET "/notify", Public, cases::public::show_public),
     route!(POST "/notify", Public, cases::public::submit_public),
@@ -192,6 +197,21 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/api/v1/cases/{reference}/requests", act(Action::RequestInformation), api::forms::create),
     route!(GET "/api/v1/requests/{id}/response", act(Action::RequestInformation), api::forms::read),
     route!(POST "/api/v1/requests/{id}/response", act(Action::RequestInformation), api::forms::submit),
+    route!(GET "/api/v1/meetings", act(Action::AttendMeetings), api::review::meetings),
+    route!(POST "/api/v1/meetings", act(Action::ManageMeetings), api::review::create_meeting),
+    route!(GET "/api/v1/meetings/{id}", act(Action::AttendMeetings), api::review::meeting),
+    route!(POST "/api/v1/meetings/{id}/agenda", act(Action::ManageMeetings), api::review::add_to_agenda),
+    route!(POST "/api/v1/meetings/{id}/invite", act(Action::ManageMeetings), api::review::invite),
+    route!(POST "/api/v1/meetings/{id}/cases/{reference}/outcome", act(Action::ManageMeetings), api::review::outcome),
+    route!(GET "/api/v1/meetings/{id}/cases/{reference}/prepanel", act(Action::AttendMeetings), api::review::prepanel_read),
+    route!(POST "/api/v1/meetings/{id}/cases/{reference}/prepanel", act(Action::AttendMeetings), api::review::prepanel_write),
+    route!(GET "/api/v1/cases/{reference}/analysis", act(Action::EditAnalysis), api::review::analysis_read),
+    route!(POST "/api/v1/cases/{reference}/analysis", act(Action::EditAnalysis), api::review::analysis_write),
+    route!(POST "/api/v1/cases/{reference}/analysis/sign-off", act(Action::SignOffAnalysis), api::review::analysis_sign_off),
+    route!(GET "/api/v1/actions", act(Action::ManageActions), api::review::actions_list),
+    route!(POST "/api/v1/actions", act(Action::ManageActions), api::review::actions_create),
+    route!(GET "/api/v1/actions/{reference}", act(Action::ManageActions), api::review::actions_read),
+    route!(POST "/api/v1/actions/{reference}", act(Action::ManageActions), api::review::actions_update),
     route!(GET "/api/v1/openapi.json", Public, api::openapi::serve),
 ];
 

@@ -83,6 +83,28 @@ pub fn form_fields(html: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The text of each `<td>` in `html`, in order (tags stripped, trimmed).
+pub fn cells(html: &str) -> Vec<String> {
+    html.split("<td")
+        .skip(1)
+        .map(|c| {
+            let c = &c[c.find('>').map(|i| i + 1).unwrap_or(0)..];
+            let c = &c[..c.find("</td>").unwrap_or(c.len())];
+            let mut out = String::new();
+            let mut tag = false;
+            for ch in c.chars() {
+                match ch {
+                    '<' => tag = true,
+                    '>' => tag = false,
+                    _ if !tag => out.push(ch),
+                    _ => {}
+                }
+            }
+            out.trim().to_string()
+        })
+        .collect()
+}
+
 impl Agent {
     pub fn new(base: &str) -> Agent {
         let client = reqwest::Client::builder()
@@ -104,6 +126,19 @@ impl Agent {
         let body = res.text().await.expect("body");
         self.remember(&body);
         (status, body)
+    }
+
+    /// GET a download: the status, the content type and the raw bytes.
+    pub async fn download(&self, path: &str) -> (StatusCode, String, Vec<u8>) {
+        let res = self.client.get(self.url(path)).send().await.expect("GET sent");
+        let status = res.status();
+        let kind = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (status, kind, res.bytes().await.expect("body").to_vec())
     }
 
     fn remember(&self, html: &str) {

@@ -329,3 +329,23 @@ pub fn notification(area: &str, given: &str, family: &str, nhs: &str, postcode: 
     body["child"]["postcode"] = postcode.into();
     body
 }
+
+/// The text of a PDF, read back with `pdftotext` (poppler-utils, installed by scripts/test), and
+/// what `pdfinfo -meta` says of its conformance. Fails loudly when the tool is missing.
+pub fn pdf_text(bytes: &[u8]) -> (String, String) {
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, bytes).expect("written");
+    let run = |tool: &str, args: &[&str]| {
+        let out = std::process::Command::new(tool)
+            .args(args)
+            .arg(&path)
+            .args(if tool == "pdftotext" { vec!["-"] } else { vec![] })
+            .output()
+            .unwrap_or_else(|e| panic!("{tool} (Debian poppler-utils) is needed by the tests: {e}"));
+        assert!(out.status.success(), "{tool} failed");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    (run("pdftotext", &["-layout"]), run("pdfinfo", &["-meta"]))
+}

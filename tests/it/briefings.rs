@@ -184,6 +184,17 @@ both_backends!(
         for id in ["Zebedee", "Quartermaine", "CA1 1AA", "9434765919", "943 476 5919"] {
             assert!(!page.contains(id), "{id} absent from the shared briefing");
         }
+        let (status, _, pdf) = visitor.download(&format!("{link}/pdf")).await;
+        assert_eq!(status, 200);
+        let (text, meta) = crate::common::pdf_text(&pdf);
+        assert!(
+            text.contains("share safe-sleep advice") && text.contains("Smoke alarms were absent"),
+            "{text}"
+        );
+        for id in ["Zebedee", "Quartermaine", "CA1 1AA", "9434765919", "Example Street"] {
+            assert!(!text.contains(id), "{id} absent from the briefing PDF");
+        }
+        assert!(meta.contains("<pdfuaid:part>1"), "tagged PDF/UA-1");
         assert!(visitor.post_page(&link, &[]).await.1.contains("id=\"acknowledged-panel\""));
         let (_, page, _) = visitor.post_page(&link, &[]).await;
         assert!(

@@ -20,3 +20,4 @@ mod intake;
 mod keys;
 mod mail;
 mod review;
+mod review_api;

@@ -17,7 +17,7 @@ const NARRATIVE: &str = "Zebedee Quartermaine (NHS 9434765919, born 17/05/2019) 
 
 /// A case ready for review whose Reporting Form narrative names the child, the NHS number, the
 /// date of birth, the address, the postcode and professionals.
-async fn ready_case(app: &TestApp, coordinator: &Agent) -> String {
+pub(crate) async fn ready_case(app: &TestApp, coordinator: &Agent) -> String {
     let reference = notified_case(app, "Cumberland").await;
     let area = app.area("Cumberland").await;
     let token = app.token_for("api-coordinator@example.org", &[Role::Coordinator], &[area]).await;
@@ -54,14 +54,14 @@ async fn ready_case(app: &TestApp, coordinator: &Agent) -> String {
 }
 
 /// A user with two-factor authentication on; returns the secret's raw bytes.
-async fn with_totp(app: &TestApp, user_id: i64) -> Vec<u8> {
+pub(crate) async fn with_totp(app: &TestApp, user_id: i64) -> Vec<u8> {
     let secret = cdop::crypto::totp::new_secret();
     let step = app.state.clock.now().timestamp() / 30;
     cdop::store::users::enable_totp(&app.state.db, user_id, &secret, step - 10, &[]).await.expect("totp on");
     data_encoding::BASE32_NOPAD.decode(secret.as_bytes()).expect("base32")
 }
 
-fn code(raw: &[u8], app: &TestApp, steps_ahead: i64) -> String {
+pub(crate) fn code(raw: &[u8], app: &TestApp, steps_ahead: i64) -> String {
     let step = app.state.clock.now().timestamp() / 30 + steps_ahead;
     format!("{:06}", cdop::crypto::totp::code_at(raw, step).expect("code"))
 }
@@ -214,11 +214,27 @@ both_backends!(a_panel_reviews_a_case_from_an_anonymised_pack_to_sign_off, |back
     for i in IDENTIFIERS {
         assert!(!html.contains(i), "{i} in the pack");
     }
+    // The printable PDF: the same content, tagged (PDF/UA-1), no identifier either.
+    let (status, kind, pdf) = member.download(&format!("{pack}.pdf")).await;
+    assert_eq!((status.as_u16(), kind.as_str()), (200, "application/pdf"));
+    let (text, meta) = crate::common::pdf_text(&pdf);
+    assert!(text.contains("[child] died after a short illness.") && text.contains(&reference), "{text}");
+    assert!(text.contains("OFFICIAL-SENSITIVE"));
+    for i in IDENTIFIERS {
+        assert!(!text.to_lowercase().contains(&i.to_lowercase()), "{i} in the pack PDF");
+    }
+    assert!(meta.contains("<pdfuaid:part>1"), "tagged PDF/UA-1");
+    assert_eq!(outsider.download(&format!("{pack}.pdf")).await.0, 404, "not an attendee");
     assert_eq!(outsider.page(&pack).await.0, 404, "not an attendee");
     assert_eq!(coordinator.page(&pack).await.0, 404, "not an attendee either");
     assert_eq!(
         app.sql_strings("SELECT action FROM audit_events WHERE action = 'pack.opened'").await.len(),
         1
+    );
+    assert_eq!(
+        app.sql_strings("SELECT action FROM audit_events WHERE action LIKE 'pack.pdf%'").await.len(),
+        1,
+        "the download is audited"
     );
 
     // Pre-panel: the member's entry is invisible to the chair until the chair opens the case.
@@ -291,6 +307,18 @@ both_backends!(a_panel_reviews_a_case_from_an_anonymised_pack_to_sign_off, |back
     assert_eq!(status, 303);
     let status_row = app.sql_strings("SELECT status FROM cases WHERE review_completed_on IS NOT NULL").await;
     assert_eq!(status_row, vec!["reviewed".to_string()]);
+
+    // The year's agreement: the member's category matched the panel's, their determination not.
+    let (status, page) = chair.page("/reports/agreement").await;
+    assert_eq!(status, 200);
+    let row = |q: &str| {
+        let at = page.find(q).expect("row");
+        let end = page[at..].find("</tr>").expect("end") + at;
+        crate::common::agent::cells(&page[at..end])
+    };
+    assert_eq!(row("Category of death")[..5], ["1", "0", "1", "1", "100%"], "{page}");
+    assert_eq!(row("Modifiable factors")[..5], ["1", "0", "1", "1", "0%"]);
+    assert_eq!(member.page("/reports/agreement").await.0, 403, "a chair's and coordinator's report");
 
     // After sign-off an edit without an amendment is refused; an amendment is a new version.
     let (status, _, _) = post(&chair, &analysis, form(&lock, "grade_2", "Edited without amending.")).await;

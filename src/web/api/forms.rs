@@ -83,7 +83,7 @@ pub async fn list(
     })))
 }
 
-fn invalid(problems: &[FieldProblem], title: &str, request_id: &str) -> Response {
+pub(crate) fn invalid(problems: &[FieldProblem], title: &str, request_id: &str) -> Response {
     problem(
         StatusCode::UNPROCESSABLE_ENTITY,
         title,
@@ -94,11 +94,11 @@ fn invalid(problems: &[FieldProblem], title: &str, request_id: &str) -> Response
 }
 
 /// The body as a JSON object, or `None` (answered with [`not_json`]).
-fn json_body(body: &Bytes) -> Option<Value> {
+pub(crate) fn json_body(body: &Bytes) -> Option<Value> {
     serde_json::from_slice(body).ok().filter(Value::is_object)
 }
 
-fn not_json(request_id: &str) -> Response {
+pub(crate) fn not_json(request_id: &str) -> Response {
     problem(
         StatusCode::BAD_REQUEST,
         "The body is not a JSON object",
@@ -204,7 +204,7 @@ async fn request_in_scope(state: &AppState, me: &Principal, id: &str) -> WebResu
     Ok((case, r))
 }
 
-fn answer_json(a: &Answer) -> Value {
+pub(crate) fn answer_json(a: &Answer) -> Value {
     match a {
         Answer::Code(c) | Answer::Number(c) | Answer::Text(c) => json!(c),
         Answer::Codes(cs) => json!(cs),

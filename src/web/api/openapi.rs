@@ -172,6 +172,11 @@ pub fn document() -> Value {
     {
         paths.extend(more);
     }
+    if let (Some(paths), Value::Object(more)) =
+        (doc["paths"].as_object_mut(), super::review::openapi_paths(&auth, &problem_content))
+    {
+        paths.extend(more);
+    }
     doc
 }
 

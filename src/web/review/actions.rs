@@ -33,7 +33,7 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn filter(&self, me: &Principal) -> Filter {
+    pub fn filter(&self, me: &Principal) -> Filter {
         let status = match self.status.as_str() {
             "overdue" | "done" | "all" => self.status.clone(),
             _ => "open".into(),

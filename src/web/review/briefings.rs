@@ -453,3 +453,42 @@ pub async fn acknowledge(
     };
     public_page(&state, &ctx, &token, first).await
 }
+
+/// The briefing as the PDF template reads it.
+fn pdf_data(v: &View) -> serde_json::Value {
+    serde_json::json!({
+        "title": v.title,
+        "marking": "OFFICIAL",
+        "area": v.area,
+        "period": period(v.period_from, v.period_to),
+        "theme": v.theme,
+        "introduction": v.content.introduction,
+        "points": v.content.points.iter().enumerate()
+            .map(|(n, p)| serde_json::json!({"reference": format!("L{}", n + 1), "text": p}))
+            .collect::<Vec<_>>(),
+        "published": v.sent_at.map(|t| t.format("%-d %B %Y").to_string()).unwrap_or_else(|| "Draft".into()),
+    })
+}
+
+/// `GET /briefings/{id}/pdf`.
+pub async fn pdf(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    let b = load(&state, &me, &id).await?;
+    let v = service::view(&state, &b).await?;
+    let file = format!("learning-briefing-{}.pdf", v.id);
+    crate::web::documents::pdf_download(crate::documents::pdf::Template::Briefing, pdf_data(&v), &file).await
+}
+
+/// `GET /b/{token}/pdf`: the recipient's copy, to share with colleagues.
+pub async fn public_pdf(State(state): State<AppState>, Path(token): Path<String>) -> WebResult<Response> {
+    let (v, _) = match service::by_token(&state, &token).await {
+        Ok(found) => found,
+        Err(ReviewError::NotFound) => return Err(WebError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let file = format!("learning-briefing-{}.pdf", v.id);
+    crate::web::documents::pdf_download(crate::documents::pdf::Template::Briefing, pdf_data(&v), &file).await
+}

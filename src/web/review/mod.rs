@@ -8,6 +8,7 @@ pub mod casework;
 pub mod family;
 pub mod meetings;
 pub mod packs;
+pub mod reports;
 
 use crate::app::AppState;
 use crate::domain::policy::{Action, Principal};

@@ -187,7 +187,7 @@ pub async fn prepare_act(
 
 /// The meeting, agenda item and case of a pack or pre-panel URL, for a user who may see the
 /// meeting; anything else is "not found".
-async fn item_of(
+pub(crate) async fn item_of(
     state: &AppState,
     me: &Principal,
     id: i64,
@@ -231,6 +231,42 @@ pub async fn open(
         pack,
     }
     .into_response())
+}
+
+/// `GET /meetings/{id}/cases/{reference}/pack.pdf`: the same pack as a printable, tagged PDF,
+/// under the same rule (attendees, within the window); each download audited.
+pub async fn pdf(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path((id, reference)): Path<(i64, String)>,
+) -> WebResult<Response> {
+    let (m, item, case, _) = item_of(&state, &me, id, &reference).await?;
+    if !packs::may_open(&state, &m, &item, me.user_id).await? {
+        return Err(WebError::NotFound);
+    }
+    let pack = packs::build(&state, &m, &case).await?;
+    let mut data = serde_json::to_value(&pack).map_err(WebError::internal)?;
+    let name = crate::store::users::find(&state.db, me.user_id).await?.map(|u| u.name).unwrap_or_default();
+    if let Some(map) = data.as_object_mut() {
+        map.insert("title".into(), format!("Anonymised case pack {}", case.reference).into());
+        map.insert("marking".into(), "OFFICIAL-SENSITIVE".into());
+        map.insert(
+            "generated".into(),
+            format!(
+                "Produced {} for {name}. Do not share it.",
+                crate::domain::uk_time::words(state.clock.now())
+            )
+            .into(),
+        );
+    }
+    packs::record_opening(&state, &acting(&me, &ctx), &m, &case, true).await?;
+    crate::web::documents::pdf_download(
+        crate::documents::pdf::Template::Pack,
+        data,
+        &format!("case-pack-{}.pdf", case.reference),
+    )
+    .await
 }
 
 #[derive(Template, WebTemplate)]

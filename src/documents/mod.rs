@@ -1,0 +1,3 @@
+//! Generated documents (PDF packs, briefings, reports, certificates).
+
+pub mod pdf;
