@@ -115,17 +115,36 @@ pub fn redact(text: &str, ids: &[Identifier]) -> Redacted {
 /// counted.
 #[must_use]
 pub fn remaining(text: &str, ids: &[Identifier]) -> Vec<String> {
+    let mut labels: Vec<String> = Vec::new();
+    for (_, label) in found(text, ids) {
+        if !labels.contains(&label) {
+            labels.push(label);
+        }
+    }
+    labels
+}
+
+/// What [`remaining`] finds, with the words that matched: (the text as written, its label), each
+/// pair once, in order of first appearance. For messages to the person who wrote the text.
+#[must_use]
+pub fn found(text: &str, ids: &[Identifier]) -> Vec<(String, String)> {
     let matcher = Matcher::new(ids);
     let units = fold_text(text);
     let guard = Guard::new(&units, &matcher.guarded);
-    let mut found: Vec<String> = Vec::new();
+    let mut found: Vec<(String, String)> = Vec::new();
     for start in 0..units.len() {
         let mut here: Vec<Span> = matcher.candidates_at(&units, start, &guard).collect();
         here.sort_by_key(|s| (Reverse(s.end), s.tier, s.id));
         for span in here {
-            let label = matcher.label(span.id);
-            if !found.iter().any(|l| l == label) {
-                found.push(label.to_string());
+            let label = matcher.label(span.id).to_string();
+            let words = match (units.get(span.start), span.end.checked_sub(1).and_then(|e| units.get(e))) {
+                (Some(a), Some(b)) if a.start <= b.end => {
+                    text.get(a.start..b.end).unwrap_or_default().to_string()
+                }
+                _ => String::new(),
+            };
+            if !found.iter().any(|(w, l)| *w == words && *l == label) {
+                found.push((words, label));
             }
         }
     }
@@ -1855,5 +1874,20 @@ gives the postcode as [postcode]."
             r.total()
         );
         assert!(remaining(&r.text, &ids).is_empty());
+    }
+
+    #[test]
+    fn found_names_the_words_that_matched() {
+        let ids =
+            vec![Identifier { known: Known::Name("Sam Health".into()), label: "Health visitor".into() }];
+        assert_eq!(
+            found("Refer at every health visitor contact.", &ids),
+            vec![("health".to_string(), "Health visitor".to_string())]
+        );
+        assert_eq!(
+            remaining("Refer at every health visitor contact.", &ids),
+            vec!["Health visitor".to_string()]
+        );
+        assert!(found("Refer at every home visit.", &ids).is_empty());
     }
 }

@@ -240,15 +240,16 @@ pub async fn narratives(state: &AppState, case: &Case) -> ReviewResult<Vec<Narra
 
 /// Refuses text in which the redactor still finds an identifier of the case.
 pub(crate) fn clean(field: &str, text: &str, ids: &[Identifier]) -> ReviewResult<()> {
-    let left = redact::remaining(text, ids);
+    let left = redact::found(text, ids);
     if left.is_empty() {
         Ok(())
     } else {
+        let words: Vec<String> = left.iter().map(|(w, label)| format!("‘{w}’ ({label})")).collect();
         Err(invalid(
             field,
             format!(
-                "The text still identifies someone ({}): replace it with a role label such as [child] or [mother]",
-                left.join(", ")
+                "The text still identifies someone: {}. Replace it with a role label such as [child] or [mother]",
+                words.join(", ")
             ),
         ))
     }

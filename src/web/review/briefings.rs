@@ -409,17 +409,37 @@ struct PublicTemplate {
     just_now: bool,
 }
 
+/// The briefing behind a recipient's link. Unknown links count against the client's hourly
+/// allowance (`forms.link_attempts_per_hour`, shared with form links), so links cannot be guessed
+/// at speed.
+async fn by_link(
+    state: &AppState,
+    ctx: &AuthContext,
+    token: &str,
+) -> WebResult<(View, crate::store::briefings::Sent)> {
+    const BUCKET: &str = "briefing-link";
+    let window = std::time::Duration::from_secs(3600);
+    let limit = state.config.forms.link_attempts_per_hour;
+    if state.limiter.exhausted(BUCKET, ctx.client_ip, limit, window) {
+        return Err(WebError::TooManyRequests);
+    }
+    match service::by_token(state, token).await {
+        Ok(found) => Ok(found),
+        Err(ReviewError::NotFound) => {
+            state.limiter.allow(BUCKET, ctx.client_ip, limit, window);
+            Err(WebError::NotFound)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn public_page(
     state: &AppState,
     ctx: &AuthContext,
     token: &str,
     just_now: bool,
 ) -> WebResult<Response> {
-    let (v, sent) = match service::by_token(state, token).await {
-        Ok(found) => found,
-        Err(ReviewError::NotFound) => return Err(WebError::NotFound),
-        Err(e) => return Err(e.into()),
-    };
+    let (v, sent) = by_link(state, ctx, token).await?;
     Ok(PublicTemplate {
         page: Page::anonymous(v.title.clone()).with_csrf(&ctx.csrf_token),
         period: period(v.period_from, v.period_to),
@@ -446,6 +466,7 @@ pub async fn acknowledge(
     ctx: AuthContext,
     Path(token): Path<String>,
 ) -> WebResult<Response> {
+    by_link(&state, &ctx, &token).await?;
     let first = match service::acknowledge(&state, &ctx.request_id, &token).await {
         Ok(first) => first,
         Err(ReviewError::NotFound) => return Err(WebError::NotFound),
@@ -483,12 +504,12 @@ pub async fn pdf(
 }
 
 /// `GET /b/{token}/pdf`: the recipient's copy, to share with colleagues.
-pub async fn public_pdf(State(state): State<AppState>, Path(token): Path<String>) -> WebResult<Response> {
-    let (v, _) = match service::by_token(&state, &token).await {
-        Ok(found) => found,
-        Err(ReviewError::NotFound) => return Err(WebError::NotFound),
-        Err(e) => return Err(e.into()),
-    };
+pub async fn public_pdf(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    Path(token): Path<String>,
+) -> WebResult<Response> {
+    let (v, _) = by_link(&state, &ctx, &token).await?;
     let file = format!("learning-briefing-{}.pdf", v.id);
     crate::web::documents::pdf_download(crate::documents::pdf::Template::Briefing, pdf_data(&v), &file).await
 }
