@@ -291,11 +291,11 @@ pub async fn find(state: &AppState, area_ids: &[i64], id: i64) -> ReviewResult<B
 
 /// A briefing opened, with whom it was sent to.
 pub async fn view(state: &AppState, b: &Briefing) -> ReviewResult<View> {
-    let mut recipients = Vec::new();
+    let mut v = content(state, b).await?;
     for s in store::sent_to(&state.db, b.id).await? {
         let Some(r) = store::recipient(&state.db, s.recipient_id).await? else { continue };
         let c: Contact = open_json(state, &r.sealed)?;
-        recipients.push(SentView {
+        v.recipients.push(SentView {
             organisation: r.organisation,
             name: c.name,
             email: c.email,
@@ -303,6 +303,11 @@ pub async fn view(state: &AppState, b: &Briefing) -> ReviewResult<View> {
             acknowledged_at: s.acknowledged_at,
         });
     }
+    Ok(v)
+}
+
+/// A briefing opened, without its recipients (what a recipient sees).
+async fn content(state: &AppState, b: &Briefing) -> ReviewResult<View> {
     Ok(View {
         id: b.id,
         area: area_name(state, b.area_id).await?,
@@ -314,7 +319,7 @@ pub async fn view(state: &AppState, b: &Briefing) -> ReviewResult<View> {
         sent_at: b.sent_at,
         version: b.version,
         content: open_json(state, &b.sealed)?,
-        recipients,
+        recipients: Vec::new(),
     })
 }
 
@@ -423,9 +428,7 @@ pub async fn by_token(state: &AppState, token: &str) -> ReviewResult<(View, stor
     let sent =
         store::by_token_hash(&state.db, &secrets::digest(token)).await?.ok_or(ReviewError::NotFound)?;
     let b = store::find(&state.db, sent.briefing_id).await?.ok_or(ReviewError::NotFound)?;
-    let mut v = view(state, &b).await?;
-    v.recipients.clear();
-    Ok((v, sent))
+    Ok((content(state, &b).await?, sent))
 }
 
 /// Records a recipient's acknowledgement, once; `false` when it was already recorded.

@@ -4,6 +4,9 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 
+use chrono::NaiveDate;
+
+use crate::domain::dates::DateParts;
 use crate::error::WebError;
 
 /// One option of a checkbox group, radio group or select.
@@ -79,6 +82,38 @@ impl FormData {
 
     pub fn has(&self, key: &str) -> bool {
         self.0.iter().any(|(k, _)| k == key)
+    }
+
+    /// The GOV.UK date input `name` as typed (`name.day`, `name.month`, `name.year`).
+    pub fn date_parts(&self, name: &str) -> DateParts {
+        DateParts {
+            day: self.get(format!("{name}.day")).to_string(),
+            month: self.get(format!("{name}.month")).to_string(),
+            year: self.get(format!("{name}.year")).to_string(),
+        }
+    }
+
+    /// A date that must be given in the date input `name`: the date, or the problem recorded in
+    /// `errors` against `name` (`missing` when the boxes are empty, otherwise "The {what} must
+    /// include a month", "The {what} must be a real date…").
+    pub fn required_date(
+        &self,
+        name: &str,
+        what: &str,
+        missing: &str,
+        errors: &mut FormErrors,
+    ) -> Option<NaiveDate> {
+        match self.date_parts(name).parse(what) {
+            Ok(Some(d)) => Some(d),
+            Ok(None) => {
+                errors.add(name, missing);
+                None
+            }
+            Err(m) => {
+                errors.add(name, m);
+                None
+            }
+        }
     }
 }
 

@@ -114,6 +114,9 @@ both_backends!(the_family_contact_log_is_sealed_and_its_reading_audited, |backen
         "{}",
         &page[page.find("govuk-error-summary").unwrap_or(0)..][..600]
     );
+    let (status, page, _) = post(contact("call", "A call", String::new())).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("The date of the contact must include a year"), "the field named in words");
     let (status, page, _) = post(contact("call", "Spoke to Mrs Quillfeather", next_year)).await;
     assert_eq!(status, 422, "no contact in the future");
     assert!(page.contains("Spoke to Mrs Quillfeather"), "typing kept");

@@ -9,9 +9,7 @@ use crate::app::AppState;
 use crate::domain::codes::{
     AgeUnit, Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex, YesNoUnknown,
 };
-use crate::domain::notification::{
-    self, DATE_FIELDS, DateParts, FieldProblem, NotificationInput, PersonInput,
-};
+use crate::domain::notification::{self, DATE_FIELDS, FieldProblem, NotificationInput, PersonInput};
 use crate::error::WebResult;
 use crate::store::areas;
 use crate::web::auth::AuthContext;
@@ -67,14 +65,6 @@ pub fn form_errors(problems: &[FieldProblem]) -> FormErrors {
     errors
 }
 
-fn date_parts(f: &FormData, name: &str) -> DateParts {
-    DateParts {
-        day: f.get(format!("{name}.day")).to_string(),
-        month: f.get(format!("{name}.month")).to_string(),
-        year: f.get(format!("{name}.year")).to_string(),
-    }
-}
-
 /// How many professional rows the form has (the highest index seen, plus one).
 pub fn professional_count(f: &FormData) -> usize {
     f.0.iter()
@@ -99,7 +89,7 @@ pub fn input_from_form(f: &FormData) -> NotificationInput {
         given_names: f.get("child.given_names").to_string(),
         family_name: f.get("child.family_name").to_string(),
         other_names: f.get("child.other_names").to_string(),
-        date_of_birth: date_parts(f, "child.date_of_birth"),
+        date_of_birth: f.date_parts("child.date_of_birth"),
         sex: f.get("child.sex").to_string(),
         // A number typed under "Yes" counts; one left behind after choosing a reason does not.
         nhs_number: if matches!(f.get("child.nhs_number_status"), "" | "known") {
@@ -128,7 +118,7 @@ pub fn input_from_form(f: &FormData) -> NotificationInput {
         gp_practice: f.get("child.gp_practice").to_string(),
         looked_after: f.get("child.looked_after").to_string(),
         parental_responsibility: f.get("child.parental_responsibility").to_string(),
-        date_of_death: date_parts(f, "death.date_of_death"),
+        date_of_death: f.date_parts("death.date_of_death"),
         time_of_death: f.get("death.time_of_death").to_string(),
         place_category: f.get("death.place_category").to_string(),
         place_detail: f.get("death.place_detail").to_string(),

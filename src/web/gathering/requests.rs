@@ -146,15 +146,6 @@ pub async fn new_form(
     render_request(&state, &ctx, &case, rows, due, FormErrors::default())
 }
 
-/// The due date typed in the GOV.UK date input named `due`.
-fn due_parts(form: &FormData) -> DateParts {
-    DateParts {
-        day: form.get("due.day").into(),
-        month: form.get("due.month").into(),
-        year: form.get("due.year").into(),
-    }
-}
-
 fn blank_row(state: &AppState, case: &Case, n: usize) -> AskRow {
     AskRow {
         n,
@@ -279,7 +270,7 @@ pub async fn create(
         }
         rows.push(row);
     }
-    let due_parts = due_parts(&form);
+    let due_parts = form.date_parts("due");
     let due = match due_parts.parse("due date") {
         Ok(Some(d)) if d >= state.clock.today() => Some(d),
         Ok(Some(_)) => {
@@ -555,7 +546,7 @@ pub async fn act(
                 .map(|_| "Request withdrawn.".to_string())
         }
         "due" => {
-            let due: NaiveDate = match due_parts(&form).parse("due date") {
+            let due: NaiveDate = match form.date_parts("due").parse("due date") {
                 Ok(Some(d)) => d,
                 Ok(None) => {
                     return Ok(redirect_with_flash(&state, &back, "Not changed: enter the new due date"));

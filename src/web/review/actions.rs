@@ -214,11 +214,7 @@ async fn typed(
             f.get("description").to_string(),
             f.get("owner_org").to_string(),
             f.get("owner_email").to_string(),
-            DateParts {
-                day: f.get("due.day").into(),
-                month: f.get("due.month").into(),
-                year: f.get("due.year").into(),
-            },
+            f.date_parts("due"),
             f.get("cases").to_string(),
             f.all("themes").iter().map(|s| s.to_string()).collect::<Vec<_>>(),
             f.get("area").to_string(),
@@ -264,22 +260,7 @@ async fn typed(
 /// Reads the form into an input, or the field errors for what cannot be read.
 fn input(form: &FormData, editing: bool) -> Result<Input, FormErrors> {
     let mut errors = FormErrors::default();
-    let parts = DateParts {
-        day: form.get("due.day").into(),
-        month: form.get("due.month").into(),
-        year: form.get("due.year").into(),
-    };
-    let due_on = match parts.parse("due") {
-        Ok(Some(d)) => Some(d),
-        Ok(None) => {
-            errors.add("due", "Enter the date the action is due");
-            None
-        }
-        Err(m) => {
-            errors.add("due", format!("The due date {m}").replace("The due date The", "The"));
-            None
-        }
-    };
+    let due_on = form.required_date("due", "due date", "Enter the date the action is due", &mut errors);
     let status = form.get("status");
     if editing && ActionStatus::parse(status).is_none() {
         errors.add("status", "Choose the action's status");

@@ -85,14 +85,6 @@ struct NewTemplate {
     errors: FormErrors,
 }
 
-fn date_parts(form: &FormData, name: &str) -> DateParts {
-    DateParts {
-        day: form.get(format!("{name}.day")).into(),
-        month: form.get(format!("{name}.month")).into(),
-        year: form.get(format!("{name}.year")).into(),
-    }
-}
-
 async fn new_page(
     state: &AppState,
     ctx: &AuthContext,
@@ -104,8 +96,8 @@ async fn new_page(
     let (title, from, to, area, theme) = match form {
         Some(f) => (
             f.get("title").to_string(),
-            date_parts(f, "period_from"),
-            date_parts(f, "period_to"),
+            f.date_parts("period_from"),
+            f.date_parts("period_to"),
             f.get("area").to_string(),
             f.get("theme").to_string(),
         ),
@@ -156,22 +148,13 @@ pub async fn create(
     form: FormData,
 ) -> WebResult<Response> {
     let mut errors = FormErrors::default();
-    let mut date = |name: &str, what: &str| match date_parts(&form, name).parse(name) {
-        Ok(Some(d)) => Some(d),
-        Ok(None) => {
-            errors.add(name, format!("Enter the {what} of the period"));
-            None
-        }
-        Err(m) => {
-            errors.add(
-                name,
-                format!("The {what} of the period {m}")
-                    .replace(&format!("The {what} of the period The"), "The"),
-            );
-            None
-        }
-    };
-    let (from, to) = (date("period_from", "start"), date("period_to", "end"));
+    let from = form.required_date(
+        "period_from",
+        "start of the period",
+        "Enter the start of the period",
+        &mut errors,
+    );
+    let to = form.required_date("period_to", "end of the period", "Enter the end of the period", &mut errors);
     let result = match (from, to) {
         (Some(period_from), Some(period_to)) if errors.is_empty() => {
             let scope = Scope {
@@ -409,26 +392,36 @@ struct PublicTemplate {
     just_now: bool,
 }
 
-/// The briefing behind a recipient's link. Unknown links count against the client's hourly
-/// allowance (`forms.link_attempts_per_hour`, shared with form links), so links cannot be guessed
-/// at speed.
+const LINK_BUCKET: &str = "briefing-link";
+const LINK_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Refuses a client that has used up its hourly allowance of unknown links
+/// (`forms.link_attempts_per_hour`, counted apart from form links), so links cannot be guessed at
+/// speed.
+fn within_link_allowance(state: &AppState, ctx: &AuthContext) -> WebResult<()> {
+    let limit = state.config.forms.link_attempts_per_hour;
+    if state.limiter.exhausted(LINK_BUCKET, ctx.client_ip, limit, LINK_WINDOW) {
+        return Err(WebError::TooManyRequests);
+    }
+    Ok(())
+}
+
+/// Counts an unknown link against the client's allowance; "not found".
+fn unknown_link(state: &AppState, ctx: &AuthContext) -> WebError {
+    state.limiter.allow(LINK_BUCKET, ctx.client_ip, state.config.forms.link_attempts_per_hour, LINK_WINDOW);
+    WebError::NotFound
+}
+
+/// The briefing behind a recipient's link.
 async fn by_link(
     state: &AppState,
     ctx: &AuthContext,
     token: &str,
 ) -> WebResult<(View, crate::store::briefings::Sent)> {
-    const BUCKET: &str = "briefing-link";
-    let window = std::time::Duration::from_secs(3600);
-    let limit = state.config.forms.link_attempts_per_hour;
-    if state.limiter.exhausted(BUCKET, ctx.client_ip, limit, window) {
-        return Err(WebError::TooManyRequests);
-    }
+    within_link_allowance(state, ctx)?;
     match service::by_token(state, token).await {
         Ok(found) => Ok(found),
-        Err(ReviewError::NotFound) => {
-            state.limiter.allow(BUCKET, ctx.client_ip, limit, window);
-            Err(WebError::NotFound)
-        }
+        Err(ReviewError::NotFound) => Err(unknown_link(state, ctx)),
         Err(e) => Err(e.into()),
     }
 }
@@ -466,10 +459,10 @@ pub async fn acknowledge(
     ctx: AuthContext,
     Path(token): Path<String>,
 ) -> WebResult<Response> {
-    by_link(&state, &ctx, &token).await?;
+    within_link_allowance(&state, &ctx)?;
     let first = match service::acknowledge(&state, &ctx.request_id, &token).await {
         Ok(first) => first,
-        Err(ReviewError::NotFound) => return Err(WebError::NotFound),
+        Err(ReviewError::NotFound) => return Err(unknown_link(&state, &ctx)),
         Err(e) => return Err(e.into()),
     };
     public_page(&state, &ctx, &token, first).await

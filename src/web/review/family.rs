@@ -53,11 +53,7 @@ async fn render(
     };
     let kind = form.map(|f| f.get("kind").to_string()).unwrap_or_default();
     let contact_on = match form {
-        Some(f) if f.has("contact_on.day") => DateParts {
-            day: f.get("contact_on.day").into(),
-            month: f.get("contact_on.month").into(),
-            year: f.get("contact_on.year").into(),
-        },
+        Some(f) if f.has("contact_on.day") => f.date_parts("contact_on"),
         _ => DateParts::from_date(state.clock.today()),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -129,25 +125,8 @@ pub async fn add_contact(
     if kind.is_none() {
         errors.add("kind", "Choose the kind of contact");
     }
-    let parts = DateParts {
-        day: form.get("contact_on.day").into(),
-        month: form.get("contact_on.month").into(),
-        year: form.get("contact_on.year").into(),
-    };
-    let on = match parts.parse("contact_on") {
-        Ok(Some(d)) => Some(d),
-        Ok(None) => {
-            errors.add("contact_on", "Enter the date of the contact");
-            None
-        }
-        Err(m) => {
-            errors.add(
-                "contact_on",
-                format!("The date of the contact {m}").replace("The date of the contact The", "The"),
-            );
-            None
-        }
-    };
+    let on =
+        form.required_date("contact_on", "date of the contact", "Enter the date of the contact", &mut errors);
     let result = match (kind, on) {
         (Some(kind), Some(on)) if errors.is_empty() => {
             service::record_contact(&state, &acting(&me, &ctx), &case, on, kind, form.get("note"))

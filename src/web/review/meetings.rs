@@ -121,11 +121,7 @@ async fn typed(
     ) = match (form, m) {
         (Some(f), _) => (
             f.get("kind").into(),
-            DateParts {
-                day: f.get("date.day").into(),
-                month: f.get("date.month").into(),
-                year: f.get("date.year").into(),
-            },
+            f.date_parts("date"),
             f.get("time").trim().into(),
             f.get("duration").trim().into(),
             f.get("location").trim().into(),
@@ -219,22 +215,7 @@ fn arrangement(form: &FormData) -> Result<Arrangement, FormErrors> {
     if kind.is_none() {
         errors.add("kind", "Choose the kind of meeting");
     }
-    let parts = DateParts {
-        day: form.get("date.day").into(),
-        month: form.get("date.month").into(),
-        year: form.get("date.year").into(),
-    };
-    let date = match parts.parse("date") {
-        Ok(Some(d)) => Some(d),
-        Ok(None) => {
-            errors.add("date", "Enter the date of the meeting");
-            None
-        }
-        Err(m) => {
-            errors.add("date", format!("The meeting {m}").replace("The meeting The", "The"));
-            None
-        }
-    };
+    let date = form.required_date("date", "date", "Enter the date of the meeting", &mut errors);
     let time = NaiveTime::parse_from_str(form.get("time").trim(), "%H:%M").ok();
     if time.is_none() {
         errors.add("time", "Enter the start time as hours and minutes on a 24-hour clock, like 14:30");
