@@ -301,8 +301,19 @@ fn open_sealed(state: &AppState, a: &Action) -> ReviewResult<Sealed> {
 
 /// The actions `filter` selects, opened for display.
 pub async fn list(state: &AppState, filter: &Filter) -> ReviewResult<Vec<View>> {
+    let rows = store::list(&state.db, &Filter { today: Some(state.clock.today()), ..filter.clone() }).await?;
+    opened(state, rows).await
+}
+
+/// One action, opened.
+pub async fn view(state: &AppState, areas_in_scope: &[i64], reference: &str) -> ReviewResult<View> {
+    let a = find(state, areas_in_scope, reference).await?;
+    opened(state, vec![a]).await?.pop().ok_or(ReviewError::NotFound)
+}
+
+/// Opens `rows` for display, with their cases, themes and area names.
+async fn opened(state: &AppState, rows: Vec<Action>) -> ReviewResult<Vec<View>> {
     let today = state.clock.today();
-    let rows = store::list(&state.db, &Filter { today: Some(today), ..filter.clone() }).await?;
     let mut links = store::links(&state.db, &rows.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
     let names: std::collections::HashMap<i64, String> =
         areas::list(&state.db).await?.into_iter().map(|a| (a.id, a.name)).collect();
@@ -329,13 +340,6 @@ pub async fn list(state: &AppState, filter: &Filter) -> ReviewResult<Vec<View>> 
             })
         })
         .collect()
-}
-
-/// One action, opened.
-pub async fn view(state: &AppState, areas_in_scope: &[i64], reference: &str) -> ReviewResult<View> {
-    let a = find(state, areas_in_scope, reference).await?;
-    let filter = Filter { area_ids: vec![a.area_id], status: "all".into(), ..Default::default() };
-    list(state, &filter).await?.into_iter().find(|v| v.reference == reference).ok_or(ReviewError::NotFound)
 }
 
 /// Records an export of the register in the audit trail.
