@@ -11,7 +11,10 @@
 //!    form over HTTP (open the sealed answers, apply the page, seal, store coded rows, audit)
 //!    against the same save with no sealing and no audit (a baseline route), and the Outstanding
 //!    information page;
-//! 4. peak memory (VmHWM) of the process.
+//! 4. the review stage, after writing every case's review history as `cdop demo seed` does
+//!    (`bench/review.rs`): the Analysis Form page save, and building a case pack for a case with
+//!    ten submitted forms (redaction included);
+//! 5. peak memory (VmHWM) of the process.
 //!
 //! Run with:
 //!
@@ -19,6 +22,9 @@
 //! cargo run --release --example bench -- --backend sqlite --cases 100000
 //! cargo run --release --example bench -- --backend postgres --cases 100000
 //! ```
+
+#[path = "bench/review.rs"]
+mod review;
 
 use std::time::{Duration, Instant};
 
@@ -357,8 +363,9 @@ async fn seed(
     rng: &mut rand::rngs::StdRng,
     n: u64,
     concurrency: usize,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<(String, chrono::NaiveDate)>> {
     let state = std::sync::Arc::new(state.clone());
+    let mut deaths = Vec::with_capacity(n as usize);
     let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency));
     let mut tasks = tokio::task::JoinSet::new();
     let now = store::now();
@@ -367,6 +374,7 @@ async fn seed(
         let at = now - chrono::TimeDelta::minutes(rng.random_range(0..(30 * 365 * 24 * 60)));
         let input = cdop::demo::notification(rng, "Bench", at, i);
         let parsed = notification::parse(&input, at.date_naive()).map_err(|p| anyhow::anyhow!("{p:?}"))?;
+        let death = parsed.identity.death.date_of_death;
         let permit = sem.clone().acquire_owned().await?;
         let st = state.clone();
         tasks.spawn(async move {
@@ -379,19 +387,22 @@ async fn seed(
                 synthetic: true,
                 notified_at: Some(at),
             };
-            intake::notify(&st, parsed, ctx).await.map(|_| ()).map_err(|e| anyhow::anyhow!("{e:?}"))
+            intake::notify(&st, parsed, ctx)
+                .await
+                .map(|o| (o.reference, death))
+                .map_err(|e| anyhow::anyhow!("{e:?}"))
         });
         while let Some(done) = tasks.try_join_next() {
-            done??;
+            deaths.push(done??);
         }
         if (i + 1) % 10_000 == 0 {
             eprintln!("  seeded {} ({:.0}/s)", i + 1, (i + 1) as f64 / started.elapsed().as_secs_f64());
         }
     }
     while let Some(done) = tasks.join_next().await {
-        done??;
+        deaths.push(done??);
     }
-    Ok(())
+    Ok(deaths)
 }
 
 /// Signs in over HTTP and returns a client holding the session, plus its CSRF token.
@@ -471,6 +482,16 @@ async fn sign_in(base: &str, email: &str, password: &str) -> anyhow::Result<(req
     let home = client.get(format!("{base}/")).send().await?.text().await?;
     let token = csrf(&home).ok_or_else(|| anyhow::anyhow!("no csrf after sign-in"))?;
     Ok((client, token))
+}
+
+/// The value of the hidden input `name` on a page.
+fn value_of(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\""))?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag_end = at + html[at..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let v = tag.find("value=\"")? + 7;
+    Some(tag[v..].split('"').next()?.to_string())
 }
 
 fn csrf(html: &str) -> Option<String> {
@@ -626,7 +647,7 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
     let to_seed = args.cases.saturating_sub(existing);
     let started = Instant::now();
     let concurrency = if args.backend == "postgres" { 8 } else { 2 };
-    seed(&state, &mut rng, to_seed, concurrency).await?;
+    let deaths = seed(&state, &mut rng, to_seed, concurrency).await?;
     println!("seeded {to_seed} cases through the intake path in {:.1}s", started.elapsed().as_secs_f64());
     if args.backend == "postgres" {
         // What autovacuum does shortly after a bulk load: statistics and the visibility map.
@@ -795,6 +816,8 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
         "Outstanding information page at {total} cases and {} form requests: {:.1} / {:.1} / {:.1}  (target p95 < 100)",
         args.form_requests, outstanding.0, outstanding.1, outstanding.2
     );
+    review::run(&state, &base_url, &coordinator, &co_csrf, &mut rng, deaths, &args.backend, args.requests)
+        .await?;
     println!(
         "memory: {:.0} MB RSS after seeding, {:.0} MB peak (VmHWM, includes seeding; target < 150)",
         rss_before_serve,

@@ -1,19 +1,23 @@
-//! `cdop demo seed --cases N [--years Y]`.
+//! `cdop demo seed --cases N [--years Y]`: synthetic notifications through the intake path, then
+//! their review history (requests, meetings, analyses signed off, actions).
 
 use std::sync::Arc;
 
-use chrono::TimeDelta;
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, TimeDelta};
 use clap::Subcommand;
 use rand::RngExt;
 
 use crate::app;
 use crate::cli::{CliError, CliResult};
 use crate::config::LoadedConfig;
+use crate::demo::lifecycle;
 use crate::domain::audit::Actor;
 use crate::domain::codes::Source;
 use crate::domain::notification;
 use crate::intake::{self, IntakeError};
-use crate::store::{self, areas};
+use crate::store::{self, areas, cases as case_store};
 
 #[derive(Debug, Subcommand)]
 pub enum DemoCommand {
@@ -33,11 +37,14 @@ pub enum DemoCommand {
         /// Notifications recorded at once (useful on PostgreSQL).
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
+        /// Stop at notification: no requests, meetings, analyses or actions.
+        #[arg(long)]
+        notifications_only: bool,
     },
 }
 
 pub async fn run(loaded: LoadedConfig, command: DemoCommand) -> CliResult {
-    let DemoCommand::Seed { cases, years, area, seed, concurrency } = command;
+    let DemoCommand::Seed { cases, years, area, seed, concurrency, notifications_only } = command;
     let state = app::prepare(&loaded).await?;
     app::bootstrap(&state, None).await?;
     let all = areas::list(&state.db).await.map_err(anyhow::Error::from)?;
@@ -58,6 +65,7 @@ pub async fn run(loaded: LoadedConfig, command: DemoCommand) -> CliResult {
     offsets.sort_unstable_by(|a, b| b.cmp(a));
     let started = std::time::Instant::now();
     let state = Arc::new(state);
+    let mut deaths: Vec<(String, NaiveDate)> = Vec::with_capacity(cases as usize);
     let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
     for (n, minutes) in offsets.into_iter().enumerate() {
@@ -66,6 +74,7 @@ pub async fn run(loaded: LoadedConfig, command: DemoCommand) -> CliResult {
         let input = crate::demo::notification(&mut rng, area_name, at, n as u64 + 1);
         let parsed = notification::parse(&input, at.date_naive())
             .map_err(|p| CliError::Failed(anyhow::anyhow!("generated an invalid notification: {p:?}")))?;
+        let death = parsed.identity.death.date_of_death;
         let permit = semaphore.clone().acquire_owned().await.map_err(anyhow::Error::from)?;
         let state = state.clone();
         tasks.spawn(async move {
@@ -78,10 +87,10 @@ pub async fn run(loaded: LoadedConfig, command: DemoCommand) -> CliResult {
                 synthetic: true,
                 notified_at: Some(at),
             };
-            intake::notify(&state, parsed, ctx).await
+            intake::notify(&state, parsed, ctx).await.map(|o| (o.reference, death))
         });
         while let Some(done) = tasks.try_join_next() {
-            check(done)?;
+            deaths.push(check(done)?);
         }
         if (n + 1) % 1000 == 0 {
             eprint!(
@@ -92,19 +101,55 @@ pub async fn run(loaded: LoadedConfig, command: DemoCommand) -> CliResult {
         }
     }
     while let Some(done) = tasks.join_next().await {
-        check(done)?;
+        deaths.push(check(done)?);
     }
     eprintln!();
     println!(
         "Created {cases} synthetic case(s) over {years} year(s) in {:.1}s. They are marked synthetic and describe no real child.",
         started.elapsed().as_secs_f64()
     );
+    if notifications_only {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let by_reference: HashMap<String, NaiveDate> = deaths.into_iter().collect();
+    let mut by_id = HashMap::new();
+    let mut after = 0;
+    loop {
+        let batch = case_store::batch_after(&state.db, after, 1000).await.map_err(anyhow::Error::from)?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        by_id.extend(batch.into_iter().filter_map(|c| by_reference.get(&c.reference).map(|d| (c.id, *d))));
+    }
+    let area_ids: Vec<i64> = all.iter().filter(|a| names.contains(&a.name)).map(|a| a.id).collect();
+    let staff = lifecycle::staff(&state, &area_ids).await?;
+    let total = by_id.len();
+    let counts = lifecycle::write_all(&state, &mut rng, staff, &by_id, |done| {
+        if done % 1000 < lifecycle::BATCH || done == total {
+            eprint!(
+                "\r  review history: {done} of {total} cases ({:.0}/s)",
+                done as f64 / started.elapsed().as_secs_f64()
+            );
+        }
+    })
+    .await?;
+    eprintln!();
+    println!(
+        "Wrote their review history in {:.1}s: {} agency requests, {} meetings, {} analyses signed off, {} actions. The synthetic staff (chair@synthetic.example.org and others) have no password.",
+        started.elapsed().as_secs_f64(),
+        counts.requests,
+        counts.meetings,
+        counts.signed,
+        counts.actions
+    );
     Ok(())
 }
 
-fn check(done: Result<Result<intake::Outcome, IntakeError>, tokio::task::JoinError>) -> CliResult {
+type Done = Result<Result<(String, NaiveDate), IntakeError>, tokio::task::JoinError>;
+
+fn check(done: Done) -> Result<(String, NaiveDate), CliError> {
     match done {
-        Ok(Ok(_)) => Ok(()),
+        Ok(Ok(d)) => Ok(d),
         Ok(Err(IntakeError::Invalid(p))) => {
             Err(CliError::Failed(anyhow::anyhow!("invalid synthetic notification: {p:?}")))
         }

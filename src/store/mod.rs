@@ -11,6 +11,7 @@ pub mod audit;
 pub mod briefings;
 pub mod case_versions;
 pub mod cases;
+pub mod demo;
 pub mod drafts;
 pub mod entities;
 pub mod family;
@@ -40,6 +41,8 @@ use sea_orm::{
 use crate::config::{ConfigError, LoadedConfig, redact_url};
 
 pub type Db = DatabaseConnection;
+/// A write transaction, as [`begin_write`] opens it.
+pub type Txn = DatabaseTransaction;
 
 /// What the store can fail with.
 #[derive(Debug, thiserror::Error)]

@@ -13,6 +13,7 @@ mod browser;
 mod cases;
 mod casework;
 mod cli;
+mod demo;
 mod foundation;
 mod gathering;
 mod hostile;

@@ -11,6 +11,9 @@ use rand::{RngExt, SeedableRng};
 use crate::domain::codes::{Ethnicity, JarCriterion, PlaceOfDeath};
 use crate::domain::notification::{DateParts, NotificationInput, PersonInput};
 
+pub mod lifecycle;
+pub mod review;
+
 const GIVEN: &[&str] = &[
     "Alex", "Sam", "Jordan", "Riley", "Charlie", "Morgan", "Jamie", "Robin", "Casey", "Avery", "Rowan",
     "Quinn", "Frankie", "Harley", "Reese", "Skyler", "Emerson", "Finley", "Remy", "Sasha",
@@ -25,7 +28,7 @@ const TOWNS: &[(&str, &str)] = &[
 ];
 
 /// Picks an index by weights.
-fn weighted(rng: &mut StdRng, weights: &[u32]) -> usize {
+pub(crate) fn weighted(rng: &mut StdRng, weights: &[u32]) -> usize {
     let total: u32 = weights.iter().sum();
     let mut x = rng.random_range(0..total);
     for (i, w) in weights.iter().enumerate() {
