@@ -36,6 +36,12 @@ pub enum Known {
     /// plural or apostrophe-less possessive `s` (`the Smiths` → `the [child]s`). A leading title
     /// ("Mr", "Dr", ...) is never matched alone. A value written "Smith, Jack" is read surname-first.
     Name(String),
+    /// A professional's name (notifier, GP, health visitor...): matched as [`Known::Name`], except
+    /// that one part alone (a forename or surname) counts only when written with a capital letter.
+    /// A professional called "Sam Health" or "Jo Young" then does not make "health visitor" or
+    /// "young people" identifying, while "Health saw the family" is still caught. The child's and
+    /// family's names stay matched in any case.
+    Professional(String),
     /// NHS number as 10 digits.
     ///
     /// Matched with any mix of single spaces, hyphens or nothing between digits ("943 476 5919",
@@ -167,6 +173,8 @@ const MAX_PASSES: usize = 8;
 #[derive(Debug, Clone, Copy)]
 struct Unit {
     c: char,
+    /// Whether the original character was a capital letter.
+    upper: bool,
     start: usize,
     end: usize,
 }
@@ -177,9 +185,9 @@ fn fold_text(text: &str) -> Vec<Unit> {
     for (start, ch) in text.char_indices() {
         let end = start + ch.len_utf8();
         match (fold_char(ch), units.last_mut()) {
-            (Some(c), _) => units.push(Unit { c, start, end }),
+            (Some(c), _) => units.push(Unit { c, upper: ch.is_uppercase(), start, end }),
             (None, Some(last)) => last.end = end,
-            (None, None) => units.push(Unit { c: ch, start, end }),
+            (None, None) => units.push(Unit { c: ch, upper: ch.is_uppercase(), start, end }),
         }
     }
     units
@@ -440,6 +448,8 @@ struct Pattern {
     tier: u8,
     /// Names may be followed by a plural or apostrophe-less possessive `s`.
     plural_ok: bool,
+    /// Matches only where the text starts with a capital letter (a professional's name part).
+    capital_only: bool,
 }
 
 /// A match of identifier `id` over units `start..end`.
@@ -911,7 +921,7 @@ fn phrase_drafts(value: &str) -> Vec<Draft> {
 
 fn drafts_for(known: &Known) -> Vec<Draft> {
     match known {
-        Known::Name(v) => name_drafts(v),
+        Known::Name(v) | Known::Professional(v) => name_drafts(v),
         Known::NhsNumber(v) => nhs_drafts(v),
         Known::Date(d) => date_drafts(*d),
         Known::Postcode(v) => postcode_drafts(v),
@@ -1021,8 +1031,10 @@ impl Matcher {
         let mut patterns: Vec<Pattern> = Vec::new();
         let mut by_first = FirstIndex::default();
         for (id, identifier) in ids.iter().enumerate() {
-            let plural_ok = matches!(identifier.known, Known::Name(_));
+            let plural_ok = matches!(identifier.known, Known::Name(_) | Known::Professional(_));
+            let professional = matches!(identifier.known, Known::Professional(_));
             for draft in drafts_for(&identifier.known) {
+                let capital_only = professional && draft.tier == PART;
                 let elems = trim_elems(draft.elems);
                 let mut firsts = elems.first().map(Elem::first_chars).unwrap_or_default();
                 let Some(&key) = firsts.first() else { continue };
@@ -1038,6 +1050,8 @@ impl Matcher {
                         existing.id = id;
                     }
                     existing.plural_ok |= plural_ok;
+                    // Case matters only if it matters for every identifier written this way.
+                    existing.capital_only &= capital_only;
                     continue;
                 }
                 firsts.sort_unstable();
@@ -1045,7 +1059,7 @@ impl Matcher {
                 for c in firsts {
                     by_first.bucket(c).push(patterns.len());
                 }
-                patterns.push(Pattern { elems, id, tier: draft.tier, plural_ok });
+                patterns.push(Pattern { elems, id, tier: draft.tier, plural_ok, capital_only });
             }
         }
         let labels: Vec<String> = ids.iter().map(|i| display_label(&i.label)).collect();
@@ -1072,6 +1086,9 @@ impl Matcher {
         };
         list.iter().filter_map(move |&p| {
             let pattern = self.patterns.get(p)?;
+            if pattern.capital_only && !units.get(start).is_some_and(|u| u.upper) {
+                return None;
+            }
             let end = pattern.elems.iter().try_fold(start, |pos, elem| elem.match_at(units, pos))?;
             let clear = is_end(units, end, pattern.plural_ok) && !guard.overlaps(start, end);
             clear.then_some(Span { start, end, id: pattern.id, tier: pattern.tier })
@@ -1889,5 +1906,25 @@ gives the postcode as [postcode]."
             vec!["Health visitor".to_string()]
         );
         assert!(found("Refer at every home visit.", &ids).is_empty());
+    }
+
+    #[test]
+    fn a_professionals_name_part_counts_only_when_capitalised() {
+        let ids = vec![
+            Identifier { known: Known::Name("Zebedee Young".into()), label: "child".into() },
+            Identifier { known: Known::Professional("Sam Health".into()), label: "Health visitor".into() },
+        ];
+        assert!(found("Remind health visitors of the safer sleep guidance.", &ids).is_empty());
+        assert_eq!(
+            redact("Health saw the family; sam health wrote the notes.", &ids).text,
+            "[Health visitor] saw the family; [Health visitor] wrote the notes."
+        );
+        // The child's names are matched in any case, even a part shared with a professional's.
+        let ids = vec![
+            Identifier { known: Known::Name("Zebedee Young".into()), label: "child".into() },
+            Identifier { known: Known::Professional("Jo Young".into()), label: "GP".into() },
+        ];
+        assert_eq!(redact("young zebedee and young people", &ids).text, "[child] and [child] people");
+        assert!(found("Support for young people.", &ids[1..]).is_empty());
     }
 }

@@ -55,9 +55,9 @@ pub fn identifiers(id: &SealedIdentity, agency_texts: &[(String, String)]) -> Ve
     let label = |p: &crate::domain::notification::Person| {
         if p.role.trim().is_empty() { "professional".to_string() } else { p.role.trim().to_string() }
     };
-    push(Known::Name(id.notifier.name.clone()), &label(&id.notifier));
+    push(Known::Professional(id.notifier.name.clone()), &label(&id.notifier));
     for p in &id.professionals {
-        push(Known::Name(p.name.clone()), &label(p));
+        push(Known::Professional(p.name.clone()), &label(p));
     }
     for (label, text) in agency_texts {
         if text.chars().filter(|c| c.is_alphanumeric()).count() >= 3 {
@@ -65,9 +65,12 @@ pub fn identifiers(id: &SealedIdentity, agency_texts: &[(String, String)]) -> Ve
         }
     }
     out.retain(|i| match &i.known {
-        Known::Name(s) | Known::NhsNumber(s) | Known::Postcode(s) | Known::Address(s) | Known::Phrase(s) => {
-            !s.trim().is_empty()
-        }
+        Known::Name(s)
+        | Known::Professional(s)
+        | Known::NhsNumber(s)
+        | Known::Postcode(s)
+        | Known::Address(s)
+        | Known::Phrase(s) => !s.trim().is_empty(),
         Known::Date(_) => true,
     });
     out
