@@ -10,7 +10,6 @@
 //!   narrative, seal and store them) and assembly (the coded summary, every form's coded answers,
 //!   the confirmed narratives opened), against opening the same ten sealed responses alone.
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use cdop::app::AppState;
@@ -50,19 +49,11 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     // The review history of every seeded case.
     let started = Instant::now();
-    let by_reference: HashMap<String, chrono::NaiveDate> = deaths.into_iter().collect();
-    let mut by_id = HashMap::new();
-    let mut after = 0;
-    loop {
-        let batch = cases::batch_after(&state.db, after, 2000).await?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
-        by_id.extend(batch.into_iter().filter_map(|c| by_reference.get(&c.reference).map(|d| (c.id, *d))));
-    }
     let area = store::areas::list(&state.db).await?.into_iter().find(|a| a.name == "Bench");
     let area_id = area.map(|a| a.id).ok_or_else(|| anyhow::anyhow!("no Bench area"))?;
     let staff = lifecycle::staff(state, &[area_id]).await?;
-    let counts = lifecycle::write_all(state, rng, staff, &by_id, |done| {
+    let cases_written = deaths.len();
+    let counts = lifecycle::write_all(state, rng, staff, deaths, |done, _| {
         if done % 10_000 < lifecycle::BATCH {
             eprintln!(
                 "  review history of {done} cases ({:.0}/s)",
@@ -73,7 +64,7 @@ pub async fn run(
     .await?;
     println!(
         "wrote the review history of {} cases in {:.1}s ({} requests, {} meetings, {} analyses signed off, {} actions)",
-        by_id.len(),
+        cases_written,
         started.elapsed().as_secs_f64(),
         counts.requests,
         counts.meetings,
@@ -199,7 +190,7 @@ async fn pack(state: &AppState, rng: &mut rand::rngs::StdRng, area_id: i64) -> a
         let request =
             store::form_requests::find(&state.db, *id).await?.ok_or_else(|| anyhow::anyhow!("no request"))?;
         let version = response::version_of(state, &request).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let mut a = synthetic::form_answers(rng, &version, death);
+        let mut a = cdop::demo::answers::form_answers(rng, &version, death);
         for item in version.items.iter().filter(|i| i.kind == Kind::Narrative) {
             if a.contains_key(&item.key) || item.required {
                 a.insert(item.key.clone(), Answer::Text(naming.repeat(3)));

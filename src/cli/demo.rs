@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use std::collections::HashMap;
-
 use chrono::{NaiveDate, TimeDelta};
 use clap::Subcommand;
 use rand::RngExt;
@@ -17,7 +15,7 @@ use crate::domain::audit::Actor;
 use crate::domain::codes::Source;
 use crate::domain::notification;
 use crate::intake::{self, IntakeError};
-use crate::store::{self, areas, cases as case_store};
+use crate::store::{self, areas};
 
 #[derive(Debug, Subcommand)]
 pub enum DemoCommand {
@@ -112,19 +110,9 @@ pub async fn run(loaded: LoadedConfig, command: DemoCommand) -> CliResult {
         return Ok(());
     }
     let started = std::time::Instant::now();
-    let by_reference: HashMap<String, NaiveDate> = deaths.into_iter().collect();
-    let mut by_id = HashMap::new();
-    let mut after = 0;
-    loop {
-        let batch = case_store::batch_after(&state.db, after, 1000).await.map_err(anyhow::Error::from)?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
-        by_id.extend(batch.into_iter().filter_map(|c| by_reference.get(&c.reference).map(|d| (c.id, *d))));
-    }
     let area_ids: Vec<i64> = all.iter().filter(|a| names.contains(&a.name)).map(|a| a.id).collect();
     let staff = lifecycle::staff(&state, &area_ids).await?;
-    let total = by_id.len();
-    let counts = lifecycle::write_all(&state, &mut rng, staff, &by_id, |done| {
+    let counts = lifecycle::write_all(&state, &mut rng, staff, deaths, |done, total| {
         if done % 1000 < lifecycle::BATCH || done == total {
             eprint!(
                 "\r  review history: {done} of {total} cases ({:.0}/s)",

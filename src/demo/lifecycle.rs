@@ -313,7 +313,7 @@ impl<'a> Writer<'a> {
                     (None, false) => ("requested", false),
                 };
                 let (answers_sealed, coded, completeness) = if answered {
-                    let a = review::form_answers(rng, &version, facts.death);
+                    let a = super::answers::form_answers(rng, &version, facts.death);
                     let (coded, identifying) = answers::split(&version, &a);
                     (
                         Some(keyring.seal(&serde_json::to_vec(&identifying)?)?),
@@ -452,28 +452,38 @@ impl<'a> Writer<'a> {
     }
 }
 
-/// Writes the review history of the given synthetic cases (by id, with their dates of death).
+/// Writes the review history of the given synthetic cases (by reference, with their dates of
+/// death as generated: the sealed date is not opened again). `progress` hears the cases done.
 pub async fn write_all(
     state: &AppState,
     rng: &mut StdRng,
     staff: Staff,
-    deaths: &HashMap<i64, NaiveDate>,
-    mut progress: impl FnMut(usize),
+    deaths: Vec<(String, NaiveDate)>,
+    mut progress: impl FnMut(usize, usize),
 ) -> anyhow::Result<Counts> {
-    let mut ids: Vec<i64> = deaths.keys().copied().collect();
-    ids.sort_unstable();
+    let by_reference: HashMap<String, NaiveDate> = deaths.into_iter().collect();
+    let mut by_id = Vec::with_capacity(by_reference.len());
+    let mut after = 0;
+    loop {
+        let batch = cases::batch_after(&state.db, after, 2000).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        by_id.extend(batch.into_iter().filter_map(|c| by_reference.get(&c.reference).map(|d| (c.id, *d))));
+    }
+    let total = by_id.len();
     let mut writer = Writer::new(state, staff);
     let mut done = 0;
-    for chunk in ids.chunks(BATCH) {
-        let batch: Vec<(Case, NaiveDate)> = cases::by_ids(&state.db, chunk)
+    for chunk in by_id.chunks(BATCH) {
+        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        let batch: Vec<(Case, NaiveDate)> = cases::by_ids(&state.db, &ids)
             .await?
             .into_iter()
-            .filter(|c| c.synthetic && c.status == CaseStatus::Notified.code())
-            .filter_map(|c| deaths.get(&c.id).map(|d| (c, *d)))
+            .filter_map(|c| chunk.iter().find(|(id, _)| *id == c.id).map(|(_, d)| (c, *d)))
+            .filter(|(c, _)| c.synthetic && c.status == CaseStatus::Notified.code())
             .collect();
         writer.write(rng, &batch).await?;
         done += chunk.len();
-        progress(done);
+        progress(done, total);
     }
     Ok(writer.counts)
 }

@@ -11,6 +11,7 @@ use rand::{RngExt, SeedableRng};
 use crate::domain::codes::{Ethnicity, JarCriterion, PlaceOfDeath};
 use crate::domain::notification::{DateParts, NotificationInput, PersonInput};
 
+pub mod answers;
 pub mod lifecycle;
 pub mod review;
 
@@ -168,6 +169,13 @@ pub fn rng(seed: Option<u64>) -> StdRng {
         Some(s) => StdRng::seed_from_u64(s),
         None => StdRng::seed_from_u64(rand::random()),
     }
+}
+
+/// The form definitions shipped in `config/forms`, for tests.
+#[cfg(test)]
+pub(crate) fn shipped_forms() -> crate::forms::registry::Registry {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/forms");
+    crate::forms::registry::Registry::load_dir(&dir).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 #[cfg(test)]
