@@ -305,6 +305,19 @@ pub async fn list(state: &AppState, filter: &Filter) -> ReviewResult<Vec<View>> 
     opened(state, rows).await
 }
 
+/// One page of the actions `filter` selects, opened for display, and how many there are in all:
+/// only the page is opened, however long the register.
+pub async fn page(
+    state: &AppState,
+    filter: &Filter,
+    offset: u64,
+    limit: u64,
+) -> ReviewResult<(Vec<View>, u64)> {
+    let filter = Filter { today: Some(state.clock.today()), ..filter.clone() };
+    let (rows, total) = store::page(&state.db, &filter, offset, limit).await?;
+    Ok((opened(state, rows).await?, total))
+}
+
 /// One action, opened.
 pub async fn view(state: &AppState, areas_in_scope: &[i64], reference: &str) -> ReviewResult<View> {
     let a = find(state, areas_in_scope, reference).await?;

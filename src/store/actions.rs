@@ -137,6 +137,23 @@ pub struct Filter {
 
 /// Actions matching `f`, soonest due first.
 pub async fn list<C: ConnectionTrait>(conn: &C, f: &Filter) -> StoreResult<Vec<Action>> {
+    Ok(matching(f).all(conn).await?)
+}
+
+/// One page of the actions matching `f` (soonest due first), and how many match in all.
+pub async fn page<C: ConnectionTrait>(
+    conn: &C,
+    f: &Filter,
+    offset: u64,
+    limit: u64,
+) -> StoreResult<(Vec<Action>, u64)> {
+    use sea_orm::PaginatorTrait;
+    let total = matching(f).count(conn).await?;
+    let rows = matching(f).offset(offset).limit(limit).all(conn).await?;
+    Ok((rows, total))
+}
+
+fn matching(f: &Filter) -> sea_orm::Select<action::Entity> {
     let mut q = action::Entity::find().filter(action::Column::AreaId.is_in(f.area_ids.clone()));
     q = match f.status.as_str() {
         "open" => q.filter(action::Column::Status.is_in(OPEN)),
@@ -168,7 +185,7 @@ pub async fn list<C: ConnectionTrait>(conn: &C, f: &Filter) -> StoreResult<Vec<A
             ),
         );
     }
-    Ok(q.order_by_asc(action::Column::DueOn).order_by_asc(action::Column::Id).all(conn).await?)
+    q.order_by_asc(action::Column::DueOn).order_by_asc(action::Column::Id)
 }
 
 /// The references of the cases an action is linked to, and its themes, for each of `ids`.
@@ -218,10 +235,24 @@ pub async fn claim_overdue<C: ConnectionTrait>(
     after_id: i64,
     limit: u64,
 ) -> StoreResult<Vec<Action>> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::{Expr, Query};
+    // Synthetic demonstration data never sends email: actions of synthetic cases are skipped.
+    let synthetic = Query::select()
+        .column((action_case::Entity, action_case::Column::ActionId))
+        .from(action_case::Entity)
+        .inner_join(
+            case::Entity,
+            Expr::col((case::Entity, case::Column::Id))
+                .equals((action_case::Entity, action_case::Column::CaseId)),
+        )
+        .and_where(Expr::col((case::Entity, case::Column::Synthetic)).eq(true))
+        .to_owned();
     let mut q = action::Entity::find()
         .filter(action::Column::Status.is_in(OPEN))
         .filter(action::Column::DueOn.lt(today))
         .filter(action::Column::Id.gt(after_id))
+        .filter(action::Column::Id.not_in_subquery(synthetic))
         .order_by_asc(action::Column::Id)
         .limit(limit);
     if conn.get_database_backend() == sea_orm::DbBackend::Postgres {

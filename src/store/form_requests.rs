@@ -228,7 +228,8 @@ pub async fn mark_opened<C: ConnectionTrait>(conn: &C, id: i64, at: DateTime<Utc
     Ok(())
 }
 
-/// Open requests due on or before `until`, claimed for this transaction: on PostgreSQL rows
+/// Open requests of real (not synthetic) cases due on or before `until`, claimed for this
+/// transaction: on PostgreSQL rows
 /// another instance holds are skipped (`FOR UPDATE SKIP LOCKED`), so two instances never work on
 /// the same request at once.
 pub async fn claim_open_due<C: ConnectionTrait>(
@@ -236,9 +237,16 @@ pub async fn claim_open_due<C: ConnectionTrait>(
     until: NaiveDate,
     limit: u64,
 ) -> StoreResult<Vec<FormRequest>> {
+    // Synthetic demonstration data never sends email: requests of synthetic cases are skipped.
+    let synthetic = sea_orm::sea_query::Query::select()
+        .column(case::Column::Id)
+        .from(case::Entity)
+        .and_where(Expr::col(case::Column::Synthetic).eq(true))
+        .to_owned();
     let mut q = form_request::Entity::find()
         .filter(form_request::Column::Status.is_in(OPEN))
         .filter(form_request::Column::DueDate.lte(until))
+        .filter(form_request::Column::CaseId.not_in_subquery(synthetic))
         .order_by_asc(form_request::Column::DueDate)
         .order_by_asc(form_request::Column::Id)
         .limit(limit);

@@ -179,3 +179,39 @@ both_backends!(
         assert!(!other.page("/actions?status=all").await.1.contains(&action_ref));
     }
 );
+
+both_backends!(a_long_register_is_shown_a_page_at_a_time, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let area = app.area("Cumberland").await;
+    let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[area]).await;
+    let chair_id = app.user_id("chair@example.org").await;
+    let roles = [Role::PanelChair];
+    let acting = cdop::review::Acting {
+        actor: cdop::domain::audit::Actor::User(chair_id),
+        roles: &roles,
+        request_id: "test",
+    };
+    for n in 0..120 {
+        let input = cdop::review::actions::Input {
+            area_id: Some(area),
+            description: format!("Action number {n:03} for the register"),
+            owner_org: "Community Health Trust".into(),
+            owner_email: "owner@nhs.example".into(),
+            due_on: app.state.clock.today() + TimeDelta::days(30 + n),
+            ..Default::default()
+        };
+        cdop::review::actions::create(&app.state, &acting, &[area], &input).await.expect("created");
+    }
+    let (status, first) = chair.page("/actions").await;
+    assert_eq!(status, 200);
+    assert!(first.contains("Open actions (120)") && first.contains("Showing 1 to 50 of 120"), "{first}");
+    assert!(first.contains("Action number 000") && first.contains("Action number 049"));
+    assert!(!first.contains("Action number 050") && !first.contains("rel=\"prev\""));
+    assert!(first.contains("rel=\"next\"") && first.contains("page=2"), "a next link: {first}");
+    let (_, last) = chair.page("/actions?page=3").await;
+    assert!(last.contains("Showing 101 to 120 of 120") && last.contains("Action number 119"));
+    assert!(last.contains("rel=\"prev\"") && !last.contains("rel=\"next\""));
+    // The export still holds the whole register.
+    let (_, _, csv) = chair.download("/actions.csv").await;
+    assert_eq!(String::from_utf8_lossy(&csv).lines().count(), 121);
+});

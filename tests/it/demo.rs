@@ -78,6 +78,17 @@ both_backends!(demo_seed_writes_the_whole_review_lifecycle, |backend: Backend| a
     assert!(count(&app, "SELECT COUNT(*) FROM prepanel_entries").await > reviewed);
     assert!(count(&app, "SELECT COUNT(*) FROM actions WHERE status = 'implemented'").await > 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM mail_outbox").await, 0, "synthetic data sends no email");
+    // Nor later: overdue synthetic requests and actions are left alone by the reminder jobs.
+    assert!(
+        count(&app, "SELECT COUNT(*) FROM form_requests WHERE status IN ('requested', 'in_progress')").await
+            > 10
+    );
+    assert!(count(&app, "SELECT COUNT(*) FROM actions WHERE status IN ('open', 'in_progress')").await > 0);
+    let later = app.state.clock.now() + chrono::TimeDelta::days(60);
+    app.state.clock.set(later);
+    assert_eq!(cdop::gathering::send_due_reminders(&app.state).await.expect("form reminders"), 0);
+    assert_eq!(cdop::review::actions::send_due_reminders(&app.state).await.expect("action reminders"), 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM mail_outbox").await, 0);
 
     // What was sealed opens in the service: a signed analysis, the agreement report, the actions.
     let co = app.signed_in("co@example.org", &[Role::Coordinator, Role::PanelChair], &[area]).await;

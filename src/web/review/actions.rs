@@ -30,7 +30,12 @@ pub struct ListQuery {
     pub status: String,
     pub area: String,
     pub theme: String,
+    /// The page of the list shown (from 1).
+    pub page: u64,
 }
+
+/// Actions shown per page of the register.
+const PER_PAGE: u64 = 50;
 
 impl ListQuery {
     pub fn filter(&self, me: &Principal) -> Filter {
@@ -50,6 +55,10 @@ impl ListQuery {
         let enc = crate::web::forms::encode_component;
         format!("status={}&area={}&theme={}", enc(&self.status), enc(&self.area), enc(&self.theme))
     }
+
+    fn page_link(&self, page: u64) -> String {
+        format!("/actions?{}&page={page}", self.query_string())
+    }
 }
 
 /// An action as a list row: its theme labels in words.
@@ -68,6 +77,11 @@ struct ListTemplate {
     themes: Vec<Choice>,
     csv_link: String,
     heading: String,
+    /// "Showing 51 to 100 of 2,134", when the list has more than one page.
+    showing: String,
+    total: u64,
+    prev_link: Option<String>,
+    next_link: Option<String>,
 }
 
 async fn area_choices(state: &AppState, me: &Principal, chosen: &str, any: bool) -> WebResult<Vec<Choice>> {
@@ -93,11 +107,18 @@ pub async fn list(
     Q(q): Q<ListQuery>,
 ) -> WebResult<Response> {
     let filter = q.filter(&me);
-    let rows = service::list(&state, &filter)
-        .await?
+    let page_number = q.page.max(1);
+    let (views, total) = service::page(&state, &filter, (page_number - 1) * PER_PAGE, PER_PAGE).await?;
+    let rows = views
         .into_iter()
         .map(|v| Row { themes: theme_words(&state, &v.themes), view: v })
         .collect::<Vec<_>>();
+    let first = (page_number - 1) * PER_PAGE + 1;
+    let showing = if total > PER_PAGE && !rows.is_empty() {
+        format!("Showing {first} to {} of {total}", first + rows.len() as u64 - 1)
+    } else {
+        String::new()
+    };
     let statuses =
         [("open", "Open"), ("overdue", "Overdue"), ("done", "Implemented or closed"), ("all", "All")]
             .iter()
@@ -122,6 +143,10 @@ pub async fn list(
         themes,
         csv_link: format!("/actions.csv?{}", q.query_string()),
         heading: heading.into(),
+        showing,
+        total,
+        prev_link: (page_number > 1).then(|| q.page_link(page_number - 1)),
+        next_link: (page_number * PER_PAGE < total).then(|| q.page_link(page_number + 1)),
     }
     .into_response())
 }
