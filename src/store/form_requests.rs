@@ -229,9 +229,8 @@ pub async fn mark_opened<C: ConnectionTrait>(conn: &C, id: i64, at: DateTime<Utc
 }
 
 /// Open requests of real (not synthetic) cases due on or before `until`, claimed for this
-/// transaction: on PostgreSQL rows
-/// another instance holds are skipped (`FOR UPDATE SKIP LOCKED`), so two instances never work on
-/// the same request at once.
+/// transaction: on PostgreSQL rows another instance holds are skipped (`FOR UPDATE SKIP LOCKED`),
+/// so two instances never work on the same request at once.
 pub async fn claim_open_due<C: ConnectionTrait>(
     conn: &C,
     until: NaiveDate,

@@ -211,6 +211,12 @@ both_backends!(a_long_register_is_shown_a_page_at_a_time, |backend: Backend| asy
     let (_, last) = chair.page("/actions?page=3").await;
     assert!(last.contains("Showing 101 to 120 of 120") && last.contains("Action number 119"));
     assert!(last.contains("rel=\"prev\"") && !last.contains("rel=\"next\""));
+    let (status, beyond) = chair.page("/actions?page=9").await;
+    assert_eq!(status, 200, "a page past the end is an empty page, not an error");
+    assert!(beyond.contains("past-the-end") && !beyond.contains("Action number"));
+    // A page number no list could reach is a clear 400 (it once reached the database driver).
+    let (status, page) = chair.page("/actions?page=18446744073709551615").await;
+    assert_eq!(status, 400, "{page}");
     // The export still holds the whole register.
     let (_, _, csv) = chair.download("/actions.csv").await;
     assert_eq!(String::from_utf8_lossy(&csv).lines().count(), 121);

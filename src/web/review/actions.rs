@@ -30,8 +30,8 @@ pub struct ListQuery {
     pub status: String,
     pub area: String,
     pub theme: String,
-    /// The page of the list shown (from 1).
-    pub page: u64,
+    /// The page of the list shown (from 1; empty means 1).
+    pub page: String,
 }
 
 /// Actions shown per page of the register.
@@ -80,6 +80,7 @@ struct ListTemplate {
     /// "Showing 51 to 100 of 2,134", when the list has more than one page.
     showing: String,
     total: u64,
+    first_link: String,
     prev_link: Option<String>,
     next_link: Option<String>,
 }
@@ -107,13 +108,14 @@ pub async fn list(
     Q(q): Q<ListQuery>,
 ) -> WebResult<Response> {
     let filter = q.filter(&me);
-    let page_number = q.page.max(1);
-    let (views, total) = service::page(&state, &filter, (page_number - 1) * PER_PAGE, PER_PAGE).await?;
+    let page_number = crate::web::params::page("page", &q.page)?;
+    let offset = (page_number - 1).saturating_mul(PER_PAGE);
+    let (views, total) = service::page(&state, &filter, offset, PER_PAGE).await?;
     let rows = views
         .into_iter()
         .map(|v| Row { themes: theme_words(&state, &v.themes), view: v })
         .collect::<Vec<_>>();
-    let first = (page_number - 1) * PER_PAGE + 1;
+    let first = offset.saturating_add(1);
     let showing = if total > PER_PAGE && !rows.is_empty() {
         format!("Showing {first} to {} of {total}", first + rows.len() as u64 - 1)
     } else {
@@ -145,8 +147,9 @@ pub async fn list(
         heading: heading.into(),
         showing,
         total,
+        first_link: q.page_link(1),
         prev_link: (page_number > 1).then(|| q.page_link(page_number - 1)),
-        next_link: (page_number * PER_PAGE < total).then(|| q.page_link(page_number + 1)),
+        next_link: (page_number.saturating_mul(PER_PAGE) < total).then(|| q.page_link(page_number + 1)),
     }
     .into_response())
 }
