@@ -44,7 +44,10 @@ pub enum DemoCommand {
 pub async fn run(loaded: LoadedConfig, command: DemoCommand) -> CliResult {
     let DemoCommand::Seed { cases, years, area, seed, concurrency, notifications_only } = command;
     let state = app::prepare(&loaded).await?;
-    app::bootstrap(&state, None).await?;
+    // Seeding a new installation creates its admin account, as a first `serve` would.
+    if let Some(admin) = app::bootstrap(&state, None).await? {
+        super::print_first_admin(&admin);
+    }
     let all = areas::list(&state.db).await.map_err(anyhow::Error::from)?;
     let names: Vec<String> = match &area {
         Some(a) => vec![

@@ -27,11 +27,7 @@ pub async fn run(loaded: LoadedConfig, area: Option<String>) -> CliResult {
         None => None,
     };
     if let Some(admin) = app::bootstrap(&state, area.as_deref()).await? {
-        // Printed once, to the console only; stored as a hash.
-        println!("First run: created the admin account.");
-        println!("  email:    {}", admin.email);
-        println!("  password: {}  (one-time: you choose your own at first sign-in)", admin.one_time_password);
-        println!("  area:     {} (rename it under Admin → Areas)", admin.area);
+        super::print_first_admin(&admin);
     }
     let local = listener.local_addr().map_err(anyhow::Error::from)?;
     println!("cdop is listening on http://{local}/");

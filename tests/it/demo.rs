@@ -24,6 +24,9 @@ both_backends!(demo_seed_writes_the_whole_review_lifecycle, |backend: Backend| a
         stdout.contains("Created 400 synthetic case(s)") && stdout.contains("analyses signed off"),
         "{stdout}"
     );
+    // Seeding a new installation creates the admin account and says how to sign in (the synthetic
+    // staff would otherwise stop the first `serve` from creating it).
+    assert!(stdout.contains("created the admin account") && stdout.contains("password:"), "{stdout}");
 
     // Every stage of the process is represented.
     let statuses = app.sql_strings("SELECT DISTINCT status FROM cases").await;
