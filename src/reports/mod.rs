@@ -2,3 +2,4 @@
 //! test checks that `reports` never imports `crypto`).
 
 pub mod agreement;
+pub mod disclosure;
