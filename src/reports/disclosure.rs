@@ -206,11 +206,12 @@ impl System {
             for x in rows[pivot_row].iter_mut() {
                 *x /= lead;
             }
-            for r in 0..rows.len() {
-                if r != pivot_row && rows[r][col].abs() > 1e-9 {
-                    let factor = rows[r][col];
-                    for k in 0..width {
-                        rows[r][k] -= factor * rows[pivot_row][k];
+            let lead_row = rows[pivot_row].clone();
+            for (r, row) in rows.iter_mut().enumerate() {
+                if r != pivot_row && row[col].abs() > 1e-9 {
+                    let factor = row[col];
+                    for (x, y) in row.iter_mut().zip(&lead_row) {
+                        *x -= factor * y;
                     }
                 }
             }
