@@ -3,3 +3,4 @@
 
 pub mod agreement;
 pub mod disclosure;
+pub mod rates;
