@@ -4,3 +4,4 @@
 pub mod agreement;
 pub mod disclosure;
 pub mod rates;
+pub mod table;
