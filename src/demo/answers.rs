@@ -5,12 +5,9 @@ use chrono::{NaiveDate, TimeDelta};
 use rand::RngExt;
 use rand::rngs::StdRng;
 
+use super::chance;
 use crate::forms::answers::{Answer, Answers};
 use crate::forms::definition::{FormVersion, Item, Kind, NOT_APPLICABLE, NOT_KNOWN, TextFormat};
-
-fn chance(rng: &mut StdRng, percent: u32) -> bool {
-    rng.random_range(0..100) < percent
-}
 
 /// Plausible answers to an agency form of any definition: every visible question answered,
 /// sometimes "Not known", now and then left blank, as real returns are.

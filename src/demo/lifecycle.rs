@@ -24,6 +24,7 @@ use crate::domain::uk_time;
 use crate::forms::answers;
 use crate::store::cases::{self, Case, Durations};
 use crate::store::demo::{self as seeded, ReviewState, SeededRequest};
+use crate::store::form_requests::NewRequest;
 use crate::store::meetings::{self, NewMeeting};
 use crate::store::{self, actions, analyses, audit, prepanel, users};
 
@@ -188,9 +189,9 @@ impl<'a> Writer<'a> {
                 .filter(|v| !v.legacy)
                 .or_else(|| self.state.forms.current(rules::FORM, self.today))
                 .ok_or_else(|| anyhow::anyhow!("no Analysis Form is configured"))?;
-            let (coded, identifying) = answers::split(&version, &plan.decision.answers);
-            let sealed =
-                keyring.seal(&serde_json::to_vec(&serde_json::json!({ "answers": identifying }))?)?;
+            // Sealed as every revision is, so the analysis page opens it.
+            let (coded, sealed) =
+                crate::review::analysis::seal(self.state, &version, &plan.decision.answers, None)?;
             let (category, modifiable) = rules::outcome(&plan.decision.answers);
             let id = analyses::insert(
                 txn,
@@ -325,24 +326,27 @@ impl<'a> Writer<'a> {
                 };
                 let submitted_at = submitted.map(|d| at_ten(d) + TimeDelta::hours(3));
                 rows.push(SeededRequest {
-                    case_id: case.id,
-                    area_id: case.area_id,
-                    form_code: version.code.clone(),
-                    form_version: version.version.clone(),
-                    agency: r.agency.into(),
-                    agency_type: r.agency_type.code().into(),
-                    recipient_sealed: keyring.seal(&serde_json::to_vec(&person)?)?,
-                    sealed_key: keyring.key_id(),
-                    // A link nobody holds: the token is never kept or sent.
-                    token_hash: crate::crypto::secrets::digest(&crate::crypto::secrets::random_token()),
-                    token_expires_at: crate::gathering::link_expiry(self.state, due),
+                    request: NewRequest {
+                        case_id: case.id,
+                        area_id: case.area_id,
+                        form_code: version.code.clone(),
+                        form_version: version.version.clone(),
+                        agency: r.agency.into(),
+                        agency_type: r.agency_type.code().into(),
+                        recipient_sealed: keyring.seal(&serde_json::to_vec(&person)?)?,
+                        sealed_key: keyring.key_id(),
+                        // A link nobody holds: the token is never kept or sent.
+                        token_hash: crate::crypto::secrets::digest(&crate::crypto::secrets::random_token()),
+                        token_expires_at: crate::gathering::link_expiry(self.state, due),
+                        due_date: due,
+                        requested_by: None,
+                        at: created,
+                    },
                     status: status.into(),
-                    due_date: due,
                     withdraw_reason: (status == "withdrawn").then(|| "no_involvement".to_string()),
                     answers_sealed,
                     coded,
                     completeness,
-                    created_at: created,
                     submitted_at,
                     return_days: submitted_at.map(|s| (s - created).num_days() as i32),
                 });

@@ -28,6 +28,11 @@ const TOWNS: &[(&str, &str)] = &[
     ("Ulverston", "LA"),
 ];
 
+/// True `percent` times in a hundred.
+pub(crate) fn chance(rng: &mut StdRng, percent: u32) -> bool {
+    rng.random_range(0..100) < percent
+}
+
 /// Picks an index by weights.
 pub(crate) fn weighted(rng: &mut StdRng, weights: &[u32]) -> usize {
     let total: u32 = weights.iter().sum();

@@ -14,7 +14,7 @@ use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
 use rand::RngExt;
 use rand::rngs::StdRng;
 
-use super::weighted;
+use super::{chance, weighted};
 use crate::domain::codes::{AgencyType, ReviewDelay};
 use crate::forms::answers::{Answer, Answers};
 use crate::forms::definition::NOT_KNOWN;
@@ -215,10 +215,6 @@ const ICD10: &[(&str, &[&str])] = &[
     ("suicide_self_harm", &["X70", "X80"]),
     ("deliberately_inflicted", &["Y09", "T74.1"]),
 ];
-
-fn chance(rng: &mut StdRng, percent: u32) -> bool {
-    rng.random_range(0..100) < percent
-}
 
 fn pick<T: Copy>(rng: &mut StdRng, xs: &[T]) -> T {
     xs[rng.random_range(0..xs.len())]

@@ -112,7 +112,8 @@ pub fn read(version: &FormVersion, raw: &Raw) -> (Answers, Vec<FieldError>) {
     (out, errors)
 }
 
-fn seal(
+/// Splits `answers` into coded rows and the sealed record, as every revision is stored.
+pub(crate) fn seal(
     state: &AppState,
     version: &FormVersion,
     answers: &Answers,

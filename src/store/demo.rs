@@ -10,26 +10,16 @@ use crate::forms::answers::{CodedValue, Completeness};
 use crate::store::StoreResult;
 use crate::store::cases::Durations;
 use crate::store::entities::{case, form_answer, form_request};
+use crate::store::form_requests::{self, NewRequest};
 
 /// One agency's request and its response as it stands.
 pub struct SeededRequest {
-    pub case_id: i64,
-    pub area_id: i64,
-    pub form_code: String,
-    pub form_version: String,
-    pub agency: String,
-    pub agency_type: String,
-    pub recipient_sealed: Vec<u8>,
-    pub sealed_key: String,
-    pub token_hash: String,
-    pub token_expires_at: DateTime<Utc>,
+    pub request: NewRequest,
     pub status: String,
-    pub due_date: NaiveDate,
     pub withdraw_reason: Option<String>,
     pub answers_sealed: Option<Vec<u8>>,
     pub coded: Vec<CodedValue>,
     pub completeness: Completeness,
-    pub created_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub return_days: Option<i32>,
 }
@@ -38,41 +28,18 @@ pub struct SeededRequest {
 pub async fn insert_requests<C: ConnectionTrait>(conn: &C, rows: Vec<SeededRequest>) -> StoreResult<()> {
     let mut answers = Vec::new();
     for r in rows {
-        let updated = r.submitted_at.unwrap_or(r.created_at);
-        let id = form_request::Entity::insert(form_request::ActiveModel {
-            case_id: Set(r.case_id),
-            area_id: Set(r.area_id),
-            form_code: Set(r.form_code),
-            form_version: Set(r.form_version),
-            agency: Set(r.agency),
-            agency_type: Set(r.agency_type),
-            recipient_sealed: Set(r.recipient_sealed),
-            token_hash: Set(r.token_hash),
-            token_expires_at: Set(r.token_expires_at),
-            status: Set(r.status),
-            due_date: Set(r.due_date),
-            reminders_sent: Set(0),
-            last_reminder_at: Set(None),
-            escalated: Set(false),
-            answers_sealed: Set(r.answers_sealed),
-            sealed_key: Set(r.sealed_key),
-            answered: Set(r.completeness.answered as i32),
-            not_known: Set(r.completeness.not_known as i32),
-            missing: Set(r.completeness.missing as i32),
-            withdraw_reason: Set(r.withdraw_reason),
-            requested_by: Set(None),
-            created_at: Set(r.created_at),
-            opened_at: Set(None),
-            submitted_at: Set(r.submitted_at),
-            return_days: Set(r.return_days),
-            submitted_by: Set(None),
-            updated_at: Set(updated),
-            version: Set(1),
-            ..Default::default()
-        })
-        .exec(conn)
-        .await?
-        .last_insert_id;
+        let updated = r.submitted_at.unwrap_or(r.request.at);
+        let mut model = form_requests::new_model(r.request);
+        model.status = Set(r.status);
+        model.withdraw_reason = Set(r.withdraw_reason);
+        model.answers_sealed = Set(r.answers_sealed);
+        model.answered = Set(r.completeness.answered as i32);
+        model.not_known = Set(r.completeness.not_known as i32);
+        model.missing = Set(r.completeness.missing as i32);
+        model.submitted_at = Set(r.submitted_at);
+        model.return_days = Set(r.return_days);
+        model.updated_at = Set(updated);
+        let id = form_request::Entity::insert(model).exec(conn).await?.last_insert_id;
         answers.extend(r.coded.into_iter().map(|c| form_answer::ActiveModel {
             request_id: Set(id),
             item_key: Set(c.item_key),

@@ -36,7 +36,12 @@ pub struct NewRequest {
 }
 
 pub async fn insert<C: ConnectionTrait>(conn: &C, r: NewRequest) -> StoreResult<i64> {
-    let model = form_request::ActiveModel {
+    Ok(form_request::Entity::insert(new_model(r)).exec(conn).await?.last_insert_id)
+}
+
+/// A new request's row: requested, nothing answered yet.
+pub(crate) fn new_model(r: NewRequest) -> form_request::ActiveModel {
+    form_request::ActiveModel {
         case_id: Set(r.case_id),
         area_id: Set(r.area_id),
         form_code: Set(r.form_code),
@@ -66,8 +71,7 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, r: NewRequest) -> StoreResult<
         updated_at: Set(r.at),
         version: Set(1),
         ..Default::default()
-    };
-    Ok(form_request::Entity::insert(model).exec(conn).await?.last_insert_id)
+    }
 }
 
 pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<Option<FormRequest>> {
