@@ -211,6 +211,22 @@ struct PackTemplate {
     pack: Pack,
 }
 
+/// The pack of a case on meeting `id`, built, if `me` may open it (an attendee, while the pack is
+/// open): the one rule for the page and the PDF. Anything else is "not found".
+async fn openable(
+    state: &AppState,
+    me: &Principal,
+    id: i64,
+    reference: &str,
+) -> WebResult<(Meeting, Case, Pack)> {
+    let (m, item, case, _) = item_of(state, me, id, reference).await?;
+    if !packs::may_open(state, &m, &item, me.user_id).await? {
+        return Err(WebError::NotFound);
+    }
+    let pack = packs::build(state, &m, &case).await?;
+    Ok((m, case, pack))
+}
+
 /// `GET /meetings/{id}/cases/{reference}/pack`: attendees only, while the pack is open; every
 /// opening is audited. Anyone else, or outside the window, gets "not found".
 pub async fn open(
@@ -219,11 +235,7 @@ pub async fn open(
     CurrentUser(me): CurrentUser,
     Path((id, reference)): Path<(i64, String)>,
 ) -> WebResult<Response> {
-    let (m, item, case, _) = item_of(&state, &me, id, &reference).await?;
-    if !packs::may_open(&state, &m, &item, me.user_id).await? {
-        return Err(WebError::NotFound);
-    }
-    let pack = packs::build(&state, &m, &case).await?;
+    let (m, case, pack) = openable(&state, &me, id, &reference).await?;
     packs::record_opening(&state, &acting(&me, &ctx), &m, &case, false).await?;
     Ok(PackTemplate {
         page: Page::for_user(&ctx, format!("Case pack {}", case.reference), "/meetings"),
@@ -241,11 +253,7 @@ pub async fn pdf(
     CurrentUser(me): CurrentUser,
     Path((id, reference)): Path<(i64, String)>,
 ) -> WebResult<Response> {
-    let (m, item, case, _) = item_of(&state, &me, id, &reference).await?;
-    if !packs::may_open(&state, &m, &item, me.user_id).await? {
-        return Err(WebError::NotFound);
-    }
-    let pack = packs::build(&state, &m, &case).await?;
+    let (m, case, pack) = openable(&state, &me, id, &reference).await?;
     let mut data = serde_json::to_value(&pack).map_err(WebError::internal)?;
     let name = crate::store::users::find(&state.db, me.user_id).await?.map(|u| u.name).unwrap_or_default();
     if let Some(map) = data.as_object_mut() {
