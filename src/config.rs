@@ -36,6 +36,7 @@ pub struct Config {
     pub notify: NotifyConfig,
     pub forms: FormsConfig,
     pub review: ReviewConfig,
+    pub reports: ReportsConfig,
     pub pages: PagesConfig,
 }
 
@@ -222,6 +223,36 @@ pub struct ReviewConfig {
     pub briefing_reminders: u32,
 }
 
+/// Reports: the small-number rule for published reports and the reliability rule for rates
+/// (`shared/reference/reporting.md` §6).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsConfig {
+    /// Published reports hide every count from `suppress_from` to `suppress_to` (0 stays shown)…
+    pub suppress_from: u64,
+    pub suppress_to: u64,
+    /// …and further counts from which a hidden one could be worked out.
+    pub secondary: bool,
+    /// No rate is shown for fewer deaths than this (ONS: 3)…
+    pub rate_min_events: u64,
+    /// …and a rate on fewer deaths than this is flagged as unreliable (ONS: 20).
+    pub rate_flag_below: u64,
+}
+
+impl ReportsConfig {
+    pub fn rule(&self) -> crate::reports::disclosure::Rule {
+        crate::reports::disclosure::Rule {
+            suppress_from: self.suppress_from,
+            suppress_to: self.suppress_to,
+            secondary: self.secondary,
+        }
+    }
+
+    pub fn rate_rule(&self) -> crate::reports::rates::RateRule {
+        crate::reports::rates::RateRule { min_events: self.rate_min_events, flag_below: self.rate_flag_below }
+    }
+}
+
 /// What the service pages linked from every page's footer say (help, privacy notice).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -318,6 +349,13 @@ impl Default for Config {
                 action_remind_overdue_every_days: 14,
                 briefing_remind_every_days: 7,
                 briefing_reminders: 2,
+            },
+            reports: ReportsConfig {
+                suppress_from: 1,
+                suppress_to: 4,
+                secondary: true,
+                rate_min_events: 3,
+                rate_flag_below: 20,
             },
             pages: PagesConfig {
                 contacts: Vec::new(),
@@ -512,6 +550,20 @@ impl Config {
             if value == 0 {
                 return Err(loaded.error(key, "0", "a number of at least 1"));
             }
+        }
+        if self.reports.suppress_from == 0 {
+            return Err(loaded.error(
+                "reports.suppress_from",
+                "0",
+                "at least 1 (zero counts are always shown)",
+            ));
+        }
+        if self.reports.suppress_to < self.reports.suppress_from {
+            return Err(loaded.error(
+                "reports.suppress_to",
+                self.reports.suppress_to.to_string(),
+                "at least reports.suppress_from",
+            ));
         }
         for (i, r) in self.crypto.recovery_recipients.iter().enumerate() {
             if r.trim().parse::<age::x25519::Recipient>().is_err() {

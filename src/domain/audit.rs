@@ -134,6 +134,7 @@ pub enum AuditAction {
     KeyWorkerSet,
     FamilyContactRead,
     CaseMovedArea,
+    ReportDownloaded,
 }
 
 impl AuditAction {
@@ -228,6 +229,7 @@ impl AuditAction {
         AuditAction::KeyWorkerSet,
         AuditAction::FamilyContactRead,
         AuditAction::CaseMovedArea,
+        AuditAction::ReportDownloaded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -322,6 +324,7 @@ impl AuditAction {
             AuditAction::KeyWorkerSet => "family.key_worker_set",
             AuditAction::FamilyContactRead => "family.contacts_read",
             AuditAction::CaseMovedArea => "case.area_moved",
+            AuditAction::ReportDownloaded => "report.downloaded",
         }
     }
 
@@ -418,6 +421,7 @@ impl AuditAction {
             AuditAction::KeyWorkerSet => "Key worker named",
             AuditAction::FamilyContactRead => "Family contact log read",
             AuditAction::CaseMovedArea => "Case moved to another area",
+            AuditAction::ReportDownloaded => "Report downloaded",
         }
     }
 

@@ -139,6 +139,11 @@ impl DateParts {
     }
 }
 
+/// A date as people write it: `31 March 2026`.
+pub fn long_date(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
 /// A reporting year runs 1 April to 31 March; it is named by the year it starts in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ReportingYear(pub i32);

@@ -49,6 +49,10 @@ pub enum Action {
     MoveCase,
     /// Review reports: inter-rater agreement of pre-panel categorisation.
     ViewReviewReports,
+    /// Run the annual and thematic reports in published mode (small numbers suppressed).
+    RunPublishedReports,
+    /// Run them in internal mode: true counts, for the partners' confidential report.
+    RunInternalReports,
 }
 
 impl Action {
@@ -71,7 +75,8 @@ impl Action {
             Action::PreparePacks | Action::RecordFamilyContact => &[Coordinator, DesignatedDoctor],
             Action::SignOffAnalysis => &[PanelChair],
             Action::MoveCase => &[Coordinator],
-            Action::ViewReviewReports => &[Coordinator, PanelChair],
+            Action::ViewReviewReports | Action::RunInternalReports => &[Coordinator, PanelChair],
+            Action::RunPublishedReports => &[Coordinator, DesignatedDoctor, PanelChair, PanelMember],
         }
     }
 }

@@ -29,6 +29,29 @@ pub struct Agreement {
     pub kappa: Option<f64>,
 }
 
+/// Category and modifiable agreement from the pre-panel entries of reviewed cases (ordered by
+/// case, as the store returns them).
+pub fn of_ratings(rows: &[crate::store::prepanel::RatingRow]) -> (Agreement, Agreement) {
+    let mut raters: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
+    raters.sort_unstable();
+    raters.dedup();
+    let mut category: Vec<Rated> = Vec::new();
+    let mut modifiable: Vec<Rated> = Vec::new();
+    let mut last = None;
+    for r in rows {
+        if last != Some(r.case_id) {
+            category.push(Rated { ratings: Vec::new(), decision: r.final_category.clone() });
+            modifiable.push(Rated { ratings: Vec::new(), decision: r.final_modifiable.clone() });
+            last = Some(r.case_id);
+        }
+        if let (Some(c), Some(m)) = (category.last_mut(), modifiable.last_mut()) {
+            c.ratings.push(r.category.clone());
+            m.ratings.push(r.modifiable.clone());
+        }
+    }
+    (agreement(&category, raters.len()), agreement(&modifiable, raters.len()))
+}
+
 /// Fleiss' kappa over subjects rated by any number (≥ 2) of raters each, in the form that allows
 /// the number of raters to vary by subject: P̄ is the mean over subjects of the share of agreeing
 /// rater pairs, P̄e the sum of squared overall category shares.

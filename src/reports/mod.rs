@@ -2,6 +2,11 @@
 //! test checks that `reports` never imports `crypto`).
 
 pub mod agreement;
+pub mod annual;
+pub mod chart;
+pub mod csv;
 pub mod disclosure;
+pub mod files;
 pub mod rates;
+pub mod stats;
 pub mod table;

@@ -25,19 +25,34 @@ impl Basis {
 }
 
 /// What a table's percentage column is a share of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Percent {
     None,
     /// Each row's total as a share of the table's total.
     OfTotal,
+    /// Each row's total as a share of a count shown elsewhere in the report (the cohort, for
+    /// tables where a case can count in several rows).
+    Of(u64),
+    /// The sum of some columns as a share of the sum of others, per row: the modifiable share
+    /// (identified) over the reviews with enough information (identified + none identified).
+    Columns {
+        numerator: Vec<usize>,
+        denominator: Vec<usize>,
+    },
 }
 
 /// A table as computed: rows × columns of true counts. Rows and columns have a key (for the
 /// totals shared between tables: `category=infection`) and a label.
 #[derive(Debug, Clone)]
 pub struct Table {
+    /// A short stable name (`notified-age`): file names in exports, anchors in the page.
+    pub key: String,
     pub title: String,
     pub basis: Basis,
+    /// The exact set of cases counted (`notified 2025`, `reviewed 2025`): tables over the same
+    /// cohort share their totals, so suppression protects them together. Tables whose rows a case
+    /// can appear in more than once need a cohort of their own.
+    pub cohort: String,
     /// What the percentages and the table are taken over, in words.
     pub denominator: String,
     /// The dimension of the rows and columns (`category`, `age`): totals are named `dim=key`.
@@ -47,6 +62,15 @@ pub struct Table {
     pub columns: Vec<(String, String)>,
     pub counts: Vec<Vec<u64>>,
     pub percent: Percent,
+    /// The heading of the percentage column.
+    pub percent_label: String,
+    /// A case can count in several rows (factors, themes): the rows do not add up to a total.
+    pub multi_valued: bool,
+    /// Notes printed under the table (direction of a scale, what is left out).
+    pub notes: Vec<String>,
+    /// Rows whose total is a figure of another cohort, by that figure's name (`notified
+    /// 2025|all` for 2025's row of a trend table); empty or `None` for the table's own names.
+    pub shared_rows: Vec<Option<String>>,
 }
 
 /// Internal (true counts; staff only) or published (suppressed under a rule).
@@ -66,7 +90,7 @@ impl Mode {
 }
 
 /// A figure as shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shown {
     Count(u64),
     Suppressed,
@@ -93,6 +117,7 @@ pub struct ShownRow {
 /// A table as shown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShownTable {
+    pub key: String,
     pub title: String,
     pub basis: &'static str,
     pub denominator: String,
@@ -100,14 +125,32 @@ pub struct ShownTable {
     pub rows: Vec<ShownRow>,
     pub column_totals: Vec<Shown>,
     pub total: Shown,
+    pub percent_label: String,
+    /// The total row's percentage (the overall modifiable share, for instance).
+    pub total_percent: String,
+    pub multi_valued: bool,
+    pub notes: Vec<String>,
+    pub row_heading: String,
 }
 
 fn grid(t: &Table) -> Grid {
     Grid {
         cells: t.counts.clone(),
-        row_totals: t.rows.iter().map(|(k, _)| format!("{}={k}", t.row_dimension)).collect(),
-        column_totals: t.columns.iter().map(|(k, _)| format!("{}={k}", t.column_dimension)).collect(),
-        total: format!("all:{}", t.basis.words()),
+        row_totals: t
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| match t.shared_rows.get(i) {
+                Some(Some(name)) => name.clone(),
+                _ => format!("{}|{}={k}", t.cohort, t.row_dimension),
+            })
+            .collect(),
+        column_totals: t
+            .columns
+            .iter()
+            .map(|(k, _)| format!("{}|{}={k}", t.cohort, t.column_dimension))
+            .collect(),
+        total: format!("{}|all", t.cohort),
     }
 }
 
@@ -116,6 +159,29 @@ fn percent(part: &Shown, whole: &Shown) -> String {
         (Shown::Count(p), Shown::Count(w)) if *w > 0 => format!("{:.1}%", *p as f64 * 100.0 / *w as f64),
         (Shown::Count(_), Shown::Count(_)) => String::new(),
         _ => "*".into(),
+    }
+}
+
+/// A row's percentage: of the table's total, of a count, or of some of its own columns; "*" when
+/// built on a hidden figure.
+fn share(how: &Percent, cells: &[Shown], row_total: &Shown, total: &Shown) -> String {
+    match how {
+        Percent::None => String::new(),
+        Percent::OfTotal => percent(row_total, total),
+        Percent::Of(n) => percent(row_total, &Shown::Count(*n)),
+        Percent::Columns { numerator, denominator } => {
+            let sum = |cols: &[usize]| -> Shown {
+                let mut n = 0;
+                for c in cols {
+                    match cells.get(*c) {
+                        Some(Shown::Count(v)) => n += v,
+                        _ => return Shown::Suppressed,
+                    }
+                }
+                Shown::Count(n)
+            };
+            percent(&sum(numerator), &sum(denominator))
+        }
     }
 }
 
@@ -142,26 +208,25 @@ pub fn show(tables: &[Table], mode: &Mode) -> Vec<ShownTable> {
                 .enumerate()
                 .map(|(r, (_, label))| {
                     let counts = t.counts.get(r).cloned().unwrap_or_default();
-                    let cells = counts
+                    let cells: Vec<Shown> = counts
                         .iter()
                         .enumerate()
                         .map(|(c, n)| figure(*n, hidden.as_ref().is_some_and(|h| h.cell(i, r, c))))
                         .collect();
                     let row_total = figure(counts.iter().sum(), hidden_total(&g.row_totals[r]));
-                    let share = match t.percent {
-                        Percent::None => String::new(),
-                        Percent::OfTotal => percent(&row_total, &total),
-                    };
+                    let share = share(&t.percent, &cells, &row_total, &total);
                     ShownRow { label: label.clone(), cells, total: row_total, percent: share }
                 })
                 .collect();
-            let column_totals = (0..t.columns.len())
+            let column_totals: Vec<Shown> = (0..t.columns.len())
                 .map(|c| {
                     let n = t.counts.iter().map(|r| r.get(c).copied().unwrap_or(0)).sum();
                     figure(n, hidden_total(&g.column_totals[c]))
                 })
                 .collect();
+            let total_percent = share(&t.percent, &column_totals, &total, &total);
             ShownTable {
+                key: t.key.clone(),
                 title: t.title.clone(),
                 basis: t.basis.words(),
                 denominator: t.denominator.clone(),
@@ -169,9 +234,108 @@ pub fn show(tables: &[Table], mode: &Mode) -> Vec<ShownTable> {
                 rows,
                 column_totals,
                 total,
+                percent_label: t.percent_label.clone(),
+                total_percent,
+                multi_valued: t.multi_valued,
+                notes: t.notes.clone(),
+                row_heading: t.row_heading(),
             }
         })
         .collect()
+}
+
+impl Table {
+    /// A one-column table of counts by `dimension`, rows in the order given (zeros kept).
+    pub fn one_way(
+        key: &str,
+        title: &str,
+        basis: Basis,
+        cohort: &str,
+        dimension: &str,
+        rows: Vec<(String, String, u64)>,
+    ) -> Table {
+        Table {
+            key: key.into(),
+            title: title.into(),
+            basis,
+            cohort: cohort.into(),
+            denominator: String::new(),
+            row_dimension: dimension.into(),
+            column_dimension: "all".into(),
+            columns: vec![("all".into(), "Number".into())],
+            counts: rows.iter().map(|(_, _, n)| vec![*n]).collect(),
+            rows: rows.into_iter().map(|(k, l, _)| (k, l)).collect(),
+            percent: Percent::OfTotal,
+            percent_label: "Percentage".into(),
+            multi_valued: false,
+            notes: Vec::new(),
+            shared_rows: Vec::new(),
+        }
+    }
+
+    /// The heading of the rows' column, from the row dimension's name.
+    fn row_heading(&self) -> String {
+        let mut words = self.row_dimension.replace(['_', '-'], " ");
+        if let Some(first) = words.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        words
+    }
+}
+
+/// Any table of a report as rows of text, the way every renderer lays it out: a heading row, the
+/// body rows (the first cell is the row's label), and the total row when the rows add up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flat {
+    pub key: String,
+    pub title: String,
+    pub basis: String,
+    pub denominator: String,
+    pub headings: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub total: Option<Vec<String>>,
+    pub notes: Vec<String>,
+}
+
+impl ShownTable {
+    pub fn flat(&self) -> Flat {
+        let several = self.columns.len() > 1;
+        let with_percent = self.rows.iter().any(|r| !r.percent.is_empty());
+        let mut headings = vec![self.row_heading.clone()];
+        headings.extend(self.columns.iter().cloned());
+        if several && !self.multi_valued {
+            headings.push("Total".into());
+        }
+        if with_percent {
+            headings.push(self.percent_label.clone());
+        }
+        let line = |label: &str, cells: &[Shown], total: &Shown, percent: &str| {
+            let mut out = vec![label.to_string()];
+            out.extend(cells.iter().map(Shown::text));
+            if several && !self.multi_valued {
+                out.push(total.text());
+            }
+            if with_percent {
+                out.push(percent.to_string());
+            }
+            out
+        };
+        let rows = self.rows.iter().map(|r| line(&r.label, &r.cells, &r.total, &r.percent)).collect();
+        let total = (!self.multi_valued).then(|| {
+            let cells = if several { self.column_totals.clone() } else { vec![self.total] };
+            line("Total", &cells, &self.total, &self.total_percent)
+        });
+        Flat {
+            key: self.key.clone(),
+            title: self.title.clone(),
+            basis: self.basis.to_string(),
+            denominator: self.denominator.clone(),
+            headings,
+            rows,
+            total,
+            notes: self.notes.clone(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -180,8 +344,10 @@ mod tests {
 
     fn table(title: &str, rows: &[(&str, &str)], cols: &[(&str, &str)], counts: Vec<Vec<u64>>) -> Table {
         Table {
+            key: title.to_lowercase().replace(' ', "-"),
             title: title.into(),
             basis: Basis::Reviewed,
+            cohort: "reviewed 2025".into(),
             denominator: "Reviews completed in the year".into(),
             row_dimension: "category".into(),
             column_dimension: if cols.len() == 1 { "all".into() } else { "age".into() },
@@ -189,6 +355,10 @@ mod tests {
             columns: cols.iter().map(|(k, l)| (k.to_string(), l.to_string())).collect(),
             counts,
             percent: Percent::OfTotal,
+            percent_label: "Percentage".into(),
+            multi_valued: false,
+            notes: Vec::new(),
+            shared_rows: Vec::new(),
         }
     }
 

@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::domain::analysis::{CATEGORY, MODIFIABLE};
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::AgendaOutcome;
-use crate::reports::agreement::{self, Agreement, Rated};
+use crate::reports::agreement::{self, Agreement};
 use crate::store::meetings::{self, AgendaItem, Meeting};
 use crate::store::prepanel::{self as store, Entry};
 use crate::store::{self as db, audit};
@@ -112,23 +112,5 @@ pub async fn agreement(
     to: NaiveDate,
     areas: &[i64],
 ) -> ReviewResult<(Agreement, Agreement)> {
-    let rows = store::ratings(&state.db, from, to, areas).await?;
-    let mut raters: Vec<i64> = rows.iter().map(|r| r.user_id).collect();
-    raters.sort_unstable();
-    raters.dedup();
-    let mut category: Vec<Rated> = Vec::new();
-    let mut modifiable: Vec<Rated> = Vec::new();
-    let mut last = None;
-    for r in &rows {
-        if last != Some(r.case_id) {
-            category.push(Rated { ratings: Vec::new(), decision: r.final_category.clone() });
-            modifiable.push(Rated { ratings: Vec::new(), decision: r.final_modifiable.clone() });
-            last = Some(r.case_id);
-        }
-        if let (Some(c), Some(m)) = (category.last_mut(), modifiable.last_mut()) {
-            c.ratings.push(r.category.clone());
-            m.ratings.push(r.modifiable.clone());
-        }
-    }
-    Ok((agreement::agreement(&category, raters.len()), agreement::agreement(&modifiable, raters.len())))
+    Ok(agreement::of_ratings(&store::ratings(&state.db, from, to, areas).await?))
 }

@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod packs;
 pub mod prepanel;
 pub mod reminders;
+pub mod reports;
 pub mod sealed;
 pub mod sessions;
 pub mod short_results;

@@ -12,7 +12,6 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cases;
-pub mod csv;
 pub mod documents;
 pub mod drafts;
 pub mod forms;
@@ -24,6 +23,7 @@ pub mod middleware;
 pub mod page;
 pub mod params;
 pub mod rate_limit;
+pub mod reports;
 pub mod review;
 pub mod routes;
 

@@ -81,7 +81,7 @@ impl Page {
 
 fn nav_for(p: &crate::domain::policy::Principal, active: &str) -> Vec<NavItem> {
     use crate::domain::policy::Action;
-    let items: [(&'static str, &'static str, Action); 14] = [
+    let items: [(&'static str, &'static str, Action); 15] = [
         ("Home", "/", Action::UseService),
         ("Cases", "/cases", Action::ViewCases),
         ("Notify a death", "/cases/new", Action::NotifyDeath),
@@ -90,6 +90,7 @@ fn nav_for(p: &crate::domain::policy::Principal, active: &str) -> Vec<NavItem> {
         ("Meetings", "/meetings", Action::AttendMeetings),
         ("Actions", "/actions", Action::ManageActions),
         ("Briefings", "/briefings", Action::ManageActions),
+        ("Reports", "/reports/annual", Action::RunPublishedReports),
         ("Agreement", "/reports/agreement", Action::ViewReviewReports),
         ("Forms", "/admin/forms", Action::ViewFormDefinitions),
         ("Users", "/admin/users", Action::ManageUsers),

@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::domain::policy::Action;
 use crate::store::sessions::Stage;
 use crate::web::auth::{Access, Guarded, guard};
-use crate::web::{account, admin, api, assets, auth, cases, gathering, health, home, info, review};
+use crate::web::{account, admin, api, assets, auth, cases, gathering, health, home, info, reports, review};
 
 /// One route: method, path template, access rule and handler.
 #[derive(Debug, Clone, Copy)]
@@ -155,6 +155,8 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/cases/{reference}/close", act(Action::EditAnalysis), review::casework::close),
     // Review reports.
     route!(GET "/reports/agreement", act(Action::ViewReviewReports), review::reports::agreement),
+    route!(GET "/reports/annual", act(Action::RunPublishedReports), reports::annual::page),
+    route!(GET "/reports/annual.zip", act(Action::RunPublishedReports), reports::annual::csv_zip),
     // The actions register.
     route!(GET "/actions", act(Action::ManageActions), review::actions::list),
     route!(GET "/actions.csv", act(Action::ManageActions), review::actions::export),

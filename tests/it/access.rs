@@ -120,6 +120,8 @@ const EXPECTED: &[(&str, &str, [char; 6])] = &[
     ("POST", "/b/{token}", ['P', 'P', 'P', 'P', 'P', 'P']),
     ("GET", "/b/{token}/pdf", ['P', 'P', 'P', 'P', 'P', 'P']),
     ("GET", "/reports/agreement", ['L', 'F', 'P', 'F', 'P', 'F']),
+    ("GET", "/reports/annual", ['L', 'F', 'P', 'P', 'P', 'P']),
+    ("GET", "/reports/annual.zip", ['L', 'F', 'P', 'P', 'P', 'P']),
     ("GET", "/actions", ['L', 'F', 'P', 'P', 'P', 'F']),
     ("GET", "/actions.csv", ['L', 'F', 'P', 'P', 'P', 'F']),
     ("GET", "/actions/new", ['L', 'F', 'P', 'P', 'P', 'F']),

@@ -21,5 +21,6 @@ mod hostile;
 mod intake;
 mod keys;
 mod mail;
+mod reports;
 mod review;
 mod review_api;

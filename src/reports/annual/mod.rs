@@ -1,0 +1,258 @@
+//! The annual report (`shared/reference/reporting.md` §8): computed from a handful of aggregate
+//! queries over coded columns ([`gather`]), then built as plain data ([`build`]) in internal or
+//! published mode, so the HTML page, the CSV files and every other output carry the same figures.
+//!
+//! Every count table goes through [`crate::reports::table::show`] together, so published mode
+//! suppresses small numbers across the whole report at once.
+
+mod figures;
+mod tables;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use sea_orm::ConnectionTrait;
+
+use crate::domain::dates::ReportingYear;
+use crate::forms::Registry;
+use crate::reports::agreement::Agreement;
+use crate::reports::table::{self, Mode, ShownTable, Table};
+use crate::store::StoreResult;
+use crate::store::reports::{self as store, Cohort, Count, Dim, Interval};
+
+pub use figures::Figures;
+
+/// What to report on.
+#[derive(Debug, Clone)]
+pub struct Params {
+    pub year: ReportingYear,
+    /// The areas, by id and name: one, or several combined.
+    pub areas: Vec<(i64, String)>,
+    pub mode: Mode,
+    pub generated_on: NaiveDate,
+}
+
+/// Labels for the codes the analysis form defines (from its current definition).
+#[derive(Debug, Clone, Default)]
+pub struct Labels {
+    pub categories: Vec<(String, String)>,
+    pub modifiable: Vec<(String, String)>,
+    pub themes: Vec<(String, String)>,
+    pub domains: Vec<(String, String)>,
+    /// Form codes and titles, for agency returns and completeness.
+    pub forms: Vec<(String, String)>,
+}
+
+/// The dimensions the notified cohort is counted by, in one query.
+pub const NOTIFIED: [Dim; 11] = [
+    Dim::AgeBand,
+    Dim::Sex,
+    Dim::Ethnicity,
+    Dim::Decile,
+    Dim::Place,
+    Dim::Expected,
+    Dim::Jar,
+    Dim::Area,
+    Dim::CoronerInformed,
+    Dim::LookedAfter,
+    Dim::PostMortemPlanned,
+];
+
+/// The dimensions the reviewed cohort is counted by, in one query.
+pub const REVIEWED: [Dim; 4] = [Dim::Category, Dim::Modifiable, Dim::AgeBand, Dim::NotifiedYear];
+
+/// Years in the trend tables, ending with the report's year.
+pub const TREND_YEARS: i32 = 5;
+
+/// Everything the report needs from the database: counts only.
+#[derive(Debug, Clone, Default)]
+pub struct Data {
+    /// The notified cohort by [`NOTIFIED`].
+    pub notified: Vec<Count>,
+    /// The reviewed cohort by [`REVIEWED`].
+    pub reviewed: Vec<Count>,
+    /// Per year of the trend, oldest first: (year, notified, reviewed).
+    pub trend: Vec<(i32, u64, u64)>,
+    pub stillbirths: u64,
+    pub factor_domains: Vec<Count>,
+    pub themes: Vec<Count>,
+    pub days: Vec<(Interval, Vec<(i64, u64)>)>,
+    pub open: Vec<Count>,
+    pub requests: Vec<Count>,
+    pub return_days: Vec<Count>,
+    pub form_completeness: Vec<Count>,
+    pub actions: Vec<Count>,
+    /// Inter-rater agreement (category, modifiable), computed by the caller.
+    pub agreement: Option<(Agreement, Agreement)>,
+}
+
+/// Runs the aggregate queries for a year and areas (agreement is left to the caller).
+pub async fn gather<C: ConnectionTrait>(conn: &C, year: ReportingYear, areas: &[i64]) -> StoreResult<Data> {
+    let reviewed = Cohort::ReviewedBetween(year.start(), year.end());
+    let notified = Cohort::NotifiedIn(year.0);
+    let mut trend = Vec::new();
+    for y in (year.0 - TREND_YEARS + 1)..=year.0 {
+        let y = ReportingYear(y);
+        let n = store::count(conn, Cohort::NotifiedIn(y.0), areas, &[]).await?;
+        let r = store::count(conn, Cohort::ReviewedBetween(y.start(), y.end()), areas, &[]).await?;
+        trend.push((y.0, n.first().map(|c| c.n).unwrap_or(0), r.first().map(|c| c.n).unwrap_or(0)));
+    }
+    let mut days = Vec::new();
+    for i in Interval::ALL {
+        days.push((i, store::days(conn, reviewed, areas, i).await?));
+    }
+    Ok(Data {
+        notified: store::count(conn, notified, areas, &NOTIFIED).await?,
+        reviewed: store::count(conn, reviewed, areas, &REVIEWED).await?,
+        trend,
+        stillbirths: store::stillbirths(conn, year.0, areas).await?,
+        factor_domains: store::factor_domains(conn, reviewed, areas).await?,
+        themes: store::themes(conn, reviewed, areas).await?,
+        days,
+        open: store::open_at(conn, year.end(), areas).await?,
+        requests: store::requests(conn, year.start(), year.end(), areas).await?,
+        return_days: store::return_days(conn, year.start(), year.end(), areas).await?,
+        form_completeness: store::form_completeness(conn, year.start(), year.end(), areas).await?,
+        actions: store::actions(conn, year.start(), year.end(), areas).await?,
+        agreement: None,
+    })
+}
+
+/// Runs the whole report: the queries, the agreement of pre-panel entries, and the build.
+pub async fn run<C: ConnectionTrait>(conn: &C, forms: &Registry, params: &Params) -> StoreResult<Report> {
+    let ids: Vec<i64> = params.areas.iter().map(|(id, _)| *id).collect();
+    let mut data = gather(conn, params.year, &ids).await?;
+    let ratings = crate::store::prepanel::ratings(conn, params.year.start(), params.year.end(), &ids).await?;
+    data.agreement = (!ratings.is_empty()).then(|| crate::reports::agreement::of_ratings(&ratings));
+    Ok(build(params, &labels(forms, params.year.end()), &data))
+}
+
+/// The labels of the analysis form's codes in force at `on`, and every form's title.
+pub fn labels(forms: &Registry, on: NaiveDate) -> Labels {
+    let analysis = forms.current("analysis", on);
+    let options = |key: &str| -> Vec<(String, String)> {
+        let item = analysis.as_ref().and_then(|a| a.item(key).cloned());
+        item.map(|i| i.options.iter().map(|o| (o.code.clone(), o.label.clone())).collect())
+            .unwrap_or_default()
+    };
+    let domains = analysis
+        .as_ref()
+        .and_then(|a| a.item("factors").and_then(|f| f.fields.iter().find(|x| x.key == "domain")).cloned())
+        .map(|d| d.options.iter().map(|o| (o.code.clone(), o.label.clone())).collect())
+        .unwrap_or_default();
+    Labels {
+        categories: options("category"),
+        modifiable: options("modifiable"),
+        themes: options("themes"),
+        domains,
+        forms: forms
+            .forms()
+            .map(|(code, _)| (code.to_string(), forms.title(code).unwrap_or(code).to_string()))
+            .collect(),
+    }
+}
+
+/// A bar chart of shown figures: categories along one axis, one or more series of bars. A
+/// suppressed figure has no bar and no label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    pub title: String,
+    /// The text alternative: what the chart shows, in words.
+    pub description: String,
+    pub categories: Vec<String>,
+    pub series: Vec<(String, Vec<Option<u64>>)>,
+}
+
+/// One piece of a section, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// A table of counts, with a chart when a picture reads better.
+    Counts { table: Box<ShownTable>, chart: Option<Chart> },
+    /// A table of derived figures (medians, rates, percentages).
+    Figures(Figures),
+    /// A paragraph.
+    Note(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    /// Anchor in the page, stable.
+    pub id: &'static str,
+    pub heading: &'static str,
+    pub blocks: Vec<Block>,
+}
+
+/// The report as shown, in one mode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub title: String,
+    pub year: String,
+    pub areas: String,
+    pub mode: Mode,
+    pub mode_words: String,
+    pub generated_on: NaiveDate,
+    /// How many figures published mode hid (0 internally).
+    pub suppressed: usize,
+    pub sections: Vec<Section>,
+}
+
+impl Report {
+    /// Every table, counts and figures, in report order, as every file renderer lays it out.
+    pub fn flats(&self) -> Vec<crate::reports::table::Flat> {
+        self.sections
+            .iter()
+            .flat_map(|s| &s.blocks)
+            .filter_map(|b| match b {
+                Block::Counts { table, .. } => Some(table.flat()),
+                Block::Figures(f) => Some(f.flat()),
+                Block::Note(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// Sums counts over every key but the ones at `keep`.
+pub(crate) fn tally(counts: &[Count], keep: &[usize]) -> BTreeMap<Vec<String>, u64> {
+    let mut out: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    for c in counts {
+        let key = keep.iter().map(|i| c.keys.get(*i).cloned().unwrap_or_default()).collect();
+        *out.entry(key).or_default() += c.n;
+    }
+    out
+}
+
+/// Builds the report from the data, in the params' mode.
+pub fn build(params: &Params, labels: &Labels, data: &Data) -> Report {
+    let mut counts: Vec<Table> = Vec::new();
+    let plan = tables::plan(params, labels, data, &mut counts);
+    let shown = table::show(&counts, &params.mode);
+    let suppressed = shown
+        .iter()
+        .map(|t| {
+            t.rows
+                .iter()
+                .flat_map(|r| r.cells.iter().chain([&r.total]))
+                .filter(|c| **c == table::Shown::Suppressed)
+                .count()
+        })
+        .sum();
+    let sections = plan
+        .into_iter()
+        .map(|(id, heading, parts)| Section {
+            id,
+            heading,
+            blocks: parts.into_iter().map(|p| p.resolve(&shown, params, labels, data)).collect(),
+        })
+        .collect();
+    let areas = params.areas.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", ");
+    Report {
+        title: format!("Child death review annual report {}", params.year),
+        year: params.year.to_string(),
+        areas,
+        mode: params.mode.clone(),
+        mode_words: params.mode.words(),
+        generated_on: params.generated_on,
+        suppressed,
+        sections,
+    }
+}

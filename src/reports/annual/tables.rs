@@ -1,0 +1,643 @@
+//! The annual report's sections and count tables, in reporting order (`reporting.md` §8).
+
+use super::figures::{self, Figures};
+use super::{Block, Chart, Data, Labels, Params, TREND_YEARS, tally};
+use crate::domain::codes::{Ethnicity, PlaceOfDeath, Sex};
+use crate::domain::dates::{AgeBand, ReportingYear};
+use crate::reports::table::{Basis, Percent, Shown, ShownTable, Table};
+
+/// A block before suppression: count tables are referred to by index until every table of the
+/// report has been suppressed together.
+pub(super) enum Part {
+    Counts { index: usize, chart: ChartSpec },
+    Figures(Figures),
+    Note(String),
+}
+
+pub(super) enum ChartSpec {
+    None,
+    /// One bar per row: the row totals.
+    Rows {
+        what: &'static str,
+    },
+    /// Two series over the same rows: this table's totals and another's.
+    Pair {
+        other: usize,
+        what: &'static str,
+    },
+}
+
+impl Part {
+    pub(super) fn resolve(self, shown: &[ShownTable], _: &Params, _: &Labels, _: &Data) -> Block {
+        match self {
+            Part::Note(n) => Block::Note(n),
+            Part::Figures(f) => Block::Figures(f),
+            Part::Counts { index, chart } => {
+                let table = shown.get(index).cloned().unwrap_or_else(|| empty_table(index));
+                let chart = match chart {
+                    ChartSpec::None => None,
+                    ChartSpec::Rows { what } => Some(chart_of(&table, &[(&table, "Number")], what)),
+                    ChartSpec::Pair { other, what } => shown.get(other).map(|o| {
+                        chart_of(&table, &[(&table, short_basis(&table)), (o, short_basis(o))], what)
+                    }),
+                };
+                Block::Counts { table: Box::new(table), chart }
+            }
+        }
+    }
+}
+
+fn empty_table(index: usize) -> ShownTable {
+    ShownTable {
+        key: format!("table-{index}"),
+        title: String::new(),
+        basis: "",
+        denominator: String::new(),
+        columns: Vec::new(),
+        rows: Vec::new(),
+        column_totals: Vec::new(),
+        total: Shown::Count(0),
+        percent_label: String::new(),
+        total_percent: String::new(),
+        multi_valued: false,
+        notes: Vec::new(),
+        row_heading: String::new(),
+    }
+}
+
+fn short_basis(t: &ShownTable) -> &'static str {
+    if t.basis.starts_with("Reviews") { "Reviews completed" } else { "Deaths notified" }
+}
+
+fn chart_of(rows_from: &ShownTable, series: &[(&ShownTable, &str)], what: &str) -> Chart {
+    let categories: Vec<String> = rows_from.rows.iter().map(|r| r.label.clone()).collect();
+    let series: Vec<(String, Vec<Option<u64>>)> = series
+        .iter()
+        .map(|(t, name)| {
+            let values = t
+                .rows
+                .iter()
+                .map(|r| match r.total {
+                    Shown::Count(n) => Some(n),
+                    Shown::Suppressed => None,
+                })
+                .collect();
+            (name.to_string(), values)
+        })
+        .collect();
+    let mut words = format!("Bar chart of {what}, {} groups.", categories.len());
+    for (name, values) in &series {
+        let largest =
+            values.iter().zip(&categories).filter_map(|(v, c)| v.map(|v| (v, c))).max_by_key(|(v, _)| *v);
+        if let Some((v, c)) = largest.filter(|(v, _)| *v > 0) {
+            let prefix = if series.len() > 1 { format!(" {name}:") } else { String::new() };
+            words.push_str(&format!("{prefix} the largest group is {c} ({v})."));
+        }
+    }
+    if series.iter().any(|(_, v)| v.iter().any(Option::is_none)) {
+        words.push_str(" Suppressed figures have no bar.");
+    }
+    words.push_str(" The figures are in the table.");
+    Chart { title: rows_from.title.clone(), description: words, categories, series }
+}
+
+type Plan = Vec<(&'static str, &'static str, Vec<Part>)>;
+
+/// Ethnic groups of the NHS ethnic category codes, for the published table.
+const ETHNIC_GROUPS: [(&str, &str, &[&str]); 6] = [
+    ("white", "White", &["A", "B", "C"]),
+    ("mixed", "Mixed or multiple ethnic groups", &["D", "E", "F", "G"]),
+    ("asian", "Asian or Asian British", &["H", "J", "K", "L"]),
+    ("black", "Black or Black British", &["M", "N", "P"]),
+    ("other", "Other ethnic group", &["R", "S"]),
+    ("not_known", "Not stated or not known", &["Z", "99"]),
+];
+
+struct Builder<'a> {
+    tables: &'a mut Vec<Table>,
+}
+
+impl Builder<'_> {
+    fn add(&mut self, t: Table) -> usize {
+        self.tables.push(t);
+        self.tables.len() - 1
+    }
+}
+
+fn rows_from(
+    map: &std::collections::BTreeMap<Vec<String>, u64>,
+    order: impl IntoIterator<Item = (String, String)>,
+) -> Vec<(String, String, u64)> {
+    order
+        .into_iter()
+        .map(|(k, l)| {
+            let n = map.get(&vec![k.clone()]).copied().unwrap_or(0);
+            (k, l, n)
+        })
+        .collect()
+}
+
+pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut Vec<Table>) -> Plan {
+    let mut b = Builder { tables };
+    let y = params.year;
+    let notified_cohort = format!("notified {}", y.0);
+    let reviewed_cohort = format!("reviewed {}", y.0);
+    let notified_total: u64 = data.notified.iter().map(|c| c.n).sum();
+    let reviewed_total: u64 = data.reviewed.iter().map(|c| c.n).sum();
+    let mut plan: Plan = Vec::new();
+
+    // 1. Activity.
+    let mut activity = Vec::new();
+    let years: Vec<(String, String)> =
+        data.trend.iter().map(|(y, _, _)| (y.to_string(), ReportingYear(*y).to_string())).collect();
+    let mut trend_n = Table::one_way(
+        "trend-notified",
+        &format!("Deaths notified, last {TREND_YEARS} years"),
+        Basis::Notified,
+        "trend notified",
+        "reporting_year",
+        data.trend.iter().zip(&years).map(|((_, n, _), (k, l))| (k.clone(), l.clone(), *n)).collect(),
+    );
+    trend_n.percent = Percent::None;
+    trend_n.denominator = "Deaths notified in each reporting year".into();
+    trend_n.shared_rows = data.trend.iter().map(|(y, _, _)| Some(format!("notified {y}|all"))).collect();
+    let mut trend_r = Table::one_way(
+        "trend-reviewed",
+        &format!("Reviews completed, last {TREND_YEARS} years"),
+        Basis::Reviewed,
+        "trend reviewed",
+        "reporting_year",
+        data.trend.iter().zip(&years).map(|((_, _, r), (k, l))| (k.clone(), l.clone(), *r)).collect(),
+    );
+    trend_r.percent = Percent::None;
+    trend_r.denominator = "Reviews signed off in each reporting year".into();
+    trend_r.shared_rows = data.trend.iter().map(|(y, _, _)| Some(format!("reviewed {y}|all"))).collect();
+    trend_r.notes.push("A review completed in a year may concern a death notified in an earlier year: the two counts are not derived from one another.".into());
+    let tn = b.add(trend_n);
+    let tr = b.add(trend_r);
+    activity.push(Part::Counts {
+        index: tn,
+        chart: ChartSpec::Pair { other: tr, what: "deaths notified and reviews completed by reporting year" },
+    });
+    activity.push(Part::Counts { index: tr, chart: ChartSpec::None });
+
+    let by_year = tally(&data.reviewed, &[3]);
+    let mut notified_years: Vec<i32> = by_year.keys().filter_map(|k| k[0].parse().ok()).collect();
+    notified_years.sort_unstable_by(|a, b| b.cmp(a));
+    let mut t = Table::one_way(
+        "reviewed-by-year-notified",
+        "Reviews completed in the year, by the year the death was notified",
+        Basis::Reviewed,
+        &reviewed_cohort,
+        "year_notified",
+        notified_years
+            .iter()
+            .map(|n| {
+                (
+                    n.to_string(),
+                    ReportingYear(*n).to_string(),
+                    by_year.get(&vec![n.to_string()]).copied().unwrap_or(0),
+                )
+            })
+            .collect(),
+    );
+    t.denominator = "Reviews completed in the year".into();
+    activity.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+
+    let open = tally(&data.open, &[0]);
+    let open_rows: Vec<(String, String, u64)> = {
+        let mut rows = Vec::new();
+        let mut earlier = 0;
+        for (k, n) in &open {
+            let year: i32 = k[0].parse().unwrap_or(0);
+            if year > y.0 - 3 {
+                rows.push((year.to_string(), format!("Notified in {}", ReportingYear(year)), *n));
+            } else {
+                earlier += n;
+            }
+        }
+        rows.sort_by(|a, b| b.0.cmp(&a.0));
+        rows.push(("earlier".into(), format!("Notified before {}", ReportingYear(y.0 - 2)), earlier));
+        rows
+    };
+    let mut t = Table::one_way(
+        "open-at-year-end",
+        &format!(
+            "Cases still open on {}, by when the death was notified",
+            crate::domain::dates::long_date(y.end())
+        ),
+        Basis::Notified,
+        &format!("open {}", y.0),
+        "age_of_case",
+        open_rows,
+    );
+    t.denominator = "Cases notified by the end of the year and neither signed off nor closed by then".into();
+    activity.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+    if data.stillbirths > 0 || params.mode == crate::reports::table::Mode::Internal {
+        activity.push(Part::Note(stillbirth_note(data.stillbirths, &params.mode)));
+    }
+    plan.push(("activity", "Activity", activity));
+
+    // 2. Timeliness.
+    let mut timeliness = vec![Part::Figures(figures::timeliness(data, &params.mode))];
+    let review_days = data
+        .days
+        .iter()
+        .find(|(i, _)| *i == crate::store::reports::Interval::ToSignOff)
+        .map(|(_, h)| h.clone())
+        .unwrap_or_default();
+    let starts = [0, 183, 365, 548, 730];
+    let band_labels =
+        ["Under 6 months", "6 to 12 months", "12 to 18 months", "18 to 24 months", "2 years or more"];
+    let counts = crate::reports::stats::bands(&review_days, &starts);
+    let with_dates: u64 = counts.iter().sum();
+    let cohort = if with_dates == reviewed_total {
+        reviewed_cohort.clone()
+    } else {
+        format!("{reviewed_cohort} with dates")
+    };
+    let mut t = Table::one_way(
+        "time-to-sign-off",
+        "Time from death to sign-off of the review",
+        Basis::Reviewed,
+        &cohort,
+        "time_from_death",
+        band_labels.iter().enumerate().map(|(i, l)| (format!("band{i}"), l.to_string(), counts[i])).collect(),
+    );
+    t.denominator = "Reviews completed in the year with the date of death recorded at sign-off".into();
+    timeliness.push(Part::Counts {
+        index: b.add(t),
+        chart: ChartSpec::Rows { what: "reviews completed by time from death to sign-off" },
+    });
+    plan.push(("timeliness", "Timeliness of reviews", timeliness));
+
+    // 3. Deaths notified.
+    let mut deaths = Vec::new();
+    let one = |key: &str, title: &str, dim: &str, idx: usize, order: Vec<(String, String)>| {
+        let mut t = Table::one_way(
+            key,
+            title,
+            Basis::Notified,
+            &notified_cohort,
+            dim,
+            rows_from(&tally(&data.notified, &[idx]), order),
+        );
+        t.denominator = "Deaths notified in the year".into();
+        t
+    };
+    let t = one(
+        "notified-age",
+        "Deaths notified by age at death",
+        "age_band",
+        0,
+        AgeBand::ALL.iter().map(|a| (a.code().into(), a.label().into())).collect(),
+    );
+    deaths.push(Part::Counts {
+        index: b.add(t),
+        chart: ChartSpec::Rows { what: "deaths notified by age band" },
+    });
+    let t = one(
+        "notified-sex",
+        "Deaths notified by sex",
+        "sex",
+        1,
+        Sex::ALL.iter().map(|s| (s.code().into(), s.label().into())).collect(),
+    );
+    deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+    let ethnicity = tally(&data.notified, &[2]);
+    let grouped: Vec<(String, String, u64)> = ETHNIC_GROUPS
+        .iter()
+        .map(|(k, l, codes)| {
+            (
+                k.to_string(),
+                l.to_string(),
+                codes.iter().map(|c| ethnicity.get(&vec![c.to_string()]).copied().unwrap_or(0)).sum(),
+            )
+        })
+        .collect();
+    let mut t = Table::one_way(
+        "notified-ethnicity",
+        "Deaths notified by ethnic group",
+        Basis::Notified,
+        &notified_cohort,
+        "ethnic_group",
+        grouped,
+    );
+    t.denominator = "Deaths notified in the year".into();
+    deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+    if params.mode == crate::reports::table::Mode::Internal {
+        let t = one(
+            "notified-ethnicity-detail",
+            "Deaths notified by ethnic category (NHS codes)",
+            "ethnic_category",
+            2,
+            Ethnicity::ALL
+                .iter()
+                .map(|e| (e.code().into(), format!("{} ({})", e.label(), e.code())))
+                .collect(),
+        );
+        deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+    } else {
+        deaths.push(Part::Note("Deaths by the detailed NHS ethnic categories are in the internal report only: counts this small cannot be published by category.".into()));
+    }
+    deaths.push(Part::Note("Disability and special educational needs are not recorded as coded items by the current national forms, so this report cannot break deaths down by them.".into()));
+    let deciles = tally(&data.notified, &[3]);
+    let decile = |d: String| deciles.get(&vec![d]).copied().unwrap_or(0);
+    let mut t = Table {
+        key: "notified-deprivation".into(),
+        title: "Deaths notified by deprivation of the home area (IMD decile and quintile)".into(),
+        basis: Basis::Notified,
+        cohort: notified_cohort.clone(),
+        denominator: "Deaths notified in the year".into(),
+        row_dimension: "imd_quintile".into(),
+        column_dimension: "imd_decile".into(),
+        rows: (1..=5).map(|q| (q.to_string(), format!("Quintile {q} (deciles {} and {})", 2 * q - 1, 2 * q))).chain([("".into(), "Not known".into())]).collect(),
+        columns: vec![
+            ("odd".into(), "Odd decile (1, 3, 5, 7, 9)".into()),
+            ("even".into(), "Even decile (2, 4, 6, 8, 10)".into()),
+            ("unknown".into(), "Decile not known".into()),
+        ],
+        counts: (1..=5)
+            .map(|q| vec![decile((2 * q - 1).to_string()), decile((2 * q).to_string()), 0])
+            .chain([vec![0, 0, decile(String::new())]])
+            .collect(),
+        percent: Percent::OfTotal,
+        percent_label: "Percentage".into(),
+        multi_valued: false,
+        notes: vec![
+            "Deciles and quintiles of the English Index of Multiple Deprivation as published: 1 is the most deprived. (NCMD's deprivation reports number them the other way.)".into(),
+            "Not known: no postcode, or a postcode outside England.".into(),
+        ],
+        shared_rows: Vec::new(),
+    };
+    t.row_dimension = "imd_quintile".into();
+    let deprivation = b.add(t);
+    deaths.push(Part::Counts {
+        index: deprivation,
+        chart: ChartSpec::Rows { what: "deaths notified by deprivation quintile (1 most deprived)" },
+    });
+    let t = one(
+        "notified-place",
+        "Deaths notified by place of death",
+        "place",
+        4,
+        PlaceOfDeath::ALL.iter().map(|p| (p.code().into(), p.label().into())).collect(),
+    );
+    deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+    let t = one(
+        "notified-expected",
+        "Deaths notified: expected or unexpected",
+        "expected",
+        5,
+        vec![("expected".into(), "Expected".into()), ("unexpected".into(), "Unexpected".into())],
+    );
+    deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+    let t = one(
+        "notified-jar",
+        "Deaths notified with a Joint Agency Response",
+        "jar",
+        6,
+        vec![
+            ("yes".into(), "Joint Agency Response".into()),
+            ("no".into(), "No Joint Agency Response".into()),
+        ],
+    );
+    deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+    if params.areas.len() > 1 {
+        let t = one(
+            "notified-area",
+            "Deaths notified by area",
+            "area",
+            7,
+            params.areas.iter().map(|(id, n)| (id.to_string(), n.clone())).collect(),
+        );
+        deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+    }
+    deaths.push(Part::Note("Rates per 100,000 children are not available: no population estimates are loaded for these areas and years. The report never uses a made-up denominator.".into()));
+    plan.push(("notified", "Deaths notified in the year", deaths));
+
+    // 4. Reviews: category and modifiable factors.
+    let modifiable_columns: Vec<(String, String)> = ["identified", "none_identified", "insufficient"]
+        .iter()
+        .map(|c| {
+            (
+                c.to_string(),
+                labels
+                    .modifiable
+                    .iter()
+                    .find(|(k, _)| k == c)
+                    .map(|(_, l)| l.clone())
+                    .unwrap_or_else(|| c.replace('_', " ")),
+            )
+        })
+        .collect();
+    let modifiable_table = |key: &str, title: &str, dim: &str, idx: usize, order: &[(String, String)]| {
+        let m = tally(&data.reviewed, &[idx, 1]);
+        Table {
+            key: key.into(),
+            title: title.into(),
+            basis: Basis::Reviewed,
+            cohort: reviewed_cohort.clone(),
+            denominator: "Reviews completed in the year; the percentage is taken over the reviews with enough information to decide (modifiable factors identified, or none identified). Reviews with insufficient information are counted in their own column.".into(),
+            row_dimension: dim.into(),
+            column_dimension: "modifiable".into(),
+            rows: order.to_vec(),
+            columns: modifiable_columns.clone(),
+            counts: order.iter().map(|(k, _)| modifiable_columns.iter().map(|(c, _)| m.get(&vec![k.clone(), c.clone()]).copied().unwrap_or(0)).collect()).collect(),
+            percent: Percent::Columns { numerator: vec![0], denominator: vec![0, 1] },
+            percent_label: "% with modifiable factors (of reviews with enough information)".into(),
+            multi_valued: false,
+            notes: Vec::new(),
+            shared_rows: Vec::new(),
+        }
+    };
+    let mut reviews = Vec::new();
+    let category = modifiable_table(
+        "reviewed-category-modifiable",
+        "Reviews completed by category of death and modifiable factors",
+        "category",
+        0,
+        &labels.categories,
+    );
+    reviews.push(Part::Counts {
+        index: b.add(category),
+        chart: ChartSpec::Rows { what: "reviews completed by category of death" },
+    });
+    let ages: Vec<(String, String)> =
+        AgeBand::ALL.iter().map(|a| (a.code().into(), a.label().into())).collect();
+    let by_age = modifiable_table(
+        "reviewed-age-modifiable",
+        "Reviews completed by age at death and modifiable factors",
+        "age_band",
+        2,
+        &ages,
+    );
+    reviews.push(Part::Counts { index: b.add(by_age), chart: ChartSpec::None });
+    let ca = tally(&data.reviewed, &[0, 2]);
+    let t = Table {
+        key: "reviewed-category-age".into(),
+        title: "Reviews completed by category of death and age at death".into(),
+        basis: Basis::Reviewed,
+        cohort: reviewed_cohort.clone(),
+        denominator: "Reviews completed in the year".into(),
+        row_dimension: "category".into(),
+        column_dimension: "age_band".into(),
+        rows: labels.categories.clone(),
+        columns: ages.clone(),
+        counts: labels
+            .categories
+            .iter()
+            .map(|(c, _)| {
+                ages.iter().map(|(a, _)| ca.get(&vec![c.clone(), a.clone()]).copied().unwrap_or(0)).collect()
+            })
+            .collect(),
+        percent: Percent::None,
+        percent_label: String::new(),
+        multi_valued: false,
+        notes: Vec::new(),
+        shared_rows: Vec::new(),
+    };
+    reviews.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+    plan.push(("reviews", "Reviews completed: category of death and modifiable factors", reviews));
+
+    // 5. Factors and themes.
+    let mut factors = Vec::new();
+    let fd = tally(&data.factor_domains, &[0, 1]);
+    let t = Table {
+        key: "reviewed-factor-domains".into(),
+        title: "Reviews with a factor that may have contributed to the death (graded 2), by domain".into(),
+        basis: Basis::Reviewed,
+        cohort: format!("{reviewed_cohort} factors"),
+        denominator: format!(
+            "Reviews completed in the year ({reviewed_total}); a review counts once in each domain it has such a factor in, so the rows do not add up."
+        ),
+        row_dimension: "domain".into(),
+        column_dimension: "modifiable".into(),
+        rows: labels.domains.clone(),
+        columns: modifiable_columns.clone(),
+        counts: labels
+            .domains
+            .iter()
+            .map(|(d, _)| {
+                modifiable_columns
+                    .iter()
+                    .map(|(c, _)| fd.get(&vec![d.clone(), c.clone()]).copied().unwrap_or(0))
+                    .collect()
+            })
+            .collect(),
+        percent: Percent::Of(reviewed_total),
+        percent_label: "% of reviews completed".into(),
+        multi_valued: true,
+        notes: Vec::new(),
+        shared_rows: Vec::new(),
+    };
+    factors.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+    let themes = tally(&data.themes, &[0]);
+    let mut theme_rows: Vec<(String, String, u64)> = labels
+        .themes
+        .iter()
+        .map(|(k, l)| (k.clone(), l.clone(), themes.get(&vec![k.clone()]).copied().unwrap_or(0)))
+        .filter(|(_, _, n)| *n > 0)
+        .collect();
+    theme_rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+    let mut t = Table::one_way(
+        "reviewed-themes",
+        "Themes of the reviews completed, most frequent first",
+        Basis::Reviewed,
+        &format!("{reviewed_cohort} themes"),
+        "theme",
+        theme_rows,
+    );
+    t.percent = Percent::Of(reviewed_total);
+    t.percent_label = "% of reviews completed".into();
+    t.multi_valued = true;
+    t.denominator = format!(
+        "Reviews completed in the year ({reviewed_total}); a review can have several themes. Themes no review had are left out."
+    );
+    factors.push(Part::Counts {
+        index: b.add(t),
+        chart: ChartSpec::Rows { what: "reviews completed by theme" },
+    });
+    plan.push(("factors", "Contributory factors and themes", factors));
+
+    // 6. Information gathering.
+    let mut gathering = Vec::new();
+    let requests = tally(&data.requests, &[0, 1]);
+    let agencies: Vec<(String, String)> =
+        crate::domain::codes::AgencyType::ALL.iter().map(|a| (a.code().into(), a.label().into())).collect();
+    let status_columns: Vec<(String, String)> = vec![
+        ("submitted".into(), "Returned".into()),
+        ("open".into(), "Not yet returned".into()),
+        ("withdrawn".into(), "Withdrawn".into()),
+    ];
+    let status_of = |agency: &str, col: &str| -> u64 {
+        match col {
+            "open" => ["requested", "in_progress"]
+                .iter()
+                .map(|s| requests.get(&vec![agency.to_string(), s.to_string()]).copied().unwrap_or(0))
+                .sum(),
+            s => requests.get(&vec![agency.to_string(), s.to_string()]).copied().unwrap_or(0),
+        }
+    };
+    let t = Table {
+        key: "agency-returns".into(),
+        title: "Agency forms requested in the year, by agency type".into(),
+        basis: Basis::Notified,
+        cohort: format!("requests {}", y.0),
+        denominator: "Forms requested from agencies in the year (by date of request); the total is every form requested.".into(),
+        row_dimension: "agency_type".into(),
+        column_dimension: "request_status".into(),
+        rows: agencies.clone(),
+        columns: status_columns.clone(),
+        counts: agencies.iter().map(|(a, _)| status_columns.iter().map(|(c, _)| status_of(a, c)).collect()).collect(),
+        percent: Percent::Columns { numerator: vec![0], denominator: vec![0, 1] },
+        percent_label: "% returned (of forms not withdrawn)".into(),
+        multi_valued: false,
+        notes: Vec::new(),
+        shared_rows: Vec::new(),
+    };
+    gathering.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+    gathering.push(Part::Figures(figures::return_days(data, &agencies, &params.mode)));
+    gathering.push(Part::Figures(figures::completeness(data, labels, notified_total, &params.mode)));
+    plan.push(("information", "Information gathering and data completeness", gathering));
+
+    // 7. Agreement, 8. Actions.
+    if let Some(f) = figures::agreement(data, &params.mode) {
+        plan.push(("agreement", "Agreement of independent pre-panel categorisation", vec![Part::Figures(f)]));
+    }
+    let actions = tally(&data.actions, &[0]);
+    let mut t = Table::one_way(
+        "actions",
+        "Actions from the panel's recommendations",
+        Basis::Reviewed,
+        &format!("actions {}", y.0),
+        "action_measure",
+        [
+            ("raised", "Raised in the year"),
+            ("implemented", "Implemented in the year"),
+            ("overdue", "Open and past their due date at the end of the year"),
+        ]
+        .iter()
+        .map(|(k, l)| (k.to_string(), l.to_string(), actions.get(&vec![k.to_string()]).copied().unwrap_or(0)))
+        .collect(),
+    );
+    t.percent = Percent::None;
+    t.multi_valued = true;
+    t.denominator = "Actions in the register for these areas; an action can be raised and implemented in the same year, so the rows do not add up.".into();
+    plan.push(("actions", "Actions", vec![Part::Counts { index: b.add(t), chart: ChartSpec::None }]));
+    plan
+}
+
+fn stillbirth_note(n: u64, mode: &crate::reports::table::Mode) -> String {
+    let shown = match mode {
+        crate::reports::table::Mode::Published(rule)
+            if (rule.suppress_from..=rule.suppress_to).contains(&n) && n > 0 =>
+        {
+            "*".to_string()
+        }
+        _ => n.to_string(),
+    };
+    format!(
+        "Suspected stillbirths at home with no healthcare professional present, recorded for the national count and not counted as child deaths in this report: {shown}."
+    )
+}

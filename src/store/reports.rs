@@ -1,0 +1,354 @@
+//! Aggregate queries for reports: coded columns only, counted with GROUP BY in SQL, never a sealed
+//! column. Every query takes the cohort (deaths notified in a reporting year, or reviews signed
+//! off between two dates) and the areas, and returns counts keyed by the codes it grouped on.
+//!
+//! Which cases count as child deaths: everything notified except notifications still waiting for
+//! triage, rejected at triage, merged into another case, and suspected home stillbirths (recorded
+//! for the national count, but not child deaths; [`stillbirths`] counts them apart).
+
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, Statement, Value};
+
+use super::StoreResult;
+
+/// Which cases a query counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cohort {
+    /// Deaths notified in the reporting year starting 1 April of this year (by notification date).
+    NotifiedIn(i32),
+    /// Reviews signed off between the two dates, inclusive.
+    ReviewedBetween(NaiveDate, NaiveDate),
+}
+
+/// A coded column to group on. Each maps to a fixed SQL expression, so nothing a user typed is
+/// ever formatted into a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dim {
+    AgeBand,
+    Sex,
+    Ethnicity,
+    /// The IMD decile as published (1 = most deprived); empty when not known.
+    Decile,
+    Place,
+    /// `expected` or `unexpected`.
+    Expected,
+    /// `yes` or `no`.
+    Jar,
+    Area,
+    CoronerInformed,
+    LookedAfter,
+    PostMortemPlanned,
+    /// The reporting year the death was notified in.
+    NotifiedYear,
+    /// The signed analysis' category; empty when there is none.
+    Category,
+    /// The signed analysis' modifiable outcome; empty when there is none.
+    Modifiable,
+}
+
+impl Dim {
+    fn expr(self) -> &'static str {
+        match self {
+            Dim::AgeBand => "c.age_band",
+            Dim::Sex => "c.sex",
+            Dim::Ethnicity => "c.ethnicity",
+            Dim::Decile => "COALESCE(CAST(c.imd_decile AS TEXT), '')",
+            Dim::Place => "c.place_category",
+            Dim::Expected => "CASE WHEN c.expected THEN 'expected' ELSE 'unexpected' END",
+            Dim::Jar => "CASE WHEN c.jar THEN 'yes' ELSE 'no' END",
+            Dim::Area => "CAST(c.area_id AS TEXT)",
+            Dim::CoronerInformed => "c.coroner_informed",
+            Dim::LookedAfter => "c.looked_after",
+            Dim::PostMortemPlanned => "c.post_mortem_planned",
+            Dim::NotifiedYear => "CAST(c.reporting_year AS TEXT)",
+            Dim::Category => "COALESCE(a.category, '')",
+            Dim::Modifiable => "COALESCE(a.modifiable, '')",
+        }
+    }
+
+    fn needs_analysis(self) -> bool {
+        matches!(self, Dim::Category | Dim::Modifiable)
+    }
+}
+
+/// One group's count: `keys` in the order the dimensions were asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Count {
+    pub keys: Vec<String>,
+    pub n: u64,
+}
+
+/// The statuses of notifications that are not (or not yet) counted as child deaths.
+const NOT_COUNTED: &str = "('pending_triage', 'rejected', 'merged')";
+
+/// Builds `FROM … WHERE …` for a cohort with its bound values: cases `c`, and the signed analysis
+/// `a` (joined for reviews, left-joined for notifications when `analysis` is asked for).
+fn cohort_sql(cohort: Cohort, areas: &[i64], analysis: bool) -> (String, Vec<Value>) {
+    joined(cohort, areas, analysis, "")
+}
+
+/// [`cohort_sql`] with more tables joined after the cohort's own (they may use `c` and `a`).
+fn joined(cohort: Cohort, areas: &[i64], analysis: bool, join: &str) -> (String, Vec<Value>) {
+    let mut values: Vec<Value> = Vec::new();
+    let mut from = String::from("FROM cases c");
+    let mut filter = format!("c.status NOT IN {NOT_COUNTED} AND NOT c.stillbirth");
+    match cohort {
+        Cohort::NotifiedIn(year) => {
+            if analysis {
+                from.push_str(" LEFT JOIN analyses a ON a.case_id = c.id AND a.status = 'signed'");
+            }
+            values.push(year.into());
+            filter.push_str(&format!(" AND c.reporting_year = ${}", values.len()));
+        }
+        Cohort::ReviewedBetween(start, end) => {
+            from.push_str(" JOIN analyses a ON a.case_id = c.id AND a.status = 'signed'");
+            values.push(start.into());
+            values.push(end.into());
+            filter.push_str(&format!(
+                " AND c.review_completed_on >= ${} AND c.review_completed_on <= ${}",
+                values.len() - 1,
+                values.len()
+            ));
+        }
+    }
+    filter.push_str(&area_filter("c.area_id", areas, &mut values));
+    (format!("{from}{join} WHERE {filter}"), values)
+}
+
+/// ` AND column IN ($n, …)`, binding the areas; with no areas nothing matches.
+fn area_filter(column: &str, areas: &[i64], values: &mut Vec<Value>) -> String {
+    if areas.is_empty() {
+        return " AND 1 = 0".into();
+    }
+    let mut params = Vec::with_capacity(areas.len());
+    for a in areas {
+        values.push((*a).into());
+        params.push(format!("${}", values.len()));
+    }
+    format!(" AND {column} IN ({})", params.join(", "))
+}
+
+async fn grouped<C: ConnectionTrait>(
+    conn: &C,
+    sql: String,
+    values: Vec<Value>,
+    width: usize,
+) -> StoreResult<Vec<Count>> {
+    let rows =
+        conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
+    rows.iter()
+        .map(|r| {
+            let mut keys = Vec::with_capacity(width);
+            for i in 0..width {
+                keys.push(r.try_get::<Option<String>>("", &format!("k{i}"))?.unwrap_or_default());
+            }
+            let n: i64 = r.try_get("", "n")?;
+            Ok(Count { keys, n: n.max(0) as u64 })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
+        .map_err(Into::into)
+}
+
+fn select(exprs: &[&str]) -> (String, String) {
+    let keys: Vec<String> = exprs.iter().enumerate().map(|(i, e)| format!("{e} AS k{i}")).collect();
+    let groups: Vec<String> = (1..=exprs.len()).map(|i| i.to_string()).collect();
+    let group_by = if groups.is_empty() { String::new() } else { format!(" GROUP BY {}", groups.join(", ")) };
+    let mut select = keys.join(", ");
+    if !select.is_empty() {
+        select.push_str(", ");
+    }
+    (select, group_by)
+}
+
+/// Cases of the cohort counted by the given dimensions.
+pub async fn count<C: ConnectionTrait>(
+    conn: &C,
+    cohort: Cohort,
+    areas: &[i64],
+    dims: &[Dim],
+) -> StoreResult<Vec<Count>> {
+    let (from, values) = cohort_sql(cohort, areas, dims.iter().any(|d| d.needs_analysis()));
+    let exprs: Vec<&str> = dims.iter().map(|d| d.expr()).collect();
+    let (select, group_by) = select(&exprs);
+    grouped(conn, format!("SELECT {select}COUNT(*) AS n {from}{group_by}"), values, dims.len()).await
+}
+
+/// Reviews of the cohort with at least one contributory factor graded 2 in each domain, by
+/// domain and modifiable outcome (a review counts once per domain however many factors it has).
+pub async fn factor_domains<C: ConnectionTrait>(
+    conn: &C,
+    cohort: Cohort,
+    areas: &[i64],
+) -> StoreResult<Vec<Count>> {
+    let join = " JOIN analysis_answers d ON d.analysis_id = a.id AND d.item_key = 'factors.domain' \
+                JOIN analysis_answers g ON g.analysis_id = a.id AND g.item_key = 'factors.grade' \
+                  AND g.row_no = d.row_no AND g.value = 'grade_2'";
+    let (from, values) = joined(cohort, areas, true, join);
+    let sql = format!(
+        "SELECT d.value AS k0, COALESCE(a.modifiable, '') AS k1, COUNT(DISTINCT a.id) AS n {from} GROUP BY 1, 2"
+    );
+    grouped(conn, sql, values, 2).await
+}
+
+/// Reviews of the cohort by theme (a review counts once per theme ticked).
+pub async fn themes<C: ConnectionTrait>(conn: &C, cohort: Cohort, areas: &[i64]) -> StoreResult<Vec<Count>> {
+    let join = " JOIN analysis_answers t ON t.analysis_id = a.id AND t.item_key = 'themes'";
+    let (from, values) = joined(cohort, areas, true, join);
+    grouped(conn, format!("SELECT t.value AS k0, COUNT(DISTINCT a.id) AS n {from} GROUP BY 1"), values, 1)
+        .await
+}
+
+/// An interval in the review, stored in whole days from the death at sign-off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interval {
+    ToNotification,
+    ToCdrm,
+    ToPanel,
+    ToSignOff,
+}
+
+impl Interval {
+    pub const ALL: [Interval; 4] =
+        [Interval::ToNotification, Interval::ToCdrm, Interval::ToPanel, Interval::ToSignOff];
+
+    fn column(self) -> &'static str {
+        match self {
+            Interval::ToNotification => "c.days_to_notification",
+            Interval::ToCdrm => "c.days_to_cdrm",
+            Interval::ToPanel => "c.days_to_panel",
+            Interval::ToSignOff => "c.days_to_review",
+        }
+    }
+}
+
+/// How many cases of the cohort took each number of days (cases without the interval left out).
+pub async fn days<C: ConnectionTrait>(
+    conn: &C,
+    cohort: Cohort,
+    areas: &[i64],
+    interval: Interval,
+) -> StoreResult<Vec<(i64, u64)>> {
+    let (from, values) = cohort_sql(cohort, areas, false);
+    let col = interval.column();
+    let sql = format!(
+        "SELECT CAST({col} AS TEXT) AS k0, COUNT(*) AS n {from} AND {col} IS NOT NULL GROUP BY {col}"
+    );
+    Ok(grouped(conn, sql, values, 1)
+        .await?
+        .into_iter()
+        .filter_map(|c| c.keys[0].parse::<i64>().ok().map(|d| (d, c.n)))
+        .collect())
+}
+
+/// Cases still open at the end of `end` (notified by then, neither signed off nor closed by
+/// then), by the reporting year they were notified in.
+pub async fn open_at<C: ConnectionTrait>(conn: &C, end: NaiveDate, areas: &[i64]) -> StoreResult<Vec<Count>> {
+    let mut values: Vec<Value> = vec![crate::domain::dates::ReportingYear::of(end).0.into(), end.into()];
+    let mut sql = format!(
+        "SELECT CAST(c.reporting_year AS TEXT) AS k0, COUNT(*) AS n FROM cases c \
+         WHERE c.status NOT IN {NOT_COUNTED} AND NOT c.stillbirth AND c.reporting_year <= $1 \
+         AND (c.review_completed_on IS NULL OR c.review_completed_on > $2) \
+         AND (c.closed_on IS NULL OR c.closed_on > $2)"
+    );
+    sql.push_str(&area_filter("c.area_id", areas, &mut values));
+    sql.push_str(" GROUP BY 1");
+    grouped(conn, sql, values, 1).await
+}
+
+/// Suspected home stillbirths notified in the year (recorded, not counted as child deaths).
+pub async fn stillbirths<C: ConnectionTrait>(conn: &C, year: i32, areas: &[i64]) -> StoreResult<u64> {
+    let mut values: Vec<Value> = vec![year.into()];
+    let mut sql = format!(
+        "SELECT COUNT(*) AS n FROM cases c WHERE c.status NOT IN {NOT_COUNTED} AND c.stillbirth \
+         AND c.reporting_year = $1"
+    );
+    sql.push_str(&area_filter("c.area_id", areas, &mut values));
+    Ok(grouped(conn, sql, values, 0).await?.first().map(|c| c.n).unwrap_or(0))
+}
+
+/// Agency form requests made between the two dates (inclusive), by agency type and status.
+pub async fn requests<C: ConnectionTrait>(
+    conn: &C,
+    start: NaiveDate,
+    end: NaiveDate,
+    areas: &[i64],
+) -> StoreResult<Vec<Count>> {
+    let (sql, values) = requests_sql("r.agency_type AS k0, r.status AS k1", start, end, areas);
+    grouped(conn, format!("{sql} GROUP BY 1, 2"), values, 2).await
+}
+
+/// Days to return the submitted requests made between the two dates, by agency type.
+pub async fn return_days<C: ConnectionTrait>(
+    conn: &C,
+    start: NaiveDate,
+    end: NaiveDate,
+    areas: &[i64],
+) -> StoreResult<Vec<Count>> {
+    let (sql, values) =
+        requests_sql("r.agency_type AS k0, CAST(r.return_days AS TEXT) AS k1", start, end, areas);
+    grouped(conn, format!("{sql} AND r.return_days IS NOT NULL GROUP BY 1, 2"), values, 2).await
+}
+
+/// Answered, not known and missing items over the submitted requests made between the two dates,
+/// by form: keys `[form_code, "answered" | "not_known" | "missing"]`.
+pub async fn form_completeness<C: ConnectionTrait>(
+    conn: &C,
+    start: NaiveDate,
+    end: NaiveDate,
+    areas: &[i64],
+) -> StoreResult<Vec<Count>> {
+    let (sql, values) = requests_sql(
+        "r.form_code AS k0, SUM(r.answered) AS answered, SUM(r.not_known) AS not_known, \
+         SUM(r.missing) AS missing",
+        start,
+        end,
+        areas,
+    );
+    let sql = format!("{sql} AND r.status = 'submitted' GROUP BY 1");
+    let rows =
+        conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let form: String = r.try_get("", "k0")?;
+        for column in ["answered", "not_known", "missing"] {
+            let n: Option<i64> = r.try_get("", column)?;
+            out.push(Count { keys: vec![form.clone(), column.into()], n: n.unwrap_or(0).max(0) as u64 });
+        }
+    }
+    Ok(out)
+}
+
+fn requests_sql(select: &str, start: NaiveDate, end: NaiveDate, areas: &[i64]) -> (String, Vec<Value>) {
+    let mut values: Vec<Value> = vec![day_start(start).into(), day_start(end + chrono::Days::new(1)).into()];
+    let mut sql = format!(
+        "SELECT {select}, COUNT(*) AS n FROM form_requests r JOIN cases c ON c.id = r.case_id \
+         WHERE c.status NOT IN {NOT_COUNTED} AND r.created_at >= $1 AND r.created_at < $2"
+    );
+    sql.push_str(&area_filter("r.area_id", areas, &mut values));
+    (sql, values)
+}
+
+fn day_start(d: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    d.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
+/// The actions register over a year: keys `["raised" | "implemented" | "overdue"]`. Raised in
+/// the year; implemented in the year; open at the end of the year past their due date.
+pub async fn actions<C: ConnectionTrait>(
+    conn: &C,
+    start: NaiveDate,
+    end: NaiveDate,
+    areas: &[i64],
+) -> StoreResult<Vec<Count>> {
+    let mut values: Vec<Value> =
+        vec![day_start(start).into(), day_start(end + chrono::Days::new(1)).into(), start.into(), end.into()];
+    let areas_sql = area_filter("t.area_id", areas, &mut values);
+    let sql = format!(
+        "SELECT 'raised' AS k0, COUNT(*) AS n FROM actions t WHERE t.created_at >= $1 AND t.created_at < $2{areas_sql} \
+         UNION ALL SELECT 'implemented' AS k0, COUNT(*) AS n FROM actions t WHERE t.status = 'implemented' \
+           AND t.completed_on >= $3 AND t.completed_on <= $4{areas_sql} \
+         UNION ALL SELECT 'overdue' AS k0, COUNT(*) AS n FROM actions t WHERE t.created_at < $2 AND t.due_on < $4 \
+           AND (t.completed_on IS NULL OR t.completed_on > $4){areas_sql}"
+    );
+    grouped(conn, sql, values, 1).await
+}

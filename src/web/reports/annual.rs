@@ -1,0 +1,195 @@
+//! `GET /reports/annual`: the annual report for a reporting year and one or all of the user's
+//! areas, in internal mode (true counts: coordinators and chairs) or published mode (small
+//! numbers suppressed: anyone who runs reports).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::domain::audit::AuditAction;
+use crate::domain::dates::ReportingYear;
+use crate::domain::policy::{Action, Principal};
+use crate::error::{WebError, WebResult};
+use crate::reports::annual::{self, Block, Params, Report};
+use crate::reports::chart;
+use crate::reports::table::{Flat, Mode};
+use crate::store::{areas, audit};
+use crate::web::auth::{AuthContext, CurrentUser};
+use crate::web::forms::Choice;
+use crate::web::page::Page;
+use crate::web::params::Q;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AnnualQuery {
+    pub year: String,
+    pub area: String,
+    pub mode: String,
+}
+
+/// What the query asks for, checked against what the user may run.
+pub struct Chosen {
+    pub params: Params,
+    pub year_choices: Vec<Choice>,
+    pub area_choices: Vec<Choice>,
+    pub internal_allowed: bool,
+    /// The query as it is, for download links.
+    pub query: String,
+}
+
+/// Parses the year, areas and mode: the year defaults to the last complete reporting year, the
+/// areas to all the user's, the mode to internal for those allowed it. Asking for internal mode
+/// without the right is refused, not quietly downgraded.
+pub async fn choose(state: &AppState, me: &Principal, q: &AnnualQuery) -> WebResult<Chosen> {
+    let today = state.clock.today();
+    let current = ReportingYear::of(today);
+    let last_complete = ReportingYear(current.0 - 1);
+    let year = ReportingYear::parse(&q.year).filter(|y| *y <= current).unwrap_or(last_complete);
+    let internal_allowed = me.permits(Action::RunInternalReports);
+    let mode = match q.mode.as_str() {
+        "internal" if internal_allowed => Mode::Internal,
+        "internal" => return Err(WebError::Forbidden),
+        "published" => Mode::Published(state.config.reports.rule()),
+        _ if internal_allowed => Mode::Internal,
+        _ => Mode::Published(state.config.reports.rule()),
+    };
+    let mine: Vec<_> =
+        areas::list(&state.db).await?.into_iter().filter(|a| me.area_ids.contains(&a.id)).collect();
+    let chosen: Vec<(i64, String)> = match q.area.parse::<i64>() {
+        Ok(a) => match mine.iter().find(|m| m.id == a) {
+            Some(m) => vec![(m.id, m.name.clone())],
+            None => return Err(WebError::NotFound),
+        },
+        Err(_) => mine.iter().map(|a| (a.id, a.name.clone())).collect(),
+    };
+    let mut area_choices =
+        vec![Choice::new("", "All your areas combined", chosen.len() != 1 || mine.len() == 1)];
+    if mine.len() > 1 {
+        area_choices.extend(mine.iter().map(|a| {
+            Choice::new(a.id.to_string(), a.name.clone(), chosen.len() == 1 && chosen[0].0 == a.id)
+        }));
+    }
+    let mode_code = if mode == Mode::Internal { "internal" } else { "published" };
+    let area_code = if chosen.len() == 1 && mine.len() > 1 { chosen[0].0.to_string() } else { String::new() };
+    Ok(Chosen {
+        query: format!("year={}&area={area_code}&mode={mode_code}", year.0),
+        params: Params { year, areas: chosen, mode, generated_on: today },
+        year_choices: (0..8)
+            .map(|n| {
+                let y = ReportingYear(current.0 - n);
+                let label = if y == current { format!("{y} (year to date)") } else { y.to_string() };
+                Choice::new(y.0.to_string(), label, y == year)
+            })
+            .collect(),
+        area_choices,
+        internal_allowed,
+    })
+}
+
+/// A block as the page shows it.
+pub struct ViewBlock {
+    pub note: Option<String>,
+    pub table: Option<Flat>,
+    pub chart: Option<String>,
+}
+
+pub struct ViewSection {
+    pub id: &'static str,
+    pub heading: &'static str,
+    pub blocks: Vec<ViewBlock>,
+}
+
+pub fn view(report: &Report) -> Vec<ViewSection> {
+    report
+        .sections
+        .iter()
+        .map(|s| ViewSection {
+            id: s.id,
+            heading: s.heading,
+            blocks: s
+                .blocks
+                .iter()
+                .map(|b| match b {
+                    Block::Note(n) => ViewBlock { note: Some(n.clone()), table: None, chart: None },
+                    Block::Figures(f) => ViewBlock { note: None, table: Some(f.flat()), chart: None },
+                    Block::Counts { table, chart: c } => ViewBlock {
+                        note: None,
+                        table: Some(table.flat()),
+                        chart: c
+                            .as_ref()
+                            .map(|c| chart::svg(c, &format!("chart-{}", table.key)))
+                            .filter(|s| !s.is_empty()),
+                    },
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "reports/annual.html")]
+struct AnnualTemplate {
+    page: Page,
+    report: Report,
+    published: bool,
+    sections: Vec<ViewSection>,
+    years: Vec<Choice>,
+    areas: Vec<Choice>,
+    internal_allowed: bool,
+    query: String,
+}
+
+/// `GET /reports/annual`.
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Q(q): Q<AnnualQuery>,
+) -> WebResult<Response> {
+    let chosen = choose(&state, &me, &q).await?;
+    let report = annual::run(&state.db, &state.forms, &chosen.params).await?;
+    Ok(AnnualTemplate {
+        page: Page::for_user(&ctx, report.title.clone(), "/reports/annual"),
+        published: report.mode != Mode::Internal,
+        sections: view(&report),
+        report,
+        years: chosen.year_choices,
+        areas: chosen.area_choices,
+        internal_allowed: chosen.internal_allowed,
+        query: chosen.query,
+    }
+    .into_response())
+}
+
+/// `GET /reports/annual.zip`: every table as a CSV file (formula-safe), zipped; audited with the
+/// year, areas and mode.
+pub async fn csv_zip(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Q(q): Q<AnnualQuery>,
+) -> WebResult<Response> {
+    let chosen = choose(&state, &me, &q).await?;
+    let report = annual::run(&state.db, &state.forms, &chosen.params).await?;
+    let bytes = crate::reports::files::csv_zip(&report).map_err(WebError::internal)?;
+    audit::append(
+        &state.db,
+        &ctx.event(AuditAction::ReportDownloaded, "report", "annual").details(chosen.query.clone()),
+    )
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.zip\"", crate::reports::files::stem(&report)),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

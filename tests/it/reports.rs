@@ -1,0 +1,443 @@
+//! The annual report over a constructed dataset whose every figure is known by hand: cases
+//! notified in one year and reviewed in another, an insufficient-information review, cases with
+//! no deprivation decile, a review signed off the day after the year, another area's cases.
+
+use std::io::Read;
+
+use cdop::domain::role::Role;
+
+use crate::both_backends;
+use crate::common::{Backend, TestApp, notification};
+
+/// A valid NHS number from nine digits (the check digit computed; 10 means pick another).
+fn nhs(seed: u32) -> String {
+    let mut base = 400_000_000 + seed * 7919;
+    loop {
+        let digits: Vec<u32> = format!("{base:09}").chars().filter_map(|c| c.to_digit(10)).collect();
+        let sum: u32 = digits.iter().zip((2..=10).rev()).map(|(d, w)| d * w).sum();
+        let check = (11 - sum % 11) % 11;
+        if check != 10 {
+            return format!("{base:09}{check}");
+        }
+        base += 1;
+    }
+}
+
+/// A review: signed off on, days from death to sign-off, category, modifiable outcome, domains
+/// with a factor graded 2, themes.
+type Review =
+    (&'static str, i32, &'static str, &'static str, &'static [&'static str], &'static [&'static str]);
+
+/// One constructed case: notified year, age band, sex, ethnicity, decile, expected; then the
+/// review (date, days from death to sign-off, category, modifiable, grade-2 domains, themes).
+struct Made {
+    year: i32,
+    band: &'static str,
+    sex: &'static str,
+    ethnicity: &'static str,
+    decile: Option<i32>,
+    expected: bool,
+    review: Option<Review>,
+}
+
+const fn made(
+    year: i32,
+    band: &'static str,
+    sex: &'static str,
+    ethnicity: &'static str,
+    decile: Option<i32>,
+    expected: bool,
+) -> Made {
+    Made { year, band, sex, ethnicity, decile, expected, review: None }
+}
+
+fn dataset() -> Vec<Made> {
+    let r = |m: Made, review| Made { review: Some(review), ..m };
+    vec![
+        // Notified in 2025/26.
+        r(
+            made(2025, "0-27d", "female", "A", Some(1), true),
+            ("2025-09-01", 100, "perinatal_neonatal", "none_identified", &[], &[]),
+        ),
+        r(
+            made(2025, "0-27d", "female", "A", Some(1), true),
+            ("2025-10-01", 150, "perinatal_neonatal", "none_identified", &[], &[]),
+        ),
+        r(
+            made(2025, "0-27d", "male", "A", Some(1), false),
+            ("2026-01-10", 200, "perinatal_neonatal", "identified", &["b"], &["smoking"]),
+        ),
+        made(2025, "0-27d", "female", "A", Some(1), true),
+        made(2025, "0-27d", "male", "A", Some(2), false),
+        r(
+            made(2025, "28-364d", "female", "A", Some(2), false),
+            ("2026-02-01", 250, "sudden_unexplained", "identified", &["b", "c"], &["safe_sleep", "smoking"]),
+        ),
+        r(
+            made(2025, "28-364d", "male", "A", None, false),
+            ("2026-03-31", 300, "sudden_unexplained", "insufficient", &[], &["safe_sleep"]),
+        ),
+        made(2025, "28-364d", "female", "A", None, true),
+        r(
+            made(2025, "1-4y", "female", "H", Some(7), false),
+            ("2025-12-01", 320, "infection", "none_identified", &[], &[]),
+        ),
+        made(2025, "1-4y", "male", "H", None, true),
+        // Signed off the day after the year ends: open at year end, reviewed next year.
+        r(
+            made(2025, "15-17y", "female", "Z", None, false),
+            ("2026-04-01", 380, "suicide_self_harm", "identified", &["a", "b"], &["suicide_self_harm"]),
+        ),
+        made(2025, "15-17y", "male", "Z", None, false),
+        // Notified in 2024/25, reviewed in 2025/26.
+        r(
+            made(2024, "0-27d", "female", "A", Some(1), true),
+            ("2025-05-01", 400, "perinatal_neonatal", "none_identified", &[], &[]),
+        ),
+        r(
+            made(2024, "5-9y", "male", "A", Some(3), true),
+            ("2025-06-01", 500, "malignancy", "none_identified", &[], &[]),
+        ),
+        r(
+            made(2024, "10-14y", "female", "A", Some(5), false),
+            ("2025-07-01", 800, "infection", "insufficient", &[], &[]),
+        ),
+        // Notified in 2023/24, still open.
+        made(2023, "1-4y", "male", "A", Some(4), false),
+        made(2023, "5-9y", "female", "A", Some(4), true),
+    ]
+}
+
+/// Notifies each case through the API, then sets its coded record and review as constructed.
+async fn construct(app: &TestApp, token: &str, area: &str, cases: &[Made], offset: u32) {
+    for (i, m) in cases.iter().enumerate() {
+        let (status, body) = app
+            .notify_api(token, &notification(area, "Ann", "Example", &nhs(offset + i as u32), "AB1 2CD"))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let reference = body["case_reference"].as_str().expect("reference").to_string();
+        let decile = m.decile.map(|d| d.to_string()).unwrap_or_else(|| "NULL".into());
+        let mut set = format!(
+            "reporting_year = {}, age_band = '{}', sex = '{}', ethnicity = '{}', imd_decile = {decile}, expected = {}, duplicate_status = 'none'",
+            m.year, m.band, m.sex, m.ethnicity, m.expected
+        );
+        if let Some((on, days, category, modifiable, domains, themes)) = m.review {
+            set.push_str(&format!(
+                ", status = 'reviewed', review_completed_on = '{on}', days_to_review = {days}"
+            ));
+            app.sql(&format!("UPDATE cases SET {set} WHERE reference = '{reference}'")).await;
+            let t = app.sql_time(chrono::Utc::now());
+            app.sql(&format!(
+                "INSERT INTO analyses (case_id, revision, form_version, status, category, modifiable, sealed_key, created_at, updated_at, version) \
+                 SELECT id, 1, 'DHSC-2018', 'signed', '{category}', '{modifiable}', '', {t}, {t}, 1 FROM cases WHERE reference = '{reference}'"
+            ))
+            .await;
+            let answer = |key: &str, row: usize, value: &str| {
+                format!(
+                    "INSERT INTO analysis_answers (analysis_id, item_key, row_no, value) SELECT a.id, '{key}', {row}, '{value}' \
+                     FROM analyses a JOIN cases c ON c.id = a.case_id WHERE c.reference = '{reference}'"
+                )
+            };
+            for (row, d) in domains.iter().enumerate() {
+                app.sql(&answer("factors.domain", row, d)).await;
+                app.sql(&answer("factors.grade", row, "grade_2")).await;
+            }
+            // A factor graded 1 never counts.
+            app.sql(&answer("factors.domain", 9, "d")).await;
+            app.sql(&answer("factors.grade", 9, "grade_1")).await;
+            for t in themes.iter() {
+                app.sql(&answer("themes", 0, t)).await;
+            }
+        } else {
+            app.sql(&format!("UPDATE cases SET {set} WHERE reference = '{reference}'")).await;
+        }
+    }
+}
+
+/// The rows of the table with this id, each cell's text (row headers included).
+fn table(html: &str, id: &str) -> Vec<Vec<String>> {
+    let start = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no table {id}"));
+    let body = &html[start..];
+    let body = &body[body.find("<tbody").expect("tbody")..body.find("</table>").expect("end")];
+    body.split("<tr")
+        .skip(1)
+        .map(|row| {
+            let mut cells = Vec::new();
+            for part in row.split("<t").skip(1) {
+                if !(part.starts_with('d') || part.starts_with('h')) {
+                    continue;
+                }
+                let inner = &part[part.find('>').map(|i| i + 1).unwrap_or(0)..];
+                let mut text = String::new();
+                let mut tag = false;
+                for ch in inner.chars() {
+                    match ch {
+                        '<' => tag = true,
+                        '>' => tag = false,
+                        _ if !tag => text.push(ch),
+                        _ => {}
+                    }
+                }
+                cells.push(text.trim().to_string());
+            }
+            cells
+        })
+        .collect()
+}
+
+/// The column headings of the table with this id.
+fn headings(html: &str, id: &str) -> Vec<String> {
+    let start = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no table {id}"));
+    let head = &html[start..];
+    let head = &head[head.find("<thead").expect("thead")..head.find("</thead>").expect("end")];
+    head.split("<th")
+        .skip(1)
+        .filter(|h| !h.starts_with("ead"))
+        .map(|h| {
+            let inner = &h[h.find('>').map(|i| i + 1).unwrap_or(0)..];
+            inner[..inner.find("</th>").unwrap_or(inner.len())].trim().to_string()
+        })
+        .collect()
+}
+
+fn row<'a>(rows: &'a [Vec<String>], label: &str) -> &'a [String] {
+    rows.iter()
+        .find(|r| r.first().map(String::as_str) == Some(label))
+        .unwrap_or_else(|| panic!("no row {label} in {rows:?}"))
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// The tables of counts (the others hold medians, shares and kappa).
+const FIGURE_TABLES: [&str; 4] =
+    ["timeliness", "agency-return-days", "data-completeness", "prepanel-agreement"];
+
+fn table_ids(html: &str) -> Vec<String> {
+    html.split("<table class=\"govuk-table\" id=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap_or(0)].to_string())
+        .collect()
+}
+
+both_backends!(annual_report_gives_the_hand_computed_figures_in_both_modes, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let north = app.area("Northshire").await;
+    let south = app.area("Southshire").await;
+    let token = app.token_for("notifier@example.org", &[Role::Coordinator], &[north, south]).await;
+    construct(&app, &token, "Northshire", &dataset(), 0).await;
+    // Another area's reviewed 2025 death: counted only when that area is chosen.
+    let other = [Made {
+        review: Some(("2025-08-01", 90, "infection", "identified", &["d"], &[])),
+        ..made(2025, "0-27d", "male", "A", Some(1), false)
+    }];
+    construct(&app, &token, "Southshire", &other, 100).await;
+
+    let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[north]).await;
+    let (status, html) = chair.page("/reports/annual?year=2025&mode=internal").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("Internal version") && html.contains("Northshire, 2025/26"),
+        "chair sees only Northshire"
+    );
+
+    assert_eq!(
+        table(&html, "notified-age"),
+        vec![
+            strings(&["Under 28 days", "5", "41.7%"]),
+            strings(&["28 to 364 days", "3", "25.0%"]),
+            strings(&["1 to 4 years", "2", "16.7%"]),
+            strings(&["5 to 9 years", "0", "0.0%"]),
+            strings(&["10 to 14 years", "0", "0.0%"]),
+            strings(&["15 to 17 years", "2", "16.7%"]),
+            strings(&["Total", "12", "100.0%"]),
+        ]
+    );
+    let sex = table(&html, "notified-sex");
+    assert_eq!(row(&sex, "Female"), strings(&["Female", "7", "58.3%"]));
+    assert_eq!(row(&sex, "Male"), strings(&["Male", "5", "41.7%"]));
+    let eth = table(&html, "notified-ethnicity");
+    assert_eq!(row(&eth, "White"), strings(&["White", "8", "66.7%"]));
+    assert_eq!(row(&eth, "Asian or Asian British"), strings(&["Asian or Asian British", "2", "16.7%"]));
+    assert_eq!(row(&eth, "Not stated or not known"), strings(&["Not stated or not known", "2", "16.7%"]));
+    let dep = table(&html, "notified-deprivation");
+    assert_eq!(
+        row(&dep, "Quintile 1 (deciles 1 and 2)"),
+        strings(&["Quintile 1 (deciles 1 and 2)", "4", "2", "0", "6", "50.0%"])
+    );
+    assert_eq!(
+        row(&dep, "Quintile 4 (deciles 7 and 8)"),
+        strings(&["Quintile 4 (deciles 7 and 8)", "1", "0", "0", "1", "8.3%"])
+    );
+    assert_eq!(row(&dep, "Not known"), strings(&["Not known", "0", "0", "5", "5", "41.7%"]));
+    assert_eq!(row(&dep, "Total"), strings(&["Total", "5", "2", "5", "12", "100.0%"]));
+    let expected = table(&html, "notified-expected");
+    assert_eq!(row(&expected, "Unexpected"), strings(&["Unexpected", "7", "58.3%"]));
+
+    // Reviews completed in 2025/26: nine, two of them deaths notified in 2024/25... three.
+    let by_year = table(&html, "reviewed-by-year-notified");
+    assert_eq!(row(&by_year, "2025/26"), strings(&["2025/26", "6", "66.7%"]));
+    assert_eq!(row(&by_year, "2024/25"), strings(&["2024/25", "3", "33.3%"]));
+    assert_eq!(row(&by_year, "Total"), strings(&["Total", "9", "100.0%"]));
+    let cat = table(&html, "reviewed-category-modifiable");
+    assert_eq!(
+        row(&cat, "8 – Perinatal / neonatal event"),
+        strings(&["8 – Perinatal / neonatal event", "1", "3", "0", "4", "25.0%"])
+    );
+    assert_eq!(
+        row(&cat, "10 – Sudden unexpected, unexplained death"),
+        strings(&["10 – Sudden unexpected, unexplained death", "1", "0", "1", "2", "100.0%"])
+    );
+    assert_eq!(row(&cat, "9 – Infection"), strings(&["9 – Infection", "0", "1", "1", "2", "0.0%"]));
+    assert_eq!(
+        row(&cat, "Total"),
+        strings(&["Total", "2", "5", "2", "9", "28.6%"]),
+        "2 of the 7 with enough information"
+    );
+    assert!(html.contains("taken over the reviews with enough information"), "the denominator is named");
+    let by_age = table(&html, "reviewed-age-modifiable");
+    assert_eq!(row(&by_age, "Under 28 days"), strings(&["Under 28 days", "1", "3", "0", "4", "25.0%"]));
+    let domains = table(&html, "reviewed-factor-domains");
+    assert_eq!(
+        row(&domains, "B. Factors in the social environment, including family and parenting capacity")[1..],
+        strings(&["2", "0", "0", "22.2%"])
+    );
+    assert_eq!(
+        row(&domains, "C. Factors in the physical environment")[1..],
+        strings(&["1", "0", "0", "11.1%"])
+    );
+    assert_eq!(
+        row(&domains, "D. Factors in service provision")[1..],
+        strings(&["0", "0", "0", "0.0%"]),
+        "grade 1 never counts"
+    );
+    let themes = table(&html, "reviewed-themes");
+    assert_eq!(themes.len(), 2, "themes no review had are left out: {themes:?}");
+    assert_eq!(
+        row(&themes, "Safe sleep / co-sleeping"),
+        strings(&["Safe sleep / co-sleeping", "2", "22.2%"])
+    );
+    let time = table(&html, "timeliness");
+    assert_eq!(
+        row(&time, "Death to sign-off of the review"),
+        strings(&["Death to sign-off of the review", "9", "300", "200", "400", "22.2%", "66.7%"])
+    );
+    let bands = table(&html, "time-to-sign-off");
+    assert_eq!(
+        bands.iter().map(|r| r[1].clone()).collect::<Vec<_>>(),
+        strings(&["2", "4", "2", "0", "1", "9"])
+    );
+    let open = table(&html, "open-at-year-end");
+    assert_eq!(row(&open, "Notified in 2025/26"), strings(&["Notified in 2025/26", "6", "75.0%"]));
+    assert_eq!(row(&open, "Notified in 2023/24"), strings(&["Notified in 2023/24", "2", "25.0%"]));
+    let trend = table(&html, "trend-notified");
+    assert_eq!(
+        trend.iter().map(|r| r[1].clone()).collect::<Vec<_>>(),
+        strings(&["0", "0", "2", "3", "12", "17"])
+    );
+    let completeness = table(&html, "data-completeness");
+    assert_eq!(
+        row(&completeness, "Notification: ethnicity"),
+        strings(&["Notification: ethnicity", "12", "10 (83.3%)", "2 (16.7%)", "0 (0.0%)"])
+    );
+    assert_eq!(
+        row(&completeness, "Notification: deprivation decile (from the postcode)"),
+        strings(&[
+            "Notification: deprivation decile (from the postcode)",
+            "12",
+            "7 (58.3%)",
+            "0 (0.0%)",
+            "5 (41.7%)"
+        ])
+    );
+    assert!(html.contains("Rates per 100,000 children are not available"), "no population: said plainly");
+    assert!(
+        html.contains("Deaths notified in the year")
+            && html.contains("Reviews completed in the year (by sign-off date)")
+    );
+    assert!(html.contains("<svg") && html.contains("role=\"img\""), "charts are drawn");
+
+    // Both areas combined (a coordinator of both): the other area's review joins the count.
+    let both = app.signed_in("coord@example.org", &[Role::Coordinator], &[north, south]).await;
+    let (_, html_both) = both.page("/reports/annual?year=2025").await;
+    assert!(html_both.contains("Internal version"), "internal is the default for coordinators");
+    assert_eq!(row(&table(&html_both, "reviewed-category-modifiable"), "Total")[4], "10");
+    assert_eq!(row(&table(&html_both, "notified-area"), "Southshire")[1], "1");
+    let (_, html_south) = both.page(&format!("/reports/annual?year=2025&area={south}")).await;
+    assert_eq!(row(&table(&html_south, "notified-age"), "Total")[1], "1");
+    let (status, _) = chair.page(&format!("/reports/annual?year=2025&area={south}")).await;
+    assert_eq!(status, 404, "an area that is not the chair's");
+
+    // Published: no count from 1 to 4 anywhere, and no row or column with exactly one hidden
+    // figure beside a shown total (which would give it away by subtraction).
+    let (status, public) = chair.page("/reports/annual?year=2025&mode=published").await;
+    assert_eq!(status, 200);
+    assert!(public.contains("Published version") && public.contains("Counts from 1 to 4 are not shown"));
+    assert!(!public.contains("notified-ethnicity-detail"), "detailed codes stay internal");
+    for id in table_ids(&public).iter().filter(|id| !FIGURE_TABLES.contains(&id.as_str())) {
+        let rows = table(&public, id);
+        for r in &rows {
+            for c in &r[1..] {
+                assert!(!matches!(c.parse::<u64>(), Ok(1..=4)), "{id}: {r:?}");
+            }
+        }
+        let heads = headings(&public, id);
+        let counted: Vec<usize> =
+            (1..heads.len()).filter(|i| !heads[*i].contains('%') && heads[*i] != "Percentage").collect();
+        let total_col = heads.iter().position(|h| h == "Total");
+        let body: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] != "Total").collect();
+        if let Some(t) = total_col {
+            for r in &body {
+                let hidden = counted.iter().filter(|c| **c != t && r[**c] == "*").count();
+                assert!(r[t] == "*" || hidden != 1, "{id}: one hidden cell beside a shown row total: {r:?}");
+            }
+        }
+        if let Some(total_row) = rows.iter().find(|r| r[0] == "Total") {
+            for c in &counted {
+                let hidden = body.iter().filter(|r| r[*c] == "*").count();
+                assert!(
+                    total_row[*c] == "*" || hidden != 1,
+                    "{id}: one hidden cell in column {c} beside a shown total"
+                );
+            }
+        }
+    }
+    let age = table(&public, "notified-age");
+    assert_eq!(row(&age, "Under 28 days"), strings(&["Under 28 days", "5", "41.7%"]));
+    assert_eq!(row(&age, "28 to 364 days"), strings(&["28 to 364 days", "*", "*"]));
+    assert_eq!(row(&age, "Total"), strings(&["Total", "12", "100.0%"]), "totals stay true");
+    let time = table(&public, "timeliness");
+    assert_eq!(
+        row(&time, "Death to sign-off of the review")[2],
+        "300",
+        "a median over nine reviews is shown"
+    );
+
+    // The CSV files carry the same figures, formula-safe.
+    let (status, _, bytes) = chair.download("/reports/annual.zip?year=2025&area=&mode=internal").await;
+    assert_eq!(status, 200);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let names: Vec<String> = zip.file_names().filter_map(|n| n.ok().map(|n| n.to_string())).collect();
+    let age_file = names.iter().find(|n| n.ends_with("notified-age.csv")).expect("age table file").clone();
+    let mut text = String::new();
+    zip.by_name(&age_file).expect("file").read_to_string(&mut text).expect("utf-8");
+    assert!(text.contains("Under 28 days,5,41.7%\r\n") && text.contains("Total,12,100.0%\r\n"), "{text}");
+    assert!(text.contains("Basis: Deaths notified in the year"), "{text}");
+    assert!(text.contains("Internal: true counts"), "{text}");
+    let events = app.sql_strings("SELECT details FROM audit_events WHERE action = 'report.downloaded'").await;
+    assert_eq!(events, vec!["year=2025&area=&mode=internal".to_string()]);
+
+    // Panel members run the published report only.
+    let member = app.signed_in("member@example.org", &[Role::PanelMember], &[north]).await;
+    let (status, _) = member.page("/reports/annual?year=2025&mode=internal").await;
+    assert_eq!(status, 403, "panel members cannot run internal reports");
+    let (status, _, _) = member.download("/reports/annual.zip?year=2025&mode=internal").await;
+    assert_eq!(status, 403);
+    let (status, html) = member.page("/reports/annual?year=2025").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Published version") && !html.contains("value=\"internal\""),
+        "no internal option offered"
+    );
+});
