@@ -12,6 +12,7 @@ mod demo;
 mod keys;
 mod migrate;
 mod reference;
+mod reports;
 mod serve;
 mod users;
 
@@ -79,6 +80,11 @@ pub enum Command {
     Reference {
         #[command(subcommand)]
         command: reference::ReferenceCommand,
+    },
+    /// Reports: `cdop reports annual --year 2025 --format html --out report.html`.
+    Reports {
+        #[command(subcommand)]
+        command: reports::ReportsCommand,
     },
     /// Synthetic demonstration data.
     Demo {
@@ -210,6 +216,7 @@ async fn dispatch(command: Command, loaded: LoadedConfig) -> CliResult {
         Command::Cases { command } => keys::cases_cmd(loaded, command).await,
         Command::Reference { command } => reference::run(loaded, command).await,
         Command::Demo { command } => demo::run(loaded, command).await,
+        Command::Reports { command } => reports::run(loaded, command).await,
         Command::Audit { command: AuditCommand::Verify } => users::audit_verify(loaded).await,
         Command::Forms { command: FormsCommand::Check } => forms_check(&loaded),
         Command::CheckConfig => {

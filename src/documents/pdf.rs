@@ -33,6 +33,8 @@ pub enum Template {
     Pack,
     /// Learning briefing for partner agencies.
     Briefing,
+    /// Annual report (internal or published).
+    Report,
 }
 
 impl Template {
@@ -41,6 +43,7 @@ impl Template {
         match self {
             Template::Pack => "pack.typ",
             Template::Briefing => "briefing.typ",
+            Template::Report => "report.typ",
         }
     }
 }
@@ -67,6 +70,7 @@ const FILES: &[(&str, &str)] = &[
     ("common.typ", include_str!("../../templates/pdf/common.typ")),
     ("pack.typ", include_str!("../../templates/pdf/pack.typ")),
     ("briefing.typ", include_str!("../../templates/pdf/briefing.typ")),
+    ("report.typ", include_str!("../../templates/pdf/report.typ")),
 ];
 
 /// The file id of an embedded file. typst interns ids in a process-global

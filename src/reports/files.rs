@@ -34,3 +34,82 @@ pub fn csv_zip(report: &Report) -> std::io::Result<Vec<u8>> {
     }
     Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
 }
+
+/// The report as a workbook: an "About" sheet (areas, year, mode, the rule in force), then one
+/// sheet per table with its title, basis, denominator and mode above a header row. Counts are
+/// numbers formatted `#,##0`, percentages numbers formatted `0.0%`; a suppressed figure stays
+/// the text `*`.
+pub fn xlsx(report: &Report) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, FormatBorder, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let title = Format::new().set_bold().set_font_size(14);
+    let heading = Format::new().set_bold().set_border_bottom(FormatBorder::Thin).set_text_wrap();
+    let count = Format::new().set_num_format("#,##0");
+    let count_bold = Format::new().set_num_format("#,##0").set_bold();
+    let share = Format::new().set_num_format("0.0%");
+    let share_bold = Format::new().set_num_format("0.0%").set_bold();
+    let about = book.add_worksheet();
+    about.set_name("About")?;
+    about.set_column_width(0, 100)?;
+    about.write_string_with_format(0, 0, &report.title, &title)?;
+    about.write_string(1, 0, format!("Areas: {}", report.areas))?;
+    about.write_string(2, 0, &report.mode_words)?;
+    about.write_string(3, 0, format!("Generated on {} from coded data only.", report.generated_on))?;
+    about.write_string(
+        4,
+        0,
+        "Each sheet is one table; its first lines name the counting basis and the denominator.",
+    )?;
+    let mut used: Vec<String> = Vec::new();
+    for (n, t) in report.flats().iter().enumerate() {
+        let sheet = book.add_worksheet();
+        // Sheet names: at most 31 characters, unique.
+        let mut name: String = format!("{:02} {}", n + 1, t.key).chars().take(31).collect();
+        while used.contains(&name) {
+            name.pop();
+        }
+        used.push(name.clone());
+        sheet.set_name(&name)?;
+        sheet.set_column_width(0, 48)?;
+        for c in 1..t.headings.len() {
+            sheet.set_column_width(c as u16, 16)?;
+        }
+        sheet.write_string_with_format(0, 0, &t.title, &title)?;
+        sheet.write_string(1, 0, format!("Basis: {}", t.basis))?;
+        sheet.write_string(2, 0, format!("Denominator: {}", t.denominator))?;
+        sheet.write_string(3, 0, &report.mode_words)?;
+        for (c, h) in t.headings.iter().enumerate() {
+            sheet.write_string_with_format(5, c as u16, h, &heading)?;
+        }
+        let mut r = 6u32;
+        for (line, is_total) in t.rows.iter().map(|l| (l, false)).chain(t.total.iter().map(|l| (l, true))) {
+            for (c, cell) in line.iter().enumerate() {
+                let c = c as u16;
+                let (num, pct) = (
+                    if is_total { &count_bold } else { &count },
+                    if is_total { &share_bold } else { &share },
+                );
+                if c == 0 {
+                    if is_total {
+                        sheet.write_string_with_format(r, c, cell, &bold)?;
+                    } else {
+                        sheet.write_string(r, c, cell)?;
+                    }
+                } else if let Ok(v) = cell.parse::<u64>() {
+                    sheet.write_number_with_format(r, c, v as f64, num)?;
+                } else if let Some(p) = cell.strip_suffix('%').and_then(|p| p.parse::<f64>().ok()) {
+                    sheet.write_number_with_format(r, c, (p * 10.0).round() / 1000.0, pct)?;
+                } else {
+                    sheet.write_string(r, c, cell)?;
+                }
+            }
+            r += 1;
+        }
+        for note in &t.notes {
+            r += 1;
+            sheet.write_string(r, 0, note)?;
+        }
+    }
+    book.save_to_buffer()
+}

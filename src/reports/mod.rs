@@ -7,6 +7,7 @@ pub mod chart;
 pub mod csv;
 pub mod disclosure;
 pub mod files;
+pub mod pdf;
 pub mod rates;
 pub mod stats;
 pub mod table;

@@ -58,6 +58,8 @@ pub struct Table {
     /// The dimension of the rows and columns (`category`, `age`): totals are named `dim=key`.
     pub row_dimension: String,
     pub column_dimension: String,
+    /// The heading of the rows' column; empty for one made from the row dimension's name.
+    pub row_heading: String,
     pub rows: Vec<(String, String)>,
     pub columns: Vec<(String, String)>,
     pub counts: Vec<Vec<u64>>,
@@ -262,6 +264,7 @@ impl Table {
             denominator: String::new(),
             row_dimension: dimension.into(),
             column_dimension: "all".into(),
+            row_heading: String::new(),
             columns: vec![("all".into(), "Number".into())],
             counts: rows.iter().map(|(_, _, n)| vec![*n]).collect(),
             rows: rows.into_iter().map(|(k, l, _)| (k, l)).collect(),
@@ -273,8 +276,11 @@ impl Table {
         }
     }
 
-    /// The heading of the rows' column, from the row dimension's name.
+    /// The heading of the rows' column: as given, or from the row dimension's name.
     fn row_heading(&self) -> String {
+        if !self.row_heading.is_empty() {
+            return self.row_heading.clone();
+        }
         let mut words = self.row_dimension.replace(['_', '-'], " ");
         if let Some(first) = words.get_mut(0..1) {
             first.make_ascii_uppercase();
@@ -351,6 +357,7 @@ mod tests {
             denominator: "Reviews completed in the year".into(),
             row_dimension: "category".into(),
             column_dimension: if cols.len() == 1 { "all".into() } else { "age".into() },
+            row_heading: String::new(),
             rows: rows.iter().map(|(k, l)| (k.to_string(), l.to_string())).collect(),
             columns: cols.iter().map(|(k, l)| (k.to_string(), l.to_string())).collect(),
             counts,

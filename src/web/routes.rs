@@ -157,6 +157,8 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/reports/agreement", act(Action::ViewReviewReports), review::reports::agreement),
     route!(GET "/reports/annual", act(Action::RunPublishedReports), reports::annual::page),
     route!(GET "/reports/annual.zip", act(Action::RunPublishedReports), reports::annual::csv_zip),
+    route!(GET "/reports/annual.xlsx", act(Action::RunPublishedReports), reports::annual::xlsx),
+    route!(GET "/reports/annual.pdf", act(Action::RunPublishedReports), reports::annual::pdf),
     // The actions register.
     route!(GET "/actions", act(Action::ManageActions), review::actions::list),
     route!(GET "/actions.csv", act(Action::ManageActions), review::actions::export),

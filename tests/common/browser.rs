@@ -138,6 +138,12 @@ impl Browser {
         self.call(reqwest::Method::POST, "/execute/sync", Some(json!({"script": body, "args": args}))).await
     }
 
+    /// Runs an asynchronous script: it receives a callback as its last argument and calls it with
+    /// the result.
+    pub async fn script_async(&self, body: &str, args: Vec<Value>) -> Value {
+        self.call(reqwest::Method::POST, "/execute/async", Some(json!({"script": body, "args": args}))).await
+    }
+
     /// Injects the `axe-core` npm package and scans the page: the violations, as "id: help @ targets".
     pub async fn axe(&self) -> Vec<String> {
         let source =

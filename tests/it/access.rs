@@ -122,6 +122,8 @@ const EXPECTED: &[(&str, &str, [char; 6])] = &[
     ("GET", "/reports/agreement", ['L', 'F', 'P', 'F', 'P', 'F']),
     ("GET", "/reports/annual", ['L', 'F', 'P', 'P', 'P', 'P']),
     ("GET", "/reports/annual.zip", ['L', 'F', 'P', 'P', 'P', 'P']),
+    ("GET", "/reports/annual.xlsx", ['L', 'F', 'P', 'P', 'P', 'P']),
+    ("GET", "/reports/annual.pdf", ['L', 'F', 'P', 'P', 'P', 'P']),
     ("GET", "/actions", ['L', 'F', 'P', 'P', 'P', 'F']),
     ("GET", "/actions.csv", ['L', 'F', 'P', 'P', 'P', 'F']),
     ("GET", "/actions/new", ['L', 'F', 'P', 'P', 'P', 'F']),

@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod briefings;
 mod browser;
+mod browser_reports;
 mod browser_review;
 mod cases;
 mod casework;

@@ -30,7 +30,7 @@ type Review =
 
 /// One constructed case: notified year, age band, sex, ethnicity, decile, expected; then the
 /// review (date, days from death to sign-off, category, modifiable, grade-2 domains, themes).
-struct Made {
+pub(crate) struct Made {
     year: i32,
     band: &'static str,
     sex: &'static str,
@@ -51,7 +51,7 @@ const fn made(
     Made { year, band, sex, ethnicity, decile, expected, review: None }
 }
 
-fn dataset() -> Vec<Made> {
+pub(crate) fn dataset() -> Vec<Made> {
     let r = |m: Made, review| Made { review: Some(review), ..m };
     vec![
         // Notified in 2025/26.
@@ -109,7 +109,7 @@ fn dataset() -> Vec<Made> {
 }
 
 /// Notifies each case through the API, then sets its coded record and review as constructed.
-async fn construct(app: &TestApp, token: &str, area: &str, cases: &[Made], offset: u32) {
+pub(crate) async fn construct(app: &TestApp, token: &str, area: &str, cases: &[Made], offset: u32) {
     for (i, m) in cases.iter().enumerate() {
         let (status, body) = app
             .notify_api(token, &notification(area, "Ann", "Example", &nhs(offset + i as u32), "AB1 2CD"))
@@ -426,7 +426,44 @@ both_backends!(annual_report_gives_the_hand_computed_figures_in_both_modes, |bac
     assert!(text.contains("Basis: Deaths notified in the year"), "{text}");
     assert!(text.contains("Internal: true counts"), "{text}");
     let events = app.sql_strings("SELECT details FROM audit_events WHERE action = 'report.downloaded'").await;
-    assert_eq!(events, vec!["year=2025&area=&mode=internal".to_string()]);
+    assert_eq!(events, vec!["year=2025&area=&mode=internal&format=zip".to_string()]);
+
+    // The PDF (read back with pdftotext) and the workbook carry the same figures.
+    let (status, _, pdf) = chair.download("/reports/annual.pdf?year=2025&mode=internal").await;
+    assert_eq!(status, 200);
+    let (text, meta) = crate::common::pdf_text(&pdf);
+    let squeezed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for line in [
+        "Under 28 days 5 41.7%",
+        "28 to 364 days 3 25.0%",
+        "Total 12 100.0%",
+        "Total 2 5 2 9 28.6%",
+        "Death to sign-off of the review 9 300 200 400 22.2% 66.7%",
+        "Rates per 100,000 children are not available",
+    ] {
+        assert!(squeezed.contains(line), "the PDF lacks {line:?}: {squeezed}");
+    }
+    assert!(meta.contains("pdfuaid") || meta.contains("PDF/UA"), "tagged PDF/UA: {meta}");
+    let (status, _, xlsx) = chair.download("/reports/annual.xlsx?year=2025&mode=internal").await;
+    assert_eq!(status, 200);
+    let mut book = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("xlsx is a zip");
+    let mut workbook = String::new();
+    book.by_name("xl/workbook.xml").expect("workbook").read_to_string(&mut workbook).expect("xml");
+    let sheets: Vec<&str> =
+        workbook.split("<sheet name=\"").skip(1).map(|s| &s[..s.find('"').unwrap_or(0)]).collect();
+    let position =
+        sheets.iter().position(|n| n.ends_with("notified-age")).expect("a sheet for the age table");
+    let mut sheet = String::new();
+    book.by_name(&format!("xl/worksheets/sheet{}.xml", position + 1))
+        .expect("sheet")
+        .read_to_string(&mut sheet)
+        .expect("xml");
+    for value in ["<v>5</v>", "<v>3</v>", "<v>12</v>", "<v>0.417</v>", "<v>1</v>"] {
+        assert!(sheet.contains(value), "the age sheet lacks {value}: {sheet}");
+    }
+    let mut strings = String::new();
+    book.by_name("xl/sharedStrings.xml").expect("strings").read_to_string(&mut strings).expect("xml");
+    assert!(strings.contains("Under 28 days") && strings.contains("Basis: Deaths notified in the year"));
 
     // Panel members run the published report only.
     let member = app.signed_in("member@example.org", &[Role::PanelMember], &[north]).await;

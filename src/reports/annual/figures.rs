@@ -192,6 +192,9 @@ pub(super) fn completeness(data: &Data, labels: &Labels, notified_total: u64, mo
     for code in codes {
         let get = |s: &str| forms.get(&vec![code.clone(), s.to_string()]).copied().unwrap_or(0);
         let parts = [get("answered"), get("not_known"), get("missing")];
+        if parts.iter().sum::<u64>() == 0 {
+            continue;
+        }
         let title = labels
             .forms
             .iter()

@@ -351,6 +351,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         denominator: "Deaths notified in the year".into(),
         row_dimension: "imd_quintile".into(),
         column_dimension: "imd_decile".into(),
+        row_heading: "Deprivation quintile (1 = most deprived)".into(),
         rows: (1..=5).map(|q| (q.to_string(), format!("Quintile {q} (deciles {} and {})", 2 * q - 1, 2 * q))).chain([("".into(), "Not known".into())]).collect(),
         columns: vec![
             ("odd".into(), "Odd decile (1, 3, 5, 7, 9)".into()),
@@ -379,7 +380,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     let t = one(
         "notified-place",
         "Deaths notified by place of death",
-        "place",
+        "place_of_death",
         4,
         PlaceOfDeath::ALL.iter().map(|p| (p.code().into(), p.label().into())).collect(),
     );
@@ -395,7 +396,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     let t = one(
         "notified-jar",
         "Deaths notified with a Joint Agency Response",
-        "jar",
+        "joint_agency_response",
         6,
         vec![
             ("yes".into(), "Joint Agency Response".into()),
@@ -441,6 +442,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
             denominator: "Reviews completed in the year; the percentage is taken over the reviews with enough information to decide (modifiable factors identified, or none identified). Reviews with insufficient information are counted in their own column.".into(),
             row_dimension: dim.into(),
             column_dimension: "modifiable".into(),
+            row_heading: String::new(),
             rows: order.to_vec(),
             columns: modifiable_columns.clone(),
             counts: order.iter().map(|(k, _)| modifiable_columns.iter().map(|(c, _)| m.get(&vec![k.clone(), c.clone()]).copied().unwrap_or(0)).collect()).collect(),
@@ -482,6 +484,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         denominator: "Reviews completed in the year".into(),
         row_dimension: "category".into(),
         column_dimension: "age_band".into(),
+        row_heading: "Category of death".into(),
         rows: labels.categories.clone(),
         columns: ages.clone(),
         counts: labels
@@ -513,6 +516,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         ),
         row_dimension: "domain".into(),
         column_dimension: "modifiable".into(),
+        row_heading: "Domain".into(),
         rows: labels.domains.clone(),
         columns: modifiable_columns.clone(),
         counts: labels
@@ -587,6 +591,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         denominator: "Forms requested from agencies in the year (by date of request); the total is every form requested.".into(),
         row_dimension: "agency_type".into(),
         column_dimension: "request_status".into(),
+        row_heading: "Agency type".into(),
         rows: agencies.clone(),
         columns: status_columns.clone(),
         counts: agencies.iter().map(|(a, _)| status_columns.iter().map(|(c, _)| status_of(a, c)).collect()).collect(),

@@ -165,31 +165,142 @@ pub async fn page(
     .into_response())
 }
 
+/// A standalone HTML file of the report: the same body as the page, the service's styles inline,
+/// no navigation, no scripts (for `cdop reports annual --format html`).
+pub fn standalone(report: &Report) -> Result<String, askama::Error> {
+    #[derive(Template)]
+    #[template(path = "reports/annual_file.html")]
+    struct FileTemplate<'a> {
+        report: &'a Report,
+        published: bool,
+        sections: Vec<ViewSection>,
+        css: &'static str,
+    }
+    FileTemplate {
+        report,
+        published: report.mode != Mode::Internal,
+        sections: view(report),
+        css: crate::web::assets::app_css(),
+    }
+    .render()
+}
+
+/// The report in one of the file formats, as bytes.
+pub fn file(report: &Report, format: Format) -> Result<Vec<u8>, WebError> {
+    match format {
+        Format::Html => standalone(report).map(String::into_bytes).map_err(WebError::internal),
+        Format::Csv => crate::reports::files::csv_zip(report).map_err(WebError::internal),
+        Format::Xlsx => crate::reports::files::xlsx(report).map_err(WebError::internal),
+        Format::Pdf => crate::reports::pdf::render(report).map_err(WebError::internal),
+    }
+}
+
+/// The file formats of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    /// One CSV file per table, zipped.
+    Csv,
+    Xlsx,
+    Pdf,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "html" => Some(Format::Html),
+            "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
+            "pdf" => Some(Format::Pdf),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Csv => "zip",
+            Format::Xlsx => "xlsx",
+            Format::Pdf => "pdf",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Html => "text/html; charset=utf-8",
+            Format::Csv => "application/zip",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Pdf => "application/pdf",
+        }
+    }
+}
+
+async fn download(
+    state: AppState,
+    ctx: AuthContext,
+    me: Principal,
+    q: AnnualQuery,
+    format: Format,
+) -> WebResult<Response> {
+    let chosen = choose(&state, &me, &q).await?;
+    let report = annual::run(&state.db, &state.forms, &chosen.params).await?;
+    let bytes = tokio::task::spawn_blocking(move || file(&report, format).map(|b| (b, report)))
+        .await
+        .map_err(WebError::internal)??;
+    let (bytes, report) = bytes;
+    audit::append(
+        &state.db,
+        &ctx.event(AuditAction::ReportDownloaded, "report", "annual").details(format!(
+            "{}&format={}",
+            chosen.query,
+            format.extension()
+        )),
+    )
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}.{}\"",
+                    crate::reports::files::stem(&report),
+                    format.extension()
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// `GET /reports/annual.zip`: every table as a CSV file (formula-safe), zipped; audited with the
-/// year, areas and mode.
+/// year, areas, mode and format.
 pub async fn csv_zip(
     State(state): State<AppState>,
     ctx: AuthContext,
     CurrentUser(me): CurrentUser,
     Q(q): Q<AnnualQuery>,
 ) -> WebResult<Response> {
-    let chosen = choose(&state, &me, &q).await?;
-    let report = annual::run(&state.db, &state.forms, &chosen.params).await?;
-    let bytes = crate::reports::files::csv_zip(&report).map_err(WebError::internal)?;
-    audit::append(
-        &state.db,
-        &ctx.event(AuditAction::ReportDownloaded, "report", "annual").details(chosen.query.clone()),
-    )
-    .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/zip".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}.zip\"", crate::reports::files::stem(&report)),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    download(state, ctx, me, q, Format::Csv).await
+}
+
+/// `GET /reports/annual.xlsx`: one sheet per table; audited.
+pub async fn xlsx(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Q(q): Q<AnnualQuery>,
+) -> WebResult<Response> {
+    download(state, ctx, me, q, Format::Xlsx).await
+}
+
+/// `GET /reports/annual.pdf`: the report for publication as tagged PDF; audited.
+pub async fn pdf(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Q(q): Q<AnnualQuery>,
+) -> WebResult<Response> {
+    download(state, ctx, me, q, Format::Pdf).await
 }

@@ -1,0 +1,82 @@
+//! The annual report in a real browser: the chair runs it, switches to the published version,
+//! and downloads the PDF and the workbook; every page state passes axe-core with no violations
+//! and does not scroll sideways at 390 px.
+
+use cdop::domain::role::Role;
+
+use crate::common::browser::Browser;
+use crate::common::{Backend, PASSWORD, TestApp};
+use crate::reports::{construct, dataset};
+
+const ENTER: &str = "\u{E007}";
+
+async fn check_page(b: &Browser, what: &str) {
+    b.assert_accessible(what).await;
+    b.set_viewport_width(390).await;
+    let sideways = b.scrolls_sideways().await;
+    b.set_viewport_width(0).await;
+    assert!(!sideways, "{what} scrolls sideways at 390 px wide");
+}
+
+/// Fetches a link of the page with the browser's own session: (status, content type, bytes).
+async fn fetch_link(b: &Browser, css: &str) -> (u64, String, u64) {
+    let v = b
+        .script_async(
+            "const done = arguments[arguments.length - 1];
+             const a = document.querySelector(arguments[0]);
+             fetch(a.href).then(async r => {
+               const body = await r.arrayBuffer();
+               return [r.status, r.headers.get('content-type'), body.byteLength];
+             }).then(done, e => done([0, String(e), 0]));",
+            vec![css.into()],
+        )
+        .await;
+    (v[0].as_u64().unwrap_or(0), v[1].as_str().unwrap_or_default().to_string(), v[2].as_u64().unwrap_or(0))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chair_runs_the_annual_report_in_a_real_browser() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let area = app.area("Northshire").await;
+    let token = app.token_for("notifier@example.org", &[Role::Coordinator], &[area]).await;
+    construct(&app, &token, "Northshire", &dataset(), 0).await;
+    app.user("chair@example.org", &[Role::PanelChair], &[area]).await;
+    let b = Browser::start().await;
+
+    b.goto(&app.url("/login")).await;
+    b.wait_for("Sign in").await;
+    b.type_into("#email", "chair@example.org").await;
+    b.type_into("#password", PASSWORD).await;
+    b.press("#password", ENTER).await;
+    b.wait_for("Hello").await;
+    b.click("a[href='/reports/annual']").await;
+    b.wait_for("Internal version").await;
+    // The chair picks 2025/26 with the keyboard and runs it.
+    b.goto(&app.url("/reports/annual?year=2025")).await;
+    let page = b.wait_for("Internal version").await;
+    assert!(
+        page.contains("Northshire, 2025/26") && page.contains("cdop-chart"),
+        "the report with its charts"
+    );
+    check_page(&b, "the annual report, internal").await;
+
+    // Switch to the published version with the keyboard.
+    b.click("#mode-published").await;
+    b.press("#run-report", ENTER).await;
+    let page = b.wait_for("Published version").await;
+    assert!(page.contains("Counts from 1 to 4 are not shown"));
+    check_page(&b, "the annual report, published").await;
+
+    let (status, kind, size) = fetch_link(&b, "#download-pdf").await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    assert!(size > 10_000, "a PDF of {size} bytes");
+    let (status, kind, size) = fetch_link(&b, "#download-xlsx").await;
+    assert_eq!(status, 200);
+    assert_eq!(kind, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    assert!(size > 5_000, "a workbook of {size} bytes");
+    let events = app
+        .sql_strings("SELECT details FROM audit_events WHERE action = 'report.downloaded' ORDER BY seq")
+        .await;
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events[0].contains("mode=published") && events[0].ends_with("format=pdf"), "{events:?}");
+}
