@@ -12,6 +12,7 @@ mod m20261123_000003_cases;
 mod m20261124_000004_intake_v2;
 mod m20261124_000005_forms;
 mod m20261124_000006_review;
+mod m20261125_000007_reports;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_intake_v2::Migration),
             Box::new(m20261124_000005_forms::Migration),
             Box::new(m20261124_000006_review::Migration),
+            Box::new(m20261125_000007_reports::Migration),
         ]
     }
 }

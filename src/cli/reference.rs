@@ -23,6 +23,15 @@ use crate::store::{self, audit, cases};
 pub enum ReferenceCommand {
     /// Load postcode → IMD decile (CSV with header `postcode,imd_decile`).
     ImportImd { file: PathBuf },
+    /// Load ONS mid-year population estimates (the MYEB1 table saved as CSV) for the report's
+    /// rates: children by local authority, sex and single year of age, for every mid-year in
+    /// the file. Each `--area` names an area and the local authority codes it is made of.
+    ImportPopulation {
+        file: PathBuf,
+        /// `NAME=CODE[,CODE…]`, for example `--area "Cumberland=E06000063"`; repeat per area.
+        #[arg(long = "area", value_name = "NAME=CODES", required = true)]
+        areas: Vec<String>,
+    },
 }
 
 fn fail(message: impl Into<String>) -> CliError {
@@ -30,7 +39,77 @@ fn fail(message: impl Into<String>) -> CliError {
 }
 
 pub async fn run(loaded: LoadedConfig, command: ReferenceCommand) -> CliResult {
-    let ReferenceCommand::ImportImd { file } = command;
+    match command {
+        ReferenceCommand::ImportImd { file } => import_imd(loaded, file).await,
+        ReferenceCommand::ImportPopulation { file, areas } => import_population(loaded, file, areas).await,
+    }
+}
+
+/// `cdop reference import-population FILE --area NAME=CODES…`: nothing is stored unless the
+/// whole file reads cleanly; a re-import replaces the same authorities' mid-years.
+async fn import_population(loaded: LoadedConfig, file: PathBuf, mappings: Vec<String>) -> CliResult {
+    let db = store::connect(&loaded).await?;
+    let known = crate::store::areas::list(&db).await.map_err(|e| fail(e.to_string()))?;
+    let mut plan: Vec<(i64, String, Vec<String>)> = Vec::new();
+    for m in &mappings {
+        let Some((name, codes)) = m.split_once('=') else {
+            return Err(fail(format!("--area {m}: write NAME=CODE[,CODE…], e.g. \"Cumberland=E06000063\"")));
+        };
+        let area = known.iter().find(|a| a.name.eq_ignore_ascii_case(name.trim())).ok_or_else(|| {
+            let names: Vec<&str> = known.iter().map(|a| a.name.as_str()).collect();
+            fail(format!("--area {m}: no area called {:?} (areas: {})", name.trim(), names.join(", ")))
+        })?;
+        let codes: Vec<String> =
+            codes.split(',').map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()).collect();
+        if let Some(bad) = codes.iter().find(|c| c.len() != 9 || !c.starts_with(['E', 'W'])) {
+            return Err(fail(format!(
+                "--area {m}: {bad} is not a local authority code (nine characters, like E06000063)"
+            )));
+        }
+        plan.push((area.id, area.name.clone(), codes));
+    }
+    let text = std::fs::read_to_string(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
+    let all_codes: Vec<String> = plan.iter().flat_map(|(_, _, c)| c.clone()).collect();
+    let rows = crate::reports::population::read(&text, &all_codes).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+        fail(format!(
+            "{}: nothing was imported; {} problem(s):\n{}",
+            file.display(),
+            problems.len(),
+            lines.join("\n")
+        ))
+    })?;
+    let txn = store::begin_write(&db).await.map_err(|e| fail(e.to_string()))?;
+    crate::store::populations::replace(&txn, &rows).await.map_err(|e| fail(e.to_string()))?;
+    for (area_id, _, codes) in &plan {
+        crate::store::populations::set_authorities(&txn, *area_id, codes)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    let mut years: Vec<i32> = rows.iter().map(|r| r.year).collect();
+    years.sort_unstable();
+    years.dedup();
+    audit::append(
+        &txn,
+        &AuditEvent::new(Actor::Cli, AuditAction::ReferenceImported, "reference", "population")
+            .details(format!("rows={} authorities={} years={:?}", rows.len(), all_codes.join(","), years)),
+    )
+    .await
+    .map_err(|e| fail(e.to_string()))?;
+    txn.commit().await.map_err(|e| fail(e.to_string()))?;
+    for (_, name, codes) in &plan {
+        println!("{name}: {}", codes.join(", "));
+    }
+    println!(
+        "Imported {} population estimates (children 0 to 17) for mid-{} to mid-{}.",
+        rows.len(),
+        years.first().copied().unwrap_or_default(),
+        years.last().copied().unwrap_or_default()
+    );
+    Ok(())
+}
+
+async fn import_imd(loaded: LoadedConfig, file: PathBuf) -> CliResult {
     let reader =
         BufReader::new(std::fs::File::open(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?);
     let db = store::connect(&loaded).await?;

@@ -63,7 +63,13 @@ pub async fn run(loaded: LoadedConfig, command: ReportsCommand) -> CliResult {
         chosen
     };
     let mode = if published { Mode::Published(loaded.config.reports.rule()) } else { Mode::Internal };
-    let params = Params { year, areas: chosen, mode, generated_on: chrono::Utc::now().date_naive() };
+    let params = Params {
+        year,
+        areas: chosen,
+        mode,
+        rate_rule: loaded.config.reports.rate_rule(),
+        generated_on: chrono::Utc::now().date_naive(),
+    };
     let report = annual::run(&db, &forms, &params).await.map_err(|e| fail(e.to_string()))?;
     let bytes = file(&report, format).map_err(|e| fail(format!("the report could not be written: {e}")))?;
     std::fs::write(&out, &bytes).map_err(|e| fail(format!("{}: {e}", out.display())))?;

@@ -8,6 +8,7 @@ pub mod csv;
 pub mod disclosure;
 pub mod files;
 pub mod pdf;
+pub mod population;
 pub mod rates;
 pub mod stats;
 pub mod table;

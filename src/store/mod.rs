@@ -19,6 +19,7 @@ pub mod form_requests;
 pub mod meetings;
 pub mod outbox;
 pub mod packs;
+pub mod populations;
 pub mod prepanel;
 pub mod reminders;
 pub mod reports;

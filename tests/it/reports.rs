@@ -478,3 +478,101 @@ both_backends!(annual_report_gives_the_hand_computed_figures_in_both_modes, |bac
         "no internal option offered"
     );
 });
+
+/// An MYEB1 table saved as CSV: Northshire is E06000063 (3,400 girls and 3,600 boys at every
+/// age from 0 to 17 in mid-2025: 126,000 children), with mid-2024, adults and another
+/// authority that the import must leave out.
+fn population_file() -> String {
+    let mut out = String::from("ladcode23,laname23,country,sex,age,population_2024,population_2025\n");
+    for age in 0..=19 {
+        out.push_str(&format!("E06000063,Northshire,E,1,{age},9999,3600\n"));
+        out.push_str(&format!("E06000063,Northshire,E,2,{age},9999,\"3,400\"\n"));
+        out.push_str(&format!("E06000099,\"Elsewhere, Other\",E,1,{age},5000,5000\n"));
+    }
+    out
+}
+
+both_backends!(rates_come_from_an_imported_population_file, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let north = app.area("Northshire").await;
+    let token = app.token_for("notifier@example.org", &[Role::Coordinator], &[north]).await;
+    construct(&app, &token, "Northshire", &dataset(), 0).await;
+    let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[north]).await;
+    let (_, html) = chair.page("/reports/annual?year=2025").await;
+    assert!(
+        html.contains("Rates per 100,000 children are not available"),
+        "no population loaded: said plainly"
+    );
+    assert!(!html.contains("id=\"notified-rates\""));
+
+    let env = [("CDOP__DATABASE__URL", app.db.url.as_str())];
+    let count = || async { app.sql_strings("SELECT CAST(COUNT(*) AS TEXT) FROM populations").await };
+    // A file with three bad rows is refused, each named by line and column; nothing is stored.
+    let bad = population_file()
+        .replacen("E06000063,Northshire,E,1,3,9999,3600", "E06000063,Northshire,E,3,3,9999,3600", 1)
+        .replacen(
+            "E06000063,Northshire,E,2,5,9999,\"3,400\"",
+            "E06000063,Northshire,E,2,five,9999,\"3,400\"",
+            1,
+        )
+        .replacen("E06000063,Northshire,E,1,7,9999,3600", "E06000063,Northshire,E,1,7,9999,lots", 1);
+    std::fs::write(app.dir.join("bad.csv"), bad).expect("written");
+    let out = crate::common::process::run(
+        &app.dir,
+        &env,
+        &["reference", "import-population", "bad.csv", "--area", "Northshire=E06000063"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "refused");
+    for expected in [
+        "line 11, column sex",
+        "line 18, column age",
+        "line 23, column population_2025",
+        "nothing was imported",
+    ] {
+        assert!(stderr.contains(expected), "{expected:?} not in {stderr}");
+    }
+    assert_eq!(count().await, vec!["0".to_string()]);
+
+    std::fs::write(app.dir.join("myeb1.csv"), population_file()).expect("written");
+    for _ in 0..2 {
+        let out = crate::common::process::run(
+            &app.dir,
+            &env,
+            &["reference", "import-population", "myeb1.csv", "--area", "Northshire=E06000063"],
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 72 population estimates"));
+        assert_eq!(count().await, vec!["72".to_string()], "a re-import adds nothing");
+    }
+
+    let (_, html) = chair.page("/reports/annual?year=2025").await;
+    let rates = table(&html, "notified-rates");
+    assert_eq!(
+        row(&rates, "All children (0 to 17 years)"),
+        strings(&[
+            "All children (0 to 17 years)",
+            "12",
+            "126000",
+            "9.5",
+            "4.9 to 16.6",
+            "Unreliable: fewer than 20 deaths"
+        ])
+    );
+    assert_eq!(row(&rates, "Under 1 year")[1..5], strings(&["8", "7000", "114.3", "49.2 to 225.2"]));
+    assert_eq!(row(&rates, "1 to 4 years")[3], "–", "no rate under three deaths");
+    assert_eq!(row(&rates, "Female")[1..5], strings(&["7", "61200", "11.4", "4.6 to 23.6"]));
+    assert_eq!(row(&rates, "Male")[1..5], strings(&["5", "64800", "7.7", "2.5 to 18.0"]));
+    assert!(html.contains("ONS mid-2025 population estimates"));
+    // Published: a rate is never shown beside a hidden count.
+    let (_, public) = chair.page("/reports/annual?year=2025&mode=published").await;
+    let rates = table(&public, "notified-rates");
+    assert_eq!(row(&table(&public, "notified-age"), "28 to 364 days")[1], "*");
+    assert_eq!(
+        row(&rates, "Under 1 year")[1..5],
+        strings(&["*", "7000", "*", "*"]),
+        "built on a hidden count"
+    );
+    assert_eq!(row(&rates, "All children (0 to 17 years)")[3], "9.5");
+    assert_eq!(row(&rates, "1 to 4 years")[1], "*");
+});

@@ -4,8 +4,9 @@
 
 use super::{Data, Labels, tally};
 use crate::reports::agreement::Agreement;
+use crate::reports::rates::{self, Rate, RateRule};
 use crate::reports::stats::{self, quantile, within};
-use crate::reports::table::{Basis, Mode};
+use crate::reports::table::{Basis, Mode, Shown, ShownTable};
 use crate::store::reports::Interval;
 
 /// A table of figures as text, ready to show.
@@ -237,4 +238,98 @@ pub(super) fn agreement(data: &Data, mode: &Mode) -> Option<Figures> {
         rows: vec![row("Category of death", category), row("Modifiable factors", modifiable)],
         notes: vec!["Kappa needs at least two reviews with two or more entries each; '–' means there were not enough.".into()],
     })
+}
+
+/// Children by sex and single year of age at one mid-year: `(mid-year, [(sex, age, children)])`.
+pub type Population = (i32, Vec<(String, i32, u64)>);
+
+/// Deaths per 100,000 children a year, overall, by age band and by sex, with Byar 95%
+/// intervals. The deaths are the figures the count tables show (a rate is never given for a
+/// hidden count, so it cannot give the count away); no rate under `rule.min_events` deaths.
+pub(super) fn rates(age: &ShownTable, sex: &ShownTable, population: &Population, rule: &RateRule) -> Figures {
+    let (mid_year, children) = population;
+    let pop = |f: &dyn Fn(&str, i32) -> bool| -> u64 {
+        children.iter().filter(|(s, a, _)| f(s, *a)).map(|(_, _, n)| n).sum()
+    };
+    let shown = |cells: &[&Shown]| -> Option<u64> {
+        let mut n = 0;
+        for c in cells {
+            match c {
+                Shown::Count(v) => n += v,
+                Shown::Suppressed => return None,
+            }
+        }
+        Some(n)
+    };
+    let age_row = |i: usize| age.rows.get(i).map(|r| &r.total);
+    let sex_row = |i: usize| sex.rows.get(i).map(|r| &r.total);
+    let mut groups: Vec<(String, Option<u64>, u64)> =
+        vec![("All children (0 to 17 years)".into(), shown(&[&age.total]), pop(&|_, _| true))];
+    let infant = match (age_row(0), age_row(1)) {
+        (Some(a), Some(b)) => shown(&[a, b]),
+        _ => None,
+    };
+    groups.push(("Under 1 year".into(), infant, pop(&|_, a| a == 0)));
+    for (i, (label, from, to)) in [
+        (2, ("1 to 4 years", 1, 4)),
+        (3, ("5 to 9 years", 5, 9)),
+        (4, ("10 to 14 years", 10, 14)),
+        (5, ("15 to 17 years", 15, 17)),
+    ]
+    .iter()
+    .map(|(i, g)| (*i, *g))
+    {
+        groups.push((
+            label.into(),
+            age_row(i).and_then(|c| shown(&[c])),
+            pop(&|_, a| (from..=to).contains(&a)),
+        ));
+    }
+    groups.push(("Female".into(), sex_row(0).and_then(|c| shown(&[c])), pop(&|s, _| s == "female")));
+    groups.push(("Male".into(), sex_row(1).and_then(|c| shown(&[c])), pop(&|s, _| s == "male")));
+    let rows = groups
+        .into_iter()
+        .map(|(label, deaths, children)| {
+            let Some(deaths) = deaths else {
+                return vec![
+                    label,
+                    HIDDEN.into(),
+                    children.to_string(),
+                    HIDDEN.into(),
+                    HIDDEN.into(),
+                    "Not shown: the number of deaths is suppressed".into(),
+                ];
+            };
+            let rate = rates::crude(deaths, Some(children), 1, 100_000, rule);
+            let (value, interval, note) = match rate {
+                Rate::Value { rate, low, high, unreliable } => (
+                    format!("{rate:.1}"),
+                    format!("{low:.1} to {high:.1}"),
+                    if unreliable {
+                        format!("Unreliable: fewer than {} deaths", rule.flag_below)
+                    } else {
+                        String::new()
+                    },
+                ),
+                Rate::TooFew => {
+                    ("–".into(), "–".into(), format!("Not shown: fewer than {} deaths", rule.min_events))
+                }
+                Rate::NoPopulation => {
+                    ("–".into(), "–".into(), "No population estimate for this group".into())
+                }
+            };
+            vec![label, deaths.to_string(), children.to_string(), value, interval, note]
+        })
+        .collect();
+    Figures {
+        key: "notified-rates".into(),
+        title: "Deaths notified per 100,000 children".into(),
+        basis: Basis::Notified.words(),
+        denominator: format!("Children living in the areas, ONS mid-{mid_year} population estimates (0 to 17 years; under 1 year is age 0)"),
+        headings: ["Group", "Deaths", "Children", "Rate per 100,000", "95% confidence interval", "Note"].map(String::from).to_vec(),
+        rows,
+        notes: vec![
+            "Crude rates: deaths notified in the year divided by the children in the mid-year estimate. Confidence intervals by Byar's approximation to the exact Poisson interval.".into(),
+        ],
+    }
 }

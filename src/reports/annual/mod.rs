@@ -29,6 +29,7 @@ pub struct Params {
     /// The areas, by id and name: one, or several combined.
     pub areas: Vec<(i64, String)>,
     pub mode: Mode,
+    pub rate_rule: crate::reports::rates::RateRule,
     pub generated_on: NaiveDate,
 }
 
@@ -84,6 +85,8 @@ pub struct Data {
     pub actions: Vec<Count>,
     /// Inter-rater agreement (category, modifiable), computed by the caller.
     pub agreement: Option<(Agreement, Agreement)>,
+    /// Children in the areas at the mid-year of the report's year (or the latest loaded before).
+    pub population: Option<figures::Population>,
 }
 
 /// Runs the aggregate queries for a year and areas (agreement is left to the caller).
@@ -115,6 +118,7 @@ pub async fn gather<C: ConnectionTrait>(conn: &C, year: ReportingYear, areas: &[
         form_completeness: store::form_completeness(conn, year.start(), year.end(), areas).await?,
         actions: store::actions(conn, year.start(), year.end(), areas).await?,
         agreement: None,
+        population: crate::store::populations::children(conn, areas, year.0).await?,
     })
 }
 

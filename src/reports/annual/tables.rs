@@ -9,7 +9,15 @@ use crate::reports::table::{Basis, Percent, Shown, ShownTable, Table};
 /// A block before suppression: count tables are referred to by index until every table of the
 /// report has been suppressed together.
 pub(super) enum Part {
-    Counts { index: usize, chart: ChartSpec },
+    Counts {
+        index: usize,
+        chart: ChartSpec,
+    },
+    /// Rates built on the shown deaths of the age and sex tables.
+    Rates {
+        age: usize,
+        sex: usize,
+    },
     Figures(Figures),
     Note(String),
 }
@@ -28,8 +36,12 @@ pub(super) enum ChartSpec {
 }
 
 impl Part {
-    pub(super) fn resolve(self, shown: &[ShownTable], _: &Params, _: &Labels, _: &Data) -> Block {
+    pub(super) fn resolve(self, shown: &[ShownTable], params: &Params, _: &Labels, data: &Data) -> Block {
         match self {
+            Part::Rates { age, sex } => match (shown.get(age), shown.get(sex), &data.population) {
+                (Some(a), Some(s), Some(p)) => Block::Figures(figures::rates(a, s, p, &params.rate_rule)),
+                _ => Block::Note(NO_RATES.into()),
+            },
             Part::Note(n) => Block::Note(n),
             Part::Figures(f) => Block::Figures(f),
             Part::Counts { index, chart } => {
@@ -100,6 +112,8 @@ fn chart_of(rows_from: &ShownTable, series: &[(&ShownTable, &str)], what: &str) 
     words.push_str(" The figures are in the table.");
     Chart { title: rows_from.title.clone(), description: words, categories, series }
 }
+
+const NO_RATES: &str = "Rates per 100,000 children are not available: no population estimates are loaded for these areas and years (cdop reference import-population). The report never uses a made-up denominator.";
 
 type Plan = Vec<(&'static str, &'static str, Vec<Part>)>;
 
@@ -292,8 +306,9 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         0,
         AgeBand::ALL.iter().map(|a| (a.code().into(), a.label().into())).collect(),
     );
+    let age_table = b.add(t);
     deaths.push(Part::Counts {
-        index: b.add(t),
+        index: age_table,
         chart: ChartSpec::Rows { what: "deaths notified by age band" },
     });
     let t = one(
@@ -303,7 +318,8 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         1,
         Sex::ALL.iter().map(|s| (s.code().into(), s.label().into())).collect(),
     );
-    deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+    let sex_table = b.add(t);
+    deaths.push(Part::Counts { index: sex_table, chart: ChartSpec::None });
     let ethnicity = tally(&data.notified, &[2]);
     let grouped: Vec<(String, String, u64)> = ETHNIC_GROUPS
         .iter()
@@ -414,7 +430,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         );
         deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     }
-    deaths.push(Part::Note("Rates per 100,000 children are not available: no population estimates are loaded for these areas and years. The report never uses a made-up denominator.".into()));
+    deaths.push(Part::Rates { age: age_table, sex: sex_table });
     plan.push(("notified", "Deaths notified in the year", deaths));
 
     // 4. Reviews: category and modifiable factors.

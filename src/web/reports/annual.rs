@@ -77,7 +77,13 @@ pub async fn choose(state: &AppState, me: &Principal, q: &AnnualQuery) -> WebRes
     let area_code = if chosen.len() == 1 && mine.len() > 1 { chosen[0].0.to_string() } else { String::new() };
     Ok(Chosen {
         query: format!("year={}&area={area_code}&mode={mode_code}", year.0),
-        params: Params { year, areas: chosen, mode, generated_on: today },
+        params: Params {
+            year,
+            areas: chosen,
+            mode,
+            rate_rule: state.config.reports.rate_rule(),
+            generated_on: today,
+        },
         year_choices: (0..8)
             .map(|n| {
                 let y = ReportingYear(current.0 - n);

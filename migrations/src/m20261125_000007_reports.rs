@@ -1,0 +1,62 @@
+//! Reports: population denominators (ONS mid-year estimates of children by local authority, sex
+//! and single year of age, per mid-year), and which local authorities make up each area.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("populations")
+                .col(big_pk_auto("id"))
+                // The local authority's GSS code (E06000063) and the geography vintage of the
+                // file's code column (`ladcode23` → "23").
+                .col(string_len("la_code", 12))
+                .col(string_len("vintage", 8))
+                // The mid-year (30 June) of the estimate.
+                .col(integer("year"))
+                // male | female
+                .col(string_len("sex", 8))
+                // Single year of age, 0 to 17.
+                .col(integer("age"))
+                .col(big_integer("population"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_populations_key")
+                .table("populations")
+                .col("la_code")
+                .col("year")
+                .col("sex")
+                .col("age")
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("area_authorities")
+                .col(big_integer("area_id"))
+                .col(string_len("la_code", 12))
+                .primary_key(Index::create().col("area_id").col("la_code"))
+                .foreign_key(ForeignKey::create().from("area_authorities", "area_id").to("areas", "id"))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("area_authorities").to_owned()).await?;
+        m.drop_table(Table::drop().table("populations").to_owned()).await
+    }
+}

@@ -1,0 +1,180 @@
+//! Reading ONS mid-year population estimates (`reporting.md` §7.1): the MYEB1 table of the
+//! time-series workbook (`myebtablesenglandwales2011YYYY.xlsx`) saved as CSV. Long format, one
+//! row per authority, sex and single year of age: `ladcode23, laname23, country, sex, age,
+//! population_2011, …, population_YYYY`. Sex is coded 1 male, 2 female; age 90 means 90 and over.
+//! Only children (ages 0 to 17) of the authorities asked for are kept. Pure.
+
+use crate::store::populations::Estimate;
+
+/// A problem with the file, by line (1 = the header) and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}, column {}: {}", self.line, self.column, self.reason)
+    }
+}
+
+fn problem(line: u64, column: &str, reason: impl Into<String>) -> Problem {
+    Problem { line, column: column.into(), reason: reason.into() }
+}
+
+/// Reads the file, keeping the children of the authorities in `codes`. Every problem is
+/// reported (at most 50), and nothing is returned unless there are none.
+pub fn read(text: &str, codes: &[String]) -> Result<Vec<Estimate>, Vec<Problem>> {
+    let mut reader =
+        csv::ReaderBuilder::new().flexible(true).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
+        Err(e) => return Err(vec![problem(1, "-", format!("the header cannot be read: {e}"))]),
+    };
+    let find = |pred: &dyn Fn(&str) -> bool| headers.iter().position(|h| pred(h));
+    let code_col = find(&|h| h.starts_with("ladcode") || h == "la_code");
+    let (Some(code_col), Some(sex_col), Some(age_col)) =
+        (code_col, find(&|h| h == "sex"), find(&|h| h == "age"))
+    else {
+        return Err(vec![problem(
+            1,
+            "-",
+            format!(
+                "expected the MYEB1 columns ladcodeYY, sex, age and population_YYYY (found: {})",
+                headers.join(", ")
+            ),
+        )]);
+    };
+    let vintage: String = headers[code_col].trim_start_matches("ladcode").to_string();
+    let years: Vec<(usize, i32)> = headers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| h.strip_prefix("population_").and_then(|y| y.parse().ok()).map(|y| (i, y)))
+        .collect();
+    if years.is_empty() {
+        return Err(vec![problem(1, "-", "no population_YYYY column: which mid-years does the file hold?")]);
+    }
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    let mut found: Vec<String> = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i as u64 + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(problem(line, "-", format!("not a CSV row: {e}")));
+                continue;
+            }
+        };
+        let field = |c: usize| record.get(c).unwrap_or("").trim();
+        let code = field(code_col).to_ascii_uppercase();
+        if !codes.contains(&code) {
+            continue;
+        }
+        if !found.contains(&code) {
+            found.push(code.clone());
+        }
+        let sex = match field(sex_col).to_ascii_lowercase().as_str() {
+            "1" | "m" | "male" => "male",
+            "2" | "f" | "female" => "female",
+            other => {
+                problems.push(problem(
+                    line,
+                    &headers[sex_col],
+                    format!("sex must be 1 (male) or 2 (female), not {other:?}"),
+                ));
+                continue;
+            }
+        };
+        let age: i32 = match field(age_col).trim_end_matches('+').parse() {
+            Ok(a) if (0..=120).contains(&a) => a,
+            _ => {
+                problems.push(problem(
+                    line,
+                    &headers[age_col],
+                    format!("age must be a whole number of years, not {:?}", field(age_col)),
+                ));
+                continue;
+            }
+        };
+        if age > 17 {
+            continue;
+        }
+        for (c, year) in &years {
+            let raw = field(*c).replace(',', "");
+            match raw.parse::<f64>() {
+                Ok(n) if n >= 0.0 && n.fract() == 0.0 => out.push(Estimate {
+                    la_code: code.clone(),
+                    vintage: vintage.clone(),
+                    year: *year,
+                    sex: sex.into(),
+                    age,
+                    population: n as u64,
+                }),
+                _ => problems.push(problem(
+                    line,
+                    &headers[*c],
+                    format!("a population must be a whole number, not {raw:?}"),
+                )),
+            }
+        }
+        if problems.len() >= 50 {
+            break;
+        }
+    }
+    for code in codes {
+        if !found.contains(code) {
+            problems.push(problem(0, &headers[code_col], format!("no rows for {code} in the file")));
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "\u{feff}ladcode23,laname23,country,sex,age,population_2023,population_2024\n\
+        E06000063,Cumberland,E,1,0,1000,1010\n\
+        E06000063,Cumberland,E,2,17,\"1,200\",1190\n\
+        E06000063,Cumberland,E,1,18,900,905\n\
+        E06000064,\"Westmorland and Furness\",E,1,0,800,810\n\
+        E09000001,\"City of London\",E,1,0,9,9\n";
+
+    #[test]
+    fn keeps_the_children_of_the_authorities_asked_for() {
+        let rows = read(FILE, &["E06000063".into(), "E06000064".into()]).expect("reads");
+        assert_eq!(rows.len(), 6, "two mid-years of three rows under 18");
+        assert_eq!(
+            rows[0],
+            Estimate {
+                la_code: "E06000063".into(),
+                vintage: "23".into(),
+                year: 2023,
+                sex: "male".into(),
+                age: 0,
+                population: 1000
+            }
+        );
+        assert_eq!(rows[2].population, 1200, "thousands separators are read");
+        assert_eq!(rows[2].sex, "female");
+        assert!(rows.iter().all(|r| r.age <= 17 && r.la_code != "E09000001"));
+    }
+
+    #[test]
+    fn every_problem_is_named_by_line_and_column() {
+        let bad = "ladcode23,laname23,country,sex,age,population_2023\n\
+            E06000063,C,E,3,0,10\n\
+            E06000063,C,E,1,x,10\n\
+            E06000063,C,E,1,2,ten\n";
+        let problems = read(bad, &["E06000063".into(), "E06000099".into()]).expect_err("refused");
+        let words: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert!(words[0].starts_with("line 2, column sex:"), "{words:?}");
+        assert!(words[1].starts_with("line 3, column age:"), "{words:?}");
+        assert!(words[2].starts_with("line 4, column population_2023:"), "{words:?}");
+        assert!(words[3].contains("no rows for E06000099"), "{words:?}");
+        assert!(read("a,b\n1,2\n", &[]).is_err(), "not MYEB1");
+    }
+}

@@ -1,0 +1,133 @@
+//! Population denominators: children by local authority, sex and single year of age per
+//! mid-year, and the local authorities each area is made of. Coded reference data only.
+
+use sea_orm::{ConnectionTrait, Statement, Value};
+
+use super::StoreResult;
+
+/// One estimate: children of one sex and age in one authority at one mid-year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Estimate {
+    pub la_code: String,
+    pub vintage: String,
+    pub year: i32,
+    /// `male` or `female`.
+    pub sex: String,
+    pub age: i32,
+    pub population: u64,
+}
+
+async fn exec<C: ConnectionTrait>(conn: &C, sql: String, values: Vec<Value>) -> StoreResult<()> {
+    conn.execute_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
+    Ok(())
+}
+
+/// Replaces the estimates of every (authority, year) in `rows` with `rows` (a re-import of the
+/// same file changes nothing).
+pub async fn replace<C: ConnectionTrait>(conn: &C, rows: &[Estimate]) -> StoreResult<()> {
+    let mut pairs: Vec<(&str, i32)> = rows.iter().map(|r| (r.la_code.as_str(), r.year)).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    for (la, year) in pairs {
+        exec(
+            conn,
+            "DELETE FROM populations WHERE la_code = $1 AND year = $2".into(),
+            vec![la.into(), year.into()],
+        )
+        .await?;
+    }
+    for chunk in rows.chunks(400) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 6);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for r in chunk {
+            let n = values.len();
+            tuples.push(format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6));
+            values.extend([
+                r.la_code.clone().into(),
+                r.vintage.clone().into(),
+                r.year.into(),
+                r.sex.clone().into(),
+                r.age.into(),
+                (r.population.min(i64::MAX as u64) as i64).into(),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO populations (la_code, vintage, year, sex, age, population) VALUES {}",
+            tuples.join(", ")
+        );
+        exec(conn, sql, values).await?;
+    }
+    Ok(())
+}
+
+/// Sets the local authorities an area is made of (replacing any earlier list).
+pub async fn set_authorities<C: ConnectionTrait>(
+    conn: &C,
+    area_id: i64,
+    codes: &[String],
+) -> StoreResult<()> {
+    exec(conn, "DELETE FROM area_authorities WHERE area_id = $1".into(), vec![area_id.into()]).await?;
+    for code in codes {
+        exec(
+            conn,
+            "INSERT INTO area_authorities (area_id, la_code) VALUES ($1, $2)".into(),
+            vec![area_id.into(), code.clone().into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Children in `areas` by sex and single year of age at the latest mid-year loaded up to `year`
+/// for which every area has estimates: `(mid-year used, [(sex, age, children)])`, or `None`.
+pub async fn children<C: ConnectionTrait>(
+    conn: &C,
+    areas: &[i64],
+    year: i32,
+) -> StoreResult<Option<(i32, Vec<(String, i32, u64)>)>> {
+    if areas.is_empty() {
+        return Ok(None);
+    }
+    let params: Vec<String> = (0..areas.len()).map(|i| format!("${}", i + 2)).collect();
+    let mut values: Vec<Value> = vec![year.into()];
+    values.extend(areas.iter().map(|a| Value::from(*a)));
+    let from = format!(
+        "FROM populations p JOIN area_authorities aa ON aa.la_code = p.la_code \
+         WHERE aa.area_id IN ({}) AND p.year <= $1",
+        params.join(", ")
+    );
+    let backend = conn.get_database_backend();
+    let years = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            format!("SELECT p.year AS y, COUNT(DISTINCT aa.area_id) AS n {from} GROUP BY p.year ORDER BY p.year DESC"),
+            values.clone(),
+        ))
+        .await?;
+    let mut used = None;
+    for r in &years {
+        let (y, n): (i32, i64) = (r.try_get("", "y")?, r.try_get("", "n")?);
+        if n as usize == areas.len() {
+            used = Some(y);
+            break;
+        }
+    }
+    let Some(used) = used else { return Ok(None) };
+    values[0] = used.into();
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT p.sex AS sex, p.age AS age, CAST(SUM(p.population) AS BIGINT) AS n {} GROUP BY p.sex, p.age",
+                from.replace("p.year <= $1", "p.year = $1")
+            ),
+            values,
+        ))
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let n: i64 = r.try_get("", "n")?;
+        out.push((r.try_get("", "sex")?, r.try_get("", "age")?, n.max(0) as u64));
+    }
+    Ok(Some((used, out)))
+}
