@@ -1,4 +1,4 @@
-//! Part 5 of the benchmark: the review stage at `--cases` cases, after writing every seeded case's
+//! Part 4 of the benchmark: the review stage at `--cases` cases, after writing every seeded case's
 //! review history as `cdop demo seed` does (requests and responses, meetings, pre-panel entries,
 //! signed analyses, actions).
 //!

@@ -1,5 +1,6 @@
 //! Reports: population denominators (ONS mid-year estimates of children by local authority, sex
-//! and single year of age, per mid-year), and which local authorities make up each area.
+//! and single year of age, per mid-year), which local authorities make up each area, and an
+//! index for the agency-returns figures (form requests made in a year).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -43,6 +44,15 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_form_requests_created")
+                .table("form_requests")
+                .col("created_at")
+                .col("area_id")
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table("area_authorities")
@@ -57,6 +67,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table("area_authorities").to_owned()).await?;
+        m.drop_index(Index::drop().name("idx_form_requests_created").table("form_requests").to_owned())
+            .await?;
         m.drop_table(Table::drop().table("populations").to_owned()).await
     }
 }

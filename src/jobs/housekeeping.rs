@@ -1,5 +1,7 @@
 //! Housekeeping: deletes expired drafts (sealed form contents), short-lived results and long-dead
-//! sessions. Every instance may run it: each statement is an idempotent `DELETE … WHERE expired`.
+//! sessions, and on SQLite keeps the query planner's statistics current (`PRAGMA optimize`, which
+//! analyses only the tables that changed enough; PostgreSQL's autovacuum does this itself). Every
+//! instance may run it: each statement is an idempotent `DELETE … WHERE expired`.
 //!
 //! A timed-out session is kept for a while after it times out (idle time plus the absolute
 //! session length), so a form posted to it can still be kept as a draft for its user.
@@ -36,5 +38,6 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<(u64, u64)> {
     if drafts + sessions > 0 {
         tracing::info!(drafts, sessions, "expired drafts and sessions deleted");
     }
+    store::optimize(&state.db).await;
     Ok((drafts, sessions))
 }

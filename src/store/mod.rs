@@ -158,12 +158,21 @@ pub async fn connect(loaded: &LoadedConfig) -> Result<Db, ConfigError> {
     db.ping()
         .await
         .map_err(|e| loaded.error("database.url", redact_url(url), format!("a reachable database ({e})")))?;
-    if sqlite_path(url).is_some() {
-        // Keeps SQLite's query-planner statistics current (cheap; a no-op when nothing changed).
-        use sea_orm::ConnectionTrait;
-        let _ = db.execute_unprepared("PRAGMA optimize").await;
-    }
+    optimize(&db).await;
     Ok(db)
+}
+
+/// On SQLite, refreshes the query planner's statistics for tables that changed enough since they
+/// were last analysed (0x10002: also tables never analysed); without statistics SQLite guesses
+/// join orders, and report queries over years of cases then scan whole tables. A no-op on
+/// PostgreSQL, whose autovacuum analyses tables itself.
+pub async fn optimize(db: &Db) {
+    use sea_orm::ConnectionTrait;
+    if db.get_database_backend() == DbBackend::Sqlite
+        && let Err(e) = db.execute_unprepared("PRAGMA optimize=0x10002").await
+    {
+        tracing::warn!(error = %e, "PRAGMA optimize failed");
+    }
 }
 
 /// Checks that `database.url` could be used without creating or changing anything.
