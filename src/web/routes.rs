@@ -216,6 +216,7 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/api/v1/actions", act(Action::ManageActions), api::review::actions_create),
     route!(GET "/api/v1/actions/{reference}", act(Action::ManageActions), api::review::actions_read),
     route!(POST "/api/v1/actions/{reference}", act(Action::ManageActions), api::review::actions_update),
+    route!(GET "/api/v1/reports/annual", act(Action::RunPublishedReports), api::reports::annual),
     route!(GET "/api/v1/openapi.json", Public, api::openapi::serve),
 ];
 

@@ -167,6 +167,7 @@ const EXPECTED: &[(&str, &str, [char; 6])] = &[
     ("POST", "/api/v1/actions", ['L', 'F', 'P', 'P', 'P', 'F']),
     ("GET", "/api/v1/actions/{reference}", ['L', 'F', 'P', 'P', 'P', 'F']),
     ("POST", "/api/v1/actions/{reference}", ['L', 'F', 'P', 'P', 'P', 'F']),
+    ("GET", "/api/v1/reports/annual", ['L', 'F', 'P', 'P', 'P', 'P']),
     ("GET", "/api/v1/openapi.json", ['P', 'P', 'P', 'P', 'P', 'P']),
 ];
 

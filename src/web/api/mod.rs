@@ -9,6 +9,7 @@ use crate::web::auth::CurrentUser;
 pub mod cases;
 pub mod forms;
 pub mod openapi;
+pub mod reports;
 pub mod review;
 
 /// `GET /api/v1/me`: who the token acts for.

@@ -177,6 +177,11 @@ pub fn document() -> Value {
     {
         paths.extend(more);
     }
+    if let (Some(paths), Value::Object(more)) =
+        (doc["paths"].as_object_mut(), super::reports::openapi_paths(&auth, &problem_content))
+    {
+        paths.extend(more);
+    }
     doc
 }
 

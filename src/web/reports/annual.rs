@@ -241,7 +241,7 @@ impl Format {
     }
 }
 
-async fn download(
+pub async fn download(
     state: AppState,
     ctx: AuthContext,
     me: Principal,
