@@ -12,7 +12,7 @@ use super::csv;
 /// The file name stem for a report: `cdop-annual-2025-26-published`.
 pub fn stem(report: &Report) -> String {
     let mode = if report.mode == super::table::Mode::Internal { "internal" } else { "published" };
-    format!("cdop-annual-{}-{mode}", report.year.replace('/', "-"))
+    format!("cdop-{}-{mode}", report.slug)
 }
 
 /// Every table of the report as a CSV file, numbered in report order, in one zip.

@@ -5,8 +5,8 @@
 //! Every count table goes through [`crate::reports::table::show`] together, so published mode
 //! suppresses small numbers across the whole report at once.
 
-mod figures;
-mod tables;
+pub(crate) mod figures;
+pub(crate) mod tables;
 
 use std::collections::BTreeMap;
 
@@ -190,7 +190,10 @@ pub struct Section {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub title: String,
+    /// The reporting year (or years) the report covers, in words.
     pub year: String,
+    /// A file-name stem: `annual-2025-26`, `theme-drowning-2021-22-to-2025-26`.
+    pub slug: String,
     pub areas: String,
     pub mode: Mode,
     pub mode_words: String,
@@ -229,7 +232,36 @@ pub(crate) fn tally(counts: &[Count], keep: &[usize]) -> BTreeMap<Vec<String>, u
 pub fn build(params: &Params, labels: &Labels, data: &Data) -> Report {
     let mut counts: Vec<Table> = Vec::new();
     let plan = tables::plan(params, labels, data, &mut counts);
-    let shown = table::show(&counts, &params.mode);
+    assemble(
+        Heading {
+            title: format!("Child death review annual report {}", params.year),
+            period: params.year.to_string(),
+            slug: format!("annual-{}", params.year.to_string().replace('/', "-")),
+            areas: &params.areas,
+            mode: &params.mode,
+            generated_on: params.generated_on,
+        },
+        &counts,
+        plan,
+    )
+}
+
+/// What a report says about itself.
+pub(crate) struct Heading<'a> {
+    pub title: String,
+    /// The reporting year, or the years of a window (`2021/22 to 2025/26`).
+    pub period: String,
+    /// A file-name stem (`annual-2025-26`).
+    pub slug: String,
+    pub areas: &'a [(i64, String)],
+    pub mode: &'a Mode,
+    pub generated_on: NaiveDate,
+}
+
+/// Suppresses every count table of a report together (in published mode) and puts the report's
+/// sections together from the plan.
+pub(crate) fn assemble(heading: Heading<'_>, counts: &[Table], plan: tables::Plan) -> Report {
+    let shown = table::show(counts, heading.mode);
     let suppressed = shown
         .iter()
         .map(|t| {
@@ -245,17 +277,17 @@ pub fn build(params: &Params, labels: &Labels, data: &Data) -> Report {
         .map(|(id, heading, parts)| Section {
             id,
             heading,
-            blocks: parts.into_iter().map(|p| p.resolve(&shown, params, labels, data)).collect(),
+            blocks: parts.into_iter().map(|p| p.resolve(&shown)).collect(),
         })
         .collect();
-    let areas = params.areas.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", ");
     Report {
-        title: format!("Child death review annual report {}", params.year),
-        year: params.year.to_string(),
-        areas,
-        mode: params.mode.clone(),
-        mode_words: params.mode.words(),
-        generated_on: params.generated_on,
+        title: heading.title,
+        year: heading.period,
+        slug: heading.slug,
+        areas: heading.areas.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", "),
+        mode: heading.mode.clone(),
+        mode_words: heading.mode.words(),
+        generated_on: heading.generated_on,
         suppressed,
         sections,
     }

@@ -8,21 +8,18 @@ use crate::reports::table::{Basis, Percent, Shown, ShownTable, Table};
 
 /// A block before suppression: count tables are referred to by index until every table of the
 /// report has been suppressed together.
-pub(super) enum Part {
+pub(crate) enum Part {
     Counts {
         index: usize,
         chart: ChartSpec,
     },
-    /// Rates built on the shown deaths of the age and sex tables.
-    Rates {
-        age: usize,
-        sex: usize,
-    },
+    /// Built from the tables as shown (rates on the shown deaths, never on a hidden count).
+    Later(Box<dyn FnOnce(&[ShownTable]) -> Block + Send>),
     Figures(Figures),
     Note(String),
 }
 
-pub(super) enum ChartSpec {
+pub(crate) enum ChartSpec {
     None,
     /// One bar per row: the row totals.
     Rows {
@@ -36,12 +33,9 @@ pub(super) enum ChartSpec {
 }
 
 impl Part {
-    pub(super) fn resolve(self, shown: &[ShownTable], params: &Params, _: &Labels, data: &Data) -> Block {
+    pub(crate) fn resolve(self, shown: &[ShownTable]) -> Block {
         match self {
-            Part::Rates { age, sex } => match (shown.get(age), shown.get(sex), &data.population) {
-                (Some(a), Some(s), Some(p)) => Block::Figures(figures::rates(a, s, p, &params.rate_rule)),
-                _ => Block::Note(NO_RATES.into()),
-            },
+            Part::Later(f) => f(shown),
             Part::Note(n) => Block::Note(n),
             Part::Figures(f) => Block::Figures(f),
             Part::Counts { index, chart } => {
@@ -115,7 +109,7 @@ fn chart_of(rows_from: &ShownTable, series: &[(&ShownTable, &str)], what: &str) 
 
 const NO_RATES: &str = "Rates per 100,000 children are not available: no population estimates are loaded for these areas and years (cdop reference import-population). The report never uses a made-up denominator.";
 
-type Plan = Vec<(&'static str, &'static str, Vec<Part>)>;
+pub(crate) type Plan = Vec<(&'static str, &'static str, Vec<Part>)>;
 
 /// Ethnic groups of the NHS ethnic category codes, for the published table.
 const ETHNIC_GROUPS: [(&str, &str, &[&str]); 6] = [
@@ -430,7 +424,13 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         );
         deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     }
-    deaths.push(Part::Rates { age: age_table, sex: sex_table });
+    let (population, rule) = (data.population.clone(), params.rate_rule);
+    deaths.push(Part::Later(Box::new(move |shown: &[ShownTable]| {
+        match (shown.get(age_table), shown.get(sex_table), &population) {
+            (Some(a), Some(s), Some(p)) => Block::Figures(figures::rates(a, s, p, &rule)),
+            _ => Block::Note(NO_RATES.into()),
+        }
+    })));
     plan.push(("notified", "Deaths notified in the year", deaths));
 
     // 4. Reviews: category and modifiable factors.
