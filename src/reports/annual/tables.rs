@@ -6,6 +6,9 @@ use crate::domain::codes::{Ethnicity, PlaceOfDeath, Sex};
 use crate::domain::dates::{AgeBand, ReportingYear};
 use crate::reports::table::{Basis, Percent, Shown, ShownTable, Table};
 
+/// A block made once the tables are shown.
+pub(crate) type Later = Box<dyn FnOnce(&[ShownTable]) -> Block + Send>;
+
 /// A block before suppression: count tables are referred to by index until every table of the
 /// report has been suppressed together.
 pub(crate) enum Part {
@@ -14,7 +17,7 @@ pub(crate) enum Part {
         chart: ChartSpec,
     },
     /// Built from the tables as shown (rates on the shown deaths, never on a hidden count).
-    Later(Box<dyn FnOnce(&[ShownTable]) -> Block + Send>),
+    Later(Later),
     Figures(Figures),
     Note(String),
 }
