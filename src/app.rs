@@ -26,6 +26,8 @@ pub struct AppInner {
     pub keys: Arc<Keys>,
     /// Every form definition (`forms.dir`), checked at start-up.
     pub forms: Arc<crate::forms::Registry>,
+    /// The predefined thematic reports (`reports.themes_file`), checked at start-up.
+    pub themes: Arc<Vec<crate::reports::thematic::Theme>>,
     /// What information gathering reads the time from (tests move it).
     pub clock: crate::clock::Clock,
     /// Wakes the mail sender when a transaction has queued email.
@@ -107,9 +109,45 @@ pub fn load_forms(loaded: &LoadedConfig) -> Result<(crate::forms::Registry, Stri
     )))
 }
 
+/// Loads and checks the thematic reports: `reports.themes_file`, or, when that is the default and
+/// absent (the binary run away from the repository), the themes built into the binary. Every
+/// code a theme names must be one of the current Analysis Form's or a notification code.
+pub fn load_themes(
+    loaded: &LoadedConfig,
+    forms: &crate::forms::Registry,
+) -> Result<Vec<crate::reports::thematic::Theme>, StartupError> {
+    let configured = &loaded.config.reports.themes_file;
+    let text = match std::fs::read_to_string(configured) {
+        Ok(text) => text,
+        Err(_) if configured == crate::config::DEFAULT_THEMES_FILE => {
+            include_str!("../config/themes.toml").to_string()
+        }
+        Err(e) => {
+            return Err(StartupError::Config(loaded.error(
+                "reports.themes_file",
+                configured,
+                format!("a readable themes file ({e})"),
+            )));
+        }
+    };
+    let labels = crate::reports::annual::labels(forms, chrono::Utc::now().date_naive());
+    let codes = crate::reports::thematic::definition::Codes {
+        categories: &labels.categories,
+        themes: &labels.themes,
+    };
+    crate::reports::thematic::definition::parse(&text, &codes).map_err(|faults| {
+        StartupError::Config(loaded.error(
+            "reports.themes_file",
+            configured,
+            format!("valid thematic reports; {}", faults.join("; ")),
+        ))
+    })
+}
+
 /// Connects to the database and applies pending migrations when `database.auto_migrate` is on.
 pub async fn prepare(loaded: &LoadedConfig) -> Result<AppState, StartupError> {
     let (forms, _) = load_forms(loaded)?;
+    let themes = load_themes(loaded, &forms)?;
     let db = store::connect(loaded).await?;
     if loaded.config.database.auto_migrate {
         let applied = store::migrate(&db).await.map_err(|e| anyhow::anyhow!("applying migrations: {e}"))?;
@@ -130,6 +168,7 @@ pub async fn prepare(loaded: &LoadedConfig) -> Result<AppState, StartupError> {
         limiter: Default::default(),
         keys: Arc::new(keys),
         forms: Arc::new(forms),
+        themes: Arc::new(themes),
         clock: crate::clock::Clock::default(),
         mail_wakeup: tokio::sync::Notify::new(),
         synthetic_data: std::sync::atomic::AtomicBool::new(synthetic),

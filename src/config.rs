@@ -22,6 +22,7 @@ pub const CONFIG_FILE_ENV: &str = "CDOP_CONFIG";
 pub const DEFAULT_FILE: &str = "config/default.toml";
 /// The shipped form definitions, relative to the working directory.
 pub const DEFAULT_FORMS_DIR: &str = "config/forms";
+pub const DEFAULT_THEMES_FILE: &str = "config/themes.toml";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -237,6 +238,8 @@ pub struct ReportsConfig {
     pub rate_min_events: u64,
     /// …and a rate on fewer deaths than this is flagged as unreliable (ONS: 20).
     pub rate_flag_below: u64,
+    /// The predefined thematic reports (see `config/themes.toml`).
+    pub themes_file: String,
 }
 
 impl ReportsConfig {
@@ -356,6 +359,7 @@ impl Default for Config {
                 secondary: true,
                 rate_min_events: 3,
                 rate_flag_below: 20,
+                themes_file: DEFAULT_THEMES_FILE.into(),
             },
             pages: PagesConfig {
                 contacts: Vec::new(),

@@ -12,3 +12,4 @@ pub mod population;
 pub mod rates;
 pub mod stats;
 pub mod table;
+pub mod thematic;

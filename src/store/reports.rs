@@ -169,6 +169,84 @@ fn select(exprs: &[&str]) -> (String, String) {
     (select, group_by)
 }
 
+/// A thematic filter over reviews: a review matches when it matches any of `categories`,
+/// `themes` and `places` (all empty: every review) and each of `age_bands` and `expected` given.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter<'a> {
+    pub categories: &'a [String],
+    pub themes: &'a [String],
+    pub places: &'a [String],
+    pub age_bands: &'a [String],
+    pub expected: Option<bool>,
+}
+
+fn list(values: &mut Vec<Value>, items: &[String]) -> String {
+    let mut params = Vec::with_capacity(items.len());
+    for i in items {
+        values.push(i.clone().into());
+        params.push(format!("${}", values.len()));
+    }
+    params.join(", ")
+}
+
+/// ` AND …` for a filter, binding its codes after `values`.
+fn filter_sql(f: &Filter<'_>, values: &mut Vec<Value>) -> String {
+    let mut any = Vec::new();
+    if !f.categories.is_empty() {
+        any.push(format!("a.category IN ({})", list(values, f.categories)));
+    }
+    if !f.themes.is_empty() {
+        any.push(format!(
+            "EXISTS (SELECT 1 FROM analysis_answers t WHERE t.analysis_id = a.id AND t.item_key = 'themes' AND t.value IN ({}))",
+            list(values, f.themes)
+        ));
+    }
+    if !f.places.is_empty() {
+        any.push(format!("c.place_category IN ({})", list(values, f.places)));
+    }
+    let mut sql = String::new();
+    if !any.is_empty() {
+        sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+    }
+    if !f.age_bands.is_empty() {
+        sql.push_str(&format!(" AND c.age_band IN ({})", list(values, f.age_bands)));
+    }
+    if let Some(e) = f.expected {
+        sql.push_str(if e { " AND c.expected" } else { " AND NOT c.expected" });
+    }
+    sql
+}
+
+/// Reviews of the cohort matching a thematic filter, counted by the given dimensions.
+pub async fn count_filtered<C: ConnectionTrait>(
+    conn: &C,
+    cohort: Cohort,
+    areas: &[i64],
+    filter: &Filter<'_>,
+    dims: &[Dim],
+) -> StoreResult<Vec<Count>> {
+    let (mut from, mut values) = cohort_sql(cohort, areas, true);
+    from.push_str(&filter_sql(filter, &mut values));
+    let exprs: Vec<&str> = dims.iter().map(|d| d.expr()).collect();
+    let (select, group_by) = select(&exprs);
+    grouped(conn, format!("SELECT {select}COUNT(*) AS n {from}{group_by}"), values, dims.len()).await
+}
+
+/// The themes of the reviews matching a filter (a review counts once per theme ticked).
+pub async fn themes_filtered<C: ConnectionTrait>(
+    conn: &C,
+    cohort: Cohort,
+    areas: &[i64],
+    filter: &Filter<'_>,
+) -> StoreResult<Vec<Count>> {
+    let join = " JOIN analysis_answers tt ON tt.analysis_id = a.id \
+                  AND CASE WHEN tt.item_key = 'themes' THEN 1 ELSE 0 END = 1";
+    let (mut from, mut values) = joined(cohort, areas, true, join);
+    from.push_str(&filter_sql(filter, &mut values));
+    grouped(conn, format!("SELECT tt.value AS k0, COUNT(DISTINCT a.id) AS n {from} GROUP BY 1"), values, 1)
+        .await
+}
+
 /// Cases of the cohort counted by the given dimensions.
 pub async fn count<C: ConnectionTrait>(
     conn: &C,

@@ -81,7 +81,7 @@ impl Page {
 
 fn nav_for(p: &crate::domain::policy::Principal, active: &str) -> Vec<NavItem> {
     use crate::domain::policy::Action;
-    let items: [(&'static str, &'static str, Action); 15] = [
+    let items: [(&'static str, &'static str, Action); 16] = [
         ("Home", "/", Action::UseService),
         ("Cases", "/cases", Action::ViewCases),
         ("Notify a death", "/cases/new", Action::NotifyDeath),
@@ -91,6 +91,7 @@ fn nav_for(p: &crate::domain::policy::Principal, active: &str) -> Vec<NavItem> {
         ("Actions", "/actions", Action::ManageActions),
         ("Briefings", "/briefings", Action::ManageActions),
         ("Reports", "/reports/annual", Action::RunPublishedReports),
+        ("Themes", "/reports/themes", Action::RunPublishedReports),
         ("Agreement", "/reports/agreement", Action::ViewReviewReports),
         ("Forms", "/admin/forms", Action::ViewFormDefinitions),
         ("Users", "/admin/users", Action::ManageUsers),

@@ -159,6 +159,8 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/reports/annual.zip", act(Action::RunPublishedReports), reports::annual::csv_zip),
     route!(GET "/reports/annual.xlsx", act(Action::RunPublishedReports), reports::annual::xlsx),
     route!(GET "/reports/annual.pdf", act(Action::RunPublishedReports), reports::annual::pdf),
+    route!(GET "/reports/themes", act(Action::RunPublishedReports), reports::thematic::list),
+    route!(GET "/reports/themes/{key}", act(Action::RunPublishedReports), reports::thematic::show),
     // The actions register.
     route!(GET "/actions", act(Action::ManageActions), review::actions::list),
     route!(GET "/actions.csv", act(Action::ManageActions), review::actions::export),

@@ -124,6 +124,8 @@ const EXPECTED: &[(&str, &str, [char; 6])] = &[
     ("GET", "/reports/annual.zip", ['L', 'F', 'P', 'P', 'P', 'P']),
     ("GET", "/reports/annual.xlsx", ['L', 'F', 'P', 'P', 'P', 'P']),
     ("GET", "/reports/annual.pdf", ['L', 'F', 'P', 'P', 'P', 'P']),
+    ("GET", "/reports/themes", ['L', 'F', 'P', 'P', 'P', 'P']),
+    ("GET", "/reports/themes/{key}", ['L', 'F', 'P', 'P', 'P', 'P']),
     ("GET", "/actions", ['L', 'F', 'P', 'P', 'P', 'F']),
     ("GET", "/actions.csv", ['L', 'F', 'P', 'P', 'P', 'F']),
     ("GET", "/actions/new", ['L', 'F', 'P', 'P', 'P', 'F']),
@@ -206,6 +208,7 @@ fn concrete(path: &str, f: &Fixture) -> String {
         .replace("{token}", "not-a-token")
         .replace("{action}", "remind")
         .replace("{n}", "1")
+        .replace("{key}", "drowning")
 }
 
 async fn classify(agent: &Agent, token: Option<&str>, method: &str, path: &str) -> char {

@@ -1,6 +1,6 @@
 //! The annual report in a real browser: the chair runs it, switches to the published version,
-//! and downloads the PDF and the workbook; every page state passes axe-core with no violations
-//! and does not scroll sideways at 390 px.
+//! and downloads the PDF and the workbook, then opens a thematic report; every page state passes
+//! axe-core with no violations and does not scroll sideways at 390 px.
 
 use cdop::domain::role::Role;
 

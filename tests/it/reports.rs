@@ -608,3 +608,57 @@ both_backends!(rates_come_from_an_imported_population_file, |backend: Backend| a
     assert_eq!(row(&rates, "All children (0 to 17 years)")[3], "9.5");
     assert_eq!(row(&rates, "1 to 4 years")[1], "*");
 });
+
+both_backends!(thematic_reports_count_what_their_filter_names, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let north = app.area("Northshire").await;
+    let token = app.token_for("notifier@example.org", &[Role::Coordinator], &[north]).await;
+    construct(&app, &token, "Northshire", &dataset(), 0).await;
+    let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[north]).await;
+    let (status, list) = chair.page("/reports/themes").await;
+    assert_eq!(status, 200);
+    for title in ["Suicide and self-harm", "Drowning", "Neonatal deaths", "Life-limiting conditions"] {
+        assert!(list.contains(title), "{title} listed");
+    }
+
+    // Sudden unexpected deaths with safe sleep: two unexpected reviews in 2025/26 (one sudden
+    // and unexplained with safe sleep, one with insufficient information); the one signed off on
+    // 1 April 2026 is outside the window.
+    let (status, html) = chair.page("/reports/themes/sudic?year=2025&mode=internal").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Thematic report: Sudden unexpected deaths in infancy and childhood"));
+    assert!(html.contains("2021/22 to 2025/26"), "the window");
+    let years = table(&html, "sudic-year");
+    assert_eq!(
+        years.iter().map(|r| r[1].clone()).collect::<Vec<_>>(),
+        strings(&["0", "0", "0", "0", "2", "2"])
+    );
+    assert_eq!(
+        row(&table(&html, "sudic-modifiable"), "All reviews in this theme"),
+        strings(&["All reviews in this theme", "1", "0", "1", "2", "100.0%"])
+    );
+    assert_eq!(
+        row(&table(&html, "sudic-themes"), "Safe sleep / co-sleeping")[1..],
+        strings(&["2", "100.0%"])
+    );
+    assert!(html.contains("Rates are not available"), "no populations for the window");
+    // Neonatal deaths: the four reviews of children under 28 days, one notified the year before.
+    let (_, html) = chair.page("/reports/themes/neonatal?year=2025&mode=internal").await;
+    assert_eq!(
+        row(&table(&html, "neonatal-category"), "8 – Perinatal / neonatal event"),
+        strings(&["8 – Perinatal / neonatal event", "1", "3", "0", "4", "25.0%"])
+    );
+    // Published: the twos are hidden, the total kept true.
+    let (_, public) = chair.page("/reports/themes/sudic?year=2025&mode=published").await;
+    let years = table(&public, "sudic-year");
+    assert_eq!(row(&years, "2025/26")[1], "*");
+    let (status, _, pdf) = chair.download("/reports/themes/sudic.pdf?year=2025&mode=published").await;
+    assert_eq!(status, 200);
+    let (text, _) = crate::common::pdf_text(&pdf);
+    assert!(text.contains("Thematic report"), "{text}");
+    let (status, _) = chair.page("/reports/themes/nonsense").await;
+    assert_eq!(status, 404);
+    let events =
+        app.sql_strings("SELECT object_ref FROM audit_events WHERE action = 'report.downloaded'").await;
+    assert_eq!(events, vec!["theme:sudic".to_string()]);
+});

@@ -115,7 +115,7 @@ const NO_RATES: &str = "Rates per 100,000 children are not available: no populat
 pub(crate) type Plan = Vec<(&'static str, &'static str, Vec<Part>)>;
 
 /// Ethnic groups of the NHS ethnic category codes, for the published table.
-const ETHNIC_GROUPS: [(&str, &str, &[&str]); 6] = [
+pub(crate) const ETHNIC_GROUPS: [(&str, &str, &[&str]); 6] = [
     ("white", "White", &["A", "B", "C"]),
     ("mixed", "Mixed or multiple ethnic groups", &["D", "E", "F", "G"]),
     ("asian", "Asian or Asian British", &["H", "J", "K", "L"]),

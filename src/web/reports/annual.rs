@@ -137,16 +137,19 @@ pub fn view(report: &Report) -> Vec<ViewSection> {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "reports/annual.html")]
-struct AnnualTemplate {
-    page: Page,
-    report: Report,
-    published: bool,
-    sections: Vec<ViewSection>,
-    years: Vec<Choice>,
-    areas: Vec<Choice>,
-    internal_allowed: bool,
-    query: String,
+#[template(path = "reports/report.html")]
+pub struct ReportTemplate {
+    pub(crate) page: Page,
+    pub(crate) report: Report,
+    pub(crate) published: bool,
+    pub(crate) sections: Vec<ViewSection>,
+    pub(crate) years: Vec<Choice>,
+    pub(crate) areas: Vec<Choice>,
+    pub(crate) internal_allowed: bool,
+    pub(crate) query: String,
+    /// The page's path: the choices form posts back to it and the downloads add an extension.
+    pub(crate) base: String,
+    pub(crate) year_label: &'static str,
 }
 
 /// `GET /reports/annual`.
@@ -158,8 +161,10 @@ pub async fn page(
 ) -> WebResult<Response> {
     let chosen = choose(&state, &me, &q).await?;
     let report = annual::run(&state.db, &state.forms, &chosen.params).await?;
-    Ok(AnnualTemplate {
+    Ok(ReportTemplate {
         page: Page::for_user(&ctx, report.title.clone(), "/reports/annual"),
+        base: "/reports/annual".into(),
+        year_label: "Reporting year (1 April to 31 March)",
         published: report.mode != Mode::Internal,
         sections: view(&report),
         report,
@@ -175,7 +180,7 @@ pub async fn page(
 /// no navigation, no scripts (for `cdop reports annual --format html`).
 pub fn standalone(report: &Report) -> Result<String, askama::Error> {
     #[derive(Template)]
-    #[template(path = "reports/annual_file.html")]
+    #[template(path = "reports/report_file.html")]
     struct FileTemplate<'a> {
         report: &'a Report,
         published: bool,
@@ -250,17 +255,26 @@ pub async fn download(
 ) -> WebResult<Response> {
     let chosen = choose(&state, &me, &q).await?;
     let report = annual::run(&state.db, &state.forms, &chosen.params).await?;
-    let bytes = tokio::task::spawn_blocking(move || file(&report, format).map(|b| (b, report)))
+    send_file(&state, &ctx, report, format, "annual", &chosen.query).await
+}
+
+/// Renders a report as a file (off the async threads), audits the download (which report, the
+/// query that chose it and the format) and sends it as an attachment.
+pub async fn send_file(
+    state: &AppState,
+    ctx: &AuthContext,
+    report: Report,
+    format: Format,
+    which: &str,
+    query: &str,
+) -> WebResult<Response> {
+    let (bytes, report) = tokio::task::spawn_blocking(move || file(&report, format).map(|b| (b, report)))
         .await
         .map_err(WebError::internal)??;
-    let (bytes, report) = bytes;
     audit::append(
         &state.db,
-        &ctx.event(AuditAction::ReportDownloaded, "report", "annual").details(format!(
-            "{}&format={}",
-            chosen.query,
-            format.extension()
-        )),
+        &ctx.event(AuditAction::ReportDownloaded, "report", which)
+            .details(format!("{query}&format={}", format.extension())),
     )
     .await?;
     Ok((

@@ -1,3 +1,5 @@
-//! Report pages: the annual report in internal or published mode, with its downloads.
+//! Report pages: the annual report and the thematic reports, in internal or published mode, with
+//! their downloads.
 
 pub mod annual;
+pub mod thematic;

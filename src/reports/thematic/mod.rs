@@ -1,0 +1,514 @@
+//! Thematic reports: one theme (a filter over coded data, [`definition`]) over a window of
+//! reporting years, counted by the theme's breakdowns, with its rate per 100,000 or 1,000,000
+//! children a year and the other themes recorded with its deaths. Built and suppressed like the
+//! annual report (`super::annual::assemble`), so every output format works the same way.
+
+pub mod definition;
+
+use chrono::NaiveDate;
+use sea_orm::ConnectionTrait;
+
+pub use definition::{Breakdown, Theme};
+
+use super::annual::figures::{Figures, Population};
+use super::annual::tables::{ChartSpec, Part, Plan};
+use super::annual::{Block, Heading, Labels, Report, assemble, tally};
+use super::rates::{self, Rate, RateRule};
+use super::table::{Basis, Mode, Percent, Shown, ShownTable, Table};
+use crate::domain::codes::{PlaceOfDeath, Sex};
+use crate::domain::dates::{AgeBand, ReportingYear};
+use crate::forms::Registry;
+use crate::store::StoreResult;
+use crate::store::reports::{self as store, Cohort, Count, Dim, Filter};
+
+/// What to report on: the window ends with `year`.
+#[derive(Debug, Clone)]
+pub struct Params {
+    pub year: ReportingYear,
+    pub areas: Vec<(i64, String)>,
+    pub mode: Mode,
+    pub rate_rule: RateRule,
+    pub generated_on: NaiveDate,
+}
+
+/// The dimensions the theme's reviews are counted by, in one query.
+const DIMS: [Dim; 7] =
+    [Dim::Category, Dim::Modifiable, Dim::AgeBand, Dim::Sex, Dim::Decile, Dim::Ethnicity, Dim::Place];
+
+/// Counts only.
+#[derive(Debug, Clone, Default)]
+pub struct Data {
+    /// The window's matching reviews by [`DIMS`].
+    pub by: Vec<Count>,
+    /// Matching reviews per reporting year of the window, oldest first.
+    pub per_year: Vec<(i32, u64)>,
+    /// Themes recorded with the matching reviews.
+    pub themes: Vec<Count>,
+    /// Children at each mid-year of the window, when loaded: (year, mid-year used, estimates).
+    pub population: Vec<(i32, Option<Population>)>,
+}
+
+fn filter(t: &Theme) -> Filter<'_> {
+    Filter {
+        categories: &t.categories,
+        themes: &t.themes,
+        places: &t.places,
+        age_bands: &t.age_bands,
+        expected: t.expected,
+    }
+}
+
+/// The window's first year.
+fn first_year(t: &Theme, year: ReportingYear) -> ReportingYear {
+    ReportingYear(year.0 - t.years.max(1) as i32 + 1)
+}
+
+pub async fn gather<C: ConnectionTrait>(
+    conn: &C,
+    t: &Theme,
+    year: ReportingYear,
+    areas: &[i64],
+) -> StoreResult<Data> {
+    let f = filter(t);
+    let first = first_year(t, year);
+    let window = Cohort::ReviewedBetween(first.start(), year.end());
+    let mut per_year = Vec::new();
+    let mut population = Vec::new();
+    for y in first.0..=year.0 {
+        let y = ReportingYear(y);
+        let n =
+            store::count_filtered(conn, Cohort::ReviewedBetween(y.start(), y.end()), areas, &f, &[]).await?;
+        per_year.push((y.0, n.first().map(|c| c.n).unwrap_or(0)));
+        population.push((y.0, crate::store::populations::children(conn, areas, y.0).await?));
+    }
+    Ok(Data {
+        by: store::count_filtered(conn, window, areas, &f, &DIMS).await?,
+        per_year,
+        themes: store::themes_filtered(conn, window, areas, &f).await?,
+        population,
+    })
+}
+
+pub async fn run<C: ConnectionTrait>(
+    conn: &C,
+    forms: &Registry,
+    t: &Theme,
+    params: &Params,
+) -> StoreResult<Report> {
+    let ids: Vec<i64> = params.areas.iter().map(|(id, _)| *id).collect();
+    let data = gather(conn, t, params.year, &ids).await?;
+    Ok(build(t, params, &super::annual::labels(forms, params.year.end()), &data))
+}
+
+/// The filter in words, for the report's first section.
+pub fn describe(t: &Theme, labels: &Labels) -> String {
+    let named = |codes: &[String], list: &[(String, String)]| -> Vec<String> {
+        codes
+            .iter()
+            .map(|c| list.iter().find(|(k, _)| k == c).map(|(_, l)| l.clone()).unwrap_or_else(|| c.clone()))
+            .collect()
+    };
+    let mut any = Vec::new();
+    if !t.categories.is_empty() {
+        any.push(format!("category of death {}", named(&t.categories, &labels.categories).join(" or ")));
+    }
+    if !t.themes.is_empty() {
+        any.push(format!("theme recorded: {}", named(&t.themes, &labels.themes).join(" or ")));
+    }
+    if !t.places.is_empty() {
+        let places: Vec<String> = t
+            .places
+            .iter()
+            .map(|p| PlaceOfDeath::parse(p).map(|p| p.label().to_string()).unwrap_or_else(|| p.clone()))
+            .collect();
+        any.push(format!("place of death {}", places.join(" or ")));
+    }
+    let mut words = if any.is_empty() {
+        "Every review completed".to_string()
+    } else {
+        format!("Reviews with {}", any.join("; or "))
+    };
+    if !t.age_bands.is_empty() {
+        let bands: Vec<String> = t
+            .age_bands
+            .iter()
+            .map(|a| AgeBand::parse(a).map(|b| b.label().to_string()).unwrap_or_else(|| a.clone()))
+            .collect();
+        words.push_str(&format!(", aged {}", bands.join(" or ").to_lowercase()));
+    }
+    match t.expected {
+        Some(true) => words.push_str(", expected deaths only"),
+        Some(false) => words.push_str(", unexpected deaths only"),
+        None => {}
+    }
+    words.push('.');
+    words
+}
+
+pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report {
+    let first = first_year(t, params.year);
+    let period =
+        if first == params.year { params.year.to_string() } else { format!("{first} to {}", params.year) };
+    let cohort = format!("theme {} {}-{}", t.key, first.0, params.year.0);
+    let window_words = format!(
+        "Reviews completed from {} to {} ({} reporting years)",
+        crate::domain::dates::long_date(first.start()),
+        crate::domain::dates::long_date(params.year.end()),
+        t.years
+    );
+    let mut counts: Vec<Table> = Vec::new();
+    let mut plan: Plan = Vec::new();
+    let one = |key: &str, title: &str, dim: &str, rows: Vec<(String, String, u64)>| {
+        let mut table =
+            Table::one_way(&format!("{}-{key}", t.key), title, Basis::Reviewed, &cohort, dim, rows);
+        table.denominator = format!("{window_words} matching the theme");
+        table
+    };
+
+    plan.push((
+        "about",
+        "About this theme",
+        vec![
+            Part::Note(t.description.clone()),
+            Part::Note(describe(t, labels)),
+            Part::Note(format!("{window_words}, by the date the chair signed the review off.")),
+        ],
+    ));
+
+    let mut deaths = Vec::new();
+    let years: Vec<(String, String, u64)> =
+        data.per_year.iter().map(|(y, n)| (y.to_string(), ReportingYear(*y).to_string(), *n)).collect();
+    let mut trend = one("year", "Reviews in this theme by reporting year", "reporting_year", years);
+    trend.row_heading = "Reporting year the review was completed".into();
+    counts.push(trend);
+    let trend_index = counts.len() - 1;
+    deaths.push(Part::Counts {
+        index: trend_index,
+        chart: ChartSpec::Rows { what: "reviews in this theme by reporting year" },
+    });
+
+    let modifiable_columns: Vec<(String, String)> = ["identified", "none_identified", "insufficient"]
+        .iter()
+        .map(|c| {
+            (
+                c.to_string(),
+                labels
+                    .modifiable
+                    .iter()
+                    .find(|(k, _)| k == c)
+                    .map(|(_, l)| l.clone())
+                    .unwrap_or_else(|| c.replace('_', " ")),
+            )
+        })
+        .collect();
+    let mut sex_index = None;
+    for b in &t.breakdowns {
+        let table = match b {
+            Breakdown::Year => continue,
+            Breakdown::AgeBand => one(
+                "age",
+                "By age at death",
+                "age_band",
+                rows(&data.by, 2, AgeBand::ALL.iter().map(|a| (a.code().to_string(), a.label().to_string()))),
+            ),
+            Breakdown::Sex => one(
+                "sex",
+                "By sex",
+                "sex",
+                rows(&data.by, 3, Sex::ALL.iter().map(|s| (s.code().to_string(), s.label().to_string()))),
+            ),
+            Breakdown::Ethnicity => {
+                let map = tally(&data.by, &[5]);
+                let groups = super::annual::tables::ETHNIC_GROUPS
+                    .iter()
+                    .map(|(k, l, codes)| {
+                        (
+                            k.to_string(),
+                            l.to_string(),
+                            codes.iter().map(|c| map.get(&vec![c.to_string()]).copied().unwrap_or(0)).sum(),
+                        )
+                    })
+                    .collect();
+                one("ethnicity", "By ethnic group", "ethnic_group", groups)
+            }
+            Breakdown::Place => one(
+                "place",
+                "By place of death",
+                "place_of_death",
+                rows(
+                    &data.by,
+                    6,
+                    PlaceOfDeath::ALL.iter().map(|p| (p.code().to_string(), p.label().to_string())),
+                ),
+            ),
+            Breakdown::Deprivation => {
+                let map = tally(&data.by, &[4]);
+                let d = |k: String| map.get(&vec![k]).copied().unwrap_or(0);
+                let mut q = one(
+                    "deprivation",
+                    "By deprivation quintile of the home area (1 = most deprived)",
+                    "imd_quintile",
+                    (1..=5)
+                        .map(|q| {
+                            (
+                                q.to_string(),
+                                format!("Quintile {q} (deciles {} and {})", 2 * q - 1, 2 * q),
+                                d((2 * q - 1).to_string()) + d((2 * q).to_string()),
+                            )
+                        })
+                        .chain([(String::new(), "Not known".to_string(), d(String::new()))])
+                        .collect(),
+                );
+                q.notes.push("Quintiles of the English Index of Multiple Deprivation as published: 1 is the most deprived.".into());
+                q.notes.push("Rates and the rate ratio between the most and least deprived need populations by deprivation decile (LSOA estimates), which cannot be loaded yet, so they are not shown.".into());
+                q
+            }
+            Breakdown::Category | Breakdown::Modifiable => {
+                let (idx, rows_list, title, dim): (Option<usize>, Vec<(String, String)>, &str, &str) =
+                    if *b == Breakdown::Category {
+                        (
+                            Some(0),
+                            labels.categories.clone(),
+                            "By category of death and modifiable factors",
+                            "category",
+                        )
+                    } else {
+                        (
+                            None,
+                            vec![("all".into(), "All reviews in this theme".into())],
+                            "Modifiable factors",
+                            "all_reviews",
+                        )
+                    };
+                let keep: Vec<usize> = idx.into_iter().chain([1]).collect();
+                let m = tally(&data.by, &keep);
+                let cell = |r: &str, c: &str| -> u64 {
+                    match idx {
+                        Some(_) => m.get(&vec![r.to_string(), c.to_string()]).copied().unwrap_or(0),
+                        None => m.get(&vec![c.to_string()]).copied().unwrap_or(0),
+                    }
+                };
+                Table {
+                    key: format!("{}-{}", t.key, b.code()),
+                    title: title.into(),
+                    basis: Basis::Reviewed,
+                    cohort: cohort.clone(),
+                    denominator: format!(
+                        "{window_words} matching the theme; the percentage is taken over the reviews with enough information to decide."
+                    ),
+                    row_dimension: dim.into(),
+                    column_dimension: "modifiable".into(),
+                    row_heading: if idx.is_some() { "Category of death".into() } else { String::new() },
+                    rows: rows_list.clone(),
+                    columns: modifiable_columns.clone(),
+                    counts: rows_list
+                        .iter()
+                        .map(|(r, _)| modifiable_columns.iter().map(|(c, _)| cell(r, c)).collect())
+                        .collect(),
+                    percent: Percent::Columns { numerator: vec![0], denominator: vec![0, 1] },
+                    percent_label: "% with modifiable factors (of reviews with enough information)".into(),
+                    multi_valued: false,
+                    notes: Vec::new(),
+                    shared_rows: Vec::new(),
+                }
+            }
+        };
+        counts.push(table);
+        if *b == Breakdown::Sex {
+            sex_index = Some(counts.len() - 1);
+        }
+        deaths.push(Part::Counts { index: counts.len() - 1, chart: ChartSpec::None });
+    }
+    plan.push(("deaths", "Deaths in this theme", deaths));
+
+    // Rates over the window, built on the shown counts.
+    let (population, per, rule, years) = (data.population.clone(), t.per, params.rate_rule, t.years);
+    plan.push((
+        "rates",
+        "Rates",
+        vec![Part::Later(Box::new(move |shown: &[ShownTable]| {
+            window_rates(
+                shown.get(trend_index),
+                sex_index.and_then(|i| shown.get(i)),
+                &population,
+                per,
+                years,
+                &rule,
+            )
+        }))],
+    ));
+
+    let themes = tally(&data.themes, &[0]);
+    let total: u64 = data.per_year.iter().map(|(_, n)| n).sum();
+    let mut theme_rows: Vec<(String, String, u64)> = labels
+        .themes
+        .iter()
+        .map(|(k, l)| (k.clone(), l.clone(), themes.get(&vec![k.clone()]).copied().unwrap_or(0)))
+        .filter(|(_, _, n)| *n > 0)
+        .collect();
+    theme_rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+    let mut co = Table::one_way(
+        &format!("{}-themes", t.key),
+        "Themes recorded with these deaths, most frequent first",
+        Basis::Reviewed,
+        &format!("{cohort} themes"),
+        "theme",
+        theme_rows,
+    );
+    co.percent = Percent::Of(total);
+    co.percent_label = "% of the reviews in this theme".into();
+    co.multi_valued = true;
+    co.denominator = format!("The {total} reviews in this theme; a review can have several themes.");
+    counts.push(co);
+    plan.push((
+        "themes",
+        "Other themes recorded",
+        vec![Part::Counts { index: counts.len() - 1, chart: ChartSpec::None }],
+    ));
+
+    assemble(
+        Heading {
+            title: format!("Thematic report: {}", t.title),
+            period: period.clone(),
+            slug: format!("theme-{}-{}", t.key.replace('_', "-"), period.replace('/', "-").replace(' ', "-")),
+            areas: &params.areas,
+            mode: &params.mode,
+            generated_on: params.generated_on,
+        },
+        &counts,
+        plan,
+    )
+}
+
+fn rows(
+    by: &[Count],
+    idx: usize,
+    order: impl Iterator<Item = (String, String)>,
+) -> Vec<(String, String, u64)> {
+    let map = tally(by, &[idx]);
+    order
+        .map(|(k, l)| {
+            let n = map.get(&vec![k.clone()]).copied().unwrap_or(0);
+            (k, l, n)
+        })
+        .collect()
+}
+
+/// Deaths per `per` children a year over the window: the shown deaths over the person-years
+/// (each year's mid-year children summed), overall and by sex. Never on a hidden count; none
+/// unless every year of the window has an estimate.
+fn window_rates(
+    trend: Option<&ShownTable>,
+    sex: Option<&ShownTable>,
+    population: &[(i32, Option<Population>)],
+    per: u64,
+    years: u32,
+    rule: &RateRule,
+) -> Block {
+    if population.iter().any(|(_, p)| p.is_none()) || population.is_empty() {
+        return Block::Note("Rates are not available: population estimates are not loaded for every year of the window (cdop reference import-population). The report never uses a made-up denominator.".into());
+    }
+    let person_years = |f: &dyn Fn(&str) -> bool| -> u64 {
+        population
+            .iter()
+            .filter_map(|(_, p)| p.as_ref())
+            .flat_map(|(_, rows)| rows.iter())
+            .filter(|(s, _, _)| f(s))
+            .map(|(_, _, n)| n)
+            .sum()
+    };
+    let used: Vec<String> = population
+        .iter()
+        .filter_map(|(y, p)| p.as_ref().map(|(m, _)| (y, m)))
+        .filter(|(y, m)| *y != *m)
+        .map(|(y, m)| format!("{} used mid-{m}", ReportingYear(*y)))
+        .collect();
+    let shown = |c: Option<&Shown>| match c {
+        Some(Shown::Count(n)) => Some(*n),
+        _ => None,
+    };
+    let mut groups = vec![(
+        "All children (0 to 17 years)".to_string(),
+        shown(trend.map(|t| &t.total)),
+        person_years(&|_| true),
+    )];
+    if let Some(s) = sex {
+        groups.push((
+            "Female".into(),
+            shown(s.rows.first().map(|r| &r.total)),
+            person_years(&|x| x == "female"),
+        ));
+        groups.push(("Male".into(), shown(s.rows.get(1).map(|r| &r.total)), person_years(&|x| x == "male")));
+    }
+    let per_words = if per == 1_000_000 {
+        "1,000,000"
+    } else if per == 1_000 {
+        "1,000"
+    } else {
+        "100,000"
+    };
+    let rows = groups
+        .into_iter()
+        .map(|(label, deaths, py)| {
+            let Some(deaths) = deaths else {
+                return vec![
+                    label,
+                    "*".into(),
+                    py.to_string(),
+                    "*".into(),
+                    "*".into(),
+                    "Not shown: the number of deaths is suppressed".into(),
+                ];
+            };
+            // Person-years already sum the window's years: one "year" of that population.
+            match rates::crude(deaths, Some(py), 1, per, rule) {
+                Rate::Value { rate, low, high, unreliable } => vec![
+                    label,
+                    deaths.to_string(),
+                    py.to_string(),
+                    format!("{rate:.2}"),
+                    format!("{low:.2} to {high:.2}"),
+                    if unreliable {
+                        format!("Unreliable: fewer than {} deaths", rule.flag_below)
+                    } else {
+                        String::new()
+                    },
+                ],
+                Rate::TooFew => vec![
+                    label,
+                    deaths.to_string(),
+                    py.to_string(),
+                    "–".into(),
+                    "–".into(),
+                    format!("Not shown: fewer than {} deaths", rule.min_events),
+                ],
+                Rate::NoPopulation => vec![
+                    label,
+                    deaths.to_string(),
+                    py.to_string(),
+                    "–".into(),
+                    "–".into(),
+                    "No population estimate".into(),
+                ],
+            }
+        })
+        .collect();
+    let mut notes = vec![format!(
+        "Annualised crude rate: the deaths of the {years} years divided by the children of each year's mid-year estimate added together (person-years). Byar 95% confidence intervals."
+    )];
+    if !used.is_empty() {
+        notes.push(format!(
+            "Where a year's own estimate is not loaded the latest before it is used: {}.",
+            used.join("; ")
+        ));
+    }
+    Block::Figures(Figures {
+        key: "theme-rates".into(),
+        title: format!("Deaths per {per_words} children a year"),
+        basis: Basis::Reviewed.words(),
+        denominator: "Children living in the areas, ONS mid-year population estimates, summed over the years of the window (person-years)".into(),
+        headings: ["Group", "Deaths", "Child-years", &format!("Rate per {per_words} a year"), "95% confidence interval", "Note"].map(String::from).to_vec(),
+        rows,
+        notes,
+    })
+}

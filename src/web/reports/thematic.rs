@@ -1,0 +1,75 @@
+//! Thematic reports: `GET /reports/themes` lists the predefined themes (configuration), and
+//! `GET /reports/themes/{key}` shows one over its window of years, for a year, area and version
+//! chosen as for the annual report; `{key}.pdf`, `.xlsx` and `.zip` download it (audited).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+
+use crate::app::AppState;
+use crate::error::{WebError, WebResult};
+use crate::reports::thematic::{self, Theme};
+use crate::web::auth::{AuthContext, CurrentUser};
+use crate::web::page::Page;
+use crate::web::params::Q;
+use crate::web::reports::annual::{AnnualQuery, Format, ReportTemplate, choose, send_file, view};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "reports/themes.html")]
+struct ListTemplate {
+    page: Page,
+    themes: Vec<Theme>,
+}
+
+/// `GET /reports/themes`.
+pub async fn list(State(state): State<AppState>, ctx: AuthContext) -> WebResult<Response> {
+    Ok(ListTemplate {
+        page: Page::for_user(&ctx, "Thematic reports", "/reports/themes"),
+        themes: state.themes.to_vec(),
+    }
+    .into_response())
+}
+
+/// `GET /reports/themes/{key}` and its downloads `{key}.pdf|.xlsx|.zip`.
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path(key): Path<String>,
+    Q(q): Q<AnnualQuery>,
+) -> WebResult<Response> {
+    let (key, format) = match key.rsplit_once('.') {
+        Some((k, "pdf")) => (k.to_string(), Some(Format::Pdf)),
+        Some((k, "xlsx")) => (k.to_string(), Some(Format::Xlsx)),
+        Some((k, "zip")) => (k.to_string(), Some(Format::Csv)),
+        _ => (key, None),
+    };
+    let theme = state.themes.iter().find(|t| t.key == key).cloned().ok_or(WebError::NotFound)?;
+    let chosen = choose(&state, &me, &q).await?;
+    let params = thematic::Params {
+        year: chosen.params.year,
+        areas: chosen.params.areas.clone(),
+        mode: chosen.params.mode.clone(),
+        rate_rule: chosen.params.rate_rule,
+        generated_on: chosen.params.generated_on,
+    };
+    let report = thematic::run(&state.db, &state.forms, &theme, &params).await?;
+    if let Some(format) = format {
+        return send_file(&state, &ctx, report, format, &format!("theme:{}", theme.key), &chosen.query).await;
+    }
+    let base = format!("/reports/themes/{}", theme.key);
+    Ok(ReportTemplate {
+        page: Page::for_user(&ctx, report.title.clone(), "/reports/themes"),
+        published: report.mode != crate::reports::table::Mode::Internal,
+        sections: view(&report),
+        report,
+        years: chosen.year_choices,
+        areas: chosen.area_choices,
+        internal_allowed: chosen.internal_allowed,
+        query: chosen.query,
+        base,
+        year_label: "Last reporting year of the window",
+    }
+    .into_response())
+}
