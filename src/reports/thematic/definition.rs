@@ -182,7 +182,9 @@ pub fn parse(text: &str, codes: &Codes<'_>) -> Result<Vec<Theme>, Vec<String>> {
 mod tests {
     use super::*;
 
-    fn codes() -> (Vec<(String, String)>, Vec<(String, String)>) {
+    type Labelled = Vec<(String, String)>;
+
+    fn codes() -> (Labelled, Labelled) {
         (
             vec![("infection".into(), "9 – Infection".into()), ("suicide_self_harm".into(), "2".into())],
             vec![("drowning".into(), "Drowning".into())],

@@ -370,7 +370,7 @@ pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report
         Heading {
             title: format!("Thematic report: {}", t.title),
             period: period.clone(),
-            slug: format!("theme-{}-{}", t.key.replace('_', "-"), period.replace('/', "-").replace(' ', "-")),
+            slug: format!("theme-{}-{}", t.key.replace('_', "-"), period.replace(['/', ' '], "-")),
             areas: &params.areas,
             mode: &params.mode,
             generated_on: params.generated_on,
