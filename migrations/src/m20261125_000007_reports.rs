@@ -1,6 +1,7 @@
 //! Reports: population denominators (ONS mid-year estimates of children by local authority, sex
 //! and single year of age, per mid-year), which local authorities make up each area, and an
-//! index for the agency-returns figures (form requests made in a year).
+//! index for the agency-returns figures (form requests made in a year), and the ad-hoc reports
+//! chairs save.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -55,6 +56,19 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_table(
             Table::create()
+                .table("saved_reports")
+                .col(big_pk_auto("id"))
+                .col(string_len("name", 120))
+                // The report's definition (filters, breakdowns, window, rate base) as JSON: read
+                // whole, never queried into.
+                .col(text("definition"))
+                .col(big_integer_null("created_by"))
+                .col(timestamp_with_time_zone("created_at"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
                 .table("area_authorities")
                 .col(big_integer("area_id"))
                 .col(string_len("la_code", 12))
@@ -67,6 +81,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table("area_authorities").to_owned()).await?;
+        m.drop_table(Table::drop().table("saved_reports").to_owned()).await?;
         m.drop_index(Index::drop().name("idx_form_requests_created").table("form_requests").to_owned())
             .await?;
         m.drop_table(Table::drop().table("populations").to_owned()).await

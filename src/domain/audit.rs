@@ -135,6 +135,8 @@ pub enum AuditAction {
     FamilyContactRead,
     CaseMovedArea,
     ReportDownloaded,
+    ReportSaved,
+    ReportDeleted,
 }
 
 impl AuditAction {
@@ -230,6 +232,8 @@ impl AuditAction {
         AuditAction::FamilyContactRead,
         AuditAction::CaseMovedArea,
         AuditAction::ReportDownloaded,
+        AuditAction::ReportSaved,
+        AuditAction::ReportDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -325,6 +329,8 @@ impl AuditAction {
             AuditAction::FamilyContactRead => "family.contacts_read",
             AuditAction::CaseMovedArea => "case.area_moved",
             AuditAction::ReportDownloaded => "report.downloaded",
+            AuditAction::ReportSaved => "report.saved",
+            AuditAction::ReportDeleted => "report.deleted",
         }
     }
 
@@ -422,6 +428,8 @@ impl AuditAction {
             AuditAction::FamilyContactRead => "Family contact log read",
             AuditAction::CaseMovedArea => "Case moved to another area",
             AuditAction::ReportDownloaded => "Report downloaded",
+            AuditAction::ReportSaved => "Ad-hoc report saved",
+            AuditAction::ReportDeleted => "Saved report deleted",
         }
     }
 

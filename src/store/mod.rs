@@ -23,6 +23,7 @@ pub mod populations;
 pub mod prepanel;
 pub mod reminders;
 pub mod reports;
+pub mod saved_reports;
 pub mod sealed;
 pub mod sessions;
 pub mod short_results;

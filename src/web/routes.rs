@@ -161,6 +161,10 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/reports/annual.pdf", act(Action::RunPublishedReports), reports::annual::pdf),
     route!(GET "/reports/themes", act(Action::RunPublishedReports), reports::thematic::list),
     route!(GET "/reports/themes/{key}", act(Action::RunPublishedReports), reports::thematic::show),
+    route!(GET "/reports/custom", act(Action::RunInternalReports), reports::custom::new_form),
+    route!(POST "/reports/custom", act(Action::RunInternalReports), reports::custom::save),
+    route!(GET "/reports/saved/{key}", act(Action::RunPublishedReports), reports::custom::show),
+    route!(POST "/reports/saved/{id}/delete", act(Action::RunInternalReports), reports::custom::delete),
     // The actions register.
     route!(GET "/actions", act(Action::ManageActions), review::actions::list),
     route!(GET "/actions.csv", act(Action::ManageActions), review::actions::export),

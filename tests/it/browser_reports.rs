@@ -9,6 +9,7 @@ use crate::common::{Backend, PASSWORD, TestApp};
 use crate::reports::{construct, dataset};
 
 const ENTER: &str = "\u{E007}";
+const SPACE: &str = "\u{E00D}";
 
 async fn check_page(b: &Browser, what: &str) {
     b.assert_accessible(what).await;
@@ -74,6 +75,28 @@ async fn a_chair_runs_the_annual_report_in_a_real_browser() {
     assert_eq!(status, 200);
     assert_eq!(kind, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     assert!(size > 5_000, "a workbook of {size} bytes");
+    // A thematic report, chosen from the list with the keyboard.
+    b.goto(&app.url("/reports/themes")).await;
+    b.wait_for("Thematic reports").await;
+    check_page(&b, "the list of thematic reports").await;
+    b.press("a[href='/reports/themes/sudic']", ENTER).await;
+    b.wait_for("Thematic report: Sudden unexpected deaths").await;
+    check_page(&b, "a thematic report").await;
+
+    // An ad-hoc report: refused without a name (the ticks kept), then saved and shown.
+    b.goto(&app.url("/reports/custom")).await;
+    b.wait_for("Build a thematic report").await;
+    check_page(&b, "the report builder").await;
+    b.press("#categories-perinatal_neonatal", SPACE).await;
+    b.press("#save-report", ENTER).await;
+    b.wait_for("There is a problem").await;
+    check_page(&b, "the report builder with errors").await;
+    assert!(b.source().await.contains("value=\"perinatal_neonatal\" checked"), "the tick is kept");
+    b.type_into("#name", "Perinatal deaths").await;
+    b.press("#save-report", ENTER).await;
+    b.wait_for("Thematic report: Perinatal deaths").await;
+    check_page(&b, "a saved ad-hoc report").await;
+
     let events = app
         .sql_strings("SELECT details FROM audit_events WHERE action = 'report.downloaded' ORDER BY seq")
         .await;

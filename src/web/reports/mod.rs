@@ -2,4 +2,5 @@
 //! their downloads.
 
 pub mod annual;
+pub mod custom;
 pub mod thematic;

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
+use crate::domain::policy::{Action, Principal};
 use crate::error::{WebError, WebResult};
 use crate::reports::thematic::{self, Theme};
 use crate::web::auth::{AuthContext, CurrentUser};
@@ -20,13 +21,21 @@ use crate::web::reports::annual::{AnnualQuery, Format, ReportTemplate, choose, s
 struct ListTemplate {
     page: Page,
     themes: Vec<Theme>,
+    saved: Vec<crate::store::saved_reports::Saved>,
+    can_build: bool,
 }
 
-/// `GET /reports/themes`.
-pub async fn list(State(state): State<AppState>, ctx: AuthContext) -> WebResult<Response> {
+/// `GET /reports/themes`: the predefined themes and the saved ad-hoc reports.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+) -> WebResult<Response> {
     Ok(ListTemplate {
         page: Page::for_user(&ctx, "Thematic reports", "/reports/themes"),
         themes: state.themes.to_vec(),
+        saved: crate::store::saved_reports::list(&state.db).await?,
+        can_build: me.permits(Action::RunInternalReports),
     }
     .into_response())
 }
@@ -36,17 +45,36 @@ pub async fn show(
     State(state): State<AppState>,
     ctx: AuthContext,
     CurrentUser(me): CurrentUser,
-    Path(key): Path<String>,
+    Path(file): Path<String>,
     Q(q): Q<AnnualQuery>,
 ) -> WebResult<Response> {
-    let (key, format) = match key.rsplit_once('.') {
-        Some((k, "pdf")) => (k.to_string(), Some(Format::Pdf)),
-        Some((k, "xlsx")) => (k.to_string(), Some(Format::Xlsx)),
-        Some((k, "zip")) => (k.to_string(), Some(Format::Csv)),
-        _ => (key, None),
-    };
+    let (key, format) = split_format(&file);
     let theme = state.themes.iter().find(|t| t.key == key).cloned().ok_or(WebError::NotFound)?;
-    let chosen = choose(&state, &me, &q).await?;
+    respond(&state, &ctx, &me, &q, &theme, format, &format!("/reports/themes/{}", theme.key)).await
+}
+
+/// `name.pdf` → (`name`, PDF); a name without a known extension is the page.
+pub fn split_format(file: &str) -> (&str, Option<Format>) {
+    match file.rsplit_once('.') {
+        Some((k, "pdf")) => (k, Some(Format::Pdf)),
+        Some((k, "xlsx")) => (k, Some(Format::Xlsx)),
+        Some((k, "zip")) => (k, Some(Format::Csv)),
+        _ => (file, None),
+    }
+}
+
+/// Runs a theme for the year, areas and version asked for, and shows it at `base` or sends it
+/// as a file (audited).
+pub async fn respond(
+    state: &AppState,
+    ctx: &AuthContext,
+    me: &Principal,
+    q: &AnnualQuery,
+    theme: &Theme,
+    format: Option<Format>,
+    base: &str,
+) -> WebResult<Response> {
+    let chosen = choose(state, me, q).await?;
     let params = thematic::Params {
         year: chosen.params.year,
         areas: chosen.params.areas.clone(),
@@ -54,13 +82,12 @@ pub async fn show(
         rate_rule: chosen.params.rate_rule,
         generated_on: chosen.params.generated_on,
     };
-    let report = thematic::run(&state.db, &state.forms, &theme, &params).await?;
+    let report = thematic::run(&state.db, &state.forms, theme, &params).await?;
     if let Some(format) = format {
-        return send_file(&state, &ctx, report, format, &format!("theme:{}", theme.key), &chosen.query).await;
+        return send_file(state, ctx, report, format, &format!("theme:{}", theme.key), &chosen.query).await;
     }
-    let base = format!("/reports/themes/{}", theme.key);
     Ok(ReportTemplate {
-        page: Page::for_user(&ctx, report.title.clone(), "/reports/themes"),
+        page: Page::for_user(ctx, report.title.clone(), "/reports/themes"),
         published: report.mode != crate::reports::table::Mode::Internal,
         sections: view(&report),
         report,
@@ -68,7 +95,7 @@ pub async fn show(
         areas: chosen.area_choices,
         internal_allowed: chosen.internal_allowed,
         query: chosen.query,
-        base,
+        base: base.to_string(),
         year_label: "Last reporting year of the window",
     }
     .into_response())
