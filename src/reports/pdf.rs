@@ -4,47 +4,14 @@
 
 use serde_json::{Value, json};
 
-use super::annual::{Block, Report};
-use super::chart;
+use super::annual::Report;
 use super::table::Mode;
 use crate::documents::pdf::{self, PdfError, Template};
 
 /// The template's data.
 pub fn data(report: &Report) -> Value {
     let internal = report.mode == Mode::Internal;
-    let sections: Vec<Value> = report
-        .sections
-        .iter()
-        .map(|s| {
-            let blocks: Vec<Value> = s
-                .blocks
-                .iter()
-                .map(|b| {
-                    let (flat, chart) = match b {
-                        Block::Note(text) => return json!({ "kind": "note", "text": text }),
-                        Block::Figures(f) => (f.flat(), None),
-                        Block::Counts { table, chart: c } => (table.flat(), c.as_ref()),
-                    };
-                    let svg = chart
-                        .map(|c| chart::svg(c, &format!("chart-{}", flat.key)))
-                        .filter(|s| !s.is_empty());
-                    json!({
-                        "kind": "table",
-                        "title": flat.title,
-                        "basis": flat.basis,
-                        "denominator": flat.denominator,
-                        "headings": flat.headings,
-                        "rows": flat.rows,
-                        "total": flat.total,
-                        "notes": flat.notes,
-                        "chart": svg,
-                        "alt": chart.map(|c| c.description.clone()),
-                    })
-                })
-                .collect();
-            json!({ "heading": s.heading, "blocks": blocks })
-        })
-        .collect();
+    let sections = report.sections_json(true);
     json!({
         "title": report.title,
         "marking": if internal { "OFFICIAL-SENSITIVE: internal version, not for publication" } else { "Published version: small numbers suppressed" },

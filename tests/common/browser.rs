@@ -171,6 +171,16 @@ impl Browser {
         assert!(violations.is_empty(), "axe-core violations on {what}:\n{}", violations.join("\n"));
     }
 
+    /// The checks every page state gets: axe-core finds no violation, and at 390 px wide the page
+    /// does not scroll sideways.
+    pub async fn check_page(&self, what: &str) {
+        self.assert_accessible(what).await;
+        self.set_viewport_width(390).await;
+        let sideways = self.scrolls_sideways().await;
+        self.set_viewport_width(0).await;
+        assert!(!sideways, "{what} scrolls sideways at 390 px wide");
+    }
+
     /// Whether the page is wider than the window (it would scroll sideways).
     pub async fn scrolls_sideways(&self) -> bool {
         self.script("return document.documentElement.scrollWidth > window.innerWidth + 1;", vec![])

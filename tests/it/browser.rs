@@ -9,15 +9,6 @@ use cdop::domain::role::Role;
 use crate::common::browser::Browser;
 use crate::common::{Backend, PASSWORD, TestApp};
 
-/// axe-core, and no sideways scrolling at 390 px, on the page now shown.
-async fn check_page(b: &Browser, what: &str) {
-    b.assert_accessible(what).await;
-    b.set_viewport_width(390).await;
-    let sideways = b.scrolls_sideways().await;
-    b.set_viewport_width(0).await;
-    assert!(!sideways, "{what} scrolls sideways at 390 px wide");
-}
-
 async fn count_action(app: &TestApp, action: &str) -> usize {
     let (rows, _) =
         cdop::store::audit::search(&app.state.db, &Default::default(), 0, 10_000).await.expect("audit");
@@ -42,7 +33,7 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     ] {
         b.goto(&app.url(path)).await;
         b.wait_for(text).await;
-        check_page(&b, path).await;
+        b.check_page(path).await;
     }
     // The scan itself can fail: an image without alternative text is caught.
     b.script("document.querySelector('main').appendChild(document.createElement('img'));", vec![]).await;
@@ -59,16 +50,16 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
 
     b.goto(&app.url("/login")).await;
     b.wait_for("Sign in").await;
-    check_page(&b, "the sign-in page").await;
+    b.check_page("the sign-in page").await;
     b.type_into("#email", "coordinator@example.org").await;
     b.type_into("#password", PASSWORD).await;
     b.click("button[type=submit]").await;
     b.wait_for("Hello, Test coordinator").await;
-    check_page(&b, "the coordinator's home").await;
+    b.check_page("the coordinator's home").await;
 
     b.goto(&app.url("/cases/new")).await;
     b.wait_for("Save as draft").await;
-    check_page(&b, "the notification form").await;
+    b.check_page("the notification form").await;
     b.click(&format!("#area option[value='{area}']")).await;
     b.type_into("#child-given_names", "Browser").await;
     b.type_into("#child-family_name", "Journey").await;
@@ -94,14 +85,14 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     b.type_into("#death-circumstances", "Road traffic collision.").await;
     b.type_into("#notifier-role", "CDOP coordinator").await;
     b.type_into("#notifier-organisation", "CDOP").await;
-    check_page(&b, "the filled-in notification form").await;
+    b.check_page("the filled-in notification form").await;
     // Enter in a text box sends the form (the main action), not "Add another professional".
     b.press_enter("#notifier-organisation").await;
 
     let page = b.wait_for("There is a problem").await;
     assert!(page.contains("check digit"));
     assert!(!page.contains("Professional 2"), "Enter did not add a professional");
-    check_page(&b, "the form with an error").await;
+    b.check_page("the form with an error").await;
     assert_eq!(b.value("#child-nhs_number").await, "943 476 5918", "what was typed is still there");
     assert_eq!(b.value("#child-given_names").await, "Browser");
     assert_eq!(b.value("#child-date_of_birth-year").await, "2022");
@@ -114,10 +105,10 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     b.type_into("#child-nhs_number", "943 476 5919").await;
     b.press_enter("#child-nhs_number").await;
     b.wait_for("Check your answers before sending").await;
-    check_page(&b, "check your answers").await;
+    b.check_page("check your answers").await;
     b.click("#submit-notification").await;
     b.wait_for("Notification recorded as").await;
-    check_page(&b, "the new case").await;
+    b.check_page("the new case").await;
     let url = b.url().await;
     assert!(url.contains("/cases/CDOP-"), "{url}");
     let reference = url.rsplit('/').next().expect("reference").to_string();
@@ -125,7 +116,7 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     // Reveal, then refresh: shown once, never revealed again by a refresh.
     b.click("#reveal").await;
     b.wait_for("Shown to you because you asked").await;
-    check_page(&b, "the case with identifying details").await;
+    b.check_page("the case with identifying details").await;
     assert_eq!(count_action(&app, "case.identity.revealed").await, 1);
     b.refresh().await;
     b.wait_for("hidden again").await;
@@ -134,12 +125,12 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     // The list, then an NHS-number search; back does not search again.
     b.goto(&app.url("/cases")).await;
     let list = b.wait_for("cases. Page").await;
-    check_page(&b, "the case list").await;
+    b.check_page("the case list").await;
     assert!(list.contains(&reference) && list.contains("Browser Journey"));
     b.type_into("#nhs_number", "943 476 5919").await;
     b.press_enter("#nhs_number").await;
     b.wait_for("with that NHS number").await;
-    check_page(&b, "the NHS-number search result").await;
+    b.check_page("the NHS-number search result").await;
     let result_url = b.url().await;
     assert!(!result_url.contains("9434765919") && !result_url.contains("943%20476"), "{result_url}");
     assert_eq!(count_action(&app, "case.searched").await, 1);
@@ -152,7 +143,7 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     // Change the notification.
     b.goto(&app.url(&format!("/cases/{reference}/edit"))).await;
     b.wait_for("Reason for the change").await;
-    check_page(&b, "the change form").await;
+    b.check_page("the change form").await;
     b.type_into("#child-given_names", "Browsing").await;
     b.type_into("#reason", "Name spelt wrongly at notification").await;
     b.click("#submit-notification").await;
@@ -161,7 +152,7 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     // Triage, the audit-free pages of a coordinator.
     b.goto(&app.url("/triage")).await;
     b.wait_for("Triage").await;
-    check_page(&b, "triage").await;
+    b.check_page("triage").await;
 
     // The session times out while a form is open: nothing typed is lost.
     b.goto(&app.url("/cases/new")).await;
@@ -172,7 +163,7 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     app.sql(&format!("UPDATE sessions SET last_seen_at = {past}")).await;
     b.click("#submit-notification").await;
     b.wait_for("what you typed has been kept").await;
-    check_page(&b, "sign-in after a timeout").await;
+    b.check_page("sign-in after a timeout").await;
     b.type_into("#email", "coordinator@example.org").await;
     b.type_into("#password", PASSWORD).await;
     b.click("button[type=submit]").await;
@@ -195,7 +186,7 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     ] {
         b.goto(&app.url(&path)).await;
         b.wait_for(text).await;
-        check_page(&b, &path).await;
+        b.check_page(&path).await;
     }
     b.goto(&app.url("/admin/users")).await;
     b.wait_for("Add a user").await;
@@ -203,7 +194,7 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     b.wait_for("Reset two-factor").await;
     b.click("form[action$='/reset-two-factor'] button").await;
     b.wait_for("Reset two-factor authentication for").await;
-    check_page(&b, "a confirmation page").await;
+    b.check_page("a confirmation page").await;
 }
 
 /// The emailed form links queued so far (their bodies are sealed in the outbox: opened here with
@@ -240,22 +231,22 @@ async fn an_agency_completes_a_form_by_keyboard_from_its_emailed_link() {
     b.goto(&app.url(&format!("/cases/{reference}"))).await;
     b.click("#information-requested").await;
     b.wait_for("No information has been requested").await;
-    check_page(&b, "the task list, empty").await;
+    b.check_page("the task list, empty").await;
     b.click("#request-information").await;
     b.wait_for("Forms to request").await;
-    check_page(&b, "the request information page").await;
+    b.check_page("the request information page").await;
     // Sending without the kind of agency: errors next to the fields, the rest kept.
     b.click("#send-requests").await;
     b.wait_for("There is a problem").await;
-    check_page(&b, "the request page with errors").await;
+    b.check_page("the request page with errors").await;
     assert_eq!(b.value("#p0-email").await, "hv@nhs.example");
     b.script("document.getElementById('p0-agency_type').value = 'health'; document.getElementById('p1-agency_type').value = 'education';", vec![]).await;
     b.click("#send-requests").await;
     b.wait_for("request(s) sent").await;
-    check_page(&b, "the task list").await;
+    b.check_page("the task list").await;
     b.goto(&app.url("/outstanding")).await;
     b.wait_for("Outstanding information").await;
-    check_page(&b, "the Outstanding information page").await;
+    b.check_page("the Outstanding information page").await;
     b.click("button.cdop-link-button").await;
     b.wait_for("You have signed out").await;
 
@@ -265,10 +256,10 @@ async fn an_agency_completes_a_form_by_keyboard_from_its_emailed_link() {
     let link = app.url(&format!("/f/{token}"));
     b.goto(&link).await;
     b.wait_for(CHILD_NAME).await;
-    check_page(&b, "the form's start page").await;
+    b.check_page("the form's start page").await;
     b.press("#start-form", "\u{E007}").await;
     b.wait_for("section 1 of").await;
-    check_page(&b, "a form section").await;
+    b.check_page("a form section").await;
     b.type_into("#completed_by_name", "Pat Ravensworth").await;
     b.type_into("#completed_by_organisation", "Community Health Trust").await;
     b.press("#completed_by_organisation", "\u{E007}").await;
@@ -276,7 +267,7 @@ async fn an_agency_completes_a_form_by_keyboard_from_its_emailed_link() {
     b.type_into("#maternal_bmi", "heavy").await;
     b.press("#maternal_bmi", "\u{E007}").await;
     b.wait_for("There is a problem").await;
-    check_page(&b, "a form section with an error").await;
+    b.check_page("a form section with an error").await;
     assert_eq!(b.value("#maternal_bmi").await, "heavy", "what was typed is kept");
     b.type_into("#maternal_bmi", "24.5").await;
     b.press("#weight-status", "\u{E00D}").await;
@@ -290,19 +281,19 @@ async fn an_agency_completes_a_form_by_keyboard_from_its_emailed_link() {
     let hidden =
         b.script("return document.getElementById('bereavement_support_what-group').hidden;", vec![]).await;
     assert_eq!(hidden.as_bool(), Some(false), "the follow-up is revealed");
-    check_page(&b, "a section with a revealed follow-up").await;
+    b.check_page("a section with a revealed follow-up").await;
     b.type_into("#bereavement_support_what", "Visits from the family liaison officer").await;
     b.press("#save-continue", "\u{E007}").await;
     b.wait_for("section 8 of").await;
     b.goto(&format!("{link}/check")).await;
     b.wait_for("Check your answers before submitting").await;
-    check_page(&b, "the form's check answers page").await;
+    b.check_page("the form's check answers page").await;
     b.press("#submit-form", "\u{E007}").await;
     b.wait_for("Form submitted").await;
-    check_page(&b, "the form submitted page").await;
+    b.check_page("the form submitted page").await;
     b.goto(&link).await;
     b.wait_for("This form link cannot be used").await;
-    check_page(&b, "the dead link page").await;
+    b.check_page("the dead link page").await;
 
     // The coordinator sees it submitted; the request's page and the admin's forms page.
     b.goto(&app.url("/login")).await;
@@ -315,17 +306,17 @@ async fn an_agency_completes_a_form_by_keyboard_from_its_emailed_link() {
     assert!(page.contains("Completeness of submitted forms"));
     b.click("#requests li:first-child a").await;
     b.wait_for("Link first opened").await;
-    check_page(&b, "a submitted request's page").await;
+    b.check_page("a submitted request's page").await;
     b.back().await;
     b.wait_for("Completeness of submitted forms").await;
     b.click("#requests li:nth-child(2) a").await;
     b.wait_for("Chase or change this request").await;
-    check_page(&b, "an open request's page").await;
+    b.check_page("an open request's page").await;
     b.click("#remind-now").await;
     b.wait_for("Reminder sent.").await;
     b.goto(&app.url("/admin/forms")).await;
     b.wait_for("Unconfirmed items").await;
-    check_page(&b, "the Forms page").await;
+    b.check_page("the Forms page").await;
 }
 
 const CHILD_NAME: &str = "Zebedee";

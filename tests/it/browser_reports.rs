@@ -11,14 +11,6 @@ use crate::reports::{construct, dataset};
 const ENTER: &str = "\u{E007}";
 const SPACE: &str = "\u{E00D}";
 
-async fn check_page(b: &Browser, what: &str) {
-    b.assert_accessible(what).await;
-    b.set_viewport_width(390).await;
-    let sideways = b.scrolls_sideways().await;
-    b.set_viewport_width(0).await;
-    assert!(!sideways, "{what} scrolls sideways at 390 px wide");
-}
-
 /// Fetches a link of the page with the browser's own session: (status, content type, bytes).
 async fn fetch_link(b: &Browser, css: &str) -> (u64, String, u64) {
     let v = b
@@ -59,14 +51,14 @@ async fn a_chair_runs_the_annual_report_in_a_real_browser() {
         page.contains("Northshire, 2025/26") && page.contains("cdop-chart"),
         "the report with its charts"
     );
-    check_page(&b, "the annual report, internal").await;
+    b.check_page("the annual report, internal").await;
 
     // Switch to the published version with the keyboard.
     b.click("#mode-published").await;
     b.press("#run-report", ENTER).await;
     let page = b.wait_for("Published version").await;
     assert!(page.contains("Counts from 1 to 4 are not shown"));
-    check_page(&b, "the annual report, published").await;
+    b.check_page("the annual report, published").await;
 
     let (status, kind, size) = fetch_link(&b, "#download-pdf").await;
     assert_eq!((status, kind.as_str()), (200, "application/pdf"));
@@ -78,24 +70,24 @@ async fn a_chair_runs_the_annual_report_in_a_real_browser() {
     // A thematic report, chosen from the list with the keyboard.
     b.goto(&app.url("/reports/themes")).await;
     b.wait_for("Thematic reports").await;
-    check_page(&b, "the list of thematic reports").await;
+    b.check_page("the list of thematic reports").await;
     b.press("a[href='/reports/themes/sudic']", ENTER).await;
     b.wait_for("Thematic report: Sudden unexpected deaths").await;
-    check_page(&b, "a thematic report").await;
+    b.check_page("a thematic report").await;
 
     // An ad-hoc report: refused without a name (the ticks kept), then saved and shown.
     b.goto(&app.url("/reports/custom")).await;
     b.wait_for("Build a thematic report").await;
-    check_page(&b, "the report builder").await;
+    b.check_page("the report builder").await;
     b.press("#categories-perinatal_neonatal", SPACE).await;
     b.press("#save-report", ENTER).await;
     b.wait_for("There is a problem").await;
-    check_page(&b, "the report builder with errors").await;
+    b.check_page("the report builder with errors").await;
     assert!(b.source().await.contains("value=\"perinatal_neonatal\" checked"), "the tick is kept");
     b.type_into("#name", "Perinatal deaths").await;
     b.press("#save-report", ENTER).await;
     b.wait_for("Thematic report: Perinatal deaths").await;
-    check_page(&b, "a saved ad-hoc report").await;
+    b.check_page("a saved ad-hoc report").await;
 
     let events = app
         .sql_strings("SELECT details FROM audit_events WHERE action = 'report.downloaded' ORDER BY seq")

@@ -16,14 +16,6 @@ use crate::review::{code, ready_case, with_totp};
 const SPACE: &str = "\u{E00D}";
 const ENTER: &str = "\u{E007}";
 
-async fn check_page(b: &Browser, what: &str) {
-    b.assert_accessible(what).await;
-    b.set_viewport_width(390).await;
-    let sideways = b.scrolls_sideways().await;
-    b.set_viewport_width(0).await;
-    assert!(!sideways, "{what} scrolls sideways at 390 px wide");
-}
-
 async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
     b.goto(&app.url("/login")).await;
     b.wait_for("Sign in").await;
@@ -66,10 +58,10 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
     b.wait_for("Hello").await;
     b.goto(&app.url("/meetings")).await;
     b.wait_for("Meetings").await;
-    check_page(&b, "the meetings list").await;
+    b.check_page("the meetings list").await;
     b.goto(&app.url("/meetings/new")).await;
     b.wait_for("Kind of meeting").await;
-    check_page(&b, "the new meeting form").await;
+    b.check_page("the new meeting form").await;
     let day = app.state.clock.today() + TimeDelta::days(7);
     b.click("#kind-panel").await;
     b.type_into("#date-day", &day.day().to_string()).await;
@@ -83,7 +75,7 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
     b.click(&format!("#attendees-{member}")).await;
     b.click("#save-meeting").await;
     b.wait_for("There is a problem").await;
-    check_page(&b, "the meeting form with an error").await;
+    b.check_page("the meeting form with an error").await;
     assert_eq!(b.value("#location").await, "Room 4, Civic Centre", "what was typed is kept");
     b.type_into("#time", "10:00").await;
     b.click("#save-meeting").await;
@@ -91,19 +83,19 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
     let meeting = b.url().await.split("/meetings/").nth(1).unwrap_or_default().to_string();
     assert!(meeting.parse::<i64>().is_ok(), "on the meeting's page: {meeting}");
     assert!(page.contains(&reference));
-    check_page(&b, "the meeting page").await;
+    b.check_page("the meeting page").await;
     b.click(&format!("#case option[value='{reference}']")).await;
     b.click("#add-case").await;
     b.wait_for("id=\"item-").await;
     b.click("#send-invitations").await;
     b.wait_for("invitation").await;
-    check_page(&b, "the meeting with its agenda").await;
+    b.check_page("the meeting with its agenda").await;
 
     // The pack: an anonymised summary, the redacted narrative confirmed, then published.
     b.goto(&app.url(&format!("/cases/{reference}/pack"))).await;
     let page = b.wait_for("Anonymised summary").await;
     assert!(page.contains("[child]") && !page.contains("Zebedee"), "the narrative arrives redacted");
-    check_page(&b, "the pack preparation page").await;
+    b.check_page("the pack preparation page").await;
     b.type_into("#summary", "[child] died after a short illness at home.").await;
     b.click("#save-summary").await;
     b.wait_for("died after a short illness at home.</textarea>").await;
@@ -113,7 +105,7 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
     b.wait_for("Checked and confirmed").await;
     b.click(&format!("#publish-{meeting}")).await;
     b.wait_for("Publish again").await;
-    check_page(&b, "the pack preparation page, published").await;
+    b.check_page("the pack preparation page, published").await;
     sign_out(&b).await;
 
     // The member records a private categorisation and reads the pack.
@@ -121,10 +113,10 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
     b.wait_for("Hello").await;
     b.goto(&app.url(&format!("/meetings/{meeting}"))).await;
     b.wait_for("Your pre-panel categorisation").await;
-    check_page(&b, "the meeting page for a member").await;
+    b.check_page("the meeting page for a member").await;
     b.click(&format!("#prepanel-{reference}")).await;
     b.wait_for("Record your own view").await;
-    check_page(&b, "the pre-panel categorisation page").await;
+    b.check_page("the pre-panel categorisation page").await;
     b.press("#category-infection", SPACE).await;
     b.press("#modifiable-none_identified", SPACE).await;
     b.press("#save-prepanel", ENTER).await;
@@ -140,7 +132,7 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
     b.click(&format!("#pack-{reference}")).await;
     let pack = b.wait_for("died after a short illness at home.").await;
     assert!(!pack.contains("Zebedee") && !pack.contains("CA1 1AA"));
-    check_page(&b, "the case pack").await;
+    b.check_page("the case pack").await;
     sign_out(&b).await;
 
     // The chair signs in with a second factor and opens the case: the spread appears.
@@ -154,13 +146,13 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
     assert!(!b.source().await.contains("category-spread"), "hidden before the chair opens the case");
     b.press("#open-case", ENTER).await;
     b.wait_for("category-spread").await;
-    check_page(&b, "the spread of categorisations").await;
+    b.check_page("the spread of categorisations").await;
 
     // The analysis, keyboard only: "modifiable factors identified" with no factor graded 2 is
     // refused, keeping what was typed.
     b.goto(&app.url(&format!("/cases/{reference}/analysis"))).await;
     let page = b.wait_for("Save analysis").await;
-    check_page(&b, "the Analysis Form").await;
+    b.check_page("the Analysis Form").await;
     if !page.contains("id=\"factors-0-description\"") {
         b.press("button[value='add:factors']", ENTER).await;
         b.wait_for("id=\"factors-0-description\"").await;
@@ -178,7 +170,7 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
     b.type_into("#recommendations", "Remind health visitors of the safer sleep guidance.").await;
     b.press("#save-analysis", ENTER).await;
     b.wait_for("There is a problem").await;
-    check_page(&b, "the Analysis Form with an error").await;
+    b.check_page("the Analysis Form with an error").await;
     assert_eq!(b.value("#learning").await, "Safer sleep advice should be repeated at every contact.");
     assert_eq!(b.value("#factors-0-description").await, "Smoking in the household");
     b.press("#factors-0-grade-grade_2", SPACE).await;
@@ -194,16 +186,16 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
     b.type_into("#code", &code(&totp, &app, 1)).await;
     b.press("#sign-off", ENTER).await;
     b.wait_for("Analysis signed off").await;
-    check_page(&b, "the signed-off analysis").await;
+    b.check_page("the signed-off analysis").await;
     assert_eq!(app.sql_strings("SELECT status FROM analyses").await, ["signed"]);
     b.goto(&app.url("/reports/agreement")).await;
     b.wait_for("kappa").await;
-    check_page(&b, "the agreement report").await;
+    b.check_page("the agreement report").await;
 
     // An action from the case, then the register.
     b.goto(&app.url(&format!("/actions/new?case={reference}"))).await;
     b.wait_for("What is to be done").await;
-    check_page(&b, "the new action form").await;
+    b.check_page("the new action form").await;
     b.type_into("#description", "Remind health visitors of the safer sleep guidance.").await;
     b.type_into("#owner_org", "Community Health Trust").await;
     b.type_into("#owner_email", "safeguarding@nhs.example").await;
@@ -214,10 +206,10 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
     b.click("#themes").await;
     b.click("#save-action").await;
     b.wait_for("Change the action").await;
-    check_page(&b, "an action's page").await;
+    b.check_page("an action's page").await;
     b.goto(&app.url("/actions")).await;
     b.wait_for("ACT-").await;
-    check_page(&b, "the actions register").await;
+    b.check_page("the actions register").await;
     sign_out(&b).await;
 
     // The coordinator: a learning briefing from the signed analysis, the family's contact log
@@ -226,10 +218,10 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
     b.wait_for("Hello").await;
     b.goto(&app.url("/briefings/recipients")).await;
     b.wait_for("Distribution").await;
-    check_page(&b, "the distribution lists").await;
+    b.check_page("the distribution lists").await;
     b.goto(&app.url("/briefings/new")).await;
     b.wait_for("Compile a learning briefing").await;
-    check_page(&b, "the compile briefing form").await;
+    b.check_page("the compile briefing form").await;
     b.type_into("#title", "Learning from child deaths: safe sleep").await;
     b.click(&format!("#area option[value='{area}']")).await;
     let from = app.state.clock.today() - TimeDelta::days(30);
@@ -242,13 +234,13 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
     b.click("#compile").await;
     let page = b.wait_for("Safer sleep advice should be repeated").await;
     assert!(!page.contains("Zebedee"));
-    check_page(&b, "a briefing's page").await;
+    b.check_page("a briefing's page").await;
     b.goto(&app.url("/briefings")).await;
     b.wait_for("Learning from child deaths: safe sleep").await;
-    check_page(&b, "the briefings list").await;
+    b.check_page("the briefings list").await;
     b.goto(&app.url(&format!("/cases/{reference}/family"))).await;
     b.wait_for("Record contact").await;
-    check_page(&b, "the family contact page").await;
+    b.check_page("the family contact page").await;
     let today = app.state.clock.today();
     b.type_into("#contact_on-day", &today.day().to_string()).await;
     b.type_into("#contact_on-month", &today.month().to_string()).await;
@@ -257,11 +249,11 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
     b.type_into("#note", "The family asked when the review will finish.").await;
     b.click("#record-contact").await;
     b.wait_for("The family asked when the review will finish.").await;
-    check_page(&b, "the family contact log").await;
+    b.check_page("the family contact log").await;
     b.goto(&app.url(&format!("/cases/{reference}/move"))).await;
     b.wait_for("Move the case").await;
-    check_page(&b, "the move case page").await;
+    b.check_page("the move case page").await;
     b.goto(&app.url(&format!("/cases/{reference}"))).await;
     b.wait_for(&reference).await;
-    check_page(&b, "the case page after review").await;
+    b.check_page("the case page after review").await;
 }

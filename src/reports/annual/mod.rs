@@ -204,6 +204,34 @@ pub struct Report {
 }
 
 impl Report {
+    /// The sections as JSON: each block a note or a table (as rows of text, as shown), with its
+    /// chart as SVG and the chart's text alternative when `charts` (for the PDF template).
+    pub fn sections_json(&self, charts: bool) -> Vec<serde_json::Value> {
+        use serde_json::json;
+        let block = |b: &Block| {
+            let (flat, chart) = match b {
+                Block::Note(text) => return json!({"kind": "note", "text": text}),
+                Block::Figures(f) => (f.flat(), None),
+                Block::Counts { table, chart } => (table.flat(), chart.as_ref()),
+            };
+            let mut out = json!({"kind": "table", "key": flat.key, "title": flat.title, "basis": flat.basis,
+                "denominator": flat.denominator, "headings": flat.headings, "rows": flat.rows,
+                "total": flat.total, "notes": flat.notes});
+            if charts {
+                let svg = chart
+                    .map(|c| super::chart::svg(c, &format!("chart-{}", flat.key)))
+                    .filter(|s| !s.is_empty());
+                out["chart"] = json!(svg);
+                out["alt"] = json!(chart.map(|c| c.description.clone()));
+            }
+            out
+        };
+        self.sections
+            .iter()
+            .map(|s| json!({"id": s.id, "heading": s.heading, "blocks": s.blocks.iter().map(block).collect::<Vec<_>>()}))
+            .collect()
+    }
+
     /// Every table, counts and figures, in report order, as every file renderer lays it out.
     pub fn flats(&self) -> Vec<crate::reports::table::Flat> {
         self.sections

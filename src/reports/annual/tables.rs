@@ -437,40 +437,19 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     plan.push(("notified", "Deaths notified in the year", deaths));
 
     // 4. Reviews: category and modifiable factors.
-    let modifiable_columns: Vec<(String, String)> = ["identified", "none_identified", "insufficient"]
-        .iter()
-        .map(|c| {
-            (
-                c.to_string(),
-                labels
-                    .modifiable
-                    .iter()
-                    .find(|(k, _)| k == c)
-                    .map(|(_, l)| l.clone())
-                    .unwrap_or_else(|| c.replace('_', " ")),
-            )
-        })
-        .collect();
+    let modifiable_columns = modifiable_columns(labels);
     let modifiable_table = |key: &str, title: &str, dim: &str, idx: usize, order: &[(String, String)]| {
         let m = tally(&data.reviewed, &[idx, 1]);
-        Table {
-            key: key.into(),
-            title: title.into(),
-            basis: Basis::Reviewed,
-            cohort: reviewed_cohort.clone(),
-            denominator: "Reviews completed in the year; the percentage is taken over the reviews with enough information to decide (modifiable factors identified, or none identified). Reviews with insufficient information are counted in their own column.".into(),
-            row_dimension: dim.into(),
-            column_dimension: "modifiable".into(),
-            row_heading: String::new(),
-            rows: order.to_vec(),
-            columns: modifiable_columns.clone(),
-            counts: order.iter().map(|(k, _)| modifiable_columns.iter().map(|(c, _)| m.get(&vec![k.clone(), c.clone()]).copied().unwrap_or(0)).collect()).collect(),
-            percent: Percent::Columns { numerator: vec![0], denominator: vec![0, 1] },
-            percent_label: "% with modifiable factors (of reviews with enough information)".into(),
-            multi_valued: false,
-            notes: Vec::new(),
-            shared_rows: Vec::new(),
-        }
+        modifiable_table(
+            key,
+            title,
+            &reviewed_cohort,
+            "Reviews completed in the year; the percentage is taken over the reviews with enough information to decide (modifiable factors identified, or none identified). Reviews with insufficient information are counted in their own column.",
+            dim,
+            order,
+            &modifiable_columns,
+            |r, c| m.get(&vec![r.to_string(), c.to_string()]).copied().unwrap_or(0),
+        )
     };
     let mut reviews = Vec::new();
     let category = modifiable_table(
@@ -650,6 +629,50 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     t.denominator = "Actions in the register for these areas; an action can be raised and implemented in the same year, so the rows do not add up.".into();
     plan.push(("actions", "Actions", vec![Part::Counts { index: b.add(t), chart: ChartSpec::None }]));
     plan
+}
+
+/// The modifiable outcomes as columns, labelled as the Analysis Form in force labels them.
+pub(crate) fn modifiable_columns(labels: &Labels) -> Vec<(String, String)> {
+    ["identified", "none_identified", "insufficient"]
+        .iter()
+        .map(|c| {
+            let label = labels.modifiable.iter().find(|(k, _)| k == c).map(|(_, l)| l.clone());
+            (c.to_string(), label.unwrap_or_else(|| c.replace('_', " ")))
+        })
+        .collect()
+}
+
+/// Reviews by `rows` × modifiable outcome (`cell(row, outcome)`), with the percentage with
+/// modifiable factors taken over the reviews with enough information to decide.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn modifiable_table(
+    key: &str,
+    title: &str,
+    cohort: &str,
+    denominator: &str,
+    dim: &str,
+    rows: &[(String, String)],
+    columns: &[(String, String)],
+    cell: impl Fn(&str, &str) -> u64,
+) -> Table {
+    Table {
+        key: key.into(),
+        title: title.into(),
+        basis: Basis::Reviewed,
+        cohort: cohort.into(),
+        denominator: denominator.into(),
+        row_dimension: dim.into(),
+        column_dimension: "modifiable".into(),
+        row_heading: String::new(),
+        rows: rows.to_vec(),
+        columns: columns.to_vec(),
+        counts: rows.iter().map(|(r, _)| columns.iter().map(|(c, _)| cell(r, c)).collect()).collect(),
+        percent: Percent::Columns { numerator: vec![0], denominator: vec![0, 1] },
+        percent_label: "% with modifiable factors (of reviews with enough information)".into(),
+        multi_valued: false,
+        notes: Vec::new(),
+        shared_rows: Vec::new(),
+    }
 }
 
 fn stillbirth_note(n: u64, mode: &crate::reports::table::Mode) -> String {

@@ -11,7 +11,7 @@ use sea_orm::ConnectionTrait;
 pub use definition::{Breakdown, Theme};
 
 use super::annual::figures::{Figures, Population};
-use super::annual::tables::{ChartSpec, Part, Plan};
+use super::annual::tables::{ChartSpec, Part, Plan, modifiable_columns, modifiable_table};
 use super::annual::{Block, Heading, Labels, Report, assemble, tally};
 use super::rates::{self, Rate, RateRule};
 use super::table::{Basis, Mode, Percent, Shown, ShownTable, Table};
@@ -187,20 +187,7 @@ pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report
         chart: ChartSpec::Rows { what: "reviews in this theme by reporting year" },
     });
 
-    let modifiable_columns: Vec<(String, String)> = ["identified", "none_identified", "insufficient"]
-        .iter()
-        .map(|c| {
-            (
-                c.to_string(),
-                labels
-                    .modifiable
-                    .iter()
-                    .find(|(k, _)| k == c)
-                    .map(|(_, l)| l.clone())
-                    .unwrap_or_else(|| c.replace('_', " ")),
-            )
-        })
-        .collect();
+    let modifiable_columns = modifiable_columns(labels);
     let mut sex_index = None;
     for b in &t.breakdowns {
         let table = match b {
@@ -288,29 +275,22 @@ pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report
                         None => m.get(&vec![c.to_string()]).copied().unwrap_or(0),
                     }
                 };
-                Table {
-                    key: format!("{}-{}", t.key, b.code()),
-                    title: title.into(),
-                    basis: Basis::Reviewed,
-                    cohort: cohort.clone(),
-                    denominator: format!(
+                let mut table = modifiable_table(
+                    &format!("{}-{}", t.key, b.code()),
+                    title,
+                    &cohort,
+                    &format!(
                         "{window_words} matching the theme; the percentage is taken over the reviews with enough information to decide."
                     ),
-                    row_dimension: dim.into(),
-                    column_dimension: "modifiable".into(),
-                    row_heading: if idx.is_some() { "Category of death".into() } else { String::new() },
-                    rows: rows_list.clone(),
-                    columns: modifiable_columns.clone(),
-                    counts: rows_list
-                        .iter()
-                        .map(|(r, _)| modifiable_columns.iter().map(|(c, _)| cell(r, c)).collect())
-                        .collect(),
-                    percent: Percent::Columns { numerator: vec![0], denominator: vec![0, 1] },
-                    percent_label: "% with modifiable factors (of reviews with enough information)".into(),
-                    multi_valued: false,
-                    notes: Vec::new(),
-                    shared_rows: Vec::new(),
+                    dim,
+                    &rows_list,
+                    &modifiable_columns,
+                    cell,
+                );
+                if idx.is_some() {
+                    table.row_heading = "Category of death".into();
                 }
+                table
             }
         };
         counts.push(table);

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::app::AppState;
 use crate::error::{WebError, WebResult};
-use crate::reports::annual::{self, Block, Report};
+use crate::reports::annual::{self, Report};
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::params::Q;
 use crate::web::reports::annual::{AnnualQuery, Format, choose, download};
@@ -26,27 +26,7 @@ pub struct ApiQuery {
 
 /// The report as JSON: its heading facts and every section's tables and notes.
 pub fn report_json(report: &Report) -> Value {
-    let sections: Vec<Value> = report
-        .sections
-        .iter()
-        .map(|s| {
-            let blocks: Vec<Value> = s
-                .blocks
-                .iter()
-                .map(|b| {
-                    let flat = match b {
-                        Block::Note(text) => return json!({"kind": "note", "text": text}),
-                        Block::Figures(f) => f.flat(),
-                        Block::Counts { table, .. } => table.flat(),
-                    };
-                    json!({"kind": "table", "key": flat.key, "title": flat.title, "basis": flat.basis,
-                           "denominator": flat.denominator, "headings": flat.headings, "rows": flat.rows,
-                           "total": flat.total, "notes": flat.notes})
-                })
-                .collect();
-            json!({"id": s.id, "heading": s.heading, "blocks": blocks})
-        })
-        .collect();
+    let sections = report.sections_json(false);
     json!({
         "title": report.title, "year": report.year, "areas": report.areas,
         "mode": if report.mode == crate::reports::table::Mode::Internal { "internal" } else { "published" },

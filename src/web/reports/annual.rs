@@ -161,19 +161,41 @@ pub async fn page(
 ) -> WebResult<Response> {
     let chosen = choose(&state, &me, &q).await?;
     let report = annual::run(&state.db, &state.forms, &chosen.params).await?;
-    Ok(ReportTemplate {
-        page: Page::for_user(&ctx, report.title.clone(), "/reports/annual"),
-        base: "/reports/annual".into(),
-        year_label: "Reporting year (1 April to 31 March)",
-        published: report.mode != Mode::Internal,
-        sections: view(&report),
+    Ok(ReportTemplate::of(
+        &ctx,
         report,
-        years: chosen.year_choices,
-        areas: chosen.area_choices,
-        internal_allowed: chosen.internal_allowed,
-        query: chosen.query,
-    }
+        chosen,
+        "/reports/annual",
+        "/reports/annual",
+        "Reporting year (1 April to 31 March)",
+    )
     .into_response())
+}
+
+impl ReportTemplate {
+    /// A report's page at `base` (the choices form comes back to it; downloads add an
+    /// extension), with `nav` marked in the navigation.
+    pub fn of(
+        ctx: &AuthContext,
+        report: Report,
+        chosen: Chosen,
+        base: &str,
+        nav: &str,
+        year_label: &'static str,
+    ) -> ReportTemplate {
+        ReportTemplate {
+            page: Page::for_user(ctx, report.title.clone(), nav),
+            base: base.into(),
+            year_label,
+            published: report.mode != Mode::Internal,
+            sections: view(&report),
+            report,
+            years: chosen.year_choices,
+            areas: chosen.area_choices,
+            internal_allowed: chosen.internal_allowed,
+            query: chosen.query,
+        }
+    }
 }
 
 /// A standalone HTML file of the report: the same body as the page, the service's styles inline,

@@ -14,7 +14,7 @@ use crate::reports::thematic::{self, Theme};
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::page::Page;
 use crate::web::params::Q;
-use crate::web::reports::annual::{AnnualQuery, Format, ReportTemplate, choose, send_file, view};
+use crate::web::reports::annual::{AnnualQuery, Format, ReportTemplate, choose, send_file};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "reports/themes.html")]
@@ -86,17 +86,6 @@ pub async fn respond(
     if let Some(format) = format {
         return send_file(state, ctx, report, format, &format!("theme:{}", theme.key), &chosen.query).await;
     }
-    Ok(ReportTemplate {
-        page: Page::for_user(ctx, report.title.clone(), "/reports/themes"),
-        published: report.mode != crate::reports::table::Mode::Internal,
-        sections: view(&report),
-        report,
-        years: chosen.year_choices,
-        areas: chosen.area_choices,
-        internal_allowed: chosen.internal_allowed,
-        query: chosen.query,
-        base: base.to_string(),
-        year_label: "Last reporting year of the window",
-    }
-    .into_response())
+    Ok(ReportTemplate::of(ctx, report, chosen, base, "/reports/themes", "Last reporting year of the window")
+        .into_response())
 }
