@@ -48,7 +48,7 @@ pub async fn run(loaded: LoadedConfig, command: ReferenceCommand) -> CliResult {
 /// `cdop reference import-population FILE --area NAME=CODES…`: nothing is stored unless the
 /// whole file reads cleanly; a re-import replaces the same authorities' mid-years.
 async fn import_population(loaded: LoadedConfig, file: PathBuf, mappings: Vec<String>) -> CliResult {
-    let db = store::connect(&loaded).await?;
+    let db = store::connect_current(&loaded).await?;
     let known = crate::store::areas::list(&db).await.map_err(|e| fail(e.to_string()))?;
     let mut plan: Vec<(i64, String, Vec<String>)> = Vec::new();
     for m in &mappings {

@@ -47,7 +47,7 @@ pub async fn run(loaded: LoadedConfig, command: ReportsCommand) -> CliResult {
     let format = Format::parse(&format)
         .ok_or_else(|| fail(format!("--format {format}: choose html, pdf, csv or xlsx")))?;
     let (forms, _) = crate::app::load_forms(&loaded)?;
-    let db = store::connect(&loaded).await?;
+    let db = store::connect_current(&loaded).await?;
     let all = areas::list(&db).await.map_err(|e| fail(e.to_string()))?;
     let chosen: Vec<(i64, String)> = if names.is_empty() {
         all.iter().map(|a| (a.id, a.name.clone())).collect()

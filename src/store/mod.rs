@@ -211,6 +211,21 @@ pub async fn pending_migrations(db: &Db) -> Result<Vec<String>, DbErr> {
     Ok(Migrator::get_pending_migrations_read_only(db).await?.iter().map(|m| m.name().to_string()).collect())
 }
 
+/// Connects for a command that reads or writes the schema as this release knows it: refuses,
+/// naming the fix, when migrations are pending (a database last served by an older release).
+pub async fn connect_current(loaded: &LoadedConfig) -> Result<Db, anyhow::Error> {
+    let db = connect(loaded).await?;
+    let pending = pending_migrations(&db).await?;
+    if !pending.is_empty() {
+        anyhow::bail!(
+            "the database needs {} migration(s) this release brings ({}): run `cdop migrate` (or `cdop serve`, which applies them) first",
+            pending.len(),
+            pending.join(", ")
+        );
+    }
+    Ok(db)
+}
+
 /// Every migration with whether it is applied.
 pub async fn migration_status(db: &Db) -> Result<Vec<(String, bool)>, DbErr> {
     let pending = pending_migrations(db).await?;
