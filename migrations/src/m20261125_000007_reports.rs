@@ -54,6 +54,20 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // Children (0 to 17) living in each deprivation decile of an area, per mid-year: the sum
+        // over the area's LSOAs in the decile of the LSOA estimates (ONS), prepared outside.
+        m.create_table(
+            Table::create()
+                .table("decile_populations")
+                .col(big_integer("area_id"))
+                .col(integer("year"))
+                .col(integer("imd_decile"))
+                .col(big_integer("population"))
+                .primary_key(Index::create().col("area_id").col("year").col("imd_decile"))
+                .foreign_key(ForeignKey::create().from("decile_populations", "area_id").to("areas", "id"))
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table("saved_reports")
@@ -82,6 +96,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table("area_authorities").to_owned()).await?;
         m.drop_table(Table::drop().table("saved_reports").to_owned()).await?;
+        m.drop_table(Table::drop().table("decile_populations").to_owned()).await?;
         m.drop_index(Index::drop().name("idx_form_requests_created").table("form_requests").to_owned())
             .await?;
         m.drop_table(Table::drop().table("populations").to_owned()).await

@@ -20,6 +20,8 @@ use crate::domain::postcode::Postcode;
 use crate::store::{self, audit, cases};
 
 #[derive(Debug, Subcommand)]
+// The variants name the commands people type (`cdop reference import-…`).
+#[allow(clippy::enum_variant_names)]
 pub enum ReferenceCommand {
     /// Load postcode → IMD decile (CSV with header `postcode,imd_decile`).
     ImportImd { file: PathBuf },
@@ -32,6 +34,15 @@ pub enum ReferenceCommand {
         #[arg(long = "area", value_name = "NAME=CODES", required = true)]
         areas: Vec<String>,
     },
+    /// Load the children (0 to 17) of an area by deprivation decile, per mid-year (CSV with the
+    /// header `year,imd_decile,population`; decile 1 = most deprived), for rates by decile and the
+    /// most-against-least-deprived rate ratio.
+    ImportDecilePopulation {
+        file: PathBuf,
+        /// The area the file describes.
+        #[arg(long, value_name = "NAME")]
+        area: String,
+    },
 }
 
 fn fail(message: impl Into<String>) -> CliError {
@@ -42,7 +53,51 @@ pub async fn run(loaded: LoadedConfig, command: ReferenceCommand) -> CliResult {
     match command {
         ReferenceCommand::ImportImd { file } => import_imd(loaded, file).await,
         ReferenceCommand::ImportPopulation { file, areas } => import_population(loaded, file, areas).await,
+        ReferenceCommand::ImportDecilePopulation { file, area } => import_deciles(loaded, file, area).await,
     }
+}
+
+/// `cdop reference import-decile-population FILE --area NAME`: all or nothing; a re-import
+/// replaces the same years.
+async fn import_deciles(loaded: LoadedConfig, file: PathBuf, area: String) -> CliResult {
+    let db = store::connect_current(&loaded).await?;
+    let known = crate::store::areas::list(&db).await.map_err(|e| fail(e.to_string()))?;
+    let found = known.iter().find(|a| a.name.eq_ignore_ascii_case(area.trim())).ok_or_else(|| {
+        let names: Vec<&str> = known.iter().map(|a| a.name.as_str()).collect();
+        fail(format!("--area {area}: no such area (areas: {})", names.join(", ")))
+    })?;
+    let text = std::fs::read_to_string(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
+    let rows = crate::reports::population::read_deciles(&text).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+        fail(format!(
+            "{}: nothing was imported; {} problem(s):\n{}",
+            file.display(),
+            problems.len(),
+            lines.join("\n")
+        ))
+    })?;
+    let txn = store::begin_write(&db).await.map_err(|e| fail(e.to_string()))?;
+    crate::store::populations::replace_deciles(&txn, found.id, &rows)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    let mut years: Vec<i32> = rows.iter().map(|r| r.0).collect();
+    years.sort_unstable();
+    years.dedup();
+    audit::append(
+        &txn,
+        &AuditEvent::new(Actor::Cli, AuditAction::ReferenceImported, "reference", "decile-population")
+            .area(found.id)
+            .details(format!("years={years:?}")),
+    )
+    .await
+    .map_err(|e| fail(e.to_string()))?;
+    txn.commit().await.map_err(|e| fail(e.to_string()))?;
+    println!(
+        "Imported children by deprivation decile for {}: mid-{}.",
+        found.name,
+        years.iter().map(i32::to_string).collect::<Vec<_>>().join(", mid-")
+    );
+    Ok(())
 }
 
 /// `cdop reference import-population FILE --area NAME=CODES…`: nothing is stored unless the

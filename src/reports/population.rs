@@ -132,6 +132,90 @@ pub fn read(text: &str, codes: &[String]) -> Result<Vec<Estimate>, Vec<Problem>>
     if problems.is_empty() { Ok(out) } else { Err(problems) }
 }
 
+/// Reads children by deprivation decile: a CSV with the header `year,imd_decile,population`, one
+/// row per mid-year and decile (1 = most deprived, as MHCLG publishes it), every decile present
+/// for every year. Returns (year, decile, children).
+pub fn read_deciles(text: &str) -> Result<Vec<(i32, i32, u64)>, Vec<Problem>> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
+        Err(e) => return Err(vec![problem(1, "-", format!("the header cannot be read: {e}"))]),
+    };
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(y), Some(d), Some(p)) = (col("year"), col("imd_decile"), col("population")) else {
+        return Err(vec![problem(
+            1,
+            "-",
+            format!("expected the columns year, imd_decile and population (found: {})", headers.join(", ")),
+        )]);
+    };
+    let mut out: Vec<(i32, i32, u64)> = Vec::new();
+    let mut problems = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i as u64 + 2;
+        let Ok(record) = record else {
+            problems.push(problem(line, "-", "not a CSV row"));
+            continue;
+        };
+        let field = |c: usize| record.get(c).unwrap_or("").trim().replace(',', "");
+        let year = field(y).parse::<i32>().ok().filter(|v| (1990..=2200).contains(v));
+        let decile = field(d).parse::<i32>().ok().filter(|v| (1..=10).contains(v));
+        let children = field(p).parse::<u64>().ok();
+        match (year, decile, children) {
+            (Some(year), Some(decile), Some(n)) => {
+                if out.iter().any(|(oy, od, _)| *oy == year && *od == decile) {
+                    problems.push(problem(
+                        line,
+                        "imd_decile",
+                        format!("decile {decile} of {year} is given twice"),
+                    ));
+                } else {
+                    out.push((year, decile, n));
+                }
+            }
+            _ => {
+                if year.is_none() {
+                    problems.push(problem(
+                        line,
+                        "year",
+                        format!("a mid-year such as 2024, not {:?}", field(y)),
+                    ));
+                }
+                if decile.is_none() {
+                    problems.push(problem(
+                        line,
+                        "imd_decile",
+                        format!("a decile from 1 to 10, not {:?}", field(d)),
+                    ));
+                }
+                if children.is_none() {
+                    problems.push(problem(
+                        line,
+                        "population",
+                        format!("a whole number of children, not {:?}", field(p)),
+                    ));
+                }
+            }
+        }
+    }
+    let mut years: Vec<i32> = out.iter().map(|r| r.0).collect();
+    years.sort_unstable();
+    years.dedup();
+    for year in years {
+        let missing: Vec<String> = (1..=10)
+            .filter(|d| !out.iter().any(|(y, od, _)| *y == year && od == d))
+            .map(|d| d.to_string())
+            .collect();
+        if !missing.is_empty() {
+            problems.push(problem(0, "imd_decile", format!("{year} lacks decile(s) {}", missing.join(", "))));
+        }
+    }
+    if out.is_empty() && problems.is_empty() {
+        problems.push(problem(2, "-", "the file has no rows"));
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +245,27 @@ mod tests {
         assert_eq!(rows[2].population, 1200, "thousands separators are read");
         assert_eq!(rows[2].sex, "female");
         assert!(rows.iter().all(|r| r.age <= 17 && r.la_code != "E09000001"));
+    }
+
+    #[test]
+    fn decile_populations_need_every_decile_of_every_year() {
+        let good: String = std::iter::once("year,imd_decile,population".to_string())
+            .chain((1..=10).map(|d| format!("2025,{d},\"1,{d}00\"")))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let rows = read_deciles(&good).expect("reads");
+        assert_eq!(rows.len(), 10);
+        assert_eq!(rows[0], (2025, 1, 1100));
+        let bad = "year,imd_decile,population\n2025,11,5\n2025,1,x\n";
+        let words: Vec<String> =
+            read_deciles(bad).expect_err("refused").iter().map(|p| p.to_string()).collect();
+        assert!(words[0].starts_with("line 2, column imd_decile"), "{words:?}");
+        assert!(words[1].starts_with("line 3, column population"), "{words:?}");
+        assert!(
+            read_deciles("year,imd_decile,population\n2025,1,5\n").expect_err("incomplete")[0]
+                .reason
+                .contains("lacks decile(s) 2, 3")
+        );
     }
 
     #[test]

@@ -131,3 +131,68 @@ pub async fn children<C: ConnectionTrait>(
     }
     Ok(Some((used, out)))
 }
+
+/// Replaces an area's children by deprivation decile for the years in `rows` (year, decile 1–10,
+/// children).
+pub async fn replace_deciles<C: ConnectionTrait>(
+    conn: &C,
+    area_id: i64,
+    rows: &[(i32, i32, u64)],
+) -> StoreResult<()> {
+    let mut years: Vec<i32> = rows.iter().map(|r| r.0).collect();
+    years.sort_unstable();
+    years.dedup();
+    for y in years {
+        exec(
+            conn,
+            "DELETE FROM decile_populations WHERE area_id = $1 AND year = $2".into(),
+            vec![area_id.into(), y.into()],
+        )
+        .await?;
+    }
+    for (year, decile, n) in rows {
+        exec(
+            conn,
+            "INSERT INTO decile_populations (area_id, year, imd_decile, population) VALUES ($1, $2, $3, $4)"
+                .into(),
+            vec![area_id.into(), (*year).into(), (*decile).into(), ((*n).min(i64::MAX as u64) as i64).into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Children of `areas` in each decile (index 0 is decile 1, the most deprived) at the latest
+/// mid-year up to `year` loaded for every area: `(mid-year used, children)`, or `None`.
+pub async fn decile_children<C: ConnectionTrait>(
+    conn: &C,
+    areas: &[i64],
+    year: i32,
+) -> StoreResult<Option<(i32, [u64; 10])>> {
+    if areas.is_empty() {
+        return Ok(None);
+    }
+    let params: Vec<String> = (0..areas.len()).map(|i| format!("${}", i + 2)).collect();
+    let mut values: Vec<Value> = vec![year.into()];
+    values.extend(areas.iter().map(|a| Value::from(*a)));
+    let sql = format!(
+        "SELECT year AS y, imd_decile AS d, CAST(SUM(population) AS BIGINT) AS n, COUNT(DISTINCT area_id) AS a \
+         FROM decile_populations WHERE year <= $1 AND area_id IN ({}) GROUP BY year, imd_decile ORDER BY year DESC",
+        params.join(", ")
+    );
+    let rows =
+        conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
+    let mut by_year: std::collections::BTreeMap<i32, ([u64; 10], bool)> = std::collections::BTreeMap::new();
+    for r in rows {
+        let (y, d, n, a): (i32, i32, i64, i64) =
+            (r.try_get("", "y")?, r.try_get("", "d")?, r.try_get("", "n")?, r.try_get("", "a")?);
+        let entry = by_year.entry(y).or_insert(([0; 10], true));
+        if let Some(slot) = usize::try_from(d - 1).ok().and_then(|i| entry.0.get_mut(i)) {
+            *slot = n.max(0) as u64;
+        }
+        if a as usize != areas.len() {
+            entry.1 = false;
+        }
+    }
+    Ok(by_year.into_iter().rev().find(|(_, (_, complete))| *complete).map(|(y, (n, _))| (y, n)))
+}

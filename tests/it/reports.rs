@@ -596,6 +596,52 @@ both_backends!(rates_come_from_an_imported_population_file, |backend: Backend| a
     assert_eq!(row(&rates, "Female")[1..5], strings(&["7", "61200", "11.4", "4.6 to 23.6"]));
     assert_eq!(row(&rates, "Male")[1..5], strings(&["5", "64800", "7.7", "2.5 to 18.0"]));
     assert!(html.contains("ONS mid-2025 population estimates"));
+    // Rates by deprivation decile, once children by decile are loaded; three more deaths in
+    // the least deprived decile give both ends a rate.
+    let (_, html) = chair.page("/reports/annual?year=2025").await;
+    assert!(html.contains("no children by decile are loaded"));
+    let least = [
+        made(2025, "1-4y", "male", "A", Some(10), true),
+        made(2025, "5-9y", "female", "A", Some(10), true),
+        made(2025, "10-14y", "male", "A", Some(10), false),
+    ];
+    construct(&app, &token, "Northshire", &least, 200).await;
+    let deciles: String = std::iter::once("year,imd_decile,population".to_string())
+        .chain((1..=10).map(|d| {
+            format!(
+                "2025,{d},{}",
+                match d {
+                    1 => 20_000,
+                    10 => 12_000,
+                    _ => 8_000,
+                }
+            )
+        }))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(app.dir.join("deciles.csv"), deciles).expect("written");
+    let out = crate::common::process::run(
+        &app.dir,
+        &env,
+        &["reference", "import-decile-population", "deciles.csv", "--area", "Northshire"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_, html) = chair.page("/reports/annual?year=2025").await;
+    let by_decile = table(&html, "notified-decile-rates");
+    assert_eq!(
+        row(&by_decile, "Decile 1 (most deprived)")[1..5],
+        strings(&["4", "20000", "20.0", "5.4 to 51.2"])
+    );
+    assert_eq!(
+        row(&by_decile, "Decile 10 (least deprived)")[1..5],
+        strings(&["3", "12000", "25.0", "5.0 to 73.0"])
+    );
+    assert_eq!(
+        row(&by_decile, "Rate ratio, decile 1 to decile 10")[3..5],
+        strings(&["0.80", "0.18 to 3.57"])
+    );
+    assert_eq!(row(&by_decile, "Decile 2")[3], "–", "no rate under three deaths");
+
     // Published: a rate is never shown beside a hidden count.
     let (_, public) = chair.page("/reports/annual?year=2025&mode=published").await;
     let rates = table(&public, "notified-rates");
@@ -605,7 +651,11 @@ both_backends!(rates_come_from_an_imported_population_file, |backend: Backend| a
         strings(&["*", "7000", "*", "*"]),
         "built on a hidden count"
     );
-    assert_eq!(row(&rates, "All children (0 to 17 years)")[3], "9.5");
+    assert_eq!(
+        row(&rates, "All children (0 to 17 years)")[3],
+        "11.9",
+        "15 deaths since the three were added"
+    );
     assert_eq!(row(&rates, "1 to 4 years")[1], "*");
 });
 

@@ -333,3 +333,100 @@ pub(super) fn rates(age: &ShownTable, sex: &ShownTable, population: &Population,
         ],
     }
 }
+
+/// Deaths per 100,000 children a year in each deprivation decile (decile 1 most deprived), from
+/// the shown cells of the deprivation table (quintile rows; odd and even decile columns), and
+/// the rate ratio of decile 1 to decile 10 with its 95% interval. Hidden counts give no rate.
+pub(super) fn decile_rates(
+    deprivation: &ShownTable,
+    population: &(i32, [u64; 10]),
+    rule: &RateRule,
+) -> Figures {
+    let (mid_year, children) = population;
+    let deaths = |d: usize| -> Option<u64> {
+        let row = deprivation.rows.get((d - 1) / 2)?;
+        match row.cells.get(if d % 2 == 1 { 0 } else { 1 })? {
+            Shown::Count(n) => Some(*n),
+            Shown::Suppressed => None,
+        }
+    };
+    let rate_of = |d: usize| deaths(d).map(|n| (n, rates::crude(n, Some(children[d - 1]), 1, 100_000, rule)));
+    let mut rows: Vec<Vec<String>> = (1..=10)
+        .map(|d| {
+            let label = match d {
+                1 => "Decile 1 (most deprived)".to_string(),
+                10 => "Decile 10 (least deprived)".to_string(),
+                d => format!("Decile {d}"),
+            };
+            match rate_of(d) {
+                None => vec![
+                    label,
+                    HIDDEN.into(),
+                    children[d - 1].to_string(),
+                    HIDDEN.into(),
+                    HIDDEN.into(),
+                    "Not shown: the number of deaths is suppressed".into(),
+                ],
+                Some((n, Rate::Value { rate, low, high, unreliable })) => vec![
+                    label,
+                    n.to_string(),
+                    children[d - 1].to_string(),
+                    format!("{rate:.1}"),
+                    format!("{low:.1} to {high:.1}"),
+                    if unreliable {
+                        format!("Unreliable: fewer than {} deaths", rule.flag_below)
+                    } else {
+                        String::new()
+                    },
+                ],
+                Some((n, Rate::TooFew)) => vec![
+                    label,
+                    n.to_string(),
+                    children[d - 1].to_string(),
+                    "–".into(),
+                    "–".into(),
+                    format!("Not shown: fewer than {} deaths", rule.min_events),
+                ],
+                Some((n, Rate::NoPopulation)) => vec![
+                    label,
+                    n.to_string(),
+                    "0".into(),
+                    "–".into(),
+                    "–".into(),
+                    "No children recorded in this decile".into(),
+                ],
+            }
+        })
+        .collect();
+    let ratio = match (rate_of(1), rate_of(10)) {
+        (Some(a), Some(b)) => rates::ratio(a, b),
+        _ => None,
+    };
+    rows.push(match ratio {
+        Some((rr, low, high)) => vec![
+            "Rate ratio, decile 1 to decile 10".into(),
+            String::new(),
+            String::new(),
+            format!("{rr:.2}"),
+            format!("{low:.2} to {high:.2}"),
+            String::new(),
+        ],
+        None => vec![
+            "Rate ratio, decile 1 to decile 10".into(),
+            String::new(),
+            String::new(),
+            "–".into(),
+            "–".into(),
+            "Needs a rate in both deciles".into(),
+        ],
+    });
+    Figures {
+        key: "notified-decile-rates".into(),
+        title: "Deaths notified per 100,000 children, by deprivation decile".into(),
+        basis: Basis::Notified.words(),
+        denominator: format!("Children living in each decile's areas (mid-{mid_year}); deaths with no known decile are left out"),
+        headings: ["Decile", "Deaths", "Children", "Rate per 100,000", "95% confidence interval", "Note"].map(String::from).to_vec(),
+        rows,
+        notes: vec!["Deciles of the English Index of Multiple Deprivation as published (1 = most deprived). Rate ratio with its interval on the log scale.".into()],
+    }
+}

@@ -87,6 +87,8 @@ pub struct Data {
     pub agreement: Option<(Agreement, Agreement)>,
     /// Children in the areas at the mid-year of the report's year (or the latest loaded before).
     pub population: Option<figures::Population>,
+    /// Children by deprivation decile (index 0 = decile 1, most deprived) at that mid-year.
+    pub decile_population: Option<(i32, [u64; 10])>,
 }
 
 /// Runs the aggregate queries for a year and areas (agreement is left to the caller).
@@ -119,6 +121,7 @@ pub async fn gather<C: ConnectionTrait>(conn: &C, year: ReportingYear, areas: &[
         actions: store::actions(conn, year.start(), year.end(), areas).await?,
         agreement: None,
         population: crate::store::populations::children(conn, areas, year.0).await?,
+        decile_population: crate::store::populations::decile_children(conn, areas, year.0).await?,
     })
 }
 

@@ -112,6 +112,8 @@ fn chart_of(rows_from: &ShownTable, series: &[(&ShownTable, &str)], what: &str) 
 
 const NO_RATES: &str = "Rates per 100,000 children are not available: no population estimates are loaded for these areas and years (cdop reference import-population). The report never uses a made-up denominator.";
 
+const NO_DECILE_RATES: &str = "Rates by deprivation decile, and the rate ratio between the most and least deprived, are not available: no children by decile are loaded for these areas (cdop reference import-decile-population).";
+
 pub(crate) type Plan = Vec<(&'static str, &'static str, Vec<Part>)>;
 
 /// Ethnic groups of the NHS ethnic category codes, for the published table.
@@ -386,6 +388,14 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     };
     t.row_dimension = "imd_quintile".into();
     let deprivation = b.add(t);
+    let deciles_loaded = data.decile_population;
+    let rule = params.rate_rule;
+    deaths.push(Part::Later(Box::new(move |shown: &[ShownTable]| {
+        match (shown.get(deprivation), deciles_loaded) {
+            (Some(t), Some(p)) => Block::Figures(figures::decile_rates(t, &p, &rule)),
+            _ => Block::Note(NO_DECILE_RATES.into()),
+        }
+    })));
     deaths.push(Part::Counts {
         index: deprivation,
         chart: ChartSpec::Rows { what: "deaths notified by deprivation quintile (1 most deprived)" },

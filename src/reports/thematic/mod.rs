@@ -247,7 +247,7 @@ pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report
                         .collect(),
                 );
                 q.notes.push("Quintiles of the English Index of Multiple Deprivation as published: 1 is the most deprived.".into());
-                q.notes.push("Rates and the rate ratio between the most and least deprived need populations by deprivation decile (LSOA estimates), which cannot be loaded yet, so they are not shown.".into());
+                q.notes.push("Rates by decile over the window are not shown here; the annual report gives each year's rates by decile and the rate ratio.".into());
                 q
             }
             Breakdown::Category | Breakdown::Modifiable => {
