@@ -38,6 +38,7 @@ pub struct Config {
     pub forms: FormsConfig,
     pub review: ReviewConfig,
     pub reports: ReportsConfig,
+    pub exports: ExportsConfig,
     pub pages: PagesConfig,
 }
 
@@ -256,6 +257,21 @@ impl ReportsConfig {
     }
 }
 
+/// Recipients of the statutory dataset export (`cdop export dataset`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExportsConfig {
+    pub recipients: Vec<ExportRecipient>,
+}
+
+/// One recipient: a name (`ncmd`) and the X25519 age public key a full export is written to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRecipient {
+    pub name: String,
+    pub recipient: String,
+}
+
 /// What the service pages linked from every page's footer say (help, privacy notice).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -361,6 +377,7 @@ impl Default for Config {
                 rate_flag_below: 20,
                 themes_file: DEFAULT_THEMES_FILE.into(),
             },
+            exports: ExportsConfig { recipients: Vec::new() },
             pages: PagesConfig {
                 contacts: Vec::new(),
                 controller: "the child death review partners for the panel's areas: each local authority and integrated care board".into(),
@@ -568,6 +585,23 @@ impl Config {
                 self.reports.suppress_to.to_string(),
                 "at least reports.suppress_from",
             ));
+        }
+        for (i, r) in self.exports.recipients.iter().enumerate() {
+            if r.name.is_empty() || !r.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(loaded.error(
+                    &format!("exports.recipients[{i}].name"),
+                    &r.name,
+                    "a short name of letters, digits, - and _",
+                ));
+            }
+            if r.recipient.trim().parse::<age::x25519::Recipient>().is_err() {
+                return Err(loaded.error(
+                    &format!("exports.recipients[{i}].recipient"),
+                    &r.recipient,
+                    "an X25519 age recipient starting age1",
+                ));
+            }
         }
         for (i, r) in self.crypto.recovery_recipients.iter().enumerate() {
             if r.trim().parse::<age::x25519::Recipient>().is_err() {

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, ConfigError, LoadedConfig};
 
 mod demo;
+mod export;
 mod keys;
 mod migrate;
 mod reference;
@@ -85,6 +86,11 @@ pub enum Command {
     Reports {
         #[command(subcommand)]
         command: reports::ReportsCommand,
+    },
+    /// The statutory dataset export: `cdop export dataset --from 2023 --to 2025 --recipient ncmd --out FILE`.
+    Export {
+        #[command(subcommand)]
+        command: export::ExportCommand,
     },
     /// Synthetic demonstration data.
     Demo {
@@ -217,6 +223,7 @@ async fn dispatch(command: Command, loaded: LoadedConfig) -> CliResult {
         Command::Reference { command } => reference::run(loaded, command).await,
         Command::Demo { command } => demo::run(loaded, command).await,
         Command::Reports { command } => reports::run(loaded, command).await,
+        Command::Export { command } => export::run(loaded, command).await,
         Command::Audit { command: AuditCommand::Verify } => users::audit_verify(loaded).await,
         Command::Forms { command: FormsCommand::Check } => forms_check(&loaded),
         Command::CheckConfig => {

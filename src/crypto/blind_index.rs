@@ -38,6 +38,14 @@ impl BlindIndex {
         self.index("nhs", digits)
     }
 
+    /// A pseudonymous key for a case in exports to `recipient`: stable for that recipient, unlike
+    /// every other recipient's, and not reversible without this key (80 bits, hex).
+    pub fn pseudonym(&self, recipient: &str, case_id: i64) -> String {
+        let mut key = self.index(&format!("export:{recipient}"), &case_id.to_string());
+        key.truncate(20);
+        key
+    }
+
     /// Of a date of death (`YYYY-MM-DD`): duplicate hints when the NHS number is not known.
     pub fn date_of_death(&self, iso: &str) -> String {
         self.index("dod", iso)

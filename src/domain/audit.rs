@@ -137,6 +137,7 @@ pub enum AuditAction {
     ReportDownloaded,
     ReportSaved,
     ReportDeleted,
+    DatasetExported,
 }
 
 impl AuditAction {
@@ -234,6 +235,7 @@ impl AuditAction {
         AuditAction::ReportDownloaded,
         AuditAction::ReportSaved,
         AuditAction::ReportDeleted,
+        AuditAction::DatasetExported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -331,6 +333,7 @@ impl AuditAction {
             AuditAction::ReportDownloaded => "report.downloaded",
             AuditAction::ReportSaved => "report.saved",
             AuditAction::ReportDeleted => "report.deleted",
+            AuditAction::DatasetExported => "dataset.exported",
         }
     }
 
@@ -430,6 +433,7 @@ impl AuditAction {
             AuditAction::ReportDownloaded => "Report downloaded",
             AuditAction::ReportSaved => "Ad-hoc report saved",
             AuditAction::ReportDeleted => "Saved report deleted",
+            AuditAction::DatasetExported => "Statutory dataset exported",
         }
     }
 

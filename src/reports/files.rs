@@ -17,8 +17,6 @@ pub fn stem(report: &Report) -> String {
 
 /// Every table of the report as a CSV file, numbered in report order, in one zip.
 pub fn csv_zip(report: &Report) -> std::io::Result<Vec<u8>> {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let mut readme = csv::row(&[&report.title]);
     readme.push_str(&csv::row(&[&format!("Areas: {}", report.areas)]));
     readme.push_str(&csv::row(&[&report.mode_words]));
@@ -26,11 +24,20 @@ pub fn csv_zip(report: &Report) -> std::io::Result<Vec<u8>> {
     readme.push_str(&csv::row(&[
         "Each file is one table. Its first lines name the counting basis and the denominator.",
     ]));
-    zip.start_file("00-about.csv", options).map_err(std::io::Error::other)?;
-    zip.write_all(readme.as_bytes())?;
+    let mut files = vec![("00-about.csv".to_string(), readme)];
     for (n, flat) in report.flats().iter().enumerate() {
-        zip.start_file(format!("{:02}-{}.csv", n + 1, flat.key), options).map_err(std::io::Error::other)?;
-        zip.write_all(csv::table(flat, &report.mode_words).as_bytes())?;
+        files.push((format!("{:02}-{}.csv", n + 1, flat.key), csv::table(flat, &report.mode_words)));
+    }
+    zip_files(&files)
+}
+
+/// Text files in one zip (deflated, fixed timestamps: the same files give the same bytes).
+pub fn zip_files(files: &[(String, String)]) -> std::io::Result<Vec<u8>> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in files {
+        zip.start_file(name.as_str(), options).map_err(std::io::Error::other)?;
+        zip.write_all(text.as_bytes())?;
     }
     Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
 }

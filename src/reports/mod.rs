@@ -5,6 +5,7 @@ pub mod agreement;
 pub mod annual;
 pub mod chart;
 pub mod csv;
+pub mod dataset;
 pub mod disclosure;
 pub mod files;
 pub mod pdf;

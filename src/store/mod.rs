@@ -11,6 +11,7 @@ pub mod audit;
 pub mod briefings;
 pub mod case_versions;
 pub mod cases;
+pub mod dataset;
 pub mod demo;
 pub mod drafts;
 pub mod entities;

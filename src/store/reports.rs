@@ -88,7 +88,7 @@ pub struct Count {
 const SIGNED: &str = "CASE WHEN a.status = 'signed' THEN 1 ELSE 0 END = 1";
 
 /// The statuses of notifications that are not (or not yet) counted as child deaths.
-const NOT_COUNTED: &str = "('pending_triage', 'rejected', 'merged')";
+pub(crate) const NOT_COUNTED: &str = "('pending_triage', 'rejected', 'merged')";
 
 /// Builds `FROM … WHERE …` for a cohort with its bound values: cases `c`, and the signed analysis
 /// `a` (joined for reviews, left-joined for notifications when `analysis` is asked for).
@@ -125,7 +125,7 @@ fn joined(cohort: Cohort, areas: &[i64], analysis: bool, join: &str) -> (String,
 }
 
 /// ` AND column IN ($n, …)`, binding the areas; with no areas nothing matches.
-fn area_filter(column: &str, areas: &[i64], values: &mut Vec<Value>) -> String {
+pub(crate) fn area_filter(column: &str, areas: &[i64], values: &mut Vec<Value>) -> String {
     if areas.is_empty() {
         return " AND 1 = 0".into();
     }

@@ -16,6 +16,7 @@ mod cases;
 mod casework;
 mod cli;
 mod demo;
+mod export;
 mod foundation;
 mod gathering;
 mod hostile;
