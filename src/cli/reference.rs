@@ -45,6 +45,17 @@ pub enum ReferenceCommand {
     },
 }
 
+/// A file refused as a whole: every problem, by line and column.
+fn refused(file: &std::path::Path, problems: &[crate::reports::population::Problem]) -> CliError {
+    let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+    fail(format!(
+        "{}: nothing was imported; {} problem(s):\n{}",
+        file.display(),
+        problems.len(),
+        lines.join("\n")
+    ))
+}
+
 fn fail(message: impl Into<String>) -> CliError {
     CliError::Failed(anyhow::anyhow!(message.into()))
 }
@@ -67,15 +78,8 @@ async fn import_deciles(loaded: LoadedConfig, file: PathBuf, area: String) -> Cl
         fail(format!("--area {area}: no such area (areas: {})", names.join(", ")))
     })?;
     let text = std::fs::read_to_string(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
-    let rows = crate::reports::population::read_deciles(&text).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-        fail(format!(
-            "{}: nothing was imported; {} problem(s):\n{}",
-            file.display(),
-            problems.len(),
-            lines.join("\n")
-        ))
-    })?;
+    let rows =
+        crate::reports::population::read_deciles(&text).map_err(|problems| refused(&file, &problems))?;
     let txn = store::begin_write(&db).await.map_err(|e| fail(e.to_string()))?;
     crate::store::populations::replace_deciles(&txn, found.id, &rows)
         .await
@@ -125,15 +129,8 @@ async fn import_population(loaded: LoadedConfig, file: PathBuf, mappings: Vec<St
     }
     let text = std::fs::read_to_string(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
     let all_codes: Vec<String> = plan.iter().flat_map(|(_, _, c)| c.clone()).collect();
-    let rows = crate::reports::population::read(&text, &all_codes).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-        fail(format!(
-            "{}: nothing was imported; {} problem(s):\n{}",
-            file.display(),
-            problems.len(),
-            lines.join("\n")
-        ))
-    })?;
+    let rows =
+        crate::reports::population::read(&text, &all_codes).map_err(|problems| refused(&file, &problems))?;
     let txn = store::begin_write(&db).await.map_err(|e| fail(e.to_string()))?;
     crate::store::populations::replace(&txn, &rows).await.map_err(|e| fail(e.to_string()))?;
     for (area_id, _, codes) in &plan {

@@ -289,37 +289,7 @@ pub(super) fn rates(age: &ShownTable, sex: &ShownTable, population: &Population,
     groups.push(("Male".into(), sex_row(1).and_then(|c| shown(&[c])), pop(&|s, _| s == "male")));
     let rows = groups
         .into_iter()
-        .map(|(label, deaths, children)| {
-            let Some(deaths) = deaths else {
-                return vec![
-                    label,
-                    HIDDEN.into(),
-                    children.to_string(),
-                    HIDDEN.into(),
-                    HIDDEN.into(),
-                    "Not shown: the number of deaths is suppressed".into(),
-                ];
-            };
-            let rate = rates::crude(deaths, Some(children), 1, 100_000, rule);
-            let (value, interval, note) = match rate {
-                Rate::Value { rate, low, high, unreliable } => (
-                    format!("{rate:.1}"),
-                    format!("{low:.1} to {high:.1}"),
-                    if unreliable {
-                        format!("Unreliable: fewer than {} deaths", rule.flag_below)
-                    } else {
-                        String::new()
-                    },
-                ),
-                Rate::TooFew => {
-                    ("–".into(), "–".into(), format!("Not shown: fewer than {} deaths", rule.min_events))
-                }
-                Rate::NoPopulation => {
-                    ("–".into(), "–".into(), "No population estimate for this group".into())
-                }
-            };
-            vec![label, deaths.to_string(), children.to_string(), value, interval, note]
-        })
+        .map(|(label, deaths, children)| rate_row(label, deaths, children, 100_000, 1, rule))
         .collect();
     Figures {
         key: "notified-rates".into(),
@@ -358,44 +328,7 @@ pub(super) fn decile_rates(
                 10 => "Decile 10 (least deprived)".to_string(),
                 d => format!("Decile {d}"),
             };
-            match rate_of(d) {
-                None => vec![
-                    label,
-                    HIDDEN.into(),
-                    children[d - 1].to_string(),
-                    HIDDEN.into(),
-                    HIDDEN.into(),
-                    "Not shown: the number of deaths is suppressed".into(),
-                ],
-                Some((n, Rate::Value { rate, low, high, unreliable })) => vec![
-                    label,
-                    n.to_string(),
-                    children[d - 1].to_string(),
-                    format!("{rate:.1}"),
-                    format!("{low:.1} to {high:.1}"),
-                    if unreliable {
-                        format!("Unreliable: fewer than {} deaths", rule.flag_below)
-                    } else {
-                        String::new()
-                    },
-                ],
-                Some((n, Rate::TooFew)) => vec![
-                    label,
-                    n.to_string(),
-                    children[d - 1].to_string(),
-                    "–".into(),
-                    "–".into(),
-                    format!("Not shown: fewer than {} deaths", rule.min_events),
-                ],
-                Some((n, Rate::NoPopulation)) => vec![
-                    label,
-                    n.to_string(),
-                    "0".into(),
-                    "–".into(),
-                    "–".into(),
-                    "No children recorded in this decile".into(),
-                ],
-            }
+            rate_row(label, deaths(d), children[d - 1], 100_000, 1, rule)
         })
         .collect();
     let ratio = match (rate_of(1), rate_of(10)) {
@@ -429,4 +362,41 @@ pub(super) fn decile_rates(
         rows,
         notes: vec!["Deciles of the English Index of Multiple Deprivation as published (1 = most deprived). Rate ratio with its interval on the log scale.".into()],
     }
+}
+
+/// A rate's row: the label, deaths, children, the rate and its interval to `decimals` places,
+/// and a note (unreliable, too few deaths, no population). Everything but the children is
+/// hidden when the deaths are, so a rate never gives a hidden count away.
+pub(crate) fn rate_row(
+    label: String,
+    deaths: Option<u64>,
+    children: u64,
+    per: u64,
+    decimals: usize,
+    rule: &RateRule,
+) -> Vec<String> {
+    let Some(deaths) = deaths else {
+        return vec![
+            label,
+            HIDDEN.into(),
+            children.to_string(),
+            HIDDEN.into(),
+            HIDDEN.into(),
+            "Not shown: the number of deaths is suppressed".into(),
+        ];
+    };
+    let (value, interval, note) = match rates::crude(deaths, Some(children), 1, per, rule) {
+        Rate::Value { rate, low, high, unreliable } => (
+            format!("{rate:.decimals$}"),
+            format!("{low:.decimals$} to {high:.decimals$}"),
+            if unreliable {
+                format!("Unreliable: fewer than {} deaths", rule.flag_below)
+            } else {
+                String::new()
+            },
+        ),
+        Rate::TooFew => ("–".into(), "–".into(), format!("Not shown: fewer than {} deaths", rule.min_events)),
+        Rate::NoPopulation => ("–".into(), "–".into(), "No population estimate for this group".into()),
+    };
+    vec![label, deaths.to_string(), children.to_string(), value, interval, note]
 }

@@ -117,7 +117,7 @@ const NO_DECILE_RATES: &str = "Rates by deprivation decile, and the rate ratio b
 pub(crate) type Plan = Vec<(&'static str, &'static str, Vec<Part>)>;
 
 /// Ethnic groups of the NHS ethnic category codes, for the published table.
-pub(crate) const ETHNIC_GROUPS: [(&str, &str, &[&str]); 6] = [
+const ETHNIC_GROUPS: [(&str, &str, &[&str]); 6] = [
     ("white", "White", &["A", "B", "C"]),
     ("mixed", "Mixed or multiple ethnic groups", &["D", "E", "F", "G"]),
     ("asian", "Asian or Asian British", &["H", "J", "K", "L"]),
@@ -125,6 +125,19 @@ pub(crate) const ETHNIC_GROUPS: [(&str, &str, &[&str]); 6] = [
     ("other", "Other ethnic group", &["R", "S"]),
     ("not_known", "Not stated or not known", &["Z", "99"]),
 ];
+
+/// Counts by NHS ethnic category code (keys of one dimension) grouped into the ethnic groups.
+pub(crate) fn ethnic_groups(
+    by_code: &std::collections::BTreeMap<Vec<String>, u64>,
+) -> Vec<(String, String, u64)> {
+    ETHNIC_GROUPS
+        .iter()
+        .map(|(k, l, codes)| {
+            let n = codes.iter().map(|c| by_code.get(&vec![c.to_string()]).copied().unwrap_or(0)).sum();
+            (k.to_string(), l.to_string(), n)
+        })
+        .collect()
+}
 
 struct Builder<'a> {
     tables: &'a mut Vec<Table>,
@@ -320,16 +333,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     let sex_table = b.add(t);
     deaths.push(Part::Counts { index: sex_table, chart: ChartSpec::None });
     let ethnicity = tally(&data.notified, &[2]);
-    let grouped: Vec<(String, String, u64)> = ETHNIC_GROUPS
-        .iter()
-        .map(|(k, l, codes)| {
-            (
-                k.to_string(),
-                l.to_string(),
-                codes.iter().map(|c| ethnicity.get(&vec![c.to_string()]).copied().unwrap_or(0)).sum(),
-            )
-        })
-        .collect();
+    let grouped = ethnic_groups(&ethnicity);
     let mut t = Table::one_way(
         "notified-ethnicity",
         "Deaths notified by ethnic group",

@@ -10,10 +10,10 @@ use sea_orm::ConnectionTrait;
 
 pub use definition::{Breakdown, Theme};
 
-use super::annual::figures::{Figures, Population};
+use super::annual::figures::{Figures, Population, rate_row};
 use super::annual::tables::{ChartSpec, Part, Plan, modifiable_columns, modifiable_table};
 use super::annual::{Block, Heading, Labels, Report, assemble, tally};
-use super::rates::{self, Rate, RateRule};
+use super::rates::RateRule;
 use super::table::{Basis, Mode, Percent, Shown, ShownTable, Table};
 use crate::domain::codes::{PlaceOfDeath, Sex};
 use crate::domain::dates::{AgeBand, ReportingYear};
@@ -206,16 +206,7 @@ pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report
             ),
             Breakdown::Ethnicity => {
                 let map = tally(&data.by, &[5]);
-                let groups = super::annual::tables::ETHNIC_GROUPS
-                    .iter()
-                    .map(|(k, l, codes)| {
-                        (
-                            k.to_string(),
-                            l.to_string(),
-                            codes.iter().map(|c| map.get(&vec![c.to_string()]).copied().unwrap_or(0)).sum(),
-                        )
-                    })
-                    .collect();
+                let groups = super::annual::tables::ethnic_groups(&map);
                 one("ethnicity", "By ethnic group", "ethnic_group", groups)
             }
             Breakdown::Place => one(
@@ -427,52 +418,9 @@ fn window_rates(
     } else {
         "100,000"
     };
-    let rows = groups
-        .into_iter()
-        .map(|(label, deaths, py)| {
-            let Some(deaths) = deaths else {
-                return vec![
-                    label,
-                    "*".into(),
-                    py.to_string(),
-                    "*".into(),
-                    "*".into(),
-                    "Not shown: the number of deaths is suppressed".into(),
-                ];
-            };
-            // Person-years already sum the window's years: one "year" of that population.
-            match rates::crude(deaths, Some(py), 1, per, rule) {
-                Rate::Value { rate, low, high, unreliable } => vec![
-                    label,
-                    deaths.to_string(),
-                    py.to_string(),
-                    format!("{rate:.2}"),
-                    format!("{low:.2} to {high:.2}"),
-                    if unreliable {
-                        format!("Unreliable: fewer than {} deaths", rule.flag_below)
-                    } else {
-                        String::new()
-                    },
-                ],
-                Rate::TooFew => vec![
-                    label,
-                    deaths.to_string(),
-                    py.to_string(),
-                    "–".into(),
-                    "–".into(),
-                    format!("Not shown: fewer than {} deaths", rule.min_events),
-                ],
-                Rate::NoPopulation => vec![
-                    label,
-                    deaths.to_string(),
-                    py.to_string(),
-                    "–".into(),
-                    "–".into(),
-                    "No population estimate".into(),
-                ],
-            }
-        })
-        .collect();
+    // Person-years already sum the window's years: one "year" of that population.
+    let rows =
+        groups.into_iter().map(|(label, deaths, py)| rate_row(label, deaths, py, per, 2, rule)).collect();
     let mut notes = vec![format!(
         "Annualised crude rate: the deaths of the {years} years divided by the children of each year's mid-year estimate added together (person-years). Byar 95% confidence intervals."
     )];
