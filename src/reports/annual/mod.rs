@@ -5,7 +5,10 @@
 //! Every count table goes through [`crate::reports::table::show`] together, so published mode
 //! suppresses small numbers across the whole report at once.
 
+pub(crate) mod builders;
 pub(crate) mod figures;
+pub(crate) mod parts;
+mod review_tables;
 pub(crate) mod tables;
 
 use std::collections::BTreeMap;
@@ -291,7 +294,7 @@ pub(crate) struct Heading<'a> {
 
 /// Suppresses every count table of a report together (in published mode) and puts the report's
 /// sections together from the plan.
-pub(crate) fn assemble(heading: Heading<'_>, counts: &[Table], plan: tables::Plan) -> Report {
+pub(crate) fn assemble(heading: Heading<'_>, counts: &[Table], plan: parts::Plan) -> Report {
     let shown = table::show(counts, heading.mode);
     let suppressed = shown
         .iter()

@@ -10,8 +10,9 @@ use sea_orm::ConnectionTrait;
 
 pub use definition::{Breakdown, Theme};
 
+use super::annual::builders::{ethnic_groups, modifiable_columns, modifiable_table};
 use super::annual::figures::{Figures, Population, rate_row};
-use super::annual::tables::{ChartSpec, Part, Plan, modifiable_columns, modifiable_table};
+use super::annual::parts::{ChartSpec, Part, Plan};
 use super::annual::{Block, Heading, Labels, Report, assemble, tally};
 use super::rates::RateRule;
 use super::table::{Basis, Mode, Percent, Shown, ShownTable, Table};
@@ -206,7 +207,7 @@ pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report
             ),
             Breakdown::Ethnicity => {
                 let map = tally(&data.by, &[5]);
-                let groups = super::annual::tables::ethnic_groups(&map);
+                let groups = ethnic_groups(&map);
                 one("ethnicity", "By ethnic group", "ethnic_group", groups)
             }
             Breakdown::Place => one(
