@@ -1,6 +1,6 @@
 //! Reports: population denominators (ONS mid-year estimates of children by local authority, sex
 //! and single year of age, per mid-year), which local authorities make up each area, and an
-//! index for the agency-returns figures (form requests made in a year), and the ad-hoc reports
+//! covering index for the agency-returns figures (form requests made in a year), and the ad-hoc reports
 //! chairs save.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -51,6 +51,13 @@ impl MigrationTrait for Migration {
                 .table("form_requests")
                 .col("created_at")
                 .col("area_id")
+                .col("agency_type")
+                .col("status")
+                .col("form_code")
+                .col("return_days")
+                .col("answered")
+                .col("not_known")
+                .col("missing")
                 .to_owned(),
         )
         .await?;

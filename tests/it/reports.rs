@@ -331,6 +331,12 @@ both_backends!(annual_report_gives_the_hand_computed_figures_in_both_modes, |bac
     let open = table(&html, "open-at-year-end");
     assert_eq!(row(&open, "Notified in 2025/26"), strings(&["Notified in 2025/26", "6", "75.0%"]));
     assert_eq!(row(&open, "Notified in 2023/24"), strings(&["Notified in 2023/24", "2", "25.0%"]));
+    let reviewed_trend = table(&html, "trend-reviewed");
+    assert_eq!(
+        reviewed_trend.iter().map(|r| r[1].clone()).collect::<Vec<_>>(),
+        strings(&["0", "0", "0", "0", "9", "9"]),
+        "by sign-off date; 1 April 2026 falls in the next year"
+    );
     let trend = table(&html, "trend-notified");
     assert_eq!(
         trend.iter().map(|r| r[1].clone()).collect::<Vec<_>>(),

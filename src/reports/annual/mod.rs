@@ -98,13 +98,33 @@ pub struct Data {
 pub async fn gather<C: ConnectionTrait>(conn: &C, year: ReportingYear, areas: &[i64]) -> StoreResult<Data> {
     let reviewed = Cohort::ReviewedBetween(year.start(), year.end());
     let notified = Cohort::NotifiedIn(year.0);
-    let mut trend = Vec::new();
-    for y in (year.0 - TREND_YEARS + 1)..=year.0 {
-        let y = ReportingYear(y);
-        let n = store::count(conn, Cohort::NotifiedIn(y.0), areas, &[]).await?;
-        let r = store::count(conn, Cohort::ReviewedBetween(y.start(), y.end()), areas, &[]).await?;
-        trend.push((y.0, n.first().map(|c| c.n).unwrap_or(0), r.first().map(|c| c.n).unwrap_or(0)));
+    // The trend in two queries: notifications by reporting year, reviews by sign-off date (binned
+    // into reporting years here: SQLite and PostgreSQL share no date-part function).
+    let first = ReportingYear(year.0 - TREND_YEARS + 1);
+    let notified_by_year = tally(
+        &store::count(conn, Cohort::NotifiedInYears(first.0, year.0), areas, &[Dim::NotifiedYear]).await?,
+        &[0],
+    );
+    let reviewed_on =
+        store::count(conn, Cohort::ReviewedBetween(first.start(), year.end()), areas, &[Dim::ReviewedOn])
+            .await?;
+    let mut reviewed_by_year: BTreeMap<i32, u64> = BTreeMap::new();
+    for c in &reviewed_on {
+        if let Some(d) = c
+            .keys
+            .first()
+            .and_then(|k| k.get(..10))
+            .and_then(|k| NaiveDate::parse_from_str(k, "%Y-%m-%d").ok())
+        {
+            *reviewed_by_year.entry(ReportingYear::of(d).0).or_default() += c.n;
+        }
     }
+    let trend: Vec<(i32, u64, u64)> = (first.0..=year.0)
+        .map(|y| {
+            let n = notified_by_year.get(&vec![y.to_string()]).copied().unwrap_or(0);
+            (y, n, reviewed_by_year.get(&y).copied().unwrap_or(0))
+        })
+        .collect();
     let mut days = Vec::new();
     for i in Interval::ALL {
         days.push((i, store::days(conn, reviewed, areas, i).await?));
