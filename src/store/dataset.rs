@@ -62,6 +62,18 @@ fn yes_no(r: &QueryResult, col: &str) -> Result<String, sea_orm::DbErr> {
     Ok(if r.try_get::<bool>("", col)? { "yes".into() } else { "no".into() })
 }
 
+/// Runs a cohort query and reads each row with `read`.
+async fn all<C: ConnectionTrait, T>(
+    conn: &C,
+    sql: String,
+    values: Vec<Value>,
+    read: impl Fn(&QueryResult) -> Result<T, sea_orm::DbErr>,
+) -> StoreResult<Vec<T>> {
+    let rows =
+        conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
+    Ok(rows.iter().map(read).collect::<Result<Vec<_>, _>>()?)
+}
+
 /// The cases, in id order.
 pub async fn cases<C: ConnectionTrait>(conn: &C, from: i32, to: i32, areas: &[i64]) -> StoreResult<Vec<Row>> {
     let (filter, values) = cohort(from, to, areas);
@@ -74,10 +86,7 @@ pub async fn cases<C: ConnectionTrait>(conn: &C, from: i32, to: i32, areas: &[i6
          LEFT JOIN analyses a ON a.case_id = c.id AND a.status = 'signed' \
          WHERE {filter} ORDER BY c.id"
     );
-    let rows =
-        conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
+    all(conn, sql, values, |r| {
         let notified: DateTime<Utc> = r.try_get("", "notified_at")?;
         let values = vec![
             r.try_get::<String>("", "area")?,
@@ -107,9 +116,9 @@ pub async fn cases<C: ConnectionTrait>(conn: &C, from: i32, to: i32, areas: &[i6
             text::<String>(r, "modifiable")?,
             yes_no(r, "synthetic")?,
         ];
-        out.push(Row { id: r.try_get("", "id")?, values });
-    }
-    Ok(out)
+        Ok(Row { id: r.try_get("", "id")?, values })
+    })
+    .await
 }
 
 /// The signed analyses' coded answers: (case id, item key, row, value).
@@ -125,19 +134,15 @@ pub async fn analysis_answers<C: ConnectionTrait>(
          JOIN analyses a ON a.id = aa.analysis_id AND a.status = 'signed' JOIN cases c ON c.id = a.case_id \
          WHERE {filter} ORDER BY c.id, aa.item_key, aa.row_no, aa.value"
     );
-    let rows =
-        conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("", "case_id")?,
-                r.try_get("", "item_key")?,
-                r.try_get("", "row_no")?,
-                r.try_get("", "value")?,
-            ))
-        })
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
-        .map_err(Into::into)
+    all(conn, sql, values, |r| {
+        Ok((
+            r.try_get("", "case_id")?,
+            r.try_get("", "item_key")?,
+            r.try_get("", "row_no")?,
+            r.try_get("", "value")?,
+        ))
+    })
+    .await
 }
 
 /// The agency forms' coded answers: (case id, [form, version, agency type, status, item, row,
@@ -154,25 +159,21 @@ pub async fn form_answers<C: ConnectionTrait>(
          FROM form_answers fa JOIN form_requests r ON r.id = fa.request_id JOIN cases c ON c.id = r.case_id \
          WHERE {filter} ORDER BY c.id, r.id, fa.item_key, fa.row_no"
     );
-    let rows =
-        conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("", "case_id")?,
-                [
-                    r.try_get("", "form_code")?,
-                    r.try_get("", "form_version")?,
-                    r.try_get("", "agency_type")?,
-                    r.try_get("", "status")?,
-                    r.try_get("", "item_key")?,
-                    r.try_get::<i32>("", "row_no")?.to_string(),
-                    r.try_get("", "value")?,
-                ],
-            ))
-        })
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
-        .map_err(Into::into)
+    all(conn, sql, values, |r| {
+        Ok((
+            r.try_get("", "case_id")?,
+            [
+                r.try_get("", "form_code")?,
+                r.try_get("", "form_version")?,
+                r.try_get("", "agency_type")?,
+                r.try_get("", "status")?,
+                r.try_get("", "item_key")?,
+                r.try_get::<i32>("", "row_no")?.to_string(),
+                r.try_get("", "value")?,
+            ],
+        ))
+    })
+    .await
 }
 
 /// The sealed identity record and reference of each case (for the full export only).
@@ -184,10 +185,8 @@ pub async fn sealed<C: ConnectionTrait>(
 ) -> StoreResult<Vec<(i64, String, Vec<u8>)>> {
     let (filter, values) = cohort(from, to, areas);
     let sql = format!("SELECT c.id, c.reference, c.sealed FROM cases c WHERE {filter} ORDER BY c.id");
-    let rows =
-        conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "reference")?, r.try_get("", "sealed")?)))
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()
-        .map_err(Into::into)
+    all(conn, sql, values, |r| {
+        Ok((r.try_get("", "id")?, r.try_get("", "reference")?, r.try_get("", "sealed")?))
+    })
+    .await
 }

@@ -275,7 +275,7 @@ both_backends!(annual_report_gives_the_hand_computed_figures_in_both_modes, |bac
     let expected = table(&html, "notified-expected");
     assert_eq!(row(&expected, "Unexpected"), strings(&["Unexpected", "7", "58.3%"]));
 
-    // Reviews completed in 2025/26: nine, two of them deaths notified in 2024/25... three.
+    // Reviews completed in 2025/26: nine, three of them deaths notified in 2024/25.
     let by_year = table(&html, "reviewed-by-year-notified");
     assert_eq!(row(&by_year, "2025/26"), strings(&["2025/26", "6", "66.7%"]));
     assert_eq!(row(&by_year, "2024/25"), strings(&["2024/25", "3", "33.3%"]));

@@ -1,7 +1,8 @@
 //! Table builders the annual and thematic reports share.
 
-use super::Labels;
+use super::{Labels, tally};
 use crate::reports::table::{Basis, Percent, Table};
+use crate::store::reports::Count;
 
 /// Ethnic groups of the NHS ethnic category codes, for the published table.
 const ETHNIC_GROUPS: [(&str, &str, &[&str]); 6] = [
@@ -68,4 +69,18 @@ pub(crate) fn modifiable_table(
         notes: Vec::new(),
         shared_rows: Vec::new(),
     }
+}
+
+/// The themes ticked on the reviews counted (by theme, [`crate::store::reports::themes`]), most
+/// frequent first, themes no review had left out.
+pub(crate) fn theme_rows(labels: &Labels, counts: &[Count]) -> Vec<(String, String, u64)> {
+    let by_theme = tally(counts, &[0]);
+    let mut rows: Vec<(String, String, u64)> = labels
+        .themes
+        .iter()
+        .map(|(k, l)| (k.clone(), l.clone(), by_theme.get(&vec![k.clone()]).copied().unwrap_or(0)))
+        .filter(|(_, _, n)| *n > 0)
+        .collect();
+    rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+    rows
 }

@@ -108,17 +108,7 @@ pub async fn gather<C: ConnectionTrait>(conn: &C, year: ReportingYear, areas: &[
     let reviewed_on =
         store::count(conn, Cohort::ReviewedBetween(first.start(), year.end()), areas, &[Dim::ReviewedOn])
             .await?;
-    let mut reviewed_by_year: BTreeMap<i32, u64> = BTreeMap::new();
-    for c in &reviewed_on {
-        if let Some(d) = c
-            .keys
-            .first()
-            .and_then(|k| k.get(..10))
-            .and_then(|k| NaiveDate::parse_from_str(k, "%Y-%m-%d").ok())
-        {
-            *reviewed_by_year.entry(ReportingYear::of(d).0).or_default() += c.n;
-        }
-    }
+    let reviewed_by_year = by_reporting_year(&reviewed_on);
     let trend: Vec<(i32, u64, u64)> = (first.0..=year.0)
         .map(|y| {
             let n = notified_by_year.get(&vec![y.to_string()]).copied().unwrap_or(0);
@@ -270,6 +260,23 @@ impl Report {
             })
             .collect()
     }
+}
+
+/// Counts keyed by a sign-off date ([`Dim::ReviewedOn`]) summed by the reporting year the date
+/// falls in (SQLite and PostgreSQL share no date-part function, so the binning is done here).
+pub(crate) fn by_reporting_year(counts: &[Count]) -> BTreeMap<i32, u64> {
+    let mut out: BTreeMap<i32, u64> = BTreeMap::new();
+    for c in counts {
+        if let Some(d) = c
+            .keys
+            .first()
+            .and_then(|k| k.get(..10))
+            .and_then(|k| NaiveDate::parse_from_str(k, "%Y-%m-%d").ok())
+        {
+            *out.entry(ReportingYear::of(d).0).or_default() += c.n;
+        }
+    }
+    out
 }
 
 /// Sums counts over every key but the ones at `keep`.

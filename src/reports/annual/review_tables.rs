@@ -1,7 +1,7 @@
 //! The annual report's review sections: category and modifiable factors, contributory factors
 //! and themes, information gathering and completeness, agreement, and actions.
 
-use super::builders::{modifiable_columns, modifiable_table};
+use super::builders::{modifiable_columns, modifiable_table, theme_rows};
 use super::figures;
 use super::parts::{ChartSpec, Part, Plan};
 use super::tables::Builder;
@@ -113,14 +113,7 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         shared_rows: Vec::new(),
     };
     factors.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
-    let themes = tally(&data.themes, &[0]);
-    let mut theme_rows: Vec<(String, String, u64)> = labels
-        .themes
-        .iter()
-        .map(|(k, l)| (k.clone(), l.clone(), themes.get(&vec![k.clone()]).copied().unwrap_or(0)))
-        .filter(|(_, _, n)| *n > 0)
-        .collect();
-    theme_rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+    let theme_rows = theme_rows(labels, &data.themes);
     let mut t = Table::one_way(
         "reviewed-themes",
         "Themes of the reviews completed, most frequent first",

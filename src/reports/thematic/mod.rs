@@ -10,10 +10,10 @@ use sea_orm::ConnectionTrait;
 
 pub use definition::{Breakdown, Theme};
 
-use super::annual::builders::{ethnic_groups, modifiable_columns, modifiable_table};
+use super::annual::builders::{ethnic_groups, modifiable_columns, modifiable_table, theme_rows};
 use super::annual::figures::{Figures, Population, rate_row};
 use super::annual::parts::{ChartSpec, Part, Plan};
-use super::annual::{Block, Heading, Labels, Report, assemble, tally};
+use super::annual::{Block, Heading, Labels, Report, assemble, by_reporting_year, tally};
 use super::rates::RateRule;
 use super::table::{Basis, Mode, Percent, Shown, ShownTable, Table};
 use crate::domain::codes::{PlaceOfDeath, Sex};
@@ -73,14 +73,13 @@ pub async fn gather<C: ConnectionTrait>(
     let f = filter(t);
     let first = first_year(t, year);
     let window = Cohort::ReviewedBetween(first.start(), year.end());
-    let mut per_year = Vec::new();
+    // Reviews per year in one query, binned by sign-off date as the annual trend is.
+    let by_year =
+        by_reporting_year(&store::count_filtered(conn, window, areas, &f, &[Dim::ReviewedOn]).await?);
+    let per_year = (first.0..=year.0).map(|y| (y, by_year.get(&y).copied().unwrap_or(0))).collect();
     let mut population = Vec::new();
     for y in first.0..=year.0 {
-        let y = ReportingYear(y);
-        let n =
-            store::count_filtered(conn, Cohort::ReviewedBetween(y.start(), y.end()), areas, &f, &[]).await?;
-        per_year.push((y.0, n.first().map(|c| c.n).unwrap_or(0)));
-        population.push((y.0, crate::store::populations::children(conn, areas, y.0).await?));
+        population.push((y, crate::store::populations::children(conn, areas, y).await?));
     }
     Ok(Data {
         by: store::count_filtered(conn, window, areas, &f, &DIMS).await?,
@@ -310,15 +309,8 @@ pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report
         }))],
     ));
 
-    let themes = tally(&data.themes, &[0]);
     let total: u64 = data.per_year.iter().map(|(_, n)| n).sum();
-    let mut theme_rows: Vec<(String, String, u64)> = labels
-        .themes
-        .iter()
-        .map(|(k, l)| (k.clone(), l.clone(), themes.get(&vec![k.clone()]).copied().unwrap_or(0)))
-        .filter(|(_, _, n)| *n > 0)
-        .collect();
-    theme_rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+    let theme_rows = theme_rows(labels, &data.themes);
     let mut co = Table::one_way(
         &format!("{}-themes", t.key),
         "Themes recorded with these deaths, most frequent first",
