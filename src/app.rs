@@ -217,6 +217,7 @@ pub async fn serve_router(
     let sender = tokio::spawn(crate::jobs::outbox::run(state.clone(), transport, stop_rx.clone()));
     tokio::spawn(crate::jobs::housekeeping::run(state.clone(), stop_rx.clone()));
     tokio::spawn(crate::jobs::reminders::run(state.clone(), stop_rx.clone()));
+    tokio::spawn(crate::jobs::exports::run(state.clone(), stop_rx.clone()));
     let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown.await;

@@ -13,6 +13,8 @@ mod m20261124_000004_intake_v2;
 mod m20261124_000005_forms;
 mod m20261124_000006_review;
 mod m20261125_000007_reports;
+mod m20261126_000008_imports;
+mod m20261126_000009_export_jobs;
 
 pub struct Migrator;
 
@@ -27,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_forms::Migration),
             Box::new(m20261124_000006_review::Migration),
             Box::new(m20261125_000007_reports::Migration),
+            Box::new(m20261126_000008_imports::Migration),
+            Box::new(m20261126_000009_export_jobs::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ use crate::config::{Config, ConfigError, LoadedConfig};
 
 mod demo;
 mod export;
+mod import;
 mod keys;
 mod migrate;
 mod reference;
@@ -91,6 +92,11 @@ pub enum Command {
     Export {
         #[command(subcommand)]
         command: export::ExportCommand,
+    },
+    /// Historical reviews from a previous system: `cdop import reviews FILE --area NAME`.
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
     },
     /// Synthetic demonstration data.
     Demo {
@@ -224,6 +230,7 @@ async fn dispatch(command: Command, loaded: LoadedConfig) -> CliResult {
         Command::Demo { command } => demo::run(loaded, command).await,
         Command::Reports { command } => reports::run(loaded, command).await,
         Command::Export { command } => export::run(loaded, command).await,
+        Command::Import { command } => import::run(loaded, command).await,
         Command::Audit { command: AuditCommand::Verify } => users::audit_verify(loaded).await,
         Command::Forms { command: FormsCommand::Check } => forms_check(&loaded),
         Command::CheckConfig => {

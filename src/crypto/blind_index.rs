@@ -51,6 +51,12 @@ impl BlindIndex {
         self.index("dod", iso)
     }
 
+    /// Of a record's id in a panel's previous system (historical import: re-importing a file
+    /// finds what it already brought in, without keeping the old ids in clear).
+    pub fn historical_record(&self, record_id: &str) -> String {
+        self.index("historical", record_id.trim())
+    }
+
     /// Of a normalised postcode (`CA1 1AA`).
     pub fn postcode(&self, normalised: &str) -> String {
         self.index("postcode", normalised)

@@ -138,6 +138,8 @@ pub enum AuditAction {
     ReportSaved,
     ReportDeleted,
     DatasetExported,
+    HistoricalImported,
+    ExportRequested,
 }
 
 impl AuditAction {
@@ -236,6 +238,8 @@ impl AuditAction {
         AuditAction::ReportSaved,
         AuditAction::ReportDeleted,
         AuditAction::DatasetExported,
+        AuditAction::HistoricalImported,
+        AuditAction::ExportRequested,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -334,6 +338,8 @@ impl AuditAction {
             AuditAction::ReportSaved => "report.saved",
             AuditAction::ReportDeleted => "report.deleted",
             AuditAction::DatasetExported => "dataset.exported",
+            AuditAction::HistoricalImported => "historical.imported",
+            AuditAction::ExportRequested => "export.requested",
         }
     }
 
@@ -434,6 +440,8 @@ impl AuditAction {
             AuditAction::ReportSaved => "Ad-hoc report saved",
             AuditAction::ReportDeleted => "Saved report deleted",
             AuditAction::DatasetExported => "Statutory dataset exported",
+            AuditAction::HistoricalImported => "Historical reviews imported",
+            AuditAction::ExportRequested => "Background export requested",
         }
     }
 

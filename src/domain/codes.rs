@@ -236,6 +236,7 @@ coded_enum!(
         Api = "api", "API";
         Public = "public", "Public notification";
         Demo = "demo", "Synthetic demonstration data";
+        Import = "import", "Imported from the panel's previous system";
     }
 );
 

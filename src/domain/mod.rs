@@ -6,6 +6,8 @@ pub mod audit;
 pub mod codes;
 pub mod dates;
 pub mod email;
+pub mod historical;
+pub mod lines;
 pub mod nhs_number;
 pub mod notification;
 pub mod password;

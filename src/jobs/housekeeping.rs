@@ -1,5 +1,5 @@
-//! Housekeeping: deletes expired drafts (sealed form contents), short-lived results and long-dead
-//! sessions, and on SQLite keeps the query planner's statistics current (`PRAGMA optimize`, which
+//! Housekeeping: deletes expired drafts (sealed form contents), short-lived results, long-dead
+//! sessions and background export files past their keeping time, and on SQLite keeps the query planner's statistics current (`PRAGMA optimize`, which
 //! analyses only the tables that changed enough; PostgreSQL's autovacuum does this itself). Every
 //! instance may run it: each statement is an idempotent `DELETE … WHERE expired`.
 //!
@@ -35,8 +35,9 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<(u64, u64)> {
     let keep = TimeDelta::minutes(i64::from(auth.session_idle_minutes))
         + TimeDelta::hours(i64::from(auth.session_absolute_hours));
     let sessions = sessions::sweep(&state.db, keep).await?;
-    if drafts + sessions > 0 {
-        tracing::info!(drafts, sessions, "expired drafts and sessions deleted");
+    let exports = store::export_jobs::delete_expired(&state.db, store::now()).await?;
+    if drafts + sessions + exports > 0 {
+        tracing::info!(drafts, sessions, exports, "expired drafts, sessions and export files deleted");
     }
     store::optimize(&state.db).await;
     Ok((drafts, sessions))

@@ -1,5 +1,6 @@
 //! Background workers, started by `app::serve` and stopped with it.
 
+pub mod exports;
 pub mod housekeeping;
 pub mod outbox;
 pub mod reminders;

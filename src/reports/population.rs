@@ -6,23 +6,8 @@
 
 use crate::store::populations::Estimate;
 
-/// A problem with the file, by line (1 = the header) and column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub line: u64,
-    pub column: String,
-    pub reason: String,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.reason)
-    }
-}
-
-fn problem(line: u64, column: &str, reason: impl Into<String>) -> Problem {
-    Problem { line, column: column.into(), reason: reason.into() }
-}
+pub use crate::domain::lines::Problem;
+use crate::domain::lines::problem;
 
 /// Reads the file, keeping the children of the authorities in `codes`. Every problem is
 /// reported (at most 50), and nothing is returned unless there are none.

@@ -134,6 +134,18 @@ pub async fn save<C: ConnectionTrait>(conn: &C, id: i64, version: i64, s: Saved<
     replace_answers(conn, id, s.coded).await
 }
 
+/// Marks a revision imported from a panel's previous system as signed off there on `at`
+/// (no signer in this service).
+pub async fn sign_imported<C: ConnectionTrait>(conn: &C, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+    analysis::Entity::update_many()
+        .col_expr(analysis::Column::Status, Expr::value(AnalysisStatus::Signed.code()))
+        .col_expr(analysis::Column::SignedAt, Expr::value(Some(at)))
+        .filter(analysis::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Signs a draft revision off at `version`.
 pub async fn sign<C: ConnectionTrait>(
     conn: &C,

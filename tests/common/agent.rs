@@ -128,6 +128,11 @@ impl Agent {
         (status, body)
     }
 
+    /// GET, returning the response as it came (headers included).
+    pub async fn response(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET sent")
+    }
+
     /// GET a download: the status, the content type and the raw bytes.
     pub async fn download(&self, path: &str) -> (StatusCode, String, Vec<u8>) {
         let res = self.client.get(self.url(path)).send().await.expect("GET sent");

@@ -29,7 +29,13 @@ async fn fetch_link(b: &Browser, css: &str) -> (u64, String, u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chair_runs_the_annual_report_in_a_real_browser() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+    let recipient = age::x25519::Identity::generate().to_public().to_string();
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        |c| c.exports.recipients = vec![cdop::config::ExportRecipient { name: "ncmd".into(), recipient }],
+        axum::Router::new(),
+    )
+    .await;
     let area = app.area("Northshire").await;
     let token = app.token_for("notifier@example.org", &[Role::Coordinator], &[area]).await;
     construct(&app, &token, "Northshire", &dataset(), 0).await;
@@ -67,6 +73,37 @@ async fn a_chair_runs_the_annual_report_in_a_real_browser() {
     assert_eq!(status, 200);
     assert_eq!(kind, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     assert!(size > 5_000, "a workbook of {size} bytes");
+    // The same version prepared in the background: the progress page reloads itself (HTTP
+    // Refresh header, no script) until the file is ready.
+    b.press("#export-background", ENTER).await;
+    b.wait_for("Your export is ready").await;
+    b.check_page("a finished background export").await;
+    let (status, kind, _) = fetch_link(&b, "#download").await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    b.goto(&app.url("/reports/exports")).await;
+    b.wait_for("Your exports").await;
+    b.check_page("the list of exports").await;
+    // An export under way (its worker holds it for an hour), and with self-refresh turned off.
+    let chair = app.user_id("chair@example.org").await;
+    let (soon, now) =
+        (app.sql_time(chrono::Utc::now() + chrono::TimeDelta::hours(1)), app.sql_time(chrono::Utc::now()));
+    app.sql(&format!(
+        "INSERT INTO export_jobs (kind, params, requested_by, status, stage, progress, attempts, claimed_until, created_at) \
+         VALUES ('dataset', '{{\"kind\":\"dataset\",\"from\":2024,\"to\":2025,\"areas\":[{area}],\"recipient\":\"ncmd\",\"full\":false}}', {chair}, 'running', 'Reading the cases', 10, 1, {soon}, {now})"
+    ))
+    .await;
+    let running = app.sql_strings("SELECT CAST(MAX(id) AS TEXT) FROM export_jobs").await.remove(0);
+    b.goto(&app.url(&format!("/reports/exports/{running}?refresh=off"))).await;
+    b.wait_for("Preparing your export").await;
+    b.check_page("an export in progress").await;
+    // The statutory dataset form, refused without a recipient (the choices kept).
+    b.goto(&app.url("/reports/dataset")).await;
+    b.wait_for("Export the statutory dataset").await;
+    b.check_page("the dataset export form").await;
+    b.press("#start-export", ENTER).await;
+    b.wait_for("There is a problem").await;
+    b.check_page("the dataset export form with errors").await;
+
     // A thematic report, chosen from the list with the keyboard.
     b.goto(&app.url("/reports/themes")).await;
     b.wait_for("Thematic reports").await;
@@ -92,6 +129,10 @@ async fn a_chair_runs_the_annual_report_in_a_real_browser() {
     let events = app
         .sql_strings("SELECT details FROM audit_events WHERE action = 'report.downloaded' ORDER BY seq")
         .await;
-    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert!(
+        events[2].contains("mode=published") && events[2].ends_with(".pdf"),
+        "the background export: {events:?}"
+    );
     assert!(events[0].contains("mode=published") && events[0].ends_with("format=pdf"), "{events:?}");
 }

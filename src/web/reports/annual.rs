@@ -258,7 +258,7 @@ impl Format {
         }
     }
 
-    fn content_type(self) -> &'static str {
+    pub fn content_type(self) -> &'static str {
         match self {
             Format::Html => "text/html; charset=utf-8",
             Format::Csv => "application/zip",

@@ -3,4 +3,5 @@
 
 pub mod annual;
 pub mod custom;
+pub mod exports;
 pub mod thematic;

@@ -70,6 +70,8 @@ async fn revisions(state: &AppState, case: &Case) -> WebResult<Vec<Revision>> {
                     everyone.iter().find(|u| u.user.id == by).map(|u| u.user.name.as_str()).unwrap_or("?"),
                     uk_time::words(at)
                 ),
+                // Imported from the panel's previous system: signed off there, on that date.
+                (None, Some(at)) => format!("in the panel's previous system on {}", uk_time::words(at)),
                 _ => String::new(),
             },
         })

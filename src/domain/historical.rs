@@ -1,0 +1,684 @@
+//! Historical reviews: the CSV a panel moving to this service brings from its previous system,
+//! one row per child death (reviewed or still open), so its trends are there from the first day.
+//! Pure: text in, checked records or every problem by line and column out. The columns are
+//! documented in the README ("Importing historical reviews") and listed in [`COLUMNS`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+
+use crate::domain::analysis::{CATEGORY, DOMAIN, FACTORS, GRADE, GRADE_2, IDENTIFIED, MODIFIABLE, THEMES};
+use crate::domain::codes::{Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex, YesNoUnknown};
+use crate::domain::dates::{AgeBand, ReportingYear, completed_years};
+use crate::domain::lines::{Problem, problem};
+use crate::domain::nhs_number::NhsNumber;
+use crate::domain::notification::{ChildIdentity, Coded, DeathDetails, Person, SealedIdentity};
+use crate::domain::postcode::Postcode;
+use crate::forms::FormVersion;
+use crate::forms::answers::{Answer, Answers};
+
+/// Every column the file may have: (name, required, what it holds).
+pub const COLUMNS: &[(&str, bool, &str)] = &[
+    ("record_id", true, "the record's id in the previous system, unique within the area"),
+    ("reporting_year", true, "the reporting year the death was notified in: 2019 or 2019/20"),
+    ("notified_on", true, "date the death was notified"),
+    ("date_of_death", true, "date of death (identifying: sealed)"),
+    ("age_band", true, "0-27d, 28-364d, 1-4y, 5-9y, 10-14y or 15-17y"),
+    ("sex", true, "female, male, indeterminate or not_known"),
+    ("ethnicity", true, "NHS ethnic category code A to S, Z (not stated) or 99 (not known)"),
+    ("imd_decile", false, "deprivation decile 1 (most deprived) to 10; blank when not known"),
+    ("place_of_death", false, "place-of-death code (blank: not_known)"),
+    ("expected", true, "yes or no"),
+    ("jar_criteria", false, "Joint Agency Response criteria codes separated by ;"),
+    ("coroner_informed", false, "yes, no or not_known (blank: not_known)"),
+    ("looked_after", false, "yes, no or not_known (blank: not_known)"),
+    ("post_mortem_planned", false, "yes, no or not_known (blank: not_known)"),
+    ("cdrm_on", false, "date of the child death review meeting"),
+    ("panel_on", false, "date of the panel meeting that reviewed the death"),
+    ("review_completed_on", false, "date the chair signed the review off; blank while open"),
+    ("category", false, "category of death code (with a completed review)"),
+    ("modifiable", false, "identified, none_identified or insufficient (with a completed review)"),
+    ("factor_domains", false, "domains a, b, c, d with a factor graded 2, separated by ;"),
+    ("themes", false, "theme codes separated by ;"),
+    ("nhs_number", false, "NHS number (identifying: sealed, blind-indexed)"),
+    ("given_names", false, "identifying: sealed"),
+    ("family_name", false, "identifying: sealed"),
+    ("date_of_birth", false, "identifying: sealed; checked against the age band"),
+    ("postcode", false, "identifying: sealed, blind-indexed"),
+];
+
+/// One checked row.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub line: u64,
+    pub record_id: String,
+    pub notified_on: NaiveDate,
+    pub nhs_number: Option<NhsNumber>,
+    pub postcode: Option<Postcode>,
+    pub identity: SealedIdentity,
+    pub coded: Coded,
+    pub imd_decile: Option<i32>,
+    pub review: Option<Review>,
+}
+
+/// A completed review of a historical record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub cdrm_on: Option<NaiveDate>,
+    pub panel_on: Option<NaiveDate>,
+    pub completed_on: NaiveDate,
+    pub category: String,
+    pub modifiable: String,
+    pub factor_domains: Vec<String>,
+    pub themes: Vec<String>,
+}
+
+impl Review {
+    /// The review as Analysis Form answers: the outcome, one factor line graded 2 per domain,
+    /// and the themes.
+    pub fn answers(&self) -> Answers {
+        let mut a = Answers::new();
+        a.insert(CATEGORY.into(), Answer::Code(self.category.clone()));
+        a.insert(MODIFIABLE.into(), Answer::Code(self.modifiable.clone()));
+        if !self.factor_domains.is_empty() {
+            let rows = self
+                .factor_domains
+                .iter()
+                .map(|d| {
+                    BTreeMap::from([
+                        (DOMAIN.to_string(), Answer::Code(d.clone())),
+                        (GRADE.to_string(), Answer::Code(GRADE_2.into())),
+                    ])
+                })
+                .collect();
+            a.insert(FACTORS.into(), Answer::Rows(rows));
+        }
+        if !self.themes.is_empty() {
+            a.insert(THEMES.into(), Answer::Codes(self.themes.clone()));
+        }
+        a
+    }
+}
+
+impl Record {
+    pub fn date_of_death(&self) -> NaiveDate {
+        self.identity.death.date_of_death
+    }
+
+    /// Whole days from the death to `on`.
+    pub fn days_to(&self, on: NaiveDate) -> i32 {
+        i32::try_from((on - self.date_of_death()).num_days()).unwrap_or(i32::MAX)
+    }
+}
+
+/// The codes the file may use for the review, from the Analysis Form in force.
+pub struct Vocabulary {
+    categories: Vec<String>,
+    modifiable: Vec<String>,
+    domains: Vec<String>,
+    themes: Vec<String>,
+}
+
+impl Vocabulary {
+    pub fn of(version: &FormVersion) -> Vocabulary {
+        let codes = |key: &str| -> Vec<String> {
+            version.item(key).map(|i| i.options.iter().map(|o| o.code.clone()).collect()).unwrap_or_default()
+        };
+        let domains = version
+            .item(FACTORS)
+            .and_then(|f| f.fields.iter().find(|x| x.key == DOMAIN))
+            .map(|d| d.options.iter().map(|o| o.code.clone()).collect())
+            .unwrap_or_default();
+        Vocabulary {
+            categories: codes(CATEGORY),
+            modifiable: codes(MODIFIABLE),
+            domains,
+            themes: codes(THEMES),
+        }
+    }
+}
+
+/// What a file held: the clean records, and every problem (a row with a problem is not in
+/// `records`).
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub records: Vec<Record>,
+    pub problems: Vec<Problem>,
+    /// Lines with at least one problem.
+    pub bad_lines: Vec<u64>,
+}
+
+fn one_of(list: &[String]) -> String {
+    list.join(", ")
+}
+
+fn enum_codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> String {
+    all.iter().map(|v| code(*v)).collect::<Vec<_>>().join(", ")
+}
+
+/// A date as `YYYY-MM-DD` or `DD/MM/YYYY` (how UK spreadsheets save them).
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().or_else(|| NaiveDate::parse_from_str(s, "%d/%m/%Y").ok())
+}
+
+fn yes_no(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" | "true" => Some(true),
+        "no" | "n" | "false" => Some(false),
+        _ => None,
+    }
+}
+
+fn list(s: &str) -> Vec<String> {
+    s.split(';').map(|x| x.trim().to_ascii_lowercase()).filter(|x| !x.is_empty()).collect()
+}
+
+/// One row being read: its cells by column name, and the problems found so far.
+struct Row<'a> {
+    line: u64,
+    cells: HashMap<&'a str, &'a str>,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Row<'a> {
+    fn get(&self, column: &str) -> &'a str {
+        self.cells.get(column).copied().unwrap_or("").trim()
+    }
+
+    fn fail(&mut self, column: &str, reason: impl Into<String>) {
+        self.problems.push(problem(self.line, column, reason));
+    }
+
+    fn required(&mut self, column: &str) -> Option<&'a str> {
+        let v = self.get(column);
+        if v.is_empty() {
+            self.fail(column, "is empty; this column is required");
+            return None;
+        }
+        Some(v)
+    }
+
+    fn date(&mut self, column: &str, required: bool) -> Option<NaiveDate> {
+        let v = self.get(column);
+        if v.is_empty() {
+            if required {
+                self.fail(column, "is empty; give a date such as 2021-05-14 or 14/05/2021");
+            }
+            return None;
+        }
+        let d = parse_date(v);
+        if d.is_none() {
+            self.fail(column, format!("‘{v}’ is not a date: write it as 2021-05-14 or 14/05/2021"));
+        }
+        d
+    }
+
+    fn coded<T>(&mut self, column: &str, parse: fn(&str) -> Option<T>, codes: String) -> Option<T> {
+        let v = self.get(column);
+        let parsed = parse(v);
+        if parsed.is_none() {
+            if v.is_empty() {
+                self.fail(column, format!("is empty; this column is required (one of: {codes})"));
+            } else {
+                self.fail(column, format!("‘{v}’ is not one of: {codes}"));
+            }
+        }
+        parsed
+    }
+
+    fn yes_no_unknown(&mut self, column: &str) -> YesNoUnknown {
+        let v = self.get(column);
+        if v.is_empty() {
+            return YesNoUnknown::NotKnown;
+        }
+        match YesNoUnknown::parse(v)
+            .or_else(|| yes_no(v).map(|b| if b { YesNoUnknown::Yes } else { YesNoUnknown::No }))
+        {
+            Some(x) => x,
+            None => {
+                self.fail(column, format!("‘{v}’ is not yes, no or not_known"));
+                YesNoUnknown::NotKnown
+            }
+        }
+    }
+
+    fn codes_from(&mut self, column: &str, allowed: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for c in list(self.get(column)) {
+            if !allowed.contains(&c) {
+                self.fail(column, format!("‘{c}’ is not one of: {}", one_of(allowed)));
+            } else if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
+/// Reads the file. `today` bounds the dates (nothing in the future).
+pub fn parse(text: &str, vocabulary: &Vocabulary, today: NaiveDate) -> Parsed {
+    let mut out = Parsed::default();
+    let mut reader =
+        csv::ReaderBuilder::new().flexible(true).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
+        Err(e) => {
+            out.problems.push(problem(1, "-", format!("the header cannot be read: {e}")));
+            return out;
+        }
+    };
+    for h in &headers {
+        if !h.is_empty() && !COLUMNS.iter().any(|(c, _, _)| c == h) {
+            out.problems.push(problem(1, h, "is not a known column (the README lists them)"));
+        }
+    }
+    for (c, required, _) in COLUMNS {
+        if *required && !headers.iter().any(|h| h == c) {
+            out.problems.push(problem(1, c, "is missing; this column is required"));
+        }
+    }
+    if !out.problems.is_empty() {
+        out.bad_lines.push(1);
+        return out;
+    }
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for (n, result) in reader.records().enumerate() {
+        let line = n as u64 + 2;
+        let record = match result {
+            Ok(r) => r,
+            Err(e) => {
+                out.problems.push(problem(line, "-", format!("the line cannot be read: {e}")));
+                out.bad_lines.push(line);
+                continue;
+            }
+        };
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let line = record.position().map(|p| p.line()).unwrap_or(line);
+        let cells = headers.iter().map(String::as_str).zip(record.iter()).collect();
+        let mut row = Row { line, cells, problems: Vec::new() };
+        let parsed = read_row(&mut row, vocabulary, today);
+        if let Some(r) = &parsed {
+            if let Some(first) = seen.get(&r.record_id) {
+                row.fail("record_id", format!("‘{}’ is also on line {first}", r.record_id));
+            } else {
+                seen.insert(r.record_id.clone(), line);
+            }
+        }
+        match parsed {
+            Some(r) if row.problems.is_empty() => out.records.push(r),
+            _ => {
+                out.bad_lines.push(line);
+                out.problems.append(&mut row.problems);
+            }
+        }
+    }
+    out
+}
+
+fn read_row(row: &mut Row<'_>, v: &Vocabulary, today: NaiveDate) -> Option<Record> {
+    let record_id = row.required("record_id").map(str::to_string);
+    let year = match row.required("reporting_year") {
+        Some(y) => {
+            let parsed = ReportingYear::parse(y);
+            if parsed.is_none() {
+                row.fail("reporting_year", format!("‘{y}’ is not a reporting year: write 2019 or 2019/20"));
+            }
+            parsed
+        }
+        None => None,
+    };
+    let notified_on = row.date("notified_on", true);
+    let death = row.date("date_of_death", true);
+    let dob = row.date("date_of_birth", false);
+    let band = row.coded("age_band", AgeBand::parse, enum_codes(&AgeBand::ALL, AgeBand::code));
+    let sex = row.coded("sex", Sex::parse, enum_codes(Sex::ALL, Sex::code));
+    let ethnicity = row.coded("ethnicity", Ethnicity::parse, enum_codes(Ethnicity::ALL, Ethnicity::code));
+    let place = if row.get("place_of_death").is_empty() {
+        Some(PlaceOfDeath::NotKnown)
+    } else {
+        row.coded("place_of_death", PlaceOfDeath::parse, enum_codes(PlaceOfDeath::ALL, PlaceOfDeath::code))
+    };
+    let expected = row.coded("expected", yes_no, "yes, no".into());
+    let decile = match row.get("imd_decile") {
+        "" => None,
+        d => match d.parse::<i32>() {
+            Ok(n) if (1..=10).contains(&n) => Some(n),
+            _ => {
+                row.fail("imd_decile", format!("‘{d}’ is not a decile from 1 to 10 (blank when not known)"));
+                None
+            }
+        },
+    };
+    let mut jar = Vec::new();
+    for c in list(row.get("jar_criteria")) {
+        match JarCriterion::parse(&c) {
+            Some(j) if !jar.contains(&j) => jar.push(j),
+            Some(_) => {}
+            None => row.fail(
+                "jar_criteria",
+                format!("‘{c}’ is not one of: {}", enum_codes(JarCriterion::ALL, JarCriterion::code)),
+            ),
+        }
+    }
+    let coroner_informed = row.yes_no_unknown("coroner_informed");
+    let looked_after = row.yes_no_unknown("looked_after");
+    let post_mortem_planned = row.yes_no_unknown("post_mortem_planned");
+    let nhs_number = match row.get("nhs_number") {
+        "" => None,
+        n => match NhsNumber::parse(n) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                row.fail("nhs_number", e.to_string());
+                None
+            }
+        },
+    };
+    let postcode = match row.get("postcode") {
+        "" => None,
+        p => match Postcode::parse(p) {
+            Ok(x) => Some(x),
+            Err(e) => {
+                row.fail("postcode", e.to_string());
+                None
+            }
+        },
+    };
+
+    // Dates against each other and today.
+    for (column, d) in [("notified_on", notified_on), ("date_of_death", death), ("date_of_birth", dob)] {
+        if let Some(d) = d
+            && d > today
+        {
+            row.fail(column, format!("{d} is in the future"));
+        }
+    }
+    if let (Some(y), Some(n)) = (year, notified_on)
+        && ReportingYear::of(n) != y
+    {
+        row.fail(
+            "reporting_year",
+            format!("{y} does not match notified_on {n}, which is in {}", ReportingYear::of(n)),
+        );
+    }
+    if let (Some(d), Some(n)) = (death, notified_on)
+        && n < d
+    {
+        row.fail("notified_on", format!("{n} is before the date of death {d}"));
+    }
+    let mut age_days = None;
+    if let (Some(b), Some(d)) = (dob, death) {
+        if b > d {
+            row.fail("date_of_birth", format!("{b} is after the date of death {d}"));
+        } else if completed_years(b, d) >= 18 {
+            row.fail("date_of_birth", "the child was 18 or over at death: not a child death");
+        } else {
+            let at = AgeBand::at(b, d);
+            if let Some(band) = band
+                && at != band
+            {
+                row.fail(
+                    "age_band",
+                    format!("{} does not match the dates of birth and death ({})", band.code(), at.code()),
+                );
+            }
+            age_days = Some((d - b).num_days());
+        }
+    }
+    let review = read_review(row, v, death, today);
+    let (
+        Some(record_id),
+        Some(year),
+        Some(notified_on),
+        Some(death),
+        Some(band),
+        Some(sex),
+        Some(ethnicity),
+        Some(place),
+        Some(expected),
+    ) = (record_id, year, notified_on, death, band, sex, ethnicity, place, expected)
+    else {
+        return None;
+    };
+    if !row.problems.is_empty() {
+        return None;
+    }
+    let coded = Coded {
+        sex,
+        ethnicity,
+        // Without a date of birth, the band's lower bound, marked approximate.
+        age_at_death_days: age_days.unwrap_or_else(|| band_floor_days(band)),
+        age_band: band,
+        place_category: place,
+        expected,
+        jar_criteria: jar,
+        stillbirth: false,
+        suspected_home_stillbirth: false,
+        coroner_informed,
+        looked_after,
+        post_mortem_planned,
+        nhs_number_status: if nhs_number.is_some() {
+            NhsNumberStatus::Known
+        } else {
+            NhsNumberStatus::NotAvailable
+        },
+        age_approximate: age_days.is_none(),
+        data_quality: Vec::new(),
+        reporting_year: year,
+    };
+    let identity = SealedIdentity {
+        child: ChildIdentity {
+            given_names: row.get("given_names").to_string(),
+            family_name: row.get("family_name").to_string(),
+            other_names: String::new(),
+            date_of_birth: dob,
+            approximate_age: None,
+            nhs_number: nhs_number.as_ref().map(|n| n.to_string()).unwrap_or_default(),
+            address: String::new(),
+            postcode: postcode.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+            gp_practice: String::new(),
+            parental_responsibility: String::new(),
+        },
+        death: DeathDetails {
+            date_of_death: death,
+            time_of_death: String::new(),
+            place_detail: String::new(),
+            circumstances: String::new(),
+        },
+        notifier: Person {
+            name: String::new(),
+            role: String::new(),
+            organisation: "Imported from the panel's previous system".into(),
+            email: String::new(),
+            phone: String::new(),
+        },
+        professionals: Vec::new(),
+    };
+    Some(Record {
+        line: row.line,
+        record_id,
+        notified_on,
+        nhs_number,
+        postcode,
+        identity,
+        coded,
+        imd_decile: decile,
+        review,
+    })
+}
+
+/// The youngest age in days of a band.
+fn band_floor_days(band: AgeBand) -> i64 {
+    match band {
+        AgeBand::Under28Days => 0,
+        AgeBand::Days28To364 => 28,
+        AgeBand::Years1To4 => 366,
+        AgeBand::Years5To9 => 5 * 1461 / 4 + 1,
+        AgeBand::Years10To14 => 10 * 1461 / 4 + 1,
+        AgeBand::Years15To17 => 15 * 1461 / 4 + 1,
+    }
+}
+
+fn read_review(
+    row: &mut Row<'_>,
+    v: &Vocabulary,
+    death: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<Review> {
+    let cdrm_on = row.date("cdrm_on", false);
+    let panel_on = row.date("panel_on", false);
+    let completed_on = row.date("review_completed_on", false);
+    let category = row.get("category").to_ascii_lowercase();
+    let modifiable = row.get("modifiable").to_ascii_lowercase();
+    let factor_domains = row.codes_from("factor_domains", &v.domains);
+    let themes = row.codes_from("themes", &v.themes);
+    for (column, d) in [("cdrm_on", cdrm_on), ("panel_on", panel_on), ("review_completed_on", completed_on)] {
+        if let Some(d) = d {
+            if d > today {
+                row.fail(column, format!("{d} is in the future"));
+            }
+            if let Some(death) = death
+                && d < death
+            {
+                row.fail(column, format!("{d} is before the date of death {death}"));
+            }
+        }
+    }
+    let reviewed = completed_on.is_some() || !category.is_empty() || !modifiable.is_empty();
+    if !reviewed {
+        for (column, present) in [
+            ("factor_domains", !factor_domains.is_empty()),
+            ("themes", !themes.is_empty()),
+            ("panel_on", panel_on.is_some()),
+        ] {
+            if present {
+                row.fail(column, "is given, but the review is not completed: add review_completed_on, category and modifiable, or leave it blank");
+            }
+        }
+        return None;
+    }
+    let needs = "with a completed review (review_completed_on, category and modifiable go together)";
+    if completed_on.is_none() && row.get("review_completed_on").is_empty() {
+        row.fail("review_completed_on", format!("is empty; it is required {needs}"));
+    }
+    if category.is_empty() {
+        row.fail("category", format!("is empty; it is required {needs} (one of: {})", one_of(&v.categories)));
+    } else if !v.categories.contains(&category) {
+        row.fail("category", format!("‘{category}’ is not one of: {}", one_of(&v.categories)));
+    }
+    if modifiable.is_empty() {
+        row.fail(
+            "modifiable",
+            format!("is empty; it is required {needs} (one of: {})", one_of(&v.modifiable)),
+        );
+    } else if !v.modifiable.contains(&modifiable) {
+        row.fail("modifiable", format!("‘{modifiable}’ is not one of: {}", one_of(&v.modifiable)));
+    } else if modifiable == IDENTIFIED && factor_domains.is_empty() {
+        row.fail(
+            "factor_domains",
+            "is empty, but modifiable is ‘identified’: name the domains with a factor graded 2",
+        );
+    }
+    if let (Some(c), Some(p)) = (cdrm_on, panel_on)
+        && p < c
+    {
+        row.fail("panel_on", format!("{p} is before the CDRM on {c}"));
+    }
+    if let (Some(p), Some(done)) = (panel_on, completed_on)
+        && done < p
+    {
+        row.fail("review_completed_on", format!("{done} is before the panel on {p}"));
+    }
+    Some(Review {
+        cdrm_on,
+        panel_on,
+        completed_on: completed_on?,
+        category,
+        modifiable,
+        factor_domains,
+        themes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocabulary() -> Vocabulary {
+        Vocabulary {
+            categories: vec!["infection".into(), "malignancy".into()],
+            modifiable: vec!["identified".into(), "none_identified".into(), "insufficient".into()],
+            domains: vec!["a".into(), "b".into(), "c".into(), "d".into()],
+            themes: vec!["safe_sleep".into(), "smoking".into()],
+        }
+    }
+
+    const HEAD: &str = "record_id,reporting_year,notified_on,date_of_death,age_band,sex,ethnicity,imd_decile,expected,review_completed_on,category,modifiable,factor_domains,themes,date_of_birth,nhs_number\n";
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
+    }
+
+    #[test]
+    fn a_clean_file_reads_every_row() {
+        let text = format!(
+            "{HEAD}R1,2019/20,2019-06-03,01/06/2019,1-4y,female,A,3,no,2020-02-01,infection,identified,b;c,smoking,2016-05-01,943 476 5919\nR2,2020,2020-05-01,2020-04-28,0-27d,male,99,,yes,,,,,,,\n"
+        );
+        let p = parse(&text, &vocabulary(), today());
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.records.len(), 2);
+        let r = &p.records[0];
+        assert_eq!((r.line, r.record_id.as_str(), r.imd_decile), (2, "R1", Some(3)));
+        assert_eq!(r.coded.age_at_death_days, 1126);
+        assert!(!r.coded.age_approximate);
+        let review = r.review.as_ref().unwrap();
+        assert_eq!(review.factor_domains, vec!["b", "c"]);
+        assert_eq!(r.days_to(review.completed_on), 245);
+        assert!(crate::domain::analysis::has_grade_2(&review.answers()));
+        let open = &p.records[1];
+        assert!(open.review.is_none() && open.coded.age_approximate && open.nhs_number.is_none());
+        assert_eq!(AgeBand::from_days(open.coded.age_at_death_days), AgeBand::Under28Days);
+    }
+
+    #[test]
+    fn every_problem_is_named_by_line_and_column() {
+        let text = format!(
+            "{HEAD}R1,2019/20,2019-06-03,2019-06-01,1-4y,woman,A,11,no,2020-02-01,infection,identified,,,2010-05-01,\nR1,2021,2019-06-03,2019-06-01,1-4y,male,A,,maybe,,,,,smoking,,1234567890\n"
+        );
+        let p = parse(&text, &vocabulary(), today());
+        let got: Vec<(u64, &str)> = p.problems.iter().map(|x| (x.line, x.column.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, "sex"),
+                (2, "imd_decile"),
+                (2, "age_band"),
+                (2, "factor_domains"),
+                (3, "expected"),
+                (3, "nhs_number"),
+                (3, "reporting_year"),
+                (3, "themes"),
+            ],
+            "{:#?}",
+            p.problems
+        );
+        assert_eq!(p.bad_lines, vec![2, 3]);
+        assert!(p.records.is_empty());
+        assert!(p.problems[0].reason.contains("‘woman’ is not one of: female, male"));
+    }
+
+    #[test]
+    fn a_repeated_record_id_and_unknown_columns_are_refused() {
+        let text = format!(
+            "{HEAD}R1,2019,2019-06-03,2019-06-01,1-4y,female,A,,no,,,,,,,\nR1,2019,2019-06-03,2019-06-01,1-4y,female,A,,no,,,,,,,\n"
+        );
+        let p = parse(&text, &vocabulary(), today());
+        assert_eq!(p.records.len(), 1);
+        assert_eq!(p.problems[0].to_string(), "line 3, column record_id: ‘R1’ is also on line 2");
+        let p = parse("record_id,colour\n", &vocabulary(), today());
+        assert!(p.problems.iter().any(|x| x.column == "colour"));
+        assert!(p.problems.iter().any(|x| x.column == "notified_on" && x.reason.contains("missing")));
+    }
+}

@@ -1,0 +1,155 @@
+//! Historical import (`cdop import reviews`): a file with bad rows is refused naming each line and
+//! column and imports nothing; a clean file imports; importing it again adds nothing;
+//! `--skip-invalid` imports the clean rows and lists the others. Imported reviews count in the
+//! annual report, identifiers are sealed (raw bytes) and the old record ids are never stored.
+
+use cdop::domain::role::Role;
+
+use crate::both_backends;
+use crate::cases::{contains, raw_database_text};
+use crate::common::{Backend, TestApp};
+
+const HEADER: &str = "record_id,reporting_year,notified_on,date_of_death,age_band,sex,ethnicity,imd_decile,place_of_death,expected,cdrm_on,panel_on,review_completed_on,category,modifiable,factor_domains,themes,nhs_number,given_names,family_name,date_of_birth,postcode";
+
+const R1: &str = "OLDSYS-0001,2020/21,04/05/2020,01/05/2020,0-27d,female,A,1,hospital_neonatal,yes,,,2021-01-15,perinatal_neonatal,none_identified,,,943 476 5919,Hortensia,Pemberley-Vale,2020-04-20,ZZ9 9ZZ";
+const R2: &str = "OLDSYS-0002,2020,2020-06-10,2020-06-08,15-17y,male,Z,,public_place,no,2020-08-01,2020-11-20,2020-11-20,suicide_self_harm,identified,a;b,suicide_self_harm;mental_health,,,,,";
+const R3: &str = "OLDSYS-0003,2020,2020-09-01,2020-08-30,1-4y,female,H,7,home,no,,,2021-03-01,infection,insufficient,,,,,,,";
+const R4: &str = "OLDSYS-0004,2020,2020-12-01,2020-11-28,5-9y,male,A,4,,yes,,,,,,,,,,,,";
+const R5: &str = "OLDSYS-0005,2020,2021-01-10,2021-01-09,10-14y,female,A,3,,yes,,,,,,,,,,,,";
+const BAD_SEX: &str = "OLDSYS-0101,2020,2020-07-01,2020-06-30,1-4y,girl,A,,,no,,,,,,,,,,,,";
+const BAD_CATEGORY: &str =
+    "OLDSYS-0102,2020,2020-07-02,2020-06-30,1-4y,male,A,,,no,,,2021-01-01,cancer,none_identified,,,,,,,";
+const BAD_DATE: &str = "OLDSYS-0103,2020,31/02/2021,2020-06-30,1-4y,male,A,,,no,,,,,,,,,,,,";
+
+fn file(rows: &[&str]) -> String {
+    let mut text = format!("{HEADER}\n");
+    for r in rows {
+        text.push_str(r);
+        text.push('\n');
+    }
+    text
+}
+
+async fn count(app: &TestApp, sql: &str) -> String {
+    app.sql_strings(sql).await.into_iter().next().unwrap_or_default()
+}
+
+both_backends!(historical_reviews_import_once_and_count_in_the_report, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let north = app.area("Northshire").await;
+    std::fs::write(app.dir.join("clean.csv"), file(&[R1, R2, R3, R4])).expect("write");
+    std::fs::write(app.dir.join("bad.csv"), file(&[R1, BAD_SEX, R2, BAD_CATEGORY, R3, BAD_DATE, R4, R5]))
+        .expect("write");
+    let env = [("CDOP__DATABASE__URL", app.db.url.as_str())];
+    let import = |args: &[&str]| {
+        let mut all = vec!["import", "reviews"];
+        all.extend_from_slice(args);
+        let out = crate::common::process::run(&app.dir, &env, &all);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let cases = "SELECT CAST(COUNT(*) AS TEXT) FROM cases";
+
+    // Three bad rows: refused, each named by line and column, nothing imported.
+    let (ok, _, err) = import(&["bad.csv", "--area", "Northshire"]);
+    assert!(!ok, "a file with bad rows is refused");
+    assert!(err.contains("nothing was imported; 3 problem(s)"), "{err}");
+    for expected in [
+        "line 3, column sex: ‘girl’ is not one of: female, male",
+        "line 5, column category: ‘cancer’ is not one of:",
+        "line 7, column notified_on: ‘31/02/2021’ is not a date",
+    ] {
+        assert!(err.contains(expected), "missing «{expected}» in {err}");
+    }
+    assert_eq!(count(&app, cases).await, "0");
+    let (ok, _, err) = import(&["clean.csv", "--area", "Nowhere"]);
+    assert!(!ok && err.contains("--area Nowhere: no such area"), "{err}");
+
+    // A dry run says what would happen and writes nothing.
+    let (ok, out, err) = import(&["clean.csv", "--area", "Northshire", "--dry-run"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Would import 4 record(s) into Northshire (3 with a completed review)"), "{out}");
+    assert_eq!(count(&app, cases).await, "0");
+
+    // The clean file imports; a second run adds nothing.
+    let (ok, out, err) = import(&["clean.csv", "--area", "Northshire"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Imported 4 record(s) into Northshire (3 with a completed review)"), "{out}");
+    assert_eq!(count(&app, cases).await, "4");
+    let (ok, out, err) = import(&["clean.csv", "--area", "Northshire"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Imported 0 record(s)") && out.contains("4 already imported"), "{out}");
+    assert_eq!(count(&app, cases).await, "4");
+
+    // --skip-invalid: the new clean row goes in, the bad ones are listed, the rest were there.
+    let (ok, out, err) = import(&["bad.csv", "--area", "Northshire", "--skip-invalid"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Skipped 3 row(s) with problems (lines 3, 5, 7)"), "{out}");
+    assert!(out.contains("Imported 1 record(s)") && out.contains("4 already imported"), "{out}");
+    assert_eq!(count(&app, cases).await, "5");
+
+    // Stored as the service stores a case: coded columns, sealed identity, a signed analysis.
+    let rows = app
+        .sql_strings(
+            "SELECT status || ' ' || COALESCE(CAST(review_completed_on AS TEXT), '-') || ' ' || COALESCE(CAST(days_to_review AS TEXT), '-') || ' ' || COALESCE(CAST(days_to_panel AS TEXT), '-') || ' ' || source FROM cases ORDER BY notified_at",
+        )
+        .await;
+    assert_eq!(
+        rows,
+        [
+            "closed 2021-01-15 259 - import",
+            "closed 2020-11-20 165 165 import",
+            "closed 2021-03-01 183 - import",
+            "notified - - - import",
+            "notified - - - import",
+        ]
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT CAST(COUNT(*) AS TEXT) FROM analyses WHERE status = 'signed' AND signed_by IS NULL"
+        )
+        .await,
+        "3"
+    );
+    let raw = raw_database_text(&app).await;
+    for id in ["Hortensia", "Pemberley-Vale", "9434765919", "943 476 5919", "ZZ9 9ZZ", "OLDSYS-000"] {
+        assert!(!contains(&raw, id), "{id} is in the database in clear");
+    }
+    let audit = app.sql_strings("SELECT action FROM audit_events WHERE action = 'historical.imported'").await;
+    assert_eq!(audit.len(), 3, "the two imports that wrote and the repeat are audited");
+
+    // The imported reviews are in the annual report (internal counts).
+    let token = app.token_for("chair@example.org", &[Role::PanelChair], &[north]).await;
+    let res = reqwest::Client::new()
+        .get(app.url("/api/v1/reports/annual?year=2020&mode=internal"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 200);
+    let doc: serde_json::Value = res.json().await.expect("json");
+    let block = |key: &str| {
+        doc["sections"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s["blocks"].as_array().cloned().unwrap_or_default())
+            .find(|b| b["key"] == key)
+            .unwrap_or_else(|| panic!("no block {key}"))
+    };
+    assert_eq!(block("notified-age")["total"][1], "5");
+    let categories = block("reviewed-category-modifiable");
+    let total = categories["total"].as_array().expect("total row");
+    assert_eq!(total[0], "Total");
+    let rows = categories["rows"].as_array().expect("rows");
+    let suicide =
+        rows.iter().find(|r| r[0].as_str().is_some_and(|c| c.starts_with("2 "))).expect("suicide row");
+    assert_eq!(suicide[1], "1", "{categories}");
+    let themes = block("reviewed-themes").to_string();
+    assert!(themes.contains("Mental health") && themes.contains("Suicide or self-harm"), "{themes}");
+    app.stop().await;
+});
