@@ -82,8 +82,9 @@ pub async fn run(loaded: LoadedConfig, command: ImportCommand) -> CliResult {
     };
     if !outcome.skipped.is_empty() {
         println!(
-            "Skipped {} row(s) with problems (lines {}):\n{}",
+            "Skipped {} row(s) with problems ({} {}):\n{}",
             outcome.skipped.len(),
+            if outcome.skipped.len() == 1 { "line" } else { "lines" },
             outcome.skipped.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
             listed(&outcome.problems)
         );

@@ -206,7 +206,7 @@ pub async fn tokens(loaded: LoadedConfig, command: TokensCommand) -> CliResult {
 }
 
 pub async fn areas_cmd(loaded: LoadedConfig, command: AreasCommand) -> CliResult {
-    let db = store::connect(&loaded).await?;
+    let db = store::connect_current(&loaded).await?;
     match command {
         AreasCommand::List => {
             for a in areas::list(&db).await.map_err(anyhow::Error::from)? {
