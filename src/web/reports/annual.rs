@@ -249,6 +249,16 @@ impl Format {
         }
     }
 
+    /// The name `parse` reads back.
+    pub fn code(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+            Format::Pdf => "pdf",
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             Format::Html => "html",

@@ -104,7 +104,7 @@ pub async fn annual_export(
         year: chosen.params.year.0,
         areas: chosen.params.areas.clone(),
         internal: chosen.params.mode == Mode::Internal,
-        format: format.extension().replace("zip", "csv"),
+        format: format.code().into(),
         generated_on: chosen.params.generated_on,
     };
     queue(&state, &ctx, &me, request).await
