@@ -39,7 +39,8 @@ VOLUME ["/data"]
 ENV CDOP__SERVER__BIND=0.0.0.0:8080 \
     CDOP__STORAGE__DATA_DIR=/data \
     CDOP__DATABASE__URL=sqlite:///data/cdop.sqlite \
-    CDOP__LOG__FORMAT=json
+    CDOP__LOG__FORMAT=json \
+    MALLOC_ARENA_MAX=2
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD curl --fail --silent http://127.0.0.1:8080/readyz || exit 1
