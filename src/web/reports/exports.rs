@@ -164,7 +164,11 @@ pub async fn progress(
 ) -> WebResult<Response> {
     let job = view(&own(&state, &me, id).await?);
     let refreshing = !job.finished && q.refresh != "off";
-    let title = if job.finished { job.status } else { "Preparing your export" };
+    let title = match job.status {
+        "Ready" => "Your export is ready",
+        "Failed" => "Your export did not finish",
+        _ => "Preparing your export",
+    };
     let page = ProgressTemplate {
         page: Page::for_user(&ctx, title, "/reports/annual"),
         refreshing,
