@@ -3,19 +3,26 @@
 //! Pure: text in, checked records or every problem by line and column out. The columns are
 //! documented in the README ("Importing historical reviews") and listed in [`COLUMNS`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+
+use cells::{Row, enum_codes, list, yes_no};
+pub use review::Review;
+use review::read_review;
+
+pub use cells::parse_date;
 
 use chrono::NaiveDate;
 
-use crate::domain::analysis::{CATEGORY, DOMAIN, FACTORS, GRADE, GRADE_2, IDENTIFIED, MODIFIABLE, THEMES};
-use crate::domain::codes::{Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex, YesNoUnknown};
+use crate::domain::analysis::{CATEGORY, DOMAIN, FACTORS, MODIFIABLE, THEMES};
+use crate::domain::codes::{Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex};
 use crate::domain::dates::{AgeBand, ReportingYear, completed_years};
 use crate::domain::lines::{Problem, problem};
 use crate::domain::nhs_number::NhsNumber;
 use crate::domain::notification::{ChildIdentity, Coded, DeathDetails, Person, SealedIdentity};
 use crate::domain::postcode::Postcode;
 use crate::forms::FormVersion;
-use crate::forms::answers::{Answer, Answers};
+mod cells;
+mod review;
 
 /// Every column the file may have: (name, required, what it holds).
 pub const COLUMNS: &[(&str, bool, &str)] = &[
@@ -59,45 +66,6 @@ pub struct Record {
     pub coded: Coded,
     pub imd_decile: Option<i32>,
     pub review: Option<Review>,
-}
-
-/// A completed review of a historical record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Review {
-    pub cdrm_on: Option<NaiveDate>,
-    pub panel_on: Option<NaiveDate>,
-    pub completed_on: NaiveDate,
-    pub category: String,
-    pub modifiable: String,
-    pub factor_domains: Vec<String>,
-    pub themes: Vec<String>,
-}
-
-impl Review {
-    /// The review as Analysis Form answers: the outcome, one factor line graded 2 per domain,
-    /// and the themes.
-    pub fn answers(&self) -> Answers {
-        let mut a = Answers::new();
-        a.insert(CATEGORY.into(), Answer::Code(self.category.clone()));
-        a.insert(MODIFIABLE.into(), Answer::Code(self.modifiable.clone()));
-        if !self.factor_domains.is_empty() {
-            let rows = self
-                .factor_domains
-                .iter()
-                .map(|d| {
-                    BTreeMap::from([
-                        (DOMAIN.to_string(), Answer::Code(d.clone())),
-                        (GRADE.to_string(), Answer::Code(GRADE_2.into())),
-                    ])
-                })
-                .collect();
-            a.insert(FACTORS.into(), Answer::Rows(rows));
-        }
-        if !self.themes.is_empty() {
-            a.insert(THEMES.into(), Answer::Codes(self.themes.clone()));
-        }
-        a
-    }
 }
 
 impl Record {
@@ -146,114 +114,6 @@ pub struct Parsed {
     pub problems: Vec<Problem>,
     /// Lines with at least one problem.
     pub bad_lines: Vec<u64>,
-}
-
-fn one_of(list: &[String]) -> String {
-    list.join(", ")
-}
-
-fn enum_codes<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> String {
-    all.iter().map(|v| code(*v)).collect::<Vec<_>>().join(", ")
-}
-
-/// A date as `YYYY-MM-DD` or `DD/MM/YYYY` (how UK spreadsheets save them).
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().or_else(|| NaiveDate::parse_from_str(s, "%d/%m/%Y").ok())
-}
-
-fn yes_no(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "yes" | "y" | "true" => Some(true),
-        "no" | "n" | "false" => Some(false),
-        _ => None,
-    }
-}
-
-fn list(s: &str) -> Vec<String> {
-    s.split(';').map(|x| x.trim().to_ascii_lowercase()).filter(|x| !x.is_empty()).collect()
-}
-
-/// One row being read: its cells by column name, and the problems found so far.
-struct Row<'a> {
-    line: u64,
-    cells: HashMap<&'a str, &'a str>,
-    problems: Vec<Problem>,
-}
-
-impl<'a> Row<'a> {
-    fn get(&self, column: &str) -> &'a str {
-        self.cells.get(column).copied().unwrap_or("").trim()
-    }
-
-    fn fail(&mut self, column: &str, reason: impl Into<String>) {
-        self.problems.push(problem(self.line, column, reason));
-    }
-
-    fn required(&mut self, column: &str) -> Option<&'a str> {
-        let v = self.get(column);
-        if v.is_empty() {
-            self.fail(column, "is empty; this column is required");
-            return None;
-        }
-        Some(v)
-    }
-
-    fn date(&mut self, column: &str, required: bool) -> Option<NaiveDate> {
-        let v = self.get(column);
-        if v.is_empty() {
-            if required {
-                self.fail(column, "is empty; give a date such as 2021-05-14 or 14/05/2021");
-            }
-            return None;
-        }
-        let d = parse_date(v);
-        if d.is_none() {
-            self.fail(column, format!("‘{v}’ is not a date: write it as 2021-05-14 or 14/05/2021"));
-        }
-        d
-    }
-
-    fn coded<T>(&mut self, column: &str, parse: fn(&str) -> Option<T>, codes: String) -> Option<T> {
-        let v = self.get(column);
-        let parsed = parse(v);
-        if parsed.is_none() {
-            if v.is_empty() {
-                self.fail(column, format!("is empty; this column is required (one of: {codes})"));
-            } else {
-                self.fail(column, format!("‘{v}’ is not one of: {codes}"));
-            }
-        }
-        parsed
-    }
-
-    fn yes_no_unknown(&mut self, column: &str) -> YesNoUnknown {
-        let v = self.get(column);
-        if v.is_empty() {
-            return YesNoUnknown::NotKnown;
-        }
-        match YesNoUnknown::parse(v)
-            .or_else(|| yes_no(v).map(|b| if b { YesNoUnknown::Yes } else { YesNoUnknown::No }))
-        {
-            Some(x) => x,
-            None => {
-                self.fail(column, format!("‘{v}’ is not yes, no or not_known"));
-                YesNoUnknown::NotKnown
-            }
-        }
-    }
-
-    fn codes_from(&mut self, column: &str, allowed: &[String]) -> Vec<String> {
-        let mut out = Vec::new();
-        for c in list(self.get(column)) {
-            if !allowed.contains(&c) {
-                self.fail(column, format!("‘{c}’ is not one of: {}", one_of(allowed)));
-            } else if !out.contains(&c) {
-                out.push(c);
-            }
-        }
-        out
-    }
 }
 
 /// Reads the file. `today` bounds the dates (nothing in the future).
@@ -519,87 +379,6 @@ fn band_floor_days(band: AgeBand) -> i64 {
         AgeBand::Years10To14 => 10 * 1461 / 4 + 1,
         AgeBand::Years15To17 => 15 * 1461 / 4 + 1,
     }
-}
-
-fn read_review(
-    row: &mut Row<'_>,
-    v: &Vocabulary,
-    death: Option<NaiveDate>,
-    today: NaiveDate,
-) -> Option<Review> {
-    let cdrm_on = row.date("cdrm_on", false);
-    let panel_on = row.date("panel_on", false);
-    let completed_on = row.date("review_completed_on", false);
-    let category = row.get("category").to_ascii_lowercase();
-    let modifiable = row.get("modifiable").to_ascii_lowercase();
-    let factor_domains = row.codes_from("factor_domains", &v.domains);
-    let themes = row.codes_from("themes", &v.themes);
-    for (column, d) in [("cdrm_on", cdrm_on), ("panel_on", panel_on), ("review_completed_on", completed_on)] {
-        if let Some(d) = d {
-            if d > today {
-                row.fail(column, format!("{d} is in the future"));
-            }
-            if let Some(death) = death
-                && d < death
-            {
-                row.fail(column, format!("{d} is before the date of death {death}"));
-            }
-        }
-    }
-    let reviewed = completed_on.is_some() || !category.is_empty() || !modifiable.is_empty();
-    if !reviewed {
-        for (column, present) in [
-            ("factor_domains", !factor_domains.is_empty()),
-            ("themes", !themes.is_empty()),
-            ("panel_on", panel_on.is_some()),
-        ] {
-            if present {
-                row.fail(column, "is given, but the review is not completed: add review_completed_on, category and modifiable, or leave it blank");
-            }
-        }
-        return None;
-    }
-    let needs = "with a completed review (review_completed_on, category and modifiable go together)";
-    if completed_on.is_none() && row.get("review_completed_on").is_empty() {
-        row.fail("review_completed_on", format!("is empty; it is required {needs}"));
-    }
-    if category.is_empty() {
-        row.fail("category", format!("is empty; it is required {needs} (one of: {})", one_of(&v.categories)));
-    } else if !v.categories.contains(&category) {
-        row.fail("category", format!("‘{category}’ is not one of: {}", one_of(&v.categories)));
-    }
-    if modifiable.is_empty() {
-        row.fail(
-            "modifiable",
-            format!("is empty; it is required {needs} (one of: {})", one_of(&v.modifiable)),
-        );
-    } else if !v.modifiable.contains(&modifiable) {
-        row.fail("modifiable", format!("‘{modifiable}’ is not one of: {}", one_of(&v.modifiable)));
-    } else if modifiable == IDENTIFIED && factor_domains.is_empty() {
-        row.fail(
-            "factor_domains",
-            "is empty, but modifiable is ‘identified’: name the domains with a factor graded 2",
-        );
-    }
-    if let (Some(c), Some(p)) = (cdrm_on, panel_on)
-        && p < c
-    {
-        row.fail("panel_on", format!("{p} is before the CDRM on {c}"));
-    }
-    if let (Some(p), Some(done)) = (panel_on, completed_on)
-        && done < p
-    {
-        row.fail("review_completed_on", format!("{done} is before the panel on {p}"));
-    }
-    Some(Review {
-        cdrm_on,
-        panel_on,
-        completed_on: completed_on?,
-        category,
-        modifiable,
-        factor_domains,
-        themes,
-    })
 }
 
 #[cfg(test)]
