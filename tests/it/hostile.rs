@@ -143,37 +143,49 @@ both_backends!(hostile_values_in_every_field_and_parameter, |backend: Backend| a
             // A URL cannot carry a megabyte (clients refuse it): 16 KB in the query string instead.
             let query = if value.len() > 1000 { format!("name={}", &value[..16_384]) } else { query };
             let url = app.url(&format!("{path}?{query}"));
-            let res = if route.path.starts_with("/api/") {
-                let req = if route.method == "POST" {
-                    let body =
-                        format!("{{\"area\": \"{value}\", \"child\": {{\"given_names\": \"{value}\"}}}}");
-                    http.post(&url).body(body).header("content-type", "application/json")
+            let send = || async {
+                if route.path.starts_with("/api/") {
+                    let req = if route.method == "POST" {
+                        let body =
+                            format!("{{\"area\": \"{value}\", \"child\": {{\"given_names\": \"{value}\"}}}}");
+                        http.post(&url).body(body).header("content-type", "application/json")
+                    } else {
+                        http.get(&url)
+                    };
+                    req.bearer_auth(&token).header("connection", "close").send().await
+                } else if route.method == "GET" {
+                    agent.client.get(&url).header("connection", "close").send().await
                 } else {
-                    http.get(&url)
-                };
-                req.bearer_auth(&token).header("connection", "close").send().await
-            } else if route.method == "GET" {
-                agent.client.get(&url).header("connection", "close").send().await
-            } else {
-                let mut body = format!("csrf_token={}", agent.csrf());
-                if value.len() > 1000 {
-                    body.push_str(&format!("&name={value}"));
-                } else {
-                    for n in NAMES {
-                        body.push_str(&format!("&{n}={value}"));
+                    let mut body = format!("csrf_token={}", agent.csrf());
+                    if value.len() > 1000 {
+                        body.push_str(&format!("&name={value}"));
+                    } else {
+                        for n in NAMES {
+                            body.push_str(&format!("&{n}={value}"));
+                        }
                     }
+                    agent
+                        .client
+                        .post(&url)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        // A request refused before its body is read (413) leaves a connection the
+                        // client must not reuse.
+                        .header("connection", "close")
+                        .body(body)
+                        .send()
+                        .await
                 }
-                agent
-                    .client
-                    .post(&url)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    // A request refused before its body is read (413) leaves a connection the
-                    // client must not reuse.
-                    .header("connection", "close")
-                    .body(body)
-                    .send()
-                    .await
             };
+            let mut res = send().await;
+            // A megabyte body refused at the size limit: the server answers and closes while the
+            // client is still writing, and the operating system may reset the connection before
+            // the client reads the answer. Trying again tells that race apart from a server that
+            // really drops connections (which fails every time).
+            let mut tries = 1;
+            while res.is_err() && value.len() > 1000 && tries < 3 {
+                res = send().await;
+                tries += 1;
+            }
             match res {
                 Err(e) => failures.push(format!(
                     "{} {} with {what}: connection failed ({})",
