@@ -17,17 +17,10 @@ pub async fn find<C: ConnectionTrait>(
     let mut out = HashMap::new();
     for chunk in indexes.chunks(500) {
         let mut values: Vec<Value> = vec![area_id.into()];
-        let marks: Vec<String> = chunk
-            .iter()
-            .map(|i| {
-                values.push(i.clone().into());
-                format!("${}", values.len())
-            })
-            .collect();
         let sql = format!(
             "SELECT i.record_index, c.reference FROM imported_records i JOIN cases c ON c.id = i.case_id \
              WHERE i.area_id = $1 AND i.record_index IN ({})",
-            marks.join(", ")
+            super::bind_list(&mut values, chunk)
         );
         for row in conn
             .query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values))

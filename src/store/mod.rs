@@ -114,6 +114,19 @@ fn options(loaded: &LoadedConfig) -> ConnectOptions {
     opt
 }
 
+/// Binds `items` after `values` and returns their placeholders (`$3, $4, …`) for an `IN (…)` list.
+pub(crate) fn bind_list<T: Clone + Into<sea_orm::Value>>(
+    values: &mut Vec<sea_orm::Value>,
+    items: &[T],
+) -> String {
+    let mut params = Vec::with_capacity(items.len());
+    for i in items {
+        values.push(i.clone().into());
+        params.push(format!("${}", values.len()));
+    }
+    params.join(", ")
+}
+
 /// Opens the database named by `database.url`, creating the SQLite file (and its directory) when
 /// it is missing. A database that cannot be reached is a configuration error naming the key.
 pub async fn connect(loaded: &LoadedConfig) -> Result<Db, ConfigError> {

@@ -146,12 +146,7 @@ pub(crate) fn area_filter(column: &str, areas: &[i64], values: &mut Vec<Value>) 
     if areas.is_empty() {
         return " AND 1 = 0".into();
     }
-    let mut params = Vec::with_capacity(areas.len());
-    for a in areas {
-        values.push((*a).into());
-        params.push(format!("${}", values.len()));
-    }
-    format!(" AND +{column} IN ({})", params.join(", "))
+    format!(" AND +{column} IN ({})", super::bind_list(values, areas))
 }
 
 async fn grouped<C: ConnectionTrait>(
@@ -197,36 +192,27 @@ pub struct Filter<'a> {
     pub expected: Option<bool>,
 }
 
-fn list(values: &mut Vec<Value>, items: &[String]) -> String {
-    let mut params = Vec::with_capacity(items.len());
-    for i in items {
-        values.push(i.clone().into());
-        params.push(format!("${}", values.len()));
-    }
-    params.join(", ")
-}
-
 /// ` AND …` for a filter, binding its codes after `values`.
 fn filter_sql(f: &Filter<'_>, values: &mut Vec<Value>) -> String {
     let mut any = Vec::new();
     if !f.categories.is_empty() {
-        any.push(format!("a.category IN ({})", list(values, f.categories)));
+        any.push(format!("a.category IN ({})", super::bind_list(values, f.categories)));
     }
     if !f.themes.is_empty() {
         any.push(format!(
             "EXISTS (SELECT 1 FROM analysis_answers t WHERE t.analysis_id = a.id AND t.item_key = 'themes' AND t.value IN ({}))",
-            list(values, f.themes)
+            super::bind_list(values, f.themes)
         ));
     }
     if !f.places.is_empty() {
-        any.push(format!("c.place_category IN ({})", list(values, f.places)));
+        any.push(format!("c.place_category IN ({})", super::bind_list(values, f.places)));
     }
     let mut sql = String::new();
     if !any.is_empty() {
         sql.push_str(&format!(" AND ({})", any.join(" OR ")));
     }
     if !f.age_bands.is_empty() {
-        sql.push_str(&format!(" AND c.age_band IN ({})", list(values, f.age_bands)));
+        sql.push_str(&format!(" AND c.age_band IN ({})", super::bind_list(values, f.age_bands)));
     }
     if let Some(e) = f.expected {
         sql.push_str(if e { " AND c.expected" } else { " AND NOT c.expected" });

@@ -1,5 +1,5 @@
-//! PDF responses: renders a document off the async threads and sends it as a download that
-//! browsers and proxies must not keep.
+//! Downloads: any file as an attachment, and PDFs rendered off the async threads and sent so
+//! that browsers and proxies must not keep them.
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -17,13 +17,19 @@ pub async fn pdf_download(
         .await
         .map_err(|e| WebError::Internal(anyhow::anyhow!("the PDF task failed: {e}")))?
         .map_err(|e| WebError::Internal(anyhow::Error::new(e)))?;
-    Ok((
+    let mut response = attachment("application/pdf", filename, bytes);
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// `body` sent as a download named `filename` (a reference or a report's name, never a person's).
+pub fn attachment(content_type: &str, filename: &str, body: impl Into<axum::body::Body>) -> Response {
+    (
         [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
-            (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        bytes,
+        body.into(),
     )
-        .into_response())
+        .into_response()
 }

@@ -3,8 +3,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::TimeDelta;
 use serde::Deserialize;
 
@@ -301,12 +300,5 @@ pub async fn export(
     )
     .await?;
     let filename = format!("audit-{}.csv", crate::store::now().format("%Y%m%d-%H%M%S"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(crate::web::documents::attachment("text/csv; charset=utf-8", &filename, body))
 }

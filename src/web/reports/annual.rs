@@ -5,7 +5,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -309,21 +308,8 @@ pub async fn send_file(
             .details(format!("{query}&format={}", format.extension())),
     )
     .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, format.content_type().to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}.{}\"",
-                    crate::reports::files::stem(&report),
-                    format.extension()
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    let name = format!("{}.{}", crate::reports::files::stem(&report), format.extension());
+    Ok(crate::web::documents::attachment(format.content_type(), &name, bytes))
 }
 
 /// `GET /reports/annual.zip`: every table as a CSV file (formula-safe), zipped; audited with the

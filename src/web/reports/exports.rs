@@ -224,14 +224,7 @@ pub async fn download(
     };
     let bytes = export_jobs::file(&state.db, id).await?.ok_or(WebError::NotFound)?;
     audit::append(&state.db, &event).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::web::documents::attachment(&kind, &name, bytes))
 }
 
 #[derive(Template, WebTemplate)]

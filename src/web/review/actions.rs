@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -194,14 +194,7 @@ pub async fn export(
     }
     service::record_export(&state, &acting(&me, &ctx), views.len()).await?;
     let filename = format!("actions-{}.csv", state.clock.today().format("%Y%m%d"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(crate::web::documents::attachment("text/csv; charset=utf-8", &filename, body))
 }
 
 /// The action form as typed.
