@@ -44,15 +44,30 @@ pub struct JobView {
     pub error: String,
     pub file_name: String,
     pub expires: String,
-    pub finished: bool,
+    /// The stored status (`export_jobs::QUEUED` …).
+    code: &'static str,
+}
+
+impl JobView {
+    pub fn ready(&self) -> bool {
+        self.code == export_jobs::DONE
+    }
+
+    pub fn failed(&self) -> bool {
+        self.code == export_jobs::FAILED
+    }
+
+    pub fn finished(&self) -> bool {
+        self.ready() || self.failed()
+    }
 }
 
 fn view(job: &Job) -> JobView {
-    let (status, tag) = match job.status.as_str() {
-        export_jobs::QUEUED => ("Waiting to start", "govuk-tag--grey"),
-        export_jobs::RUNNING => ("In progress", "govuk-tag--blue"),
-        export_jobs::DONE => ("Ready", "govuk-tag--green"),
-        _ => ("Failed", "govuk-tag--red"),
+    let (code, status, tag) = match job.status.as_str() {
+        export_jobs::QUEUED => (export_jobs::QUEUED, "Waiting to start", "govuk-tag--grey"),
+        export_jobs::RUNNING => (export_jobs::RUNNING, "In progress", "govuk-tag--blue"),
+        export_jobs::DONE => (export_jobs::DONE, "Ready", "govuk-tag--green"),
+        _ => (export_jobs::FAILED, "Failed", "govuk-tag--red"),
     };
     JobView {
         id: job.id,
@@ -65,7 +80,7 @@ fn view(job: &Job) -> JobView {
         error: job.error.clone().unwrap_or_default(),
         file_name: job.file_name.clone().unwrap_or_default(),
         expires: job.expires_at.map(crate::domain::uk_time::words).unwrap_or_default(),
-        finished: job.status == export_jobs::DONE || job.status == export_jobs::FAILED,
+        code,
     }
 }
 
@@ -163,11 +178,13 @@ pub async fn progress(
     Q(q): Q<ProgressQuery>,
 ) -> WebResult<Response> {
     let job = view(&own(&state, &me, id).await?);
-    let refreshing = !job.finished && q.refresh != "off";
-    let title = match job.status {
-        "Ready" => "Your export is ready",
-        "Failed" => "Your export did not finish",
-        _ => "Preparing your export",
+    let refreshing = !job.finished() && q.refresh != "off";
+    let title = if job.ready() {
+        "Your export is ready"
+    } else if job.failed() {
+        "Your export did not finish"
+    } else {
+        "Preparing your export"
     };
     let page = ProgressTemplate {
         page: Page::for_user(&ctx, title, "/reports/annual"),
