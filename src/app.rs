@@ -32,6 +32,8 @@ pub struct AppInner {
     pub clock: crate::clock::Clock,
     /// Wakes the mail sender when a transaction has queued email.
     pub mail_wakeup: tokio::sync::Notify,
+    /// Wakes the retention worker when a destruction has been approved.
+    pub retention_wake: tokio::sync::Notify,
     /// Whether synthetic demonstration cases are present (shown in a banner).
     pub synthetic_data: std::sync::atomic::AtomicBool,
     /// When the database was last asked whether synthetic cases exist (ms since the epoch): a
@@ -171,6 +173,7 @@ pub async fn prepare(loaded: &LoadedConfig) -> Result<AppState, StartupError> {
         themes: Arc::new(themes),
         clock: crate::clock::Clock::default(),
         mail_wakeup: tokio::sync::Notify::new(),
+        retention_wake: tokio::sync::Notify::new(),
         synthetic_data: std::sync::atomic::AtomicBool::new(synthetic),
         synthetic_checked_ms: std::sync::atomic::AtomicI64::new(chrono::Utc::now().timestamp_millis()),
     })))
@@ -218,6 +221,10 @@ pub async fn serve_router(
     tokio::spawn(crate::jobs::housekeeping::run(state.clone(), stop_rx.clone()));
     tokio::spawn(crate::jobs::reminders::run(state.clone(), stop_rx.clone()));
     tokio::spawn(crate::jobs::exports::run(state.clone(), stop_rx.clone()));
+    if let Err(e) = crate::retention::ensure_default_policy(&state).await {
+        tracing::warn!(error = %e, "the default retention policy could not be installed");
+    }
+    tokio::spawn(crate::jobs::retention::run(state.clone(), stop_rx.clone()));
     let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown.await;

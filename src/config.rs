@@ -40,6 +40,7 @@ pub struct Config {
     pub reports: ReportsConfig,
     pub exports: ExportsConfig,
     pub pages: PagesConfig,
+    pub retention: RetentionConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -257,6 +258,28 @@ impl ReportsConfig {
     }
 }
 
+/// Retention and information governance: the policy installed on first start, and how often the
+/// retention worker and the access review run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// The policy created when the database has none (admins change it at Admin → Retention).
+    pub default_name: String,
+    /// `date_of_birth`, `date_of_death`, `review_completed` or `case_closed`.
+    pub default_trigger: String,
+    pub default_years: u32,
+    pub default_months: u32,
+    /// `destroy` (identifying data; the statistical record stays) or `review`.
+    pub default_action: String,
+    /// How often the retention worker wakes: computes due dates that changed, runs the day's
+    /// sweep once (whichever instance claims it), carries out approved destructions.
+    pub worker_interval_seconds: u64,
+    /// Days between access reviews; admins are reminded when one is due.
+    pub access_review_every_days: u32,
+    /// An account not signed in for this many days is flagged on the access review.
+    pub unused_account_days: u32,
+}
+
 /// Recipients of the statutory dataset export (`cdop export dataset`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
@@ -378,6 +401,16 @@ impl Default for Config {
                 themes_file: DEFAULT_THEMES_FILE.into(),
             },
             exports: ExportsConfig { recipients: Vec::new() },
+            retention: RetentionConfig {
+                default_name: "Children's records: to the 26th birthday".into(),
+                default_trigger: "date_of_birth".into(),
+                default_years: 26,
+                default_months: 0,
+                default_action: "destroy".into(),
+                worker_interval_seconds: 600,
+                access_review_every_days: 90,
+                unused_account_days: 90,
+            },
             pages: PagesConfig {
                 contacts: Vec::new(),
                 controller: "the child death review partners for the panel's areas: each local authority and integrated care board".into(),
@@ -548,6 +581,31 @@ impl Config {
                 "log.level",
                 &self.log.level,
                 "a tracing filter such as `info` or `cdop=debug,info`",
+            ));
+        }
+        let r = &self.retention;
+        if crate::domain::retention::Trigger::parse(&r.default_trigger).is_none() {
+            return Err(loaded.error(
+                "retention.default_trigger",
+                &r.default_trigger,
+                "date_of_birth, date_of_death, review_completed or case_closed",
+            ));
+        }
+        if crate::domain::retention::RetentionAction::parse(&r.default_action).is_none() {
+            return Err(loaded.error("retention.default_action", &r.default_action, "destroy or review"));
+        }
+        if r.default_months > 11 || r.default_years > 150 || r.default_years * 12 + r.default_months == 0 {
+            return Err(loaded.error(
+                "retention.default_years",
+                format!("{} years {} months", r.default_years, r.default_months),
+                "a period of at least 1 month: years up to 150, months 0 to 11",
+            ));
+        }
+        if r.worker_interval_seconds == 0 || r.access_review_every_days == 0 || r.unused_account_days == 0 {
+            return Err(loaded.error(
+                "retention",
+                "0",
+                "worker_interval_seconds, access_review_every_days and unused_account_days of at least 1",
             ));
         }
         let url = &self.server.public_url;

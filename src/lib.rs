@@ -21,6 +21,7 @@ pub mod intake;
 pub mod jobs;
 pub mod mail;
 pub mod reports;
+pub mod retention;
 pub mod review;
 pub mod store;
 pub mod telemetry;

@@ -15,6 +15,7 @@ mod m20261124_000006_review;
 mod m20261125_000007_reports;
 mod m20261126_000008_imports;
 mod m20261126_000009_export_jobs;
+mod m20261127_000010_retention;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_reports::Migration),
             Box::new(m20261126_000008_imports::Migration),
             Box::new(m20261126_000009_export_jobs::Migration),
+            Box::new(m20261127_000010_retention::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ mod keys;
 mod migrate;
 mod reference;
 mod reports;
+mod retention;
 mod serve;
 mod users;
 
@@ -97,6 +98,11 @@ pub enum Command {
     Import {
         #[command(subcommand)]
         command: import::ImportCommand,
+    },
+    /// Retention: `cdop retention sweep [--dry-run]`, `cdop retention destroy`, `cdop retention status`.
+    Retention {
+        #[command(subcommand)]
+        command: retention::RetentionCommand,
     },
     /// Synthetic demonstration data.
     Demo {
@@ -231,6 +237,7 @@ async fn dispatch(command: Command, loaded: LoadedConfig) -> CliResult {
         Command::Reports { command } => reports::run(loaded, command).await,
         Command::Export { command } => export::run(loaded, command).await,
         Command::Import { command } => import::run(loaded, command).await,
+        Command::Retention { command } => retention::run(loaded, command).await,
         Command::Audit { command: AuditCommand::Verify } => users::audit_verify(loaded).await,
         Command::Forms { command: FormsCommand::Check } => forms_check(&loaded),
         Command::CheckConfig => {

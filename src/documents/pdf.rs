@@ -35,6 +35,8 @@ pub enum Template {
     Briefing,
     /// Annual report (internal or published).
     Report,
+    /// Certificate of destruction of a case's identifying data.
+    Certificate,
 }
 
 impl Template {
@@ -44,6 +46,7 @@ impl Template {
             Template::Pack => "pack.typ",
             Template::Briefing => "briefing.typ",
             Template::Report => "report.typ",
+            Template::Certificate => "certificate.typ",
         }
     }
 }
@@ -71,6 +74,7 @@ const FILES: &[(&str, &str)] = &[
     ("pack.typ", include_str!("../../templates/pdf/pack.typ")),
     ("briefing.typ", include_str!("../../templates/pdf/briefing.typ")),
     ("report.typ", include_str!("../../templates/pdf/report.typ")),
+    ("certificate.typ", include_str!("../../templates/pdf/certificate.typ")),
 ];
 
 /// The file id of an embedded file. typst interns ids in a process-global

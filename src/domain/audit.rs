@@ -140,6 +140,19 @@ pub enum AuditAction {
     DatasetExported,
     HistoricalImported,
     ExportRequested,
+    RetentionPolicySaved,
+    HoldPlaced,
+    HoldReleased,
+    RetentionSwept,
+    DestructionQueued,
+    DestructionApproved,
+    DestructionExcluded,
+    DestructionWithdrawn,
+    IdentityDestroyed,
+    CertificateIssued,
+    CertificateDownloaded,
+    AccessReviewRecorded,
+    CaseAccessReportViewed,
 }
 
 impl AuditAction {
@@ -240,6 +253,19 @@ impl AuditAction {
         AuditAction::DatasetExported,
         AuditAction::HistoricalImported,
         AuditAction::ExportRequested,
+        AuditAction::RetentionPolicySaved,
+        AuditAction::HoldPlaced,
+        AuditAction::HoldReleased,
+        AuditAction::RetentionSwept,
+        AuditAction::DestructionQueued,
+        AuditAction::DestructionApproved,
+        AuditAction::DestructionExcluded,
+        AuditAction::DestructionWithdrawn,
+        AuditAction::IdentityDestroyed,
+        AuditAction::CertificateIssued,
+        AuditAction::CertificateDownloaded,
+        AuditAction::AccessReviewRecorded,
+        AuditAction::CaseAccessReportViewed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -340,6 +366,19 @@ impl AuditAction {
             AuditAction::DatasetExported => "dataset.exported",
             AuditAction::HistoricalImported => "historical.imported",
             AuditAction::ExportRequested => "export.requested",
+            AuditAction::RetentionPolicySaved => "retention.policy.saved",
+            AuditAction::HoldPlaced => "retention.hold.placed",
+            AuditAction::HoldReleased => "retention.hold.released",
+            AuditAction::RetentionSwept => "retention.swept",
+            AuditAction::DestructionQueued => "retention.queued",
+            AuditAction::DestructionApproved => "retention.approved",
+            AuditAction::DestructionExcluded => "retention.excluded",
+            AuditAction::DestructionWithdrawn => "retention.withdrawn",
+            AuditAction::IdentityDestroyed => "retention.destroyed",
+            AuditAction::CertificateIssued => "retention.certificate.issued",
+            AuditAction::CertificateDownloaded => "retention.certificate.downloaded",
+            AuditAction::AccessReviewRecorded => "access_review.recorded",
+            AuditAction::CaseAccessReportViewed => "case.access_report.viewed",
         }
     }
 
@@ -442,6 +481,19 @@ impl AuditAction {
             AuditAction::DatasetExported => "Statutory dataset exported",
             AuditAction::HistoricalImported => "Historical reviews imported",
             AuditAction::ExportRequested => "Background export requested",
+            AuditAction::RetentionPolicySaved => "Retention policy saved",
+            AuditAction::HoldPlaced => "Legal hold placed",
+            AuditAction::HoldReleased => "Legal hold released",
+            AuditAction::RetentionSwept => "Retention sweep run",
+            AuditAction::DestructionQueued => "Queued for destruction",
+            AuditAction::DestructionApproved => "Destruction approved",
+            AuditAction::DestructionExcluded => "Excluded from destruction",
+            AuditAction::DestructionWithdrawn => "Withdrawn from destruction (legal hold)",
+            AuditAction::IdentityDestroyed => "Identifying data destroyed",
+            AuditAction::CertificateIssued => "Destruction certificate issued",
+            AuditAction::CertificateDownloaded => "Destruction certificate downloaded",
+            AuditAction::AccessReviewRecorded => "Access review recorded",
+            AuditAction::CaseAccessReportViewed => "Case access report viewed",
         }
     }
 

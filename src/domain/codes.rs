@@ -25,6 +25,7 @@ macro_rules! coded_enum {
         }
     };
 }
+pub(crate) use coded_enum;
 
 coded_enum!(
     /// Sex as recorded on the notification.

@@ -16,6 +16,7 @@ pub mod postcode;
 pub mod redact;
 pub mod reference;
 pub mod reminders;
+pub mod retention;
 pub mod role;
 pub mod text;
 pub mod uk_time;

@@ -53,6 +53,11 @@ pub enum Action {
     RunPublishedReports,
     /// Run them in internal mode: true counts, for the partners' confidential report.
     RunInternalReports,
+    /// Retention policies, legal holds, the destruction queue (queue and approve: two different
+    /// admins) and destruction certificates. Never the identities themselves.
+    ManageRetention,
+    /// The periodic access review and a case's access report (who opened what, from the audit trail).
+    ReviewAccess,
 }
 
 impl Action {
@@ -61,7 +66,12 @@ impl Action {
         use Role::*;
         match self {
             Action::UseService => &[Admin, Coordinator, DesignatedDoctor, PanelChair, PanelMember],
-            Action::ManageUsers | Action::ManageAreas | Action::ReadAudit | Action::ManageMail => &[Admin],
+            Action::ManageUsers
+            | Action::ManageAreas
+            | Action::ReadAudit
+            | Action::ManageMail
+            | Action::ManageRetention
+            | Action::ReviewAccess => &[Admin],
             Action::NotifyDeath | Action::AmendNotification => &[Coordinator, DesignatedDoctor],
             Action::ViewCases => &[Coordinator, DesignatedDoctor, PanelChair],
             Action::RevealIdentity => &[Coordinator, DesignatedDoctor],

@@ -4,3 +4,4 @@ pub mod exports;
 pub mod housekeeping;
 pub mod outbox;
 pub mod reminders;
+pub mod retention;

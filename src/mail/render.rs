@@ -66,6 +66,19 @@ pub fn new_notification(reference: &str, area: &str, base_url: &str) -> askama::
     )
 }
 
+/// To admins: the periodic access review is due.
+pub fn access_review_due(base_url: &str, due: &str) -> askama::Result<RenderedEmail> {
+    case_email(
+        "access_review_due",
+        "The access review is due".to_string(),
+        &format!("The periodic review of who can use the CDOP service was due on {due}."),
+        "Access review",
+        "All areas",
+        &format!("{base_url}/admin/access-review"),
+        "Sign in, check every account's roles, areas and recent use, and record the review.",
+    )
+}
+
 /// To coordinators: a notification sent without an account is waiting for triage.
 pub fn waiting_for_triage(reference: &str, area: &str, base_url: &str) -> askama::Result<RenderedEmail> {
     case_email(

@@ -354,6 +354,8 @@ pub async fn amend<C: ConnectionTrait>(
         .col_expr(case::Column::AreaId, a.area_id.into())
         .col_expr(case::Column::Sealed, Expr::value(a.sealed))
         .col_expr(case::Column::SealedKey, a.sealed_key.into())
+        // The dates of birth and death may have changed: compute the retention date again.
+        .col_expr(case::Column::RetentionStale, true.into())
         .col_expr(case::Column::NhsIndex, a.nhs_index.into())
         .col_expr(case::Column::DeathIndex, Expr::value(Some(a.death_index)))
         .col_expr(case::Column::Sex, c.sex.code().into())
@@ -501,6 +503,7 @@ pub async fn not_sealed_to(
 ) -> StoreResult<Vec<Case>> {
     Ok(case::Entity::find()
         .filter(case::Column::SealedKey.ne(key))
+        .filter(case::Column::SealedKey.ne(super::retention::DESTROYED_KEY))
         .filter(case::Column::Id.gt(after_id))
         .order_by_asc(case::Column::Id)
         .limit(limit)
@@ -509,12 +512,17 @@ pub async fn not_sealed_to(
 }
 
 pub async fn count_not_sealed_to(db: &impl ConnectionTrait, key: &str) -> StoreResult<u64> {
-    Ok(case::Entity::find().filter(case::Column::SealedKey.ne(key)).count(db).await?)
+    Ok(case::Entity::find()
+        .filter(case::Column::SealedKey.ne(key))
+        .filter(case::Column::SealedKey.ne(super::retention::DESTROYED_KEY))
+        .count(db)
+        .await?)
 }
 
-/// Every case in id order, in batches (for `cdop keys verify`).
+/// Every case still holding its sealed record, in id order, in batches (for `cdop keys verify`).
 pub async fn batch_after(db: &impl ConnectionTrait, after_id: i64, limit: u64) -> StoreResult<Vec<Case>> {
     Ok(case::Entity::find()
+        .filter(case::Column::SealedKey.ne(super::retention::DESTROYED_KEY))
         .filter(case::Column::Id.gt(after_id))
         .order_by_asc(case::Column::Id)
         .limit(limit)
@@ -653,6 +661,7 @@ pub async fn set_review_completed<C: ConnectionTrait>(
     use sea_orm::sea_query::Expr;
     case::Entity::update_many()
         .col_expr(case::Column::ReviewCompletedOn, Expr::value(Some(on)))
+        .col_expr(case::Column::RetentionStale, true.into())
         .col_expr(case::Column::DaysToNotification, Expr::value(d.to_notification))
         .col_expr(case::Column::DaysToCdrm, Expr::value(d.to_cdrm))
         .col_expr(case::Column::DaysToPanel, Expr::value(d.to_panel))
@@ -671,7 +680,9 @@ pub async fn set_area<C: ConnectionTrait>(
     expected_version: i64,
     area_id: i64,
 ) -> StoreResult<()> {
-    let update = case::Entity::update_many().col_expr(case::Column::AreaId, area_id.into());
+    let update = case::Entity::update_many()
+        .col_expr(case::Column::AreaId, area_id.into())
+        .col_expr(case::Column::RetentionStale, true.into());
     update_versioned(conn, id, expected_version, update).await
 }
 
@@ -679,6 +690,7 @@ pub async fn set_closed_on<C: ConnectionTrait>(conn: &C, id: i64, on: chrono::Na
     use sea_orm::sea_query::Expr;
     case::Entity::update_many()
         .col_expr(case::Column::ClosedOn, Expr::value(Some(on)))
+        .col_expr(case::Column::RetentionStale, true.into())
         .filter(case::Column::Id.eq(id))
         .exec(conn)
         .await?;

@@ -184,7 +184,10 @@ pub async fn sealed<C: ConnectionTrait>(
     areas: &[i64],
 ) -> StoreResult<Vec<(i64, String, Vec<u8>)>> {
     let (filter, values) = cohort(from, to, areas);
-    let sql = format!("SELECT c.id, c.reference, c.sealed FROM cases c WHERE {filter} ORDER BY c.id");
+    // A case whose identifying data was destroyed has nothing to export here.
+    let sql = format!(
+        "SELECT c.id, c.reference, c.sealed FROM cases c WHERE {filter} AND c.destroyed_at IS NULL ORDER BY c.id"
+    );
     all(conn, sql, values, |r| {
         Ok((r.try_get("", "id")?, r.try_get("", "reference")?, r.try_get("", "sealed")?))
     })

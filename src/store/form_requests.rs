@@ -440,6 +440,7 @@ pub async fn not_sealed_to<C: ConnectionTrait>(
 ) -> StoreResult<Vec<FormRequest>> {
     Ok(form_request::Entity::find()
         .filter(form_request::Column::SealedKey.ne(key))
+        .filter(form_request::Column::SealedKey.ne(super::retention::DESTROYED_KEY))
         .filter(form_request::Column::Id.gt(after_id))
         .order_by_asc(form_request::Column::Id)
         .limit(limit)
@@ -449,7 +450,9 @@ pub async fn not_sealed_to<C: ConnectionTrait>(
 
 pub async fn count_not_sealed_to<C: ConnectionTrait>(conn: &C, key: &str) -> StoreResult<u64> {
     Ok(sea_orm::PaginatorTrait::count(
-        form_request::Entity::find().filter(form_request::Column::SealedKey.ne(key)),
+        form_request::Entity::find()
+            .filter(form_request::Column::SealedKey.ne(key))
+            .filter(form_request::Column::SealedKey.ne(super::retention::DESTROYED_KEY)),
         conn,
     )
     .await?)

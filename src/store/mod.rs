@@ -4,6 +4,7 @@
 //! truncated to microseconds) and bound as parameters; write transactions on SQLite start with
 //! `BEGIN IMMEDIATE` so two writers queue on the busy timeout instead of failing.
 
+pub mod access_reviews;
 pub mod actions;
 pub mod analyses;
 pub mod areas;
@@ -13,11 +14,13 @@ pub mod case_versions;
 pub mod cases;
 pub mod dataset;
 pub mod demo;
+pub mod destruction;
 pub mod drafts;
 pub mod entities;
 pub mod export_jobs;
 pub mod family;
 pub mod form_requests;
+pub mod holds;
 pub mod imported;
 pub mod meetings;
 pub mod outbox;
@@ -26,6 +29,7 @@ pub mod populations;
 pub mod prepanel;
 pub mod reminders;
 pub mod reports;
+pub mod retention;
 pub mod saved_reports;
 pub mod sealed;
 pub mod sessions;

@@ -172,6 +172,19 @@ pub async fn emails_with_role_in_area<C: ConnectionTrait>(
     rows.iter().map(|r| r.try_get::<String>("", "email").map_err(StoreError::from)).collect()
 }
 
+/// Emails of active users holding `role` (any area).
+pub async fn emails_with_role<C: ConnectionTrait>(conn: &C, role: Role) -> StoreResult<Vec<String>> {
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            "SELECT DISTINCT u.email AS email FROM users u JOIN user_roles r ON r.user_id = u.id \
+             WHERE u.disabled = $1 AND r.role = $2 ORDER BY u.email",
+            vec![false.into(), role.as_str().into()],
+        ))
+        .await?;
+    rows.iter().map(|r| r.try_get::<String>("", "email").map_err(StoreError::from)).collect()
+}
+
 /// Records a failed sign-in; locks the account for `lock_minutes` once `threshold` consecutive
 /// failures are reached. Returns true when this failure locked the account.
 pub async fn record_failure<C: ConnectionTrait>(

@@ -81,7 +81,7 @@ impl Page {
 
 fn nav_for(p: &crate::domain::policy::Principal, active: &str) -> Vec<NavItem> {
     use crate::domain::policy::Action;
-    let items: [(&'static str, &'static str, Action); 16] = [
+    let items: [(&'static str, &'static str, Action); 18] = [
         ("Home", "/", Action::UseService),
         ("Cases", "/cases", Action::ViewCases),
         ("Notify a death", "/cases/new", Action::NotifyDeath),
@@ -98,6 +98,8 @@ fn nav_for(p: &crate::domain::policy::Principal, active: &str) -> Vec<NavItem> {
         ("Areas", "/admin/areas", Action::ManageAreas),
         ("Audit trail", "/admin/audit", Action::ReadAudit),
         ("Email", "/admin/mail", Action::ManageMail),
+        ("Retention", "/admin/retention", Action::ManageRetention),
+        ("Access review", "/admin/access-review", Action::ReviewAccess),
     ];
     items
         .into_iter()

@@ -90,6 +90,44 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/admin/audit.csv", act(Action::ReadAudit), admin::audit::export),
     route!(GET "/admin/mail", act(Action::ManageMail), admin::mail::list),
     route!(POST "/admin/mail/{id}/retry", act(Action::ManageMail), admin::mail::retry),
+    // Retention and information governance.
+    route!(GET "/admin/retention", act(Action::ManageRetention), admin::retention::overview),
+    route!(POST "/admin/retention/sweep", act(Action::ManageRetention), admin::retention::sweep),
+    route!(GET "/admin/retention/policies/new", act(Action::ManageRetention), admin::retention::policies::new_form),
+    route!(POST "/admin/retention/policies", act(Action::ManageRetention), admin::retention::policies::create),
+    route!(GET "/admin/retention/policies/{id}", act(Action::ManageRetention), admin::retention::policies::edit_form),
+    route!(POST "/admin/retention/policies/{id}", act(Action::ManageRetention), admin::retention::policies::update),
+    route!(GET "/admin/retention/holds", act(Action::ManageRetention), admin::retention::hold_pages::list),
+    route!(POST "/admin/retention/holds", act(Action::ManageRetention), admin::retention::hold_pages::place),
+    route!(GET "/admin/retention/holds/{id}", act(Action::ManageRetention), admin::retention::hold_pages::show),
+    route!(
+        POST "/admin/retention/holds/{id}/release",
+        act(Action::ManageRetention),
+        admin::retention::hold_pages::release
+    ),
+    route!(GET "/admin/retention/queue", act(Action::ManageRetention), admin::retention::queue::show),
+    route!(POST "/admin/retention/queue", act(Action::ManageRetention), admin::retention::queue::queue),
+    route!(POST "/admin/retention/approve", act(Action::ManageRetention), admin::retention::queue::approve),
+    route!(GET "/admin/retention/entries/{id}", act(Action::ManageRetention), admin::retention::queue::entry),
+    route!(
+        POST "/admin/retention/entries/{id}/exclude",
+        act(Action::ManageRetention),
+        admin::retention::queue::exclude
+    ),
+    route!(GET "/admin/retention/certificates", act(Action::ManageRetention), admin::retention::certificates::list),
+    route!(
+        GET "/admin/retention/certificates/{id}",
+        act(Action::ManageRetention),
+        admin::retention::certificates::show
+    ),
+    route!(
+        GET "/admin/retention/certificates/{id}/pdf",
+        act(Action::ManageRetention),
+        admin::retention::certificates::pdf
+    ),
+    route!(GET "/admin/access-review", act(Action::ReviewAccess), admin::access_review::show),
+    route!(POST "/admin/access-review", act(Action::ReviewAccess), admin::access_review::record),
+    route!(GET "/admin/case-access", act(Action::ReviewAccess), admin::access_review::case_access),
     // Cases.
     route!(GET "/cases", act(Action::ViewCases), cases::list),
     route!(POST "/cases/search", act(Action::RevealIdentity), cases::search),

@@ -53,6 +53,16 @@ pub struct Model {
     pub days_to_cdrm: Option<i32>,
     pub days_to_panel: Option<i32>,
     pub days_to_review: Option<i32>,
+    /// When the identifying data falls due under the retention policies (a coded date, never the
+    /// trigger date itself); `None` while it cannot be known.
+    pub retention_due_on: Option<Date>,
+    pub retention_policy_id: Option<i64>,
+    /// Set whenever a trigger or a policy changes; the retention worker computes the date again.
+    pub retention_stale: bool,
+    /// A date an approver set when excluding the case from destruction.
+    pub retention_override_on: Option<Date>,
+    /// When the identifying data was destroyed (the coded record stays).
+    pub destroyed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

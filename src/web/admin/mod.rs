@@ -1,7 +1,9 @@
-//! Admin pages: users, areas, the audit trail.
+//! Admin pages: users, areas, the audit trail, retention and the access review.
 
+pub mod access_review;
 pub mod areas;
 pub mod audit;
 pub mod forms;
 pub mod mail;
+pub mod retention;
 pub mod users;

@@ -106,7 +106,10 @@ pub async fn rows(state: &AppState, list: &[Case], with_identity: bool) -> WebRe
         .zip(identities)
         .map(|(c, id)| CaseRow {
             reference: c.reference.clone(),
-            child: id.map(|i| format!("{} {}", i.child.given_names, i.child.family_name)),
+            child: match (id, c.destroyed_at) {
+                (_, Some(_)) if with_identity => Some("Identifying data destroyed".to_string()),
+                (id, _) => id.map(|i| format!("{} {}", i.child.given_names, i.child.family_name)),
+            },
             area: all_areas.iter().find(|a| a.id == c.area_id).map(|a| a.name.clone()).unwrap_or_default(),
             notified: c.notified_at.format("%-d %b %Y").to_string(),
             age_band: AgeBand::parse(&c.age_band).map(|b| b.label()).unwrap_or("—"),

@@ -16,7 +16,7 @@ use crate::domain::codes::{
 use crate::domain::dates::{AgeBand, ReportingYear};
 use crate::domain::notification::SealedIdentity;
 use crate::domain::policy::{Action, Principal};
-use crate::error::WebResult;
+use crate::error::{WebError, WebResult};
 use crate::store::cases::{self, Case};
 use crate::store::{self, areas, audit, short_results, users};
 use crate::web::auth::{AuthContext, CurrentUser};
@@ -50,6 +50,10 @@ pub struct TimelineRow {
 #[derive(Template, WebTemplate)]
 #[template(path = "cases/show.html")]
 pub struct ShowTemplate {
+    /// Set when the case's identifying data was destroyed: what happened, in words.
+    destroyed: Option<String>,
+    /// When the identifying data falls due under the retention policies, in words.
+    retention: Option<String>,
     can_analyse: bool,
     can_family: bool,
     can_act: bool,
@@ -227,6 +231,35 @@ async fn timeline(state: &AppState, reference: &str) -> WebResult<Vec<TimelineRo
         .collect())
 }
 
+/// The case's retention in words: (destroyed notice, due date).
+async fn retention_words(state: &AppState, case: &Case) -> WebResult<(Option<String>, Option<String>)> {
+    let long = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
+    if let Some(at) = case.destroyed_at {
+        let entry = crate::store::destruction::for_case(&state.db, case.id)
+            .await?
+            .into_iter()
+            .find(|e| e.destroyed_at.is_some());
+        let policy = entry.as_ref().and_then(|e| e.policy_name.clone());
+        let certificate = entry.map(|e| e.certificate()).unwrap_or_default();
+        return Ok((
+            Some(format!(
+                "The identifying data of this case was destroyed on {}{}, after approval by two admins (certificate {certificate}). The coded record is kept, so reports do not change.",
+                long(at.date_naive()),
+                policy.map(|p| format!(" under the retention policy ‘{p}’")).unwrap_or_default(),
+            )),
+            None,
+        ));
+    }
+    let held = !crate::store::holds::on_case(&state.db, case.id).await?.is_empty();
+    let words = match (case.retention_due_on, held) {
+        (_, true) => "Under a legal hold: never destroyed while the hold stands".to_string(),
+        (Some(d), false) => format!("Identifying data due for review on {}", long(d)),
+        (None, false) if case.retention_stale => "Being worked out".to_string(),
+        (None, false) => "Not known yet: the date the policy counts from has not happened".to_string(),
+    };
+    Ok((None, Some(words)))
+}
+
 pub async fn page(
     state: &AppState,
     ctx: &AuthContext,
@@ -240,25 +273,33 @@ pub async fn page(
         Some(id) => cases::find(&state.db, id).await?.map(|d| d.reference),
         None => None,
     };
-    let identity_failed = matches!(identity, Some(None));
+    let identity_failed = matches!(identity, Some(None)) && case.destroyed_at.is_none();
     let opened = identity.flatten();
+    let (destroyed, retention) = retention_words(state, case).await?;
+    let live = destroyed.is_none();
     Ok(ShowTemplate {
+        destroyed,
+        retention,
         page: Page::for_user(ctx, case.reference.clone(), "/cases"),
         reference: case.reference.clone(),
         information: crate::domain::codes::InformationStatus::parse(&case.information_status)
             .map(|s| s.label())
             .unwrap_or(""),
-        can_gather: me.permits_in(Action::RequestInformation, case.area_id)
+        can_gather: live
+            && me.permits_in(Action::RequestInformation, case.area_id)
             && crate::domain::workflow::can_request_information(
                 CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Notified),
             ),
-        can_analyse: me.permits_in(Action::EditAnalysis, case.area_id)
+        can_analyse: live
+            && me.permits_in(Action::EditAnalysis, case.area_id)
             && crate::review::analysis::editable_in(&case.status),
-        can_prepare_pack: me.permits_in(Action::PreparePacks, case.area_id)
+        can_prepare_pack: live
+            && me.permits_in(Action::PreparePacks, case.area_id)
             && case.status == CaseStatus::ReviewScheduled.code(),
-        can_family: me.permits_in(Action::RecordFamilyContact, case.area_id),
+        can_family: live && me.permits_in(Action::RecordFamilyContact, case.area_id),
         can_act: me.permits_in(Action::ManageActions, case.area_id),
-        can_move: me.permits_in(Action::MoveCase, case.area_id)
+        can_move: live
+            && me.permits_in(Action::MoveCase, case.area_id)
             && !matches!(CaseStatus::parse(&case.status), Some(CaseStatus::Merged | CaseStatus::Rejected)),
         can_close: me.permits_in(Action::EditAnalysis, case.area_id)
             && case.status == CaseStatus::Reviewed.code(),
@@ -276,9 +317,10 @@ pub async fn page(
             .map(|i| i.professionals.iter().map(person_view).collect())
             .unwrap_or_default(),
         identity_failed,
-        can_reveal: me.permits_in(Action::RevealIdentity, case.area_id),
-        can_triage: me.permits_in(Action::TriageNotifications, case.area_id),
-        can_amend: me.permits_in(Action::AmendNotification, case.area_id)
+        can_reveal: live && me.permits_in(Action::RevealIdentity, case.area_id),
+        can_triage: live && me.permits_in(Action::TriageNotifications, case.area_id),
+        can_amend: live
+            && me.permits_in(Action::AmendNotification, case.area_id)
             && !matches!(CaseStatus::parse(&case.status), Some(CaseStatus::Merged | CaseStatus::Rejected)),
         version: case.version,
         rejection_reasons: RejectionReason::ALL
@@ -347,6 +389,12 @@ pub async fn reveal(
     Path(reference): Path<String>,
 ) -> WebResult<Response> {
     let case = load_in_scope(&state, &me, &reference, Action::RevealIdentity).await?;
+    if case.destroyed_at.is_some() {
+        return Err(WebError::BadRequest(format!(
+            "The identifying data of {} was destroyed under the retention policy: there is nothing to show.",
+            case.reference
+        )));
+    }
     let txn = store::begin_write(&state.db).await?;
     audit::append(
         &txn,

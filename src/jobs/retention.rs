@@ -1,0 +1,96 @@
+//! The retention worker. Every `retention.worker_interval_seconds` (and when woken after an
+//! approval) it: computes the due dates that changed; runs the day's sweep once, whichever
+//! instance inserts the day's `retention_runs` row first; carries out approved destructions (each
+//! case in its own transaction, safe with several instances); and reminds admins once when the
+//! access review is due.
+
+use std::time::Duration;
+
+use crate::app::AppState;
+use crate::domain::audit::Actor;
+use crate::store::{self, access_reviews, retention as stored};
+
+pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let every = Duration::from_secs(state.config.retention.worker_interval_seconds.max(1));
+    loop {
+        if let Err(e) = tick(&state).await {
+            tracing::warn!(error = %e, "retention worker failed; trying again later");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = state.retention_wake.notified() => {}
+            _ = stop.wait_for(|stopped| *stopped) => return,
+        }
+    }
+}
+
+/// One pass of the worker.
+pub async fn tick(state: &AppState) -> anyhow::Result<()> {
+    crate::retention::refresh_due(state, 500).await?;
+    let today = state.clock.today();
+    if stored::claim_run(&state.db, today).await? {
+        let report = crate::retention::queue::sweep(state, today, false).await?;
+        stored::finish_run(&state.db, today, report.listed.len() as u64).await?;
+        if !report.listed.is_empty() {
+            tracing::info!(
+                listed = report.listed.len(),
+                held = report.held,
+                "retention sweep listed cases due"
+            );
+        }
+    }
+    let done =
+        crate::retention::destroy::destroy_approved(state, Actor::System, None, Duration::ZERO).await?;
+    if !done.destroyed.is_empty() || !done.withdrawn.is_empty() {
+        tracing::info!(
+            destroyed = done.destroyed.len(),
+            withdrawn = done.withdrawn.len(),
+            "approved destructions carried out"
+        );
+    }
+    remind_access_review(state).await
+}
+
+/// When the next access review is due: an interval after the last one, or, when none was ever
+/// recorded, an interval after the first account was created.
+pub async fn access_review_due(
+    state: &AppState,
+) -> anyhow::Result<(Option<access_reviews::Review>, chrono::NaiveDate)> {
+    let last = access_reviews::last(&state.db).await?;
+    let every = chrono::TimeDelta::days(i64::from(state.config.retention.access_review_every_days));
+    let due = match &last {
+        Some(r) => (r.reviewed_at + every).date_naive(),
+        None => (access_reviews::first_account_at(&state.db).await?.unwrap_or_else(|| state.clock.now())
+            + every)
+            .date_naive(),
+    };
+    Ok((last, due))
+}
+
+/// Emails every active admin once when the access review falls due.
+async fn remind_access_review(state: &AppState) -> anyhow::Result<()> {
+    let (last, due) = access_review_due(state).await?;
+    if due > state.clock.today() {
+        return Ok(());
+    }
+    let admins = store::users::emails_with_role(&state.db, crate::domain::role::Role::Admin).await?;
+    if admins.is_empty() {
+        return Ok(());
+    }
+    let txn = store::begin_write(&state.db).await?;
+    let subject_id = last.map(|r| r.id).unwrap_or(0);
+    if !store::actions::record_point(&txn, "access-review", subject_id, "due", state.clock.now()).await? {
+        txn.commit().await?;
+        return Ok(());
+    }
+    let email = crate::mail::render::access_review_due(
+        &state.config.public_url(),
+        &due.format("%-d %B %Y").to_string(),
+    )?;
+    let recipients: Vec<crate::mail::Recipient> =
+        admins.into_iter().map(crate::mail::Recipient::Staff).collect();
+    let prepared = crate::mail::prepare_recipients(&state.keys.keyring, &recipients)?;
+    crate::mail::enqueue(&txn, &email, None, prepared).await?;
+    txn.commit().await?;
+    Ok(())
+}

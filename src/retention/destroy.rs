@@ -1,0 +1,110 @@
+//! Carrying out approved destructions: one transaction per case, so a crash leaves each case
+//! either untouched or fully destroyed, and running again finishes the rest. Inside each
+//! transaction the guard row is locked and the case's holds are checked again: a hold placed
+//! after approval (even while the batch runs) stops its case.
+
+use std::time::Duration;
+
+use crate::app::AppState;
+use crate::domain::audit::{Actor, AuditAction, AuditEvent};
+use crate::domain::retention::EntryStatus;
+use crate::store::{self, audit, destruction, holds};
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DestroyReport {
+    /// (case reference, certificate number)
+    pub destroyed: Vec<(String, String)>,
+    /// Cases found under a hold and withdrawn instead.
+    pub withdrawn: Vec<String>,
+}
+
+/// Destroys every approved entry (at most `limit`, all when `None`), pausing `pause` after each
+/// case (the command line's `--pause-ms`, used to stop a batch part-way in tests).
+pub async fn destroy_approved(
+    state: &AppState,
+    actor: Actor,
+    limit: Option<u64>,
+    pause: Duration,
+) -> anyhow::Result<DestroyReport> {
+    let mut report = DestroyReport::default();
+    let mut left = limit.unwrap_or(u64::MAX);
+    while left > 0 {
+        let ids = destruction::approved_ids(&state.db, left.min(100)).await?;
+        if ids.is_empty() {
+            break;
+        }
+        for id in ids {
+            one(state, &actor, id, &mut report).await?;
+            left = left.saturating_sub(1);
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
+        }
+    }
+    Ok(report)
+}
+
+async fn one(
+    state: &AppState,
+    actor: &Actor,
+    entry_id: i64,
+    report: &mut DestroyReport,
+) -> anyhow::Result<()> {
+    let txn = store::begin_write(&state.db).await?;
+    destruction::lock_guard(&txn).await?;
+    let Some(entry) = destruction::find(&txn, entry_id).await? else {
+        txn.commit().await?;
+        return Ok(());
+    };
+    // Another instance may have done it meanwhile.
+    if entry.status() != Some(EntryStatus::Approved) {
+        txn.commit().await?;
+        return Ok(());
+    }
+    let event = |action, object_type, object_ref: String| {
+        AuditEvent::new(actor.clone(), action, object_type, object_ref).area(entry.area_id)
+    };
+    if holds::is_held(&txn, entry.case_id).await? {
+        destruction::close(
+            &txn,
+            entry.id,
+            EntryStatus::Withdrawn,
+            None,
+            "A legal hold was placed on the case",
+        )
+        .await?;
+        audit::append(
+            &txn,
+            &event(AuditAction::DestructionWithdrawn, "case", entry.reference.clone())
+                .details(format!("entry={};at=destruction", entry.id)),
+        )
+        .await?;
+        txn.commit().await?;
+        report.withdrawn.push(entry.reference);
+        return Ok(());
+    }
+    let at = state.clock.now();
+    let destroyed = destruction::destroy_case(&txn, entry.id, entry.case_id, &entry.reference, at).await?;
+    let certificate = entry.certificate();
+    audit::append(
+        &txn,
+        &event(AuditAction::IdentityDestroyed, "case", entry.reference.clone()).details(format!(
+            "entry={};policy={};records={}",
+            entry.id,
+            entry.policy_id.map(|p| p.to_string()).unwrap_or_else(|| "none".into()),
+            destroyed.lines().iter().map(|(_, n)| n).sum::<u64>()
+        )),
+    )
+    .await?;
+    audit::append(
+        &txn,
+        &event(AuditAction::CertificateIssued, "certificate", certificate.clone())
+            .details(format!("case={}", entry.reference)),
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(case = %entry.reference, certificate = %certificate, "identifying data destroyed");
+    report.destroyed.push((entry.reference, certificate));
+    Ok(())
+}

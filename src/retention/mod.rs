@@ -1,0 +1,184 @@
+//! Retention: computing each case's due date from the policies, the sweep that lists cases due
+//! into the destruction queue, two-person approval, legal holds, and destruction itself
+//! (crypto-shredding plus deletion, one transaction per case, certificate and audit events).
+//!
+//! The sweep and reports never open sealed records. Only [`refresh_due`] does, for a case whose
+//! applicable policy counts from its date of birth or death, because those dates are sealed.
+
+use crate::app::AppState;
+use crate::domain::audit::{AuditAction, AuditEvent};
+use crate::domain::notification::SealedIdentity;
+use crate::domain::retention::{self as rules, PolicyInput, RetentionAction, Trigger, Triggers};
+use crate::gathering::Acting;
+use crate::store::{self, StoreError, audit, retention as stored};
+
+pub mod destroy;
+pub mod holds;
+pub mod queue;
+
+/// What a retention step can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum RetentionError {
+    /// Field problems: (field, message).
+    #[error("the answers need correcting")]
+    Invalid(Vec<(String, String)>),
+    /// Not allowed (e.g. approving one's own queueing).
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for RetentionError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => RetentionError::Conflict(m),
+            StoreError::NotFound => RetentionError::NotFound,
+            other => RetentionError::Other(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for RetentionError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        RetentionError::Other(e.into())
+    }
+}
+
+pub type RetentionResult<T> = Result<T, RetentionError>;
+
+pub(crate) fn invalid(field: &str, message: impl Into<String>) -> RetentionError {
+    RetentionError::Invalid(vec![(field.to_string(), message.into())])
+}
+
+/// An audit event of retention about `object_type` `object_ref`.
+pub(crate) fn event(
+    acting: &Acting<'_>,
+    action: AuditAction,
+    object_type: &'static str,
+    object_ref: impl Into<String>,
+) -> AuditEvent {
+    AuditEvent::new(acting.actor.clone(), action, object_type, object_ref).request(acting.request_id)
+}
+
+/// Installs the configured default policy when the database has none (first start).
+pub async fn ensure_default_policy(state: &AppState) -> anyhow::Result<()> {
+    if stored::count_policies(&state.db).await? > 0 {
+        return Ok(());
+    }
+    let c = &state.config.retention;
+    let input = PolicyInput {
+        name: c.default_name.clone(),
+        trigger: Trigger::parse(&c.default_trigger).unwrap_or(Trigger::DateOfBirth),
+        years: c.default_years,
+        months: c.default_months,
+        action: RetentionAction::parse(&c.default_action).unwrap_or(RetentionAction::Review),
+        all_areas: true,
+        areas: Vec::new(),
+    };
+    let txn = store::begin_write(&state.db).await?;
+    let id = stored::insert_policy(&txn, &input, None).await?;
+    audit::append(
+        &txn,
+        &AuditEvent::new(
+            crate::domain::audit::Actor::System,
+            AuditAction::RetentionPolicySaved,
+            "retention_policy",
+            id.to_string(),
+        )
+        .details("source=config"),
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(policy = id, "default retention policy installed from configuration");
+    Ok(())
+}
+
+/// Saves a new policy (`id` None) or changes one; every case's due date is then computed again by
+/// the worker. Returns the policy id.
+pub async fn save_policy(
+    state: &AppState,
+    acting: &Acting<'_>,
+    by: i64,
+    id: Option<(i64, i64)>,
+    input: &PolicyInput,
+    active: bool,
+) -> RetentionResult<i64> {
+    if !stored::areas_exist(&state.db, &input.areas).await? {
+        return Err(invalid("areas", "Choose areas from the list"));
+    }
+    let txn = store::begin_write(&state.db).await?;
+    let id = match id {
+        None => stored::insert_policy(&txn, input, Some(by)).await?,
+        Some((id, version)) => {
+            stored::update_policy(&txn, id, version, input, active).await?;
+            id
+        }
+    };
+    audit::append(
+        &txn,
+        &event(acting, AuditAction::RetentionPolicySaved, "retention_policy", id.to_string()).details(
+            format!(
+                "trigger={};period={}y{}m;action={};active={active}",
+                input.trigger.code(),
+                input.years,
+                input.months,
+                input.action.code()
+            ),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// The sealed trigger dates of a case (opening its record).
+fn sealed_triggers(
+    state: &AppState,
+    sealed: &[u8],
+) -> Option<(Option<chrono::NaiveDate>, chrono::NaiveDate)> {
+    let plain = state.keys.keyring.open(sealed).ok()?;
+    let identity: SealedIdentity = serde_json::from_slice(&plain).ok()?;
+    Some((identity.child.date_of_birth, identity.death.date_of_death))
+}
+
+/// Computes the due date of every case marked stale (a trigger or a policy changed), in batches
+/// of `batch`; returns how many were computed.
+pub async fn refresh_due(state: &AppState, batch: u64) -> anyhow::Result<u64> {
+    let mut done = 0;
+    loop {
+        let txn = store::begin_write(&state.db).await?;
+        let policies = stored::active_rules(&txn).await?;
+        let stale = stored::stale_batch(&txn, batch).await?;
+        if stale.is_empty() {
+            txn.commit().await?;
+            return Ok(done);
+        }
+        for c in &stale {
+            let mut known = Triggers {
+                review_completed: c.review_completed_on,
+                closed: c.closed_on,
+                ..Triggers::default()
+            };
+            if rules::needs_sealed(&policies, c.area_id) {
+                match sealed_triggers(state, &c.sealed) {
+                    Some((born, died)) => {
+                        known.date_of_birth = born;
+                        known.date_of_death = Some(died);
+                    }
+                    None => {
+                        tracing::warn!(case = c.id, "sealed record did not open: sealed triggers unknown")
+                    }
+                }
+            }
+            let d = rules::decide(&policies, c.area_id, &known, c.retention_override_on);
+            stored::set_due(&txn, c.id, d.due_on, d.policy_id).await?;
+        }
+        txn.commit().await?;
+        done += stale.len() as u64;
+    }
+}

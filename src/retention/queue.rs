@@ -1,0 +1,208 @@
+//! The sweep (cases due and not held enter the queue), queueing for approval, two-person approval
+//! and exclusion.
+
+use chrono::NaiveDate;
+
+use super::{RetentionError, RetentionResult, event, invalid};
+use crate::app::AppState;
+use crate::domain::audit::AuditAction;
+use crate::domain::retention::EntryStatus;
+use crate::gathering::Acting;
+use crate::store::{self, audit, destruction, retention as stored};
+
+/// What a sweep found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Cases listed in the queue by this sweep (or, in a dry run, that would be).
+    pub listed: Vec<String>,
+    /// Cases due but under a legal hold (never listed).
+    pub held: i64,
+    /// Cases whose due date is still to be computed (a dry run does not compute them).
+    pub stale: i64,
+}
+
+/// Lists every case due by `today`, not held and not already in the queue. A dry run writes
+/// nothing (not even due dates) and says what would be listed.
+pub async fn sweep(state: &AppState, today: NaiveDate, dry_run: bool) -> anyhow::Result<SweepReport> {
+    if !dry_run {
+        super::refresh_due(state, 500).await?;
+    }
+    let mut report = SweepReport {
+        held: destruction::held_due(&state.db, today).await?,
+        stale: stored::count_stale(&state.db).await?,
+        ..SweepReport::default()
+    };
+    let mut after = 0;
+    loop {
+        let page = destruction::candidates(&state.db, today, after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        if dry_run {
+            report.listed.extend(page.iter().map(|c| c.reference.clone()));
+            continue;
+        }
+        let txn = store::begin_write(&state.db).await?;
+        // A hold placed since the page was read is respected: the insert re-checks nothing, so
+        // withdraw what a hold now covers before committing.
+        destruction::insert_due(&txn, &page).await?;
+        destruction::withdraw_held(&txn).await?;
+        txn.commit().await?;
+        report.listed.extend(page.iter().map(|c| c.reference.clone()));
+    }
+    if !dry_run && !report.listed.is_empty() {
+        audit::append(
+            &state.db,
+            &crate::domain::audit::AuditEvent::new(
+                crate::domain::audit::Actor::System,
+                AuditAction::RetentionSwept,
+                "retention",
+                today.to_string(),
+            )
+            .details(format!("listed={};held={}", report.listed.len(), report.held)),
+        )
+        .await?;
+    }
+    Ok(report)
+}
+
+fn reason_of(field: &str, reason: &str, what: &str) -> RetentionResult<String> {
+    crate::domain::text::one_line(reason, 500, &format!("Enter the reason {what}"), "The reason")
+        .map_err(|m| invalid(field, m))
+}
+
+/// Puts due entries forward for approval as one batch; returns (batch id, how many).
+pub async fn queue(
+    state: &AppState,
+    acting: &Acting<'_>,
+    by: i64,
+    ids: &[i64],
+    reason: &str,
+) -> RetentionResult<(i64, u64)> {
+    if ids.is_empty() {
+        return Err(invalid("entries", "Choose at least one case to queue"));
+    }
+    let reason = reason_of("reason", reason, "for destroying these cases' identifying data")?;
+    let txn = store::begin_write(&state.db).await?;
+    let (batch, n) = destruction::queue(&txn, ids, by, &reason).await?;
+    if n == 0 {
+        return Err(RetentionError::Conflict(
+            "None of those cases is waiting to be queued any more: someone else queued them, or a hold was placed."
+                .into(),
+        ));
+    }
+    for e in entries_in(&txn, ids, EntryStatus::Queued).await? {
+        audit::append(
+            &txn,
+            &event(acting, AuditAction::DestructionQueued, "case", e.reference.clone())
+                .area(e.area_id)
+                .details(format!("entry={};batch={batch}", e.id)),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok((batch, n))
+}
+
+async fn entries_in(
+    conn: &impl sea_orm::ConnectionTrait,
+    ids: &[i64],
+    status: EntryStatus,
+) -> RetentionResult<Vec<destruction::Entry>> {
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(e) = destruction::find(conn, *id).await?
+            && e.status() == Some(status)
+        {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// Approves queued entries; the approver must not be the admin who queued them. Returns how many
+/// were approved (the worker then destroys them).
+pub async fn approve(
+    state: &AppState,
+    acting: &Acting<'_>,
+    by: i64,
+    ids: &[i64],
+    reason: &str,
+) -> RetentionResult<u64> {
+    if ids.is_empty() {
+        return Err(invalid("entries", "Choose at least one case to approve"));
+    }
+    let reason = reason_of("approve_reason", reason, "for approving")?;
+    let txn = store::begin_write(&state.db).await?;
+    let queued = entries_in(&txn, ids, EntryStatus::Queued).await?;
+    if queued.is_empty() {
+        return Err(RetentionError::Conflict(
+            "None of those cases is waiting for approval any more: it was approved, excluded or withdrawn."
+                .into(),
+        ));
+    }
+    if let Some(own) = queued.iter().find(|e| e.queued_by == Some(by)) {
+        return Err(RetentionError::Refused(format!(
+            "You queued {} for destruction, so another admin must approve it: destruction needs two people.",
+            own.reference
+        )));
+    }
+    let n = destruction::approve(&txn, ids, by, &reason).await?;
+    for e in &queued {
+        audit::append(
+            &txn,
+            &event(acting, AuditAction::DestructionApproved, "case", e.reference.clone())
+                .area(e.area_id)
+                .details(format!("entry={}", e.id)),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(n)
+}
+
+/// Takes a case out of the queue with a reason and a new date to look at it again (a legal hold
+/// is the other way to keep it).
+pub async fn exclude(
+    state: &AppState,
+    acting: &Acting<'_>,
+    by: i64,
+    entry_id: i64,
+    reason: &str,
+    review_on: Option<NaiveDate>,
+) -> RetentionResult<()> {
+    let reason = reason_of("exclude_reason", reason, "for keeping this case's identifying data");
+    let today = state.clock.today();
+    let date = match review_on {
+        None => Err(invalid(
+            "review_on",
+            "Enter the date to look at the case again (or place a legal hold on it instead)",
+        )),
+        Some(d) if d <= today => {
+            Err(invalid("review_on", "The date to look at the case again must be in the future"))
+        }
+        Some(d) => Ok(d),
+    };
+    let (reason, date) = match (reason, date) {
+        (Ok(r), Ok(d)) => (r, d),
+        (Err(RetentionError::Invalid(mut a)), Err(RetentionError::Invalid(b))) => {
+            a.extend(b);
+            return Err(RetentionError::Invalid(a));
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
+    let txn = store::begin_write(&state.db).await?;
+    let entry = destruction::find(&txn, entry_id).await?.ok_or(RetentionError::NotFound)?;
+    if !destruction::close(&txn, entry_id, EntryStatus::Excluded, Some(by), &reason).await? {
+        return Err(RetentionError::Conflict("This case is no longer in the queue.".into()));
+    }
+    stored::set_override(&txn, entry.case_id, Some(date)).await?;
+    audit::append(
+        &txn,
+        &event(acting, AuditAction::DestructionExcluded, "case", entry.reference.clone())
+            .area(entry.area_id)
+            .details(format!("entry={entry_id};review_on={date}")),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
