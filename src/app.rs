@@ -159,7 +159,11 @@ pub async fn prepare(loaded: &LoadedConfig) -> Result<AppState, StartupError> {
     }
     let keys = keys::load(&loaded.config).map_err(|e| key_error(loaded, e))?;
     let synthetic = match store::pending_migrations(&db).await {
-        Ok(p) if p.is_empty() => store::cases::any_synthetic(&db).await.unwrap_or(false),
+        Ok(p) if p.is_empty() => {
+            // First start: the configured retention policy (admins manage it afterwards).
+            crate::retention::ensure_default_policy(&db, &loaded.config.retention).await?;
+            store::cases::any_synthetic(&db).await.unwrap_or(false)
+        }
         _ => false,
     };
     // Compute the dummy password hash now rather than during the first sign-in.
@@ -221,9 +225,6 @@ pub async fn serve_router(
     tokio::spawn(crate::jobs::housekeeping::run(state.clone(), stop_rx.clone()));
     tokio::spawn(crate::jobs::reminders::run(state.clone(), stop_rx.clone()));
     tokio::spawn(crate::jobs::exports::run(state.clone(), stop_rx.clone()));
-    if let Err(e) = crate::retention::ensure_default_policy(&state).await {
-        tracing::warn!(error = %e, "the default retention policy could not be installed");
-    }
     tokio::spawn(crate::jobs::retention::run(state.clone(), stop_rx.clone()));
     let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {

@@ -52,7 +52,6 @@ pub async fn run(loaded: LoadedConfig, command: RetentionCommand) -> CliResult {
             pending.len()
         )));
     }
-    crate::retention::ensure_default_policy(&state).await?;
     let today = state.clock.today();
     match command {
         RetentionCommand::Sweep { dry_run, as_of } => {

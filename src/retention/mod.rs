@@ -66,11 +66,10 @@ pub(crate) fn event(
 }
 
 /// Installs the configured default policy when the database has none (first start).
-pub async fn ensure_default_policy(state: &AppState) -> anyhow::Result<()> {
-    if stored::count_policies(&state.db).await? > 0 {
+pub async fn ensure_default_policy(db: &store::Db, c: &crate::config::RetentionConfig) -> anyhow::Result<()> {
+    if stored::count_policies(db).await? > 0 {
         return Ok(());
     }
-    let c = &state.config.retention;
     let input = PolicyInput {
         name: c.default_name.clone(),
         trigger: Trigger::parse(&c.default_trigger).unwrap_or(Trigger::DateOfBirth),
@@ -80,7 +79,7 @@ pub async fn ensure_default_policy(state: &AppState) -> anyhow::Result<()> {
         all_areas: true,
         areas: Vec::new(),
     };
-    let txn = store::begin_write(&state.db).await?;
+    let txn = store::begin_write(db).await?;
     let id = stored::insert_policy(&txn, &input, None).await?;
     audit::append(
         &txn,

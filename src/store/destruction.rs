@@ -330,6 +330,10 @@ pub struct Destroyed {
     pub emails: u64,
     /// Minutes of meetings whose every case has now been destroyed.
     pub meeting_minutes: u64,
+    /// Minutes kept because the meeting also reviewed cases whose data is still held (they go
+    /// with the last of them).
+    #[serde(default)]
+    pub meeting_minutes_kept: u64,
 }
 
 impl Destroyed {
@@ -351,6 +355,14 @@ impl Destroyed {
             ("Emails to people outside the service", self.emails),
             ("Meeting minutes (meetings whose every case is now destroyed)", self.meeting_minutes),
         ]
+    }
+
+    /// What was kept for now, with counts (shown on the certificate when not zero).
+    pub fn kept(&self) -> Vec<(&'static str, u64)> {
+        vec![(
+            "Minutes of meetings that also reviewed other cases (destroyed with the last of them)",
+            self.meeting_minutes_kept,
+        )]
     }
 }
 
@@ -406,6 +418,7 @@ pub async fn destroy_case<C: ConnectionTrait>(
         )
         .await?,
         meeting_minutes: 0,
+        meeting_minutes_kept: 0,
     };
     // Minutes cover every case of a meeting: they go with the last of its cases.
     let meeting_minutes = exec(
@@ -417,7 +430,19 @@ pub async fn destroy_case<C: ConnectionTrait>(
         vec![id()],
     )
     .await?;
-    let d = Destroyed { meeting_minutes, ..d };
+    let meeting_minutes_kept = conn
+        .query_one_raw(stmt(
+            conn,
+            "SELECT COUNT(*) AS n FROM meetings WHERE minutes_sealed IS NOT NULL \
+             AND id IN (SELECT meeting_id FROM agenda_items WHERE case_id = $1)",
+            vec![id()],
+        ))
+        .await?
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0)
+        .max(0) as u64;
+    let d = Destroyed { meeting_minutes, meeting_minutes_kept, ..d };
     let classes = serde_json::to_string(&d).map_err(anyhow::Error::from)?;
     exec(
         conn,

@@ -26,5 +26,6 @@ mod intake;
 mod keys;
 mod mail;
 mod reports;
+mod retention;
 mod review;
 mod review_api;

@@ -30,6 +30,8 @@ pub struct Certificate {
     pub reference: String,
     pub details: Vec<(String, String)>,
     pub classes: Vec<(String, u64)>,
+    /// Records kept for now (not zero only).
+    pub kept_for_now: Vec<(String, u64)>,
 }
 
 fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
@@ -85,6 +87,12 @@ async fn certificate(state: &AppState, e: &Entry) -> WebResult<Certificate> {
         reference: e.reference.clone(),
         details,
         classes: destroyed.lines().into_iter().map(|(c, n)| (c.to_string(), n)).collect(),
+        kept_for_now: destroyed
+            .kept()
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(c, n)| (c.to_string(), n))
+            .collect(),
     })
 }
 
@@ -176,6 +184,7 @@ pub async fn pdf(
         "details": c.details.iter().map(|(k, v)| [k.clone(), v.clone()]).collect::<Vec<_>>(),
         "classes": c.classes.iter().map(|(k, n)| [k.clone(), n.to_string()]).collect::<Vec<_>>(),
         "kept": KEPT,
+        "kept_for_now": c.kept_for_now.iter().map(|(k, n)| [k.clone(), n.to_string()]).collect::<Vec<_>>(),
     });
     crate::web::documents::pdf_download(
         crate::documents::pdf::Template::Certificate,
