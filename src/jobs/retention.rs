@@ -10,16 +10,18 @@ use crate::app::AppState;
 use crate::domain::audit::Actor;
 use crate::store::{self, access_reviews, retention as stored};
 
+/// Waits one interval (or a wake-up) before each pass, the first included: a service that has
+/// just started has nothing urgent, and a restart loop never sweeps in a burst.
 pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let every = Duration::from_secs(state.config.retention.worker_interval_seconds.max(1));
     loop {
-        if let Err(e) = tick(&state).await {
-            tracing::warn!(error = %e, "retention worker failed; trying again later");
-        }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = state.retention_wake.notified() => {}
             _ = stop.wait_for(|stopped| *stopped) => return,
+        }
+        if let Err(e) = tick(&state).await {
+            tracing::warn!(error = %e, "retention worker failed; trying again later");
         }
     }
 }

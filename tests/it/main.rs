@@ -12,6 +12,7 @@ mod background_exports;
 mod briefings;
 mod browser;
 mod browser_reports;
+mod browser_retention;
 mod browser_review;
 mod cases;
 mod casework;
