@@ -77,7 +77,7 @@ pub async fn reveals_since<C: ConnectionTrait>(
         .query_all_raw(stmt(
             conn,
             "SELECT actor_user_id AS user_id, COUNT(*) AS n FROM audit_events \
-             WHERE occurred_at >= $1 AND action IN ('case.identity.revealed', 'case.viewed', 'case.list.identities_shown', \
+             WHERE occurred_at >= $1 AND action IN ('case.identity.revealed', 'case.list.identities_shown', \
              'case.api.read', 'case.exported_sealed') AND actor_user_id IS NOT NULL GROUP BY actor_user_id",
             vec![since.into()],
         ))
@@ -105,7 +105,7 @@ pub async fn for_case<C: ConnectionTrait>(conn: &C, reference: &str, limit: u64)
         conn,
         "SELECT e.occurred_at AS at, e.action, e.actor_user_id AS user_id, u.name AS user_name, e.details FROM audit_events e \
          LEFT JOIN users u ON u.id = e.actor_user_id \
-         WHERE e.object_type = 'case' AND e.object_ref = $1 AND e.action IN ('case.viewed', 'case.identity.revealed', 'case.api.read', \
+         WHERE e.object_type = 'case' AND e.object_ref = $1 AND e.action IN ('case.viewed', 'case.identity.revealed', 'case.list.identities_shown', 'case.api.read', \
          'case.exported_sealed', 'pack.opened', 'pack.pdf.downloaded', 'form.response.read', 'analysis.read', \
          'family.contacts_read', 'case.amended', 'dataset.exported') ORDER BY e.seq DESC LIMIT $2",
         vec![reference.into(), (limit as i64).into()],

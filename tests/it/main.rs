@@ -4,6 +4,7 @@
 mod common;
 
 mod access;
+mod access_review;
 mod actions;
 mod architecture;
 mod audit;
