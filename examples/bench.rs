@@ -16,7 +16,10 @@
 //!    ten submitted forms (redaction included);
 //! 5. the annual report (`bench/reports.rs`): the page, internal and published, against the raw
 //!    SQL aggregates of the same figures, and the PDF for publication;
-//! 6. peak memory (VmHWM) of the process.
+//! 6. peak memory (VmHWM) of the process;
+//! 7. retention (`bench/retention.rs`): due dates after a policy change, the sweep, queueing and
+//!    approval, and destroying one case in ten, with the per-case cost (`--only retention` seeds
+//!    the cases and runs this part alone).
 //!
 //! Run with:
 //!
@@ -27,6 +30,8 @@
 
 #[path = "bench/reports.rs"]
 mod reports;
+#[path = "bench/retention.rs"]
+mod retention;
 #[path = "bench/review.rs"]
 mod review;
 
@@ -67,6 +72,9 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/postgres"
     )]
     pg_url: String,
+    /// Run one part alone after seeding: `retention`.
+    #[arg(long)]
+    only: Option<String>,
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -615,6 +623,23 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
     let server = tokio::spawn(cdop::app::serve_router(state.clone(), router, listener, async move {
         let _ = rx.await;
     }));
+    if args.only.as_deref() == Some("retention") {
+        let concurrency = if args.backend == "postgres" { 8 } else { 2 };
+        let started = Instant::now();
+        seed(&state, &mut rng, args.cases, concurrency).await?;
+        println!("seeded {} cases through the intake path in {:.1}s", args.cases, started.elapsed().as_secs_f64());
+        if args.backend == "postgres" {
+            state.db.execute_unprepared("VACUUM (ANALYZE)").await?;
+        } else {
+            cdop::store::optimize(&state.db).await;
+        }
+        retention::run(&state, area.id).await?;
+        let _ = tx.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+        return Ok(());
+    } else if let Some(other) = &args.only {
+        anyhow::bail!("--only {other}: the only part that runs alone is `retention`");
+    }
     let co_id = store::users::find_by_email(&state.db, "co@bench.example").await?.map(|u| u.id).unwrap_or(0);
     let (token, _) = store::tokens::create(&state.db, co_id, "bench", co_id, None).await?;
 
@@ -841,6 +866,8 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
     if reset {
         println!("  peak during the annual report part (pages, raw SQL, PDF): {:.0} MB", peak_rss_mb());
     }
+    // 7. Retention, last: it destroys one case in ten.
+    retention::run(&state, area.id).await?;
     let _ = tx.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
     Ok(())
