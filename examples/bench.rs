@@ -627,7 +627,11 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
         let concurrency = if args.backend == "postgres" { 8 } else { 2 };
         let started = Instant::now();
         seed(&state, &mut rng, args.cases, concurrency).await?;
-        println!("seeded {} cases through the intake path in {:.1}s", args.cases, started.elapsed().as_secs_f64());
+        println!(
+            "seeded {} cases through the intake path in {:.1}s",
+            args.cases,
+            started.elapsed().as_secs_f64()
+        );
         if args.backend == "postgres" {
             state.db.execute_unprepared("VACUUM (ANALYZE)").await?;
         } else {

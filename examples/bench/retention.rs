@@ -71,17 +71,21 @@ pub async fn run(state: &AppState, area: i64) -> anyhow::Result<()> {
     ))
     .await?;
     db.execute_unprepared("UPDATE retention_policies SET active = FALSE").await?;
-    let closure = stored::insert_policy(db, &policy("Closure + 5 years", Trigger::CaseClosed, 5), None).await?;
+    let closure =
+        stored::insert_policy(db, &policy("Closure + 5 years", Trigger::CaseClosed, 5), None).await?;
 
     let started = Instant::now();
     let n = cdop::retention::refresh_due(state, 500).await?;
     let coded = started.elapsed();
-    let with_dob = stored::insert_policy(db, &policy("Birth + 1 year", Trigger::DateOfBirth, 1), None).await?;
+    let with_dob =
+        stored::insert_policy(db, &policy("Birth + 1 year", Trigger::DateOfBirth, 1), None).await?;
     let started = Instant::now();
     let m = cdop::retention::refresh_due(state, 500).await?;
     let sealed = started.elapsed();
-    let version = stored::policies(db).await?.iter().find(|p| p.policy.id == with_dob).map(|p| p.version).unwrap_or(1);
-    stored::update_policy(db, with_dob, version, &policy("Birth + 1 year", Trigger::DateOfBirth, 1), false).await?;
+    let version =
+        stored::policies(db).await?.iter().find(|p| p.policy.id == with_dob).map(|p| p.version).unwrap_or(1);
+    stored::update_policy(db, with_dob, version, &policy("Birth + 1 year", Trigger::DateOfBirth, 1), false)
+        .await?;
     cdop::retention::refresh_due(state, 500).await?;
     let _ = closure;
     let per = |d: Duration, n: u64| d.as_secs_f64() * 1e6 / n.max(1) as f64;
@@ -119,12 +123,19 @@ pub async fn run(state: &AppState, area: i64) -> anyhow::Result<()> {
     // Queue and approve as one batch each (two different admins).
     let (a, b) = (admin(state, "a@bench.example", area).await?, admin(state, "b@bench.example", area).await?);
     let ids: Vec<i64> = db
-        .query_all_raw(Statement::from_string(backend, "SELECT id FROM destruction_entries WHERE status = 'due' ORDER BY id"))
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT id FROM destruction_entries WHERE status = 'due' ORDER BY id",
+        ))
         .await?
         .iter()
         .map(|r| r.try_get_by_index::<i64>(0))
         .collect::<Result<_, _>>()?;
-    let acting = |user: i64| cdop::gathering::Acting { actor: Actor::User(user), roles: &[Role::Admin], request_id: "bench" };
+    let acting = |user: i64| cdop::gathering::Acting {
+        actor: Actor::User(user),
+        roles: &[Role::Admin],
+        request_id: "bench",
+    };
     let started = Instant::now();
     cdop::retention::queue::queue(state, &acting(a), a, &ids, "Due under the closure policy")
         .await

@@ -265,6 +265,12 @@ pub async fn cases_cmd(loaded: LoadedConfig, command: CasesCommand) -> CliResult
                 .await
                 .map_err(anyhow::Error::from)?
                 .ok_or_else(|| fail(format!("no case {reference}")))?;
+            if let Some(at) = case.destroyed_at {
+                return Err(fail(format!(
+                    "{reference}: its identifying data was destroyed on {} under the retention policy; there is nothing to export",
+                    at.date_naive()
+                )));
+            }
             match &out {
                 Some(path) => std::fs::write(path, &case.sealed)
                     .map_err(|e| fail(format!("{}: {e}", path.display())))?,

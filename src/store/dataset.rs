@@ -79,7 +79,7 @@ pub async fn cases<C: ConnectionTrait>(conn: &C, from: i32, to: i32, areas: &[i6
     let (filter, values) = cohort(from, to, areas);
     let sql = format!(
         "SELECT c.id, ar.name AS area, c.reporting_year, c.notified_at, c.status, c.source, c.age_band, \
-         c.age_at_death_days, c.sex, c.ethnicity, c.imd_decile, c.place_category, c.expected, c.jar, c.jar_criteria, \
+         CASE WHEN c.age_at_death_days >= 0 THEN c.age_at_death_days END AS age_at_death_days, c.sex, c.ethnicity, c.imd_decile, c.place_category, c.expected, c.jar, c.jar_criteria, \
          c.coroner_informed, c.looked_after, c.post_mortem_planned, c.review_completed_on, c.days_to_notification, \
          c.days_to_cdrm, c.days_to_panel, c.days_to_review, a.form_version, a.category, a.modifiable, c.synthetic \
          FROM cases c JOIN areas ar ON ar.id = c.area_id \

@@ -366,6 +366,12 @@ impl Destroyed {
     }
 }
 
+/// Midnight (UTC) on the first day of `t`'s month.
+fn month_of(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::{Datelike, TimeZone};
+    Utc.with_ymd_and_hms(t.year(), t.month(), 1, 0, 0, 0).single().unwrap_or(t)
+}
+
 async fn exec<C: ConnectionTrait>(conn: &C, sql: &str, values: Vec<Value>) -> StoreResult<u64> {
     Ok(conn.execute_raw(stmt(conn, sql, values)).await?.rows_affected())
 }
@@ -380,6 +386,11 @@ pub async fn destroy_case<C: ConnectionTrait>(
 ) -> StoreResult<Destroyed> {
     let id = || -> Value { case_id.into() };
     let empty: Vec<u8> = Vec::new();
+    let notified: DateTime<Utc> = conn
+        .query_one_raw(stmt(conn, "SELECT notified_at FROM cases WHERE id = $1", vec![id()]))
+        .await?
+        .ok_or(StoreError::NotFound)?
+        .try_get("", "notified_at")?;
     let d = Destroyed {
         versions: exec(conn, "DELETE FROM case_versions WHERE case_id = $1", vec![id()]).await?,
         form_answers: exec(
@@ -410,11 +421,15 @@ pub async fn destroy_case<C: ConnectionTrait>(
             vec![reference.into()],
         )
         .await?,
+        // With the exact notification time, the days from death to notification and the age in
+        // days, the date of birth could be worked out again: the notification time is kept to its
+        // month (reports count by the stored reporting year) and the age in days is removed (-1;
+        // the age band stays).
         identity: exec(
             conn,
             "UPDATE cases SET sealed = $1, sealed_key = $2, nhs_index = '', death_index = NULL, destroyed_at = $3, \
-             retention_stale = $4 WHERE id = $5 AND destroyed_at IS NULL",
-            vec![empty.into(), DESTROYED_KEY.into(), at.into(), false.into(), id()],
+             retention_stale = $4, age_at_death_days = -1, notified_at = $5 WHERE id = $6 AND destroyed_at IS NULL",
+            vec![empty.into(), DESTROYED_KEY.into(), at.into(), false.into(), month_of(notified).into(), id()],
         )
         .await?,
         meeting_minutes: 0,

@@ -255,7 +255,9 @@ fn coded_json(c: &Case, area: &str, duplicate_of: Option<&str>) -> Value {
         "source": c.source,
         "notified_at": c.notified_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "reporting_year": c.reporting_year,
-        "age_at_death_days": c.age_at_death_days,
+        // Removed (null) once the identifying data was destroyed; the band stays.
+        "age_at_death_days": (c.age_at_death_days >= 0).then_some(c.age_at_death_days),
+        "identifying_data_destroyed_at": c.destroyed_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         "age_band": c.age_band,
         "sex": c.sex,
         "ethnicity": c.ethnicity,

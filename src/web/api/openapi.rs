@@ -56,7 +56,7 @@ pub fn document() -> Value {
             "status": {"type": "string", "enum": ["pending_triage", "notified", "rejected", "merged"]},
             "source": {"type": "string", "enum": ["form", "api", "public", "demo"]},
             "notified_at": {"type": "string", "format": "date-time"}, "reporting_year": {"type": "integer", "description": "the April–March year notified, by its first year"},
-            "age_at_death_days": {"type": "integer"}, "age_band": {"type": "string", "enum": ["0-27d", "28-364d", "1-4y", "5-9y", "10-14y", "15-17y"]},
+            "age_at_death_days": {"type": ["integer", "null"], "description": "null once the identifying data was destroyed (retention)"}, "identifying_data_destroyed_at": {"type": ["string", "null"], "format": "date-time"}, "age_band": {"type": "string", "enum": ["0-27d", "28-364d", "1-4y", "5-9y", "10-14y", "15-17y"]},
             "sex": {"type": "string"}, "ethnicity": {"type": "string"}, "imd_decile": {"type": ["integer", "null"]},
             "place_category": {"type": "string"}, "expected": {"type": "boolean"}, "jar": {"type": "boolean"},
             "jar_criteria": {"type": "array", "items": {"type": "string"}}, "stillbirth": {"type": "boolean"},

@@ -109,12 +109,17 @@ pub fn summary(case: &Case, area: &str) -> Vec<Row> {
         row("Reporting year notified", ReportingYear(case.reporting_year).to_string()),
         row(
             "Age at death",
-            format!(
-                "{} ({}{} days)",
-                AgeBand::parse(&case.age_band).map(|b| b.label()).unwrap_or("—"),
-                if case.age_approximate { "about " } else { "" },
-                case.age_at_death_days
-            ),
+            if case.age_at_death_days < 0 {
+                // Removed with the identifying data (retention): the band stays.
+                AgeBand::parse(&case.age_band).map(|b| b.label()).unwrap_or("—").to_string()
+            } else {
+                format!(
+                    "{} ({}{} days)",
+                    AgeBand::parse(&case.age_band).map(|b| b.label()).unwrap_or("—"),
+                    if case.age_approximate { "about " } else { "" },
+                    case.age_at_death_days
+                )
+            },
         ),
         row("Sex", Sex::parse(&case.sex).map(|s| s.label()).unwrap_or("—")),
         row("Ethnicity", Ethnicity::parse(&case.ethnicity).map(|e| e.label()).unwrap_or("—")),
