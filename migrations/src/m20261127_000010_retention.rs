@@ -155,6 +155,8 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null("destroyed_at"))
                 // What was destroyed: classes of data with counts, as JSON (coded).
                 .col(text_null("classes"))
+                // The policy's name and rule as they stood at destruction (for the certificate).
+                .col(string_len_null("policy_words", 500))
                 .col(timestamp_with_time_zone("updated_at"))
                 .col(big_integer("version").default(1))
                 .foreign_key(ForeignKey::create().from("destruction_entries", "case_id").to("cases", "id"))
@@ -223,6 +225,9 @@ impl MigrationTrait for Migration {
             "retention_policies",
         ] {
             m.drop_table(Table::drop().table(Alias::new(t)).to_owned()).await?;
+        }
+        for i in ["idx_cases_retention_due", "idx_cases_retention_stale"] {
+            m.drop_index(Index::drop().name(i).table(Alias::new("cases")).to_owned()).await?;
         }
         for c in [
             "destroyed_at",

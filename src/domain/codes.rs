@@ -169,6 +169,7 @@ coded_enum!(
         SentInError = "sent_in_error", "Sent to the wrong person or agency";
         Duplicate = "duplicate", "Another request covers the same information";
         ProvidedOtherwise = "provided_otherwise", "The information was provided another way";
+        Retention = "retention", "The case's identifying data was destroyed under the retention policy";
     }
 );
 

@@ -109,6 +109,17 @@ impl Policy {
         period_words(self.years, self.months)
     }
 
+    /// "Closure plus: 3 years after the case closure, then destroy identifying data (…)".
+    pub fn rule_words(&self) -> String {
+        format!(
+            "{}: {} after the {}, then {}",
+            self.name,
+            self.period_words(),
+            self.trigger.short(),
+            self.action.label().to_lowercase()
+        )
+    }
+
     /// The due date counted from `trigger` (see the module notes on rounding).
     pub fn due_from(&self, trigger: NaiveDate) -> Option<NaiveDate> {
         let due = trigger.checked_add_months(Months::new(self.years * 12 + self.months))?;
@@ -178,35 +189,28 @@ pub fn needs_sealed(policies: &[Policy], area_id: i64) -> bool {
     policies.iter().any(|p| p.applies_to(area_id) && p.trigger.is_sealed())
 }
 
-/// The due date of a case in `area_id` with the `known` triggers; `override_on` (a date an
-/// approver set when excluding the case) replaces the computed date.
+/// The due date of a case in `area_id` with the `known` triggers. While any applicable policy's
+/// date is not known (a step still to come, a date of birth not recorded, a record that did not
+/// open) the latest date cannot be known, so neither can the due date. `override_on` (a date an
+/// approver set when excluding the case) can only put the date later, never earlier.
 pub fn decide(
     policies: &[Policy],
     area_id: i64,
     known: &Triggers,
     override_on: Option<NaiveDate>,
 ) -> Decision {
-    let applicable: Vec<&Policy> = policies.iter().filter(|p| p.applies_to(area_id)).collect();
     let mut latest: Option<(NaiveDate, i64)> = None;
-    for p in &applicable {
-        match known.get(p.trigger) {
-            Some(t) => {
-                if let Some(due) = p.due_from(t)
-                    && latest.is_none_or(|(d, _)| due > d)
-                {
-                    latest = Some((due, p.id));
-                }
-            }
-            // A process step still to come: the latest date cannot be known yet.
-            None if !p.trigger.is_sealed() => return Decision { due_on: override_on, policy_id: None },
-            // A sealed date not recorded (e.g. the date of birth was not known): this policy
-            // cannot be applied; the others decide.
-            None => {}
+    for p in policies.iter().filter(|p| p.applies_to(area_id)) {
+        let Some(due) = known.get(p.trigger).and_then(|t| p.due_from(t)) else {
+            return Decision { due_on: None, policy_id: None };
+        };
+        if latest.is_none_or(|(d, _)| due > d) {
+            latest = Some((due, p.id));
         }
     }
-    match override_on {
-        Some(d) => Decision { due_on: Some(d), policy_id: latest.map(|(_, id)| id) },
-        None => Decision { due_on: latest.map(|(d, _)| d), policy_id: latest.map(|(_, id)| id) },
+    match latest {
+        Some((d, id)) => Decision { due_on: Some(override_on.map_or(d, |o| o.max(d))), policy_id: Some(id) },
+        None => Decision { due_on: None, policy_id: None },
     }
 }
 
@@ -340,10 +344,14 @@ mod tests {
             decide(&policies, 7, &closed, None),
             Decision { due_on: Some(d(2042, 1, 10)), policy_id: Some(2) }
         );
-        // An approver's date replaces the computed one.
+        // An approver's date puts it later, never earlier.
         assert_eq!(decide(&policies, 1, &born, Some(d(2040, 1, 1))).due_on, Some(d(2040, 1, 1)));
-        // No date of birth recorded: that policy cannot apply, and nothing else does.
+        assert_eq!(decide(&policies, 1, &born, Some(d(2030, 1, 1))).due_on, Some(d(2036, 5, 31)));
+        // No date of birth recorded (or the record did not open): not known, even when another
+        // policy's date is.
         assert_eq!(decide(&policies, 1, &Triggers::default(), None).due_on, None);
+        let closed_only = Triggers { closed: Some(d(2012, 1, 10)), ..Triggers::default() };
+        assert_eq!(decide(&policies, 7, &closed_only, None).due_on, None);
         assert!(needs_sealed(&policies, 1));
         assert!(!needs_sealed(&policies[1..2], 7));
     }

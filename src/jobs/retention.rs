@@ -31,7 +31,14 @@ pub async fn tick(state: &AppState) -> anyhow::Result<()> {
     crate::retention::refresh_due(state, 500).await?;
     let today = state.clock.today();
     if stored::claim_run(&state.db, today).await? {
-        let report = crate::retention::queue::sweep(state, today, false).await?;
+        let report = match crate::retention::queue::sweep(state, today, false).await {
+            Ok(r) => r,
+            Err(e) => {
+                // Let this or another instance try again on its next pass.
+                stored::unclaim_run(&state.db, today).await?;
+                return Err(e);
+            }
+        };
         stored::finish_run(&state.db, today, report.listed.len() as u64).await?;
         if !report.listed.is_empty() {
             tracing::info!(
@@ -87,7 +94,7 @@ async fn remind_access_review(state: &AppState) -> anyhow::Result<()> {
     }
     let email = crate::mail::render::access_review_due(
         &state.config.public_url(),
-        &due.format("%-d %B %Y").to_string(),
+        &crate::domain::dates::long_date(due),
     )?;
     let recipients: Vec<crate::mail::Recipient> =
         admins.into_iter().map(crate::mail::Recipient::Staff).collect();

@@ -15,7 +15,7 @@ use crate::store::{self, audit, destruction, holds};
 pub struct DestroyReport {
     /// (case reference, certificate number)
     pub destroyed: Vec<(String, String)>,
-    /// Cases found under a hold and withdrawn instead.
+    /// Cases found under a hold, or no longer due, and withdrawn instead.
     pub withdrawn: Vec<String>,
 }
 
@@ -27,6 +27,9 @@ pub async fn destroy_approved(
     limit: Option<u64>,
     pause: Duration,
 ) -> anyhow::Result<DestroyReport> {
+    // Due dates that changed since the cases were approved are computed first, so a case no
+    // longer due is withdrawn below rather than destroyed early.
+    crate::retention::refresh_due(state, 200).await?;
     let mut report = DestroyReport::default();
     let mut left = limit.unwrap_or(u64::MAX);
     while left > 0 {
@@ -84,8 +87,49 @@ async fn one(
         report.withdrawn.push(entry.reference);
         return Ok(());
     }
+    // Still due? A policy lengthened, or a trigger changed, after approval withdraws it.
+    let case = crate::store::cases::find(&txn, entry.case_id).await?;
+    let today = state.clock.today();
+    let still_due = case.as_ref().is_some_and(|c| {
+        c.destroyed_at.is_none() && !c.retention_stale && c.retention_due_on.is_some_and(|d| d <= today)
+    });
+    if !still_due {
+        destruction::close(
+            &txn,
+            entry.id,
+            EntryStatus::Withdrawn,
+            None,
+            "No longer due: a policy or the case changed after it was queued",
+        )
+        .await?;
+        audit::append(
+            &txn,
+            &event(AuditAction::DestructionWithdrawn, "case", entry.reference.clone())
+                .details(format!("entry={};at=destruction;reason=not_due", entry.id)),
+        )
+        .await?;
+        txn.commit().await?;
+        report.withdrawn.push(entry.reference);
+        return Ok(());
+    }
+    let policy_words = match entry.policy_id {
+        Some(id) => crate::store::retention::policies(&txn)
+            .await?
+            .into_iter()
+            .find(|p| p.policy.id == id)
+            .map(|p| p.policy.rule_words()),
+        None => None,
+    };
     let at = state.clock.now();
-    let destroyed = destruction::destroy_case(&txn, entry.id, entry.case_id, &entry.reference, at).await?;
+    let destroyed = destruction::destroy_case(
+        &txn,
+        entry.id,
+        entry.case_id,
+        &entry.reference,
+        policy_words.as_deref(),
+        at,
+    )
+    .await?;
     let certificate = entry.certificate();
     audit::append(
         &txn,

@@ -135,18 +135,19 @@ pub async fn save_policy(
     Ok(id)
 }
 
-/// The sealed trigger dates of a case (opening its record).
+/// The sealed trigger dates of a case (opening its record): `None` when it does not open.
 fn sealed_triggers(
-    state: &AppState,
+    keys: &crate::crypto::keys::Keys,
     sealed: &[u8],
 ) -> Option<(Option<chrono::NaiveDate>, chrono::NaiveDate)> {
-    let plain = state.keys.keyring.open(sealed).ok()?;
+    let plain = keys.keyring.open(sealed).ok()?;
     let identity: SealedIdentity = serde_json::from_slice(&plain).ok()?;
     Some((identity.child.date_of_birth, identity.death.date_of_death))
 }
 
 /// Computes the due date of every case marked stale (a trigger or a policy changed), in batches
-/// of `batch`; returns how many were computed.
+/// of `batch`; returns how many were computed. Records are opened (on the blocking pool) only for
+/// cases a date-of-birth or date-of-death policy applies to.
 pub async fn refresh_due(state: &AppState, batch: u64) -> anyhow::Result<u64> {
     let mut done = 0;
     loop {
@@ -157,22 +158,37 @@ pub async fn refresh_due(state: &AppState, batch: u64) -> anyhow::Result<u64> {
             txn.commit().await?;
             return Ok(done);
         }
-        for c in &stale {
+        let to_open: Vec<(usize, Vec<u8>)> = stale
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| rules::needs_sealed(&policies, c.area_id))
+            .map(|(i, c)| (i, c.sealed.clone()))
+            .collect();
+        let keys = state.keys.clone();
+        let n = stale.len();
+        // Per case: None (not opened), Some(None) (did not open), Some(Some(dates)).
+        let opened = tokio::task::spawn_blocking(move || {
+            let mut out = vec![None; n];
+            for (i, sealed) in to_open {
+                out[i] = Some(sealed_triggers(&keys, &sealed));
+            }
+            out
+        })
+        .await?;
+        for (i, c) in stale.iter().enumerate() {
             let mut known = Triggers {
                 review_completed: c.review_completed_on,
                 closed: c.closed_on,
                 ..Triggers::default()
             };
-            if rules::needs_sealed(&policies, c.area_id) {
-                match sealed_triggers(state, &c.sealed) {
-                    Some((born, died)) => {
-                        known.date_of_birth = born;
-                        known.date_of_death = Some(died);
-                    }
-                    None => {
-                        tracing::warn!(case = c.id, "sealed record did not open: sealed triggers unknown")
-                    }
+            match opened.get(i).copied().flatten() {
+                Some(Some((born, died))) => {
+                    known.date_of_birth = born;
+                    known.date_of_death = Some(died);
                 }
+                // Not known, so not due: kept until someone looks (the keys may be wrong).
+                Some(None) => tracing::warn!(case = c.id, "sealed record did not open: no retention date"),
+                None => {}
             }
             let d = rules::decide(&policies, c.area_id, &known, c.retention_override_on);
             stored::set_due(&txn, c.id, d.due_on, d.policy_id).await?;

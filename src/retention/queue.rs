@@ -129,7 +129,7 @@ pub async fn approve(
     reason: &str,
 ) -> RetentionResult<u64> {
     if ids.is_empty() {
-        return Err(invalid("entries", "Choose at least one case to approve"));
+        return Err(invalid("approve_entries", "Choose at least one case to approve"));
     }
     let reason = reason_of("approve_reason", reason, "for approving")?;
     let txn = store::begin_write(&state.db).await?;

@@ -1,14 +1,12 @@
 //! The periodic access review: what each account can do and has done, and the reviews recorded.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::{StoreError, StoreResult, now};
 use crate::domain::retention::ReviewOutcome;
 
-fn stmt(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
-    Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
-}
+use super::stmt;
 
 /// A recorded review.
 #[derive(Debug, Clone, FromQueryResult)]
@@ -107,7 +105,7 @@ pub async fn for_case<C: ConnectionTrait>(conn: &C, reference: &str, limit: u64)
          LEFT JOIN users u ON u.id = e.actor_user_id \
          WHERE e.object_type = 'case' AND e.object_ref = $1 AND e.action IN ('case.viewed', 'case.identity.revealed', 'case.list.identities_shown', 'case.api.read', \
          'case.exported_sealed', 'pack.opened', 'pack.pdf.downloaded', 'form.response.read', 'analysis.read', \
-         'family.contacts_read', 'case.amended', 'dataset.exported') ORDER BY e.seq DESC LIMIT $2",
+         'family.contacts_read', 'case.amended') ORDER BY e.seq DESC LIMIT $2",
         vec![reference.into(), (limit as i64).into()],
     ))
     .all(conn)

@@ -3,16 +3,14 @@
 //! emptied and its blind indexes cleared, in the caller's transaction; the coded record stays.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
 
 use super::retention::DESTROYED_KEY;
 use super::{StoreError, StoreResult, bind_list, now};
 use crate::domain::retention::EntryStatus;
 
-fn stmt(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
-    Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
-}
+use super::stmt;
 
 /// An entry of the queue, with the names an admin page shows.
 #[derive(Debug, Clone, FromQueryResult)]
@@ -41,6 +39,8 @@ pub struct Entry {
     pub close_reason: Option<String>,
     pub destroyed_at: Option<DateTime<Utc>>,
     pub classes: Option<String>,
+    /// The policy's name and rule as they stood when the case was destroyed.
+    pub policy_words: Option<String>,
 }
 
 impl Entry {
@@ -61,7 +61,8 @@ pub fn certificate_number(entry_id: i64) -> String {
 const SELECT: &str = "SELECT e.id, e.case_id, c.reference, c.area_id, e.status, e.due_on, e.policy_id, \
      p.name AS policy_name, e.action, e.listed_at, e.batch_id, b.reason AS batch_reason, e.queued_by, \
      uq.name AS queued_by_name, e.queued_at, e.approved_by, ua.name AS approved_by_name, e.approved_at, \
-     e.approve_reason, uc.name AS closed_by_name, e.closed_at, e.close_reason, e.destroyed_at, e.classes \
+     e.approve_reason, uc.name AS closed_by_name, e.closed_at, e.close_reason, e.destroyed_at, e.classes, \
+     e.policy_words \
      FROM destruction_entries e JOIN cases c ON c.id = e.case_id \
      LEFT JOIN retention_policies p ON p.id = e.policy_id \
      LEFT JOIN destruction_batches b ON b.id = e.batch_id \
@@ -334,6 +335,9 @@ pub struct Destroyed {
     /// with the last of them).
     #[serde(default)]
     pub meeting_minutes_kept: u64,
+    /// Notifications of the same child merged into this case as duplicates, destroyed with it.
+    #[serde(default)]
+    pub merged_duplicates: u64,
 }
 
 impl Destroyed {
@@ -354,7 +358,22 @@ impl Destroyed {
             ("Key worker details", self.key_workers),
             ("Emails to people outside the service", self.emails),
             ("Meeting minutes (meetings whose every case is now destroyed)", self.meeting_minutes),
+            ("Duplicate notifications of the same child merged into this case", self.merged_duplicates),
         ]
+    }
+
+    /// Adds another case's counts (a merged duplicate destroyed with it).
+    fn add(&mut self, o: &Destroyed) {
+        self.identity += o.identity;
+        self.versions += o.versions;
+        self.form_recipients += o.form_recipients;
+        self.form_answers += o.form_answers;
+        self.pack_summaries += o.pack_summaries;
+        self.pack_narratives += o.pack_narratives;
+        self.analysis_narratives += o.analysis_narratives;
+        self.family_contacts += o.family_contacts;
+        self.key_workers += o.key_workers;
+        self.emails += o.emails;
     }
 
     /// What was kept for now, with counts (shown on the certificate when not zero).
@@ -376,10 +395,72 @@ async fn exec<C: ConnectionTrait>(conn: &C, sql: &str, values: Vec<Value>) -> St
     Ok(conn.execute_raw(stmt(conn, sql, values)).await?.rows_affected())
 }
 
-/// Destroys one case's identifying data (in the caller's transaction) and closes its entry.
+/// Destroys one case's identifying data (in the caller's transaction), with the notifications
+/// merged into it as duplicates (the same child's identity), and closes its entry, keeping the
+/// policy's wording as it stood (`policy_words`) for the certificate.
 pub async fn destroy_case<C: ConnectionTrait>(
     conn: &C,
     entry_id: i64,
+    case_id: i64,
+    reference: &str,
+    policy_words: Option<&str>,
+    at: DateTime<Utc>,
+) -> StoreResult<Destroyed> {
+    let mut d = shred(conn, case_id, reference, at).await?;
+    let merged = conn
+        .query_all_raw(stmt(
+            conn,
+            "SELECT id, reference FROM cases WHERE duplicate_of = $1 AND status = 'merged' AND destroyed_at IS NULL",
+            vec![case_id.into()],
+        ))
+        .await?;
+    for r in &merged {
+        let other = shred(conn, r.try_get("", "id")?, &r.try_get::<String>("", "reference")?, at).await?;
+        d.add(&other);
+        d.merged_duplicates += 1;
+    }
+    // Minutes cover every case of a meeting: they go with the last of its cases.
+    d.meeting_minutes = exec(
+        conn,
+        "UPDATE meetings SET minutes_sealed = NULL WHERE minutes_sealed IS NOT NULL \
+         AND id IN (SELECT meeting_id FROM agenda_items WHERE case_id = $1) \
+         AND NOT EXISTS (SELECT 1 FROM agenda_items ai JOIN cases c2 ON c2.id = ai.case_id \
+                         WHERE ai.meeting_id = meetings.id AND c2.destroyed_at IS NULL)",
+        vec![case_id.into()],
+    )
+    .await?;
+    d.meeting_minutes_kept = conn
+        .query_one_raw(stmt(
+            conn,
+            "SELECT COUNT(*) AS n FROM meetings WHERE minutes_sealed IS NOT NULL \
+             AND id IN (SELECT meeting_id FROM agenda_items WHERE case_id = $1)",
+            vec![case_id.into()],
+        ))
+        .await?
+        .map(|r| r.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0)
+        .max(0) as u64;
+    let classes = serde_json::to_string(&d).map_err(anyhow::Error::from)?;
+    exec(
+        conn,
+        "UPDATE destruction_entries SET status = $1, open_case_id = NULL, destroyed_at = $2, classes = $3, \
+         policy_words = $4, updated_at = $2, version = version + 1 WHERE id = $5",
+        vec![
+            EntryStatus::Destroyed.code().into(),
+            at.into(),
+            classes.into(),
+            policy_words.map(str::to_string).into(),
+            entry_id.into(),
+        ],
+    )
+    .await?;
+    Ok(d)
+}
+
+/// Every sealed record and narrative of one case, deleted or emptied; its blind indexes cleared.
+async fn shred<C: ConnectionTrait>(
+    conn: &C,
     case_id: i64,
     reference: &str,
     at: DateTime<Utc>,
@@ -391,7 +472,15 @@ pub async fn destroy_case<C: ConnectionTrait>(
         .await?
         .ok_or(StoreError::NotFound)?
         .try_get("", "notified_at")?;
-    let d = Destroyed {
+    // A request still open is withdrawn and its link ends: no reminder, no reply.
+    exec(
+        conn,
+        "UPDATE form_requests SET status = 'withdrawn', withdraw_reason = 'retention', token_expires_at = $1 \
+         WHERE case_id = $2 AND status IN ('requested', 'in_progress')",
+        vec![at.into(), id()],
+    )
+    .await?;
+    Ok(Destroyed {
         versions: exec(conn, "DELETE FROM case_versions WHERE case_id = $1", vec![id()]).await?,
         form_answers: exec(
             conn,
@@ -432,41 +521,8 @@ pub async fn destroy_case<C: ConnectionTrait>(
             vec![empty.into(), DESTROYED_KEY.into(), at.into(), false.into(), month_of(notified).into(), id()],
         )
         .await?,
-        meeting_minutes: 0,
-        meeting_minutes_kept: 0,
-    };
-    // Minutes cover every case of a meeting: they go with the last of its cases.
-    let meeting_minutes = exec(
-        conn,
-        "UPDATE meetings SET minutes_sealed = NULL WHERE minutes_sealed IS NOT NULL \
-         AND id IN (SELECT meeting_id FROM agenda_items WHERE case_id = $1) \
-         AND NOT EXISTS (SELECT 1 FROM agenda_items ai JOIN cases c2 ON c2.id = ai.case_id \
-                         WHERE ai.meeting_id = meetings.id AND c2.destroyed_at IS NULL)",
-        vec![id()],
-    )
-    .await?;
-    let meeting_minutes_kept = conn
-        .query_one_raw(stmt(
-            conn,
-            "SELECT COUNT(*) AS n FROM meetings WHERE minutes_sealed IS NOT NULL \
-             AND id IN (SELECT meeting_id FROM agenda_items WHERE case_id = $1)",
-            vec![id()],
-        ))
-        .await?
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
-        .max(0) as u64;
-    let d = Destroyed { meeting_minutes, meeting_minutes_kept, ..d };
-    let classes = serde_json::to_string(&d).map_err(anyhow::Error::from)?;
-    exec(
-        conn,
-        "UPDATE destruction_entries SET status = $1, open_case_id = NULL, destroyed_at = $2, classes = $3, \
-         updated_at = $2, version = version + 1 WHERE id = $4",
-        vec![EntryStatus::Destroyed.code().into(), at.into(), classes.into(), entry_id.into()],
-    )
-    .await?;
-    Ok(d)
+        ..Destroyed::default()
+    })
 }
 
 /// Cases due by `today` that a standing hold keeps.

@@ -4,7 +4,7 @@
 //! a job survives a restart.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Value};
 
 use super::{Db, StoreError, StoreResult, begin_write, now};
 
@@ -57,9 +57,7 @@ fn job(r: &QueryResult) -> Result<Job, sea_orm::DbErr> {
     })
 }
 
-fn stmt(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
-    Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
-}
+use super::stmt;
 
 /// Queues a job; returns its id.
 pub async fn insert<C: ConnectionTrait>(conn: &C, kind: &str, params: &str, by: i64) -> StoreResult<i64> {

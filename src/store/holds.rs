@@ -3,14 +3,12 @@
 //! when asked (not copied onto cases), so a case that comes to match a set hold later is held too.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::{StoreError, StoreResult, now};
 use crate::domain::retention::HoldScope;
 
-fn stmt(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
-    Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
-}
+use super::stmt;
 
 /// SQL that is true when the hold aliased `h` covers the case aliased `c`.
 macro_rules! hold_matches {

@@ -298,6 +298,15 @@ where
     Ok(())
 }
 
+/// A raw statement for the connection's database, with `$1`-style parameters.
+pub(crate) fn stmt(
+    conn: &impl sea_orm::ConnectionTrait,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> sea_orm::Statement {
+    sea_orm::Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
+}
+
 pub async fn begin_write(db: &Db) -> Result<DatabaseTransaction, DbErr> {
     if db.get_database_backend() == DbBackend::Sqlite {
         db.begin_with_options(TransactionOptions {

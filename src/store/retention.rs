@@ -1,14 +1,12 @@
 //! Retention policies, each case's computed due date, and the daily sweep's run marker.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 
 use super::{StoreError, StoreResult, bind_list, now};
 use crate::domain::retention::{Policy, PolicyInput, RetentionAction, Trigger};
 
-fn stmt(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
-    Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
-}
+use super::stmt;
 
 /// The marker of a record whose sealed data was destroyed (`sealed_key`): key rotation and
 /// `cdop keys verify` pass over it, as there is nothing left to open.
@@ -260,6 +258,17 @@ pub async fn claim_run<C: ConnectionTrait>(conn: &C, on: NaiveDate) -> StoreResu
         ))
         .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// Gives a claimed day back when its sweep failed, so the next pass tries again.
+pub async fn unclaim_run<C: ConnectionTrait>(conn: &C, on: NaiveDate) -> StoreResult<()> {
+    conn.execute_raw(stmt(
+        conn,
+        "DELETE FROM retention_runs WHERE run_on = $1 AND finished_at IS NULL",
+        vec![on.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 pub async fn finish_run<C: ConnectionTrait>(conn: &C, on: NaiveDate, listed: u64) -> StoreResult<()> {

@@ -257,6 +257,16 @@ both_backends!(
         let held_id = case_id(&app, &held).await;
         let late_id = case_id(&app, &late).await;
         let lone_meeting = seed_sealed_records(&app, target_id, &target, chair, "Zebedee Quartermaine").await;
+        // A second notification of the same child, merged into the target: destroyed with it.
+        let (status, body) = app
+            .notify_api(&token, &notification("Cumberland", "Zeb", "Quartermaine", "943 476 5919", "CA1 1AA"))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let merged = body["case_reference"].as_str().expect("reference").to_string();
+        app.sql(&format!(
+            "UPDATE cases SET status = 'merged', duplicate_of = {target_id} WHERE reference = '{merged}'"
+        ))
+        .await;
         // A second meeting with the target and another case: its minutes stay.
         let shared_meeting = seed_sealed_records(&app, held_id, &held, chair, "Hattie Heldaway").await;
         exec(
@@ -330,7 +340,11 @@ both_backends!(
             .await;
         assert_eq!(due, ["2027-01-15"], "closure + 3 years");
         let undated = one_i64(&app, "SELECT COUNT(*) FROM cases WHERE retention_due_on IS NULL").await;
-        assert_eq!(undated, crate::reports::dataset().len() as i64, "open cases wait for closure");
+        assert_eq!(
+            undated,
+            crate::reports::dataset().len() as i64 + 1,
+            "open cases (and the merged duplicate) wait for closure"
+        );
 
         // A hold on one case before it falls due.
         let (status, body, to) = a
@@ -424,6 +438,17 @@ both_backends!(
             .expect("destroyed");
         assert_eq!(entry_of(&app, target_id).await.1, "destroyed");
         assert_eq!(entry_of(&app, late_id).await.1, "withdrawn");
+        assert_eq!(
+            one_i64(
+                &app,
+                &format!(
+                    "SELECT COUNT(*) FROM cases WHERE reference = '{merged}' AND destroyed_at IS NOT NULL"
+                )
+            )
+            .await,
+            1,
+            "the merged duplicate went with it"
+        );
 
         // Nothing of the target is left: no plaintext, and nothing sealed that still opens.
         let opened = every_opened_text(&app).await;
@@ -532,7 +557,7 @@ both_backends!(
         );
         assert!(!page.contains("id=\"reveal\""));
         let (status, _, _) = doctor.post_page(&format!("/cases/{target}/reveal"), &[]).await;
-        assert_eq!(status, 400);
+        assert_eq!(status, 409, "nothing to reveal, and nothing may be added");
         let (_, list) = doctor.page("/cases").await;
         assert!(
             !list.contains("Quartermaine")
@@ -819,6 +844,46 @@ both_backends!(
         let listed: Vec<String> = app
             .sql_strings("SELECT c.reference FROM destruction_entries e JOIN cases c ON c.id = e.case_id")
             .await;
-        assert_eq!(listed, [plain]);
+        assert_eq!(listed, std::slice::from_ref(&plain));
+
+        // Approved, then the policy is lengthened: at destruction the case is no longer due, and
+        // is withdrawn instead of destroyed early.
+        let a = app.user_id("a@example.org").await;
+        let b = app.user("b@example.org", &[Role::Admin], &[area]).await;
+        let entries: Vec<i64> = app
+            .sql_strings("SELECT CAST(id AS TEXT) FROM destruction_entries")
+            .await
+            .iter()
+            .map(|s| s.parse().expect("id"))
+            .collect();
+        let acting = |user: i64| cdop::gathering::Acting {
+            actor: Actor::User(user),
+            roles: &[Role::Admin],
+            request_id: "t",
+        };
+        cdop::retention::queue::queue(&app.state, &acting(a), a, &entries, "Due").await.expect("queued");
+        cdop::retention::queue::approve(&app.state, &acting(b), b, &entries, "Checked")
+            .await
+            .expect("approved");
+        let policy = cdop::store::retention::policies(&app.state.db).await.expect("policies").remove(0);
+        let longer = cdop::domain::retention::PolicyInput {
+            name: policy.policy.name.clone(),
+            trigger: policy.policy.trigger,
+            years: 50,
+            months: 0,
+            action: policy.policy.action,
+            all_areas: true,
+            areas: Vec::new(),
+        };
+        cdop::store::retention::update_policy(&app.state.db, policy.policy.id, policy.version, &longer, true)
+            .await
+            .expect("lengthened");
+        let done =
+            cdop::retention::destroy::destroy_approved(&app.state, Actor::System, None, Duration::ZERO)
+                .await
+                .expect("run");
+        assert_eq!(done.destroyed.len(), 0);
+        assert_eq!(done.withdrawn, vec![plain.clone()]);
+        assert_eq!(one_i64(&app, "SELECT COUNT(*) FROM cases WHERE destroyed_at IS NOT NULL").await, 0);
     }
 );

@@ -434,5 +434,13 @@ pub async fn load_in_scope(
             WebError::NotFound
         });
     }
+    // Once its identifying data is destroyed a case is only looked at: nothing new may be sealed
+    // into it (no forms, contacts, packs, analyses, amendments).
+    if case.destroyed_at.is_some() && action != Action::ViewCases {
+        return Err(WebError::Conflict(format!(
+            "The identifying data of {} was destroyed under the retention policy: the case can be looked at, not changed.",
+            case.reference
+        )));
+    }
     Ok(case)
 }

@@ -16,7 +16,7 @@ use crate::domain::codes::{
 use crate::domain::dates::{AgeBand, ReportingYear};
 use crate::domain::notification::SealedIdentity;
 use crate::domain::policy::{Action, Principal};
-use crate::error::{WebError, WebResult};
+use crate::error::WebResult;
 use crate::store::cases::{self, Case};
 use crate::store::{self, areas, audit, short_results, users};
 use crate::web::auth::{AuthContext, CurrentUser};
@@ -238,7 +238,7 @@ async fn timeline(state: &AppState, reference: &str) -> WebResult<Vec<TimelineRo
 
 /// The case's retention in words: (destroyed notice, due date).
 async fn retention_words(state: &AppState, case: &Case) -> WebResult<(Option<String>, Option<String>)> {
-    let long = |d: chrono::NaiveDate| d.format("%-d %B %Y").to_string();
+    let long = crate::domain::dates::long_date;
     if let Some(at) = case.destroyed_at {
         let entry = crate::store::destruction::for_case(&state.db, case.id)
             .await?
@@ -394,12 +394,6 @@ pub async fn reveal(
     Path(reference): Path<String>,
 ) -> WebResult<Response> {
     let case = load_in_scope(&state, &me, &reference, Action::RevealIdentity).await?;
-    if case.destroyed_at.is_some() {
-        return Err(WebError::BadRequest(format!(
-            "The identifying data of {} was destroyed under the retention policy: there is nothing to show.",
-            case.reference
-        )));
-    }
     let txn = store::begin_write(&state.db).await?;
     audit::append(
         &txn,

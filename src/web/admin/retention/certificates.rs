@@ -40,17 +40,15 @@ fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
 
 async fn certificate(state: &AppState, e: &Entry) -> WebResult<Certificate> {
     let area = areas::find(&state.db, e.area_id).await?.map(|a| a.name).unwrap_or_default();
-    let policy = match e.policy_id {
-        Some(id) => stored::policies(&state.db).await?.into_iter().find(|p| p.policy.id == id).map(|p| {
-            format!(
-                "{}: {} after the {}, then {}",
-                p.policy.name,
-                p.policy.period_words(),
-                p.policy.trigger.short(),
-                p.policy.action.label().to_lowercase()
-            )
-        }),
-        None => None,
+    // The rule as it stood at destruction (a later change to the policy does not rewrite it).
+    let policy = match (&e.policy_words, e.policy_id) {
+        (Some(words), _) => Some(words.clone()),
+        (None, Some(id)) => stored::policies(&state.db)
+            .await?
+            .into_iter()
+            .find(|p| p.policy.id == id)
+            .map(|p| p.policy.rule_words()),
+        (None, None) => None,
     };
     let destroyed: Destroyed =
         e.classes.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();

@@ -235,8 +235,9 @@ pub async fn release(
             ));
         }
         Err(e) => {
+            // Released meanwhile (by someone else, or a second click): say so on the list.
             if let Some(message) = into_errors(e, &mut errors)? {
-                errors.add("release_reason", message);
+                return Ok(redirect_with_flash(&state, "/admin/retention/holds", &message));
             }
         }
     }

@@ -41,9 +41,7 @@ pub(crate) fn into_errors(e: RetentionError, errors: &mut FormErrors) -> WebResu
     }
 }
 
-pub(crate) fn long_date(d: chrono::NaiveDate) -> String {
-    d.format("%-d %B %Y").to_string()
-}
+pub(crate) use crate::domain::dates::long_date;
 
 /// A policy as a row of the table.
 pub struct PolicyRow {

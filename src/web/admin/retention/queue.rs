@@ -67,6 +67,8 @@ pub struct QueueTemplate {
     approved: Vec<EntryRow>,
     reason: String,
     approve_reason: String,
+    /// The entries ticked when the form comes back with a problem.
+    ticked: Vec<i64>,
     /// A refusal or conflict, in words.
     problem: Option<String>,
 }
@@ -87,6 +89,9 @@ async fn queue_page(
             .await?,
         reason: form.map(|f| f.get("reason").to_string()).unwrap_or_default(),
         approve_reason: form.map(|f| f.get("approve_reason").to_string()).unwrap_or_default(),
+        ticked: form
+            .map(|f| f.all("entries").iter().filter_map(|v| v.parse().ok()).collect())
+            .unwrap_or_default(),
         problem: None,
     })
 }
@@ -266,6 +271,14 @@ pub async fn exclude(
     let review_on = match parts.parse("date to look at the case again") {
         Ok(d) => d,
         Err(m) => {
+            if let Err(reason) = crate::domain::text::one_line(
+                form.get("exclude_reason"),
+                500,
+                "Enter the reason for keeping this case's identifying data",
+                "The reason",
+            ) {
+                errors.add("exclude_reason", reason);
+            }
             errors.add("review_on", m);
             None
         }
