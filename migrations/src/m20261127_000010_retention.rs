@@ -84,6 +84,9 @@ impl MigrationTrait for Migration {
         }
         index(m, "idx_cases_retention_due", "cases", &["retention_due_on"], false).await?;
         index(m, "idx_cases_retention_stale", "cases", &["retention_stale"], false).await?;
+        // Destruction finds a case's emails and its merged duplicates by these.
+        index(m, "idx_outbox_case", "mail_outbox", &["case_reference"], false).await?;
+        index(m, "idx_cases_duplicate_of", "cases", &["duplicate_of"], false).await?;
 
         m.create_table(
             Table::create()
@@ -226,7 +229,9 @@ impl MigrationTrait for Migration {
         ] {
             m.drop_table(Table::drop().table(Alias::new(t)).to_owned()).await?;
         }
-        for i in ["idx_cases_retention_due", "idx_cases_retention_stale"] {
+        m.drop_index(Index::drop().name("idx_outbox_case").table(Alias::new("mail_outbox")).to_owned())
+            .await?;
+        for i in ["idx_cases_retention_due", "idx_cases_retention_stale", "idx_cases_duplicate_of"] {
             m.drop_index(Index::drop().name(i).table(Alias::new("cases")).to_owned()).await?;
         }
         for c in [

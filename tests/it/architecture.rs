@@ -48,6 +48,8 @@ fn layers_depend_only_downwards() {
     all.extend(violations("crypto", &["crate::web", "axum"]));
     all.extend(violations("store", &["crate::web", "axum"]));
     all.extend(violations("reports", &["crate::crypto", "keyring", ".open("]));
+    // Retention decides and writes; pages are the web layer's business.
+    all.extend(violations("retention", &["crate::web", "axum", "askama"]));
     // Documents render data they are given: no web, no SQL, no keys.
     let mut documents = pure.to_vec();
     documents.extend(["crate::crypto", "keyring"]);
