@@ -68,44 +68,26 @@ async fn one(
     let event = |action, object_type, object_ref: String| {
         AuditEvent::new(actor.clone(), action, object_type, object_ref).area(entry.area_id)
     };
-    if holds::is_held(&txn, entry.case_id).await? {
-        destruction::close(
-            &txn,
-            entry.id,
-            EntryStatus::Withdrawn,
-            None,
-            "A legal hold was placed on the case",
-        )
-        .await?;
-        audit::append(
-            &txn,
-            &event(AuditAction::DestructionWithdrawn, "case", entry.reference.clone())
-                .details(format!("entry={};at=destruction", entry.id)),
-        )
-        .await?;
-        txn.commit().await?;
-        report.withdrawn.push(entry.reference);
-        return Ok(());
-    }
-    // Still due? A policy lengthened, or a trigger changed, after approval withdraws it.
+    // Held (even by a hold placed after approval), or no longer due (a policy lengthened or a
+    // trigger changed after approval; due dates were computed first): withdrawn, not destroyed.
     let case = crate::store::cases::find(&txn, entry.case_id).await?;
     let today = state.clock.today();
     let still_due = case.as_ref().is_some_and(|c| {
         c.destroyed_at.is_none() && !c.retention_stale && c.retention_due_on.is_some_and(|d| d <= today)
     });
-    if !still_due {
-        destruction::close(
-            &txn,
-            entry.id,
-            EntryStatus::Withdrawn,
-            None,
-            "No longer due: a policy or the case changed after it was queued",
-        )
-        .await?;
+    let withdraw = match (holds::is_held(&txn, entry.case_id).await?, still_due) {
+        (true, _) => Some(("A legal hold was placed on the case", "held")),
+        (false, false) => {
+            Some(("No longer due: a policy or the case changed after it was queued", "not_due"))
+        }
+        (false, true) => None,
+    };
+    if let Some((reason, code)) = withdraw {
+        destruction::close(&txn, entry.id, EntryStatus::Withdrawn, None, reason).await?;
         audit::append(
             &txn,
             &event(AuditAction::DestructionWithdrawn, "case", entry.reference.clone())
-                .details(format!("entry={};at=destruction;reason=not_due", entry.id)),
+                .details(format!("entry={};at=destruction;reason={code}", entry.id)),
         )
         .await?;
         txn.commit().await?;

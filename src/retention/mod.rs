@@ -175,6 +175,7 @@ pub async fn refresh_due(state: &AppState, batch: u64) -> anyhow::Result<u64> {
             out
         })
         .await?;
+        let mut decided = Vec::with_capacity(stale.len());
         for (i, c) in stale.iter().enumerate() {
             let mut known = Triggers {
                 review_completed: c.review_completed_on,
@@ -191,8 +192,9 @@ pub async fn refresh_due(state: &AppState, batch: u64) -> anyhow::Result<u64> {
                 None => {}
             }
             let d = rules::decide(&policies, c.area_id, &known, c.retention_override_on);
-            stored::set_due(&txn, c.id, d.due_on, d.policy_id).await?;
+            decided.push((c.id, d.due_on, d.policy_id));
         }
+        stored::set_due_many(&txn, &decided).await?;
         txn.commit().await?;
         done += stale.len() as u64;
     }

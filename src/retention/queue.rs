@@ -90,15 +90,16 @@ pub async fn queue(
                 .into(),
         ));
     }
-    for e in entries_in(&txn, ids, EntryStatus::Queued).await? {
-        audit::append(
-            &txn,
-            &event(acting, AuditAction::DestructionQueued, "case", e.reference.clone())
+    let events: Vec<_> = entries_in(&txn, ids, EntryStatus::Queued)
+        .await?
+        .iter()
+        .map(|e| {
+            event(acting, AuditAction::DestructionQueued, "case", e.reference.clone())
                 .area(e.area_id)
-                .details(format!("entry={};batch={batch}", e.id)),
-        )
-        .await?;
-    }
+                .details(format!("entry={};batch={batch}", e.id))
+        })
+        .collect();
+    audit::append_many(&txn, &events).await?;
     txn.commit().await?;
     Ok((batch, n))
 }
@@ -108,13 +109,12 @@ async fn entries_in(
     ids: &[i64],
     status: EntryStatus,
 ) -> RetentionResult<Vec<destruction::Entry>> {
-    let mut out = Vec::new();
-    for id in ids {
-        if let Some(e) = destruction::find(conn, *id).await?
-            && e.status() == Some(status)
-        {
-            out.push(e);
-        }
+    let mut out = Vec::with_capacity(ids.len());
+    // In chunks: one statement each, within both databases' limits on bound values.
+    for chunk in ids.chunks(5000) {
+        out.extend(
+            destruction::find_many(conn, chunk).await?.into_iter().filter(|e| e.status() == Some(status)),
+        );
     }
     Ok(out)
 }
@@ -147,15 +147,15 @@ pub async fn approve(
         )));
     }
     let n = destruction::approve(&txn, ids, by, &reason).await?;
-    for e in &queued {
-        audit::append(
-            &txn,
-            &event(acting, AuditAction::DestructionApproved, "case", e.reference.clone())
+    let events: Vec<_> = queued
+        .iter()
+        .map(|e| {
+            event(acting, AuditAction::DestructionApproved, "case", e.reference.clone())
                 .area(e.area_id)
-                .details(format!("entry={}", e.id)),
-        )
-        .await?;
-    }
+                .details(format!("entry={}", e.id))
+        })
+        .collect();
+    audit::append_many(&txn, &events).await?;
     txn.commit().await?;
     Ok(n)
 }

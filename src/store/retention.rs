@@ -210,19 +210,33 @@ pub async fn stale_batch<C: ConnectionTrait>(conn: &C, limit: u64) -> StoreResul
         .await?)
 }
 
-/// Stores a case's computed due date (and clears its stale mark).
-pub async fn set_due<C: ConnectionTrait>(
+/// Stores many computed due dates with one statement (and clears their stale marks).
+pub async fn set_due_many<C: ConnectionTrait>(
     conn: &C,
-    id: i64,
-    due_on: Option<NaiveDate>,
-    policy_id: Option<i64>,
+    rows: &[(i64, Option<NaiveDate>, Option<i64>)],
 ) -> StoreResult<()> {
-    conn.execute_raw(stmt(
-        conn,
-        "UPDATE cases SET retention_due_on = $1, retention_policy_id = $2, retention_stale = $3 WHERE id = $4",
-        vec![due_on.into(), policy_id.into(), false.into(), id.into()],
-    ))
-    .await?;
+    let pg = conn.get_database_backend() == DbBackend::Postgres;
+    for chunk in rows.chunks(1000) {
+        let mut values: Vec<sea_orm::Value> = vec![false.into()];
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for (id, due, policy) in chunk {
+            values.extend([(*id).into(), (*due).into(), (*policy).into()]);
+            let n = values.len();
+            // PostgreSQL types a VALUES list from its rows: say what each column is.
+            tuples.push(if pg {
+                format!("(${}::bigint, ${}::date, ${}::bigint)", n - 2, n - 1, n)
+            } else {
+                format!("(${}, ${}, ${})", n - 2, n - 1, n)
+            });
+        }
+        let sql = format!(
+            "UPDATE cases SET retention_due_on = v.due, retention_policy_id = v.policy, retention_stale = $1 \
+             FROM (SELECT column1 AS id, column2 AS due, column3 AS policy FROM (VALUES {}) AS t) AS v \
+             WHERE cases.id = v.id",
+            tuples.join(", ")
+        );
+        conn.execute_raw(stmt(conn, &sql, values)).await?;
+    }
     Ok(())
 }
 

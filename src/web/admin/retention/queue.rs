@@ -17,8 +17,10 @@ use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::forms::{FormData, FormErrors};
 use crate::web::page::Page;
 
-/// At most this many entries of each kind on the page (the rest on the next visit).
+/// At most this many entries of each kind on the page ("all" still takes every one).
 const SHOWN: u64 = 500;
+/// "All" takes at most this many at once.
+const ALL: u64 = 1_000_000;
 
 /// An entry as a row.
 pub struct EntryRow {
@@ -64,6 +66,9 @@ pub struct QueueTemplate {
     errors: FormErrors,
     due: Vec<EntryRow>,
     queued: Vec<EntryRow>,
+    /// How many are due and queued in all (the page shows the first SHOWN of each).
+    due_total: i64,
+    queued_total: i64,
     approved: Vec<EntryRow>,
     reason: String,
     approve_reason: String,
@@ -80,7 +85,11 @@ async fn queue_page(
     form: Option<&FormData>,
     errors: FormErrors,
 ) -> WebResult<QueueTemplate> {
+    let counts = destruction::counts(&state.db).await?;
+    let total = |s: EntryStatus| counts.iter().find(|(c, _)| c == s.code()).map(|(_, n)| *n).unwrap_or(0);
     Ok(QueueTemplate {
+        due_total: total(EntryStatus::Due),
+        queued_total: total(EntryStatus::Queued),
         page: Page::for_user(ctx, "Destruction queue", "/admin/retention").with_errors(!errors.is_empty()),
         errors,
         due: rows(state, &destruction::list(&state.db, &[EntryStatus::Due], SHOWN).await?, me).await?,
@@ -105,11 +114,11 @@ pub async fn show(
     queue_page(&state, &ctx, me.user_id, None, FormErrors::default()).await
 }
 
-/// The entries ticked, or every entry of `status` shown on the page when "all" was ticked (for
-/// approval, those the admin did not queue themselves).
+/// The entries ticked, or every entry of `status` when "all" was ticked (for approval, those the
+/// admin did not queue themselves).
 async fn chosen(state: &AppState, form: &FormData, status: EntryStatus, me: i64) -> WebResult<Vec<i64>> {
     if form.get("all") == "true" {
-        return Ok(destruction::list(&state.db, &[status], SHOWN)
+        return Ok(destruction::list(&state.db, &[status], ALL)
             .await?
             .into_iter()
             .filter(|e| status != EntryStatus::Queued || e.queued_by != Some(me))
