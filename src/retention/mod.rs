@@ -149,11 +149,11 @@ fn sealed_triggers(
 /// of `batch`; returns how many were computed. Records are opened (on the blocking pool) only for
 /// cases a date-of-birth or date-of-death policy applies to.
 pub async fn refresh_due(state: &AppState, batch: u64) -> anyhow::Result<u64> {
-    let mut done = 0;
+    let (mut done, mut after) = (0, 0);
     loop {
         let txn = store::begin_write(&state.db).await?;
         let policies = stored::active_rules(&txn).await?;
-        let stale = stored::stale_batch(&txn, batch).await?;
+        let stale = stored::stale_batch(&txn, after, batch).await?;
         if stale.is_empty() {
             txn.commit().await?;
             return Ok(done);
@@ -195,6 +195,7 @@ pub async fn refresh_due(state: &AppState, batch: u64) -> anyhow::Result<u64> {
             decided.push((c.id, d.due_on, d.policy_id));
         }
         stored::set_due_many(&txn, &decided).await?;
+        after = stale.last().map_or(after, |c| c.id);
         txn.commit().await?;
         done += stale.len() as u64;
     }

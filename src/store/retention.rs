@@ -196,18 +196,22 @@ pub struct StaleCase {
     pub retention_override_on: Option<NaiveDate>,
 }
 
-/// The next cases needing their due date computed, locked for this transaction on PostgreSQL
-/// (a trigger changed meanwhile waits, and marks the case again after).
-pub async fn stale_batch<C: ConnectionTrait>(conn: &C, limit: u64) -> StoreResult<Vec<StaleCase>> {
+/// The next cases after case id `after` needing their due date computed, locked for this
+/// transaction on PostgreSQL (a trigger changed meanwhile waits, and marks the case again after).
+/// Walking by id keeps each batch from passing over the cases already done.
+pub async fn stale_batch<C: ConnectionTrait>(
+    conn: &C,
+    after: i64,
+    limit: u64,
+) -> StoreResult<Vec<StaleCase>> {
     let lock =
         if conn.get_database_backend() == DbBackend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
     let sql = format!(
         "SELECT id, area_id, sealed, review_completed_on, closed_on, retention_override_on FROM cases \
-         WHERE retention_stale = $1 AND destroyed_at IS NULL ORDER BY id LIMIT $2{lock}"
+         WHERE retention_stale = $1 AND destroyed_at IS NULL AND id > $2 ORDER BY id LIMIT $3{lock}"
     );
-    Ok(StaleCase::find_by_statement(stmt(conn, &sql, vec![true.into(), (limit as i64).into()]))
-        .all(conn)
-        .await?)
+    let values = vec![true.into(), after.into(), (limit as i64).into()];
+    Ok(StaleCase::find_by_statement(stmt(conn, &sql, values)).all(conn).await?)
 }
 
 /// Stores many computed due dates with one statement (and clears their stale marks).
