@@ -107,17 +107,6 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<Option<E
     Ok(Entry::find_by_statement(stmt(conn, &sql, vec![id.into()])).one(conn).await?)
 }
 
-/// The entries with these ids (in id order; at most a few thousand at a time).
-pub async fn find_many<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> StoreResult<Vec<Entry>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut values = Vec::new();
-    let list = bind_list(&mut values, ids);
-    let sql = format!("{SELECT} WHERE e.id IN ({list}) ORDER BY e.id");
-    Ok(Entry::find_by_statement(stmt(conn, &sql, values)).all(conn).await?)
-}
-
 /// Every entry of one case, newest first (its retention history).
 pub async fn for_case<C: ConnectionTrait>(conn: &C, case_id: i64) -> StoreResult<Vec<Entry>> {
     let sql = format!("{SELECT} WHERE e.case_id = $1 ORDER BY e.id DESC");
