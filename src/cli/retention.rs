@@ -118,7 +118,7 @@ pub async fn run(loaded: LoadedConfig, command: RetentionCommand) -> CliResult {
                 known, waiting
             );
             println!("Due by {today}: {due} ({held} under a legal hold). Due dates to compute: {stale}.");
-            for (status, n) in destruction::counts(&state.db).await.map_err(anyhow::Error::from)? {
+            for (status, n) in destruction::counts(&state.db).await.map_err(anyhow::Error::from)?.0 {
                 println!("  queue entries {status}: {n}");
             }
             Ok(())

@@ -26,9 +26,9 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
     }
 }
 
-/// One pass of the worker.
+/// One pass of the worker. The sweep and the destruction run each compute the due dates that
+/// changed first, so the pass needs no step of its own for them.
 pub async fn tick(state: &AppState) -> anyhow::Result<()> {
-    crate::retention::refresh_due(state, 500).await?;
     let today = state.clock.today();
     if stored::claim_run(&state.db, today).await? {
         let report = match crate::retention::queue::sweep(state, today, false).await {

@@ -86,8 +86,18 @@ pub async fn list<C: ConnectionTrait>(
     Ok(Entry::find_by_statement(stmt(conn, &sql, values)).all(conn).await?)
 }
 
+/// Entries by status, as (status code, count).
+#[derive(Debug, Clone, Default)]
+pub struct StatusCounts(pub Vec<(String, i64)>);
+
+impl StatusCounts {
+    pub fn get(&self, status: EntryStatus) -> i64 {
+        self.0.iter().find(|(c, _)| c == status.code()).map(|(_, n)| *n).unwrap_or(0)
+    }
+}
+
 /// Counts by status.
-pub async fn counts<C: ConnectionTrait>(conn: &C) -> StoreResult<Vec<(String, i64)>> {
+pub async fn counts<C: ConnectionTrait>(conn: &C) -> StoreResult<StatusCounts> {
     let rows = conn
         .query_all_raw(stmt(
             conn,
@@ -99,7 +109,7 @@ pub async fn counts<C: ConnectionTrait>(conn: &C) -> StoreResult<Vec<(String, i6
     for r in &rows {
         out.push((r.try_get("", "status")?, r.try_get("", "n")?));
     }
-    Ok(out)
+    Ok(StatusCounts(out))
 }
 
 pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<Option<Entry>> {
@@ -429,18 +439,14 @@ pub async fn destroy_case<C: ConnectionTrait>(
         vec![case_id.into()],
     )
     .await?;
-    d.meeting_minutes_kept = conn
-        .query_one_raw(stmt(
-            conn,
-            "SELECT COUNT(*) AS n FROM meetings WHERE minutes_sealed IS NOT NULL \
-             AND id IN (SELECT meeting_id FROM agenda_items WHERE case_id = $1)",
-            vec![case_id.into()],
-        ))
-        .await?
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
-        .max(0) as u64;
+    d.meeting_minutes_kept = super::count(
+        conn,
+        "SELECT COUNT(*) AS n FROM meetings WHERE minutes_sealed IS NOT NULL \
+         AND id IN (SELECT meeting_id FROM agenda_items WHERE case_id = $1)",
+        vec![case_id.into()],
+    )
+    .await?
+    .max(0) as u64;
     let classes = serde_json::to_string(&d).map_err(anyhow::Error::from)?;
     exec(
         conn,
@@ -531,6 +537,5 @@ pub async fn held_due<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> StoreRe
         "SELECT COUNT(*) AS n FROM cases c WHERE c.retention_due_on <= $1 AND c.destroyed_at IS NULL AND {}",
         super::holds::HELD
     );
-    let row = conn.query_one_raw(stmt(conn, &sql, vec![today.into()])).await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+    super::count(conn, &sql, vec![today.into()]).await
 }

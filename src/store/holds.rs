@@ -146,8 +146,7 @@ pub async fn covered<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<i64> 
         "SELECT COUNT(*) AS n FROM cases c, legal_holds h WHERE h.id = $1 AND c.destroyed_at IS NULL AND ",
         hold_matches!()
     );
-    let row = conn.query_one_raw(stmt(conn, sql, vec![id.into()])).await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+    super::count(conn, sql, vec![id.into()]).await
 }
 
 /// Whether one case is held now.

@@ -307,6 +307,16 @@ pub(crate) fn stmt(
     sea_orm::Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
 }
 
+/// The number a `SELECT COUNT(*) AS n …` statement returns (0 when it returns no row).
+pub(crate) async fn count<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    sql: &str,
+    values: Vec<sea_orm::Value>,
+) -> StoreResult<i64> {
+    let row = conn.query_one_raw(stmt(conn, sql, values)).await?;
+    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+}
+
 pub async fn begin_write(db: &Db) -> Result<DatabaseTransaction, DbErr> {
     if db.get_database_backend() == DbBackend::Sqlite {
         db.begin_with_options(TransactionOptions {

@@ -86,8 +86,7 @@ pub async fn active_rules<C: ConnectionTrait>(conn: &C) -> StoreResult<Vec<Polic
 }
 
 pub async fn count_policies<C: ConnectionTrait>(conn: &C) -> StoreResult<i64> {
-    let row = conn.query_one_raw(stmt(conn, "SELECT COUNT(*) AS n FROM retention_policies", vec![])).await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+    super::count(conn, "SELECT COUNT(*) AS n FROM retention_policies", vec![]).await
 }
 
 async fn set_areas<C: ConnectionTrait>(conn: &C, id: i64, areas: &[i64]) -> StoreResult<()> {
@@ -256,14 +255,12 @@ pub async fn set_override<C: ConnectionTrait>(conn: &C, id: i64, on: Option<Naiv
 }
 
 pub async fn count_stale<C: ConnectionTrait>(conn: &C) -> StoreResult<i64> {
-    let row = conn
-        .query_one_raw(stmt(
-            conn,
-            "SELECT COUNT(*) AS n FROM cases WHERE retention_stale = $1 AND destroyed_at IS NULL",
-            vec![true.into()],
-        ))
-        .await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
+    super::count(
+        conn,
+        "SELECT COUNT(*) AS n FROM cases WHERE retention_stale = $1 AND destroyed_at IS NULL",
+        vec![true.into()],
+    )
+    .await
 }
 
 /// Claims today's sweep: `true` for the one instance whose row went in.
@@ -331,15 +328,13 @@ pub async fn due_counts<C: ConnectionTrait>(conn: &C, today: NaiveDate) -> Store
     Ok((get("known")?, get("waiting")?, get("due")?))
 }
 
-/// Ids of the policies named, for checking a form's choices.
+/// Whether every area named exists (checking a policy form's choices).
 pub async fn areas_exist<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> StoreResult<bool> {
     if ids.is_empty() {
         return Ok(true);
     }
     let mut values = Vec::new();
     let list = bind_list(&mut values, ids);
-    let row = conn
-        .query_one_raw(stmt(conn, &format!("SELECT COUNT(*) AS n FROM areas WHERE id IN ({list})"), values))
-        .await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0) == ids.len() as i64)
+    Ok(super::count(conn, &format!("SELECT COUNT(*) AS n FROM areas WHERE id IN ({list})"), values).await?
+        == ids.len() as i64)
 }

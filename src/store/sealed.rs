@@ -58,10 +58,7 @@ pub async fn count_not_sealed_to<C: ConnectionTrait>(
 ) -> StoreResult<u64> {
     let sql =
         format!("SELECT COUNT(*) AS n FROM {} WHERE {} IS NOT NULL AND sealed_key <> $1", t.table, t.column);
-    let row = conn
-        .query_one_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, vec![key.into()]))
-        .await?;
-    Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0).max(0) as u64)
+    Ok(super::count(conn, &sql, vec![key.into()]).await?.max(0) as u64)
 }
 
 pub async fn replace<C: ConnectionTrait>(

@@ -98,7 +98,6 @@ pub async fn overview(State(state): State<AppState>, ctx: AuthContext) -> WebRes
     let all_areas = areas::list(&state.db).await?;
     let (known, waiting, due) = stored::due_counts(&state.db, today).await?;
     let counts = destruction::counts(&state.db).await?;
-    let count = |s: EntryStatus| counts.iter().find(|(c, _)| c == s.code()).map(|(_, n)| *n).unwrap_or(0);
     Ok(OverviewTemplate {
         page: Page::for_user(&ctx, "Retention", "/admin/retention"),
         policies: stored::policies(&state.db)
@@ -115,10 +114,10 @@ pub async fn overview(State(state): State<AppState>, ctx: AuthContext) -> WebRes
             Some((day, listed)) => format!("{}: {listed} case(s) listed", long_date(day)),
             None => "Not run yet".into(),
         },
-        in_queue: count(EntryStatus::Due),
-        awaiting: count(EntryStatus::Queued) + count(EntryStatus::Approved),
+        in_queue: counts.get(EntryStatus::Due),
+        awaiting: counts.get(EntryStatus::Queued) + counts.get(EntryStatus::Approved),
         standing_holds: holds::list(&state.db).await?.iter().filter(|h| h.released_at.is_none()).count(),
-        destroyed: count(EntryStatus::Destroyed),
+        destroyed: counts.get(EntryStatus::Destroyed),
     })
 }
 

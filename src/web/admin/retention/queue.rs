@@ -86,10 +86,9 @@ async fn queue_page(
     errors: FormErrors,
 ) -> WebResult<QueueTemplate> {
     let counts = destruction::counts(&state.db).await?;
-    let total = |s: EntryStatus| counts.iter().find(|(c, _)| c == s.code()).map(|(_, n)| *n).unwrap_or(0);
     Ok(QueueTemplate {
-        due_total: total(EntryStatus::Due),
-        queued_total: total(EntryStatus::Queued),
+        due_total: counts.get(EntryStatus::Due),
+        queued_total: counts.get(EntryStatus::Queued),
         page: Page::for_user(ctx, "Destruction queue", "/admin/retention").with_errors(!errors.is_empty()),
         errors,
         due: rows(state, &destruction::list(&state.db, &[EntryStatus::Due], SHOWN).await?, me).await?,
