@@ -92,7 +92,13 @@ pub async fn build(
             "date_of_death",
             "time_of_death",
             "place_of_death",
+            "notified_on",
+            "review_completed_on",
+            "age_at_death_days",
         ]);
+        // The exact dates the anonymised files leave out, for the identifiable variant only.
+        let facts: std::collections::BTreeMap<i64, &dataset::CaseFacts> =
+            cases.iter().map(|f| (f.id, f)).collect();
         for (id, reference, sealed) in dataset::sealed(db, c.from, c.to, &c.areas).await? {
             let plain = keys.keyring.open(&sealed).map_err(|e| anyhow::anyhow!("case {reference}: {e}"))?;
             let i: SealedIdentity =
@@ -112,6 +118,13 @@ pub async fn build(
                 &i.death.date_of_death.to_string(),
                 &i.death.time_of_death,
                 &i.death.place_detail,
+                &facts.get(&id).map(|f| f.notified_at.date_naive().to_string()).unwrap_or_default(),
+                &facts
+                    .get(&id)
+                    .and_then(|f| f.review_completed_on)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                &facts.get(&id).and_then(|f| f.age_at_death_days).map(|d| d.to_string()).unwrap_or_default(),
             ]));
         }
         files.push(("identities.csv".into(), identities));

@@ -9,42 +9,41 @@ use sea_orm::{ConnectionTrait, QueryResult, Statement, Value};
 use super::StoreResult;
 use super::reports::{NOT_COUNTED, area_filter};
 
-/// One case as the export writes it (every value as text; empty when not recorded).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
+/// One case's coded facts as stored (the dates exactly as recorded). What the export releases of
+/// them is decided by `crate::reports::dataset`, which coarsens every date for the anonymised
+/// variant.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CaseFacts {
     pub id: i64,
-    pub values: Vec<String>,
+    pub reference: String,
+    pub area: String,
+    pub reporting_year: i32,
+    pub notified_at: DateTime<Utc>,
+    pub status: String,
+    pub source: String,
+    pub age_band: String,
+    /// Whole days; `None` when not recorded or reduced away at destruction.
+    pub age_at_death_days: Option<i64>,
+    pub sex: String,
+    pub ethnicity: String,
+    pub imd_decile: Option<i32>,
+    pub place_category: String,
+    pub expected: bool,
+    pub jar: bool,
+    pub jar_criteria: String,
+    pub coroner_informed: String,
+    pub looked_after: String,
+    pub post_mortem_planned: String,
+    pub review_completed_on: Option<NaiveDate>,
+    pub days_to_notification: Option<i32>,
+    pub days_to_cdrm: Option<i32>,
+    pub days_to_panel: Option<i32>,
+    pub days_to_review: Option<i32>,
+    pub analysis_form_version: Option<String>,
+    pub category: Option<String>,
+    pub modifiable: Option<String>,
+    pub synthetic: bool,
 }
-
-/// The case columns, in order (the data dictionary describes each).
-pub const CASE_COLUMNS: [&str; 26] = [
-    "area",
-    "reporting_year",
-    "notified_on",
-    "status",
-    "source",
-    "age_band",
-    "age_at_death_days",
-    "sex",
-    "ethnicity",
-    "imd_decile",
-    "place_category",
-    "expected",
-    "jar",
-    "jar_criteria",
-    "coroner_informed",
-    "looked_after",
-    "post_mortem_planned",
-    "review_completed_on",
-    "days_to_notification",
-    "days_to_cdrm",
-    "days_to_panel",
-    "days_to_review",
-    "analysis_form_version",
-    "category",
-    "modifiable",
-    "synthetic",
-];
 
 fn cohort(from: i32, to: i32, areas: &[i64]) -> (String, Vec<Value>) {
     let mut values: Vec<Value> = vec![from.into(), to.into()];
@@ -52,14 +51,6 @@ fn cohort(from: i32, to: i32, areas: &[i64]) -> (String, Vec<Value>) {
         format!("c.status NOT IN {NOT_COUNTED} AND c.reporting_year >= $1 AND c.reporting_year <= $2");
     sql.push_str(&area_filter("c.area_id", areas, &mut values));
     (sql, values)
-}
-
-fn text<T: sea_orm::TryGetable + ToString>(r: &QueryResult, col: &str) -> Result<String, sea_orm::DbErr> {
-    Ok(r.try_get::<Option<T>>("", col)?.map(|v| v.to_string()).unwrap_or_default())
-}
-
-fn yes_no(r: &QueryResult, col: &str) -> Result<String, sea_orm::DbErr> {
-    Ok(if r.try_get::<bool>("", col)? { "yes".into() } else { "no".into() })
 }
 
 /// Runs a cohort query and reads each row with `read`.
@@ -75,10 +66,15 @@ async fn all<C: ConnectionTrait, T>(
 }
 
 /// The cases, in id order.
-pub async fn cases<C: ConnectionTrait>(conn: &C, from: i32, to: i32, areas: &[i64]) -> StoreResult<Vec<Row>> {
+pub async fn cases<C: ConnectionTrait>(
+    conn: &C,
+    from: i32,
+    to: i32,
+    areas: &[i64],
+) -> StoreResult<Vec<CaseFacts>> {
     let (filter, values) = cohort(from, to, areas);
     let sql = format!(
-        "SELECT c.id, ar.name AS area, c.reporting_year, c.notified_at, c.status, c.source, c.age_band, \
+        "SELECT c.id, c.reference, ar.name AS area, c.reporting_year, c.notified_at, c.status, c.source, c.age_band, \
          CASE WHEN c.age_at_death_days >= 0 THEN c.age_at_death_days END AS age_at_death_days, c.sex, c.ethnicity, c.imd_decile, c.place_category, c.expected, c.jar, c.jar_criteria, \
          c.coroner_informed, c.looked_after, c.post_mortem_planned, c.review_completed_on, c.days_to_notification, \
          c.days_to_cdrm, c.days_to_panel, c.days_to_review, a.form_version, a.category, a.modifiable, c.synthetic \
@@ -87,36 +83,36 @@ pub async fn cases<C: ConnectionTrait>(conn: &C, from: i32, to: i32, areas: &[i6
          WHERE {filter} ORDER BY c.id"
     );
     all(conn, sql, values, |r| {
-        let notified: DateTime<Utc> = r.try_get("", "notified_at")?;
-        let values = vec![
-            r.try_get::<String>("", "area")?,
-            text::<i32>(r, "reporting_year")?,
-            notified.date_naive().to_string(),
-            r.try_get::<String>("", "status")?,
-            r.try_get::<String>("", "source")?,
-            r.try_get::<String>("", "age_band")?,
-            text::<i64>(r, "age_at_death_days")?,
-            r.try_get::<String>("", "sex")?,
-            r.try_get::<String>("", "ethnicity")?,
-            text::<i32>(r, "imd_decile")?,
-            r.try_get::<String>("", "place_category")?,
-            yes_no(r, "expected")?,
-            yes_no(r, "jar")?,
-            r.try_get::<String>("", "jar_criteria")?,
-            r.try_get::<String>("", "coroner_informed")?,
-            r.try_get::<String>("", "looked_after")?,
-            r.try_get::<String>("", "post_mortem_planned")?,
-            text::<NaiveDate>(r, "review_completed_on")?,
-            text::<i32>(r, "days_to_notification")?,
-            text::<i32>(r, "days_to_cdrm")?,
-            text::<i32>(r, "days_to_panel")?,
-            text::<i32>(r, "days_to_review")?,
-            text::<String>(r, "form_version")?,
-            text::<String>(r, "category")?,
-            text::<String>(r, "modifiable")?,
-            yes_no(r, "synthetic")?,
-        ];
-        Ok(Row { id: r.try_get("", "id")?, values })
+        Ok(CaseFacts {
+            id: r.try_get("", "id")?,
+            reference: r.try_get("", "reference")?,
+            area: r.try_get("", "area")?,
+            reporting_year: r.try_get("", "reporting_year")?,
+            notified_at: r.try_get("", "notified_at")?,
+            status: r.try_get("", "status")?,
+            source: r.try_get("", "source")?,
+            age_band: r.try_get("", "age_band")?,
+            age_at_death_days: r.try_get("", "age_at_death_days")?,
+            sex: r.try_get("", "sex")?,
+            ethnicity: r.try_get("", "ethnicity")?,
+            imd_decile: r.try_get("", "imd_decile")?,
+            place_category: r.try_get("", "place_category")?,
+            expected: r.try_get("", "expected")?,
+            jar: r.try_get("", "jar")?,
+            jar_criteria: r.try_get("", "jar_criteria")?,
+            coroner_informed: r.try_get("", "coroner_informed")?,
+            looked_after: r.try_get("", "looked_after")?,
+            post_mortem_planned: r.try_get("", "post_mortem_planned")?,
+            review_completed_on: r.try_get("", "review_completed_on")?,
+            days_to_notification: r.try_get("", "days_to_notification")?,
+            days_to_cdrm: r.try_get("", "days_to_cdrm")?,
+            days_to_panel: r.try_get("", "days_to_panel")?,
+            days_to_review: r.try_get("", "days_to_review")?,
+            analysis_form_version: r.try_get("", "form_version")?,
+            category: r.try_get("", "category")?,
+            modifiable: r.try_get("", "modifiable")?,
+            synthetic: r.try_get("", "synthetic")?,
+        })
     })
     .await
 }
