@@ -224,6 +224,9 @@ pub struct ReviewConfig {
     pub briefing_remind_every_days: u32,
     /// …at most this many times.
     pub briefing_reminders: u32,
+    /// A learning briefing drawn from fewer reviews than this warns its author, who must confirm
+    /// (recorded in the audit trail): a point from one or two deaths can point to a family.
+    pub briefing_min_reviews: u32,
 }
 
 /// Reports: the small-number rule for published reports and the reliability rule for rates
@@ -391,6 +394,7 @@ impl Default for Config {
                 action_remind_overdue_every_days: 14,
                 briefing_remind_every_days: 7,
                 briefing_reminders: 2,
+                briefing_min_reviews: 5,
             },
             reports: ReportsConfig {
                 suppress_from: 1,

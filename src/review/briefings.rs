@@ -188,6 +188,8 @@ pub struct Scope {
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
     pub theme: Option<String>,
+    /// The author confirmed a briefing drawn from fewer reviews than `review.briefing_min_reviews`.
+    pub few_confirmed: bool,
 }
 
 /// Compiles a draft from the learning points of the analyses signed off in the scope, each
@@ -240,6 +242,18 @@ pub async fn compile(
             "No analysis signed off in that period (and theme) has learning points: choose another period",
         ));
     }
+    let minimum = state.config.review.briefing_min_reviews as usize;
+    let few = points.len() < minimum;
+    if few && !scope.few_confirmed {
+        return Err(invalid(
+            "confirm_few",
+            format!(
+                "Only {} review{} in this period (and theme) had learning points, fewer than the {minimum} the panel set as the minimum: learning from so few deaths can point to a family. Choose a longer period, or tick to confirm that this briefing identifies no one",
+                points.len(),
+                if points.len() == 1 { "" } else { "s" }
+            ),
+        ));
+    }
     clean_title(state, &sources, title).await?;
     let content = Content {
         introduction: format!(
@@ -249,6 +263,7 @@ pub async fn compile(
         points,
         sources,
     };
+    let reviews = content.sources.len();
     let sealed = state.keys.keyring.seal(&serde_json::to_vec(&content).map_err(anyhow::Error::from)?)?;
     let txn = db::begin_write(&state.db).await?;
     let id = store::insert(
@@ -265,7 +280,12 @@ pub async fn compile(
         },
     )
     .await?;
-    audit::append(&txn, &audit_event(acting, AuditAction::BriefingSaved, id).details("compiled")).await?;
+    let details = if few {
+        format!("compiled;reviews={reviews};below_minimum={minimum};confirmed=yes")
+    } else {
+        "compiled".to_string()
+    };
+    audit::append(&txn, &audit_event(acting, AuditAction::BriefingSaved, id).details(details)).await?;
     txn.commit().await?;
     Ok(id)
 }

@@ -97,22 +97,33 @@ both_backends!(
         let (fd, fm, fy) = (start.day().to_string(), start.month().to_string(), start.year().to_string());
         let (td, tm, ty) = (today.day().to_string(), today.month().to_string(), today.year().to_string());
         let _ = page;
-        let (status, _, to) = chair
-            .post_page(
-                "/briefings/new",
-                &[
-                    ("title", "Learning from child deaths: safe sleep"),
-                    ("period_from.day", fd.as_str()),
-                    ("period_from.month", fm.as_str()),
-                    ("period_from.year", fy.as_str()),
-                    ("period_to.day", td.as_str()),
-                    ("period_to.month", tm.as_str()),
-                    ("period_to.year", ty.as_str()),
-                    ("theme", "safe_sleep"),
-                ],
-            )
-            .await;
+        let mut compile = vec![
+            ("title", "Learning from child deaths: safe sleep"),
+            ("period_from.day", fd.as_str()),
+            ("period_from.month", fm.as_str()),
+            ("period_from.year", fy.as_str()),
+            ("period_to.day", td.as_str()),
+            ("period_to.month", tm.as_str()),
+            ("period_to.year", ty.as_str()),
+            ("theme", "safe_sleep"),
+        ];
+        // Two reviews are fewer than the minimum (5): a warning, and nothing compiled until the
+        // author confirms; the confirmation is audited.
+        let (status, page, _) = chair.post_page("/briefings/new", &compile).await;
+        assert_eq!(status, 422);
+        assert!(
+            page.contains("Only 2 reviews in this period") && page.contains("id=\"confirm_few\""),
+            "{page}"
+        );
+        assert!(page.contains("Learning from child deaths: safe sleep"), "the title is kept");
+        assert_eq!(app.sql_strings("SELECT id FROM briefings").await.len(), 0);
+        compile.push(("confirm_few", "yes"));
+        let (status, _, to) = chair.post_page("/briefings/new", &compile).await;
         assert_eq!(status, 303);
+        let details = app
+            .sql_strings("SELECT details FROM audit_events WHERE action = 'briefing.saved' ORDER BY seq")
+            .await;
+        assert_eq!(details, ["compiled;reviews=2;below_minimum=5;confirmed=yes"]);
         let briefing = to.expect("the briefing");
         let (_, page) = chair.page(&briefing).await;
         assert!(

@@ -82,6 +82,8 @@ struct NewTemplate {
     to: DateParts,
     areas: Vec<Choice>,
     themes: Vec<Choice>,
+    /// The author ticked the confirmation for a briefing drawn from few reviews.
+    confirm_few: bool,
     errors: FormErrors,
 }
 
@@ -125,6 +127,7 @@ async fn new_page(
             to,
             areas: area_choices(state, me, &area).await?,
             themes: theme_choices,
+            confirm_few: form.is_some_and(|f| f.get("confirm_few") == "yes"),
             errors,
         },
     )
@@ -163,6 +166,7 @@ pub async fn create(
                 period_from,
                 period_to,
                 theme: Some(form.get("theme").to_string()).filter(|t| !t.is_empty()),
+                few_confirmed: form.get("confirm_few") == "yes",
             };
             service::compile(&state, &acting(&me, &ctx), &me.area_ids, &scope).await.map_err(field_errors)
         }
