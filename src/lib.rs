@@ -4,6 +4,7 @@
 //! `store` writes in one transaction → `web` renders. The domain never imports web or store.
 
 pub mod amend;
+pub mod anonymity;
 pub mod app;
 pub mod cli;
 pub mod clock;

@@ -210,7 +210,7 @@ async fn pack(state: &AppState, rng: &mut rand::rngs::StdRng, area_id: i64) -> a
             kind: "panel".into(),
             starts_at: now + chrono::TimeDelta::days(14),
             duration_minutes: 120,
-            location: "Bench".into(),
+            location: cdop::domain::anonymity::Checked::service_text("Bench"),
             chair_id: me.id,
             uid: "bench-pack@cdop".into(),
             created_by: Some(me.id),

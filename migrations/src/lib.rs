@@ -16,6 +16,7 @@ mod m20261125_000007_reports;
 mod m20261126_000008_imports;
 mod m20261126_000009_export_jobs;
 mod m20261127_000010_retention;
+mod m20261206_000011_anonymity;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_imports::Migration),
             Box::new(m20261126_000009_export_jobs::Migration),
             Box::new(m20261127_000010_retention::Migration),
+            Box::new(m20261206_000011_anonymity::Migration),
         ]
     }
 }

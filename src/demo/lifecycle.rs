@@ -378,7 +378,8 @@ impl<'a> Writer<'a> {
                 kind: kind.code().into(),
                 starts_at: at_ten(on),
                 duration_minutes: duration,
-                location: location.into(),
+                // The service's own synthetic wording: no person's words in it.
+                location: crate::domain::anonymity::Checked::service_text(location),
                 chair_id: self.staff.chair,
                 uid: format!("{}@cdop", uuid::Uuid::new_v4()),
                 created_by: Some(self.staff.coordinator),

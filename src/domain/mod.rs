@@ -1,6 +1,7 @@
 //! Pure types and rules: parse-don't-validate newtypes, workflow, policy. No axum, no sea-orm.
 
 pub mod amendment;
+pub mod anonymity;
 pub mod analysis;
 pub mod audit;
 pub mod codes;

@@ -157,6 +157,42 @@ pub fn found(text: &str, ids: &[Identifier]) -> Vec<(String, String)> {
     found
 }
 
+/// How sure a finding is (interim: every finding is a known identifier).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Certainty {
+    Known,
+    Pattern,
+    Suspected,
+}
+
+/// One finding of [`findings`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub words: String,
+    pub label: String,
+    pub certainty: Certainty,
+}
+
+/// Interim: (role, name) pairs of a free-text list of people.
+#[must_use]
+pub fn people(text: &str) -> Vec<(String, String)> {
+    text.split([',', ';', '\n'])
+        .filter_map(|part| {
+            let (role, name) = match part.split_once(':') {
+                Some((r, n)) => (r.trim().to_lowercase(), n.trim()),
+                None => ("parent".to_string(), part.trim()),
+            };
+            (!name.is_empty()).then(|| (if role.is_empty() { "parent".into() } else { role }, name.to_string()))
+        })
+        .collect()
+}
+
+/// Everything the redactor would replace in `text`.
+#[must_use]
+pub fn findings(text: &str, ids: &[Identifier]) -> Vec<Finding> {
+    found(text, ids).into_iter().map(|(words, label)| Finding { words, label, certainty: Certainty::Known }).collect()
+}
+
 // ------------------------------------------------------------------------------------------------
 // Folded text
 // ------------------------------------------------------------------------------------------------

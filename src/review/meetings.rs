@@ -8,6 +8,7 @@ use sea_orm::ConnectionTrait;
 use super::calendar::{self, Event};
 use super::{Acting, ReviewError, ReviewResult, invalid, meeting_event};
 use crate::app::AppState;
+use crate::domain::redact;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{AgendaOutcome, CaseStatus, MeetingKind, MeetingStatus, ReviewDelay};
 use crate::domain::role::Role;
@@ -23,6 +24,8 @@ use crate::store::{self as db, audit, users};
 #[derive(Debug, Clone)]
 pub struct Arrangement {
     pub kind: MeetingKind,
+    /// Words in the place or link that the writer confirmed identify no one (a venue's postcode).
+    pub confirmed: Vec<String>,
     pub starts_at: DateTime<Utc>,
     pub duration_minutes: i32,
     pub location: String,
@@ -106,6 +109,9 @@ pub async fn create(
         return Err(invalid("starts", "The meeting must be in the future"));
     }
     let attendees = check_people(state, acting_areas, &a).await?;
+    // Every attendee reads the place: nothing in it may identify anyone (no case is on the agenda
+    // yet, so the check is by the identifiers' shapes).
+    let location = crate::anonymity::check("location", a.location.trim(), &[], &a.confirmed)?;
     let txn = db::begin_write(&state.db).await?;
     let id = store::insert(
         &txn,
@@ -113,7 +119,7 @@ pub async fn create(
             kind: a.kind.code().into(),
             starts_at: a.starts_at,
             duration_minutes: a.duration_minutes,
-            location: a.location.trim().to_string(),
+            location,
             chair_id: a.chair_id,
             uid: format!("{}@cdop", uuid::Uuid::new_v4()),
             created_by: acting.actor.user_id(),
@@ -148,9 +154,10 @@ pub async fn update(
 ) -> ReviewResult<()> {
     scheduled(m)?;
     let attendees = check_people(state, acting_areas, &a).await?;
+    let ids = agenda_identifiers(state, m.id).await?;
+    let location = crate::anonymity::check("location", a.location.trim(), &ids, &a.confirmed)?;
     let txn = db::begin_write(&state.db).await?;
-    store::update(&txn, m.id, version, a.starts_at, a.duration_minutes, a.location.trim(), a.chair_id)
-        .await?;
+    store::update(&txn, m.id, version, a.starts_at, a.duration_minutes, &location, a.chair_id).await?;
     store::set_areas(&txn, m.id, &a.area_ids).await?;
     store::set_attendees(&txn, m.id, &attendees).await?;
     audit::append(&txn, &meeting_event(acting, AuditAction::MeetingChanged, m)).await?;
@@ -437,13 +444,21 @@ pub async fn set_status(
     Ok(())
 }
 
-/// Seals and saves the minutes.
+/// Every known identifier of the cases on a meeting's agenda (and their merged duplicates).
+pub async fn agenda_identifiers(state: &AppState, meeting_id: i64) -> ReviewResult<Vec<redact::Identifier>> {
+    let case_ids: Vec<i64> = store::agenda(&state.db, meeting_id).await?.iter().map(|i| i.case_id).collect();
+    crate::anonymity::cases_identifiers(state, &case_ids).await
+}
+
+/// Seals and saves the minutes. Every attendee reads them, panel members included: they must not
+/// identify any case on the agenda, or anyone else (checked like a pack narrative).
 pub async fn save_minutes(
     state: &AppState,
     acting: &Acting<'_>,
     m: &Meeting,
     version: i64,
     text: &str,
+    confirmed: &[String],
 ) -> ReviewResult<()> {
     if text.chars().count() > 100_000 {
         return Err(invalid("minutes", "The minutes must be 100,000 characters or fewer"));
@@ -451,11 +466,17 @@ pub async fn save_minutes(
     if crate::domain::text::has_control(text) {
         return Err(invalid("minutes", "The minutes must not contain control characters"));
     }
-    let sealed = state.keys.keyring.seal(text.as_bytes())?;
+    let ids = agenda_identifiers(state, m.id).await?;
+    let checked = crate::anonymity::check("minutes", text, &ids, confirmed)?;
+    let sealed = checked.seal(|b| state.keys.keyring.seal(b))?;
     let key = state.keys.keyring.key_id();
     let txn = db::begin_write(&state.db).await?;
     store::set_minutes(&txn, m.id, version, sealed, &key).await?;
-    audit::append(&txn, &meeting_event(acting, AuditAction::MinutesSaved, m)).await?;
+    audit::append(
+        &txn,
+        &meeting_event(acting, AuditAction::MinutesSaved, m).details(format!("confirmed={}", checked.confirmed())),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

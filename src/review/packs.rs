@@ -14,8 +14,7 @@ use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{AgencyType, AgendaOutcome, NarrativeStatus, PlaceOfDeath, RequestStatus, Sex};
 use crate::domain::dates::AgeBand;
-use crate::domain::notification::SealedIdentity;
-use crate::domain::redact::{self, Identifier, Known};
+use crate::domain::redact::{self, Identifier};
 use crate::forms::answers::{self, Answer};
 use crate::forms::{FormVersion, Kind};
 use crate::gathering::{event, response};
@@ -24,57 +23,6 @@ use crate::store::form_requests::{self, FormRequest};
 use crate::store::meetings::{self, AgendaItem, Meeting};
 use crate::store::packs::{self as store, PackNarrative};
 use crate::store::{self as db, areas, audit};
-
-/// Every known identifier of a case, labelled by role: the child's names, NHS number, dates of
-/// birth and death, address, postcode, GP practice, those with parental responsibility, the
-/// notifier and the professionals named on the notification, and short identifying answers
-/// the agencies gave (names of family members, for instance).
-pub fn identifiers(id: &SealedIdentity, agency_texts: &[(String, String)]) -> Vec<Identifier> {
-    let mut out = Vec::new();
-    let mut push = |known: Known, label: &str| out.push(Identifier { known, label: label.to_string() });
-    let c = &id.child;
-    push(Known::Name(format!("{} {}", c.given_names, c.family_name)), "child");
-    if !c.other_names.trim().is_empty() {
-        push(Known::Name(c.other_names.clone()), "child");
-    }
-    push(Known::NhsNumber(c.nhs_number.clone()), "NHS number");
-    if let Some(dob) = c.date_of_birth {
-        push(Known::Date(dob), "date of birth");
-    }
-    push(Known::Date(id.death.date_of_death), "date of death");
-    push(Known::Address(c.address.clone()), "address");
-    push(Known::Postcode(c.postcode.clone()), "postcode");
-    push(Known::Phrase(c.gp_practice.clone()), "GP");
-    for part in c.parental_responsibility.split([',', ';', '\n']) {
-        let (role, name) = match part.split_once(':') {
-            Some((r, n)) => (r.trim().to_lowercase(), n),
-            None => ("parent".to_string(), part),
-        };
-        push(Known::Name(name.trim().to_string()), if role.is_empty() { "parent" } else { &role });
-    }
-    let label = |p: &crate::domain::notification::Person| {
-        if p.role.trim().is_empty() { "professional".to_string() } else { p.role.trim().to_string() }
-    };
-    push(Known::Professional(id.notifier.name.clone()), &label(&id.notifier));
-    for p in &id.professionals {
-        push(Known::Professional(p.name.clone()), &label(p));
-    }
-    for (label, text) in agency_texts {
-        if text.chars().filter(|c| c.is_alphanumeric()).count() >= 3 {
-            push(Known::Phrase(text.clone()), label);
-        }
-    }
-    out.retain(|i| match &i.known {
-        Known::Name(s)
-        | Known::Professional(s)
-        | Known::NhsNumber(s)
-        | Known::Postcode(s)
-        | Known::Address(s)
-        | Known::Phrase(s) => !s.trim().is_empty(),
-        Known::Date(_) => true,
-    });
-    out
-}
 
 /// A submitted response with its definition and answers.
 struct Response {
@@ -136,21 +84,21 @@ fn identifying_texts(responses: &[Response]) -> Vec<(String, String)> {
     out
 }
 
-/// The case's identifiers as the redactor uses them.
+/// The case's identifiers as the redactor uses them (its merged duplicates' too).
 pub async fn case_identifiers(state: &AppState, case: &Case) -> ReviewResult<Vec<Identifier>> {
-    identifiers_with(state, case, &submitted(state, case).await?)
+    crate::anonymity::case_identifiers(state, case).await
 }
 
 /// The case's identifiers, given its submitted responses.
-fn identifiers_with(state: &AppState, case: &Case, responses: &[Response]) -> ReviewResult<Vec<Identifier>> {
-    Ok(identifiers(&identity(state, case)?, &identifying_texts(responses)))
+async fn identifiers_with(state: &AppState, case: &Case, responses: &[Response]) -> ReviewResult<Vec<Identifier>> {
+    crate::anonymity::case_identifiers_with(state, case, &identifying_texts(responses)).await
 }
 
 /// Redacts every narrative of the submitted forms that is new or changed since it was last
 /// redacted (an earlier check stands while its source is unchanged).
 pub async fn prepare(state: &AppState, case: &Case) -> ReviewResult<()> {
     let responses = submitted(state, case).await?;
-    let ids = identifiers_with(state, case, &responses)?;
+    let ids = identifiers_with(state, case, &responses).await?;
     let existing = store::narratives(&state.db, case.id).await?;
     let key = state.keys.keyring.key_id();
     let mut fresh = Vec::new();
@@ -479,7 +427,7 @@ fn coded_lines(version: &FormVersion, answers: &answers::Answers) -> Vec<(String
 pub async fn build(state: &AppState, m: &Meeting, case: &Case) -> ReviewResult<Pack> {
     let responses = submitted(state, case).await?;
     let who = identity(state, case)?;
-    let ids = identifiers(&who, &identifying_texts(&responses));
+    let ids = identifiers_with(state, case, &responses).await?;
     let death = who.death.date_of_death;
     let area = areas::find(&state.db, case.area_id).await?.map(|a| a.name).unwrap_or_default();
     let yes_no = |b: bool| if b { "Yes" } else { "No" }.to_string();

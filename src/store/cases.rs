@@ -696,3 +696,27 @@ pub async fn set_closed_on<C: ConnectionTrait>(conn: &C, id: i64, on: chrono::Na
         .await?;
     Ok(())
 }
+
+/// The notifications of the same child merged into case `id` as duplicates.
+pub async fn merged_into(db: &impl ConnectionTrait, id: i64) -> StoreResult<Vec<Case>> {
+    Ok(case::Entity::find()
+        .filter(case::Column::DuplicateOf.eq(id))
+        .filter(case::Column::Status.eq(crate::domain::codes::CaseStatus::Merged.code()))
+        .all(db)
+        .await?)
+}
+
+/// The sealed identity of every case in the areas whose identifying data still exists, in id
+/// order: for checking a text that is not about one case (a saved report's name) against every
+/// child the areas know.
+pub async fn sealed_in_areas(db: &impl ConnectionTrait, areas: &[i64]) -> StoreResult<Vec<Vec<u8>>> {
+    Ok(case::Entity::find()
+        .select_only()
+        .column(case::Column::Sealed)
+        .filter(case::Column::AreaId.is_in(areas.iter().copied()))
+        .filter(case::Column::DestroyedAt.is_null())
+        .order_by_asc(case::Column::Id)
+        .into_tuple::<Vec<u8>>()
+        .all(db)
+        .await?)
+}

@@ -7,6 +7,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use crate::domain::anonymity::{Checked, SealedChecked};
 use crate::domain::codes::AgendaOutcome;
 use crate::store::entities::{agenda_item, meeting, meeting_area, meeting_attendee};
 use crate::store::{StoreError, StoreResult, now, update_versioned};
@@ -18,7 +19,8 @@ pub struct NewMeeting {
     pub kind: String,
     pub starts_at: DateTime<Utc>,
     pub duration_minutes: i32,
-    pub location: String,
+    /// Read by every attendee: passed the identifier check.
+    pub location: Checked,
     pub chair_id: i64,
     pub uid: String,
     pub created_by: Option<i64>,
@@ -37,7 +39,7 @@ pub async fn insert<C: ConnectionTrait>(
         kind: Set(m.kind),
         starts_at: Set(m.starts_at),
         duration_minutes: Set(m.duration_minutes),
-        location: Set(m.location),
+        location: Set(m.location.as_str().to_string()),
         chair_id: Set(m.chair_id),
         status: Set("scheduled".into()),
         minutes_sealed: Set(None),
@@ -66,13 +68,13 @@ pub async fn update<C: ConnectionTrait>(
     version: i64,
     starts_at: DateTime<Utc>,
     duration_minutes: i32,
-    location: &str,
+    location: &Checked,
     chair_id: i64,
 ) -> StoreResult<()> {
     let update = meeting::Entity::update_many()
         .col_expr(meeting::Column::StartsAt, Expr::value(starts_at))
         .col_expr(meeting::Column::DurationMinutes, Expr::value(duration_minutes))
-        .col_expr(meeting::Column::Location, Expr::value(location))
+        .col_expr(meeting::Column::Location, Expr::value(location.as_str()))
         .col_expr(meeting::Column::ChairId, Expr::value(chair_id))
         .col_expr(meeting::Column::IcsSequence, Expr::col(meeting::Column::IcsSequence).add(1));
     update_versioned(conn, update, cols(), id, version, CHANGED).await
@@ -215,11 +217,11 @@ pub async fn set_minutes<C: ConnectionTrait>(
     conn: &C,
     id: i64,
     version: i64,
-    sealed: Vec<u8>,
+    sealed: SealedChecked,
     key: &str,
 ) -> StoreResult<()> {
     let update = meeting::Entity::update_many()
-        .col_expr(meeting::Column::MinutesSealed, Expr::value(sealed))
+        .col_expr(meeting::Column::MinutesSealed, Expr::value(sealed.into_bytes()))
         .col_expr(meeting::Column::SealedKey, Expr::value(key));
     update_versioned(conn, update, cols(), id, version, CHANGED).await
 }

@@ -23,9 +23,10 @@ impl Choice {
     }
 }
 
-/// Errors on a form, in the order the fields appear.
+/// Errors on a form, in the order the fields appear, and the words the identifier check found
+/// in a field that its writer may confirm identify no one (see [`crate::domain::anonymity`]).
 #[derive(Debug, Clone, Default)]
-pub struct FormErrors(pub Vec<FieldError>);
+pub struct FormErrors(pub Vec<FieldError>, pub Vec<(String, Vec<String>)>);
 
 #[derive(Debug, Clone)]
 pub struct FieldError {
@@ -36,6 +37,11 @@ pub struct FieldError {
 
 impl FormErrors {
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        if let Some(of) = field.strip_suffix(crate::domain::anonymity::ACKNOWLEDGE_SUFFIX) {
+            let words = message.into().lines().map(str::to_string).collect();
+            self.1.push((of.to_string(), words));
+            return;
+        }
         if !self.has(field) {
             self.0.push(FieldError { field: field.to_string(), message: message.into() });
         }
@@ -54,6 +60,20 @@ impl FormErrors {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Adds every error (and suspected words) of `other`.
+    pub fn merge(&mut self, other: FormErrors) {
+        for e in other.0 {
+            self.add(&e.field, e.message);
+        }
+        self.1.extend(other.1);
+    }
+
+    /// The suspected words found in `field` that its writer may confirm (empty: none).
+    pub fn suspected(&self, field: impl AsRef<str>) -> &[String] {
+        let field = field.as_ref();
+        self.1.iter().find(|(f, _)| f == field).map(|(_, w)| w.as_slice()).unwrap_or(&[])
     }
 
     pub fn list(&self) -> &[FieldError] {
@@ -78,6 +98,12 @@ impl FormData {
 
     pub fn all(&self, key: &str) -> Vec<&str> {
         self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// The words the writer confirmed identify no one, for every field of the form
+    /// (`{field}.confirm` checkboxes, offered by the `confirm_words` macro).
+    pub fn confirmed(&self) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k.ends_with(".confirm")).map(|(_, v)| v.clone()).collect()
     }
 
     pub fn has(&self, key: &str) -> bool {

@@ -109,6 +109,12 @@ fn starts_at(v: &Value) -> Option<DateTime<Utc>> {
     })
 }
 
+/// The words a client confirmed identify no one (`"confirmed": [...]`), after a 422 that listed
+/// them under `FIELD.acknowledge`.
+pub(crate) fn confirmed(v: &Value) -> Vec<String> {
+    v["confirmed"].as_array().map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect()).unwrap_or_default()
+}
+
 fn ids(v: &Value) -> Vec<i64> {
     v.as_array().map(|a| a.iter().filter_map(Value::as_i64).collect()).unwrap_or_default()
 }
@@ -145,6 +151,7 @@ pub async fn create_meeting(
         starts_at,
         duration_minutes: v["duration_minutes"].as_i64().unwrap_or(120).clamp(0, 24 * 60) as i32,
         location: v["location"].as_str().unwrap_or_default().to_string(),
+        confirmed: confirmed(&v),
         chair_id,
         area_ids: ids(&v["area_ids"]),
         attendee_ids: ids(&v["attendee_ids"]),

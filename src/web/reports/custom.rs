@@ -15,7 +15,8 @@ use crate::domain::codes::PlaceOfDeath;
 use crate::domain::dates::AgeBand;
 use crate::error::{WebError, WebResult};
 use crate::reports::thematic::definition::{self, Breakdown, Codes, Theme};
-use crate::store::{audit, saved_reports};
+use crate::domain::policy::Principal;
+use crate::store::{areas, audit, saved_reports};
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::forms::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
@@ -28,6 +29,9 @@ struct CustomTemplate {
     page: Page,
     errors: FormErrors,
     report_name: String,
+    description: String,
+    /// The areas the report may belong to (with every area, for those who hold them all).
+    areas: Vec<Choice>,
     categories: Vec<Choice>,
     themes: Vec<Choice>,
     places: Vec<Choice>,
@@ -42,7 +46,36 @@ fn ticked(list: &[(String, String)], chosen: &[String]) -> Vec<Choice> {
     list.iter().map(|(c, l)| Choice::new(c.clone(), l.clone(), chosen.contains(c))).collect()
 }
 
-fn form(state: &AppState, ctx: &AuthContext, name: &str, t: &Theme, errors: FormErrors) -> CustomTemplate {
+/// Where a saved report may belong for this user: each of their areas, and every area when they
+/// hold all of them. Returns (choices as (value, label), whether they hold every area).
+pub async fn area_scope(state: &AppState, me: &Principal) -> WebResult<(Vec<(String, String)>, bool)> {
+    let all = areas::list(&state.db).await?;
+    let holds_all = all.iter().filter(|a| a.active).all(|a| me.area_ids.contains(&a.id));
+    let mut out: Vec<(String, String)> =
+        all.iter().filter(|a| me.area_ids.contains(&a.id)).map(|a| (a.id.to_string(), a.name.clone())).collect();
+    if holds_all && out.len() > 1 {
+        out.push(("all".into(), "Every area".into()));
+    }
+    Ok((out, holds_all))
+}
+
+/// What the person typed and chose, to show the form again.
+struct Typed<'a> {
+    name: &'a str,
+    description: &'a str,
+    area: &'a str,
+}
+
+async fn form(
+    state: &AppState,
+    ctx: &AuthContext,
+    me: &Principal,
+    typed: Typed<'_>,
+    t: &Theme,
+    errors: FormErrors,
+) -> WebResult<CustomTemplate> {
+    let (scope, _) = area_scope(state, me).await?;
+    let areas = scope.iter().map(|(v, l)| Choice::new(v.clone(), l.clone(), typed.area == v)).collect();
     let labels = crate::reports::annual::labels(&state.forms, state.clock.today());
     let places: Vec<(String, String)> =
         PlaceOfDeath::ALL.iter().map(|p| (p.code().into(), p.label().into())).collect();
@@ -56,10 +89,12 @@ fn form(state: &AppState, ctx: &AuthContext, name: &str, t: &Theme, errors: Form
         Some(true) => "expected",
         Some(false) => "unexpected",
     };
-    CustomTemplate {
-        page: Page::for_user(ctx, "Build a thematic report", "/reports/themes"),
+    Ok(CustomTemplate {
+        page: Page::for_user(ctx, "Build a thematic report", "/reports/themes").with_errors(!errors.is_empty()),
         errors,
-        report_name: name.into(),
+        report_name: typed.name.into(),
+        description: typed.description.into(),
+        areas,
         categories: ticked(&labels.categories, &t.categories),
         themes: ticked(&labels.themes, &t.themes),
         places: ticked(&places, &t.places),
@@ -82,7 +117,7 @@ fn form(state: &AppState, ctx: &AuthContext, name: &str, t: &Theme, errors: Form
             .iter()
             .map(|(p, l)| Choice::new(p.to_string(), *l, t.per == *p))
             .collect(),
-    }
+    })
 }
 
 fn blank() -> Theme {
@@ -108,8 +143,13 @@ fn blank() -> Theme {
 }
 
 /// `GET /reports/custom`.
-pub async fn new_form(State(state): State<AppState>, ctx: AuthContext) -> WebResult<Response> {
-    Ok(form(&state, &ctx, "", &blank(), FormErrors::default()).into_response())
+pub async fn new_form(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+) -> WebResult<Response> {
+    let typed = Typed { name: "", description: "", area: "" };
+    Ok(form(&state, &ctx, &me, typed, &blank(), FormErrors::default()).await?.into_response())
 }
 
 /// `POST /reports/custom`.
@@ -128,6 +168,26 @@ pub async fn save(
         Err(message) => {
             errors.add("name", message);
             typed
+        }
+    };
+    let description = data.get("description").trim().to_string();
+    if description.chars().count() > 500 {
+        errors.add("description", "The description must be 500 characters or fewer");
+    } else if crate::domain::text::has_control(&description) {
+        errors.add("description", crate::domain::text::control_message("The description"));
+    }
+    let (scope, _) = area_scope(&state, &me).await?;
+    let area_choice = data.get("area").to_string();
+    let area_id: Option<Option<i64>> = match area_choice.as_str() {
+        "all" if scope.iter().any(|(v, _)| v == "all") => Some(None),
+        v => scope.iter().find(|(c, _)| c == v && v != "all").and_then(|(c, _)| c.parse().ok()).map(Some),
+    };
+    let area_id = match area_id {
+        Some(a) => a,
+        None if scope.len() == 1 => scope[0].0.parse().ok(),
+        None => {
+            errors.add("area", "Choose which area the report belongs to");
+            None
         }
     };
     let breakdowns: Vec<Breakdown> =
@@ -165,48 +225,100 @@ pub async fn save(
             }
         }
     }
-    if !errors.is_empty() {
-        return Ok(form(&state, &ctx, &name, &theme, errors).into_response());
-    }
+    // The name and description are read by everyone who runs reports in the area, panel members
+    // included: nothing in them may identify a child the area knows, or anyone else.
+    let checked = if errors.is_empty() {
+        let scope_areas: Vec<i64> = match area_id {
+            Some(a) => vec![a],
+            None => me.area_ids.clone(),
+        };
+        let ids = crate::anonymity::area_identifiers(&state, &scope_areas).await?;
+        match crate::anonymity::check_all(
+            &[("name", &name), ("description", &description)],
+            &ids,
+            &data.confirmed(),
+        ) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                errors.merge(crate::web::review::field_errors(e)?);
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let (Some(checked), true) = (checked, errors.is_empty()) else {
+        let typed = Typed { name: &name, description: &description, area: &area_choice };
+        return Ok(form(&state, &ctx, &me, typed, &theme, errors).await?.into_response());
+    };
     let definition = serde_json::to_string(&theme).map_err(WebError::internal)?;
     let txn = crate::store::begin_write(&state.db).await?;
-    let id = saved_reports::insert(&txn, &name, &definition, me.user_id).await?;
-    audit::append(&txn, &ctx.event(AuditAction::ReportSaved, "report", format!("saved:{id}"))).await?;
+    let id = saved_reports::insert(
+        &txn,
+        saved_reports::NewSaved {
+            name: &checked[0],
+            description: &checked[1],
+            definition: &definition,
+            area_id,
+            by: me.user_id,
+        },
+    )
+    .await?;
+    let confirmed = checked.iter().map(|c| c.confirmed()).sum::<usize>();
+    audit::append(
+        &txn,
+        &ctx.event(AuditAction::ReportSaved, "report", format!("saved:{id}"))
+            .details(format!("area={};confirmed={confirmed}", area_id.map(|a| a.to_string()).unwrap_or("all".into()))),
+    )
+    .await?;
     txn.commit().await.map_err(crate::store::StoreError::from)?;
     Ok(Redirect::to(&format!("/reports/saved/{id}")).into_response())
 }
 
-/// A saved report's definition, named by its saved name.
-async fn load(state: &AppState, id: i64) -> WebResult<Theme> {
+/// A saved report the user may see (not found otherwise), with its definition named by its
+/// saved name.
+async fn load(state: &AppState, me: &Principal, id: i64) -> WebResult<(saved_reports::Saved, Theme)> {
     let saved = saved_reports::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
+    let (_, holds_all) = area_scope(state, me).await?;
+    if !saved.visible_to(&me.area_ids, holds_all) {
+        return Err(WebError::NotFound);
+    }
     let mut theme: Theme = serde_json::from_str(&saved.definition).map_err(WebError::internal)?;
     theme.key = format!("saved-{id}");
-    theme.title = saved.name;
-    theme.description = "An ad-hoc report saved by a member of staff.".into();
-    Ok(theme)
+    theme.title = saved.name.clone();
+    theme.description = if saved.description.is_empty() {
+        "An ad-hoc report saved by a member of staff.".into()
+    } else {
+        saved.description.clone()
+    };
+    Ok((saved, theme))
 }
 
-/// `GET /reports/saved/{id}` and its downloads.
+/// `GET /reports/saved/{id}` and its downloads: run over the report's own area (or every area).
 pub async fn show(
     State(state): State<AppState>,
     ctx: AuthContext,
     CurrentUser(me): CurrentUser,
     Path(file): Path<String>,
-    Q(q): Q<AnnualQuery>,
+    Q(mut q): Q<AnnualQuery>,
 ) -> WebResult<Response> {
     let (id, format) = super::thematic::split_format(&file);
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let theme = load(&state, id).await?;
+    let (saved, theme) = load(&state, &me, id).await?;
+    if let Some(area) = saved.area_id {
+        q.area = area.to_string();
+    }
     super::thematic::respond(&state, &ctx, &me, &q, &theme, format, &format!("/reports/saved/{id}")).await
 }
 
-/// `POST /reports/saved/{id}/delete`.
+/// `POST /reports/saved/{id}/delete`: only a report the user may see (not found otherwise).
 pub async fn delete(
     State(state): State<AppState>,
     ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
-    let theme = load(&state, id).await?;
+    let (_, theme) = load(&state, &me, id).await?;
     let txn = crate::store::begin_write(&state.db).await?;
     saved_reports::delete(&txn, id).await?;
     audit::append(&txn, &ctx.event(AuditAction::ReportDeleted, "report", format!("saved:{id}"))).await?;

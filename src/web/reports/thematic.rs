@@ -31,10 +31,16 @@ pub async fn list(
     ctx: AuthContext,
     CurrentUser(me): CurrentUser,
 ) -> WebResult<Response> {
+    let (_, holds_all) = super::custom::area_scope(&state, &me).await?;
+    let saved = crate::store::saved_reports::list(&state.db)
+        .await?
+        .into_iter()
+        .filter(|s| s.visible_to(&me.area_ids, holds_all))
+        .collect();
     Ok(ListTemplate {
         page: Page::for_user(&ctx, "Thematic reports", "/reports/themes"),
         themes: state.themes.to_vec(),
-        saved: crate::store::saved_reports::list(&state.db).await?,
+        saved,
         can_build: me.permits(Action::RunInternalReports),
     }
     .into_response())

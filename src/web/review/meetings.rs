@@ -236,6 +236,7 @@ fn arrangement(form: &FormData) -> Result<Arrangement, FormErrors> {
                 starts_at: uk_time::from_uk(d.and_time(t)),
                 duration_minutes,
                 location: form.get("location").trim().to_string(),
+                confirmed: form.confirmed(),
                 chair_id,
                 area_ids: ids("areas"),
                 attendee_ids: ids("attendees"),
@@ -672,7 +673,7 @@ pub async fn save_minutes(
     let (m, _) = load_meeting(&state, &me, id).await?;
     let text = form.get("minutes").to_string();
     let version = form.get("version").parse().unwrap_or(0);
-    match service::save_minutes(&state, &acting(&me, &ctx), &m, version, &text).await {
+    match service::save_minutes(&state, &acting(&me, &ctx), &m, version, &text, &form.confirmed()).await {
         Ok(()) => Ok(redirect_with_flash(&state, &format!("/meetings/{id}"), "Minutes saved")),
         Err(crate::review::ReviewError::Conflict(msg)) => {
             let mut errors = FormErrors::default();

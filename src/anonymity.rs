@@ -1,0 +1,165 @@
+//! The identifier check for free text that people without access to identities read (see
+//! [`crate::domain::anonymity`]): what each case is known to be called, where it lived, its
+//! numbers and dates — from its sealed identity, the notifications of the same child merged into
+//! it, and the short identifying answers agencies gave — and the check itself, reported as field
+//! problems the pages show beside the field.
+
+use crate::app::AppState;
+use crate::domain::anonymity::{Checked, field_problems};
+use crate::domain::notification::SealedIdentity;
+use crate::domain::redact::{self, Identifier, Known};
+use crate::forms::Kind;
+use crate::forms::answers::Answer;
+use crate::gathering::{GatherError, GatherResult};
+use crate::store::cases::{self, Case};
+
+/// Every known identifier of one notification, labelled by role: the child's names, NHS number,
+/// dates of birth and death, address, postcode, GP practice, those with parental responsibility
+/// (parsed as names: "mother and father" names nobody), the notifier and the professionals, and
+/// short identifying answers agencies gave (names of family members, for instance).
+pub fn identifiers(id: &SealedIdentity, agency_texts: &[(String, String)]) -> Vec<Identifier> {
+    let mut out = Vec::new();
+    let mut push = |known: Known, label: &str| out.push(Identifier { known, label: label.to_string() });
+    let c = &id.child;
+    push(Known::Name(format!("{} {}", c.given_names, c.family_name)), "child");
+    if !c.other_names.trim().is_empty() {
+        push(Known::Name(c.other_names.clone()), "child");
+    }
+    push(Known::NhsNumber(c.nhs_number.clone()), "NHS number");
+    if let Some(dob) = c.date_of_birth {
+        push(Known::Date(dob), "date of birth");
+    }
+    push(Known::Date(id.death.date_of_death), "date of death");
+    push(Known::Address(c.address.clone()), "address");
+    push(Known::Postcode(c.postcode.clone()), "postcode");
+    push(Known::Phrase(c.gp_practice.clone()), "GP");
+    for (role, name) in redact::people(&c.parental_responsibility) {
+        push(Known::Name(name), &role);
+    }
+    let label = |p: &crate::domain::notification::Person| {
+        if p.role.trim().is_empty() { "professional".to_string() } else { p.role.trim().to_string() }
+    };
+    push(Known::Professional(id.notifier.name.clone()), &label(&id.notifier));
+    for p in &id.professionals {
+        push(Known::Professional(p.name.clone()), &label(p));
+    }
+    for (label, text) in agency_texts {
+        if text.chars().filter(|c| c.is_alphanumeric()).count() >= 3 {
+            push(Known::Phrase(text.clone()), label);
+        }
+    }
+    out.retain(|i| match &i.known {
+        Known::Name(s)
+        | Known::Professional(s)
+        | Known::NhsNumber(s)
+        | Known::Postcode(s)
+        | Known::Address(s)
+        | Known::Phrase(s) => !s.trim().is_empty(),
+        Known::Date(_) => true,
+    });
+    out
+}
+
+/// Opens a case's sealed identity (never shown to anonymised roles by callers).
+pub fn identity(state: &AppState, case: &Case) -> GatherResult<SealedIdentity> {
+    let plain = state.keys.keyring.open(&case.sealed)?;
+    serde_json::from_slice(&plain).map_err(|e| GatherError::Other(e.into()))
+}
+
+/// Short identifying (non-narrative) text answers of the case's submitted forms, as (label, text):
+/// names the agencies gave.
+pub async fn agency_texts(state: &AppState, case: &Case) -> GatherResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for r in crate::store::form_requests::for_case(&state.db, case.id).await? {
+        if r.status != crate::domain::codes::RequestStatus::Submitted.code() {
+            continue;
+        }
+        let loaded = crate::gathering::response::load(state, &r).await?;
+        for item in loaded.version.items.iter().filter(|i| i.kind == Kind::Text && !i.is_coded()) {
+            if let Some(Answer::Text(t)) = loaded.answers.get(&item.key) {
+                out.push((item.label.to_lowercase(), t.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The identifiers of a case and of every notification of the same child merged into it, given
+/// its agency texts.
+pub async fn case_identifiers_with(
+    state: &AppState,
+    case: &Case,
+    agency: &[(String, String)],
+) -> GatherResult<Vec<Identifier>> {
+    if case.destroyed_at.is_some() {
+        return Ok(Vec::new());
+    }
+    let mut ids = identifiers(&identity(state, case)?, agency);
+    for dup in cases::merged_into(&state.db, case.id).await? {
+        if dup.destroyed_at.is_none() {
+            ids.extend(identifiers(&identity(state, &dup)?, &[]));
+        }
+    }
+    Ok(ids)
+}
+
+/// The identifiers of a case, its merged duplicates and its agency forms' identifying answers.
+pub async fn case_identifiers(state: &AppState, case: &Case) -> GatherResult<Vec<Identifier>> {
+    let agency = agency_texts(state, case).await?;
+    case_identifiers_with(state, case, &agency).await
+}
+
+/// The identifiers of several cases (by id; unknown ids are skipped).
+pub async fn cases_identifiers(state: &AppState, case_ids: &[i64]) -> GatherResult<Vec<Identifier>> {
+    let mut ids = Vec::new();
+    for case in cases::by_ids(&state.db, case_ids).await? {
+        ids.extend(case_identifiers(state, &case).await?);
+    }
+    Ok(ids)
+}
+
+/// The identifiers of every child notified in the areas (identities only, opened together on the
+/// blocking pool): for text that belongs to no one case, such as a saved report's name.
+pub async fn area_identifiers(state: &AppState, areas: &[i64]) -> GatherResult<Vec<Identifier>> {
+    let sealed = cases::sealed_in_areas(&state.db, areas).await?;
+    let keys = state.keys.clone();
+    let opened = tokio::task::spawn_blocking(move || -> Vec<Identifier> {
+        let mut ids = Vec::new();
+        for s in sealed.iter().filter(|s| !s.is_empty()) {
+            // A record that does not open (a retired key) names nobody we can check for; `keys
+            // verify` reports it.
+            if let Ok(plain) = keys.keyring.open(s)
+                && let Ok(identity) = serde_json::from_slice::<SealedIdentity>(&plain)
+            {
+                ids.extend(identifiers(&identity, &[]));
+            }
+        }
+        ids
+    })
+    .await
+    .map_err(|e| GatherError::Other(e.into()))?;
+    Ok(opened)
+}
+
+/// Checks the text of `field` against `ids` and every identifier shape; a refusal is a field
+/// problem naming each finding (and, when all are suspected, the words the writer may confirm).
+pub fn check(field: &str, text: &str, ids: &[Identifier], confirmed: &[String]) -> GatherResult<Checked> {
+    Checked::check(text, ids, confirmed).map_err(|problems| GatherError::Invalid(field_problems(field, &problems)))
+}
+
+/// Checks several fields at once, so every refused field is reported in one round.
+pub fn check_all(
+    fields: &[(&str, &str)],
+    ids: &[Identifier],
+    confirmed: &[String],
+) -> GatherResult<Vec<Checked>> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (field, text) in fields {
+        match Checked::check(text, ids, confirmed) {
+            Ok(c) => out.push(c),
+            Err(p) => problems.extend(field_problems(field, &p)),
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(GatherError::Invalid(problems)) }
+}
