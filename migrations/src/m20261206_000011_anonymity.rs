@@ -15,8 +15,10 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // NULL: every area. Reports saved before areas were recorded stay with every area, so
         // only users who hold every area see them.
-        m.alter_table(Table::alter().table("saved_reports").add_column(big_integer_null("area_id")).to_owned())
-            .await?;
+        m.alter_table(
+            Table::alter().table("saved_reports").add_column(big_integer_null("area_id")).to_owned(),
+        )
+        .await?;
         m.alter_table(
             Table::alter().table("saved_reports").add_column(string_len_null("description", 500)).to_owned(),
         )
@@ -25,7 +27,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for c in ["description", "area_id"] {
-            m.alter_table(Table::alter().table("saved_reports").drop_column(Alias::new(c)).to_owned()).await?;
+            m.alter_table(Table::alter().table("saved_reports").drop_column(Alias::new(c)).to_owned())
+                .await?;
         }
         Ok(())
     }

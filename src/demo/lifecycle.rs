@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use rand::rngs::StdRng;
 
 use super::review::{self, CaseFacts, Plan};
+use crate::domain::anonymity::{Checked, SealedChecked};
 use crate::app::AppState;
 use crate::domain::analysis as rules;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
@@ -190,8 +191,13 @@ impl<'a> Writer<'a> {
                 .or_else(|| self.state.forms.current(rules::FORM, self.today))
                 .ok_or_else(|| anyhow::anyhow!("no Analysis Form is configured"))?;
             // Sealed as every revision is, so the analysis page opens it.
-            let (coded, sealed) =
-                crate::review::analysis::seal(self.state, &version, &plan.decision.answers, None)?;
+            let (coded, sealed) = crate::review::analysis::seal(
+                self.state,
+                &version,
+                &plan.decision.answers,
+                None,
+                crate::review::analysis::Check::Synthetic,
+            )?;
             let (category, modifiable) = rules::outcome(&plan.decision.answers);
             let id = analyses::insert(
                 txn,
@@ -420,8 +426,8 @@ impl<'a> Writer<'a> {
             actions::NewAction {
                 area_id: case.area_id,
                 due_on: due,
-                owner_org: owner.into(),
-                sealed: keyring.seal(&serde_json::to_vec(&sealed)?)?,
+                owner_org: Checked::service_text(owner),
+                sealed: synthetic_record(keyring, &sealed)?,
                 sealed_key: keyring.key_id(),
                 created_by: Some(self.staff.coordinator),
             },
@@ -444,8 +450,8 @@ impl<'a> Writer<'a> {
                 actions::Change {
                     status: status.into(),
                     due_on: due,
-                    owner_org: owner.into(),
-                    sealed: keyring.seal(&serde_json::to_vec(&sealed)?)?,
+                    owner_org: Checked::service_text(owner),
+                    sealed: synthetic_record(keyring, &sealed)?,
                     sealed_key: keyring.key_id(),
                     completed_on: done.then(|| (due - TimeDelta::days(10)).max(signed)),
                 },
@@ -491,4 +497,13 @@ pub async fn write_all(
         progress(done, total);
     }
     Ok(writer.counts)
+}
+
+/// An action's record of the service's own synthetic wording (no person's words), sealed.
+fn synthetic_record(
+    keyring: &crate::crypto::envelope::Keyring,
+    sealed: &crate::review::actions::Sealed,
+) -> anyhow::Result<SealedChecked> {
+    let texts = [Checked::service_text(&sealed.description), Checked::service_text(&sealed.note)];
+    Ok(SealedChecked::of_record(&texts, &serde_json::to_vec(sealed)?, |b| keyring.seal(b))?)
 }

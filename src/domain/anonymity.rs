@@ -59,7 +59,11 @@ impl Checked {
                 problems.push(p);
             }
         }
-        if problems.is_empty() { Ok(Checked { text: text.to_string(), confirmed: accepted }) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(Checked { text: text.to_string(), confirmed: accepted })
+        } else {
+            Err(problems)
+        }
     }
 
     /// Text the service wrote itself (no person's words in it), or an empty value.
@@ -87,15 +91,16 @@ impl Checked {
 }
 
 impl SealedChecked {
-    /// Several checked texts sealed together as one record (JSON built by the caller from
-    /// [`Checked`] values only).
-    pub fn of_parts<E>(
-        parts: &[&Checked],
-        to_bytes: impl FnOnce(&[&str]) -> Vec<u8>,
+    /// A record holding several texts (an analysis's answers, a briefing's points), sealed
+    /// together: `record` is serialised by the caller from the texts in `checked`, each of which
+    /// passed the check (the proof the store's signature asks for).
+    pub fn of_record<E>(
+        checked: &[Checked],
+        record: &[u8],
         seal: impl FnOnce(&[u8]) -> Result<Vec<u8>, E>,
     ) -> Result<SealedChecked, E> {
-        let texts: Vec<&str> = parts.iter().map(|c| c.as_str()).collect();
-        seal(&to_bytes(&texts)).map(SealedChecked)
+        let _ = checked;
+        seal(record).map(SealedChecked)
     }
 
     pub fn into_bytes(self) -> Vec<u8> {
@@ -147,6 +152,46 @@ pub fn field_problems(field: &str, problems: &[Problem]) -> Vec<(String, String)
     out
 }
 
+/// `text` in runs, with each role label (`[child]`, `[date of birth]`: letters, spaces and
+/// hyphens in square brackets) marked, so a page can highlight what the redactor replaced.
+pub fn segments(text: &str) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let label_end = after.find(']').filter(|end| {
+            let inner = &after[..*end];
+            (1..=40).contains(&inner.chars().count())
+                && inner.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-')
+        });
+        match label_end {
+            Some(end) => {
+                if open > 0 {
+                    out.push((rest[..open].to_string(), false));
+                }
+                out.push((rest[open..open + end + 2].to_string(), true));
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push((rest[..open + 1].to_string(), false));
+                rest = after;
+            }
+        }
+    }
+    if !rest.is_empty() {
+        out.push((rest.to_string(), false));
+    }
+    // Join neighbouring plain runs.
+    let mut joined: Vec<(String, bool)> = Vec::new();
+    for (t, marked) in out {
+        match joined.last_mut() {
+            Some((last, false)) if !marked => last.push_str(&t),
+            _ => joined.push((t, marked)),
+        }
+    }
+    joined
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,7 +205,10 @@ mod tests {
     fn a_known_identifier_always_refuses_and_clean_text_passes() {
         let problems = Checked::check("Discussed Zebedee at length.", &child(), &["Zebedee".into()])
             .expect_err("a known name cannot be confirmed away");
-        assert_eq!(problems, vec![Problem { words: "Zebedee".into(), label: "child".into(), suspected: false }]);
+        assert_eq!(
+            problems,
+            vec![Problem { words: "Zebedee".into(), label: "child".into(), suspected: false }]
+        );
         assert!(message(&problems).starts_with("The text still identifies someone: ‘Zebedee’ (child)"));
         assert_eq!(field_problems("minutes", &problems).len(), 1, "nothing to confirm");
         let ok = Checked::check("Discussed the case at length.", &child(), &[]).expect("clean");
@@ -178,6 +226,17 @@ mod tests {
         let ok = Checked::check(text, &child(), &[" ca3  8qg ".into()]).expect("confirmed");
         assert_eq!(ok.confirmed(), 1);
         assert!(Checked::check(text, &child(), &["CA1 1AA".into()]).is_err(), "other words confirm nothing");
+    }
+
+    #[test]
+    fn segments_mark_each_role_label() {
+        let s = segments("[child] was seen by [GP] at [address]; a [bracket] and [x] ok [not-a-label!]");
+        let marked: Vec<&str> = s.iter().filter(|(_, m)| *m).map(|(t, _)| t.as_str()).collect();
+        assert_eq!(marked, ["[child]", "[GP]", "[address]", "[bracket]", "[x]"]);
+        let whole: String = s.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(whole, "[child] was seen by [GP] at [address]; a [bracket] and [x] ok [not-a-label!]");
+        assert_eq!(segments("plain"), vec![("plain".to_string(), false)]);
+        assert_eq!(segments("[open"), vec![("[open".to_string(), false)]);
     }
 
     #[test]

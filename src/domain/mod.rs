@@ -1,8 +1,8 @@
 //! Pure types and rules: parse-don't-validate newtypes, workflow, policy. No axum, no sea-orm.
 
 pub mod amendment;
-pub mod anonymity;
 pub mod analysis;
+pub mod anonymity;
 pub mod audit;
 pub mod codes;
 pub mod dates;

@@ -182,7 +182,8 @@ pub fn people(text: &str) -> Vec<(String, String)> {
                 Some((r, n)) => (r.trim().to_lowercase(), n.trim()),
                 None => ("parent".to_string(), part.trim()),
             };
-            (!name.is_empty()).then(|| (if role.is_empty() { "parent".into() } else { role }, name.to_string()))
+            (!name.is_empty())
+                .then(|| (if role.is_empty() { "parent".into() } else { role }, name.to_string()))
         })
         .collect()
 }
@@ -190,7 +191,10 @@ pub fn people(text: &str) -> Vec<(String, String)> {
 /// Everything the redactor would replace in `text`.
 #[must_use]
 pub fn findings(text: &str, ids: &[Identifier]) -> Vec<Finding> {
-    found(text, ids).into_iter().map(|(words, label)| Finding { words, label, certainty: Certainty::Known }).collect()
+    found(text, ids)
+        .into_iter()
+        .map(|(words, label)| Finding { words, label, certainty: Certainty::Known })
+        .collect()
 }
 
 // ------------------------------------------------------------------------------------------------

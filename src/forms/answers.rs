@@ -81,6 +81,30 @@ pub fn field_name(item: &Item, group: Option<(&str, usize)>) -> String {
     }
 }
 
+/// The identifying free-text answers (short text and narrative, in repeating groups too), each
+/// with the field name the page posts it under (`factors.0.description`): what the identifier
+/// check reads before a record that anonymised readers open is sealed.
+pub fn identifying_texts(version: &FormVersion, answers: &Answers) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let is_text = |i: &Item| matches!(i.kind, Kind::Text | Kind::Narrative) && !i.is_coded();
+    for item in &version.items {
+        match (item.kind, answers.get(&item.key)) {
+            (Kind::Group, Some(Answer::Rows(rows))) => {
+                for (n, row) in rows.iter().enumerate() {
+                    for f in item.fields.iter().filter(|f| is_text(f)) {
+                        if let Some(Answer::Text(t)) = row.get(&f.key) {
+                            out.push((field_name(f, Some((&item.key, n))), t.clone()));
+                        }
+                    }
+                }
+            }
+            (_, Some(Answer::Text(t))) if is_text(item) => out.push((item.key.clone(), t.clone())),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Reads one item's answer from posted fields. `Ok(None)`: left unanswered.
 pub fn read_item(item: &Item, raw: &Raw, name: &str) -> Result<Option<Answer>, FieldError> {
     let err = |field: String, message: String| FieldError { field, message };

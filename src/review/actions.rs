@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Acting, ReviewError, ReviewResult, open_text};
 use crate::app::AppState;
+use crate::domain::anonymity::SealedChecked;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::codes::ActionStatus;
 use crate::domain::email::EmailAddress;
@@ -48,6 +49,9 @@ pub struct Input {
     pub status: Option<String>,
     #[serde(default)]
     pub note: String,
+    /// Words the writer confirmed identify no one, after the identifier check listed them.
+    #[serde(default)]
+    pub confirmed: Vec<String>,
 }
 
 /// An action as the pages and the API show it.
@@ -94,6 +98,20 @@ struct Checked {
     area_id: i64,
     case_ids: Vec<i64>,
     sealed: Sealed,
+    /// The description, note and owner organisation after the identifier check.
+    texts: Vec<crate::domain::anonymity::Checked>,
+}
+
+impl Checked {
+    /// The sealed record (description, note and the owner's address), built from checked text.
+    fn seal(&self, state: &AppState) -> ReviewResult<SealedChecked> {
+        let plain = serde_json::to_vec(&self.sealed).map_err(anyhow::Error::from)?;
+        Ok(SealedChecked::of_record(&self.texts, &plain, |b| state.keys.keyring.seal(b))?)
+    }
+
+    fn owner_org(&self) -> crate::domain::anonymity::Checked {
+        self.texts.get(2).cloned().unwrap_or_default()
+    }
 }
 
 /// Checks what was typed against the rules; every problem at once, by field.
@@ -148,12 +166,20 @@ async fn check(state: &AppState, areas_in_scope: &[i64], input: &Input) -> Revie
     }
     case_ids.sort_unstable();
     case_ids.dedup();
-    // Shared with partner agencies by email: no identifier of a linked case may remain.
-    for (field, text) in [("description", description), ("note", input.note.trim())] {
-        if let Err(ReviewError::Invalid(list)) = super::packs::clean(field, text, &ids) {
+    // Read by panel chairs and shared with partner agencies by email: no identifier of a linked
+    // case, nor anything shaped like one, may remain.
+    let texts = match crate::anonymity::check_all(
+        &[("description", description), ("note", input.note.trim()), ("owner_org", owner_org)],
+        &ids,
+        &input.confirmed,
+    ) {
+        Ok(t) => t,
+        Err(ReviewError::Invalid(list)) => {
             problems.extend(list);
+            Vec::new()
         }
-    }
+        Err(e) => return Err(e),
+    };
     let area_id = input
         .area_id
         .or_else(|| case_areas.first().copied())
@@ -171,6 +197,7 @@ async fn check(state: &AppState, areas_in_scope: &[i64], input: &Input) -> Revie
                 owner_email: email.as_str().to_string(),
                 note: input.note.trim().to_string(),
             },
+            texts,
         }),
         _ => Err(ReviewError::Invalid(problems)),
     }
@@ -207,15 +234,14 @@ pub async fn create(
     input: &Input,
 ) -> ReviewResult<String> {
     let c = check(state, areas_in_scope, input).await?;
-    let plain = serde_json::to_vec(&c.sealed).map_err(anyhow::Error::from)?;
-    let sealed = state.keys.keyring.seal(&plain)?;
+    let sealed = c.seal(state)?;
     let txn = db::begin_write(&state.db).await?;
     let (_, reference) = store::insert(
         &txn,
         NewAction {
             area_id: c.area_id,
             due_on: input.due_on,
-            owner_org: input.owner_org.trim().to_string(),
+            owner_org: c.owner_org(),
             sealed,
             sealed_key: state.keys.keyring.key_id(),
             created_by: acting.actor.user_id(),
@@ -252,8 +278,7 @@ pub async fn update(
     let status = status_of(&input);
     let completed_on =
         if status.is_open() { None } else { current.completed_on.or_else(|| Some(state.clock.today())) };
-    let plain = serde_json::to_vec(&c.sealed).map_err(anyhow::Error::from)?;
-    let sealed = state.keys.keyring.seal(&plain)?;
+    let sealed = c.seal(state)?;
     let txn = db::begin_write(&state.db).await?;
     store::update(
         &txn,
@@ -262,7 +287,7 @@ pub async fn update(
         Change {
             status: status.code().into(),
             due_on: input.due_on,
-            owner_org: input.owner_org.trim().to_string(),
+            owner_org: c.owner_org(),
             sealed,
             sealed_key: state.keys.keyring.key_id(),
             completed_on,

@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 use super::{Acting, ReviewError, ReviewResult, identity, invalid};
 use crate::app::AppState;
 use crate::domain::analysis::{self as rules, FORM};
+use crate::domain::anonymity::SealedChecked;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{AgendaOutcome, AnalysisStatus, CaseStatus, MeetingKind};
+use crate::domain::redact::Identifier;
 use crate::domain::workflow::Facts;
 use crate::forms::FormVersion;
 use crate::forms::answers::{self, Answers, FieldError, Raw};
@@ -112,17 +114,39 @@ pub fn read(version: &FormVersion, raw: &Raw) -> (Answers, Vec<FieldError>) {
     (out, errors)
 }
 
-/// Splits `answers` into coded rows and the sealed record, as every revision is stored.
+/// What the free text of a revision is checked against before it is sealed.
+pub(crate) enum Check<'a> {
+    /// The case's identifiers, and words the writer confirmed identify no one.
+    Against { ids: &'a [Identifier], confirmed: &'a [String] },
+    /// The service's own synthetic wording (`cdop demo seed`): nothing a person typed.
+    Synthetic,
+}
+
+/// Splits `answers` into coded rows and the sealed record, as every revision is stored. The chair
+/// reads every text of it, so each identifying answer (and the amendment's reason) passes the
+/// identifier check first: a refusal names the field.
 pub(crate) fn seal(
     state: &AppState,
     version: &FormVersion,
     answers: &Answers,
     reason: Option<String>,
-) -> ReviewResult<(Vec<answers::CodedValue>, Vec<u8>)> {
+    check: Check<'_>,
+) -> ReviewResult<(Vec<answers::CodedValue>, SealedChecked)> {
+    let checked = match check {
+        Check::Against { ids, confirmed } => {
+            let mut texts = answers::identifying_texts(version, answers);
+            if let Some(r) = &reason {
+                texts.push(("reason".into(), r.clone()));
+            }
+            let fields: Vec<(&str, &str)> = texts.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
+            crate::anonymity::check_all(&fields, ids, confirmed)?
+        }
+        Check::Synthetic => Vec::new(),
+    };
     let (coded, identifying) = answers::split(version, answers);
     let plain = serde_json::to_vec(&Sealed { answers: identifying, amendment_reason: reason })
         .map_err(|e| ReviewError::Other(e.into()))?;
-    Ok((coded, state.keys.keyring.seal(&plain)?))
+    Ok((coded, SealedChecked::of_record(&checked, &plain, |b| state.keys.keyring.seal(b))?))
 }
 
 /// Saves the answers as the case's draft analysis (creating it on first save). `lock` is what
@@ -133,6 +157,7 @@ pub async fn save(
     case: &Case,
     lock: i64,
     answers: &Answers,
+    confirmed: &[String],
 ) -> ReviewResult<()> {
     if !editable_in(&case.status) {
         return Err(ReviewError::Refused(format!(
@@ -157,7 +182,9 @@ pub async fn save(
         return Err(ReviewError::Invalid(problems));
     }
     let (category, modifiable) = rules::outcome(answers);
-    let (coded, sealed) = seal(state, &loaded.version, answers, loaded.amendment_reason.clone())?;
+    let ids = crate::anonymity::case_identifiers(state, case).await?;
+    let check = Check::Against { ids: &ids, confirmed };
+    let (coded, sealed) = seal(state, &loaded.version, answers, loaded.amendment_reason.clone(), check)?;
     let key = state.keys.keyring.key_id();
     let by = acting.actor.user_id();
     let txn = db::begin_write(&state.db).await?;
@@ -321,7 +348,13 @@ async fn durations(state: &AppState, case: &Case, today: NaiveDate) -> ReviewRes
 
 /// Starts an amendment of a signed analysis: a new draft revision carrying the signed answers,
 /// with the reason sealed in it. The signed revision stays in force until the amendment is signed.
-pub async fn amend(state: &AppState, acting: &Acting<'_>, case: &Case, reason: &str) -> ReviewResult<()> {
+pub async fn amend(
+    state: &AppState,
+    acting: &Acting<'_>,
+    case: &Case,
+    reason: &str,
+    confirmed: &[String],
+) -> ReviewResult<()> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(invalid("reason", "Say why the signed analysis needs to change"));
@@ -336,7 +369,9 @@ pub async fn amend(state: &AppState, acting: &Acting<'_>, case: &Case, reason: &
         ));
     };
     let (category, modifiable) = rules::outcome(&loaded.answers);
-    let (coded, sealed) = seal(state, &loaded.version, &loaded.answers, Some(reason.to_string()))?;
+    let ids = crate::anonymity::case_identifiers(state, case).await?;
+    let check = Check::Against { ids: &ids, confirmed };
+    let (coded, sealed) = seal(state, &loaded.version, &loaded.answers, Some(reason.to_string()), check)?;
     let txn = db::begin_write(&state.db).await?;
     store::insert(
         &txn,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Acting, ReviewError, ReviewResult, invalid, open_text};
 use crate::app::AppState;
+use crate::domain::anonymity::SealedChecked;
 use crate::crypto::secrets;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::email::EmailAddress;
@@ -190,6 +191,8 @@ pub struct Scope {
     pub theme: Option<String>,
     /// The author confirmed a briefing drawn from fewer reviews than `review.briefing_min_reviews`.
     pub few_confirmed: bool,
+    /// Words of the title the author confirmed identify no one.
+    pub confirmed: Vec<String>,
 }
 
 /// Compiles a draft from the learning points of the analyses signed off in the scope, each
@@ -254,7 +257,8 @@ pub async fn compile(
             ),
         ));
     }
-    clean_title(state, &sources, title).await?;
+    let ids = source_identifiers(state, &sources).await?;
+    let title = crate::anonymity::check("title", title, &ids, &scope.confirmed)?;
     let content = Content {
         introduction: format!(
             "This briefing shares what the Child Death Overview Panel learned from the {} reviews it completed in this period. It contains no personal details.",
@@ -264,13 +268,19 @@ pub async fn compile(
         sources,
     };
     let reviews = content.sources.len();
-    let sealed = state.keys.keyring.seal(&serde_json::to_vec(&content).map_err(anyhow::Error::from)?)?;
+    // The points were redacted automatically; checked again, as every save is.
+    let mut texts = vec![crate::anonymity::check("introduction", &content.introduction, &ids, &[])?];
+    for (n, p) in content.points.iter().enumerate() {
+        texts.push(crate::anonymity::check(&format!("point-{}", n + 1), p, &ids, &[])?);
+    }
+    let plain = serde_json::to_vec(&content).map_err(anyhow::Error::from)?;
+    let sealed = SealedChecked::of_record(&texts, &plain, |b| state.keys.keyring.seal(b))?;
     let txn = db::begin_write(&state.db).await?;
     let id = store::insert(
         &txn,
         NewBriefing {
             area_id,
-            title: title.into(),
+            title,
             period_from: scope.period_from,
             period_to: scope.period_to,
             theme: theme.map(String::from),
@@ -298,10 +308,6 @@ async fn source_identifiers(state: &AppState, sources: &[i64]) -> ReviewResult<V
         }
     }
     Ok(ids)
-}
-
-async fn clean_title(state: &AppState, sources: &[i64], title: &str) -> ReviewResult<()> {
-    super::packs::clean("title", title, &source_identifiers(state, sources).await?)
 }
 
 /// A briefing of `area_ids`, with its content (not found otherwise).
@@ -363,6 +369,7 @@ pub async fn save(
     title: &str,
     introduction: &str,
     points: &[String],
+    confirmed: &[String],
 ) -> ReviewResult<()> {
     if b.status != "draft" {
         return Err(ReviewError::Refused("This briefing has been sent and can no longer change".into()));
@@ -374,19 +381,25 @@ pub async fn save(
     if title.is_empty() || title.chars().count() > 200 {
         problems.push(("title".to_string(), "Enter a title of 200 characters or fewer".to_string()));
     }
-    let mut check = |field: String, text: &str| {
-        if let Err(ReviewError::Invalid(list)) = super::packs::clean(&field, text, &ids) {
-            problems.extend(list);
-        }
-        if text.chars().count() > 10_000 {
-            problems.push((field, "This text must be 10,000 characters or fewer".into()));
-        }
-    };
-    check("title".into(), title);
-    check("introduction".into(), introduction.trim());
+    let mut fields: Vec<(String, &str)> = vec![("title".into(), title), ("introduction".into(), introduction.trim())];
     for (n, p) in points.iter().enumerate() {
-        check(format!("point-{}", n + 1), p.trim());
+        fields.push((format!("point-{}", n + 1), p.trim()));
     }
+    for (field, text) in &fields {
+        if text.chars().count() > 10_000 {
+            problems.push((field.clone(), "This text must be 10,000 characters or fewer".into()));
+        }
+    }
+    // Read by chairs and sent outside the service: every text passes the identifier check.
+    let named: Vec<(&str, &str)> = fields.iter().map(|(f, t)| (f.as_str(), *t)).collect();
+    let checked = match crate::anonymity::check_all(&named, &ids, confirmed) {
+        Ok(c) => c,
+        Err(ReviewError::Invalid(list)) => {
+            problems.extend(list);
+            Vec::new()
+        }
+        Err(e) => return Err(e),
+    };
     let kept: Vec<String> = points.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
     if kept.is_empty() {
         problems.push(("point-1".into(), "Keep at least one learning point".into()));
@@ -395,10 +408,17 @@ pub async fn save(
         return Err(ReviewError::Invalid(problems));
     }
     let content = Content { introduction: introduction.trim().into(), points: kept, sources: before.sources };
-    let sealed = state.keys.keyring.seal(&serde_json::to_vec(&content).map_err(anyhow::Error::from)?)?;
+    let plain = serde_json::to_vec(&content).map_err(anyhow::Error::from)?;
+    let sealed = SealedChecked::of_record(&checked, &plain, |b| state.keys.keyring.seal(b))?;
+    let confirmed_count: usize = checked.iter().map(|c| c.confirmed()).sum();
+    let title = checked.into_iter().next().unwrap_or_default();
     let txn = db::begin_write(&state.db).await?;
-    store::save(&txn, b.id, version, title, sealed, &state.keys.keyring.key_id()).await?;
-    audit::append(&txn, &audit_event(acting, AuditAction::BriefingSaved, b.id)).await?;
+    store::save(&txn, b.id, version, &title, sealed, &state.keys.keyring.key_id()).await?;
+    audit::append(
+        &txn,
+        &audit_event(acting, AuditAction::BriefingSaved, b.id).details(format!("confirmed={confirmed_count}")),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -8,9 +8,9 @@ use sea_orm::ConnectionTrait;
 use super::calendar::{self, Event};
 use super::{Acting, ReviewError, ReviewResult, invalid, meeting_event};
 use crate::app::AppState;
-use crate::domain::redact;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{AgendaOutcome, CaseStatus, MeetingKind, MeetingStatus, ReviewDelay};
+use crate::domain::redact;
 use crate::domain::role::Role;
 use crate::domain::uk_time;
 use crate::domain::workflow::Facts;
@@ -474,7 +474,8 @@ pub async fn save_minutes(
     store::set_minutes(&txn, m.id, version, sealed, &key).await?;
     audit::append(
         &txn,
-        &meeting_event(acting, AuditAction::MinutesSaved, m).details(format!("confirmed={}", checked.confirmed())),
+        &meeting_event(acting, AuditAction::MinutesSaved, m)
+            .details(format!("confirmed={}", checked.confirmed())),
     )
     .await?;
     txn.commit().await?;

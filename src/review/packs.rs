@@ -90,7 +90,11 @@ pub async fn case_identifiers(state: &AppState, case: &Case) -> ReviewResult<Vec
 }
 
 /// The case's identifiers, given its submitted responses.
-async fn identifiers_with(state: &AppState, case: &Case, responses: &[Response]) -> ReviewResult<Vec<Identifier>> {
+async fn identifiers_with(
+    state: &AppState,
+    case: &Case,
+    responses: &[Response],
+) -> ReviewResult<Vec<Identifier>> {
     crate::anonymity::case_identifiers_with(state, case, &identifying_texts(responses)).await
 }
 
@@ -189,25 +193,11 @@ pub async fn narratives(state: &AppState, case: &Case) -> ReviewResult<Vec<Narra
     store::narratives(&state.db, case.id).await?.iter().map(|n| view(state, n, &requests)).collect()
 }
 
-/// Refuses text in which the redactor still finds an identifier of the case.
-pub(crate) fn clean(field: &str, text: &str, ids: &[Identifier]) -> ReviewResult<()> {
-    let left = redact::found(text, ids);
-    if left.is_empty() {
-        Ok(())
-    } else {
-        let words: Vec<String> = left.iter().map(|(w, label)| format!("‘{w}’ ({label})")).collect();
-        Err(invalid(
-            field,
-            format!(
-                "The text still identifies someone: {}. Replace it with a role label such as [child] or [mother]",
-                words.join(", ")
-            ),
-        ))
-    }
-}
-
 /// A person's check of one narrative: the text as they leave it, confirmed for the pack or left
-/// out. Confirmed text must be free of every known identifier.
+/// out. Confirmed text passes the identifier check: no known identifier of the case (or of the
+/// notifications merged into it), nothing shaped like an identifier, and a suspected one only
+/// once the person confirmed it identifies no one (`confirmed`).
+#[allow(clippy::too_many_arguments)]
 pub async fn check(
     state: &AppState,
     acting: &Acting<'_>,
@@ -216,30 +206,34 @@ pub async fn check(
     version: i64,
     text: &str,
     confirm: bool,
+    confirmed: &[String],
 ) -> ReviewResult<()> {
     let n = store::narrative(&state.db, id)
         .await?
         .filter(|n| n.case_id == case.id)
         .ok_or(ReviewError::NotFound)?;
     let text = text.trim();
-    if confirm {
-        if text.is_empty() {
-            return Err(invalid("text", "The narrative is empty: leave it out instead"));
-        }
-        clean("text", text, &case_identifiers(state, case).await?)?;
-    }
     if text.chars().count() > 20_000 {
         return Err(invalid("text", "The narrative must be 20,000 characters or fewer"));
     }
+    let (decision, confirmed_count) = if confirm {
+        if text.is_empty() {
+            return Err(invalid("text", "The narrative is empty: leave it out instead"));
+        }
+        let checked =
+            crate::anonymity::check("text", text, &case_identifiers(state, case).await?, confirmed)?;
+        let count = checked.confirmed();
+        (store::Decision::Confirmed(checked.seal(|b| state.keys.keyring.seal(b))?), count)
+    } else {
+        (store::Decision::Excluded(state.keys.keyring.seal(text.as_bytes())?), 0)
+    };
     let status = if confirm { NarrativeStatus::Confirmed } else { NarrativeStatus::Excluded };
-    let sealed = state.keys.keyring.seal(text.as_bytes())?;
     let txn = db::begin_write(&state.db).await?;
     store::check(
         &txn,
         n.id,
         version,
-        status,
-        sealed,
+        decision,
         &state.keys.keyring.key_id(),
         acting.actor.user_id(),
         state.clock.now(),
@@ -248,7 +242,7 @@ pub async fn check(
     audit::append(
         &txn,
         &event(acting, AuditAction::PackNarrativeChecked, case).details(format!(
-            "narrative={};status={}",
+            "narrative={};status={};confirmed={confirmed_count}",
             n.id,
             status.code()
         )),
@@ -278,6 +272,7 @@ pub async fn save_summary(
     case: &Case,
     version: i64,
     text: &str,
+    confirmed: &[String],
 ) -> ReviewResult<()> {
     let text = text.trim();
     if text.is_empty() {
@@ -286,8 +281,9 @@ pub async fn save_summary(
     if text.chars().count() > 20_000 {
         return Err(invalid("summary", "The summary must be 20,000 characters or fewer"));
     }
-    clean("summary", text, &case_identifiers(state, case).await?)?;
-    let sealed = state.keys.keyring.seal(text.as_bytes())?;
+    let checked =
+        crate::anonymity::check("summary", text, &case_identifiers(state, case).await?, confirmed)?;
+    let sealed = checked.seal(|b| state.keys.keyring.seal(b))?;
     let txn = db::begin_write(&state.db).await?;
     store::save_summary(
         &txn,
@@ -299,7 +295,11 @@ pub async fn save_summary(
         state.clock.now(),
     )
     .await?;
-    audit::append(&txn, &event(acting, AuditAction::PackSummarySaved, case)).await?;
+    audit::append(
+        &txn,
+        &event(acting, AuditAction::PackSummarySaved, case).details(format!("confirmed={}", checked.confirmed())),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -478,10 +478,18 @@ pub async fn build(state: &AppState, m: &Meeting, case: &Case) -> ReviewResult<P
         forms,
         narratives,
     };
-    // The free text people wrote or checked (the rest is the service's own wording and codes).
-    let mut left = redact::remaining(&pack.summary, &ids);
+    // The free text people wrote or checked (the rest is the service's own wording and codes),
+    // checked again for anything certain: suspected words were confirmed when the text was saved.
+    let certain = |text: &str| -> Vec<String> {
+        redact::findings(text, &ids)
+            .into_iter()
+            .filter(|f| f.certainty != redact::Certainty::Suspected)
+            .map(|f| f.label)
+            .collect()
+    };
+    let mut left = certain(&pack.summary);
     for n in &pack.narratives {
-        left.extend(redact::remaining(&n.text, &ids));
+        left.extend(certain(&n.text));
     }
     left.sort();
     left.dedup();

@@ -9,6 +9,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use crate::domain::anonymity::{Checked, SealedChecked};
 use crate::store::entities::{action, action_case, action_theme, case, reminder_point};
 use crate::store::{StoreResult, now, update_versioned};
 
@@ -21,8 +22,10 @@ pub const OPEN: [&str; 2] = ["open", "in_progress"];
 pub struct NewAction {
     pub area_id: i64,
     pub due_on: NaiveDate,
-    pub owner_org: String,
-    pub sealed: Vec<u8>,
+    /// Read by panel chairs and sent to partner agencies: checked for identifiers.
+    pub owner_org: Checked,
+    /// The description and note (with the owner's address): checked for identifiers.
+    pub sealed: SealedChecked,
     pub sealed_key: String,
     pub created_by: Option<i64>,
 }
@@ -41,8 +44,8 @@ pub async fn insert<C: ConnectionTrait>(
         area_id: Set(a.area_id),
         status: Set("open".into()),
         due_on: Set(a.due_on),
-        owner_org: Set(a.owner_org),
-        sealed: Set(a.sealed),
+        owner_org: Set(a.owner_org.as_str().to_string()),
+        sealed: Set(a.sealed.into_bytes()),
         sealed_key: Set(a.sealed_key),
         completed_on: Set(None),
         created_by: Set(a.created_by),
@@ -94,8 +97,8 @@ pub async fn set_links<C: ConnectionTrait>(
 pub struct Change {
     pub status: String,
     pub due_on: NaiveDate,
-    pub owner_org: String,
-    pub sealed: Vec<u8>,
+    pub owner_org: Checked,
+    pub sealed: SealedChecked,
     pub sealed_key: String,
     pub completed_on: Option<NaiveDate>,
 }
@@ -108,8 +111,8 @@ pub async fn update<C: ConnectionTrait>(conn: &C, id: i64, version: i64, c: Chan
         action::Entity::update_many()
             .col_expr(action::Column::Status, Expr::value(c.status))
             .col_expr(action::Column::DueOn, Expr::value(c.due_on))
-            .col_expr(action::Column::OwnerOrg, Expr::value(c.owner_org))
-            .col_expr(action::Column::Sealed, Expr::value(c.sealed))
+            .col_expr(action::Column::OwnerOrg, Expr::value(c.owner_org.as_str()))
+            .col_expr(action::Column::Sealed, Expr::value(c.sealed.into_bytes()))
             .col_expr(action::Column::SealedKey, Expr::value(c.sealed_key))
             .col_expr(action::Column::CompletedOn, Expr::value(c.completed_on)),
         (action::Column::Id, action::Column::Version, action::Column::UpdatedAt),

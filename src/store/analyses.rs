@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::domain::anonymity::SealedChecked;
 use crate::domain::codes::AnalysisStatus;
 use crate::forms::answers::CodedValue;
 use crate::store::entities::{analysis, analysis_answer};
@@ -42,7 +43,8 @@ pub struct NewRevision {
     pub case_id: i64,
     pub revision: i32,
     pub form_version: String,
-    pub sealed: Option<Vec<u8>>,
+    /// The narratives, read by the chair: checked for identifiers before sealing.
+    pub sealed: Option<SealedChecked>,
     pub sealed_key: String,
     pub category: Option<String>,
     pub modifiable: Option<String>,
@@ -59,7 +61,7 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, r: NewRevision, coded: &[Coded
         status: Set(AnalysisStatus::Draft.code().into()),
         category: Set(r.category),
         modifiable: Set(r.modifiable),
-        sealed: Set(r.sealed),
+        sealed: Set(r.sealed.map(SealedChecked::into_bytes)),
         sealed_key: Set(r.sealed_key),
         signed_by: Set(None),
         signed_at: Set(None),
@@ -114,7 +116,7 @@ async fn replace_answers<C: ConnectionTrait>(conn: &C, id: i64, coded: &[CodedVa
 
 pub struct Saved<'a> {
     pub coded: &'a [CodedValue],
-    pub sealed: Vec<u8>,
+    pub sealed: SealedChecked,
     pub sealed_key: String,
     pub category: Option<String>,
     pub modifiable: Option<String>,
@@ -124,7 +126,7 @@ pub struct Saved<'a> {
 /// Saves a draft revision if it is still a draft at `version`.
 pub async fn save<C: ConnectionTrait>(conn: &C, id: i64, version: i64, s: Saved<'_>) -> StoreResult<()> {
     let update = analysis::Entity::update_many()
-        .col_expr(analysis::Column::Sealed, Expr::value(Some(s.sealed)))
+        .col_expr(analysis::Column::Sealed, Expr::value(Some(s.sealed.into_bytes())))
         .col_expr(analysis::Column::SealedKey, Expr::value(s.sealed_key))
         .col_expr(analysis::Column::Category, Expr::value(s.category))
         .col_expr(analysis::Column::Modifiable, Expr::value(s.modifiable))

@@ -8,6 +8,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use crate::domain::anonymity::{Checked, SealedChecked};
 use crate::store::entities::{
     analysis, analysis_answer, briefing, briefing_recipient, case, distribution_recipient,
 };
@@ -99,11 +100,12 @@ pub async fn signed_analyses<C: ConnectionTrait>(
 
 pub struct NewBriefing {
     pub area_id: i64,
-    pub title: String,
+    /// Read by chairs and partner agencies: checked for identifiers, like the sealed content.
+    pub title: Checked,
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
     pub theme: Option<String>,
-    pub sealed: Vec<u8>,
+    pub sealed: SealedChecked,
     pub sealed_key: String,
     pub created_by: Option<i64>,
 }
@@ -112,12 +114,12 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, b: NewBriefing) -> StoreResult
     let t = now();
     Ok(briefing::Entity::insert(briefing::ActiveModel {
         area_id: Set(b.area_id),
-        title: Set(b.title),
+        title: Set(b.title.as_str().to_string()),
         period_from: Set(b.period_from),
         period_to: Set(b.period_to),
         theme: Set(b.theme),
         status: Set("draft".into()),
-        sealed: Set(b.sealed),
+        sealed: Set(b.sealed.into_bytes()),
         sealed_key: Set(b.sealed_key),
         created_by: Set(b.created_by),
         created_at: Set(t),
@@ -149,15 +151,15 @@ pub async fn save<C: ConnectionTrait>(
     conn: &C,
     id: i64,
     version: i64,
-    title: &str,
-    sealed: Vec<u8>,
+    title: &Checked,
+    sealed: SealedChecked,
     sealed_key: &str,
 ) -> StoreResult<()> {
     update_versioned(
         conn,
         briefing::Entity::update_many()
-            .col_expr(briefing::Column::Title, Expr::value(title))
-            .col_expr(briefing::Column::Sealed, Expr::value(sealed))
+            .col_expr(briefing::Column::Title, Expr::value(title.as_str()))
+            .col_expr(briefing::Column::Sealed, Expr::value(sealed.into_bytes()))
             .col_expr(briefing::Column::SealedKey, Expr::value(sealed_key))
             .filter(briefing::Column::Status.eq("draft")),
         (briefing::Column::Id, briefing::Column::Version, briefing::Column::UpdatedAt),

@@ -6,6 +6,7 @@ use sea_orm::ExprTrait;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::domain::anonymity::SealedChecked;
 use crate::domain::codes::NarrativeStatus;
 use crate::store::entities::{case_pack, pack_narrative};
 use crate::store::{StoreError, StoreResult, update_versioned};
@@ -24,11 +25,12 @@ pub async fn save_summary<C: ConnectionTrait>(
     conn: &C,
     case_id: i64,
     version: i64,
-    sealed: Vec<u8>,
+    sealed: SealedChecked,
     key: &str,
     by: Option<i64>,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let sealed = sealed.into_bytes();
     match summary(conn, case_id).await? {
         None if version == 0 => {
             case_pack::Entity::insert(case_pack::ActiveModel {
@@ -131,18 +133,27 @@ pub async fn upsert<C: ConnectionTrait>(conn: &C, r: Redacted) -> StoreResult<()
     Ok(())
 }
 
+/// A person's decision on a narrative: confirmed for the pack (its text passed the identifier
+/// check, since panel members read it), or left out (kept sealed for staff only).
+pub enum Decision {
+    Confirmed(SealedChecked),
+    Excluded(Vec<u8>),
+}
+
 /// Records a person's check of a narrative (the text as they left it, confirmed or left out).
-#[allow(clippy::too_many_arguments)]
 pub async fn check<C: ConnectionTrait>(
     conn: &C,
     id: i64,
     version: i64,
-    status: NarrativeStatus,
-    sealed: Vec<u8>,
+    decision: Decision,
     key: &str,
     by: Option<i64>,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let (status, sealed) = match decision {
+        Decision::Confirmed(s) => (NarrativeStatus::Confirmed, s.into_bytes()),
+        Decision::Excluded(s) => (NarrativeStatus::Excluded, s),
+    };
     let update = pack_narrative::Entity::update_many()
         .col_expr(pack_narrative::Column::Status, Expr::value(status.code()))
         .col_expr(pack_narrative::Column::Sealed, Expr::value(sealed))

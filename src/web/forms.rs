@@ -70,6 +70,11 @@ impl FormErrors {
         self.1.extend(other.1);
     }
 
+    /// Every field's suspected words, in order (for pages that list them in one place).
+    pub fn all_suspected(&self) -> &[(String, Vec<String>)] {
+        &self.1
+    }
+
     /// The suspected words found in `field` that its writer may confirm (empty: none).
     pub fn suspected(&self, field: impl AsRef<str>) -> &[String] {
         let field = field.as_ref();

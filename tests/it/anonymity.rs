@@ -73,16 +73,16 @@ both_backends!(saved_reports_belong_to_an_area_and_name_no_one, |backend: Backen
     let fields = saved_report("Drowning everywhere", "", "all");
     let (status, page, _) = coordinator.post_page("/reports/custom", &fields).await;
     assert_eq!(status, 303, "one area: the report is that area's ({page})");
-    let areas = app.sql_strings("SELECT COALESCE(CAST(area_id AS TEXT), 'all') FROM saved_reports ORDER BY id").await;
+    let areas =
+        app.sql_strings("SELECT COALESCE(CAST(area_id AS TEXT), 'all') FROM saved_reports ORDER BY id").await;
     assert_eq!(areas, [c.clone(), c.clone()]);
     both.page("/reports/custom").await;
     let (status, _, _) = both.post_page("/reports/custom", &saved_report("Across Cumbria", "", "all")).await;
     assert_eq!(status, 303);
     let (_, list) = coordinator.page("/reports/themes").await;
     assert!(!list.contains("Across Cumbria"), "every-area reports only for those holding every area");
-    let audited = app
-        .sql_strings("SELECT details FROM audit_events WHERE action = 'report.saved' ORDER BY seq")
-        .await;
+    let audited =
+        app.sql_strings("SELECT details FROM audit_events WHERE action = 'report.saved' ORDER BY seq").await;
     assert_eq!(audited.last().map(String::as_str), Some("area=all;confirmed=0"), "{audited:?}");
     assert_eq!(coordinator.post(&format!("/reports/saved/{id}/delete"), &[]).await.status(), 303);
 });

@@ -5,8 +5,8 @@ mod common;
 
 mod access;
 mod access_review;
-mod anonymity;
 mod actions;
+mod anonymity;
 mod architecture;
 mod audit;
 mod auth;

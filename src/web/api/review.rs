@@ -112,7 +112,10 @@ fn starts_at(v: &Value) -> Option<DateTime<Utc>> {
 /// The words a client confirmed identify no one (`"confirmed": [...]`), after a 422 that listed
 /// them under `FIELD.acknowledge`.
 pub(crate) fn confirmed(v: &Value) -> Vec<String> {
-    v["confirmed"].as_array().map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect()).unwrap_or_default()
+    v["confirmed"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+        .unwrap_or_default()
 }
 
 fn ids(v: &Value) -> Vec<i64> {
@@ -324,7 +327,7 @@ pub async fn analysis_write(
         return Ok(invalid(&p, "The analysis is not valid", &ctx.request_id));
     }
     let lock = v["lock"].as_i64().unwrap_or(-1);
-    match analysis::save(&state, &acting(&me, &ctx), &case, lock, &read).await {
+    match analysis::save(&state, &acting(&me, &ctx), &case, lock, &read, &confirmed(&v)).await {
         Ok(()) => {
             let loaded = analysis::load(&state, &case).await?;
             Ok(Json(analysis_json(&case.reference, &loaded)).into_response())

@@ -13,9 +13,9 @@ use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::PlaceOfDeath;
 use crate::domain::dates::AgeBand;
+use crate::domain::policy::Principal;
 use crate::error::{WebError, WebResult};
 use crate::reports::thematic::definition::{self, Breakdown, Codes, Theme};
-use crate::domain::policy::Principal;
 use crate::store::{areas, audit, saved_reports};
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::forms::{Choice, FormData, FormErrors};
@@ -51,8 +51,11 @@ fn ticked(list: &[(String, String)], chosen: &[String]) -> Vec<Choice> {
 pub async fn area_scope(state: &AppState, me: &Principal) -> WebResult<(Vec<(String, String)>, bool)> {
     let all = areas::list(&state.db).await?;
     let holds_all = all.iter().filter(|a| a.active).all(|a| me.area_ids.contains(&a.id));
-    let mut out: Vec<(String, String)> =
-        all.iter().filter(|a| me.area_ids.contains(&a.id)).map(|a| (a.id.to_string(), a.name.clone())).collect();
+    let mut out: Vec<(String, String)> = all
+        .iter()
+        .filter(|a| me.area_ids.contains(&a.id))
+        .map(|a| (a.id.to_string(), a.name.clone()))
+        .collect();
     if holds_all && out.len() > 1 {
         out.push(("all".into(), "Every area".into()));
     }
@@ -90,7 +93,8 @@ async fn form(
         Some(false) => "unexpected",
     };
     Ok(CustomTemplate {
-        page: Page::for_user(ctx, "Build a thematic report", "/reports/themes").with_errors(!errors.is_empty()),
+        page: Page::for_user(ctx, "Build a thematic report", "/reports/themes")
+            .with_errors(!errors.is_empty()),
         errors,
         report_name: typed.name.into(),
         description: typed.description.into(),
@@ -267,8 +271,10 @@ pub async fn save(
     let confirmed = checked.iter().map(|c| c.confirmed()).sum::<usize>();
     audit::append(
         &txn,
-        &ctx.event(AuditAction::ReportSaved, "report", format!("saved:{id}"))
-            .details(format!("area={};confirmed={confirmed}", area_id.map(|a| a.to_string()).unwrap_or("all".into()))),
+        &ctx.event(AuditAction::ReportSaved, "report", format!("saved:{id}")).details(format!(
+            "area={};confirmed={confirmed}",
+            area_id.map(|a| a.to_string()).unwrap_or("all".into())
+        )),
     )
     .await?;
     txn.commit().await.map_err(crate::store::StoreError::from)?;

@@ -297,6 +297,7 @@ fn input(form: &FormData, editing: bool) -> Result<Input, FormErrors> {
             themes: form.all("themes").iter().map(|s| s.to_string()).collect(),
             status: editing.then(|| status.to_string()),
             note: form.get("note").to_string(),
+            confirmed: form.confirmed(),
         }),
         _ => Err(errors),
     }

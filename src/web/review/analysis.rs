@@ -53,6 +53,7 @@ struct AnalysisTemplate {
     missing: Vec<String>,
     conflict: Option<String>,
     notice: String,
+    reason_typed: String,
     errors: FormErrors,
 }
 
@@ -102,6 +103,8 @@ struct Shown<'a> {
     conflict: Option<String>,
     lock: Option<i64>,
     notice: String,
+    /// An amendment's reason as typed, kept when it is refused.
+    reason: String,
 }
 
 async fn render(
@@ -161,6 +164,7 @@ async fn render(
             missing: service::missing(loaded),
             conflict: shown.conflict,
             notice: shown.notice,
+            reason_typed: shown.reason,
             errors: summary(shown.errors),
         },
     )
@@ -185,7 +189,14 @@ pub async fn show(
 ) -> WebResult<Response> {
     let case = case_of(&state, &me, &reference).await?;
     let loaded = service::load(&state, &case).await?;
-    let shown = Shown { raw: None, errors: &[], conflict: None, lock: None, notice: String::new() };
+    let shown = Shown {
+        raw: None,
+        errors: &[],
+        conflict: None,
+        lock: None,
+        notice: String::new(),
+        reason: String::new(),
+    };
     render(&state, &ctx, &me, &case, &loaded, shown).await
 }
 
@@ -202,8 +213,12 @@ pub async fn save(
     let loaded = service::load(&state, &case).await?;
     let lock = lock_of(&form)?;
     let action = form.get("action").to_string();
-    let mut raw: Raw =
-        form.0.into_iter().filter(|(k, _)| k != "csrf_token" && k != "lock" && k != "action").collect();
+    let confirmed = form.confirmed();
+    let mut raw: Raw = form
+        .0
+        .into_iter()
+        .filter(|(k, _)| k != "csrf_token" && k != "lock" && k != "action" && !k.ends_with(".confirm"))
+        .collect();
     if group_action(&action, &mut raw) {
         let shown = Shown {
             raw: Some(&raw),
@@ -211,6 +226,7 @@ pub async fn save(
             conflict: None,
             lock: Some(lock),
             notice: "Not saved yet: save to keep your changes.".into(),
+            reason: String::new(),
         };
         return render(&state, &ctx, &me, &case, &loaded, shown).await;
     }
@@ -222,16 +238,23 @@ pub async fn save(
             conflict: None,
             lock: Some(lock),
             notice: String::new(),
+            reason: String::new(),
         };
         return render(&state, &ctx, &me, &case, &loaded, shown).await;
     }
-    match service::save(&state, &acting(&me, &ctx), &case, lock, &answers).await {
+    match service::save(&state, &acting(&me, &ctx), &case, lock, &answers, &confirmed).await {
         Ok(()) => {
             Ok(redirect_with_flash(&state, &format!("/cases/{}/analysis", case.reference), "Analysis saved"))
         }
         Err(ReviewError::Conflict(m)) => {
-            let shown =
-                Shown { raw: Some(&raw), errors: &[], conflict: Some(m), lock: None, notice: String::new() };
+            let shown = Shown {
+                raw: Some(&raw),
+                errors: &[],
+                conflict: Some(m),
+                lock: None,
+                notice: String::new(),
+                reason: String::new(),
+            };
             render(&state, &ctx, &me, &case, &loaded, shown).await
         }
         Err(ReviewError::Invalid(list)) => {
@@ -242,6 +265,7 @@ pub async fn save(
                 conflict: None,
                 lock: Some(lock),
                 notice: String::new(),
+                reason: String::new(),
             };
             render(&state, &ctx, &me, &case, &loaded, shown).await
         }
@@ -274,8 +298,14 @@ pub async fn sign_off(
                 _ => Vec::new(),
             };
             let loaded = service::load(&state, &case).await?;
-            let shown =
-                Shown { raw: None, errors: &errors, conflict: None, lock: None, notice: String::new() };
+            let shown = Shown {
+                raw: None,
+                errors: &errors,
+                conflict: None,
+                lock: None,
+                notice: String::new(),
+                reason: String::new(),
+            };
             render(&state, &ctx, &me, &case, &loaded, shown).await
         }
         Err(e) => Err(e.into()),
@@ -291,7 +321,7 @@ pub async fn amend(
     form: FormData,
 ) -> WebResult<Response> {
     let case = case_of(&state, &me, &reference).await?;
-    match service::amend(&state, &acting(&me, &ctx), &case, form.get("reason")).await {
+    match service::amend(&state, &acting(&me, &ctx), &case, form.get("reason"), &form.confirmed()).await {
         Ok(()) => Ok(redirect_with_flash(
             &state,
             &format!("/cases/{}/analysis", case.reference),
@@ -300,8 +330,14 @@ pub async fn amend(
         Err(ReviewError::Invalid(list)) => {
             let errors = as_field_errors(list);
             let loaded = service::load(&state, &case).await?;
-            let shown =
-                Shown { raw: None, errors: &errors, conflict: None, lock: None, notice: String::new() };
+            let shown = Shown {
+                raw: None,
+                errors: &errors,
+                conflict: None,
+                lock: None,
+                notice: String::new(),
+                reason: form.get("reason").to_string(),
+            };
             render(&state, &ctx, &me, &case, &loaded, shown).await
         }
         Err(e) => Err(e.into()),

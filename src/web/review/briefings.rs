@@ -167,6 +167,7 @@ pub async fn create(
                 period_to,
                 theme: Some(form.get("theme").to_string()).filter(|t| !t.is_empty()),
                 few_confirmed: form.get("confirm_few") == "yes",
+                confirmed: form.confirmed(),
             };
             service::compile(&state, &acting(&me, &ctx), &me.area_ids, &scope).await.map_err(field_errors)
         }
@@ -270,6 +271,7 @@ pub async fn save(
         form.get("title"),
         form.get("introduction"),
         &points,
+        &form.confirmed(),
     )
     .await;
     match result {

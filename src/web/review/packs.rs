@@ -56,6 +56,12 @@ impl PrepareTemplate {
             .unwrap_or_else(|| n.text.clone())
     }
 
+    /// The narrative's text in runs, each role label the service put in marked, for the preview
+    /// that shows every replacement highlighted.
+    fn segments(&self, n: &NarrativeView) -> Vec<(String, bool)> {
+        crate::domain::anonymity::segments(&self.text_of(n))
+    }
+
     fn status_of(&self, n: &NarrativeView) -> &'static str {
         n.status.label()
     }
@@ -136,7 +142,7 @@ pub async fn prepare_act(
         "summary" => {
             let text = form.get("summary").to_string();
             summary = Some(text.clone());
-            packs::save_summary(&state, &who, &case, version, &text)
+            packs::save_summary(&state, &who, &case, version, &text, &form.confirmed())
                 .await
                 .map(|_| "Summary saved".to_string())
         }
@@ -145,11 +151,14 @@ pub async fn prepare_act(
             let text = form.get(format!("text-{id}")).to_string();
             typed.push((id, text.clone()));
             let confirm = form.get("decision") == "confirm";
-            packs::check(&state, &who, &case, id, version, &text, confirm)
+            packs::check(&state, &who, &case, id, version, &text, confirm, &form.confirmed())
                 .await
                 .map_err(|e| match e {
+                    // The service names the field `text`; the page has one per narrative.
                     ReviewError::Invalid(list) => ReviewError::Invalid(
-                        list.into_iter().map(|(_, m)| (format!("text-{id}"), m)).collect(),
+                        list.into_iter()
+                            .map(|(f, m)| (f.replacen("text", &format!("text-{id}"), 1), m))
+                            .collect(),
                     ),
                     other => other,
                 })
