@@ -144,8 +144,18 @@ pub async fn area_identifiers(state: &AppState, areas: &[i64]) -> GatherResult<V
 /// Checks the text of `field` against `ids` and every identifier shape; a refusal is a field
 /// problem naming each finding (and, when all are suspected, the words the writer may confirm).
 pub fn check(field: &str, text: &str, ids: &[Identifier], confirmed: &[String]) -> GatherResult<Checked> {
-    Checked::check(text, ids, confirmed)
-        .map_err(|problems| GatherError::Invalid(field_problems(field, &problems)))
+    checked(field, text, ids, confirmed).map_err(GatherError::Invalid)
+}
+
+/// [`check`] with the refusal as plain (field, message) problems, for services with an error
+/// type of their own.
+pub fn checked(
+    field: &str,
+    text: &str,
+    ids: &[Identifier],
+    confirmed: &[String],
+) -> Result<Checked, Vec<(String, String)>> {
+    Checked::check(text, ids, confirmed).map_err(|problems| field_problems(field, &problems))
 }
 
 /// Checks several fields at once, so every refused field is reported in one round.

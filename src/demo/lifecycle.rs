@@ -13,9 +13,9 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use rand::rngs::StdRng;
 
 use super::review::{self, CaseFacts, Plan};
-use crate::domain::anonymity::{Checked, SealedChecked};
 use crate::app::AppState;
 use crate::domain::analysis as rules;
+use crate::domain::anonymity::{Checked, SealedChecked};
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::codes::{AgendaOutcome, CaseStatus, JarCriterion, MeetingKind, MeetingStatus};
 use crate::domain::email::EmailAddress;

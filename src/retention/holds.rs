@@ -24,6 +24,8 @@ pub struct HoldInput {
     pub theme: String,
     pub reason: String,
     pub external_ref: String,
+    /// Words the admin confirmed identify no one, after the identifier check listed them.
+    pub confirmed: Vec<String>,
 }
 
 /// Places a hold; returns (hold id, cases it covers, queue entries withdrawn).
@@ -45,9 +47,10 @@ pub async fn place(
         from_at: None,
         to_before: None,
         theme: None,
-        reason: String::new(),
-        external_ref: String::new(),
+        reason: Default::default(),
+        external_ref: Default::default(),
     };
+    let mut ids = Vec::new();
     match scope {
         None => problems.push(("scope".into(), "Choose what the hold covers".into())),
         Some(HoldScope::Case) => {
@@ -57,7 +60,10 @@ pub async fn place(
                     .push(("case_reference".into(), "Enter the case reference, like CDOP-2026-0042".into()));
             } else {
                 match cases::find_by_reference(&state.db, &reference).await? {
-                    Some(c) => new.case_id = Some(c.id),
+                    Some(c) => {
+                        new.case_id = Some(c.id);
+                        ids = crate::anonymity::case_identifiers(state, &c).await.unwrap_or_default();
+                    }
                     None => problems.push(("case_reference".into(), format!("There is no case {reference}"))),
                 }
             }
@@ -99,8 +105,12 @@ pub async fn place(
             }
         }
     }
+    // Admins read these and never see identities: nothing in them may identify anyone.
     match crate::domain::text::one_line(&input.reason, 500, "Enter the reason for the hold", "The reason") {
-        Ok(r) => new.reason = r,
+        Ok(r) => match crate::anonymity::checked("reason", &r, &ids, &input.confirmed) {
+            Ok(c) => new.reason = c,
+            Err(p) => problems.extend(p),
+        },
         Err(m) => problems.push(("reason".into(), m)),
     }
     match crate::domain::text::one_line(
@@ -109,7 +119,10 @@ pub async fn place(
         "Enter the external reference (the inquiry, claim or inquest)",
         "The external reference",
     ) {
-        Ok(r) => new.external_ref = r,
+        Ok(r) => match crate::anonymity::checked("external_ref", &r, &ids, &input.confirmed) {
+            Ok(c) => new.external_ref = c,
+            Err(p) => problems.extend(p),
+        },
         Err(m) => problems.push(("external_ref".into(), m)),
     }
     if !problems.is_empty() {
@@ -147,10 +160,13 @@ pub async fn release(
     by: i64,
     id: i64,
     reason: &str,
+    confirmed: &[String],
 ) -> RetentionResult<()> {
     let reason =
         crate::domain::text::one_line(reason, 500, "Enter the reason for releasing the hold", "The reason")
             .map_err(|m| invalid("release_reason", m))?;
+    let reason = crate::anonymity::checked("release_reason", &reason, &[], confirmed)
+        .map_err(RetentionError::Invalid)?;
     let txn = store::begin_write(&state.db).await?;
     holds::find(&txn, id).await?.ok_or(RetentionError::NotFound)?;
     holds::release(&txn, id, by, &reason).await?;

@@ -65,9 +65,15 @@ pub async fn sweep(state: &AppState, today: NaiveDate, dry_run: bool) -> anyhow:
     Ok(report)
 }
 
-fn reason_of(field: &str, reason: &str, what: &str) -> RetentionResult<String> {
-    crate::domain::text::one_line(reason, 500, &format!("Enter the reason {what}"), "The reason")
-        .map_err(|m| invalid(field, m))
+/// A reason as typed: one line, and (admins never see identities; certificates carry it) nothing
+/// in it that identifies anyone, suspected words only once confirmed.
+fn reason_of(field: &str, reason: &str, what: &str, confirmed: &[String]) -> RetentionResult<String> {
+    let reason =
+        crate::domain::text::one_line(reason, 500, &format!("Enter the reason {what}"), "The reason")
+            .map_err(|m| invalid(field, m))?;
+    crate::anonymity::checked(field, &reason, &[], confirmed)
+        .map(|c| c.as_str().to_string())
+        .map_err(RetentionError::Invalid)
 }
 
 /// Puts due entries forward for approval as one batch; returns (batch id, how many).
@@ -77,11 +83,12 @@ pub async fn queue(
     by: i64,
     ids: &[i64],
     reason: &str,
+    confirmed: &[String],
 ) -> RetentionResult<(i64, u64)> {
     if ids.is_empty() {
         return Err(invalid("entries", "Choose at least one case to queue"));
     }
-    let reason = reason_of("reason", reason, "for destroying these cases' identifying data")?;
+    let reason = reason_of("reason", reason, "for destroying these cases' identifying data", confirmed)?;
     let txn = store::begin_write(&state.db).await?;
     let (batch, n) = destruction::queue(&txn, ids, by, &reason).await?;
     if n == 0 {
@@ -128,11 +135,12 @@ pub async fn approve(
     by: i64,
     ids: &[i64],
     reason: &str,
+    confirmed: &[String],
 ) -> RetentionResult<u64> {
     if ids.is_empty() {
         return Err(invalid("approve_entries", "Choose at least one case to approve"));
     }
-    let reason = reason_of("approve_reason", reason, "for approving")?;
+    let reason = reason_of("approve_reason", reason, "for approving", confirmed)?;
     let txn = store::begin_write(&state.db).await?;
     let queued = entries_in(&txn, ids, EntryStatus::Queued).await?;
     if queued.is_empty() {
@@ -169,9 +177,10 @@ pub async fn exclude(
     by: i64,
     entry_id: i64,
     reason: &str,
+    confirmed: &[String],
     review_on: Option<NaiveDate>,
 ) -> RetentionResult<()> {
-    let reason = reason_of("exclude_reason", reason, "for keeping this case's identifying data");
+    let reason = reason_of("exclude_reason", reason, "for keeping this case's identifying data", confirmed);
     let today = state.clock.today();
     let date = match review_on {
         None => Err(invalid(

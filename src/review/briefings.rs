@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Acting, ReviewError, ReviewResult, invalid, open_text};
 use crate::app::AppState;
-use crate::domain::anonymity::SealedChecked;
 use crate::crypto::secrets;
+use crate::domain::anonymity::SealedChecked;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::email::EmailAddress;
 use crate::domain::redact::{self, Identifier};
@@ -381,7 +381,8 @@ pub async fn save(
     if title.is_empty() || title.chars().count() > 200 {
         problems.push(("title".to_string(), "Enter a title of 200 characters or fewer".to_string()));
     }
-    let mut fields: Vec<(String, &str)> = vec![("title".into(), title), ("introduction".into(), introduction.trim())];
+    let mut fields: Vec<(String, &str)> =
+        vec![("title".into(), title), ("introduction".into(), introduction.trim())];
     for (n, p) in points.iter().enumerate() {
         fields.push((format!("point-{}", n + 1), p.trim()));
     }
@@ -416,7 +417,8 @@ pub async fn save(
     store::save(&txn, b.id, version, &title, sealed, &state.keys.keyring.key_id()).await?;
     audit::append(
         &txn,
-        &audit_event(acting, AuditAction::BriefingSaved, b.id).details(format!("confirmed={confirmed_count}")),
+        &audit_event(acting, AuditAction::BriefingSaved, b.id)
+            .details(format!("confirmed={confirmed_count}")),
     )
     .await?;
     txn.commit().await?;

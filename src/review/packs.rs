@@ -281,8 +281,7 @@ pub async fn save_summary(
     if text.chars().count() > 20_000 {
         return Err(invalid("summary", "The summary must be 20,000 characters or fewer"));
     }
-    let checked =
-        crate::anonymity::check("summary", text, &case_identifiers(state, case).await?, confirmed)?;
+    let checked = crate::anonymity::check("summary", text, &case_identifiers(state, case).await?, confirmed)?;
     let sealed = checked.seal(|b| state.keys.keyring.seal(b))?;
     let txn = db::begin_write(&state.db).await?;
     store::save_summary(
@@ -297,7 +296,8 @@ pub async fn save_summary(
     .await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::PackSummarySaved, case).details(format!("confirmed={}", checked.confirmed())),
+        &event(acting, AuditAction::PackSummarySaved, case)
+            .details(format!("confirmed={}", checked.confirmed())),
     )
     .await?;
     txn.commit().await?;

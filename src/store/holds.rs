@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use super::{StoreError, StoreResult, now};
+use crate::domain::anonymity::Checked;
 use crate::domain::retention::HoldScope;
 
 use super::stmt;
@@ -61,8 +62,9 @@ pub struct NewHold {
     pub from_at: Option<DateTime<Utc>>,
     pub to_before: Option<DateTime<Utc>>,
     pub theme: Option<String>,
-    pub reason: String,
-    pub external_ref: String,
+    /// Read by admins, who never see identities: checked for identifiers.
+    pub reason: Checked,
+    pub external_ref: Checked,
 }
 
 const COLUMNS: &str = "h.id, h.scope, h.case_id, c.reference AS case_reference, h.area_id, h.from_on, h.to_on, \
@@ -113,8 +115,8 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, h: &NewHold, by: i64) -> Store
                 h.from_at.into(),
                 h.to_before.into(),
                 h.theme.clone().into(),
-                h.reason.clone().into(),
-                h.external_ref.clone().into(),
+                h.reason.as_str().into(),
+                h.external_ref.as_str().into(),
                 by.into(),
                 now().into(),
             ],
@@ -125,13 +127,13 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, h: &NewHold, by: i64) -> Store
 }
 
 /// Releases a standing hold.
-pub async fn release<C: ConnectionTrait>(conn: &C, id: i64, by: i64, reason: &str) -> StoreResult<()> {
+pub async fn release<C: ConnectionTrait>(conn: &C, id: i64, by: i64, reason: &Checked) -> StoreResult<()> {
     let result = conn
         .execute_raw(stmt(
             conn,
             "UPDATE legal_holds SET released_by = $1, released_at = $2, release_reason = $3 \
              WHERE id = $4 AND released_at IS NULL",
-            vec![by.into(), now().into(), reason.into(), id.into()],
+            vec![by.into(), now().into(), reason.as_str().into(), id.into()],
         ))
         .await?;
     if result.rows_affected() == 0 {

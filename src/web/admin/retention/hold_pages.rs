@@ -155,6 +155,7 @@ pub async fn place(
         theme: form.get("theme").to_string(),
         reason: form.get("reason").to_string(),
         external_ref: form.get("external_ref").to_string(),
+        confirmed: form.confirmed(),
     };
     let themes = crate::review::actions::themes(&state);
     let mut errors = FormErrors::default();
@@ -226,7 +227,16 @@ pub async fn release(
 ) -> WebResult<Response> {
     let reason = form.get("release_reason").to_string();
     let mut errors = FormErrors::default();
-    match crate::retention::holds::release(&state, &acting(&me, &ctx), me.user_id, id, &reason).await {
+    match crate::retention::holds::release(
+        &state,
+        &acting(&me, &ctx),
+        me.user_id,
+        id,
+        &reason,
+        &form.confirmed(),
+    )
+    .await
+    {
         Ok(()) => {
             return Ok(redirect_with_flash(
                 &state,

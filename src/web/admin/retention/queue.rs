@@ -154,8 +154,16 @@ pub async fn queue(
 ) -> WebResult<Response> {
     let mut errors = FormErrors::default();
     let ids = chosen(&state, &form, EntryStatus::Due, me.user_id).await?;
-    match crate::retention::queue::queue(&state, &acting(&me, &ctx), me.user_id, &ids, form.get("reason"))
-        .await
+    let confirmed = form.confirmed();
+    match crate::retention::queue::queue(
+        &state,
+        &acting(&me, &ctx),
+        me.user_id,
+        &ids,
+        form.get("reason"),
+        &confirmed,
+    )
+    .await
     {
         Ok((_, n)) => Ok(redirect_with_flash(
             &state,
@@ -184,6 +192,7 @@ pub async fn approve(
         me.user_id,
         &ids,
         form.get("approve_reason"),
+        &form.confirmed(),
     )
     .await
     {
@@ -299,6 +308,7 @@ pub async fn exclude(
             me.user_id,
             id,
             form.get("exclude_reason"),
+            &form.confirmed(),
             review_on,
         )
         .await
