@@ -253,6 +253,7 @@ impl ReportsConfig {
             suppress_from: self.suppress_from,
             suppress_to: self.suppress_to,
             secondary: self.secondary,
+            checks: Default::default(),
         }
     }
 

@@ -4,7 +4,7 @@
 //! on a hidden figure). Pure: renderers (HTML, CSV, XLSX, PDF) all read the shown form, so every
 //! output of one run carries the same figures.
 
-use super::disclosure::{self, Grid, Rule};
+use super::disclosure::{self, Fixed, Grid, Hidden, Rule, names};
 
 /// Which cases a table counts (`reporting.md` §2): never derived from one another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,8 +31,9 @@ pub enum Percent {
     /// Each row's total as a share of the table's total.
     OfTotal,
     /// Each row's total as a share of a count shown elsewhere in the report (the cohort, for
-    /// tables where a case can count in several rows).
-    Of(u64),
+    /// tables where a case can count in several rows), by its name (without the areas) and
+    /// value: hidden when that count is.
+    Of(String, u64),
     /// The sum of some columns as a share of the sum of others, per row: the modifiable share
     /// (identified) over the reviews with enough information (identified + none identified).
     Columns {
@@ -70,9 +71,27 @@ pub struct Table {
     pub multi_valued: bool,
     /// Notes printed under the table (direction of a scale, what is left out).
     pub notes: Vec<String>,
-    /// Rows whose total is a figure of another cohort, by that figure's name (`notified
-    /// 2025|all` for 2025's row of a trend table); empty or `None` for the table's own names.
+    /// Rows whose total is a figure of another cohort, by that figure's name (`notified:2025|all`
+    /// for 2025's row of a trend table); empty or `None` for the table's own names.
     pub shared_rows: Vec<Option<String>>,
+    /// Canonical names where the rows and columns do not say them (see [`Names`]).
+    pub names: Names,
+    /// A thematic report's filter as dimensions (`category={suicide}`), added to every figure's
+    /// name (intersected with a row's own value of the same dimension).
+    pub filter_dims: Vec<(String, Vec<String>)>,
+}
+
+/// Names given explicitly, for tables whose layout is not the dimensions they count: deprivation
+/// deciles laid out as quintile rows and odd/even columns, data completeness as sets of codes,
+/// ethnic groups as their codes. Each entry is either dimensions alone (`ethnicity={A,B,C}`,
+/// joined to the table's cohort and filter), or `population|dims` (a figure of another
+/// population, such as a trend's single year), or a whole name starting `a:` (another area's).
+/// Empty vectors: the default names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Names {
+    pub cells: Vec<Vec<String>>,
+    pub rows: Vec<String>,
+    pub columns: Vec<String>,
 }
 
 /// Internal (true counts; staff only) or published (suppressed under a rule).
@@ -133,26 +152,111 @@ pub struct ShownTable {
     pub multi_valued: bool,
     pub notes: Vec<String>,
     pub row_heading: String,
+    /// Every count printed, by its canonical name (cells, and the totals a renderer prints).
+    pub figures: Vec<(String, Shown)>,
 }
 
-fn grid(t: &Table) -> Grid {
-    Grid {
-        cells: t.counts.clone(),
-        row_totals: t
+/// A figure's dimensions with the table's filter merged in: a dimension the filter limits is
+/// intersected with the figure's own value of it.
+fn with_filter(
+    mut dims: Vec<(String, Vec<String>)>,
+    filter: &[(String, Vec<String>)],
+) -> Vec<(String, Vec<String>)> {
+    for (k, allowed) in filter {
+        match dims.iter_mut().find(|(d, _)| d == k) {
+            Some((_, values)) => values.retain(|v| allowed.contains(v)),
+            None => dims.push((k.clone(), allowed.clone())),
+        }
+    }
+    dims
+}
+
+/// A name under the report's areas, unless it names its own (`a:…|`: a figure of one area in a
+/// table of several, such as deaths by area).
+fn scoped(scope: &str, name: &str) -> String {
+    let full = if name.starts_with("a:") { name.to_string() } else { format!("{scope}{name}") };
+    canonical(full)
+}
+
+/// Dimensions written as in a name (`a=1&b={x,y}`), read back.
+fn parse_dims(text: &str) -> Vec<(String, Vec<String>)> {
+    names::Name::parse(&format!("a:0|x:0|{text}")).map(|n| n.dims).unwrap_or_default()
+}
+
+/// A name written canonically (sets and dimensions sorted), when it is in the canonical form.
+fn canonical(name: String) -> String {
+    names::Name::parse(&name).map(|n| n.write()).unwrap_or(name)
+}
+
+impl Table {
+    /// `cohort|dims` for a figure of this table (without the areas' prefix).
+    fn figure(&self, dims: Vec<(String, Vec<String>)>) -> String {
+        format!("{}|{}", self.cohort, names::dims_text(&with_filter(dims, &self.filter_dims)))
+    }
+
+    /// An explicit name (see [`Names`]) under `scope`.
+    fn given(&self, scope: &str, n: &str) -> String {
+        if n.contains('|') {
+            scoped(scope, n)
+        } else {
+            canonical(format!("{scope}{}", self.figure(parse_dims(n))))
+        }
+    }
+
+    fn dim(name: &str, key: &str) -> Vec<(String, Vec<String>)> {
+        if name == "all" { Vec::new() } else { vec![(name.to_string(), vec![key.to_string()])] }
+    }
+
+    /// The canonical names of the table's figures, under `scope` (`a:3|`).
+    fn grid(&self, scope: &str) -> Grid {
+        let rows: Vec<String> = self
             .rows
             .iter()
             .enumerate()
-            .map(|(i, (k, _))| match t.shared_rows.get(i) {
-                Some(Some(name)) => name.clone(),
-                _ => format!("{}|{}={k}", t.cohort, t.row_dimension),
+            .map(|(i, (k, _))| match (self.names.rows.get(i), self.shared_rows.get(i)) {
+                (Some(n), _) => self.given(scope, n),
+                (None, Some(Some(name))) => format!("{scope}{name}"),
+                _ => canonical(format!("{scope}{}", self.figure(Table::dim(&self.row_dimension, k)))),
             })
-            .collect(),
-        column_totals: t
+            .collect();
+        let one_way = self.column_dimension == "all";
+        let columns: Vec<String> = self
             .columns
             .iter()
-            .map(|(k, _)| format!("{}|{}={k}", t.cohort, t.column_dimension))
-            .collect(),
-        total: format!("{}|all", t.cohort),
+            .enumerate()
+            .map(|(i, (k, _))| match self.names.columns.get(i) {
+                Some(n) => self.given(scope, n),
+                None => canonical(format!("{scope}{}", self.figure(Table::dim(&self.column_dimension, k)))),
+            })
+            .collect();
+        let cells = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(r, (rk, _))| {
+                self.columns
+                    .iter()
+                    .enumerate()
+                    .map(|(c, (ck, _))| match self.names.cells.get(r).and_then(|row| row.get(c)) {
+                        Some(n) => self.given(scope, n),
+                        None if one_way => rows[r].clone(),
+                        None => {
+                            let mut dims = Table::dim(&self.row_dimension, rk);
+                            dims.extend(Table::dim(&self.column_dimension, ck));
+                            canonical(format!("{scope}{}", self.figure(dims)))
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Grid {
+            cells: self.counts.clone(),
+            cell_names: cells,
+            row_totals: rows,
+            column_totals: columns,
+            total: canonical(format!("{scope}{}", self.figure(Vec::new()))),
+            multi_valued: self.multi_valued,
+        }
     }
 }
 
@@ -166,11 +270,11 @@ fn percent(part: &Shown, whole: &Shown) -> String {
 
 /// A row's percentage: of the table's total, of a count, or of some of its own columns; "*" when
 /// built on a hidden figure.
-fn share(how: &Percent, cells: &[Shown], row_total: &Shown, total: &Shown) -> String {
+fn share(how: &Percent, cells: &[Shown], row_total: &Shown, total: &Shown, of: &Shown) -> String {
     match how {
         Percent::None => String::new(),
         Percent::OfTotal => percent(row_total, total),
-        Percent::Of(n) => percent(row_total, &Shown::Count(*n)),
+        Percent::Of(..) => percent(row_total, of),
         Percent::Columns { numerator, denominator } => {
             let sum = |cols: &[usize]| -> Shown {
                 let mut n = 0;
@@ -187,63 +291,157 @@ fn share(how: &Percent, cells: &[Shown], row_total: &Shown, total: &Shown) -> St
     }
 }
 
+/// One report's count tables and the areas they count.
+pub struct Scoped<'a> {
+    pub areas: Vec<i64>,
+    pub tables: &'a [Table],
+}
+
+/// The `a:…|` prefix of the areas' figures.
+pub fn scope_prefix(areas: &[i64]) -> String {
+    let mut a = areas.to_vec();
+    a.sort_unstable();
+    a.dedup();
+    format!("a:{}|", a.iter().map(i64::to_string).collect::<Vec<_>>().join("+"))
+}
+
 /// The tables of one report as shown in `mode`: in published mode every table is suppressed
 /// together, so a figure hidden in one cannot be worked out from another.
 pub fn show(tables: &[Table], mode: &Mode) -> Vec<ShownTable> {
-    let grids: Vec<Grid> = tables.iter().map(grid).collect();
-    let hidden = match mode {
+    show_joint(&[Scoped { areas: vec![0], tables }], &[], mode).0.into_iter().next().unwrap_or_default()
+}
+
+/// Several reports' tables shown together: in published mode suppressed as one system (the
+/// areas of a year and their combination), against the figures other reports already published
+/// (`context`). Returns each report's tables and every figure as published, for the reports
+/// that come after.
+pub fn show_joint(
+    reports: &[Scoped<'_>],
+    context: &[Fixed],
+    mode: &Mode,
+) -> (Vec<Vec<ShownTable>>, Vec<Fixed>) {
+    let grids: Vec<Vec<Grid>> = reports
+        .iter()
+        .map(|r| {
+            let prefix = scope_prefix(&r.areas);
+            r.tables.iter().map(|t| t.grid(&prefix)).collect()
+        })
+        .collect();
+    let hidden: Option<Hidden> = match mode {
         Mode::Internal => None,
-        Mode::Published(rule) => Some(disclosure::suppress(&grids, rule)),
+        Mode::Published(rule) => {
+            let all: Vec<Grid> = grids.iter().flatten().cloned().collect();
+            Some(disclosure::suppress(&all, context, rule))
+        }
     };
-    let figure = |n: u64, is_hidden: bool| if is_hidden { Shown::Suppressed } else { Shown::Count(n) };
-    tables
+    let mut published: Vec<Fixed> = Vec::new();
+    let shown = reports
         .iter()
         .zip(&grids)
+        .map(|(r, gs)| {
+            let prefix = scope_prefix(&r.areas);
+            r.tables
+                .iter()
+                .zip(gs)
+                .map(|(t, g)| {
+                    let s = shown_table(t, g, &prefix, hidden.as_ref());
+                    published.extend(s.figures.iter().map(|(name, shown)| Fixed {
+                        name: name.clone(),
+                        value: figure_value(t, g, name),
+                        hidden: *shown == Shown::Suppressed,
+                    }));
+                    s
+                })
+                .collect()
+        })
+        .collect();
+    published.sort_by(|a, b| a.name.cmp(&b.name));
+    published.dedup_by(|a, b| a.name == b.name);
+    (shown, published)
+}
+
+/// The true value of a figure of table `t` by its name.
+fn figure_value(t: &Table, g: &Grid, name: &str) -> u64 {
+    for (r, row) in g.cell_names.iter().enumerate() {
+        for (c, n) in row.iter().enumerate() {
+            if n == name {
+                return t.counts.get(r).and_then(|row| row.get(c)).copied().unwrap_or(0);
+            }
+        }
+    }
+    if let Some(r) = g.row_totals.iter().position(|n| n == name) {
+        return t.counts.get(r).map(|row| row.iter().sum()).unwrap_or(0);
+    }
+    if let Some(c) = g.column_totals.iter().position(|n| n == name) {
+        return t.counts.iter().map(|row| row.get(c).copied().unwrap_or(0)).sum();
+    }
+    t.counts.iter().flatten().sum()
+}
+
+fn shown_table(t: &Table, g: &Grid, prefix: &str, hidden: Option<&Hidden>) -> ShownTable {
+    let is_hidden = |name: &str| hidden.is_some_and(|h| h.is_hidden(name));
+    let figure = |n: u64, name: &str| if is_hidden(name) { Shown::Suppressed } else { Shown::Count(n) };
+    let grand: u64 = t.counts.iter().flatten().sum();
+    let total = figure(grand, &g.total);
+    let of = match &t.percent {
+        Percent::Of(name, n) => figure(*n, &format!("{prefix}{name}")),
+        _ => Shown::Suppressed,
+    };
+    let several = t.columns.len() > 1;
+    let mut figures: Vec<(String, Shown)> = Vec::new();
+    let rows = t
+        .rows
+        .iter()
         .enumerate()
-        .map(|(i, (t, g))| {
-            let hidden_total = |name: &str| hidden.as_ref().is_some_and(|h| h.total(name));
-            let grand: u64 = t.counts.iter().flatten().sum();
-            let total = figure(grand, hidden_total(&g.total));
-            let rows = t
-                .rows
+        .map(|(r, (_, label))| {
+            let counts = t.counts.get(r).cloned().unwrap_or_default();
+            let cells: Vec<Shown> = counts
                 .iter()
                 .enumerate()
-                .map(|(r, (_, label))| {
-                    let counts = t.counts.get(r).cloned().unwrap_or_default();
-                    let cells: Vec<Shown> = counts
-                        .iter()
-                        .enumerate()
-                        .map(|(c, n)| figure(*n, hidden.as_ref().is_some_and(|h| h.cell(i, r, c))))
-                        .collect();
-                    let row_total = figure(counts.iter().sum(), hidden_total(&g.row_totals[r]));
-                    let share = share(&t.percent, &cells, &row_total, &total);
-                    ShownRow { label: label.clone(), cells, total: row_total, percent: share }
+                .map(|(c, n)| {
+                    let name = g.cell_names.get(r).and_then(|row| row.get(c)).cloned().unwrap_or_default();
+                    let shown = figure(*n, &name);
+                    figures.push((name, shown));
+                    shown
                 })
                 .collect();
-            let column_totals: Vec<Shown> = (0..t.columns.len())
-                .map(|c| {
-                    let n = t.counts.iter().map(|r| r.get(c).copied().unwrap_or(0)).sum();
-                    figure(n, hidden_total(&g.column_totals[c]))
-                })
-                .collect();
-            let total_percent = share(&t.percent, &column_totals, &total, &total);
-            ShownTable {
-                key: t.key.clone(),
-                title: t.title.clone(),
-                basis: t.basis.words(),
-                denominator: t.denominator.clone(),
-                columns: t.columns.iter().map(|(_, l)| l.clone()).collect(),
-                rows,
-                column_totals,
-                total,
-                percent_label: t.percent_label.clone(),
-                total_percent,
-                multi_valued: t.multi_valued,
-                notes: t.notes.clone(),
-                row_heading: t.row_heading(),
+            let row_total = figure(counts.iter().sum(), &g.row_totals[r]);
+            if several && !t.multi_valued {
+                figures.push((g.row_totals[r].clone(), row_total));
             }
+            let share = share(&t.percent, &cells, &row_total, &total, &of);
+            ShownRow { label: label.clone(), cells, total: row_total, percent: share }
         })
-        .collect()
+        .collect();
+    let column_totals: Vec<Shown> = (0..t.columns.len())
+        .map(|c| {
+            let n = t.counts.iter().map(|r| r.get(c).copied().unwrap_or(0)).sum();
+            figure(n, &g.column_totals[c])
+        })
+        .collect();
+    if !t.multi_valued {
+        if several {
+            figures.extend(g.column_totals.iter().cloned().zip(column_totals.iter().copied()));
+        }
+        figures.push((g.total.clone(), total));
+    }
+    let total_percent = share(&t.percent, &column_totals, &total, &total, &of);
+    ShownTable {
+        key: t.key.clone(),
+        title: t.title.clone(),
+        basis: t.basis.words(),
+        denominator: t.denominator.clone(),
+        columns: t.columns.iter().map(|(_, l)| l.clone()).collect(),
+        rows,
+        column_totals,
+        total,
+        percent_label: t.percent_label.clone(),
+        total_percent,
+        multi_valued: t.multi_valued,
+        notes: t.notes.clone(),
+        row_heading: t.row_heading(),
+        figures,
+    }
 }
 
 impl Table {
@@ -273,6 +471,8 @@ impl Table {
             multi_valued: false,
             notes: Vec::new(),
             shared_rows: Vec::new(),
+            names: Names::default(),
+            filter_dims: Vec::new(),
         }
     }
 
@@ -366,6 +566,8 @@ mod tests {
             multi_valued: false,
             notes: Vec::new(),
             shared_rows: Vec::new(),
+            names: Names::default(),
+            filter_dims: Vec::new(),
         }
     }
 

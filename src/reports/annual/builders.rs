@@ -27,6 +27,15 @@ pub(crate) fn ethnic_groups(
         .collect()
 }
 
+/// The ethnic groups' names as the codes they count (`ethnicity={A,B,C}`), in
+/// [`ethnic_groups`]' order: the same figures as any other table's counts of those codes.
+pub(crate) fn ethnic_group_dims() -> Vec<String> {
+    ETHNIC_GROUPS
+        .iter()
+        .map(|(_, _, codes)| format!("ethnicity={}", super::tables::set(codes.iter().map(|c| c.to_string()))))
+        .collect()
+}
+
 /// The modifiable outcomes as columns, labelled as the Analysis Form in force labels them.
 pub(crate) fn modifiable_columns(labels: &Labels) -> Vec<(String, String)> {
     ["identified", "none_identified", "insufficient"]
@@ -68,6 +77,8 @@ pub(crate) fn modifiable_table(
         multi_valued: false,
         notes: Vec::new(),
         shared_rows: Vec::new(),
+        names: Default::default(),
+        filter_dims: Vec::new(),
     }
 }
 

@@ -5,8 +5,8 @@
 use super::{Data, Labels, tally};
 use crate::reports::agreement::Agreement;
 use crate::reports::rates::{self, Rate, RateRule};
-use crate::reports::stats::{self, quantile, within};
-use crate::reports::table::{Basis, Mode, Shown, ShownTable};
+use crate::reports::stats::{self, quantile};
+use crate::reports::table::{Basis, Mode, Shown, ShownTable, Table};
 use crate::store::reports::Interval;
 
 /// A table of figures as text, ready to show.
@@ -50,43 +50,85 @@ fn pct(part: u64, whole: u64) -> String {
     if whole == 0 { "–".into() } else { format!("{:.1}%", part as f64 * 100.0 / whole as f64) }
 }
 
-/// Median and quartiles of a histogram, hidden over a small number.
-fn spread(histogram: &[(i64, u64)], mode: &Mode) -> [String; 3] {
-    let n: u64 = histogram.iter().map(|(_, c)| c).sum();
-    if small(mode, n) {
+/// Median and quartiles of a histogram; hidden, in published mode, unless the number of values
+/// is shown and at least [`MEDIAN_MIN`] (a median over a handful of reviews describes them).
+fn spread(histogram: &[(i64, u64)], n: &Shown, mode: &Mode) -> [String; 3] {
+    let enough = match (mode, n) {
+        (Mode::Internal, _) => true,
+        (Mode::Published(_), Shown::Count(n)) => *n >= MEDIAN_MIN,
+        (Mode::Published(_), Shown::Suppressed) => false,
+    };
+    if !enough {
         return [HIDDEN.into(), HIDDEN.into(), HIDDEN.into()];
     }
     [0.5, 0.25, 0.75].map(|q| quantile(histogram, q).map(stats::days).unwrap_or_else(|| "–".into()))
 }
 
-/// The share of values within `limit` days, hidden when either part is small.
-fn share_within(histogram: &[(i64, u64)], limit: i64, mode: &Mode) -> String {
-    let (inside, n) = within(histogram, limit);
-    if small(mode, inside) || small(mode, n - inside) { HIDDEN.into() } else { pct(inside, n) }
+/// No median or quartile over fewer values in a published report (ONS: sub-national means and
+/// medians over 1 to 7 people are suppressed).
+pub const MEDIAN_MIN: u64 = 10;
+
+/// Where the bands of days from the death start: under 6 months (182 days), 6 to 12 months (to
+/// 365 days), 12 to 18, 18 to 24 months, 2 years or more.
+pub const BAND_STARTS: [i64; 5] = [0, 183, 366, 548, 731];
+
+/// The intervals of the timeliness table: (interval, its column's dimension name, label).
+pub const INTERVALS: [(Interval, &str, &str); 4] = [
+    (Interval::ToNotification, "days_to_notification", "Death to notification"),
+    (Interval::ToCdrm, "days_to_cdrm", "Death to child death review meeting"),
+    (Interval::ToPanel, "days_to_panel", "Death to panel review"),
+    (Interval::ToSignOff, "days_to_review", "Death to sign-off of the review"),
+];
+
+/// The timeliness counts' columns: (key, label, bands counted).
+pub const TIMELINESS_COLUMNS: [(&str, &str, &[&str]); 4] = [
+    ("b0", "Under 6 months", &["b0"]),
+    ("b1", "6 to 12 months", &["b1"]),
+    ("b2", "12 months or more", &["b2", "b3", "b4"]),
+    ("all", "Reviews", &["b0", "b1", "b2", "b3", "b4"]),
+];
+
+/// A share of shown counts ("*" when any is hidden).
+fn shown_share(parts: &[&Shown], whole: &Shown) -> String {
+    let mut sum = 0;
+    for p in parts {
+        match p {
+            Shown::Count(n) => sum += n,
+            Shown::Suppressed => return HIDDEN.into(),
+        }
+    }
+    match whole {
+        Shown::Count(w) => pct(sum, *w),
+        Shown::Suppressed => HIDDEN.into(),
+    }
 }
 
-pub(super) fn timeliness(data: &Data, mode: &Mode) -> Figures {
-    let rows = Interval::ALL
+/// Days from the death to each step: the number of reviews, median and quartiles, and the
+/// shares within 6 and 12 months — every figure read from the counts as shown (`counts`, the
+/// timeliness counts table suppressed with the rest of the report).
+pub(super) fn timeliness(
+    days: &[(Interval, Vec<(i64, u64)>)],
+    counts: Option<&ShownTable>,
+    mode: &Mode,
+) -> Figures {
+    let rows = INTERVALS
         .iter()
-        .map(|i| {
-            let h = data.days.iter().find(|(j, _)| j == i).map(|(_, h)| h.as_slice()).unwrap_or(&[]);
-            let n: u64 = h.iter().map(|(_, c)| c).sum();
-            let [median, low, high] = spread(h, mode);
-            let label = match i {
-                Interval::ToNotification => "Death to notification",
-                Interval::ToCdrm => "Death to child death review meeting",
-                Interval::ToPanel => "Death to panel review",
-                Interval::ToSignOff => "Death to sign-off of the review",
-            };
-            let n_text = if small(mode, n) { HIDDEN.into() } else { n.to_string() };
+        .enumerate()
+        .map(|(r, (i, _, label))| {
+            let h = days.iter().find(|(j, _)| j == i).map(|(_, h)| h.as_slice()).unwrap_or(&[]);
+            let cells: Vec<Shown> =
+                counts.and_then(|t| t.rows.get(r)).map(|row| row.cells.clone()).unwrap_or_default();
+            let cell = |c: usize| cells.get(c).copied().unwrap_or(Shown::Suppressed);
+            let n = cell(3);
+            let [median, low, high] = spread(h, &n, mode);
             vec![
-                label.into(),
-                n_text,
+                label.to_string(),
+                n.text(),
                 median,
                 low,
                 high,
-                share_within(h, 182, mode),
-                share_within(h, 365, mode),
+                shown_share(&[&cell(0)], &n),
+                shown_share(&[&cell(0), &cell(1)], &n),
             ]
         })
         .collect();
@@ -99,24 +141,41 @@ pub(super) fn timeliness(data: &Data, mode: &Mode) -> Figures {
             .map(String::from)
             .to_vec(),
         rows,
-        notes: vec!["Quartiles by linear interpolation (as Excel's QUARTILE.INC). Six months is counted as 182 days and twelve as 365.".into()],
+        notes: vec![
+            "Quartiles by linear interpolation (as Excel's QUARTILE.INC). Six months is counted as 182 days and twelve as 365.".into(),
+            format!("Published versions give no median or quartile over fewer than {MEDIAN_MIN} reviews, and the shares are worked out from the counts as published."),
+        ],
     }
 }
 
-pub(super) fn return_days(data: &Data, agencies: &[(String, String)], mode: &Mode) -> Figures {
+pub(super) fn return_days(
+    return_days: &[crate::store::reports::Count],
+    agencies: &[(String, String)],
+    returns: Option<&ShownTable>,
+    mode: &Mode,
+) -> Figures {
+    // Each agency type's forms returned, as the agency returns table shows them (its first column).
+    let returned: std::collections::BTreeMap<&String, Shown> = agencies
+        .iter()
+        .enumerate()
+        .filter_map(|(r, (code, _))| {
+            returns.and_then(|t| t.rows.get(r)).and_then(|row| row.cells.first()).map(|c| (code, *c))
+        })
+        .collect();
     let rows = agencies
         .iter()
         .map(|(code, label)| {
-            let h: Vec<(i64, u64)> = data
-                .return_days
+            let h: Vec<(i64, u64)> = return_days
                 .iter()
                 .filter(|c| c.keys.first() == Some(code))
                 .filter_map(|c| c.keys.get(1).and_then(|d| d.parse().ok()).map(|d| (d, c.n)))
                 .collect();
             let n: u64 = h.iter().map(|(_, c)| c).sum();
-            let [median, low, high] = spread(&h, mode);
-            let n_text = if small(mode, n) { HIDDEN.into() } else { n.to_string() };
-            vec![label.clone(), n_text, median, low, high]
+            // The forms returned are the agency returns table's "returned" cell, as shown there.
+            let n_shown = returned.get(code).copied().unwrap_or(Shown::Count(n));
+            let n_shown = if small(mode, n) { Shown::Suppressed } else { n_shown };
+            let [median, low, high] = spread(&h, &n_shown, mode);
+            vec![label.clone(), n_shown.text(), median, low, high]
         })
         .collect();
     Figures {
@@ -132,60 +191,82 @@ pub(super) fn return_days(data: &Data, agencies: &[(String, String)], mode: &Mod
     }
 }
 
-/// Answered / not known / missing as shares, hiding a share whose count is small and, when only
-/// one of the three would be hidden, the smallest other non-zero one too (the three add up).
-fn three_shares(parts: [u64; 3], mode: &Mode) -> [String; 3] {
-    let total: u64 = parts.iter().sum();
-    let mut hide = parts.map(|n| small(mode, n));
-    if hide.iter().filter(|h| **h).count() == 1
-        && let Some(i) = (0..3).filter(|i| !hide[*i] && parts[*i] > 0).min_by_key(|i| parts[*i])
-    {
-        hide[i] = true;
-    }
-    let show = |i: usize| {
-        if hide[i] {
-            HIDDEN.to_string()
-        } else if matches!(mode, Mode::Internal) {
-            format!("{} ({})", parts[i], pct(parts[i], total))
-        } else {
-            pct(parts[i], total)
-        }
+/// The completeness items of the notification: (label, key index in `NOTIFIED`, dimension,
+/// the codes that are an answer, those that say "not known"); missing is the empty value.
+fn notification_items() -> Vec<(&'static str, usize, &'static str, Vec<String>, Vec<String>)> {
+    use crate::domain::codes::{Ethnicity, PlaceOfDeath, Sex};
+    let codes = |all: Vec<&str>, not: &[&str]| -> Vec<String> {
+        all.into_iter().filter(|c| !not.contains(c)).map(String::from).collect()
     };
-    [show(0), show(1), show(2)]
+    let yes_no = || vec!["no".to_string(), "yes".to_string()];
+    let nk = || vec!["not_known".to_string()];
+    vec![
+        (
+            "Notification: sex",
+            1,
+            "sex",
+            codes(Sex::ALL.iter().map(|s| s.code()).collect(), &["not_known"]),
+            nk(),
+        ),
+        (
+            "Notification: ethnicity",
+            2,
+            "ethnicity",
+            codes(Ethnicity::ALL.iter().map(|e| e.code()).collect(), &["Z", "99"]),
+            vec!["99".into(), "Z".into()],
+        ),
+        (
+            "Notification: deprivation decile (from the postcode)",
+            3,
+            "imd_decile",
+            (1..=10).map(|d| d.to_string()).collect(),
+            Vec::new(),
+        ),
+        (
+            "Notification: place of death",
+            4,
+            "place_of_death",
+            codes(PlaceOfDeath::ALL.iter().map(|p| p.code()).collect(), &["not_known"]),
+            nk(),
+        ),
+        ("Notification: coroner informed", 8, "coroner_informed", yes_no(), nk()),
+        ("Notification: looked after", 9, "looked_after", yes_no(), nk()),
+        ("Notification: post-mortem planned", 10, "post_mortem_planned", yes_no(), nk()),
+    ]
 }
 
-pub(super) fn completeness(data: &Data, labels: &Labels, notified_total: u64, mode: &Mode) -> Figures {
-    // Keys of the notified cohort: see `NOTIFIED`.
-    let item = |idx: usize, not_known: &[&str], missing: &[&str]| -> [u64; 3] {
+/// Data completeness as counts (answered, not known, missing, expected) for each notification
+/// item and each form, every cell named by the codes it counts, so that it is the same figure
+/// as the other tables' (the deprivation table's "not known" is this table's missing decile).
+/// Suppressed with the report; [`completeness`] shows the shares worked out from it.
+pub(super) fn completeness_table(data: &Data, labels: &Labels, year: i32) -> Table {
+    let cohort = format!("notified:{year}");
+    let set = |v: &[String]| super::tables::set(v.iter().cloned());
+    let mut rows = Vec::new();
+    let mut counts = Vec::new();
+    let mut names = Vec::new();
+    for (label, idx, dim, answered, not_known) in notification_items() {
         let mut parts = [0u64; 3];
         for (k, n) in tally(&data.notified, &[idx]) {
-            let v = k[0].as_str();
-            let slot = if missing.contains(&v) {
+            let v = &k[0];
+            let slot = if v.is_empty() {
                 2
-            } else if not_known.contains(&v) {
+            } else if not_known.contains(v) {
                 1
             } else {
                 0
             };
             parts[slot] += n;
         }
-        parts
-    };
-    let mut rows = Vec::new();
-    let mut push = |label: String, total: u64, parts: [u64; 3]| {
-        let [a, nk, m] = three_shares(parts, mode);
-        rows.push(vec![label, if small(mode, total) { HIDDEN.into() } else { total.to_string() }, a, nk, m]);
-    };
-    for (label, idx, nk, missing) in [
-        ("Notification: sex", 1, &["not_known"][..], &[""][..]),
-        ("Notification: ethnicity", 2, &["Z", "99"][..], &[""][..]),
-        ("Notification: deprivation decile (from the postcode)", 3, &[][..], &[""][..]),
-        ("Notification: place of death", 4, &["not_known"][..], &[""][..]),
-        ("Notification: coroner informed", 8, &["not_known"][..], &[""][..]),
-        ("Notification: looked after", 9, &["not_known"][..], &[""][..]),
-        ("Notification: post-mortem planned", 10, &["not_known"][..], &[""][..]),
-    ] {
-        push(label.into(), notified_total, item(idx, nk, missing));
+        rows.push((dim.to_string(), label.to_string()));
+        counts.push(vec![parts[0], parts[1], parts[2], parts.iter().sum()]);
+        let nk = if not_known.is_empty() { "{}".to_string() } else { set(&not_known) };
+        names.push(vec![
+            format!("{cohort}|{dim}={}", set(&answered)),
+            format!("{cohort}|{dim}={nk}"),
+            format!("{cohort}|{dim}="),
+            format!("{cohort}|all"),
+        ]);
     }
     let forms = tally(&data.form_completeness, &[0, 1]);
     let mut codes: Vec<&String> = forms.keys().map(|k| &k[0]).collect();
@@ -202,8 +283,64 @@ pub(super) fn completeness(data: &Data, labels: &Labels, notified_total: u64, mo
             .find(|(c, _)| c == code)
             .map(|(_, t)| t.clone())
             .unwrap_or_else(|| code.clone());
-        push(format!("{title}: every question, over the forms returned"), parts.iter().sum(), parts);
+        rows.push((code.clone(), format!("{title}: every question, over the forms returned")));
+        counts.push(vec![parts[0], parts[1], parts[2], parts.iter().sum()]);
+        let item = |answer: &str| format!("formitems:{year}|answer={answer}&form={code}");
+        names.push(vec![
+            item("answered"),
+            item("not_known"),
+            item("missing"),
+            item("{answered,missing,not_known}"),
+        ]);
     }
+    Table {
+        key: "data-completeness-counts".into(),
+        title: "Data completeness: answered, not known and missing".into(),
+        basis: Basis::Notified,
+        cohort,
+        denominator: String::new(),
+        row_dimension: "item".into(),
+        column_dimension: "answer".into(),
+        row_heading: "Item".into(),
+        rows,
+        columns: ["Answered", "Not known", "Missing", "Answers expected"]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i.to_string(), l.to_string()))
+            .collect(),
+        counts,
+        percent: crate::reports::table::Percent::None,
+        percent_label: String::new(),
+        // Each cell is named by what it counts; the names tie the cells together.
+        multi_valued: true,
+        notes: Vec::new(),
+        shared_rows: Vec::new(),
+        names: crate::reports::table::Names { cells: names, ..Default::default() },
+        filter_dims: Vec::new(),
+    }
+}
+
+/// Answered, not known and missing for each item, as shares of the answers expected, every one
+/// worked out from the completeness counts as shown (internal reports give the counts too).
+pub(super) fn completeness(counts: Option<&ShownTable>, mode: &Mode) -> Figures {
+    let rows = counts
+        .map(|t| {
+            t.rows
+                .iter()
+                .map(|row| {
+                    let cell = |c: usize| row.cells.get(c).copied().unwrap_or(Shown::Suppressed);
+                    let expected = cell(3);
+                    let share = |c: usize| match (mode, cell(c)) {
+                        (Mode::Internal, Shown::Count(n)) => {
+                            format!("{n} ({})", shown_share(&[&cell(c)], &expected))
+                        }
+                        _ => shown_share(&[&cell(c)], &expected),
+                    };
+                    vec![row.label.clone(), expected.text(), share(0), share(1), share(2)]
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Figures {
         key: "data-completeness".into(),
         title: "Data completeness: answered, not known and missing".into(),
@@ -211,7 +348,10 @@ pub(super) fn completeness(data: &Data, labels: &Labels, notified_total: u64, mo
         denominator: "Notification items: deaths notified in the year. Form items: every question asked on the forms returned that were requested in the year.".into(),
         headings: ["Item", "Answers expected", "Answered", "Not known", "Missing"].map(String::from).to_vec(),
         rows,
-        notes: vec!["'Not known' is an answer someone gave; 'missing' means nothing was recorded.".into()],
+        notes: vec![
+            "'Not known' is an answer someone gave; 'missing' means nothing was recorded.".into(),
+            "Published versions work the shares out from the counts as published: a share is not shown when its count is not.".into(),
+        ],
     }
 }
 

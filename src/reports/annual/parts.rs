@@ -71,6 +71,7 @@ fn empty_table(index: usize) -> ShownTable {
         multi_valued: false,
         notes: Vec::new(),
         row_heading: String::new(),
+        figures: Vec::new(),
     }
 }
 

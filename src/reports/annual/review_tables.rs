@@ -5,16 +5,16 @@ use super::builders::{modifiable_columns, modifiable_table, theme_rows};
 use super::figures;
 use super::parts::{ChartSpec, Part, Plan};
 use super::tables::Builder;
-use super::{Data, Labels, Params, tally};
+use super::{Block, Data, Labels, Params, tally};
 use crate::domain::dates::AgeBand;
-use crate::reports::table::{Basis, Percent, Table};
+use crate::reports::table::{Basis, Percent, ShownTable, Table};
 
 /// Sections 4 to 8 of the annual report.
 pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: &Data, plan: &mut Plan) {
     let y = params.year;
-    let reviewed_cohort = format!("reviewed {}", y.0);
+    let reviewed_cohort = format!("reviewed:{}", y.0);
     let reviewed_total: u64 = data.reviewed.iter().map(|c| c.n).sum();
-    let notified_total: u64 = data.notified.iter().map(|c| c.n).sum();
+    let reviewed_all = format!("{reviewed_cohort}|all");
     // 4. Reviews: category and modifiable factors.
     let modifiable_columns = modifiable_columns(labels);
     let modifiable_table = |key: &str, title: &str, dim: &str, idx: usize, order: &[(String, String)]| {
@@ -76,6 +76,8 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         multi_valued: false,
         notes: Vec::new(),
         shared_rows: Vec::new(),
+        names: Default::default(),
+        filter_dims: Vec::new(),
     };
     reviews.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     plan.push(("reviews", "Reviews completed: category of death and modifiable factors", reviews));
@@ -87,10 +89,8 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         key: "reviewed-factor-domains".into(),
         title: "Reviews with a factor that may have contributed to the death (graded 2), by domain".into(),
         basis: Basis::Reviewed,
-        cohort: format!("{reviewed_cohort} factors"),
-        denominator: format!(
-            "Reviews completed in the year ({reviewed_total}); a review counts once in each domain it has such a factor in, so the rows do not add up."
-        ),
+        cohort: format!("factors:{}", y.0),
+        denominator: "Reviews completed in the year; a review counts once in each domain it has such a factor in, so the rows do not add up.".into(),
         row_dimension: "domain".into(),
         column_dimension: "modifiable".into(),
         row_heading: "Domain".into(),
@@ -106,11 +106,13 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
                     .collect()
             })
             .collect(),
-        percent: Percent::Of(reviewed_total),
+        percent: Percent::Of(reviewed_all.clone(), reviewed_total),
         percent_label: "% of reviews completed".into(),
         multi_valued: true,
         notes: Vec::new(),
         shared_rows: Vec::new(),
+        names: Default::default(),
+        filter_dims: Vec::new(),
     };
     factors.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     let theme_rows = theme_rows(labels, &data.themes);
@@ -118,16 +120,16 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         "reviewed-themes",
         "Themes of the reviews completed, most frequent first",
         Basis::Reviewed,
-        &format!("{reviewed_cohort} themes"),
+        &format!("themes:{}", y.0),
         "theme",
         theme_rows,
     );
-    t.percent = Percent::Of(reviewed_total);
+    t.percent = Percent::Of(reviewed_all, reviewed_total);
     t.percent_label = "% of reviews completed".into();
     t.multi_valued = true;
-    t.denominator = format!(
-        "Reviews completed in the year ({reviewed_total}); a review can have several themes. Themes no review had are left out."
-    );
+    t.denominator =
+        "Reviews completed in the year; a review can have several themes. Themes no review had are left out."
+            .into();
     factors.push(Part::Counts {
         index: b.add(t),
         chart: ChartSpec::Rows { what: "reviews completed by theme" },
@@ -157,7 +159,7 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         key: "agency-returns".into(),
         title: "Agency forms requested in the year, by agency type".into(),
         basis: Basis::Notified,
-        cohort: format!("requests {}", y.0),
+        cohort: format!("requests:{}", y.0),
         denominator: "Forms requested from agencies in the year (by date of request); the total is every form requested.".into(),
         row_dimension: "agency_type".into(),
         column_dimension: "request_status".into(),
@@ -170,10 +172,20 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         multi_valued: false,
         notes: Vec::new(),
         shared_rows: Vec::new(),
+        names: Default::default(),
+        filter_dims: Vec::new(),
     };
-    gathering.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
-    gathering.push(Part::Figures(figures::return_days(data, &agencies, &params.mode)));
-    gathering.push(Part::Figures(figures::completeness(data, labels, notified_total, &params.mode)));
+    let returns = b.add(t);
+    gathering.push(Part::Counts { index: returns, chart: ChartSpec::None });
+    let (days, mode) = (data.return_days.clone(), params.mode.clone());
+    gathering.push(Part::Later(Box::new(move |shown: &[ShownTable]| {
+        Block::Figures(figures::return_days(&days, &agencies, shown.get(returns), &mode))
+    })));
+    let completeness = b.add(figures::completeness_table(data, labels, y.0));
+    let mode = params.mode.clone();
+    gathering.push(Part::Later(Box::new(move |shown: &[ShownTable]| {
+        Block::Figures(figures::completeness(shown.get(completeness), &mode))
+    })));
     plan.push(("information", "Information gathering and data completeness", gathering));
 
     // 7. Agreement, 8. Actions.
@@ -185,7 +197,7 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         "actions",
         "Actions from the panel's recommendations",
         Basis::Reviewed,
-        &format!("actions {}", y.0),
+        &format!("actions:{}", y.0),
         "action_measure",
         [
             ("raised", "Raised in the year"),

@@ -6,7 +6,7 @@ use super::parts::{ChartSpec, Part, Plan};
 use super::{Block, Data, Labels, Params, TREND_YEARS, tally};
 use crate::domain::codes::{Ethnicity, PlaceOfDeath, Sex};
 use crate::domain::dates::{AgeBand, ReportingYear};
-use crate::reports::table::{Basis, Percent, ShownTable, Table};
+use crate::reports::table::{Basis, Names, Percent, ShownTable, Table};
 
 const NO_RATES: &str = "Rates per 100,000 children are not available: no population estimates are loaded for these areas and years (cdop reference import-population). The report never uses a made-up denominator.";
 
@@ -21,6 +21,14 @@ impl Builder<'_> {
         self.tables.push(t);
         self.tables.len() - 1
     }
+}
+
+/// A set of codes as a name's value: `{a,b}`, or the one code.
+pub(super) fn set(codes: impl IntoIterator<Item = String>) -> String {
+    let mut v: Vec<String> = codes.into_iter().collect();
+    v.sort();
+    v.dedup();
+    if v.len() == 1 { v.remove(0) } else { format!("{{{}}}", v.join(",")) }
 }
 
 fn rows_from(
@@ -39,37 +47,41 @@ fn rows_from(
 pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut Vec<Table>) -> Plan {
     let mut b = Builder { tables };
     let y = params.year;
-    let notified_cohort = format!("notified {}", y.0);
-    let reviewed_cohort = format!("reviewed {}", y.0);
-    let reviewed_total: u64 = data.reviewed.iter().map(|c| c.n).sum();
+    let notified_cohort = format!("notified:{}", y.0);
+    let reviewed_cohort = format!("reviewed:{}", y.0);
+    let published = matches!(params.mode, crate::reports::table::Mode::Published(_));
     let mut plan: Plan = Vec::new();
 
     // 1. Activity.
     let mut activity = Vec::new();
     let years: Vec<(String, String)> =
         data.trend.iter().map(|(y, _, _)| (y.to_string(), ReportingYear(*y).to_string())).collect();
+    let span = |kind: &str| match (data.trend.first(), data.trend.last()) {
+        (Some((a, _, _)), Some((b, _, _))) => format!("{kind}:{a}-{b}"),
+        _ => format!("{kind}:{}", y.0),
+    };
     let mut trend_n = Table::one_way(
         "trend-notified",
         &format!("Deaths notified, last {TREND_YEARS} years"),
         Basis::Notified,
-        "trend notified",
+        &span("notified"),
         "reporting_year",
         data.trend.iter().zip(&years).map(|((_, n, _), (k, l))| (k.clone(), l.clone(), *n)).collect(),
     );
     trend_n.percent = Percent::None;
     trend_n.denominator = "Deaths notified in each reporting year".into();
-    trend_n.shared_rows = data.trend.iter().map(|(y, _, _)| Some(format!("notified {y}|all"))).collect();
+    trend_n.shared_rows = data.trend.iter().map(|(y, _, _)| Some(format!("notified:{y}|all"))).collect();
     let mut trend_r = Table::one_way(
         "trend-reviewed",
         &format!("Reviews completed, last {TREND_YEARS} years"),
         Basis::Reviewed,
-        "trend reviewed",
+        &span("reviewed"),
         "reporting_year",
         data.trend.iter().zip(&years).map(|((_, _, r), (k, l))| (k.clone(), l.clone(), *r)).collect(),
     );
     trend_r.percent = Percent::None;
     trend_r.denominator = "Reviews signed off in each reporting year".into();
-    trend_r.shared_rows = data.trend.iter().map(|(y, _, _)| Some(format!("reviewed {y}|all"))).collect();
+    trend_r.shared_rows = data.trend.iter().map(|(y, _, _)| Some(format!("reviewed:{y}|all"))).collect();
     trend_r.notes.push("A review completed in a year may concern a death notified in an earlier year: the two counts are not derived from one another.".into());
     let tn = b.add(trend_n);
     let tr = b.add(trend_r);
@@ -87,7 +99,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         "Reviews completed in the year, by the year the death was notified",
         Basis::Reviewed,
         &reviewed_cohort,
-        "year_notified",
+        "notified_year",
         notified_years
             .iter()
             .map(|n| {
@@ -103,7 +115,11 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     activity.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
 
     let open = tally(&data.open, &[0]);
-    let open_rows: Vec<(String, String, u64)> = {
+    // Published: one figure. By year notified, last year's open cases less this year's reviews
+    // of them would give a figure hidden here (or there) away.
+    let open_rows: Vec<(String, String, u64)> = if published {
+        vec![("all".into(), "All cases still open".into(), open.values().sum())]
+    } else {
         let mut rows = Vec::new();
         let mut earlier = 0;
         for (k, n) in &open {
@@ -125,10 +141,13 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
             crate::domain::dates::long_date(y.end())
         ),
         Basis::Notified,
-        &format!("open {}", y.0),
-        "age_of_case",
+        &format!("open:{}", y.0),
+        if published { "all" } else { "notified_year" },
         open_rows,
     );
+    if published {
+        t.notes.push("Published reports give the cases still open as one figure: split by the year notified, they could be subtracted from the next year's reviews to give a hidden figure away.".into());
+    }
     t.denominator = "Cases notified by the end of the year and neither signed off nor closed by then".into();
     activity.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     if data.stillbirths > 0 || params.mode == crate::reports::table::Mode::Internal {
@@ -136,32 +155,73 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     }
     plan.push(("activity", "Activity", activity));
 
-    // 2. Timeliness.
-    let mut timeliness = vec![Part::Figures(figures::timeliness(data, &params.mode))];
+    // 2. Timeliness: counts by band (suppressed with every other count), the shares and
+    // medians read from them.
+    let intervals = figures::INTERVALS;
+    let mut counts = Vec::new();
+    for (interval, _, _) in intervals {
+        let h = data.days.iter().find(|(i, _)| *i == interval).map(|(_, h)| h.as_slice()).unwrap_or(&[]);
+        let b = crate::reports::stats::bands(h, &figures::BAND_STARTS);
+        counts.push(vec![b[0], b[1], b[2] + b[3] + b[4], b.iter().sum()]);
+    }
+    let timeliness_counts = b.add(Table {
+        key: "timeliness-counts".into(),
+        title: "Reviews by days from the death to each step".into(),
+        basis: Basis::Reviewed,
+        cohort: reviewed_cohort.clone(),
+        denominator: "Reviews completed in the year that went through the step".into(),
+        row_dimension: "interval".into(),
+        column_dimension: "band".into(),
+        row_heading: "Interval".into(),
+        rows: intervals.iter().map(|(_, column, label)| (column.to_string(), label.to_string())).collect(),
+        columns: figures::TIMELINESS_COLUMNS.iter().map(|(k, l, _)| (k.to_string(), l.to_string())).collect(),
+        counts,
+        percent: Percent::None,
+        percent_label: String::new(),
+        // Each cell is named by its own interval and bands; the names tie them together.
+        multi_valued: true,
+        notes: Vec::new(),
+        shared_rows: Vec::new(),
+        names: Names {
+            cells: intervals
+                .iter()
+                .map(|(_, column, _)| {
+                    figures::TIMELINESS_COLUMNS
+                        .iter()
+                        .map(|(_, _, bands)| {
+                            format!("{reviewed_cohort}|{column}={}", set(bands.iter().map(|b| b.to_string())))
+                        })
+                        .collect()
+                })
+                .collect(),
+            ..Names::default()
+        },
+        filter_dims: Vec::new(),
+    });
+    let (days, mode) = (data.days.clone(), params.mode.clone());
+    let mut timeliness = vec![Part::Later(Box::new(move |shown: &[ShownTable]| {
+        Block::Figures(figures::timeliness(&days, shown.get(timeliness_counts), &mode))
+    }))];
     let review_days = data
         .days
         .iter()
         .find(|(i, _)| *i == crate::store::reports::Interval::ToSignOff)
         .map(|(_, h)| h.clone())
         .unwrap_or_default();
-    let starts = [0, 183, 365, 548, 730];
     let band_labels =
         ["Under 6 months", "6 to 12 months", "12 to 18 months", "18 to 24 months", "2 years or more"];
-    let counts = crate::reports::stats::bands(&review_days, &starts);
-    let with_dates: u64 = counts.iter().sum();
-    let cohort = if with_dates == reviewed_total {
-        reviewed_cohort.clone()
-    } else {
-        format!("{reviewed_cohort} with dates")
-    };
+    let counts = crate::reports::stats::bands(&review_days, &figures::BAND_STARTS);
     let mut t = Table::one_way(
         "time-to-sign-off",
         "Time from death to sign-off of the review",
         Basis::Reviewed,
-        &cohort,
-        "time_from_death",
-        band_labels.iter().enumerate().map(|(i, l)| (format!("band{i}"), l.to_string(), counts[i])).collect(),
+        &reviewed_cohort,
+        "days_to_review",
+        band_labels.iter().enumerate().map(|(i, l)| (format!("b{i}"), l.to_string(), counts[i])).collect(),
     );
+    // Its total is the reviews with the interval recorded (the same figure as the timeliness
+    // table's), not every review.
+    t.filter_dims = vec![("days_to_review".into(), (0..5).map(|i| format!("b{i}")).collect())];
     t.denominator = "Reviews completed in the year with the date of death recorded at sign-off".into();
     timeliness.push(Part::Counts {
         index: b.add(t),
@@ -214,6 +274,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         "ethnic_group",
         grouped,
     );
+    t.names.rows = super::builders::ethnic_group_dims();
     t.denominator = "Deaths notified in the year".into();
     deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     if params.mode == crate::reports::table::Mode::Internal {
@@ -261,6 +322,9 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
             "Not known: no postcode, or a postcode outside England.".into(),
         ],
         shared_rows: Vec::new(),
+        // The cells are deciles laid out as quintiles: each is named by the decile it counts.
+        names: deprivation_names(&notified_cohort),
+        filter_dims: Vec::new(),
     };
     t.row_dimension = "imd_quintile".into();
     let deprivation = b.add(t);
@@ -304,13 +368,15 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     );
     deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     if params.areas.len() > 1 {
-        let t = one(
+        let mut t = one(
             "notified-area",
             "Deaths notified by area",
             "area",
             7,
             params.areas.iter().map(|(id, n)| (id.to_string(), n.clone())).collect(),
         );
+        // Each row is its area's own total.
+        t.names.rows = params.areas.iter().map(|(id, _)| format!("a:{id}|{notified_cohort}|all")).collect();
         deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     }
     let (population, rule) = (data.population.clone(), params.rate_rule);
@@ -338,4 +404,22 @@ fn stillbirth_note(n: u64, mode: &crate::reports::table::Mode) -> String {
     format!(
         "Suspected stillbirths at home with no healthcare professional present, recorded for the national count and not counted as child deaths in this report: {shown}."
     )
+}
+
+/// The names of the deprivation table's cells (decile by decile: quintile rows, odd and even
+/// columns, not known last), rows (quintiles) and columns (odd, even, not known).
+fn deprivation_names(cohort: &str) -> Names {
+    let decile = |d: String| format!("{cohort}|imd_decile={d}");
+    let nothing = format!("{cohort}|imd_decile={{}}");
+    let mut cells: Vec<Vec<String>> = (1..=5)
+        .map(|q| vec![decile((2 * q - 1).to_string()), decile((2 * q).to_string()), nothing.clone()])
+        .collect();
+    cells.push(vec![nothing.clone(), nothing.clone(), decile(String::new())]);
+    let mut rows: Vec<String> = (1..=5).map(|q| decile(format!("{{{},{}}}", 2 * q - 1, 2 * q))).collect();
+    rows.push(decile(String::new()));
+    Names {
+        cells,
+        rows,
+        columns: vec![decile("{1,3,5,7,9}".into()), decile("{10,2,4,6,8}".into()), decile(String::new())],
+    }
 }

@@ -145,11 +145,48 @@ pub fn describe(t: &Theme, labels: &Labels) -> String {
     words
 }
 
+/// How a theme's figures are named: a filter of categories and age bands only is dimensions (so
+/// its figures are sums of the annual reports' category and age figures); any other filter is
+/// opaque, written into the population (`reviewed:2021-2025:f=…`).
+pub fn canonical_filter(t: &Theme) -> (String, Vec<(String, Vec<String>)>) {
+    let sorted = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v.dedup();
+        v
+    };
+    if t.themes.is_empty() && t.places.is_empty() && t.expected.is_none() {
+        let mut dims = Vec::new();
+        if !t.categories.is_empty() {
+            dims.push(("category".to_string(), sorted(&t.categories)));
+        }
+        if !t.age_bands.is_empty() {
+            dims.push(("age_band".to_string(), sorted(&t.age_bands)));
+        }
+        return (String::new(), dims);
+    }
+    let part = |tag: &str, v: &[String]| (!v.is_empty()).then(|| format!("{tag}:{}", sorted(v).join(",")));
+    let parts: Vec<String> = [
+        part("cat", &t.categories),
+        part("th", &t.themes),
+        part("pl", &t.places),
+        part("age", &t.age_bands),
+        t.expected.map(|e| format!("exp:{}", if e { "yes" } else { "no" })),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (format!(":f={}", parts.join(";")), Vec::new())
+}
+
 pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report {
     let first = first_year(t, params.year);
     let period =
         if first == params.year { params.year.to_string() } else { format!("{first} to {}", params.year) };
-    let cohort = format!("theme {} {}-{}", t.key, first.0, params.year.0);
+    let (opaque, filter_dims) = canonical_filter(t);
+    let years =
+        if first == params.year { first.0.to_string() } else { format!("{}-{}", first.0, params.year.0) };
+    let cohort = format!("reviewed:{years}{opaque}");
     let window_words = format!(
         "Reviews completed from {} to {} ({} reporting years)",
         crate::domain::dates::long_date(first.start()),
@@ -162,6 +199,7 @@ pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report
         let mut table =
             Table::one_way(&format!("{}-{key}", t.key), title, Basis::Reviewed, &cohort, dim, rows);
         table.denominator = format!("{window_words} matching the theme");
+        table.filter_dims = filter_dims.clone();
         table
     };
 
@@ -180,6 +218,9 @@ pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report
         data.per_year.iter().map(|(y, n)| (y.to_string(), ReportingYear(*y).to_string(), *n)).collect();
     let mut trend = one("year", "Reviews in this theme by reporting year", "reporting_year", years);
     trend.row_heading = "Reporting year the review was completed".into();
+    // Each row is its year's figure of the theme (a single year's population).
+    let dims = crate::reports::disclosure::names::dims_text(&filter_dims);
+    trend.names.rows = data.per_year.iter().map(|(y, _)| format!("reviewed:{y}{opaque}|{dims}")).collect();
     counts.push(trend);
     let trend_index = counts.len() - 1;
     deaths.push(Part::Counts {
@@ -207,7 +248,9 @@ pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report
             Breakdown::Ethnicity => {
                 let map = tally(&data.by, &[5]);
                 let groups = ethnic_groups(&map);
-                one("ethnicity", "By ethnic group", "ethnic_group", groups)
+                let mut table = one("ethnicity", "By ethnic group", "ethnic_group", groups);
+                table.names.rows = super::annual::builders::ethnic_group_dims();
+                table
             }
             Breakdown::Place => one(
                 "place",
@@ -281,6 +324,7 @@ pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report
                 if idx.is_some() {
                     table.row_heading = "Category of death".into();
                 }
+                table.filter_dims = filter_dims.clone();
                 table
             }
         };
@@ -315,14 +359,15 @@ pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report
         &format!("{}-themes", t.key),
         "Themes recorded with these deaths, most frequent first",
         Basis::Reviewed,
-        &format!("{cohort} themes"),
+        &format!("themes:{years}{opaque}"),
         "theme",
         theme_rows,
     );
-    co.percent = Percent::Of(total);
+    co.filter_dims = filter_dims.clone();
+    co.percent = Percent::Of(format!("{cohort}|{dims}"), total);
     co.percent_label = "% of the reviews in this theme".into();
     co.multi_valued = true;
-    co.denominator = format!("The {total} reviews in this theme; a review can have several themes.");
+    co.denominator = "The reviews in this theme; a review can have several themes.".into();
     counts.push(co);
     plan.push((
         "themes",
