@@ -239,6 +239,10 @@ pub struct ReportsConfig {
     pub suppress_to: u64,
     /// …and further counts from which a hidden one could be worked out.
     pub secondary: bool,
+    /// Published thematic and ad-hoc reports cover fixed, non-overlapping windows of years
+    /// starting with this reporting year (2019 = 2019/20, NCMD's first year), then every
+    /// `years` years of the theme.
+    pub published_windows_from: i32,
     /// No rate is shown for fewer deaths than this (ONS: 3)…
     pub rate_min_events: u64,
     /// …and a rate on fewer deaths than this is flagged as unreliable (ONS: 20).
@@ -254,6 +258,7 @@ impl ReportsConfig {
             suppress_to: self.suppress_to,
             secondary: self.secondary,
             checks: Default::default(),
+            windows_from: self.published_windows_from,
         }
     }
 
@@ -401,6 +406,7 @@ impl Default for Config {
                 suppress_from: 1,
                 suppress_to: 4,
                 secondary: true,
+                published_windows_from: 2019,
                 rate_min_events: 3,
                 rate_flag_below: 20,
                 themes_file: DEFAULT_THEMES_FILE.into(),

@@ -10,6 +10,7 @@ pub mod disclosure;
 pub mod files;
 pub mod pdf;
 pub mod population;
+pub mod publication;
 pub mod rates;
 pub mod stats;
 pub mod table;

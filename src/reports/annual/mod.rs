@@ -7,7 +7,7 @@
 
 pub(crate) mod builders;
 pub(crate) mod figures;
-pub(crate) mod parts;
+pub mod parts;
 mod review_tables;
 pub(crate) mod tables;
 
@@ -138,13 +138,75 @@ pub async fn gather<C: ConnectionTrait>(conn: &C, year: ReportingYear, areas: &[
     })
 }
 
-/// Runs the whole report: the queries, the agreement of pre-panel entries, and the build.
+/// Runs the whole report: the queries, the agreement of pre-panel entries, and the build. A
+/// published report is suppressed together with every other area's and their combination's for
+/// the year (`crate::reports::publication`), so that no two of them can be set against each
+/// other.
 pub async fn run<C: ConnectionTrait>(conn: &C, forms: &Registry, params: &Params) -> StoreResult<Report> {
+    if let Mode::Published(_) = &params.mode {
+        return crate::reports::publication::Publisher::new(
+            conn,
+            forms,
+            params.rate_rule,
+            params.generated_on,
+        )
+        .await?
+        .annual(params.year, &params.areas, &params.mode)
+        .await;
+    }
     let ids: Vec<i64> = params.areas.iter().map(|(id, _)| *id).collect();
-    let mut data = gather(conn, params.year, &ids).await?;
-    let ratings = crate::store::prepanel::ratings(conn, params.year.start(), params.year.end(), &ids).await?;
-    data.agreement = (!ratings.is_empty()).then(|| crate::reports::agreement::of_ratings(&ratings));
+    let data = gather_with_agreement(conn, params.year, &ids).await?;
     Ok(build(params, &labels(forms, params.year.end()), &data))
+}
+
+/// [`gather`] and the agreement of the pre-panel entries.
+pub async fn gather_with_agreement<C: ConnectionTrait>(
+    conn: &C,
+    year: ReportingYear,
+    areas: &[i64],
+) -> StoreResult<Data> {
+    let mut data = gather(conn, year, areas).await?;
+    let ratings = crate::store::prepanel::ratings(conn, year.start(), year.end(), areas).await?;
+    data.agreement = (!ratings.is_empty()).then(|| crate::reports::agreement::of_ratings(&ratings));
+    Ok(data)
+}
+
+impl Data {
+    /// Several areas' data as one (counts added; histograms joined), given the population and
+    /// agreement of the areas together (neither adds up).
+    pub fn merge(parts: &[&Data], agreement: Option<(Agreement, Agreement)>) -> Data {
+        let mut out = Data::default();
+        for d in parts {
+            out.notified.extend(d.notified.iter().cloned());
+            out.reviewed.extend(d.reviewed.iter().cloned());
+            out.stillbirths += d.stillbirths;
+            out.factor_domains.extend(d.factor_domains.iter().cloned());
+            out.themes.extend(d.themes.iter().cloned());
+            out.open.extend(d.open.iter().cloned());
+            out.requests.extend(d.requests.iter().cloned());
+            out.return_days.extend(d.return_days.iter().cloned());
+            out.form_completeness.extend(d.form_completeness.iter().cloned());
+            out.actions.extend(d.actions.iter().cloned());
+            for (y, n, r) in &d.trend {
+                match out.trend.iter_mut().find(|(yy, _, _)| yy == y) {
+                    Some((_, nn, rr)) => {
+                        *nn += n;
+                        *rr += r;
+                    }
+                    None => out.trend.push((*y, *n, *r)),
+                }
+            }
+            for (i, h) in &d.days {
+                match out.days.iter_mut().find(|(j, _)| j == i) {
+                    Some((_, hh)) => hh.extend(h.iter().copied()),
+                    None => out.days.push((*i, h.clone())),
+                }
+            }
+        }
+        out.trend.sort_by_key(|(y, _, _)| *y);
+        out.agreement = agreement;
+        out
+    }
 }
 
 /// The labels of the analysis form's codes in force at `on`, and every form's title.
@@ -217,6 +279,8 @@ pub struct Report {
     /// How many figures published mode hid (0 internally).
     pub suppressed: usize,
     pub sections: Vec<Section>,
+    /// Every count the report prints (or prints a share of), by canonical name, as shown.
+    pub figures: Vec<(String, table::Shown)>,
 }
 
 impl Report {
@@ -289,22 +353,30 @@ pub(crate) fn tally(counts: &[Count], keep: &[usize]) -> BTreeMap<Vec<String>, u
     out
 }
 
-/// Builds the report from the data, in the params' mode.
+/// Builds the report from the data, in the params' mode, suppressed on its own (a published
+/// report goes through `crate::reports::publication`, which suppresses it with the others).
 pub fn build(params: &Params, labels: &Labels, data: &Data) -> Report {
+    let (counts, plan) = tables_and_plan(params, labels, data);
+    assemble(heading(params), &counts, plan)
+}
+
+/// The report's count tables (before suppression) and its plan.
+pub fn tables_and_plan(params: &Params, labels: &Labels, data: &Data) -> (Vec<Table>, parts::Plan) {
     let mut counts: Vec<Table> = Vec::new();
     let plan = tables::plan(params, labels, data, &mut counts);
-    assemble(
-        Heading {
-            title: format!("Child death review annual report {}", params.year),
-            period: params.year.to_string(),
-            slug: format!("annual-{}", params.year.to_string().replace('/', "-")),
-            areas: &params.areas,
-            mode: &params.mode,
-            generated_on: params.generated_on,
-        },
-        &counts,
-        plan,
-    )
+    (counts, plan)
+}
+
+/// What the annual report for `params` says about itself.
+pub(crate) fn heading(params: &Params) -> Heading<'_> {
+    Heading {
+        title: format!("Child death review annual report {}", params.year),
+        period: params.year.to_string(),
+        slug: format!("annual-{}", params.year.to_string().replace('/', "-")),
+        areas: &params.areas,
+        mode: &params.mode,
+        generated_on: params.generated_on,
+    }
 }
 
 /// What a report says about itself.
@@ -323,6 +395,11 @@ pub(crate) struct Heading<'a> {
 /// sections together from the plan.
 pub(crate) fn assemble(heading: Heading<'_>, counts: &[Table], plan: parts::Plan) -> Report {
     let shown = table::show(counts, heading.mode);
+    assemble_shown(heading, shown, plan)
+}
+
+/// Puts a report's sections together from its tables as shown (suppressed already).
+pub(crate) fn assemble_shown(heading: Heading<'_>, shown: Vec<ShownTable>, plan: parts::Plan) -> Report {
     let suppressed = shown
         .iter()
         .map(|t| {
@@ -333,6 +410,7 @@ pub(crate) fn assemble(heading: Heading<'_>, counts: &[Table], plan: parts::Plan
                 .count()
         })
         .sum();
+    let figures = shown.iter().flat_map(|t| t.figures.iter().cloned()).collect();
     let sections = plan
         .into_iter()
         .map(|(id, heading, parts)| Section {
@@ -351,5 +429,6 @@ pub(crate) fn assemble(heading: Heading<'_>, counts: &[Table], plan: parts::Plan
         generated_on: heading.generated_on,
         suppressed,
         sections,
+        figures,
     }
 }

@@ -7,11 +7,11 @@ use super::{Block, Chart};
 use crate::reports::table::{Shown, ShownTable};
 
 /// A block made once the tables are shown.
-pub(crate) type Later = Box<dyn FnOnce(&[ShownTable]) -> Block + Send>;
+pub type Later = Box<dyn FnOnce(&[ShownTable]) -> Block + Send>;
 
 /// A block before suppression: count tables are referred to by index until every table of the
 /// report has been suppressed together.
-pub(crate) enum Part {
+pub enum Part {
     Counts {
         index: usize,
         chart: ChartSpec,
@@ -22,7 +22,7 @@ pub(crate) enum Part {
     Note(String),
 }
 
-pub(crate) enum ChartSpec {
+pub enum ChartSpec {
     None,
     /// One bar per row: the row totals.
     Rows {
@@ -112,4 +112,4 @@ fn chart_of(rows_from: &ShownTable, series: &[(&ShownTable, &str)], what: &str) 
 }
 
 /// A report's sections: (anchor, heading, parts).
-pub(crate) type Plan = Vec<(&'static str, &'static str, Vec<Part>)>;
+pub type Plan = Vec<(&'static str, &'static str, Vec<Part>)>;

@@ -39,6 +39,9 @@ pub struct Rule {
     /// The checks added against an attacker who solves in whole numbers and reads several
     /// reports (always on; off only in the tests that show what they stop).
     pub checks: Checks,
+    /// The first reporting year of the fixed, non-overlapping windows published thematic and
+    /// ad-hoc reports use (then every `years` years).
+    pub windows_from: i32,
 }
 
 /// The protections beyond rank: each can be switched off to show, in a test, what it stops.
@@ -59,7 +62,13 @@ impl Default for Checks {
 
 impl Default for Rule {
     fn default() -> Rule {
-        Rule { suppress_from: 1, suppress_to: 4, secondary: true, checks: Checks::default() }
+        Rule {
+            suppress_from: 1,
+            suppress_to: 4,
+            secondary: true,
+            checks: Checks::default(),
+            windows_from: 2019,
+        }
     }
 }
 

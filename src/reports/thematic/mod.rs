@@ -180,9 +180,28 @@ pub fn canonical_filter(t: &Theme) -> (String, Vec<(String, Vec<String>)>) {
 }
 
 pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report {
+    let (counts, plan) = tables_and_plan(t, params, labels, data);
+    assemble(heading(t, params), &counts, plan)
+}
+
+/// What the thematic report says about itself.
+pub(crate) fn heading<'a>(t: &Theme, params: &'a Params) -> Heading<'a> {
     let first = first_year(t, params.year);
     let period =
         if first == params.year { params.year.to_string() } else { format!("{first} to {}", params.year) };
+    Heading {
+        title: format!("Thematic report: {}", t.title),
+        slug: format!("theme-{}-{}", t.key.replace('_', "-"), period.replace(['/', ' '], "-")),
+        period,
+        areas: &params.areas,
+        mode: &params.mode,
+        generated_on: params.generated_on,
+    }
+}
+
+/// The theme's count tables (before suppression) and its plan.
+pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> (Vec<Table>, Plan) {
+    let first = first_year(t, params.year);
     let (opaque, filter_dims) = canonical_filter(t);
     let years =
         if first == params.year { first.0.to_string() } else { format!("{}-{}", first.0, params.year.0) };
@@ -375,18 +394,7 @@ pub fn build(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> Report
         vec![Part::Counts { index: counts.len() - 1, chart: ChartSpec::None }],
     ));
 
-    assemble(
-        Heading {
-            title: format!("Thematic report: {}", t.title),
-            period: period.clone(),
-            slug: format!("theme-{}-{}", t.key.replace('_', "-"), period.replace(['/', ' '], "-")),
-            areas: &params.areas,
-            mode: &params.mode,
-            generated_on: params.generated_on,
-        },
-        &counts,
-        plan,
-    )
+    (counts, plan)
 }
 
 fn rows(

@@ -9,8 +9,8 @@
 //! **determined** by exhausting the alternatives, or says it could not tell within its budget.
 //!
 //! How it works, per connected component of the unknowns: interval propagation to a fixpoint;
-//! rays of the unbounded part (so unbounded figures are handled exactly, without a cap, see
-//! [`Verdict`] and the crate's README); a first solution (the caller's true values when they fit,
+//! rays of the unbounded part (so unbounded figures are handled exactly, without a cap: see the
+//! crate's README); implied rows (integer Gauss–Jordan) and bounding combinations of rows; a first solution (the caller's true values when they fit,
 //! else a depth-first search with propagation at every node); then for each target, any two pooled
 //! solutions that differ in it, else a search for a solution below and one above its first value.
 //! Pure, `std` only, no `unsafe`, no panics, bounded work.
@@ -22,6 +22,9 @@ mod implied;
 mod lattice;
 mod search;
 mod system;
+
+#[cfg(test)]
+mod tests;
 
 use search::{Outcome, Ray, Search};
 use system::{INF, Row, System};
@@ -103,7 +106,8 @@ pub enum Verdict {
     /// not necessarily its extremes): it cannot be worked out.
     Protected { low: u64, high: u64 },
     /// Every integer solution gives the figure this value (proved by propagation or by
-    /// exhausting the alternatives). A shown figure asked about is reported this way too.
+    /// exhausting the alternatives; vacuously true if the component, unknown to the analysis,
+    /// has no solution at all). A shown figure asked about is reported this way too.
     Determined(u64),
     /// Neither could be proved within the budget: count it as disclosed.
     Unproven,
@@ -152,6 +156,8 @@ pub struct Analysis {
     pub nodes: u64,
     /// Connected components that held a target.
     pub components: usize,
+    /// Targets proved `Determined` by exhausting both searches (the rest by propagation).
+    pub searched: usize,
 }
 
 /// Decides, for each variable in `targets`, whether the attacker can work it out. See
@@ -199,9 +205,10 @@ pub fn analyse_detailed(p: &Problem, targets: &[usize], budget: Budget) -> Resul
         }
     }
     let mut nodes: u64 = 0;
+    let mut searched = 0usize;
     if !consistent {
         let verdicts = targets.iter().map(|_| Verdict::Infeasible).collect();
-        return Ok(Analysis { verdicts, nodes, components: 0 });
+        return Ok(Analysis { verdicts, nodes, components: 0, searched: 0 });
     }
     // Components of the unknowns.
     let mut parent: Vec<usize> = (0..n).collect();
@@ -257,13 +264,13 @@ pub fn analyse_detailed(p: &Problem, targets: &[usize], budget: Budget) -> Resul
         let decl: Vec<&Var> = vars.iter().filter_map(|v| p.vars.get(*v)).collect();
         let component = Component::new(System::new(vars.len(), rows), &decl);
         let local_targets: Vec<usize> = members.iter().map(|i| local[targets[*i]]).collect();
-        let answers = component.analyse(&local_targets, budget, &mut nodes);
+        let answers = component.analyse(&local_targets, budget, &mut nodes, &mut searched);
         for (i, a) in members.iter().zip(answers) {
             verdicts[*i] = Some(a);
         }
     }
     let verdicts = verdicts.into_iter().map(|v| v.unwrap_or(Verdict::Unproven)).collect();
-    Ok(Analysis { verdicts, nodes, components })
+    Ok(Analysis { verdicts, nodes, components, searched })
 }
 
 fn find(parent: &mut [usize], v: usize) -> usize {
@@ -303,6 +310,93 @@ fn prop_steps(rows: usize, root: bool) -> usize {
     rows.saturating_mul(per).saturating_add(100)
 }
 
+/// Search nodes for each search for a bounding combination of equations.
+const CERTIFICATE_NODES: u64 = 2_000;
+
+/// Largest multiplier of an equation in a bounding combination.
+const MULTIPLIER: i128 = 3;
+
+/// A combination `c·x = r` of the rows of `sys` (integer multipliers `y`, `c = yᵀA`, `r = yᵀb`)
+/// with `c[v] ≥ 1` and `c[j] ≥ 0` for every other variable unbounded above: then
+/// `c[v]·x[v] = r − Σ c[j]·x[j]` is at most `r` less the others' least values, a finite upper
+/// bound that propagation derives from the row. The multipliers are searched as the solution of
+/// `Σ_r y_r·a[r][v] − g = 0`, `Σ_r y_r·a[r][j] − s_j = 0` (`g ≥ 1`, `s_j ≥ 0`), `|y_r| ≤ 3`; the
+/// row found is recomputed and checked exactly.
+fn certificate(sys: &System, v: usize, hi: &[i128], nodes: &mut u64, per: u64, total: u64) -> Option<Row> {
+    let m = sys.rows.len();
+    let others: Vec<usize> = (0..sys.n).filter(|j| *j != v && hi.get(*j) == Some(&INF)).collect();
+    // Column j of A, as (row, coefficient).
+    let column = |j: usize| -> Vec<(usize, i128)> {
+        sys.var_rows
+            .get(j)
+            .map(|rs| {
+                rs.iter()
+                    .filter_map(|r| {
+                        let c = sys.rows.get(*r)?.terms.iter().find(|(u, _)| *u == j)?.1;
+                        Some((*r, c))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Dual variables: y_0..y_{m−1}, then g, then one s per other unbounded variable.
+    let g = m;
+    let mut dual_rows = Vec::with_capacity(others.len() + 1);
+    let mut lo = vec![-MULTIPLIER; m];
+    let mut up = vec![MULTIPLIER; m];
+    let weight = |col: &[(usize, i128)]| {
+        col.iter().fold(0i128, |s, (_, c)| s.saturating_add(c.saturating_abs())).saturating_mul(MULTIPLIER)
+    };
+    let col_v = column(v);
+    lo.push(1);
+    up.push(weight(&col_v).max(1));
+    let mut terms = col_v;
+    terms.push((g, -1));
+    dual_rows.push(Row { terms, rhs: 0 });
+    for j in &others {
+        let col = column(*j);
+        let s = lo.len();
+        lo.push(0);
+        up.push(weight(&col));
+        let mut terms = col;
+        terms.push((s, -1));
+        dual_rows.push(Row { terms, rhs: 0 });
+    }
+    let dual = System::new(lo.len(), dual_rows);
+    let branch = vec![true; lo.len()];
+    let prefer = vec![0i128; lo.len()];
+    let s = Search {
+        sys: &dual,
+        branch: &branch,
+        ray: None,
+        prefer: &prefer,
+        prop_steps: prop_steps(dual.rows.len(), false),
+    };
+    let limit = nodes.saturating_add(per).min(total);
+    let Outcome::Found(sol) = s.run(lo, up, nodes, limit) else { return None };
+    // Recompute c = yᵀA and r = yᵀb exactly, and check the signs.
+    let mut c = vec![0i128; sys.n];
+    let mut r: i128 = 0;
+    for (row, y) in sys.rows.iter().zip(&sol) {
+        if *y == 0 {
+            continue;
+        }
+        for (j, a) in &row.terms {
+            let slot = c.get_mut(*j)?;
+            *slot = slot.checked_add(y.checked_mul(*a)?)?;
+        }
+        r = r.checked_add(y.checked_mul(row.rhs)?)?;
+    }
+    if c.get(v).is_none_or(|cv| *cv < 1) || others.iter().any(|j| c.get(*j).is_none_or(|cj| *cj < 0)) {
+        return None;
+    }
+    let terms: Vec<(usize, i128)> = c.into_iter().enumerate().filter(|(_, a)| *a != 0).collect();
+    Some(Row { terms, rhs: r })
+}
+
+/// Search nodes for each of the two searches for diverse solutions.
+const DIVERSIFY_NODES: u64 = 200;
+
 /// One connected component.
 struct Component {
     sys: System,
@@ -332,7 +426,13 @@ impl Component {
             && self.sys.satisfied(x)
     }
 
-    fn analyse(&self, targets: &[usize], budget: Budget, nodes: &mut u64) -> Vec<Verdict> {
+    fn analyse(
+        &self,
+        targets: &[usize],
+        budget: Budget,
+        nodes: &mut u64,
+        searched: &mut usize,
+    ) -> Vec<Verdict> {
         let n = self.sys.n;
         let mut out: Vec<Option<Verdict>> = vec![None; targets.len()];
         // Sound bounds: propagation of the declared ones.
@@ -354,7 +454,7 @@ impl Component {
         let mut order: Vec<usize> = (0..n).filter(|v| in_ray(*v)).collect();
         order.extend(unbounded.iter().filter(|v| !in_ray(**v)));
         order.extend((0..n).filter(|v| hi.get(*v) != Some(&INF)));
-        let sys = match implied::implied(n, &self.sys.rows, &order) {
+        let mut sys = match implied::implied(n, &self.sys.rows, &order) {
             implied::Implied::Infeasible => return vec![Verdict::Infeasible; targets.len()],
             implied::Implied::Unknown => self.sys.clone(),
             implied::Implied::Rows(extra) => {
@@ -369,6 +469,23 @@ impl Component {
         };
         if !sys.propagate(&mut lo, &mut hi, prop_steps(sys.rows.len(), true)) {
             return vec![Verdict::Infeasible; targets.len()];
+        }
+        // Variables that still look unbounded but lie on no ray: look for a combination of the
+        // equations that bounds them (small integer multipliers, found by search, checked
+        // exactly), and add it as one more implied row.
+        let pending: Vec<usize> = (0..n).filter(|v| hi.get(*v) == Some(&INF) && !in_ray(*v)).collect();
+        for v in pending {
+            if hi.get(v) != Some(&INF) {
+                continue;
+            }
+            if let Some(row) = certificate(&sys, v, &hi, nodes, per.min(CERTIFICATE_NODES), total) {
+                let mut rows = sys.rows.clone();
+                rows.push(row);
+                sys = System::new(n, rows);
+                if !sys.propagate(&mut lo, &mut hi, prop_steps(sys.rows.len(), true)) {
+                    return vec![Verdict::Infeasible; targets.len()];
+                }
+            }
         }
         for (i, t) in targets.iter().enumerate() {
             if let (Some(l), Some(h)) = (lo.get(*t), hi.get(*t))
@@ -404,13 +521,8 @@ impl Component {
             pool.push(t);
         } else {
             let prefer: Vec<i128> = self.truth.iter().zip(&lo).map(|(t, l)| t.unwrap_or(*l)).collect();
-            let s = Search {
-                sys: &self.sys,
-                branch: &branch,
-                ray: ray.as_ref(),
-                prefer: &prefer,
-                prop_steps: steps,
-            };
+            let s =
+                Search { sys: &sys, branch: &branch, ray: ray.as_ref(), prefer: &prefer, prop_steps: steps };
             let limit = nodes.saturating_add(per).min(total);
             match s.run(lo.clone(), search_hi.clone(), nodes, limit) {
                 Outcome::Found(x) if self.valid(&x) => pool.push(x),
@@ -425,6 +537,27 @@ impl Component {
             let moved: Option<Vec<i128>> = first.iter().zip(&r.d).map(|(x, d)| x.checked_add(*d)).collect();
             if let Some(m) = moved.filter(|m| self.valid(m)) {
                 pool.push(m);
+            }
+        }
+        // Two cheap searches for solutions far from the first (every value nudged up, then
+        // down): each differs from it in many variables at once, settling many targets.
+        if targets.iter().zip(&out).any(|(t, o)| o.is_none() && protected(&pool, *t).is_none()) {
+            for step in [1i128, -1] {
+                let Some(first) = pool.first() else { break };
+                let prefer: Vec<i128> = first.iter().map(|x| x.saturating_add(step)).collect();
+                let s = Search {
+                    sys: &sys,
+                    branch: &branch,
+                    ray: ray.as_ref(),
+                    prefer: &prefer,
+                    prop_steps: steps,
+                };
+                let limit = nodes.saturating_add(per.min(DIVERSIFY_NODES)).min(total);
+                if let Outcome::Found(x) = s.run(lo.clone(), search_hi.clone(), nodes, limit)
+                    && self.valid(&x)
+                {
+                    pool.push(x);
+                }
             }
         }
         for (i, t) in targets.iter().copied().enumerate() {
@@ -453,13 +586,8 @@ impl Component {
             }
             let limit = nodes.saturating_add(per).min(total);
             let prefer = pool.first().cloned().unwrap_or_default();
-            let s = Search {
-                sys: &self.sys,
-                branch: &branch,
-                ray: ray.as_ref(),
-                prefer: &prefer,
-                prop_steps: steps,
-            };
+            let s =
+                Search { sys: &sys, branch: &branch, ray: ray.as_ref(), prefer: &prefer, prop_steps: steps };
             let mut proved_both = true;
             let mut found = None;
             for below in [true, false] {
@@ -485,6 +613,7 @@ impl Component {
                 pool.push(x);
                 out[i] = protected(&pool, t).or(Some(Verdict::Unproven));
             } else if proved_both {
+                *searched += 1;
                 out[i] = Some(u64::try_from(w).map_or(Verdict::Unproven, Verdict::Determined));
                 // Proven: every solution has x[t] = w. Later searches may use it.
                 lo[t] = w;
@@ -547,7 +676,11 @@ impl Component {
         let k = unbounded.len();
         let hom = System::new(k, rows);
         let branch = vec![true; k];
-        let bound = i128::try_from(k).unwrap_or(4).max(4);
+        // Entries of a ray: up to max(4, k) times the largest coefficient (rays of 0/±1 tables are
+        // 0/1; `x − 5y = 0` needs (5, 1)), at most 10^6.
+        let largest =
+            hom.rows.iter().flat_map(|r| r.terms.iter()).map(|(_, a)| a.saturating_abs()).max().unwrap_or(1);
+        let bound = i128::try_from(k).unwrap_or(4).max(4).saturating_mul(largest).min(1_000_000);
         let mut d = vec![0i128; k];
         for i in 0..k {
             if d[i] > 0 {

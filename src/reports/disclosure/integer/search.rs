@@ -9,7 +9,7 @@
 //! is a lattice question answered exactly by [`super::lattice`].
 
 use super::lattice::{self, Lattice};
-use super::system::{System, ceil_div};
+use super::system::{Prop, System, ceil_div};
 
 /// A ray of the component: `d ≥ 0`, `A·d = 0`, `d[v] > 0` exactly for `v` in `support`.
 #[derive(Debug, Clone)]
@@ -54,16 +54,19 @@ const SMALL: i128 = 8;
 impl Search<'_> {
     /// Searches the box `[lo, hi]`, counting nodes in `nodes`, up to `limit`.
     pub fn run(&self, lo: Vec<i128>, hi: Vec<i128>, nodes: &mut u64, limit: u64) -> Outcome {
-        let mut stack: Vec<(Vec<i128>, Vec<i128>)> = vec![(lo, hi)];
+        // Each box with the variable whose domain was just narrowed (None: propagate every row).
+        let mut stack: Vec<(Vec<i128>, Vec<i128>, Option<usize>)> = vec![(lo, hi, None)];
         let mut incomplete = false;
-        while let Some((mut lo, mut hi)) = stack.pop() {
+        while let Some((mut lo, mut hi, from)) = stack.pop() {
             if *nodes >= limit {
                 return Outcome::Budget;
             }
             *nodes += 1;
-            if !self.sys.propagate(&mut lo, &mut hi, self.prop_steps) {
-                continue;
-            }
+            let at_fixpoint = match self.sys.propagate_from(&mut lo, &mut hi, self.prop_steps, from) {
+                Prop::Infeasible => continue,
+                Prop::Fixpoint => true,
+                Prop::Stopped => false,
+            };
             let Some(v) = self.pick(&lo, &hi) else {
                 match self.leaf(&lo, &hi) {
                     Leaf::Found(x) => return Outcome::Found(x),
@@ -95,7 +98,7 @@ impl Search<'_> {
                 if let (Some(a), Some(b)) = (clo.get_mut(v), chi.get_mut(v)) {
                     *a = cl;
                     *b = ch;
-                    stack.push((clo, chi));
+                    stack.push((clo, chi, at_fixpoint.then_some(v)));
                 }
             }
         }

@@ -27,6 +27,15 @@ pub(crate) struct System {
     pub var_rows: Vec<Vec<usize>>,
 }
 
+/// How a propagation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Prop {
+    Fixpoint,
+    /// The step limit was reached first: the bounds are valid but not a fixpoint.
+    Stopped,
+    Infeasible,
+}
+
 /// One term's contribution to a row's smallest or largest possible sum.
 enum Part {
     Finite(i128),
@@ -144,8 +153,28 @@ impl System {
     /// proves the box holds no solution. Stops (soundly, with looser bounds) after `max_steps`
     /// row revisions, so a slow creep of bounds towards a contradiction cannot loop for long.
     pub fn propagate(&self, lo: &mut [i128], hi: &mut [i128], max_steps: usize) -> bool {
-        let mut queue: VecDeque<usize> = (0..self.rows.len()).collect();
-        let mut queued = vec![true; self.rows.len()];
+        self.propagate_from(lo, hi, max_steps, None) != Prop::Infeasible
+    }
+
+    /// [`System::propagate`], starting from the rows of variable `from` only (when the box was at
+    /// a fixpoint before that variable's domain changed), or from every row.
+    pub fn propagate_from(
+        &self,
+        lo: &mut [i128],
+        hi: &mut [i128],
+        max_steps: usize,
+        from: Option<usize>,
+    ) -> Prop {
+        let mut queued = vec![false; self.rows.len()];
+        let mut queue: VecDeque<usize> = match from.and_then(|v| self.var_rows.get(v)) {
+            Some(rows) => rows.clone().into(),
+            None => (0..self.rows.len()).collect(),
+        };
+        for e in &queue {
+            if let Some(q) = queued.get_mut(*e) {
+                *q = true;
+            }
+        }
         let mut changed = Vec::new();
         let mut steps = 0usize;
         while let Some(e) = queue.pop_front() {
@@ -154,11 +183,11 @@ impl System {
             }
             steps += 1;
             if steps > max_steps {
-                return true;
+                return Prop::Stopped;
             }
             changed.clear();
             if !self.revise(e, lo, hi, &mut changed) {
-                return false;
+                return Prop::Infeasible;
             }
             for v in &changed {
                 for e2 in self.var_rows.get(*v).map_or(&[][..], Vec::as_slice) {
@@ -171,7 +200,7 @@ impl System {
                 }
             }
         }
-        true
+        Prop::Fixpoint
     }
 
     /// Revises every variable's bounds from row `e`; pushes the variables whose bounds changed.
