@@ -146,9 +146,16 @@ pub fn on_grid(years: u32, end: i32, from: i32) -> bool {
     (end - from + 1).rem_euclid(n) == 0
 }
 
-/// The fixed windows of `years` years that end at or before `up_to`, latest first (at most `max`).
-pub fn grid_ends(years: u32, from: i32, up_to: i32, max: usize) -> Vec<i32> {
-    (from - 10 * years.max(1) as i32..=up_to).rev().filter(|e| on_grid(years, *e, from)).take(max).collect()
+/// The last year of the fixed window of `years` years that contains `year`.
+pub fn containing_end(years: u32, year: i32, from: i32) -> i32 {
+    year + (from - year - 1).rem_euclid(years.max(1) as i32)
+}
+
+/// The fixed windows of `years` years, by their last year: the one containing `now` (up to date)
+/// and those before it, latest first (at most `max`).
+pub fn grid_ends(years: u32, from: i32, now: i32, max: usize) -> Vec<i32> {
+    let last = containing_end(years, now, from);
+    (last - 10 * years.max(1) as i32..=last).rev().filter(|e| on_grid(years, *e, from)).take(max).collect()
 }
 
 /// The windows (first, last year) of `years` years on the grid that overlap `first..=last`.
@@ -396,7 +403,11 @@ mod tests {
         assert!(on_grid(5, 2023, 2019) && on_grid(5, 2028, 2019) && on_grid(5, 2018, 2019));
         assert!(!on_grid(5, 2024, 2019) && !on_grid(5, 2022, 2019));
         assert!(on_grid(1, 2024, 2019));
-        assert_eq!(grid_ends(5, 2019, 2026, 3), vec![2023, 2018, 2013]);
+        assert_eq!(grid_ends(5, 2019, 2026, 3), vec![2028, 2023, 2018]);
+        assert_eq!(containing_end(5, 2025, 2019), 2028);
+        assert_eq!(containing_end(5, 2023, 2019), 2023);
+        assert_eq!(containing_end(5, 2019, 2019), 2023);
+        assert_eq!(containing_end(1, 2025, 2019), 2025);
         assert_eq!(overlapping(5, 2019, 2021, 2023), vec![(2019, 2023)]);
         assert_eq!(overlapping(3, 2019, 2019, 2023), vec![(2019, 2021), (2022, 2024)]);
     }

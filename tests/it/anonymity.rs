@@ -13,7 +13,7 @@ fn saved_report<'a>(name: &'a str, description: &'a str, area: &'a str) -> Vec<(
         ("name", name),
         ("description", description),
         ("area", area),
-        ("categories", "sudden_unexpected"),
+        ("categories", "sudden_unexplained"),
         ("breakdowns", "age_band"),
         ("years", "5"),
         ("per", "100000"),

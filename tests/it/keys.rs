@@ -59,7 +59,12 @@ both_backends!(rotation_reseals_everything_resumably_and_verifies, |backend| asy
             case_id: first,
             revision: 1,
             form_version: "DHSC-2018".into(),
-            sealed: Some(app.state.keys.keyring.seal(b"{\"answers\":{}}").expect("sealed")),
+            sealed: Some(
+                cdop::domain::anonymity::SealedChecked::of_record(&[], b"{\"answers\":{}}", |b| {
+                    app.state.keys.keyring.seal(b)
+                })
+                .expect("sealed"),
+            ),
             sealed_key: app.state.keys.keyring.key_id(),
             category: None,
             modifiable: None,

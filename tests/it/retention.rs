@@ -677,10 +677,10 @@ both_backends!(
             roles: &[Role::Admin],
             request_id: "t",
         };
-        cdop::retention::queue::queue(&app.state, &acting(a), a, &entries, "Due").await.expect("queued");
-        let refused = cdop::retention::queue::approve(&app.state, &acting(a), a, &entries, "Mine").await;
+        cdop::retention::queue::queue(&app.state, &acting(a), a, &entries, "Due", &[]).await.expect("queued");
+        let refused = cdop::retention::queue::approve(&app.state, &acting(a), a, &entries, "Mine", &[]).await;
         assert!(matches!(refused, Err(cdop::retention::RetentionError::Refused(_))), "two people");
-        cdop::retention::queue::approve(&app.state, &acting(b), b, &entries, "Checked")
+        cdop::retention::queue::approve(&app.state, &acting(b), b, &entries, "Checked", &[])
             .await
             .expect("approved");
 
@@ -861,8 +861,8 @@ both_backends!(
             roles: &[Role::Admin],
             request_id: "t",
         };
-        cdop::retention::queue::queue(&app.state, &acting(a), a, &entries, "Due").await.expect("queued");
-        cdop::retention::queue::approve(&app.state, &acting(b), b, &entries, "Checked")
+        cdop::retention::queue::queue(&app.state, &acting(a), a, &entries, "Due", &[]).await.expect("queued");
+        cdop::retention::queue::approve(&app.state, &acting(b), b, &entries, "Checked", &[])
             .await
             .expect("approved");
         let policy = cdop::store::retention::policies(&app.state.db).await.expect("policies").remove(0);

@@ -51,11 +51,12 @@ fn pct(part: u64, whole: u64) -> String {
 }
 
 /// Median and quartiles of a histogram; hidden, in published mode, unless the number of values
-/// is shown and at least [`MEDIAN_MIN`] (a median over a handful of reviews describes them).
+/// is shown and above the suppressed range (a median over a handful of reviews describes them:
+/// sub-national medians over a small number are suppressed, `reporting.md` §6.1).
 fn spread(histogram: &[(i64, u64)], n: &Shown, mode: &Mode) -> [String; 3] {
     let enough = match (mode, n) {
         (Mode::Internal, _) => true,
-        (Mode::Published(_), Shown::Count(n)) => *n >= MEDIAN_MIN,
+        (Mode::Published(rule), Shown::Count(n)) => *n > rule.suppress_to,
         (Mode::Published(_), Shown::Suppressed) => false,
     };
     if !enough {
@@ -63,10 +64,6 @@ fn spread(histogram: &[(i64, u64)], n: &Shown, mode: &Mode) -> [String; 3] {
     }
     [0.5, 0.25, 0.75].map(|q| quantile(histogram, q).map(stats::days).unwrap_or_else(|| "–".into()))
 }
-
-/// No median or quartile over fewer values in a published report (ONS: sub-national means and
-/// medians over 1 to 7 people are suppressed).
-pub const MEDIAN_MIN: u64 = 10;
 
 /// Where the bands of days from the death start: under 6 months (182 days), 6 to 12 months (to
 /// 365 days), 12 to 18, 18 to 24 months, 2 years or more.
@@ -143,7 +140,7 @@ pub(super) fn timeliness(
         rows,
         notes: vec![
             "Quartiles by linear interpolation (as Excel's QUARTILE.INC). Six months is counted as 182 days and twelve as 365.".into(),
-            format!("Published versions give no median or quartile over fewer than {MEDIAN_MIN} reviews, and the shares are worked out from the counts as published."),
+            "Published versions give no median or quartile over a number of reviews they would hide, and work the shares out from the counts as published.".into(),
         ],
     }
 }

@@ -293,9 +293,10 @@ impl System {
     /// report's, not a year's total) in an equation with it — a cell of the same table first,
     /// then the smallest cell, then the smallest total — looking further along the equations
     /// when nothing next to it will do.
-    fn partner(&self, v: usize, hidden: &[bool]) -> Option<usize> {
+    fn partner(&self, v: usize, hidden: &[bool], banned: &BTreeSet<usize>) -> Option<usize> {
         let eligible = |x: usize| {
             !hidden[x]
+                && !banned.contains(&x)
                 && matches!(self.roles[x], Role::Cell | Role::Total)
                 && self.values[x].is_some_and(|n| n > 0)
                 && !is_anchor(&self.names[x])
@@ -375,9 +376,14 @@ pub fn suppress(grids: &[Grid], context: &[Fixed], rule: &Rule) -> Hidden {
             Role::Unpublished => false,
         })
         .collect();
+    let primary: Vec<bool> = hidden.clone();
     let mut unprotected = Vec::new();
     if rule.secondary {
         let mut given_up: BTreeSet<usize> = BTreeSet::new();
+        // Figures hidden beside another that turned out to be worked out themselves: hiding them
+        // protects nothing (the attacker has their value), so they are shown again and never
+        // chosen again.
+        let mut banned: BTreeSet<usize> = BTreeSet::new();
         loop {
             let mut changed = false;
             // The cheap rule first: an equation of published figures with exactly one hidden.
@@ -386,7 +392,7 @@ pub fn suppress(grids: &[Grid], context: &[Fixed], rule: &Rule) -> Hidden {
                 if members.iter().all(|m| system.is_published(*m))
                     && members.iter().filter(|v| hidden[**v]).count() == 1
                     && let Some(v) = members.iter().find(|v| hidden[**v])
-                    && let Some(p) = system.partner(*v, &hidden)
+                    && let Some(p) = system.partner(*v, &hidden, &banned)
                 {
                     hidden[p] = true;
                     changed = true;
@@ -401,8 +407,21 @@ pub fn suppress(grids: &[Grid], context: &[Fixed], rule: &Rule) -> Hidden {
                 .into_iter()
                 .filter(|v| !given_up.contains(v))
                 .collect();
+            // A secondary figure worked out is shown again, and never chosen again.
+            let useless: Vec<usize> = fixed
+                .iter()
+                .copied()
+                .filter(|v| !primary[*v] && matches!(system.roles[*v], Role::Cell | Role::Total))
+                .collect();
+            if !useless.is_empty() {
+                for v in useless {
+                    hidden[v] = false;
+                    banned.insert(v);
+                }
+                continue;
+            }
             let Some(&v) = fixed.first() else { break };
-            match system.partner(v, &hidden) {
+            match system.partner(v, &hidden, &banned) {
                 Some(p) => hidden[p] = true,
                 None => {
                     // Nothing left to hide beside it: fixed by zeros and figures that must stay.

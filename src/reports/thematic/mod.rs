@@ -89,12 +89,21 @@ pub async fn gather<C: ConnectionTrait>(
     })
 }
 
+/// Runs a theme. A published one is suppressed with every area's and the combination's, against
+/// the annual reports and the `earlier` themes it is tied to (`crate::reports::publication`).
 pub async fn run<C: ConnectionTrait>(
     conn: &C,
     forms: &Registry,
     t: &Theme,
     params: &Params,
+    earlier: &[Theme],
 ) -> StoreResult<Report> {
+    if let Mode::Published(_) = &params.mode {
+        return super::publication::Publisher::new(conn, forms, params.rate_rule, params.generated_on)
+            .await?
+            .theme(t, params.year, &params.areas, earlier, &params.mode)
+            .await;
+    }
     let ids: Vec<i64> = params.areas.iter().map(|(id, _)| *id).collect();
     let data = gather(conn, t, params.year, &ids).await?;
     Ok(build(t, params, &super::annual::labels(forms, params.year.end()), &data))

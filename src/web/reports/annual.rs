@@ -149,6 +149,8 @@ pub struct ReportTemplate {
     /// The page's path: the choices form posts back to it and the downloads add an extension.
     pub(crate) base: String,
     pub(crate) year_label: &'static str,
+    /// Said above the report when what was asked for was adjusted (a published window).
+    pub(crate) notice: String,
 }
 
 /// `GET /reports/annual`.
@@ -193,6 +195,7 @@ impl ReportTemplate {
             areas: chosen.area_choices,
             internal_allowed: chosen.internal_allowed,
             query: chosen.query,
+            notice: String::new(),
         }
     }
 }

@@ -253,7 +253,8 @@ pub async fn save(
     };
     let (Some(checked), true) = (checked, errors.is_empty()) else {
         let typed = Typed { name: &name, description: &description, area: &area_choice };
-        return Ok(form(&state, &ctx, &me, typed, &theme, errors).await?.into_response());
+        let page = form(&state, &ctx, &me, typed, &theme, errors).await?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let definition = serde_json::to_string(&theme).map_err(WebError::internal)?;
     let txn = crate::store::begin_write(&state.db).await?;
@@ -314,7 +315,15 @@ pub async fn show(
     if let Some(area) = saved.area_id {
         q.area = area.to_string();
     }
-    super::thematic::respond(&state, &ctx, &me, &q, &theme, format, &format!("/reports/saved/{id}")).await
+    // Published before it: every predefined theme, and the saved reports before it.
+    let mut earlier = state.themes.to_vec();
+    for s in saved_reports::list(&state.db).await?.into_iter().filter(|s| s.id < id) {
+        if let Ok(t) = serde_json::from_str::<Theme>(&s.definition) {
+            earlier.push(Theme { key: format!("saved-{}", s.id), ..t });
+        }
+    }
+    super::thematic::respond(&state, &ctx, &me, &q, &theme, &earlier, format, &format!("/reports/saved/{id}"))
+        .await
 }
 
 /// `POST /reports/saved/{id}/delete`: only a report the user may see (not found otherwise).
