@@ -154,6 +154,9 @@ pub struct ShownTable {
     pub row_heading: String,
     /// Every count printed, by its canonical name (cells, and the totals a renderer prints).
     pub figures: Vec<(String, Shown)>,
+    /// A `*` in this table may also stand for 0 (zeros were hidden where a count would
+    /// otherwise be fixed).
+    pub zeros_hidden: bool,
 }
 
 /// A figure's dimensions with the table's filter merged in: a dimension the filter limits is
@@ -335,7 +338,8 @@ pub fn show_joint(
         }
     };
     let mut published: Vec<Fixed> = Vec::new();
-    let shown = reports
+    let mut index = 0;
+    let shown: Vec<Vec<ShownTable>> = reports
         .iter()
         .zip(&grids)
         .map(|(r, gs)| {
@@ -344,21 +348,49 @@ pub fn show_joint(
                 .iter()
                 .zip(gs)
                 .map(|(t, g)| {
-                    let s = shown_table(t, g, &prefix, hidden.as_ref());
+                    let mut s = shown_table(t, g, &prefix, hidden.as_ref());
+                    s.zeros_hidden = hidden.as_ref().is_some_and(|h| h.zeros_hidden.contains(&index));
+                    if s.zeros_hidden {
+                        s.notes.push(ZEROS_NOTE.into());
+                    }
+                    index += 1;
                     published.extend(s.figures.iter().map(|(name, shown)| Fixed {
                         name: name.clone(),
                         value: figure_value(t, g, name),
                         hidden: *shown == Shown::Suppressed,
+                        may_be_zero: s.zeros_hidden,
                     }));
                     s
                 })
                 .collect()
         })
         .collect();
+    // A figure may be 0 to a reader only where every table printing it says so.
     published.sort_by(|a, b| a.name.cmp(&b.name));
-    published.dedup_by(|a, b| a.name == b.name);
-    (shown, published)
+    let mut merged: Vec<Fixed> = Vec::new();
+    for f in published {
+        match merged.last_mut() {
+            Some(last) if last.name == f.name => last.may_be_zero &= f.may_be_zero,
+            _ => merged.push(f),
+        }
+    }
+    (shown, merged)
 }
+
+/// The grids the suppression sees for these reports (for tests that attack them).
+#[cfg(test)]
+pub(crate) fn grids(reports: &[Scoped<'_>]) -> Vec<Grid> {
+    reports
+        .iter()
+        .flat_map(|r| {
+            let prefix = scope_prefix(&r.areas);
+            r.tables.iter().map(move |t| t.grid(&prefix)).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Said under a table in which zeros were hidden too.
+pub const ZEROS_NOTE: &str = "In this table * also hides some zeros: with so few cases, a zero shown beside the hidden counts would let them be worked out.";
 
 /// The true value of a figure of table `t` by its name.
 fn figure_value(t: &Table, g: &Grid, name: &str) -> u64 {
@@ -441,6 +473,7 @@ fn shown_table(t: &Table, g: &Grid, prefix: &str, hidden: Option<&Hidden>) -> Sh
         notes: t.notes.clone(),
         row_heading: t.row_heading(),
         figures,
+        zeros_hidden: false,
     }
 }
 

@@ -279,8 +279,9 @@ pub struct Report {
     /// How many figures published mode hid (0 internally).
     pub suppressed: usize,
     pub sections: Vec<Section>,
-    /// Every count the report prints (or prints a share of), by canonical name, as shown.
-    pub figures: Vec<(String, table::Shown)>,
+    /// Every count the report prints (or prints a share of), by canonical name, as shown, and
+    /// whether its table lets a `*` stand for 0.
+    pub figures: Vec<(String, table::Shown, bool)>,
 }
 
 impl Report {
@@ -410,7 +411,10 @@ pub(crate) fn assemble_shown(heading: Heading<'_>, shown: Vec<ShownTable>, plan:
                 .count()
         })
         .sum();
-    let figures = shown.iter().flat_map(|t| t.figures.iter().cloned()).collect();
+    let figures = shown
+        .iter()
+        .flat_map(|t| t.figures.iter().map(|(n, s)| (n.clone(), *s, t.zeros_hidden)))
+        .collect();
     let sections = plan
         .into_iter()
         .map(|(id, heading, parts)| Section {

@@ -72,6 +72,7 @@ fn empty_table(index: usize) -> ShownTable {
         notes: Vec::new(),
         row_heading: String::new(),
         figures: Vec::new(),
+        zeros_hidden: false,
     }
 }
 

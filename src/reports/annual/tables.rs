@@ -69,6 +69,9 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         data.trend.iter().zip(&years).map(|((_, n, _), (k, l))| (k.clone(), l.clone(), *n)).collect(),
     );
     trend_n.percent = Percent::None;
+    // No total of the five years: each report's five years overlap the next report's, and two
+    // overlapping totals would give a year hidden in both away.
+    trend_n.multi_valued = true;
     trend_n.denominator = "Deaths notified in each reporting year".into();
     trend_n.shared_rows = data.trend.iter().map(|(y, _, _)| Some(format!("notified:{y}|all"))).collect();
     let mut trend_r = Table::one_way(
@@ -80,6 +83,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         data.trend.iter().zip(&years).map(|((_, _, r), (k, l))| (k.clone(), l.clone(), *r)).collect(),
     );
     trend_r.percent = Percent::None;
+    trend_r.multi_valued = true;
     trend_r.denominator = "Reviews signed off in each reporting year".into();
     trend_r.shared_rows = data.trend.iter().map(|(y, _, _)| Some(format!("reviewed:{y}|all"))).collect();
     trend_r.notes.push("A review completed in a year may concern a death notified in an earlier year: the two counts are not derived from one another.".into());
@@ -114,12 +118,13 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     t.denominator = "Reviews completed in the year".into();
     activity.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
 
-    let open = tally(&data.open, &[0]);
-    // Published: one figure. By year notified, last year's open cases less this year's reviews
-    // of them would give a figure hidden here (or there) away.
-    let open_rows: Vec<(String, String, u64)> = if published {
-        vec![("all".into(), "All cases still open".into(), open.values().sum())]
+    if published {
+        // Not published: the cases still open at the end of a year are the next year's reviews
+        // and open cases less its deaths notified, all of which every report shows, so a small
+        // number here could not be hidden; the internal report gives them.
+        activity.push(Part::Note("Cases still open at the end of the year are given in the internal report only: with the next year's figures a small number of them could be worked out.".into()));
     } else {
+        let open = tally(&data.open, &[0]);
         let mut rows = Vec::new();
         let mut earlier = 0;
         for (k, n) in &open {
@@ -132,24 +137,20 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         }
         rows.sort_by(|a, b| b.0.cmp(&a.0));
         rows.push(("earlier".into(), format!("Notified before {}", ReportingYear(y.0 - 2)), earlier));
-        rows
-    };
-    let mut t = Table::one_way(
-        "open-at-year-end",
-        &format!(
-            "Cases still open on {}, by when the death was notified",
-            crate::domain::dates::long_date(y.end())
-        ),
-        Basis::Notified,
-        &format!("open:{}", y.0),
-        if published { "all" } else { "notified_year" },
-        open_rows,
-    );
-    if published {
-        t.notes.push("Published reports give the cases still open as one figure: split by the year notified, they could be subtracted from the next year's reviews to give a hidden figure away.".into());
+        let mut t = Table::one_way(
+            "open-at-year-end",
+            &format!(
+                "Cases still open on {}, by when the death was notified",
+                crate::domain::dates::long_date(y.end())
+            ),
+            Basis::Notified,
+            &format!("open:{}", y.0),
+            "notified_year",
+            rows,
+        );
+        t.denominator = "Cases notified by the end of the year and neither signed off nor closed by then".into();
+        activity.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     }
-    t.denominator = "Cases notified by the end of the year and neither signed off nor closed by then".into();
-    activity.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     if data.stillbirths > 0 || params.mode == crate::reports::table::Mode::Internal {
         activity.push(Part::Note(stillbirth_note(data.stillbirths, &params.mode)));
     }

@@ -21,9 +21,11 @@
 //!
 //! Totals stay true counts (never the sum of what is shown). Pure: no I/O.
 
-pub mod integer;
 pub mod names;
 mod rank;
+
+/// The exact integer check (its own crate, `crates/intcheck`).
+pub use intcheck as integer;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -112,12 +114,17 @@ pub struct Fixed {
     pub name: String,
     pub value: u64,
     pub hidden: bool,
+    /// Hidden where a `*` may also stand for 0 (every table printing it hides zeros too).
+    pub may_be_zero: bool,
 }
 
 /// The names of the figures to hide.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hidden {
     pub names: BTreeSet<String>,
+    /// The tables (by index in the grids given) in which a `*` may also stand for 0: where even
+    /// every other figure hidden left a count fixed, zeros are hidden too.
+    pub zeros_hidden: BTreeSet<usize>,
     /// Hidden figures the check could not protect (nothing left beside them to hide): empty in
     /// practice; a test fails on any.
     pub unprotected: Vec<String>,
@@ -156,16 +163,20 @@ pub(crate) struct System {
     pub(crate) equations: Vec<(Vec<usize>, usize)>,
     /// The variables of each grid (for choosing a partner in the same table first).
     table_of: Vec<Option<usize>>,
+    /// The equations each variable is in.
+    eq_of: Vec<Vec<usize>>,
+    /// The grids printing each variable.
+    tables_of: Vec<Vec<usize>>,
+    /// Context figures another report hid where a `*` may be 0.
+    context_zero: BTreeSet<usize>,
 }
 
-/// Whether a name is a year's total deaths notified or reviews completed in an area (or areas):
-/// shown in every report's trend, so it is hidden only when it is itself small.
+/// Whether a name is a year's total deaths notified or reviews completed in an area (or areas),
+/// or a span of such years: shown in every report's trend, so hidden only when small itself.
 fn is_anchor(name: &str) -> bool {
     names::Name::parse(name).is_some_and(|n| {
-        n.dims.is_empty()
-            && n.first == n.last
-            && n.filter.is_empty()
-            && (n.kind == "notified" || n.kind == "reviewed")
+        // A span of years' total is their sum: known as soon as they are.
+        n.dims.is_empty() && n.filter.is_empty() && (n.kind == "notified" || n.kind == "reviewed")
     })
 }
 
@@ -173,6 +184,11 @@ impl System {
     fn var(&mut self, name: &str, value: Option<u64>, role: Role, table: Option<usize>) -> usize {
         if let Some(i) = self.index.get(name) {
             let i = *i;
+            if let Some(t) = table
+                && !self.tables_of[i].contains(&t)
+            {
+                self.tables_of[i].push(t);
+            }
             // A figure of the report outranks an atom of the same name; values agree (the same
             // cases counted twice), and the first known one is kept.
             if self.roles[i] == Role::Unpublished && role != Role::Unpublished {
@@ -188,6 +204,7 @@ impl System {
         self.values.push(value);
         self.roles.push(role);
         self.table_of.push(table);
+        self.tables_of.push(table.into_iter().collect());
         self.index.insert(name.to_string(), self.names.len() - 1);
         self.names.len() - 1
     }
@@ -200,10 +217,16 @@ impl System {
             roles: Vec::new(),
             equations: Vec::new(),
             table_of: Vec::new(),
+            eq_of: Vec::new(),
+            tables_of: Vec::new(),
+            context_zero: BTreeSet::new(),
         };
         if across {
             for f in context {
-                s.var(&f.name, Some(f.value), Role::Context, None);
+                let v = s.var(&f.name, Some(f.value), Role::Context, None);
+                if f.hidden && f.may_be_zero {
+                    s.context_zero.insert(v);
+                }
             }
         }
         for (t, g) in grids.iter().enumerate() {
@@ -247,6 +270,14 @@ impl System {
         if across {
             s.relate();
         }
+        s.eq_of = vec![Vec::new(); s.names.len()];
+        for (e, (parts, total)) in s.equations.iter().enumerate() {
+            for v in parts.iter().chain([total]) {
+                if s.eq_of[*v].last() != Some(&e) {
+                    s.eq_of[*v].push(e);
+                }
+            }
+        }
         s
     }
 
@@ -289,51 +320,69 @@ impl System {
         m
     }
 
-    /// The figure to hide next to `v`: a shown, non-zero figure of the report (not another
-    /// report's, not a year's total) in an equation with it — a cell of the same table first,
-    /// then the smallest cell, then the smallest total — looking further along the equations
-    /// when nothing next to it will do.
-    fn partner(&self, v: usize, hidden: &[bool], banned: &BTreeSet<usize>) -> Option<usize> {
+    /// Figures that could be hidden next to `v`, nearest first: shown, non-zero figures of the
+    /// report (not another report's) reached through the equations from `v` — cells of the same
+    /// table first, then the smallest cell, then the smallest total, level by level — and, only
+    /// when no other figure is left, a year's total (deaths notified or reviews completed: every
+    /// report's trend shows them).
+    fn candidates(&self, v: usize, hidden: &[bool]) -> (Vec<usize>, Vec<usize>) {
         let eligible = |x: usize| {
-            !hidden[x]
-                && !banned.contains(&x)
-                && matches!(self.roles[x], Role::Cell | Role::Total)
-                && self.values[x].is_some_and(|n| n > 0)
-                && !is_anchor(&self.names[x])
+            !hidden[x] && matches!(self.roles[x], Role::Cell | Role::Total) && self.values[x].is_some_and(|n| n > 0)
         };
+        let zero = |x: usize| !hidden[x] && self.roles[x] == Role::Cell && self.values[x] == Some(0);
+        let mut out = Vec::new();
+        let mut zeros = Vec::new();
+        let mut anchors = Vec::new();
         let mut frontier = vec![v];
         let mut seen: BTreeSet<usize> = BTreeSet::from([v]);
-        for _ in 0..4 {
-            let mut candidates = Vec::new();
+        while !frontier.is_empty() && out.len() < 24 {
+            let mut level = Vec::new();
             let mut next = Vec::new();
             for x in &frontier {
-                for e in (0..self.equations.len()).filter(|e| self.members(*e).contains(x)) {
-                    for m in self.members(e) {
-                        if seen.insert(m) {
-                            next.push(m);
+                for e in &self.eq_of[*x] {
+                    for m in self.members(*e) {
+                        if !seen.insert(m) {
+                            continue;
                         }
+                        // Shown figures end a path (the attacker knows them); hidden and
+                        // unpublished ones lead on.
                         if eligible(m) {
-                            candidates.push(m);
+                            if is_anchor(&self.names[m]) { anchors.push(m) } else { level.push(m) }
+                        } else if zero(m) {
+                            zeros.push(m);
+                        } else if hidden[m] || !self.is_published(m) {
+                            next.push(m);
                         }
                     }
                 }
             }
-            if let Some(p) = candidates.into_iter().min_by_key(|x| {
+            level.sort_by_key(|x| {
                 (self.table_of[*x] != self.table_of[v], self.roles[*x] == Role::Total, self.values[*x], *x)
-            }) {
-                return Some(p);
-            }
+            });
+            out.extend(level);
             frontier = next;
         }
-        None
+        // A year's total is never hidden to protect another figure: every trend shows it.
+        let _ = anchors;
+        zeros.sort_by_key(|x| (self.table_of[*x] != self.table_of[v], *x));
+        (out, zeros)
     }
 
     /// The attacker's problem for the current hidden set.
-    fn problem(&self, hidden: &[bool]) -> Problem {
+    /// Whether a hidden figure may be 0 to the attacker: every table printing it hides zeros
+    /// too (or the report that published it said so).
+    fn may_be_zero(&self, v: usize, marked: &BTreeSet<usize>) -> bool {
+        self.context_zero.contains(&v)
+            || (!self.tables_of[v].is_empty() && self.tables_of[v].iter().all(|t| marked.contains(t)))
+    }
+
+    fn problem(&self, hidden: &[bool], marked: &BTreeSet<usize>) -> Problem {
         let vars = (0..self.names.len())
             .map(|v| match (self.is_published(v), hidden[v], self.values[v]) {
                 (true, false, Some(n)) => Var::shown(n),
-                (true, true, truth) => Var { known: None, lower: 1, upper: None, truth },
+                (true, true, truth) => {
+                    Var { known: None, lower: u64::from(!self.may_be_zero(v, marked)), upper: None, truth }
+                }
                 (_, _, truth) => Var::unpublished(truth),
             })
             .collect();
@@ -342,27 +391,65 @@ impl System {
     }
 
     /// Hidden figures (of this report or the context) that a solver in whole numbers can work out.
+    #[cfg(test)]
     fn determined(&self, hidden: &[bool], integer: bool) -> Vec<usize> {
         let targets: Vec<usize> = (0..self.names.len()).filter(|v| hidden[*v]).collect();
+        self.determined_of(hidden, &BTreeSet::new(), integer, &targets)
+    }
+
+    /// [`System::determined`] for some targets only: those not proved to have two feasible
+    /// values (determined, or unproven within the budget).
+    fn determined_of(&self, hidden: &[bool], marked: &BTreeSet<usize>, integer: bool, targets: &[usize]) -> Vec<usize> {
+        self.verdicts(hidden, marked, integer, targets).into_iter().filter(|(_, s)| *s != Status::Protected).map(|(v, _)| v).collect()
+    }
+
+    /// What the attacker can learn of each target.
+    fn verdicts(
+        &self,
+        hidden: &[bool],
+        marked: &BTreeSet<usize>,
+        integer: bool,
+        targets: &[usize],
+    ) -> Vec<(usize, Status)> {
         if !integer {
-            let unknown: Vec<bool> =
-                (0..self.names.len()).map(|v| hidden[v] || !self.is_published(v)).collect();
-            return rank::determined(&self.equations, &unknown).into_iter().filter(|v| hidden[*v]).collect();
+            let unknown: Vec<bool> = (0..self.names.len()).map(|v| hidden[v] || !self.is_published(v)).collect();
+            let fixed = rank::determined(&self.equations, &unknown);
+            return targets
+                .iter()
+                .map(|t| (*t, if fixed.contains(t) { Status::Determined } else { Status::Protected }))
+                .collect();
         }
-        match integer::analyse(&self.problem(hidden), &targets, Budget::default()) {
+        match integer::analyse(&self.problem(hidden, marked), targets, Budget::default()) {
             Ok(verdicts) => targets
-                .into_iter()
+                .iter()
                 .zip(verdicts)
-                .filter(|(_, verdict)| !matches!(verdict, Verdict::Protected { .. }))
-                .map(|(v, _)| v)
+                .map(|(t, verdict)| {
+                    let status = match verdict {
+                        Verdict::Protected { .. } => Status::Protected,
+                        Verdict::Determined(_) => Status::Determined,
+                        Verdict::Unproven | Verdict::Infeasible => Status::Unproven,
+                    };
+                    (*t, status)
+                })
                 .collect(),
-            // A malformed system is a bug: hide nothing more rather than loop, and say so.
+            // A malformed system is a bug: count nothing as protected, and say so.
             Err(e) => {
                 tracing::error!(error = %e, "disclosure system malformed");
-                Vec::new()
+                targets.iter().map(|t| (*t, Status::Unproven)).collect()
             }
         }
     }
+}
+
+/// What the attacker can learn of a hidden figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    /// Two feasible values, witnessed.
+    Protected,
+    /// One feasible value, proved.
+    Determined,
+    /// Neither proved within the budget: treated as disclosed.
+    Unproven,
 }
 
 /// Decides which figures of the report to hide under `rule`, given figures of other reports
@@ -376,60 +463,100 @@ pub fn suppress(grids: &[Grid], context: &[Fixed], rule: &Rule) -> Hidden {
             Role::Unpublished => false,
         })
         .collect();
+    // A combination's year total is the sum of its areas' totals, which every report of theirs
+    // shows: when one of them is hidden (small), so is the combination's, in every report alike.
+    for v in 0..system.names.len() {
+        if matches!(system.roles[v], Role::Cell | Role::Total)
+            && is_anchor(&system.names[v])
+            && let Some(n) = names::Name::parse(&system.names[v])
+            && n.areas.len() > 1
+        {
+            let small_member = n.areas.iter().any(|a| {
+                let member = names::Name { areas: vec![*a], ..n.clone() }.write();
+                system.index.get(&member).is_some_and(|m| system.values[*m].is_some_and(|x| rule.primary(x)))
+            });
+            if small_member {
+                hidden[v] = true;
+            }
+        }
+    }
     let primary: Vec<bool> = hidden.clone();
+    let mut marked: BTreeSet<usize> = BTreeSet::new();
     let mut unprotected = Vec::new();
     if rule.secondary {
+        let integer = rule.checks.integer;
         let mut given_up: BTreeSet<usize> = BTreeSet::new();
-        // Figures hidden beside another that turned out to be worked out themselves: hiding them
-        // protects nothing (the attacker has their value), so they are shown again and never
-        // chosen again.
-        let mut banned: BTreeSet<usize> = BTreeSet::new();
-        loop {
-            let mut changed = false;
-            // The cheap rule first: an equation of published figures with exactly one hidden.
-            for e in 0..system.equations.len() {
-                let members = system.members(e);
-                if members.iter().all(|m| system.is_published(*m))
-                    && members.iter().filter(|v| hidden[**v]).count() == 1
-                    && let Some(v) = members.iter().find(|v| hidden[**v])
-                    && let Some(p) = system.partner(*v, &hidden, &banned)
-                {
-                    hidden[p] = true;
-                    changed = true;
-                }
-            }
-            if changed {
-                continue;
-            }
-            // Then the exact check, for what combinations of equations reveal.
-            let fixed: Vec<usize> = system
-                .determined(&hidden, rule.checks.integer)
-                .into_iter()
-                .filter(|v| !given_up.contains(v))
+        // Protected figures stay protected (hiding more, showing what is known anyway, or letting
+        // a hidden figure be 0 never makes one workable again): each round looks only at the
+        // others, and either protects one for good or hides one more figure.
+        let mut safe: BTreeSet<usize> = BTreeSet::new();
+        for _ in 0..=system.names.len() {
+            let targets: Vec<usize> = (0..system.names.len())
+                .filter(|v| hidden[*v] && !safe.contains(v) && !given_up.contains(v))
                 .collect();
-            // A secondary figure worked out is shown again, and never chosen again.
-            let useless: Vec<usize> = fixed
-                .iter()
-                .copied()
-                .filter(|v| !primary[*v] && matches!(system.roles[*v], Role::Cell | Role::Total))
-                .collect();
-            if !useless.is_empty() {
-                for v in useless {
-                    hidden[v] = false;
-                    banned.insert(v);
-                }
-                continue;
-            }
+            let fixed = system.determined_of(&hidden, &marked, integer, &targets);
+            safe.extend(targets.iter().filter(|t| !fixed.contains(t)));
             let Some(&v) = fixed.first() else { break };
-            match system.partner(v, &hidden, &banned) {
-                Some(p) => hidden[p] = true,
-                None => {
-                    // Nothing left to hide beside it: fixed by zeros and figures that must stay.
+            // The nearest figure whose hiding leaves both it and `v` with two feasible values;
+            // failing that, the nearest one (the next round looks again). When no count is left
+            // to hide, a zero beside it is hidden and its tables marked: a `*` there may be 0.
+            let (candidates, zeros) = system.candidates(v, &hidden);
+            let mut chosen = None;
+            for c in candidates.iter().take(16) {
+                hidden[*c] = true;
+                if system.determined_of(&hidden, &marked, integer, &[v, *c]).is_empty() {
+                    chosen = Some(*c);
+                    break;
+                }
+                hidden[*c] = false;
+            }
+            if chosen.is_none() && candidates.is_empty() {
+                for z in zeros.iter().take(16) {
+                    let before = marked.clone();
+                    hidden[*z] = true;
+                    marked.extend(system.tables_of[*z].iter().copied());
+                    if system.determined_of(&hidden, &marked, integer, &[v]).is_empty() {
+                        chosen = Some(*z);
+                        break;
+                    }
+                    hidden[*z] = false;
+                    marked = before;
+                }
+            }
+            match (chosen, candidates.first(), zeros.first()) {
+                (Some(_), _, _) => {}
+                (None, Some(c), _) => hidden[*c] = true,
+                (None, None, Some(z)) => {
+                    hidden[*z] = true;
+                    marked.extend(system.tables_of[*z].iter().copied());
+                }
+                (None, None, None) => {
+                    // Nothing left to hide beside it.
                     given_up.insert(v);
                     if system.values[v].is_some_and(|n| n > 0) {
                         unprotected.push(system.names[v].clone());
                     }
                 }
+            }
+        }
+        // A figure hidden beside another that the attacker can still work out (proved, not
+        // merely unproven) protects nothing: shown again, since showing a value every solution
+        // already has changes nothing for the others.
+        loop {
+            let secondary: Vec<usize> = (0..system.names.len())
+                .filter(|v| hidden[*v] && !primary[*v] && matches!(system.roles[*v], Role::Cell | Role::Total))
+                .collect();
+            let useless: Vec<usize> = system
+                .verdicts(&hidden, &marked, integer, &secondary)
+                .into_iter()
+                .filter(|(_, s)| *s == Status::Determined)
+                .map(|(v, _)| v)
+                .collect();
+            if useless.is_empty() {
+                break;
+            }
+            for v in useless {
+                hidden[v] = false;
             }
         }
     }
@@ -438,8 +565,16 @@ pub fn suppress(grids: &[Grid], context: &[Fixed], rule: &Rule) -> Hidden {
             .filter(|v| hidden[*v] && matches!(system.roles[*v], Role::Cell | Role::Total))
             .map(|v| system.names[v].clone())
             .collect(),
+        zeros_hidden: marked,
         unprotected,
     }
+}
+
+#[cfg(test)]
+pub(crate) fn workable(grids: &[Grid], context: &[Fixed], hidden: &BTreeSet<String>) -> Vec<String> {
+    let s = System::new(grids, context, true);
+    let flags: Vec<bool> = s.names.iter().map(|n| hidden.contains(n)).collect();
+    s.determined(&flags, true).into_iter().map(|v| s.names[v].clone()).collect()
 }
 
 #[cfg(test)]

@@ -145,7 +145,7 @@ fn areas_and_their_combination_are_protected_together() {
     // Each on its own, the combination's 10 stays and gives area 1's figure away.
     let alone: BTreeSet<String> =
         g.iter().flat_map(|t| suppress(std::slice::from_ref(t), &[], &Rule::default()).names).collect();
-    let alone = Hidden { names: alone, unprotected: Vec::new() };
+    let alone = Hidden { names: alone, ..Hidden::default() };
     assert!(!recoverable(&g, &[], &alone).is_empty(), "the attacker works across areas");
 }
 
@@ -158,6 +158,7 @@ fn a_report_protects_what_another_report_hid() {
             name: format!("a:1|reviewed:{y}|category=a"),
             value: if y == 2025 { 2 } else { 10 },
             hidden: y == 2025,
+            may_be_zero: false,
         })
         .collect();
     let theme = Grid {

@@ -24,7 +24,7 @@ mod search;
 mod system;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use search::{Outcome, Ray, Search};
 use system::{INF, Row, System};

@@ -31,6 +31,7 @@ use super::table::{Mode, Scoped, show_joint};
 use super::thematic::{self, Theme};
 use crate::domain::dates::ReportingYear;
 use crate::forms::Registry;
+use std::future::Future;
 use crate::store::StoreResult;
 
 /// A set of reports suppressed together: each one's areas and report, and every figure as
@@ -176,11 +177,54 @@ fn related(a: &Theme, b: &Theme) -> bool {
     (fa.is_empty() && fb.is_empty()) || fa == fb
 }
 
-/// Runs published reports against the database, each suppressed with the reports it could be set
-/// against (memoised for one request).
-pub struct Publisher<'a, C: ConnectionTrait> {
-    conn: &'a C,
-    forms: &'a Registry,
+/// Where the publisher's counts come from: the database ([`Db`]), or a test's synthetic cases.
+pub trait Source {
+    /// The annual report's data for these areas (agreement included).
+    fn annual(&self, year: ReportingYear, areas: &[i64]) -> impl Future<Output = StoreResult<Data>> + Send;
+    /// The areas' data as one, from each area's (`singles`): counts added, the population and the
+    /// agreement of them all together (neither adds up).
+    fn combined(
+        &self,
+        year: ReportingYear,
+        singles: &[&Data],
+        areas: &[i64],
+    ) -> impl Future<Output = StoreResult<Data>> + Send;
+    /// A theme's data over the window ending `year`, for these areas.
+    fn theme(
+        &self,
+        theme: &Theme,
+        year: ReportingYear,
+        areas: &[i64],
+    ) -> impl Future<Output = StoreResult<thematic::Data>> + Send;
+}
+
+/// The database as the publisher's source.
+pub struct Db<'a, C: ConnectionTrait>(pub &'a C);
+
+impl<C: ConnectionTrait> Source for Db<'_, C> {
+    async fn annual(&self, year: ReportingYear, areas: &[i64]) -> StoreResult<Data> {
+        annual::gather_with_agreement(self.0, year, areas).await
+    }
+
+    async fn combined(&self, year: ReportingYear, singles: &[&Data], areas: &[i64]) -> StoreResult<Data> {
+        let ratings = crate::store::prepanel::ratings(self.0, year.start(), year.end(), areas).await?;
+        let agreement = (!ratings.is_empty()).then(|| super::agreement::of_ratings(&ratings));
+        let mut data = Data::merge(singles, agreement);
+        data.population = crate::store::populations::children(self.0, areas, year.0).await?;
+        data.decile_population = crate::store::populations::decile_children(self.0, areas, year.0).await?;
+        Ok(data)
+    }
+
+    async fn theme(&self, theme: &Theme, year: ReportingYear, areas: &[i64]) -> StoreResult<thematic::Data> {
+        thematic::gather(self.0, theme, year, areas).await
+    }
+}
+
+/// Runs published reports, each suppressed with the reports it could be set against (memoised
+/// for one request).
+pub struct Publisher<S: Source> {
+    source: S,
+    labels: Labels,
     rate_rule: RateRule,
     generated_on: NaiveDate,
     /// Every area of the service.
@@ -189,74 +233,61 @@ pub struct Publisher<'a, C: ConnectionTrait> {
     themes: BTreeMap<(String, i32), Published>,
 }
 
-impl<'a, C: ConnectionTrait> Publisher<'a, C> {
+impl<'a, C: ConnectionTrait> Publisher<Db<'a, C>> {
+    /// A publisher over the database, for every area of the service.
     pub async fn new(
         conn: &'a C,
-        forms: &'a Registry,
+        forms: &Registry,
         rate_rule: RateRule,
         generated_on: NaiveDate,
-    ) -> StoreResult<Publisher<'a, C>> {
+    ) -> StoreResult<Publisher<Db<'a, C>>> {
         let areas = crate::store::areas::list(conn).await?.into_iter().map(|a| (a.id, a.name)).collect();
-        Ok(Publisher {
-            conn,
-            forms,
+        Ok(Publisher::with_source(Db(conn), areas, annual::labels(forms, generated_on), rate_rule, generated_on))
+    }
+}
+
+impl<S: Source> Publisher<S> {
+    pub fn with_source(
+        source: S,
+        areas: Vec<(i64, String)>,
+        labels: Labels,
+        rate_rule: RateRule,
+        generated_on: NaiveDate,
+    ) -> Publisher<S> {
+        Publisher {
+            source,
+            labels,
             rate_rule,
             generated_on,
             areas,
             annual: BTreeMap::new(),
             themes: BTreeMap::new(),
-        })
-    }
-
-    fn labels(&self, year: ReportingYear) -> Labels {
-        annual::labels(self.forms, year.end())
+        }
     }
 
     /// Every area's and the combination's annual reports for `year`, suppressed together.
-    async fn annual_published(&mut self, year: ReportingYear, mode: &Mode) -> StoreResult<&Published> {
+    pub async fn annual_published(&mut self, year: ReportingYear, mode: &Mode) -> StoreResult<&Published> {
         if !self.annual.contains_key(&year.0) {
-            let mut singles: Vec<(Vec<(i64, String)>, Data)> = Vec::new();
+            let mut scopes: Vec<(Vec<(i64, String)>, Data)> = Vec::new();
             for a in &self.areas {
-                singles
-                    .push((vec![a.clone()], annual::gather_with_agreement(self.conn, year, &[a.0]).await?));
+                scopes.push((vec![a.clone()], self.source.annual(year, &[a.0]).await?));
             }
-            let mut scopes = singles.clone();
             if self.areas.len() > 1 {
-                scopes.push((self.areas.clone(), self.combined(year, &singles).await?));
+                let singles: Vec<&Data> = scopes.iter().map(|(_, d)| d).collect();
+                let combined = self.source.combined(year, &singles, &ids(&self.areas)).await?;
+                scopes.push((self.areas.clone(), combined));
             }
-            let set =
-                annual_set(year, &scopes, &self.labels(year), mode, self.rate_rule, self.generated_on, &[]);
+            let set = annual_set(year, &scopes, &self.labels, mode, self.rate_rule, self.generated_on, &[]);
             self.annual.insert(year.0, set);
         }
         Ok(&self.annual[&year.0])
     }
 
-    /// The areas' data as one: counts added, the population and agreement of them together.
-    async fn combined(
-        &self,
-        year: ReportingYear,
-        singles: &[(Vec<(i64, String)>, Data)],
-    ) -> StoreResult<Data> {
-        let all: Vec<i64> = self.areas.iter().map(|(id, _)| *id).collect();
-        let ratings = crate::store::prepanel::ratings(self.conn, year.start(), year.end(), &all).await?;
-        let agreement = (!ratings.is_empty()).then(|| super::agreement::of_ratings(&ratings));
-        let parts: Vec<&Data> = singles.iter().map(|(_, d)| d).collect();
-        let mut data = Data::merge(&parts, agreement);
-        data.population = crate::store::populations::children(self.conn, &all, year.0).await?;
-        data.decile_population = crate::store::populations::decile_children(self.conn, &all, year.0).await?;
-        Ok(data)
-    }
-
     /// The published annual report for `areas`.
-    pub async fn annual(
-        &mut self,
-        year: ReportingYear,
-        areas: &[(i64, String)],
-        mode: &Mode,
-    ) -> StoreResult<Report> {
+    pub async fn annual(&mut self, year: ReportingYear, areas: &[(i64, String)], mode: &Mode) -> StoreResult<Report> {
         let across = matches!(mode, Mode::Published(rule) if rule.checks.across_reports);
         if !across {
-            let data = annual::gather_with_agreement(self.conn, year, &ids(areas)).await?;
+            let data = self.source.annual(year, &ids(areas)).await?;
             let params = Params {
                 year,
                 areas: areas.to_vec(),
@@ -264,9 +295,8 @@ impl<'a, C: ConnectionTrait> Publisher<'a, C> {
                 rate_rule: self.rate_rule,
                 generated_on: self.generated_on,
             };
-            return Ok(annual::build(&params, &self.labels(year), &data));
+            return Ok(annual::build(&params, &self.labels, &data));
         }
-        let labels = self.labels(year);
         let (rate_rule, generated_on) = (self.rate_rule, self.generated_on);
         let set = self.annual_published(year, mode).await?;
         if let Some(r) = set.report_for(&ids(areas)) {
@@ -274,22 +304,22 @@ impl<'a, C: ConnectionTrait> Publisher<'a, C> {
         }
         // A combination of some areas only: suppressed against the year's reports as published.
         let context = set.figures.clone();
-        let data = annual::gather_with_agreement(self.conn, year, &ids(areas)).await?;
-        let one =
-            annual_set(year, &[(areas.to_vec(), data)], &labels, mode, rate_rule, generated_on, &context);
+        let data = self.source.annual(year, &ids(areas)).await?;
+        let one = annual_set(year, &[(areas.to_vec(), data)], &self.labels, mode, rate_rule, generated_on, &context);
         Ok(one.reports.into_iter().next().map(|(_, r)| r).unwrap_or_else(|| empty(year)))
     }
 
     /// One theme's reports for the window ending `year`, suppressed together against what they
-    /// are tied to.
-    async fn theme_published(
+    /// are tied to: the annual reports of its years (when its figures are sums of theirs) and the
+    /// `earlier` themes whose figures are tied to its own, in every fixed window that overlaps.
+    pub async fn theme_published(
         &mut self,
         theme: &Theme,
         year: ReportingYear,
         earlier: &[Theme],
         mode: &Mode,
     ) -> StoreResult<Published> {
-        let key = (thematic::canonical_filter(theme).0 + &theme.key, year.0);
+        let key = (format!("{}{}", theme.key, thematic::canonical_filter(theme).0), year.0);
         if let Some(p) = self.themes.get(&key) {
             return Ok(p.clone());
         }
@@ -300,7 +330,10 @@ impl<'a, C: ConnectionTrait> Publisher<'a, C> {
                 context.extend(self.annual_published(ReportingYear(y), mode).await?.figures.iter().cloned());
             }
         }
-        let from = self.grid_from(mode);
+        let from = match mode {
+            Mode::Published(rule) => rule.windows_from,
+            Mode::Internal => 0,
+        };
         for (i, other) in earlier.iter().enumerate() {
             if !related(other, theme) {
                 continue;
@@ -313,27 +346,11 @@ impl<'a, C: ConnectionTrait> Publisher<'a, C> {
         }
         let mut scopes: Vec<(Vec<(i64, String)>, thematic::Data)> = Vec::new();
         for s in canonical_scopes(&self.areas) {
-            scopes.push((s.clone(), thematic::gather(self.conn, theme, year, &ids(&s)).await?));
+            scopes.push((s.clone(), self.source.theme(theme, year, &ids(&s)).await?));
         }
-        let set = theme_set(
-            theme,
-            year,
-            &scopes,
-            &self.labels(year),
-            mode,
-            self.rate_rule,
-            self.generated_on,
-            &context,
-        );
+        let set = theme_set(theme, year, &scopes, &self.labels, mode, self.rate_rule, self.generated_on, &context);
         self.themes.insert(key, set.clone());
         Ok(set)
-    }
-
-    fn grid_from(&self, mode: &Mode) -> i32 {
-        match mode {
-            Mode::Published(rule) => rule.windows_from,
-            Mode::Internal => 0,
-        }
     }
 
     /// The published thematic report for `areas`: `earlier` are the themes published before it
@@ -356,19 +373,19 @@ impl<'a, C: ConnectionTrait> Publisher<'a, C> {
             generated_on: self.generated_on,
         };
         if !across {
-            let data = thematic::gather(self.conn, theme, year, &ids(areas)).await?;
-            return Ok(thematic::build(theme, &params, &self.labels(year), &data));
+            let data = self.source.theme(theme, year, &ids(areas)).await?;
+            return Ok(thematic::build(theme, &params, &self.labels, &data));
         }
         let set = self.theme_published(theme, year, earlier, mode).await?;
         if let Some(r) = set.report_for(&ids(areas)) {
             return Ok(r.clone());
         }
-        let data = thematic::gather(self.conn, theme, year, &ids(areas)).await?;
+        let data = self.source.theme(theme, year, &ids(areas)).await?;
         let one = theme_set(
             theme,
             year,
             &[(areas.to_vec(), data)],
-            &self.labels(year),
+            &self.labels,
             mode,
             self.rate_rule,
             self.generated_on,
@@ -393,6 +410,9 @@ fn empty(year: ReportingYear) -> Report {
         figures: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod attack;
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,9 @@
 //! (exhaustive enumeration, and integer min/max of each unknown with `microlp`).
 #![allow(dead_code)]
 
-use crate::reports::disclosure::integer::{Equation, Problem, Var};
+pub mod disclosure;
+
+use intcheck::{Equation, Problem, Var};
 use std::collections::BTreeMap;
 
 /// SplitMix64: small, seeded, no dependency.
@@ -181,8 +183,7 @@ pub fn random_report(rng: &mut Rng, tiny: bool) -> Builder {
         if rng.chance(50) {
             for v in [g, h] {
                 let known = rng.chance(50);
-                b.p.vars[v] =
-                    crate::reports::disclosure::integer::Var::unpublished(known.then_some(b.values[v]));
+                b.p.vars[v] = intcheck::Var::unpublished(known.then_some(b.values[v]));
             }
         }
     }
@@ -231,7 +232,7 @@ pub fn random_report(rng: &mut Rng, tiny: bool) -> Builder {
         while u.len() > 6 {
             let i = rng.range(0, u.len() as u64 - 1) as usize;
             let v = u.swap_remove(i);
-            b.p.vars[v] = crate::reports::disclosure::integer::Var::shown(b.values[v]);
+            b.p.vars[v] = intcheck::Var::shown(b.values[v]);
         }
     }
     b

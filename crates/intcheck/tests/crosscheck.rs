@@ -2,8 +2,10 @@
 //! reports) and microlp's integer min/max of every unknown (small reports, some with unbounded
 //! figures). Verdicts must agree wherever they are not `Unproven`, and `Unproven` must not occur.
 
-use super::common::{Range, Rng, enumerate, microlp_range, random_report, restrict};
-use crate::reports::disclosure::integer::{Budget, Verdict, analyse};
+mod common;
+
+use common::{Range, Rng, enumerate, microlp_range, random_report, restrict};
+use intcheck::{Budget, Verdict, analyse};
 
 #[derive(Default, Debug)]
 struct Tally {
@@ -65,7 +67,7 @@ fn agrees_with_microlp() {
                     let (low, high) = (*low as i64, *high as i64);
                     assert!(min < max && min <= low && high <= max, "#{case} var {t}: {v:?} vs {range:?}");
                     tally.protected += 1;
-                    tally.unbounded += usize::from(max as u64 >= super::common::MICROLP_CAP - 100);
+                    tally.unbounded += usize::from(max as u64 >= common::MICROLP_CAP - 100);
                 }
                 (Verdict::Determined(x), Range::MinMax(min, max)) => {
                     assert!(min == max && *x as i64 == min, "#{case} var {t}: {v:?} vs {range:?}\n{:?}", b.p);
@@ -89,7 +91,7 @@ fn agrees_with_microlp() {
 /// systems include figures that only the search (not propagation) proves determined.
 #[test]
 fn agrees_with_microlp_on_cubes_and_signed_systems() {
-    use super::common::{random_cube, random_signed};
+    use common::{random_cube, random_signed};
     let mut rng = Rng::new(0x5EED_0003);
     let mut tally = Tally::default();
     let mut by_search = 0;
@@ -109,7 +111,7 @@ fn agrees_with_microlp_on_cubes_and_signed_systems() {
                         "#{case} var {t}: {v:?} vs {range:?}\n{p:?}"
                     );
                     tally.protected += 1;
-                    tally.unbounded += usize::from(max as u64 >= super::common::MICROLP_CAP - 100);
+                    tally.unbounded += usize::from(max as u64 >= common::MICROLP_CAP - 100);
                 }
                 (Verdict::Determined(x), Range::MinMax(min, max)) => {
                     assert!(min == max && *x as i64 == min, "#{case} var {t}: {v:?} vs {range:?}\n{p:?}");
