@@ -137,12 +137,12 @@ pub async fn run(state: &AppState, area: i64) -> anyhow::Result<()> {
         request_id: "bench",
     };
     let started = Instant::now();
-    cdop::retention::queue::queue(state, &acting(a), a, &ids, "Due under the closure policy")
+    cdop::retention::queue::queue(state, &acting(a), a, &ids, "Due under the closure policy", &[])
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let queue_time = started.elapsed();
     let started = Instant::now();
-    let approved = cdop::retention::queue::approve(state, &acting(b), b, &ids, "Checked")
+    let approved = cdop::retention::queue::approve(state, &acting(b), b, &ids, "Checked", &[])
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let approve_time = started.elapsed();

@@ -4,7 +4,7 @@
 //! on a hidden figure). Pure: renderers (HTML, CSV, XLSX, PDF) all read the shown form, so every
 //! output of one run carries the same figures.
 
-use super::disclosure::{self, Fixed, Grid, Hidden, Rule, names};
+use super::disclosure::{self, Context, Fixed, Grid, Hidden, Rule, names};
 
 /// Which cases a table counts (`reporting.md` §2): never derived from one another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,7 +207,12 @@ impl Table {
     }
 
     fn dim(name: &str, key: &str) -> Vec<(String, Vec<String>)> {
-        if name == "all" { Vec::new() } else { vec![(name.to_string(), vec![key.to_string()])] }
+        // A dimension of one value standing for everything (`all`) adds nothing to a name.
+        if name == "all" || key == "all" {
+            Vec::new()
+        } else {
+            vec![(name.to_string(), vec![key.to_string()])]
+        }
     }
 
     /// The canonical names of the table's figures, under `scope` (`a:3|`).
@@ -311,18 +316,18 @@ pub fn scope_prefix(areas: &[i64]) -> String {
 /// The tables of one report as shown in `mode`: in published mode every table is suppressed
 /// together, so a figure hidden in one cannot be worked out from another.
 pub fn show(tables: &[Table], mode: &Mode) -> Vec<ShownTable> {
-    show_joint(&[Scoped { areas: vec![0], tables }], &[], mode).0.into_iter().next().unwrap_or_default()
+    show_joint(&[Scoped { areas: vec![0], tables }], &Context::default(), mode)
+        .0
+        .into_iter()
+        .next()
+        .unwrap_or_default()
 }
 
 /// Several reports' tables shown together: in published mode suppressed as one system (the
 /// areas of a year and their combination), against the figures other reports already published
 /// (`context`). Returns each report's tables and every figure as published, for the reports
 /// that come after.
-pub fn show_joint(
-    reports: &[Scoped<'_>],
-    context: &[Fixed],
-    mode: &Mode,
-) -> (Vec<Vec<ShownTable>>, Vec<Fixed>) {
+pub fn show_joint(reports: &[Scoped<'_>], context: &Context, mode: &Mode) -> (Vec<Vec<ShownTable>>, Context) {
     let grids: Vec<Vec<Grid>> = reports
         .iter()
         .map(|r| {
@@ -334,7 +339,14 @@ pub fn show_joint(
         Mode::Internal => None,
         Mode::Published(rule) => {
             let all: Vec<Grid> = grids.iter().flatten().cloned().collect();
-            Some(disclosure::suppress(&all, context, rule))
+            let hidden = disclosure::suppress(&all, context, rule);
+            if !hidden.unprotected.is_empty() {
+                tracing::warn!(
+                    figures = hidden.unprotected.len(),
+                    "published report: hidden figures the suppression could not protect"
+                );
+            }
+            Some(hidden)
         }
     };
     let mut published: Vec<Fixed> = Vec::new();
@@ -374,19 +386,10 @@ pub fn show_joint(
             _ => merged.push(f),
         }
     }
-    (shown, merged)
-}
-
-/// The grids the suppression sees for these reports (for tests that attack them).
-#[cfg(test)]
-pub(crate) fn grids(reports: &[Scoped<'_>]) -> Vec<Grid> {
-    reports
-        .iter()
-        .flat_map(|r| {
-            let prefix = scope_prefix(&r.areas);
-            r.tables.iter().map(move |t| t.grid(&prefix)).collect::<Vec<_>>()
-        })
-        .collect()
+    let mut sums: Vec<(Vec<String>, String)> = grids.iter().flatten().flat_map(Grid::sums).collect();
+    sums.sort();
+    sums.dedup();
+    (shown, Context { figures: merged, sums })
 }
 
 /// Said under a table in which zeros were hidden too.

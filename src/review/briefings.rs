@@ -360,17 +360,24 @@ pub async fn list(state: &AppState, area_ids: &[i64]) -> ReviewResult<Vec<(Brief
     Ok(out)
 }
 
+/// A draft's edits as the author sent them.
+pub struct Draft<'a> {
+    pub title: &'a str,
+    pub introduction: &'a str,
+    pub points: &'a [String],
+    /// Suspected identifiers the author confirmed are not identifying (`field: word`).
+    pub confirmed: &'a [String],
+}
+
 /// Saves a draft's edits (points left empty are dropped). No text may identify anyone.
 pub async fn save(
     state: &AppState,
     acting: &Acting<'_>,
     b: &Briefing,
     version: i64,
-    title: &str,
-    introduction: &str,
-    points: &[String],
-    confirmed: &[String],
+    draft: &Draft<'_>,
 ) -> ReviewResult<()> {
+    let Draft { title, introduction, points, confirmed } = *draft;
     if b.status != "draft" {
         return Err(ReviewError::Refused("This briefing has been sent and can no longer change".into()));
     }

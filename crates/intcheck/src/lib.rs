@@ -23,9 +23,6 @@ mod lattice;
 mod search;
 mod system;
 
-#[cfg(test)]
-pub(crate) mod tests;
-
 use search::{Outcome, Ray, Search};
 use system::{INF, Row, System};
 
@@ -91,11 +88,15 @@ pub struct Budget {
     pub nodes_per_target: u64,
     /// Search nodes for the whole call; once spent, targets not already settled are `Unproven`.
     pub nodes_total: u64,
+    /// Only the quick path: witnesses found by short searches, nothing proved determined (a
+    /// target not witnessed protected is `Unproven`). For trials, where a fast "not plainly
+    /// protected" is enough.
+    pub quick_only: bool,
 }
 
 impl Default for Budget {
     fn default() -> Budget {
-        Budget { nodes_per_target: 10_000, nodes_total: 1_000_000 }
+        Budget { nodes_per_target: 10_000, nodes_total: 1_000_000, quick_only: false }
     }
 }
 
@@ -394,6 +395,10 @@ fn certificate(sys: &System, v: usize, hi: &[i128], nodes: &mut u64, per: u64, t
     Some(Row { terms, rhs: r })
 }
 
+/// Search nodes for each search of the quick path (a first solution, then one other value per
+/// target).
+const QUICK_NODES: u64 = 60;
+
 /// Search nodes for each of the two searches for diverse solutions.
 const DIVERSIFY_NODES: u64 = 200;
 
@@ -445,6 +450,17 @@ impl Component {
         }
         let total = budget.nodes_total;
         let per = budget.nodes_per_target;
+        // Witnesses first: a solution and, for each target, a second one with another value, by
+        // short searches in a capped box. Any pair found is a proof (both are checked exactly),
+        // so the costlier analysis below runs only for targets not settled this way.
+        let settled = self.witnesses(targets, &lo, &hi, nodes, total);
+        if budget.quick_only || settled.as_ref().is_some_and(|s| s.iter().all(Option::is_some)) {
+            return settled
+                .unwrap_or_else(|| vec![None; targets.len()])
+                .into_iter()
+                .map(|v| v.unwrap_or(Verdict::Unproven))
+                .collect();
+        }
         // Rays of the unbounded part.
         let unbounded: Vec<usize> = (0..n).filter(|v| hi.get(*v) == Some(&INF)).collect();
         let ray = self.rays(&unbounded, nodes, per, total);
@@ -639,6 +655,79 @@ impl Component {
     /// The cap put on an unbounded variable that no ray found covers: it only limits where the
     /// search looks for witnesses (which are exact whatever the cap); an exhausted capped search
     /// proves nothing.
+    /// The quick path of [`Component::analyse`]: targets witnessed protected by two solutions
+    /// found with small searches in a box capped above (`None` for a target not settled; `None`
+    /// altogether when no first solution is found quickly).
+    fn witnesses(
+        &self,
+        targets: &[usize],
+        lo: &[i128],
+        hi: &[i128],
+        nodes: &mut u64,
+        total: u64,
+    ) -> Option<Vec<Option<Verdict>>> {
+        let cap = self.cap(lo);
+        let capped: Vec<i128> =
+            lo.iter().zip(hi).map(|(l, h)| if *h == INF { l.saturating_add(cap) } else { *h }).collect();
+        let branch = vec![true; self.sys.n];
+        let steps = prop_steps(self.sys.rows.len(), false);
+        let mut pool: Vec<Vec<i128>> = Vec::new();
+        let truth: Option<Vec<i128>> = self.truth.iter().copied().collect();
+        match truth.filter(|t| self.valid(t)) {
+            Some(t) => pool.push(t),
+            None => {
+                let prefer: Vec<i128> = self.truth.iter().zip(lo).map(|(t, l)| t.unwrap_or(*l)).collect();
+                let s =
+                    Search { sys: &self.sys, branch: &branch, ray: None, prefer: &prefer, prop_steps: steps };
+                let limit = nodes.saturating_add(QUICK_NODES).min(total);
+                match s.run(lo.to_vec(), capped.clone(), nodes, limit) {
+                    Outcome::Found(x) if self.valid(&x) => pool.push(x),
+                    _ => return None,
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(targets.len());
+        for t in targets {
+            if let Some(v) = protected(&pool, *t) {
+                out.push(Some(v));
+                continue;
+            }
+            let Some(w) = pool.first().and_then(|x| x.get(*t)).copied() else {
+                out.push(None);
+                continue;
+            };
+            let prefer = pool.first().cloned().unwrap_or_default();
+            let s = Search { sys: &self.sys, branch: &branch, ray: None, prefer: &prefer, prop_steps: steps };
+            let mut found = None;
+            for below in [true, false] {
+                let (mut slo, mut shi) = (lo.to_vec(), capped.clone());
+                if below {
+                    shi[*t] = shi[*t].min(w - 1);
+                } else {
+                    slo[*t] = slo[*t].max(w + 1);
+                }
+                if slo[*t] > shi[*t] {
+                    continue;
+                }
+                let limit = nodes.saturating_add(QUICK_NODES).min(total);
+                if let Outcome::Found(x) = s.run(slo, shi, nodes, limit)
+                    && self.valid(&x)
+                {
+                    found = Some(x);
+                    break;
+                }
+            }
+            match found {
+                Some(x) => {
+                    pool.push(x);
+                    out.push(protected(&pool, *t));
+                }
+                None => out.push(None),
+            }
+        }
+        Some(out)
+    }
+
     fn cap(&self, lo: &[i128]) -> i128 {
         let rhs = self.sys.rows.iter().map(|r| r.rhs.saturating_abs()).max().unwrap_or(0);
         let low = lo.iter().copied().max().unwrap_or(0);

@@ -99,8 +99,8 @@ fn agrees_with_microlp_on_cubes_and_signed_systems() {
         let p = if case < 300 { random_cube(&mut rng, case % 2 == 0).p } else { random_signed(&mut rng) };
         let targets: Vec<usize> = (0..p.vars.len()).filter(|v| p.vars[*v].known.is_none()).collect();
         let verdicts = analyse(&p, &targets, Budget::default()).expect("well-formed");
-        let quick =
-            analyse(&p, &targets, Budget { nodes_per_target: 0, nodes_total: 0 }).expect("well-formed");
+        let quick = analyse(&p, &targets, Budget { nodes_per_target: 0, nodes_total: 0, quick_only: false })
+            .expect("well-formed");
         for ((t, v), q) in targets.iter().zip(&verdicts).zip(&quick) {
             let range = microlp_range(&restrict(&p, *t), *t);
             match (v, range) {

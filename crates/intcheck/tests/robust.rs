@@ -56,7 +56,7 @@ fn arbitrary_input_neither_panics_nor_hangs() {
             .collect();
         let p = Problem { vars, equations };
         let targets: Vec<usize> = (0..n).collect();
-        let budget = Budget { nodes_per_target: 2_000, nodes_total: 20_000 };
+        let budget = Budget { nodes_per_target: 2_000, nodes_total: 20_000, quick_only: false };
         let t0 = Instant::now();
         if let Ok(verdicts) = analyse(&p, &targets, budget) {
             for v in verdicts {

@@ -188,9 +188,11 @@ pub(super) fn return_days(
     }
 }
 
+type CompletenessItem = (&'static str, usize, &'static str, Vec<String>, Vec<String>);
+
 /// The completeness items of the notification: (label, key index in `NOTIFIED`, dimension,
 /// the codes that are an answer, those that say "not known"); missing is the empty value.
-fn notification_items() -> Vec<(&'static str, usize, &'static str, Vec<String>, Vec<String>)> {
+fn notification_items() -> Vec<CompletenessItem> {
     use crate::domain::codes::{Ethnicity, PlaceOfDeath, Sex};
     let codes = |all: Vec<&str>, not: &[&str]| -> Vec<String> {
         all.into_iter().filter(|c| !not.contains(c)).map(String::from).collect()

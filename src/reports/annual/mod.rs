@@ -411,10 +411,8 @@ pub(crate) fn assemble_shown(heading: Heading<'_>, shown: Vec<ShownTable>, plan:
                 .count()
         })
         .sum();
-    let figures = shown
-        .iter()
-        .flat_map(|t| t.figures.iter().map(|(n, s)| (n.clone(), *s, t.zeros_hidden)))
-        .collect();
+    let figures =
+        shown.iter().flat_map(|t| t.figures.iter().map(|(n, s)| (n.clone(), *s, t.zeros_hidden))).collect();
     let sections = plan
         .into_iter()
         .map(|(id, heading, parts)| Section {

@@ -148,7 +148,8 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
             "notified_year",
             rows,
         );
-        t.denominator = "Cases notified by the end of the year and neither signed off nor closed by then".into();
+        t.denominator =
+            "Cases notified by the end of the year and neither signed off nor closed by then".into();
         activity.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     }
     if data.stillbirths > 0 || params.mode == crate::reports::table::Mode::Internal {

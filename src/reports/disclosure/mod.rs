@@ -118,6 +118,43 @@ pub struct Fixed {
     pub may_be_zero: bool,
 }
 
+/// What the reports already published tell a reader: every figure as published, and the sums
+/// their tables print between them (rows, columns and totals, by name).
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub figures: Vec<Fixed>,
+    pub sums: Vec<(Vec<String>, String)>,
+}
+
+impl Context {
+    /// Another set's context added to this one.
+    pub fn extend(&mut self, other: &Context) {
+        self.figures.extend(other.figures.iter().cloned());
+        self.sums.extend(other.sums.iter().cloned());
+    }
+}
+
+impl Grid {
+    /// The sums the table prints, by name: each row's cells to its total, each column's, and the
+    /// row and column totals to the grand total (none when a case may count in several rows).
+    pub fn sums(&self) -> Vec<(Vec<String>, String)> {
+        if self.multi_valued {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (names, total) in self.cell_names.iter().zip(&self.row_totals) {
+            out.push((names.clone(), total.clone()));
+        }
+        for (c, total) in self.column_totals.iter().enumerate() {
+            out.push((self.cell_names.iter().filter_map(|r| r.get(c).cloned()).collect(), total.clone()));
+        }
+        out.push((self.row_totals.clone(), self.total.clone()));
+        out.push((self.column_totals.clone(), self.total.clone()));
+        out.retain(|(parts, total)| !(parts.is_empty() || parts.len() == 1 && parts[0] == *total));
+        out
+    }
+}
+
 /// The names of the figures to hide.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hidden {
@@ -209,7 +246,7 @@ impl System {
         self.names.len() - 1
     }
 
-    pub(crate) fn new(grids: &[Grid], context: &[Fixed], across: bool) -> System {
+    pub(crate) fn new(grids: &[Grid], context: &Context, across: bool) -> System {
         let mut s = System {
             names: Vec::new(),
             index: BTreeMap::new(),
@@ -222,11 +259,18 @@ impl System {
             context_zero: BTreeSet::new(),
         };
         if across {
-            for f in context {
+            for f in &context.figures {
                 let v = s.var(&f.name, Some(f.value), Role::Context, None);
                 if f.hidden && f.may_be_zero {
                     s.context_zero.insert(v);
                 }
+            }
+            // The published tables' own sums: a reader of both reports has them too.
+            for (parts, total) in &context.sums {
+                let parts: Vec<usize> =
+                    parts.iter().map(|p| s.var(p, None, Role::Unpublished, None)).collect();
+                let total = s.var(total, None, Role::Unpublished, None);
+                s.equation(parts, total);
             }
         }
         for (t, g) in grids.iter().enumerate() {
@@ -327,7 +371,9 @@ impl System {
     /// report's trend shows them).
     fn candidates(&self, v: usize, hidden: &[bool]) -> (Vec<usize>, Vec<usize>) {
         let eligible = |x: usize| {
-            !hidden[x] && matches!(self.roles[x], Role::Cell | Role::Total) && self.values[x].is_some_and(|n| n > 0)
+            !hidden[x]
+                && matches!(self.roles[x], Role::Cell | Role::Total)
+                && self.values[x].is_some_and(|n| n > 0)
         };
         let zero = |x: usize| !hidden[x] && self.roles[x] == Role::Cell && self.values[x] == Some(0);
         let mut out = Vec::new();
@@ -368,26 +414,48 @@ impl System {
         (out, zeros)
     }
 
-    /// The attacker's problem for the current hidden set.
+    /// The hidden figures this report can bear on: its own, and those of other reports whose
+    /// values run (through figures the attacker does not know) to an equation with one of its
+    /// figures. The rest were checked when their own reports were published.
+    fn hidden_in_reach(&self, hidden: &[bool]) -> Vec<usize> {
+        let unknown = |x: usize| hidden[x] || !self.is_published(x);
+        let own = |x: usize| matches!(self.roles[x], Role::Cell | Role::Total);
+        let mut reached = vec![false; self.names.len()];
+        let mut stack: Vec<usize> = Vec::new();
+        for e in 0..self.equations.len() {
+            let members = self.members(e);
+            if members.iter().any(|m| own(*m)) {
+                for m in members {
+                    if unknown(m) && !reached[m] {
+                        reached[m] = true;
+                        stack.push(m);
+                    }
+                }
+            }
+        }
+        while let Some(x) = stack.pop() {
+            for e in &self.eq_of[x] {
+                for m in self.members(*e) {
+                    if unknown(m) && !reached[m] {
+                        reached[m] = true;
+                        stack.push(m);
+                    }
+                }
+            }
+        }
+        (0..self.names.len()).filter(|v| hidden[*v] && (own(*v) || reached[*v])).collect()
+    }
+
     /// Whether a hidden figure may be 0 to the attacker: every table printing it hides zeros
     /// too (or the report that published it said so).
     fn may_be_zero(&self, v: usize, marked: &BTreeSet<usize>) -> bool {
-        self.context_zero.contains(&v)
-            || (!self.tables_of[v].is_empty() && self.tables_of[v].iter().all(|t| marked.contains(t)))
-    }
-
-    fn problem(&self, hidden: &[bool], marked: &BTreeSet<usize>) -> Problem {
-        let vars = (0..self.names.len())
-            .map(|v| match (self.is_published(v), hidden[v], self.values[v]) {
-                (true, false, Some(n)) => Var::shown(n),
-                (true, true, truth) => {
-                    Var { known: None, lower: u64::from(!self.may_be_zero(v, marked)), upper: None, truth }
-                }
-                (_, _, truth) => Var::unpublished(truth),
-            })
-            .collect();
-        let equations = self.equations.iter().map(|(parts, total)| Equation::sum(parts, *total)).collect();
-        Problem { vars, equations }
+        let here = self.tables_of[v].iter().all(|t| marked.contains(t));
+        if self.roles[v] == Role::Context {
+            // Printed without the note here, a `*` another report let be 0 is at least 1.
+            self.context_zero.contains(&v) && here
+        } else {
+            !self.tables_of[v].is_empty() && here
+        }
     }
 
     /// Hidden figures (of this report or the context) that a solver in whole numbers can work out.
@@ -399,8 +467,73 @@ impl System {
 
     /// [`System::determined`] for some targets only: those not proved to have two feasible
     /// values (determined, or unproven within the budget).
-    fn determined_of(&self, hidden: &[bool], marked: &BTreeSet<usize>, integer: bool, targets: &[usize]) -> Vec<usize> {
-        self.verdicts(hidden, marked, integer, targets).into_iter().filter(|(_, s)| *s != Status::Protected).map(|(v, _)| v).collect()
+    fn determined_of(
+        &self,
+        hidden: &[bool],
+        marked: &BTreeSet<usize>,
+        integer: bool,
+        targets: &[usize],
+    ) -> Vec<usize> {
+        self.verdicts(hidden, marked, integer, targets, Budget::default())
+            .into_iter()
+            .filter(|(_, s)| *s != Status::Protected)
+            .map(|(v, _)| v)
+            .collect()
+    }
+
+    /// The attacker's problem restricted to what `seeds` are tied to: every equation reached
+    /// from them through unknown figures (hidden, or never published), with the shown figures
+    /// those equations name as constants. Returns it with the map from the system's variables.
+    fn local_problem(
+        &self,
+        hidden: &[bool],
+        marked: &BTreeSet<usize>,
+        seeds: &[usize],
+    ) -> (Problem, BTreeMap<usize, usize>) {
+        let unknown = |x: usize| hidden[x] || !self.is_published(x);
+        let mut seen: BTreeSet<usize> = seeds.iter().copied().collect();
+        let mut stack: Vec<usize> = seeds.to_vec();
+        let mut equations: BTreeSet<usize> = BTreeSet::new();
+        while let Some(x) = stack.pop() {
+            for e in &self.eq_of[x] {
+                if equations.insert(*e) {
+                    for m in self.members(*e) {
+                        if unknown(m) && seen.insert(m) {
+                            stack.push(m);
+                        }
+                    }
+                }
+            }
+        }
+        let mut local: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut problem = Problem::default();
+        let mut id = |v: usize, problem: &mut Problem| -> usize {
+            *local.entry(v).or_insert_with(|| {
+                problem.vars.push(self.var_of(v, hidden, marked));
+                problem.vars.len() - 1
+            })
+        };
+        for t in seeds {
+            id(*t, &mut problem);
+        }
+        for e in equations {
+            let (parts, total) = &self.equations[e];
+            let parts: Vec<usize> = parts.iter().map(|p| id(*p, &mut problem)).collect();
+            let total = id(*total, &mut problem);
+            problem.equations.push(Equation::sum(&parts, total));
+        }
+        (problem, local)
+    }
+
+    /// A variable as the attacker sees it.
+    fn var_of(&self, v: usize, hidden: &[bool], marked: &BTreeSet<usize>) -> Var {
+        match (self.is_published(v), hidden[v], self.values[v]) {
+            (true, false, Some(n)) => Var::shown(n),
+            (true, true, truth) => {
+                Var { known: None, lower: u64::from(!self.may_be_zero(v, marked)), upper: None, truth }
+            }
+            (_, _, truth) => Var::unpublished(truth),
+        }
     }
 
     /// What the attacker can learn of each target.
@@ -410,16 +543,22 @@ impl System {
         marked: &BTreeSet<usize>,
         integer: bool,
         targets: &[usize],
+        budget: Budget,
     ) -> Vec<(usize, Status)> {
         if !integer {
-            let unknown: Vec<bool> = (0..self.names.len()).map(|v| hidden[v] || !self.is_published(v)).collect();
+            let unknown: Vec<bool> =
+                (0..self.names.len()).map(|v| hidden[v] || !self.is_published(v)).collect();
             let fixed = rank::determined(&self.equations, &unknown);
             return targets
                 .iter()
                 .map(|t| (*t, if fixed.contains(t) { Status::Determined } else { Status::Protected }))
                 .collect();
         }
-        match integer::analyse(&self.problem(hidden, marked), targets, Budget::default()) {
+        // Only the part of the system the targets' values run through: the equations reached
+        // from them through figures the attacker does not know.
+        let (problem, local) = self.local_problem(hidden, marked, targets);
+        let local_targets: Vec<usize> = targets.iter().filter_map(|t| local.get(t).copied()).collect();
+        match integer::analyse(&problem, &local_targets, budget) {
             Ok(verdicts) => targets
                 .iter()
                 .zip(verdicts)
@@ -441,6 +580,9 @@ impl System {
     }
 }
 
+/// The work allowed to a trial of one candidate partner (search nodes).
+const TRIAL: Budget = Budget { nodes_per_target: 400, nodes_total: 2_000, quick_only: true };
+
 /// What the attacker can learn of a hidden figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Status {
@@ -454,18 +596,20 @@ enum Status {
 
 /// Decides which figures of the report to hide under `rule`, given figures of other reports
 /// already published (`context`, fixed as they were).
-pub fn suppress(grids: &[Grid], context: &[Fixed], rule: &Rule) -> Hidden {
+pub fn suppress(grids: &[Grid], context: &Context, rule: &Rule) -> Hidden {
     let system = System::new(grids, context, rule.checks.across_reports);
+    let hidden_before: BTreeSet<&str> =
+        context.figures.iter().filter(|f| f.hidden).map(|f| f.name.as_str()).collect();
     let mut hidden: Vec<bool> = (0..system.names.len())
         .map(|v| match system.roles[v] {
             Role::Cell | Role::Total => system.values[v].is_some_and(|n| rule.primary(n)),
-            Role::Context => context.iter().any(|f| f.name == system.names[v] && f.hidden),
+            Role::Context => hidden_before.contains(system.names[v].as_str()),
             Role::Unpublished => false,
         })
         .collect();
     // A combination's year total is the sum of its areas' totals, which every report of theirs
     // shows: when one of them is hidden (small), so is the combination's, in every report alike.
-    for v in 0..system.names.len() {
+    for (v, h) in hidden.iter_mut().enumerate() {
         if matches!(system.roles[v], Role::Cell | Role::Total)
             && is_anchor(&system.names[v])
             && let Some(n) = names::Name::parse(&system.names[v])
@@ -476,47 +620,69 @@ pub fn suppress(grids: &[Grid], context: &[Fixed], rule: &Rule) -> Hidden {
                 system.index.get(&member).is_some_and(|m| system.values[*m].is_some_and(|x| rule.primary(x)))
             });
             if small_member {
-                hidden[v] = true;
+                *h = true;
             }
         }
     }
     let primary: Vec<bool> = hidden.clone();
-    let mut marked: BTreeSet<usize> = BTreeSet::new();
+    // A table printing a figure another report hid where a `*` may be 0 says so too (that figure
+    // may be a zero it hides): otherwise the reader would learn it is at least 1.
+    let mut marked: BTreeSet<usize> =
+        system.context_zero.iter().flat_map(|v| system.tables_of[*v].iter().copied()).collect();
     let mut unprotected = Vec::new();
     if rule.secondary {
         let integer = rule.checks.integer;
-        let mut given_up: BTreeSet<usize> = BTreeSet::new();
         // Protected figures stay protected (hiding more, showing what is known anyway, or letting
-        // a hidden figure be 0 never makes one workable again): each round looks only at the
-        // others, and either protects one for good or hides one more figure.
-        let mut safe: BTreeSet<usize> = BTreeSet::new();
-        for _ in 0..=system.names.len() {
-            let targets: Vec<usize> = (0..system.names.len())
-                .filter(|v| hidden[*v] && !safe.contains(v) && !given_up.contains(v))
-                .collect();
-            let fixed = system.determined_of(&hidden, &marked, integer, &targets);
-            safe.extend(targets.iter().filter(|t| !fixed.contains(t)));
-            let Some(&v) = fixed.first() else { break };
+        // a hidden figure be 0 never makes one workable again), so the hidden figures are checked
+        // once and then only those still workable, one at a time, each against the part of the
+        // system it is tied to.
+        let all = system.hidden_in_reach(&hidden);
+        let mut queue: Vec<usize> = system.determined_of(&hidden, &marked, integer, &all);
+        let mut recheck: BTreeSet<usize> = BTreeSet::new();
+        queue.reverse();
+        let mut steps = 0;
+        while let Some(v) = queue.pop() {
+            steps += 1;
+            if steps > 20 * system.names.len() + 100 {
+                break;
+            }
+            if system
+                .verdicts(&hidden, &marked, integer, &[v], TRIAL)
+                .iter()
+                .all(|(_, s)| *s == Status::Protected)
+            {
+                continue;
+            }
             // The nearest figure whose hiding leaves both it and `v` with two feasible values;
-            // failing that, the nearest one (the next round looks again). When no count is left
-            // to hide, a zero beside it is hidden and its tables marked: a `*` there may be 0.
+            // failing that, the nearest one (then `v`, and it, are looked at again). When no
+            // count is left to hide, a zero beside it is hidden and its tables marked: a `*`
+            // there may be 0.
             let (candidates, zeros) = system.candidates(v, &hidden);
+            // A trial is cut short (a candidate that does not plainly help is passed over): only
+            // a witnessed protection counts, so a short budget is never unsafe.
+            let trial = |hidden: &[bool], marked: &BTreeSet<usize>, targets: &[usize]| {
+                system
+                    .verdicts(hidden, marked, integer, targets, TRIAL)
+                    .iter()
+                    .all(|(_, s)| *s == Status::Protected)
+            };
             let mut chosen = None;
-            for c in candidates.iter().take(16) {
+            for c in candidates.iter().take(8) {
                 hidden[*c] = true;
-                if system.determined_of(&hidden, &marked, integer, &[v, *c]).is_empty() {
+                if trial(&hidden, &marked, &[v, *c]) {
                     chosen = Some(*c);
                     break;
                 }
                 hidden[*c] = false;
             }
             if chosen.is_none() && candidates.is_empty() {
-                for z in zeros.iter().take(16) {
+                for z in zeros.iter().take(8) {
                     let before = marked.clone();
                     hidden[*z] = true;
                     marked.extend(system.tables_of[*z].iter().copied());
-                    if system.determined_of(&hidden, &marked, integer, &[v]).is_empty() {
+                    if trial(&hidden, &marked, &[v]) {
                         chosen = Some(*z);
+                        recheck.insert(*z);
                         break;
                     }
                     hidden[*z] = false;
@@ -525,56 +691,51 @@ pub fn suppress(grids: &[Grid], context: &[Fixed], rule: &Rule) -> Hidden {
             }
             match (chosen, candidates.first(), zeros.first()) {
                 (Some(_), _, _) => {}
-                (None, Some(c), _) => hidden[*c] = true,
+                (None, Some(c), _) => {
+                    hidden[*c] = true;
+                    queue.push(*c);
+                    queue.push(v);
+                }
                 (None, None, Some(z)) => {
                     hidden[*z] = true;
+                    recheck.insert(*z);
                     marked.extend(system.tables_of[*z].iter().copied());
+                    queue.push(v);
                 }
+                // Nothing left to hide beside it: looked at again below.
                 (None, None, None) => {
-                    // Nothing left to hide beside it.
-                    given_up.insert(v);
-                    if system.values[v].is_some_and(|n| n > 0) {
-                        unprotected.push(system.names[v].clone());
-                    }
+                    recheck.insert(v);
                 }
             }
         }
-        // A figure hidden beside another that the attacker can still work out (proved, not
-        // merely unproven) protects nothing: shown again, since showing a value every solution
-        // already has changes nothing for the others.
-        loop {
-            let secondary: Vec<usize> = (0..system.names.len())
-                .filter(|v| hidden[*v] && !primary[*v] && matches!(system.roles[*v], Role::Cell | Role::Total))
-                .collect();
-            let useless: Vec<usize> = system
-                .verdicts(&hidden, &marked, integer, &secondary)
-                .into_iter()
-                .filter(|(_, s)| *s == Status::Determined)
-                .map(|(v, _)| v)
-                .collect();
-            if useless.is_empty() {
-                break;
-            }
-            for v in useless {
-                hidden[v] = false;
+        // Every figure the loop saw protected stays so (hiding more, or letting a `*` be 0, only
+        // adds solutions), so only those it gave up on, and the zeros it hid, are looked at
+        // again, in full. A figure
+        // hidden beside another that the attacker can still work out (proved, not merely
+        // unproven) protects nothing: shown again, since showing a value every solution already
+        // has changes nothing for the others. The rest are reported.
+        recheck.extend(queue);
+        let left: Vec<usize> = recheck.into_iter().filter(|v| hidden[*v]).collect();
+        for (v, status) in system.verdicts(&hidden, &marked, integer, &left, Budget::default()) {
+            match status {
+                Status::Protected => {}
+                Status::Determined if !primary[v] && matches!(system.roles[v], Role::Cell | Role::Total) => {
+                    hidden[v] = false;
+                }
+                _ if system.values[v].is_some_and(|n| n > 0) => unprotected.push(system.names[v].clone()),
+                _ => {}
             }
         }
     }
     Hidden {
+        // A figure another report hid stays hidden where this report prints it too.
         names: (0..system.names.len())
-            .filter(|v| hidden[*v] && matches!(system.roles[*v], Role::Cell | Role::Total))
+            .filter(|v| hidden[*v] && system.roles[*v] != Role::Unpublished)
             .map(|v| system.names[v].clone())
             .collect(),
         zeros_hidden: marked,
         unprotected,
     }
-}
-
-#[cfg(test)]
-pub(crate) fn workable(grids: &[Grid], context: &[Fixed], hidden: &BTreeSet<String>) -> Vec<String> {
-    let s = System::new(grids, context, true);
-    let flags: Vec<bool> = s.names.iter().map(|n| hidden.contains(n)).collect();
-    s.determined(&flags, true).into_iter().map(|v| s.names[v].clone()).collect()
 }
 
 #[cfg(test)]

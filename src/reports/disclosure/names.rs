@@ -59,7 +59,7 @@ impl Name {
                 .map(|d| {
                     let (k, v) = d.split_once('=')?;
                     let values = match v.strip_prefix('{').and_then(|v| v.strip_suffix('}')) {
-                        Some(set) if set.is_empty() => Vec::new(),
+                        Some("") => Vec::new(),
                         Some(set) => set.split(',').map(str::to_string).collect(),
                         None => vec![v.to_string()],
                     };

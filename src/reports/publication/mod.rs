@@ -25,21 +25,21 @@ use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 
 use super::annual::{self, Data, Labels, Params, Report};
-use super::disclosure::Fixed;
+use super::disclosure::Context;
 use super::rates::RateRule;
 use super::table::{Mode, Scoped, show_joint};
 use super::thematic::{self, Theme};
 use crate::domain::dates::ReportingYear;
 use crate::forms::Registry;
-use std::future::Future;
 use crate::store::StoreResult;
+use std::future::Future;
 
-/// A set of reports suppressed together: each one's areas and report, and every figure as
-/// published (for the reports suppressed after them).
+/// A set of reports suppressed together: each one's areas and report, and what they publish
+/// (every figure and the sums between them, for the reports suppressed after them).
 #[derive(Debug, Clone, Default)]
 pub struct Published {
     pub reports: Vec<(Vec<i64>, Report)>,
-    pub figures: Vec<Fixed>,
+    pub context: Context,
 }
 
 impl Published {
@@ -76,7 +76,7 @@ pub fn annual_set(
     mode: &Mode,
     rate_rule: RateRule,
     generated_on: NaiveDate,
-    context: &[Fixed],
+    context: &Context,
 ) -> Published {
     let params: Vec<Params> = scopes
         .iter()
@@ -86,7 +86,7 @@ pub fn annual_set(
         params.iter().zip(scopes).map(|(p, (_, data))| annual::tables_and_plan(p, labels, data)).collect();
     let scoped: Vec<Scoped<'_>> =
         params.iter().zip(&built).map(|(p, (tables, _))| Scoped { areas: ids(&p.areas), tables }).collect();
-    let (shown, figures) = show_joint(&scoped, context, mode);
+    let (shown, published) = show_joint(&scoped, context, mode);
     let reports = params
         .iter()
         .zip(built)
@@ -95,7 +95,7 @@ pub fn annual_set(
             (ids(&p.areas), annual::assemble_shown(annual::heading(p), tables, plan))
         })
         .collect();
-    Published { reports, figures }
+    Published { reports, context: published }
 }
 
 /// One theme's reports for `scopes` over the window ending `year`, suppressed together against
@@ -109,7 +109,7 @@ pub fn theme_set(
     mode: &Mode,
     rate_rule: RateRule,
     generated_on: NaiveDate,
-    context: &[Fixed],
+    context: &Context,
 ) -> Published {
     let params: Vec<thematic::Params> = scopes
         .iter()
@@ -128,7 +128,7 @@ pub fn theme_set(
         .collect();
     let scoped: Vec<Scoped<'_>> =
         params.iter().zip(&built).map(|(p, (tables, _))| Scoped { areas: ids(&p.areas), tables }).collect();
-    let (shown, figures) = show_joint(&scoped, context, mode);
+    let (shown, published) = show_joint(&scoped, context, mode);
     let reports = params
         .iter()
         .zip(built)
@@ -137,7 +137,7 @@ pub fn theme_set(
             (ids(&p.areas), annual::assemble_shown(thematic::heading(theme, p), tables, plan))
         })
         .collect();
-    Published { reports, figures }
+    Published { reports, context: published }
 }
 
 /// Whether a window of `years` reporting years ending with `end` is one of the fixed windows
@@ -242,7 +242,13 @@ impl<'a, C: ConnectionTrait> Publisher<Db<'a, C>> {
         generated_on: NaiveDate,
     ) -> StoreResult<Publisher<Db<'a, C>>> {
         let areas = crate::store::areas::list(conn).await?.into_iter().map(|a| (a.id, a.name)).collect();
-        Ok(Publisher::with_source(Db(conn), areas, annual::labels(forms, generated_on), rate_rule, generated_on))
+        Ok(Publisher::with_source(
+            Db(conn),
+            areas,
+            annual::labels(forms, generated_on),
+            rate_rule,
+            generated_on,
+        ))
     }
 }
 
@@ -277,14 +283,27 @@ impl<S: Source> Publisher<S> {
                 let combined = self.source.combined(year, &singles, &ids(&self.areas)).await?;
                 scopes.push((self.areas.clone(), combined));
             }
-            let set = annual_set(year, &scopes, &self.labels, mode, self.rate_rule, self.generated_on, &[]);
+            let set = annual_set(
+                year,
+                &scopes,
+                &self.labels,
+                mode,
+                self.rate_rule,
+                self.generated_on,
+                &Context::default(),
+            );
             self.annual.insert(year.0, set);
         }
         Ok(&self.annual[&year.0])
     }
 
     /// The published annual report for `areas`.
-    pub async fn annual(&mut self, year: ReportingYear, areas: &[(i64, String)], mode: &Mode) -> StoreResult<Report> {
+    pub async fn annual(
+        &mut self,
+        year: ReportingYear,
+        areas: &[(i64, String)],
+        mode: &Mode,
+    ) -> StoreResult<Report> {
         let across = matches!(mode, Mode::Published(rule) if rule.checks.across_reports);
         if !across {
             let data = self.source.annual(year, &ids(areas)).await?;
@@ -303,9 +322,17 @@ impl<S: Source> Publisher<S> {
             return Ok(r.clone());
         }
         // A combination of some areas only: suppressed against the year's reports as published.
-        let context = set.figures.clone();
+        let context = set.context.clone();
         let data = self.source.annual(year, &ids(areas)).await?;
-        let one = annual_set(year, &[(areas.to_vec(), data)], &self.labels, mode, rate_rule, generated_on, &context);
+        let one = annual_set(
+            year,
+            &[(areas.to_vec(), data)],
+            &self.labels,
+            mode,
+            rate_rule,
+            generated_on,
+            &context,
+        );
         Ok(one.reports.into_iter().next().map(|(_, r)| r).unwrap_or_else(|| empty(year)))
     }
 
@@ -324,10 +351,10 @@ impl<S: Source> Publisher<S> {
             return Ok(p.clone());
         }
         let first = year.0 - theme.years.max(1) as i32 + 1;
-        let mut context: Vec<Fixed> = Vec::new();
+        let mut context = Context::default();
         if thematic::canonical_filter(theme).0.is_empty() {
             for y in first..=year.0 {
-                context.extend(self.annual_published(ReportingYear(y), mode).await?.figures.iter().cloned());
+                context.extend(&self.annual_published(ReportingYear(y), mode).await?.context);
             }
         }
         let from = match mode {
@@ -341,14 +368,15 @@ impl<S: Source> Publisher<S> {
             for (_, end) in overlapping(other.years, from, first, year.0) {
                 let before = earlier[..i].to_vec();
                 let p = Box::pin(self.theme_published(other, ReportingYear(end), &before, mode)).await?;
-                context.extend(p.figures);
+                context.extend(&p.context);
             }
         }
         let mut scopes: Vec<(Vec<(i64, String)>, thematic::Data)> = Vec::new();
         for s in canonical_scopes(&self.areas) {
             scopes.push((s.clone(), self.source.theme(theme, year, &ids(&s)).await?));
         }
-        let set = theme_set(theme, year, &scopes, &self.labels, mode, self.rate_rule, self.generated_on, &context);
+        let set =
+            theme_set(theme, year, &scopes, &self.labels, mode, self.rate_rule, self.generated_on, &context);
         self.themes.insert(key, set.clone());
         Ok(set)
     }
@@ -389,7 +417,7 @@ impl<S: Source> Publisher<S> {
             mode,
             self.rate_rule,
             self.generated_on,
-            &set.figures,
+            &set.context,
         );
         Ok(one.reports.into_iter().next().map(|(_, r)| r).unwrap_or_else(|| empty(year)))
     }

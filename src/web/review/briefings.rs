@@ -268,10 +268,12 @@ pub async fn save(
         &acting(&me, &ctx),
         &b,
         version,
-        form.get("title"),
-        form.get("introduction"),
-        &points,
-        &form.confirmed(),
+        &service::Draft {
+            title: form.get("title"),
+            introduction: form.get("introduction"),
+            points: &points,
+            confirmed: &form.confirmed(),
+        },
     )
     .await;
     match result {
