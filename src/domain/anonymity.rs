@@ -32,6 +32,9 @@ pub struct Checked {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedChecked(Vec<u8>);
 
+/// The label of a finding that is a detail known for a case (a name, a date, an address).
+pub const KNOWN: &str = "known for a case";
+
 /// Something the check found: the words as written and what they look like.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -54,7 +57,10 @@ impl Checked {
                 accepted += 1;
                 continue;
             }
-            let p = Problem { words: f.words, label: f.label, suspected };
+            // Whose detail it is stays unsaid: the writer may not be allowed to know (a chair
+            // typing a guessed name would otherwise learn it is the child's mother's).
+            let label = if f.certainty == Certainty::Known { KNOWN.to_string() } else { f.label };
+            let p = Problem { words: f.words, label, suspected };
             if !problems.contains(&p) {
                 problems.push(p);
             }
@@ -207,9 +213,11 @@ mod tests {
             .expect_err("a known name cannot be confirmed away");
         assert_eq!(
             problems,
-            vec![Problem { words: "Zebedee".into(), label: "child".into(), suspected: false }]
+            vec![Problem { words: "Zebedee".into(), label: KNOWN.into(), suspected: false }]
         );
-        assert!(message(&problems).starts_with("The text still identifies someone: ‘Zebedee’ (child)"));
+        assert!(
+            message(&problems).starts_with("The text still identifies someone: ‘Zebedee’ (known for a case)")
+        );
         assert_eq!(field_problems("minutes", &problems).len(), 1, "nothing to confirm");
         let ok = Checked::check("Discussed the case at length.", &child(), &[]).expect("clean");
         assert_eq!(ok.as_str(), "Discussed the case at length.");

@@ -160,6 +160,17 @@ mod tests {
     }
 
     #[test]
+    fn the_axis_runs_to_the_largest_figure_shown() {
+        // A chart is drawn from the published table, where a hidden figure is `None` and has no
+        // value at all: however large it was, the axis (ticks up to 3 × 1.15, rounded up) cannot
+        // be scaled to it.
+        let s = svg(&chart(vec![("Number".into(), vec![Some(3), None, Some(2)])]), "c3");
+        let numbers: Vec<u64> = s.split(['>', '<']).filter_map(|t| t.trim().parse::<u64>().ok()).collect();
+        assert!(!numbers.is_empty(), "tick labels drawn");
+        assert_eq!(numbers.iter().max(), Some(&4), "{numbers:?}");
+    }
+
+    #[test]
     fn two_series_get_a_legend() {
         let s = svg(
             &chart(vec![

@@ -42,7 +42,10 @@ both_backends!(saved_reports_belong_to_an_area_and_name_no_one, |backend: Backen
     let fields = saved_report("Zebedee Quillfeather and similar infant deaths", "", &c);
     let (status, page, _) = coordinator.post_page("/reports/custom", &fields).await;
     assert_eq!(status, 422, "{page}");
-    assert!(page.contains("id=\"name-error\"") && page.contains("‘Zebedee Quillfeather’ (child)"), "{page}");
+    assert!(
+        page.contains("id=\"name-error\"") && page.contains("‘Zebedee Quillfeather’ (known for a case)"),
+        "{page}"
+    );
     assert!(page.contains("value=\"Zebedee Quillfeather and similar infant deaths\""), "kept");
     let fields = saved_report("Sudden infant deaths", "Asked for by Mrs Carol Smith", &c);
     let (status, page, _) = coordinator.post_page("/reports/custom", &fields).await;

@@ -32,6 +32,15 @@ pub async fn signed_off_case(app: &TestApp, chair: &Agent, notifier: &str, learn
         ("learning", learning),
         ("action", "save"),
     ];
+    // The analysis refuses text that identifies the child, naming the finding beside the field
+    // and keeping what was typed.
+    let naming = format!("Zebedee Quartermaine of CA1 1AA: {learning}");
+    let mut refused = fields;
+    refused[4] = ("learning", naming.as_str());
+    let (status, page, _) = chair.post_page(&analysis, &refused).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("‘Zebedee Quartermaine’ (known for a case)") && page.contains("CA1 1AA"), "{page}");
+    assert!(page.contains("id=\"learning-error\""), "the finding is beside the field");
     let (status, page, _) = chair.post_page(&analysis, &fields).await;
     assert_eq!(status, 303, "{page}");
     let today = app.state.clock.today();
@@ -78,18 +87,13 @@ both_backends!(
             &app,
             &chair,
             "n1@example.org",
-            "Zebedee Quartermaine slept on a sofa with an adult: share safe-sleep advice at every contact.",
+            "[child] slept on a sofa with an adult: share safe-sleep advice at every contact.",
         )
         .await;
-        let second = signed_off_case(
-            &app,
-            &chair,
-            "n2@example.org",
-            "Smoke alarms were absent at 1 Example Street, CA1 1AA.",
-        )
-        .await;
+        let second =
+            signed_off_case(&app, &chair, "n2@example.org", "Smoke alarms were absent at [address].").await;
 
-        // Compile: both learning points, redacted automatically.
+        // Compile: both learning points.
         let (status, page) = chair.page("/briefings/new").await;
         assert_eq!(status, 200);
         let today = app.state.clock.today();

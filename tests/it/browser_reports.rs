@@ -62,8 +62,8 @@ async fn a_chair_runs_the_annual_report_in_a_real_browser() {
     // Switch to the published version with the keyboard.
     b.click("#mode-published").await;
     b.press("#run-report", ENTER).await;
-    let page = b.wait_for("Published version").await;
-    assert!(page.contains("Counts from 1 to 4 are not shown"));
+    let page = b.wait_for("Counts from 1 to 4 are not shown").await;
+    assert!(page.contains("Published version"));
     b.check_page("the annual report, published").await;
 
     let (status, kind, size) = fetch_link(&b, "#download-pdf").await;
