@@ -121,7 +121,17 @@ pub async fn cases_identifiers(state: &AppState, case_ids: &[i64]) -> GatherResu
 /// The identifiers of every child notified in the areas (identities only, opened together on the
 /// blocking pool): for text that belongs to no one case, such as a saved report's name.
 pub async fn area_identifiers(state: &AppState, areas: &[i64]) -> GatherResult<Vec<Identifier>> {
-    let sealed = cases::sealed_in_areas(&state.db, areas).await?;
+    open_all(state, cases::sealed_in_areas(&state.db, areas).await?).await
+}
+
+/// The identifiers of the children of the cases `case_ids` (identities only): for text about a
+/// batch of cases, such as a retention batch's reason.
+pub async fn batch_identifiers(state: &AppState, case_ids: &[i64]) -> GatherResult<Vec<Identifier>> {
+    open_all(state, cases::sealed_of(&state.db, case_ids).await?).await
+}
+
+/// Opens sealed identity records on the blocking pool and gathers their identifiers.
+async fn open_all(state: &AppState, sealed: Vec<Vec<u8>>) -> GatherResult<Vec<Identifier>> {
     let keys = state.keys.clone();
     let opened = tokio::task::spawn_blocking(move || -> Vec<Identifier> {
         let mut ids = Vec::new();

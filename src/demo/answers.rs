@@ -67,6 +67,7 @@ fn answer(rng: &mut StdRng, item: &Item, death: NaiveDate) -> Option<Answer> {
             Answer::Number(s)
         }
         Kind::Text if item.format == Some(TextFormat::Icd10) => Answer::Text("R99".into()),
+        Kind::Text if item.format == Some(TextFormat::GravidityParity) => Answer::Text("G2 P1".into()),
         Kind::Text => Answer::Text("Synthetic answer".into()),
         Kind::Narrative => Answer::Text(
             "Synthetic narrative for demonstration. It describes no real child or family.".into(),

@@ -53,6 +53,10 @@ pub enum Action {
     RunPublishedReports,
     /// Run them in internal mode: true counts, for the partners' confidential report.
     RunInternalReports,
+    /// Export the statutory dataset. Only roles that may see identities: its intervals between
+    /// events in days, with the meeting and sign-off dates a chair knows, would give back the
+    /// date of death.
+    ExportDataset,
     /// Retention policies, legal holds, the destruction queue (queue and approve: two different
     /// admins) and destruction certificates. Never the identities themselves.
     ManageRetention,
@@ -86,6 +90,7 @@ impl Action {
             Action::SignOffAnalysis => &[PanelChair],
             Action::MoveCase => &[Coordinator],
             Action::ViewReviewReports | Action::RunInternalReports => &[Coordinator, PanelChair],
+            Action::ExportDataset => &[Coordinator],
             Action::RunPublishedReports => &[Coordinator, DesignatedDoctor, PanelChair, PanelMember],
         }
     }

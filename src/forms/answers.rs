@@ -225,11 +225,10 @@ pub fn read_item(item: &Item, raw: &Raw, name: &str) -> Result<Option<Answer>, F
                 (false, Some(_)) => Err(both(name, label)),
                 (false, None) => match item.format {
                     None => Ok(Some(Answer::Text(v.to_string()))),
-                    Some(TextFormat::Icd10) => {
-                        super::icd10::normalise(v).map(|c| Some(Answer::Text(c))).ok_or_else(|| {
-                            err(name.into(), format!("‘{label}’ must be an ICD-10 code, like R95 or J18.9"))
-                        })
-                    }
+                    Some(format) => format
+                        .normalise(v)
+                        .map(|c| Some(Answer::Text(c)))
+                        .ok_or_else(|| err(name.into(), format!("‘{label}’ must be {}", format.example()))),
                 },
             }
         }
@@ -524,6 +523,9 @@ fn push_raw(item: &Item, name: &str, a: &Answer, raw: &mut Raw) {
 }
 
 /// An answer in words, for check-your-answers pages, receipts and exports.
+/// Shown for a coded text answer that does not have its question's format.
+pub const WITHHELD: &str = "Not shown: the answer is not in the question's format";
+
 pub fn display(item: &Item, a: &Answer) -> String {
     match a {
         Answer::Code(c) => item.option_label(c).unwrap_or(c).to_string(),
@@ -535,9 +537,15 @@ pub fn display(item: &Item, a: &Answer) -> String {
             Some(u) => format!("{n} {u}"),
             None => n.clone(),
         },
-        Answer::Text(t) => match item.format.and_then(|_| super::icd10::title(t)) {
-            Some(title) => format!("{t} {title}"),
-            None => t.clone(),
+        // An answer stored before its question had a format (or edited outside the form) is not
+        // shown where only coded answers may be: it could be any text.
+        Answer::Text(t) => match item.format {
+            Some(f) if f.normalise(t).is_none() => WITHHELD.into(),
+            Some(TextFormat::Icd10) => match super::icd10::title(t) {
+                Some(title) => format!("{t} {title}"),
+                None => t.clone(),
+            },
+            _ => t.clone(),
         },
         Answer::Rows(rows) => rows
             .iter()

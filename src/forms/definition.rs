@@ -127,6 +127,28 @@ pub struct Item {
 pub enum TextFormat {
     /// An ICD-10 code: a letter, two digits, optionally a dot and one or two more (R95, J18.9).
     Icd10,
+    /// Gravidity and parity in the obstetric shorthand (G3 P2, G4 P2+1).
+    GravidityParity,
+}
+
+impl TextFormat {
+    /// The answer in its written form, or `None` when it does not have this format.
+    pub fn normalise(self, typed: &str) -> Option<String> {
+        match self {
+            TextFormat::Icd10 => super::icd10::normalise(typed),
+            TextFormat::GravidityParity => super::obstetric::normalise(typed),
+        }
+    }
+
+    /// What the answer must look like, for a message beside the field.
+    pub fn example(self) -> &'static str {
+        match self {
+            TextFormat::Icd10 => "an ICD-10 code, like R95 or J18.9",
+            TextFormat::GravidityParity => {
+                "written like G3 P2 (pregnancies, then births; G4 P2+1 with losses before 24 weeks)"
+            }
+        }
+    }
 }
 
 impl Item {
@@ -504,6 +526,12 @@ fn check_item(item: &Item, in_group: bool) -> Vec<String> {
     }
     if item.kind != Kind::Text && item.format.is_some() {
         p.push("format belongs to text items".into());
+    }
+    if item.kind == Kind::Text && item.is_coded() && item.format.is_none() {
+        p.push(
+            "a coded text item needs a format: free text can hold a name or a place, so it is identifying"
+                .into(),
+        );
     }
     if item.kind != Kind::Group && item.max_rows.is_some() {
         p.push("max_rows belongs to groups".into());

@@ -7,6 +7,7 @@
 pub mod answers;
 pub mod definition;
 pub mod icd10;
+pub mod obstetric;
 pub mod page;
 pub mod registry;
 
@@ -126,6 +127,17 @@ options = [{ code = "smoking", label = "Smoking" }, { code = "drugs", label = "D
             "label = \"What support?\"\nclassification = \"coded\"",
         );
         assert!(errors_of(&coded_narrative).iter().any(|e| e.contains("must be identifying")));
+        // Free text can hold a name or a place: a coded text question must hold a format.
+        let coded_text = FORM.replace(
+            "kind = \"narrative\"\nlabel = \"What support?\"\nclassification = \"identifying\"",
+            "kind = \"text\"\nlabel = \"What support?\"\nclassification = \"coded\"",
+        );
+        assert!(errors_of(&coded_text).iter().any(|e| e.contains("a coded text item needs a format")));
+        let formatted = coded_text.replace(
+            "classification = \"coded\"\nshow_if",
+            "classification = \"coded\"\nformat = \"gravidity_parity\"\nshow_if",
+        );
+        assert!(parse("reporting/V1.toml", &formatted).is_ok(), "{:?}", errors_of(&formatted));
         let wrong_folder = parse("supplementary/x/V1.toml", FORM).expect_err("folder is the code");
         assert!(wrong_folder[0].to_string().contains("folder"));
     }

@@ -8,7 +8,7 @@ use chrono::Datelike;
 
 use super::csv;
 use crate::forms::Registry;
-use crate::forms::definition::{Item, Kind};
+use crate::forms::definition::{Item, Kind, NOT_APPLICABLE, NOT_KNOWN};
 use crate::store::dataset::CaseFacts;
 
 /// The columns of `cases.csv` after the case key, in order, each with what it holds. The
@@ -122,7 +122,7 @@ pub fn anonymised(
     }
     let mut analysis_csv = csv::row(&["case_key", "item_key", "row", "value"]);
     for (id, item, row, value) in analysis {
-        if is_date(registry, "analysis", None, item) {
+        if !releasable(registry, "analysis", None, item, value) {
             continue;
         }
         analysis_csv.push_str(&csv::row(&[&key(*id), item, &row.to_string(), value]));
@@ -138,7 +138,7 @@ pub fn anonymised(
         "value",
     ]);
     for (id, f) in forms {
-        if is_date(registry, &f[0], Some(&f[1]), &f[4]) {
+        if !releasable(registry, &f[0], Some(&f[1]), &f[4], &f[6]) {
             continue;
         }
         let k = key(*id);
@@ -154,20 +154,27 @@ pub fn anonymised(
     ])
 }
 
-/// Whether `item_key` (`group.field` for a group's field) is a date question in any version of
-/// `form` (or in `version` when given).
-fn is_date(registry: &Registry, form: &str, version: Option<&str>, item_key: &str) -> bool {
+/// Whether a coded answer to `item_key` (`group.field` for a group's field) of `form` (in
+/// `version` when given) may be released: never an answer to a date question (it would anchor
+/// the intervals), nor a text answer not in its question's format (one stored before the
+/// question had a format could hold any text).
+fn releasable(registry: &Registry, form: &str, version: Option<&str>, item_key: &str, value: &str) -> bool {
     let (top, field) = item_key.split_once('.').unwrap_or((item_key, ""));
-    registry.forms().filter(|(code, _)| *code == form).flat_map(|(_, versions)| versions.iter()).any(|v| {
-        version.is_none_or(|want| v.version == want)
-            && v.item(top).is_some_and(|i| {
-                let kind = if field.is_empty() {
-                    i.kind
-                } else {
-                    i.fields.iter().find(|f| f.key == field).map(|f| f.kind).unwrap_or(i.kind)
-                };
-                kind == Kind::Date
-            })
+    let mut items = registry
+        .forms()
+        .filter(|(code, _)| *code == form)
+        .flat_map(|(_, versions)| versions.iter())
+        .filter(|v| version.is_none_or(|want| v.version == want))
+        .filter_map(|v| v.item(top))
+        .map(|i| if field.is_empty() { Some(i) } else { i.fields.iter().find(|f| f.key == field) });
+    items.all(|item| match item {
+        Some(i) if i.kind == Kind::Date => false,
+        Some(i) => {
+            value == NOT_KNOWN
+                || value == NOT_APPLICABLE
+                || i.format.is_none_or(|f| f.normalise(value).as_deref() == Some(value))
+        }
+        None => true,
     })
 }
 
@@ -226,6 +233,24 @@ mod tests {
         assert!(d.contains("analysis_answers.csv,analysis,DHSC-2018,factors.grade,Grade,choice,"));
         assert!(d.contains("analysis_answers.csv,analysis,DHSC-2018,themes,"));
         assert!(!d.contains(",factors.description,"), "identifying items are not in the dataset");
+    }
+
+    #[test]
+    fn a_coded_text_answer_is_released_only_in_its_format() {
+        let registry = crate::forms::Registry::from_files(
+            &crate::forms::shipped::SHIPPED
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect::<Vec<_>>(),
+        )
+        .expect("shipped forms");
+        let ok =
+            |value: &str| releasable(&registry, "reporting", Some("NCMD-2022-04"), "gravidity_parity", value);
+        assert!(ok("G3 P2") && ok("G4 P2+1") && ok(NOT_KNOWN));
+        // One typed before the question had a format could hold anything (a name, a place).
+        assert!(!ok("Mrs Smith, G3P2") && !ok("G3P2"));
+        assert!(releasable(&registry, "analysis", None, "primary_icd10", "R95"));
+        assert!(!releasable(&registry, "analysis", None, "primary_icd10", "died at Carlisle"));
     }
 
     /// The shortest and longest age in days of an age band from one year up.

@@ -62,7 +62,7 @@ pub async fn place(
                 match cases::find_by_reference(&state.db, &reference).await? {
                     Some(c) => {
                         new.case_id = Some(c.id);
-                        ids = crate::anonymity::case_identifiers(state, &c).await.unwrap_or_default();
+                        ids = crate::anonymity::case_identifiers(state, &c).await?;
                     }
                     None => problems.push(("case_reference".into(), format!("There is no case {reference}"))),
                 }
@@ -70,7 +70,10 @@ pub async fn place(
         }
         Some(HoldScope::AreaDates) => {
             match input.area_id {
-                Some(a) if store::areas::find(&state.db, a).await?.is_some() => new.area_id = Some(a),
+                Some(a) if store::areas::find(&state.db, a).await?.is_some() => {
+                    new.area_id = Some(a);
+                    ids = crate::anonymity::area_identifiers(state, &[a]).await?;
+                }
                 _ => problems.push(("area".into(), "Choose the area".into())),
             }
             problems.extend(input.date_problems.iter().cloned());
@@ -100,6 +103,9 @@ pub async fn place(
         Some(HoldScope::Theme) => {
             if themes.iter().any(|(code, _)| *code == input.theme) {
                 new.theme = Some(input.theme.clone());
+                // A theme's hold covers every area: checked against every child.
+                let all: Vec<i64> = store::areas::list(&state.db).await?.iter().map(|a| a.id).collect();
+                ids = crate::anonymity::area_identifiers(state, &all).await?;
             } else {
                 problems.push(("theme".into(), "Choose the theme".into()));
             }
@@ -165,7 +171,21 @@ pub async fn release(
     let reason =
         crate::domain::text::one_line(reason, 500, "Enter the reason for releasing the hold", "The reason")
             .map_err(|m| invalid("release_reason", m))?;
-    let reason = crate::anonymity::checked("release_reason", &reason, &[], confirmed)
+    // Checked against the children the hold covers: its case, or every case of its area.
+    let hold = holds::find(&state.db, id).await?.ok_or(RetentionError::NotFound)?;
+    let ids = match (hold.case_id, hold.area_id) {
+        (Some(case), _) => match cases::find(&state.db, case).await? {
+            Some(c) => crate::anonymity::case_identifiers(state, &c).await?,
+            None => Vec::new(),
+        },
+        (None, Some(area)) => crate::anonymity::area_identifiers(state, &[area]).await?,
+        // A theme's hold: every area's children.
+        (None, None) => {
+            let all: Vec<i64> = store::areas::list(&state.db).await?.iter().map(|a| a.id).collect();
+            crate::anonymity::area_identifiers(state, &all).await?
+        }
+    };
+    let reason = crate::anonymity::checked("release_reason", &reason, &ids, confirmed)
         .map_err(RetentionError::Invalid)?;
     let txn = store::begin_write(&state.db).await?;
     holds::find(&txn, id).await?.ok_or(RetentionError::NotFound)?;

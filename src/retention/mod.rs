@@ -49,6 +49,19 @@ impl From<sea_orm::DbErr> for RetentionError {
     }
 }
 
+impl From<crate::gathering::GatherError> for RetentionError {
+    fn from(e: crate::gathering::GatherError) -> Self {
+        use crate::gathering::GatherError as G;
+        match e {
+            G::Invalid(p) => RetentionError::Invalid(p),
+            G::Refused(m) => RetentionError::Refused(m),
+            G::Conflict(m) => RetentionError::Conflict(m),
+            G::NotFound => RetentionError::NotFound,
+            G::Other(e) => RetentionError::Other(e),
+        }
+    }
+}
+
 pub type RetentionResult<T> = Result<T, RetentionError>;
 
 pub(crate) fn invalid(field: &str, message: impl Into<String>) -> RetentionError {

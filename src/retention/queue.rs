@@ -66,12 +66,20 @@ pub async fn sweep(state: &AppState, today: NaiveDate, dry_run: bool) -> anyhow:
 }
 
 /// A reason as typed: one line, and (admins never see identities; certificates carry it) nothing
-/// in it that identifies anyone, suspected words only once confirmed.
-fn reason_of(field: &str, reason: &str, what: &str, confirmed: &[String]) -> RetentionResult<String> {
+/// in it that identifies anyone (the children of `entries` by name, anyone by shape), suspected
+/// words only once confirmed.
+async fn reason_of(
+    state: &AppState,
+    entries: &[destruction::Entry],
+    (field, reason, what): (&str, &str, &str),
+    confirmed: &[String],
+) -> RetentionResult<String> {
     let reason =
         crate::domain::text::one_line(reason, 500, &format!("Enter the reason {what}"), "The reason")
             .map_err(|m| invalid(field, m))?;
-    crate::anonymity::checked(field, &reason, &[], confirmed)
+    let cases: Vec<i64> = entries.iter().map(|e| e.case_id).collect();
+    let ids = crate::anonymity::batch_identifiers(state, &cases).await?;
+    crate::anonymity::checked(field, &reason, &ids, confirmed)
         .map(|c| c.as_str().to_string())
         .map_err(RetentionError::Invalid)
 }
@@ -88,7 +96,9 @@ pub async fn queue(
     if ids.is_empty() {
         return Err(invalid("entries", "Choose at least one case to queue"));
     }
-    let reason = reason_of("reason", reason, "for destroying these cases' identifying data", confirmed)?;
+    let due = entries_in(&state.db, ids, EntryStatus::Due).await?;
+    let what = "for destroying these cases' identifying data";
+    let reason = reason_of(state, &due, ("reason", reason, what), confirmed).await?;
     let txn = store::begin_write(&state.db).await?;
     let (batch, n) = destruction::queue(&txn, ids, by, &reason).await?;
     if n == 0 {
@@ -140,7 +150,8 @@ pub async fn approve(
     if ids.is_empty() {
         return Err(invalid("approve_entries", "Choose at least one case to approve"));
     }
-    let reason = reason_of("approve_reason", reason, "for approving", confirmed)?;
+    let queued = entries_in(&state.db, ids, EntryStatus::Queued).await?;
+    let reason = reason_of(state, &queued, ("approve_reason", reason, "for approving"), confirmed).await?;
     let txn = store::begin_write(&state.db).await?;
     let queued = entries_in(&txn, ids, EntryStatus::Queued).await?;
     if queued.is_empty() {
@@ -180,7 +191,10 @@ pub async fn exclude(
     confirmed: &[String],
     review_on: Option<NaiveDate>,
 ) -> RetentionResult<()> {
-    let reason = reason_of("exclude_reason", reason, "for keeping this case's identifying data", confirmed);
+    let entry = destruction::find(&state.db, entry_id).await?.ok_or(RetentionError::NotFound)?;
+    let what = "for keeping this case's identifying data";
+    let reason =
+        reason_of(state, std::slice::from_ref(&entry), ("exclude_reason", reason, what), confirmed).await;
     let today = state.clock.today();
     let date = match review_on {
         None => Err(invalid(
@@ -201,7 +215,6 @@ pub async fn exclude(
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
     let txn = store::begin_write(&state.db).await?;
-    let entry = destruction::find(&txn, entry_id).await?.ok_or(RetentionError::NotFound)?;
     if !destruction::close(&txn, entry_id, EntryStatus::Excluded, Some(by), &reason).await? {
         return Err(RetentionError::Conflict("This case is no longer in the queue.".into()));
     }

@@ -166,6 +166,12 @@ async fn check(state: &AppState, areas_in_scope: &[i64], input: &Input) -> Revie
     }
     case_ids.sort_unstable();
     case_ids.dedup();
+    // An action about no one case is checked against every child of its area.
+    if case_ids.is_empty()
+        && let Some(area) = input.area_id.filter(|a| areas_in_scope.contains(a))
+    {
+        ids = crate::anonymity::area_identifiers(state, &[area]).await?;
+    }
     // Read by panel chairs and shared with partner agencies by email: no identifier of a linked
     // case, nor anything shaped like one, may remain.
     let texts = match crate::anonymity::check_all(

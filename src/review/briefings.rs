@@ -260,9 +260,15 @@ pub async fn compile(
     let ids = source_identifiers(state, &sources).await?;
     let title = crate::anonymity::check("title", title, &ids, &scope.confirmed)?;
     let content = Content {
+        // A count below the minimum is not printed: the number of deaths behind the learning is
+        // itself a small number the public reads.
         introduction: format!(
-            "This briefing shares what the Child Death Overview Panel learned from the {} reviews it completed in this period. It contains no personal details.",
-            points.len()
+            "This briefing shares what the Child Death Overview Panel learned from {} it completed in this period. It contains no personal details.",
+            if few {
+                "a small number of reviews".to_string()
+            } else {
+                format!("the {} reviews", points.len())
+            }
         ),
         points,
         sources,

@@ -390,9 +390,27 @@ pub struct PackText {
     pub text: String,
 }
 
-fn days_words(from: NaiveDate, to: NaiveDate) -> String {
-    let d = (to - from).num_days();
-    if d == 1 { "1 day".into() } else { format!("{d} days") }
+/// The time from the death to an event, never in days. The notification: in completed weeks,
+/// or months past eight weeks. The meeting, whose date members know: in months only (a week
+/// count from a known date would put the death in a seven-day window).
+fn interval_words(from: NaiveDate, to: NaiveDate, weeks: bool) -> String {
+    let d = (to - from).num_days().max(0);
+    let plural = |n: i64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    match d {
+        0..7 if weeks => "less than a week".into(),
+        7..56 if weeks => plural(d / 7, "week"),
+        0..46 => "less than two months".into(),
+        _ => format!("about {}", plural((d * 12 + 182) / 365, "month")),
+    }
+}
+
+/// A coded answer as members read it: a date by its month (a day would anchor the intervals the
+/// pack gives), anything else as the form shows it.
+fn pack_answer(item: &crate::forms::Item, a: &Answer) -> String {
+    match a {
+        Answer::Date(d) => d.format("%B %Y").to_string(),
+        _ => answers::display(item, a),
+    }
 }
 
 /// The coded answers of a response, in words (identifying items left out).
@@ -407,7 +425,7 @@ fn coded_lines(version: &FormVersion, answers: &answers::Answers) -> Vec<(String
                         .iter()
                         .filter(|f| f.is_coded())
                         .filter_map(|f| {
-                            row.get(&f.key).map(|a| format!("{}: {}", f.label, answers::display(f, a)))
+                            row.get(&f.key).map(|a| format!("{}: {}", f.label, pack_answer(f, a)))
                         })
                         .collect();
                     if !words.is_empty() {
@@ -415,7 +433,7 @@ fn coded_lines(version: &FormVersion, answers: &answers::Answers) -> Vec<(String
                     }
                 }
             }
-            (_, Some(a)) if item.is_coded() => out.push((item.label.clone(), answers::display(item, a))),
+            (_, Some(a)) if item.is_coded() => out.push((item.label.clone(), pack_answer(item, a))),
             _ => {}
         }
     }
@@ -445,8 +463,11 @@ pub async fn build(state: &AppState, m: &Meeting, case: &Case) -> ReviewResult<P
         ),
         ("Death expected".into(), yes_no(case.expected)),
         ("Joint agency response".into(), yes_no(case.jar)),
-        ("Notified".into(), format!("{} after the death", days_words(death, case.notified_at.date_naive()))),
-        ("This meeting".into(), format!("{} after the death", days_words(death, meeting_day))),
+        (
+            "Notified".into(),
+            format!("{} after the death", interval_words(death, case.notified_at.date_naive(), true)),
+        ),
+        ("This meeting".into(), format!("{} after the death", interval_words(death, meeting_day, false))),
     ];
     let requests: Vec<FormRequest> = responses.iter().map(|r| r.request.clone()).collect();
     let forms = responses
@@ -514,4 +535,29 @@ pub async fn record_opening(
     let action = if pdf { AuditAction::PackPdfDownloaded } else { AuditAction::PackOpened };
     audit::append(&state.db, &event(acting, action, case).details(format!("meeting={}", m.id))).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::interval_words;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn intervals_are_never_in_days() {
+        let death = NaiveDate::from_ymd_opt(2026, 1, 10).unwrap_or_default();
+        let after = |d: i64| interval_words(death, death + chrono::TimeDelta::days(d), true);
+        assert_eq!(after(0), "less than a week");
+        assert_eq!(after(6), "less than a week");
+        assert_eq!(after(7), "1 week");
+        assert_eq!(after(20), "2 weeks");
+        assert_eq!(after(55), "7 weeks");
+        assert_eq!(after(56), "about 2 months");
+        assert_eq!(after(200), "about 7 months");
+        // The meeting (members know its date): months only.
+        let meeting = |d: i64| interval_words(death, death + chrono::TimeDelta::days(d), false);
+        assert_eq!(meeting(10), "less than two months");
+        assert_eq!(meeting(45), "less than two months");
+        assert_eq!(meeting(46), "about 2 months");
+        assert_eq!(meeting(120), "about 4 months");
+    }
 }

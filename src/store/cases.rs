@@ -709,6 +709,25 @@ pub async fn merged_into(db: &impl ConnectionTrait, id: i64) -> StoreResult<Vec<
 /// The sealed identity of every case in the areas whose identifying data still exists, in id
 /// order: for checking a text that is not about one case (a saved report's name) against every
 /// child the areas know.
+/// The sealed identity records of the cases `ids` (whose data was not destroyed), read in
+/// chunks so a batch of thousands stays within every database's limit on parameters.
+pub async fn sealed_of(db: &impl ConnectionTrait, ids: &[i64]) -> StoreResult<Vec<Vec<u8>>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(
+            case::Entity::find()
+                .select_only()
+                .column(case::Column::Sealed)
+                .filter(case::Column::Id.is_in(chunk.iter().copied()))
+                .filter(case::Column::DestroyedAt.is_null())
+                .into_tuple::<Vec<u8>>()
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
 pub async fn sealed_in_areas(db: &impl ConnectionTrait, areas: &[i64]) -> StoreResult<Vec<Vec<u8>>> {
     Ok(case::Entity::find()
         .select_only()

@@ -141,8 +141,8 @@ pub async fn analysis_answers<C: ConnectionTrait>(
     .await
 }
 
-/// The agency forms' coded answers: (case id, [form, version, agency type, status, item, row,
-/// value]).
+/// The coded answers of the agency forms returned (a draft is the agency's until it is
+/// submitted): (case id, [form, version, agency type, status, item, row, value]).
 pub async fn form_answers<C: ConnectionTrait>(
     conn: &C,
     from: i32,
@@ -153,7 +153,7 @@ pub async fn form_answers<C: ConnectionTrait>(
     let sql = format!(
         "SELECT c.id AS case_id, r.form_code, r.form_version, r.agency_type, r.status, fa.item_key, fa.row_no, fa.value \
          FROM form_answers fa JOIN form_requests r ON r.id = fa.request_id JOIN cases c ON c.id = r.case_id \
-         WHERE {filter} ORDER BY c.id, r.id, fa.item_key, fa.row_no"
+         WHERE {filter} AND r.status = 'submitted' ORDER BY c.id, r.id, fa.item_key, fa.row_no"
     );
     all(conn, sql, values, |r| {
         Ok((

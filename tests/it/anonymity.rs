@@ -8,7 +8,11 @@ use crate::both_backends;
 use crate::common::{Backend, TestApp, notification};
 
 /// A saved ad-hoc report's fields, with its name and description.
-fn saved_report<'a>(name: &'a str, description: &'a str, area: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn saved_report<'a>(
+    name: &'a str,
+    description: &'a str,
+    area: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("name", name),
         ("description", description),
@@ -89,3 +93,58 @@ both_backends!(saved_reports_belong_to_an_area_and_name_no_one, |backend: Backen
     assert_eq!(audited.last().map(String::as_str), Some("area=all;confirmed=0"), "{audited:?}");
     assert_eq!(coordinator.post(&format!("/reports/saved/{id}/delete"), &[]).await.status(), 303);
 });
+
+both_backends!(
+    anonymised_readers_get_the_datasets_grain_and_reasons_name_no_one,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let area = app.area("Cumberland").await;
+        let token = app.token_for("notifier@example.org", &[Role::Coordinator], &[area]).await;
+        let mut body = notification("Cumberland", "Zebedee", "Quillfeather", "9434765919", "CA1 1AA");
+        body["child"]["date_of_birth"] = "2026-08-01".into();
+        body["death"]["date_of_death"] = "2026-11-20".into();
+        let (status, made) = app.notify_api(&token, &body).await;
+        assert_eq!(status, 201, "{made}");
+        let reference = made["case_reference"].as_str().expect("reference").to_string();
+
+        // The chair reads the month of notification and the age in completed weeks (111 days: 15
+        // weeks), never the minute or the day count that, with a meeting's date, give the dates back.
+        let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[area]).await;
+        let (status, page) = chair.page(&format!("/cases/{reference}")).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("28 to 364 days (15 completed weeks)"), "{page}");
+        assert!(!page.contains("111 days") && !page.contains(" UTC"), "{page}");
+        let (_, list) = chair.page("/cases").await;
+        assert!(!list.contains(&format!("{} 2026", chrono::Utc::now().format("%-d %b"))), "the month only");
+        let chair_token = app.token_for("chair.api@example.org", &[Role::PanelChair], &[area]).await;
+        let read = |t: String| {
+            let url = app.url(&format!("/api/v1/cases/{reference}"));
+            async move {
+                let res = reqwest::Client::new().get(url).bearer_auth(t).send().await.expect("sent");
+                res.json::<serde_json::Value>().await.expect("json")
+            }
+        };
+        let seen = read(chair_token).await;
+        assert_eq!(seen["notified_at"], serde_json::Value::Null, "{seen}");
+        assert_eq!(seen["age_at_death_days"], serde_json::Value::Null, "{seen}");
+        assert_eq!(seen["age_at_death_weeks"], 15, "{seen}");
+        assert_eq!(seen["notified_month"], chrono::Utc::now().format("%Y-%m").to_string(), "{seen}");
+        let full = read(token.clone()).await;
+        assert_eq!(full["age_at_death_days"], 111, "identity roles keep the exact figures: {full}");
+
+        // A status change's reason goes to the audit trail admins read: the child's name is refused.
+        let coordinator = app.signed_in("coord@example.org", &[Role::Coordinator], &[area]).await;
+        coordinator.page(&format!("/cases/{reference}/requests")).await;
+        let res = coordinator
+            .post(
+                &format!("/cases/{reference}/status"),
+                &[("to", "gathering_information"), ("reason", "Waiting for Zebedee's school")],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let (_, page) = coordinator.page(&format!("/cases/{reference}/requests")).await;
+        assert!(page.contains("Not changed") && page.contains("(known for a case)"), "{page}");
+        let details = app.sql_strings("SELECT details FROM audit_events").await.join("\n");
+        assert!(!details.contains("Zebedee"), "{details}");
+    }
+);

@@ -122,12 +122,14 @@ both_backends!(
             "the second attempt finished it"
         );
 
-        // The statutory dataset: a clear message per field, choices kept; then both variants.
-        let (status, html) = chair.page("/reports/dataset").await;
+        // The statutory dataset, a coordinator's (a chair knows the meeting dates its intervals
+        // run to): a clear message per field, choices kept; then both variants.
+        assert_eq!(chair.page("/reports/dataset").await.0, 403);
+        let (status, html) = other.page("/reports/dataset").await;
         assert_eq!(status, 200);
         assert!(html.contains("value=\"ncmd\""), "{html}");
         let next = (year.parse::<i32>().expect("year") + 1).to_string();
-        let (status, html, _) = chair
+        let (status, html, _) = other
             .post_page(
                 "/reports/dataset",
                 &[("from", &next), ("to", &year), ("areas", &north.to_string()), ("variant", "full")],
@@ -140,7 +142,7 @@ both_backends!(
             assert!(html.contains(message), "missing {message}");
         }
         assert!(html.contains("value=\"full\" checked"), "the variant chosen is kept");
-        let (status, _, location) = chair
+        let (status, _, location) = other
             .post_page(
                 "/reports/dataset",
                 &[
@@ -154,11 +156,11 @@ both_backends!(
             .await;
         assert_eq!(status, 303);
         let anon = location.expect("progress");
-        ready(&chair, &anon).await;
-        let (_, kind, bytes) = chair.download(&format!("{anon}/download")).await;
+        ready(&other, &anon).await;
+        let (_, kind, bytes) = other.download(&format!("{anon}/download")).await;
         assert_eq!(kind, "application/zip");
         assert!(!crate::cases::contains(&bytes, "Quillfeather"), "the anonymised export holds no name");
-        let (_, _, location) = chair
+        let (_, _, location) = other
             .post_page(
                 "/reports/dataset",
                 &[
@@ -171,8 +173,8 @@ both_backends!(
             )
             .await;
         let full = location.expect("progress");
-        ready(&chair, &full).await;
-        let (_, _, sealed) = chair.download(&format!("{full}/download")).await;
+        ready(&other, &full).await;
+        let (_, _, sealed) = other.download(&format!("{full}/download")).await;
         assert!(sealed.starts_with(b"age-encryption.org/v1"), "sealed to the recipient");
         assert!(!crate::cases::contains(&sealed, "Quillfeather"));
         let decryptor = age::Decryptor::new(&sealed[..]).expect("an age file");

@@ -134,6 +134,10 @@ both_backends!(
             page.contains("share safe-sleep advice at every contact")
                 && page.contains("Smoke alarms were absent")
         );
+        assert!(
+            page.contains("learned from a small number of reviews") && !page.contains("from the 2 reviews"),
+            "a count below the minimum is not printed"
+        );
         for id in ["Zebedee", "Quartermaine", "1 Example Street", "CA1 1AA"] {
             assert!(!page.contains(id), "{id} redacted from the draft");
         }

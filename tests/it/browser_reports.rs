@@ -89,20 +89,17 @@ async fn a_chair_runs_the_annual_report_in_a_real_browser() {
         (app.sql_time(chrono::Utc::now() + chrono::TimeDelta::hours(1)), app.sql_time(chrono::Utc::now()));
     app.sql(&format!(
         "INSERT INTO export_jobs (kind, params, requested_by, status, stage, progress, attempts, claimed_until, created_at) \
-         VALUES ('dataset', '{{\"kind\":\"dataset\",\"from\":2024,\"to\":2025,\"areas\":[{area}],\"recipient\":\"ncmd\",\"full\":false}}', {chair}, 'running', 'Reading the cases', 10, 1, {soon}, {now})"
+         VALUES ('annual', '{{\"kind\":\"annual\",\"year\":2025,\"areas\":[[{area},\"Northshire\"]],\"internal\":true,\"format\":\"pdf\",\"generated_on\":\"2026-12-06\"}}', {chair}, 'running', 'Counting the figures', 10, 1, {soon}, {now})"
     ))
     .await;
     let running = app.sql_strings("SELECT CAST(MAX(id) AS TEXT) FROM export_jobs").await.remove(0);
     b.goto(&app.url(&format!("/reports/exports/{running}?refresh=off"))).await;
     b.wait_for("Preparing your export").await;
     b.check_page("an export in progress").await;
-    // The statutory dataset form, refused without a recipient (the choices kept).
+    // The statutory dataset is not a chair's to export (they know the meeting dates its
+    // intervals run to): a coordinator's, below.
     b.goto(&app.url("/reports/dataset")).await;
-    b.wait_for("Export the statutory dataset").await;
-    b.check_page("the dataset export form").await;
-    b.press("#start-export", ENTER).await;
-    b.wait_for("There is a problem").await;
-    b.check_page("the dataset export form with errors").await;
+    b.wait_for("You cannot do that").await;
 
     // A thematic report, chosen from the list with the keyboard.
     b.goto(&app.url("/reports/themes")).await;
@@ -135,4 +132,21 @@ async fn a_chair_runs_the_annual_report_in_a_real_browser() {
         "the background export: {events:?}"
     );
     assert!(events[0].contains("mode=published") && events[0].ends_with("format=pdf"), "{events:?}");
+
+    // The statutory dataset form, as a coordinator: refused without a recipient.
+    b.click("button.cdop-link-button").await;
+    b.wait_for("You have signed out").await;
+    app.user("coordinator@example.org", &[Role::Coordinator], &[area]).await;
+    b.goto(&app.url("/login")).await;
+    b.wait_for("Sign in").await;
+    b.type_into("#email", "coordinator@example.org").await;
+    b.type_into("#password", PASSWORD).await;
+    b.press("#password", ENTER).await;
+    b.wait_for("Hello").await;
+    b.goto(&app.url("/reports/dataset")).await;
+    b.wait_for("Export the statutory dataset").await;
+    b.check_page("the dataset export form").await;
+    b.press("#start-export", ENTER).await;
+    b.wait_for("There is a problem").await;
+    b.check_page("the dataset export form with errors").await;
 }

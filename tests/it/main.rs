@@ -13,6 +13,7 @@ mod auth;
 mod background_exports;
 mod briefings;
 mod browser;
+mod browser_anonymity;
 mod browser_reports;
 mod browser_retention;
 mod browser_review;

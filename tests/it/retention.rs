@@ -90,7 +90,8 @@ async fn seed_sealed_records(app: &TestApp, case: i64, reference: &str, chair: i
             format!("{:064}", case).into(),
             now.into(),
             now.date_naive().into(),
-            seal(app, &story).into(),
+            // The identifying answers as a response seals them.
+            seal(app, &serde_json::json!({"bereavement_support_what": {"text": story}}).to_string()).into(),
             key.clone().into(),
         ],
     )
@@ -592,6 +593,15 @@ both_backends!(
         assert_eq!(status, 422);
         assert!(body.contains("Enter the reason for releasing the hold"));
         let late_hold = one_i64(&app, "SELECT MAX(id) FROM legal_holds").await;
+        // Admins never see identities: a reason naming the child the hold covers is refused.
+        let (status, body, _) = b
+            .post_page(
+                &format!("/admin/retention/holds/{late_hold}/release"),
+                &[("release_reason", "Lorcan Latehold's inquest concluded")],
+            )
+            .await;
+        assert_eq!(status, 422);
+        assert!(body.contains("‘Lorcan Latehold’ (known for a case)"), "{body}");
         let (status, _, _) = b
             .post_page(
                 &format!("/admin/retention/holds/{late_hold}/release"),
@@ -619,6 +629,19 @@ both_backends!(
             .await;
         assert_eq!(status, 422);
         assert!(body.contains("Enter the date to look at the case again"));
+        let (status, body, _) = b
+            .post_page(
+                &format!("/admin/retention/entries/{l_entry}/exclude"),
+                &[
+                    ("exclude_reason", "Lorcan's family asked for the record to be kept"),
+                    ("review_on.day", "1"),
+                    ("review_on.month", "2"),
+                    ("review_on.year", "2030"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 422);
+        assert!(body.contains("‘Lorcan’ (known for a case)"), "{body}");
         let (status, _, _) = b
             .post_page(
                 &format!("/admin/retention/entries/{l_entry}/exclude"),

@@ -354,21 +354,25 @@ pub(super) fn completeness(counts: Option<&ShownTable>, mode: &Mode) -> Figures 
     }
 }
 
-pub(super) fn agreement(data: &Data, mode: &Mode) -> Option<Figures> {
-    let (category, modifiable) = data.agreement.as_ref()?;
-    let row = |question: &str, a: &Agreement| {
-        if small(mode, a.cases as u64) {
-            return vec![question.into(), HIDDEN.into(), HIDDEN.into(), HIDDEN.into(), HIDDEN.into()];
+/// The agreement of the members' pre-panel entries. The number of reviews they cover is the
+/// first row of the `with` table as shown (reviews with and without an entry, suppressed with
+/// the report's other tables): where that count is hidden, so is every figure of the row.
+pub(super) fn agreement(agreement: &(Agreement, Agreement), with: Option<&ShownTable>) -> Figures {
+    let (category, modifiable) = agreement;
+    let reviews = with.and_then(|t| t.rows.first()).map(|r| r.total).unwrap_or(Shown::Suppressed);
+    let row = |question: &str, a: &Agreement| match reviews {
+        Shown::Suppressed => {
+            vec![question.into(), HIDDEN.into(), HIDDEN.into(), HIDDEN.into(), HIDDEN.into()]
         }
-        vec![
+        Shown::Count(n) => vec![
             question.into(),
-            a.cases.to_string(),
+            n.to_string(),
             a.ratings.to_string(),
             a.with_decision.map(|p| format!("{:.0}%", p * 100.0)).unwrap_or_else(|| "–".into()),
             a.kappa.map(|k| format!("{k:.2}")).unwrap_or_else(|| "–".into()),
-        ]
+        ],
     };
-    Some(Figures {
+    Figures {
         key: "prepanel-agreement".into(),
         title: "Agreement of the members' independent pre-panel categorisation".into(),
         basis: Basis::Reviewed.words(),
@@ -376,7 +380,7 @@ pub(super) fn agreement(data: &Data, mode: &Mode) -> Option<Figures> {
         headings: ["Question", "Reviews", "Entries", "Entries agreeing with the panel", "Fleiss' kappa"].map(String::from).to_vec(),
         rows: vec![row("Category of death", category), row("Modifiable factors", modifiable)],
         notes: vec!["Kappa needs at least two reviews with two or more entries each; '–' means there were not enough.".into()],
-    })
+    }
 }
 
 /// Children by sex and single year of age at one mid-year: `(mid-year, [(sex, age, children)])`.

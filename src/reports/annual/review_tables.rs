@@ -189,8 +189,33 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
     plan.push(("information", "Information gathering and data completeness", gathering));
 
     // 7. Agreement, 8. Actions.
-    if let Some(f) = figures::agreement(data, &params.mode) {
-        plan.push(("agreement", "Agreement of independent pre-panel categorisation", vec![Part::Figures(f)]));
+    // The reviews the entries cover are a count like any other: printed in a table of reviews
+    // with and without an entry, suppressed with the rest, and the agreement figures follow it.
+    if let Some(agreement) = data.agreement.clone() {
+        let with = agreement.0.cases as u64;
+        let mut t = Table::one_way(
+            "prepanel-reviews",
+            "Reviews completed with and without members' pre-panel entries",
+            Basis::Reviewed,
+            &reviewed_cohort,
+            "prepanel",
+            vec![
+                ("yes".into(), "With at least one pre-panel entry".into(), with),
+                ("no".into(), "Without".into(), reviewed_total.saturating_sub(with)),
+            ],
+        );
+        t.denominator = "Reviews completed in the year".into();
+        let index = b.add(t);
+        plan.push((
+            "agreement",
+            "Agreement of independent pre-panel categorisation",
+            vec![
+                Part::Counts { index, chart: ChartSpec::None },
+                Part::Later(Box::new(move |shown: &[ShownTable]| {
+                    Block::Figures(figures::agreement(&agreement, shown.get(index)))
+                })),
+            ],
+        ));
     }
     let actions = tally(&data.actions, &[0]);
     let mut t = Table::one_way(

@@ -152,9 +152,19 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
             "Cases notified by the end of the year and neither signed off nor closed by then".into();
         activity.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     }
-    if data.stillbirths > 0 || params.mode == crate::reports::table::Mode::Internal {
-        activity.push(Part::Note(stillbirth_note(data.stillbirths, &params.mode)));
-    }
+    // A count like any other, suppressed with the report's tables (and, published, with every
+    // area's and their combination's), and printed every year so that its absence says nothing.
+    let mut t = Table::one_way(
+        "stillbirths",
+        "Suspected stillbirths at home with no healthcare professional present",
+        Basis::Notified,
+        &format!("stillbirths:{}", y.0),
+        "place",
+        vec![("home".into(), "At home, no healthcare professional present".into(), data.stillbirths)],
+    );
+    t.percent = Percent::None;
+    t.denominator = "Recorded for the national count and not counted as child deaths in this report".into();
+    activity.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     plan.push(("activity", "Activity", activity));
 
     // 2. Timeliness: counts by band (suppressed with every other count), the shares and
@@ -392,20 +402,6 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
 
     super::review_tables::plan(&mut b, params, labels, data, &mut plan);
     plan
-}
-
-fn stillbirth_note(n: u64, mode: &crate::reports::table::Mode) -> String {
-    let shown = match mode {
-        crate::reports::table::Mode::Published(rule)
-            if (rule.suppress_from..=rule.suppress_to).contains(&n) && n > 0 =>
-        {
-            "*".to_string()
-        }
-        _ => n.to_string(),
-    };
-    format!(
-        "Suspected stillbirths at home with no healthcare professional present, recorded for the national count and not counted as child deaths in this report: {shown}."
-    )
 }
 
 /// The names of the deprivation table's cells (decile by decile: quintile rows, odd and even

@@ -12,6 +12,7 @@ use rand::{RngExt, SeedableRng};
 
 use super::{Publisher, Source, annual_set, grid_ends, theme_set};
 use crate::domain::dates::ReportingYear;
+use crate::reports::agreement::{Rated, agreement};
 use crate::reports::annual::{Block, Data, Labels, Report};
 use crate::reports::disclosure::integer::{Equation, Problem, Var};
 use crate::reports::disclosure::names::{self, Name};
@@ -42,6 +43,8 @@ struct Review {
     domains: Vec<String>,
     themes: Vec<String>,
     days: [Option<i64>; 4],
+    /// A member recorded a pre-panel entry (the agreement figures count these reviews).
+    prepanel: bool,
 }
 
 impl Case {
@@ -128,6 +131,8 @@ fn cases(labels: &Labels) -> Vec<Case> {
                             Some(signed - rng.random_range(5..20)),
                             Some(signed),
                         ],
+                        // From the draws already made, so the cases stay those of earlier runs.
+                        prepanel: (notification + signed) % 3 > 0,
                     }
                 });
                 out.push(Case { area, notified: year, keys, review });
@@ -174,6 +179,18 @@ impl Synthetic {
                 add(&mut d.themes, vec![t.clone()]);
             }
         }
+        // A small count of its own (suspected stillbirths at home): here, neonatal deaths at home.
+        d.stillbirths = self
+            .of(areas)
+            .filter(|c| c.notified == year && c.age() == "0-27d" && c.keys[4] == "home")
+            .count() as u64;
+        let rated: Vec<Rated> = self
+            .of(areas)
+            .filter_map(|c| c.review.as_ref())
+            .filter(|r| r.year == year && r.prepanel)
+            .map(|r| Rated { ratings: vec![r.category.clone()], decision: r.category.clone() })
+            .collect();
+        d.agreement = (!rated.is_empty()).then(|| (agreement(&rated, 1), agreement(&rated, 1)));
         d.trend = (year - 4..=year)
             .map(|y| {
                 let n = self.of(areas).filter(|c| c.notified == y).count() as u64;
@@ -213,8 +230,8 @@ impl Source for Synthetic {
         Ok(self.annual_data(year.0, areas))
     }
 
-    async fn combined(&self, _year: ReportingYear, singles: &[&Data], _areas: &[i64]) -> StoreResult<Data> {
-        Ok(Data::merge(singles, None))
+    async fn combined(&self, year: ReportingYear, singles: &[&Data], areas: &[i64]) -> StoreResult<Data> {
+        Ok(Data::merge(singles, self.annual_data(year.0, areas).agreement))
     }
 
     async fn theme(&self, t: &Theme, year: ReportingYear, areas: &[i64]) -> StoreResult<thematic::Data> {

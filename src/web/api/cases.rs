@@ -246,17 +246,23 @@ pub async fn create_notification(
     }
 }
 
-fn coded_json(c: &Case, area: &str, duplicate_of: Option<&str>) -> Value {
+/// A case's coded fields. `identified`: the reader may see the case's identity; for anyone else
+/// the exact time of notification and the age in days are null (the month and, under one year,
+/// the completed weeks are given), as on the case page.
+fn coded_json(c: &Case, area: &str, duplicate_of: Option<&str>, identified: bool) -> Value {
+    let known_age = (c.age_at_death_days >= 0).then_some(c.age_at_death_days);
     json!({
         "case_reference": c.reference,
         "area_id": c.area_id,
         "area": area,
         "status": c.status,
         "source": c.source,
-        "notified_at": c.notified_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "notified_at": identified.then(|| c.notified_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        "notified_month": c.notified_at.format("%Y-%m").to_string(),
         "reporting_year": c.reporting_year,
         // Removed (null) once the identifying data was destroyed; the band stays.
-        "age_at_death_days": (c.age_at_death_days >= 0).then_some(c.age_at_death_days),
+        "age_at_death_days": known_age.filter(|_| identified),
+        "age_at_death_weeks": known_age.filter(|d| *d < 365).map(|d| d / 7),
         "identifying_data_destroyed_at": c.destroyed_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         "age_band": c.age_band,
         "sex": c.sex,
@@ -337,7 +343,10 @@ pub async fn list(
         "page": page,
         "per_page": per_page,
         "total": total,
-        "cases": rows.iter().map(|c| coded_json(c, &name(c.area_id), None)).collect::<Vec<_>>(),
+        "cases": rows
+            .iter()
+            .map(|c| coded_json(c, &name(c.area_id), None, me.permits_in(Action::RevealIdentity, c.area_id)))
+            .collect::<Vec<_>>(),
     })))
 }
 
@@ -355,8 +364,9 @@ pub async fn show(
         Some(id) => cases::find(&state.db, id).await?.map(|d| d.reference),
         None => None,
     };
-    let mut body = coded_json(&case, &area, duplicate_of.as_deref());
-    if me.permits_in(Action::RevealIdentity, case.area_id) {
+    let identified = me.permits_in(Action::RevealIdentity, case.area_id);
+    let mut body = coded_json(&case, &area, duplicate_of.as_deref(), identified);
+    if identified {
         let identity = open_identities(&state, std::slice::from_ref(&case)).await?.pop().flatten();
         audit::append_now(
             &state.db,

@@ -69,8 +69,10 @@ pub async fn confirm(
     Path(reference): Path<String>,
 ) -> WebResult<MergeTemplate> {
     let (dup, original) = pair(&state, &me, &reference).await?;
-    let left: Vec<Row> = summary(&dup, &area_name(&state, dup.area_id).await?);
-    let right: Vec<Row> = summary(&original, &area_name(&state, original.area_id).await?);
+    let identified = |c: &Case| me.permits_in(Action::RevealIdentity, c.area_id);
+    let left: Vec<Row> = summary(&dup, &area_name(&state, dup.area_id).await?, identified(&dup));
+    let right: Vec<Row> =
+        summary(&original, &area_name(&state, original.area_id).await?, identified(&original));
     let rows = left
         .into_iter()
         .filter(|r| r.label != "Reference")

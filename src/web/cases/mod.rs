@@ -111,7 +111,8 @@ pub async fn rows(state: &AppState, list: &[Case], with_identity: bool) -> WebRe
                 (id, _) => id.map(|i| format!("{} {}", i.child.given_names, i.child.family_name)),
             },
             area: all_areas.iter().find(|a| a.id == c.area_id).map(|a| a.name.clone()).unwrap_or_default(),
-            notified: c.notified_at.format("%-d %b %Y").to_string(),
+            // Readers who may not see identities get the month (the anonymised grain).
+            notified: c.notified_at.format(if with_identity { "%-d %b %Y" } else { "%b %Y" }).to_string(),
             age_band: AgeBand::parse(&c.age_band).map(|b| b.label()).unwrap_or("—"),
             sex: Sex::parse(&c.sex).map(|s| s.label()).unwrap_or("—"),
             status: CaseStatus::parse(&c.status).map(|s| s.label()).unwrap_or("—"),

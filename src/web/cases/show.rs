@@ -97,30 +97,38 @@ fn yes_no(b: bool) -> &'static str {
     if b { "Yes" } else { "No" }
 }
 
-pub fn summary(case: &Case, area: &str) -> Vec<Row> {
+/// The case's coded facts. `identified`: the reader may see the case's identity; for anyone
+/// else (panel chairs and members) the notification is given by its month and the age by its
+/// band (and completed weeks under one year), the grain of the anonymised dataset: an exact
+/// time of notification and age in days, with the meeting's date, would give back the dates of
+/// death and birth.
+pub fn summary(case: &Case, area: &str, identified: bool) -> Vec<Row> {
     let jar: Vec<&str> =
         case.jar_criteria.split(',').filter_map(JarCriterion::parse).map(|j| j.label()).collect();
+    let band = AgeBand::parse(&case.age_band).map(|b| b.label()).unwrap_or("—");
+    let notified = if identified {
+        case.notified_at.format("%-d %B %Y at %H:%M UTC").to_string()
+    } else {
+        case.notified_at.format("%B %Y").to_string()
+    };
+    let age = match (case.age_at_death_days, identified) {
+        // Removed with the identifying data (retention): the band stays.
+        (d, _) if d < 0 => band.to_string(),
+        (d, true) => format!("{band} ({}{d} days)", if case.age_approximate { "about " } else { "" }),
+        (d, false) if d < 365 => {
+            let weeks = d / 7;
+            format!("{band} ({weeks} completed week{})", if weeks == 1 { "" } else { "s" })
+        }
+        (_, false) => band.to_string(),
+    };
     let mut rows = vec![
         row("Reference", case.reference.clone()),
         row("Area", area),
         row("Status", CaseStatus::parse(&case.status).map(|s| s.label()).unwrap_or("—")),
-        row("Notified", case.notified_at.format("%-d %B %Y at %H:%M UTC").to_string()),
+        row("Notified", notified),
         row("Received through", Source::parse(&case.source).map(|s| s.label()).unwrap_or("—")),
         row("Reporting year notified", ReportingYear(case.reporting_year).to_string()),
-        row(
-            "Age at death",
-            if case.age_at_death_days < 0 {
-                // Removed with the identifying data (retention): the band stays.
-                AgeBand::parse(&case.age_band).map(|b| b.label()).unwrap_or("—").to_string()
-            } else {
-                format!(
-                    "{} ({}{} days)",
-                    AgeBand::parse(&case.age_band).map(|b| b.label()).unwrap_or("—"),
-                    if case.age_approximate { "about " } else { "" },
-                    case.age_at_death_days
-                )
-            },
-        ),
+        row("Age at death", age),
         row("Sex", Sex::parse(&case.sex).map(|s| s.label()).unwrap_or("—")),
         row("Ethnicity", Ethnicity::parse(&case.ethnicity).map(|e| e.label()).unwrap_or("—")),
         row(
@@ -192,8 +200,11 @@ fn person_view(p: &crate::domain::notification::Person) -> PersonView {
 }
 
 /// Timeline: what has happened to the case (views and list appearances are left out; reveals are
-/// kept).
-async fn timeline(state: &AppState, reference: &str) -> WebResult<Vec<TimelineRow>> {
+/// kept). `identified`: the reader may see the case's identity; anyone else reads each event's
+/// month, the grain of the notification elsewhere (the notification's minute, with the interval
+/// to the death a pack gives, would give the date of death back).
+async fn timeline(state: &AppState, reference: &str, identified: bool) -> WebResult<Vec<TimelineRow>> {
+    let when = if identified { "%-d %b %Y %H:%M" } else { "%B %Y" };
     let events = audit::for_object(&state.db, "case", reference).await?;
     let people = users::list(&state.db).await?;
     Ok(events
@@ -231,13 +242,19 @@ async fn timeline(state: &AppState, reference: &str) -> WebResult<Vec<TimelineRo
                 Some(AuditAction::CaseListIdentities) => "Shown in a case list with identities".into(),
                 _ => e.action.clone(),
             };
-            TimelineRow { at: e.occurred_at.format("%-d %b %Y %H:%M").to_string(), what, who }
+            TimelineRow { at: e.occurred_at.format(when).to_string(), what, who }
         })
         .collect())
 }
 
-/// The case's retention in words: (destroyed notice, due date).
-async fn retention_words(state: &AppState, case: &Case) -> WebResult<(Option<String>, Option<String>)> {
+/// The case's retention in words: (destroyed notice, due date). `identified`: the reader may see
+/// the case's identity; anyone else is not told the due date (a policy counting from the date of
+/// birth would give its month and year).
+async fn retention_words(
+    state: &AppState,
+    case: &Case,
+    identified: bool,
+) -> WebResult<(Option<String>, Option<String>)> {
     let long = crate::domain::dates::long_date;
     if let Some(at) = case.destroyed_at {
         let entry = crate::store::destruction::for_case(&state.db, case.id)
@@ -258,7 +275,8 @@ async fn retention_words(state: &AppState, case: &Case) -> WebResult<(Option<Str
     let held = !crate::store::holds::on_case(&state.db, case.id).await?.is_empty();
     let words = match (case.retention_due_on, held) {
         (_, true) => "Under a legal hold: never destroyed while the hold stands".to_string(),
-        (Some(d), false) => format!("Identifying data due for review on {}", long(d)),
+        (Some(d), false) if identified => format!("Identifying data due for review on {}", long(d)),
+        (Some(_), false) => "Identifying data kept under the retention policies (the date is shown to staff who may see the case's identity)".to_string(),
         (None, false) if case.retention_stale => "Being worked out".to_string(),
         (None, false) => "Not known yet: the date the policy counts from has not happened".to_string(),
     };
@@ -280,7 +298,8 @@ pub async fn page(
     };
     let identity_failed = matches!(identity, Some(None)) && case.destroyed_at.is_none();
     let opened = identity.flatten();
-    let (destroyed, retention) = retention_words(state, case).await?;
+    let identified = me.permits_in(Action::RevealIdentity, case.area_id);
+    let (destroyed, retention) = retention_words(state, case, identified).await?;
     let live = destroyed.is_none();
     Ok(ShowTemplate {
         destroyed,
@@ -310,7 +329,7 @@ pub async fn page(
             && case.status == CaseStatus::Reviewed.code(),
         meetings: meeting_rows(state, case).await?,
         status_code: case.status.clone(),
-        summary: summary(case, &area),
+        summary: summary(case, &area, identified),
         duplicate_flagged: DuplicateStatus::is_open_code(&case.duplicate_status),
         duplicate_hint: case.duplicate_status == DuplicateStatus::Possible.code(),
         data_quality: data_quality(case),
@@ -332,7 +351,7 @@ pub async fn page(
             .iter()
             .map(|r| Choice::new(r.code(), r.label(), false))
             .collect(),
-        timeline: timeline(state, &case.reference).await?,
+        timeline: timeline(state, &case.reference, identified).await?,
         hidden_again: false,
         errors: FormErrors::default(),
         reason_chosen: String::new(),

@@ -431,6 +431,10 @@ pub async fn change_status(
     match gathering::transition(&state, &acting(&me, &ctx), &case, to, &reason).await {
         Ok(()) => Ok(redirect_with_flash(&state, &back, &format!("The case is now ‘{}’.", to.label()))),
         Err(GatherError::Refused(m)) => Ok(redirect_with_flash(&state, &back, &format!("Not changed: {m}"))),
+        Err(GatherError::Invalid(problems)) => {
+            let m = problems.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join(" ");
+            Ok(redirect_with_flash(&state, &back, &format!("Not changed: {m}")))
+        }
         Err(e) => Err(e.into()),
     }
 }

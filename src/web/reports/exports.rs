@@ -143,7 +143,7 @@ pub async fn list(
     Ok(ListTemplate {
         page: Page::for_user(&ctx, "Your exports", "/reports/annual"),
         jobs: jobs.iter().map(view).collect(),
-        can_export_dataset: me.permits(Action::RunInternalReports),
+        can_export_dataset: me.permits(Action::ExportDataset),
     }
     .into_response())
 }
@@ -224,7 +224,7 @@ pub async fn download(
             ))
         }
         Request::Dataset(c) => {
-            if !me.permits(Action::RunInternalReports) {
+            if !me.permits(Action::ExportDataset) {
                 return Err(WebError::Forbidden);
             }
             ctx.event(AuditAction::DatasetExported, "dataset", &c.recipient).details(format!(
