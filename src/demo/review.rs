@@ -376,7 +376,7 @@ pub fn decision(rng: &mut StdRng, facts: &CaseFacts) -> Decision {
         );
     }
     a.insert("category".into(), Answer::Code(category.into()));
-    a.insert("primary_cause".into(), Answer::Text("Synthetic cause of death (demonstration data)".into()));
+    a.insert("primary_cause".into(), Answer::Text("Cause of death as recorded (demonstration data)".into()));
     a.insert(
         "primary_icd10".into(),
         if chance(rng, 92) { Answer::Text(pick(rng, codes).into()) } else { Answer::Code(NOT_KNOWN.into()) },
