@@ -102,7 +102,11 @@ pub async fn run(state: &AppState, area: i64) -> anyhow::Result<()> {
     let started = Instant::now();
     let raw = count(
         state,
-        "SELECT COUNT(*) FROM cases WHERE retention_due_on <= $1 AND destroyed_at IS NULL",
+        // The sweep's own predicate: the service's retention worker runs beside the benchmark
+        // and may have listed some already, or marked some for recomputing.
+        "SELECT COUNT(*) FROM cases c WHERE c.retention_due_on <= $1 AND c.destroyed_at IS NULL \
+         AND c.retention_stale = FALSE \
+         AND NOT EXISTS (SELECT 1 FROM destruction_entries e WHERE e.open_case_id = c.id)",
         vec![today.into()],
     )
     .await?;
