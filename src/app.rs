@@ -99,9 +99,7 @@ pub fn load_forms(loaded: &LoadedConfig) -> Result<(crate::forms::Registry, Stri
     }
     if configured == crate::config::DEFAULT_FORMS_DIR {
         tracing::info!("no config/forms directory here: using the form definitions built into this binary");
-        let files: Vec<(String, String)> =
-            crate::forms::shipped::SHIPPED.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
-        let registry = crate::forms::Registry::from_files(&files).map_err(StartupError::Forms)?;
+        let registry = crate::forms::Registry::shipped().map_err(StartupError::Forms)?;
         return Ok((registry, "built into this binary (there is no config/forms directory here)".into()));
     }
     Err(StartupError::Config(loaded.error(

@@ -63,6 +63,13 @@ impl Registry {
     }
 
     /// Parses and checks definitions given as (path under the forms directory, contents).
+    /// The definitions built into the binary (`config/forms` at build time).
+    pub fn shipped() -> Result<Registry, Vec<DefinitionError>> {
+        let files: Vec<(String, String)> =
+            super::shipped::SHIPPED.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
+        Registry::from_files(&files)
+    }
+
     pub fn from_files(files: &[(String, String)]) -> Result<Registry, Vec<DefinitionError>> {
         let mut versions = Vec::new();
         let mut errors = Vec::new();

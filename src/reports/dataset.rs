@@ -222,13 +222,7 @@ mod tests {
 
     #[test]
     fn the_dictionary_names_every_case_column_and_coded_item() {
-        let registry = crate::forms::Registry::from_files(
-            &crate::forms::shipped::SHIPPED
-                .iter()
-                .map(|(p, t)| (p.to_string(), t.to_string()))
-                .collect::<Vec<_>>(),
-        )
-        .expect("shipped forms");
+        let registry = crate::forms::Registry::shipped().expect("shipped forms");
         let d = dictionary(&registry);
         assert!(d.contains("analysis_answers.csv,analysis,DHSC-2018,factors.grade,Grade,choice,"));
         assert!(d.contains("analysis_answers.csv,analysis,DHSC-2018,themes,"));
@@ -237,13 +231,7 @@ mod tests {
 
     #[test]
     fn a_coded_text_answer_is_released_only_in_its_format() {
-        let registry = crate::forms::Registry::from_files(
-            &crate::forms::shipped::SHIPPED
-                .iter()
-                .map(|(p, t)| (p.to_string(), t.to_string()))
-                .collect::<Vec<_>>(),
-        )
-        .expect("shipped forms");
+        let registry = crate::forms::Registry::shipped().expect("shipped forms");
         let ok =
             |value: &str| releasable(&registry, "reporting", Some("NCMD-2022-04"), "gravidity_parity", value);
         assert!(ok("G3 P2") && ok("G4 P2+1") && ok(NOT_KNOWN));
@@ -324,13 +312,7 @@ mod tests {
     fn no_released_column_gives_back_the_date_of_birth_or_death() {
         use chrono::{Duration, NaiveDate, TimeZone, Utc};
         use rand::{RngExt, SeedableRng};
-        let registry = crate::forms::Registry::from_files(
-            &crate::forms::shipped::SHIPPED
-                .iter()
-                .map(|(p, t)| (p.to_string(), t.to_string()))
-                .collect::<Vec<_>>(),
-        )
-        .expect("shipped forms");
+        let registry = crate::forms::Registry::shipped().expect("shipped forms");
         let mut rng = rand::rngs::StdRng::seed_from_u64(21);
         let start = NaiveDate::from_ymd_opt(2019, 6, 1).expect("date");
         let mut cases = Vec::new();

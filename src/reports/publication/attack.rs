@@ -289,13 +289,7 @@ fn publish(checks: Checks) -> Vec<Report> {
 }
 
 fn publish_some(checks: Checks, themes: &[usize], with_adhoc: bool) -> Vec<Report> {
-    let registry = crate::forms::Registry::from_files(
-        &crate::forms::shipped::SHIPPED
-            .iter()
-            .map(|(p, t)| (p.to_string(), t.to_string()))
-            .collect::<Vec<_>>(),
-    )
-    .expect("shipped forms");
+    let registry = crate::forms::Registry::shipped().expect("shipped forms");
     let today = NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
     let labels = crate::reports::annual::labels(&registry, today);
     let source = Synthetic(cases(&labels));

@@ -196,13 +196,7 @@ mod tests {
     #[test]
     fn the_shipped_themes_name_only_codes_in_force() {
         let text = include_str!("../../../config/themes.toml");
-        let forms = crate::forms::Registry::from_files(
-            &crate::forms::shipped::SHIPPED
-                .iter()
-                .map(|(p, t)| (p.to_string(), t.to_string()))
-                .collect::<Vec<_>>(),
-        )
-        .expect("shipped forms");
+        let forms = crate::forms::Registry::shipped().expect("shipped forms");
         let labels = crate::reports::annual::labels(
             &forms,
             chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default(),
