@@ -12,9 +12,11 @@ use chrono::{Datelike, TimeDelta};
 
 use cdop::domain::role::Role;
 
+use crate::browser_retention::sign_in;
+use crate::browser_review::sign_out;
 use crate::common::agent::{Agent, text_of_id, value_of};
 use crate::common::browser::Browser;
-use crate::common::{Backend, PASSWORD, TestApp};
+use crate::common::{Backend, TestApp};
 use crate::review::ready_case;
 
 /// Every identifier of the case `ready_case` makes (and of its agency's narrative).
@@ -38,22 +40,6 @@ const IDENTIFIERS: &[&str] = &[
 /// What is planted in every field.
 const PLANTED: &str =
     "Discussed Zebedee Quartermaine, NHS 943 476 5919, of 1 Example Street, Carlisle CA1 1AA.";
-
-const ENTER: &str = "\u{E007}";
-
-async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
-    b.goto(&app.url("/login")).await;
-    b.wait_for("Sign in").await;
-    b.type_into("#email", email).await;
-    b.type_into("#password", PASSWORD).await;
-    b.press("#password", ENTER).await;
-    b.wait_for("Hello").await;
-}
-
-async fn sign_out(b: &Browser) {
-    b.click("button.cdop-link-button").await;
-    b.wait_for("You have signed out").await;
-}
 
 /// The identifiers in `text` (case-insensitive: a PDF's text may change case).
 fn found(text: &str) -> Vec<&'static str> {

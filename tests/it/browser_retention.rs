@@ -11,7 +11,8 @@ use crate::common::{Backend, PASSWORD, TestApp, notification};
 const ENTER: &str = "\u{E007}";
 const SPACE: &str = "\u{E00D}";
 
-async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
+/// Signs in with the test password and waits for the home page.
+pub(crate) async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
     b.goto(&app.url("/login")).await;
     b.wait_for("Sign in").await;
     b.type_into("#email", email).await;

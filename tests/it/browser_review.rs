@@ -24,7 +24,7 @@ async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
     b.press("#password", ENTER).await;
 }
 
-async fn sign_out(b: &Browser) {
+pub(crate) async fn sign_out(b: &Browser) {
     b.click("button.cdop-link-button").await;
     b.wait_for("You have signed out").await;
 }
