@@ -37,7 +37,6 @@ mod review;
 
 use std::time::{Duration, Instant};
 
-use cdop::app::AppState;
 use cdop::config::{Config, LoadedConfig};
 use cdop::domain::audit::Actor;
 use cdop::domain::codes::{CaseStatus, Source};
@@ -45,6 +44,7 @@ use cdop::domain::notification;
 use cdop::domain::role::Role;
 use cdop::intake;
 use cdop::store::{self, cases};
+use cdop::web::AppState;
 use clap::Parser;
 use rand::RngExt;
 use sea_orm::{ConnectionTrait, Database};
@@ -166,7 +166,7 @@ async fn baseline_form_save(
     use axum::response::IntoResponse;
     use cdop::forms::answers;
     let run = async {
-        let fields = cdop::web::forms::FormData::parse(&body);
+        let fields = cdop::web::form_body::FormData::parse(&body);
         let lock: i64 = fields.get("lock").parse()?;
         let r =
             store::form_requests::find(&state.db, id).await?.ok_or_else(|| anyhow::anyhow!("no request"))?;
@@ -391,7 +391,7 @@ async fn seed(
         let st = state.clone();
         tasks.spawn(async move {
             let _p = permit;
-            let ctx = intake::Context {
+            let ctx = intake::Origin {
                 actor: Actor::Cli,
                 source: Source::Demo,
                 request_id: "bench-seed",
@@ -570,7 +570,7 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
     config.auth.login_rate_per_minute = 10_000;
     cdop::telemetry::init(&config.log);
     let loaded = LoadedConfig::from_config(config).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let state = cdop::app::prepare(&loaded).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let state = AppState::new(cdop::app::prepare(&loaded).await.map_err(|e| anyhow::anyhow!("{e}"))?);
     let area = store::areas::create(&state.db, "Bench").await?;
     let password = "bench-password-long-enough";
     let hash = cdop::crypto::password::hash(password.to_string()).await?;
@@ -605,6 +605,7 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
         cdop::web::auth::Guarded {
             state: state.clone(),
             access: cdop::web::auth::Access::Action(cdop::domain::policy::Action::NotifyDeath),
+            keep_on_expiry: None,
         },
         cdop::web::auth::guard,
     ));
@@ -612,6 +613,7 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
         cdop::web::auth::Guarded {
             state: state.clone(),
             access: cdop::web::auth::Access::Action(cdop::domain::policy::Action::RequestInformation),
+            keep_on_expiry: None,
         },
         cdop::web::auth::guard,
     ));

@@ -4,13 +4,13 @@
 //! it, and the short identifying answers agencies gave — and the check itself, reported as field
 //! problems the pages show beside the field.
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::anonymity::{Checked, field_problems};
 use crate::domain::notification::SealedIdentity;
 use crate::domain::redact::{self, Identifier, Known};
 use crate::forms::Kind;
 use crate::forms::answers::Answer;
-use crate::gathering::{GatherError, GatherResult};
+use crate::service::{ServiceError, ServiceResult};
 use crate::store::cases::{self, Case};
 
 /// Every known identifier of one notification, labelled by role: the child's names, NHS number,
@@ -60,21 +60,15 @@ pub fn identifiers(id: &SealedIdentity, agency_texts: &[(String, String)]) -> Ve
     out
 }
 
-/// Opens a case's sealed identity (never shown to anonymised roles by callers).
-pub fn identity(state: &AppState, case: &Case) -> GatherResult<SealedIdentity> {
-    let plain = state.keys.keyring.open(&case.sealed)?;
-    serde_json::from_slice(&plain).map_err(|e| GatherError::Other(e.into()))
-}
-
 /// Short identifying (non-narrative) text answers of the case's submitted forms, as (label, text):
 /// names the agencies gave.
-pub async fn agency_texts(state: &AppState, case: &Case) -> GatherResult<Vec<(String, String)>> {
+pub async fn agency_texts(cx: &Context, case: &Case) -> ServiceResult<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for r in crate::store::form_requests::for_case(&state.db, case.id).await? {
+    for r in crate::store::form_requests::for_case(&cx.db, case.id).await? {
         if r.status != crate::domain::codes::RequestStatus::Submitted.code() {
             continue;
         }
-        let loaded = crate::gathering::response::load(state, &r).await?;
+        let loaded = crate::responses::load(cx, &r).await?;
         for item in loaded.version.items.iter().filter(|i| i.kind == Kind::Text && !i.is_coded()) {
             if let Some(Answer::Text(t)) = loaded.answers.get(&item.key) {
                 out.push((item.label.to_lowercase(), t.clone()));
@@ -87,52 +81,52 @@ pub async fn agency_texts(state: &AppState, case: &Case) -> GatherResult<Vec<(St
 /// The identifiers of a case and of every notification of the same child merged into it, given
 /// its agency texts.
 pub async fn case_identifiers_with(
-    state: &AppState,
+    cx: &Context,
     case: &Case,
     agency: &[(String, String)],
-) -> GatherResult<Vec<Identifier>> {
+) -> ServiceResult<Vec<Identifier>> {
     if case.destroyed_at.is_some() {
         return Ok(Vec::new());
     }
-    let mut ids = identifiers(&identity(state, case)?, agency);
-    for dup in cases::merged_into(&state.db, case.id).await? {
+    let mut ids = identifiers(&cx.identity(case)?, agency);
+    for dup in cases::merged_into(&cx.db, case.id).await? {
         if dup.destroyed_at.is_none() {
-            ids.extend(identifiers(&identity(state, &dup)?, &[]));
+            ids.extend(identifiers(&cx.identity(&dup)?, &[]));
         }
     }
     Ok(ids)
 }
 
 /// The identifiers of a case, its merged duplicates and its agency forms' identifying answers.
-pub async fn case_identifiers(state: &AppState, case: &Case) -> GatherResult<Vec<Identifier>> {
-    let agency = agency_texts(state, case).await?;
-    case_identifiers_with(state, case, &agency).await
+pub async fn case_identifiers(cx: &Context, case: &Case) -> ServiceResult<Vec<Identifier>> {
+    let agency = agency_texts(cx, case).await?;
+    case_identifiers_with(cx, case, &agency).await
 }
 
 /// The identifiers of several cases (by id; unknown ids are skipped).
-pub async fn cases_identifiers(state: &AppState, case_ids: &[i64]) -> GatherResult<Vec<Identifier>> {
+pub async fn cases_identifiers(cx: &Context, case_ids: &[i64]) -> ServiceResult<Vec<Identifier>> {
     let mut ids = Vec::new();
-    for case in cases::by_ids(&state.db, case_ids).await? {
-        ids.extend(case_identifiers(state, &case).await?);
+    for case in cases::by_ids(&cx.db, case_ids).await? {
+        ids.extend(case_identifiers(cx, &case).await?);
     }
     Ok(ids)
 }
 
 /// The identifiers of every child notified in the areas (identities only, opened together on the
 /// blocking pool): for text that belongs to no one case, such as a saved report's name.
-pub async fn area_identifiers(state: &AppState, areas: &[i64]) -> GatherResult<Vec<Identifier>> {
-    open_all(state, cases::sealed_in_areas(&state.db, areas).await?).await
+pub async fn area_identifiers(cx: &Context, areas: &[i64]) -> ServiceResult<Vec<Identifier>> {
+    open_all(cx, cases::sealed_in_areas(&cx.db, areas).await?).await
 }
 
 /// The identifiers of the children of the cases `case_ids` (identities only): for text about a
 /// batch of cases, such as a retention batch's reason.
-pub async fn batch_identifiers(state: &AppState, case_ids: &[i64]) -> GatherResult<Vec<Identifier>> {
-    open_all(state, cases::sealed_of(&state.db, case_ids).await?).await
+pub async fn batch_identifiers(cx: &Context, case_ids: &[i64]) -> ServiceResult<Vec<Identifier>> {
+    open_all(cx, cases::sealed_of(&cx.db, case_ids).await?).await
 }
 
 /// Opens sealed identity records on the blocking pool and gathers their identifiers.
-async fn open_all(state: &AppState, sealed: Vec<Vec<u8>>) -> GatherResult<Vec<Identifier>> {
-    let keys = state.keys.clone();
+async fn open_all(cx: &Context, sealed: Vec<Vec<u8>>) -> ServiceResult<Vec<Identifier>> {
+    let keys = cx.keys.clone();
     let opened = tokio::task::spawn_blocking(move || -> Vec<Identifier> {
         let mut ids = Vec::new();
         for s in sealed.iter().filter(|s| !s.is_empty()) {
@@ -147,14 +141,14 @@ async fn open_all(state: &AppState, sealed: Vec<Vec<u8>>) -> GatherResult<Vec<Id
         ids
     })
     .await
-    .map_err(|e| GatherError::Other(e.into()))?;
+    .map_err(|e| ServiceError::Other(e.into()))?;
     Ok(opened)
 }
 
 /// Checks the text of `field` against `ids` and every identifier shape; a refusal is a field
 /// problem naming each finding (and, when all are suspected, the words the writer may confirm).
-pub fn check(field: &str, text: &str, ids: &[Identifier], confirmed: &[String]) -> GatherResult<Checked> {
-    checked(field, text, ids, confirmed).map_err(GatherError::Invalid)
+pub fn check(field: &str, text: &str, ids: &[Identifier], confirmed: &[String]) -> ServiceResult<Checked> {
+    checked(field, text, ids, confirmed).map_err(ServiceError::Invalid)
 }
 
 /// [`check`] with the refusal as plain (field, message) problems, for services with an error
@@ -173,7 +167,7 @@ pub fn check_all(
     fields: &[(&str, &str)],
     ids: &[Identifier],
     confirmed: &[String],
-) -> GatherResult<Vec<Checked>> {
+) -> ServiceResult<Vec<Checked>> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for (field, text) in fields {
@@ -182,5 +176,5 @@ pub fn check_all(
             Err(p) => problems.extend(field_problems(field, &p)),
         }
     }
-    if problems.is_empty() { Ok(out) } else { Err(GatherError::Invalid(problems)) }
+    if problems.is_empty() { Ok(out) } else { Err(ServiceError::Invalid(problems)) }
 }

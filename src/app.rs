@@ -3,72 +3,16 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::ops::Deref;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::config::{Config, ConfigError, LoadedConfig};
+use crate::config::{ConfigError, LoadedConfig};
+use crate::context::Context;
 use crate::crypto::envelope::CryptoError;
-use crate::crypto::keys::{self, Keys};
-use crate::store::{self, Db};
-
-/// Everything a request handler may need, cheap to clone.
-#[derive(Clone)]
-pub struct AppState(Arc<AppInner>);
-
-pub struct AppInner {
-    pub config: Config,
-    pub db: Db,
-    pub limiter: crate::web::rate_limit::RateLimiter,
-    /// The age keyring and the blind-index key.
-    pub keys: Arc<Keys>,
-    /// Every form definition (`forms.dir`), checked at start-up.
-    pub forms: Arc<crate::forms::Registry>,
-    /// The predefined thematic reports (`reports.themes_file`), checked at start-up.
-    pub themes: Arc<Vec<crate::reports::thematic::Theme>>,
-    /// What information gathering reads the time from (tests move it).
-    pub clock: crate::clock::Clock,
-    /// Wakes the mail sender when a transaction has queued email.
-    pub mail_wakeup: tokio::sync::Notify,
-    /// Wakes the retention worker when a destruction has been approved.
-    pub retention_wake: tokio::sync::Notify,
-    /// Whether synthetic demonstration cases are present (shown in a banner).
-    pub synthetic_data: std::sync::atomic::AtomicBool,
-    /// When the database was last asked whether synthetic cases exist (ms since the epoch): a
-    /// `cdop demo seed` run from another process shows the banner within seconds.
-    pub synthetic_checked_ms: std::sync::atomic::AtomicI64,
-}
-
-impl AppState {
-    /// Whether synthetic demonstration cases exist (asked of the database at most every 10 s).
-    pub async fn synthetic_present(&self) -> bool {
-        use std::sync::atomic::Ordering;
-        if self.synthetic_data.load(Ordering::Relaxed) {
-            return true;
-        }
-        let now_ms = chrono::Utc::now().timestamp_millis();
-        let last = self.synthetic_checked_ms.load(Ordering::Relaxed);
-        if now_ms - last >= 10_000
-            && self
-                .synthetic_checked_ms
-                .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-            && let Ok(true) = store::cases::any_synthetic(&self.db).await
-        {
-            self.synthetic_data.store(true, Ordering::Relaxed);
-        }
-        self.synthetic_data.load(Ordering::Relaxed)
-    }
-}
-
-impl Deref for AppState {
-    type Target = AppInner;
-    fn deref(&self) -> &AppInner {
-        &self.0
-    }
-}
+use crate::crypto::keys;
+use crate::store;
+use crate::web::AppState;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -145,7 +89,7 @@ pub fn load_themes(
 }
 
 /// Connects to the database and applies pending migrations when `database.auto_migrate` is on.
-pub async fn prepare(loaded: &LoadedConfig) -> Result<AppState, StartupError> {
+pub async fn prepare(loaded: &LoadedConfig) -> Result<Context, StartupError> {
     let (forms, _) = load_forms(loaded)?;
     let themes = load_themes(loaded, &forms)?;
     let db = store::connect(loaded).await?;
@@ -156,29 +100,15 @@ pub async fn prepare(loaded: &LoadedConfig) -> Result<AppState, StartupError> {
         }
     }
     let keys = keys::load(&loaded.config).map_err(|e| key_error(loaded, e))?;
-    let synthetic = match store::pending_migrations(&db).await {
-        Ok(p) if p.is_empty() => {
-            // First start: the configured retention policy (admins manage it afterwards).
-            crate::retention::ensure_default_policy(&db, &loaded.config.retention).await?;
-            store::cases::any_synthetic(&db).await.unwrap_or(false)
-        }
-        _ => false,
-    };
+    if let Ok(p) = store::pending_migrations(&db).await
+        && p.is_empty()
+    {
+        // First start: the configured retention policy (admins manage it afterwards).
+        crate::retention::ensure_default_policy(&db, &loaded.config.retention).await?;
+    }
     // Compute the dummy password hash now rather than during the first sign-in.
     tokio::task::spawn_blocking(crate::crypto::password::warm_up).await.map_err(anyhow::Error::from)?;
-    Ok(AppState(Arc::new(AppInner {
-        config: loaded.config.clone(),
-        db,
-        limiter: Default::default(),
-        keys: Arc::new(keys),
-        forms: Arc::new(forms),
-        themes: Arc::new(themes),
-        clock: crate::clock::Clock::default(),
-        mail_wakeup: tokio::sync::Notify::new(),
-        retention_wake: tokio::sync::Notify::new(),
-        synthetic_data: std::sync::atomic::AtomicBool::new(synthetic),
-        synthetic_checked_ms: std::sync::atomic::AtomicI64::new(chrono::Utc::now().timestamp_millis()),
-    })))
+    Ok(Context::new(loaded.config.clone(), db, keys, forms, themes))
 }
 
 /// Key problems are configuration problems: name the key that points at the file.
@@ -201,10 +131,11 @@ fn key_error(loaded: &LoadedConfig, e: CryptoError) -> StartupError {
 /// Serves until `shutdown` completes, then stops accepting connections and lets in-flight
 /// requests finish for up to `server.shutdown_grace_seconds` before closing the pool.
 pub async fn serve(
-    state: AppState,
+    context: Context,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let state = AppState::new(context);
     serve_router(state.clone(), crate::web::router(state), listener, shutdown).await
 }
 
@@ -219,11 +150,11 @@ pub async fn serve_router(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mail_dir = state.config.data_path(&state.config.mail.file_dir, "mail");
     let transport = crate::mail::transport::Transport::from_config(&state.config.mail, mail_dir)?;
-    let sender = tokio::spawn(crate::jobs::outbox::run(state.clone(), transport, stop_rx.clone()));
-    tokio::spawn(crate::jobs::housekeeping::run(state.clone(), stop_rx.clone()));
-    tokio::spawn(crate::jobs::reminders::run(state.clone(), stop_rx.clone()));
-    tokio::spawn(crate::jobs::exports::run(state.clone(), stop_rx.clone()));
-    tokio::spawn(crate::jobs::retention::run(state.clone(), stop_rx.clone()));
+    let sender = tokio::spawn(crate::jobs::outbox::run(state.context.clone(), transport, stop_rx.clone()));
+    tokio::spawn(crate::jobs::housekeeping::run(state.context.clone(), stop_rx.clone()));
+    tokio::spawn(crate::jobs::reminders::run(state.context.clone(), stop_rx.clone()));
+    tokio::spawn(crate::jobs::exports::run(state.context.clone(), stop_rx.clone()));
+    tokio::spawn(crate::jobs::retention::run(state.context.clone(), stop_rx.clone()));
     let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -268,72 +199,4 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-}
-
-/// The first admin account, created on the first `cdop serve` of an empty database.
-pub struct BootstrapAdmin {
-    pub email: String,
-    pub one_time_password: String,
-    /// The name of the area the installation started with.
-    pub area: String,
-}
-
-/// Whether this is a first run that will create the first area.
-pub async fn needs_first_area(state: &AppState) -> anyhow::Result<bool> {
-    if !store::pending_migrations(&state.db).await?.is_empty() {
-        return Ok(false);
-    }
-    Ok(store::areas::list(&state.db).await?.is_empty())
-}
-
-pub const BOOTSTRAP_EMAIL: &str = "admin@localhost";
-
-/// Makes sure an area exists and, when there are no users at all, creates an admin with a random
-/// one-time password (returned so the caller can print it once; it is stored only as a hash).
-pub async fn bootstrap(state: &AppState, first_area: Option<&str>) -> anyhow::Result<Option<BootstrapAdmin>> {
-    use crate::domain::audit::{Actor, AuditAction, AuditEvent};
-    use crate::store::{areas, audit, users};
-    if !store::pending_migrations(&state.db).await?.is_empty() {
-        return Ok(None);
-    }
-    let txn = store::begin_write(&state.db).await?;
-    if let Some(area) = areas::ensure_one(&txn, first_area.unwrap_or(areas::DEFAULT_AREA)).await? {
-        audit::append(
-            &txn,
-            &AuditEvent::new(Actor::System, AuditAction::AreaCreated, "area", area.id.to_string())
-                .area(area.id),
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    if users::count(&state.db).await? > 0 {
-        return Ok(None);
-    }
-    let password = crate::crypto::secrets::one_time_password();
-    let hash = crate::crypto::password::hash(password.clone()).await?;
-    let email = crate::domain::email::EmailAddress::parse(BOOTSTRAP_EMAIL)
-        .map_err(|e| anyhow::anyhow!("bootstrap email: {e}"))?;
-    let txn = store::begin_write(&state.db).await?;
-    let user = users::create(
-        &txn,
-        &users::NewUser {
-            email,
-            name: "Administrator".into(),
-            password_hash: Some(hash),
-            must_change_password: true,
-            service_account: false,
-            roles: vec![crate::domain::role::Role::Admin],
-            area_ids: areas::list(&txn).await?.iter().map(|a| a.id).collect(),
-        },
-    )
-    .await?;
-    audit::append(
-        &txn,
-        &AuditEvent::new(Actor::System, AuditAction::UserCreated, "user", user.id.to_string())
-            .details("bootstrap admin"),
-    )
-    .await?;
-    txn.commit().await?;
-    let area = areas::list(&state.db).await?.first().map(|a| a.name.clone()).unwrap_or_default();
-    Ok(Some(BootstrapAdmin { email: user.email, one_time_password: password, area }))
 }

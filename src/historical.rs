@@ -12,7 +12,7 @@
 
 use chrono::{Datelike, NaiveTime};
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::analysis::FORM;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::codes::{CaseStatus, Source};
@@ -75,18 +75,18 @@ pub struct Outcome {
 
 /// Checks `text` and imports its records into `area`.
 pub async fn import(
-    state: &AppState,
+    cx: &Context,
     text: &str,
     area: &Area,
     options: Options,
     actor: Actor,
 ) -> Result<Outcome, ImportError> {
     // Reviews are pinned to the Analysis Form in force, whose codes the file must use.
-    let version = state
+    let version = cx
         .forms
-        .current(FORM, state.clock.today())
+        .current(FORM, cx.clock.today())
         .ok_or_else(|| anyhow::anyhow!("no analysis form is installed (forms.dir)"))?;
-    let parsed = historical::parse(text, &Vocabulary::of(&version), state.clock.today());
+    let parsed = historical::parse(text, &Vocabulary::of(&version), cx.clock.today());
     if !parsed.problems.is_empty() && !options.skip_invalid {
         return Err(ImportError::Refused(parsed.problems));
     }
@@ -97,8 +97,8 @@ pub async fn import(
         ..Outcome::default()
     };
     let indexes: Vec<String> =
-        parsed.records.iter().map(|r| state.keys.index.historical_record(&r.record_id)).collect();
-    let existing = imported::find(&state.db, area.id, &indexes).await?;
+        parsed.records.iter().map(|r| cx.keys.index.historical_record(&r.record_id)).collect();
+    let existing = imported::find(&cx.db, area.id, &indexes).await?;
     let mut todo = Vec::new();
     for (record, index) in parsed.records.into_iter().zip(indexes) {
         match existing.get(&index) {
@@ -112,10 +112,10 @@ pub async fn import(
         return Ok(outcome);
     }
     for batch in todo.chunks(BATCH) {
-        write_batch(state, area, &version, batch, &actor, &mut outcome).await?;
+        write_batch(cx, area, &version, batch, &actor, &mut outcome).await?;
     }
     audit::append(
-        &state.db,
+        &cx.db,
         &AuditEvent::new(actor, AuditAction::HistoricalImported, "area", area.id.to_string())
             .area(area.id)
             .details(format!(
@@ -146,14 +146,14 @@ struct Prepared {
 }
 
 async fn write_batch(
-    state: &AppState,
+    cx: &Context,
     area: &Area,
     version: &FormVersion,
     batch: &[(Record, String)],
     actor: &Actor,
     outcome: &mut Outcome,
 ) -> Result<(), ImportError> {
-    let keys = state.keys.clone();
+    let keys = cx.keys.clone();
     let identities = batch
         .iter()
         .map(|(r, _)| serde_json::to_vec(&r.identity))
@@ -165,13 +165,13 @@ async fn write_batch(
     .await
     .map_err(anyhow::Error::from)?
     .map_err(anyhow::Error::from)?;
-    let key_id = state.keys.keyring.key_id();
+    let key_id = cx.keys.keyring.key_id();
     let mut prepared = Vec::with_capacity(batch.len());
     for ((r, _), sealed) in batch.iter().zip(sealed) {
         // A decile given in the file wins; otherwise the postcode's, as at intake.
         let decile = match (r.imd_decile, &r.postcode) {
             (Some(d), _) => Some(d),
-            (None, Some(p)) => cases::imd_decile(&state.db, &state.keys.index.postcode(p.as_str())).await?,
+            (None, Some(p)) => cases::imd_decile(&cx.db, &cx.keys.index.postcode(p.as_str())).await?,
             (None, None) => None,
         };
         prepared.push(Prepared {
@@ -179,15 +179,15 @@ async fn write_batch(
             nhs_index: r
                 .nhs_number
                 .as_ref()
-                .map(|n| state.keys.index.nhs_number(n.digits()))
+                .map(|n| cx.keys.index.nhs_number(n.digits()))
                 .unwrap_or_default(),
-            death_index: state.keys.index.date_of_death(&r.date_of_death().to_string()),
+            death_index: cx.keys.index.date_of_death(&r.date_of_death().to_string()),
             decile,
         });
     }
 
     let at = store::now();
-    let txn = store::begin_write(&state.db).await?;
+    let txn = store::begin_write(&cx.db).await?;
     let mut done = Vec::with_capacity(batch.len());
     for ((r, index), p) in batch.iter().zip(prepared) {
         let reference = cases::next_reference(&txn, r.notified_on.year()).await?;

@@ -9,10 +9,10 @@
 
 use std::time::Instant;
 
-use cdop::app::AppState;
 use cdop::domain::dates::ReportingYear;
 use cdop::reports::annual::{self, Params};
 use cdop::reports::table::Mode;
+use cdop::web::AppState;
 
 use super::{summary, time_gets};
 
@@ -57,8 +57,8 @@ pub async fn run(
     let params = Params {
         year,
         areas,
-        mode: Mode::Published(state.config.reports.rule()),
-        rate_rule: state.config.reports.rate_rule(),
+        mode: Mode::Published(cdop::reports::disclosure::Rule::from(&state.config.reports)),
+        rate_rule: cdop::reports::rates::RateRule::from(&state.config.reports),
         generated_on: chrono::Utc::now().date_naive(),
     };
     let mut pdf = Vec::new();

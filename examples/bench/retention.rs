@@ -12,11 +12,11 @@
 
 use std::time::{Duration, Instant};
 
-use cdop::app::AppState;
 use cdop::domain::audit::Actor;
 use cdop::domain::retention::{PolicyInput, RetentionAction, Trigger};
 use cdop::domain::role::Role;
 use cdop::store::{self, retention as stored};
+use cdop::web::AppState;
 use sea_orm::{ConnectionTrait, Statement};
 
 async fn count(state: &AppState, sql: &str, values: Vec<sea_orm::Value>) -> anyhow::Result<i64> {

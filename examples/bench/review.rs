@@ -12,7 +12,6 @@
 
 use std::time::Instant;
 
-use cdop::app::AppState;
 use cdop::demo::{lifecycle, review as synthetic};
 use cdop::domain::audit::Actor;
 use cdop::domain::codes::{AgencyType, Source};
@@ -23,6 +22,7 @@ use cdop::forms::definition::Kind;
 use cdop::gathering::response::{self, Target};
 use cdop::gathering::{self, Acting, Ask};
 use cdop::store::{self, cases};
+use cdop::web::AppState;
 use sea_orm::ConnectionTrait;
 
 use super::{summary, time_gets};
@@ -144,7 +144,7 @@ async fn pack(state: &AppState, rng: &mut rand::rngs::StdRng, area_id: i64) -> a
     let input = cdop::demo::notification(rng, "Bench", now - chrono::TimeDelta::days(60), 1);
     let parsed = notification::parse(&input, now.date_naive()).map_err(|p| anyhow::anyhow!("{p:?}"))?;
     let death = parsed.identity.death.date_of_death;
-    let ctx = cdop::intake::Context {
+    let ctx = cdop::intake::Origin {
         actor: Actor::Cli,
         source: Source::Demo,
         request_id: "bench-pack",

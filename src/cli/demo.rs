@@ -45,7 +45,7 @@ pub async fn run(loaded: LoadedConfig, command: DemoCommand) -> CliResult {
     let DemoCommand::Seed { cases, years, area, seed, concurrency, notifications_only } = command;
     let state = app::prepare(&loaded).await?;
     // Seeding a new installation creates its admin account, as a first `serve` would.
-    if let Some(admin) = app::bootstrap(&state, None).await? {
+    if let Some(admin) = crate::accounts::areas::bootstrap(&state.db, None).await? {
         super::print_first_admin(&admin);
     }
     let all = areas::list(&state.db).await.map_err(anyhow::Error::from)?;
@@ -80,7 +80,7 @@ pub async fn run(loaded: LoadedConfig, command: DemoCommand) -> CliResult {
         let state = state.clone();
         tasks.spawn(async move {
             let _permit = permit;
-            let ctx = intake::Context {
+            let ctx = intake::Origin {
                 actor: Actor::Cli,
                 source: Source::Demo,
                 request_id: "demo-seed",

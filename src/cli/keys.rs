@@ -8,9 +8,10 @@ use clap::Subcommand;
 use crate::cli::{CliError, CliResult};
 use crate::config::LoadedConfig;
 use crate::crypto::envelope::{Keyring, new_identity_file, open_with};
-use crate::crypto::{keys, rotate};
+use crate::crypto::keys;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::reference::CaseReference;
+use crate::key_rotation as rotate;
 use crate::store::{self, audit, case_versions, cases, drafts, outbox};
 
 #[derive(Debug, Subcommand)]

@@ -251,7 +251,7 @@ async fn dispatch(command: Command, loaded: LoadedConfig) -> CliResult {
 
 /// The first admin account's one-time password: printed once, to the console only (stored as a
 /// hash), by whichever command created it.
-pub fn print_first_admin(admin: &crate::app::BootstrapAdmin) {
+pub fn print_first_admin(admin: &crate::accounts::areas::BootstrapAdmin) {
     println!("First run: created the admin account.");
     println!("  email:    {}", admin.email);
     println!("  password: {}  (one-time: you choose your own at first sign-in)", admin.one_time_password);

@@ -10,9 +10,9 @@ use crate::config::LoadedConfig;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::dates::ReportingYear;
 use crate::reports::annual::{self, Params};
+use crate::reports::files::{Format, file};
 use crate::reports::table::Mode;
 use crate::store::{self, areas, audit};
-use crate::web::reports::annual::{Format, file};
 
 #[derive(Debug, Subcommand)]
 pub enum ReportsCommand {
@@ -62,12 +62,16 @@ pub async fn run(loaded: LoadedConfig, command: ReportsCommand) -> CliResult {
         }
         chosen
     };
-    let mode = if published { Mode::Published(loaded.config.reports.rule()) } else { Mode::Internal };
+    let mode = if published {
+        Mode::Published(crate::reports::disclosure::Rule::from(&loaded.config.reports))
+    } else {
+        Mode::Internal
+    };
     let params = Params {
         year,
         areas: chosen,
         mode,
-        rate_rule: loaded.config.reports.rate_rule(),
+        rate_rule: crate::reports::rates::RateRule::from(&loaded.config.reports),
         generated_on: chrono::Utc::now().date_naive(),
     };
     let report = annual::run(&db, &forms, &params).await.map_err(|e| fail(e.to_string()))?;

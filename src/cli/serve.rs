@@ -23,10 +23,14 @@ pub async fn run(loaded: LoadedConfig, area: Option<String>) -> CliResult {
     let state = app::prepare(&loaded).await?;
     let area = match area {
         Some(a) => Some(a),
-        None if app::needs_first_area(&state).await? && std::io::stdin().is_terminal() => ask_first_area(),
+        None if crate::accounts::areas::needs_first_area(&state.db).await?
+            && std::io::stdin().is_terminal() =>
+        {
+            ask_first_area()
+        }
         None => None,
     };
-    if let Some(admin) = app::bootstrap(&state, area.as_deref()).await? {
+    if let Some(admin) = crate::accounts::areas::bootstrap(&state.db, area.as_deref()).await? {
         super::print_first_admin(&admin);
     }
     let local = listener.local_addr().map_err(anyhow::Error::from)?;

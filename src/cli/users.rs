@@ -2,17 +2,21 @@
 
 use std::io::Read;
 
-use chrono::TimeDelta;
 use clap::Subcommand;
 
+use crate::accounts::{self, FirstPassword, NewAccount};
 use crate::cli::{CliError, CliResult};
+use crate::clock::Clock;
 use crate::config::LoadedConfig;
-use crate::crypto::{password, secrets};
-use crate::domain::audit::{Actor, AuditAction, AuditEvent};
+use crate::domain::audit::Actor;
 use crate::domain::email::EmailAddress;
 use crate::domain::password::NewPassword;
 use crate::domain::role::Role;
-use crate::store::{self, areas, audit, sessions, tokens, users};
+use crate::service::Acting;
+use crate::store::{self, areas, audit, users};
+
+/// The CLI's acts are audited as the CLI's.
+const CLI: Acting<'static> = Acting { actor: Actor::Cli, roles: &[], request_id: "" };
 
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
@@ -89,43 +93,21 @@ pub async fn users(loaded: LoadedConfig, command: UsersCommand) -> CliResult {
                     }
                 }
             }
-            let (hash, one_time) = if service_account {
-                (None, None)
+            let password = if service_account {
+                FirstPassword::None
             } else if password_stdin {
                 let mut input = String::new();
                 std::io::stdin().read_to_string(&mut input).map_err(anyhow::Error::from)?;
                 let candidate = input.trim_end_matches(['\n', '\r']);
                 let valid = NewPassword::parse(candidate, email.as_str())
                     .map_err(|e| fail(format!("password: {e}")))?;
-                (Some(password::hash(valid.expose().to_string()).await?), None)
+                FirstPassword::Chosen(valid.expose().to_string())
             } else {
-                let p = secrets::one_time_password();
-                (Some(password::hash(p.clone()).await?), Some(p))
+                FirstPassword::OneTime
             };
-            let txn = store::begin_write(&db).await.map_err(anyhow::Error::from)?;
-            let user = users::create(
-                &txn,
-                &users::NewUser {
-                    email,
-                    name,
-                    password_hash: hash,
-                    must_change_password: one_time.is_some(),
-                    service_account,
-                    roles: roles.clone(),
-                    area_ids,
-                },
-            )
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-            audit::append(
-                &txn,
-                &AuditEvent::new(Actor::Cli, AuditAction::UserCreated, "user", user.id.to_string()).details(
-                    format!("roles={}", roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")),
-                ),
-            )
-            .await
-            .map_err(anyhow::Error::from)?;
-            txn.commit().await.map_err(anyhow::Error::from)?;
+            let new = NewAccount { email, name, roles, area_ids, service_account, password };
+            let created = accounts::create(&db, &CLI, new).await.map_err(|e| fail(e.to_string()))?;
+            let (user, one_time) = (created.user, created.one_time_password);
             println!("Created user {} ({})", user.id, user.email);
             if let Some(p) = one_time {
                 println!("One-time password: {p}  (to be changed at first sign-in)");
@@ -136,16 +118,8 @@ pub async fn users(loaded: LoadedConfig, command: UsersCommand) -> CliResult {
                 .await
                 .map_err(anyhow::Error::from)?
                 .ok_or_else(|| fail(format!("no user with email {email}")))?;
-            let txn = store::begin_write(&db).await.map_err(anyhow::Error::from)?;
-            users::set_disabled(&txn, user.id, true).await.map_err(anyhow::Error::from)?;
-            let ended = sessions::delete_for_user(&txn, user.id).await.map_err(anyhow::Error::from)?;
-            audit::append(
-                &txn,
-                &AuditEvent::new(Actor::Cli, AuditAction::UserDisabled, "user", user.id.to_string()),
-            )
-            .await
-            .map_err(anyhow::Error::from)?;
-            txn.commit().await.map_err(anyhow::Error::from)?;
+            let ended =
+                accounts::set_disabled(&db, &CLI, user.id, true).await.map_err(|e| fail(e.to_string()))?;
             println!("Disabled {} and ended {ended} session(s)", user.email);
         }
         UsersCommand::List => {
@@ -186,18 +160,16 @@ pub async fn tokens(loaded: LoadedConfig, command: TokensCommand) -> CliResult {
                 .map_err(anyhow::Error::from)?
                 .filter(|u| !u.disabled)
                 .ok_or_else(|| fail(format!("no active user with email {email}")))?;
-            let expires = expires_days.map(|d| store::now() + TimeDelta::days(i64::from(d)));
-            let txn = store::begin_write(&db).await.map_err(anyhow::Error::from)?;
-            let (token, row) =
-                tokens::create(&txn, user.id, &name, user.id, expires).await.map_err(anyhow::Error::from)?;
-            audit::append(
-                &txn,
-                &AuditEvent::new(Actor::Cli, AuditAction::TokenCreated, "token", row.id.to_string())
-                    .details(format!("user={}", user.id)),
+            let (token, _) = accounts::tokens::create(
+                &db,
+                &Clock::default(),
+                &CLI,
+                user.id,
+                &name,
+                expires_days.map(i64::from),
             )
             .await
-            .map_err(anyhow::Error::from)?;
-            txn.commit().await.map_err(anyhow::Error::from)?;
+            .map_err(|e| fail(e.to_string()))?;
             println!("{token}");
         }
     }
@@ -214,18 +186,7 @@ pub async fn areas_cmd(loaded: LoadedConfig, command: AreasCommand) -> CliResult
             }
         }
         AreasCommand::Add { name } => {
-            let name = crate::domain::text::one_line(&name, 120, "enter the area's name", "the name")
-                .map_err(fail)?;
-            let txn = store::begin_write(&db).await.map_err(anyhow::Error::from)?;
-            let area = areas::create(&txn, &name).await.map_err(|e| fail(e.to_string()))?;
-            audit::append(
-                &txn,
-                &AuditEvent::new(Actor::Cli, AuditAction::AreaCreated, "area", area.id.to_string())
-                    .area(area.id),
-            )
-            .await
-            .map_err(anyhow::Error::from)?;
-            txn.commit().await.map_err(anyhow::Error::from)?;
+            let area = accounts::areas::create(&db, &CLI, &name).await.map_err(|e| fail(e.to_string()))?;
             println!("Added area {} ({})", area.id, area.name);
         }
     }

@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use rand::rngs::StdRng;
 
 use super::review::{self, CaseFacts, Plan};
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::analysis as rules;
 use crate::domain::anonymity::{Checked, SealedChecked};
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
@@ -41,7 +41,7 @@ pub struct Staff {
 }
 
 /// Finds or creates the synthetic staff, with access to `area_ids`.
-pub async fn staff(state: &AppState, area_ids: &[i64]) -> anyhow::Result<Staff> {
+pub async fn staff(cx: &Context, area_ids: &[i64]) -> anyhow::Result<Staff> {
     let mut ids = Vec::new();
     let people = [
         ("chair", "Synthetic Panel Chair", Role::PanelChair),
@@ -53,19 +53,23 @@ pub async fn staff(state: &AppState, area_ids: &[i64]) -> anyhow::Result<Staff> 
     ];
     for (local, name, role) in people {
         let email = format!("{local}@synthetic.example.org");
-        let id = match users::find_by_email(&state.db, &email).await? {
+        let id = match users::find_by_email(&cx.db, &email).await? {
             Some(u) => u.id,
             None => {
-                let new = users::NewUser {
+                let new = crate::accounts::NewAccount {
                     email: EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?,
                     name: name.into(),
-                    password_hash: None,
-                    must_change_password: false,
-                    service_account: false,
                     roles: vec![role],
                     area_ids: area_ids.to_vec(),
+                    service_account: false,
+                    password: crate::accounts::FirstPassword::None,
                 };
-                users::create(&state.db, &new).await?.id
+                let acting = crate::service::Acting { actor: Actor::Cli, roles: &[], request_id: "" };
+                crate::accounts::create(&cx.db, &acting, new)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .user
+                    .id
             }
         };
         ids.push(id);
@@ -75,7 +79,7 @@ pub async fn staff(state: &AppState, area_ids: &[i64]) -> anyhow::Result<Staff> 
 
 /// What the writer keeps between batches: the panel meetings made so far, by area and date.
 pub struct Writer<'a> {
-    state: &'a AppState,
+    cx: &'a Context,
     staff: Staff,
     today: NaiveDate,
     panels: HashMap<(i64, NaiveDate), i64>,
@@ -101,14 +105,14 @@ fn days_between(from: NaiveDate, to: NaiveDate) -> Option<i32> {
 }
 
 impl<'a> Writer<'a> {
-    pub fn new(state: &'a AppState, staff: Staff) -> Writer<'a> {
-        Writer { state, staff, today: state.clock.today(), panels: HashMap::new(), counts: Counts::default() }
+    pub fn new(cx: &'a Context, staff: Staff) -> Writer<'a> {
+        Writer { cx, staff, today: cx.clock.today(), panels: HashMap::new(), counts: Counts::default() }
     }
 
     /// Writes the review history of `batch` (cases as notified, each with its date of death) in
     /// one transaction.
     pub async fn write(&mut self, rng: &mut StdRng, batch: &[(Case, NaiveDate)]) -> anyhow::Result<()> {
-        let txn = store::begin_write(&self.state.db).await?;
+        let txn = store::begin_write(&self.cx.db).await?;
         let mut events = Vec::with_capacity(batch.len());
         for (case, death) in batch {
             let facts = CaseFacts {
@@ -142,7 +146,7 @@ impl<'a> Writer<'a> {
         plan: &Plan,
     ) -> anyhow::Result<&'static str> {
         self.write_requests(txn, rng, case, facts, plan).await?;
-        let keyring = &self.state.keys.keyring;
+        let keyring = &self.cx.keys.keyring;
         let mut reviewed_at: Option<NaiveDate> = None;
         let mut scheduled = false;
         if let Some(cdrm) = plan.cdrm {
@@ -184,15 +188,15 @@ impl<'a> Writer<'a> {
         // The analysis is drafted once the panel (or a CDRM) has discussed the case.
         if let Some(drafted) = reviewed_at.or(plan.cdrm) {
             let version = self
-                .state
+                .cx
                 .forms
                 .current(rules::FORM, drafted)
                 .filter(|v| !v.legacy)
-                .or_else(|| self.state.forms.current(rules::FORM, self.today))
+                .or_else(|| self.cx.forms.current(rules::FORM, self.today))
                 .ok_or_else(|| anyhow::anyhow!("no Analysis Form is configured"))?;
             // Sealed as every revision is, so the analysis page opens it.
             let (coded, sealed) = crate::review::analysis::seal(
-                self.state,
+                self.cx,
                 &version,
                 &plan.decision.answers,
                 None,
@@ -277,8 +281,8 @@ impl<'a> Writer<'a> {
         facts: &CaseFacts,
         plan: &Plan,
     ) -> anyhow::Result<()> {
-        let keyring = &self.state.keys.keyring;
-        let due_days = TimeDelta::days(i64::from(self.state.config.forms.due_days));
+        let keyring = &self.cx.keys.keyring;
+        let due_days = TimeDelta::days(i64::from(self.cx.config.forms.due_days));
         let suggested_for = crate::forms::definition::CaseFacts {
             expected: case.expected,
             age_band: case.age_band.clone(),
@@ -292,13 +296,12 @@ impl<'a> Writer<'a> {
         };
         let mut rows = Vec::new();
         for (n, r) in plan.requests.iter().enumerate() {
-            let mut versions: Vec<_> =
-                self.state.forms.current("reporting", r.requested).into_iter().collect();
+            let mut versions: Vec<_> = self.cx.forms.current("reporting", r.requested).into_iter().collect();
             // The first agency (usually health) is also asked for the supplementary forms the
             // service suggests for the case.
             if n == 0 {
-                for s in self.state.forms.suggest(&suggested_for, r.requested) {
-                    versions.extend(self.state.forms.current(&s.code, r.requested));
+                for s in self.cx.forms.suggest(&suggested_for, r.requested) {
+                    versions.extend(self.cx.forms.current(&s.code, r.requested));
                 }
             }
             for version in versions {
@@ -343,7 +346,7 @@ impl<'a> Writer<'a> {
                         sealed_key: keyring.key_id(),
                         // A link nobody holds: the token is never kept or sent.
                         token_hash: crate::crypto::secrets::digest(&crate::crypto::secrets::random_token()),
-                        token_expires_at: crate::gathering::link_expiry(self.state, due),
+                        token_expires_at: crate::gathering::link_expiry(self.cx, due),
                         due_date: due,
                         requested_by: None,
                         at: created,
@@ -410,7 +413,7 @@ impl<'a> Writer<'a> {
         status: &str,
         signed: NaiveDate,
     ) -> anyhow::Result<()> {
-        let keyring = &self.state.keys.keyring;
+        let keyring = &self.cx.keys.keyring;
         let owner = plan.requests.first().map(|r| r.agency).unwrap_or("Synthetic Acute Hospital Trust");
         let sealed = crate::review::actions::Sealed {
             description: format!(
@@ -466,7 +469,7 @@ impl<'a> Writer<'a> {
 /// Writes the review history of the given synthetic cases (by reference, with their dates of
 /// death as generated: the sealed date is not opened again). `progress` hears the cases done.
 pub async fn write_all(
-    state: &AppState,
+    cx: &Context,
     rng: &mut StdRng,
     staff: Staff,
     deaths: Vec<(String, NaiveDate)>,
@@ -476,17 +479,17 @@ pub async fn write_all(
     let mut by_id = Vec::with_capacity(by_reference.len());
     let mut after = 0;
     loop {
-        let batch = cases::batch_after(&state.db, after, 2000).await?;
+        let batch = cases::batch_after(&cx.db, after, 2000).await?;
         let Some(last) = batch.last() else { break };
         after = last.id;
         by_id.extend(batch.into_iter().filter_map(|c| by_reference.get(&c.reference).map(|d| (c.id, *d))));
     }
     let total = by_id.len();
-    let mut writer = Writer::new(state, staff);
+    let mut writer = Writer::new(cx, staff);
     let mut done = 0;
     for chunk in by_id.chunks(BATCH) {
         let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
-        let batch: Vec<(Case, NaiveDate)> = cases::by_ids(&state.db, &ids)
+        let batch: Vec<(Case, NaiveDate)> = cases::by_ids(&cx.db, &ids)
             .await?
             .into_iter()
             .filter_map(|c| chunk.iter().find(|(id, _)| *id == c.id).map(|(_, d)| (c, *d)))

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::notification::{NotificationInput, SealedIdentity};
-use crate::domain::text::{control_message, has_control};
+use crate::input::{control_message, has_control};
 
 /// A version of a notification kept when it is amended: the sealed record as it was, and why it
 /// was changed. Serialised and sealed as one age record (the reason may name people).

@@ -3,7 +3,6 @@
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
 
 /// The six national age bands used in child death statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -90,53 +89,6 @@ pub fn completed_years(dob: NaiveDate, on: NaiveDate) -> i32 {
         years -= 1;
     }
     years
-}
-
-/// A date as typed: three GOV.UK date-input boxes, or an ISO `YYYY-MM-DD` string from the API.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DateParts {
-    pub day: String,
-    pub month: String,
-    pub year: String,
-}
-
-impl DateParts {
-    pub fn from_iso(s: &str) -> DateParts {
-        let mut it = s.trim().splitn(3, '-');
-        let (year, month, day) = (it.next().unwrap_or(""), it.next().unwrap_or(""), it.next().unwrap_or(""));
-        DateParts { day: day.into(), month: month.into(), year: year.into() }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.day.trim().is_empty() && self.month.trim().is_empty() && self.year.trim().is_empty()
-    }
-
-    /// The date typed: `Ok(None)` when all three boxes are empty, a real date, or the message for
-    /// the field (`what` names it: "The {what} must include a month").
-    pub fn parse(&self, what: &str) -> Result<Option<NaiveDate>, String> {
-        if self.is_empty() {
-            return Ok(None);
-        }
-        let missing: Vec<&str> = [("day", &self.day), ("month", &self.month), ("year", &self.year)]
-            .iter()
-            .filter(|(_, v)| v.trim().is_empty())
-            .map(|(n, _)| *n)
-            .collect();
-        if !missing.is_empty() {
-            return Err(format!("The {what} must include a {}", missing.join(" and ")));
-        }
-        let num = |s: &str| s.trim().parse::<u32>().ok();
-        let year = self.year.trim();
-        let parsed = match (num(&self.day), num(&self.month), year.parse::<i32>().ok()) {
-            (Some(d), Some(m), Some(y)) if year.len() == 4 => NaiveDate::from_ymd_opt(y, m, d),
-            _ => None,
-        };
-        parsed.map(Some).ok_or_else(|| format!("The {what} must be a real date, like 27 3 2026"))
-    }
-
-    pub fn from_date(d: NaiveDate) -> DateParts {
-        DateParts { day: d.day().to_string(), month: d.month().to_string(), year: d.year().to_string() }
-    }
 }
 
 /// A date as people write it: `31 March 2026`.

@@ -14,6 +14,8 @@ use crate::domain::codes::coded_enum;
 
 coded_enum!(
     /// The date a policy counts from.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
     Trigger {
         DateOfBirth = "date_of_birth", "The child's date of birth";
         DateOfDeath = "date_of_death", "The date of death";
@@ -41,6 +43,8 @@ impl Trigger {
 
 coded_enum!(
     /// What happens when a case falls due.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
     RetentionAction {
         Destroy = "destroy", "Destroy identifying data (keep the statistical record)";
         Review = "review", "Flag for review";

@@ -1,22 +1,7 @@
 //! Text as typed: what every free-text field refuses before anything is stored; and
 //! percent-encoding, for the web layer's links and the authenticator URI alike.
 
-/// Whether `s` holds a character nobody types: a control character (NUL, escape, …) other than
-/// tab and line breaks. Such characters are refused with a field error on every text field, on
-/// both databases alike (PostgreSQL cannot store NUL at all).
-pub fn has_control(s: &str) -> bool {
-    s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-}
-
-/// Whether a one-line value (a name, an email address) holds a control character or a line break.
-pub fn has_control_single_line(s: &str) -> bool {
-    s.chars().any(char::is_control)
-}
-
-/// The message for a field that holds one.
-pub fn control_message(what: &str) -> String {
-    format!("{what} must not contain control characters, such as a null character")
-}
+use crate::input::{control_message, has_control_single_line};
 
 /// A one-line name (an area, a person, a token): trimmed, required, no control characters, at
 /// most `max` characters. `Err` carries the message for the field.
@@ -60,6 +45,7 @@ fn encode_keeping(s: &str, kept: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::has_control;
 
     #[test]
     fn refuses_control_characters_but_not_line_breaks() {

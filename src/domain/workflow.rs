@@ -3,7 +3,9 @@
 //!
 //! notified → gathering information → ready for review → review scheduled → reviewed → closed.
 //! A case deferred at a meeting (or taken off its agenda) goes back to ready for review, onto the
-//! coordinator's list. Triage (waiting → notified or rejected) and merging are decided in triage.
+//! coordinator's list. Triage moves a notification sent without an account from waiting to
+//! notified or rejected; merging closes a duplicate as merged, and undoing the merge gives it back
+//! the status it had. Those steps are not buttons on the case page ([`next`] leaves them out).
 
 use crate::domain::codes::CaseStatus;
 use crate::domain::role::Role;
@@ -21,6 +23,8 @@ pub struct Facts {
     pub on_agenda: bool,
     /// The analysis is complete (every required answer given, the rules met).
     pub analysis_complete: bool,
+    /// The step undoes a merge, giving back the status the case had before it.
+    pub undoing_merge: bool,
 }
 
 /// Why a transition is refused, in words for the page.
@@ -37,6 +41,52 @@ struct Rule {
 const STAFF: &[Role] = &[Role::Coordinator, Role::DesignatedDoctor];
 const REVIEWERS: &[Role] = &[Role::Coordinator, Role::DesignatedDoctor, Role::PanelChair];
 const CHAIR: &[Role] = &[Role::PanelChair];
+const TRIAGE: &[Role] = &[Role::Coordinator];
+
+/// Triage's steps: not offered as buttons on the case page.
+const TRIAGE_RULES: &[Rule] = &[
+    Rule { from: CaseStatus::PendingTriage, to: CaseStatus::Notified, roles: TRIAGE, check: |_| Ok(()) },
+    Rule {
+        from: CaseStatus::PendingTriage,
+        to: CaseStatus::Rejected,
+        roles: TRIAGE,
+        check: |f| if f.has_reason { Ok(()) } else { Err("Select why you are rejecting this notification") },
+    },
+];
+
+/// The statuses a possible duplicate can be merged from (and, undoing the merge, return to).
+const MERGEABLE: &[CaseStatus] = &[
+    CaseStatus::PendingTriage,
+    CaseStatus::Notified,
+    CaseStatus::GatheringInformation,
+    CaseStatus::ReadyForReview,
+    CaseStatus::ReviewScheduled,
+    CaseStatus::Reviewed,
+    CaseStatus::Closed,
+];
+
+const MERGE: Rule =
+    Rule { from: CaseStatus::Merged, to: CaseStatus::Merged, roles: TRIAGE, check: |_| Ok(()) };
+const UNMERGE: Rule = Rule {
+    from: CaseStatus::Merged,
+    to: CaseStatus::Merged,
+    roles: TRIAGE,
+    check: |f| if f.undoing_merge { Ok(()) } else { Err("Only undoing the merge reopens a merged case") },
+};
+
+/// The rule for a step, if there is one.
+fn rule(from: CaseStatus, to: CaseStatus) -> Option<&'static Rule> {
+    if let Some(r) = RULES.iter().chain(TRIAGE_RULES).find(|r| r.from == from && r.to == to) {
+        return Some(r);
+    }
+    if to == CaseStatus::Merged && MERGEABLE.contains(&from) {
+        return Some(&MERGE);
+    }
+    if from == CaseStatus::Merged && MERGEABLE.contains(&to) {
+        return Some(&UNMERGE);
+    }
+    None
+}
 
 const RULES: &[Rule] = &[
     Rule {
@@ -98,7 +148,7 @@ const RULES: &[Rule] = &[
 
 /// Whether `roles` may move a case from `from` to `to` given `facts`.
 pub fn check(from: CaseStatus, to: CaseStatus, roles: &[Role], facts: &Facts) -> Result<(), Refused> {
-    let rule = RULES.iter().find(|r| r.from == from && r.to == to).ok_or_else(|| {
+    let rule = rule(from, to).ok_or_else(|| {
         Refused(format!("A case that is ‘{}’ cannot become ‘{}’", from.label(), to.label()))
     })?;
     if !rule.roles.iter().any(|r| roles.contains(r)) {
@@ -182,5 +232,26 @@ mod tests {
         assert!(check(CaseStatus::ReviewScheduled, CaseStatus::Reviewed, &chair, &complete).is_ok());
         assert!(check(CaseStatus::Reviewed, CaseStatus::Closed, &staff, &none).is_ok());
         assert!(check(CaseStatus::ReadyForReview, CaseStatus::Reviewed, &chair, &complete).is_err());
+    }
+
+    #[test]
+    fn triage_and_merging_are_coordinators_steps() {
+        let co = [Role::Coordinator];
+        let none = Facts::default();
+        let why = Facts { has_reason: true, ..none };
+        assert!(check(CaseStatus::PendingTriage, CaseStatus::Notified, &co, &none).is_ok());
+        assert!(
+            check(CaseStatus::PendingTriage, CaseStatus::Notified, &[Role::DesignatedDoctor], &none).is_err()
+        );
+        assert!(check(CaseStatus::PendingTriage, CaseStatus::Rejected, &co, &none).is_err());
+        assert!(check(CaseStatus::PendingTriage, CaseStatus::Rejected, &co, &why).is_ok());
+        assert!(check(CaseStatus::Notified, CaseStatus::Rejected, &co, &why).is_err());
+        assert!(check(CaseStatus::GatheringInformation, CaseStatus::Merged, &co, &none).is_ok());
+        assert!(check(CaseStatus::Rejected, CaseStatus::Merged, &co, &none).is_err());
+        assert!(check(CaseStatus::Merged, CaseStatus::Notified, &co, &none).is_err());
+        let undo = Facts { undoing_merge: true, ..none };
+        assert!(check(CaseStatus::Merged, CaseStatus::Notified, &co, &undo).is_ok());
+        assert!(check(CaseStatus::Merged, CaseStatus::Rejected, &co, &undo).is_err());
+        assert_eq!(next(CaseStatus::PendingTriage), Vec::<CaseStatus>::new(), "triage is not a button");
     }
 }

@@ -8,11 +8,11 @@ pub mod dataset;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::dates::ReportingYear;
 use crate::reports::annual::{self, Params};
+use crate::reports::files::Format;
 use crate::reports::table::Mode;
-use crate::web::reports::annual::Format;
 
 /// What a job produces (stored as JSON: coded choices only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,7 +77,7 @@ pub struct Produced {
 
 /// Produces the file, telling `step` each stage as it starts.
 pub async fn produce(
-    state: &AppState,
+    cx: &Context,
     request: &Request,
     step: &mut (dyn FnMut(&'static str, i32) + Send),
 ) -> anyhow::Result<Produced> {
@@ -87,12 +87,16 @@ pub async fn produce(
             let params = Params {
                 year: ReportingYear(*year),
                 areas: areas.clone(),
-                mode: if *internal { Mode::Internal } else { Mode::Published(state.config.reports.rule()) },
-                rate_rule: state.config.reports.rate_rule(),
+                mode: if *internal {
+                    Mode::Internal
+                } else {
+                    Mode::Published(crate::reports::disclosure::Rule::from(&cx.config.reports))
+                },
+                rate_rule: crate::reports::rates::RateRule::from(&cx.config.reports),
                 generated_on: *generated_on,
             };
             step("Counting the figures", 10);
-            let report = annual::run(&state.db, &state.forms, &params).await?;
+            let report = annual::run(&cx.db, &cx.forms, &params).await?;
             step(
                 match format {
                     Format::Pdf => "Laying out the PDF",
@@ -103,7 +107,7 @@ pub async fn produce(
                 50,
             );
             let (bytes, stem) = tokio::task::spawn_blocking(move || {
-                crate::web::reports::annual::file(&report, format)
+                crate::reports::files::file(&report, format)
                     .map(|b| (b, crate::reports::files::stem(&report)))
                     .map_err(|e| anyhow::anyhow!("{e:?}"))
             })
@@ -116,15 +120,9 @@ pub async fn produce(
             })
         }
         Request::Dataset(choice) => {
-            let (bytes, cases) = dataset::build(
-                &state.db,
-                &state.forms,
-                &state.keys,
-                &state.config.exports.recipients,
-                choice,
-                step,
-            )
-            .await?;
+            let (bytes, cases) =
+                dataset::build(&cx.db, &cx.forms, &cx.keys, &cx.config.exports.recipients, choice, step)
+                    .await?;
             Ok(Produced {
                 file_name: choice.file_name(),
                 content_type: if choice.full { "application/octet-stream" } else { "application/zip" },

@@ -8,65 +8,17 @@ pub mod response;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use sea_orm::ConnectionTrait;
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::codes::{AgencyType, CaseStatus, RequestStatus, WithdrawReason};
 use crate::domain::notification::Person;
 use crate::domain::role::Role;
-use crate::domain::workflow::{self, Facts};
+use crate::domain::workflow::{self};
 use crate::mail::{self, Recipient, render};
+pub use crate::service::{Acting, ServiceError, ServiceResult};
 use crate::store::cases::{self, Case};
 use crate::store::form_requests::{self, FormRequest, NewRequest};
-use crate::store::{self, StoreError, areas, audit};
-
-/// What can go wrong, phrased for the page.
-#[derive(Debug, thiserror::Error)]
-pub enum GatherError {
-    /// Field problems: (field, message).
-    #[error("the answers need correcting")]
-    Invalid(Vec<(String, String)>),
-    /// Not possible in the record's current state.
-    #[error("{0}")]
-    Refused(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("not found")]
-    NotFound,
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
-
-impl From<StoreError> for GatherError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict(m) => GatherError::Conflict(m),
-            StoreError::NotFound => GatherError::NotFound,
-            other => GatherError::Other(anyhow::Error::new(other)),
-        }
-    }
-}
-
-impl From<crate::crypto::envelope::CryptoError> for GatherError {
-    fn from(e: crate::crypto::envelope::CryptoError) -> Self {
-        GatherError::Other(e.into())
-    }
-}
-
-impl From<sea_orm::DbErr> for GatherError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        GatherError::Other(e.into())
-    }
-}
-
-pub type GatherResult<T> = Result<T, GatherError>;
-
-/// Who is acting, for audit events.
-#[derive(Debug, Clone)]
-pub struct Acting<'a> {
-    pub actor: Actor,
-    pub roles: &'a [Role],
-    pub request_id: &'a str,
-}
+use crate::store::{self, areas, audit};
 
 /// One professional to ask, and the forms to ask them for.
 #[derive(Debug, Clone)]
@@ -77,22 +29,22 @@ pub struct Ask {
 }
 
 /// A new link: the token travels in the email only; its SHA-256 is stored.
-fn new_link(state: &AppState, due: NaiveDate) -> (String, String, DateTime<Utc>) {
+fn new_link(cx: &Context, due: NaiveDate) -> (String, String, DateTime<Utc>) {
     let token = crate::crypto::secrets::random_token();
     let hash = crate::crypto::secrets::digest(&token);
-    let expires = link_expiry(state, due);
+    let expires = link_expiry(cx, due);
     (token, hash, expires)
 }
 
 /// The end of the day `link_grace_days` after the due date.
-pub fn link_expiry(state: &AppState, due: NaiveDate) -> DateTime<Utc> {
-    let last_day = due + TimeDelta::days(i64::from(state.config.forms.link_grace_days));
-    last_day.and_hms_opt(23, 59, 59).map(|t| t.and_utc()).unwrap_or_else(|| state.clock.now())
+pub fn link_expiry(cx: &Context, due: NaiveDate) -> DateTime<Utc> {
+    let last_day = due + TimeDelta::days(i64::from(cx.config.forms.link_grace_days));
+    last_day.and_hms_opt(23, 59, 59).map(|t| t.and_utc()).unwrap_or_else(|| cx.clock.now())
 }
 
 /// The due date a request gets unless another is chosen: today plus `forms.due_days`.
-pub fn default_due(state: &AppState) -> NaiveDate {
-    state.clock.today() + TimeDelta::days(i64::from(state.config.forms.due_days))
+pub fn default_due(cx: &Context) -> NaiveDate {
+    cx.clock.today() + TimeDelta::days(i64::from(cx.config.forms.due_days))
 }
 
 /// A date in words, as emails and pages show it.
@@ -100,46 +52,46 @@ pub fn date_words(d: NaiveDate) -> String {
     d.format("%-d %B %Y").to_string()
 }
 
-pub fn link(state: &AppState, token: &str) -> String {
-    format!("{}/f/{token}", state.config.public_url())
+pub fn link(cx: &Context, token: &str) -> String {
+    format!("{}/f/{token}", cx.config.public_url())
 }
 
 /// Requests forms from professionals for a case: one request (and one emailed link) per
 /// professional and form. The case moves to "gathering information" (or back to it).
 pub async fn request(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
     asks: &[Ask],
     due: NaiveDate,
-) -> GatherResult<Vec<i64>> {
+) -> ServiceResult<Vec<i64>> {
     let status = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Notified);
     if !workflow::can_request_information(status) {
-        return Err(GatherError::Refused(format!(
+        return Err(ServiceError::Refused(format!(
             "Information cannot be requested on a case that is ‘{}’",
             status.label()
         )));
     }
-    let today = state.clock.today();
+    let today = cx.clock.today();
     if due < today {
-        return Err(GatherError::Invalid(vec![(
+        return Err(ServiceError::Invalid(vec![(
             "due".into(),
             "The due date must be today or in the future".into(),
         )]));
     }
-    let area = areas::find(&state.db, case.area_id).await?.ok_or(GatherError::NotFound)?;
-    let now = state.clock.now();
-    let key = state.keys.keyring.key_id();
+    let area = areas::find(&cx.db, case.area_id).await?.ok_or(ServiceError::NotFound)?;
+    let now = cx.clock.now();
+    let key = cx.keys.keyring.key_id();
     // Everything sealed and rendered before the transaction opens.
     let mut rows = Vec::new();
     for ask in asks {
         for code in &ask.forms {
-            let version = state.forms.current(code, today).ok_or_else(|| {
-                GatherError::Invalid(vec![("forms".into(), format!("There is no form `{code}`"))])
+            let version = cx.forms.current(code, today).ok_or_else(|| {
+                ServiceError::Invalid(vec![("forms".into(), format!("There is no form `{code}`"))])
             })?;
-            let (token, hash, expires) = new_link(state, due);
+            let (token, hash, expires) = new_link(cx, due);
             let recipient = serde_json::to_vec(&ask.person).map_err(anyhow::Error::from)?;
-            let sealed = state.keys.keyring.seal(&recipient).map_err(anyhow::Error::from)?;
+            let sealed = cx.keys.keyring.seal(&recipient).map_err(anyhow::Error::from)?;
             let m = render::FormMail {
                 reference: &case.reference,
                 area: &area.name,
@@ -147,7 +99,7 @@ pub async fn request(
                 form: &version.title,
                 due: &date_words(due),
             };
-            let (email, to) = link_email(state, &m, &token, &ask.person.email)?;
+            let (email, to) = link_email(cx, &m, &token, &ask.person.email)?;
             rows.push((
                 NewRequest {
                     case_id: case.id,
@@ -170,12 +122,12 @@ pub async fn request(
         }
     }
     if rows.is_empty() {
-        return Err(GatherError::Invalid(vec![(
+        return Err(ServiceError::Invalid(vec![(
             "forms".into(),
             "Choose at least one form to request from at least one professional".into(),
         )]));
     }
-    let txn = store::begin_write(&state.db).await?;
+    let txn = store::begin_write(&cx.db).await?;
     let mut ids = Vec::new();
     for (row, email, to) in rows {
         let (code, version) = (row.form_code.clone(), row.form_version.clone());
@@ -190,110 +142,51 @@ pub async fn request(
         ids.push(id);
     }
     // The status as it is now (the case passed in may have been read before another request).
-    let current = cases::find(&txn, case.id).await?.ok_or(GatherError::NotFound)?;
+    let current = cases::find(&txn, case.id).await?.ok_or(ServiceError::NotFound)?;
     match CaseStatus::parse(&current.status) {
         Some(CaseStatus::Notified) => {
-            change_status(&txn, acting, case, CaseStatus::GatheringInformation, "information requested")
-                .await?
+            crate::workflow::change_status(
+                &txn,
+                acting,
+                case,
+                CaseStatus::GatheringInformation,
+                "information requested",
+            )
+            .await?
         }
         Some(CaseStatus::ReadyForReview) => {
-            change_status(&txn, acting, case, CaseStatus::GatheringInformation, "more information requested")
-                .await?
+            crate::workflow::change_status(
+                &txn,
+                acting,
+                case,
+                CaseStatus::GatheringInformation,
+                "more information requested",
+            )
+            .await?
         }
         _ => {}
     }
     refresh_information_status(&txn, case.id).await?;
     txn.commit().await?;
-    state.mail_wakeup.notify_one();
+    cx.mail_wakeup.notify_one();
     tracing::info!(case = %case.reference, requests = ids.len(), "information requested");
     Ok(ids)
 }
 
 pub(crate) fn event(acting: &Acting<'_>, action: AuditAction, case: &Case) -> AuditEvent {
-    AuditEvent::new(acting.actor.clone(), action, "case", case.reference.clone())
-        .area(case.area_id)
-        .request(acting.request_id)
-}
-
-/// Moves the case to `to` if the workflow allows it (checked against the case as it is in `txn`).
-async fn change_status<C: ConnectionTrait>(
-    txn: &C,
-    acting: &Acting<'_>,
-    case: &Case,
-    to: CaseStatus,
-    reason: &str,
-) -> GatherResult<()> {
-    change_status_knowing(txn, acting, case, to, reason, Facts::default()).await
-}
-
-/// `change_status` with facts the caller established (the review stage: on an agenda, analysis
-/// complete); the information facts are read here.
-pub(crate) async fn change_status_knowing<C: ConnectionTrait>(
-    txn: &C,
-    acting: &Acting<'_>,
-    case: &Case,
-    to: CaseStatus,
-    reason: &str,
-    known: Facts,
-) -> GatherResult<()> {
-    let current = cases::find(txn, case.id).await?.ok_or(GatherError::NotFound)?;
-    let from = CaseStatus::parse(&current.status).unwrap_or(CaseStatus::Notified);
-    let info = form_requests::information_status(txn, case.id).await?;
-    let facts = Facts {
-        has_requests: info != "none" || to == CaseStatus::GatheringInformation,
-        information_complete: info == "complete",
-        has_reason: !reason.trim().is_empty(),
-        ..known
-    };
-    workflow::check(from, to, acting.roles, &facts).map_err(|r| GatherError::Refused(r.0))?;
-    cases::set_status(txn, case.id, current.version, to, None).await?;
-    audit::append(
-        txn,
-        &event(acting, AuditAction::CaseStatusChanged, case).details(format!(
-            "from={};to={};why={}",
-            from.code(),
-            to.code(),
-            reason.replace([';', '='], " ")
-        )),
-    )
-    .await?;
-    Ok(())
-}
-
-/// A staff decision to move a case on (ready for review) or back (more information needed).
-pub async fn transition(
-    state: &AppState,
-    acting: &Acting<'_>,
-    case: &Case,
-    to: CaseStatus,
-    reason: &str,
-) -> GatherResult<()> {
-    // The reason goes into the audit trail, which admins read without the case's identity: it
-    // passes the identifier check like every other free text they can read.
-    if !reason.trim().is_empty() {
-        let ids = crate::anonymity::case_identifiers(state, case).await?;
-        crate::anonymity::check("reason", reason, &ids, &[])?;
-    }
-    let txn = store::begin_write(&state.db).await?;
-    change_status(&txn, acting, case, to, reason).await?;
-    if to == CaseStatus::Closed {
-        // The closure date: what retention policies count from.
-        cases::set_closed_on(&txn, case.id, state.clock.today()).await?;
-    }
-    txn.commit().await?;
-    Ok(())
+    acting.case_event(action, case)
 }
 
 /// Recomputes and stores whether the case's information is complete.
-pub async fn refresh_information_status<C: ConnectionTrait>(conn: &C, case_id: i64) -> GatherResult<()> {
+pub async fn refresh_information_status<C: ConnectionTrait>(conn: &C, case_id: i64) -> ServiceResult<()> {
     let status = form_requests::information_status(conn, case_id).await?;
     cases::set_information_status(conn, case_id, status).await?;
     Ok(())
 }
 
 /// Opens the sealed recipient of a request.
-pub fn recipient(state: &AppState, r: &FormRequest) -> GatherResult<Person> {
-    let plain = state.keys.keyring.open(&r.recipient_sealed).map_err(anyhow::Error::from)?;
+pub fn recipient(cx: &Context, r: &FormRequest) -> ServiceResult<Person> {
+    let plain = cx.keys.keyring.open(&r.recipient_sealed).map_err(anyhow::Error::from)?;
     Ok(serde_json::from_slice(&plain).map_err(anyhow::Error::from)?)
 }
 
@@ -307,14 +200,14 @@ pub struct MailWords {
 
 impl MailWords {
     pub async fn of<C: ConnectionTrait>(
-        state: &AppState,
+        cx: &Context,
         conn: &C,
         case: &Case,
         r: &FormRequest,
-    ) -> GatherResult<Self> {
+    ) -> ServiceResult<Self> {
         Ok(MailWords {
             area: areas::find(conn, case.area_id).await?.map(|a| a.name).unwrap_or_default(),
-            form: state
+            form: cx
                 .forms
                 .version(&r.form_code, &r.form_version)
                 .map(|v| v.title.clone())
@@ -337,37 +230,37 @@ impl MailWords {
 /// The email carrying a form link, its body sealed with the address (the token never rests in
 /// clear), ready to queue.
 fn link_email(
-    state: &AppState,
+    cx: &Context,
     m: &render::FormMail<'_>,
     token: &str,
     to: &str,
-) -> GatherResult<(mail::RenderedEmail, mail::PreparedRecipients)> {
-    let email = render::form_request(m, &link(state, token)).map_err(anyhow::Error::from)?;
-    Ok(mail::prepare_private(&state.keys.keyring, &email, &[to.to_string()])?)
+) -> ServiceResult<(mail::RenderedEmail, mail::PreparedRecipients)> {
+    let email = render::form_request(m, &link(cx, token)).map_err(anyhow::Error::from)?;
+    Ok(mail::prepare_private(&cx.keys.keyring, &email, &[to.to_string()])?)
 }
 
-fn open_request(r: &FormRequest) -> GatherResult<()> {
+fn open_request(r: &FormRequest) -> ServiceResult<()> {
     if RequestStatus::parse(&r.status).is_some_and(RequestStatus::is_open) {
         Ok(())
     } else {
-        Err(GatherError::Refused("This request is no longer open: it was submitted or withdrawn".into()))
+        Err(ServiceError::Refused("This request is no longer open: it was submitted or withdrawn".into()))
     }
 }
 
 /// Sends a new link (the old one stops working) with the request's due date.
 pub async fn resend(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
     r: &FormRequest,
     version: i64,
-) -> GatherResult<()> {
+) -> ServiceResult<()> {
     open_request(r)?;
-    let (token, hash, expires) = new_link(state, r.due_date);
-    let words = MailWords::of(state, &state.db, case, r).await?;
-    let (email, to) = link_email(state, &words.mail(case, r), &token, &recipient(state, r)?.email)?;
-    let now = state.clock.now();
-    let txn = store::begin_write(&state.db).await?;
+    let (token, hash, expires) = new_link(cx, r.due_date);
+    let words = MailWords::of(cx, &cx.db, case, r).await?;
+    let (email, to) = link_email(cx, &words.mail(case, r), &token, &recipient(cx, r)?.email)?;
+    let now = cx.clock.now();
+    let txn = store::begin_write(&cx.db).await?;
     form_requests::replace_token(&txn, r.id, version, &hash, expires, now).await?;
     mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
     audit::append(
@@ -376,39 +269,38 @@ pub async fn resend(
     )
     .await?;
     txn.commit().await?;
-    state.mail_wakeup.notify_one();
+    cx.mail_wakeup.notify_one();
     Ok(())
 }
 
 /// A reminder to the professional asked, ready to queue. It cannot carry the link (only its hash
 /// is kept): it points to the first email, and says whom to ask for a new one.
 async fn reminder_email<C: ConnectionTrait>(
-    state: &AppState,
+    cx: &Context,
     conn: &C,
     case: &Case,
     r: &FormRequest,
     overdue: bool,
-) -> GatherResult<(mail::RenderedEmail, mail::PreparedRecipients)> {
-    let words = MailWords::of(state, conn, case, r).await?;
+) -> ServiceResult<(mail::RenderedEmail, mail::PreparedRecipients)> {
+    let words = MailWords::of(cx, conn, case, r).await?;
     let email = render::form_reminder(&words.mail(case, r), &date_words(r.created_at.date_naive()), overdue)
         .map_err(anyhow::Error::from)?;
-    let to =
-        mail::prepare_recipients(&state.keys.keyring, &[Recipient::External(recipient(state, r)?.email)])?;
+    let to = mail::prepare_recipients(&cx.keys.keyring, &[Recipient::External(recipient(cx, r)?.email)])?;
     Ok((email, to))
 }
 
 /// Sends a reminder now (staff's "send reminder now").
 pub async fn remind_now(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
     r: &FormRequest,
-) -> GatherResult<()> {
+) -> ServiceResult<()> {
     open_request(r)?;
-    let overdue = r.due_date < state.clock.today();
-    let (email, to) = reminder_email(state, &state.db, case, r, overdue).await?;
-    let now = state.clock.now();
-    let txn = store::begin_write(&state.db).await?;
+    let overdue = r.due_date < cx.clock.today();
+    let (email, to) = reminder_email(cx, &cx.db, case, r, overdue).await?;
+    let now = cx.clock.now();
+    let txn = store::begin_write(&cx.db).await?;
     mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
     form_requests::note_reminder(&txn, r.id, now).await?;
     audit::append(
@@ -417,22 +309,22 @@ pub async fn remind_now(
     )
     .await?;
     txn.commit().await?;
-    state.mail_wakeup.notify_one();
+    cx.mail_wakeup.notify_one();
     Ok(())
 }
 
 /// Withdraws a request with a coded reason; its link stops working.
 pub async fn withdraw(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
     r: &FormRequest,
     version: i64,
     reason: WithdrawReason,
-) -> GatherResult<()> {
+) -> ServiceResult<()> {
     open_request(r)?;
-    let txn = store::begin_write(&state.db).await?;
-    form_requests::withdraw(&txn, r.id, version, reason.code(), state.clock.now()).await?;
+    let txn = store::begin_write(&cx.db).await?;
+    form_requests::withdraw(&txn, r.id, version, reason.code(), cx.clock.now()).await?;
     audit::append(
         &txn,
         &event(acting, AuditAction::FormWithdrawn, case).details(format!(
@@ -449,22 +341,22 @@ pub async fn withdraw(
 
 /// Changes an open request's due date (the link's expiry follows).
 pub async fn change_due(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
     r: &FormRequest,
     version: i64,
     due: NaiveDate,
-) -> GatherResult<()> {
+) -> ServiceResult<()> {
     open_request(r)?;
-    if due < state.clock.today() {
-        return Err(GatherError::Invalid(vec![(
+    if due < cx.clock.today() {
+        return Err(ServiceError::Invalid(vec![(
             "due".into(),
             "The due date must be today or in the future".into(),
         )]));
     }
-    let txn = store::begin_write(&state.db).await?;
-    form_requests::set_due_date(&txn, r.id, version, due, link_expiry(state, due), state.clock.now()).await?;
+    let txn = store::begin_write(&cx.db).await?;
+    form_requests::set_due_date(&txn, r.id, version, due, link_expiry(cx, due), cx.clock.now()).await?;
     audit::append(
         &txn,
         &event(acting, AuditAction::FormRequested, case)
@@ -476,15 +368,15 @@ pub async fn change_due(
 }
 
 /// The email to the case's coordinators when a form comes in or stays overdue.
-pub async fn coordinators(state: &AppState, area_id: i64) -> GatherResult<Vec<Recipient>> {
-    crate::intake::staff_recipients(state, &[Role::Coordinator], area_id)
+pub async fn coordinators(cx: &Context, area_id: i64) -> ServiceResult<Vec<Recipient>> {
+    crate::intake::staff_recipients(cx, &[Role::Coordinator], area_id)
         .await
-        .map_err(|e| GatherError::Other(anyhow::anyhow!("{e}")))
+        .map_err(|e| ServiceError::Other(anyhow::anyhow!("{e}")))
 }
 
 /// The reminder schedule from configuration.
-pub fn schedule(state: &AppState) -> crate::domain::reminders::Schedule {
-    let f = &state.config.forms;
+pub fn schedule(cx: &Context) -> crate::domain::reminders::Schedule {
+    let f = &cx.config.forms;
     crate::domain::reminders::Schedule {
         before_days: f.remind_before_days.clone(),
         on_due: f.remind_on_due,
@@ -494,14 +386,14 @@ pub fn schedule(state: &AppState) -> crate::domain::reminders::Schedule {
 }
 
 /// Sends every reminder due now, once each: returns how many were sent.
-pub async fn send_due_reminders(state: &AppState) -> GatherResult<usize> {
-    let schedule = schedule(state);
-    let today = state.clock.today();
+pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
+    let schedule = schedule(cx);
+    let today = cx.clock.today();
     let horizon = today + TimeDelta::days(i64::from(schedule.before_days.iter().copied().max().unwrap_or(0)));
     let mut sent = 0;
     let mut after_id = 0;
     loop {
-        let txn = store::begin_write(&state.db).await?;
+        let txn = store::begin_write(&cx.db).await?;
         // Claimed in this transaction: another instance skips these rows until it commits.
         let batch: Vec<FormRequest> = form_requests::claim_open_due(&txn, horizon, 200)
             .await?
@@ -516,13 +408,13 @@ pub async fn send_due_reminders(state: &AppState) -> GatherResult<usize> {
         let mut queued = 0;
         for r in &batch {
             let Some(point) = schedule.latest(r.created_at.date_naive(), r.due_date, today) else { continue };
-            if !form_requests::record_reminder(&txn, r.id, &point.name, state.clock.now()).await? {
+            if !form_requests::record_reminder(&txn, r.id, &point.name, cx.clock.now()).await? {
                 continue;
             }
             let Some(case) = cases::find(&txn, r.case_id).await? else { continue };
-            let (email, to) = reminder_email(state, &txn, &case, r, point.overdue > 0).await?;
+            let (email, to) = reminder_email(cx, &txn, &case, r, point.overdue > 0).await?;
             mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
-            form_requests::note_reminder(&txn, r.id, state.clock.now()).await?;
+            form_requests::note_reminder(&txn, r.id, cx.clock.now()).await?;
             let system = Acting { actor: Actor::System, roles: &[], request_id: "" };
             audit::append(
                 &txn,
@@ -531,12 +423,12 @@ pub async fn send_due_reminders(state: &AppState) -> GatherResult<usize> {
             )
             .await?;
             if schedule.escalates(point.overdue) && !r.escalated {
-                let words = MailWords::of(state, &txn, &case, r).await?;
+                let words = MailWords::of(cx, &txn, &case, r).await?;
                 let email =
-                    render::form_overdue(&words.mail(&case, r), point.overdue, &state.config.public_url())
+                    render::form_overdue(&words.mail(&case, r), point.overdue, &cx.config.public_url())
                         .map_err(anyhow::Error::from)?;
-                let staff = coordinators(state, case.area_id).await?;
-                let to = mail::prepare_recipients(&state.keys.keyring, &staff)?;
+                let staff = coordinators(cx, case.area_id).await?;
+                let to = mail::prepare_recipients(&cx.keys.keyring, &staff)?;
                 mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
                 form_requests::mark_escalated(&txn, r.id).await?;
                 audit::append(
@@ -551,7 +443,7 @@ pub async fn send_due_reminders(state: &AppState) -> GatherResult<usize> {
         sent += queued;
     }
     if sent > 0 {
-        state.mail_wakeup.notify_one();
+        cx.mail_wakeup.notify_one();
         tracing::info!(reminders = sent, "form reminders queued");
     }
     Ok(sent)

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::RequestStatus;
 use crate::forms::answers::{self, Answers, FieldError, Raw};
@@ -13,7 +13,7 @@ use crate::store::cases::Case;
 use crate::store::form_requests::{self, FormRequest, SavedResponse};
 use crate::store::{self, audit};
 
-use super::{Acting, GatherError, GatherResult, event, refresh_information_status};
+use super::{Acting, ServiceResult, event, refresh_information_status};
 
 /// What a link leads to.
 #[derive(Debug)]
@@ -31,16 +31,16 @@ fn plausible(token: &str) -> bool {
 }
 
 /// Looks a link up by its hash.
-pub async fn by_token(state: &AppState, token: &str) -> GatherResult<LinkState> {
+pub async fn by_token(cx: &Context, token: &str) -> ServiceResult<LinkState> {
     if !plausible(token) {
         return Ok(LinkState::Unknown);
     }
     let hash = crate::crypto::secrets::digest(token);
-    let Some(r) = form_requests::find_by_token_hash(&state.db, &hash).await? else {
+    let Some(r) = form_requests::find_by_token_hash(&cx.db, &hash).await? else {
         return Ok(LinkState::Unknown);
     };
     let open = RequestStatus::parse(&r.status).is_some_and(RequestStatus::is_open);
-    if !open || r.token_expires_at < state.clock.now() {
+    if !open || r.token_expires_at < cx.clock.now() {
         return Ok(LinkState::Gone);
     }
     Ok(LinkState::Open(Box::new(r)))
@@ -48,13 +48,13 @@ pub async fn by_token(state: &AppState, token: &str) -> GatherResult<LinkState> 
 
 /// Records that the link was opened (every opening is an audit event).
 pub async fn record_opening(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
     r: &FormRequest,
-) -> GatherResult<()> {
-    let txn = store::begin_write(&state.db).await?;
-    form_requests::mark_opened(&txn, r.id, state.clock.now()).await?;
+) -> ServiceResult<()> {
+    let txn = store::begin_write(&cx.db).await?;
+    form_requests::mark_opened(&txn, r.id, cx.clock.now()).await?;
     audit::append(
         &txn,
         &event(acting, AuditAction::FormLinkOpened, case).details(format!("request={}", r.id)),
@@ -64,37 +64,7 @@ pub async fn record_opening(
     Ok(())
 }
 
-/// A response with its definition and answers (coded rows and the opened identifying part).
-#[derive(Debug, Clone)]
-pub struct Loaded {
-    pub version: Arc<FormVersion>,
-    pub answers: Answers,
-}
-
-/// The version a request is pinned to, as installed.
-pub fn version_of(state: &AppState, r: &FormRequest) -> GatherResult<Arc<FormVersion>> {
-    state.forms.version(&r.form_code, &r.form_version).ok_or_else(|| {
-        GatherError::Other(anyhow::anyhow!(
-            "form {} version {} is not installed (forms.dir)",
-            r.form_code,
-            r.form_version
-        ))
-    })
-}
-
-pub async fn load(state: &AppState, r: &FormRequest) -> GatherResult<Loaded> {
-    let version = version_of(state, r)?;
-    let coded = form_requests::coded_answers(&state.db, r.id).await?;
-    let identifying: Answers = match &r.answers_sealed {
-        Some(sealed) => {
-            let plain = state.keys.keyring.open(sealed).map_err(anyhow::Error::from)?;
-            serde_json::from_slice(&plain).map_err(anyhow::Error::from)?
-        }
-        None => Answers::new(),
-    };
-    let answers = answers::join(&version, &coded, identifying);
-    Ok(Loaded { version, answers })
-}
+pub use crate::responses::{Loaded, load, version_of};
 
 /// The answers after applying one page's posted fields (without saving), and its problems.
 pub fn apply_page(loaded: &Loaded, section: usize, raw: &Raw) -> (Answers, Vec<FieldError>) {
@@ -126,18 +96,18 @@ pub struct Target<'a> {
 
 /// Saves `answers` (already merged and pruned) as the response's draft, or as submitted.
 async fn store_answers(
-    state: &AppState,
+    cx: &Context,
     t: &Target<'_>,
     version: &FormVersion,
     answers: &Answers,
     submit: bool,
-) -> GatherResult<()> {
+) -> ServiceResult<()> {
     let (acting, case, r, expected_version) = (t.acting, t.case, t.request, t.expected_version);
     let (coded, identifying) = answers::split(version, answers);
     let plain = serde_json::to_vec(&identifying).map_err(anyhow::Error::from)?;
-    let sealed = state.keys.keyring.seal(&plain).map_err(anyhow::Error::from)?;
-    let now = state.clock.now();
-    let txn = store::begin_write(&state.db).await?;
+    let sealed = cx.keys.keyring.seal(&plain).map_err(anyhow::Error::from)?;
+    let now = cx.clock.now();
+    let txn = store::begin_write(&cx.db).await?;
     form_requests::save_response(
         &txn,
         r.id,
@@ -145,7 +115,7 @@ async fn store_answers(
         SavedResponse {
             coded: &coded,
             sealed,
-            sealed_key: state.keys.keyring.key_id(),
+            sealed_key: cx.keys.keyring.key_id(),
             completeness: answers::completeness(version, answers),
             status: if submit { RequestStatus::Submitted } else { RequestStatus::InProgress },
             submitted: submit.then_some((
@@ -165,16 +135,16 @@ async fn store_answers(
     .await?;
     if submit {
         refresh_information_status(&txn, case.id).await?;
-        let words = super::MailWords::of(state, &txn, case, r).await?;
-        let email = render::form_submitted(&words.mail(case, r), &state.config.public_url())
+        let words = super::MailWords::of(cx, &txn, case, r).await?;
+        let email = render::form_submitted(&words.mail(case, r), &cx.config.public_url())
             .map_err(anyhow::Error::from)?;
-        let staff = super::coordinators(state, case.area_id).await?;
-        let to = mail::prepare_recipients(&state.keys.keyring, &staff)?;
+        let staff = super::coordinators(cx, case.area_id).await?;
+        let to = mail::prepare_recipients(&cx.keys.keyring, &staff)?;
         mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
     }
     txn.commit().await?;
     if submit {
-        state.mail_wakeup.notify_one();
+        cx.mail_wakeup.notify_one();
         tracing::info!(case = %case.reference, request = r.id, "form submitted");
     }
     Ok(())
@@ -183,36 +153,36 @@ async fn store_answers(
 /// Saves `answers` (a page applied with [`apply_page`]) as the response's draft: the fields that
 /// read cleanly are kept, so nothing valid is lost while the others come back as problems.
 pub async fn save_draft(
-    state: &AppState,
+    cx: &Context,
     t: &Target<'_>,
     version: &FormVersion,
     answers: &Answers,
-) -> GatherResult<()> {
-    store_answers(state, t, version, answers, false).await
+) -> ServiceResult<()> {
+    store_answers(cx, t, version, answers, false).await
 }
 
 /// Submits the response. `Ok(Err(items))`: required questions still unanswered.
 pub async fn submit<'a>(
-    state: &AppState,
+    cx: &Context,
     t: &Target<'_>,
     loaded: &'a Loaded,
-) -> GatherResult<Result<(), Vec<&'a Item>>> {
+) -> ServiceResult<Result<(), Vec<&'a Item>>> {
     let missing = answers::missing_required(&loaded.version, &loaded.answers);
     if !missing.is_empty() {
         return Ok(Err(missing));
     }
-    store_answers(state, t, &loaded.version, &loaded.answers, true).await?;
+    store_answers(cx, t, &loaded.version, &loaded.answers, true).await?;
     Ok(Ok(()))
 }
 
 /// Submits a whole response at once (the API): every field checked, nothing saved unless all
 /// are valid and every required question is answered.
 pub async fn submit_all(
-    state: &AppState,
+    cx: &Context,
     t: &Target<'_>,
     version: Arc<FormVersion>,
     raw: &Raw,
-) -> GatherResult<Result<(), Vec<FieldError>>> {
+) -> ServiceResult<Result<(), Vec<FieldError>>> {
     let items: Vec<&Item> = version.items.iter().collect();
     let (read, mut errors) = answers::read_items(&items, raw);
     let mut merged = Answers::new();
@@ -224,18 +194,18 @@ pub async fn submit_all(
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    store_answers(state, t, &version, &merged, true).await?;
+    store_answers(cx, t, &version, &merged, true).await?;
     Ok(Ok(()))
 }
 
 /// Records that staff read a response's identifying answers.
 pub async fn record_read(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
     r: &FormRequest,
-) -> GatherResult<()> {
-    let txn = store::begin_write(&state.db).await?;
+) -> ServiceResult<()> {
+    let txn = store::begin_write(&cx.db).await?;
     audit::append(
         &txn,
         &event(acting, AuditAction::FormResponseRead, case).details(format!("request={}", r.id)),

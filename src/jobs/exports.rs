@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::exports::{self, Request};
 use crate::store::export_jobs::{self, Job};
 
@@ -21,9 +21,9 @@ const IDLE: Duration = Duration::from_secs(1);
 /// How long a finished file (or a failure notice) is kept.
 pub const KEEP: TimeDelta = TimeDelta::days(7);
 
-pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(cx: Context, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
-        let worked = match run_one(&state).await {
+        let worked = match run_one(&cx).await {
             Ok(worked) => worked,
             Err(e) => {
                 tracing::warn!(error = %e, "background export worker failed; trying again later");
@@ -41,31 +41,26 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
 }
 
 /// Claims and runs one job; false when there was none.
-pub async fn run_one(state: &AppState) -> anyhow::Result<bool> {
-    let Some(job) = export_jobs::claim(&state.db, HOLD).await? else {
+pub async fn run_one(cx: &Context) -> anyhow::Result<bool> {
+    let Some(job) = export_jobs::claim(&cx.db, HOLD).await? else {
         return Ok(false);
     };
-    let expires = state.clock.now() + KEEP;
+    let expires = cx.clock.now() + KEEP;
     let Some(request) = Request::parse(&job.params) else {
-        export_jobs::fail(
-            &state.db,
-            job.id,
-            "This export's request cannot be read. Ask for it again.",
-            expires,
-        )
-        .await?;
+        export_jobs::fail(&cx.db, job.id, "This export's request cannot be read. Ask for it again.", expires)
+            .await?;
         return Ok(true);
     };
     tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempts, "background export started");
-    match produce(state, &job, &request).await {
+    match produce(cx, &job, &request).await {
         Ok(p) => {
-            export_jobs::finish(&state.db, job.id, &p.file_name, p.content_type, p.bytes, expires).await?;
+            export_jobs::finish(&cx.db, job.id, &p.file_name, p.content_type, p.bytes, expires).await?;
             tracing::info!(job = job.id, "background export finished");
         }
         Err(e) => {
             tracing::warn!(job = job.id, error = %e, "background export failed");
             export_jobs::fail(
-                &state.db,
+                &cx.db,
                 job.id,
                 "The export could not be produced. Try again; if it fails again, ask an admin to look at the service's log.",
                 expires,
@@ -77,10 +72,10 @@ pub async fn run_one(state: &AppState) -> anyhow::Result<bool> {
 }
 
 /// Produces the file while a heartbeat writes the current step and extends the claim.
-async fn produce(state: &AppState, job: &Job, request: &Request) -> anyhow::Result<exports::Produced> {
+async fn produce(cx: &Context, job: &Job, request: &Request) -> anyhow::Result<exports::Produced> {
     let (tx, mut rx) = tokio::sync::watch::channel(("Starting", 0));
     let heartbeat = {
-        let (db, id) = (state.db.clone(), job.id);
+        let (db, id) = (cx.db.clone(), job.id);
         tokio::spawn(async move {
             loop {
                 let (stage, percent) = *rx.borrow_and_update();
@@ -97,7 +92,7 @@ async fn produce(state: &AppState, job: &Job, request: &Request) -> anyhow::Resu
     let mut step = |stage: &'static str, percent: i32| {
         let _ = tx.send((stage, percent));
     };
-    let result = exports::produce(state, request, &mut step).await;
+    let result = exports::produce(cx, request, &mut step).await;
     drop(tx);
     let _ = heartbeat.await;
     result

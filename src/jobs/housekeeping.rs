@@ -10,14 +10,14 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::store::{self, drafts, sessions};
 
 const EVERY: Duration = Duration::from_secs(15 * 60);
 
-pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(cx: Context, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
-        if let Err(e) = sweep(&state).await {
+        if let Err(e) = sweep(&cx).await {
             tracing::warn!(error = %e, "housekeeping failed; trying again later");
         }
         tokio::select! {
@@ -28,17 +28,17 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
 }
 
 /// One pass; returns (drafts, sessions) deleted.
-pub async fn sweep(state: &AppState) -> anyhow::Result<(u64, u64)> {
-    let drafts = drafts::sweep(&state.db, store::now()).await?;
-    store::short_results::sweep(&state.db).await?;
-    let auth = &state.config.auth;
+pub async fn sweep(cx: &Context) -> anyhow::Result<(u64, u64)> {
+    let drafts = drafts::sweep(&cx.db, store::now()).await?;
+    store::short_results::sweep(&cx.db).await?;
+    let auth = &cx.config.auth;
     let keep = TimeDelta::minutes(i64::from(auth.session_idle_minutes))
         + TimeDelta::hours(i64::from(auth.session_absolute_hours));
-    let sessions = sessions::sweep(&state.db, keep).await?;
-    let exports = store::export_jobs::delete_expired(&state.db, store::now()).await?;
+    let sessions = sessions::sweep(&cx.db, keep).await?;
+    let exports = store::export_jobs::delete_expired(&cx.db, store::now()).await?;
     if drafts + sessions + exports > 0 {
         tracing::info!(drafts, sessions, exports, "expired drafts, sessions and export files deleted");
     }
-    store::optimize(&state.db).await;
+    store::optimize(&cx.db).await;
     Ok((drafts, sessions))
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::mail::transport::Transport;
 use crate::store::outbox::{self, OutboxMessage};
@@ -20,13 +20,13 @@ const SETTLE: Duration = Duration::from_millis(250);
 const BATCH: u64 = 50;
 
 /// Runs until `stop` turns true.
-pub async fn run(state: AppState, transport: Transport, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let poll = Duration::from_millis(state.config.mail.poll_interval_ms.max(50));
+pub async fn run(cx: Context, transport: Transport, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let poll = Duration::from_millis(cx.config.mail.poll_interval_ms.max(50));
     loop {
         if *stop.borrow() {
             break;
         }
-        match send_due(&state, &transport).await {
+        match send_due(&cx, &transport).await {
             Ok(0) => {}
             Ok(_) => continue,
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "mail sender: a round failed"),
@@ -37,7 +37,7 @@ pub async fn run(state: AppState, transport: Transport, mut stop: tokio::sync::w
                     break;
                 }
             }
-            _ = state.mail_wakeup.notified() => {
+            _ = cx.mail_wakeup.notified() => {
                 tokio::time::sleep(SETTLE).await;
             }
             _ = tokio::time::sleep(poll) => {}
@@ -46,24 +46,24 @@ pub async fn run(state: AppState, transport: Transport, mut stop: tokio::sync::w
 }
 
 /// Sends one batch of due messages; returns how many were attempted.
-pub async fn send_due(state: &AppState, transport: &Transport) -> anyhow::Result<usize> {
-    let timeout = Duration::from_secs(state.config.mail.send_timeout_seconds);
-    let hold = TimeDelta::seconds(state.config.mail.send_timeout_seconds as i64 * 2 + 10);
-    let batch = outbox::claim_due(&state.db, BATCH, hold).await?;
+pub async fn send_due(cx: &Context, transport: &Transport) -> anyhow::Result<usize> {
+    let timeout = Duration::from_secs(cx.config.mail.send_timeout_seconds);
+    let hold = TimeDelta::seconds(cx.config.mail.send_timeout_seconds as i64 * 2 + 10);
+    let batch = outbox::claim_due(&cx.db, BATCH, hold).await?;
     let n = batch.len();
     let mut sent = Vec::with_capacity(n);
     for message in batch {
-        if let Some(id) = send_one(state, transport, message, timeout).await? {
+        if let Some(id) = send_one(cx, transport, message, timeout).await? {
             sent.push(id);
         }
     }
-    outbox::mark_sent(&state.db, &sent).await?;
+    outbox::mark_sent(&cx.db, &sent).await?;
     Ok(n)
 }
 
 /// Sends one message; returns its id when it went (a failure is recorded here).
 async fn send_one(
-    state: &AppState,
+    cx: &Context,
     transport: &Transport,
     m: OutboxMessage,
     timeout: Duration,
@@ -72,7 +72,7 @@ async fn send_one(
     let to = match (&m.to_address, &m.sealed_to) {
         (Some(address), _) => Some((address.clone(), None)),
         (None, Some(sealed)) => {
-            let keys = state.keys.clone();
+            let keys = cx.keys.clone();
             let sealed = sealed.clone();
             let opened = tokio::task::spawn_blocking(move || keys.keyring.open(&sealed)).await?;
             opened.ok().and_then(|b| crate::mail::opened_recipient(&b))
@@ -84,7 +84,7 @@ async fn send_one(
             let (text, html) = body.unwrap_or_else(|| (m.body_text.clone(), m.body_html.clone()));
             transport
                 .send(
-                    &state.config.mail.from,
+                    &cx.config.mail.from,
                     &to,
                     &crate::mail::transport::Outgoing {
                         subject: &m.subject,
@@ -105,9 +105,9 @@ async fn send_one(
             return Ok(Some(m.id));
         }
         Err(error) => {
-            let max = state.config.mail.max_attempts as i32;
+            let max = cx.config.mail.max_attempts as i32;
             if attempts >= max {
-                let txn = store::begin_write(&state.db).await?;
+                let txn = store::begin_write(&cx.db).await?;
                 outbox::mark_attempt_failed(&txn, m.id, attempts, None, &error).await?;
                 audit::append(
                     &txn,
@@ -122,8 +122,8 @@ async fn send_one(
                 txn.commit().await?;
                 tracing::error!(mail_id = m.id, attempts, error = %error, "email failed for good; shown to admins");
             } else {
-                let delay = backoff(state.config.mail.retry_base_seconds, attempts);
-                outbox::mark_attempt_failed(&state.db, m.id, attempts, Some(store::now() + delay), &error)
+                let delay = backoff(cx.config.mail.retry_base_seconds, attempts);
+                outbox::mark_attempt_failed(&cx.db, m.id, attempts, Some(store::now() + delay), &error)
                     .await?;
                 tracing::warn!(mail_id = m.id, attempts, retry_in_s = delay.num_seconds(), error = %error, "email not sent; will retry");
             }

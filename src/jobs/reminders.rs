@@ -8,18 +8,18 @@
 
 use std::time::Duration;
 
-use crate::app::AppState;
+use crate::context::Context;
 
-pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let every = Duration::from_secs(state.config.forms.reminder_interval_seconds.max(1));
+pub async fn run(cx: Context, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let every = Duration::from_secs(cx.config.forms.reminder_interval_seconds.max(1));
     loop {
-        if let Err(e) = crate::gathering::send_due_reminders(&state).await {
+        if let Err(e) = crate::gathering::send_due_reminders(&cx).await {
             tracing::warn!(error = %e, "form reminders failed; trying again later");
         }
-        if let Err(e) = crate::review::actions::send_due_reminders(&state).await {
+        if let Err(e) = crate::review::actions::send_due_reminders(&cx).await {
             tracing::warn!(error = %e, "action reminders failed; trying again later");
         }
-        if let Err(e) = crate::review::briefings::send_due_reminders(&state).await {
+        if let Err(e) = crate::review::briefings::send_due_reminders(&cx).await {
             tracing::warn!(error = %e, "briefing reminders failed; trying again later");
         }
         tokio::select! {

@@ -6,21 +6,21 @@
 
 use std::time::Duration;
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::audit::Actor;
 use crate::store::{self, access_reviews, retention as stored};
 
 /// Waits one interval (or a wake-up) before each pass, the first included: a service that has
 /// just started has nothing urgent, and a restart loop never sweeps in a burst.
-pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let every = Duration::from_secs(state.config.retention.worker_interval_seconds.max(1));
+pub async fn run(cx: Context, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let every = Duration::from_secs(cx.config.retention.worker_interval_seconds.max(1));
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
-            _ = state.retention_wake.notified() => {}
+            _ = cx.retention_wake.notified() => {}
             _ = stop.wait_for(|stopped| *stopped) => return,
         }
-        if let Err(e) = tick(&state).await {
+        if let Err(e) = tick(&cx).await {
             tracing::warn!(error = %e, "retention worker failed; trying again later");
         }
     }
@@ -28,18 +28,18 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
 
 /// One pass of the worker. The sweep and the destruction run each compute the due dates that
 /// changed first, so the pass needs no step of its own for them.
-pub async fn tick(state: &AppState) -> anyhow::Result<()> {
-    let today = state.clock.today();
-    if stored::claim_run(&state.db, today).await? {
-        let report = match crate::retention::queue::sweep(state, today, false).await {
+pub async fn tick(cx: &Context) -> anyhow::Result<()> {
+    let today = cx.clock.today();
+    if stored::claim_run(&cx.db, today).await? {
+        let report = match crate::retention::queue::sweep(cx, today, false).await {
             Ok(r) => r,
             Err(e) => {
                 // Let this or another instance try again on its next pass.
-                stored::unclaim_run(&state.db, today).await?;
+                stored::unclaim_run(&cx.db, today).await?;
                 return Err(e);
             }
         };
-        stored::finish_run(&state.db, today, report.listed.len() as u64).await?;
+        stored::finish_run(&cx.db, today, report.listed.len() as u64).await?;
         if !report.listed.is_empty() {
             tracing::info!(
                 listed = report.listed.len(),
@@ -48,8 +48,7 @@ pub async fn tick(state: &AppState) -> anyhow::Result<()> {
             );
         }
     }
-    let done =
-        crate::retention::destroy::destroy_approved(state, Actor::System, None, Duration::ZERO).await?;
+    let done = crate::retention::destroy::destroy_approved(cx, Actor::System, None, Duration::ZERO).await?;
     if !done.destroyed.is_empty() || !done.withdrawn.is_empty() {
         tracing::info!(
             destroyed = done.destroyed.len(),
@@ -57,48 +56,47 @@ pub async fn tick(state: &AppState) -> anyhow::Result<()> {
             "approved destructions carried out"
         );
     }
-    remind_access_review(state).await
+    remind_access_review(cx).await
 }
 
 /// When the next access review is due: an interval after the last one, or, when none was ever
 /// recorded, an interval after the first account was created.
 pub async fn access_review_due(
-    state: &AppState,
+    cx: &Context,
 ) -> anyhow::Result<(Option<access_reviews::Review>, chrono::NaiveDate)> {
-    let last = access_reviews::last(&state.db).await?;
-    let every = chrono::TimeDelta::days(i64::from(state.config.retention.access_review_every_days));
+    let last = access_reviews::last(&cx.db).await?;
+    let every = chrono::TimeDelta::days(i64::from(cx.config.retention.access_review_every_days));
     let due = match &last {
         Some(r) => (r.reviewed_at + every).date_naive(),
-        None => (access_reviews::first_account_at(&state.db).await?.unwrap_or_else(|| state.clock.now())
-            + every)
+        None => (access_reviews::first_account_at(&cx.db).await?.unwrap_or_else(|| cx.clock.now()) + every)
             .date_naive(),
     };
     Ok((last, due))
 }
 
 /// Emails every active admin once when the access review falls due.
-async fn remind_access_review(state: &AppState) -> anyhow::Result<()> {
-    let (last, due) = access_review_due(state).await?;
-    if due > state.clock.today() {
+async fn remind_access_review(cx: &Context) -> anyhow::Result<()> {
+    let (last, due) = access_review_due(cx).await?;
+    if due > cx.clock.today() {
         return Ok(());
     }
-    let admins = store::users::emails_with_role(&state.db, crate::domain::role::Role::Admin).await?;
+    let admins = store::users::emails_with_role(&cx.db, crate::domain::role::Role::Admin).await?;
     if admins.is_empty() {
         return Ok(());
     }
-    let txn = store::begin_write(&state.db).await?;
+    let txn = store::begin_write(&cx.db).await?;
     let subject_id = last.map(|r| r.id).unwrap_or(0);
-    if !store::actions::record_point(&txn, "access-review", subject_id, "due", state.clock.now()).await? {
+    if !store::actions::record_point(&txn, "access-review", subject_id, "due", cx.clock.now()).await? {
         txn.commit().await?;
         return Ok(());
     }
     let email = crate::mail::render::access_review_due(
-        &state.config.public_url(),
+        &cx.config.public_url(),
         &crate::domain::dates::long_date(due),
     )?;
     let recipients: Vec<crate::mail::Recipient> =
         admins.into_iter().map(crate::mail::Recipient::Staff).collect();
-    let prepared = crate::mail::prepare_recipients(&state.keys.keyring, &recipients)?;
+    let prepared = crate::mail::prepare_recipients(&cx.keys.keyring, &recipients)?;
     crate::mail::enqueue(&txn, &email, None, prepared).await?;
     txn.commit().await?;
     Ok(())

@@ -1,13 +1,18 @@
-//! Report files for download: the CSV files of a report, one per table, zipped with a note of
-//! the mode and the counting bases. The zip carries fixed timestamps, so one report gives the
-//! same bytes each time.
+//! Report files for download, in every format (`Format`): a standalone HTML file (the page's body
+//! with the styles inline), the CSV files of a report, one per table, zipped with a note of the
+//! mode and the counting bases, XLSX and PDF. The zip carries fixed timestamps, so one report
+//! gives the same bytes each time. The pages, the API, the CLI and background exports all make
+//! their files here.
 
 use std::io::Write;
 
+use askama::Template;
 use zip::write::SimpleFileOptions;
 
-use super::annual::Report;
+use super::annual::{Block, Report};
+use super::chart;
 use super::csv;
+use super::table::{Flat, Mode};
 
 /// The file name stem for a report: `cdop-annual-2025-26-published`.
 pub fn stem(report: &Report) -> String {
@@ -119,4 +124,124 @@ pub fn xlsx(report: &Report) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         }
     }
     book.save_to_buffer()
+}
+
+/// A block as the page shows it.
+pub struct ViewBlock {
+    pub note: Option<String>,
+    pub table: Option<Flat>,
+    pub chart: Option<String>,
+}
+
+pub struct ViewSection {
+    pub id: &'static str,
+    pub heading: &'static str,
+    pub blocks: Vec<ViewBlock>,
+}
+
+pub fn view(report: &Report) -> Vec<ViewSection> {
+    report
+        .sections
+        .iter()
+        .map(|s| ViewSection {
+            id: s.id,
+            heading: s.heading,
+            blocks: s
+                .blocks
+                .iter()
+                .map(|b| match b {
+                    Block::Note(n) => ViewBlock { note: Some(n.clone()), table: None, chart: None },
+                    Block::Figures(f) => ViewBlock { note: None, table: Some(f.flat()), chart: None },
+                    Block::Counts { table, chart: c } => ViewBlock {
+                        note: None,
+                        table: Some(table.flat()),
+                        chart: c
+                            .as_ref()
+                            .map(|c| chart::svg(c, &format!("chart-{}", table.key)))
+                            .filter(|s| !s.is_empty()),
+                    },
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A standalone HTML file of the report: the same body as the page, the service's styles inline,
+/// no navigation, no scripts (for `cdop reports annual --format html`).
+pub fn standalone(report: &Report) -> Result<String, askama::Error> {
+    #[derive(Template)]
+    #[template(path = "reports/report_file.html")]
+    struct FileTemplate<'a> {
+        report: &'a Report,
+        published: bool,
+        sections: Vec<ViewSection>,
+        css: &'static str,
+    }
+    FileTemplate {
+        report,
+        published: report.mode != Mode::Internal,
+        sections: view(report),
+        css: crate::documents::stylesheet(),
+    }
+    .render()
+}
+
+/// The report in one of the file formats, as bytes.
+pub fn file(report: &Report, format: Format) -> anyhow::Result<Vec<u8>> {
+    Ok(match format {
+        Format::Html => standalone(report).map(String::into_bytes)?,
+        Format::Csv => csv_zip(report)?,
+        Format::Xlsx => xlsx(report)?,
+        Format::Pdf => super::pdf::render(report)?,
+    })
+}
+
+/// The file formats of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    /// One CSV file per table, zipped.
+    Csv,
+    Xlsx,
+    Pdf,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "html" => Some(Format::Html),
+            "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
+            "pdf" => Some(Format::Pdf),
+            _ => None,
+        }
+    }
+
+    /// The name `parse` reads back.
+    pub fn code(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+            Format::Pdf => "pdf",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Csv => "zip",
+            Format::Xlsx => "xlsx",
+            Format::Pdf => "pdf",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Html => "text/html; charset=utf-8",
+            Format::Csv => "application/zip",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Pdf => "application/pdf",
+        }
+    }
 }

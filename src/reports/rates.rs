@@ -16,6 +16,12 @@ pub struct RateRule {
     pub flag_below: u64,
 }
 
+impl From<&crate::config::ReportsConfig> for RateRule {
+    fn from(c: &crate::config::ReportsConfig) -> RateRule {
+        RateRule { min_events: c.rate_min_events, flag_below: c.rate_flag_below }
+    }
+}
+
 impl Default for RateRule {
     fn default() -> RateRule {
         RateRule { min_events: 3, flag_below: 20 }

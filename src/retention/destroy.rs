@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::retention::EntryStatus;
 use crate::store::{self, audit, destruction, holds};
@@ -22,23 +22,23 @@ pub struct DestroyReport {
 /// Destroys every approved entry (at most `limit`, all when `None`), pausing `pause` after each
 /// case (the command line's `--pause-ms`, used to stop a batch part-way in tests).
 pub async fn destroy_approved(
-    state: &AppState,
+    cx: &Context,
     actor: Actor,
     limit: Option<u64>,
     pause: Duration,
 ) -> anyhow::Result<DestroyReport> {
     // Due dates that changed since the cases were approved are computed first, so a case no
     // longer due is withdrawn below rather than destroyed early.
-    crate::retention::refresh_due(state, 200).await?;
+    crate::retention::refresh_due(cx, 200).await?;
     let mut report = DestroyReport::default();
     let mut left = limit.unwrap_or(u64::MAX);
     while left > 0 {
-        let ids = destruction::approved_ids(&state.db, left.min(100)).await?;
+        let ids = destruction::approved_ids(&cx.db, left.min(100)).await?;
         if ids.is_empty() {
             break;
         }
         for id in ids {
-            one(state, &actor, id, &mut report).await?;
+            one(cx, &actor, id, &mut report).await?;
             left = left.saturating_sub(1);
             if !pause.is_zero() {
                 tokio::time::sleep(pause).await;
@@ -48,13 +48,8 @@ pub async fn destroy_approved(
     Ok(report)
 }
 
-async fn one(
-    state: &AppState,
-    actor: &Actor,
-    entry_id: i64,
-    report: &mut DestroyReport,
-) -> anyhow::Result<()> {
-    let txn = store::begin_write(&state.db).await?;
+async fn one(cx: &Context, actor: &Actor, entry_id: i64, report: &mut DestroyReport) -> anyhow::Result<()> {
+    let txn = store::begin_write(&cx.db).await?;
     destruction::lock_guard(&txn).await?;
     let Some(entry) = destruction::find(&txn, entry_id).await? else {
         txn.commit().await?;
@@ -71,7 +66,7 @@ async fn one(
     // Held (even by a hold placed after approval), or no longer due (a policy lengthened or a
     // trigger changed after approval; due dates were computed first): withdrawn, not destroyed.
     let case = crate::store::cases::find(&txn, entry.case_id).await?;
-    let today = state.clock.today();
+    let today = cx.clock.today();
     let still_due = case.as_ref().is_some_and(|c| {
         c.destroyed_at.is_none() && !c.retention_stale && c.retention_due_on.is_some_and(|d| d <= today)
     });
@@ -102,7 +97,7 @@ async fn one(
             .map(|p| p.policy.rule_words()),
         None => None,
     };
-    let at = state.clock.now();
+    let at = cx.clock.now();
     let destroyed = destruction::destroy_case(
         &txn,
         entry.id,

@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 
-use super::{RetentionError, RetentionResult, event, invalid};
-use crate::app::AppState;
+use super::{ServiceError, ServiceResult, event, invalid};
+use crate::context::Context;
 use crate::domain::audit::AuditAction;
 use crate::domain::retention::HoldScope;
 use crate::domain::uk_time::from_uk;
@@ -30,12 +30,12 @@ pub struct HoldInput {
 
 /// Places a hold; returns (hold id, cases it covers, queue entries withdrawn).
 pub async fn place(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     by: i64,
     input: &HoldInput,
     themes: &[(String, String)],
-) -> RetentionResult<(i64, i64, usize)> {
+) -> ServiceResult<(i64, i64, usize)> {
     let mut problems: Vec<(String, String)> = Vec::new();
     let scope = HoldScope::parse(&input.scope);
     let mut new = holds::NewHold {
@@ -59,10 +59,10 @@ pub async fn place(
                 problems
                     .push(("case_reference".into(), "Enter the case reference, like CDOP-2026-0042".into()));
             } else {
-                match cases::find_by_reference(&state.db, &reference).await? {
+                match cases::find_by_reference(&cx.db, &reference).await? {
                     Some(c) => {
                         new.case_id = Some(c.id);
-                        ids = crate::anonymity::case_identifiers(state, &c).await?;
+                        ids = crate::anonymity::case_identifiers(cx, &c).await?;
                     }
                     None => problems.push(("case_reference".into(), format!("There is no case {reference}"))),
                 }
@@ -70,9 +70,9 @@ pub async fn place(
         }
         Some(HoldScope::AreaDates) => {
             match input.area_id {
-                Some(a) if store::areas::find(&state.db, a).await?.is_some() => {
+                Some(a) if store::areas::find(&cx.db, a).await?.is_some() => {
                     new.area_id = Some(a);
-                    ids = crate::anonymity::area_identifiers(state, &[a]).await?;
+                    ids = crate::anonymity::area_identifiers(cx, &[a]).await?;
                 }
                 _ => problems.push(("area".into(), "Choose the area".into())),
             }
@@ -104,8 +104,8 @@ pub async fn place(
             if themes.iter().any(|(code, _)| *code == input.theme) {
                 new.theme = Some(input.theme.clone());
                 // A theme's hold covers every area: checked against every child.
-                let all: Vec<i64> = store::areas::list(&state.db).await?.iter().map(|a| a.id).collect();
-                ids = crate::anonymity::area_identifiers(state, &all).await?;
+                let all: Vec<i64> = store::areas::list(&cx.db).await?.iter().map(|a| a.id).collect();
+                ids = crate::anonymity::area_identifiers(cx, &all).await?;
             } else {
                 problems.push(("theme".into(), "Choose the theme".into()));
             }
@@ -132,9 +132,9 @@ pub async fn place(
         Err(m) => problems.push(("external_ref".into(), m)),
     }
     if !problems.is_empty() {
-        return Err(RetentionError::Invalid(problems));
+        return Err(ServiceError::Invalid(problems));
     }
-    let txn = store::begin_write(&state.db).await?;
+    let txn = store::begin_write(&cx.db).await?;
     let id = holds::insert(&txn, &new, by).await?;
     let withdrawn = destruction::withdraw_held(&txn).await?;
     let covered = holds::covered(&txn, id).await?;
@@ -161,34 +161,34 @@ pub async fn place(
 
 /// Releases a hold with a reason; its cases become eligible again at the next sweep.
 pub async fn release(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     by: i64,
     id: i64,
     reason: &str,
     confirmed: &[String],
-) -> RetentionResult<()> {
+) -> ServiceResult<()> {
     let reason =
         crate::domain::text::one_line(reason, 500, "Enter the reason for releasing the hold", "The reason")
             .map_err(|m| invalid("release_reason", m))?;
     // Checked against the children the hold covers: its case, or every case of its area.
-    let hold = holds::find(&state.db, id).await?.ok_or(RetentionError::NotFound)?;
+    let hold = holds::find(&cx.db, id).await?.ok_or(ServiceError::NotFound)?;
     let ids = match (hold.case_id, hold.area_id) {
-        (Some(case), _) => match cases::find(&state.db, case).await? {
-            Some(c) => crate::anonymity::case_identifiers(state, &c).await?,
+        (Some(case), _) => match cases::find(&cx.db, case).await? {
+            Some(c) => crate::anonymity::case_identifiers(cx, &c).await?,
             None => Vec::new(),
         },
-        (None, Some(area)) => crate::anonymity::area_identifiers(state, &[area]).await?,
+        (None, Some(area)) => crate::anonymity::area_identifiers(cx, &[area]).await?,
         // A theme's hold: every area's children.
         (None, None) => {
-            let all: Vec<i64> = store::areas::list(&state.db).await?.iter().map(|a| a.id).collect();
-            crate::anonymity::area_identifiers(state, &all).await?
+            let all: Vec<i64> = store::areas::list(&cx.db).await?.iter().map(|a| a.id).collect();
+            crate::anonymity::area_identifiers(cx, &all).await?
         }
     };
     let reason = crate::anonymity::checked("release_reason", &reason, &ids, confirmed)
-        .map_err(RetentionError::Invalid)?;
-    let txn = store::begin_write(&state.db).await?;
-    holds::find(&txn, id).await?.ok_or(RetentionError::NotFound)?;
+        .map_err(ServiceError::Invalid)?;
+    let txn = store::begin_write(&cx.db).await?;
+    holds::find(&txn, id).await?.ok_or(ServiceError::NotFound)?;
     holds::release(&txn, id, by, &reason).await?;
     audit::append(&txn, &event(acting, AuditAction::HoldReleased, "legal_hold", id.to_string())).await?;
     txn.commit().await?;

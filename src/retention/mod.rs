@@ -5,68 +5,17 @@
 //! The sweep and reports never open sealed records. Only [`refresh_due`] does, for a case whose
 //! applicable policy counts from its date of birth or death, because those dates are sealed.
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::audit::{AuditAction, AuditEvent};
 use crate::domain::notification::SealedIdentity;
-use crate::domain::retention::{self as rules, PolicyInput, RetentionAction, Trigger, Triggers};
-use crate::gathering::Acting;
-use crate::store::{self, StoreError, audit, retention as stored};
+use crate::domain::retention::{self as rules, PolicyInput, Triggers};
+use crate::service::Acting;
+pub(crate) use crate::service::{ServiceError, ServiceResult, invalid};
+use crate::store::{self, audit, retention as stored};
 
 pub mod destroy;
 pub mod holds;
 pub mod queue;
-
-/// What a retention step can fail with.
-#[derive(Debug, thiserror::Error)]
-pub enum RetentionError {
-    /// Field problems: (field, message).
-    #[error("the answers need correcting")]
-    Invalid(Vec<(String, String)>),
-    /// Not allowed (e.g. approving one's own queueing).
-    #[error("{0}")]
-    Refused(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("not found")]
-    NotFound,
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
-
-impl From<StoreError> for RetentionError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict(m) => RetentionError::Conflict(m),
-            StoreError::NotFound => RetentionError::NotFound,
-            other => RetentionError::Other(anyhow::Error::new(other)),
-        }
-    }
-}
-
-impl From<sea_orm::DbErr> for RetentionError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        RetentionError::Other(e.into())
-    }
-}
-
-impl From<crate::gathering::GatherError> for RetentionError {
-    fn from(e: crate::gathering::GatherError) -> Self {
-        use crate::gathering::GatherError as G;
-        match e {
-            G::Invalid(p) => RetentionError::Invalid(p),
-            G::Refused(m) => RetentionError::Refused(m),
-            G::Conflict(m) => RetentionError::Conflict(m),
-            G::NotFound => RetentionError::NotFound,
-            G::Other(e) => RetentionError::Other(e),
-        }
-    }
-}
-
-pub type RetentionResult<T> = Result<T, RetentionError>;
-
-pub(crate) fn invalid(field: &str, message: impl Into<String>) -> RetentionError {
-    RetentionError::Invalid(vec![(field.to_string(), message.into())])
-}
 
 /// An audit event of retention about `object_type` `object_ref`.
 pub(crate) fn event(
@@ -75,7 +24,7 @@ pub(crate) fn event(
     object_type: &'static str,
     object_ref: impl Into<String>,
 ) -> AuditEvent {
-    AuditEvent::new(acting.actor.clone(), action, object_type, object_ref).request(acting.request_id)
+    acting.event(action, object_type, object_ref)
 }
 
 /// Installs the configured default policy when the database has none (first start).
@@ -85,10 +34,10 @@ pub async fn ensure_default_policy(db: &store::Db, c: &crate::config::RetentionC
     }
     let input = PolicyInput {
         name: c.default_name.clone(),
-        trigger: Trigger::parse(&c.default_trigger).unwrap_or(Trigger::DateOfBirth),
+        trigger: c.default_trigger,
         years: c.default_years,
         months: c.default_months,
-        action: RetentionAction::parse(&c.default_action).unwrap_or(RetentionAction::Review),
+        action: c.default_action,
         all_areas: true,
         areas: Vec::new(),
     };
@@ -113,17 +62,17 @@ pub async fn ensure_default_policy(db: &store::Db, c: &crate::config::RetentionC
 /// Saves a new policy (`id` None) or changes one; every case's due date is then computed again by
 /// the worker. Returns the policy id.
 pub async fn save_policy(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     by: i64,
     id: Option<(i64, i64)>,
     input: &PolicyInput,
     active: bool,
-) -> RetentionResult<i64> {
-    if !stored::areas_exist(&state.db, &input.areas).await? {
+) -> ServiceResult<i64> {
+    if !stored::areas_exist(&cx.db, &input.areas).await? {
         return Err(invalid("areas", "Choose areas from the list"));
     }
-    let txn = store::begin_write(&state.db).await?;
+    let txn = store::begin_write(&cx.db).await?;
     let id = match id {
         None => stored::insert_policy(&txn, input, Some(by)).await?,
         Some((id, version)) => {
@@ -161,10 +110,10 @@ fn sealed_triggers(
 /// Computes the due date of every case marked stale (a trigger or a policy changed), in batches
 /// of `batch`; returns how many were computed. Records are opened (on the blocking pool) only for
 /// cases a date-of-birth or date-of-death policy applies to.
-pub async fn refresh_due(state: &AppState, batch: u64) -> anyhow::Result<u64> {
+pub async fn refresh_due(cx: &Context, batch: u64) -> anyhow::Result<u64> {
     let (mut done, mut after) = (0, 0);
     loop {
-        let txn = store::begin_write(&state.db).await?;
+        let txn = store::begin_write(&cx.db).await?;
         let policies = stored::active_rules(&txn).await?;
         let stale = stored::stale_batch(&txn, after, batch).await?;
         if stale.is_empty() {
@@ -177,7 +126,7 @@ pub async fn refresh_due(state: &AppState, batch: u64) -> anyhow::Result<u64> {
             .filter(|(_, c)| rules::needs_sealed(&policies, c.area_id))
             .map(|(i, c)| (i, c.sealed.clone()))
             .collect();
-        let keys = state.keys.clone();
+        let keys = cx.keys.clone();
         let n = stale.len();
         // Per case: None (not opened), Some(None) (did not open), Some(Some(dates)).
         let opened = tokio::task::spawn_blocking(move || {

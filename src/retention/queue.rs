@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 
-use super::{RetentionError, RetentionResult, event, invalid};
-use crate::app::AppState;
+use super::{ServiceError, ServiceResult, event, invalid};
+use crate::context::Context;
 use crate::domain::audit::AuditAction;
 use crate::domain::retention::EntryStatus;
 use crate::gathering::Acting;
@@ -23,25 +23,25 @@ pub struct SweepReport {
 
 /// Lists every case due by `today`, not held and not already in the queue. A dry run writes
 /// nothing (not even due dates) and says what would be listed.
-pub async fn sweep(state: &AppState, today: NaiveDate, dry_run: bool) -> anyhow::Result<SweepReport> {
+pub async fn sweep(cx: &Context, today: NaiveDate, dry_run: bool) -> anyhow::Result<SweepReport> {
     if !dry_run {
-        super::refresh_due(state, 500).await?;
+        super::refresh_due(cx, 500).await?;
     }
     let mut report = SweepReport {
-        held: destruction::held_due(&state.db, today).await?,
-        stale: stored::count_stale(&state.db).await?,
+        held: destruction::held_due(&cx.db, today).await?,
+        stale: stored::count_stale(&cx.db).await?,
         ..SweepReport::default()
     };
     let mut after = 0;
     loop {
-        let page = destruction::candidates(&state.db, today, after, 1000).await?;
+        let page = destruction::candidates(&cx.db, today, after, 1000).await?;
         let Some(last) = page.last() else { break };
         after = last.id;
         if dry_run {
             report.listed.extend(page.iter().map(|c| c.reference.clone()));
             continue;
         }
-        let txn = store::begin_write(&state.db).await?;
+        let txn = store::begin_write(&cx.db).await?;
         // A hold placed since the page was read is respected: the insert re-checks nothing, so
         // withdraw what a hold now covers before committing.
         destruction::insert_due(&txn, &page).await?;
@@ -51,7 +51,7 @@ pub async fn sweep(state: &AppState, today: NaiveDate, dry_run: bool) -> anyhow:
     }
     if !dry_run && !report.listed.is_empty() {
         audit::append(
-            &state.db,
+            &cx.db,
             &crate::domain::audit::AuditEvent::new(
                 crate::domain::audit::Actor::System,
                 AuditAction::RetentionSwept,
@@ -69,40 +69,40 @@ pub async fn sweep(state: &AppState, today: NaiveDate, dry_run: bool) -> anyhow:
 /// in it that identifies anyone (the children of `entries` by name, anyone by shape), suspected
 /// words only once confirmed.
 async fn reason_of(
-    state: &AppState,
+    cx: &Context,
     entries: &[destruction::Entry],
     (field, reason, what): (&str, &str, &str),
     confirmed: &[String],
-) -> RetentionResult<String> {
+) -> ServiceResult<String> {
     let reason =
         crate::domain::text::one_line(reason, 500, &format!("Enter the reason {what}"), "The reason")
             .map_err(|m| invalid(field, m))?;
     let cases: Vec<i64> = entries.iter().map(|e| e.case_id).collect();
-    let ids = crate::anonymity::batch_identifiers(state, &cases).await?;
+    let ids = crate::anonymity::batch_identifiers(cx, &cases).await?;
     crate::anonymity::checked(field, &reason, &ids, confirmed)
         .map(|c| c.as_str().to_string())
-        .map_err(RetentionError::Invalid)
+        .map_err(ServiceError::Invalid)
 }
 
 /// Puts due entries forward for approval as one batch; returns (batch id, how many).
 pub async fn queue(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     by: i64,
     ids: &[i64],
     reason: &str,
     confirmed: &[String],
-) -> RetentionResult<(i64, u64)> {
+) -> ServiceResult<(i64, u64)> {
     if ids.is_empty() {
         return Err(invalid("entries", "Choose at least one case to queue"));
     }
-    let due = entries_in(&state.db, ids, EntryStatus::Due).await?;
+    let due = entries_in(&cx.db, ids, EntryStatus::Due).await?;
     let what = "for destroying these cases' identifying data";
-    let reason = reason_of(state, &due, ("reason", reason, what), confirmed).await?;
-    let txn = store::begin_write(&state.db).await?;
+    let reason = reason_of(cx, &due, ("reason", reason, what), confirmed).await?;
+    let txn = store::begin_write(&cx.db).await?;
     let (batch, n) = destruction::queue(&txn, ids, by, &reason).await?;
     if n == 0 {
-        return Err(RetentionError::Conflict(
+        return Err(ServiceError::Conflict(
             "None of those cases is waiting to be queued any more: someone else queued them, or a hold was placed."
                 .into(),
         ));
@@ -125,7 +125,7 @@ async fn entries_in(
     conn: &impl sea_orm::ConnectionTrait,
     ids: &[i64],
     status: EntryStatus,
-) -> RetentionResult<Vec<destruction::Entry>> {
+) -> ServiceResult<Vec<destruction::Entry>> {
     // Every entry in that status, kept when asked for: one indexed statement (an IN list of
     // thousands of ids joined to five tables made SQLite's planner take seconds).
     let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
@@ -140,28 +140,28 @@ async fn entries_in(
 /// Approves queued entries; the approver must not be the admin who queued them. Returns how many
 /// were approved (the worker then destroys them).
 pub async fn approve(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     by: i64,
     ids: &[i64],
     reason: &str,
     confirmed: &[String],
-) -> RetentionResult<u64> {
+) -> ServiceResult<u64> {
     if ids.is_empty() {
         return Err(invalid("approve_entries", "Choose at least one case to approve"));
     }
-    let queued = entries_in(&state.db, ids, EntryStatus::Queued).await?;
-    let reason = reason_of(state, &queued, ("approve_reason", reason, "for approving"), confirmed).await?;
-    let txn = store::begin_write(&state.db).await?;
+    let queued = entries_in(&cx.db, ids, EntryStatus::Queued).await?;
+    let reason = reason_of(cx, &queued, ("approve_reason", reason, "for approving"), confirmed).await?;
+    let txn = store::begin_write(&cx.db).await?;
     let queued = entries_in(&txn, ids, EntryStatus::Queued).await?;
     if queued.is_empty() {
-        return Err(RetentionError::Conflict(
+        return Err(ServiceError::Conflict(
             "None of those cases is waiting for approval any more: it was approved, excluded or withdrawn."
                 .into(),
         ));
     }
     if let Some(own) = queued.iter().find(|e| e.queued_by == Some(by)) {
-        return Err(RetentionError::Refused(format!(
+        return Err(ServiceError::Refused(format!(
             "You queued {} for destruction, so another admin must approve it: destruction needs two people.",
             own.reference
         )));
@@ -183,19 +183,19 @@ pub async fn approve(
 /// Takes a case out of the queue with a reason and a new date to look at it again (a legal hold
 /// is the other way to keep it).
 pub async fn exclude(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     by: i64,
     entry_id: i64,
     reason: &str,
     confirmed: &[String],
     review_on: Option<NaiveDate>,
-) -> RetentionResult<()> {
-    let entry = destruction::find(&state.db, entry_id).await?.ok_or(RetentionError::NotFound)?;
+) -> ServiceResult<()> {
+    let entry = destruction::find(&cx.db, entry_id).await?.ok_or(ServiceError::NotFound)?;
     let what = "for keeping this case's identifying data";
     let reason =
-        reason_of(state, std::slice::from_ref(&entry), ("exclude_reason", reason, what), confirmed).await;
-    let today = state.clock.today();
+        reason_of(cx, std::slice::from_ref(&entry), ("exclude_reason", reason, what), confirmed).await;
+    let today = cx.clock.today();
     let date = match review_on {
         None => Err(invalid(
             "review_on",
@@ -208,15 +208,15 @@ pub async fn exclude(
     };
     let (reason, date) = match (reason, date) {
         (Ok(r), Ok(d)) => (r, d),
-        (Err(RetentionError::Invalid(mut a)), Err(RetentionError::Invalid(b))) => {
+        (Err(ServiceError::Invalid(mut a)), Err(ServiceError::Invalid(b))) => {
             a.extend(b);
-            return Err(RetentionError::Invalid(a));
+            return Err(ServiceError::Invalid(a));
         }
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
-    let txn = store::begin_write(&state.db).await?;
+    let txn = store::begin_write(&cx.db).await?;
     if !destruction::close(&txn, entry_id, EntryStatus::Excluded, Some(by), &reason).await? {
-        return Err(RetentionError::Conflict("This case is no longer in the queue.".into()));
+        return Err(ServiceError::Conflict("This case is no longer in the queue.".into()));
     }
     stored::set_override(&txn, entry.case_id, Some(date)).await?;
     audit::append(

@@ -8,8 +8,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Acting, ReviewError, ReviewResult, open_text};
-use crate::app::AppState;
+use super::{Acting, ServiceError, ServiceResult, open_text};
+use crate::context::Context;
 use crate::domain::anonymity::SealedChecked;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::codes::ActionStatus;
@@ -75,8 +75,8 @@ pub struct View {
 }
 
 /// The themes an action can carry: the current Analysis Form's theme list (configuration).
-pub fn themes(state: &AppState) -> Vec<(String, String)> {
-    super::analysis::current_version(state)
+pub fn themes(cx: &Context) -> Vec<(String, String)> {
+    super::analysis::current_version(cx)
         .ok()
         .and_then(|v| {
             v.item("themes").map(|i| i.options.iter().map(|o| (o.code.clone(), o.label.clone())).collect())
@@ -85,8 +85,8 @@ pub fn themes(state: &AppState) -> Vec<(String, String)> {
 }
 
 /// A theme's label (its code when unknown).
-pub fn theme_label(state: &AppState, code: &str) -> String {
-    themes(state).into_iter().find(|(c, _)| c == code).map(|(_, l)| l).unwrap_or_else(|| code.to_string())
+pub fn theme_label(cx: &Context, code: &str) -> String {
+    themes(cx).into_iter().find(|(c, _)| c == code).map(|(_, l)| l).unwrap_or_else(|| code.to_string())
 }
 
 /// The status an input asks for (open when none).
@@ -104,9 +104,9 @@ struct Checked {
 
 impl Checked {
     /// The sealed record (description, note and the owner's address), built from checked text.
-    fn seal(&self, state: &AppState) -> ReviewResult<SealedChecked> {
+    fn seal(&self, cx: &Context) -> ServiceResult<SealedChecked> {
         let plain = serde_json::to_vec(&self.sealed).map_err(anyhow::Error::from)?;
-        Ok(SealedChecked::of_record(&self.texts, &plain, |b| state.keys.keyring.seal(b))?)
+        Ok(SealedChecked::of_record(&self.texts, &plain, |b| cx.keys.keyring.seal(b))?)
     }
 
     fn owner_org(&self) -> crate::domain::anonymity::Checked {
@@ -115,7 +115,7 @@ impl Checked {
 }
 
 /// Checks what was typed against the rules; every problem at once, by field.
-async fn check(state: &AppState, areas_in_scope: &[i64], input: &Input) -> ReviewResult<Checked> {
+async fn check(cx: &Context, areas_in_scope: &[i64], input: &Input) -> ServiceResult<Checked> {
     let mut problems: Vec<(String, String)> = Vec::new();
     let mut problem = |f: &str, m: &str| problems.push((f.to_string(), m.to_string()));
     let description = input.description.trim();
@@ -144,7 +144,7 @@ async fn check(state: &AppState, areas_in_scope: &[i64], input: &Input) -> Revie
     if input.note.chars().count() > 2000 {
         problem("note", "The note must be 2,000 characters or fewer");
     }
-    let known: Vec<String> = themes(state).into_iter().map(|(c, _)| c).collect();
+    let known: Vec<String> = themes(cx).into_iter().map(|(c, _)| c).collect();
     if input.themes.iter().any(|t| !known.contains(t)) {
         problem("themes", "Choose themes from the list");
     }
@@ -152,9 +152,9 @@ async fn check(state: &AppState, areas_in_scope: &[i64], input: &Input) -> Revie
     let mut case_areas = Vec::new();
     let mut ids = Vec::new();
     for reference in input.cases.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
-        match cases::find_by_reference(&state.db, reference).await? {
+        match cases::find_by_reference(&cx.db, reference).await? {
             Some(c) if areas_in_scope.contains(&c.area_id) => {
-                ids.extend(super::packs::case_identifiers(state, &c).await?);
+                ids.extend(super::packs::case_identifiers(cx, &c).await?);
                 case_ids.push(c.id);
                 case_areas.push(c.area_id);
             }
@@ -170,7 +170,7 @@ async fn check(state: &AppState, areas_in_scope: &[i64], input: &Input) -> Revie
     if case_ids.is_empty()
         && let Some(area) = input.area_id.filter(|a| areas_in_scope.contains(a))
     {
-        ids = crate::anonymity::area_identifiers(state, &[area]).await?;
+        ids = crate::anonymity::area_identifiers(cx, &[area]).await?;
     }
     // Read by panel chairs and shared with partner agencies by email: no identifier of a linked
     // case, nor anything shaped like one, may remain.
@@ -180,7 +180,7 @@ async fn check(state: &AppState, areas_in_scope: &[i64], input: &Input) -> Revie
         &input.confirmed,
     ) {
         Ok(t) => t,
-        Err(ReviewError::Invalid(list)) => {
+        Err(ServiceError::Invalid(list)) => {
             problems.extend(list);
             Vec::new()
         }
@@ -205,7 +205,7 @@ async fn check(state: &AppState, areas_in_scope: &[i64], input: &Input) -> Revie
             },
             texts,
         }),
-        _ => Err(ReviewError::Invalid(problems)),
+        _ => Err(ServiceError::Invalid(problems)),
     }
 }
 
@@ -215,33 +215,32 @@ fn action_event(acting: &Acting<'_>, action: AuditAction, reference: &str) -> Au
 
 /// Queues the "assigned to you" email to the owner (their address sealed in the outbox).
 async fn email_owner<C: sea_orm::ConnectionTrait>(
-    state: &AppState,
+    cx: &Context,
     conn: &C,
     reference: &str,
     area_id: i64,
     sealed: &Sealed,
     due_on: NaiveDate,
     overdue: bool,
-) -> ReviewResult<()> {
+) -> ServiceResult<()> {
     let area = areas::find(conn, area_id).await?.map(|a| a.name).unwrap_or_default();
     let email = render::action_email(reference, &area, &sealed.description, &date_words(due_on), overdue)
         .map_err(anyhow::Error::from)?;
-    let to =
-        mail::prepare_recipients(&state.keys.keyring, &[Recipient::External(sealed.owner_email.clone())])?;
+    let to = mail::prepare_recipients(&cx.keys.keyring, &[Recipient::External(sealed.owner_email.clone())])?;
     mail::enqueue(conn, &email, None, to).await?;
     Ok(())
 }
 
 /// Records a new action and emails its owner; returns its reference.
 pub async fn create(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     areas_in_scope: &[i64],
     input: &Input,
-) -> ReviewResult<String> {
-    let c = check(state, areas_in_scope, input).await?;
-    let sealed = c.seal(state)?;
-    let txn = db::begin_write(&state.db).await?;
+) -> ServiceResult<String> {
+    let c = check(cx, areas_in_scope, input).await?;
+    let sealed = c.seal(cx)?;
+    let txn = db::begin_write(&cx.db).await?;
     let (_, reference) = store::insert(
         &txn,
         NewAction {
@@ -249,14 +248,14 @@ pub async fn create(
             due_on: input.due_on,
             owner_org: c.owner_org(),
             sealed,
-            sealed_key: state.keys.keyring.key_id(),
+            sealed_key: cx.keys.keyring.key_id(),
             created_by: acting.actor.user_id(),
         },
         &c.case_ids,
         &input.themes,
     )
     .await?;
-    email_owner(state, &txn, &reference, c.area_id, &c.sealed, input.due_on, false).await?;
+    email_owner(cx, &txn, &reference, c.area_id, &c.sealed, input.due_on, false).await?;
     audit::append(
         &txn,
         &action_event(acting, AuditAction::ActionCreated, &reference)
@@ -264,28 +263,28 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    state.mail_wakeup.notify_one();
+    cx.mail_wakeup.notify_one();
     Ok(reference)
 }
 
 /// Saves an edit made against `version`; a new owner's email address gets the "assigned" email.
 pub async fn update(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     areas_in_scope: &[i64],
     reference: &str,
     version: i64,
     input: &Input,
-) -> ReviewResult<()> {
-    let current = find(state, areas_in_scope, reference).await?;
-    let before: Sealed = open_sealed(state, &current)?;
+) -> ServiceResult<()> {
+    let current = find(cx, areas_in_scope, reference).await?;
+    let before: Sealed = open_sealed(cx, &current)?;
     let input = Input { area_id: Some(current.area_id), ..input.clone() };
-    let c = check(state, areas_in_scope, &input).await?;
+    let c = check(cx, areas_in_scope, &input).await?;
     let status = status_of(&input);
     let completed_on =
-        if status.is_open() { None } else { current.completed_on.or_else(|| Some(state.clock.today())) };
-    let sealed = c.seal(state)?;
-    let txn = db::begin_write(&state.db).await?;
+        if status.is_open() { None } else { current.completed_on.or_else(|| Some(cx.clock.today())) };
+    let sealed = c.seal(cx)?;
+    let txn = db::begin_write(&cx.db).await?;
     store::update(
         &txn,
         current.id,
@@ -295,7 +294,7 @@ pub async fn update(
             due_on: input.due_on,
             owner_org: c.owner_org(),
             sealed,
-            sealed_key: state.keys.keyring.key_id(),
+            sealed_key: cx.keys.keyring.key_id(),
             completed_on,
         },
     )
@@ -303,7 +302,7 @@ pub async fn update(
     store::set_links(&txn, current.id, &c.case_ids, &input.themes).await?;
     let reassigned = before.owner_email != c.sealed.owner_email && status.is_open();
     if reassigned {
-        email_owner(state, &txn, reference, current.area_id, &c.sealed, input.due_on, false).await?;
+        email_owner(cx, &txn, reference, current.area_id, &c.sealed, input.due_on, false).await?;
     }
     audit::append(
         &txn,
@@ -313,57 +312,52 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     if reassigned {
-        state.mail_wakeup.notify_one();
+        cx.mail_wakeup.notify_one();
     }
     Ok(())
 }
 
 /// An action in one of `areas_in_scope` (not found otherwise).
-pub async fn find(state: &AppState, areas_in_scope: &[i64], reference: &str) -> ReviewResult<Action> {
-    store::find_by_reference(&state.db, reference)
+pub async fn find(cx: &Context, areas_in_scope: &[i64], reference: &str) -> ServiceResult<Action> {
+    store::find_by_reference(&cx.db, reference)
         .await?
         .filter(|a| areas_in_scope.contains(&a.area_id))
-        .ok_or(ReviewError::NotFound)
+        .ok_or(ServiceError::NotFound)
 }
 
-fn open_sealed(state: &AppState, a: &Action) -> ReviewResult<Sealed> {
-    serde_json::from_str(&open_text(state, &a.sealed)?).map_err(|e| ReviewError::Other(e.into()))
+fn open_sealed(cx: &Context, a: &Action) -> ServiceResult<Sealed> {
+    serde_json::from_str(&open_text(cx, &a.sealed)?).map_err(|e| ServiceError::Other(e.into()))
 }
 
 /// The actions `filter` selects, opened for display.
-pub async fn list(state: &AppState, filter: &Filter) -> ReviewResult<Vec<View>> {
-    let rows = store::list(&state.db, &Filter { today: Some(state.clock.today()), ..filter.clone() }).await?;
-    opened(state, rows).await
+pub async fn list(cx: &Context, filter: &Filter) -> ServiceResult<Vec<View>> {
+    let rows = store::list(&cx.db, &Filter { today: Some(cx.clock.today()), ..filter.clone() }).await?;
+    opened(cx, rows).await
 }
 
 /// One page of the actions `filter` selects, opened for display, and how many there are in all:
 /// only the page is opened, however long the register.
-pub async fn page(
-    state: &AppState,
-    filter: &Filter,
-    offset: u64,
-    limit: u64,
-) -> ReviewResult<(Vec<View>, u64)> {
-    let filter = Filter { today: Some(state.clock.today()), ..filter.clone() };
-    let (rows, total) = store::page(&state.db, &filter, offset, limit).await?;
-    Ok((opened(state, rows).await?, total))
+pub async fn page(cx: &Context, filter: &Filter, offset: u64, limit: u64) -> ServiceResult<(Vec<View>, u64)> {
+    let filter = Filter { today: Some(cx.clock.today()), ..filter.clone() };
+    let (rows, total) = store::page(&cx.db, &filter, offset, limit).await?;
+    Ok((opened(cx, rows).await?, total))
 }
 
 /// One action, opened.
-pub async fn view(state: &AppState, areas_in_scope: &[i64], reference: &str) -> ReviewResult<View> {
-    let a = find(state, areas_in_scope, reference).await?;
-    opened(state, vec![a]).await?.pop().ok_or(ReviewError::NotFound)
+pub async fn view(cx: &Context, areas_in_scope: &[i64], reference: &str) -> ServiceResult<View> {
+    let a = find(cx, areas_in_scope, reference).await?;
+    opened(cx, vec![a]).await?.pop().ok_or(ServiceError::NotFound)
 }
 
 /// Opens `rows` for display, with their cases, themes and area names.
-async fn opened(state: &AppState, rows: Vec<Action>) -> ReviewResult<Vec<View>> {
-    let today = state.clock.today();
-    let mut links = store::links(&state.db, &rows.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
+async fn opened(cx: &Context, rows: Vec<Action>) -> ServiceResult<Vec<View>> {
+    let today = cx.clock.today();
+    let mut links = store::links(&cx.db, &rows.iter().map(|a| a.id).collect::<Vec<_>>()).await?;
     let names: std::collections::HashMap<i64, String> =
-        areas::list(&state.db).await?.into_iter().map(|a| (a.id, a.name)).collect();
+        areas::list(&cx.db).await?.into_iter().map(|a| (a.id, a.name)).collect();
     rows.into_iter()
         .map(|a| {
-            let sealed = open_sealed(state, &a)?;
+            let sealed = open_sealed(cx, &a)?;
             let (cases, themes) = links.remove(&a.id).unwrap_or_default();
             let status = ActionStatus::parse(&a.status).unwrap_or(ActionStatus::Open);
             Ok(View {
@@ -387,9 +381,9 @@ async fn opened(state: &AppState, rows: Vec<Action>) -> ReviewResult<Vec<View>> 
 }
 
 /// Records an export of the register in the audit trail.
-pub async fn record_export(state: &AppState, acting: &Acting<'_>, rows: usize) -> ReviewResult<()> {
+pub async fn record_export(cx: &Context, acting: &Acting<'_>, rows: usize) -> ServiceResult<()> {
     audit::append(
-        &state.db,
+        &cx.db,
         &AuditEvent::new(acting.actor.clone(), AuditAction::ActionsExported, "action", "register")
             .request(acting.request_id)
             .details(format!("rows={rows}")),
@@ -402,16 +396,16 @@ pub async fn record_export(state: &AppState, acting: &Acting<'_>, rows: usize) -
 /// then every `review.action_remind_overdue_every_days`), once per point: the point is recorded
 /// under a unique index in the same transaction as its outbox row, so a restart or a second
 /// instance never sends it twice.
-pub async fn send_due_reminders(state: &AppState) -> ReviewResult<usize> {
-    let every = state.config.review.action_remind_overdue_every_days;
+pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
+    let every = cx.config.review.action_remind_overdue_every_days;
     if every == 0 {
         return Ok(0);
     }
-    let today = state.clock.today();
+    let today = cx.clock.today();
     let mut sent = 0;
     let mut after_id = 0;
     loop {
-        let txn = db::begin_write(&state.db).await?;
+        let txn = db::begin_write(&cx.db).await?;
         let batch = store::claim_overdue(&txn, today, after_id, 200).await?;
         let Some(last) = batch.last() else {
             txn.commit().await?;
@@ -420,11 +414,11 @@ pub async fn send_due_reminders(state: &AppState) -> ReviewResult<usize> {
         after_id = last.id;
         for a in &batch {
             let Some(point) = reminders::overdue_point(a.due_on, today, every) else { continue };
-            if !store::record_point(&txn, "action", a.id, &point.name, state.clock.now()).await? {
+            if !store::record_point(&txn, "action", a.id, &point.name, cx.clock.now()).await? {
                 continue;
             }
-            let sealed = open_sealed(state, a)?;
-            email_owner(state, &txn, &a.reference, a.area_id, &sealed, a.due_on, true).await?;
+            let sealed = open_sealed(cx, a)?;
+            email_owner(cx, &txn, &a.reference, a.area_id, &sealed, a.due_on, true).await?;
             audit::append(
                 &txn,
                 &AuditEvent::new(
@@ -441,7 +435,7 @@ pub async fn send_due_reminders(state: &AppState) -> ReviewResult<usize> {
         txn.commit().await?;
     }
     if sent > 0 {
-        state.mail_wakeup.notify_one();
+        cx.mail_wakeup.notify_one();
         tracing::info!(reminders = sent, "action reminders queued");
     }
     Ok(sent)

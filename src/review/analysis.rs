@@ -7,8 +7,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Acting, ReviewError, ReviewResult, identity, invalid};
-use crate::app::AppState;
+use super::{Acting, ServiceError, ServiceResult, invalid};
+use crate::context::Context;
 use crate::domain::analysis::{self as rules, FORM};
 use crate::domain::anonymity::SealedChecked;
 use crate::domain::audit::AuditAction;
@@ -17,10 +17,11 @@ use crate::domain::redact::Identifier;
 use crate::domain::workflow::Facts;
 use crate::forms::FormVersion;
 use crate::forms::answers::{self, Answers, FieldError, Raw};
-use crate::gathering::{change_status_knowing, event};
+use crate::gathering::event;
 use crate::store::analyses::{self as store, Analysis, NewRevision, Saved};
 use crate::store::cases::{self, Case};
 use crate::store::{self as db, audit, meetings, users};
+use crate::workflow::change_status_knowing;
 
 /// What one revision seals: its identifying answers (narratives, factor descriptions, causes)
 /// and, for an amendment, why it was made.
@@ -58,26 +59,25 @@ pub fn editable_in(status: &str) -> bool {
         .any(|s| s.code() == status)
 }
 
-fn version_named(state: &AppState, name: &str) -> ReviewResult<Arc<FormVersion>> {
-    state.forms.version(FORM, name).ok_or_else(|| {
-        ReviewError::Other(anyhow::anyhow!("analysis form version {name} is not installed (forms.dir)"))
+fn version_named(cx: &Context, name: &str) -> ServiceResult<Arc<FormVersion>> {
+    cx.forms.version(FORM, name).ok_or_else(|| {
+        ServiceError::Other(anyhow::anyhow!("analysis form version {name} is not installed (forms.dir)"))
     })
 }
 
 /// The definition new analyses use today.
-pub fn current_version(state: &AppState) -> ReviewResult<Arc<FormVersion>> {
-    state
-        .forms
-        .current(FORM, state.clock.today())
-        .ok_or_else(|| ReviewError::Other(anyhow::anyhow!("no analysis form is installed (forms.dir)")))
+pub fn current_version(cx: &Context) -> ServiceResult<Arc<FormVersion>> {
+    cx.forms
+        .current(FORM, cx.clock.today())
+        .ok_or_else(|| ServiceError::Other(anyhow::anyhow!("no analysis form is installed (forms.dir)")))
 }
 
 /// Opens one revision.
-pub fn open_revision(state: &AppState, a: &Analysis, coded: &[answers::CodedValue]) -> ReviewResult<Loaded> {
-    let version = version_named(state, &a.form_version)?;
+pub fn open_revision(cx: &Context, a: &Analysis, coded: &[answers::CodedValue]) -> ServiceResult<Loaded> {
+    let version = version_named(cx, &a.form_version)?;
     let sealed: Sealed = match &a.sealed {
         Some(s) => {
-            serde_json::from_slice(&state.keys.keyring.open(s)?).map_err(|e| ReviewError::Other(e.into()))?
+            serde_json::from_slice(&cx.keys.keyring.open(s)?).map_err(|e| ServiceError::Other(e.into()))?
         }
         None => Sealed::default(),
     };
@@ -86,15 +86,15 @@ pub fn open_revision(state: &AppState, a: &Analysis, coded: &[answers::CodedValu
 }
 
 /// The case's latest revision, or the empty current form.
-pub async fn load(state: &AppState, case: &Case) -> ReviewResult<Loaded> {
-    match store::latest(&state.db, case.id).await? {
+pub async fn load(cx: &Context, case: &Case) -> ServiceResult<Loaded> {
+    match store::latest(&cx.db, case.id).await? {
         Some(a) => {
-            let coded = store::coded_answers(&state.db, a.id).await?;
-            open_revision(state, &a, &coded)
+            let coded = store::coded_answers(&cx.db, a.id).await?;
+            open_revision(cx, &a, &coded)
         }
         None => Ok(Loaded {
             analysis: None,
-            version: current_version(state)?,
+            version: current_version(cx)?,
             answers: Answers::new(),
             amendment_reason: None,
         }),
@@ -126,12 +126,12 @@ pub(crate) enum Check<'a> {
 /// reads every text of it, so each identifying answer (and the amendment's reason) passes the
 /// identifier check first: a refusal names the field.
 pub(crate) fn seal(
-    state: &AppState,
+    cx: &Context,
     version: &FormVersion,
     answers: &Answers,
     reason: Option<String>,
     check: Check<'_>,
-) -> ReviewResult<(Vec<answers::CodedValue>, SealedChecked)> {
+) -> ServiceResult<(Vec<answers::CodedValue>, SealedChecked)> {
     let checked = match check {
         Check::Against { ids, confirmed } => {
             let mut texts = answers::identifying_texts(version, answers);
@@ -145,49 +145,49 @@ pub(crate) fn seal(
     };
     let (coded, identifying) = answers::split(version, answers);
     let plain = serde_json::to_vec(&Sealed { answers: identifying, amendment_reason: reason })
-        .map_err(|e| ReviewError::Other(e.into()))?;
-    Ok((coded, SealedChecked::of_record(&checked, &plain, |b| state.keys.keyring.seal(b))?))
+        .map_err(|e| ServiceError::Other(e.into()))?;
+    Ok((coded, SealedChecked::of_record(&checked, &plain, |b| cx.keys.keyring.seal(b))?))
 }
 
 /// Saves the answers as the case's draft analysis (creating it on first save). `lock` is what
 /// the page was given ([`Loaded::lock`]); a stale lock is a conflict and nothing is saved.
 pub async fn save(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
     lock: i64,
     answers: &Answers,
     confirmed: &[String],
-) -> ReviewResult<()> {
+) -> ServiceResult<()> {
     if !editable_in(&case.status) {
-        return Err(ReviewError::Refused(format!(
+        return Err(ServiceError::Refused(format!(
             "The analysis can be drafted once the case is ready for review (it is ‘{}’)",
             CaseStatus::parse(&case.status).map(|s| s.label()).unwrap_or("unknown")
         )));
     }
-    let loaded = load(state, case).await?;
+    let loaded = load(cx, case).await?;
     if loaded.is_signed() {
-        return Err(ReviewError::Refused(
+        return Err(ServiceError::Refused(
             "This analysis is signed off and locked. Start an amendment, with a reason, to change it.".into(),
         ));
     }
     if loaded.lock() != lock {
-        return Err(ReviewError::Conflict(
+        return Err(ServiceError::Conflict(
             "Someone else saved this analysis since you opened it. Your answers are below, not yet saved."
                 .into(),
         ));
     }
     let problems = rules::problems(&loaded.version, answers);
     if !problems.is_empty() {
-        return Err(ReviewError::Invalid(problems));
+        return Err(ServiceError::Invalid(problems));
     }
     let (category, modifiable) = rules::outcome(answers);
-    let ids = crate::anonymity::case_identifiers(state, case).await?;
+    let ids = crate::anonymity::case_identifiers(cx, case).await?;
     let check = Check::Against { ids: &ids, confirmed };
-    let (coded, sealed) = seal(state, &loaded.version, answers, loaded.amendment_reason.clone(), check)?;
-    let key = state.keys.keyring.key_id();
+    let (coded, sealed) = seal(cx, &loaded.version, answers, loaded.amendment_reason.clone(), check)?;
+    let key = cx.keys.keyring.key_id();
     let by = acting.actor.user_id();
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&cx.db).await?;
     let revision = match &loaded.analysis {
         Some(a) => {
             store::save(
@@ -209,7 +209,7 @@ pub async fn save(
                 category,
                 modifiable,
                 by,
-                at: state.clock.now(),
+                at: cx.clock.now(),
             };
             store::insert(&txn, r, &coded).await?;
             1
@@ -238,49 +238,49 @@ fn days(from: NaiveDate, to: NaiveDate) -> Option<i32> {
 /// sign-off makes the case "reviewed" and sets the review completion date and the durations
 /// reports count by; an amendment's sign-off replaces the earlier revision.
 pub async fn sign_off(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
     lock: i64,
     code: &str,
-) -> ReviewResult<()> {
-    let user_id = acting.actor.user_id().ok_or(ReviewError::NotFound)?;
-    let user = users::find(&state.db, user_id).await?.ok_or(ReviewError::NotFound)?;
-    let loaded = load(state, case).await?;
+) -> ServiceResult<()> {
+    let user_id = acting.actor.user_id().ok_or(ServiceError::NotFound)?;
+    let user = users::find(&cx.db, user_id).await?.ok_or(ServiceError::NotFound)?;
+    let loaded = load(cx, case).await?;
     let Some(a) = loaded.analysis.clone() else {
-        return Err(ReviewError::Refused("There is no analysis to sign off yet".into()));
+        return Err(ServiceError::Refused("There is no analysis to sign off yet".into()));
     };
     if loaded.is_signed() {
-        return Err(ReviewError::Refused("This analysis is already signed off".into()));
+        return Err(ServiceError::Refused("This analysis is already signed off".into()));
     }
     if a.version != lock {
-        return Err(ReviewError::Conflict(
+        return Err(ServiceError::Conflict(
             "Someone saved this analysis since you opened it. Check it again before signing off.".into(),
         ));
     }
     let missing = missing(&loaded);
     if !missing.is_empty() {
-        return Err(ReviewError::Refused(format!(
+        return Err(ServiceError::Refused(format!(
             "Answer every required question before signing off: {}",
             missing.join("; ")
         )));
     }
     if !rules::problems(&loaded.version, &loaded.answers).is_empty() {
-        return Err(ReviewError::Refused(rules::NEEDS_GRADE_2.into()));
+        return Err(ServiceError::Refused(rules::NEEDS_GRADE_2.into()));
     }
     // Checked before the code, so a refused sign-off does not use up the user's code.
-    let today = state.clock.today();
+    let today = cx.clock.today();
     let first = case.status == CaseStatus::ReviewScheduled.code();
     if !first && case.status != CaseStatus::Reviewed.code() {
-        return Err(ReviewError::Refused("Only a case on a meeting's agenda can be signed off".into()));
+        return Err(ServiceError::Refused("Only a case on a meeting's agenda can be signed off".into()));
     }
     let Some(secret) = &user.totp_secret else {
         return Err(invalid("code", "Set up two-factor authentication (Your account) before signing off"));
     };
-    let now = state.clock.now();
+    let now = cx.clock.now();
     let step = crate::crypto::totp::verify(secret, code.trim(), now.timestamp(), user.totp_last_step);
     let fresh = match step {
-        Some(s) => users::use_totp_step(&state.db, user.id, s).await?,
+        Some(s) => users::use_totp_step(&cx.db, user.id, s).await?,
         None => false,
     };
     if !fresh {
@@ -291,14 +291,14 @@ pub async fn sign_off(
             user.id.to_string(),
         )
         .request(acting.request_id);
-        audit::append(&state.db, &e).await?;
+        audit::append(&cx.db, &e).await?;
         return Err(invalid(
             "code",
             "The code is wrong or was already used: enter the current 6-digit code from your authenticator app",
         ));
     }
-    let durations = if first { Some(durations(state, case, today).await?) } else { None };
-    let txn = db::begin_write(&state.db).await?;
+    let durations = if first { Some(durations(cx, case, today).await?) } else { None };
+    let txn = db::begin_write(&cx.db).await?;
     store::sign(&txn, a.id, lock, user.id, now).await?;
     store::supersede_before(&txn, case.id, a.revision).await?;
     if let Some(d) = durations {
@@ -322,15 +322,15 @@ pub async fn sign_off(
 
 /// Days from the death to notification, to the CDRM and panel meetings where the case was
 /// reviewed, and to sign-off (the date of death is opened here and never stored in clear).
-async fn durations(state: &AppState, case: &Case, today: NaiveDate) -> ReviewResult<cases::Durations> {
-    let death = identity(state, case)?.death.date_of_death;
+async fn durations(cx: &Context, case: &Case, today: NaiveDate) -> ServiceResult<cases::Durations> {
+    let death = cx.identity(case)?.death.date_of_death;
     let mut cdrm = None;
     let mut panel = None;
-    for item in meetings::items_of_case(&state.db, case.id).await? {
+    for item in meetings::items_of_case(&cx.db, case.id).await? {
         if item.outcome != AgendaOutcome::Reviewed.code() {
             continue;
         }
-        if let Some(m) = meetings::find(&state.db, item.meeting_id).await? {
+        if let Some(m) = meetings::find(&cx.db, item.meeting_id).await? {
             let on = crate::domain::uk_time::to_uk(m.starts_at).date();
             let slot = if m.kind == MeetingKind::Cdrm.code() { &mut cdrm } else { &mut panel };
             if slot.is_none_or(|d: NaiveDate| on < d) {
@@ -349,12 +349,12 @@ async fn durations(state: &AppState, case: &Case, today: NaiveDate) -> ReviewRes
 /// Starts an amendment of a signed analysis: a new draft revision carrying the signed answers,
 /// with the reason sealed in it. The signed revision stays in force until the amendment is signed.
 pub async fn amend(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
     reason: &str,
     confirmed: &[String],
-) -> ReviewResult<()> {
+) -> ServiceResult<()> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(invalid("reason", "Say why the signed analysis needs to change"));
@@ -362,17 +362,17 @@ pub async fn amend(
     if reason.chars().count() > 2_000 {
         return Err(invalid("reason", "The reason must be 2,000 characters or fewer"));
     }
-    let loaded = load(state, case).await?;
+    let loaded = load(cx, case).await?;
     let Some(a) = loaded.analysis.clone().filter(|a| a.status == AnalysisStatus::Signed.code()) else {
-        return Err(ReviewError::Refused(
+        return Err(ServiceError::Refused(
             "Only a signed analysis is amended; a draft can be edited directly".into(),
         ));
     };
     let (category, modifiable) = rules::outcome(&loaded.answers);
-    let ids = crate::anonymity::case_identifiers(state, case).await?;
+    let ids = crate::anonymity::case_identifiers(cx, case).await?;
     let check = Check::Against { ids: &ids, confirmed };
-    let (coded, sealed) = seal(state, &loaded.version, &loaded.answers, Some(reason.to_string()), check)?;
-    let txn = db::begin_write(&state.db).await?;
+    let (coded, sealed) = seal(cx, &loaded.version, &loaded.answers, Some(reason.to_string()), check)?;
+    let txn = db::begin_write(&cx.db).await?;
     store::insert(
         &txn,
         NewRevision {
@@ -380,11 +380,11 @@ pub async fn amend(
             revision: a.revision + 1,
             form_version: a.form_version.clone(),
             sealed: Some(sealed),
-            sealed_key: state.keys.keyring.key_id(),
+            sealed_key: cx.keys.keyring.key_id(),
             category,
             modifiable,
             by: acting.actor.user_id(),
-            at: state.clock.now(),
+            at: cx.clock.now(),
         },
         &coded,
     )

@@ -10,8 +10,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Acting, ReviewError, ReviewResult, invalid, open_text};
-use crate::app::AppState;
+use super::{Acting, ServiceError, ServiceResult, invalid, open_text};
+use crate::context::Context;
 use crate::crypto::secrets;
 use crate::domain::anonymity::SealedChecked;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
@@ -79,25 +79,25 @@ fn audit_event(acting: &Acting<'_>, action: AuditAction, id: i64) -> AuditEvent 
     AuditEvent::new(acting.actor.clone(), action, "briefing", id.to_string()).request(acting.request_id)
 }
 
-fn open_json<T: serde::de::DeserializeOwned>(state: &AppState, sealed: &[u8]) -> ReviewResult<T> {
-    serde_json::from_str(&open_text(state, sealed)?).map_err(|e| ReviewError::Other(e.into()))
+fn open_json<T: serde::de::DeserializeOwned>(cx: &Context, sealed: &[u8]) -> ServiceResult<T> {
+    serde_json::from_str(&open_text(cx, sealed)?).map_err(|e| ServiceError::Other(e.into()))
 }
 
-async fn area_name(state: &AppState, id: i64) -> ReviewResult<String> {
-    Ok(areas::find(&state.db, id).await?.map(|a| a.name).unwrap_or_default())
+async fn area_name(cx: &Context, id: i64) -> ServiceResult<String> {
+    Ok(areas::find(&cx.db, id).await?.map(|a| a.name).unwrap_or_default())
 }
 
 // ---- The distribution list ----
 
 /// The distribution lists of `area_ids`, opened.
-pub async fn recipients(state: &AppState, area_ids: &[i64]) -> ReviewResult<Vec<RecipientView>> {
+pub async fn recipients(cx: &Context, area_ids: &[i64]) -> ServiceResult<Vec<RecipientView>> {
     let names: std::collections::HashMap<i64, String> =
-        areas::list(&state.db).await?.into_iter().map(|a| (a.id, a.name)).collect();
-    store::recipients(&state.db, area_ids)
+        areas::list(&cx.db).await?.into_iter().map(|a| (a.id, a.name)).collect();
+    store::recipients(&cx.db, area_ids)
         .await?
         .into_iter()
         .map(|r| {
-            let c: Contact = open_json(state, &r.sealed)?;
+            let c: Contact = open_json(cx, &r.sealed)?;
             Ok(RecipientView {
                 id: r.id,
                 area: names.get(&r.area_id).cloned().unwrap_or_default(),
@@ -111,13 +111,13 @@ pub async fn recipients(state: &AppState, area_ids: &[i64]) -> ReviewResult<Vec<
 
 /// Adds someone to an area's distribution list.
 pub async fn add_recipient(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     area_ids: &[i64],
     area_id: Option<i64>,
     organisation: &str,
     contact: Contact,
-) -> ReviewResult<()> {
+) -> ServiceResult<()> {
     let mut problems = Vec::new();
     let area_id = area_id.or_else(|| (area_ids.len() == 1).then(|| area_ids[0]));
     if !area_id.is_some_and(|a| area_ids.contains(&a)) {
@@ -135,15 +135,15 @@ pub async fn add_recipient(
     if let Err(e) = &email {
         problems.push(("email".into(), e.to_string()));
     }
-    let (Some(area_id), Ok(email)) = (area_id, email) else { return Err(ReviewError::Invalid(problems)) };
+    let (Some(area_id), Ok(email)) = (area_id, email) else { return Err(ServiceError::Invalid(problems)) };
     if !problems.is_empty() {
-        return Err(ReviewError::Invalid(problems));
+        return Err(ServiceError::Invalid(problems));
     }
     let plain =
         serde_json::to_vec(&Contact { name, email: email.as_str().into() }).map_err(anyhow::Error::from)?;
-    let sealed = state.keys.keyring.seal(&plain)?;
-    let txn = db::begin_write(&state.db).await?;
-    let id = store::add_recipient(&txn, area_id, organisation, sealed, &state.keys.keyring.key_id()).await?;
+    let sealed = cx.keys.keyring.seal(&plain)?;
+    let txn = db::begin_write(&cx.db).await?;
+    let id = store::add_recipient(&txn, area_id, organisation, sealed, &cx.keys.keyring.key_id()).await?;
     audit::append(
         &txn,
         &AuditEvent::new(acting.actor.clone(), AuditAction::RecipientAdded, "distribution", id.to_string())
@@ -157,16 +157,16 @@ pub async fn add_recipient(
 
 /// Takes someone off a distribution list of `area_ids`.
 pub async fn remove_recipient(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     area_ids: &[i64],
     id: i64,
-) -> ReviewResult<()> {
-    let r = store::recipient(&state.db, id)
+) -> ServiceResult<()> {
+    let r = store::recipient(&cx.db, id)
         .await?
         .filter(|r| area_ids.contains(&r.area_id) && r.active)
-        .ok_or(ReviewError::NotFound)?;
-    let txn = db::begin_write(&state.db).await?;
+        .ok_or(ServiceError::NotFound)?;
+    let txn = db::begin_write(&cx.db).await?;
     store::deactivate_recipient(&txn, r.id).await?;
     audit::append(
         &txn,
@@ -198,11 +198,11 @@ pub struct Scope {
 /// Compiles a draft from the learning points of the analyses signed off in the scope, each
 /// redacted against its own case's identifiers; returns its id.
 pub async fn compile(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     area_ids: &[i64],
     scope: &Scope,
-) -> ReviewResult<i64> {
+) -> ServiceResult<i64> {
     let mut problems = Vec::new();
     let area_id = scope.area_id.or_else(|| (area_ids.len() == 1).then(|| area_ids[0]));
     if !area_id.is_some_and(|a| area_ids.contains(&a)) {
@@ -217,22 +217,22 @@ pub async fn compile(
     }
     let theme = scope.theme.as_deref().filter(|t| !t.is_empty());
     if let Some(t) = theme
-        && !super::actions::themes(state).iter().any(|(c, _)| c == t)
+        && !super::actions::themes(cx).iter().any(|(c, _)| c == t)
     {
         problems.push(("theme".into(), "Choose a theme from the list".into()));
     }
-    let Some(area_id) = area_id else { return Err(ReviewError::Invalid(problems)) };
+    let Some(area_id) = area_id else { return Err(ServiceError::Invalid(problems)) };
     if !problems.is_empty() {
-        return Err(ReviewError::Invalid(problems));
+        return Err(ServiceError::Invalid(problems));
     }
     let mut points = Vec::new();
     let mut sources = Vec::new();
-    for a in store::signed_analyses(&state.db, area_id, scope.period_from, scope.period_to, theme).await? {
-        let coded = crate::store::analyses::coded_answers(&state.db, a.id).await?;
-        let loaded = super::analysis::open_revision(state, &a, &coded)?;
+    for a in store::signed_analyses(&cx.db, area_id, scope.period_from, scope.period_to, theme).await? {
+        let coded = crate::store::analyses::coded_answers(&cx.db, a.id).await?;
+        let loaded = super::analysis::open_revision(cx, &a, &coded)?;
         let Some(Answer::Text(learning)) = loaded.answers.get("learning") else { continue };
-        let Some(case) = cases::find(&state.db, a.case_id).await? else { continue };
-        let ids = super::packs::case_identifiers(state, &case).await?;
+        let Some(case) = cases::find(&cx.db, a.case_id).await? else { continue };
+        let ids = super::packs::case_identifiers(cx, &case).await?;
         let text = redact::redact(learning.trim(), &ids).text;
         if !text.trim().is_empty() {
             points.push(text);
@@ -245,7 +245,7 @@ pub async fn compile(
             "No analysis signed off in that period (and theme) has learning points: choose another period",
         ));
     }
-    let minimum = state.config.review.briefing_min_reviews as usize;
+    let minimum = cx.config.review.briefing_min_reviews as usize;
     let few = points.len() < minimum;
     if few && !scope.few_confirmed {
         return Err(invalid(
@@ -257,7 +257,7 @@ pub async fn compile(
             ),
         ));
     }
-    let ids = source_identifiers(state, &sources).await?;
+    let ids = source_identifiers(cx, &sources).await?;
     let title = crate::anonymity::check("title", title, &ids, &scope.confirmed)?;
     let content = Content {
         // A count below the minimum is not printed: the number of deaths behind the learning is
@@ -280,8 +280,8 @@ pub async fn compile(
         texts.push(crate::anonymity::check(&format!("point-{}", n + 1), p, &ids, &[])?);
     }
     let plain = serde_json::to_vec(&content).map_err(anyhow::Error::from)?;
-    let sealed = SealedChecked::of_record(&texts, &plain, |b| state.keys.keyring.seal(b))?;
-    let txn = db::begin_write(&state.db).await?;
+    let sealed = SealedChecked::of_record(&texts, &plain, |b| cx.keys.keyring.seal(b))?;
+    let txn = db::begin_write(&cx.db).await?;
     let id = store::insert(
         &txn,
         NewBriefing {
@@ -291,7 +291,7 @@ pub async fn compile(
             period_to: scope.period_to,
             theme: theme.map(String::from),
             sealed,
-            sealed_key: state.keys.keyring.key_id(),
+            sealed_key: cx.keys.keyring.key_id(),
             created_by: acting.actor.user_id(),
         },
     )
@@ -306,27 +306,27 @@ pub async fn compile(
     Ok(id)
 }
 
-async fn source_identifiers(state: &AppState, sources: &[i64]) -> ReviewResult<Vec<Identifier>> {
+async fn source_identifiers(cx: &Context, sources: &[i64]) -> ServiceResult<Vec<Identifier>> {
     let mut ids = Vec::new();
     for id in sources {
-        if let Some(case) = cases::find(&state.db, *id).await? {
-            ids.extend(super::packs::case_identifiers(state, &case).await?);
+        if let Some(case) = cases::find(&cx.db, *id).await? {
+            ids.extend(super::packs::case_identifiers(cx, &case).await?);
         }
     }
     Ok(ids)
 }
 
 /// A briefing of `area_ids`, with its content (not found otherwise).
-pub async fn find(state: &AppState, area_ids: &[i64], id: i64) -> ReviewResult<Briefing> {
-    store::find(&state.db, id).await?.filter(|b| area_ids.contains(&b.area_id)).ok_or(ReviewError::NotFound)
+pub async fn find(cx: &Context, area_ids: &[i64], id: i64) -> ServiceResult<Briefing> {
+    store::find(&cx.db, id).await?.filter(|b| area_ids.contains(&b.area_id)).ok_or(ServiceError::NotFound)
 }
 
 /// A briefing opened, with whom it was sent to.
-pub async fn view(state: &AppState, b: &Briefing) -> ReviewResult<View> {
-    let mut v = content(state, b).await?;
-    for s in store::sent_to(&state.db, b.id).await? {
-        let Some(r) = store::recipient(&state.db, s.recipient_id).await? else { continue };
-        let c: Contact = open_json(state, &r.sealed)?;
+pub async fn view(cx: &Context, b: &Briefing) -> ServiceResult<View> {
+    let mut v = content(cx, b).await?;
+    for s in store::sent_to(&cx.db, b.id).await? {
+        let Some(r) = store::recipient(&cx.db, s.recipient_id).await? else { continue };
+        let c: Contact = open_json(cx, &r.sealed)?;
         v.recipients.push(SentView {
             organisation: r.organisation,
             name: c.name,
@@ -339,27 +339,27 @@ pub async fn view(state: &AppState, b: &Briefing) -> ReviewResult<View> {
 }
 
 /// A briefing opened, without its recipients (what a recipient sees).
-async fn content(state: &AppState, b: &Briefing) -> ReviewResult<View> {
+async fn content(cx: &Context, b: &Briefing) -> ServiceResult<View> {
     Ok(View {
         id: b.id,
-        area: area_name(state, b.area_id).await?,
+        area: area_name(cx, b.area_id).await?,
         title: b.title.clone(),
         period_from: b.period_from,
         period_to: b.period_to,
-        theme: b.theme.as_deref().map(|t| super::actions::theme_label(state, t)),
+        theme: b.theme.as_deref().map(|t| super::actions::theme_label(cx, t)),
         sent: b.status == "sent",
         sent_at: b.sent_at,
         version: b.version,
-        content: open_json(state, &b.sealed)?,
+        content: open_json(cx, &b.sealed)?,
         recipients: Vec::new(),
     })
 }
 
 /// The briefings of `area_ids`, newest first: (briefing, sent to, acknowledged).
-pub async fn list(state: &AppState, area_ids: &[i64]) -> ReviewResult<Vec<(Briefing, usize, usize)>> {
+pub async fn list(cx: &Context, area_ids: &[i64]) -> ServiceResult<Vec<(Briefing, usize, usize)>> {
     let mut out = Vec::new();
-    for b in store::list(&state.db, area_ids).await? {
-        let sent = store::sent_to(&state.db, b.id).await?;
+    for b in store::list(&cx.db, area_ids).await? {
+        let sent = store::sent_to(&cx.db, b.id).await?;
         let acknowledged = sent.iter().filter(|s| s.acknowledged_at.is_some()).count();
         out.push((b, sent.len(), acknowledged));
     }
@@ -377,18 +377,18 @@ pub struct Draft<'a> {
 
 /// Saves a draft's edits (points left empty are dropped). No text may identify anyone.
 pub async fn save(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     b: &Briefing,
     version: i64,
     draft: &Draft<'_>,
-) -> ReviewResult<()> {
+) -> ServiceResult<()> {
     let Draft { title, introduction, points, confirmed } = *draft;
     if b.status != "draft" {
-        return Err(ReviewError::Refused("This briefing has been sent and can no longer change".into()));
+        return Err(ServiceError::Refused("This briefing has been sent and can no longer change".into()));
     }
-    let before: Content = open_json(state, &b.sealed)?;
-    let ids = source_identifiers(state, &before.sources).await?;
+    let before: Content = open_json(cx, &b.sealed)?;
+    let ids = source_identifiers(cx, &before.sources).await?;
     let mut problems = Vec::new();
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 200 {
@@ -408,7 +408,7 @@ pub async fn save(
     let named: Vec<(&str, &str)> = fields.iter().map(|(f, t)| (f.as_str(), *t)).collect();
     let checked = match crate::anonymity::check_all(&named, &ids, confirmed) {
         Ok(c) => c,
-        Err(ReviewError::Invalid(list)) => {
+        Err(ServiceError::Invalid(list)) => {
             problems.extend(list);
             Vec::new()
         }
@@ -419,15 +419,15 @@ pub async fn save(
         problems.push(("point-1".into(), "Keep at least one learning point".into()));
     }
     if !problems.is_empty() {
-        return Err(ReviewError::Invalid(problems));
+        return Err(ServiceError::Invalid(problems));
     }
     let content = Content { introduction: introduction.trim().into(), points: kept, sources: before.sources };
     let plain = serde_json::to_vec(&content).map_err(anyhow::Error::from)?;
-    let sealed = SealedChecked::of_record(&checked, &plain, |b| state.keys.keyring.seal(b))?;
+    let sealed = SealedChecked::of_record(&checked, &plain, |b| cx.keys.keyring.seal(b))?;
     let confirmed_count: usize = checked.iter().map(|c| c.confirmed()).sum();
     let title = checked.into_iter().next().unwrap_or_default();
-    let txn = db::begin_write(&state.db).await?;
-    store::save(&txn, b.id, version, &title, sealed, &state.keys.keyring.key_id()).await?;
+    let txn = db::begin_write(&cx.db).await?;
+    store::save(&txn, b.id, version, &title, sealed, &cx.keys.keyring.key_id()).await?;
     audit::append(
         &txn,
         &audit_event(acting, AuditAction::BriefingSaved, b.id)
@@ -439,33 +439,33 @@ pub async fn save(
 }
 
 /// The link a recipient acknowledges through.
-pub fn link(state: &AppState, token: &str) -> String {
-    format!("{}/b/{token}", state.config.public_url())
+pub fn link(cx: &Context, token: &str) -> String {
+    format!("{}/b/{token}", cx.config.public_url())
 }
 
 /// Emails the briefing to everyone on its area's list (one private link each); returns how many.
-pub async fn send(state: &AppState, acting: &Acting<'_>, b: &Briefing, version: i64) -> ReviewResult<usize> {
+pub async fn send(cx: &Context, acting: &Acting<'_>, b: &Briefing, version: i64) -> ServiceResult<usize> {
     if b.status != "draft" {
-        return Err(ReviewError::Refused("This briefing has already been sent".into()));
+        return Err(ServiceError::Refused("This briefing has already been sent".into()));
     }
-    let list = store::recipients(&state.db, &[b.area_id]).await?;
+    let list = store::recipients(&cx.db, &[b.area_id]).await?;
     if list.is_empty() {
-        return Err(ReviewError::Refused(
+        return Err(ServiceError::Refused(
             "The area's distribution list is empty: add the partner agencies who should receive it first"
                 .into(),
         ));
     }
-    let area = area_name(state, b.area_id).await?;
-    let now = state.clock.now();
-    let txn = db::begin_write(&state.db).await?;
+    let area = area_name(cx, b.area_id).await?;
+    let now = cx.clock.now();
+    let txn = db::begin_write(&cx.db).await?;
     store::mark_sent(&txn, b.id, version, now).await?;
     for r in &list {
-        let c: Contact = open_json(state, &r.sealed)?;
+        let c: Contact = open_json(cx, &r.sealed)?;
         let token = secrets::random_token();
         store::add_sent(&txn, b.id, r.id, &secrets::digest(&token), now).await?;
-        let email = render::briefing_email(&b.title, &area, &link(state, &token), false)
-            .map_err(anyhow::Error::from)?;
-        let (queued, to) = mail::prepare_private(&state.keys.keyring, &email, &[c.email])?;
+        let email =
+            render::briefing_email(&b.title, &area, &link(cx, &token), false).map_err(anyhow::Error::from)?;
+        let (queued, to) = mail::prepare_private(&cx.keys.keyring, &email, &[c.email])?;
         mail::enqueue(&txn, &queued, None, to).await?;
     }
     audit::append(
@@ -474,24 +474,22 @@ pub async fn send(state: &AppState, acting: &Acting<'_>, b: &Briefing, version: 
     )
     .await?;
     txn.commit().await?;
-    state.mail_wakeup.notify_one();
+    cx.mail_wakeup.notify_one();
     Ok(list.len())
 }
 
 /// A recipient's view through their link: the briefing and whether (when) they acknowledged.
-pub async fn by_token(state: &AppState, token: &str) -> ReviewResult<(View, store::Sent)> {
-    let sent =
-        store::by_token_hash(&state.db, &secrets::digest(token)).await?.ok_or(ReviewError::NotFound)?;
-    let b = store::find(&state.db, sent.briefing_id).await?.ok_or(ReviewError::NotFound)?;
-    Ok((content(state, &b).await?, sent))
+pub async fn by_token(cx: &Context, token: &str) -> ServiceResult<(View, store::Sent)> {
+    let sent = store::by_token_hash(&cx.db, &secrets::digest(token)).await?.ok_or(ServiceError::NotFound)?;
+    let b = store::find(&cx.db, sent.briefing_id).await?.ok_or(ServiceError::NotFound)?;
+    Ok((content(cx, &b).await?, sent))
 }
 
 /// Records a recipient's acknowledgement, once; `false` when it was already recorded.
-pub async fn acknowledge(state: &AppState, request_id: &str, token: &str) -> ReviewResult<bool> {
-    let sent =
-        store::by_token_hash(&state.db, &secrets::digest(token)).await?.ok_or(ReviewError::NotFound)?;
-    let txn = db::begin_write(&state.db).await?;
-    let first = store::acknowledge(&txn, sent.id, state.clock.now()).await?;
+pub async fn acknowledge(cx: &Context, request_id: &str, token: &str) -> ServiceResult<bool> {
+    let sent = store::by_token_hash(&cx.db, &secrets::digest(token)).await?.ok_or(ServiceError::NotFound)?;
+    let txn = db::begin_write(&cx.db).await?;
+    let first = store::acknowledge(&txn, sent.id, cx.clock.now()).await?;
     if first {
         audit::append(
             &txn,
@@ -513,18 +511,17 @@ pub async fn acknowledge(state: &AppState, request_id: &str, token: &str) -> Rev
 /// Reminds recipients who have not acknowledged, every `review.briefing_remind_every_days` after
 /// sending, at most `review.briefing_reminders` times; each point once (recorded under a unique
 /// index in the same transaction as the outbox row). Each reminder carries a fresh link.
-pub async fn send_due_reminders(state: &AppState) -> ReviewResult<usize> {
-    let (every, max) =
-        (state.config.review.briefing_remind_every_days, state.config.review.briefing_reminders);
+pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
+    let (every, max) = (cx.config.review.briefing_remind_every_days, cx.config.review.briefing_reminders);
     if every == 0 || max == 0 {
         return Ok(0);
     }
-    let today = state.clock.today();
-    let before = state.clock.now() - chrono::TimeDelta::days(i64::from(every)) + chrono::TimeDelta::days(1);
+    let today = cx.clock.today();
+    let before = cx.clock.now() - chrono::TimeDelta::days(i64::from(every)) + chrono::TimeDelta::days(1);
     let mut queued = 0;
     let mut after_id = 0;
     loop {
-        let txn = db::begin_write(&state.db).await?;
+        let txn = db::begin_write(&cx.db).await?;
         let batch = store::claim_unacknowledged(&txn, before, after_id, 200).await?;
         let Some(last) = batch.last() else {
             txn.commit().await?;
@@ -535,7 +532,7 @@ pub async fn send_due_reminders(state: &AppState) -> ReviewResult<usize> {
             let Some(point) = reminders::repeat_point(s.sent_at.date_naive(), today, every, max) else {
                 continue;
             };
-            if !crate::store::actions::record_point(&txn, "briefing", s.id, &point.name, state.clock.now())
+            if !crate::store::actions::record_point(&txn, "briefing", s.id, &point.name, cx.clock.now())
                 .await?
             {
                 continue;
@@ -545,13 +542,13 @@ pub async fn send_due_reminders(state: &AppState) -> ReviewResult<usize> {
             else {
                 continue;
             };
-            let c: Contact = open_json(state, &r.sealed)?;
+            let c: Contact = open_json(cx, &r.sealed)?;
             let token = secrets::random_token();
             store::replace_token(&txn, s.id, &secrets::digest(&token)).await?;
-            let area = area_name(state, b.area_id).await?;
-            let email = render::briefing_email(&b.title, &area, &link(state, &token), true)
+            let area = area_name(cx, b.area_id).await?;
+            let email = render::briefing_email(&b.title, &area, &link(cx, &token), true)
                 .map_err(anyhow::Error::from)?;
-            let (email, to) = mail::prepare_private(&state.keys.keyring, &email, &[c.email])?;
+            let (email, to) = mail::prepare_private(&cx.keys.keyring, &email, &[c.email])?;
             mail::enqueue(&txn, &email, None, to).await?;
             audit::append(
                 &txn,
@@ -569,7 +566,7 @@ pub async fn send_due_reminders(state: &AppState) -> ReviewResult<usize> {
         txn.commit().await?;
     }
     if queued > 0 {
-        state.mail_wakeup.notify_one();
+        cx.mail_wakeup.notify_one();
         tracing::info!(reminders = queued, "briefing reminders queued");
     }
     Ok(queued)

@@ -1,7 +1,7 @@
 //! Moving a case to another area, and closing a reviewed case.
 
-use super::{Acting, ReviewError, ReviewResult, invalid};
-use crate::app::AppState;
+use super::{Acting, ServiceError, ServiceResult, invalid};
+use crate::context::Context;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{CaseStatus, MoveReason};
 use crate::gathering::event;
@@ -12,13 +12,13 @@ use crate::store::{self as db, audit};
 /// both areas (`areas_in_scope`). A case on a meeting's agenda stays where it is until the
 /// meeting's outcome is recorded or it is moved off the agenda.
 pub async fn move_area(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     areas_in_scope: &[i64],
     case: &Case,
     to_area: Option<i64>,
     reason: Option<MoveReason>,
-) -> ReviewResult<()> {
+) -> ServiceResult<()> {
     let mut problems = Vec::new();
     match to_area {
         None => problems.push(("area".to_string(), "Choose the area to move the case to".to_string())),
@@ -33,9 +33,9 @@ pub async fn move_area(
     if reason.is_none() {
         problems.push(("reason".into(), "Choose why the case is moving".into()));
     }
-    let (Some(to), Some(reason)) = (to_area, reason) else { return Err(ReviewError::Invalid(problems)) };
+    let (Some(to), Some(reason)) = (to_area, reason) else { return Err(ServiceError::Invalid(problems)) };
     if !problems.is_empty() {
-        return Err(ReviewError::Invalid(problems));
+        return Err(ServiceError::Invalid(problems));
     }
     if case.status == CaseStatus::ReviewScheduled.code() {
         return Err(invalid(
@@ -43,7 +43,7 @@ pub async fn move_area(
             "The case is on a meeting's agenda: record its outcome or move it off the agenda before moving it to another area",
         ));
     }
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&cx.db).await?;
     cases::set_area(&txn, case.id, case.version, to).await?;
     audit::append(
         &txn,
@@ -59,6 +59,6 @@ pub async fn move_area(
 }
 
 /// Closes a reviewed case; the closure date is recorded (a trigger for retention).
-pub async fn close(state: &AppState, acting: &Acting<'_>, case: &Case) -> ReviewResult<()> {
-    crate::gathering::transition(state, acting, case, CaseStatus::Closed, "").await
+pub async fn close(cx: &Context, acting: &Acting<'_>, case: &Case) -> ServiceResult<()> {
+    crate::workflow::transition(cx, acting, case, CaseStatus::Closed, "").await
 }

@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Acting, ReviewError, ReviewResult, open_text};
-use crate::app::AppState;
+use super::{Acting, ServiceError, ServiceResult, open_text};
+use crate::context::Context;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::ContactKind;
 use crate::domain::email::EmailAddress;
@@ -47,13 +47,13 @@ pub struct Family {
 }
 
 /// Opens the key worker and the contact log (an audited reading of sealed notes).
-pub async fn read(state: &AppState, acting: &Acting<'_>, case: &Case) -> ReviewResult<Family> {
-    let kw = store::key_worker(&state.db, case.id).await?;
+pub async fn read(cx: &Context, acting: &Acting<'_>, case: &Case) -> ServiceResult<Family> {
+    let kw = store::key_worker(&cx.db, case.id).await?;
     let key_worker = match &kw {
-        Some(k) => Some(serde_json::from_str(&open_text(state, &k.sealed)?).map_err(anyhow::Error::from)?),
+        Some(k) => Some(serde_json::from_str(&open_text(cx, &k.sealed)?).map_err(anyhow::Error::from)?),
         None => None,
     };
-    let rows = store::contacts(&state.db, case.id).await?;
+    let rows = store::contacts(&cx.db, case.id).await?;
     let mut names = std::collections::HashMap::new();
     let mut contacts = Vec::with_capacity(rows.len());
     for c in rows {
@@ -61,7 +61,7 @@ pub async fn read(state: &AppState, acting: &Acting<'_>, case: &Case) -> ReviewR
             Some(id) => match names.get(&id) {
                 Some(n) => Clone::clone(n),
                 None => {
-                    let n = users::find(&state.db, id).await?.map(|u| u.name).unwrap_or_default();
+                    let n = users::find(&cx.db, id).await?.map(|u| u.name).unwrap_or_default();
                     names.insert(id, n.clone());
                     n
                 }
@@ -74,11 +74,11 @@ pub async fn read(state: &AppState, acting: &Acting<'_>, case: &Case) -> ReviewR
             by,
             kind: c.kind.clone(),
             kind_label: kind.map(|k| k.label().to_string()).unwrap_or_else(|| c.kind.clone()),
-            note: open_text(state, &c.sealed)?,
+            note: open_text(cx, &c.sealed)?,
         });
     }
     if !contacts.is_empty() || key_worker.is_some() {
-        audit::append(&state.db, &event(acting, AuditAction::FamilyContactRead, case)).await?;
+        audit::append(&cx.db, &event(acting, AuditAction::FamilyContactRead, case)).await?;
     }
     Ok(Family {
         key_worker,
@@ -95,12 +95,12 @@ pub async fn read(state: &AppState, acting: &Acting<'_>, case: &Case) -> ReviewR
 
 /// Names or changes the key worker (edited against `version`; 0 for the first).
 pub async fn set_key_worker(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
     version: i64,
     kw: KeyWorker,
-) -> ReviewResult<()> {
+) -> ServiceResult<()> {
     let mut problems = Vec::new();
     let kw = KeyWorker {
         name: kw.name.trim().into(),
@@ -130,11 +130,11 @@ pub async fn set_key_worker(
             .push(("kw_phone".into(), "Enter a phone number or an email address for the key worker".into()));
     }
     if !problems.is_empty() {
-        return Err(ReviewError::Invalid(problems));
+        return Err(ServiceError::Invalid(problems));
     }
-    let sealed = state.keys.keyring.seal(&serde_json::to_vec(&kw).map_err(anyhow::Error::from)?)?;
-    let txn = db::begin_write(&state.db).await?;
-    store::set_key_worker(&txn, case.id, version, sealed, &state.keys.keyring.key_id()).await?;
+    let sealed = cx.keys.keyring.seal(&serde_json::to_vec(&kw).map_err(anyhow::Error::from)?)?;
+    let txn = db::begin_write(&cx.db).await?;
+    store::set_key_worker(&txn, case.id, version, sealed, &cx.keys.keyring.key_id()).await?;
     audit::append(&txn, &event(acting, AuditAction::KeyWorkerSet, case)).await?;
     txn.commit().await?;
     Ok(())
@@ -143,16 +143,16 @@ pub async fn set_key_worker(
 /// Logs a contact with the family. A question or a feedback needs a note saying what was asked or
 /// told; the date cannot be in the future.
 pub async fn record_contact(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
     on: NaiveDate,
     kind: ContactKind,
     note: &str,
-) -> ReviewResult<()> {
+) -> ServiceResult<()> {
     let note = note.trim();
     let mut problems = Vec::new();
-    if on > state.clock.today() {
+    if on > cx.clock.today() {
         problems.push((
             "contact_on".to_string(),
             "The date of the contact must be today or in the past".to_string(),
@@ -170,10 +170,10 @@ pub async fn record_contact(
         problems.push(("note".into(), "The note must be 5,000 characters or fewer".into()));
     }
     if !problems.is_empty() {
-        return Err(ReviewError::Invalid(problems));
+        return Err(ServiceError::Invalid(problems));
     }
-    let sealed = state.keys.keyring.seal(note.as_bytes())?;
-    let txn = db::begin_write(&state.db).await?;
+    let sealed = cx.keys.keyring.seal(note.as_bytes())?;
+    let txn = db::begin_write(&cx.db).await?;
     store::add_contact(
         &txn,
         NewContact {
@@ -182,8 +182,8 @@ pub async fn record_contact(
             by_user: acting.actor.user_id(),
             kind: kind.code().into(),
             sealed,
-            sealed_key: state.keys.keyring.key_id(),
-            at: state.clock.now(),
+            sealed_key: cx.keys.keyring.key_id(),
+            at: cx.clock.now(),
         },
     )
     .await?;

@@ -6,19 +6,20 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::calendar::{self, Event};
-use super::{Acting, ReviewError, ReviewResult, invalid, meeting_event};
-use crate::app::AppState;
+use super::{Acting, ServiceError, ServiceResult, invalid, meeting_event};
+use crate::context::Context;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{AgendaOutcome, CaseStatus, MeetingKind, MeetingStatus, ReviewDelay};
 use crate::domain::redact;
 use crate::domain::role::Role;
 use crate::domain::uk_time;
 use crate::domain::workflow::Facts;
-use crate::gathering::{change_status_knowing, event};
+use crate::gathering::event;
 use crate::mail::{self, Recipient, render};
 use crate::store::cases::{self, Case};
 use crate::store::meetings::{self as store, AgendaItem, Meeting, NewMeeting};
 use crate::store::{self as db, audit, users};
+use crate::workflow::change_status_knowing;
 
 /// A meeting as arranged on the page or through the API.
 #[derive(Debug, Clone)]
@@ -44,7 +45,7 @@ fn chair_roles(kind: MeetingKind) -> &'static [Role] {
 
 /// Checks the people and areas of an arrangement against the users as they are now; returns
 /// the attendees with the chair among them.
-async fn check_people(state: &AppState, acting_areas: &[i64], a: &Arrangement) -> ReviewResult<Vec<i64>> {
+async fn check_people(cx: &Context, acting_areas: &[i64], a: &Arrangement) -> ServiceResult<Vec<i64>> {
     let mut problems = Vec::new();
     if a.area_ids.is_empty() {
         problems.push(("areas".to_string(), "Choose at least one area".to_string()));
@@ -59,7 +60,7 @@ async fn check_people(state: &AppState, acting_areas: &[i64], a: &Arrangement) -
     if !(15..=600).contains(&a.duration_minutes) {
         problems.push(("duration".into(), "The length must be between 15 minutes and 10 hours".into()));
     }
-    let everyone = users::list(&state.db).await?;
+    let everyone = users::list(&cx.db).await?;
     let covers = |areas: &[i64]| a.area_ids.iter().all(|id| areas.contains(id));
     match everyone.iter().find(|u| u.user.id == a.chair_id && !u.user.disabled) {
         Some(u) if !u.roles.iter().any(|r| chair_roles(a.kind).contains(r)) => problems.push((
@@ -96,23 +97,23 @@ async fn check_people(state: &AppState, acting_areas: &[i64], a: &Arrangement) -
             break;
         }
     }
-    if problems.is_empty() { Ok(attendees) } else { Err(ReviewError::Invalid(problems)) }
+    if problems.is_empty() { Ok(attendees) } else { Err(ServiceError::Invalid(problems)) }
 }
 
 pub async fn create(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     acting_areas: &[i64],
     a: Arrangement,
-) -> ReviewResult<i64> {
-    if a.starts_at < state.clock.now() {
+) -> ServiceResult<i64> {
+    if a.starts_at < cx.clock.now() {
         return Err(invalid("starts", "The meeting must be in the future"));
     }
-    let attendees = check_people(state, acting_areas, &a).await?;
+    let attendees = check_people(cx, acting_areas, &a).await?;
     // Every attendee reads the place: nothing in it may identify anyone (no case is on the agenda
     // yet, so the check is by the identifiers' shapes).
     let location = crate::anonymity::check("location", a.location.trim(), &[], &a.confirmed)?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&cx.db).await?;
     let id = store::insert(
         &txn,
         NewMeeting {
@@ -128,7 +129,7 @@ pub async fn create(
         &attendees,
     )
     .await?;
-    let m = store::find(&txn, id).await?.ok_or(ReviewError::NotFound)?;
+    let m = store::find(&txn, id).await?.ok_or(ServiceError::NotFound)?;
     audit::append(
         &txn,
         &meeting_event(acting, AuditAction::MeetingCreated, &m).details(format!(
@@ -145,18 +146,18 @@ pub async fn create(
 /// Changes a scheduled meeting; attendees already invited get the change when invitations are
 /// sent again (the calendar sequence is raised).
 pub async fn update(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     acting_areas: &[i64],
     m: &Meeting,
     version: i64,
     a: Arrangement,
-) -> ReviewResult<()> {
+) -> ServiceResult<()> {
     scheduled(m)?;
-    let attendees = check_people(state, acting_areas, &a).await?;
-    let ids = agenda_identifiers(state, m.id).await?;
+    let attendees = check_people(cx, acting_areas, &a).await?;
+    let ids = agenda_identifiers(cx, m.id).await?;
     let location = crate::anonymity::check("location", a.location.trim(), &ids, &a.confirmed)?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&cx.db).await?;
     store::update(&txn, m.id, version, a.starts_at, a.duration_minutes, &location, a.chair_id).await?;
     store::set_areas(&txn, m.id, &a.area_ids).await?;
     store::set_attendees(&txn, m.id, &attendees).await?;
@@ -165,11 +166,11 @@ pub async fn update(
     Ok(())
 }
 
-fn scheduled(m: &Meeting) -> ReviewResult<()> {
+fn scheduled(m: &Meeting) -> ServiceResult<()> {
     if m.status == MeetingStatus::Scheduled.code() {
         Ok(())
     } else {
-        Err(ReviewError::Refused("This meeting has already been held or was cancelled".into()))
+        Err(ServiceError::Refused("This meeting has already been held or was cancelled".into()))
     }
 }
 
@@ -181,19 +182,19 @@ pub fn title(m: &Meeting) -> String {
 
 /// Sends every attendee an invitation (or an update) with the calendar file: the meeting's
 /// kind, time, place, the case references on the agenda and the meeting's link.
-pub async fn invite(state: &AppState, acting: &Acting<'_>, m: &Meeting) -> ReviewResult<usize> {
+pub async fn invite(cx: &Context, acting: &Acting<'_>, m: &Meeting) -> ServiceResult<usize> {
     scheduled(m)?;
-    let attendees = store::attendees(&state.db, m.id).await?;
-    let everyone = users::list(&state.db).await?;
+    let attendees = store::attendees(&cx.db, m.id).await?;
+    let everyone = users::list(&cx.db).await?;
     let emails: Vec<(i64, String)> = attendees
         .iter()
         .filter_map(|a| everyone.iter().find(|u| u.user.id == a.user_id && !u.user.disabled))
         .map(|u| (u.user.id, u.user.email.clone()))
         .collect();
-    let references = agenda_references(&state.db, m.id).await?;
-    let meeting_areas = store::areas(&state.db, m.id).await?;
+    let references = agenda_references(&cx.db, m.id).await?;
+    let meeting_areas = store::areas(&cx.db, m.id).await?;
     let kind = MeetingKind::parse(&m.kind).unwrap_or(MeetingKind::Panel);
-    let link = format!("{}/meetings/{}", state.config.public_url(), m.id);
+    let link = format!("{}/meetings/{}", cx.config.public_url(), m.id);
     let when = uk_time::words(m.starts_at);
     let cases_line = if references.is_empty() {
         "No cases are on the agenda yet.".to_string()
@@ -204,17 +205,17 @@ pub async fn invite(state: &AppState, acting: &Acting<'_>, m: &Meeting) -> Revie
     let ics = calendar::invitation(&Event {
         uid: &m.uid,
         sequence: m.ics_sequence,
-        stamp: state.clock.now(),
+        stamp: cx.clock.now(),
         starts_at: m.starts_at,
         minutes: m.duration_minutes,
         summary: kind.label(),
         location: &m.location,
         description: &format!("{cases_line} Agenda and case packs: {link}"),
         url: &link,
-        organiser: &state.config.mail.from,
+        organiser: &cx.config.mail.from,
         attendees: &addresses,
     });
-    let area_names = crate::store::areas::list(&state.db)
+    let area_names = crate::store::areas::list(&cx.db)
         .await?
         .into_iter()
         .filter(|a| meeting_areas.contains(&a.id))
@@ -226,11 +227,11 @@ pub async fn invite(state: &AppState, acting: &Acting<'_>, m: &Meeting) -> Revie
         .map_err(anyhow::Error::from)?;
     email.calendar = Some(ics);
     let recipients: Vec<Recipient> = addresses.iter().cloned().map(Recipient::Staff).collect();
-    let prepared = mail::prepare_recipients(&state.keys.keyring, &recipients)?;
-    let txn = db::begin_write(&state.db).await?;
+    let prepared = mail::prepare_recipients(&cx.keys.keyring, &recipients)?;
+    let txn = db::begin_write(&cx.db).await?;
     let sent = mail::enqueue(&txn, &email, None, prepared).await?;
     let ids: Vec<i64> = emails.iter().map(|(id, _)| *id).collect();
-    store::mark_invited(&txn, m.id, &ids, state.clock.now()).await?;
+    store::mark_invited(&txn, m.id, &ids, cx.clock.now()).await?;
     audit::append(
         &txn,
         &meeting_event(acting, AuditAction::MeetingInvitationsSent, m)
@@ -238,12 +239,12 @@ pub async fn invite(state: &AppState, acting: &Acting<'_>, m: &Meeting) -> Revie
     )
     .await?;
     txn.commit().await?;
-    state.mail_wakeup.notify_one();
+    cx.mail_wakeup.notify_one();
     Ok(sent)
 }
 
 /// References of the cases still on the agenda (not moved away), in agenda order.
-pub async fn agenda_references<C: ConnectionTrait>(conn: &C, meeting_id: i64) -> ReviewResult<Vec<String>> {
+pub async fn agenda_references<C: ConnectionTrait>(conn: &C, meeting_id: i64) -> ServiceResult<Vec<String>> {
     let items = store::agenda(conn, meeting_id).await?;
     let ids: Vec<i64> =
         items.iter().filter(|i| i.outcome != AgendaOutcome::Moved.code()).map(|i| i.case_id).collect();
@@ -252,7 +253,7 @@ pub async fn agenda_references<C: ConnectionTrait>(conn: &C, meeting_id: i64) ->
 }
 
 /// Whether the case is on the agenda of a meeting not yet held, and which item.
-pub async fn pending_item<C: ConnectionTrait>(conn: &C, case_id: i64) -> ReviewResult<Option<AgendaItem>> {
+pub async fn pending_item<C: ConnectionTrait>(conn: &C, case_id: i64) -> ServiceResult<Option<AgendaItem>> {
     Ok(store::items_of_case(conn, case_id)
         .await?
         .into_iter()
@@ -261,16 +262,16 @@ pub async fn pending_item<C: ConnectionTrait>(conn: &C, case_id: i64) -> ReviewR
 
 /// Puts a case that is ready for review on a scheduled meeting's agenda; the case becomes
 /// "review scheduled".
-pub async fn add_case(state: &AppState, acting: &Acting<'_>, m: &Meeting, case: &Case) -> ReviewResult<i64> {
+pub async fn add_case(cx: &Context, acting: &Acting<'_>, m: &Meeting, case: &Case) -> ServiceResult<i64> {
     scheduled(m)?;
-    let areas = store::areas(&state.db, m.id).await?;
+    let areas = store::areas(&cx.db, m.id).await?;
     if !areas.contains(&case.area_id) {
         return Err(invalid("case", "The case is not in one of the meeting's areas"));
     }
     if case.status != CaseStatus::ReadyForReview.code() {
         return Err(invalid("case", format!("{} is not ready for review", case.reference)));
     }
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&cx.db).await?;
     if pending_item(&txn, case.id).await?.is_some() {
         return Err(invalid("case", format!("{} is already on another meeting's agenda", case.reference)));
     }
@@ -288,26 +289,26 @@ pub async fn add_case(state: &AppState, acting: &Acting<'_>, m: &Meeting, case: 
 
 /// Moves a case still pending on one agenda to the end of another scheduled meeting's agenda.
 pub async fn move_case(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     item: &AgendaItem,
     version: i64,
     to: &Meeting,
     reason: Option<ReviewDelay>,
-) -> ReviewResult<i64> {
+) -> ServiceResult<i64> {
     let reason = reason.ok_or_else(|| invalid("reason", "Choose why the case is moving"))?;
     if item.outcome != AgendaOutcome::Pending.code() {
-        return Err(ReviewError::Refused("Only a case not yet discussed can be moved".into()));
+        return Err(ServiceError::Refused("Only a case not yet discussed can be moved".into()));
     }
     if to.id == item.meeting_id {
         return Err(invalid("to", "Choose a different meeting"));
     }
     scheduled(to).map_err(|_| invalid("to", "Choose a meeting that is still to happen"))?;
-    let case = cases::find(&state.db, item.case_id).await?.ok_or(ReviewError::NotFound)?;
-    if !store::areas(&state.db, to.id).await?.contains(&case.area_id) {
+    let case = cases::find(&cx.db, item.case_id).await?.ok_or(ServiceError::NotFound)?;
+    if !store::areas(&cx.db, to.id).await?.contains(&case.area_id) {
         return Err(invalid("to", "That meeting does not cover the case's area"));
     }
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&cx.db).await?;
     store::set_outcome(&txn, item.id, version, AgendaOutcome::Moved, Some(reason.code()), Some(to.id))
         .await?;
     let id = store::add_item(&txn, to.id, case.id).await?;
@@ -327,15 +328,15 @@ pub async fn move_case(
 
 /// Moves an agenda item one place up or down.
 pub async fn reorder(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     m: &Meeting,
     item_id: i64,
     up: bool,
-) -> ReviewResult<()> {
-    let txn = db::begin_write(&state.db).await?;
+) -> ServiceResult<()> {
+    let txn = db::begin_write(&cx.db).await?;
     let mut items = store::agenda(&txn, m.id).await?;
-    let Some(at) = items.iter().position(|i| i.id == item_id) else { return Err(ReviewError::NotFound) };
+    let Some(at) = items.iter().position(|i| i.id == item_id) else { return Err(ServiceError::NotFound) };
     let other = if up { at.checked_sub(1) } else { Some(at + 1).filter(|n| *n < items.len()) };
     if let Some(o) = other {
         items.swap(at, o);
@@ -352,18 +353,18 @@ pub async fn reorder(
 /// coordinator's list as ready for review; a case reviewed at a CDRM goes back to wait for the
 /// panel; a case reviewed at the panel waits for the chair's sign-off.
 pub async fn record_outcome(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     m: &Meeting,
     item: &AgendaItem,
     version: i64,
     outcome: AgendaOutcome,
     reason: Option<ReviewDelay>,
-) -> ReviewResult<()> {
+) -> ServiceResult<()> {
     if item.outcome != AgendaOutcome::Pending.code() && item.outcome != AgendaOutcome::Reviewed.code() {
-        return Err(ReviewError::Refused("This case has already left the agenda".into()));
+        return Err(ServiceError::Refused("This case has already left the agenda".into()));
     }
-    let case = cases::find(&state.db, item.case_id).await?.ok_or(ReviewError::NotFound)?;
+    let case = cases::find(&cx.db, item.case_id).await?.ok_or(ServiceError::NotFound)?;
     let reason_code = match (outcome, reason) {
         (AgendaOutcome::Deferred, None) => return Err(invalid("reason", "Choose why the case is deferred")),
         (AgendaOutcome::Deferred, Some(r)) => Some(r.code()),
@@ -371,7 +372,7 @@ pub async fn record_outcome(
         _ => return Err(invalid("outcome", "Choose reviewed or deferred")),
     };
     let kind = MeetingKind::parse(&m.kind).unwrap_or(MeetingKind::Panel);
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&cx.db).await?;
     store::set_outcome(&txn, item.id, version, outcome, reason_code, None).await?;
     let back = match outcome {
         AgendaOutcome::Deferred => reason_code,
@@ -400,21 +401,21 @@ pub async fn record_outcome(
 /// Marks a meeting held (outcomes can still be recorded) or cancelled (its pending cases go back
 /// to ready for review).
 pub async fn set_status(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     m: &Meeting,
     version: i64,
     to: MeetingStatus,
-) -> ReviewResult<()> {
+) -> ServiceResult<()> {
     scheduled(m)?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&cx.db).await?;
     store::set_status(&txn, m.id, version, to.code()).await?;
     if to == MeetingStatus::Cancelled {
         for item in store::agenda(&txn, m.id).await? {
             if item.outcome != AgendaOutcome::Pending.code() {
                 continue;
             }
-            let case = cases::find(&txn, item.case_id).await?.ok_or(ReviewError::NotFound)?;
+            let case = cases::find(&txn, item.case_id).await?.ok_or(ServiceError::NotFound)?;
             store::set_outcome(
                 &txn,
                 item.id,
@@ -445,32 +446,32 @@ pub async fn set_status(
 }
 
 /// Every known identifier of the cases on a meeting's agenda (and their merged duplicates).
-pub async fn agenda_identifiers(state: &AppState, meeting_id: i64) -> ReviewResult<Vec<redact::Identifier>> {
-    let case_ids: Vec<i64> = store::agenda(&state.db, meeting_id).await?.iter().map(|i| i.case_id).collect();
-    crate::anonymity::cases_identifiers(state, &case_ids).await
+pub async fn agenda_identifiers(cx: &Context, meeting_id: i64) -> ServiceResult<Vec<redact::Identifier>> {
+    let case_ids: Vec<i64> = store::agenda(&cx.db, meeting_id).await?.iter().map(|i| i.case_id).collect();
+    crate::anonymity::cases_identifiers(cx, &case_ids).await
 }
 
 /// Seals and saves the minutes. Every attendee reads them, panel members included: they must not
 /// identify any case on the agenda, or anyone else (checked like a pack narrative).
 pub async fn save_minutes(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     m: &Meeting,
     version: i64,
     text: &str,
     confirmed: &[String],
-) -> ReviewResult<()> {
+) -> ServiceResult<()> {
     if text.chars().count() > 100_000 {
         return Err(invalid("minutes", "The minutes must be 100,000 characters or fewer"));
     }
-    if crate::domain::text::has_control(text) {
+    if crate::input::has_control(text) {
         return Err(invalid("minutes", "The minutes must not contain control characters"));
     }
-    let ids = agenda_identifiers(state, m.id).await?;
+    let ids = agenda_identifiers(cx, m.id).await?;
     let checked = crate::anonymity::check("minutes", text, &ids, confirmed)?;
-    let sealed = checked.seal(|b| state.keys.keyring.seal(b))?;
-    let key = state.keys.keyring.key_id();
-    let txn = db::begin_write(&state.db).await?;
+    let sealed = checked.seal(|b| cx.keys.keyring.seal(b))?;
+    let key = cx.keys.keyring.key_id();
+    let txn = db::begin_write(&cx.db).await?;
     store::set_minutes(&txn, m.id, version, sealed, &key).await?;
     audit::append(
         &txn,
@@ -483,9 +484,9 @@ pub async fn save_minutes(
 }
 
 /// Opens the minutes (an audited read); empty when none were written.
-pub async fn minutes(state: &AppState, acting: &Acting<'_>, m: &Meeting) -> ReviewResult<String> {
+pub async fn minutes(cx: &Context, acting: &Acting<'_>, m: &Meeting) -> ServiceResult<String> {
     let Some(sealed) = &m.minutes_sealed else { return Ok(String::new()) };
-    let text = super::open_text(state, sealed)?;
-    audit::append(&state.db, &meeting_event(acting, AuditAction::MinutesRead, m)).await?;
+    let text = super::open_text(cx, sealed)?;
+    audit::append(&cx.db, &meeting_event(acting, AuditAction::MinutesRead, m)).await?;
     Ok(text)
 }

@@ -9,8 +9,8 @@
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
-use super::{Acting, ReviewError, ReviewResult, identity, invalid, open_text};
-use crate::app::AppState;
+use super::{Acting, ServiceError, ServiceResult, invalid, open_text};
+use crate::context::Context;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{AgencyType, AgendaOutcome, NarrativeStatus, PlaceOfDeath, RequestStatus, Sex};
 use crate::domain::dates::AgeBand;
@@ -31,13 +31,13 @@ struct Response {
     answers: answers::Answers,
 }
 
-async fn submitted(state: &AppState, case: &Case) -> ReviewResult<Vec<Response>> {
+async fn submitted(cx: &Context, case: &Case) -> ServiceResult<Vec<Response>> {
     let mut out = Vec::new();
-    for r in form_requests::for_case(&state.db, case.id).await? {
+    for r in form_requests::for_case(&cx.db, case.id).await? {
         if r.status != RequestStatus::Submitted.code() {
             continue;
         }
-        let loaded = response::load(state, &r).await?;
+        let loaded = response::load(cx, &r).await?;
         out.push(Response { request: r, version: loaded.version, answers: loaded.answers });
     }
     Ok(out)
@@ -85,26 +85,26 @@ fn identifying_texts(responses: &[Response]) -> Vec<(String, String)> {
 }
 
 /// The case's identifiers as the redactor uses them (its merged duplicates' too).
-pub async fn case_identifiers(state: &AppState, case: &Case) -> ReviewResult<Vec<Identifier>> {
-    crate::anonymity::case_identifiers(state, case).await
+pub async fn case_identifiers(cx: &Context, case: &Case) -> ServiceResult<Vec<Identifier>> {
+    crate::anonymity::case_identifiers(cx, case).await
 }
 
 /// The case's identifiers, given its submitted responses.
 async fn identifiers_with(
-    state: &AppState,
+    cx: &Context,
     case: &Case,
     responses: &[Response],
-) -> ReviewResult<Vec<Identifier>> {
-    crate::anonymity::case_identifiers_with(state, case, &identifying_texts(responses)).await
+) -> ServiceResult<Vec<Identifier>> {
+    crate::anonymity::case_identifiers_with(cx, case, &identifying_texts(responses)).await
 }
 
 /// Redacts every narrative of the submitted forms that is new or changed since it was last
 /// redacted (an earlier check stands while its source is unchanged).
-pub async fn prepare(state: &AppState, case: &Case) -> ReviewResult<()> {
-    let responses = submitted(state, case).await?;
-    let ids = identifiers_with(state, case, &responses).await?;
-    let existing = store::narratives(&state.db, case.id).await?;
-    let key = state.keys.keyring.key_id();
+pub async fn prepare(cx: &Context, case: &Case) -> ServiceResult<()> {
+    let responses = submitted(cx, case).await?;
+    let ids = identifiers_with(cx, case, &responses).await?;
+    let existing = store::narratives(&cx.db, case.id).await?;
+    let key = cx.keys.keyring.key_id();
     let mut fresh = Vec::new();
     for r in &responses {
         for (item_key, row, _, text) in narratives_of(r) {
@@ -124,18 +124,18 @@ pub async fn prepare(state: &AppState, case: &Case) -> ReviewResult<()> {
                 request_id: r.request.id,
                 item_key,
                 row_no: row,
-                sealed: state.keys.keyring.seal(red.text.as_bytes())?,
+                sealed: cx.keys.keyring.seal(red.text.as_bytes())?,
                 sealed_key: key.clone(),
                 source_hash: hash,
                 redactions: red.total() as i32,
-                at: state.clock.now(),
+                at: cx.clock.now(),
             });
         }
     }
     if fresh.is_empty() {
         return Ok(());
     }
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&cx.db).await?;
     for f in fresh {
         store::upsert(&txn, f).await?;
     }
@@ -156,9 +156,9 @@ pub struct NarrativeView {
     pub text: String,
 }
 
-fn view(state: &AppState, n: &PackNarrative, requests: &[FormRequest]) -> ReviewResult<NarrativeView> {
+fn view(cx: &Context, n: &PackNarrative, requests: &[FormRequest]) -> ServiceResult<NarrativeView> {
     let r = requests.iter().find(|r| r.id == n.request_id);
-    let version = r.and_then(|r| state.forms.version(&r.form_code, &r.form_version));
+    let version = r.and_then(|r| cx.forms.version(&r.form_code, &r.form_version));
     let question = version
         .as_ref()
         .and_then(|v| {
@@ -183,14 +183,14 @@ fn view(state: &AppState, n: &PackNarrative, requests: &[FormRequest]) -> Review
         question,
         status: NarrativeStatus::parse(&n.status).unwrap_or(NarrativeStatus::Pending),
         redactions: n.redactions,
-        text: open_text(state, &n.sealed)?,
+        text: open_text(cx, &n.sealed)?,
     })
 }
 
 /// The case's redacted narratives, for checking.
-pub async fn narratives(state: &AppState, case: &Case) -> ReviewResult<Vec<NarrativeView>> {
-    let requests = form_requests::for_case(&state.db, case.id).await?;
-    store::narratives(&state.db, case.id).await?.iter().map(|n| view(state, n, &requests)).collect()
+pub async fn narratives(cx: &Context, case: &Case) -> ServiceResult<Vec<NarrativeView>> {
+    let requests = form_requests::for_case(&cx.db, case.id).await?;
+    store::narratives(&cx.db, case.id).await?.iter().map(|n| view(cx, n, &requests)).collect()
 }
 
 /// A person's check of one narrative: the text as they leave it, confirmed for the pack or left
@@ -199,7 +199,7 @@ pub async fn narratives(state: &AppState, case: &Case) -> ReviewResult<Vec<Narra
 /// once the person confirmed it identifies no one (`confirmed`).
 #[allow(clippy::too_many_arguments)]
 pub async fn check(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
     id: i64,
@@ -207,11 +207,9 @@ pub async fn check(
     text: &str,
     confirm: bool,
     confirmed: &[String],
-) -> ReviewResult<()> {
-    let n = store::narrative(&state.db, id)
-        .await?
-        .filter(|n| n.case_id == case.id)
-        .ok_or(ReviewError::NotFound)?;
+) -> ServiceResult<()> {
+    let n =
+        store::narrative(&cx.db, id).await?.filter(|n| n.case_id == case.id).ok_or(ServiceError::NotFound)?;
     let text = text.trim();
     if text.chars().count() > 20_000 {
         return Err(invalid("text", "The narrative must be 20,000 characters or fewer"));
@@ -220,23 +218,22 @@ pub async fn check(
         if text.is_empty() {
             return Err(invalid("text", "The narrative is empty: leave it out instead"));
         }
-        let checked =
-            crate::anonymity::check("text", text, &case_identifiers(state, case).await?, confirmed)?;
+        let checked = crate::anonymity::check("text", text, &case_identifiers(cx, case).await?, confirmed)?;
         let count = checked.confirmed();
-        (store::Decision::Confirmed(checked.seal(|b| state.keys.keyring.seal(b))?), count)
+        (store::Decision::Confirmed(checked.seal(|b| cx.keys.keyring.seal(b))?), count)
     } else {
-        (store::Decision::Excluded(state.keys.keyring.seal(text.as_bytes())?), 0)
+        (store::Decision::Excluded(cx.keys.keyring.seal(text.as_bytes())?), 0)
     };
     let status = if confirm { NarrativeStatus::Confirmed } else { NarrativeStatus::Excluded };
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&cx.db).await?;
     store::check(
         &txn,
         n.id,
         version,
         decision,
-        &state.keys.keyring.key_id(),
+        &cx.keys.keyring.key_id(),
         acting.actor.user_id(),
-        state.clock.now(),
+        cx.clock.now(),
     )
     .await?;
     audit::append(
@@ -253,11 +250,11 @@ pub async fn check(
 }
 
 /// The anonymised summary (empty when not written yet) and its lock.
-pub async fn summary(state: &AppState, case: &Case) -> ReviewResult<(String, i64)> {
-    Ok(match store::summary(&state.db, case.id).await? {
+pub async fn summary(cx: &Context, case: &Case) -> ServiceResult<(String, i64)> {
+    Ok(match store::summary(&cx.db, case.id).await? {
         Some(p) => {
             let text = match &p.summary_sealed {
-                Some(s) => open_text(state, s)?,
+                Some(s) => open_text(cx, s)?,
                 None => String::new(),
             };
             (text, p.version)
@@ -267,13 +264,13 @@ pub async fn summary(state: &AppState, case: &Case) -> ReviewResult<(String, i64
 }
 
 pub async fn save_summary(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
     version: i64,
     text: &str,
     confirmed: &[String],
-) -> ReviewResult<()> {
+) -> ServiceResult<()> {
     let text = text.trim();
     if text.is_empty() {
         return Err(invalid("summary", "Write the anonymised summary"));
@@ -281,17 +278,17 @@ pub async fn save_summary(
     if text.chars().count() > 20_000 {
         return Err(invalid("summary", "The summary must be 20,000 characters or fewer"));
     }
-    let checked = crate::anonymity::check("summary", text, &case_identifiers(state, case).await?, confirmed)?;
-    let sealed = checked.seal(|b| state.keys.keyring.seal(b))?;
-    let txn = db::begin_write(&state.db).await?;
+    let checked = crate::anonymity::check("summary", text, &case_identifiers(cx, case).await?, confirmed)?;
+    let sealed = checked.seal(|b| cx.keys.keyring.seal(b))?;
+    let txn = db::begin_write(&cx.db).await?;
     store::save_summary(
         &txn,
         case.id,
         version,
         sealed,
-        &state.keys.keyring.key_id(),
+        &cx.keys.keyring.key_id(),
         acting.actor.user_id(),
-        state.clock.now(),
+        cx.clock.now(),
     )
     .await?;
     audit::append(
@@ -305,12 +302,12 @@ pub async fn save_summary(
 }
 
 /// What is still to do before the pack can be published, in words (empty: ready).
-pub async fn still_to_do(state: &AppState, case: &Case) -> ReviewResult<Vec<String>> {
+pub async fn still_to_do(cx: &Context, case: &Case) -> ServiceResult<Vec<String>> {
     let mut out = Vec::new();
-    if summary(state, case).await?.0.is_empty() {
+    if summary(cx, case).await?.0.is_empty() {
         out.push("Write the anonymised summary".to_string());
     }
-    let pending = store::narratives(&state.db, case.id)
+    let pending = store::narratives(&cx.db, case.id)
         .await?
         .iter()
         .filter(|n| n.status == NarrativeStatus::Pending.code())
@@ -324,20 +321,20 @@ pub async fn still_to_do(state: &AppState, case: &Case) -> ReviewResult<Vec<Stri
 /// Publishes the pack for this agenda item: attendees can open it from now until the configured
 /// days after the meeting.
 pub async fn publish(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     m: &Meeting,
     item: &AgendaItem,
     case: &Case,
-) -> ReviewResult<()> {
-    prepare(state, case).await?;
-    let todo = still_to_do(state, case).await?;
+) -> ServiceResult<()> {
+    prepare(cx, case).await?;
+    let todo = still_to_do(cx, case).await?;
     if !todo.is_empty() {
-        return Err(ReviewError::Refused(format!("The pack is not ready: {}", todo.join("; "))));
+        return Err(ServiceError::Refused(format!("The pack is not ready: {}", todo.join("; "))));
     }
-    build(state, m, case).await?; // refuses a pack in which an identifier is still found
-    let txn = db::begin_write(&state.db).await?;
-    meetings::mark_published(&txn, item.id, state.clock.now()).await?;
+    build(cx, m, case).await?; // refuses a pack in which an identifier is still found
+    let txn = db::begin_write(&cx.db).await?;
+    meetings::mark_published(&txn, item.id, cx.clock.now()).await?;
     audit::append(
         &txn,
         &event(acting, AuditAction::PackPublished, case).details(format!("meeting={}", m.id)),
@@ -348,21 +345,21 @@ pub async fn publish(
 }
 
 /// The last moment attendees can open the meeting's packs.
-pub fn closes(state: &AppState, m: &Meeting) -> chrono::DateTime<chrono::Utc> {
-    m.starts_at + Duration::days(i64::from(state.config.review.pack_days_after_meeting))
+pub fn closes(cx: &Context, m: &Meeting) -> chrono::DateTime<chrono::Utc> {
+    m.starts_at + Duration::days(i64::from(cx.config.review.pack_days_after_meeting))
 }
 
 /// Whether `user_id` may open the pack of `item` now: an attendee, once published, until the
 /// window closes.
-pub async fn may_open(state: &AppState, m: &Meeting, item: &AgendaItem, user_id: i64) -> ReviewResult<bool> {
-    Ok(window_open(state, m, item) && meetings::is_attendee(&state.db, m.id, user_id).await?)
+pub async fn may_open(cx: &Context, m: &Meeting, item: &AgendaItem, user_id: i64) -> ServiceResult<bool> {
+    Ok(window_open(cx, m, item) && meetings::is_attendee(&cx.db, m.id, user_id).await?)
 }
 
 /// Whether the pack of `item` is published and its window still open (attendance aside).
-pub fn window_open(state: &AppState, m: &Meeting, item: &AgendaItem) -> bool {
-    let now = state.clock.now();
+pub fn window_open(cx: &Context, m: &Meeting, item: &AgendaItem) -> bool {
+    let now = cx.clock.now();
     item.pack_published_at.is_some_and(|p| p <= now)
-        && now <= closes(state, m)
+        && now <= closes(cx, m)
         && item.outcome != AgendaOutcome::Moved.code()
 }
 
@@ -442,12 +439,12 @@ fn coded_lines(version: &FormVersion, answers: &answers::Answers) -> Vec<(String
 
 /// Builds the pack of `case` for meeting `m`. Refuses (rather than shows) a pack whose summary or
 /// narratives still hold an identifier of the case as the redactor finds them.
-pub async fn build(state: &AppState, m: &Meeting, case: &Case) -> ReviewResult<Pack> {
-    let responses = submitted(state, case).await?;
-    let who = identity(state, case)?;
-    let ids = identifiers_with(state, case, &responses).await?;
+pub async fn build(cx: &Context, m: &Meeting, case: &Case) -> ServiceResult<Pack> {
+    let responses = submitted(cx, case).await?;
+    let who = cx.identity(case)?;
+    let ids = identifiers_with(cx, case, &responses).await?;
     let death = who.death.date_of_death;
-    let area = areas::find(&state.db, case.area_id).await?.map(|a| a.name).unwrap_or_default();
+    let area = areas::find(&cx.db, case.area_id).await?.map(|a| a.name).unwrap_or_default();
     let yes_no = |b: bool| if b { "Yes" } else { "No" }.to_string();
     let meeting_day = crate::domain::uk_time::to_uk(m.starts_at).date();
     let summary_rows = vec![
@@ -481,11 +478,11 @@ pub async fn build(state: &AppState, m: &Meeting, case: &Case) -> ReviewResult<P
         })
         .collect();
     let mut narratives = Vec::new();
-    for n in store::narratives(&state.db, case.id).await? {
+    for n in store::narratives(&cx.db, case.id).await? {
         if n.status != NarrativeStatus::Confirmed.code() {
             continue;
         }
-        let v = view(state, &n, &requests)?;
+        let v = view(cx, &n, &requests)?;
         narratives.push(PackText {
             heading: format!("{} – {}: {}", v.agency_type, v.form, v.question),
             text: v.text,
@@ -495,7 +492,7 @@ pub async fn build(state: &AppState, m: &Meeting, case: &Case) -> ReviewResult<P
         reference: case.reference.clone(),
         meeting: super::meetings::title(m),
         summary_rows,
-        summary: summary(state, case).await?.0,
+        summary: summary(cx, case).await?.0,
         forms,
         narratives,
     };
@@ -516,7 +513,7 @@ pub async fn build(state: &AppState, m: &Meeting, case: &Case) -> ReviewResult<P
     left.dedup();
     if !left.is_empty() {
         tracing::warn!(case = %case.reference, "a case pack still held identifiers; refused");
-        return Err(ReviewError::Refused(format!(
+        return Err(ServiceError::Refused(format!(
             "The pack still contains identifying details ({}). Check the summary and narratives again.",
             left.join(", ")
         )));
@@ -526,14 +523,14 @@ pub async fn build(state: &AppState, m: &Meeting, case: &Case) -> ReviewResult<P
 
 /// Records an opening of the pack (page or PDF).
 pub async fn record_opening(
-    state: &AppState,
+    cx: &Context,
     acting: &Acting<'_>,
     m: &Meeting,
     case: &Case,
     pdf: bool,
-) -> ReviewResult<()> {
+) -> ServiceResult<()> {
     let action = if pdf { AuditAction::PackPdfDownloaded } else { AuditAction::PackOpened };
-    audit::append(&state.db, &event(acting, action, case).details(format!("meeting={}", m.id))).await?;
+    audit::append(&cx.db, &event(acting, action, case).details(format!("meeting={}", m.id))).await?;
     Ok(())
 }
 

@@ -2,8 +2,8 @@
 //! coded fields in clear columns.
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 
 use crate::domain::codes::{CaseStatus, DuplicateStatus, RejectionReason, Source};
@@ -13,6 +13,14 @@ use crate::store::entities::case;
 use crate::store::{StoreError, StoreResult, now};
 
 pub use crate::store::entities::case::Model as Case;
+
+mod deprivation;
+mod list;
+mod sealed;
+
+pub use deprivation::{imd_decile, set_imd_decile, upsert_imd, without_imd_after};
+pub use list::{CaseFilter, Sort, by_ids, list, needing_triage, notified_by, reporting_years, work_counts};
+pub use sealed::{batch_after, count_not_sealed_to, not_sealed_to, sealed_in_areas, sealed_of};
 
 /// Takes the next number for `year`; the counter row is created on first use.
 pub async fn next_reference<C: ConnectionTrait>(conn: &C, year: i32) -> StoreResult<CaseReference> {
@@ -165,144 +173,6 @@ pub async fn with_nhs_index(
         .order_by_asc(case::Column::Id)
         .all(db)
         .await?)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Sort {
-    #[default]
-    NewestFirst,
-    OldestFirst,
-    Reference,
-    AgeBand,
-}
-
-impl Sort {
-    pub fn code(self) -> &'static str {
-        match self {
-            Sort::NewestFirst => "newest",
-            Sort::OldestFirst => "oldest",
-            Sort::Reference => "reference",
-            Sort::AgeBand => "age_band",
-        }
-    }
-
-    pub fn parse(s: &str) -> Sort {
-        [Sort::NewestFirst, Sort::OldestFirst, Sort::Reference, Sort::AgeBand]
-            .into_iter()
-            .find(|v| v.code() == s)
-            .unwrap_or_default()
-    }
-}
-
-/// Filters for the case list; `area_ids` is the caller's scope (always applied).
-#[derive(Debug, Clone, Default)]
-pub struct CaseFilter {
-    pub area_ids: Vec<i64>,
-    pub area: Option<i64>,
-    pub status: Option<String>,
-    pub reporting_year: Option<i32>,
-    pub age_band: Option<String>,
-    pub reference: Option<String>,
-    pub duplicates_only: bool,
-    /// `none`, `outstanding` or `complete` (see [`set_information_status`]).
-    pub information: Option<String>,
-}
-
-fn condition(f: &CaseFilter, backend: sea_orm::DbBackend) -> Condition {
-    // On SQLite, `+area_id` (a no-op expression) keeps the planner from choosing the area index and
-    // sorting every row, so the list index filters areas while it walks in order. PostgreSQL's
-    // planner, with statistics, makes that choice itself.
-    let areas: Vec<String> = f.area_ids.iter().map(|a| a.to_string()).collect();
-    let column = if backend == sea_orm::DbBackend::Sqlite { "+area_id" } else { "area_id" };
-    let in_areas = if areas.is_empty() {
-        sea_orm::sea_query::Expr::cust("1 = 0")
-    } else {
-        sea_orm::sea_query::Expr::cust(format!("{column} IN ({})", areas.join(", ")))
-    };
-    let mut c = Condition::all().add(in_areas);
-    if let Some(a) = f.area {
-        c = c.add(case::Column::AreaId.eq(a));
-    }
-    if let Some(s) = &f.status {
-        c = c.add(case::Column::Status.eq(s.as_str()));
-    }
-    if let Some(y) = f.reporting_year {
-        c = c.add(case::Column::ReportingYear.eq(y));
-    }
-    if let Some(b) = &f.age_band {
-        c = c.add(case::Column::AgeBand.eq(b.as_str()));
-    }
-    if let Some(r) = &f.reference {
-        c = c.add(case::Column::Reference.eq(r.as_str()));
-    }
-    if let Some(i) = &f.information {
-        c = c.add(case::Column::InformationStatus.eq(i.as_str()));
-    }
-    if f.duplicates_only {
-        c = c.add(
-            case::Column::DuplicateStatus
-                .is_in([DuplicateStatus::Flagged.code(), DuplicateStatus::Possible.code()]),
-        );
-    }
-    c
-}
-
-/// One page of cases and the number matching. The page's ids are found first (narrow rows, in
-/// an index), then its 50 full rows are read, so no sort ever carries sealed records.
-pub async fn list(
-    db: &impl ConnectionTrait,
-    f: &CaseFilter,
-    sort: Sort,
-    page: u64,
-    per_page: u64,
-) -> StoreResult<(Vec<Case>, u64)> {
-    // The count and the page are independent: run them side by side (two pool connections).
-    let count = case::Entity::find().filter(condition(f, db.get_database_backend())).count(db);
-    let ids_query = case::Entity::find()
-        .select_only()
-        .column(case::Column::Id)
-        .filter(condition(f, db.get_database_backend()));
-    let ids_query = match sort {
-        Sort::NewestFirst => {
-            ids_query.order_by_desc(case::Column::NotifiedAt).order_by_desc(case::Column::Id)
-        }
-        Sort::OldestFirst => ids_query.order_by_asc(case::Column::NotifiedAt).order_by_asc(case::Column::Id),
-        Sort::Reference => ids_query.order_by_asc(case::Column::Reference),
-        Sort::AgeBand => ids_query.order_by_asc(case::Column::AgeAtDeathDays).order_by_asc(case::Column::Id),
-    };
-    let ids = ids_query.offset(page.saturating_mul(per_page)).limit(per_page).into_tuple::<i64>().all(db);
-    let (total, ids) = tokio::join!(count, ids);
-    let (total, ids) = (total?, ids?);
-    Ok((by_ids(db, &ids).await?, total))
-}
-
-/// The cases with these ids, in the order given (one query).
-pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> StoreResult<Vec<Case>> {
-    let mut rows = case::Entity::find().filter(case::Column::Id.is_in(ids.iter().copied())).all(db).await?;
-    rows.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
-    Ok(rows)
-}
-
-/// The reporting years to offer in filters: every year from the first notification to the last.
-pub async fn reporting_years(db: &impl ConnectionTrait) -> StoreResult<Vec<i32>> {
-    let first: Option<i32> = case::Entity::find()
-        .select_only()
-        .column(case::Column::ReportingYear)
-        .order_by_asc(case::Column::ReportingYear)
-        .into_tuple()
-        .one(db)
-        .await?;
-    let last: Option<i32> = case::Entity::find()
-        .select_only()
-        .column(case::Column::ReportingYear)
-        .order_by_desc(case::Column::ReportingYear)
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(match (first, last) {
-        (Some(a), Some(b)) => (a..=b).rev().collect(),
-        _ => Vec::new(),
-    })
 }
 
 /// Applies `update` to the case if it is still at `expected_version`, bumping the version.
@@ -494,152 +364,12 @@ pub async fn replace_sealed_versioned<C: ConnectionTrait>(
     update_versioned(conn, id, expected_version, update).await
 }
 
-/// A batch of cases not sealed to `key` (for rotation), by id.
-pub async fn not_sealed_to(
-    db: &impl ConnectionTrait,
-    key: &str,
-    after_id: i64,
-    limit: u64,
-) -> StoreResult<Vec<Case>> {
-    Ok(case::Entity::find()
-        .filter(case::Column::SealedKey.ne(key))
-        .filter(case::Column::SealedKey.ne(super::retention::DESTROYED_KEY))
-        .filter(case::Column::Id.gt(after_id))
-        .order_by_asc(case::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?)
-}
-
-pub async fn count_not_sealed_to(db: &impl ConnectionTrait, key: &str) -> StoreResult<u64> {
-    Ok(case::Entity::find()
-        .filter(case::Column::SealedKey.ne(key))
-        .filter(case::Column::SealedKey.ne(super::retention::DESTROYED_KEY))
-        .count(db)
-        .await?)
-}
-
-/// Every case still holding its sealed record, in id order, in batches (for `cdop keys verify`).
-pub async fn batch_after(db: &impl ConnectionTrait, after_id: i64, limit: u64) -> StoreResult<Vec<Case>> {
-    Ok(case::Entity::find()
-        .filter(case::Column::SealedKey.ne(super::retention::DESTROYED_KEY))
-        .filter(case::Column::Id.gt(after_id))
-        .order_by_asc(case::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?)
-}
-
 pub async fn count_all(db: &impl ConnectionTrait) -> StoreResult<u64> {
     Ok(case::Entity::find().count(db).await?)
 }
 
 pub async fn any_synthetic(db: &impl ConnectionTrait) -> StoreResult<bool> {
     Ok(case::Entity::find().filter(case::Column::Synthetic.eq(true)).one(db).await?.is_some())
-}
-
-/// Cases waiting for a coordinator in these areas: pending triage, or flagged as duplicates.
-pub async fn needing_triage(db: &impl ConnectionTrait, area_ids: &[i64]) -> StoreResult<Vec<Case>> {
-    Ok(case::Entity::find()
-        .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
-        .filter(
-            Condition::any().add(case::Column::Status.eq(CaseStatus::PendingTriage.code())).add(
-                case::Column::DuplicateStatus
-                    .is_in([DuplicateStatus::Flagged.code(), DuplicateStatus::Possible.code()]),
-            ),
-        )
-        .order_by_asc(case::Column::NotifiedAt)
-        .limit(500)
-        .all(db)
-        .await?)
-}
-
-/// A coordinator's work in their areas: (waiting for triage, possible duplicates, live cases with
-/// data-quality items to follow up).
-pub async fn work_counts(db: &impl ConnectionTrait, area_ids: &[i64]) -> StoreResult<(u64, u64, u64)> {
-    let in_areas = || case::Entity::find().filter(case::Column::AreaId.is_in(area_ids.iter().copied()));
-    let pending =
-        in_areas().filter(case::Column::Status.eq(CaseStatus::PendingTriage.code())).count(db).await?;
-    let duplicates = in_areas()
-        .filter(
-            case::Column::DuplicateStatus
-                .is_in([DuplicateStatus::Flagged.code(), DuplicateStatus::Possible.code()]),
-        )
-        .count(db)
-        .await?;
-    let quality = in_areas()
-        .filter(case::Column::DataQuality.ne(""))
-        .filter(case::Column::Status.is_in([CaseStatus::PendingTriage.code(), CaseStatus::Notified.code()]))
-        .count(db)
-        .await?;
-    Ok((pending, duplicates, quality))
-}
-
-/// The newest cases this user notified, in their areas.
-pub async fn notified_by(
-    db: &impl ConnectionTrait,
-    user_id: i64,
-    area_ids: &[i64],
-    limit: u64,
-) -> StoreResult<Vec<Case>> {
-    Ok(case::Entity::find()
-        .filter(case::Column::CreatedBy.eq(user_id))
-        .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
-        .order_by_desc(case::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?)
-}
-
-/// The deprivation decile for a postcode's blind index, when a lookup has been imported.
-pub async fn imd_decile(conn: &impl ConnectionTrait, postcode_index: &str) -> StoreResult<Option<i32>> {
-    use crate::store::entities::imd_lookup;
-    Ok(imd_lookup::Entity::find_by_id(postcode_index.to_string()).one(conn).await?.map(|r| r.imd_decile))
-}
-
-/// Cases with no deprivation decile yet, by id.
-pub async fn without_imd_after(
-    db: &impl ConnectionTrait,
-    after_id: i64,
-    limit: u64,
-) -> StoreResult<Vec<Case>> {
-    Ok(case::Entity::find()
-        .filter(case::Column::ImdDecile.is_null())
-        .filter(case::Column::Id.gt(after_id))
-        .order_by_asc(case::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?)
-}
-
-pub async fn set_imd_decile(db: &impl ConnectionTrait, id: i64, decile: i32) -> StoreResult<()> {
-    case::Entity::update_many()
-        .col_expr(case::Column::ImdDecile, sea_orm::sea_query::Expr::value(Some(decile)))
-        .filter(case::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Inserts or replaces deprivation deciles (postcode blind index → decile) in one statement.
-pub async fn upsert_imd<C: ConnectionTrait>(conn: &C, rows: &[(String, i32)]) -> StoreResult<()> {
-    use crate::store::entities::imd_lookup;
-    use sea_orm::sea_query::OnConflict;
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let models = rows
-        .iter()
-        .map(|(idx, d)| imd_lookup::ActiveModel { postcode_index: Set(idx.clone()), imd_decile: Set(*d) });
-    imd_lookup::Entity::insert_many(models)
-        .on_conflict(
-            OnConflict::column(imd_lookup::Column::PostcodeIndex)
-                .update_column(imd_lookup::Column::ImdDecile)
-                .to_owned(),
-        )
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
 }
 
 /// Whole days from the death to each step of the review (set when the review is completed).
@@ -702,40 +432,6 @@ pub async fn merged_into(db: &impl ConnectionTrait, id: i64) -> StoreResult<Vec<
     Ok(case::Entity::find()
         .filter(case::Column::DuplicateOf.eq(id))
         .filter(case::Column::Status.eq(crate::domain::codes::CaseStatus::Merged.code()))
-        .all(db)
-        .await?)
-}
-
-/// The sealed identity of every case in the areas whose identifying data still exists, in id
-/// order: for checking a text that is not about one case (a saved report's name) against every
-/// child the areas know.
-/// The sealed identity records of the cases `ids` (whose data was not destroyed), read in
-/// chunks so a batch of thousands stays within every database's limit on parameters.
-pub async fn sealed_of(db: &impl ConnectionTrait, ids: &[i64]) -> StoreResult<Vec<Vec<u8>>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        out.extend(
-            case::Entity::find()
-                .select_only()
-                .column(case::Column::Sealed)
-                .filter(case::Column::Id.is_in(chunk.iter().copied()))
-                .filter(case::Column::DestroyedAt.is_null())
-                .into_tuple::<Vec<u8>>()
-                .all(db)
-                .await?,
-        );
-    }
-    Ok(out)
-}
-
-pub async fn sealed_in_areas(db: &impl ConnectionTrait, areas: &[i64]) -> StoreResult<Vec<Vec<u8>>> {
-    Ok(case::Entity::find()
-        .select_only()
-        .column(case::Column::Sealed)
-        .filter(case::Column::AreaId.is_in(areas.iter().copied()))
-        .filter(case::Column::DestroyedAt.is_null())
-        .order_by_asc(case::Column::Id)
-        .into_tuple::<Vec<u8>>()
         .all(db)
         .await?)
 }

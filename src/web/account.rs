@@ -6,21 +6,22 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::TimeDelta;
 
-use crate::app::AppState;
+use crate::accounts;
 use crate::crypto::{password, secrets, totp};
 use crate::domain::audit::AuditAction;
 use crate::domain::password::NewPassword;
 use crate::domain::policy::Action;
-use crate::error::{WebError, WebResult};
 use crate::store::sessions::Stage;
 use crate::store::{self, audit, sessions, tokens, users};
+use crate::web::AppState;
+use crate::web::auth::acting;
 use crate::web::auth::login::mfa_or_full;
 use crate::web::auth::{
     AuthContext, CurrentUser, clear_cookie, redirect_with_flash, stage_home, start_session,
 };
-use crate::web::forms::{FormData, FormErrors};
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{FormData, FormErrors};
 use crate::web::page::Page;
 
 #[derive(Template, WebTemplate)]
@@ -379,16 +380,9 @@ pub async fn create_token(
     let parsed = parse_token_form(&form, &mut errors);
     let mut created = None;
     if let Some((name, days)) = &parsed {
-        let expires = days.map(|d| store::now() + TimeDelta::days(d));
-        let txn = store::begin_write(&state.db).await?;
-        let (token, row) = tokens::create(&txn, me.user_id, name, me.user_id, expires).await?;
-        audit::append(
-            &txn,
-            &ctx.event(AuditAction::TokenCreated, "token", row.id.to_string())
-                .details(format!("user={}", me.user_id)),
-        )
-        .await?;
-        txn.commit().await?;
+        let (token, _) =
+            accounts::tokens::create(&state.db, &state.clock, &acting(&me, &ctx), me.user_id, name, *days)
+                .await?;
         created = Some(token);
     }
     Ok(TokensTemplate {
@@ -410,19 +404,10 @@ pub async fn revoke_token(
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
     let token = tokens::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
-    let is_admin = me.permits(Action::ManageUsers);
-    if token.user_id != me.user_id && !is_admin {
+    if token.user_id != me.user_id && !me.permits(Action::ManageUsers) {
         return Err(WebError::NotFound);
     }
-    let txn = store::begin_write(&state.db).await?;
-    tokens::revoke(&txn, id).await?;
-    audit::append(
-        &txn,
-        &ctx.event(AuditAction::TokenRevoked, "token", id.to_string())
-            .details(format!("user={}", token.user_id)),
-    )
-    .await?;
-    txn.commit().await?;
+    accounts::tokens::revoke(&state.db, &acting(&me, &ctx), id).await?;
     let back = if token.user_id == me.user_id {
         "/account/tokens".to_string()
     } else {

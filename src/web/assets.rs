@@ -37,11 +37,6 @@ const ASSETS: &[Asset] = &[
     },
 ];
 
-/// The compiled stylesheet, for documents that carry their styles inline (report files).
-pub fn app_css() -> &'static str {
-    include_str!(concat!(env!("OUT_DIR"), "/app.css"))
-}
-
 /// Versioned URLs for the layout.
 #[derive(Debug, Clone)]
 pub struct AssetUrls {

@@ -5,7 +5,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use crate::documents::pdf::{self, Template};
-use crate::error::{WebError, WebResult};
+use crate::web::error::{WebError, WebResult};
 
 /// Renders `template` with `data` and returns it as `filename` (a reference, never a name).
 pub async fn pdf_download(

@@ -4,10 +4,10 @@
 
 use chrono::TimeDelta;
 
-use crate::app::AppState;
-use crate::error::{WebError, WebResult};
 use crate::store::drafts;
-use crate::web::forms::FormData;
+use crate::web::AppState;
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::FormData;
 
 pub const NOTIFICATION: &str = "notification";
 

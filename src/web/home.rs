@@ -57,9 +57,9 @@ pub struct DashboardTemplate {
 /// What is waiting for this user: triage and duplicates for coordinators; the cases they
 /// notified and their drafts for notifiers.
 async fn work(
-    state: &crate::app::AppState,
+    state: &crate::web::AppState,
     p: &crate::domain::policy::Principal,
-) -> crate::error::WebResult<(Vec<Waiting>, Vec<MyCase>, Vec<MyDraft>)> {
+) -> crate::web::error::WebResult<(Vec<Waiting>, Vec<MyCase>, Vec<MyDraft>)> {
     use crate::store::{cases, drafts};
     let mut waiting = Vec::new();
     if p.permits(Action::TriageNotifications) {
@@ -98,7 +98,7 @@ async fn work(
 }
 
 pub async fn show(
-    axum::extract::State(state): axum::extract::State<crate::app::AppState>,
+    axum::extract::State(state): axum::extract::State<crate::web::AppState>,
     ctx: AuthContext,
 ) -> Response {
     match (ctx.stage(), &ctx.principal) {

@@ -5,8 +5,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 
-use crate::app::AppState;
 use crate::config::ContactConfig;
+use crate::web::AppState;
 use crate::web::auth::AuthContext;
 use crate::web::page::Page;
 

@@ -10,9 +10,9 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use tracing::Instrument;
 
-use crate::app::AppState;
 use crate::domain::text::percent_encode_path;
-use crate::error::ErrorPage;
+use crate::web::AppState;
+use crate::web::error::ErrorPage;
 use crate::web::page::Page;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");

@@ -3,8 +3,7 @@
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
-use crate::app::AppState;
-use crate::error::WebError;
+use crate::web::error::WebError;
 
 pub mod account;
 pub mod admin;
@@ -14,7 +13,8 @@ pub mod auth;
 pub mod cases;
 pub mod documents;
 pub mod drafts;
-pub mod forms;
+pub mod error;
+pub mod form_body;
 pub mod gathering;
 pub mod health;
 pub mod home;
@@ -26,6 +26,9 @@ pub mod rate_limit;
 pub mod reports;
 pub mod review;
 pub mod routes;
+pub mod state;
+
+pub use state::AppState;
 
 /// The application's routes with every cross-cutting layer applied.
 pub fn router(state: AppState) -> Router {

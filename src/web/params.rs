@@ -7,7 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::error::WebError;
+use crate::web::error::WebError;
 
 /// The highest page number any list accepts (100,000 pages of 50 is far beyond any real list).
 pub const MAX_PAGE: u64 = 100_000;
@@ -41,8 +41,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Q<T> {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        for (name, value) in crate::web::forms::form_urlencoded_pairs(query.as_bytes()) {
-            if crate::domain::text::has_control_single_line(&value) {
+        for (name, value) in crate::web::form_body::form_urlencoded_pairs(query.as_bytes()) {
+            if crate::input::has_control_single_line(&value) {
                 return Err(WebError::BadRequest(format!(
                     "The query parameter `{}` contains a control character (such as a null character), which is not allowed.",
                     name.chars().filter(|c| !c.is_control()).take(40).collect::<String>()

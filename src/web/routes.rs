@@ -5,10 +5,10 @@
 use axum::Router;
 use axum::routing::{MethodRouter, get, post};
 
-use crate::app::AppState;
 use crate::domain::policy::Action;
 use crate::store::sessions::Stage;
-use crate::web::auth::{Access, Guarded, guard};
+use crate::web::AppState;
+use crate::web::auth::{Access, Guarded, KeepTyped, guard};
 use crate::web::{account, admin, api, assets, auth, cases, gathering, health, home, info, reports, review};
 
 /// One route: method, path template, access rule and handler.
@@ -19,6 +19,9 @@ pub struct Route {
     pub access: Access,
     /// Builds the method router (`get(…)` or `post(…)`, as `method` says).
     pub handler: fn() -> MethodRouter<AppState>,
+    /// What keeps the form when it arrives after the session timed out (a draft to carry on from
+    /// after signing in again); none for most routes.
+    pub keep_on_expiry: Option<KeepTyped>,
 }
 
 use Access::{Account, Public, SignInStep};
@@ -30,10 +33,25 @@ const fn act(a: Action) -> Access {
 /// it names both the row's method and the `get`/`post` wrapper of its handler.
 macro_rules! route {
     (GET $path:literal, $access:expr, $handler:path) => {
-        Route { method: "GET", path: $path, access: $access, handler: || get($handler) }
+        Route { method: "GET", path: $path, access: $access, handler: || get($handler), keep_on_expiry: None }
     };
     (POST $path:literal, $access:expr, $handler:path) => {
-        Route { method: "POST", path: $path, access: $access, handler: || post($handler) }
+        Route {
+            method: "POST",
+            path: $path,
+            access: $access,
+            handler: || post($handler),
+            keep_on_expiry: None,
+        }
+    };
+    (POST $path:literal, $access:expr, $handler:path, keep: $keep:path) => {
+        Route {
+            method: "POST",
+            path: $path,
+            access: $access,
+            handler: || post($handler),
+            keep_on_expiry: Some($keep),
+        }
     };
 }
 
@@ -132,9 +150,9 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/cases", act(Action::ViewCases), cases::list),
     route!(POST "/cases/search", act(Action::RevealIdentity), cases::search),
     route!(GET "/cases/new", act(Action::NotifyDeath), cases::new::show),
-    route!(POST "/cases/new", act(Action::NotifyDeath), cases::new::submit),
+    route!(POST "/cases/new", act(Action::NotifyDeath), cases::new::submit, keep: cases::new::keep_typed),
     route!(GET "/cases/new/check", act(Action::NotifyDeath), cases::new::show_check),
-    route!(POST "/cases/new/check", act(Action::NotifyDeath), cases::new::submit_check),
+    route!(POST "/cases/new/check", act(Action::NotifyDeath), cases::new::submit_check, keep: cases::new::keep_checked),
     route!(GET "/cases/{reference}", act(Action::ViewCases), cases::show::show),
     route!(POST "/cases/{reference}/reveal", act(Action::RevealIdentity), cases::show::reveal),
     route!(GET "/cases/{reference}/edit", act(Action::AmendNotification), cases::edit::show),
@@ -151,28 +169,28 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/cases/{reference}/duplicate/unmerge", act(Action::TriageNotifications), cases::merge::undo),
     route!(GET "/triage", act(Action::TriageNotifications), cases::triage::list),
     // Information gathering: requests to agencies, chasing, completing forms for them.
-    route!(GET "/cases/{reference}/requests", act(Action::RequestInformation), gathering::requests::tasks),
+    route!(GET "/cases/{reference}/requests", act(Action::RequestInformation), gathering::tasks::tasks),
     route!(GET "/cases/{reference}/requests/new", act(Action::RequestInformation), gathering::requests::new_form),
     route!(POST "/cases/{reference}/requests/new", act(Action::RequestInformation), gathering::requests::create),
-    route!(GET "/cases/{reference}/requests/{id}", act(Action::RequestInformation), gathering::requests::detail),
-    route!(POST "/cases/{reference}/requests/{id}/{action}", act(Action::RequestInformation), gathering::requests::act),
-    route!(GET "/cases/{reference}/requests/{id}/form", act(Action::RequestInformation), gathering::requests::staff_start),
-    route!(GET "/cases/{reference}/requests/{id}/form/check", act(Action::RequestInformation), gathering::requests::staff_check),
-    route!(POST "/cases/{reference}/requests/{id}/form/check", act(Action::RequestInformation), gathering::requests::staff_submit),
-    route!(GET "/cases/{reference}/requests/{id}/form/{n}", act(Action::RequestInformation), gathering::requests::staff_page),
-    route!(POST "/cases/{reference}/requests/{id}/form/{n}", act(Action::RequestInformation), gathering::requests::staff_save),
-    route!(POST "/cases/{reference}/status", act(Action::RequestInformation), gathering::requests::change_status),
+    route!(GET "/cases/{reference}/requests/{id}", act(Action::RequestInformation), gathering::request::detail),
+    route!(POST "/cases/{reference}/requests/{id}/{action}", act(Action::RequestInformation), gathering::request::act),
+    route!(GET "/cases/{reference}/requests/{id}/form", act(Action::RequestInformation), gathering::request::staff_start),
+    route!(GET "/cases/{reference}/requests/{id}/form/check", act(Action::RequestInformation), gathering::request::staff_check),
+    route!(POST "/cases/{reference}/requests/{id}/form/check", act(Action::RequestInformation), gathering::request::staff_submit),
+    route!(GET "/cases/{reference}/requests/{id}/form/{n}", act(Action::RequestInformation), gathering::request::staff_page),
+    route!(POST "/cases/{reference}/requests/{id}/form/{n}", act(Action::RequestInformation), gathering::request::staff_save),
+    route!(POST "/cases/{reference}/status", act(Action::RequestInformation), gathering::tasks::change_status),
     route!(GET "/outstanding", act(Action::RequestInformation), gathering::outstanding::page),
     // The review: meetings, agendas, packs, pre-panel categorisation, the analysis.
     route!(GET "/meetings", act(Action::AttendMeetings), review::meetings::list),
     route!(GET "/meetings/new", act(Action::ManageMeetings), review::meetings::new_form),
     route!(POST "/meetings/new", act(Action::ManageMeetings), review::meetings::create),
-    route!(GET "/meetings/{id}", act(Action::AttendMeetings), review::meetings::show),
+    route!(GET "/meetings/{id}", act(Action::AttendMeetings), review::meeting::show),
     route!(GET "/meetings/{id}/edit", act(Action::ManageMeetings), review::meetings::edit_form),
     route!(POST "/meetings/{id}/edit", act(Action::ManageMeetings), review::meetings::update),
-    route!(GET "/meetings/{id}/minutes", act(Action::AttendMeetings), review::meetings::minutes),
-    route!(POST "/meetings/{id}/minutes", act(Action::ManageMeetings), review::meetings::save_minutes),
-    route!(POST "/meetings/{id}/{action}", act(Action::ManageMeetings), review::meetings::act),
+    route!(GET "/meetings/{id}/minutes", act(Action::AttendMeetings), review::meeting::minutes),
+    route!(POST "/meetings/{id}/minutes", act(Action::ManageMeetings), review::meeting::save_minutes),
+    route!(POST "/meetings/{id}/{action}", act(Action::ManageMeetings), review::meeting::act),
     route!(GET "/meetings/{id}/cases/{reference}/pack", act(Action::AttendMeetings), review::packs::open),
     route!(GET "/meetings/{id}/cases/{reference}/pack.pdf", act(Action::AttendMeetings), review::packs::pdf),
     route!(GET "/meetings/{id}/cases/{reference}/prepanel", act(Action::AttendMeetings), review::packs::prepanel_page),
@@ -299,7 +317,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let mut router = Router::new();
     for route in ROUTES {
         let guarded = (route.handler)().layer(axum::middleware::from_fn_with_state(
-            Guarded { state: state.clone(), access: route.access },
+            Guarded { state: state.clone(), access: route.access, keep_on_expiry: route.keep_on_expiry },
             guard,
         ));
         router = router.route(route.path, guarded);

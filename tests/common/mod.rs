@@ -6,8 +6,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use cdop::app::AppState;
 use cdop::config::{Config, LoadedConfig};
+use cdop::web::AppState;
 use sea_orm::{ConnectionTrait, Database};
 use tokio::sync::oneshot;
 
@@ -154,7 +154,7 @@ impl TestApp {
         tweak(&mut config);
         let loaded = LoadedConfig::from_config(config).expect("test configuration is valid");
         cdop::telemetry::init(&loaded.config.log);
-        let state = cdop::app::prepare(&loaded).await.expect("app prepares");
+        let state = AppState::new(cdop::app::prepare(&loaded).await.expect("app prepares"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();

@@ -589,7 +589,7 @@ both_backends!(case_list_filters_sorts_and_pages, |backend| async move {
         cdop::intake::notify(
             &app.state,
             parsed,
-            cdop::intake::Context {
+            cdop::intake::Origin {
                 actor: cdop::domain::audit::Actor::Cli,
                 source: cdop::domain::codes::Source::Demo,
                 request_id: "t",
@@ -601,6 +601,9 @@ both_backends!(case_list_filters_sorts_and_pages, |backend| async move {
         .await
         .expect("seeded");
     }
+    // The service learns of synthetic cases from the database (at most every ten seconds); skip
+    // the wait.
+    app.state.web.synthetic_checked_ms.store(0, std::sync::atomic::Ordering::Relaxed);
     let (_, page1) = agent.page("/cases").await;
     assert!(page1.contains("60 cases. Page 1 of 2."));
     assert!(page1.contains("Synthetic"), "the synthetic banner shows");

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use axum::routing::get;
-use cdop::error::WebError;
+use cdop::web::error::WebError;
 
 use crate::both_backends;
 use crate::common::{Backend, TestApp};
@@ -53,7 +53,7 @@ both_backends!(unknown_route_gets_404_page_in_layout, |backend| async move {
     assert!(html.contains(&request_id));
 });
 
-fn failing_routes() -> axum::Router<cdop::app::AppState> {
+fn failing_routes() -> axum::Router<cdop::web::AppState> {
     axum::Router::new()
         .route(
             "/test/boom",

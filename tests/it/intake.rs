@@ -410,7 +410,7 @@ both_backends!(a_form_sent_after_the_session_timed_out_is_kept_for_its_user, |ba
     // Signing in again (as the same person) carries on with everything typed.
     let (_, login) = doctor.page(&to).await;
     assert!(login.contains("what you typed has been kept"));
-    let next = cdop::web::forms::decode_component(to.trim_start_matches("/login?next="));
+    let next = cdop::web::form_body::decode_component(to.trim_start_matches("/login?next="));
     let (status, _, back) = doctor
         .post_page("/login", &[("email", "doc@example.org"), ("password", PASSWORD), ("next", next.as_str())])
         .await;
@@ -532,6 +532,6 @@ both_backends!(the_synthetic_banner_appears_without_a_restart, |backend: Backend
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // The running service asks the database at most every ten seconds; skip the wait.
-    app.state.synthetic_checked_ms.store(0, std::sync::atomic::Ordering::Relaxed);
+    app.state.web.synthetic_checked_ms.store(0, std::sync::atomic::Ordering::Relaxed);
     assert!(co.page("/").await.1.contains("synthetic demonstration cases"), "no restart needed");
 });

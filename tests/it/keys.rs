@@ -40,7 +40,7 @@ both_backends!(rotation_reseals_everything_resumably_and_verifies, |backend| asy
     cdop::intake::notify(
         &app.state,
         parsed,
-        cdop::intake::Context {
+        cdop::intake::Origin {
             actor: cdop::domain::audit::Actor::Anonymous,
             source: cdop::domain::codes::Source::Public,
             request_id: "t",

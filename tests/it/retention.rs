@@ -8,8 +8,8 @@ use std::time::Duration;
 use cdop::domain::audit::Actor;
 use cdop::domain::role::Role;
 use cdop::reports::annual::{self, Params};
+use cdop::reports::files::{Format, file};
 use cdop::reports::table::Mode;
-use cdop::web::reports::annual::{Format, file};
 use chrono::{NaiveDate, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, Statement, Value};
 
@@ -199,12 +199,15 @@ async fn every_opened_text(app: &TestApp) -> String {
 async fn every_report(app: &TestApp, area: i64) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for year in 2022..=2027 {
-        for mode in [Mode::Internal, Mode::Published(app.state.config.reports.rule())] {
+        for mode in [
+            Mode::Internal,
+            Mode::Published(cdop::reports::disclosure::Rule::from(&app.state.config.reports)),
+        ] {
             let params = Params {
                 year: cdop::domain::dates::ReportingYear(year),
                 areas: vec![(area, "Cumberland".into())],
                 mode,
-                rate_rule: app.state.config.reports.rate_rule(),
+                rate_rule: cdop::reports::rates::RateRule::from(&app.state.config.reports),
                 generated_on: NaiveDate::from_ymd_opt(2027, 2, 1).expect("date"),
             };
             let report = annual::run(&app.state.db, &app.state.forms, &params).await.expect("report");
@@ -702,7 +705,7 @@ both_backends!(
         };
         cdop::retention::queue::queue(&app.state, &acting(a), a, &entries, "Due", &[]).await.expect("queued");
         let refused = cdop::retention::queue::approve(&app.state, &acting(a), a, &entries, "Mine", &[]).await;
-        assert!(matches!(refused, Err(cdop::retention::RetentionError::Refused(_))), "two people");
+        assert!(matches!(refused, Err(cdop::service::ServiceError::Refused(_))), "two people");
         cdop::retention::queue::approve(&app.state, &acting(b), b, &entries, "Checked", &[])
             .await
             .expect("approved");

@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use crate::domain::codes::{
     AgeUnit, DataQuality, Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex, YesNoUnknown,
 };
-pub use crate::domain::dates::DateParts;
 use crate::domain::dates::{AgeBand, ReportingYear};
 use crate::domain::nhs_number::NhsNumber;
 use crate::domain::postcode::Postcode;
+pub use crate::input::DateParts;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonInput {

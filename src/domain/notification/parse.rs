@@ -11,7 +11,7 @@ use crate::domain::dates::{AgeBand, ReportingYear, completed_years};
 use crate::domain::email::EmailAddress;
 use crate::domain::nhs_number::NhsNumber;
 use crate::domain::postcode::Postcode;
-use crate::domain::text::{control_message, has_control};
+use crate::input::{control_message, has_control};
 
 struct Problems(Vec<FieldProblem>);
 

@@ -10,14 +10,14 @@ use axum::response::{IntoResponse, Response};
 use chrono::TimeDelta;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::retention::ReviewOutcome;
-use crate::error::WebResult;
 use crate::store::{self, access_reviews, areas, audit, cases, users};
+use crate::web::AppState;
 use crate::web::admin::retention::long_date;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
-use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::error::WebResult;
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 use crate::web::params::Q;
 
@@ -110,8 +110,9 @@ async fn review_page(
     notes: String,
 ) -> WebResult<AccessReviewTemplate> {
     let accounts = accounts(state).await?;
-    let (last, due) =
-        crate::jobs::retention::access_review_due(state).await.map_err(crate::error::WebError::internal)?;
+    let (last, due) = crate::jobs::retention::access_review_due(state)
+        .await
+        .map_err(crate::web::error::WebError::internal)?;
     let history = access_reviews::list(&state.db, 20)
         .await?
         .into_iter()
@@ -160,8 +161,8 @@ pub async fn record(
         errors.add("outcome", "Choose the outcome of the review");
     }
     let notes = form.get("notes").trim().to_string();
-    if crate::domain::text::has_control(&notes) {
-        errors.add("notes", crate::domain::text::control_message("The notes"));
+    if crate::input::has_control(&notes) {
+        errors.add("notes", crate::input::control_message("The notes"));
     } else if notes.chars().count() > 2000 {
         errors.add("notes", "The notes must be 2,000 characters or fewer");
     } else if notes.is_empty() && outcome != Some(ReviewOutcome::NoChanges) {

@@ -5,12 +5,15 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
+use crate::accounts;
 use crate::domain::audit::AuditAction;
-use crate::error::{WebError, WebResult};
+use crate::service::ServiceError;
 use crate::store::{self, StoreError, areas, audit};
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, redirect_with_flash};
-use crate::web::forms::{FormData, FormErrors};
+use crate::web::error::into_errors;
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{FormData, FormErrors};
 use crate::web::page::Page;
 
 #[derive(Template, WebTemplate)]
@@ -40,30 +43,13 @@ pub async fn list(State(state): State<AppState>, ctx: AuthContext) -> WebResult<
     page(&state, &ctx, FormErrors::default()).await
 }
 
-fn check_name(name: &str, field: &str, errors: &mut FormErrors) {
-    if let Err(message) = crate::domain::text::one_line(name, 120, "Enter the area's name", "Name") {
-        errors.add(field, message);
-    }
-}
-
 pub async fn create(State(state): State<AppState>, ctx: AuthContext, form: FormData) -> WebResult<Response> {
     let name = form.get("name").trim().to_string();
     let mut errors = FormErrors::default();
-    check_name(&name, "name", &mut errors);
-    if errors.is_empty() {
-        let txn = store::begin_write(&state.db).await?;
-        match areas::create(&txn, &name).await {
-            Ok(area) => {
-                audit::append(
-                    &txn,
-                    &ctx.event(AuditAction::AreaCreated, "area", area.id.to_string()).area(area.id),
-                )
-                .await?;
-                txn.commit().await?;
-                return Ok(redirect_with_flash(&state, "/admin/areas", "Area added"));
-            }
-            Err(StoreError::Conflict(message)) => errors.add("name", message),
-            Err(e) => return Err(e.into()),
+    match accounts::areas::create(&state.db, &ctx.acting(), &name).await {
+        Ok(_) => return Ok(redirect_with_flash(&state, "/admin/areas", "Area added")),
+        Err(e) => {
+            into_errors(e, &mut errors)?;
         }
     }
     let mut p = page(&state, &ctx, errors).await?;
@@ -80,22 +66,13 @@ pub async fn rename(
     let name = form.get("name").trim().to_string();
     let field = format!("area-{id}");
     let mut errors = FormErrors::default();
-    check_name(&name, &field, &mut errors);
     let expected: i64 = form.get("version").parse().unwrap_or(-1);
     let mut conflict = None;
-    if errors.is_empty() {
-        let txn = store::begin_write(&state.db).await?;
-        match areas::rename(&txn, id, expected, &name).await {
-            Ok(_) => {
-                audit::append(&txn, &ctx.event(AuditAction::AreaRenamed, "area", id.to_string()).area(id))
-                    .await?;
-                txn.commit().await?;
-                return Ok(redirect_with_flash(&state, "/admin/areas", "Area renamed"));
-            }
-            Err(StoreError::Conflict(message)) if message.starts_with("Someone") => conflict = Some(message),
-            Err(StoreError::Conflict(message)) => errors.add(&field, message),
-            Err(StoreError::NotFound) => return Err(WebError::NotFound),
-            Err(e) => return Err(e.into()),
+    match accounts::areas::rename(&state.db, &ctx.acting(), id, expected, &name, &field).await {
+        Ok(()) => return Ok(redirect_with_flash(&state, "/admin/areas", "Area renamed")),
+        Err(ServiceError::Conflict(message)) => conflict = Some(message),
+        Err(e) => {
+            into_errors(e, &mut errors)?;
         }
     }
     let mut p = page(&state, &ctx, errors).await?;

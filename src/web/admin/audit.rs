@@ -7,16 +7,16 @@ use axum::response::Response;
 use chrono::TimeDelta;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::domain::audit::AuditAction;
-use crate::domain::dates::DateParts;
-use crate::error::WebResult;
+use crate::input::DateParts;
 use crate::reports::csv;
 use crate::store::audit::{self, AuditFilter};
 use crate::store::entities::audit_event::Model as AuditEventRow;
 use crate::store::{areas, users};
+use crate::web::AppState;
 use crate::web::auth::AuthContext;
-use crate::web::forms::FormErrors;
+use crate::web::error::WebResult;
+use crate::web::form_body::FormErrors;
 use crate::web::page::Page;
 use crate::web::params::Q;
 
@@ -247,7 +247,7 @@ pub fn describe(e: &AuditEventRow, people: &[users::UserSummary], all_areas: &[a
             role_names(detail("to"))
         ),
         (AuditAction::CaseAmended, _) => {
-            format!("{}: {}", e.object_ref, crate::amend::describe_event(&e.details))
+            format!("{}: {}", e.object_ref, crate::intake::amend::describe_event(&e.details))
         }
         (_, "user") => format!("{label}: {}", user_name(&e.object_ref)),
         (_, "area") => format!("{label}: {}", area_names(&e.object_ref)),

@@ -5,10 +5,10 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 
-use crate::app::AppState;
-use crate::error::WebResult;
 use crate::gathering::date_words;
+use crate::web::AppState;
 use crate::web::auth::AuthContext;
+use crate::web::error::WebResult;
 use crate::web::page::Page;
 
 pub struct VersionRow {

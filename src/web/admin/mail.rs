@@ -5,11 +5,11 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::Response;
 
-use crate::app::AppState;
 use crate::domain::audit::AuditAction;
-use crate::error::{WebError, WebResult};
 use crate::store::{self, audit, outbox};
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, redirect_with_flash};
+use crate::web::error::{WebError, WebResult};
 use crate::web::page::Page;
 
 pub struct FailedRow {

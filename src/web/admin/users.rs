@@ -4,18 +4,17 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use chrono::TimeDelta;
 
-use crate::app::AppState;
-use crate::crypto::{password, secrets};
-use crate::domain::audit::AuditAction;
+use crate::accounts::{self, FirstPassword};
 use crate::domain::email::EmailAddress;
 use crate::domain::role::Role;
-use crate::error::{WebError, WebResult};
-use crate::store::{self, StoreError, areas, audit, sessions, tokens, users};
+use crate::service::{Acting, ServiceError};
+use crate::store::{areas, tokens, users};
+use crate::web::AppState;
 use crate::web::account::{TokenRow, parse_token_form, token_rows};
-use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
-use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::auth::{AuthContext, CurrentUser, acting, redirect_with_flash};
+use crate::web::error::{WebError, WebResult, into_errors};
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 
 pub struct UserRow {
@@ -39,7 +38,7 @@ pub struct ListTemplate {
 fn status_of(u: &users::User) -> &'static str {
     if u.disabled {
         "Disabled"
-    } else if u.locked_until.is_some_and(|t| t > store::now()) {
+    } else if u.locked_until.is_some_and(|t| t > crate::store::now()) {
         "Locked"
     } else if u.service_account {
         "Service account"
@@ -176,45 +175,27 @@ pub async fn create(State(state): State<AppState>, ctx: AuthContext, form: FormD
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return Ok(render_again(errors).into_response());
     };
-    let one_time = (!service_account).then(secrets::one_time_password);
-    let hash = match &one_time {
-        Some(p) => Some(password::hash(p.clone()).await.map_err(WebError::internal)?),
-        None => None,
-    };
-    let new = users::NewUser {
-        email: email.clone(),
+    let new = accounts::NewAccount {
+        email,
         name: name.clone(),
-        password_hash: hash,
-        must_change_password: !service_account,
+        roles,
+        area_ids,
         service_account,
-        roles: roles.clone(),
-        area_ids: area_ids.clone(),
+        password: if service_account { FirstPassword::None } else { FirstPassword::OneTime },
     };
-    let txn = store::begin_write(&state.db).await?;
-    let created = match users::create(&txn, &new).await {
-        Ok(u) => u,
-        Err(StoreError::Conflict(message)) => {
+    let created = match accounts::create(&state.db, &ctx.acting(), new).await {
+        Ok(c) => c,
+        Err(e) => {
             let mut errors = FormErrors::default();
-            errors.add("email", message);
+            into_errors(e, &mut errors)?;
             return Ok(render_again(errors).into_response());
         }
-        Err(e) => return Err(e.into()),
     };
-    audit::append(
-        &txn,
-        &ctx.event(AuditAction::UserCreated, "user", created.id.to_string()).details(format!(
-            "roles={};areas={};service_account={service_account}",
-            roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
-            area_ids.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",")
-        )),
-    )
-    .await?;
-    txn.commit().await?;
     Ok(CreatedTemplate {
         page: Page::for_user(&ctx, "User added", "/admin/users"),
-        id: created.id,
-        email: created.email,
-        one_time_password: one_time,
+        id: created.user.id,
+        email: created.user.email,
+        one_time_password: created.one_time_password,
     }
     .into_response())
 }
@@ -324,87 +305,37 @@ pub async fn update_access(
     let all = areas::list(&state.db).await?;
     let mut errors = FormErrors::default();
     let (roles, area_ids) = parse_access(&form, &all, &mut errors);
-    if id == me.user_id && !roles.contains(&Role::Admin) {
-        errors.add("role", "You cannot remove your own admin role. Ask another admin to do it");
-    }
     let typed_roles: Vec<String> = form.all("role").iter().map(|s| s.to_string()).collect();
     let typed_areas: Vec<String> = form.all("area").iter().map(|s| s.to_string()).collect();
     let expected: i64 = form.get("version").parse().unwrap_or(-1);
-    if !errors.is_empty() {
-        page.roles = role_choices(&typed_roles);
-        page.areas = area_choices(&all, &typed_areas);
-        page.page.has_errors = true;
-        page.errors = errors;
-        return Ok(page.into_response());
-    }
-    let before_roles = users::roles(&state.db, id).await?;
-    let before_areas = users::area_ids(&state.db, id).await?;
-    let txn = store::begin_write(&state.db).await?;
-    match users::update_access(&txn, id, expected, &roles, &area_ids).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict(message)) => {
-            drop(txn);
-            // Keep what the admin chose; offer the current version so they can save it knowingly.
-            page.roles = role_choices(&typed_roles);
-            page.areas = area_choices(&all, &typed_areas);
-            page.conflict = Some(message);
-            let mut response = page.into_response();
-            *response.status_mut() = axum::http::StatusCode::CONFLICT;
-            return Ok(response);
+    if errors.is_empty() {
+        match accounts::set_access(&state.db, &acting(&me, &ctx), id, expected, &roles, &area_ids).await {
+            Ok(()) => {
+                return Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), "Access updated"));
+            }
+            Err(ServiceError::Conflict(message)) => {
+                // Keep what the admin chose; offer the current version so they can save it knowingly.
+                page.roles = role_choices(&typed_roles);
+                page.areas = area_choices(&all, &typed_areas);
+                page.conflict = Some(message);
+                let mut response = page.into_response();
+                *response.status_mut() = axum::http::StatusCode::CONFLICT;
+                return Ok(response);
+            }
+            Err(e) => {
+                into_errors(e, &mut errors)?;
+            }
         }
-        Err(e) => return Err(e.into()),
     }
-    let fmt_roles = |r: &[Role]| r.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",");
-    let fmt_areas = |a: &[i64]| a.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",");
-    if before_roles != roles {
-        audit::append(
-            &txn,
-            &ctx.event(AuditAction::UserRolesChanged, "user", id.to_string()).details(format!(
-                "from={};to={}",
-                fmt_roles(&before_roles),
-                fmt_roles(&roles)
-            )),
-        )
-        .await?;
-    }
-    if before_areas != area_ids {
-        audit::append(
-            &txn,
-            &ctx.event(AuditAction::UserAreasChanged, "user", id.to_string()).details(format!(
-                "from={};to={}",
-                fmt_areas(&before_areas),
-                fmt_areas(&area_ids)
-            )),
-        )
-        .await?;
-    }
-    // A change of privilege ends the user's sessions: they sign in again with the new access.
-    if id != me.user_id && (before_roles != roles || before_areas != area_ids) {
-        sessions::delete_for_user(&txn, id).await?;
-    }
-    txn.commit().await?;
-    Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), "Access updated"))
+    page.roles = role_choices(&typed_roles);
+    page.areas = area_choices(&all, &typed_areas);
+    page.page.has_errors = true;
+    page.errors = errors;
+    Ok(page.into_response())
 }
 
-async fn set_disabled(
-    state: &AppState,
-    ctx: &AuthContext,
-    me: i64,
-    id: i64,
-    disabled: bool,
-) -> WebResult<Response> {
-    if id == me && disabled {
-        return Err(WebError::BadRequest("You cannot disable your own account.".into()));
-    }
-    users::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
-    let txn = store::begin_write(&state.db).await?;
-    users::set_disabled(&txn, id, disabled).await?;
-    if disabled {
-        sessions::delete_for_user(&txn, id).await?;
-    }
-    let action = if disabled { AuditAction::UserDisabled } else { AuditAction::UserEnabled };
-    audit::append(&txn, &ctx.event(action, "user", id.to_string())).await?;
-    txn.commit().await?;
+async fn set_disabled(state: &AppState, acting: &Acting<'_>, id: i64, disabled: bool) -> WebResult<Response> {
+    accounts::set_disabled(&state.db, acting, id, disabled).await?;
     let message = if disabled {
         "The account is disabled and its sessions have ended"
     } else {
@@ -433,7 +364,7 @@ pub async fn disable(
     {
         return Ok(confirm);
     }
-    set_disabled(&state, &ctx, me.user_id, id, true).await
+    set_disabled(&state, &acting(&me, &ctx), id, true).await
 }
 
 pub async fn enable(
@@ -442,7 +373,7 @@ pub async fn enable(
     CurrentUser(me): CurrentUser,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
-    set_disabled(&state, &ctx, me.user_id, id, false).await
+    set_disabled(&state, &acting(&me, &ctx), id, false).await
 }
 
 /// Sets a one-time password for the admin to pass on; the user must change it at sign-in.
@@ -465,17 +396,7 @@ pub async fn reset_password(
     {
         return Ok(confirm);
     }
-    let user = users::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
-    if user.service_account {
-        return Err(WebError::BadRequest("Service accounts have no password; they use API tokens.".into()));
-    }
-    let one_time = secrets::one_time_password();
-    let hash = password::hash(one_time.clone()).await.map_err(WebError::internal)?;
-    let txn = store::begin_write(&state.db).await?;
-    users::set_password(&txn, id, hash, true).await?;
-    sessions::delete_for_user(&txn, id).await?;
-    audit::append(&txn, &ctx.event(AuditAction::PasswordReset, "user", id.to_string())).await?;
-    txn.commit().await?;
+    let one_time = accounts::reset_password(&state.db, &ctx.acting(), id).await?;
     let mut page = show_page(&state, &ctx, id).await?;
     page.one_time_password = Some(one_time);
     Ok(page.into_response())
@@ -500,12 +421,7 @@ pub async fn reset_two_factor(
     {
         return Ok(confirm);
     }
-    users::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
-    let txn = store::begin_write(&state.db).await?;
-    users::disable_totp(&txn, id).await?;
-    sessions::delete_for_user(&txn, id).await?;
-    audit::append(&txn, &ctx.event(AuditAction::MfaReset, "user", id.to_string())).await?;
-    txn.commit().await?;
+    accounts::reset_two_factor(&state.db, &ctx.acting(), id).await?;
     Ok(redirect_with_flash(
         &state,
         &format!("/admin/users/{id}"),
@@ -533,15 +449,8 @@ pub async fn create_token(
         page.errors = errors;
         return Ok(page.into_response());
     };
-    let expires = days.map(|d| store::now() + TimeDelta::days(d));
-    let txn = store::begin_write(&state.db).await?;
-    let (token, row) = tokens::create(&txn, id, &name, me.user_id, expires).await?;
-    audit::append(
-        &txn,
-        &ctx.event(AuditAction::TokenCreated, "token", row.id.to_string()).details(format!("user={id}")),
-    )
-    .await?;
-    txn.commit().await?;
+    let (token, _) =
+        accounts::tokens::create(&state.db, &state.clock, &acting(&me, &ctx), id, &name, days).await?;
     let mut page = show_page(&state, &ctx, id).await?;
     page.new_token = Some(token);
     Ok(page.into_response())
@@ -581,38 +490,19 @@ pub async fn update_details(
     };
     let expected: i64 = form.get("version").parse().unwrap_or(-1);
     let before = page.user.clone();
-    let mut fields = Vec::new();
-    if before.name != name {
-        fields.push("name");
-    }
-    if !before.email.eq_ignore_ascii_case(email.as_str()) {
-        fields.push("email");
-    }
-    if fields.is_empty() {
-        return Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), "Nothing was changed"));
-    }
-    let txn = store::begin_write(&state.db).await?;
-    match users::update_details(&txn, id, expected, &name, email.as_str()).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict(message)) if message.starts_with("Someone") => {
-            drop(txn);
+    match accounts::set_details(&state.db, &ctx.acting(), &before, expected, &name, &email).await {
+        Ok(fields) if fields.is_empty() => {
+            Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), "Nothing was changed"))
+        }
+        Ok(_) => Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), "Name and email updated")),
+        Err(ServiceError::Conflict(message)) => {
             page.conflict = Some(message);
-            return Ok((axum::http::StatusCode::CONFLICT, page).into_response());
+            Ok((axum::http::StatusCode::CONFLICT, page).into_response())
         }
-        Err(StoreError::Conflict(message)) => {
-            drop(txn);
-            page.errors.add("email", message);
+        Err(e) => {
+            into_errors(e, &mut page.errors)?;
             page.page.has_errors = true;
-            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-        Err(e) => return Err(e.into()),
     }
-    audit::append(
-        &txn,
-        &ctx.event(AuditAction::UserDetailsChanged, "user", id.to_string())
-            .details(format!("fields={}", fields.join(","))),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), "Name and email updated"))
 }

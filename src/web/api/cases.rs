@@ -8,18 +8,18 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{CaseStatus, Source};
 use crate::domain::dates::AgeBand;
 use crate::domain::notification::{self, DateParts, FieldProblem, NotificationInput, PersonInput};
 use crate::domain::policy::Action;
-use crate::error::{WebError, WebResult};
 use crate::intake::{self, IntakeError};
 use crate::store::cases::{self, Case, CaseFilter, Sort};
 use crate::store::{self, areas, audit};
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::cases::{load_in_scope, open_identities};
+use crate::web::error::{WebError, WebResult};
 use crate::web::params::{self, Q};
 
 /// Reads JSON leniently so that every problem is reported at once, by field path.
@@ -218,7 +218,7 @@ pub async fn create_notification(
             return Ok(invalid(&problems, &ctx.request_id));
         }
     };
-    let context = intake::Context {
+    let context = intake::Origin {
         actor: me.actor(),
         source: Source::Api,
         request_id: &ctx.request_id,

@@ -10,19 +10,19 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::cases::problem;
-use crate::app::AppState;
 use crate::domain::codes::{AgencyType, RequestStatus};
 use crate::domain::email::EmailAddress;
 use crate::domain::notification::{FieldProblem, Person};
 use crate::domain::policy::{Action, Principal};
-use crate::error::{WebError, WebResult};
 use crate::forms::answers::{self, Answer};
-use crate::gathering::{self, Ask, GatherError, response};
+use crate::gathering::{self, Ask, ServiceError, response};
 use crate::store::cases::Case;
 use crate::store::form_requests::{self, FormRequest};
+use crate::web::AppState;
+use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::cases::load_in_scope;
-use crate::web::gathering::acting;
+use crate::web::error::{WebError, WebResult};
 
 /// `GET /api/v1/forms`: every form with its versions.
 pub async fn definitions(State(state): State<AppState>) -> Json<Value> {
@@ -139,10 +139,7 @@ pub async fn create(
     for (i, r) in list.iter().enumerate() {
         let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").trim().to_string();
         let (name, organisation, email) = (s("name"), s("organisation"), s("email"));
-        if name.is_empty()
-            || name.chars().count() > 200
-            || crate::domain::text::has_control_single_line(&name)
-        {
+        if name.is_empty() || name.chars().count() > 200 || crate::input::has_control_single_line(&name) {
             p(format!("requests.{i}.name"), "is required: one line of up to 200 characters");
         }
         if organisation.is_empty() || organisation.chars().count() > 200 {
@@ -176,7 +173,7 @@ pub async fn create(
     };
     match gathering::request(&state, &acting(&me, &ctx), &case, &asks, due).await {
         Ok(ids) => Ok((StatusCode::CREATED, Json(json!({ "request_ids": ids }))).into_response()),
-        Err(GatherError::Invalid(list)) => {
+        Err(ServiceError::Invalid(list)) => {
             let problems: Vec<FieldProblem> = list
                 .into_iter()
                 .map(|(f, m)| FieldProblem {

@@ -8,12 +8,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
-use crate::error::{WebError, WebResult};
 use crate::reports::annual::{self, Report};
+use crate::reports::files::Format;
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser};
+use crate::web::error::{WebError, WebResult};
 use crate::web::params::Q;
-use crate::web::reports::annual::{AnnualQuery, Format, choose, download};
+use crate::web::reports::annual::{AnnualQuery, choose, download};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

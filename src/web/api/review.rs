@@ -10,43 +10,23 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
-use super::cases::problem;
+use super::failed;
 use super::forms::{answer_json, invalid, json_body, not_json};
-use crate::app::AppState;
 use crate::domain::codes::{AgendaOutcome, MeetingKind, ReviewDelay};
 use crate::domain::notification::FieldProblem;
 use crate::domain::policy::{Action, Principal};
-use crate::error::{WebError, WebResult};
 use crate::forms::answers;
 use crate::review::meetings::{self as meetings_service, Arrangement};
-use crate::review::{ReviewError, actions, analysis, prepanel};
+use crate::review::{actions, analysis, prepanel};
 use crate::store::actions::Filter;
 use crate::store::meetings::{self as meeting_store, Meeting};
+use crate::web::AppState;
+use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::cases::load_in_scope;
-use crate::web::gathering::acting;
+use crate::web::error::{WebError, WebResult};
 use crate::web::review::load_meeting;
 use crate::web::review::packs::item_of;
-
-/// A service error as the API reports it: field problems (422), refusals and conflicts (409),
-/// not found (404); anything else is an internal error.
-fn failed(e: ReviewError, request_id: &str) -> WebResult<Response> {
-    match e {
-        ReviewError::Invalid(list) => {
-            let p: Vec<FieldProblem> =
-                list.into_iter().map(|(field, message)| FieldProblem { field, message }).collect();
-            Ok(invalid(&p, "The request is not valid", request_id))
-        }
-        ReviewError::Refused(m) => {
-            Ok(problem(StatusCode::CONFLICT, "Not possible now", &m, None, request_id))
-        }
-        ReviewError::Conflict(m) => {
-            Ok(problem(StatusCode::CONFLICT, "Changed by someone else", &m, None, request_id))
-        }
-        ReviewError::NotFound => Err(WebError::NotFound),
-        other => Err(other.into()),
-    }
-}
 
 /// The JSON object sent, if it is one.
 fn body_of(body: &Bytes) -> Option<Value> {

@@ -9,16 +9,16 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::crypto::{password, secrets, totp};
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
-use crate::error::{WebError, WebResult};
 use crate::store::sessions::Stage;
 use crate::store::{self, audit, sessions, users};
+use crate::web::AppState;
 use crate::web::auth::{
     AuthContext, clear_cookie, redirect_with_flash, remember_return_to, stage_home, start_session,
 };
-use crate::web::forms::{FormData, FormErrors};
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{FormData, FormErrors};
 use crate::web::page::Page;
 
 /// The same words whatever went wrong, so the page reveals nothing about which accounts exist.
@@ -93,7 +93,7 @@ pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormD
     let mut errors = FormErrors::default();
     if email.is_empty() {
         errors.add("email", "Enter your email address");
-    } else if crate::domain::text::has_control_single_line(&email) || email.len() > 320 {
+    } else if crate::input::has_control_single_line(&email) || email.len() > 320 {
         errors.add("email", "Enter your email address as it was given to you, like name@example.org");
     }
     if pass.is_empty() {
@@ -103,7 +103,7 @@ pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormD
         return Ok(login_page(&state, &ctx, errors, email, next).into_response());
     }
     let limit = state.config.auth.login_rate_per_minute;
-    if !state.limiter.allow("login", ctx.client_ip, limit, Duration::from_secs(60)) {
+    if !state.web.limiter.allow("login", ctx.client_ip, limit, Duration::from_secs(60)) {
         return Err(WebError::TooManyRequests);
     }
 
@@ -220,7 +220,7 @@ pub async fn submit_two_factor(
         errors.add("code", "Enter the 6-digit code from your authenticator app");
     }
     let limit = state.config.auth.login_rate_per_minute;
-    if errors.is_empty() && !state.limiter.allow("login", ctx.client_ip, limit, Duration::from_secs(60)) {
+    if errors.is_empty() && !state.web.limiter.allow("login", ctx.client_ip, limit, Duration::from_secs(60)) {
         return Err(WebError::TooManyRequests);
     }
     let mut ok = false;

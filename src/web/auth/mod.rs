@@ -6,7 +6,9 @@
 //! the right step, consults the policy for the route's action, and checks CSRF on every unsafe
 //! method (synchronizer token compared in constant time, plus `Origin` / `Sec-Fetch-Site`).
 
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::pin::Pin;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -16,14 +18,15 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::TimeDelta;
 
-use crate::app::AppState;
 use crate::crypto::secrets::{constant_time_eq, random_token};
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::policy::{Action, Principal};
-use crate::error::WebError;
+use crate::service::Acting;
 use crate::store::sessions::{self, Session, Stage};
 use crate::store::{self, audit, tokens, users};
-use crate::web::forms::form_urlencoded_pairs;
+use crate::web::AppState;
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{FormData, form_urlencoded_pairs};
 use crate::web::middleware::RequestId;
 
 pub mod login;
@@ -71,6 +74,14 @@ impl AuthContext {
     /// The principal, or 401.
     pub fn require(&self) -> Result<&Principal, WebError> {
         self.principal.as_ref().ok_or(WebError::Unauthenticated)
+    }
+
+    /// Who acts in this request, for a service's audit events (anonymous when not signed in).
+    pub fn acting(&self) -> Acting<'_> {
+        match &self.principal {
+            Some(p) => Acting { actor: p.actor(), roles: &p.roles, request_id: &self.request_id },
+            None => Acting { actor: Actor::Anonymous, roles: &[], request_id: &self.request_id },
+        }
     }
 
     /// An audit event by this request's actor.
@@ -149,11 +160,17 @@ pub fn stage_home(stage: Stage) -> &'static str {
     }
 }
 
-/// The guard's state: the app and the route's access rule.
+/// Keeps a form posted after the session timed out as a draft of the user whose session it was
+/// (given the user's id and the form; returns the draft's id). The route table names one for the
+/// routes whose typing must survive a timeout, so the guard knows no form of its own.
+pub type KeepTyped = fn(AppState, i64, FormData) -> Pin<Box<dyn Future<Output = WebResult<i64>> + Send>>;
+
+/// The guard's state: the app, the route's access rule and what keeps its form on a timeout.
 #[derive(Clone)]
 pub struct Guarded {
     pub state: AppState,
     pub access: Access,
+    pub keep_on_expiry: Option<KeepTyped>,
 }
 
 /// Runs before every routed handler. See the module documentation.
@@ -208,11 +225,11 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
         resolve_session(state, req.headers(), &mut ctx, &mut set_cookies).await?;
         let flash_name = cookie_name(state, "flash");
         if let Some(flash) = read_cookie(req.headers(), &flash_name) {
-            ctx.flash = Some(crate::web::forms::decode_component(&flash)).filter(|f| !f.is_empty());
+            ctx.flash = Some(crate::web::form_body::decode_component(&flash)).filter(|f| !f.is_empty());
             set_cookies.push(clear_cookie(state, "flash"));
         }
         if let Some(next) = read_cookie(req.headers(), &cookie_name(state, "next")) {
-            let next = crate::web::forms::decode_component(&next);
+            let next = crate::web::form_body::decode_component(&next);
             let safe = login::safe_next(&next);
             ctx.return_to = (safe != "/").then(|| safe.to_string());
         }
@@ -235,26 +252,18 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
         && !is_api
         && *req.method() == Method::POST
         && let Some((user_id, csrf)) = ctx.expired_session_user.clone()
-        && let Some(resume) = draft_on_expiry(req.uri().path())
+        && let Some(keep) = g.keep_on_expiry
     {
+        let resume = req.uri().path().to_string();
         let (_, body) = req.into_parts();
         let bytes = axum::body::to_bytes(body, state.config.server.max_body_bytes)
             .await
             .map_err(|_| WebError::BadRequest("The form was too large to accept.".into()))?;
-        let form = crate::web::forms::FormData::parse(&bytes);
+        let form = FormData::parse(&bytes);
         if !constant_time_eq(form.get("csrf_token"), &csrf) {
             return Ok(with_cookies(WebError::Unauthenticated.into_response(), set_cookies));
         }
-        let previous = crate::web::drafts::parse_id(form.get("draft"));
-        let id = match (resume, previous) {
-            // "Check your answers" already has its draft: only the return path is needed.
-            ("/cases/new/check", Some(id)) => id,
-            _ => {
-                let form = crate::web::cases::form::compact_professionals(&form, None);
-                crate::web::drafts::save(state, user_id, previous, crate::web::drafts::NOTIFICATION, &form)
-                    .await?
-            }
-        };
+        let id = keep(state.clone(), user_id, form).await?;
         let next = crate::domain::text::percent_encode_path(&format!("{resume}?draft={id}"));
         let response = redirect_with_flash(
             state,
@@ -334,14 +343,6 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
 
 /// Forms whose contents are kept as a draft when they arrive after the session timed out, and
 /// the page that carries on from such a draft.
-fn draft_on_expiry(path: &str) -> Option<&'static str> {
-    match path {
-        "/cases/new" => Some("/cases/new"),
-        "/cases/new/check" => Some("/cases/new/check"),
-        _ => None,
-    }
-}
-
 fn with_cookies(mut response: Response, cookies: Vec<HeaderValue>) -> Response {
     for c in cookies {
         response.headers_mut().append(header::SET_COOKIE, c);
@@ -440,6 +441,11 @@ pub fn redirect_with_flash(state: &AppState, to: &str, message: &str) -> Respons
     let encoded = crate::domain::text::percent_encode_path(message);
     response.headers_mut().append(header::SET_COOKIE, set_cookie(state, "flash", &encoded, Some(60)));
     response
+}
+
+/// The signed-in user (or token) acting, for a service's audit events.
+pub fn acting<'a>(me: &'a Principal, ctx: &'a AuthContext) -> Acting<'a> {
+    Acting { actor: me.actor(), roles: &me.roles, request_id: &ctx.request_id }
 }
 
 /// Starts a fresh session for `user_id` at `stage`, ending `previous` (the id always changes).

@@ -7,23 +7,23 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::amend::{self, AmendError, Amendment};
-use crate::app::AppState;
 use crate::domain::amendment;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::CaseStatus;
 use crate::domain::notification::{self, Coded, SealedIdentity};
 use crate::domain::policy::{Action, Principal};
-use crate::error::{WebError, WebResult};
 use crate::intake::IntakeError;
+use crate::intake::amend::{self, AmendError, Amendment};
 use crate::store::cases::Case;
 use crate::store::{self, audit};
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::form::{
     Mode, Render, compact_professionals, form_errors, form_from_input, input_from_form, render, row_buttons,
 };
 use crate::web::cases::{load_in_scope, open_one};
-use crate::web::forms::{FormData, FormErrors};
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{FormData, FormErrors};
 
 fn edit_render(reference: &str, version: i64) -> Render {
     Render {

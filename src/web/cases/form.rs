@@ -5,15 +5,15 @@
 use askama::Template;
 use askama_web::WebTemplate;
 
-use crate::app::AppState;
 use crate::domain::codes::{
     AgeUnit, Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath, Sex, YesNoUnknown,
 };
 use crate::domain::notification::{self, DATE_FIELDS, FieldProblem, NotificationInput, PersonInput};
-use crate::error::WebResult;
 use crate::store::areas;
+use crate::web::AppState;
 use crate::web::auth::AuthContext;
-use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::error::WebResult;
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 use axum::response::{IntoResponse, Response};
 

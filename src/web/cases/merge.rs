@@ -1,35 +1,23 @@
 //! Merging a possible duplicate into the earlier case: a confirmation page with both cases' coded
-//! summaries side by side, the merge itself (the earlier case gains the duplicate's notifier and
-//! professionals, and its record as it was is kept as a version), and undoing it.
+//! summaries side by side, then the merge and its undoing (`intake::merge`).
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
-use crate::domain::amendment::KeptVersion;
-use crate::domain::audit::{AuditAction, AuditEvent};
 use crate::domain::codes::{CaseStatus, DuplicateStatus};
-use crate::domain::notification::{Person, SealedIdentity};
 use crate::domain::policy::{Action, Principal};
-use crate::error::{WebError, WebResult};
+use crate::intake::merge;
+use crate::store::areas;
 use crate::store::cases::{self, Case};
-use crate::store::{self, areas, audit, case_versions};
-use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
+use crate::web::AppState;
+use crate::web::auth::{AuthContext, CurrentUser, acting, redirect_with_flash};
+use crate::web::cases::load_in_scope;
 use crate::web::cases::show::{Row, summary};
-use crate::web::cases::{load_in_scope, open_identities, seal_json};
-use crate::web::forms::FormData;
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::FormData;
 use crate::web::page::Page;
-
-/// Adds `extra` people to `into`, skipping anyone already listed (by email).
-fn merge_people(into: &mut Vec<Person>, extra: impl IntoIterator<Item = Person>) {
-    for p in extra {
-        if !into.iter().any(|q| q.email.eq_ignore_ascii_case(&p.email)) {
-            into.push(p);
-        }
-    }
-}
 
 /// The flagged duplicate and the earlier case it may duplicate, both in the coordinator's areas.
 async fn pair(state: &AppState, me: &Principal, reference: &str) -> WebResult<(Case, Case)> {
@@ -108,46 +96,8 @@ pub async fn merge(
     form: FormData,
 ) -> WebResult<Response> {
     let (dup, original) = pair(&state, &me, &reference).await?;
-    let opened = open_identities(&state, &[original.clone(), dup.clone()]).await?;
-    let (Some(Some(before)), Some(Some(other))) = (opened.first().cloned(), opened.get(1).cloned()) else {
-        return Err(WebError::internal(anyhow::anyhow!("a sealed record could not be opened for merging")));
-    };
-    let mut merged = before.clone();
-    let SealedIdentity { notifier, professionals, .. } = other;
-    merge_people(&mut merged.professionals, std::iter::once(notifier).chain(professionals));
-    let keyring = &state.keys.keyring;
-    let kept =
-        KeptVersion { identity: before, reason: format!("Before {} was merged into it", dup.reference) };
-    let kept_sealed = seal_json(&state, &kept)?;
-    let merged_sealed = seal_json(&state, &merged)?;
     let expected: i64 = form.get("version").parse().unwrap_or(-1);
-
-    let txn = store::begin_write(&state.db).await?;
-    cases::set_duplicate_status(&txn, dup.id, expected, DuplicateStatus::Merged).await?;
-    cases::set_status(&txn, dup.id, expected + 1, CaseStatus::Merged, None).await?;
-    case_versions::insert(
-        &txn,
-        case_versions::NewVersion {
-            case_id: original.id,
-            version: original.version,
-            kind: "merge",
-            sealed: kept_sealed,
-            sealed_key: keyring.key_id(),
-            coded: cases::coded_snapshot(&original),
-            fields: format!(
-                "merged={};duplicate_status={};status={}",
-                dup.reference, dup.duplicate_status, dup.status
-            ),
-            changed_by: Some(me.user_id),
-        },
-    )
-    .await?;
-    cases::replace_sealed_versioned(&txn, original.id, original.version, merged_sealed, &keyring.key_id())
-        .await?;
-    let details = format!("merged={};into={}", dup.reference, original.reference);
-    audit::append_many(&txn, &both_events(&ctx, AuditAction::DuplicateMerged, [&dup, &original], &details))
-        .await?;
-    txn.commit().await?;
+    merge::merge(&state, &acting(&me, &ctx), &dup, &original, expected).await?;
     Ok(redirect_with_flash(
         &state,
         &format!("/cases/{}", original.reference),
@@ -177,43 +127,7 @@ pub async fn undo(
     if !me.permits_in(Action::TriageNotifications, original.area_id) {
         return Err(WebError::Forbidden);
     }
-    let marker = format!("merged={};", dup.reference);
-    let versions = case_versions::for_case(&state.db, original.id).await?;
-    let Some(kept) = versions.iter().rev().find(|v| v.kind == "merge" && v.fields.starts_with(&marker))
-    else {
-        return Err(WebError::Conflict("There is no record of this merge to undo.".into()));
-    };
-    if original.version != kept.version + 1 {
-        return Err(WebError::Conflict(format!(
-            "{} has changed since the merge, so it cannot be undone automatically. Change {} to remove what the merge added.",
-            original.reference, original.reference
-        )));
-    }
-    let get = |key| crate::domain::audit::detail(&kept.fields, key);
-    let status = CaseStatus::parse(get("status")).unwrap_or(CaseStatus::Notified);
-    let dup_status = DuplicateStatus::parse(get("duplicate_status")).unwrap_or(DuplicateStatus::Flagged);
-    let plain = state.keys.keyring.open(&kept.sealed).map_err(WebError::internal)?;
-    let before: KeptVersion = serde_json::from_slice(&plain).map_err(WebError::internal)?;
-    let restored = seal_json(&state, &before.identity)?;
-
-    let txn = store::begin_write(&state.db).await?;
-    cases::replace_sealed_versioned(
-        &txn,
-        original.id,
-        original.version,
-        restored,
-        &state.keys.keyring.key_id(),
-    )
-    .await?;
-    cases::set_status(&txn, dup.id, dup.version, status, None).await?;
-    cases::set_duplicate_status(&txn, dup.id, dup.version + 1, dup_status).await?;
-    let details = format!("unmerged={};from={}", dup.reference, original.reference);
-    audit::append_many(
-        &txn,
-        &both_events(&ctx, AuditAction::DuplicateMergeUndone, [&dup, &original], &details),
-    )
-    .await?;
-    txn.commit().await?;
+    merge::undo(&state, &acting(&me, &ctx), &dup, &original).await?;
     Ok(redirect_with_flash(
         &state,
         &format!("/cases/{}", dup.reference),
@@ -223,12 +137,4 @@ pub async fn undo(
         ),
     )
     .into_response())
-}
-
-/// One event on each of the two cases of a merge (or its undoing), appended together.
-fn both_events(ctx: &AuthContext, action: AuditAction, cases: [&Case; 2], details: &str) -> Vec<AuditEvent> {
-    cases
-        .iter()
-        .map(|c| ctx.event(action, "case", c.reference.clone()).area(c.area_id).details(details))
-        .collect()
 }

@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::TimeDelta;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{CaseStatus, DuplicateStatus, InformationStatus, Sex};
 use crate::domain::dates::{AgeBand, ReportingYear};
@@ -16,11 +15,12 @@ use crate::domain::nhs_number::NhsNumber;
 use crate::domain::notification::SealedIdentity;
 use crate::domain::policy::{Action, Principal};
 use crate::domain::reference::CaseReference;
-use crate::error::{WebError, WebResult};
 use crate::store::cases::{self, Case, CaseFilter, Sort};
 use crate::store::{self, areas, audit, short_results};
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser};
-use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 use crate::web::params::{self, Q};
 
@@ -81,8 +81,7 @@ pub async fn open_one(state: &AppState, case: &Case) -> WebResult<SealedIdentity
 
 /// Serialises `value` as JSON and seals it to the service's keys (one age record).
 pub fn seal_json<T: serde::Serialize>(state: &AppState, value: &T) -> WebResult<Vec<u8>> {
-    let plain = serde_json::to_vec(value).map_err(WebError::internal)?;
-    state.keys.keyring.seal(&plain).map_err(WebError::internal)
+    Ok(state.seal_json(value)?)
 }
 
 /// A row of the case list.

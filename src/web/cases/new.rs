@@ -5,19 +5,19 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::app::AppState;
 use crate::domain::codes::Source;
 use crate::domain::notification;
-use crate::error::{WebError, WebResult};
 use crate::intake::{self, IntakeError};
 use crate::store;
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, redirect_with_flash};
 use crate::web::cases::check::{self, CheckTemplate};
 use crate::web::cases::form::{
     Mode, Render, compact_professionals, form_errors, input_from_form, render, row_buttons,
 };
 use crate::web::drafts;
-use crate::web::forms::{FormData, FormErrors};
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{FormData, FormErrors};
 use crate::web::page::Page;
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -137,7 +137,7 @@ pub async fn submit_check(
         Ok(n) => n,
         Err(_) => return Ok(Redirect::to(&format!("/cases/new?draft={id}")).into_response()),
     };
-    let context = intake::Context {
+    let context = intake::Origin {
         actor: me.actor(),
         source: Source::Form,
         request_id: &ctx.request_id,
@@ -177,5 +177,32 @@ pub fn recorded_message(outcome: &intake::Outcome) -> String {
             outcome.reference
         ),
         (None, _) => format!("Notification recorded as {}", outcome.reference),
+    }
+}
+
+/// What the sign-in guard keeps of a notification posted to `/cases/new` after the session timed
+/// out: the form, as a draft (see `web::auth::KeepTyped`).
+pub fn keep_typed(
+    state: AppState,
+    user_id: i64,
+    form: FormData,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = WebResult<i64>> + Send>> {
+    Box::pin(async move {
+        let previous = drafts::parse_id(form.get("draft"));
+        let form = crate::web::cases::form::compact_professionals(&form, None);
+        drafts::save(&state, user_id, previous, drafts::NOTIFICATION, &form).await
+    })
+}
+
+/// [`keep_typed`] for "Check your answers", which already has its draft: only the way back is
+/// needed.
+pub fn keep_checked(
+    state: AppState,
+    user_id: i64,
+    form: FormData,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = WebResult<i64>> + Send>> {
+    match drafts::parse_id(form.get("draft")) {
+        Some(id) => Box::pin(async move { Ok(id) }),
+        None => keep_typed(state, user_id, form),
     }
 }

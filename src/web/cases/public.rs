@@ -9,18 +9,18 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
 use crate::domain::codes::Source;
 use crate::domain::notification;
-use crate::error::{WebError, WebResult};
 use crate::intake::{self, IntakeError};
 use crate::store;
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, redirect_with_flash};
 use crate::web::cases::check::{self, CheckTemplate};
 use crate::web::cases::form::{
     FormTemplate, Mode, Render, compact_professionals, form_errors, input_from_form, render, row_buttons,
 };
-use crate::web::forms::{FormData, FormErrors};
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{FormData, FormErrors};
 use crate::web::page::Page;
 
 #[derive(Template, WebTemplate)]
@@ -108,10 +108,10 @@ pub async fn submit_public(
     }
     // Only valid submissions count against the hourly allowance.
     let limit = state.config.notify.public_rate_per_hour;
-    if !state.limiter.allow("notify", ctx.client_ip, limit, Duration::from_secs(3600)) {
+    if !state.web.limiter.allow("notify", ctx.client_ip, limit, Duration::from_secs(3600)) {
         return Err(WebError::TooManyRequests);
     }
-    let context = intake::Context {
+    let context = intake::Origin {
         actor: crate::domain::audit::Actor::Anonymous,
         source: Source::Public,
         request_id: &ctx.request_id,

@@ -7,7 +7,6 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::TimeDelta;
 
-use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{
     CaseStatus, DataQuality, DuplicateStatus, Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath,
@@ -16,12 +15,13 @@ use crate::domain::codes::{
 use crate::domain::dates::{AgeBand, ReportingYear};
 use crate::domain::notification::SealedIdentity;
 use crate::domain::policy::{Action, Principal};
-use crate::error::WebResult;
 use crate::store::cases::{self, Case};
 use crate::store::{self, areas, audit, short_results, users};
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::cases::{date_of_birth_words, load_in_scope, open_identities, or_not_known};
-use crate::web::forms::{Choice, FormErrors};
+use crate::web::error::WebResult;
+use crate::web::form_body::{Choice, FormErrors};
 use crate::web::page::Page;
 
 pub struct Row {
@@ -227,7 +227,7 @@ async fn timeline(state: &AppState, reference: &str, identified: bool) -> WebRes
                 });
             let what = match AuditAction::parse(&e.action) {
                 Some(AuditAction::CaseCreated) => "Notification recorded".to_string(),
-                Some(AuditAction::CaseAmended) => crate::amend::describe_event(&e.details),
+                Some(AuditAction::CaseAmended) => crate::intake::amend::describe_event(&e.details),
                 Some(AuditAction::DuplicateFlagged) => {
                     format!("Flagged as a possible duplicate ({})", e.details)
                 }

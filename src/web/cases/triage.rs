@@ -6,18 +6,17 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
-use crate::domain::audit::AuditAction;
 use crate::domain::codes::{CaseStatus, DuplicateStatus, RejectionReason};
 use crate::domain::policy::Action;
-use crate::domain::role::Role;
-use crate::error::{WebError, WebResult};
-use crate::intake::{self, IntakeError};
-use crate::store::{self, areas, audit, cases};
+use crate::intake::triage;
+use crate::store::cases;
+use crate::web::AppState;
+use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::show;
-use crate::web::cases::{CaseRow, load_in_scope, open_one, rows, seal_json};
-use crate::web::forms::{FormData, FormErrors};
+use crate::web::cases::{CaseRow, load_in_scope, rows};
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{FormData, FormErrors};
 use crate::web::page::Page;
 
 #[derive(Template, WebTemplate)]
@@ -43,15 +42,6 @@ pub async fn list(
         pending: rows(&state, &pending, true).await?,
         duplicates: rows(&state, &duplicates, true).await?,
     })
-}
-
-fn intake_error(e: IntakeError) -> WebError {
-    match e {
-        IntakeError::Invalid(p) => {
-            WebError::BadRequest(p.into_iter().map(|p| p.message).collect::<Vec<_>>().join("; "))
-        }
-        IntakeError::Other(e) => WebError::Internal(e),
-    }
 }
 
 /// A case in the principal's areas that is still waiting for triage.
@@ -93,25 +83,7 @@ pub async fn accept(
     form: FormData,
 ) -> WebResult<Response> {
     let case = pending_case(&state, &me, &reference).await?;
-    let area = areas::find(&state.db, case.area_id).await?.ok_or(WebError::NotFound)?;
-    let recipients =
-        intake::staff_recipients(&state, &[Role::Coordinator, Role::DesignatedDoctor], case.area_id)
-            .await
-            .map_err(intake_error)?;
-    let txn = store::begin_write(&state.db).await?;
-    cases::set_status(&txn, case.id, version(&form), CaseStatus::Notified, None).await?;
-    audit::append(
-        &txn,
-        &ctx.event(AuditAction::NotificationAccepted, "case", case.reference.clone()).area(case.area_id),
-    )
-    .await?;
-    let queued = intake::queue_new_notification_mail(&state, &txn, &recipients, &case.reference, &area.name)
-        .await
-        .map_err(intake_error)?;
-    txn.commit().await?;
-    if queued > 0 {
-        state.mail_wakeup.notify_one();
-    }
+    triage::accept(&state, &acting(&me, &ctx), &case, version(&form)).await?;
     Ok(redirect_with_flash(
         &state,
         &format!("/cases/{}", case.reference),
@@ -153,38 +125,7 @@ pub async fn reject(
         page.page.has_errors = true;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let kept = if note.is_empty() {
-        None
-    } else {
-        let identity = open_one(&state, &case).await?;
-        Some(seal_json(&state, &crate::domain::amendment::KeptVersion { identity, reason: note })?)
-    };
-    let txn = store::begin_write(&state.db).await?;
-    cases::set_status(&txn, case.id, version(&form), CaseStatus::Rejected, Some(reason)).await?;
-    if let Some(sealed) = kept {
-        store::case_versions::insert(
-            &txn,
-            store::case_versions::NewVersion {
-                case_id: case.id,
-                version: case.version,
-                kind: "rejected",
-                sealed,
-                sealed_key: state.keys.keyring.key_id(),
-                coded: cases::coded_snapshot(&case),
-                fields: "status".into(),
-                changed_by: Some(me.user_id),
-            },
-        )
-        .await?;
-    }
-    audit::append(
-        &txn,
-        &ctx.event(AuditAction::NotificationRejected, "case", case.reference.clone())
-            .area(case.area_id)
-            .details(format!("reason={}", reason.code())),
-    )
-    .await?;
-    txn.commit().await?;
+    triage::reject(&state, &acting(&me, &ctx), &case, version(&form), reason, &note).await?;
     Ok(redirect_with_flash(&state, "/triage", &format!("{} rejected: {}", case.reference, reason.label())))
 }
 
@@ -197,14 +138,6 @@ pub async fn confirm_distinct(
     form: FormData,
 ) -> WebResult<Response> {
     let case = flagged_case(&state, &me, &reference).await?;
-    let txn = store::begin_write(&state.db).await?;
-    cases::set_duplicate_status(&txn, case.id, version(&form), DuplicateStatus::ConfirmedDistinct).await?;
-    audit::append(
-        &txn,
-        &ctx.event(AuditAction::DuplicateConfirmedDistinct, "case", case.reference.clone())
-            .area(case.area_id),
-    )
-    .await?;
-    txn.commit().await?;
+    triage::confirm_distinct(&state, &acting(&me, &ctx), &case, version(&form)).await?;
     Ok(redirect_with_flash(&state, &format!("/cases/{}", case.reference), "Confirmed as a separate case"))
 }

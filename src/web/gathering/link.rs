@@ -14,15 +14,15 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::respond::{self, Frame, Recognise, WebResult};
-use crate::app::AppState;
 use crate::domain::audit::Actor;
-use crate::error::WebError;
 use crate::gathering::response::{self, LinkState};
 use crate::gathering::{Acting, date_words};
 use crate::store::cases::{self, Case};
 use crate::store::form_requests::FormRequest;
+use crate::web::AppState;
 use crate::web::auth::AuthContext;
-use crate::web::forms::FormData;
+use crate::web::error::WebError;
+use crate::web::form_body::FormData;
 use crate::web::page::Page;
 
 #[derive(Template, WebTemplate)]
@@ -57,7 +57,7 @@ type Found = (FormRequest, Case, response::Loaded);
 /// The open request behind a token, its case and its answers, or the response to send instead.
 async fn resolve(state: &AppState, ctx: &AuthContext, token: &str) -> WebResult<Result<Found, Response>> {
     let limit = state.config.forms.link_attempts_per_hour;
-    if state.limiter.exhausted(BUCKET, ctx.client_ip, limit, WINDOW) {
+    if state.web.limiter.exhausted(BUCKET, ctx.client_ip, limit, WINDOW) {
         return Err(WebError::TooManyRequests);
     }
     let status = match response::by_token(state, token).await? {
@@ -71,7 +71,7 @@ async fn resolve(state: &AppState, ctx: &AuthContext, token: &str) -> WebResult<
         LinkState::Unknown => StatusCode::NOT_FOUND,
         LinkState::Gone => StatusCode::GONE,
     };
-    state.limiter.allow(BUCKET, ctx.client_ip, limit, WINDOW);
+    state.web.limiter.allow(BUCKET, ctx.client_ip, limit, WINDOW);
     Ok(Err(problem(state, status)))
 }
 

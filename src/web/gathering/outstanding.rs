@@ -8,12 +8,12 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use chrono::TimeDelta;
 
-use crate::app::AppState;
 use crate::domain::codes::AgencyType;
-use crate::error::WebResult;
 use crate::gathering::date_words;
 use crate::store::{areas, form_requests};
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser};
+use crate::web::error::WebResult;
 use crate::web::page::Page;
 
 /// Rows shown; the by-agency figures count every overdue request.

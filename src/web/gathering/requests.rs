@@ -1,34 +1,27 @@
-//! Staff pages for information gathering on one case: request information, the task list of
-//! requests, one request (chase, resend, withdraw, complete on the agency's behalf), and moving the
-//! case on to review.
+//! Requesting information on one case: the page that asks professionals for their forms, and
+//! what it sends. The task list is `tasks.rs`; one request's page is `request.rs`.
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
 
-use super::acting;
-use super::respond::{self, Frame, lock_of};
-use crate::app::AppState;
 use crate::domain::audit::AuditAction;
-use crate::domain::codes::{AgencyType, CaseStatus, RequestStatus, WithdrawReason};
-use crate::domain::dates::DateParts;
+use crate::domain::codes::AgencyType;
 use crate::domain::email::EmailAddress;
 use crate::domain::notification::Person;
-use crate::domain::policy::{Action, Principal};
-use crate::domain::workflow;
-use crate::error::{WebError, WebResult};
-use crate::forms::answers::{self, Completeness};
+use crate::domain::policy::Action;
 use crate::forms::definition::CaseFacts;
-use crate::gathering::response;
-use crate::gathering::{self, Ask, GatherError, date_words};
+use crate::gathering::{self, Ask, ServiceError};
+use crate::input::DateParts;
 use crate::store::cases::Case;
-use crate::store::form_requests::{self, FormRequest};
 use crate::store::{self, audit};
+use crate::web::AppState;
+use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::{load_in_scope, open_one};
-use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::error::WebResult;
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 
 /// One professional row of the request page, as typed.
@@ -231,7 +224,7 @@ pub async fn create(
                 if what != "role" && value.is_empty() {
                     errors.add(&format!("p{n}-{field}"), format!("Enter the {what} of {label}"));
                     ok = false;
-                } else if crate::domain::text::has_control_single_line(value) || value.chars().count() > max {
+                } else if crate::input::has_control_single_line(value) || value.chars().count() > max {
                     errors.add(
                         &format!("p{n}-{field}"),
                         format!("The {what} of {label} must be one line of {max} characters or fewer"),
@@ -305,7 +298,7 @@ pub async fn create(
                 ids.len()
             ),
         )),
-        Err(GatherError::Invalid(list)) => {
+        Err(ServiceError::Invalid(list)) => {
             for (field, message) in list {
                 errors.add(if field == "due" { "due-day" } else { "p0-name" }, message);
             }
@@ -313,355 +306,4 @@ pub async fn create(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// One row of the task list.
-pub struct TaskRow {
-    pub id: i64,
-    pub title: String,
-    pub agency: String,
-    pub hint: String,
-    pub status: &'static str,
-    pub tag: &'static str,
-}
-
-pub fn task_status(state: &AppState, r: &FormRequest) -> (&'static str, &'static str) {
-    let status = RequestStatus::parse(&r.status).unwrap_or(RequestStatus::Requested);
-    if status.is_open() && r.due_date < state.clock.today() {
-        return ("Overdue", "red");
-    }
-    match status {
-        RequestStatus::Requested => ("Not started", "grey"),
-        RequestStatus::InProgress => ("In progress", "light-blue"),
-        RequestStatus::Submitted => ("Submitted", ""),
-        RequestStatus::Withdrawn => ("Withdrawn", "grey"),
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "gathering/tasks.html")]
-struct TasksTemplate {
-    page: Page,
-    reference: String,
-    case_status: String,
-    information: String,
-    tasks: Vec<TaskRow>,
-    totals: Completeness,
-    submitted: usize,
-    can_ready: bool,
-    can_reopen: bool,
-    can_request: bool,
-}
-
-/// `GET /cases/{reference}/requests`: every request of the case (GOV.UK task list), completeness,
-/// and the step to review.
-pub async fn tasks(
-    State(state): State<AppState>,
-    ctx: AuthContext,
-    CurrentUser(me): CurrentUser,
-    Path(reference): Path<String>,
-) -> WebResult<Response> {
-    let case = load_in_scope(&state, &me, &reference, Action::RequestInformation).await?;
-    let requests = form_requests::for_case(&state.db, case.id).await?;
-    let mut totals = Completeness::default();
-    let mut submitted = 0;
-    let tasks = requests
-        .iter()
-        .map(|r| {
-            if r.status == RequestStatus::Submitted.code() {
-                submitted += 1;
-                totals.add(Completeness {
-                    answered: r.answered as u32,
-                    not_known: r.not_known as u32,
-                    missing: r.missing as u32,
-                });
-            }
-            let (status, tag) = task_status(&state, r);
-            let title = state
-                .forms
-                .version(&r.form_code, &r.form_version)
-                .map(|v| v.title.clone())
-                .unwrap_or_else(|| r.form_code.clone());
-            let mut hint =
-                format!("Sent {} · due {}", date_words(r.created_at.date_naive()), date_words(r.due_date));
-            if r.reminders_sent > 0 {
-                hint.push_str(&format!(" · {} reminder(s)", r.reminders_sent));
-            }
-            TaskRow { id: r.id, title, agency: r.agency.clone(), hint, status, tag }
-        })
-        .collect();
-    let status = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Notified);
-    let next = workflow::next(status);
-    Ok(TasksTemplate {
-        page: Page::for_user(&ctx, format!("Information requested for {}", case.reference), "/cases"),
-        reference: case.reference.clone(),
-        case_status: status.label().to_string(),
-        information: crate::domain::codes::InformationStatus::parse(&case.information_status)
-            .map(|s| s.label())
-            .unwrap_or("")
-            .to_string(),
-        tasks,
-        totals,
-        submitted,
-        can_ready: next.contains(&CaseStatus::ReadyForReview),
-        can_reopen: next.contains(&CaseStatus::GatheringInformation) && status == CaseStatus::ReadyForReview,
-        can_request: workflow::can_request_information(status),
-    }
-    .into_response())
-}
-
-/// `POST /cases/{reference}/status`: ready for review, or back to gathering with a reason.
-pub async fn change_status(
-    State(state): State<AppState>,
-    ctx: AuthContext,
-    CurrentUser(me): CurrentUser,
-    Path(reference): Path<String>,
-    form: FormData,
-) -> WebResult<Response> {
-    let case = load_in_scope(&state, &me, &reference, Action::RequestInformation).await?;
-    let to = CaseStatus::parse(form.get("to"))
-        .ok_or_else(|| WebError::BadRequest("Choose what to do with the case".into()))?;
-    let reason = form.get("reason").trim().to_string();
-    if reason.chars().count() > 500 || crate::domain::text::has_control(&reason) {
-        return Err(WebError::BadRequest(
-            "The reason must be 500 characters or fewer, with no control characters".into(),
-        ));
-    }
-    let back = format!("/cases/{}/requests", case.reference);
-    match gathering::transition(&state, &acting(&me, &ctx), &case, to, &reason).await {
-        Ok(()) => Ok(redirect_with_flash(&state, &back, &format!("The case is now ‘{}’.", to.label()))),
-        Err(GatherError::Refused(m)) => Ok(redirect_with_flash(&state, &back, &format!("Not changed: {m}"))),
-        Err(GatherError::Invalid(problems)) => {
-            let m = problems.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join(" ");
-            Ok(redirect_with_flash(&state, &back, &format!("Not changed: {m}")))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn request_in_case(state: &AppState, case: &Case, id: &str) -> WebResult<FormRequest> {
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    form_requests::find(&state.db, id).await?.filter(|r| r.case_id == case.id).ok_or(WebError::NotFound)
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "gathering/request_detail.html")]
-struct DetailTemplate {
-    page: Page,
-    reference: String,
-    id: i64,
-    title: String,
-    version: String,
-    agency: String,
-    agency_type: String,
-    recipient: Person,
-    status: &'static str,
-    tag: &'static str,
-    open: bool,
-    sent: String,
-    due: String,
-    due_parts: DateParts,
-    opened: String,
-    reminders: i32,
-    submitted: String,
-    withdrawn: String,
-    completeness: Completeness,
-    answers: Vec<respond::CheckSection>,
-    lock: i64,
-    reasons: Vec<Choice>,
-}
-
-/// `GET /cases/{reference}/requests/{id}`: the request, its answers (audited) and its actions.
-pub async fn detail(
-    State(state): State<AppState>,
-    ctx: AuthContext,
-    CurrentUser(me): CurrentUser,
-    Path((reference, id)): Path<(String, String)>,
-) -> WebResult<Response> {
-    let case = load_in_scope(&state, &me, &reference, Action::RequestInformation).await?;
-    let r = request_in_case(&state, &case, &id).await?;
-    let loaded = response::load(&state, &r).await?;
-    let recipient = gathering::recipient(&state, &r)?;
-    response::record_read(&state, &acting(&me, &ctx), &case, &r).await?;
-    let (status, tag) = task_status(&state, &r);
-    let base = format!("/cases/{}/requests/{}/form", case.reference, r.id);
-    let answers = respond::check_sections(&base, &loaded)
-        .into_iter()
-        .map(|mut s| {
-            s.rows.retain(|row| row.answered);
-            s
-        })
-        .filter(|s| !s.rows.is_empty())
-        .collect();
-    Ok(DetailTemplate {
-        page: Page::for_user(&ctx, format!("{} – {}", loaded.version.title, r.agency), "/cases"),
-        reference: case.reference.clone(),
-        id: r.id,
-        title: loaded.version.title.clone(),
-        version: loaded.version.version.clone(),
-        agency: r.agency.clone(),
-        agency_type: AgencyType::parse(&r.agency_type).map(|a| a.label()).unwrap_or("").to_string(),
-        recipient,
-        status,
-        tag,
-        open: RequestStatus::parse(&r.status).is_some_and(RequestStatus::is_open),
-        sent: date_words(r.created_at.date_naive()),
-        due: date_words(r.due_date),
-        due_parts: DateParts::from_date(r.due_date),
-        opened: r.opened_at.map(|t| date_words(t.date_naive())).unwrap_or_else(|| "Not yet".into()),
-        reminders: r.reminders_sent,
-        submitted: r.submitted_at.map(|t| date_words(t.date_naive())).unwrap_or_default(),
-        withdrawn: r
-            .withdraw_reason
-            .as_deref()
-            .and_then(WithdrawReason::parse)
-            .map(|w| w.label().to_string())
-            .unwrap_or_default(),
-        completeness: answers::completeness(&loaded.version, &loaded.answers),
-        answers,
-        lock: r.version,
-        reasons: WithdrawReason::ALL.iter().map(|w| Choice::new(w.code(), w.label(), false)).collect(),
-    }
-    .into_response())
-}
-
-/// `POST /cases/{reference}/requests/{id}/{action}`: remind, resend, withdraw, due.
-pub async fn act(
-    State(state): State<AppState>,
-    ctx: AuthContext,
-    CurrentUser(me): CurrentUser,
-    Path((reference, id, action)): Path<(String, String, String)>,
-    form: FormData,
-) -> WebResult<Response> {
-    let case = load_in_scope(&state, &me, &reference, Action::RequestInformation).await?;
-    let r = request_in_case(&state, &case, &id).await?;
-    let a = acting(&me, &ctx);
-    let back = format!("/cases/{}/requests/{}", case.reference, r.id);
-    let result = match action.as_str() {
-        "remind" => gathering::remind_now(&state, &a, &case, &r).await.map(|_| "Reminder sent.".to_string()),
-        "resend" => gathering::resend(&state, &a, &case, &r, lock_of(&form)?)
-            .await
-            .map(|_| "A new link has been sent. The old link no longer works.".to_string()),
-        "withdraw" => {
-            let reason = WithdrawReason::parse(form.get("reason"))
-                .ok_or_else(|| WebError::BadRequest("Choose why the request is withdrawn".into()))?;
-            gathering::withdraw(&state, &a, &case, &r, lock_of(&form)?, reason)
-                .await
-                .map(|_| "Request withdrawn.".to_string())
-        }
-        "due" => {
-            let due: NaiveDate = match form.date_parts("due").parse("due date") {
-                Ok(Some(d)) => d,
-                Ok(None) => {
-                    return Ok(redirect_with_flash(&state, &back, "Not changed: enter the new due date"));
-                }
-                Err(m) => return Ok(redirect_with_flash(&state, &back, &format!("Not changed: {m}"))),
-            };
-            gathering::change_due(&state, &a, &case, &r, lock_of(&form)?, due)
-                .await
-                .map(|_| format!("The due date is now {}.", date_words(due)))
-        }
-        _ => return Err(WebError::NotFound),
-    };
-    match result {
-        Ok(message) => Ok(redirect_with_flash(&state, &back, &message)),
-        Err(GatherError::Refused(m)) | Err(GatherError::Conflict(m)) => {
-            Ok(redirect_with_flash(&state, &back, &format!("Not done: {m}")))
-        }
-        Err(GatherError::Invalid(list)) => Ok(redirect_with_flash(
-            &state,
-            &back,
-            &format!("Not done: {}", list.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(". ")),
-        )),
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn staff_frame<'a>(ctx: &'a AuthContext, me: &'a Principal, case: &'a Case, r: &'a FormRequest) -> Frame<'a> {
-    Frame {
-        page: Page::for_user(ctx, "Complete a form", "/cases"),
-        base: format!("/cases/{}/requests/{}/form", case.reference, r.id),
-        case,
-        request: r,
-        acting: acting(me, ctx),
-    }
-}
-
-async fn open_for_staff(
-    state: &AppState,
-    me: &Principal,
-    reference: &str,
-    id: &str,
-) -> WebResult<(Case, FormRequest, response::Loaded)> {
-    let case = load_in_scope(state, me, reference, Action::RequestInformation).await?;
-    let r = request_in_case(state, &case, id).await?;
-    if !RequestStatus::parse(&r.status).is_some_and(RequestStatus::is_open) {
-        return Err(WebError::BadRequest(
-            "This request is no longer open: it was submitted or withdrawn.".into(),
-        ));
-    }
-    let loaded = response::load(state, &r).await?;
-    Ok((case, r, loaded))
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct SavedQuery {
-    #[serde(default)]
-    saved: String,
-}
-
-/// `GET /cases/{reference}/requests/{id}/form`: staff completing a form for an agency.
-pub async fn staff_start(
-    State(state): State<AppState>,
-    ctx: AuthContext,
-    CurrentUser(me): CurrentUser,
-    Path((reference, id)): Path<(String, String)>,
-    Query(q): Query<SavedQuery>,
-) -> WebResult<Response> {
-    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
-    Ok(respond::start(staff_frame(&ctx, &me, &case, &r), &loaded, None, q.saved == "1"))
-}
-
-pub async fn staff_page(
-    State(state): State<AppState>,
-    ctx: AuthContext,
-    CurrentUser(me): CurrentUser,
-    Path((reference, id, n)): Path<(String, String, String)>,
-) -> WebResult<Response> {
-    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
-    respond::show_page(staff_frame(&ctx, &me, &case, &r), &loaded, n.parse().map_err(|_| WebError::NotFound)?)
-}
-
-pub async fn staff_save(
-    State(state): State<AppState>,
-    ctx: AuthContext,
-    CurrentUser(me): CurrentUser,
-    Path((reference, id, n)): Path<(String, String, String)>,
-    form: FormData,
-) -> WebResult<Response> {
-    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
-    let n = n.parse().map_err(|_| WebError::NotFound)?;
-    respond::save_page(&state, staff_frame(&ctx, &me, &case, &r), &loaded, n, form).await
-}
-
-pub async fn staff_check(
-    State(state): State<AppState>,
-    ctx: AuthContext,
-    CurrentUser(me): CurrentUser,
-    Path((reference, id)): Path<(String, String)>,
-) -> WebResult<Response> {
-    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
-    Ok(respond::show_check(staff_frame(&ctx, &me, &case, &r), &loaded, &[]))
-}
-
-pub async fn staff_submit(
-    State(state): State<AppState>,
-    ctx: AuthContext,
-    CurrentUser(me): CurrentUser,
-    Path((reference, id)): Path<(String, String)>,
-    form: FormData,
-) -> WebResult<Response> {
-    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
-    let back = format!("/cases/{}/requests", case.reference);
-    respond::submit(&state, staff_frame(&ctx, &me, &case, &r), &loaded, form, back).await
 }

@@ -6,32 +6,18 @@ use askama_web::WebTemplate;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::app::AppState;
-use crate::error::WebError;
 use crate::forms::answers::{self, Answers, FieldError, Raw};
 use crate::forms::page::{self, PageModel};
 use crate::gathering::response::{self, Loaded};
-use crate::gathering::{Acting, GatherError, date_words};
+use crate::gathering::{Acting, ServiceError, date_words};
 use crate::store::cases::Case;
 use crate::store::form_requests::FormRequest;
-use crate::web::forms::{FormData, FormErrors};
+use crate::web::AppState;
+use crate::web::error::WebError;
+use crate::web::form_body::{FormData, FormErrors};
 use crate::web::page::Page;
 
-pub use crate::error::WebResult;
-
-impl From<GatherError> for WebError {
-    fn from(e: GatherError) -> Self {
-        match e {
-            GatherError::NotFound => WebError::NotFound,
-            GatherError::Conflict(m) => WebError::Conflict(m),
-            GatherError::Refused(m) => WebError::BadRequest(m),
-            GatherError::Invalid(list) => {
-                WebError::BadRequest(list.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(". "))
-            }
-            GatherError::Other(e) => WebError::internal(e),
-        }
-    }
-}
+pub use crate::web::error::WebResult;
 
 /// Where the form lives and how its pages look.
 pub struct Frame<'a> {
@@ -250,7 +236,7 @@ pub async fn save_page(
     };
     match response::save_draft(state, &target, &loaded.version, &merged).await {
         Ok(()) => {}
-        Err(GatherError::Conflict(m)) => {
+        Err(ServiceError::Conflict(m)) => {
             // What was typed comes back, with the lock of the request as it is now.
             let current = frame.request.version;
             let shown = Shown { index, raw: &raw, answers: &merged, errors: &[] };

@@ -8,17 +8,17 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::dates::ReportingYear;
 use crate::domain::policy::{Action, Principal};
-use crate::error::{WebError, WebResult};
-use crate::reports::annual::{self, Block, Params, Report};
-use crate::reports::chart;
-use crate::reports::table::{Flat, Mode};
+use crate::reports::annual::{self, Params, Report};
+use crate::reports::files::{Format, ViewSection, file, view};
+use crate::reports::table::Mode;
 use crate::store::{areas, audit};
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser};
-use crate::web::forms::Choice;
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::Choice;
 use crate::web::page::Page;
 use crate::web::params::Q;
 
@@ -52,9 +52,9 @@ pub async fn choose(state: &AppState, me: &Principal, q: &AnnualQuery) -> WebRes
     let mode = match q.mode.as_str() {
         "internal" if internal_allowed => Mode::Internal,
         "internal" => return Err(WebError::Forbidden),
-        "published" => Mode::Published(state.config.reports.rule()),
+        "published" => Mode::Published(crate::reports::disclosure::Rule::from(&state.config.reports)),
         _ if internal_allowed => Mode::Internal,
-        _ => Mode::Published(state.config.reports.rule()),
+        _ => Mode::Published(crate::reports::disclosure::Rule::from(&state.config.reports)),
     };
     let mine: Vec<_> =
         areas::list(&state.db).await?.into_iter().filter(|a| me.area_ids.contains(&a.id)).collect();
@@ -80,7 +80,7 @@ pub async fn choose(state: &AppState, me: &Principal, q: &AnnualQuery) -> WebRes
             year,
             areas: chosen,
             mode,
-            rate_rule: state.config.reports.rate_rule(),
+            rate_rule: crate::reports::rates::RateRule::from(&state.config.reports),
             generated_on: today,
         },
         year_choices: (0..8)
@@ -93,46 +93,6 @@ pub async fn choose(state: &AppState, me: &Principal, q: &AnnualQuery) -> WebRes
         area_choices,
         internal_allowed,
     })
-}
-
-/// A block as the page shows it.
-pub struct ViewBlock {
-    pub note: Option<String>,
-    pub table: Option<Flat>,
-    pub chart: Option<String>,
-}
-
-pub struct ViewSection {
-    pub id: &'static str,
-    pub heading: &'static str,
-    pub blocks: Vec<ViewBlock>,
-}
-
-pub fn view(report: &Report) -> Vec<ViewSection> {
-    report
-        .sections
-        .iter()
-        .map(|s| ViewSection {
-            id: s.id,
-            heading: s.heading,
-            blocks: s
-                .blocks
-                .iter()
-                .map(|b| match b {
-                    Block::Note(n) => ViewBlock { note: Some(n.clone()), table: None, chart: None },
-                    Block::Figures(f) => ViewBlock { note: None, table: Some(f.flat()), chart: None },
-                    Block::Counts { table, chart: c } => ViewBlock {
-                        note: None,
-                        table: Some(table.flat()),
-                        chart: c
-                            .as_ref()
-                            .map(|c| chart::svg(c, &format!("chart-{}", table.key)))
-                            .filter(|s| !s.is_empty()),
-                    },
-                })
-                .collect(),
-        })
-        .collect()
 }
 
 #[derive(Template, WebTemplate)]
@@ -200,86 +160,6 @@ impl ReportTemplate {
     }
 }
 
-/// A standalone HTML file of the report: the same body as the page, the service's styles inline,
-/// no navigation, no scripts (for `cdop reports annual --format html`).
-pub fn standalone(report: &Report) -> Result<String, askama::Error> {
-    #[derive(Template)]
-    #[template(path = "reports/report_file.html")]
-    struct FileTemplate<'a> {
-        report: &'a Report,
-        published: bool,
-        sections: Vec<ViewSection>,
-        css: &'static str,
-    }
-    FileTemplate {
-        report,
-        published: report.mode != Mode::Internal,
-        sections: view(report),
-        css: crate::web::assets::app_css(),
-    }
-    .render()
-}
-
-/// The report in one of the file formats, as bytes.
-pub fn file(report: &Report, format: Format) -> Result<Vec<u8>, WebError> {
-    match format {
-        Format::Html => standalone(report).map(String::into_bytes).map_err(WebError::internal),
-        Format::Csv => crate::reports::files::csv_zip(report).map_err(WebError::internal),
-        Format::Xlsx => crate::reports::files::xlsx(report).map_err(WebError::internal),
-        Format::Pdf => crate::reports::pdf::render(report).map_err(WebError::internal),
-    }
-}
-
-/// The file formats of a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Html,
-    /// One CSV file per table, zipped.
-    Csv,
-    Xlsx,
-    Pdf,
-}
-
-impl Format {
-    pub fn parse(s: &str) -> Option<Format> {
-        match s {
-            "html" => Some(Format::Html),
-            "csv" => Some(Format::Csv),
-            "xlsx" => Some(Format::Xlsx),
-            "pdf" => Some(Format::Pdf),
-            _ => None,
-        }
-    }
-
-    /// The name `parse` reads back.
-    pub fn code(self) -> &'static str {
-        match self {
-            Format::Html => "html",
-            Format::Csv => "csv",
-            Format::Xlsx => "xlsx",
-            Format::Pdf => "pdf",
-        }
-    }
-
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Html => "html",
-            Format::Csv => "zip",
-            Format::Xlsx => "xlsx",
-            Format::Pdf => "pdf",
-        }
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Format::Html => "text/html; charset=utf-8",
-            Format::Csv => "application/zip",
-            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            Format::Pdf => "application/pdf",
-        }
-    }
-}
-
 pub async fn download(
     state: AppState,
     ctx: AuthContext,
@@ -304,7 +184,8 @@ pub async fn send_file(
 ) -> WebResult<Response> {
     let (bytes, report) = tokio::task::spawn_blocking(move || file(&report, format).map(|b| (b, report)))
         .await
-        .map_err(WebError::internal)??;
+        .map_err(WebError::internal)?
+        .map_err(WebError::internal)?;
     audit::append(
         &state.db,
         &ctx.event(AuditAction::ReportDownloaded, "report", which)

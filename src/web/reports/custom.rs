@@ -9,16 +9,16 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::PlaceOfDeath;
 use crate::domain::dates::AgeBand;
 use crate::domain::policy::Principal;
-use crate::error::{WebError, WebResult};
 use crate::reports::thematic::definition::{self, Breakdown, Codes, Theme};
 use crate::store::{areas, audit, saved_reports};
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
-use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 use crate::web::params::Q;
 use crate::web::reports::annual::AnnualQuery;
@@ -177,8 +177,8 @@ pub async fn save(
     let description = data.get("description").trim().to_string();
     if description.chars().count() > 500 {
         errors.add("description", "The description must be 500 characters or fewer");
-    } else if crate::domain::text::has_control(&description) {
-        errors.add("description", crate::domain::text::control_message("The description"));
+    } else if crate::input::has_control(&description) {
+        errors.add("description", crate::input::control_message("The description"));
     }
     let (scope, _) = area_scope(&state, &me).await?;
     let area_choice = data.get("area").to_string();
@@ -244,7 +244,7 @@ pub async fn save(
         ) {
             Ok(c) => Some(c),
             Err(e) => {
-                errors.merge(crate::web::review::field_errors(e)?);
+                errors.merge(crate::web::error::field_errors(e)?);
                 None
             }
         }

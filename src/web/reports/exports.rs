@@ -13,21 +13,22 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::dates::ReportingYear;
 use crate::domain::policy::{Action, Principal};
-use crate::error::{WebError, WebResult};
 use crate::exports::Request;
 use crate::exports::dataset::Choice as DatasetChoice;
+use crate::reports::files::Format;
 use crate::reports::table::Mode;
 use crate::store::export_jobs::{self, Job};
 use crate::store::{areas, audit};
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser};
-use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 use crate::web::params::Q;
-use crate::web::reports::annual::{self, AnnualQuery, Format};
+use crate::web::reports::annual::{self, AnnualQuery};
 
 /// Seconds between the progress page's refreshes.
 const REFRESH_SECONDS: u32 = 3;

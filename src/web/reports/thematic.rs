@@ -7,18 +7,19 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
 use crate::domain::dates::ReportingYear;
 use crate::domain::policy::{Action, Principal};
-use crate::error::{WebError, WebResult};
+use crate::reports::files::Format;
 use crate::reports::publication;
 use crate::reports::table::Mode;
 use crate::reports::thematic::{self, Theme};
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser};
-use crate::web::forms::Choice;
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::Choice;
 use crate::web::page::Page;
 use crate::web::params::Q;
-use crate::web::reports::annual::{AnnualQuery, Format, ReportTemplate, choose, send_file};
+use crate::web::reports::annual::{AnnualQuery, ReportTemplate, choose, send_file};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "reports/themes.html")]

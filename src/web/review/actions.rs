@@ -8,19 +8,20 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{acting, field_errors};
-use crate::app::AppState;
 use crate::domain::codes::ActionStatus;
-use crate::domain::dates::DateParts;
 use crate::domain::policy::Principal;
-use crate::error::WebResult;
+use crate::input::DateParts;
 use crate::reports::csv;
-use crate::review::ReviewError;
+use crate::review::ServiceError;
 use crate::review::actions::{self as service, Input, View};
 use crate::store::actions::Filter;
 use crate::store::areas;
+use crate::web::AppState;
+use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
-use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::error::WebResult;
+use crate::web::error::field_errors;
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 use crate::web::params::Q;
 
@@ -52,7 +53,7 @@ impl ListQuery {
     }
 
     fn query_string(&self) -> String {
-        let enc = crate::web::forms::encode_component;
+        let enc = crate::web::form_body::encode_component;
         format!("status={}&area={}&theme={}", enc(&self.status), enc(&self.area), enc(&self.theme))
     }
 
@@ -402,7 +403,7 @@ pub async fn update(
         Ok(i) => {
             match service::update(&state, &acting(&me, &ctx), &me.area_ids, &reference, version, &i).await {
                 Ok(()) => Ok(()),
-                Err(ReviewError::Conflict(m)) => {
+                Err(ServiceError::Conflict(m)) => {
                     let mut errors = FormErrors::default();
                     errors.add(
                         "main",

@@ -8,22 +8,22 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::acting;
-use crate::app::AppState;
 use crate::domain::codes::{AnalysisStatus, CaseStatus};
 use crate::domain::policy::{Action, Principal};
 use crate::domain::uk_time;
-use crate::error::{WebError, WebResult};
 use crate::forms::answers::{self, FieldError, Raw};
 use crate::forms::page::{PageModel, page};
-use crate::review::ReviewError;
+use crate::review::ServiceError;
 use crate::review::analysis::{self as service, Difference, Loaded};
 use crate::store::analyses;
 use crate::store::cases::Case;
 use crate::store::users;
+use crate::web::AppState;
+use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::load_in_scope;
-use crate::web::forms::{FormData, FormErrors};
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{FormData, FormErrors};
 use crate::web::gathering::respond::{group_action, lock_of, summary};
 use crate::web::page::Page;
 
@@ -246,7 +246,7 @@ pub async fn save(
         Ok(()) => {
             Ok(redirect_with_flash(&state, &format!("/cases/{}/analysis", case.reference), "Analysis saved"))
         }
-        Err(ReviewError::Conflict(m)) => {
+        Err(ServiceError::Conflict(m)) => {
             let shown = Shown {
                 raw: Some(&raw),
                 errors: &[],
@@ -257,7 +257,7 @@ pub async fn save(
             };
             render(&state, &ctx, &me, &case, &loaded, shown).await
         }
-        Err(ReviewError::Invalid(list)) => {
+        Err(ServiceError::Invalid(list)) => {
             let errors = as_field_errors(list);
             let shown = Shown {
                 raw: Some(&raw),
@@ -289,10 +289,10 @@ pub async fn sign_off(
             &format!("/cases/{}/analysis", case.reference),
             "Analysis signed off. It is now locked; a change needs an amendment.",
         )),
-        Err(e @ (ReviewError::Invalid(_) | ReviewError::Refused(_) | ReviewError::Conflict(_))) => {
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Refused(_) | ServiceError::Conflict(_))) => {
             let errors = match e {
-                ReviewError::Invalid(list) => as_field_errors(list),
-                ReviewError::Refused(m) | ReviewError::Conflict(m) => {
+                ServiceError::Invalid(list) => as_field_errors(list),
+                ServiceError::Refused(m) | ServiceError::Conflict(m) => {
                     vec![FieldError { field: "code".into(), message: m }]
                 }
                 _ => Vec::new(),
@@ -327,7 +327,7 @@ pub async fn amend(
             &format!("/cases/{}/analysis", case.reference),
             "Amendment started. Change the analysis, then the chair signs it off.",
         )),
-        Err(ReviewError::Invalid(list)) => {
+        Err(ServiceError::Invalid(list)) => {
             let errors = as_field_errors(list);
             let loaded = service::load(&state, &case).await?;
             let shown = Shown {

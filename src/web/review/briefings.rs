@@ -8,18 +8,19 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::{acting, field_errors};
-use crate::app::AppState;
-use crate::domain::dates::DateParts;
 use crate::domain::policy::Principal;
-use crate::error::{WebError, WebResult};
-use crate::review::ReviewError;
+use crate::input::DateParts;
+use crate::review::ServiceError;
 use crate::review::actions::themes;
 use crate::review::briefings::{self as service, Contact, RecipientView, Scope, View};
 use crate::store::areas;
 use crate::store::briefings::Briefing;
+use crate::web::AppState;
+use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
-use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::error::field_errors;
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 
 /// A briefing as a list row.
@@ -278,7 +279,7 @@ pub async fn save(
     .await;
     match result {
         Ok(()) => Ok(redirect_with_flash(&state, &format!("/briefings/{}", b.id), "Briefing saved.")),
-        Err(ReviewError::Conflict(m)) => {
+        Err(ServiceError::Conflict(m)) => {
             let mut errors = FormErrors::default();
             errors.add("main", m);
             let fresh = load(&state, &me, &id).await?;
@@ -301,7 +302,7 @@ pub async fn send(
     let back = format!("/briefings/{}", b.id);
     match service::send(&state, &acting(&me, &ctx), &b, version).await {
         Ok(n) => Ok(redirect_with_flash(&state, &back, &format!("Briefing sent to {n} recipients."))),
-        Err(ReviewError::Refused(m) | ReviewError::Conflict(m)) => {
+        Err(ServiceError::Refused(m) | ServiceError::Conflict(m)) => {
             Ok(redirect_with_flash(&state, &back, &format!("Not sent: {m}")))
         }
         Err(e) => Err(e.into()),
@@ -408,7 +409,7 @@ const LINK_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
 /// speed.
 fn within_link_allowance(state: &AppState, ctx: &AuthContext) -> WebResult<()> {
     let limit = state.config.forms.link_attempts_per_hour;
-    if state.limiter.exhausted(LINK_BUCKET, ctx.client_ip, limit, LINK_WINDOW) {
+    if state.web.limiter.exhausted(LINK_BUCKET, ctx.client_ip, limit, LINK_WINDOW) {
         return Err(WebError::TooManyRequests);
     }
     Ok(())
@@ -416,7 +417,12 @@ fn within_link_allowance(state: &AppState, ctx: &AuthContext) -> WebResult<()> {
 
 /// Counts an unknown link against the client's allowance; "not found".
 fn unknown_link(state: &AppState, ctx: &AuthContext) -> WebError {
-    state.limiter.allow(LINK_BUCKET, ctx.client_ip, state.config.forms.link_attempts_per_hour, LINK_WINDOW);
+    state.web.limiter.allow(
+        LINK_BUCKET,
+        ctx.client_ip,
+        state.config.forms.link_attempts_per_hour,
+        LINK_WINDOW,
+    );
     WebError::NotFound
 }
 
@@ -429,7 +435,7 @@ async fn by_link(
     within_link_allowance(state, ctx)?;
     match service::by_token(state, token).await {
         Ok(found) => Ok(found),
-        Err(ReviewError::NotFound) => Err(unknown_link(state, ctx)),
+        Err(ServiceError::NotFound) => Err(unknown_link(state, ctx)),
         Err(e) => Err(e.into()),
     }
 }
@@ -470,7 +476,7 @@ pub async fn acknowledge(
     within_link_allowance(&state, &ctx)?;
     let first = match service::acknowledge(&state, &ctx.request_id, &token).await {
         Ok(first) => first,
-        Err(ReviewError::NotFound) => return Err(unknown_link(&state, &ctx)),
+        Err(ServiceError::NotFound) => return Err(unknown_link(&state, &ctx)),
         Err(e) => return Err(e.into()),
     };
     public_page(&state, &ctx, &token, first).await

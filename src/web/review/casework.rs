@@ -6,18 +6,19 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::{acting, field_errors};
-use crate::app::AppState;
 use crate::domain::codes::MoveReason;
 use crate::domain::policy::{Action, Principal};
-use crate::error::WebResult;
-use crate::review::ReviewError;
+use crate::review::ServiceError;
 use crate::review::casework as service;
 use crate::store::areas;
 use crate::store::cases::Case;
+use crate::web::AppState;
+use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::load_in_scope;
-use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::error::WebResult;
+use crate::web::error::field_errors;
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 
 #[derive(Template, WebTemplate)]
@@ -120,7 +121,7 @@ pub async fn close(
     let back = format!("/cases/{}", case.reference);
     match service::close(&state, &acting(&me, &ctx), &case).await {
         Ok(()) => Ok(redirect_with_flash(&state, &back, "Case closed. The closure date is recorded.")),
-        Err(ReviewError::Refused(m)) => Ok(redirect_with_flash(&state, &back, &format!("Not closed: {m}"))),
+        Err(ServiceError::Refused(m)) => Ok(redirect_with_flash(&state, &back, &format!("Not closed: {m}"))),
         Err(e) => Err(e.into()),
     }
 }

@@ -7,16 +7,17 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::{acting, field_errors};
-use crate::app::AppState;
 use crate::domain::codes::ContactKind;
-use crate::domain::dates::DateParts;
 use crate::domain::policy::{Action, Principal};
-use crate::error::WebResult;
+use crate::input::DateParts;
 use crate::review::family::{self as service, Family, KeyWorker};
+use crate::web::AppState;
+use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::load_in_scope;
-use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::error::WebResult;
+use crate::web::error::field_errors;
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 
 #[derive(Template, WebTemplate)]

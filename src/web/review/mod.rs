@@ -6,18 +6,15 @@ pub mod analysis;
 pub mod briefings;
 pub mod casework;
 pub mod family;
+pub mod meeting;
 pub mod meetings;
 pub mod packs;
 pub mod reports;
 
-use crate::app::AppState;
 use crate::domain::policy::{Action, Principal};
-use crate::error::{WebError, WebResult};
-use crate::review::ReviewError;
 use crate::store::meetings::{self as meeting_store, Meeting};
-use crate::web::forms::FormErrors;
-
-pub use crate::web::gathering::acting;
+use crate::web::AppState;
+use crate::web::error::{WebError, WebResult};
 
 /// A meeting the user may see: one they attend, or (for those who arrange meetings) one in their
 /// areas. Anyone else gets "not found". Returns the meeting and whether they attend it.
@@ -32,23 +29,4 @@ pub async fn load_meeting(state: &AppState, me: &Principal, id: i64) -> WebResul
         return Ok((m, false));
     }
     Err(WebError::NotFound)
-}
-
-/// A service error as field errors for the page (`Invalid`), or as the error page otherwise.
-pub fn field_errors(e: ReviewError) -> WebResult<FormErrors> {
-    match e {
-        ReviewError::Invalid(list) => {
-            let mut errors = FormErrors::default();
-            for (field, message) in list {
-                errors.add(&field, message);
-            }
-            Ok(errors)
-        }
-        ReviewError::Refused(m) => {
-            let mut errors = FormErrors::default();
-            errors.add("main", m);
-            Ok(errors)
-        }
-        other => Err(other.into()),
-    }
 }

@@ -8,21 +8,23 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::{acting, field_errors, load_meeting};
-use crate::app::AppState;
+use super::load_meeting;
 use crate::domain::analysis::{CATEGORY, MODIFIABLE};
 use crate::domain::codes::{AgendaOutcome, NarrativeStatus};
 use crate::domain::policy::{Action, Principal};
-use crate::error::{WebError, WebResult};
 use crate::review::meetings::title;
 use crate::review::packs::{self, NarrativeView, Pack};
-use crate::review::{ReviewError, prepanel};
+use crate::review::{ServiceError, prepanel};
 use crate::store::cases::{self, Case};
 use crate::store::meetings::{self, AgendaItem, Meeting};
 use crate::store::users;
+use crate::web::AppState;
+use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::load_in_scope;
-use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::error::field_errors;
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 
 pub struct PublishRow {
@@ -155,7 +157,7 @@ pub async fn prepare_act(
                 .await
                 .map_err(|e| match e {
                     // The service names the field `text`; the page has one per narrative.
-                    ReviewError::Invalid(list) => ReviewError::Invalid(
+                    ServiceError::Invalid(list) => ServiceError::Invalid(
                         list.into_iter()
                             .map(|(f, m)| (f.replacen("text", &format!("text-{id}"), 1), m))
                             .collect(),
@@ -185,7 +187,7 @@ pub async fn prepare_act(
     };
     match result {
         Ok(message) => Ok(redirect_with_flash(&state, &back, &message)),
-        Err(ReviewError::Conflict(message)) => {
+        Err(ServiceError::Conflict(message)) => {
             let mut errors = FormErrors::default();
             errors.add("main", message);
             render_prepare(&state, &ctx, &case, summary, typed, errors).await

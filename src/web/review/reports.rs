@@ -7,14 +7,14 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::domain::dates::ReportingYear;
-use crate::error::WebResult;
 use crate::reports::agreement::Agreement;
 use crate::review::prepanel;
 use crate::store::areas;
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser};
-use crate::web::forms::Choice;
+use crate::web::error::WebResult;
+use crate::web::form_body::Choice;
 use crate::web::page::Page;
 use crate::web::params::Q;
 

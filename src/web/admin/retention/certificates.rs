@@ -8,13 +8,13 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 
 use super::long_date;
-use crate::app::AppState;
 use crate::domain::audit::AuditAction;
 use crate::domain::retention::EntryStatus;
-use crate::error::{WebError, WebResult};
 use crate::store::destruction::{self, Destroyed, Entry};
 use crate::store::{areas, audit, retention as stored};
+use crate::web::AppState;
 use crate::web::auth::AuthContext;
+use crate::web::error::{WebError, WebResult};
 use crate::web::page::Page;
 
 /// What the statistical record keeps, in words (on every certificate).

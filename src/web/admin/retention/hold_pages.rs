@@ -6,15 +6,17 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
-use super::{acting, into_errors, long_date};
-use crate::app::AppState;
-use crate::domain::dates::DateParts;
+use super::long_date;
 use crate::domain::retention::HoldScope;
-use crate::error::{WebError, WebResult};
+use crate::input::DateParts;
 use crate::retention::holds::HoldInput;
 use crate::store::{areas, holds, users};
+use crate::web::AppState;
+use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
-use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::error::into_errors;
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 
 /// A hold as a row.

@@ -6,40 +6,17 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::Response;
 
-use crate::app::AppState;
-use crate::domain::policy::Principal;
 use crate::domain::retention::{EntryStatus, Policy};
-use crate::error::{WebError, WebResult};
-use crate::gathering::Acting;
-use crate::retention::RetentionError;
 use crate::store::{areas, destruction, holds, retention as stored};
+use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
-use crate::web::forms::FormErrors;
+use crate::web::error::{WebError, WebResult};
 use crate::web::page::Page;
 
 pub mod certificates;
 pub mod hold_pages;
 pub mod policies;
 pub mod queue;
-
-pub(crate) fn acting<'a>(me: &'a Principal, ctx: &'a AuthContext) -> Acting<'a> {
-    crate::web::gathering::acting(me, ctx)
-}
-
-/// A retention error as field errors, or the web error it is.
-pub(crate) fn into_errors(e: RetentionError, errors: &mut FormErrors) -> WebResult<Option<String>> {
-    match e {
-        RetentionError::Invalid(problems) => {
-            for (field, message) in problems {
-                errors.add(&field, message);
-            }
-            Ok(None)
-        }
-        RetentionError::Refused(m) | RetentionError::Conflict(m) => Ok(Some(m)),
-        RetentionError::NotFound => Err(WebError::NotFound),
-        RetentionError::Other(e) => Err(WebError::internal(e)),
-    }
-}
 
 pub(crate) use crate::domain::dates::long_date;
 

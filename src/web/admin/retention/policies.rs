@@ -6,13 +6,14 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
-use super::{acting, into_errors};
-use crate::app::AppState;
 use crate::domain::retention::{RetentionAction, Trigger, parse_policy};
-use crate::error::{WebError, WebResult};
 use crate::store::{areas, retention as stored};
+use crate::web::AppState;
+use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
-use crate::web::forms::{Choice, FormData, FormErrors};
+use crate::web::error::into_errors;
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 
 #[derive(Template, WebTemplate)]

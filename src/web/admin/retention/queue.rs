@@ -7,14 +7,16 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
-use super::{acting, into_errors, long_date};
-use crate::app::AppState;
-use crate::domain::dates::DateParts;
+use super::long_date;
 use crate::domain::retention::{EntryStatus, RetentionAction};
-use crate::error::{WebError, WebResult};
+use crate::input::DateParts;
 use crate::store::{areas, destruction};
+use crate::web::AppState;
+use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
-use crate::web::forms::{FormData, FormErrors};
+use crate::web::error::into_errors;
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{FormData, FormErrors};
 use crate::web::page::Page;
 
 /// At most this many entries of each kind on the page ("all" still takes every one).

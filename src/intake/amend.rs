@@ -4,7 +4,7 @@
 //! number or date of death changed, and an audit event names the fields changed (never values) —
 //! all in one transaction, optimistically locked on the case's version.
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::amendment::{self, KeptVersion};
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::notification::{Notification, SealedIdentity};
@@ -56,8 +56,8 @@ pub struct Outcome {
     pub duplicate_of: Option<String>,
 }
 
-pub async fn amend(state: &AppState, a: Amendment<'_>) -> Result<Outcome, AmendError> {
-    let area = resolve_area(state, &a.after.area).await?;
+pub async fn amend(cx: &Context, a: Amendment<'_>) -> Result<Outcome, AmendError> {
+    let area = resolve_area(cx, &a.after.area).await?;
     if !a.area_scope.contains(&area.id) {
         return Err(AmendError::Intake(IntakeError::Invalid(vec![
             crate::domain::notification::FieldProblem {
@@ -66,12 +66,12 @@ pub async fn amend(state: &AppState, a: Amendment<'_>) -> Result<Outcome, AmendE
             },
         ])));
     }
-    let keys = &state.keys;
+    let keys = &cx.keys;
     let nhs_index =
         a.after.nhs_number.as_ref().map(|n| keys.index.nhs_number(n.digits())).unwrap_or_default();
     let death_index = keys.index.date_of_death(&a.after.identity.death.date_of_death.to_string());
     let imd_decile = match &a.after.postcode {
-        Some(p) => cases::imd_decile(&state.db, &keys.index.postcode(p.as_str())).await?,
+        Some(p) => cases::imd_decile(&cx.db, &keys.index.postcode(p.as_str())).await?,
         None => None,
     };
     let kept = serde_json::to_vec(&KeptVersion { identity: a.before, reason: a.reason })
@@ -85,7 +85,7 @@ pub async fn amend(state: &AppState, a: Amendment<'_>) -> Result<Outcome, AmendE
         || a.case.death_index.as_deref() != Some(death_index.as_str())
         || a.case.area_id != area.id;
 
-    let txn = store::begin_write(&state.db).await?;
+    let txn = store::begin_write(&cx.db).await?;
     let duplicate = if rerun_duplicates {
         Some(find_duplicate(&txn, &nhs_index, &death_index, area.id, Some(a.case.id)).await?)
     } else {

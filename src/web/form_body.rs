@@ -1,4 +1,4 @@
-//! Form helpers shared by every page: field errors for the GOV.UK error summary, and parsing of
+//! HTTP form bodies (not the `forms/` engine): field errors for the GOV.UK error summary, and parsing of
 //! urlencoded bodies with repeated keys (checkboxes).
 
 use axum::body::Bytes;
@@ -6,8 +6,8 @@ use axum::extract::{FromRequest, Request};
 
 use chrono::NaiveDate;
 
-use crate::domain::dates::DateParts;
-use crate::error::WebError;
+use crate::input::DateParts;
+use crate::web::error::WebError;
 
 /// One option of a checkbox group, radio group or select.
 #[derive(Debug, Clone)]

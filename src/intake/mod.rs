@@ -4,10 +4,14 @@
 //!
 //! The reads before the transaction (who to email, the deprivation decile) run concurrently with
 //! the sealing on the blocking pool, so the transaction itself holds only writes.
+//!
+//! After intake: amendments (`amend`), triage (`triage`) and merging duplicates (`merge`).
 
-use std::sync::atomic::Ordering;
+pub mod amend;
+pub mod merge;
+pub mod triage;
 
-use crate::app::AppState;
+use crate::context::Context;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::codes::{CaseStatus, DuplicateStatus, Source};
 use crate::domain::notification::{FieldProblem, Notification};
@@ -50,7 +54,7 @@ impl From<sea_orm::DbErr> for IntakeError {
 }
 
 /// Who is notifying, and how.
-pub struct Context<'a> {
+pub struct Origin<'a> {
     pub actor: Actor,
     pub source: Source,
     pub request_id: &'a str,
@@ -63,11 +67,11 @@ pub struct Context<'a> {
 }
 
 /// Finds an active area by name (any case) or by id.
-pub async fn resolve_area(state: &AppState, wanted: &str) -> Result<areas::Area, IntakeError> {
+pub async fn resolve_area(cx: &Context, wanted: &str) -> Result<areas::Area, IntakeError> {
     let wanted = wanted.trim();
     let found = match wanted.parse::<i64>() {
-        Ok(id) => areas::find(&state.db, id).await?,
-        Err(_) => areas::find_by_name_any_case(&state.db, wanted).await?,
+        Ok(id) => areas::find(&cx.db, id).await?,
+        Err(_) => areas::find_by_name_any_case(&cx.db, wanted).await?,
     };
     found.filter(|a| a.active).ok_or_else(|| {
         IntakeError::Invalid(vec![FieldProblem {
@@ -102,9 +106,9 @@ struct Sealed {
 }
 
 /// Records a notification. Nothing is stored unless everything succeeds.
-pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Result<Outcome, IntakeError> {
-    let area = resolve_area(state, &n.area).await?;
-    if let Some(scope) = ctx.area_scope
+pub async fn notify(cx: &Context, n: Notification, origin: Origin<'_>) -> Result<Outcome, IntakeError> {
+    let area = resolve_area(cx, &n.area).await?;
+    if let Some(scope) = origin.area_scope
         && !scope.contains(&area.id)
     {
         return Err(IntakeError::Invalid(vec![FieldProblem {
@@ -112,16 +116,16 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
             message: "You can only notify deaths in the areas you work in".into(),
         }]));
     }
-    let status = if ctx.source == Source::Public { CaseStatus::PendingTriage } else { CaseStatus::Notified };
-    let nhs_index =
-        n.nhs_number.as_ref().map(|x| state.keys.index.nhs_number(x.digits())).unwrap_or_default();
-    let postcode_index = n.postcode.as_ref().map(|p| state.keys.index.postcode(p.as_str()));
-    let death_index = state.keys.index.date_of_death(&n.identity.death.date_of_death.to_string());
+    let status =
+        if origin.source == Source::Public { CaseStatus::PendingTriage } else { CaseStatus::Notified };
+    let nhs_index = n.nhs_number.as_ref().map(|x| cx.keys.index.nhs_number(x.digits())).unwrap_or_default();
+    let postcode_index = n.postcode.as_ref().map(|p| cx.keys.index.postcode(p.as_str()));
+    let death_index = cx.keys.index.date_of_death(&n.identity.death.date_of_death.to_string());
 
     // Who will be told (looked up while the record is sealed).
     let recipients = async {
         let mut mails: Vec<(MailKind, Vec<Recipient>)> = Vec::new();
-        if ctx.synthetic {
+        if origin.synthetic {
             return Ok::<_, IntakeError>(mails);
         }
         let (kind, roles): (MailKind, &[Role]) = if status == CaseStatus::PendingTriage {
@@ -129,30 +133,30 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
         } else {
             (MailKind::NewNotification, &[Role::Coordinator, Role::DesignatedDoctor])
         };
-        let staff = staff_recipients(state, roles, area.id).await?;
+        let staff = staff_recipients(cx, roles, area.id).await?;
         if !staff.is_empty() {
             mails.push((kind, staff));
         }
-        if ctx.source == Source::Public {
+        if origin.source == Source::Public {
             mails.push((MailKind::Receipt, vec![Recipient::External(n.identity.notifier.email.clone())]));
         }
         Ok(mails)
     };
     let decile = async {
         match &postcode_index {
-            Some(index) => cases::imd_decile(&state.db, index).await.map_err(IntakeError::from),
+            Some(index) => cases::imd_decile(&cx.db, index).await.map_err(IntakeError::from),
             None => Ok(None),
         }
     };
     let identity = serde_json::to_vec(&n.identity).map_err(anyhow::Error::from)?;
-    let keys = state.keys.clone();
+    let keys = cx.keys.clone();
     let seal =
         tokio::task::spawn_blocking(move || keys.keyring.seal(&identity).map(|s| (s, keys.keyring.key_id())));
     let (mails, imd_decile, sealed) = tokio::join!(recipients, decile, seal);
     let (mails, imd_decile) = (mails?, imd_decile?);
     let (record, key_id) = sealed.map_err(anyhow::Error::from)?.map_err(anyhow::Error::from)?;
     let sealed = if mails.iter().any(|(_, r)| mail::needs_sealing(r)) {
-        let keys = state.keys.clone();
+        let keys = cx.keys.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<Sealed> {
             let mails = mails
                 .into_iter()
@@ -165,15 +169,15 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
     } else {
         let mails = mails
             .into_iter()
-            .map(|(kind, r)| Ok((kind, mail::prepare_recipients(&state.keys.keyring, &r)?)))
+            .map(|(kind, r)| Ok((kind, mail::prepare_recipients(&cx.keys.keyring, &r)?)))
             .collect::<anyhow::Result<Vec<_>>>()?;
         Sealed { record, key_id, mails }
     };
 
-    let txn = store::begin_write(&state.db).await?;
+    let txn = store::begin_write(&cx.db).await?;
     // Taking the reference first locks the year's counter row, so concurrent notifications queue
     // here and the duplicate check below always sees the one committed just before.
-    let notified_at = ctx.notified_at.unwrap_or_else(store::now);
+    let notified_at = origin.notified_at.unwrap_or_else(store::now);
     let reference = cases::next_reference(&txn, chrono::Datelike::year(&notified_at)).await?;
     let duplicate = find_duplicate(&txn, &nhs_index, &death_index, area.id, None).await?;
     cases::insert(
@@ -182,30 +186,30 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
             reference: &reference,
             area_id: area.id,
             status,
-            source: ctx.source,
+            source: origin.source,
             sealed: sealed.record,
             sealed_key: sealed.key_id,
             nhs_index,
             death_index,
             coded: &n.coded,
             imd_decile,
-            created_by: ctx.actor.user_id(),
+            created_by: origin.actor.user_id(),
             duplicate: duplicate.as_ref().map(|d| (d.id, d.status)),
-            synthetic: ctx.synthetic,
+            synthetic: origin.synthetic,
             notified_at,
         },
     )
     .await?;
     let event = |action: AuditAction| {
-        AuditEvent::new(ctx.actor.clone(), action, "case", reference.to_string())
+        AuditEvent::new(origin.actor.clone(), action, "case", reference.to_string())
             .area(area.id)
-            .request(ctx.request_id)
+            .request(origin.request_id)
     };
     audit::append(
         &txn,
         &event(AuditAction::CaseCreated).details(format!(
             "source={};status={}",
-            ctx.source.code(),
+            origin.source.code(),
             status.code()
         )),
     )
@@ -221,7 +225,7 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
         )
         .await?;
     }
-    let base = state.config.public_url();
+    let base = cx.config.public_url();
     let mut queued = 0;
     for (kind, recipients) in sealed.mails {
         let email = kind.render(reference.as_str(), &area.name, &base).map_err(anyhow::Error::from)?;
@@ -229,12 +233,9 @@ pub async fn notify(state: &AppState, n: Notification, ctx: Context<'_>) -> Resu
     }
     txn.commit().await?;
     if queued > 0 {
-        state.mail_wakeup.notify_one();
+        cx.mail_wakeup.notify_one();
     }
-    if ctx.synthetic {
-        state.synthetic_data.store(true, Ordering::Relaxed);
-    }
-    tracing::info!(case = %reference, area = area.id, source = ctx.source.code(), duplicate = duplicate.is_some(), emails = queued, "notification recorded");
+    tracing::info!(case = %reference, area = area.id, source = origin.source.code(), duplicate = duplicate.is_some(), emails = queued, "notification recorded");
     Ok(Outcome {
         reference: reference.to_string(),
         area_name: area.name,
@@ -276,12 +277,12 @@ pub async fn find_duplicate<C: sea_orm::ConnectionTrait>(
 
 /// Active staff with `roles` in the area, plus `notify.extra_recipients` (team mailboxes).
 pub async fn staff_recipients(
-    state: &AppState,
+    cx: &Context,
     roles: &[Role],
     area_id: i64,
 ) -> Result<Vec<Recipient>, IntakeError> {
-    let mut staff = users::emails_with_role_in_area(&state.db, roles, area_id).await?;
-    for extra in &state.config.notify.extra_recipients {
+    let mut staff = users::emails_with_role_in_area(&cx.db, roles, area_id).await?;
+    for extra in &cx.config.notify.extra_recipients {
         if !staff.iter().any(|s| s.eq_ignore_ascii_case(extra)) {
             staff.push(extra.clone());
         }
@@ -292,15 +293,15 @@ pub async fn staff_recipients(
 /// Tells the area's designated doctors and coordinators about an accepted notification, using
 /// `txn` (the transaction that accepted it). Returns how many emails were queued.
 pub async fn queue_new_notification_mail<C: sea_orm::ConnectionTrait>(
-    state: &AppState,
+    cx: &Context,
     txn: &C,
     recipients: &[Recipient],
     reference: &str,
     area_name: &str,
 ) -> Result<usize, IntakeError> {
-    let prepared = mail::prepare_recipients(&state.keys.keyring, recipients)?;
+    let prepared = mail::prepare_recipients(&cx.keys.keyring, recipients)?;
     let email = MailKind::NewNotification
-        .render(reference, area_name, &state.config.public_url())
+        .render(reference, area_name, &cx.config.public_url())
         .map_err(anyhow::Error::from)?;
     Ok(mail::enqueue(txn, &email, Some(reference), prepared).await?)
 }

@@ -9,7 +9,9 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use crate::service::ServiceError;
 use crate::store::StoreError;
+use crate::web::form_body::FormErrors;
 
 /// What a handler can fail with, phrased for the person who made the request.
 #[derive(Debug, thiserror::Error)]
@@ -122,3 +124,50 @@ impl From<askama::Error> for WebError {
 }
 
 pub type WebResult<T> = Result<T, WebError>;
+
+/// A service error as the error page, the adapter every page uses (field problems joined; pages
+/// that show them beside their fields use [`field_errors`]).
+impl From<ServiceError> for WebError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => WebError::NotFound,
+            ServiceError::Conflict(m) => WebError::Conflict(m),
+            ServiceError::Refused(m) => WebError::BadRequest(m),
+            ServiceError::Invalid(list) => {
+                WebError::BadRequest(list.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(". "))
+            }
+            ServiceError::Other(e) => WebError::internal(e),
+        }
+    }
+}
+
+/// A service error for a page that shows problems beside its fields: field problems are added to
+/// `errors`; a refusal or conflict is returned as one message for the page to show (`Ok(Some)`);
+/// anything else is the error page.
+pub fn into_errors(e: ServiceError, errors: &mut FormErrors) -> WebResult<Option<String>> {
+    match e {
+        ServiceError::Invalid(problems) => {
+            for (field, message) in problems {
+                errors.add(&field, message);
+            }
+            Ok(None)
+        }
+        ServiceError::Refused(m) | ServiceError::Conflict(m) => Ok(Some(m)),
+        other => Err(other.into()),
+    }
+}
+
+/// [`into_errors`] for pages whose summary shows a refusal as a `main` error; a conflict is the
+/// error page (the record changed under the user).
+pub fn field_errors(e: ServiceError) -> WebResult<FormErrors> {
+    let mut errors = FormErrors::default();
+    match e {
+        ServiceError::Conflict(m) => Err(WebError::Conflict(m)),
+        other => {
+            if let Some(message) = into_errors(other, &mut errors)? {
+                errors.add("main", message);
+            }
+            Ok(errors)
+        }
+    }
+}

@@ -1,6 +1,6 @@
-//! Key rotation: re-seal every record to a new service identity (plus the recovery recipients), in
-//! batches, verifying each record opens with the new identity and no longer with the old before
-//! it is written. Progress is the `sealed_key` column itself, so an interrupted rotation resumes
+//! Key rotation (a service over `crypto` and `store`): re-seal every record to a new service
+//! identity (plus the recovery recipients), in batches, verifying each record opens with the new
+//! identity and no longer with the old before it is written. Progress is the `sealed_key` column itself, so an interrupted rotation resumes
 //! where it stopped; the old identity keeps opening every record not yet re-sealed.
 
 use age::x25519::{Identity, Recipient};

@@ -1,0 +1,72 @@
+//! Tests of `table.rs`.
+
+use super::*;
+
+fn table(title: &str, rows: &[(&str, &str)], cols: &[(&str, &str)], counts: Vec<Vec<u64>>) -> Table {
+    Table {
+        key: title.to_lowercase().replace(' ', "-"),
+        title: title.into(),
+        basis: Basis::Reviewed,
+        cohort: "reviewed 2025".into(),
+        denominator: "Reviews completed in the year".into(),
+        row_dimension: "category".into(),
+        column_dimension: if cols.len() == 1 { "all".into() } else { "age".into() },
+        row_heading: String::new(),
+        rows: rows.iter().map(|(k, l)| (k.to_string(), l.to_string())).collect(),
+        columns: cols.iter().map(|(k, l)| (k.to_string(), l.to_string())).collect(),
+        counts,
+        percent: Percent::OfTotal,
+        percent_label: "Percentage".into(),
+        multi_valued: false,
+        notes: Vec::new(),
+        shared_rows: Vec::new(),
+        names: Names::default(),
+        filter_dims: Vec::new(),
+    }
+}
+
+fn report() -> Vec<Table> {
+    let cats = [("perinatal", "Perinatal / neonatal event"), ("infection", "Infection"), ("sudi", "SUDI")];
+    vec![
+        table(
+            "Category by age",
+            &cats,
+            &[("infant", "Under 1"), ("older", "1 to 17")],
+            vec![vec![30, 0], vec![2, 9], vec![12, 1]],
+        ),
+        table("Category", &cats, &[("all", "Reviews")], vec![vec![30], vec![11], vec![13]]),
+    ]
+}
+
+#[test]
+fn internal_mode_shows_true_counts_and_shares() {
+    let shown = show(&report(), &Mode::Internal);
+    assert_eq!(shown[0].rows[1].cells, vec![Shown::Count(2), Shown::Count(9)]);
+    assert_eq!(shown[1].rows[1].percent, "20.4%", "11 of 54");
+    assert_eq!(shown[0].total, Shown::Count(54));
+    assert_eq!(shown[0].basis, "Reviews completed in the year (by sign-off date)");
+}
+
+#[test]
+fn published_mode_hides_small_counts_in_every_table_and_keeps_totals_true() {
+    let shown = show(&report(), &Mode::Published(Rule::default()));
+    for t in &shown {
+        for r in &t.rows {
+            for c in r.cells.iter().chain([&r.total]) {
+                assert!(!matches!(c, Shown::Count(1..=4)), "{}: {r:?}", t.title);
+            }
+        }
+    }
+    assert_eq!(shown[0].rows[1].cells[0], Shown::Suppressed);
+    assert_eq!(shown[0].total, Shown::Count(54), "the total stays true");
+    // A share built on a hidden figure is hidden too; the others are taken over the true total.
+    for (r, row) in shown[1].rows.iter().enumerate() {
+        match &row.total {
+            Shown::Suppressed => assert_eq!(row.percent, "*"),
+            Shown::Count(n) => {
+                assert_eq!(row.percent, format!("{:.1}%", *n as f64 * 100.0 / 54.0), "row {r}")
+            }
+        }
+    }
+    assert!(Mode::Published(Rule::default()).words().starts_with("Published: Counts from 1 to 4"));
+}

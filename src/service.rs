@@ -1,0 +1,86 @@
+//! What every service shares: the one error they fail with, and who is acting (with the audit
+//! event that records it). The web turns a [`ServiceError`] into a page (`web::error`) or an API
+//! problem (`web::api`); the CLI prints it.
+
+use crate::domain::audit::{Actor, AuditAction, AuditEvent};
+use crate::domain::role::Role;
+use crate::store::StoreError;
+use crate::store::cases::Case;
+
+/// What a service step can fail with, phrased for the person acting.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Field problems: (field, message).
+    #[error("{}", messages(.0))]
+    Invalid(Vec<(String, String)>),
+    /// Not possible in the record's current state, or not allowed (e.g. approving one's own
+    /// queueing).
+    #[error("{0}")]
+    Refused(String),
+    /// Someone else changed the record first.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Field problems in one line: the messages, joined.
+fn messages(problems: &[(String, String)]) -> String {
+    problems.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join(". ")
+}
+
+/// One field problem.
+pub fn invalid(field: &str, message: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid(vec![(field.to_string(), message.into())])
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => ServiceError::Conflict(m),
+            StoreError::NotFound => ServiceError::NotFound,
+            other => ServiceError::Other(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<crate::crypto::envelope::CryptoError> for ServiceError {
+    fn from(e: crate::crypto::envelope::CryptoError) -> Self {
+        ServiceError::Other(e.into())
+    }
+}
+
+impl From<sea_orm::DbErr> for ServiceError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ServiceError::Other(e.into())
+    }
+}
+
+/// Who is acting: the actor audit events name, their roles, and the request they came with.
+#[derive(Debug, Clone)]
+pub struct Acting<'a> {
+    pub actor: Actor,
+    pub roles: &'a [Role],
+    pub request_id: &'a str,
+}
+
+impl Acting<'_> {
+    /// An audit event by the one acting about `object_type` `object_ref`, carrying the request id.
+    pub fn event(
+        &self,
+        action: AuditAction,
+        object_type: &'static str,
+        object_ref: impl Into<String>,
+    ) -> AuditEvent {
+        AuditEvent::new(self.actor.clone(), action, object_type, object_ref).request(self.request_id)
+    }
+
+    /// An audit event about a case (its area recorded with it).
+    pub fn case_event(&self, action: AuditAction, case: &Case) -> AuditEvent {
+        self.event(action, "case", case.reference.clone()).area(case.area_id)
+    }
+}

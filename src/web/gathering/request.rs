@@ -1,0 +1,254 @@
+//! One information request, for staff: its page (chase, resend, change the due date, withdraw)
+//! and completing the form on the agency's behalf.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+
+use super::respond::{self, Frame, lock_of};
+use super::tasks::task_status;
+use crate::domain::codes::{AgencyType, RequestStatus, WithdrawReason};
+use crate::domain::notification::Person;
+use crate::domain::policy::{Action, Principal};
+use crate::forms::answers::{self, Completeness};
+use crate::gathering::response;
+use crate::gathering::{self, ServiceError, date_words};
+use crate::input::DateParts;
+use crate::store::cases::Case;
+use crate::store::form_requests::{self, FormRequest};
+use crate::web::AppState;
+use crate::web::auth::acting;
+use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
+use crate::web::cases::load_in_scope;
+use crate::web::error::{WebError, WebResult};
+use crate::web::form_body::{Choice, FormData};
+use crate::web::page::Page;
+
+async fn request_in_case(state: &AppState, case: &Case, id: &str) -> WebResult<FormRequest> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    form_requests::find(&state.db, id).await?.filter(|r| r.case_id == case.id).ok_or(WebError::NotFound)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "gathering/request_detail.html")]
+struct DetailTemplate {
+    page: Page,
+    reference: String,
+    id: i64,
+    title: String,
+    version: String,
+    agency: String,
+    agency_type: String,
+    recipient: Person,
+    status: &'static str,
+    tag: &'static str,
+    open: bool,
+    sent: String,
+    due: String,
+    due_parts: DateParts,
+    opened: String,
+    reminders: i32,
+    submitted: String,
+    withdrawn: String,
+    completeness: Completeness,
+    answers: Vec<respond::CheckSection>,
+    lock: i64,
+    reasons: Vec<Choice>,
+}
+
+/// `GET /cases/{reference}/requests/{id}`: the request, its answers (audited) and its actions.
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path((reference, id)): Path<(String, String)>,
+) -> WebResult<Response> {
+    let case = load_in_scope(&state, &me, &reference, Action::RequestInformation).await?;
+    let r = request_in_case(&state, &case, &id).await?;
+    let loaded = response::load(&state, &r).await?;
+    let recipient = gathering::recipient(&state, &r)?;
+    response::record_read(&state, &acting(&me, &ctx), &case, &r).await?;
+    let (status, tag) = task_status(&state, &r);
+    let base = format!("/cases/{}/requests/{}/form", case.reference, r.id);
+    let answers = respond::check_sections(&base, &loaded)
+        .into_iter()
+        .map(|mut s| {
+            s.rows.retain(|row| row.answered);
+            s
+        })
+        .filter(|s| !s.rows.is_empty())
+        .collect();
+    Ok(DetailTemplate {
+        page: Page::for_user(&ctx, format!("{} – {}", loaded.version.title, r.agency), "/cases"),
+        reference: case.reference.clone(),
+        id: r.id,
+        title: loaded.version.title.clone(),
+        version: loaded.version.version.clone(),
+        agency: r.agency.clone(),
+        agency_type: AgencyType::parse(&r.agency_type).map(|a| a.label()).unwrap_or("").to_string(),
+        recipient,
+        status,
+        tag,
+        open: RequestStatus::parse(&r.status).is_some_and(RequestStatus::is_open),
+        sent: date_words(r.created_at.date_naive()),
+        due: date_words(r.due_date),
+        due_parts: DateParts::from_date(r.due_date),
+        opened: r.opened_at.map(|t| date_words(t.date_naive())).unwrap_or_else(|| "Not yet".into()),
+        reminders: r.reminders_sent,
+        submitted: r.submitted_at.map(|t| date_words(t.date_naive())).unwrap_or_default(),
+        withdrawn: r
+            .withdraw_reason
+            .as_deref()
+            .and_then(WithdrawReason::parse)
+            .map(|w| w.label().to_string())
+            .unwrap_or_default(),
+        completeness: answers::completeness(&loaded.version, &loaded.answers),
+        answers,
+        lock: r.version,
+        reasons: WithdrawReason::ALL.iter().map(|w| Choice::new(w.code(), w.label(), false)).collect(),
+    }
+    .into_response())
+}
+
+/// `POST /cases/{reference}/requests/{id}/{action}`: remind, resend, withdraw, due.
+pub async fn act(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path((reference, id, action)): Path<(String, String, String)>,
+    form: FormData,
+) -> WebResult<Response> {
+    let case = load_in_scope(&state, &me, &reference, Action::RequestInformation).await?;
+    let r = request_in_case(&state, &case, &id).await?;
+    let a = acting(&me, &ctx);
+    let back = format!("/cases/{}/requests/{}", case.reference, r.id);
+    let result = match action.as_str() {
+        "remind" => gathering::remind_now(&state, &a, &case, &r).await.map(|_| "Reminder sent.".to_string()),
+        "resend" => gathering::resend(&state, &a, &case, &r, lock_of(&form)?)
+            .await
+            .map(|_| "A new link has been sent. The old link no longer works.".to_string()),
+        "withdraw" => {
+            let reason = WithdrawReason::parse(form.get("reason"))
+                .ok_or_else(|| WebError::BadRequest("Choose why the request is withdrawn".into()))?;
+            gathering::withdraw(&state, &a, &case, &r, lock_of(&form)?, reason)
+                .await
+                .map(|_| "Request withdrawn.".to_string())
+        }
+        "due" => {
+            let due: NaiveDate = match form.date_parts("due").parse("due date") {
+                Ok(Some(d)) => d,
+                Ok(None) => {
+                    return Ok(redirect_with_flash(&state, &back, "Not changed: enter the new due date"));
+                }
+                Err(m) => return Ok(redirect_with_flash(&state, &back, &format!("Not changed: {m}"))),
+            };
+            gathering::change_due(&state, &a, &case, &r, lock_of(&form)?, due)
+                .await
+                .map(|_| format!("The due date is now {}.", date_words(due)))
+        }
+        _ => return Err(WebError::NotFound),
+    };
+    match result {
+        Ok(message) => Ok(redirect_with_flash(&state, &back, &message)),
+        Err(ServiceError::Refused(m)) | Err(ServiceError::Conflict(m)) => {
+            Ok(redirect_with_flash(&state, &back, &format!("Not done: {m}")))
+        }
+        Err(ServiceError::Invalid(list)) => Ok(redirect_with_flash(
+            &state,
+            &back,
+            &format!("Not done: {}", list.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(". ")),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn staff_frame<'a>(ctx: &'a AuthContext, me: &'a Principal, case: &'a Case, r: &'a FormRequest) -> Frame<'a> {
+    Frame {
+        page: Page::for_user(ctx, "Complete a form", "/cases"),
+        base: format!("/cases/{}/requests/{}/form", case.reference, r.id),
+        case,
+        request: r,
+        acting: acting(me, ctx),
+    }
+}
+
+async fn open_for_staff(
+    state: &AppState,
+    me: &Principal,
+    reference: &str,
+    id: &str,
+) -> WebResult<(Case, FormRequest, response::Loaded)> {
+    let case = load_in_scope(state, me, reference, Action::RequestInformation).await?;
+    let r = request_in_case(state, &case, id).await?;
+    if !RequestStatus::parse(&r.status).is_some_and(RequestStatus::is_open) {
+        return Err(WebError::BadRequest(
+            "This request is no longer open: it was submitted or withdrawn.".into(),
+        ));
+    }
+    let loaded = response::load(state, &r).await?;
+    Ok((case, r, loaded))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: String,
+}
+
+/// `GET /cases/{reference}/requests/{id}/form`: staff completing a form for an agency.
+pub async fn staff_start(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path((reference, id)): Path<(String, String)>,
+    Query(q): Query<SavedQuery>,
+) -> WebResult<Response> {
+    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
+    Ok(respond::start(staff_frame(&ctx, &me, &case, &r), &loaded, None, q.saved == "1"))
+}
+
+pub async fn staff_page(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path((reference, id, n)): Path<(String, String, String)>,
+) -> WebResult<Response> {
+    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
+    respond::show_page(staff_frame(&ctx, &me, &case, &r), &loaded, n.parse().map_err(|_| WebError::NotFound)?)
+}
+
+pub async fn staff_save(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path((reference, id, n)): Path<(String, String, String)>,
+    form: FormData,
+) -> WebResult<Response> {
+    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
+    let n = n.parse().map_err(|_| WebError::NotFound)?;
+    respond::save_page(&state, staff_frame(&ctx, &me, &case, &r), &loaded, n, form).await
+}
+
+pub async fn staff_check(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path((reference, id)): Path<(String, String)>,
+) -> WebResult<Response> {
+    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
+    Ok(respond::show_check(staff_frame(&ctx, &me, &case, &r), &loaded, &[]))
+}
+
+pub async fn staff_submit(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    CurrentUser(me): CurrentUser,
+    Path((reference, id)): Path<(String, String)>,
+    form: FormData,
+) -> WebResult<Response> {
+    let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
+    let back = format!("/cases/{}/requests", case.reference);
+    respond::submit(&state, staff_frame(&ctx, &me, &case, &r), &loaded, form, back).await
+}
