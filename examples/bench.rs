@@ -774,7 +774,7 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
         .await?
         .ok_or_else(|| anyhow::anyhow!("no user"))?;
     let roles = [Role::Coordinator];
-    let acting = cdop::gathering::Acting { actor: Actor::User(me.id), roles: &roles, request_id: "bench" };
+    let acting = cdop::service::Acting { actor: Actor::User(me.id), roles: &roles, request_id: "bench" };
     let ask = cdop::gathering::Ask {
         person: notification::Person {
             name: "Bench Person".into(),

@@ -7,7 +7,7 @@ use age::x25519::{Identity, Recipient};
 
 use crate::crypto::envelope::{open_with, seal_to};
 use crate::store::sealed::{self, SealedTable};
-use crate::store::{self, Db, case_versions, cases, drafts, form_requests, outbox};
+use crate::store::{self, Db, cases, form_requests, outbox};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -56,6 +56,16 @@ enum Kind {
 }
 
 impl Kind {
+    /// The table of a kind kept in one sealed column.
+    fn table(self) -> Option<&'static SealedTable> {
+        match self {
+            Kind::Version => Some(&sealed::CASE_VERSIONS),
+            Kind::Draft => Some(&sealed::DRAFTS),
+            Kind::Review(t) => Some(t),
+            Kind::Case | Kind::Mail | Kind::Form => None,
+        }
+    }
+
     /// The next batch not sealed to `key`, as (id, label, ciphertext).
     async fn batch(
         self,
@@ -75,16 +85,7 @@ impl Kind {
                 .into_iter()
                 .filter_map(|m| m.sealed_to.map(|s| (m.id, format!("mail #{}", m.id), vec![s])))
                 .collect(),
-            Kind::Version => case_versions::not_sealed_to(db, key, after, take)
-                .await?
-                .into_iter()
-                .map(|v| (v.id, format!("case version #{}", v.id), vec![v.sealed]))
-                .collect(),
-            Kind::Draft => drafts::batch_after(db, Some(key), after, take)
-                .await?
-                .into_iter()
-                .map(|d| (d.id, format!("draft #{}", d.id), vec![d.sealed]))
-                .collect(),
+
             Kind::Form => form_requests::not_sealed_to(db, key, after, take)
                 .await?
                 .into_iter()
@@ -94,11 +95,14 @@ impl Kind {
                     (r.id, format!("form request #{}", r.id), blobs)
                 })
                 .collect(),
-            Kind::Review(t) => sealed::not_sealed_to(db, t, key, after, take)
-                .await?
-                .into_iter()
-                .map(|(id, blob)| (id, format!("{} #{id}", t.label), vec![blob]))
-                .collect(),
+            Kind::Version | Kind::Draft | Kind::Review(_) => {
+                let t = self.table().ok_or_else(|| anyhow::anyhow!("a sealed table"))?;
+                sealed::not_sealed_to(db, t, key, after, take)
+                    .await?
+                    .into_iter()
+                    .map(|(id, blob)| (id, format!("{} #{id}", t.label), vec![blob]))
+                    .collect()
+            }
         })
     }
 
@@ -114,10 +118,11 @@ impl Kind {
         match self {
             Kind::Case => cases::replace_sealed(conn, id, first, key).await?,
             Kind::Mail => outbox::replace_sealed_to(conn, id, first, key).await?,
-            Kind::Version => case_versions::replace_sealed(conn, id, first, key).await?,
-            Kind::Draft => drafts::replace_sealed(conn, id, first, key).await?,
             Kind::Form => form_requests::replace_sealed(conn, id, first, blobs.next(), key).await?,
-            Kind::Review(t) => sealed::replace(conn, t, id, first, key).await?,
+            Kind::Version | Kind::Draft | Kind::Review(_) => {
+                let t = self.table().ok_or_else(|| anyhow::anyhow!("a sealed table"))?;
+                sealed::replace(conn, t, id, first, key).await?
+            }
         }
         Ok(())
     }
@@ -192,8 +197,8 @@ pub async fn rotate(
 pub async fn count_not_sealed_to(db: &Db, key: &str) -> anyhow::Result<u64> {
     Ok(cases::count_not_sealed_to(db, key).await?
         + outbox::count_unsent_not_sealed_to(db, key).await?
-        + case_versions::count_not_sealed_to(db, key).await?
-        + drafts::count_not_sealed_to(db, key).await?
+        + sealed::count_not_sealed_to(db, &sealed::CASE_VERSIONS, key).await?
+        + sealed::count_not_sealed_to(db, &sealed::DRAFTS, key).await?
         + form_requests::count_not_sealed_to(db, key).await?
         + review_not_sealed_to(db, key).await?)
 }

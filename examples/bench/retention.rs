@@ -135,7 +135,7 @@ pub async fn run(state: &AppState, area: i64) -> anyhow::Result<()> {
         .iter()
         .map(|r| r.try_get_by_index::<i64>(0))
         .collect::<Result<_, _>>()?;
-    let acting = |user: i64| cdop::gathering::Acting {
+    let acting = |user: i64| cdop::service::Acting {
         actor: Actor::User(user),
         roles: &[Role::Admin],
         request_id: "bench",

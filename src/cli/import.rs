@@ -8,13 +8,12 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use crate::app;
 use crate::cli::{CliError, CliResult};
 use crate::config::LoadedConfig;
 use crate::domain::audit::Actor;
 use crate::domain::lines::Problem;
 use crate::historical::{self, ImportError, Options};
-use crate::store::{self, areas};
+use crate::store::areas;
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
@@ -54,14 +53,7 @@ pub async fn run(loaded: LoadedConfig, command: ImportCommand) -> CliResult {
     let text = String::from_utf8(text).map_err(|_| {
         fail(format!("{}: not UTF-8 text; save the spreadsheet as CSV UTF-8", file.display()))
     })?;
-    let state = app::prepare(&loaded).await?;
-    let pending = store::pending_migrations(&state.db).await.map_err(anyhow::Error::from)?;
-    if !pending.is_empty() {
-        return Err(fail(format!(
-            "the database has {} pending migration(s): run `cdop migrate` first",
-            pending.len()
-        )));
-    }
+    let state = super::migrated_context(&loaded).await?;
     let all = areas::list(&state.db).await.map_err(anyhow::Error::from)?;
     let area = all
         .into_iter()

@@ -12,7 +12,7 @@ use crate::crypto::keys;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::reference::CaseReference;
 use crate::key_rotation as rotate;
-use crate::store::{self, audit, case_versions, cases, drafts, outbox};
+use crate::store::{self, audit, cases, outbox};
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -167,31 +167,6 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
             }
             let mut after = 0;
             loop {
-                let batch =
-                    case_versions::batch_after(&db, after, 1000).await.map_err(anyhow::Error::from)?;
-                let Some(last) = batch.last() else { break };
-                after = last.id;
-                for v in &batch {
-                    match open_with(&identities, &v.sealed) {
-                        Ok(_) => opened += 1,
-                        Err(_) => failed.push(format!("case version #{}", v.id)),
-                    }
-                }
-            }
-            let mut after = 0;
-            loop {
-                let batch = drafts::batch_after(&db, None, after, 1000).await.map_err(anyhow::Error::from)?;
-                let Some(last) = batch.last() else { break };
-                after = last.id;
-                for d in &batch {
-                    match open_with(&identities, &d.sealed) {
-                        Ok(_) => opened += 1,
-                        Err(_) => failed.push(format!("draft #{}", d.id)),
-                    }
-                }
-            }
-            let mut after = 0;
-            loop {
                 // Every request (no key is empty): its recipient and its answers.
                 let batch = crate::store::form_requests::not_sealed_to(&db, "", after, 1000)
                     .await
@@ -207,7 +182,8 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
                     }
                 }
             }
-            for t in crate::store::sealed::TABLES {
+            let tables = [&crate::store::sealed::CASE_VERSIONS, &crate::store::sealed::DRAFTS];
+            for t in tables.into_iter().chain(crate::store::sealed::TABLES) {
                 let mut after = 0;
                 loop {
                     let batch = crate::store::sealed::not_sealed_to(&db, t, "", after, 1000)

@@ -251,6 +251,20 @@ async fn dispatch(command: Command, loaded: LoadedConfig) -> CliResult {
 
 /// The first admin account's one-time password: printed once, to the console only (stored as a
 /// hash), by whichever command created it.
+/// The service context for a command that needs the database as migrated: refused, with the
+/// way out, while migrations are pending.
+pub async fn migrated_context(loaded: &LoadedConfig) -> Result<crate::context::Context, CliError> {
+    let cx = crate::app::prepare(loaded).await?;
+    let pending = crate::store::pending_migrations(&cx.db).await.map_err(anyhow::Error::from)?;
+    if !pending.is_empty() {
+        return Err(CliError::Failed(anyhow::anyhow!(
+            "the database has {} pending migration(s): run `cdop migrate` first",
+            pending.len()
+        )));
+    }
+    Ok(cx)
+}
+
 pub fn print_first_admin(admin: &crate::accounts::areas::BootstrapAdmin) {
     println!("First run: created the admin account.");
     println!("  email:    {}", admin.email);

@@ -7,11 +7,10 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use clap::Subcommand;
 
-use crate::app;
 use crate::cli::{CliError, CliResult};
 use crate::config::LoadedConfig;
 use crate::domain::audit::Actor;
-use crate::store::{self, destruction, retention as stored};
+use crate::store::{destruction, retention as stored};
 
 #[derive(Debug, Subcommand)]
 pub enum RetentionCommand {
@@ -44,14 +43,7 @@ fn fail(message: impl Into<String>) -> CliError {
 }
 
 pub async fn run(loaded: LoadedConfig, command: RetentionCommand) -> CliResult {
-    let state = app::prepare(&loaded).await?;
-    let pending = store::pending_migrations(&state.db).await.map_err(anyhow::Error::from)?;
-    if !pending.is_empty() {
-        return Err(fail(format!(
-            "the database has {} pending migration(s): run `cdop migrate` first",
-            pending.len()
-        )));
-    }
+    let state = super::migrated_context(&loaded).await?;
     let today = state.clock.today();
     match command {
         RetentionCommand::Sweep { dry_run, as_of } => {

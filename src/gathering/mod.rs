@@ -9,13 +9,13 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use sea_orm::ConnectionTrait;
 
 use crate::context::Context;
-use crate::domain::audit::{Actor, AuditAction, AuditEvent};
+use crate::domain::audit::{Actor, AuditAction};
 use crate::domain::codes::{AgencyType, CaseStatus, RequestStatus, WithdrawReason};
 use crate::domain::notification::Person;
 use crate::domain::role::Role;
 use crate::domain::workflow::{self};
 use crate::mail::{self, Recipient, render};
-pub use crate::service::{Acting, ServiceError, ServiceResult};
+use crate::service::{Acting, ServiceError, ServiceResult};
 use crate::store::cases::{self, Case};
 use crate::store::form_requests::{self, FormRequest, NewRequest};
 use crate::store::{self, areas, audit};
@@ -135,7 +135,8 @@ pub async fn request(
         mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
         audit::append(
             &txn,
-            &event(acting, AuditAction::FormRequested, case)
+            &acting
+                .case_event(AuditAction::FormRequested, case)
                 .details(format!("request={id};form={code};version={version};due={due}")),
         )
         .await?;
@@ -171,10 +172,6 @@ pub async fn request(
     cx.mail_wakeup.notify_one();
     tracing::info!(case = %case.reference, requests = ids.len(), "information requested");
     Ok(ids)
-}
-
-pub(crate) fn event(acting: &Acting<'_>, action: AuditAction, case: &Case) -> AuditEvent {
-    acting.case_event(action, case)
 }
 
 /// Recomputes and stores whether the case's information is complete.
@@ -265,7 +262,7 @@ pub async fn resend(
     mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::FormLinkResent, case).details(format!("request={}", r.id)),
+        &acting.case_event(AuditAction::FormLinkResent, case).details(format!("request={}", r.id)),
     )
     .await?;
     txn.commit().await?;
@@ -305,7 +302,9 @@ pub async fn remind_now(
     form_requests::note_reminder(&txn, r.id, now).await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::FormReminderSent, case).details(format!("request={};point=manual", r.id)),
+        &acting
+            .case_event(AuditAction::FormReminderSent, case)
+            .details(format!("request={};point=manual", r.id)),
     )
     .await?;
     txn.commit().await?;
@@ -327,7 +326,7 @@ pub async fn withdraw(
     form_requests::withdraw(&txn, r.id, version, reason.code(), cx.clock.now()).await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::FormWithdrawn, case).details(format!(
+        &acting.case_event(AuditAction::FormWithdrawn, case).details(format!(
             "request={};reason={}",
             r.id,
             reason.code()
@@ -359,7 +358,8 @@ pub async fn change_due(
     form_requests::set_due_date(&txn, r.id, version, due, link_expiry(cx, due), cx.clock.now()).await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::FormRequested, case)
+        &acting
+            .case_event(AuditAction::FormRequested, case)
             .details(format!("request={};due_changed={due}", r.id)),
     )
     .await?;
@@ -418,7 +418,8 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
             let system = Acting { actor: Actor::System, roles: &[], request_id: "" };
             audit::append(
                 &txn,
-                &event(&system, AuditAction::FormReminderSent, &case)
+                &system
+                    .case_event(AuditAction::FormReminderSent, &case)
                     .details(format!("request={};point={}", r.id, point.name)),
             )
             .await?;
@@ -433,7 +434,9 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
                 form_requests::mark_escalated(&txn, r.id).await?;
                 audit::append(
                     &txn,
-                    &event(&system, AuditAction::FormEscalated, &case).details(format!("request={}", r.id)),
+                    &system
+                        .case_event(AuditAction::FormEscalated, &case)
+                        .details(format!("request={}", r.id)),
                 )
                 .await?;
             }

@@ -13,7 +13,8 @@ use crate::store::cases::Case;
 use crate::store::form_requests::{self, FormRequest, SavedResponse};
 use crate::store::{self, audit};
 
-use super::{Acting, ServiceResult, event, refresh_information_status};
+use super::refresh_information_status;
+use crate::service::{Acting, ServiceResult};
 
 /// What a link leads to.
 #[derive(Debug)]
@@ -55,13 +56,19 @@ pub async fn record_opening(
 ) -> ServiceResult<()> {
     let txn = store::begin_write(&cx.db).await?;
     form_requests::mark_opened(&txn, r.id, cx.clock.now()).await?;
-    audit::append(
-        &txn,
-        &event(acting, AuditAction::FormLinkOpened, case).details(format!("request={}", r.id)),
-    )
-    .await?;
+    audit::append(&txn, &request_event(acting, AuditAction::FormLinkOpened, case, r)).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// An audit event about one request of a case.
+fn request_event(
+    acting: &Acting<'_>,
+    action: AuditAction,
+    case: &Case,
+    r: &FormRequest,
+) -> crate::domain::audit::AuditEvent {
+    acting.case_event(action, case).details(format!("request={}", r.id))
 }
 
 pub use crate::responses::{Loaded, load, version_of};
@@ -130,7 +137,7 @@ async fn store_answers(
     let action = if submit { AuditAction::FormSubmitted } else { AuditAction::FormSaved };
     audit::append(
         &txn,
-        &event(acting, action, case).details(format!("request={};form={}", r.id, r.form_code)),
+        &acting.case_event(action, case).details(format!("request={};form={}", r.id, r.form_code)),
     )
     .await?;
     if submit {
@@ -205,12 +212,6 @@ pub async fn record_read(
     case: &Case,
     r: &FormRequest,
 ) -> ServiceResult<()> {
-    let txn = store::begin_write(&cx.db).await?;
-    audit::append(
-        &txn,
-        &event(acting, AuditAction::FormResponseRead, case).details(format!("request={}", r.id)),
-    )
-    .await?;
-    txn.commit().await?;
+    audit::append(&cx.db, &request_event(acting, AuditAction::FormResponseRead, case, r)).await?;
     Ok(())
 }

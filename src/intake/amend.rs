@@ -135,15 +135,7 @@ pub async fn amend(cx: &Context, a: Amendment<'_>) -> Result<Outcome, AmendError
     }
     audit::append(&txn, &event(AuditAction::CaseAmended).details(details)).await?;
     if let Some(Some(d)) = &duplicate {
-        audit::append(
-            &txn,
-            &event(AuditAction::DuplicateFlagged).details(format!(
-                "duplicate_of={};by={}",
-                d.reference,
-                d.status.code()
-            )),
-        )
-        .await?;
+        audit::append(&txn, &d.flagged(event(AuditAction::DuplicateFlagged))).await?;
     }
     txn.commit().await?;
     tracing::info!(case = %a.case.reference, fields = a.fields.len(), "notification amended");

@@ -215,15 +215,7 @@ pub async fn notify(cx: &Context, n: Notification, origin: Origin<'_>) -> Result
     )
     .await?;
     if let Some(d) = &duplicate {
-        audit::append(
-            &txn,
-            &event(AuditAction::DuplicateFlagged).details(format!(
-                "duplicate_of={};by={}",
-                d.reference,
-                d.status.code()
-            )),
-        )
-        .await?;
+        audit::append(&txn, &d.flagged(event(AuditAction::DuplicateFlagged))).await?;
     }
     let base = cx.config.public_url();
     let mut queued = 0;
@@ -252,6 +244,13 @@ pub struct Duplicate {
     pub reference: String,
     /// `Flagged` (same NHS number) or `Possible` (no NHS number: same date of death and area).
     pub status: DuplicateStatus,
+}
+
+impl Duplicate {
+    /// The `case.duplicate.flagged` event naming this earlier case.
+    pub fn flagged(&self, event: AuditEvent) -> AuditEvent {
+        event.details(format!("duplicate_of={};by={}", self.reference, self.status.code()))
+    }
 }
 
 /// Duplicate detection: the same NHS number (blind index) in any live case; when the NHS number

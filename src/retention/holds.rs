@@ -3,12 +3,12 @@
 
 use chrono::NaiveDate;
 
-use super::{ServiceError, ServiceResult, event, invalid};
 use crate::context::Context;
 use crate::domain::audit::AuditAction;
 use crate::domain::retention::HoldScope;
 use crate::domain::uk_time::from_uk;
-use crate::gathering::Acting;
+use crate::service::Acting;
+use crate::service::{ServiceError, ServiceResult, invalid};
 use crate::store::{self, audit, cases, destruction, holds};
 
 /// A hold as typed in the form (checked by [`place`]).
@@ -140,7 +140,7 @@ pub async fn place(
     let covered = holds::covered(&txn, id).await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::HoldPlaced, "legal_hold", id.to_string()).details(format!(
+        &acting.event(AuditAction::HoldPlaced, "legal_hold", id.to_string()).details(format!(
             "scope={};cases={covered};withdrawn={}",
             new.scope.code(),
             withdrawn.len()
@@ -150,7 +150,8 @@ pub async fn place(
     for (entry, reference) in &withdrawn {
         audit::append(
             &txn,
-            &event(acting, AuditAction::DestructionWithdrawn, "case", reference.clone())
+            &acting
+                .event(AuditAction::DestructionWithdrawn, "case", reference.clone())
                 .details(format!("entry={entry};hold={id}")),
         )
         .await?;
@@ -190,7 +191,7 @@ pub async fn release(
     let txn = store::begin_write(&cx.db).await?;
     holds::find(&txn, id).await?.ok_or(ServiceError::NotFound)?;
     holds::release(&txn, id, by, &reason).await?;
-    audit::append(&txn, &event(acting, AuditAction::HoldReleased, "legal_hold", id.to_string())).await?;
+    audit::append(&txn, &acting.event(AuditAction::HoldReleased, "legal_hold", id.to_string())).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -9,23 +9,12 @@ use crate::context::Context;
 use crate::domain::audit::{AuditAction, AuditEvent};
 use crate::domain::notification::SealedIdentity;
 use crate::domain::retention::{self as rules, PolicyInput, Triggers};
-use crate::service::Acting;
-pub(crate) use crate::service::{ServiceError, ServiceResult, invalid};
+use crate::service::{Acting, ServiceResult, invalid};
 use crate::store::{self, audit, retention as stored};
 
 pub mod destroy;
 pub mod holds;
 pub mod queue;
-
-/// An audit event of retention about `object_type` `object_ref`.
-pub(crate) fn event(
-    acting: &Acting<'_>,
-    action: AuditAction,
-    object_type: &'static str,
-    object_ref: impl Into<String>,
-) -> AuditEvent {
-    acting.event(action, object_type, object_ref)
-}
 
 /// Installs the configured default policy when the database has none (first start).
 pub async fn ensure_default_policy(db: &store::Db, c: &crate::config::RetentionConfig) -> anyhow::Result<()> {
@@ -82,7 +71,7 @@ pub async fn save_policy(
     };
     audit::append(
         &txn,
-        &event(acting, AuditAction::RetentionPolicySaved, "retention_policy", id.to_string()).details(
+        &acting.event(AuditAction::RetentionPolicySaved, "retention_policy", id.to_string()).details(
             format!(
                 "trigger={};period={}y{}m;action={};active={active}",
                 input.trigger.code(),

@@ -3,11 +3,11 @@
 
 use chrono::NaiveDate;
 
-use super::{ServiceError, ServiceResult, event, invalid};
 use crate::context::Context;
 use crate::domain::audit::AuditAction;
 use crate::domain::retention::EntryStatus;
-use crate::gathering::Acting;
+use crate::service::Acting;
+use crate::service::{ServiceError, ServiceResult, invalid};
 use crate::store::{self, audit, destruction, retention as stored};
 
 /// What a sweep found.
@@ -111,14 +111,22 @@ pub async fn queue(
         .await?
         .iter()
         .map(|e| {
-            event(acting, AuditAction::DestructionQueued, "case", e.reference.clone())
-                .area(e.area_id)
+            entry_event(acting, AuditAction::DestructionQueued, e)
                 .details(format!("entry={};batch={batch}", e.id))
         })
         .collect();
     audit::append_many(&txn, &events).await?;
     txn.commit().await?;
     Ok((batch, n))
+}
+
+/// An audit event about the case of a queue entry.
+fn entry_event(
+    acting: &Acting<'_>,
+    action: AuditAction,
+    e: &destruction::Entry,
+) -> crate::domain::audit::AuditEvent {
+    acting.event(action, "case", e.reference.clone()).area(e.area_id)
 }
 
 async fn entries_in(
@@ -169,11 +177,7 @@ pub async fn approve(
     let n = destruction::approve(&txn, ids, by, &reason).await?;
     let events: Vec<_> = queued
         .iter()
-        .map(|e| {
-            event(acting, AuditAction::DestructionApproved, "case", e.reference.clone())
-                .area(e.area_id)
-                .details(format!("entry={}", e.id))
-        })
+        .map(|e| entry_event(acting, AuditAction::DestructionApproved, e).details(format!("entry={}", e.id)))
         .collect();
     audit::append_many(&txn, &events).await?;
     txn.commit().await?;
@@ -221,8 +225,7 @@ pub async fn exclude(
     stored::set_override(&txn, entry.case_id, Some(date)).await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::DestructionExcluded, "case", entry.reference.clone())
-            .area(entry.area_id)
+        &entry_event(acting, AuditAction::DestructionExcluded, &entry)
             .details(format!("entry={entry_id};review_on={date}")),
     )
     .await?;

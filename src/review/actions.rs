@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Acting, ServiceError, ServiceResult, open_text};
+use super::open_text;
 use crate::context::Context;
 use crate::domain::anonymity::SealedChecked;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
@@ -17,6 +17,7 @@ use crate::domain::email::EmailAddress;
 use crate::domain::reminders;
 use crate::gathering::date_words;
 use crate::mail::{self, Recipient, render};
+use crate::service::{Acting, ServiceError, ServiceResult};
 use crate::store::actions::{self as store, Action, Change, Filter, NewAction};
 use crate::store::{self as db, areas, audit, cases};
 

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Acting, ServiceError, ServiceResult, invalid};
 use crate::context::Context;
 use crate::domain::analysis::{self as rules, FORM};
 use crate::domain::anonymity::SealedChecked;
@@ -17,7 +16,7 @@ use crate::domain::redact::Identifier;
 use crate::domain::workflow::Facts;
 use crate::forms::FormVersion;
 use crate::forms::answers::{self, Answers, FieldError, Raw};
-use crate::gathering::event;
+use crate::service::{Acting, ServiceError, ServiceResult, invalid};
 use crate::store::analyses::{self as store, Analysis, NewRevision, Saved};
 use crate::store::cases::{self, Case};
 use crate::store::{self as db, audit, meetings, users};
@@ -217,7 +216,7 @@ pub async fn save(
     };
     audit::append(
         &txn,
-        &event(acting, AuditAction::AnalysisSaved, case).details(format!("revision={revision}")),
+        &acting.case_event(AuditAction::AnalysisSaved, case).details(format!("revision={revision}")),
     )
     .await?;
     txn.commit().await?;
@@ -308,7 +307,7 @@ pub async fn sign_off(
     }
     audit::append(
         &txn,
-        &event(acting, AuditAction::AnalysisSigned, case).details(format!(
+        &acting.case_event(AuditAction::AnalysisSigned, case).details(format!(
             "revision={};category={};modifiable={}",
             a.revision,
             a.category.as_deref().unwrap_or("-"),
@@ -391,7 +390,8 @@ pub async fn amend(
     .await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::AnalysisAmendmentStarted, case)
+        &acting
+            .case_event(AuditAction::AnalysisAmendmentStarted, case)
             .details(format!("revision={}", a.revision + 1)),
     )
     .await?;

@@ -10,7 +10,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Acting, ServiceError, ServiceResult, invalid, open_text};
+use super::open_text;
 use crate::context::Context;
 use crate::crypto::secrets;
 use crate::domain::anonymity::SealedChecked;
@@ -20,6 +20,7 @@ use crate::domain::redact::{self, Identifier};
 use crate::domain::reminders;
 use crate::forms::answers::Answer;
 use crate::mail::{self, render};
+use crate::service::{Acting, ServiceError, ServiceResult, invalid};
 use crate::store::briefings::{self as store, Briefing, NewBriefing};
 use crate::store::{self as db, areas, audit, cases};
 

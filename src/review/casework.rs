@@ -1,10 +1,9 @@
 //! Moving a case to another area, and closing a reviewed case.
 
-use super::{Acting, ServiceError, ServiceResult, invalid};
 use crate::context::Context;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{CaseStatus, MoveReason};
-use crate::gathering::event;
+use crate::service::{Acting, ServiceError, ServiceResult, invalid};
 use crate::store::cases::{self, Case};
 use crate::store::{self as db, audit};
 
@@ -47,7 +46,7 @@ pub async fn move_area(
     cases::set_area(&txn, case.id, case.version, to).await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::CaseMovedArea, case).details(format!(
+        &acting.case_event(AuditAction::CaseMovedArea, case).details(format!(
             "from_area={};to_area={to};reason={}",
             case.area_id,
             reason.code()

@@ -5,12 +5,12 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Acting, ServiceError, ServiceResult, open_text};
+use super::open_text;
 use crate::context::Context;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::ContactKind;
 use crate::domain::email::EmailAddress;
-use crate::gathering::event;
+use crate::service::{Acting, ServiceError, ServiceResult};
 use crate::store::cases::Case;
 use crate::store::family::{self as store, NewContact};
 use crate::store::{self as db, audit, users};
@@ -78,7 +78,7 @@ pub async fn read(cx: &Context, acting: &Acting<'_>, case: &Case) -> ServiceResu
         });
     }
     if !contacts.is_empty() || key_worker.is_some() {
-        audit::append(&cx.db, &event(acting, AuditAction::FamilyContactRead, case)).await?;
+        audit::append(&cx.db, &acting.case_event(AuditAction::FamilyContactRead, case)).await?;
     }
     Ok(Family {
         key_worker,
@@ -135,7 +135,7 @@ pub async fn set_key_worker(
     let sealed = cx.keys.keyring.seal(&serde_json::to_vec(&kw).map_err(anyhow::Error::from)?)?;
     let txn = db::begin_write(&cx.db).await?;
     store::set_key_worker(&txn, case.id, version, sealed, &cx.keys.keyring.key_id()).await?;
-    audit::append(&txn, &event(acting, AuditAction::KeyWorkerSet, case)).await?;
+    audit::append(&txn, &acting.case_event(AuditAction::KeyWorkerSet, case)).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -189,7 +189,7 @@ pub async fn record_contact(
     .await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::FamilyContactRecorded, case).details(format!("kind={}", kind.code())),
+        &acting.case_event(AuditAction::FamilyContactRecorded, case).details(format!("kind={}", kind.code())),
     )
     .await?;
     txn.commit().await?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use super::calendar::{self, Event};
-use super::{Acting, ServiceError, ServiceResult, invalid, meeting_event};
+use super::meeting_event;
 use crate::context::Context;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{AgendaOutcome, CaseStatus, MeetingKind, MeetingStatus, ReviewDelay};
@@ -14,8 +14,8 @@ use crate::domain::redact;
 use crate::domain::role::Role;
 use crate::domain::uk_time;
 use crate::domain::workflow::Facts;
-use crate::gathering::event;
 use crate::mail::{self, Recipient, render};
+use crate::service::{Acting, ServiceError, ServiceResult, invalid};
 use crate::store::cases::{self, Case};
 use crate::store::meetings::{self as store, AgendaItem, Meeting, NewMeeting};
 use crate::store::{self as db, audit, users};
@@ -280,7 +280,7 @@ pub async fn add_case(cx: &Context, acting: &Acting<'_>, m: &Meeting, case: &Cas
     change_status_knowing(&txn, acting, case, CaseStatus::ReviewScheduled, "on agenda", on).await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::AgendaCaseAdded, case).details(format!("meeting={}", m.id)),
+        &acting.case_event(AuditAction::AgendaCaseAdded, case).details(format!("meeting={}", m.id)),
     )
     .await?;
     txn.commit().await?;
@@ -314,7 +314,7 @@ pub async fn move_case(
     let id = store::add_item(&txn, to.id, case.id).await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::AgendaCaseMoved, &case).details(format!(
+        &acting.case_event(AuditAction::AgendaCaseMoved, &case).details(format!(
             "from={};to={};reason={}",
             item.meeting_id,
             to.id,
@@ -386,7 +386,7 @@ pub async fn record_outcome(
     }
     audit::append(
         &txn,
-        &event(acting, AuditAction::AgendaOutcomeRecorded, &case).details(format!(
+        &acting.case_event(AuditAction::AgendaOutcomeRecorded, &case).details(format!(
             "meeting={};outcome={};reason={}",
             m.id,
             outcome.code(),

@@ -15,9 +15,8 @@ pub mod meetings;
 pub mod packs;
 pub mod prepanel;
 
-pub use crate::service::{Acting, ServiceError, ServiceResult, invalid};
-
 use crate::domain::audit::{AuditAction, AuditEvent};
+use crate::service::{Acting, ServiceError, ServiceResult};
 use crate::store::meetings::Meeting;
 
 /// An audit event about a meeting.

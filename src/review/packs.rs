@@ -9,7 +9,7 @@
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
-use super::{Acting, ServiceError, ServiceResult, invalid, open_text};
+use super::open_text;
 use crate::context::Context;
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::{AgencyType, AgendaOutcome, NarrativeStatus, PlaceOfDeath, RequestStatus, Sex};
@@ -17,7 +17,8 @@ use crate::domain::dates::AgeBand;
 use crate::domain::redact::{self, Identifier};
 use crate::forms::answers::{self, Answer};
 use crate::forms::{FormVersion, Kind};
-use crate::gathering::{event, response};
+use crate::gathering::response;
+use crate::service::{Acting, ServiceError, ServiceResult, invalid};
 use crate::store::cases::Case;
 use crate::store::form_requests::{self, FormRequest};
 use crate::store::meetings::{self, AgendaItem, Meeting};
@@ -238,7 +239,7 @@ pub async fn check(
     .await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::PackNarrativeChecked, case).details(format!(
+        &acting.case_event(AuditAction::PackNarrativeChecked, case).details(format!(
             "narrative={};status={};confirmed={confirmed_count}",
             n.id,
             status.code()
@@ -293,7 +294,8 @@ pub async fn save_summary(
     .await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::PackSummarySaved, case)
+        &acting
+            .case_event(AuditAction::PackSummarySaved, case)
             .details(format!("confirmed={}", checked.confirmed())),
     )
     .await?;
@@ -337,7 +339,7 @@ pub async fn publish(
     meetings::mark_published(&txn, item.id, cx.clock.now()).await?;
     audit::append(
         &txn,
-        &event(acting, AuditAction::PackPublished, case).details(format!("meeting={}", m.id)),
+        &acting.case_event(AuditAction::PackPublished, case).details(format!("meeting={}", m.id)),
     )
     .await?;
     txn.commit().await?;
@@ -530,7 +532,7 @@ pub async fn record_opening(
     pdf: bool,
 ) -> ServiceResult<()> {
     let action = if pdf { AuditAction::PackPdfDownloaded } else { AuditAction::PackOpened };
-    audit::append(&cx.db, &event(acting, action, case).details(format!("meeting={}", m.id))).await?;
+    audit::append(&cx.db, &acting.case_event(action, case).details(format!("meeting={}", m.id))).await?;
     Ok(())
 }
 

@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::{Acting, ServiceError, ServiceResult, meeting_event};
+use super::meeting_event;
 use crate::context::Context;
 use crate::domain::analysis::{CATEGORY, MODIFIABLE};
 use crate::domain::audit::AuditAction;
 use crate::domain::codes::AgendaOutcome;
 use crate::reports::agreement::{self, Agreement};
+use crate::service::{Acting, ServiceError, ServiceResult};
 use crate::store::meetings::{self, AgendaItem, Meeting};
 use crate::store::prepanel::{self as store, Entry};
 use crate::store::{self as db, audit};

@@ -186,14 +186,25 @@ pub async fn unsent_not_sealed_to(
     after_id: i64,
     limit: u64,
 ) -> StoreResult<Vec<OutboxMessage>> {
-    Ok(mail_outbox::Entity::find()
-        .filter(mail_outbox::Column::SealedKey.ne(key))
-        .filter(mail_outbox::Column::Status.ne(SENT))
+    Ok(unsent_batch(
+        mail_outbox::Entity::find().filter(mail_outbox::Column::SealedKey.ne(key)),
+        after_id,
+        limit,
+    )
+    .all(db)
+    .await?)
+}
+
+/// Unsent messages of `q` after `after_id`, in id order, `limit` of them.
+fn unsent_batch(
+    q: sea_orm::Select<mail_outbox::Entity>,
+    after_id: i64,
+    limit: u64,
+) -> sea_orm::Select<mail_outbox::Entity> {
+    q.filter(mail_outbox::Column::Status.ne(SENT))
         .filter(mail_outbox::Column::Id.gt(after_id))
         .order_by_asc(mail_outbox::Column::Id)
         .limit(limit)
-        .all(db)
-        .await?)
 }
 
 pub async fn count_unsent_not_sealed_to(db: &impl ConnectionTrait, key: &str) -> StoreResult<u64> {
@@ -211,13 +222,7 @@ pub async fn unsent_after(
     after_id: i64,
     limit: u64,
 ) -> StoreResult<Vec<OutboxMessage>> {
-    Ok(mail_outbox::Entity::find()
-        .filter(mail_outbox::Column::Status.ne(SENT))
-        .filter(mail_outbox::Column::Id.gt(after_id))
-        .order_by_asc(mail_outbox::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?)
+    Ok(unsent_batch(mail_outbox::Entity::find(), after_id, limit).all(db).await?)
 }
 
 pub async fn replace_sealed_to<C: ConnectionTrait>(

@@ -103,6 +103,18 @@ async fn set_areas<C: ConnectionTrait>(conn: &C, id: i64, areas: &[i64]) -> Stor
     Ok(())
 }
 
+/// A policy's own columns, in the order the statements below name them (`$1` to `$6`).
+fn policy_values(p: &PolicyInput) -> Vec<sea_orm::Value> {
+    vec![
+        p.name.clone().into(),
+        p.trigger.code().into(),
+        (p.years as i32).into(),
+        (p.months as i32).into(),
+        p.action.code().into(),
+        p.all_areas.into(),
+    ]
+}
+
 /// Adds a policy (active) and marks every case for recomputation; returns its id.
 pub async fn insert_policy<C: ConnectionTrait>(
     conn: &C,
@@ -115,18 +127,7 @@ pub async fn insert_policy<C: ConnectionTrait>(
             conn,
             "INSERT INTO retention_policies (name, trigger_on, years, months, action, all_areas, active, created_by, \
              created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1) RETURNING id",
-            vec![
-                p.name.clone().into(),
-                p.trigger.code().into(),
-                (p.years as i32).into(),
-                (p.months as i32).into(),
-                p.action.code().into(),
-                p.all_areas.into(),
-                true.into(),
-                by.into(),
-                t.into(),
-                t.into(),
-            ],
+            [policy_values(p), vec![true.into(), by.into(), t.into(), t.into()]].concat(),
         ))
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -150,18 +151,7 @@ pub async fn update_policy<C: ConnectionTrait>(
             conn,
             "UPDATE retention_policies SET name = $1, trigger_on = $2, years = $3, months = $4, action = $5, \
              all_areas = $6, active = $7, updated_at = $8, version = version + 1 WHERE id = $9 AND version = $10",
-            vec![
-                p.name.clone().into(),
-                p.trigger.code().into(),
-                (p.years as i32).into(),
-                (p.months as i32).into(),
-                p.action.code().into(),
-                p.all_areas.into(),
-                active.into(),
-                now().into(),
-                id.into(),
-                expected_version.into(),
-            ],
+            [policy_values(p), vec![active.into(), now().into(), id.into(), expected_version.into()]].concat(),
         ))
         .await?;
     if result.rows_affected() == 0 {

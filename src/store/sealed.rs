@@ -1,6 +1,6 @@
-//! The review stage's sealed records, for key rotation and `cdop keys verify`: tables holding one
-//! sealed column each (with `id` and `sealed_key`), read and re-sealed generically so a new
-//! sealed table is one line here.
+//! Tables holding one sealed column each (with `id` and `sealed_key`) — the review stage's
+//! records, kept versions of amended notifications and drafts — read and re-sealed generically for
+//! key rotation and `cdop keys verify`, so a new sealed table is one line here.
 
 use sea_orm::{ConnectionTrait, Statement, Value};
 
@@ -15,7 +15,13 @@ pub struct SealedTable {
     pub label: &'static str,
 }
 
-/// Every such table.
+/// Kept versions of amended (or merged, or rejected) notifications.
+pub const CASE_VERSIONS: SealedTable =
+    SealedTable { table: "case_versions", column: "sealed", label: "case version" };
+/// Drafts of forms typed in the browser.
+pub const DRAFTS: SealedTable = SealedTable { table: "drafts", column: "sealed", label: "draft" };
+
+/// Every review-stage table.
 pub const TABLES: &[SealedTable] = &[
     SealedTable { table: "meetings", column: "minutes_sealed", label: "meeting minutes" },
     SealedTable { table: "case_packs", column: "summary_sealed", label: "pack summary" },

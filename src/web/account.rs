@@ -101,7 +101,8 @@ pub async fn change_password(
     users::set_password(&txn, user.id, hash, false).await?;
     // Every other session of this user ends; this one continues under a new id.
     sessions::delete_for_user(&txn, user.id).await?;
-    audit::append(&txn, &ctx.event(AuditAction::PasswordChanged, "user", user.id.to_string())).await?;
+    audit::append(&txn, &ctx.acting().event(AuditAction::PasswordChanged, "user", user.id.to_string()))
+        .await?;
     txn.commit().await?;
     let roles = users::roles(&state.db, user.id).await?;
     let stage = mfa_or_full(&state, &user, &roles);
@@ -226,7 +227,7 @@ pub async fn enrol_two_factor(
     let hashes: Vec<String> = codes.iter().map(|c| secrets::digest(c)).collect();
     let txn = store::begin_write(&state.db).await?;
     users::enable_totp(&txn, user.id, &pending, step, &hashes).await?;
-    audit::append(&txn, &ctx.event(AuditAction::MfaEnabled, "user", user.id.to_string())).await?;
+    audit::append(&txn, &ctx.acting().event(AuditAction::MfaEnabled, "user", user.id.to_string())).await?;
     txn.commit().await?;
     // Privilege change: a new session id.
     let cookie = start_session(&state, Some(&session), user.id, Stage::Full).await?;
@@ -259,7 +260,7 @@ pub async fn disable_two_factor(
     }
     let txn = store::begin_write(&state.db).await?;
     users::disable_totp(&txn, user.id).await?;
-    audit::append(&txn, &ctx.event(AuditAction::MfaDisabled, "user", user.id.to_string())).await?;
+    audit::append(&txn, &ctx.acting().event(AuditAction::MfaDisabled, "user", user.id.to_string())).await?;
     txn.commit().await?;
     Ok(redirect_with_flash(&state, "/account", "Two-factor authentication is off"))
 }
@@ -274,7 +275,8 @@ pub async fn sign_out_everywhere(
     let ended = sessions::delete_for_user(&txn, me.user_id).await?;
     audit::append(
         &txn,
-        &ctx.event(AuditAction::LogoutEverywhere, "user", me.user_id.to_string())
+        &ctx.acting()
+            .event(AuditAction::LogoutEverywhere, "user", me.user_id.to_string())
             .details(format!("sessions={ended}")),
     )
     .await?;

@@ -186,7 +186,7 @@ both_backends!(a_long_register_is_shown_a_page_at_a_time, |backend: Backend| asy
     let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[area]).await;
     let chair_id = app.user_id("chair@example.org").await;
     let roles = [Role::PanelChair];
-    let acting = cdop::review::Acting {
+    let acting = cdop::service::Acting {
         actor: cdop::domain::audit::Actor::User(chair_id),
         roles: &roles,
         request_id: "test",

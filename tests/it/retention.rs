@@ -698,7 +698,7 @@ both_backends!(
             .iter()
             .map(|s| s.parse().expect("id"))
             .collect();
-        let acting = |user: i64| cdop::gathering::Acting {
+        let acting = |user: i64| cdop::service::Acting {
             actor: Actor::User(user),
             roles: &[Role::Admin],
             request_id: "t",
@@ -882,7 +882,7 @@ both_backends!(
             .iter()
             .map(|s| s.parse().expect("id"))
             .collect();
-        let acting = |user: i64| cdop::gathering::Acting {
+        let acting = |user: i64| cdop::service::Acting {
             actor: Actor::User(user),
             roles: &[Role::Admin],
             request_id: "t",

@@ -3,25 +3,14 @@
 use super::*;
 
 fn table(title: &str, rows: &[(&str, &str)], cols: &[(&str, &str)], counts: Vec<Vec<u64>>) -> Table {
+    let key = title.to_lowercase().replace(' ', "-");
+    let rows = rows.iter().map(|(k, l)| (k.to_string(), l.to_string(), 0)).collect();
     Table {
-        key: title.to_lowercase().replace(' ', "-"),
-        title: title.into(),
-        basis: Basis::Reviewed,
-        cohort: "reviewed 2025".into(),
         denominator: "Reviews completed in the year".into(),
-        row_dimension: "category".into(),
         column_dimension: if cols.len() == 1 { "all".into() } else { "age".into() },
-        row_heading: String::new(),
-        rows: rows.iter().map(|(k, l)| (k.to_string(), l.to_string())).collect(),
         columns: cols.iter().map(|(k, l)| (k.to_string(), l.to_string())).collect(),
         counts,
-        percent: Percent::OfTotal,
-        percent_label: "Percentage".into(),
-        multi_valued: false,
-        notes: Vec::new(),
-        shared_rows: Vec::new(),
-        names: Names::default(),
-        filter_dims: Vec::new(),
+        ..Table::one_way(&key, title, Basis::Reviewed, "reviewed 2025", "category", rows)
     }
 }
 

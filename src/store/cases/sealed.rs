@@ -16,9 +16,7 @@ pub async fn not_sealed_to(
     after_id: i64,
     limit: u64,
 ) -> StoreResult<Vec<Case>> {
-    Ok(case::Entity::find()
-        .filter(case::Column::SealedKey.ne(key))
-        .filter(case::Column::SealedKey.ne(crate::store::retention::DESTROYED_KEY))
+    Ok(not_sealed_to_query(key)
         .filter(case::Column::Id.gt(after_id))
         .order_by_asc(case::Column::Id)
         .limit(limit)
@@ -26,12 +24,15 @@ pub async fn not_sealed_to(
         .await?)
 }
 
-pub async fn count_not_sealed_to(db: &impl ConnectionTrait, key: &str) -> StoreResult<u64> {
-    Ok(case::Entity::find()
+/// Cases whose record exists and is sealed to another key than `key`.
+fn not_sealed_to_query(key: &str) -> sea_orm::Select<case::Entity> {
+    case::Entity::find()
         .filter(case::Column::SealedKey.ne(key))
         .filter(case::Column::SealedKey.ne(crate::store::retention::DESTROYED_KEY))
-        .count(db)
-        .await?)
+}
+
+pub async fn count_not_sealed_to(db: &impl ConnectionTrait, key: &str) -> StoreResult<u64> {
+    Ok(not_sealed_to_query(key).count(db).await?)
 }
 
 /// Every case still holding its sealed record, in id order, in batches (for `cdop keys verify`).

@@ -176,11 +176,9 @@ pub async fn record(
             access_reviews::insert(&txn, me.user_id, outcome, &notes, accounts.len() as i32, flagged).await?;
         audit::append(
             &txn,
-            &ctx.event(AuditAction::AccessReviewRecorded, "access_review", id.to_string()).details(format!(
-                "outcome={};accounts={};flagged={flagged}",
-                outcome.code(),
-                accounts.len()
-            )),
+            &ctx.acting()
+                .event(AuditAction::AccessReviewRecorded, "access_review", id.to_string())
+                .details(format!("outcome={};accounts={};flagged={flagged}", outcome.code(), accounts.len())),
         )
         .await?;
         txn.commit().await?;
@@ -230,7 +228,8 @@ pub async fn case_access(
                 found = true;
                 audit::append(
                     &state.db,
-                    &ctx.event(AuditAction::CaseAccessReportViewed, "case", c.reference.clone())
+                    &ctx.acting()
+                        .event(AuditAction::CaseAccessReportViewed, "case", c.reference.clone())
                         .area(c.area_id),
                 )
                 .await?;

@@ -104,7 +104,8 @@ pub async fn set_active(
         Ok(area) => {
             audit::append(
                 &txn,
-                &ctx.event(AuditAction::AreaStatusChanged, "area", id.to_string())
+                &ctx.acting()
+                    .event(AuditAction::AreaStatusChanged, "area", id.to_string())
                     .area(id)
                     .details(format!("active={active}")),
             )

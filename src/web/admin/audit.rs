@@ -296,7 +296,7 @@ pub async fn export(
     .await?;
     audit::append_now(
         &state.db,
-        &ctx.event(AuditAction::AuditExported, "audit", "export").details(format!("events={n}")),
+        &ctx.acting().event(AuditAction::AuditExported, "audit", "export").details(format!("events={n}")),
     )
     .await?;
     let filename = format!("audit-{}.csv", crate::store::now().format("%Y%m%d-%H%M%S"));

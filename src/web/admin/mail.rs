@@ -67,7 +67,7 @@ pub async fn retry(
     let txn = store::begin_write(&state.db).await?;
     let requeued = outbox::requeue(&txn, id).await?;
     if requeued {
-        audit::append(&txn, &ctx.event(AuditAction::MailRequeued, "mail", id.to_string())).await?;
+        audit::append(&txn, &ctx.acting().event(AuditAction::MailRequeued, "mail", id.to_string())).await?;
     }
     txn.commit().await?;
     state.mail_wakeup.notify_one();

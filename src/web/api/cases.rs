@@ -370,7 +370,8 @@ pub async fn show(
         let identity = open_identities(&state, std::slice::from_ref(&case)).await?.pop().flatten();
         audit::append_now(
             &state.db,
-            &ctx.event(AuditAction::CaseApiRead, "case", case.reference.clone())
+            &ctx.acting()
+                .event(AuditAction::CaseApiRead, "case", case.reference.clone())
                 .area(case.area_id)
                 .details("identity=included"),
         )
@@ -379,7 +380,7 @@ pub async fn show(
     } else {
         audit::append_now(
             &state.db,
-            &ctx.event(AuditAction::CaseViewed, "case", case.reference.clone()).area(case.area_id),
+            &ctx.acting().event(AuditAction::CaseViewed, "case", case.reference.clone()).area(case.area_id),
         )
         .await?;
     }

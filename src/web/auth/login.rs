@@ -115,7 +115,9 @@ pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormD
     let Some(user) = user else {
         audit::append_now(
             &state.db,
-            &ctx.event(AuditAction::LoginFailure, "user", "unknown").details("reason=unknown_account"),
+            &ctx.acting()
+                .event(AuditAction::LoginFailure, "user", "unknown")
+                .details("reason=unknown_account"),
         )
         .await?;
         failed(&mut errors);
@@ -295,7 +297,8 @@ pub async fn logout(State(state): State<AppState>, ctx: AuthContext) -> WebResul
     if let Some(session) = &ctx.session {
         let txn = store::begin_write(&state.db).await?;
         sessions::delete_by_hash(&txn, &session.id_hash).await?;
-        audit::append(&txn, &ctx.event(AuditAction::Logout, "user", session.user_id.to_string())).await?;
+        audit::append(&txn, &ctx.acting().event(AuditAction::Logout, "user", session.user_id.to_string()))
+            .await?;
         txn.commit().await?;
     }
     let mut response = redirect_with_flash(&state, "/login", "You have signed out");

@@ -83,17 +83,6 @@ impl AuthContext {
             None => Acting { actor: Actor::Anonymous, roles: &[], request_id: &self.request_id },
         }
     }
-
-    /// An audit event by this request's actor.
-    pub fn event(
-        &self,
-        action: AuditAction,
-        object_type: &'static str,
-        object_ref: impl Into<String>,
-    ) -> AuditEvent {
-        let actor = self.principal.as_ref().map(Principal::actor).unwrap_or(Actor::Anonymous);
-        AuditEvent::new(actor, action, object_type, object_ref).request(&self.request_id)
-    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for AuthContext {

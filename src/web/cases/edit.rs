@@ -59,7 +59,8 @@ pub async fn show(
     let (case, identity, coded) = load(&state, &me, &reference).await?;
     audit::append_now(
         &state.db,
-        &ctx.event(AuditAction::CaseRevealed, "case", case.reference.clone())
+        &ctx.acting()
+            .event(AuditAction::CaseRevealed, "case", case.reference.clone())
             .area(case.area_id)
             .details("for=amendment"),
     )

@@ -231,7 +231,8 @@ async fn audit_identities_shown(state: &AppState, ctx: &AuthContext, list: &[Cas
     let events: Vec<_> = list
         .iter()
         .map(|c| {
-            ctx.event(AuditAction::CaseListIdentities, "case", c.reference.clone())
+            ctx.acting()
+                .event(AuditAction::CaseListIdentities, "case", c.reference.clone())
                 .area(c.area_id)
                 .details(format!("rows={}", list.len()))
         })
@@ -351,7 +352,8 @@ pub async fn search(
     let txn = store::begin_write(&state.db).await?;
     audit::append(
         &txn,
-        &ctx.event(AuditAction::CaseSearched, "case", "search")
+        &ctx.acting()
+            .event(AuditAction::CaseSearched, "case", "search")
             .details(format!("by=nhs_number;matches={}", found.len())),
     )
     .await?;

@@ -379,7 +379,7 @@ pub async fn show(
     let case = load_in_scope(&state, &me, &reference, Action::ViewCases).await?;
     audit::append_now(
         &state.db,
-        &ctx.event(AuditAction::CaseViewed, "case", case.reference.clone()).area(case.area_id),
+        &ctx.acting().event(AuditAction::CaseViewed, "case", case.reference.clone()).area(case.area_id),
     )
     .await?;
     let mut identity = None;
@@ -416,7 +416,7 @@ pub async fn reveal(
     let txn = store::begin_write(&state.db).await?;
     audit::append(
         &txn,
-        &ctx.event(AuditAction::CaseRevealed, "case", case.reference.clone()).area(case.area_id),
+        &ctx.acting().event(AuditAction::CaseRevealed, "case", case.reference.clone()).area(case.area_id),
     )
     .await?;
     let id = short_results::create(&txn, me.user_id, REVEAL, &case.reference, TimeDelta::minutes(5)).await?;

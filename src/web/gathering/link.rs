@@ -15,8 +15,9 @@ use serde::Deserialize;
 
 use super::respond::{self, Frame, Recognise, WebResult};
 use crate::domain::audit::Actor;
+use crate::gathering::date_words;
 use crate::gathering::response::{self, LinkState};
-use crate::gathering::{Acting, date_words};
+use crate::service::Acting;
 use crate::store::cases::{self, Case};
 use crate::store::form_requests::FormRequest;
 use crate::web::AppState;

@@ -12,8 +12,9 @@ use crate::domain::email::EmailAddress;
 use crate::domain::notification::Person;
 use crate::domain::policy::Action;
 use crate::forms::definition::CaseFacts;
-use crate::gathering::{self, Ask, ServiceError};
+use crate::gathering::{self, Ask};
 use crate::input::DateParts;
+use crate::service::ServiceError;
 use crate::store::cases::Case;
 use crate::store::{self, audit};
 use crate::web::AppState;
@@ -101,7 +102,8 @@ async fn professionals(state: &AppState, ctx: &AuthContext, case: &Case) -> WebR
     let txn = store::begin_write(&state.db).await?;
     audit::append(
         &txn,
-        &ctx.event(AuditAction::CaseRevealed, "case", case.reference.clone())
+        &ctx.acting()
+            .event(AuditAction::CaseRevealed, "case", case.reference.clone())
             .area(case.area_id)
             .details("purpose=request_information"),
     )

@@ -8,8 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::forms::answers::{self, Answers, FieldError, Raw};
 use crate::forms::page::{self, PageModel};
+use crate::gathering::date_words;
 use crate::gathering::response::{self, Loaded};
-use crate::gathering::{Acting, ServiceError, date_words};
+use crate::service::{Acting, ServiceError};
 use crate::store::cases::Case;
 use crate::store::form_requests::FormRequest;
 use crate::web::AppState;

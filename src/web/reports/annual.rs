@@ -188,7 +188,8 @@ pub async fn send_file(
         .map_err(WebError::internal)?;
     audit::append(
         &state.db,
-        &ctx.event(AuditAction::ReportDownloaded, "report", which)
+        &ctx.acting()
+            .event(AuditAction::ReportDownloaded, "report", which)
             .details(format!("{query}&format={}", format.extension())),
     )
     .await?;

@@ -272,7 +272,7 @@ pub async fn save(
     let confirmed = checked.iter().map(|c| c.confirmed()).sum::<usize>();
     audit::append(
         &txn,
-        &ctx.event(AuditAction::ReportSaved, "report", format!("saved:{id}")).details(format!(
+        &ctx.acting().event(AuditAction::ReportSaved, "report", format!("saved:{id}")).details(format!(
             "area={};confirmed={confirmed}",
             area_id.map(|a| a.to_string()).unwrap_or("all".into())
         )),
@@ -336,7 +336,8 @@ pub async fn delete(
     let (_, theme) = load(&state, &me, id).await?;
     let txn = crate::store::begin_write(&state.db).await?;
     saved_reports::delete(&txn, id).await?;
-    audit::append(&txn, &ctx.event(AuditAction::ReportDeleted, "report", format!("saved:{id}"))).await?;
+    audit::append(&txn, &ctx.acting().event(AuditAction::ReportDeleted, "report", format!("saved:{id}")))
+        .await?;
     txn.commit().await.map_err(crate::store::StoreError::from)?;
     Ok(redirect_with_flash(
         &state,

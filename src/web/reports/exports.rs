@@ -92,7 +92,8 @@ async fn queue(state: &AppState, ctx: &AuthContext, me: &Principal, request: Req
     let id = export_jobs::insert(&txn, request.kind(), &params, me.user_id).await?;
     audit::append(
         &txn,
-        &ctx.event(AuditAction::ExportRequested, "export", id.to_string())
+        &ctx.acting()
+            .event(AuditAction::ExportRequested, "export", id.to_string())
             .details(format!("kind={}", request.kind())),
     )
     .await?;
@@ -218,7 +219,7 @@ pub async fn download(
             if *internal && !me.permits(Action::RunInternalReports) {
                 return Err(WebError::Forbidden);
             }
-            ctx.event(AuditAction::ReportDownloaded, "report", "annual").details(format!(
+            ctx.acting().event(AuditAction::ReportDownloaded, "report", "annual").details(format!(
                 "export={id}&year={year}&mode={}&file={}",
                 if *internal { "internal" } else { "published" },
                 job.file_name.clone().unwrap_or_default()
@@ -228,7 +229,7 @@ pub async fn download(
             if !me.permits(Action::ExportDataset) {
                 return Err(WebError::Forbidden);
             }
-            ctx.event(AuditAction::DatasetExported, "dataset", &c.recipient).details(format!(
+            ctx.acting().event(AuditAction::DatasetExported, "dataset", &c.recipient).details(format!(
                 "export={id} variant={} years={}-{} areas={:?}",
                 c.variant(),
                 c.from,

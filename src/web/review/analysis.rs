@@ -13,8 +13,8 @@ use crate::domain::policy::{Action, Principal};
 use crate::domain::uk_time;
 use crate::forms::answers::{self, FieldError, Raw};
 use crate::forms::page::{PageModel, page};
-use crate::review::ServiceError;
 use crate::review::analysis::{self as service, Difference, Loaded};
+use crate::service::ServiceError;
 use crate::store::analyses;
 use crate::store::cases::Case;
 use crate::store::users;
@@ -376,9 +376,9 @@ pub async fn revision(
             amendment_reason: None,
         },
     };
-    let e =
-        crate::gathering::event(&acting(&me, &ctx), crate::domain::audit::AuditAction::AnalysisRead, &case)
-            .details(format!("revision={n}"));
+    let e = acting(&me, &ctx)
+        .case_event(crate::domain::audit::AuditAction::AnalysisRead, &case)
+        .details(format!("revision={n}"));
     crate::store::audit::append(&state.db, &e).await?;
     Ok(RevisionTemplate {
         page: Page::for_user(&ctx, format!("Analysis {} revision {n}", case.reference), "/cases"),

@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::domain::policy::Principal;
 use crate::input::DateParts;
-use crate::review::ServiceError;
 use crate::review::actions::themes;
 use crate::review::briefings::{self as service, Contact, RecipientView, Scope, View};
+use crate::service::ServiceError;
 use crate::store::areas;
 use crate::store::briefings::Briefing;
 use crate::web::AppState;

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::domain::codes::MoveReason;
 use crate::domain::policy::{Action, Principal};
-use crate::review::ServiceError;
 use crate::review::casework as service;
+use crate::service::ServiceError;
 use crate::store::areas;
 use crate::store::cases::Case;
 use crate::web::AppState;

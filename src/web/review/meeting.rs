@@ -211,7 +211,7 @@ pub async fn act(
                 Some(c) => service::add_case(&state, &who, &m, &c)
                     .await
                     .map(|_| format!("{} added to the agenda", c.reference)),
-                None => Err(crate::review::invalid("case", "Choose a case that is ready for review")),
+                None => Err(crate::service::invalid("case", "Choose a case that is ready for review")),
             }
         }
         "up" | "down" => {
@@ -230,7 +230,9 @@ pub async fn act(
                         .await
                         .map(|_| "Outcome recorded".to_string())
                 }
-                _ => Err(crate::review::invalid(&format!("outcome-{}", i.id), "Choose reviewed or deferred")),
+                _ => {
+                    Err(crate::service::invalid(&format!("outcome-{}", i.id), "Choose reviewed or deferred"))
+                }
             }
         }
         "move" => {
@@ -250,7 +252,7 @@ pub async fn act(
                 )
                 .await
                 .map(|_| format!("Case moved to the {}", service::title(&to))),
-                None => Err(crate::review::invalid(
+                None => Err(crate::service::invalid(
                     &format!("to-{}", i.id),
                     "Choose the meeting to move the case to",
                 )),
@@ -323,7 +325,7 @@ pub async fn save_minutes(
     let version = form.get("version").parse().unwrap_or(0);
     match service::save_minutes(&state, &acting(&me, &ctx), &m, version, &text, &form.confirmed()).await {
         Ok(()) => Ok(redirect_with_flash(&state, &format!("/meetings/{id}"), "Minutes saved")),
-        Err(crate::review::ServiceError::Conflict(msg)) => {
+        Err(crate::service::ServiceError::Conflict(msg)) => {
             let mut errors = FormErrors::default();
             errors.add("minutes", msg);
             Ok((

@@ -172,7 +172,8 @@ pub async fn pdf(
     let c = certificate(&state, &e).await?;
     audit::append(
         &state.db,
-        &ctx.event(AuditAction::CertificateDownloaded, "certificate", c.number.clone())
+        &ctx.acting()
+            .event(AuditAction::CertificateDownloaded, "certificate", c.number.clone())
             .details(format!("case={}", c.reference)),
     )
     .await?;
