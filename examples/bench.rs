@@ -179,7 +179,7 @@ async fn baseline_form_save(
             Some(plain) => serde_json::from_slice(plain)?,
             None => Default::default(),
         };
-        let loaded = cdop::gathering::response::Loaded {
+        let loaded = cdop::responses::Loaded {
             answers: answers::join(&version, &coded, identifying),
             version: version.clone(),
         };

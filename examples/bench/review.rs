@@ -190,7 +190,7 @@ async fn pack(state: &AppState, rng: &mut rand::rngs::StdRng, area_id: i64) -> a
     for id in &ids {
         let request =
             store::form_requests::find(&state.db, *id).await?.ok_or_else(|| anyhow::anyhow!("no request"))?;
-        let version = response::version_of(state, &request).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let version = cdop::responses::version_of(state, &request).map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut a = cdop::demo::answers::form_answers(rng, &version, death);
         for item in version.items.iter().filter(|i| i.kind == Kind::Narrative) {
             if a.contains_key(&item.key) || item.required {

@@ -9,6 +9,7 @@ use crate::domain::codes::RequestStatus;
 use crate::forms::answers::{self, Answers, FieldError, Raw};
 use crate::forms::{FormVersion, Item};
 use crate::mail::{self, render};
+use crate::responses::Loaded;
 use crate::store::cases::Case;
 use crate::store::form_requests::{self, FormRequest, SavedResponse};
 use crate::store::{self, audit};
@@ -70,8 +71,6 @@ fn request_event(
 ) -> crate::domain::audit::AuditEvent {
     acting.case_event(action, case).details(format!("request={}", r.id))
 }
-
-pub use crate::responses::{Loaded, load, version_of};
 
 /// The answers after applying one page's posted fields (without saving), and its problems.
 pub fn apply_page(loaded: &Loaded, section: usize, raw: &Raw) -> (Answers, Vec<FieldError>) {

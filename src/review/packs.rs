@@ -17,7 +17,6 @@ use crate::domain::dates::AgeBand;
 use crate::domain::redact::{self, Identifier};
 use crate::forms::answers::{self, Answer};
 use crate::forms::{FormVersion, Kind};
-use crate::gathering::response;
 use crate::service::{Acting, ServiceError, ServiceResult, invalid};
 use crate::store::cases::Case;
 use crate::store::form_requests::{self, FormRequest};
@@ -38,7 +37,7 @@ async fn submitted(cx: &Context, case: &Case) -> ServiceResult<Vec<Response>> {
         if r.status != RequestStatus::Submitted.code() {
             continue;
         }
-        let loaded = response::load(cx, &r).await?;
+        let loaded = crate::responses::load(cx, &r).await?;
         out.push(Response { request: r, version: loaded.version, answers: loaded.answers });
     }
     Ok(out)

@@ -6,14 +6,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::context::Context;
 use crate::store;
-use crate::web::AppState;
 
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+/// Needs only the service context (`State<Context>`, taken from the web state by `FromRef`).
+pub async fn readyz(State(state): State<Context>) -> (StatusCode, Json<Value>) {
     if let Err(e) = state.db.ping().await {
         tracing::warn!(error = %e, "readiness: database unreachable");
         return (

@@ -25,8 +25,8 @@ use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::cases::load_in_scope;
 use crate::web::error::{WebError, WebResult};
 
-/// `GET /api/v1/forms`: every form with its versions.
-pub async fn definitions(State(state): State<AppState>) -> Json<Value> {
+/// `GET /api/v1/forms`: every form with its versions (the context alone: `State<Context>`).
+pub async fn definitions(State(state): State<crate::context::Context>) -> Json<Value> {
     let today = state.clock.today();
     let forms: Vec<Value> = state
         .forms
@@ -227,7 +227,7 @@ pub async fn read(
     Path(id): Path<String>,
 ) -> WebResult<Json<Value>> {
     let (case, r) = request_in_scope(&state, &me, &id).await?;
-    let loaded = response::load(&state, &r).await?;
+    let loaded = crate::responses::load(&state, &r).await?;
     let with_identifying = me.permits_in(Action::RevealIdentity, case.area_id);
     if with_identifying {
         response::record_read(&state, &acting(&me, &ctx), &case, &r).await?;
@@ -270,7 +270,7 @@ pub async fn submit(
         ));
     }
     let Some(value) = json_body(&body) else { return Ok(not_json(&ctx.request_id)) };
-    let version = response::version_of(&state, &r)?;
+    let version = crate::responses::version_of(&state, &r)?;
     let raw = match answers::raw_from_json(&version, value.get("answers").unwrap_or(&Value::Null)) {
         Ok(raw) => raw,
         Err(e) => {

@@ -53,7 +53,7 @@ fn problem(state: &AppState, status: StatusCode) -> Response {
 }
 
 /// What an open link leads to: the request, its case and its answers.
-type Found = (FormRequest, Case, response::Loaded);
+type Found = (FormRequest, Case, crate::responses::Loaded);
 
 /// The open request behind a token, its case and its answers, or the response to send instead.
 async fn resolve(state: &AppState, ctx: &AuthContext, token: &str) -> WebResult<Result<Found, Response>> {
@@ -64,7 +64,7 @@ async fn resolve(state: &AppState, ctx: &AuthContext, token: &str) -> WebResult<
     let status = match response::by_token(state, token).await? {
         LinkState::Open(r) => match cases::find(&state.db, r.case_id).await? {
             Some(case) => {
-                let loaded = response::load(state, &r).await?;
+                let loaded = crate::responses::load(state, &r).await?;
                 return Ok(Ok((*r, case, loaded)));
             }
             None => StatusCode::NOT_FOUND,

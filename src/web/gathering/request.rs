@@ -68,7 +68,7 @@ pub async fn detail(
 ) -> WebResult<Response> {
     let case = load_in_scope(&state, &me, &reference, Action::RequestInformation).await?;
     let r = request_in_case(&state, &case, &id).await?;
-    let loaded = response::load(&state, &r).await?;
+    let loaded = crate::responses::load(&state, &r).await?;
     let recipient = gathering::recipient(&state, &r)?;
     response::record_read(&state, &acting(&me, &ctx), &case, &r).await?;
     let (status, tag) = task_status(&state, &r);
@@ -180,7 +180,7 @@ async fn open_for_staff(
     me: &Principal,
     reference: &str,
     id: &str,
-) -> WebResult<(Case, FormRequest, response::Loaded)> {
+) -> WebResult<(Case, FormRequest, crate::responses::Loaded)> {
     let case = load_in_scope(state, me, reference, Action::RequestInformation).await?;
     let r = request_in_case(state, &case, id).await?;
     if !RequestStatus::parse(&r.status).is_some_and(RequestStatus::is_open) {
@@ -188,7 +188,7 @@ async fn open_for_staff(
             "This request is no longer open: it was submitted or withdrawn.".into(),
         ));
     }
-    let loaded = response::load(state, &r).await?;
+    let loaded = crate::responses::load(state, &r).await?;
     Ok((case, r, loaded))
 }
 
