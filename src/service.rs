@@ -68,6 +68,18 @@ pub struct Acting<'a> {
     pub request_id: &'a str,
 }
 
+impl Acting<'static> {
+    /// The service itself (start-up, workers), outside any request.
+    pub const fn system() -> Acting<'static> {
+        Acting { actor: Actor::System, roles: &[], request_id: "" }
+    }
+
+    /// A command run from the CLI.
+    pub const fn cli() -> Acting<'static> {
+        Acting { actor: Actor::Cli, roles: &[], request_id: "" }
+    }
+}
+
 impl Acting<'_> {
     /// An audit event by the one acting about `object_type` `object_ref`, carrying the request id.
     pub fn event(

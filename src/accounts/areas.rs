@@ -1,7 +1,7 @@
 //! Areas (the local authorities a panel covers), and the first start: the first area and the
 //! first admin account.
 
-use crate::domain::audit::{Actor, AuditAction};
+use crate::domain::audit::AuditAction;
 use crate::domain::email::EmailAddress;
 use crate::domain::role::Role;
 use crate::service::{Acting, ServiceError, ServiceResult, invalid};
@@ -79,7 +79,7 @@ pub async fn bootstrap(db: &Db, first_area: Option<&str>) -> anyhow::Result<Opti
     if !store::pending_migrations(db).await?.is_empty() {
         return Ok(None);
     }
-    let system = Acting { actor: Actor::System, roles: &[], request_id: "" };
+    let system = Acting::system();
     let txn = store::begin_write(db).await?;
     if let Some(area) = areas::ensure_one(&txn, first_area.unwrap_or(areas::DEFAULT_AREA)).await? {
         audit::append(

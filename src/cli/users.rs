@@ -8,7 +8,6 @@ use crate::accounts::{self, FirstPassword, NewAccount};
 use crate::cli::{CliError, CliResult};
 use crate::clock::Clock;
 use crate::config::LoadedConfig;
-use crate::domain::audit::Actor;
 use crate::domain::email::EmailAddress;
 use crate::domain::password::NewPassword;
 use crate::domain::role::Role;
@@ -16,7 +15,7 @@ use crate::service::Acting;
 use crate::store::{self, areas, audit, users};
 
 /// The CLI's acts are audited as the CLI's.
-const CLI: Acting<'static> = Acting { actor: Actor::Cli, roles: &[], request_id: "" };
+const CLI: Acting<'static> = Acting::cli();
 
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {

@@ -64,8 +64,7 @@ pub async fn staff(cx: &Context, area_ids: &[i64]) -> anyhow::Result<Staff> {
                     service_account: false,
                     password: crate::accounts::FirstPassword::None,
                 };
-                let acting = crate::service::Acting { actor: Actor::Cli, roles: &[], request_id: "" };
-                crate::accounts::create(&cx.db, &acting, new)
+                crate::accounts::create(&cx.db, &crate::service::Acting::cli(), new)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?
                     .user

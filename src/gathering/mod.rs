@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use sea_orm::ConnectionTrait;
 
 use crate::context::Context;
-use crate::domain::audit::{Actor, AuditAction};
+use crate::domain::audit::AuditAction;
 use crate::domain::codes::{AgencyType, CaseStatus, RequestStatus, WithdrawReason};
 use crate::domain::notification::Person;
 use crate::domain::role::Role;
@@ -369,9 +369,7 @@ pub async fn change_due(
 
 /// The email to the case's coordinators when a form comes in or stays overdue.
 pub async fn coordinators(cx: &Context, area_id: i64) -> ServiceResult<Vec<Recipient>> {
-    crate::intake::staff_recipients(cx, &[Role::Coordinator], area_id)
-        .await
-        .map_err(|e| ServiceError::Other(anyhow::anyhow!("{e}")))
+    Ok(crate::intake::staff_recipients(cx, &[Role::Coordinator], area_id).await?)
 }
 
 /// The reminder schedule from configuration.
@@ -415,7 +413,7 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
             let (email, to) = reminder_email(cx, &txn, &case, r, point.overdue > 0).await?;
             mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
             form_requests::note_reminder(&txn, r.id, cx.clock.now()).await?;
-            let system = Acting { actor: Actor::System, roles: &[], request_id: "" };
+            let system = Acting::system();
             audit::append(
                 &txn,
                 &system

@@ -41,6 +41,18 @@ pub enum IntakeError {
     Other(#[from] anyhow::Error),
 }
 
+/// An intake problem in a service step that is not intake itself (triage, information gathering).
+impl From<IntakeError> for crate::service::ServiceError {
+    fn from(e: IntakeError) -> Self {
+        match e {
+            IntakeError::Invalid(p) => crate::service::ServiceError::Refused(
+                p.into_iter().map(|p| p.message).collect::<Vec<_>>().join("; "),
+            ),
+            IntakeError::Other(e) => crate::service::ServiceError::Other(e),
+        }
+    }
+}
+
 impl From<store::StoreError> for IntakeError {
     fn from(e: store::StoreError) -> Self {
         IntakeError::Other(e.into())

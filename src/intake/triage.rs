@@ -12,19 +12,6 @@ use crate::service::{Acting, ServiceError, ServiceResult};
 use crate::store::cases::{self, Case};
 use crate::store::{self, areas, audit, case_versions};
 
-use super::IntakeError;
-
-impl From<IntakeError> for ServiceError {
-    fn from(e: IntakeError) -> Self {
-        match e {
-            IntakeError::Invalid(p) => {
-                ServiceError::Refused(p.into_iter().map(|p| p.message).collect::<Vec<_>>().join("; "))
-            }
-            IntakeError::Other(e) => ServiceError::Other(e),
-        }
-    }
-}
-
 /// Accepts a waiting notification: it becomes notified and the area's designated doctors and
 /// coordinators are told. Returns how many emails were queued.
 pub async fn accept(cx: &Context, acting: &Acting<'_>, case: &Case, version: i64) -> ServiceResult<usize> {

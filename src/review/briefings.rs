@@ -10,7 +10,6 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::open_text;
 use crate::context::Context;
 use crate::crypto::secrets;
 use crate::domain::anonymity::SealedChecked;
@@ -80,10 +79,6 @@ fn audit_event(acting: &Acting<'_>, action: AuditAction, id: i64) -> AuditEvent 
     AuditEvent::new(acting.actor.clone(), action, "briefing", id.to_string()).request(acting.request_id)
 }
 
-fn open_json<T: serde::de::DeserializeOwned>(cx: &Context, sealed: &[u8]) -> ServiceResult<T> {
-    serde_json::from_str(&open_text(cx, sealed)?).map_err(|e| ServiceError::Other(e.into()))
-}
-
 async fn area_name(cx: &Context, id: i64) -> ServiceResult<String> {
     Ok(areas::find(&cx.db, id).await?.map(|a| a.name).unwrap_or_default())
 }
@@ -98,7 +93,7 @@ pub async fn recipients(cx: &Context, area_ids: &[i64]) -> ServiceResult<Vec<Rec
         .await?
         .into_iter()
         .map(|r| {
-            let c: Contact = open_json(cx, &r.sealed)?;
+            let c: Contact = cx.open_json(&r.sealed)?;
             Ok(RecipientView {
                 id: r.id,
                 area: names.get(&r.area_id).cloned().unwrap_or_default(),
@@ -327,7 +322,7 @@ pub async fn view(cx: &Context, b: &Briefing) -> ServiceResult<View> {
     let mut v = content(cx, b).await?;
     for s in store::sent_to(&cx.db, b.id).await? {
         let Some(r) = store::recipient(&cx.db, s.recipient_id).await? else { continue };
-        let c: Contact = open_json(cx, &r.sealed)?;
+        let c: Contact = cx.open_json(&r.sealed)?;
         v.recipients.push(SentView {
             organisation: r.organisation,
             name: c.name,
@@ -351,7 +346,7 @@ async fn content(cx: &Context, b: &Briefing) -> ServiceResult<View> {
         sent: b.status == "sent",
         sent_at: b.sent_at,
         version: b.version,
-        content: open_json(cx, &b.sealed)?,
+        content: cx.open_json(&b.sealed)?,
         recipients: Vec::new(),
     })
 }
@@ -388,7 +383,7 @@ pub async fn save(
     if b.status != "draft" {
         return Err(ServiceError::Refused("This briefing has been sent and can no longer change".into()));
     }
-    let before: Content = open_json(cx, &b.sealed)?;
+    let before: Content = cx.open_json(&b.sealed)?;
     let ids = source_identifiers(cx, &before.sources).await?;
     let mut problems = Vec::new();
     let title = title.trim();
@@ -461,7 +456,7 @@ pub async fn send(cx: &Context, acting: &Acting<'_>, b: &Briefing, version: i64)
     let txn = db::begin_write(&cx.db).await?;
     store::mark_sent(&txn, b.id, version, now).await?;
     for r in &list {
-        let c: Contact = open_json(cx, &r.sealed)?;
+        let c: Contact = cx.open_json(&r.sealed)?;
         let token = secrets::random_token();
         store::add_sent(&txn, b.id, r.id, &secrets::digest(&token), now).await?;
         let email =
@@ -543,7 +538,7 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
             else {
                 continue;
             };
-            let c: Contact = open_json(cx, &r.sealed)?;
+            let c: Contact = cx.open_json(&r.sealed)?;
             let token = secrets::random_token();
             store::replace_token(&txn, s.id, &secrets::digest(&token)).await?;
             let area = area_name(cx, b.area_id).await?;

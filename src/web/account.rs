@@ -15,7 +15,6 @@ use crate::domain::policy::Action;
 use crate::store::sessions::Stage;
 use crate::store::{self, audit, sessions, tokens, users};
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::login::mfa_or_full;
 use crate::web::auth::{
     AuthContext, CurrentUser, clear_cookie, redirect_with_flash, stage_home, start_session,
@@ -383,8 +382,7 @@ pub async fn create_token(
     let mut created = None;
     if let Some((name, days)) = &parsed {
         let (token, _) =
-            accounts::tokens::create(&state.db, &state.clock, &acting(&me, &ctx), me.user_id, name, *days)
-                .await?;
+            accounts::tokens::create(&state.db, &state.clock, &ctx.acting(), me.user_id, name, *days).await?;
         created = Some(token);
     }
     Ok(TokensTemplate {
@@ -409,7 +407,7 @@ pub async fn revoke_token(
     if token.user_id != me.user_id && !me.permits(Action::ManageUsers) {
         return Err(WebError::NotFound);
     }
-    accounts::tokens::revoke(&state.db, &acting(&me, &ctx), id).await?;
+    accounts::tokens::revoke(&state.db, &ctx.acting(), id).await?;
     let back = if token.user_id == me.user_id {
         "/account/tokens".to_string()
     } else {

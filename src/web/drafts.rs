@@ -25,7 +25,7 @@ pub async fn save(
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "csrf_token" | "action" | "draft" | "version"))
         .collect();
-    let sealed = crate::web::cases::seal_json(state, &pairs)?;
+    let sealed = state.seal_json(&pairs)?;
     let keep = TimeDelta::days(i64::from(state.config.notify.draft_days));
     Ok(drafts::save(&state.db, id, user_id, kind, sealed, state.keys.keyring.key_id(), keep).await?)
 }

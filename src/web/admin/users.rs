@@ -12,7 +12,7 @@ use crate::service::{Acting, ServiceError};
 use crate::store::{areas, tokens, users};
 use crate::web::AppState;
 use crate::web::account::{TokenRow, parse_token_form, token_rows};
-use crate::web::auth::{AuthContext, CurrentUser, acting, redirect_with_flash};
+use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::error::{WebError, WebResult, into_errors};
 use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
@@ -297,7 +297,7 @@ pub async fn show(
 pub async fn update_access(
     State(state): State<AppState>,
     ctx: AuthContext,
-    CurrentUser(me): CurrentUser,
+    _: CurrentUser,
     Path(id): Path<i64>,
     form: FormData,
 ) -> WebResult<Response> {
@@ -309,7 +309,7 @@ pub async fn update_access(
     let typed_areas: Vec<String> = form.all("area").iter().map(|s| s.to_string()).collect();
     let expected: i64 = form.get("version").parse().unwrap_or(-1);
     if errors.is_empty() {
-        match accounts::set_access(&state.db, &acting(&me, &ctx), id, expected, &roles, &area_ids).await {
+        match accounts::set_access(&state.db, &ctx.acting(), id, expected, &roles, &area_ids).await {
             Ok(()) => {
                 return Ok(redirect_with_flash(&state, &format!("/admin/users/{id}"), "Access updated"));
             }
@@ -347,7 +347,7 @@ async fn set_disabled(state: &AppState, acting: &Acting<'_>, id: i64, disabled: 
 pub async fn disable(
     State(state): State<AppState>,
     ctx: AuthContext,
-    CurrentUser(me): CurrentUser,
+    _: CurrentUser,
     Path(id): Path<i64>,
     form: FormData,
 ) -> WebResult<Response> {
@@ -364,16 +364,16 @@ pub async fn disable(
     {
         return Ok(confirm);
     }
-    set_disabled(&state, &acting(&me, &ctx), id, true).await
+    set_disabled(&state, &ctx.acting(), id, true).await
 }
 
 pub async fn enable(
     State(state): State<AppState>,
     ctx: AuthContext,
-    CurrentUser(me): CurrentUser,
+    _: CurrentUser,
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
-    set_disabled(&state, &acting(&me, &ctx), id, false).await
+    set_disabled(&state, &ctx.acting(), id, false).await
 }
 
 /// Sets a one-time password for the admin to pass on; the user must change it at sign-in.
@@ -433,7 +433,7 @@ pub async fn reset_two_factor(
 pub async fn create_token(
     State(state): State<AppState>,
     ctx: AuthContext,
-    CurrentUser(me): CurrentUser,
+    _: CurrentUser,
     Path(id): Path<i64>,
     form: FormData,
 ) -> WebResult<Response> {
@@ -450,7 +450,7 @@ pub async fn create_token(
         return Ok(page.into_response());
     };
     let (token, _) =
-        accounts::tokens::create(&state.db, &state.clock, &acting(&me, &ctx), id, &name, days).await?;
+        accounts::tokens::create(&state.db, &state.clock, &ctx.acting(), id, &name, days).await?;
     let mut page = show_page(&state, &ctx, id).await?;
     page.new_token = Some(token);
     Ok(page.into_response())

@@ -20,7 +20,6 @@ use crate::service::ServiceError;
 use crate::store::cases::Case;
 use crate::store::form_requests::{self, FormRequest};
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::cases::load_in_scope;
 use crate::web::error::{WebError, WebResult};
@@ -172,7 +171,7 @@ pub async fn create(
     let Some(due) = due.filter(|_| problems.is_empty()) else {
         return Ok(invalid(&problems, "The requests are not valid", &ctx.request_id));
     };
-    match gathering::request(&state, &acting(&me, &ctx), &case, &asks, due).await {
+    match gathering::request(&state, &ctx.acting(), &case, &asks, due).await {
         Ok(ids) => Ok((StatusCode::CREATED, Json(json!({ "request_ids": ids }))).into_response()),
         Err(ServiceError::Invalid(list)) => {
             let problems: Vec<FieldProblem> = list
@@ -230,7 +229,7 @@ pub async fn read(
     let loaded = crate::responses::load(&state, &r).await?;
     let with_identifying = me.permits_in(Action::RevealIdentity, case.area_id);
     if with_identifying {
-        response::record_read(&state, &acting(&me, &ctx), &case, &r).await?;
+        response::record_read(&state, &ctx.acting(), &case, &r).await?;
     }
     let mut out = serde_json::Map::new();
     for item in &loaded.version.items {
@@ -278,7 +277,7 @@ pub async fn submit(
             return Ok(invalid(&p, "The answers are not valid", &ctx.request_id));
         }
     };
-    let a = acting(&me, &ctx);
+    let a = ctx.acting();
     let target = response::Target { acting: &a, case: &case, request: &r, expected_version: r.version };
     match response::submit_all(&state, &target, version, &raw).await? {
         Ok(()) => {

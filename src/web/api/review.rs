@@ -21,7 +21,6 @@ use crate::review::{actions, analysis, prepanel};
 use crate::store::actions::Filter;
 use crate::store::meetings::{self as meeting_store, Meeting};
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::cases::load_in_scope;
 use crate::web::error::{WebError, WebResult};
@@ -139,7 +138,7 @@ pub async fn create_meeting(
         area_ids: ids(&v["area_ids"]),
         attendee_ids: ids(&v["attendee_ids"]),
     };
-    match meetings_service::create(&state, &acting(&me, &ctx), &me.area_ids, arrangement).await {
+    match meetings_service::create(&state, &ctx.acting(), &me.area_ids, arrangement).await {
         Ok(id) => {
             let m = meeting_store::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
             Ok((StatusCode::CREATED, Json(meeting_json(&state, &m).await?)).into_response())
@@ -163,7 +162,7 @@ pub async fn add_to_agenda(
     let Ok(case) = load_in_scope(&state, &me, reference, Action::ManageMeetings).await else {
         return Ok(one_field("case_reference", "no such case in your areas", &ctx.request_id));
     };
-    match meetings_service::add_case(&state, &acting(&me, &ctx), &m, &case).await {
+    match meetings_service::add_case(&state, &ctx.acting(), &m, &case).await {
         Ok(_) => Ok((StatusCode::CREATED, Json(meeting_json(&state, &m).await?)).into_response()),
         Err(e) => failed(e, &ctx.request_id),
     }
@@ -177,7 +176,7 @@ pub async fn invite(
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
     let (m, _) = load_meeting(&state, &me, id).await?;
-    match meetings_service::invite(&state, &acting(&me, &ctx), &m).await {
+    match meetings_service::invite(&state, &ctx.acting(), &m).await {
         Ok(n) => Ok(Json(json!({ "invited": n })).into_response()),
         Err(e) => failed(e, &ctx.request_id),
     }
@@ -200,9 +199,7 @@ pub async fn outcome(
     };
     let reason = v["reason"].as_str().and_then(ReviewDelay::parse);
     let version = v["version"].as_i64().unwrap_or(item.version);
-    match meetings_service::record_outcome(&state, &acting(&me, &ctx), &m, &item, version, outcome, reason)
-        .await
-    {
+    match meetings_service::record_outcome(&state, &ctx.acting(), &m, &item, version, outcome, reason).await {
         Ok(()) => Ok(Json(meeting_json(&state, &m).await?).into_response()),
         Err(e) => failed(e, &ctx.request_id),
     }
@@ -243,7 +240,7 @@ pub async fn prepanel_write(
         return Err(WebError::NotFound);
     }
     let Some(v) = body_of(&body) else { return Ok(not_json(&ctx.request_id)) };
-    let a = acting(&me, &ctx);
+    let a = ctx.acting();
     let result = if v["open"].as_bool() == Some(true) {
         prepanel::open(&state, &a, &m, &item).await
     } else {
@@ -307,7 +304,7 @@ pub async fn analysis_write(
         return Ok(invalid(&p, "The analysis is not valid", &ctx.request_id));
     }
     let lock = v["lock"].as_i64().unwrap_or(-1);
-    match analysis::save(&state, &acting(&me, &ctx), &case, lock, &read, &confirmed(&v)).await {
+    match analysis::save(&state, &ctx.acting(), &case, lock, &read, &confirmed(&v)).await {
         Ok(()) => {
             let loaded = analysis::load(&state, &case).await?;
             Ok(Json(analysis_json(&case.reference, &loaded)).into_response())
@@ -329,7 +326,7 @@ pub async fn analysis_sign_off(
     let Some(v) = body_of(&body) else { return Ok(not_json(&ctx.request_id)) };
     let lock = v["lock"].as_i64().unwrap_or(-1);
     let code = v["code"].as_str().unwrap_or_default();
-    match analysis::sign_off(&state, &acting(&me, &ctx), &case, lock, code).await {
+    match analysis::sign_off(&state, &ctx.acting(), &case, lock, code).await {
         Ok(()) => {
             let loaded = analysis::load(&state, &case).await?;
             Ok(Json(analysis_json(&case.reference, &loaded)).into_response())
@@ -373,7 +370,7 @@ pub async fn actions_create(
         Ok(i) => i,
         Err(m) => return Ok(one_field("body", &m, &ctx.request_id)),
     };
-    match actions::create(&state, &acting(&me, &ctx), areas_of(&me), &input).await {
+    match actions::create(&state, &ctx.acting(), areas_of(&me), &input).await {
         Ok(reference) => {
             let view = actions::view(&state, areas_of(&me), &reference).await?;
             Ok((StatusCode::CREATED, Json(action_json(&view))).into_response())
@@ -405,7 +402,7 @@ pub async fn actions_update(
         Err(m) => return Ok(one_field("body", &m, &ctx.request_id)),
     };
     let version = v["version"].as_i64().unwrap_or(-1);
-    match actions::update(&state, &acting(&me, &ctx), areas_of(&me), &reference, version, &input).await {
+    match actions::update(&state, &ctx.acting(), areas_of(&me), &reference, version, &input).await {
         Ok(()) => {
             Ok(Json(action_json(&actions::view(&state, areas_of(&me), &reference).await?)).into_response())
         }

@@ -432,11 +432,6 @@ pub fn redirect_with_flash(state: &AppState, to: &str, message: &str) -> Respons
     response
 }
 
-/// The signed-in user (or token) acting, for a service's audit events.
-pub fn acting<'a>(me: &'a Principal, ctx: &'a AuthContext) -> Acting<'a> {
-    Acting { actor: me.actor(), roles: &me.roles, request_id: &ctx.request_id }
-}
-
 /// Starts a fresh session for `user_id` at `stage`, ending `previous` (the id always changes).
 pub async fn start_session(
     state: &AppState,

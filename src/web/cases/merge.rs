@@ -12,7 +12,7 @@ use crate::intake::merge;
 use crate::store::areas;
 use crate::store::cases::{self, Case};
 use crate::web::AppState;
-use crate::web::auth::{AuthContext, CurrentUser, acting, redirect_with_flash};
+use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::load_in_scope;
 use crate::web::cases::show::{Row, summary};
 use crate::web::error::{WebError, WebResult};
@@ -97,7 +97,7 @@ pub async fn merge(
 ) -> WebResult<Response> {
     let (dup, original) = pair(&state, &me, &reference).await?;
     let expected: i64 = form.get("version").parse().unwrap_or(-1);
-    merge::merge(&state, &acting(&me, &ctx), &dup, &original, expected).await?;
+    merge::merge(&state, &ctx.acting(), &dup, &original, expected).await?;
     Ok(redirect_with_flash(
         &state,
         &format!("/cases/{}", original.reference),
@@ -127,7 +127,7 @@ pub async fn undo(
     if !me.permits_in(Action::TriageNotifications, original.area_id) {
         return Err(WebError::Forbidden);
     }
-    merge::undo(&state, &acting(&me, &ctx), &dup, &original).await?;
+    merge::undo(&state, &ctx.acting(), &dup, &original).await?;
     Ok(redirect_with_flash(
         &state,
         &format!("/cases/{}", dup.reference),

@@ -79,11 +79,6 @@ pub async fn open_one(state: &AppState, case: &Case) -> WebResult<SealedIdentity
         .ok_or_else(|| WebError::internal(anyhow::anyhow!("the sealed record could not be opened")))
 }
 
-/// Serialises `value` as JSON and seals it to the service's keys (one age record).
-pub fn seal_json<T: serde::Serialize>(state: &AppState, value: &T) -> WebResult<Vec<u8>> {
-    Ok(state.seal_json(value)?)
-}
-
 /// A row of the case list.
 pub struct CaseRow {
     pub reference: String,

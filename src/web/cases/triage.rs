@@ -11,7 +11,6 @@ use crate::domain::policy::Action;
 use crate::intake::triage;
 use crate::store::cases;
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::show;
 use crate::web::cases::{CaseRow, load_in_scope, rows};
@@ -83,7 +82,7 @@ pub async fn accept(
     form: FormData,
 ) -> WebResult<Response> {
     let case = pending_case(&state, &me, &reference).await?;
-    triage::accept(&state, &acting(&me, &ctx), &case, version(&form)).await?;
+    triage::accept(&state, &ctx.acting(), &case, version(&form)).await?;
     Ok(redirect_with_flash(
         &state,
         &format!("/cases/{}", case.reference),
@@ -125,7 +124,7 @@ pub async fn reject(
         page.page.has_errors = true;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    triage::reject(&state, &acting(&me, &ctx), &case, version(&form), reason, &note).await?;
+    triage::reject(&state, &ctx.acting(), &case, version(&form), reason, &note).await?;
     Ok(redirect_with_flash(&state, "/triage", &format!("{} rejected: {}", case.reference, reason.label())))
 }
 
@@ -138,6 +137,6 @@ pub async fn confirm_distinct(
     form: FormData,
 ) -> WebResult<Response> {
     let case = flagged_case(&state, &me, &reference).await?;
-    triage::confirm_distinct(&state, &acting(&me, &ctx), &case, version(&form)).await?;
+    triage::confirm_distinct(&state, &ctx.acting(), &case, version(&form)).await?;
     Ok(redirect_with_flash(&state, &format!("/cases/{}", case.reference), "Confirmed as a separate case"))
 }

@@ -20,7 +20,6 @@ use crate::service::ServiceError;
 use crate::store::cases::Case;
 use crate::store::form_requests::{self, FormRequest};
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::load_in_scope;
 use crate::web::error::{WebError, WebResult};
@@ -70,7 +69,7 @@ pub async fn detail(
     let r = request_in_case(&state, &case, &id).await?;
     let loaded = crate::responses::load(&state, &r).await?;
     let recipient = gathering::recipient(&state, &r)?;
-    response::record_read(&state, &acting(&me, &ctx), &case, &r).await?;
+    response::record_read(&state, &ctx.acting(), &case, &r).await?;
     let (status, tag) = task_status(&state, &r);
     let base = format!("/cases/{}/requests/{}/form", case.reference, r.id);
     let answers = respond::check_sections(&base, &loaded)
@@ -123,7 +122,7 @@ pub async fn act(
 ) -> WebResult<Response> {
     let case = load_in_scope(&state, &me, &reference, Action::RequestInformation).await?;
     let r = request_in_case(&state, &case, &id).await?;
-    let a = acting(&me, &ctx);
+    let a = ctx.acting();
     let back = format!("/cases/{}/requests/{}", case.reference, r.id);
     let result = match action.as_str() {
         "remind" => gathering::remind_now(&state, &a, &case, &r).await.map(|_| "Reminder sent.".to_string()),
@@ -165,13 +164,13 @@ pub async fn act(
     }
 }
 
-fn staff_frame<'a>(ctx: &'a AuthContext, me: &'a Principal, case: &'a Case, r: &'a FormRequest) -> Frame<'a> {
+fn staff_frame<'a>(ctx: &'a AuthContext, case: &'a Case, r: &'a FormRequest) -> Frame<'a> {
     Frame {
         page: Page::for_user(ctx, "Complete a form", "/cases"),
         base: format!("/cases/{}/requests/{}/form", case.reference, r.id),
         case,
         request: r,
-        acting: acting(me, ctx),
+        acting: ctx.acting(),
     }
 }
 
@@ -207,7 +206,7 @@ pub async fn staff_start(
     Query(q): Query<SavedQuery>,
 ) -> WebResult<Response> {
     let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
-    Ok(respond::start(staff_frame(&ctx, &me, &case, &r), &loaded, None, q.saved == "1"))
+    Ok(respond::start(staff_frame(&ctx, &case, &r), &loaded, None, q.saved == "1"))
 }
 
 pub async fn staff_page(
@@ -217,7 +216,7 @@ pub async fn staff_page(
     Path((reference, id, n)): Path<(String, String, String)>,
 ) -> WebResult<Response> {
     let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
-    respond::show_page(staff_frame(&ctx, &me, &case, &r), &loaded, n.parse().map_err(|_| WebError::NotFound)?)
+    respond::show_page(staff_frame(&ctx, &case, &r), &loaded, n.parse().map_err(|_| WebError::NotFound)?)
 }
 
 pub async fn staff_save(
@@ -229,7 +228,7 @@ pub async fn staff_save(
 ) -> WebResult<Response> {
     let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
     let n = n.parse().map_err(|_| WebError::NotFound)?;
-    respond::save_page(&state, staff_frame(&ctx, &me, &case, &r), &loaded, n, form).await
+    respond::save_page(&state, staff_frame(&ctx, &case, &r), &loaded, n, form).await
 }
 
 pub async fn staff_check(
@@ -239,7 +238,7 @@ pub async fn staff_check(
     Path((reference, id)): Path<(String, String)>,
 ) -> WebResult<Response> {
     let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
-    Ok(respond::show_check(staff_frame(&ctx, &me, &case, &r), &loaded, &[]))
+    Ok(respond::show_check(staff_frame(&ctx, &case, &r), &loaded, &[]))
 }
 
 pub async fn staff_submit(
@@ -251,5 +250,5 @@ pub async fn staff_submit(
 ) -> WebResult<Response> {
     let (case, r, loaded) = open_for_staff(&state, &me, &reference, &id).await?;
     let back = format!("/cases/{}/requests", case.reference);
-    respond::submit(&state, staff_frame(&ctx, &me, &case, &r), &loaded, form, back).await
+    respond::submit(&state, staff_frame(&ctx, &case, &r), &loaded, form, back).await
 }

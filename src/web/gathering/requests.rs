@@ -18,7 +18,6 @@ use crate::service::ServiceError;
 use crate::store::cases::Case;
 use crate::store::{self, audit};
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::{load_in_scope, open_one};
 use crate::web::error::WebResult;
@@ -291,7 +290,7 @@ pub async fn create(
     let Some(due) = due.filter(|_| errors.is_empty()) else {
         return render_request(&state, &ctx, &case, rows, due_parts, errors);
     };
-    match gathering::request(&state, &acting(&me, &ctx), &case, &asks, due).await {
+    match gathering::request(&state, &ctx.acting(), &case, &asks, due).await {
         Ok(ids) => Ok(redirect_with_flash(
             &state,
             &format!("/cases/{}/requests", case.reference),

@@ -14,7 +14,6 @@ use crate::gathering::date_words;
 use crate::service::ServiceError;
 use crate::store::form_requests::{self, FormRequest};
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::load_in_scope;
 use crate::web::error::{WebError, WebResult};
@@ -134,7 +133,7 @@ pub async fn change_status(
         ));
     }
     let back = format!("/cases/{}/requests", case.reference);
-    match crate::workflow::transition(&state, &acting(&me, &ctx), &case, to, &reason).await {
+    match crate::workflow::transition(&state, &ctx.acting(), &case, to, &reason).await {
         Ok(()) => Ok(redirect_with_flash(&state, &back, &format!("The case is now ‘{}’.", to.label()))),
         Err(ServiceError::Refused(m)) => Ok(redirect_with_flash(&state, &back, &format!("Not changed: {m}"))),
         Err(ServiceError::Invalid(problems)) => {

@@ -17,7 +17,6 @@ use crate::service::ServiceError;
 use crate::store::actions::Filter;
 use crate::store::areas;
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::error::WebResult;
 use crate::web::error::field_errors;
@@ -193,7 +192,7 @@ pub async fn export(
             &theme_words(&state, &v.themes),
         ]));
     }
-    service::record_export(&state, &acting(&me, &ctx), views.len()).await?;
+    service::record_export(&state, &ctx.acting(), views.len()).await?;
     let filename = format!("actions-{}.csv", state.clock.today().format("%Y%m%d"));
     Ok(crate::web::documents::attachment("text/csv; charset=utf-8", &filename, body))
 }
@@ -339,7 +338,7 @@ pub async fn create(
     form: FormData,
 ) -> WebResult<Response> {
     let result = match input(&form, false) {
-        Ok(i) => service::create(&state, &acting(&me, &ctx), &me.area_ids, &i).await.map_err(field_errors),
+        Ok(i) => service::create(&state, &ctx.acting(), &me.area_ids, &i).await.map_err(field_errors),
         Err(e) => Err(Ok(e)),
     };
     match result {
@@ -400,20 +399,18 @@ pub async fn update(
 ) -> WebResult<Response> {
     let version = form.get("version").parse::<i64>().unwrap_or(0);
     let result = match input(&form, true) {
-        Ok(i) => {
-            match service::update(&state, &acting(&me, &ctx), &me.area_ids, &reference, version, &i).await {
-                Ok(()) => Ok(()),
-                Err(ServiceError::Conflict(m)) => {
-                    let mut errors = FormErrors::default();
-                    errors.add(
-                        "main",
-                        format!("{m} Check the action as it is now (below), then save your changes again."),
-                    );
-                    Err(Ok(errors))
-                }
-                Err(e) => Err(field_errors(e)),
+        Ok(i) => match service::update(&state, &ctx.acting(), &me.area_ids, &reference, version, &i).await {
+            Ok(()) => Ok(()),
+            Err(ServiceError::Conflict(m)) => {
+                let mut errors = FormErrors::default();
+                errors.add(
+                    "main",
+                    format!("{m} Check the action as it is now (below), then save your changes again."),
+                );
+                Err(Ok(errors))
             }
-        }
+            Err(e) => Err(field_errors(e)),
+        },
         Err(e) => Err(Ok(e)),
     };
     match result {

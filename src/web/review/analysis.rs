@@ -19,7 +19,6 @@ use crate::store::analyses;
 use crate::store::cases::Case;
 use crate::store::users;
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::load_in_scope;
 use crate::web::error::{WebError, WebResult};
@@ -242,7 +241,7 @@ pub async fn save(
         };
         return render(&state, &ctx, &me, &case, &loaded, shown).await;
     }
-    match service::save(&state, &acting(&me, &ctx), &case, lock, &answers, &confirmed).await {
+    match service::save(&state, &ctx.acting(), &case, lock, &answers, &confirmed).await {
         Ok(()) => {
             Ok(redirect_with_flash(&state, &format!("/cases/{}/analysis", case.reference), "Analysis saved"))
         }
@@ -283,7 +282,7 @@ pub async fn sign_off(
 ) -> WebResult<Response> {
     let case = load_in_scope(&state, &me, &reference, Action::SignOffAnalysis).await?;
     let lock: i64 = form.get("lock").parse().unwrap_or(-1);
-    match service::sign_off(&state, &acting(&me, &ctx), &case, lock, form.get("code")).await {
+    match service::sign_off(&state, &ctx.acting(), &case, lock, form.get("code")).await {
         Ok(()) => Ok(redirect_with_flash(
             &state,
             &format!("/cases/{}/analysis", case.reference),
@@ -321,7 +320,7 @@ pub async fn amend(
     form: FormData,
 ) -> WebResult<Response> {
     let case = case_of(&state, &me, &reference).await?;
-    match service::amend(&state, &acting(&me, &ctx), &case, form.get("reason"), &form.confirmed()).await {
+    match service::amend(&state, &ctx.acting(), &case, form.get("reason"), &form.confirmed()).await {
         Ok(()) => Ok(redirect_with_flash(
             &state,
             &format!("/cases/{}/analysis", case.reference),
@@ -376,7 +375,8 @@ pub async fn revision(
             amendment_reason: None,
         },
     };
-    let e = acting(&me, &ctx)
+    let e = ctx
+        .acting()
         .case_event(crate::domain::audit::AuditAction::AnalysisRead, &case)
         .details(format!("revision={n}"));
     crate::store::audit::append(&state.db, &e).await?;

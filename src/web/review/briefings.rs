@@ -16,7 +16,6 @@ use crate::service::ServiceError;
 use crate::store::areas;
 use crate::store::briefings::Briefing;
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::error::field_errors;
 use crate::web::error::{WebError, WebResult};
@@ -170,7 +169,7 @@ pub async fn create(
                 few_confirmed: form.get("confirm_few") == "yes",
                 confirmed: form.confirmed(),
             };
-            service::compile(&state, &acting(&me, &ctx), &me.area_ids, &scope).await.map_err(field_errors)
+            service::compile(&state, &ctx.acting(), &me.area_ids, &scope).await.map_err(field_errors)
         }
         _ => Err(Ok(errors)),
     };
@@ -266,7 +265,7 @@ pub async fn save(
     let points: Vec<String> = form.all("point").iter().map(|s| s.to_string()).collect();
     let result = service::save(
         &state,
-        &acting(&me, &ctx),
+        &ctx.acting(),
         &b,
         version,
         &service::Draft {
@@ -300,7 +299,7 @@ pub async fn send(
     let b = load(&state, &me, &id).await?;
     let version = form.get("version").parse().unwrap_or(0);
     let back = format!("/briefings/{}", b.id);
-    match service::send(&state, &acting(&me, &ctx), &b, version).await {
+    match service::send(&state, &ctx.acting(), &b, version).await {
         Ok(n) => Ok(redirect_with_flash(&state, &back, &format!("Briefing sent to {n} recipients."))),
         Err(ServiceError::Refused(m) | ServiceError::Conflict(m)) => {
             Ok(redirect_with_flash(&state, &back, &format!("Not sent: {m}")))
@@ -363,15 +362,8 @@ pub async fn add_recipient(
 ) -> WebResult<Response> {
     let contact = Contact { name: form.get("name").into(), email: form.get("email").into() };
     let area = form.get("area").parse().ok();
-    match service::add_recipient(
-        &state,
-        &acting(&me, &ctx),
-        &me.area_ids,
-        area,
-        form.get("organisation"),
-        contact,
-    )
-    .await
+    match service::add_recipient(&state, &ctx.acting(), &me.area_ids, area, form.get("organisation"), contact)
+        .await
     {
         Ok(()) => Ok(redirect_with_flash(&state, "/briefings/recipients", "Added to the distribution list.")),
         Err(e) => distribution_page(&state, &ctx, &me, Some(&form), field_errors(e)?).await,
@@ -386,7 +378,7 @@ pub async fn remove_recipient(
     Path(id): Path<String>,
 ) -> WebResult<Response> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    service::remove_recipient(&state, &acting(&me, &ctx), &me.area_ids, id).await?;
+    service::remove_recipient(&state, &ctx.acting(), &me.area_ids, id).await?;
     Ok(redirect_with_flash(&state, "/briefings/recipients", "Taken off the distribution list."))
 }
 

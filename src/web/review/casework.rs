@@ -13,7 +13,6 @@ use crate::service::ServiceError;
 use crate::store::areas;
 use crate::store::cases::Case;
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::load_in_scope;
 use crate::web::error::WebResult;
@@ -94,7 +93,7 @@ pub async fn move_case(
     let reason = MoveReason::parse(form.get("reason"));
     let scope: Vec<i64> =
         me.area_ids.iter().copied().filter(|a| me.permits_in(Action::MoveCase, *a)).collect();
-    match service::move_area(&state, &acting(&me, &ctx), &scope, &case, to, reason).await {
+    match service::move_area(&state, &ctx.acting(), &scope, &case, to, reason).await {
         Ok(()) => {
             let name = match to {
                 Some(id) => areas::find(&state.db, id).await?.map(|a| a.name).unwrap_or_default(),
@@ -119,7 +118,7 @@ pub async fn close(
 ) -> WebResult<Response> {
     let case = load_in_scope(&state, &me, &reference, Action::EditAnalysis).await?;
     let back = format!("/cases/{}", case.reference);
-    match service::close(&state, &acting(&me, &ctx), &case).await {
+    match service::close(&state, &ctx.acting(), &case).await {
         Ok(()) => Ok(redirect_with_flash(&state, &back, "Case closed. The closure date is recorded.")),
         Err(ServiceError::Refused(m)) => Ok(redirect_with_flash(&state, &back, &format!("Not closed: {m}"))),
         Err(e) => Err(e.into()),

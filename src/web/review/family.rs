@@ -12,7 +12,6 @@ use crate::domain::policy::{Action, Principal};
 use crate::input::DateParts;
 use crate::review::family::{self as service, Family, KeyWorker};
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::load_in_scope;
 use crate::web::error::WebResult;
@@ -42,7 +41,7 @@ async fn render(
     errors: FormErrors,
 ) -> WebResult<Response> {
     let case = load_in_scope(state, me, reference, Action::RecordFamilyContact).await?;
-    let family = service::read(state, &acting(me, ctx), &case).await?;
+    let family = service::read(state, &ctx.acting(), &case).await?;
     let kw = match form {
         Some(f) if f.has("kw_name") => KeyWorker {
             name: f.get("kw_name").into(),
@@ -104,7 +103,7 @@ pub async fn set_key_worker(
         email: form.get("kw_email").into(),
     };
     let version = form.get("version").parse().unwrap_or(0);
-    match service::set_key_worker(&state, &acting(&me, &ctx), &case, version, kw).await {
+    match service::set_key_worker(&state, &ctx.acting(), &case, version, kw).await {
         Ok(()) => {
             Ok(redirect_with_flash(&state, &format!("/cases/{}/family", case.reference), "Key worker saved."))
         }
@@ -130,7 +129,7 @@ pub async fn add_contact(
         form.required_date("contact_on", "date of the contact", "Enter the date of the contact", &mut errors);
     let result = match (kind, on) {
         (Some(kind), Some(on)) if errors.is_empty() => {
-            service::record_contact(&state, &acting(&me, &ctx), &case, on, kind, form.get("note"))
+            service::record_contact(&state, &ctx.acting(), &case, on, kind, form.get("note"))
                 .await
                 .map_err(field_errors)
         }

@@ -17,7 +17,6 @@ use crate::store::cases::{self, CaseFilter, Sort};
 use crate::store::meetings::{self, Meeting};
 use crate::store::{areas, users};
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::error::field_errors;
 use crate::web::error::{WebError, WebResult};
@@ -188,7 +187,7 @@ pub async fn act(
     if !(me.permits(Action::ManageMeetings) && areas.iter().any(|a| me.area_ids.contains(a))) {
         return Err(WebError::Forbidden);
     }
-    let who = acting(&me, &ctx);
+    let who = ctx.acting();
     let item = async |state: &AppState| -> WebResult<crate::store::meetings::AgendaItem> {
         let item_id: i64 = form
             .get("item")
@@ -298,7 +297,7 @@ pub async fn minutes(
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
     let (m, _) = load_meeting(&state, &me, id).await?;
-    let text = service::minutes(&state, &acting(&me, &ctx), &m).await?;
+    let text = service::minutes(&state, &ctx.acting(), &m).await?;
     let can_edit = me.permits(Action::ManageMeetings);
     Ok(MinutesTemplate {
         page: Page::for_user(&ctx, "Minutes", "/meetings"),
@@ -323,7 +322,7 @@ pub async fn save_minutes(
     let (m, _) = load_meeting(&state, &me, id).await?;
     let text = form.get("minutes").to_string();
     let version = form.get("version").parse().unwrap_or(0);
-    match service::save_minutes(&state, &acting(&me, &ctx), &m, version, &text, &form.confirmed()).await {
+    match service::save_minutes(&state, &ctx.acting(), &m, version, &text, &form.confirmed()).await {
         Ok(()) => Ok(redirect_with_flash(&state, &format!("/meetings/{id}"), "Minutes saved")),
         Err(crate::service::ServiceError::Conflict(msg)) => {
             let mut errors = FormErrors::default();

@@ -18,7 +18,6 @@ use crate::review::meetings::{self as service, Arrangement};
 use crate::store::meetings::{self, Meeting};
 use crate::store::{areas, users};
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::error::WebResult;
 use crate::web::error::field_errors;
@@ -294,7 +293,7 @@ pub async fn create(
     form: FormData,
 ) -> WebResult<Response> {
     let result = match arrangement(&form) {
-        Ok(a) => service::create(&state, &acting(&me, &ctx), &me.area_ids, a).await.map_err(field_errors),
+        Ok(a) => service::create(&state, &ctx.acting(), &me.area_ids, a).await.map_err(field_errors),
         Err(e) => Err(Ok(e)),
     };
     match result {
@@ -350,9 +349,9 @@ pub async fn update(
     let (m, _) = load_meeting(&state, &me, id).await?;
     let version = form.get("version").parse().unwrap_or(0);
     let result = match arrangement(&form) {
-        Ok(a) => service::update(&state, &acting(&me, &ctx), &me.area_ids, &m, version, a)
-            .await
-            .map_err(field_errors),
+        Ok(a) => {
+            service::update(&state, &ctx.acting(), &me.area_ids, &m, version, a).await.map_err(field_errors)
+        }
         Err(e) => Err(Ok(e)),
     };
     match result {

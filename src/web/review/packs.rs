@@ -20,7 +20,6 @@ use crate::store::cases::{self, Case};
 use crate::store::meetings::{self, AgendaItem, Meeting};
 use crate::store::users;
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::load_in_scope;
 use crate::web::error::field_errors;
@@ -136,7 +135,7 @@ pub async fn prepare_act(
     form: FormData,
 ) -> WebResult<Response> {
     let case = load_in_scope(&state, &me, &reference, Action::PreparePacks).await?;
-    let who = acting(&me, &ctx);
+    let who = ctx.acting();
     let back = format!("/cases/{}/pack", case.reference);
     let version: i64 = form.get("version").parse().unwrap_or(0);
     let mut summary = None;
@@ -248,7 +247,7 @@ pub async fn open(
     Path((id, reference)): Path<(i64, String)>,
 ) -> WebResult<Response> {
     let (m, case, pack) = openable(&state, &me, id, &reference).await?;
-    packs::record_opening(&state, &acting(&me, &ctx), &m, &case, false).await?;
+    packs::record_opening(&state, &ctx.acting(), &m, &case, false).await?;
     Ok(PackTemplate {
         page: Page::for_user(&ctx, format!("Case pack {}", case.reference), "/meetings"),
         meeting_id: m.id,
@@ -280,7 +279,7 @@ pub async fn pdf(
             .into(),
         );
     }
-    packs::record_opening(&state, &acting(&me, &ctx), &m, &case, true).await?;
+    packs::record_opening(&state, &ctx.acting(), &m, &case, true).await?;
     crate::web::documents::pdf_download(
         crate::documents::pdf::Template::Pack,
         data,
@@ -409,7 +408,7 @@ pub async fn prepanel_save(
     if !attending {
         return Err(WebError::NotFound);
     }
-    let who = acting(&me, &ctx);
+    let who = ctx.acting();
     let back = format!("/meetings/{id}/cases/{}/prepanel", case.reference);
     if form.get("open") == "1" {
         prepanel::open(&state, &who, &m, &item).await?;

@@ -12,7 +12,6 @@ use crate::input::DateParts;
 use crate::retention::holds::HoldInput;
 use crate::store::{areas, holds, users};
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::error::into_errors;
 use crate::web::error::{WebError, WebResult};
@@ -161,7 +160,7 @@ pub async fn place(
     };
     let themes = crate::review::actions::themes(&state);
     let mut errors = FormErrors::default();
-    match crate::retention::holds::place(&state, &acting(&me, &ctx), me.user_id, &input, &themes).await {
+    match crate::retention::holds::place(&state, &ctx.acting(), me.user_id, &input, &themes).await {
         Ok((id, covered, withdrawn)) => {
             let extra = if withdrawn > 0 {
                 format!("; {withdrawn} case(s) taken out of the destruction queue")
@@ -229,15 +228,8 @@ pub async fn release(
 ) -> WebResult<Response> {
     let reason = form.get("release_reason").to_string();
     let mut errors = FormErrors::default();
-    match crate::retention::holds::release(
-        &state,
-        &acting(&me, &ctx),
-        me.user_id,
-        id,
-        &reason,
-        &form.confirmed(),
-    )
-    .await
+    match crate::retention::holds::release(&state, &ctx.acting(), me.user_id, id, &reason, &form.confirmed())
+        .await
     {
         Ok(()) => {
             return Ok(redirect_with_flash(

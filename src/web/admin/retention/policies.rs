@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use crate::domain::retention::{RetentionAction, Trigger, parse_policy};
 use crate::store::{areas, retention as stored};
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::error::into_errors;
 use crate::web::error::{WebError, WebResult};
@@ -153,8 +152,7 @@ async fn save(
     let mut conflict = None;
     match parse_policy(&t.name, &t.trigger, &t.years, &t.months, &t.action, t.all_areas, &t.areas) {
         Ok(input) => {
-            match crate::retention::save_policy(&state, &acting(&me, &ctx), me.user_id, id, &input, t.active)
-                .await
+            match crate::retention::save_policy(&state, &ctx.acting(), me.user_id, id, &input, t.active).await
             {
                 Ok(_) => {
                     return Ok(redirect_with_flash(

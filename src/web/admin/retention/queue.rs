@@ -12,7 +12,6 @@ use crate::domain::retention::{EntryStatus, RetentionAction};
 use crate::input::DateParts;
 use crate::store::{areas, destruction};
 use crate::web::AppState;
-use crate::web::auth::acting;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::error::into_errors;
 use crate::web::error::{WebError, WebResult};
@@ -159,7 +158,7 @@ pub async fn queue(
     let confirmed = form.confirmed();
     match crate::retention::queue::queue(
         &state,
-        &acting(&me, &ctx),
+        &ctx.acting(),
         me.user_id,
         &ids,
         form.get("reason"),
@@ -190,7 +189,7 @@ pub async fn approve(
     let ids = chosen(&state, &form, EntryStatus::Queued, me.user_id).await?;
     match crate::retention::queue::approve(
         &state,
-        &acting(&me, &ctx),
+        &ctx.acting(),
         me.user_id,
         &ids,
         form.get("approve_reason"),
@@ -306,7 +305,7 @@ pub async fn exclude(
     if errors.is_empty() {
         match crate::retention::queue::exclude(
             &state,
-            &acting(&me, &ctx),
+            &ctx.acting(),
             me.user_id,
             id,
             form.get("exclude_reason"),
