@@ -28,7 +28,11 @@ pub enum StartupError {
 
 fn forms_message(errors: &[crate::forms::DefinitionError]) -> String {
     let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
-    format!("the form definitions (forms.dir) have {} fault(s):\n{}", errors.len(), lines.join("\n"))
+    format!(
+        "the form definitions (forms.dir) have {}:\n{}",
+        crate::words::count(errors.len() as i64, "fault", "faults"),
+        lines.join("\n")
+    )
 }
 
 /// Loads and checks the form definitions: the files in `forms.dir`, or, when that is the default

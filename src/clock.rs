@@ -19,9 +19,9 @@ impl Clock {
         t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t)
     }
 
-    /// Today's date (UTC).
+    /// Today's date in the UK (Europe/London): the day a statutory date is recorded on.
     pub fn today(&self) -> NaiveDate {
-        self.now().date_naive()
+        crate::domain::uk_time::to_uk(self.now()).date()
     }
 
     /// Moves the clock so that it reads `at` now (tests).

@@ -31,4 +31,5 @@ pub mod service;
 pub mod store;
 pub mod telemetry;
 pub mod web;
+pub mod words;
 pub mod workflow;

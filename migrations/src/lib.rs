@@ -17,6 +17,7 @@ mod m20261126_000008_imports;
 mod m20261126_000009_export_jobs;
 mod m20261127_000010_retention;
 mod m20261206_000011_anonymity;
+mod m20261207_000012_daily_work;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_export_jobs::Migration),
             Box::new(m20261127_000010_retention::Migration),
             Box::new(m20261206_000011_anonymity::Migration),
+            Box::new(m20261207_000012_daily_work::Migration),
         ]
     }
 }

@@ -87,6 +87,7 @@ pub async fn run(loaded: LoadedConfig, command: DemoCommand) -> CliResult {
                 area_scope: None,
                 synthetic: true,
                 notified_at: Some(at),
+                submission: None,
             };
             intake::notify(&state, parsed, ctx).await.map(|o| (o.reference, death))
         });

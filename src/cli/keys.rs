@@ -200,7 +200,10 @@ pub async fn keys_cmd(loaded: LoadedConfig, command: KeysCommand) -> CliResult {
                 }
             }
             db.close().await.map_err(anyhow::Error::from)?;
-            println!("{opened} record(s) open with the configured identities.");
+            println!(
+                "{} open with the configured identities.",
+                crate::words::count(opened as i64, "record", "records")
+            );
             if other_key > 0 {
                 println!(
                     "{other_key} case(s) are sealed to an identity other than the first in the file (a rotation in progress?)."

@@ -119,6 +119,18 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Check the record: `cdop check dates` lists cases whose statutory dates are out of order.
+    Check {
+        #[command(subcommand)]
+        command: CheckCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CheckCommand {
+    /// List every case whose recorded dates are out of order (death, notification, CDRM, panel,
+    /// sign-off, closure; nothing held in the future), by case reference (exit 1 if any).
+    Dates,
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +168,25 @@ impl From<crate::app::StartupError> for CliError {
 }
 
 pub type CliResult = Result<(), CliError>;
+
+/// `cdop check dates`: each case whose dates are out of order, with what is wrong; exit 1 if any.
+async fn check_dates(loaded: &LoadedConfig) -> CliResult {
+    let cx = migrated_context(loaded).await?;
+    let found = crate::review::dates::check(&cx.db, cx.clock.today()).await.map_err(anyhow::Error::from)?;
+    for (reference, problems) in &found {
+        for p in problems {
+            println!("{reference}: {p}");
+        }
+    }
+    if found.is_empty() {
+        println!("Every case's dates are in order.");
+        return Ok(());
+    }
+    Err(CliError::Failed(anyhow::anyhow!(
+        "{} with dates out of order",
+        crate::words::count(found.len() as i64, "case", "cases")
+    )))
+}
 
 /// `cdop forms check`: every file is read and checked; the forms and versions are listed.
 fn forms_check(loaded: &LoadedConfig) -> CliResult {
@@ -240,6 +271,7 @@ async fn dispatch(command: Command, loaded: LoadedConfig) -> CliResult {
         Command::Retention { command } => retention::run(loaded, command).await,
         Command::Audit { command: AuditCommand::Verify } => users::audit_verify(loaded).await,
         Command::Forms { command: FormsCommand::Check } => forms_check(&loaded),
+        Command::Check { command: CheckCommand::Dates } => check_dates(&loaded).await,
         Command::CheckConfig => {
             // Reaching the database is part of a valid configuration.
             crate::store::check(&loaded).await?;

@@ -87,7 +87,7 @@ pub async fn run(loaded: LoadedConfig, command: RetentionCommand) -> CliResult {
                 Duration::from_millis(pause_ms),
             )
             .await?;
-            println!("{} case(s) destroyed.", r.destroyed.len());
+            println!("{} destroyed.", crate::words::count(r.destroyed.len() as i64, "case", "cases"));
             for (reference, certificate) in &r.destroyed {
                 println!("  {reference}: certificate {certificate}");
             }

@@ -119,7 +119,11 @@ pub async fn users(loaded: LoadedConfig, command: UsersCommand) -> CliResult {
                 .ok_or_else(|| fail(format!("no user with email {email}")))?;
             let ended =
                 accounts::set_disabled(&db, &CLI, user.id, true).await.map_err(|e| fail(e.to_string()))?;
-            println!("Disabled {} and ended {ended} session(s)", user.email);
+            println!(
+                "Disabled {} and ended {}",
+                user.email,
+                crate::words::count(ended as i64, "session", "sessions")
+            );
         }
         UsersCommand::List => {
             let all = areas::list(&db).await.map_err(anyhow::Error::from)?;

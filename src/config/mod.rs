@@ -347,7 +347,8 @@ impl Default for Config {
                 session_idle_minutes: 30,
                 session_absolute_hours: 12,
                 login_rate_per_minute: 20,
-                mfa_required_roles: vec![Role::Admin, Role::Coordinator, Role::DesignatedDoctor],
+                // Every role that signs in (Cyber Essentials v3.3 expects MFA enforced for all users).
+                mfa_required_roles: Role::ALL.to_vec(),
             },
             crypto: CryptoConfig {
                 identity_file: String::new(),

@@ -45,6 +45,18 @@ pub fn has_grade_2(answers: &Answers) -> bool {
 pub fn problems(version: &FormVersion, answers: &Answers) -> Vec<(String, String)> {
     let graded = version.item(FACTORS).is_some_and(|f| f.fields.iter().any(|x| x.key == GRADE));
     let mut out = Vec::new();
+    // Every factor line names its domain: a factor without one cannot be counted by domain.
+    let has_domain = version.item(FACTORS).is_some_and(|f| f.fields.iter().any(|x| x.key == DOMAIN));
+    if has_domain && let Some(Answer::Rows(rows)) = answers.get(FACTORS) {
+        for (n, row) in rows.iter().enumerate() {
+            if !row.is_empty() && !matches!(row.get(DOMAIN), Some(Answer::Code(_))) {
+                out.push((
+                    format!("{FACTORS}.{n}.{DOMAIN}"),
+                    format!("Factor {}: choose the domain it belongs to", n + 1),
+                ));
+            }
+        }
+    }
     if graded && code(answers, MODIFIABLE) == Some(IDENTIFIED) && !has_grade_2(answers) {
         out.push((MODIFIABLE.to_string(), NEEDS_GRADE_2.to_string()));
     }
@@ -108,5 +120,18 @@ options = [{ code = "identified", label = "Identified" }, { code = "none_identif
         a.insert(MODIFIABLE.into(), Answer::Code("none_identified".into()));
         a.insert(FACTORS.into(), Answer::Rows(vec![]));
         assert!(problems(&v, &a).is_empty());
+    }
+
+    #[test]
+    fn every_factor_names_its_domain() {
+        let v = crate::forms::definition::parse("analysis/T.toml", DEF).unwrap_or_else(|e| panic!("{e:?}"));
+        let mut a = Answers::new();
+        let mut no_domain = row("grade_2");
+        no_domain.remove("domain");
+        a.insert(FACTORS.into(), Answer::Rows(vec![row("grade_1"), no_domain]));
+        assert_eq!(
+            problems(&v, &a),
+            vec![("factors.1.domain".to_string(), "Factor 2: choose the domain it belongs to".to_string())]
+        );
     }
 }

@@ -19,6 +19,7 @@ pub mod reference;
 pub mod reminders;
 pub mod retention;
 pub mod role;
+pub mod statutory_dates;
 pub mod text;
 pub mod uk_time;
 pub mod workflow;

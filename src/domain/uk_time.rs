@@ -48,12 +48,35 @@ pub fn words(t: DateTime<Utc>) -> String {
     to_uk(t).format("%A %-d %B %Y at %H:%M").to_string()
 }
 
+/// "7 Dec 2026 14:05" (UK clock time), for lists and tables.
+pub fn short(t: DateTime<Utc>) -> String {
+    to_uk(t).format("%-d %b %Y %H:%M").to_string()
+}
+
+/// "7 December 2026 at 14:05" (UK clock time), for a single moment in a sentence.
+pub fn long(t: DateTime<Utc>) -> String {
+    to_uk(t).format("%-d %B %Y at %H:%M").to_string()
+}
+
+/// "2026-12-07 14:05:09" (UK clock time), for audit trails read to the second.
+pub fn precise(t: DateTime<Utc>) -> String {
+    to_uk(t).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, min, 0).single().unwrap_or_default()
+    }
+
+    #[test]
+    fn pages_show_uk_clock_time() {
+        assert_eq!(short(utc(2026, 6, 2, 9, 5)), "2 Jun 2026 10:05");
+        assert_eq!(short(utc(2026, 12, 2, 9, 5)), "2 Dec 2026 09:05");
+        assert_eq!(long(utc(2026, 6, 30, 23, 30)), "1 July 2026 at 00:30");
+        assert_eq!(precise(utc(2026, 6, 2, 9, 5)), "2026-06-02 10:05:00");
     }
 
     #[test]

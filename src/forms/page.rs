@@ -42,7 +42,24 @@ pub struct ItemView {
     /// A group's rows (each a list of field views) and whether another row may be added.
     pub rows: Vec<Vec<ItemView>>,
     pub can_add_row: bool,
+    /// The row to focus when the page is shown again after "Add another" or "Remove".
+    pub focus_row: Option<usize>,
     pub decimals: u8,
+}
+
+/// Which row of which group the page focuses after "Add another" (the new row) or "Remove" (the
+/// row now in its place, or the last one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowFocus {
+    pub group: String,
+    pub row: usize,
+}
+
+/// Marks the focused row on the group it names, among `items`.
+pub fn focus(items: &mut [ItemView], target: &RowFocus) {
+    for v in items.iter_mut().filter(|v| v.kind == "group" && v.key == target.group) {
+        v.focus_row = Some(target.row.min(v.rows.len().saturating_sub(1)));
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -134,6 +151,7 @@ fn view(item: &Item, name: String, raw: &Raw, errors: &[FieldError]) -> ItemView
         show_if_values: String::new(),
         rows: Vec::new(),
         can_add_row: false,
+        focus_row: None,
         decimals: item.decimals.unwrap_or(0),
         name,
     }

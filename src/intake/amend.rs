@@ -139,7 +139,9 @@ pub async fn amend(cx: &Context, a: Amendment<'_>) -> Result<Outcome, AmendError
     }
     txn.commit().await?;
     tracing::info!(case = %a.case.reference, fields = a.fields.len(), "notification amended");
-    Ok(Outcome { version: a.case.version + 1, duplicate_of: duplicate.flatten().map(|d| d.reference) })
+    // The earlier case is named only when it is in an area the person amending works in.
+    let duplicate_of = duplicate.flatten().filter(|d| a.area_scope.contains(&d.area_id)).map(|d| d.reference);
+    Ok(Outcome { version: a.case.version + 1, duplicate_of })
 }
 
 /// "Notification changed (version 3): NHS number, home address" from an amendment's audit details.

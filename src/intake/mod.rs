@@ -29,7 +29,19 @@ pub struct Outcome {
     pub duplicate_of: Option<String>,
     /// Whether `duplicate_of` matched on the NHS number (otherwise it is a hint).
     pub duplicate_by_nhs_number: bool,
+    /// The area of the `duplicate_of` case: it is named only to someone who works there.
+    pub duplicate_area_id: Option<i64>,
     pub status: CaseStatus,
+    /// This form was sent before: `reference` is the case that first send made, and nothing new
+    /// was recorded.
+    pub repeated: bool,
+}
+
+impl Outcome {
+    /// The earlier case this may duplicate, when someone working in `area_ids` may know of it.
+    pub fn duplicate_seen_from(&self, area_ids: &[i64]) -> Option<&str> {
+        self.duplicate_of.as_deref().filter(|_| self.duplicate_area_id.is_some_and(|a| area_ids.contains(&a)))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +88,8 @@ pub struct Origin<'a> {
     pub synthetic: bool,
     /// When the notification was received (demo data spreads cases over past years); `None`: now.
     pub notified_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The form's one-off submission key: sending the same form again makes no second case.
+    pub submission: Option<&'a str>,
 }
 
 /// Finds an active area by name (any case) or by id.
@@ -189,8 +203,27 @@ pub async fn notify(cx: &Context, n: Notification, origin: Origin<'_>) -> Result
     let txn = store::begin_write(&cx.db).await?;
     // Taking the reference first locks the year's counter row, so concurrent notifications queue
     // here and the duplicate check below always sees the one committed just before.
-    let notified_at = origin.notified_at.unwrap_or_else(store::now);
+    let notified_at = origin.notified_at.unwrap_or_else(|| cx.clock.now());
     let reference = cases::next_reference(&txn, chrono::Datelike::year(&notified_at)).await?;
+    if let Some(key) = origin.submission {
+        let hash = crate::crypto::secrets::digest(key);
+        if let Some(earlier) =
+            store::submissions::record(&txn, &hash, reference.as_str(), notified_at).await?
+        {
+            // Sent before: the first send's case stands, and this one records nothing.
+            txn.rollback().await?;
+            tracing::info!(case = %earlier, "notification sent again; the first send is kept");
+            return Ok(Outcome {
+                reference: earlier,
+                area_name: area.name,
+                duplicate_of: None,
+                duplicate_by_nhs_number: false,
+                duplicate_area_id: None,
+                status,
+                repeated: true,
+            });
+        }
+    }
     let duplicate = find_duplicate(&txn, &nhs_index, &death_index, area.id, None).await?;
     cases::insert(
         &txn,
@@ -244,8 +277,10 @@ pub async fn notify(cx: &Context, n: Notification, origin: Origin<'_>) -> Result
         reference: reference.to_string(),
         area_name: area.name,
         duplicate_of: duplicate.as_ref().map(|d| d.reference.clone()),
-        duplicate_by_nhs_number: duplicate.is_some_and(|d| d.status == DuplicateStatus::Flagged),
+        duplicate_by_nhs_number: duplicate.as_ref().is_some_and(|d| d.status == DuplicateStatus::Flagged),
+        duplicate_area_id: duplicate.as_ref().map(|d| d.area_id),
         status,
+        repeated: false,
     })
 }
 
@@ -254,6 +289,7 @@ pub async fn notify(cx: &Context, n: Notification, origin: Origin<'_>) -> Result
 pub struct Duplicate {
     pub id: i64,
     pub reference: String,
+    pub area_id: i64,
     /// `Flagged` (same NHS number) or `Possible` (no NHS number: same date of death and area).
     pub status: DuplicateStatus,
 }
@@ -275,15 +311,17 @@ pub async fn find_duplicate<C: sea_orm::ConnectionTrait>(
     except: Option<i64>,
 ) -> Result<Option<Duplicate>, IntakeError> {
     if !nhs_index.is_empty() {
-        let found = cases::first_with_nhs_index(conn, nhs_index).await?.filter(|(id, _)| Some(*id) != except);
-        return Ok(found.map(|(id, reference)| Duplicate {
+        let found =
+            cases::first_with_nhs_index(conn, nhs_index).await?.filter(|(id, _, _)| Some(*id) != except);
+        return Ok(found.map(|(id, reference, area_id)| Duplicate {
             id,
             reference,
+            area_id,
             status: DuplicateStatus::Flagged,
         }));
     }
     let found = cases::first_with_death_index(conn, death_index, area_id, except).await?;
-    Ok(found.map(|(id, reference)| Duplicate { id, reference, status: DuplicateStatus::Possible }))
+    Ok(found.map(|(id, reference)| Duplicate { id, reference, area_id, status: DuplicateStatus::Possible }))
 }
 
 /// Active staff with `roles` in the area, plus `notify.extra_recipients` (team mailboxes).

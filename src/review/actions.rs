@@ -233,6 +233,20 @@ async fn email_owner<C: sea_orm::ConnectionTrait>(
 }
 
 /// Records a new action and emails its owner; returns its reference.
+/// Every problem with `input` (by field), without saving: a form that could not read one field
+/// (the due date) still shows the problems with all the others in the same round.
+pub async fn problems(
+    cx: &Context,
+    areas_in_scope: &[i64],
+    input: &Input,
+) -> ServiceResult<Vec<(String, String)>> {
+    match check(cx, areas_in_scope, input).await {
+        Ok(_) => Ok(Vec::new()),
+        Err(ServiceError::Invalid(list)) => Ok(list),
+        Err(e) => Err(e),
+    }
+}
+
 pub async fn create(
     cx: &Context,
     acting: &Acting<'_>,

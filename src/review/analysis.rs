@@ -264,8 +264,9 @@ pub async fn sign_off(
             missing.join("; ")
         )));
     }
-    if !rules::problems(&loaded.version, &loaded.answers).is_empty() {
-        return Err(ServiceError::Refused(rules::NEEDS_GRADE_2.into()));
+    let problems = rules::problems(&loaded.version, &loaded.answers);
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(problems));
     }
     // Checked before the code, so a refused sign-off does not use up the user's code.
     let today = cx.clock.today();
@@ -273,6 +274,12 @@ pub async fn sign_off(
     if !first && case.status != CaseStatus::Reviewed.code() {
         return Err(ServiceError::Refused("Only a case on a meeting's agenda can be signed off".into()));
     }
+    // The first sign-off follows the panel's meeting, never precedes it.
+    let panel = if first {
+        Some(crate::review::meetings::panel_review(&cx.db, case, cx.clock.now()).await?)
+    } else {
+        None
+    };
     let Some(secret) = &user.totp_secret else {
         return Err(invalid("code", "Set up two-factor authentication (Your account) before signing off"));
     };
@@ -296,10 +303,27 @@ pub async fn sign_off(
             "The code is wrong or was already used: enter the current 6-digit code from your authenticator app",
         ));
     }
-    let durations = if first { Some(durations(cx, case, today).await?) } else { None };
+    let durations = match &panel {
+        Some((item, _)) => Some(durations(cx, case, today, item.id).await?),
+        None => None,
+    };
     let txn = db::begin_write(&cx.db).await?;
     store::sign(&txn, a.id, lock, user.id, now).await?;
     store::supersede_before(&txn, case.id, a.revision).await?;
+    // Signing off completes the panel's review: a case still pending on the agenda of the panel
+    // that has met is recorded as reviewed there.
+    if let Some((item, m)) = &panel
+        && item.outcome == AgendaOutcome::Pending.code()
+    {
+        meetings::set_outcome(&txn, item.id, item.version, AgendaOutcome::Reviewed, None, None).await?;
+        audit::append(
+            &txn,
+            &acting
+                .case_event(AuditAction::AgendaOutcomeRecorded, case)
+                .details(format!("meeting={};outcome=reviewed;reason=signed off", m.id)),
+        )
+        .await?;
+    }
     if let Some(d) = durations {
         let facts = Facts { analysis_complete: true, ..Facts::default() };
         change_status_knowing(&txn, acting, case, CaseStatus::Reviewed, "signed off", facts).await?;
@@ -320,13 +344,18 @@ pub async fn sign_off(
 }
 
 /// Days from the death to notification, to the CDRM and panel meetings where the case was
-/// reviewed, and to sign-off (the date of death is opened here and never stored in clear).
-async fn durations(cx: &Context, case: &Case, today: NaiveDate) -> ServiceResult<cases::Durations> {
+/// reviewed (`signed_at`: the panel's agenda item this sign-off completes), and to sign-off (the date of death is opened here and never stored in clear).
+async fn durations(
+    cx: &Context,
+    case: &Case,
+    today: NaiveDate,
+    signed_at: i64,
+) -> ServiceResult<cases::Durations> {
     let death = cx.identity(case)?.death.date_of_death;
     let mut cdrm = None;
     let mut panel = None;
     for item in meetings::items_of_case(&cx.db, case.id).await? {
-        if item.outcome != AgendaOutcome::Reviewed.code() {
+        if item.outcome != AgendaOutcome::Reviewed.code() && item.id != signed_at {
             continue;
         }
         if let Some(m) = meetings::find(&cx.db, item.meeting_id).await? {

@@ -155,6 +155,11 @@ pub async fn update(
 ) -> ServiceResult<()> {
     scheduled(m)?;
     let attendees = check_people(cx, acting_areas, &a).await?;
+    for item in store::agenda(&cx.db, m.id).await? {
+        if let Some(case) = cases::find(&cx.db, item.case_id).await? {
+            not_before_notification(a.starts_at, &case, "date")?;
+        }
+    }
     let ids = agenda_identifiers(cx, m.id).await?;
     let location = crate::anonymity::check("location", a.location.trim(), &ids, &a.confirmed)?;
     let txn = db::begin_write(&cx.db).await?;
@@ -164,6 +169,69 @@ pub async fn update(
     audit::append(&txn, &meeting_event(acting, AuditAction::MeetingChanged, m)).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// A meeting reviews a case only on or after the day it was notified (and so after the death).
+fn not_before_notification(starts_at: DateTime<Utc>, case: &Case, field: &str) -> ServiceResult<()> {
+    let meets = uk_time::to_uk(starts_at).date();
+    let notified = uk_time::to_uk(case.notified_at).date();
+    if meets < notified {
+        return Err(invalid(
+            field,
+            format!(
+                "The meeting is on {}, before {} was notified on {}: choose a meeting on or after that day",
+                meets.format("%-d %B %Y"),
+                case.reference,
+                notified.format("%-d %B %Y")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// An event is recorded as having happened only once it has started.
+fn started(cx: &Context, m: &Meeting, what: &str) -> ServiceResult<()> {
+    if m.starts_at > cx.clock.now() {
+        return Err(ServiceError::Refused(format!(
+            "This meeting starts on {}: {what} once it has taken place",
+            uk_time::words(m.starts_at)
+        )));
+    }
+    Ok(())
+}
+
+/// The panel meeting whose review a first sign-off completes: a panel meeting that has started
+/// with the case on its agenda, pending or reviewed. Refused, with the reason, when the panel has
+/// not met yet or the case is on no panel's agenda.
+pub async fn panel_review<C: ConnectionTrait>(
+    conn: &C,
+    case: &Case,
+    now: DateTime<Utc>,
+) -> ServiceResult<(AgendaItem, Meeting)> {
+    let mut later = None;
+    for item in store::items_of_case(conn, case.id).await? {
+        let open =
+            item.outcome == AgendaOutcome::Pending.code() || item.outcome == AgendaOutcome::Reviewed.code();
+        let Some(m) =
+            store::find(conn, item.meeting_id).await?.filter(|m| m.kind == MeetingKind::Panel.code())
+        else {
+            continue;
+        };
+        if !open || m.status == MeetingStatus::Cancelled.code() {
+            continue;
+        }
+        if m.starts_at <= now {
+            return Ok((item, m));
+        }
+        later = Some(m);
+    }
+    Err(ServiceError::Refused(match later {
+        Some(m) => format!(
+            "The panel reviews this case on {}: sign the analysis off once the panel has met",
+            uk_time::words(m.starts_at)
+        ),
+        None => "Sign-off follows the panel's review: put the case on a panel meeting's agenda first".into(),
+    }))
 }
 
 fn scheduled(m: &Meeting) -> ServiceResult<()> {
@@ -271,6 +339,7 @@ pub async fn add_case(cx: &Context, acting: &Acting<'_>, m: &Meeting, case: &Cas
     if case.status != CaseStatus::ReadyForReview.code() {
         return Err(invalid("case", format!("{} is not ready for review", case.reference)));
     }
+    not_before_notification(m.starts_at, case, "case")?;
     let txn = db::begin_write(&cx.db).await?;
     if pending_item(&txn, case.id).await?.is_some() {
         return Err(invalid("case", format!("{} is already on another meeting's agenda", case.reference)));
@@ -308,6 +377,7 @@ pub async fn move_case(
     if !store::areas(&cx.db, to.id).await?.contains(&case.area_id) {
         return Err(invalid("to", "That meeting does not cover the case's area"));
     }
+    not_before_notification(to.starts_at, &case, "to")?;
     let txn = db::begin_write(&cx.db).await?;
     store::set_outcome(&txn, item.id, version, AgendaOutcome::Moved, Some(reason.code()), Some(to.id))
         .await?;
@@ -365,6 +435,9 @@ pub async fn record_outcome(
         return Err(ServiceError::Refused("This case has already left the agenda".into()));
     }
     let case = cases::find(&cx.db, item.case_id).await?.ok_or(ServiceError::NotFound)?;
+    if outcome == AgendaOutcome::Reviewed {
+        started(cx, m, "record that it reviewed the case")?;
+    }
     let reason_code = match (outcome, reason) {
         (AgendaOutcome::Deferred, None) => return Err(invalid("reason", "Choose why the case is deferred")),
         (AgendaOutcome::Deferred, Some(r)) => Some(r.code()),
@@ -408,6 +481,9 @@ pub async fn set_status(
     to: MeetingStatus,
 ) -> ServiceResult<()> {
     scheduled(m)?;
+    if to == MeetingStatus::Held {
+        started(cx, m, "mark it held")?;
+    }
     let txn = db::begin_write(&cx.db).await?;
     store::set_status(&txn, m.id, version, to.code()).await?;
     if to == MeetingStatus::Cancelled {

@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod briefings;
 pub mod calendar;
 pub mod casework;
+pub mod dates;
 pub mod family;
 pub mod meetings;
 pub mod packs;

@@ -119,12 +119,12 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<Option<C
     Ok(case::Entity::find_by_id(id).one(conn).await?)
 }
 
-/// The earliest live case (not rejected, not merged) with this NHS number blind index, as
-/// (id, reference).
+/// The earliest case (in any area, at any stage, not rejected or merged) with this NHS number
+/// blind index, as (id, reference, area id).
 pub async fn first_with_nhs_index<C: ConnectionTrait>(
     conn: &C,
     nhs_index: &str,
-) -> StoreResult<Option<(i64, String)>> {
+) -> StoreResult<Option<(i64, String, i64)>> {
     if nhs_index.is_empty() {
         return Ok(None);
     }
@@ -132,8 +132,11 @@ pub async fn first_with_nhs_index<C: ConnectionTrait>(
         .select_only()
         .column(case::Column::Id)
         .column(case::Column::Reference)
+        .column(case::Column::AreaId)
         .filter(case::Column::NhsIndex.eq(nhs_index))
-        .filter(case::Column::Status.is_in([CaseStatus::PendingTriage.code(), CaseStatus::Notified.code()]))
+        // A child dies once: any earlier case with the NHS number, in any area and at any stage,
+        // except one rejected at triage or already merged as a duplicate.
+        .filter(case::Column::Status.is_not_in([CaseStatus::Rejected.code(), CaseStatus::Merged.code()]))
         .order_by_asc(case::Column::Id)
         .into_tuple()
         .one(conn)
@@ -154,6 +157,8 @@ pub async fn first_with_death_index<C: ConnectionTrait>(
         .column(case::Column::Reference)
         .filter(case::Column::DeathIndex.eq(death_index))
         .filter(case::Column::AreaId.eq(area_id))
+        // Reviews imported from a previous system are closed history, not live notifications.
+        .filter(case::Column::Source.ne(crate::domain::codes::Source::Import.code()))
         .filter(case::Column::Status.is_in([CaseStatus::PendingTriage.code(), CaseStatus::Notified.code()]));
     if let Some(id) = except {
         q = q.filter(case::Column::Id.ne(id));
@@ -362,6 +367,38 @@ pub async fn replace_sealed_versioned<C: ConnectionTrait>(
         .col_expr(case::Column::Sealed, sea_orm::sea_query::Expr::value(sealed))
         .col_expr(case::Column::SealedKey, sealed_key.into());
     update_versioned(conn, id, expected_version, update).await
+}
+
+/// Puts back the coded columns a merge can change (age, data quality, deprivation decile) as a
+/// [`coded_snapshot`] recorded them, when the merge is undone.
+pub async fn restore_merged_columns<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    snapshot: &str,
+) -> StoreResult<()> {
+    use sea_orm::sea_query::Expr;
+    let v: serde_json::Value = serde_json::from_str(snapshot).unwrap_or_default();
+    let (Some(days), Some(band), Some(approximate), Some(quality)) = (
+        v["age_at_death_days"].as_i64(),
+        v["age_band"].as_str(),
+        v["age_approximate"].as_bool(),
+        v["data_quality"].as_str(),
+    ) else {
+        return Err(StoreError::Other(anyhow::anyhow!(
+            "the kept version of case {id} has no coded snapshot"
+        )));
+    };
+    case::Entity::update_many()
+        .col_expr(case::Column::AgeAtDeathDays, days.into())
+        .col_expr(case::Column::AgeBand, band.into())
+        .col_expr(case::Column::AgeApproximate, approximate.into())
+        .col_expr(case::Column::DataQuality, quality.into())
+        .col_expr(case::Column::ImdDecile, Expr::value(v["imd_decile"].as_i64().map(|d| d as i32)))
+        .col_expr(case::Column::RetentionStale, true.into())
+        .filter(case::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn count_all(db: &impl ConnectionTrait) -> StoreResult<u64> {

@@ -34,6 +34,8 @@ pub mod saved_reports;
 pub mod sealed;
 pub mod sessions;
 pub mod short_results;
+pub mod statutory_dates;
+pub mod submissions;
 pub mod tokens;
 pub mod users;
 

@@ -82,15 +82,15 @@ async fn work(
         for c in cases::notified_by(&state.db, p.user_id, &p.area_ids, 10).await? {
             mine.push(MyCase {
                 reference: c.reference,
-                notified: c.notified_at.format("%-d %b %Y").to_string(),
+                notified: crate::domain::uk_time::to_uk(c.notified_at).format("%-d %b %Y").to_string(),
                 status: crate::domain::codes::CaseStatus::parse(&c.status).map(|s| s.label()).unwrap_or("—"),
             });
         }
         for d in drafts::for_user(&state.db, p.user_id).await? {
             saved.push(MyDraft {
                 id: d.id,
-                saved: d.updated_at.format("%-d %b %Y %H:%M").to_string(),
-                expires: d.expires_at.format("%-d %b %Y").to_string(),
+                saved: crate::domain::uk_time::short(d.updated_at),
+                expires: crate::domain::uk_time::to_uk(d.expires_at).format("%-d %b %Y").to_string(),
             });
         }
     }

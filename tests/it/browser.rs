@@ -242,7 +242,7 @@ async fn an_agency_completes_a_form_by_keyboard_from_its_emailed_link() {
     assert_eq!(b.value("#p0-email").await, "hv@nhs.example");
     b.script("document.getElementById('p0-agency_type').value = 'health'; document.getElementById('p1-agency_type').value = 'education';", vec![]).await;
     b.click("#send-requests").await;
-    b.wait_for("request(s) sent").await;
+    b.wait_for("Each professional has been emailed a link").await;
     b.check_page("the task list").await;
     b.goto(&app.url("/outstanding")).await;
     b.wait_for("Outstanding information").await;

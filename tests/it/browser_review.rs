@@ -183,6 +183,12 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(app.sql_strings("SELECT category FROM analyses").await, ["sudden_unexplained"]);
+    // Before the panel has met, sign-off is refused beside the code, keeping the analysis.
+    b.type_into("#code", &code(&totp, &app, 0)).await;
+    b.press("#sign-off", ENTER).await;
+    b.wait_for("once the panel has met").await;
+    b.check_page("sign-off refused before the panel meets").await;
+    app.state.clock.advance(TimeDelta::days(8));
     b.type_into("#code", &code(&totp, &app, 1)).await;
     b.press("#sign-off", ENTER).await;
     b.wait_for("Analysis signed off").await;

@@ -473,7 +473,7 @@ both_backends!(users_see_and_change_nothing_outside_their_areas, |backend| async
     assert!(!list.contains(&in_y));
     let (_, _, to) = agent.post_page("/cases/search", &[("nhs_number", NHS)]).await;
     let (_, found) = agent.page(&to.expect("search result")).await;
-    assert!(!found.contains(&in_y) && found.contains("0 case(s)"));
+    assert!(!found.contains(&in_y) && found.contains("0 cases with that NHS number"));
     let (_, search) = agent.page(&format!("/cases?reference={in_y}")).await;
     assert!(search.contains("There is no case") && search.contains("0 cases"));
 
@@ -537,10 +537,17 @@ both_backends!(public_notifications_wait_for_triage, |backend| async move {
     carried.retain(|(k, _)| k != "csrf_token");
     carried.push(("action".into(), "send".into()));
     let refs: Vec<(&str, &str)> = carried.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert!(carried.iter().any(|(k, v)| k == "submission" && v.len() >= 20), "a one-off submission key");
     let (status, done, _) = public.post_page("/notify", &refs).await;
     assert_eq!(status, 303, "{done}");
     let (_, done) = public.page("/notify/done").await;
     let reference = crate::common::agent::text_of_id(&done, "reference").expect("reference shown");
+    // Back to the check page and "Send" again: the same case, not a second one.
+    let (status, _, _) = public.post_page("/notify", &refs).await;
+    assert_eq!(status, 303);
+    let (_, done_again) = public.page("/notify/done").await;
+    assert_eq!(crate::common::agent::text_of_id(&done_again, "reference"), Some(reference.clone()));
+    assert_eq!(case_count(&app).await, 1, "sent twice, recorded once");
     // A refresh shows the confirmation again without sending anything or repeating the reference.
     let (status, again) = public.page("/notify/done").await;
     assert_eq!(status, 200);
@@ -596,6 +603,7 @@ both_backends!(case_list_filters_sorts_and_pages, |backend| async move {
                 area_scope: None,
                 synthetic: true,
                 notified_at: Some(at),
+                submission: None,
             },
         )
         .await

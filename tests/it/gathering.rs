@@ -479,7 +479,12 @@ both_backends!(
         // The Outstanding information page lists them, most overdue first, with the agencies.
         let (status, page) = coordinator.page("/outstanding").await;
         assert_eq!(status, 200);
-        assert!(page.contains(&format!("{open_requests} overdue request(s)")), "{page}");
+        let words = if open_requests == 1 {
+            "1 overdue request ".to_string()
+        } else {
+            format!("{open_requests} overdue requests")
+        };
+        assert!(page.contains(&words), "{page}");
         assert!(page.contains("Community Health Trust") && page.contains("Riverside School"));
         second.db.close_by_ref().await.ok();
     }

@@ -47,6 +47,7 @@ both_backends!(rotation_reseals_everything_resumably_and_verifies, |backend| asy
             area_scope: None,
             synthetic: false,
             notified_at: None,
+            submission: None,
         },
     )
     .await

@@ -229,7 +229,7 @@ fn cli_env(app: &TestApp) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+pub(crate) fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
     let env = cli_env(app);
     let envs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     run(&app.dir, &envs, args)

@@ -294,10 +294,20 @@ both_backends!(a_panel_reviews_a_case_from_an_anonymised_pack_to_sign_off, |back
     assert_eq!(row, vec!["infection,identified".to_string()], "coded outcome in clear columns");
     assert!(!contains(&raw_database_text(&app).await, "Smoke-free homes matter"), "narratives sealed");
 
-    // Sign-off: a wrong code is refused; the right one locks it and completes the review.
+    // Sign-off: refused before the panel meets; then a wrong code is refused, and the right one
+    // locks it and completes the review.
     let raw = with_totp(&app, chair_id).await;
     let (_, page) = chair.page(&analysis).await;
     let lock = value_of(&page, "lock").expect("lock");
+    let early = code(&raw, &app, 0);
+    let (status, page, _) =
+        chair.post_page(&format!("{analysis}/sign-off"), &[("lock", &lock), ("code", &early)]).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("once the panel has met"), "the reason, by the field");
+    let (status, page, _) = coordinator.post_page(&format!("{meeting}/held"), &[("version", "1")]).await;
+    assert_eq!(status, 422, "a meeting still to come cannot be marked held");
+    assert!(page.contains("once it has taken place"));
+    app.state.clock.advance(TimeDelta::days(8));
     let (status, page, _) =
         chair.post_page(&format!("{analysis}/sign-off"), &[("lock", &lock), ("code", "000000")]).await;
     assert_eq!(status, 422, "{page}");
@@ -307,6 +317,16 @@ both_backends!(a_panel_reviews_a_case_from_an_anonymised_pack_to_sign_off, |back
     assert_eq!(status, 303);
     let status_row = app.sql_strings("SELECT status FROM cases WHERE review_completed_on IS NOT NULL").await;
     assert_eq!(status_row, vec!["reviewed".to_string()]);
+    assert_eq!(
+        app.sql_strings("SELECT outcome FROM agenda_items").await,
+        ["reviewed"],
+        "signing off records the panel's review of the case"
+    );
+    let intervals = app
+        .sql_strings("SELECT CAST(days_to_panel AS TEXT) || ',' || CAST(days_to_review AS TEXT) FROM cases")
+        .await;
+    let days: Vec<i64> = intervals[0].split(',').filter_map(|d| d.parse().ok()).collect();
+    assert!(days.len() == 2 && days[0] <= days[1], "the panel before sign-off: {intervals:?}");
 
     // The year's agreement: the member's category matched the panel's, their determination not.
     let (status, page) = chair.page("/reports/agreement").await;
@@ -347,7 +367,7 @@ both_backends!(a_panel_reviews_a_case_from_an_anonymised_pack_to_sign_off, |back
     assert!(page.contains("The inquest found a different cause") && page.contains("Changed"), "side by side");
 
     // The pack closes some days after the meeting.
-    app.state.clock.advance(TimeDelta::days(7 + 15));
+    app.state.clock.advance(TimeDelta::days(15));
     assert_eq!(member.page(&pack).await.0, 404, "after the window");
     let _ = id;
 });

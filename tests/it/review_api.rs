@@ -134,6 +134,12 @@ both_backends!(the_review_lifecycle_runs_over_the_api, |backend: Backend| async 
     assert_eq!(status, 409, "a stale lock");
     let raw = with_totp(&app, chair_id).await;
     let sign_off = format!("{analysis}/sign-off");
+    // Before the panel has met, sign-off is refused with the reason.
+    let (status, early) =
+        call(&app, &chair, "POST", &sign_off, Some(json!({"lock": lock, "code": code(&raw, &app, 0)}))).await;
+    assert_ne!(status, 200, "{early}");
+    assert!(early.to_string().contains("once the panel has met"), "{early}");
+    app.state.clock.advance(TimeDelta::days(8));
     assert_eq!(
         call(&app, &chair, "POST", &sign_off, Some(json!({"lock": lock, "code": "000000"}))).await.0,
         422

@@ -83,12 +83,29 @@ fn condition(f: &CaseFilter, backend: sea_orm::DbBackend) -> Condition {
         c = c.add(case::Column::InformationStatus.eq(i.as_str()));
     }
     if f.duplicates_only {
-        c = c.add(
-            case::Column::DuplicateStatus
-                .is_in([DuplicateStatus::Flagged.code(), DuplicateStatus::Possible.code()]),
-        );
+        c = c.add(open_duplicate(&f.area_ids));
     }
     c
+}
+
+/// A possible duplicate still to resolve that a user of `area_ids` may see: flagged, not rejected
+/// or merged, and the earlier case it may duplicate also in `area_ids`. A duplicate of a case in
+/// another area is shown only to someone who works in both, so the other area's case is never
+/// revealed to anyone else. The home page, triage and the case list all count by this.
+pub fn open_duplicate(area_ids: &[i64]) -> Condition {
+    use sea_orm::sea_query::Query;
+    let earlier_in_areas = Query::select()
+        .column(case::Column::Id)
+        .from(case::Entity)
+        .and_where(case::Column::AreaId.is_in(area_ids.iter().copied()))
+        .to_owned();
+    Condition::all()
+        .add(
+            case::Column::DuplicateStatus
+                .is_in([DuplicateStatus::Flagged.code(), DuplicateStatus::Possible.code()]),
+        )
+        .add(case::Column::Status.is_not_in([CaseStatus::Rejected.code(), CaseStatus::Merged.code()]))
+        .add(case::Column::DuplicateOf.in_subquery(earlier_in_areas))
 }
 
 /// One page of cases and the number matching. The page's ids are found first (narrow rows, in
@@ -149,20 +166,22 @@ pub async fn reporting_years(db: &impl ConnectionTrait) -> StoreResult<Vec<i32>>
     })
 }
 
-/// Cases waiting for a coordinator in these areas: pending triage, or flagged as duplicates.
-pub async fn needing_triage(db: &impl ConnectionTrait, area_ids: &[i64]) -> StoreResult<Vec<Case>> {
-    Ok(case::Entity::find()
-        .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
-        .filter(
-            Condition::any().add(case::Column::Status.eq(CaseStatus::PendingTriage.code())).add(
-                case::Column::DuplicateStatus
-                    .is_in([DuplicateStatus::Flagged.code(), DuplicateStatus::Possible.code()]),
-            ),
-        )
-        .order_by_asc(case::Column::NotifiedAt)
-        .limit(500)
-        .all(db)
-        .await?)
+/// Cases waiting for a coordinator in these areas: (pending triage, possible duplicates to
+/// resolve), oldest first. A case can be in both.
+pub async fn needing_triage(
+    db: &impl ConnectionTrait,
+    area_ids: &[i64],
+) -> StoreResult<(Vec<Case>, Vec<Case>)> {
+    let in_areas = || {
+        case::Entity::find()
+            .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
+            .order_by_asc(case::Column::NotifiedAt)
+            .limit(500)
+    };
+    let pending =
+        in_areas().filter(case::Column::Status.eq(CaseStatus::PendingTriage.code())).all(db).await?;
+    let duplicates = in_areas().filter(open_duplicate(area_ids)).all(db).await?;
+    Ok((pending, duplicates))
 }
 
 /// A coordinator's work in their areas: (waiting for triage, possible duplicates, live cases with
@@ -171,13 +190,7 @@ pub async fn work_counts(db: &impl ConnectionTrait, area_ids: &[i64]) -> StoreRe
     let in_areas = || case::Entity::find().filter(case::Column::AreaId.is_in(area_ids.iter().copied()));
     let pending =
         in_areas().filter(case::Column::Status.eq(CaseStatus::PendingTriage.code())).count(db).await?;
-    let duplicates = in_areas()
-        .filter(
-            case::Column::DuplicateStatus
-                .is_in([DuplicateStatus::Flagged.code(), DuplicateStatus::Possible.code()]),
-        )
-        .count(db)
-        .await?;
+    let duplicates = in_areas().filter(open_duplicate(area_ids)).count(db).await?;
     let quality = in_areas()
         .filter(case::Column::DataQuality.ne(""))
         .filter(case::Column::Status.is_in([CaseStatus::PendingTriage.code(), CaseStatus::Notified.code()]))

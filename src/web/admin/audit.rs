@@ -146,7 +146,7 @@ pub async fn list(
         .into_iter()
         .map(|e| EventRow {
             seq: e.seq,
-            at: e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            at: crate::domain::uk_time::precise(e.occurred_at),
             actor: match name_of(e.actor_user_id) {
                 Some(name) => name,
                 None => match e.actor.as_str() {

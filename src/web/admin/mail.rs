@@ -41,7 +41,7 @@ pub async fn list(State(state): State<AppState>, ctx: AuthContext) -> WebResult<
             case_reference: m.case_reference.unwrap_or_default(),
             attempts: m.attempts,
             last_error: m.last_error.unwrap_or_default(),
-            created: m.created_at.format("%-d %b %Y %H:%M").to_string(),
+            created: crate::domain::uk_time::short(m.created_at),
         })
         .collect();
     Ok(MailTemplate {

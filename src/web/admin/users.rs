@@ -61,7 +61,7 @@ pub async fn list(State(state): State<AppState>, ctx: AuthContext) -> WebResult<
             last_login: s
                 .user
                 .last_login_at
-                .map(|t| t.format("%-d %b %Y %H:%M").to_string())
+                .map(crate::domain::uk_time::short)
                 .unwrap_or_else(|| "Never".into()),
             roles: s.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
             areas: s.area_ids.iter().map(|a| area_name(*a)).collect::<Vec<_>>().join(", "),

@@ -15,7 +15,7 @@ use crate::domain::notification::{self, DateParts, FieldProblem, NotificationInp
 use crate::domain::policy::Action;
 use crate::intake::{self, IntakeError};
 use crate::store::cases::{self, Case, CaseFilter, Sort};
-use crate::store::{self, areas, audit};
+use crate::store::{areas, audit};
 use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::cases::{load_in_scope, open_identities};
@@ -209,7 +209,7 @@ pub async fn create_notification(
         }
     };
     let (input, mut problems) = input_from_json(&value);
-    let parsed = notification::parse(&input, store::now().date_naive());
+    let parsed = notification::parse(&input, state.clock.today());
     let parsed = match parsed {
         Ok(n) if problems.is_empty() => n,
         Ok(_) => return Ok(invalid(&problems, &ctx.request_id)),
@@ -225,12 +225,13 @@ pub async fn create_notification(
         area_scope: Some(&me.area_ids),
         synthetic: false,
         notified_at: None,
+        submission: None,
     };
     match intake::notify(&state, parsed, context).await {
         Ok(outcome) => {
             let body = json!({
                 "case_reference": outcome.reference,
-                "duplicate_of": outcome.duplicate_of,
+                "duplicate_of": outcome.duplicate_seen_from(&me.area_ids),
                 "status": outcome.status.code(),
             });
             let mut response = (StatusCode::CREATED, Json(body)).into_response();
@@ -361,7 +362,10 @@ pub async fn show(
     let case = load_in_scope(&state, &me, &reference, Action::ViewCases).await?;
     let area = areas::find(&state.db, case.area_id).await?.map(|a| a.name).unwrap_or_default();
     let duplicate_of = match case.duplicate_of {
-        Some(id) => cases::find(&state.db, id).await?.map(|d| d.reference),
+        Some(id) => cases::find(&state.db, id)
+            .await?
+            .filter(|d| me.area_ids.contains(&d.area_id))
+            .map(|d| d.reference),
         None => None,
     };
     let identified = me.permits_in(Action::RevealIdentity, case.area_id);

@@ -14,8 +14,8 @@ use crate::domain::notification::{self, Coded, SealedIdentity};
 use crate::domain::policy::{Action, Principal};
 use crate::intake::IntakeError;
 use crate::intake::amend::{self, AmendError, Amendment};
+use crate::store::audit;
 use crate::store::cases::Case;
-use crate::store::{self, audit};
 use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::form::{
@@ -87,7 +87,7 @@ pub async fn submit(
     }
     let form = compact_professionals(&form, None);
     let input = input_from_form(&form);
-    let parsed = notification::parse(&input, store::now().date_naive());
+    let parsed = notification::parse(&input, state.clock.today());
     let reason = amendment::reason(form.get("reason"));
     let mut problems = parsed.as_ref().err().cloned().unwrap_or_default();
     if let Err(message) = &reason {

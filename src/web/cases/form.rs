@@ -20,6 +20,9 @@ use axum::response::{IntoResponse, Response};
 #[derive(Template, WebTemplate)]
 #[template(path = "cases/notification_form.html")]
 pub struct FormTemplate {
+    /// The form's one-off submission key (kept through "Change" and the check page), so sending
+    /// the same notification twice makes one case.
+    submission: String,
     page: Page,
     errors: FormErrors,
     v: FormData,
@@ -285,7 +288,17 @@ pub async fn render(
         Mode::Edit { .. } => ("submit", "Save changes"),
         _ => ("check", "Continue"),
     };
+    let typed_key = v.get("submission");
+    let submission = if !typed_key.is_empty()
+        && typed_key.len() <= 64
+        && typed_key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        typed_key.to_string()
+    } else {
+        crate::crypto::secrets::random_token()
+    };
     Ok(FormTemplate {
+        submission,
         page,
         public,
         action: r.action,

@@ -28,8 +28,10 @@ async fn pair(state: &AppState, me: &Principal, reference: &str) -> WebResult<(C
     let original = cases::find(&state.db, dup.duplicate_of.ok_or(WebError::NotFound)?)
         .await?
         .ok_or(WebError::NotFound)?;
+    // A flag across areas exists only for someone who works in both: to anyone else the case is
+    // simply not flagged (a refusal would reveal the other area's case).
     if !me.permits_in(Action::TriageNotifications, original.area_id) {
-        return Err(WebError::Forbidden);
+        return Err(WebError::Conflict("This case is not flagged as a possible duplicate.".into()));
     }
     Ok((dup, original))
 }
@@ -47,6 +49,8 @@ pub struct MergeTemplate {
     version: i64,
     /// (label, duplicate's value, earlier case's value), differing values marked.
     rows: Vec<(String, String, String, bool)>,
+    /// The identifying details the earlier case lacks that the merge copies from the duplicate.
+    carried: Vec<&'static str>,
 }
 
 /// `GET /cases/{reference}/duplicate/merge`: both cases side by side, and a confirmation.
@@ -81,6 +85,7 @@ pub async fn confirm(
         original: original.reference.clone(),
         version: dup.version,
         rows,
+        carried: merge::would_carry(&state, &dup, &original)?,
     })
 }
 

@@ -106,7 +106,9 @@ pub async fn rows(state: &AppState, list: &[Case], with_identity: bool) -> WebRe
             },
             area: all_areas.iter().find(|a| a.id == c.area_id).map(|a| a.name.clone()).unwrap_or_default(),
             // Readers who may not see identities get the month (the anonymised grain).
-            notified: c.notified_at.format(if with_identity { "%-d %b %Y" } else { "%b %Y" }).to_string(),
+            notified: crate::domain::uk_time::to_uk(c.notified_at)
+                .format(if with_identity { "%-d %b %Y" } else { "%b %Y" })
+                .to_string(),
             age_band: AgeBand::parse(&c.age_band).map(|b| b.label()).unwrap_or("—"),
             sex: Sex::parse(&c.sex).map(|s| s.label()).unwrap_or("—"),
             status: CaseStatus::parse(&c.status).map(|s| s.label()).unwrap_or("—"),

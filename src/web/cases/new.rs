@@ -78,7 +78,7 @@ pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormD
         return Ok(redirect_with_flash(&state, &format!("/cases/new?draft={id}"), &message));
     }
     let input = input_from_form(&form);
-    if let Err(problems) = notification::parse(&input, store::now().date_naive()) {
+    if let Err(problems) = notification::parse(&input, state.clock.today()) {
         let mut form = form;
         if let Some(id) = draft_id {
             form.0.push(("draft".into(), id.to_string()));
@@ -103,7 +103,7 @@ pub async fn show_check(
         return Ok(redirect_with_flash(&state, "/cases/new", "That draft has expired or was already sent"));
     };
     let input = input_from_form(&form);
-    let Ok(parsed) = notification::parse(&input, store::now().date_naive()) else {
+    let Ok(parsed) = notification::parse(&input, state.clock.today()) else {
         // Something changed (e.g. a date is now in the future): back to the form to correct it.
         return Ok(Redirect::to(&format!("/cases/new?draft={id}")).into_response());
     };
@@ -133,7 +133,7 @@ pub async fn submit_check(
         ));
     };
     let input = input_from_form(&values);
-    let parsed = match notification::parse(&input, store::now().date_naive()) {
+    let parsed = match notification::parse(&input, state.clock.today()) {
         Ok(n) => n,
         Err(_) => return Ok(Redirect::to(&format!("/cases/new?draft={id}")).into_response()),
     };
@@ -144,14 +144,20 @@ pub async fn submit_check(
         area_scope: Some(&me.area_ids),
         synthetic: false,
         notified_at: None,
+        submission: Some(values.get("submission")).filter(|k| !k.is_empty()),
     };
     match intake::notify(&state, parsed, context).await {
+        Ok(outcome) if outcome.repeated => Ok(redirect_with_flash(
+            &state,
+            &format!("/cases/{}", outcome.reference),
+            &format!("This notification was already sent: it is {}", outcome.reference),
+        )),
         Ok(outcome) => {
             store::drafts::delete(&state.db, id, me.user_id).await?;
             Ok(redirect_with_flash(
                 &state,
                 &format!("/cases/{}", outcome.reference),
-                &recorded_message(&outcome),
+                &recorded_message(&outcome, &me.area_ids),
             ))
         }
         Err(IntakeError::Invalid(problems)) => {
@@ -166,8 +172,9 @@ pub async fn submit_check(
 }
 
 /// What the person is told once a notification is recorded.
-pub fn recorded_message(outcome: &intake::Outcome) -> String {
-    match (&outcome.duplicate_of, outcome.duplicate_by_nhs_number) {
+/// `area_ids`: the areas the person works in (a flag naming a case elsewhere is not shown).
+pub fn recorded_message(outcome: &intake::Outcome, area_ids: &[i64]) -> String {
+    match (outcome.duplicate_seen_from(area_ids), outcome.duplicate_by_nhs_number) {
         (Some(d), true) => format!(
             "Notification recorded as {}. It has the same NHS number as {d}, so it is flagged for a coordinator to confirm or merge",
             outcome.reference

@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use crate::domain::codes::Source;
 use crate::domain::notification;
 use crate::intake::{self, IntakeError};
-use crate::store;
 use crate::web::AppState;
 use crate::web::auth::{AuthContext, redirect_with_flash};
 use crate::web::cases::check::{self, CheckTemplate};
@@ -69,7 +68,7 @@ pub async fn submit_public(
     }
     let form = compact_professionals(&form, None);
     let input = input_from_form(&form);
-    let parsed = match notification::parse(&input, store::now().date_naive()) {
+    let parsed = match notification::parse(&input, state.clock.today()) {
         Ok(n) => n,
         Err(problems) => {
             return Ok(render(&state, &ctx, public_render(), form, form_errors(&problems))
@@ -91,12 +90,17 @@ pub async fn submit_public(
             // check page's hidden fields (over TLS, never in a URL), and are checked again on sending.
             let area_name =
                 intake::resolve_area(&state, &parsed.area).await.map(|a| a.name).unwrap_or_default();
-            let hidden = form
+            let mut hidden: Vec<(String, String)> = form
                 .0
                 .iter()
                 .filter(|(k, _)| !matches!(k.as_str(), "csrf_token" | "action"))
                 .cloned()
                 .collect();
+            // The key that makes sending this page twice record one case (the form page gives
+            // one; a form posted without it gets one here).
+            if form.get("submission").is_empty() {
+                hidden.push(("submission".into(), crate::crypto::secrets::random_token()));
+            }
             return Ok(CheckTemplate {
                 page: Page::anonymous("Check your answers before sending").with_csrf(&ctx.csrf_token),
                 draft: 0,
@@ -118,6 +122,7 @@ pub async fn submit_public(
         area_scope: None,
         synthetic: false,
         notified_at: None,
+        submission: Some(form.get("submission")).filter(|k| !k.is_empty()),
     };
     match intake::notify(&state, parsed, context).await {
         Ok(outcome) => Ok(redirect_with_flash(&state, "/notify/done", &outcome.reference)),

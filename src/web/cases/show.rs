@@ -107,7 +107,7 @@ pub fn summary(case: &Case, area: &str, identified: bool) -> Vec<Row> {
         case.jar_criteria.split(',').filter_map(JarCriterion::parse).map(|j| j.label()).collect();
     let band = AgeBand::parse(&case.age_band).map(|b| b.label()).unwrap_or("—");
     let notified = if identified {
-        case.notified_at.format("%-d %B %Y at %H:%M UTC").to_string()
+        crate::domain::uk_time::long(case.notified_at)
     } else {
         case.notified_at.format("%B %Y").to_string()
     };
@@ -203,10 +203,35 @@ fn person_view(p: &crate::domain::notification::Person) -> PersonView {
 /// kept). `identified`: the reader may see the case's identity; anyone else reads each event's
 /// month, the grain of the notification elsewhere (the notification's minute, with the interval
 /// to the death a pack gives, would give the date of death back).
-async fn timeline(state: &AppState, reference: &str, identified: bool) -> WebResult<Vec<TimelineRow>> {
+/// Cases named by a duplicate's events are named only to a reader who works in their area
+/// (`area_ids`); anyone else reads "a case in another area".
+async fn timeline(
+    state: &AppState,
+    reference: &str,
+    identified: bool,
+    area_ids: &[i64],
+) -> WebResult<Vec<TimelineRow>> {
+    use crate::domain::audit::detail;
     let when = if identified { "%-d %b %Y %H:%M" } else { "%B %Y" };
     let events = audit::for_object(&state.db, "case", reference).await?;
     let people = users::list(&state.db).await?;
+    let mut readable: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+    for e in &events {
+        for key in ["duplicate_of", "merged", "into", "unmerged", "from"] {
+            let r = detail(&e.details, key);
+            if !r.is_empty() && !readable.contains_key(r) {
+                let known = cases::find_by_reference(&state.db, r).await?;
+                readable.insert(r.to_string(), known.is_some_and(|c| area_ids.contains(&c.area_id)));
+            }
+        }
+    }
+    let named = |r: &str| {
+        if readable.get(r).copied().unwrap_or(false) {
+            r.to_string()
+        } else {
+            "a case in another area".to_string()
+        }
+    };
     Ok(events
         .into_iter()
         // Views and list appearances are access history (in the audit trail), not events of the case.
@@ -229,11 +254,22 @@ async fn timeline(state: &AppState, reference: &str, identified: bool) -> WebRes
                 Some(AuditAction::CaseCreated) => "Notification recorded".to_string(),
                 Some(AuditAction::CaseAmended) => crate::intake::amend::describe_event(&e.details),
                 Some(AuditAction::DuplicateFlagged) => {
-                    format!("Flagged as a possible duplicate ({})", e.details)
+                    format!(
+                        "Flagged as a possible duplicate of {}",
+                        named(detail(&e.details, "duplicate_of"))
+                    )
                 }
                 Some(AuditAction::DuplicateConfirmedDistinct) => "Confirmed as a separate case".into(),
-                Some(AuditAction::DuplicateMerged) => format!("Merged ({})", e.details),
-                Some(AuditAction::DuplicateMergeUndone) => format!("Merge undone ({})", e.details),
+                Some(AuditAction::DuplicateMerged) => format!(
+                    "{} merged into {}",
+                    named(detail(&e.details, "merged")),
+                    named(detail(&e.details, "into"))
+                ),
+                Some(AuditAction::DuplicateMergeUndone) => format!(
+                    "Merge of {} into {} undone",
+                    named(detail(&e.details, "unmerged")),
+                    named(detail(&e.details, "from"))
+                ),
                 Some(AuditAction::NotificationAccepted) => "Accepted at triage".into(),
                 Some(AuditAction::NotificationRejected) => format!("Rejected at triage ({})", e.details),
                 Some(AuditAction::CaseRevealed) => "Identifying details shown".into(),
@@ -242,7 +278,11 @@ async fn timeline(state: &AppState, reference: &str, identified: bool) -> WebRes
                 Some(AuditAction::CaseListIdentities) => "Shown in a case list with identities".into(),
                 _ => e.action.clone(),
             };
-            TimelineRow { at: e.occurred_at.format(when).to_string(), what, who }
+            TimelineRow {
+                at: crate::domain::uk_time::to_uk(e.occurred_at).format(when).to_string(),
+                what,
+                who,
+            }
         })
         .collect())
 }
@@ -292,10 +332,18 @@ pub async fn page(
 ) -> WebResult<ShowTemplate> {
     let all_areas = areas::list(&state.db).await?;
     let area = all_areas.iter().find(|a| a.id == case.area_id).map(|a| a.name.clone()).unwrap_or_default();
+    // The earlier case a duplicate points to is named only to someone who may see it (a flag
+    // across areas reaches only users of both).
     let duplicate_of = match case.duplicate_of {
-        Some(id) => cases::find(&state.db, id).await?.map(|d| d.reference),
+        Some(id) => cases::find(&state.db, id)
+            .await?
+            .filter(|d| me.area_ids.contains(&d.area_id))
+            .map(|d| d.reference),
         None => None,
     };
+    let resolvable = duplicate_of.is_some()
+        && case.status != CaseStatus::Rejected.code()
+        && case.status != CaseStatus::Merged.code();
     let identity_failed = matches!(identity, Some(None)) && case.destroyed_at.is_none();
     let opened = identity.flatten();
     let identified = me.permits_in(Action::RevealIdentity, case.area_id);
@@ -330,7 +378,7 @@ pub async fn page(
         meetings: meeting_rows(state, case).await?,
         status_code: case.status.clone(),
         summary: summary(case, &area, identified),
-        duplicate_flagged: DuplicateStatus::is_open_code(&case.duplicate_status),
+        duplicate_flagged: resolvable && DuplicateStatus::is_open_code(&case.duplicate_status),
         duplicate_hint: case.duplicate_status == DuplicateStatus::Possible.code(),
         data_quality: data_quality(case),
         duplicate_of,
@@ -351,7 +399,7 @@ pub async fn page(
             .iter()
             .map(|r| Choice::new(r.code(), r.label(), false))
             .collect(),
-        timeline: timeline(state, &case.reference, identified).await?,
+        timeline: timeline(state, &case.reference, identified, &me.area_ids).await?,
         hidden_again: false,
         errors: FormErrors::default(),
         reason_chosen: String::new(),

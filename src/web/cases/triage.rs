@@ -31,11 +31,9 @@ pub async fn list(
     ctx: AuthContext,
     CurrentUser(me): CurrentUser,
 ) -> WebResult<TriageTemplate> {
-    let waiting = cases::needing_triage(&state.db, &me.area_ids).await?;
-    let (pending, duplicates): (Vec<_>, Vec<_>) =
-        waiting.into_iter().partition(|c| c.status == CaseStatus::PendingTriage.code());
-    let duplicates: Vec<_> =
-        duplicates.into_iter().filter(|c| DuplicateStatus::is_open_code(&c.duplicate_status)).collect();
+    // A notification pending triage that is also a possible duplicate is listed in both: the
+    // duplicates listed here are those the home page counts.
+    let (pending, duplicates) = cases::needing_triage(&state.db, &me.area_ids).await?;
     Ok(TriageTemplate {
         page: Page::for_user(&ctx, "Triage", "/triage"),
         pending: rows(&state, &pending, true).await?,
@@ -63,7 +61,13 @@ async fn flagged_case(
     reference: &str,
 ) -> WebResult<cases::Case> {
     let case = load_in_scope(state, me, reference, Action::TriageNotifications).await?;
-    if !DuplicateStatus::is_open_code(&case.duplicate_status) {
+    let earlier = match case.duplicate_of {
+        Some(id) => cases::find(&state.db, id).await?,
+        None => None,
+    };
+    // A flag across areas is resolved only by someone who works in both.
+    let visible = earlier.is_some_and(|e| me.area_ids.contains(&e.area_id));
+    if !DuplicateStatus::is_open_code(&case.duplicate_status) || !visible {
         return Err(WebError::Conflict("This case is not flagged as a possible duplicate.".into()));
     }
     Ok(case)

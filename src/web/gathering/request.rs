@@ -4,8 +4,8 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
 
 use super::respond::{self, Frame, lock_of};
 use super::tasks::task_status;
@@ -23,7 +23,7 @@ use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
 use crate::web::cases::load_in_scope;
 use crate::web::error::{WebError, WebResult};
-use crate::web::form_body::{Choice, FormData};
+use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 
 async fn request_in_case(state: &AppState, case: &Case, id: &str) -> WebResult<FormRequest> {
@@ -56,6 +56,15 @@ struct DetailTemplate {
     answers: Vec<respond::CheckSection>,
     lock: i64,
     reasons: Vec<Choice>,
+    errors: FormErrors,
+}
+
+/// What was typed into the request page's forms, shown again with the problems when refused.
+#[derive(Default)]
+struct Typed {
+    errors: FormErrors,
+    due: Option<DateParts>,
+    reason: String,
 }
 
 /// `GET /cases/{reference}/requests/{id}`: the request, its answers (audited) and its actions.
@@ -67,10 +76,22 @@ pub async fn detail(
 ) -> WebResult<Response> {
     let case = load_in_scope(&state, &me, &reference, Action::RequestInformation).await?;
     let r = request_in_case(&state, &case, &id).await?;
-    let loaded = crate::responses::load(&state, &r).await?;
-    let recipient = gathering::recipient(&state, &r)?;
-    response::record_read(&state, &ctx.acting(), &case, &r).await?;
-    let (status, tag) = task_status(&state, &r);
+    render_detail(&state, &ctx, &case, &r, Typed::default()).await
+}
+
+/// The request page; with `typed.errors`, a 422 with the problems by their fields and what was
+/// typed kept.
+async fn render_detail(
+    state: &AppState,
+    ctx: &AuthContext,
+    case: &Case,
+    r: &FormRequest,
+    typed: Typed,
+) -> WebResult<Response> {
+    let loaded = crate::responses::load(state, r).await?;
+    let recipient = gathering::recipient(state, r)?;
+    response::record_read(state, &ctx.acting(), case, r).await?;
+    let (status, tag) = task_status(state, r);
     let base = format!("/cases/{}/requests/{}/form", case.reference, r.id);
     let answers = respond::check_sections(&base, &loaded)
         .into_iter()
@@ -80,8 +101,10 @@ pub async fn detail(
         })
         .filter(|s| !s.rows.is_empty())
         .collect();
-    Ok(DetailTemplate {
-        page: Page::for_user(&ctx, format!("{} – {}", loaded.version.title, r.agency), "/cases"),
+    let refused = !typed.errors.is_empty();
+    let template = DetailTemplate {
+        page: Page::for_user(ctx, format!("{} – {}", loaded.version.title, r.agency), "/cases")
+            .with_errors(refused),
         reference: case.reference.clone(),
         id: r.id,
         title: loaded.version.title.clone(),
@@ -94,7 +117,7 @@ pub async fn detail(
         open: RequestStatus::parse(&r.status).is_some_and(RequestStatus::is_open),
         sent: date_words(r.created_at.date_naive()),
         due: date_words(r.due_date),
-        due_parts: DateParts::from_date(r.due_date),
+        due_parts: typed.due.unwrap_or_else(|| DateParts::from_date(r.due_date)),
         opened: r.opened_at.map(|t| date_words(t.date_naive())).unwrap_or_else(|| "Not yet".into()),
         reminders: r.reminders_sent,
         submitted: r.submitted_at.map(|t| date_words(t.date_naive())).unwrap_or_default(),
@@ -107,12 +130,18 @@ pub async fn detail(
         completeness: answers::completeness(&loaded.version, &loaded.answers),
         answers,
         lock: r.version,
-        reasons: WithdrawReason::ALL.iter().map(|w| Choice::new(w.code(), w.label(), false)).collect(),
-    }
-    .into_response())
+        reasons: WithdrawReason::ALL
+            .iter()
+            .map(|w| Choice::new(w.code(), w.label(), w.code() == typed.reason))
+            .collect(),
+        errors: typed.errors,
+    };
+    let status = if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, template).into_response())
 }
 
-/// `POST /cases/{reference}/requests/{id}/{action}`: remind, resend, withdraw, due.
+/// `POST /cases/{reference}/requests/{id}/{action}`: remind, resend, withdraw, due. A refusal
+/// shows the page again with the reason by the field it concerns and what was typed.
 pub async fn act(
     State(state): State<AppState>,
     ctx: AuthContext,
@@ -124,42 +153,51 @@ pub async fn act(
     let r = request_in_case(&state, &case, &id).await?;
     let a = ctx.acting();
     let back = format!("/cases/{}/requests/{}", case.reference, r.id);
+    let mut typed = Typed { reason: form.get("reason").to_string(), ..Typed::default() };
+    // The field a refusal of this action is shown beside.
+    let field = match action.as_str() {
+        "remind" => "remind-now",
+        "resend" => "resend-link",
+        "withdraw" => "withdraw-reason",
+        "due" => "due-day",
+        _ => return Err(WebError::NotFound),
+    };
     let result = match action.as_str() {
         "remind" => gathering::remind_now(&state, &a, &case, &r).await.map(|_| "Reminder sent.".to_string()),
         "resend" => gathering::resend(&state, &a, &case, &r, lock_of(&form)?)
             .await
             .map(|_| "A new link has been sent. The old link no longer works.".to_string()),
-        "withdraw" => {
-            let reason = WithdrawReason::parse(form.get("reason"))
-                .ok_or_else(|| WebError::BadRequest("Choose why the request is withdrawn".into()))?;
-            gathering::withdraw(&state, &a, &case, &r, lock_of(&form)?, reason)
+        "withdraw" => match WithdrawReason::parse(form.get("reason")) {
+            None => Err(ServiceError::Refused("Choose why the request is withdrawn".into())),
+            Some(reason) => gathering::withdraw(&state, &a, &case, &r, lock_of(&form)?, reason)
                 .await
-                .map(|_| "Request withdrawn.".to_string())
+                .map(|_| "Request withdrawn.".to_string()),
+        },
+        _ => {
+            let parts = form.date_parts("due");
+            let parsed = parts.parse("due date");
+            typed.due = Some(parts);
+            match parsed {
+                Ok(Some(due)) => gathering::change_due(&state, &a, &case, &r, lock_of(&form)?, due)
+                    .await
+                    .map(|_| format!("The due date is now {}.", date_words(due))),
+                Ok(None) => Err(ServiceError::Refused("Enter the new due date".into())),
+                Err(m) => Err(ServiceError::Refused(m)),
+            }
         }
-        "due" => {
-            let due: NaiveDate = match form.date_parts("due").parse("due date") {
-                Ok(Some(d)) => d,
-                Ok(None) => {
-                    return Ok(redirect_with_flash(&state, &back, "Not changed: enter the new due date"));
-                }
-                Err(m) => return Ok(redirect_with_flash(&state, &back, &format!("Not changed: {m}"))),
-            };
-            gathering::change_due(&state, &a, &case, &r, lock_of(&form)?, due)
-                .await
-                .map(|_| format!("The due date is now {}.", date_words(due)))
-        }
-        _ => return Err(WebError::NotFound),
     };
     match result {
         Ok(message) => Ok(redirect_with_flash(&state, &back, &message)),
         Err(ServiceError::Refused(m)) | Err(ServiceError::Conflict(m)) => {
-            Ok(redirect_with_flash(&state, &back, &format!("Not done: {m}")))
+            typed.errors.add(field, m);
+            render_detail(&state, &ctx, &case, &r, typed).await
         }
-        Err(ServiceError::Invalid(list)) => Ok(redirect_with_flash(
-            &state,
-            &back,
-            &format!("Not done: {}", list.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(". ")),
-        )),
+        Err(ServiceError::Invalid(list)) => {
+            for (_, m) in list {
+                typed.errors.add(field, m);
+            }
+            render_detail(&state, &ctx, &case, &r, typed).await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -34,6 +34,8 @@ pub struct AskRow {
     pub agency_types: Vec<Choice>,
     pub forms: Vec<FormChoice>,
     pub from_notification: bool,
+    /// A row just added: the page focuses it.
+    pub focus: bool,
 }
 
 pub struct FormChoice {
@@ -132,6 +134,7 @@ pub async fn new_form(
             agency_types: agency_choices(""),
             forms: form_choices(&state, &case, None),
             from_notification: true,
+            focus: false,
         })
         .collect();
     let n = rows.len();
@@ -150,6 +153,7 @@ fn blank_row(state: &AppState, case: &Case, n: usize) -> AskRow {
         agency_types: agency_choices(""),
         forms: form_choices(state, case, Some(&[])),
         from_notification: false,
+        focus: false,
     }
 }
 
@@ -212,6 +216,7 @@ pub async fn create(
             agency_types: agency_choices(&get("agency_type")),
             forms: form_choices(&state, &case, Some(&picked)),
             from_notification: form.get(format!("p{n}-known")) == "1",
+            focus: false,
         };
         if !picked.is_empty() {
             let label =
@@ -281,8 +286,9 @@ pub async fn create(
         }
     };
     if form.get("action") == "add" {
-        rows.push(blank_row(&state, &case, rows.len()));
-        return render_request(&state, &ctx, &case, rows, due_parts, errors);
+        // Adding a row is not sending: no problems are shown yet, and the new row takes focus.
+        rows.push(AskRow { focus: true, ..blank_row(&state, &case, rows.len()) });
+        return render_request(&state, &ctx, &case, rows, due_parts, FormErrors::default());
     }
     if asks.is_empty() && errors.is_empty() {
         errors.add("p0-name", "Choose at least one form for at least one professional");
@@ -295,8 +301,8 @@ pub async fn create(
             &state,
             &format!("/cases/{}/requests", case.reference),
             &format!(
-                "{} request(s) sent. Each professional has been emailed a link to their form.",
-                ids.len()
+                "{} sent. Each professional has been emailed a link to their form.",
+                crate::words::count(ids.len() as i64, "request", "requests")
             ),
         )),
         Err(ServiceError::Invalid(list)) => {

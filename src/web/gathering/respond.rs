@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::forms::answers::{self, Answers, FieldError, Raw};
-use crate::forms::page::{self, PageModel};
+use crate::forms::page::{self, PageModel, RowFocus};
 use crate::gathering::date_words;
 use crate::gathering::response;
 use crate::responses::Loaded;
@@ -138,6 +138,7 @@ struct Shown<'a> {
     raw: &'a Raw,
     answers: &'a Answers,
     errors: &'a [FieldError],
+    focus: Option<RowFocus>,
 }
 
 fn render_page(
@@ -147,8 +148,11 @@ fn render_page(
     lock: i64,
     conflict: Option<String>,
 ) -> WebResult<Response> {
-    let Shown { index, raw, answers, errors } = shown;
-    let model = page::page(&loaded.version, index, raw, answers, errors).ok_or(WebError::NotFound)?;
+    let Shown { index, raw, answers, errors, focus } = shown;
+    let mut model = page::page(&loaded.version, index, raw, answers, errors).ok_or(WebError::NotFound)?;
+    if let Some(target) = &focus {
+        page::focus(&mut model.items, target);
+    }
     frame.page.title = format!("{} – {}", model.title, loaded.version.title);
     frame.page.has_errors = !errors.is_empty();
     let status = if conflict.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
@@ -172,39 +176,42 @@ pub fn show_page(frame: Frame<'_>, loaded: &Loaded, number: usize) -> WebResult<
     let raw = answers::to_raw(&loaded.version, &loaded.answers);
     let lock = frame.request.version;
     let index = number.checked_sub(1).ok_or(WebError::NotFound)?;
-    render_page(frame, loaded, Shown { index, raw: &raw, answers: &loaded.answers, errors: &[] }, lock, None)
+    render_page(
+        frame,
+        loaded,
+        Shown { index, raw: &raw, answers: &loaded.answers, errors: &[], focus: None },
+        lock,
+        None,
+    )
 }
 
-/// Applies "Add another" / "Remove" on a group to the posted fields; `true` when one was pressed.
-pub(crate) fn group_action(action: &str, raw: &mut Raw) -> bool {
+/// Applies "Add another" / "Remove" on a group to the posted fields; the row to focus when one
+/// was pressed.
+pub(crate) fn group_action(action: &str, raw: &mut Raw) -> Option<RowFocus> {
     if let Some(key) = action.strip_prefix("add:") {
         let rows = answers::posted_rows(raw, key).max(1) + 1;
         set_rows(raw, key, rows);
-        return true;
+        return Some(RowFocus { group: key.to_string(), row: rows - 1 });
     }
-    if let Some(rest) = action.strip_prefix("remove:")
-        && let Some((key, row)) = rest.rsplit_once('.')
-        && let Ok(row) = row.parse::<usize>()
-    {
-        let rows = answers::posted_rows(raw, key);
-        let prefix = format!("{key}.");
-        let mut kept = Raw::new();
-        for (k, v) in raw.drain(..) {
-            let renumbered = k
-                .strip_prefix(&prefix)
-                .and_then(|r| r.split_once('.'))
-                .and_then(|(n, field)| n.parse::<usize>().ok().map(|n| (n, field.to_string())));
-            match renumbered {
-                Some((n, _)) if n == row => {}
-                Some((n, field)) if n > row => kept.push((format!("{key}.{}.{field}", n - 1), v)),
-                _ => kept.push((k, v)),
-            }
+    let (key, row) = action.strip_prefix("remove:")?.rsplit_once('.')?;
+    let row = row.parse::<usize>().ok()?;
+    let rows = answers::posted_rows(raw, key);
+    let prefix = format!("{key}.");
+    let mut kept = Raw::new();
+    for (k, v) in raw.drain(..) {
+        let renumbered = k
+            .strip_prefix(&prefix)
+            .and_then(|r| r.split_once('.'))
+            .and_then(|(n, field)| n.parse::<usize>().ok().map(|n| (n, field.to_string())));
+        match renumbered {
+            Some((n, _)) if n == row => {}
+            Some((n, field)) if n > row => kept.push((format!("{key}.{}.{field}", n - 1), v)),
+            _ => kept.push((k, v)),
         }
-        *raw = kept;
-        set_rows(raw, key, rows.saturating_sub(1).max(1));
-        return true;
     }
-    false
+    *raw = kept;
+    set_rows(raw, key, rows.saturating_sub(1).max(1));
+    Some(RowFocus { group: key.to_string(), row })
 }
 
 fn set_rows(raw: &mut Raw, key: &str, rows: usize) {
@@ -241,15 +248,15 @@ pub async fn save_page(
         Err(ServiceError::Conflict(m)) => {
             // What was typed comes back, with the lock of the request as it is now.
             let current = frame.request.version;
-            let shown = Shown { index, raw: &raw, answers: &merged, errors: &[] };
+            let shown = Shown { index, raw: &raw, answers: &merged, errors: &[], focus: None };
             return render_page(frame, loaded, shown, current, Some(m));
         }
         Err(e) => return Err(e.into()),
     }
     let next_lock = lock + 1;
     let revealed = page::newly_revealed(&loaded.version, index, &loaded.answers, &merged);
-    if !errors.is_empty() || regrouped || revealed {
-        let shown = Shown { index, raw: &raw, answers: &merged, errors: &errors };
+    if !errors.is_empty() || regrouped.is_some() || revealed {
+        let shown = Shown { index, raw: &raw, answers: &merged, errors: &errors, focus: regrouped };
         return render_page(frame, loaded, shown, next_lock, None);
     }
     let target = if action == "save" {

@@ -278,29 +278,41 @@ async fn typed(
     })
 }
 
-/// Reads the form into an input, or the field errors for what cannot be read.
-fn input(form: &FormData, editing: bool) -> Result<Input, FormErrors> {
+/// Reads the form into an input, or every problem with it: what cannot be read here (the due
+/// date, the status) and, in the same round, what the service finds in the rest.
+async fn input(
+    state: &AppState,
+    me: &Principal,
+    form: &FormData,
+    editing: bool,
+) -> WebResult<Result<Input, FormErrors>> {
     let mut errors = FormErrors::default();
     let due_on = form.required_date("due", "due date", "Enter the date the action is due", &mut errors);
     let status = form.get("status");
     if editing && ActionStatus::parse(status).is_none() {
         errors.add("status", "Choose the action's status");
     }
-    match due_on {
-        Some(due_on) if errors.is_empty() => Ok(Input {
-            area_id: form.get("area").parse().ok(),
-            description: form.get("description").to_string(),
-            owner_org: form.get("owner_org").to_string(),
-            owner_email: form.get("owner_email").to_string(),
-            due_on,
-            cases: form.get("cases").split([',', ' ', ';', '\n']).map(|s| s.trim().to_uppercase()).collect(),
-            themes: form.all("themes").iter().map(|s| s.to_string()).collect(),
-            status: editing.then(|| status.to_string()),
-            note: form.get("note").to_string(),
-            confirmed: form.confirmed(),
-        }),
-        _ => Err(errors),
+    let input = Input {
+        area_id: form.get("area").parse().ok(),
+        description: form.get("description").to_string(),
+        owner_org: form.get("owner_org").to_string(),
+        owner_email: form.get("owner_email").to_string(),
+        due_on: due_on.unwrap_or_else(|| state.clock.today()),
+        cases: form.get("cases").split([',', ' ', ';', '\n']).map(|s| s.trim().to_uppercase()).collect(),
+        themes: form.all("themes").iter().map(|s| s.to_string()).collect(),
+        status: editing.then(|| status.to_string()),
+        note: form.get("note").to_string(),
+        confirmed: form.confirmed(),
+    };
+    if errors.is_empty() {
+        return Ok(Ok(input));
     }
+    for (field, message) in service::problems(state, &me.area_ids, &input).await? {
+        if field != "status" {
+            errors.add(&field, message);
+        }
+    }
+    Ok(Err(errors))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -337,7 +349,7 @@ pub async fn create(
     CurrentUser(me): CurrentUser,
     form: FormData,
 ) -> WebResult<Response> {
-    let result = match input(&form, false) {
+    let result = match input(&state, &me, &form, false).await? {
         Ok(i) => service::create(&state, &ctx.acting(), &me.area_ids, &i).await.map_err(field_errors),
         Err(e) => Err(Ok(e)),
     };
@@ -398,7 +410,7 @@ pub async fn update(
     form: FormData,
 ) -> WebResult<Response> {
     let version = form.get("version").parse::<i64>().unwrap_or(0);
-    let result = match input(&form, true) {
+    let result = match input(&state, &me, &form, true).await? {
         Ok(i) => match service::update(&state, &ctx.acting(), &me.area_ids, &reference, version, &i).await {
             Ok(()) => Ok(()),
             Err(ServiceError::Conflict(m)) => {

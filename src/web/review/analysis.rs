@@ -12,7 +12,7 @@ use crate::domain::codes::{AnalysisStatus, CaseStatus};
 use crate::domain::policy::{Action, Principal};
 use crate::domain::uk_time;
 use crate::forms::answers::{self, FieldError, Raw};
-use crate::forms::page::{PageModel, page};
+use crate::forms::page::{PageModel, RowFocus, focus, page};
 use crate::review::analysis::{self as service, Difference, Loaded};
 use crate::service::ServiceError;
 use crate::store::analyses;
@@ -44,6 +44,8 @@ struct AnalysisTemplate {
     lock: i64,
     editable: bool,
     can_sign: bool,
+    /// Whether the signer has two-factor set up (sign-off needs a code).
+    two_factor_set_up: bool,
     can_amend: bool,
     sections: Vec<PageModel>,
     answers: Vec<(String, String)>,
@@ -104,6 +106,8 @@ struct Shown<'a> {
     notice: String,
     /// An amendment's reason as typed, kept when it is refused.
     reason: String,
+    /// The factor line to focus after "Add another" or "Remove".
+    focus: Option<RowFocus>,
 }
 
 async fn render(
@@ -120,15 +124,23 @@ async fn render(
         Some(r) => service::read(&loaded.version, r),
         None => (loaded.answers.clone(), Vec::new()),
     };
-    let sections = (0..loaded.version.sections().len())
+    let mut sections: Vec<PageModel> = (0..loaded.version.sections().len())
         .filter_map(|i| page(&loaded.version, i, raw, &shown_answers, shown.errors))
         .collect();
+    if let Some(target) = &shown.focus {
+        for s in &mut sections {
+            focus(&mut s.items, target);
+        }
+    }
     let signed = loaded.is_signed();
     let editable = !signed && service::editable_in(&case.status);
     let draft_exists = loaded.analysis.is_some() && !signed;
     let can_sign = draft_exists
         && me.permits_in(Action::SignOffAnalysis, case.area_id)
         && (case.status == CaseStatus::ReviewScheduled.code() || case.status == CaseStatus::Reviewed.code());
+    // A chair without two-factor learns it before writing, not at sign-off.
+    let two_factor_set_up = !can_sign
+        || crate::store::users::find(&state.db, me.user_id).await?.is_some_and(|u| u.totp_secret.is_some());
     let status = if shown.conflict.is_some() {
         StatusCode::CONFLICT
     } else if shown.errors.is_empty() {
@@ -154,6 +166,7 @@ async fn render(
             lock: shown.lock.unwrap_or(loaded.lock()),
             editable,
             can_sign,
+            two_factor_set_up,
             can_amend: signed
                 && loaded.analysis.as_ref().is_some_and(|a| a.status == AnalysisStatus::Signed.code()),
             sections,
@@ -195,6 +208,7 @@ pub async fn show(
         lock: None,
         notice: String::new(),
         reason: String::new(),
+        focus: None,
     };
     render(&state, &ctx, &me, &case, &loaded, shown).await
 }
@@ -218,7 +232,7 @@ pub async fn save(
         .into_iter()
         .filter(|(k, _)| k != "csrf_token" && k != "lock" && k != "action" && !k.ends_with(".confirm"))
         .collect();
-    if group_action(&action, &mut raw) {
+    if let Some(row) = group_action(&action, &mut raw) {
         let shown = Shown {
             raw: Some(&raw),
             errors: &[],
@@ -226,6 +240,7 @@ pub async fn save(
             lock: Some(lock),
             notice: "Not saved yet: save to keep your changes.".into(),
             reason: String::new(),
+            focus: Some(row),
         };
         return render(&state, &ctx, &me, &case, &loaded, shown).await;
     }
@@ -238,6 +253,7 @@ pub async fn save(
             lock: Some(lock),
             notice: String::new(),
             reason: String::new(),
+            focus: None,
         };
         return render(&state, &ctx, &me, &case, &loaded, shown).await;
     }
@@ -253,6 +269,7 @@ pub async fn save(
                 lock: None,
                 notice: String::new(),
                 reason: String::new(),
+                focus: None,
             };
             render(&state, &ctx, &me, &case, &loaded, shown).await
         }
@@ -265,6 +282,7 @@ pub async fn save(
                 lock: Some(lock),
                 notice: String::new(),
                 reason: String::new(),
+                focus: None,
             };
             render(&state, &ctx, &me, &case, &loaded, shown).await
         }
@@ -304,6 +322,7 @@ pub async fn sign_off(
                 lock: None,
                 notice: String::new(),
                 reason: String::new(),
+                focus: None,
             };
             render(&state, &ctx, &me, &case, &loaded, shown).await
         }
@@ -336,6 +355,7 @@ pub async fn amend(
                 lock: None,
                 notice: String::new(),
                 reason: form.get("reason").to_string(),
+                focus: None,
             };
             render(&state, &ctx, &me, &case, &loaded, shown).await
         }

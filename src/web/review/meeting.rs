@@ -13,6 +13,7 @@ use crate::domain::policy::{Action, Principal};
 use crate::domain::uk_time;
 use crate::review::meetings::{self as service};
 use crate::review::packs;
+use crate::service::ServiceError;
 use crate::store::cases::{self, CaseFilter, Sort};
 use crate::store::meetings::{self, Meeting};
 use crate::store::{areas, users};
@@ -33,6 +34,12 @@ pub struct AgendaRow {
     pub published: bool,
     pub pack_open: bool,
     pub opened: bool,
+    /// The outcome and deferral reason choices, with what was typed when refused.
+    pub outcomes: Vec<Choice>,
+    pub delays: Vec<Choice>,
+    /// A refused outcome or move opens its section.
+    pub outcome_open: bool,
+    pub move_open: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -51,7 +58,6 @@ struct MeetingTemplate {
     ready: Vec<Choice>,
     other_meetings: Vec<Choice>,
     delays: Vec<Choice>,
-    outcomes: Vec<Choice>,
     manage: bool,
     attending: bool,
     is_chair: bool,
@@ -67,6 +73,7 @@ async fn render_meeting(
     m: Meeting,
     attending: bool,
     errors: FormErrors,
+    typed: Option<&FormData>,
 ) -> WebResult<Response> {
     let everyone = users::list(&state.db).await?;
     let name =
@@ -93,7 +100,21 @@ async fn render_meeting(
         let reference =
             found.iter().find(|c| c.id == i.case_id).map(|c| c.reference.clone()).unwrap_or_default();
         let outcome = AgendaOutcome::parse(&i.outcome).unwrap_or(AgendaOutcome::Pending);
+        let typed_of = |name: String| typed.map(|f| f.get(name).to_string()).unwrap_or_default();
+        let typed_outcome = typed_of(format!("outcome-{}", i.id));
+        let typed_delay = typed_of(format!("reason-{}", i.id));
+        let has = |name: String| errors.has(name);
         agenda.push(AgendaRow {
+            outcomes: [AgendaOutcome::Reviewed, AgendaOutcome::Deferred]
+                .iter()
+                .map(|o| Choice::new(o.code(), o.label(), o.code() == typed_outcome))
+                .collect(),
+            delays: ReviewDelay::ALL
+                .iter()
+                .map(|d| Choice::new(d.code(), d.label(), d.code() == typed_delay))
+                .collect(),
+            outcome_open: has(format!("outcome-{}", i.id)) || has(format!("reason-{}", i.id)),
+            move_open: has(format!("to-{}", i.id)) || has(format!("move-reason-{}", i.id)),
             id: i.id,
             version: i.version,
             reference,
@@ -147,10 +168,6 @@ async fn render_meeting(
             ready,
             other_meetings,
             delays: ReviewDelay::ALL.iter().map(|d| Choice::new(d.code(), d.label(), false)).collect(),
-            outcomes: [AgendaOutcome::Reviewed, AgendaOutcome::Deferred]
-                .iter()
-                .map(|o| Choice::new(o.code(), o.label(), false))
-                .collect(),
             manage,
             attending,
             is_chair: m.chair_id == me.user_id,
@@ -171,7 +188,28 @@ pub async fn show(
     Path(id): Path<i64>,
 ) -> WebResult<Response> {
     let (m, attending) = load_meeting(&state, &me, id).await?;
-    render_meeting(&state, &ctx, &me, m, attending, FormErrors::default()).await
+    render_meeting(&state, &ctx, &me, m, attending, FormErrors::default(), None).await
+}
+
+/// The service names an agenda item's fields (`outcome`, `reason`, `to`); on the page each item
+/// has its own (`outcome-{item}`…). `fields` maps them; a refusal with no field is shown by the
+/// first.
+fn for_item(e: ServiceError, fields: &[(&str, String)]) -> ServiceError {
+    let field = |f: &str| {
+        fields
+            .iter()
+            .find(|(from, _)| *from == f)
+            .or(fields.first())
+            .map(|(_, to)| to.clone())
+            .unwrap_or_default()
+    };
+    match e {
+        ServiceError::Invalid(list) => {
+            ServiceError::Invalid(list.into_iter().map(|(f, m)| (field(&f), m)).collect())
+        }
+        ServiceError::Refused(m) | ServiceError::Conflict(m) => ServiceError::Invalid(vec![(field(""), m)]),
+        other => other,
+    }
 }
 
 /// `POST /meetings/{id}/{action}`: invite, add, up, down, outcome, move, held, cancel.
@@ -228,6 +266,15 @@ pub async fn act(
                     service::record_outcome(&state, &who, &m, &i, version, o, reason)
                         .await
                         .map(|_| "Outcome recorded".to_string())
+                        .map_err(|e| {
+                            for_item(
+                                e,
+                                &[
+                                    ("outcome", format!("outcome-{}", i.id)),
+                                    ("reason", format!("reason-{}", i.id)),
+                                ],
+                            )
+                        })
                 }
                 _ => {
                     Err(crate::service::invalid(&format!("outcome-{}", i.id), "Choose reviewed or deferred"))
@@ -250,7 +297,13 @@ pub async fn act(
                     ReviewDelay::parse(form.get(format!("move-reason-{}", i.id))),
                 )
                 .await
-                .map(|_| format!("Case moved to the {}", service::title(&to))),
+                .map(|_| format!("Case moved to the {}", service::title(&to)))
+                .map_err(|e| {
+                    for_item(
+                        e,
+                        &[("to", format!("to-{}", i.id)), ("reason", format!("move-reason-{}", i.id))],
+                    )
+                }),
                 None => Err(crate::service::invalid(
                     &format!("to-{}", i.id),
                     "Choose the meeting to move the case to",
@@ -259,7 +312,8 @@ pub async fn act(
         }
         "held" => service::set_status(&state, &who, &m, version, MeetingStatus::Held)
             .await
-            .map(|_| "Meeting marked as held".to_string()),
+            .map(|_| "Meeting marked as held".to_string())
+            .map_err(|e| for_item(e, &[("", "mark-held".to_string())])),
         "cancel" => {
             service::set_status(&state, &who, &m, version, MeetingStatus::Cancelled).await.map(|_| {
                 "Meeting cancelled; its cases are back on the list of cases ready for review".to_string()
@@ -272,7 +326,7 @@ pub async fn act(
         Err(e) => {
             let errors = field_errors(e)?;
             let m = meetings::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
-            render_meeting(&state, &ctx, &me, m, attending, errors).await
+            render_meeting(&state, &ctx, &me, m, attending, errors, Some(&form)).await
         }
     }
 }

@@ -163,14 +163,20 @@ pub async fn place(
     match crate::retention::holds::place(&state, &ctx.acting(), me.user_id, &input, &themes).await {
         Ok((id, covered, withdrawn)) => {
             let extra = if withdrawn > 0 {
-                format!("; {withdrawn} case(s) taken out of the destruction queue")
+                format!(
+                    "; {} taken out of the destruction queue",
+                    crate::words::count(withdrawn as i64, "case", "cases")
+                )
             } else {
                 String::new()
             };
             return Ok(redirect_with_flash(
                 &state,
                 &format!("/admin/retention/holds/{id}"),
-                &format!("Legal hold placed: it covers {covered} case(s){extra}"),
+                &format!(
+                    "Legal hold placed: it covers {}{extra}",
+                    crate::words::count(covered as i64, "case", "cases")
+                ),
             ));
         }
         Err(e) => {

@@ -88,7 +88,9 @@ pub async fn overview(State(state): State<AppState>, ctx: AuthContext) -> WebRes
         held: destruction::held_due(&state.db, today).await?,
         stale: stored::count_stale(&state.db).await?,
         last_sweep: match stored::last_run(&state.db).await? {
-            Some((day, listed)) => format!("{}: {listed} case(s) listed", long_date(day)),
+            Some((day, listed)) => {
+                format!("{}: {} listed", long_date(day), crate::words::count(listed as i64, "case", "cases"))
+            }
             None => "Not run yet".into(),
         },
         in_queue: counts.get(EntryStatus::Due),
@@ -109,7 +111,10 @@ pub async fn sweep(
     let message = match (r.listed.len(), r.held) {
         (0, 0) => "The sweep found no case due".to_string(),
         (0, h) => format!("The sweep found no case to list: {h} due but under a legal hold"),
-        (n, h) => format!("{n} case(s) listed in the destruction queue ({h} due but under a legal hold)"),
+        (n, h) => format!(
+            "{} listed in the destruction queue ({h} due but under a legal hold)",
+            crate::words::count(n as i64, "case", "cases")
+        ),
     };
     Ok(redirect_with_flash(&state, "/admin/retention/queue", &message))
 }

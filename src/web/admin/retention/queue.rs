@@ -169,7 +169,10 @@ pub async fn queue(
         Ok((_, n)) => Ok(redirect_with_flash(
             &state,
             "/admin/retention/queue",
-            &format!("{n} case(s) queued for destruction. A different admin must now approve them."),
+            &format!(
+                "{} queued for destruction. A different admin must now approve them.",
+                crate::words::count(n as i64, "case", "cases")
+            ),
         )),
         Err(e) => {
             let problem = into_errors(e, &mut errors)?;
@@ -203,7 +206,8 @@ pub async fn approve(
                 &state,
                 "/admin/retention/certificates",
                 &format!(
-                    "Destruction of {n} case(s) approved. Each is destroyed in turn and gets a certificate below."
+                    "Destruction of {} approved. Each is destroyed in turn and gets a certificate below.",
+                    crate::words::count(n as i64, "case", "cases")
                 ),
             ))
         }

@@ -1,0 +1,32 @@
+//! Daily work: a notification sent once however often its page is sent again (each form carries
+//! a one-off submission key; the key's hash is claimed before the case is made).
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("submissions")
+                // SHA-256 of the form's submission key, hex.
+                .col(string_len("key_hash", 64).primary_key())
+                // The case reference the submission made.
+                .col(string_len("reference", 32))
+                .col(timestamp_with_time_zone("created_at"))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("submissions").to_owned()).await
+    }
+}
