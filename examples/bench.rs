@@ -398,6 +398,7 @@ async fn seed(
                 area_scope: None,
                 synthetic: true,
                 notified_at: Some(at),
+                submission: None,
             };
             intake::notify(&st, parsed, ctx)
                 .await

@@ -32,4 +32,5 @@ pub mod store;
 pub mod telemetry;
 pub mod web;
 pub mod words;
+pub mod work;
 pub mod workflow;

@@ -152,6 +152,7 @@ async fn pack(state: &AppState, rng: &mut rand::rngs::StdRng, area_id: i64) -> a
         area_scope: None,
         synthetic: true,
         notified_at: Some(now - chrono::TimeDelta::days(58)),
+        submission: None,
     };
     let outcome = cdop::intake::notify(state, parsed, ctx).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let case = cases::find_by_reference(&state.db, &outcome.reference)

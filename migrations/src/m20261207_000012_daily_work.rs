@@ -1,5 +1,6 @@
 //! Daily work: a notification sent once however often its page is sent again (each form carries
-//! a one-off submission key; the key's hash is claimed before the case is made).
+//! a one-off submission key; the key's hash is recorded with the case it made), and destruction
+//! certificates numbered 1, 2, 3… in the order cases were destroyed (not by queue entry).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -23,10 +24,28 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone("created_at"))
                 .to_owned(),
         )
-        .await
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("destruction_entries")
+                .add_column(big_integer_null("certificate_no"))
+                .to_owned(),
+        )
+        .await?;
+        // Certificates already issued keep their numbers (they were the entry's id).
+        m.get_connection()
+            .execute_unprepared(
+                "UPDATE destruction_entries SET certificate_no = id WHERE destroyed_at IS NOT NULL",
+            )
+            .await?;
+        Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter().table("destruction_entries").drop_column(Alias::new("certificate_no")).to_owned(),
+        )
+        .await?;
         m.drop_table(Table::drop().table("submissions").to_owned()).await
     }
 }

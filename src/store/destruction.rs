@@ -41,6 +41,8 @@ pub struct Entry {
     pub classes: Option<String>,
     /// The policy's name and rule as they stood when the case was destroyed.
     pub policy_words: Option<String>,
+    /// The certificate's number: 1, 2, 3… in the order cases were destroyed.
+    pub certificate_no: Option<i64>,
 }
 
 impl Entry {
@@ -48,21 +50,21 @@ impl Entry {
         EntryStatus::parse(&self.status)
     }
 
-    /// The certificate number of a destroyed entry.
+    /// The certificate number of a destroyed entry ("DC-000001" for the first case destroyed).
     pub fn certificate(&self) -> String {
-        certificate_number(self.id)
+        certificate_number(self.certificate_no.unwrap_or(self.id))
     }
 }
 
-pub fn certificate_number(entry_id: i64) -> String {
-    format!("DC-{entry_id:06}")
+pub fn certificate_number(number: i64) -> String {
+    format!("DC-{number:06}")
 }
 
 const SELECT: &str = "SELECT e.id, e.case_id, c.reference, c.area_id, e.status, e.due_on, e.policy_id, \
      p.name AS policy_name, e.action, e.listed_at, e.batch_id, b.reason AS batch_reason, e.queued_by, \
      uq.name AS queued_by_name, e.queued_at, e.approved_by, ua.name AS approved_by_name, e.approved_at, \
      e.approve_reason, uc.name AS closed_by_name, e.closed_at, e.close_reason, e.destroyed_at, e.classes, \
-     e.policy_words \
+     e.policy_words, e.certificate_no \
      FROM destruction_entries e JOIN cases c ON c.id = e.case_id \
      LEFT JOIN retention_policies p ON p.id = e.policy_id \
      LEFT JOIN destruction_batches b ON b.id = e.batch_id \
@@ -451,7 +453,8 @@ pub async fn destroy_case<C: ConnectionTrait>(
     exec(
         conn,
         "UPDATE destruction_entries SET status = $1, open_case_id = NULL, destroyed_at = $2, classes = $3, \
-         policy_words = $4, updated_at = $2, version = version + 1 WHERE id = $5",
+         policy_words = $4, updated_at = $2, version = version + 1, \
+         certificate_no = (SELECT COALESCE(MAX(certificate_no), 0) + 1 FROM destruction_entries) WHERE id = $5",
         vec![
             EntryStatus::Destroyed.code().into(),
             at.into(),

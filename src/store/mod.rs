@@ -38,6 +38,7 @@ pub mod statutory_dates;
 pub mod submissions;
 pub mod tokens;
 pub mod users;
+pub mod work;
 
 use std::path::PathBuf;
 use std::time::Duration;

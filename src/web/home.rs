@@ -8,6 +8,7 @@ use crate::domain::policy::Action;
 use crate::store::sessions::Stage;
 use crate::web::auth::{AuthContext, stage_home};
 use crate::web::page::Page;
+use crate::work::Queues;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
@@ -22,18 +23,13 @@ pub struct Task {
     pub description: &'static str,
 }
 
-/// A count of work waiting, with where to do it.
-pub struct Waiting {
-    pub count: u64,
-    pub label: &'static str,
-    pub href: &'static str,
-}
-
 /// A case this user notified (reference and coded status only).
 pub struct MyCase {
     pub reference: String,
     pub notified: String,
     pub status: &'static str,
+    /// Details not known at notification, still to add.
+    pub details_to_add: bool,
 }
 
 /// A saved draft of a notification.
@@ -49,52 +45,42 @@ pub struct DashboardTemplate {
     page: Page,
     roles: String,
     tasks: Vec<Task>,
-    waiting: Vec<Waiting>,
+    queues: Queues,
     my_cases: Vec<MyCase>,
     drafts: Vec<MyDraft>,
 }
 
-/// What is waiting for this user: triage and duplicates for coordinators; the cases they
-/// notified and their drafts for notifiers.
-async fn work(
+/// The notifier's own work: the cases they notified (and whether details are still to add) and
+/// their drafts.
+async fn own_notifications(
     state: &crate::web::AppState,
     p: &crate::domain::policy::Principal,
-) -> crate::web::error::WebResult<(Vec<Waiting>, Vec<MyCase>, Vec<MyDraft>)> {
+) -> crate::web::error::WebResult<(Vec<MyCase>, Vec<MyDraft>)> {
+    use crate::domain::codes::CaseStatus;
+    use crate::domain::uk_time;
     use crate::store::{cases, drafts};
-    let mut waiting = Vec::new();
-    if p.permits(Action::TriageNotifications) {
-        let (pending, duplicates, quality) = cases::work_counts(&state.db, &p.area_ids).await?;
-        waiting.push(Waiting { count: pending, label: "notifications waiting for triage", href: "/triage" });
-        waiting.push(Waiting {
-            count: duplicates,
-            label: "possible duplicates to confirm or merge",
-            href: "/triage",
-        });
-        waiting.push(Waiting {
-            count: quality,
-            label: "open cases with details not known at notification",
-            href: "/cases",
-        });
-    }
     let mut mine = Vec::new();
     let mut saved = Vec::new();
     if p.permits(Action::NotifyDeath) && p.token_id.is_none() {
         for c in cases::notified_by(&state.db, p.user_id, &p.area_ids, 10).await? {
+            let live =
+                c.status == CaseStatus::PendingTriage.code() || c.status == CaseStatus::Notified.code();
             mine.push(MyCase {
+                details_to_add: live && !c.data_quality.is_empty(),
                 reference: c.reference,
-                notified: crate::domain::uk_time::to_uk(c.notified_at).format("%-d %b %Y").to_string(),
-                status: crate::domain::codes::CaseStatus::parse(&c.status).map(|s| s.label()).unwrap_or("—"),
+                notified: uk_time::to_uk(c.notified_at).format("%-d %b %Y").to_string(),
+                status: CaseStatus::parse(&c.status).map(|s| s.label()).unwrap_or("—"),
             });
         }
         for d in drafts::for_user(&state.db, p.user_id).await? {
             saved.push(MyDraft {
                 id: d.id,
-                saved: crate::domain::uk_time::short(d.updated_at),
-                expires: crate::domain::uk_time::to_uk(d.expires_at).format("%-d %b %Y").to_string(),
+                saved: uk_time::short(d.updated_at),
+                expires: uk_time::to_uk(d.expires_at).format("%-d %b %Y").to_string(),
             });
         }
     }
-    Ok((waiting, mine, saved))
+    Ok((mine, saved))
 }
 
 pub async fn show(
@@ -103,7 +89,7 @@ pub async fn show(
 ) -> Response {
     match (ctx.stage(), &ctx.principal) {
         (Some(Stage::Full), Some(p)) => {
-            let all: [(Action, Task); 7] = [
+            let all: [(Action, Task); 13] = [
                 (
                     Action::NotifyDeath,
                     Task {
@@ -126,6 +112,54 @@ pub async fn show(
                         href: "/triage",
                         title: "Triage",
                         description: "Accept or reject notifications sent without an account, and resolve possible duplicates.",
+                    },
+                ),
+                (
+                    Action::AttendMeetings,
+                    Task {
+                        href: "/meetings",
+                        title: "Meetings",
+                        description: "Child death review meetings and panels: agendas, case packs, pre-panel categorisation and minutes.",
+                    },
+                ),
+                (
+                    Action::RequestInformation,
+                    Task {
+                        href: "/outstanding",
+                        title: "Outstanding information",
+                        description: "Agency forms past their due date, most overdue first, to chase.",
+                    },
+                ),
+                (
+                    Action::ManageActions,
+                    Task {
+                        href: "/actions",
+                        title: "Actions",
+                        description: "The panel's actions register: owners, due dates and progress.",
+                    },
+                ),
+                (
+                    Action::RunPublishedReports,
+                    Task {
+                        href: "/reports/annual",
+                        title: "Reports",
+                        description: "The annual report and thematic reports, with small numbers suppressed for publication.",
+                    },
+                ),
+                (
+                    Action::ManageRetention,
+                    Task {
+                        href: "/admin/retention",
+                        title: "Retention",
+                        description: "Retention policies, legal holds, the destruction queue and certificates.",
+                    },
+                ),
+                (
+                    Action::UseService,
+                    Task {
+                        href: "/account",
+                        title: "Your account",
+                        description: "Your password, two-factor authentication and API tokens.",
                     },
                 ),
                 (
@@ -166,7 +200,11 @@ pub async fn show(
                 .filter(|(a, t)| p.permits(*a) && crate::web::routes::has_page(t.href))
                 .map(|(_, t)| t)
                 .collect();
-            let (waiting, my_cases, drafts) = match work(&state, p).await {
+            let queues = match crate::work::for_person(&state, p).await {
+                Ok(q) => q,
+                Err(e) => return crate::web::error::WebError::from(e).into_response(),
+            };
+            let (my_cases, drafts) = match own_notifications(&state, p).await {
                 Ok(w) => w,
                 Err(e) => return e.into_response(),
             };
@@ -174,7 +212,7 @@ pub async fn show(
                 page: Page::for_user(&ctx, "Home", "/"),
                 roles: p.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
                 tasks,
-                waiting,
+                queues,
                 my_cases,
                 drafts,
             }

@@ -141,9 +141,9 @@ both_backends!(
                 &[("to", "gathering_information"), ("reason", "Waiting for Zebedee's school")],
             )
             .await;
-        assert_eq!(res.status(), 303);
-        let (_, page) = coordinator.page(&format!("/cases/{reference}/requests")).await;
-        assert!(page.contains("Not changed") && page.contains("(known for a case)"), "{page}");
+        assert_eq!(res.status(), 422, "refused on the page, by the reason typed");
+        let page = res.text().await.expect("page");
+        assert!(page.contains("govuk-error-summary") && page.contains("(known for a case)"), "{page}");
         let details = app.sql_strings("SELECT details FROM audit_events").await.join("\n");
         assert!(!details.contains("Zebedee"), "{details}");
     }

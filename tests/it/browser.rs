@@ -124,7 +124,7 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
 
     // The list, then an NHS-number search; back does not search again.
     b.goto(&app.url("/cases")).await;
-    let list = b.wait_for("cases. Page").await;
+    let list = b.wait_for(". Page 1 of").await;
     b.check_page("the case list").await;
     assert!(list.contains(&reference) && list.contains("Browser Journey"));
     b.type_into("#nhs_number", "943 476 5919").await;
@@ -135,9 +135,9 @@ async fn coordinator_notifies_a_death_in_a_real_browser() {
     assert!(!result_url.contains("9434765919") && !result_url.contains("943%20476"), "{result_url}");
     assert_eq!(count_action(&app, "case.searched").await, 1);
     b.back().await;
-    b.wait_for("cases. Page").await;
+    b.wait_for(". Page 1 of").await;
     b.refresh().await;
-    b.wait_for("cases. Page").await;
+    b.wait_for(". Page 1 of").await;
     assert_eq!(count_action(&app, "case.searched").await, 1, "back and refresh never search again");
 
     // Change the notification.

@@ -107,3 +107,108 @@ async fn enter_in_a_repeating_row_never_removes_a_row() {
     assert_eq!(b.value("#household_members-0-age_years").await, "31");
     assert_eq!(b.value("#household_members-1-age_years").await, "7");
 }
+
+/// Signs out through the header's button.
+async fn sign_out(b: &Browser) {
+    crate::browser_review::sign_out(b).await;
+}
+
+/// Each role opens the service to its own work: the coordinator's triage, requests, agenda and
+/// packs; the designated doctor's notifications with details to add; the chair's meeting; the
+/// member's next meeting and pre-panel categorisation due; the admin's approvals. No home page is
+/// empty of work to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_opens_the_service_to_its_work() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let area = app.area("Cumberland").await;
+    let coordinator = app.signed_in("coordinator@example.org", &[Role::Coordinator], &[area]).await;
+    let chair = app.user("chair@example.org", &[Role::PanelChair], &[area]).await;
+    let member = app.user("member@example.org", &[Role::PanelMember], &[area]).await;
+    app.user("admin@example.org", &[Role::Admin], &[area]).await;
+    let reference = crate::review::ready_case(&app, &coordinator).await;
+
+    // A notification by the designated doctor with the postcode not known.
+    let doctor = app.token_for("doctor@example.org", &[Role::DesignatedDoctor], &[area]).await;
+    let mut body = notification("Cumberland", "Ada", "Keyboard", "401 023 2137", "");
+    body["child"]["postcode_not_known"] = true.into();
+    let (status, created) = app.notify_api(&doctor, &body).await;
+    assert_eq!(status, 201, "{created}");
+    let notified = created["case_reference"].as_str().expect("reference").to_string();
+
+    let b = Browser::start().await;
+    sign_in(&b, &app, "coordinator@example.org").await;
+    let home = b.source().await;
+    assert!(
+        home.contains("<strong>1</strong> case ready for a meeting&#x27;s agenda")
+            || home.contains("<strong>1</strong> case ready for a meeting's agenda"),
+        "{home}"
+    );
+    assert!(home.contains("agency requests overdue") && home.contains("actions overdue"));
+    assert!(!home.contains("nothing for your role"));
+    b.check_page("the coordinator's home").await;
+
+    // A panel meeting a week ahead with the member attending and the case on its agenda.
+    let day = app.state.clock.today() + chrono::TimeDelta::days(7);
+    let (d, mo, y) =
+        (day.format("%-d").to_string(), day.format("%-m").to_string(), day.format("%Y").to_string());
+    let (chair_s, member_s, area_s) = (chair.to_string(), member.to_string(), area.to_string());
+    let (status, _, to) = coordinator
+        .post_page(
+            "/meetings/new",
+            &[
+                ("kind", "panel"),
+                ("date.day", d.as_str()),
+                ("date.month", mo.as_str()),
+                ("date.year", y.as_str()),
+                ("time", "10:00"),
+                ("duration", "120"),
+                ("location", "Room 4"),
+                ("chair", chair_s.as_str()),
+                ("areas", area_s.as_str()),
+                ("attendees", member_s.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let meeting = to.expect("meeting");
+    let (status, _, _) =
+        coordinator.post_page(&format!("{meeting}/add"), &[("case", reference.as_str())]).await;
+    assert_eq!(status, 303);
+    b.refresh().await;
+    let home = b.wait_for("pack to check and publish").await;
+    assert!(home.contains("<strong>1</strong> pack to check and publish"), "{home}");
+    sign_out(&b).await;
+
+    sign_in(&b, &app, "doctor@example.org").await;
+    let home = b.source().await;
+    assert!(home.contains(&notified) && home.contains("Details to add"), "{home}");
+    b.check_page("the designated doctor's home").await;
+    sign_out(&b).await;
+
+    sign_in(&b, &app, "chair@example.org").await;
+    let home = b.source().await;
+    assert!(
+        home.contains("Your next meetings")
+            && home.contains("You chair")
+            && home.contains("1 case; 0 packs published"),
+        "{home}"
+    );
+    b.check_page("the chair's home").await;
+    sign_out(&b).await;
+
+    sign_in(&b, &app, "member@example.org").await;
+    let home = b.source().await;
+    assert!(home.contains("Your next meetings") && home.contains(&meeting), "{home}");
+    assert!(home.contains("Meetings") && !home.contains("nothing for your role"));
+    b.check_page("the panel member's home").await;
+    sign_out(&b).await;
+
+    sign_in(&b, &app, "admin@example.org").await;
+    let home = b.source().await;
+    assert!(
+        home.contains("destructions waiting for a second admin")
+            && home.contains("emails that could not be sent"),
+        "{home}"
+    );
+    b.check_page("the admin's home").await;
+}

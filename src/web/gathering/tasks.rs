@@ -150,7 +150,11 @@ pub async fn change_status(
         .ok_or_else(|| WebError::BadRequest("Choose what to do with the case".into()))?;
     let reason = form.get("reason").trim().to_string();
     // Moving on is refused beside its button; going back, beside the reason typed.
-    let field = if to == CaseStatus::ReadyForReview { "mark-ready" } else { "reason" };
+    let field = match (to, CaseStatus::parse(&case.status)) {
+        (CaseStatus::ReadyForReview, _) => "mark-ready",
+        (CaseStatus::GatheringInformation, Some(CaseStatus::ReadyForReview)) => "reason",
+        _ => "main",
+    };
     let mut errors = FormErrors::default();
     if reason.chars().count() > 500 || crate::input::has_control(&reason) {
         errors.add(field, "The reason must be 500 characters or fewer, with no control characters");

@@ -175,7 +175,7 @@ pub async fn place(
                 &format!("/admin/retention/holds/{id}"),
                 &format!(
                     "Legal hold placed: it covers {}{extra}",
-                    crate::words::count(covered as i64, "case", "cases")
+                    crate::words::count(covered, "case", "cases")
                 ),
             ));
         }
