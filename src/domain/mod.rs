@@ -4,6 +4,7 @@ pub mod amendment;
 pub mod analysis;
 pub mod anonymity;
 pub mod audit;
+pub mod chronology;
 pub mod codes;
 pub mod dates;
 pub mod email;

@@ -90,8 +90,7 @@ pub async fn request(
                 ServiceError::Invalid(vec![("forms".into(), format!("There is no form `{code}`"))])
             })?;
             let (token, hash, expires) = new_link(cx, due);
-            let recipient = serde_json::to_vec(&ask.person).map_err(anyhow::Error::from)?;
-            let sealed = cx.keys.keyring.seal(&recipient).map_err(anyhow::Error::from)?;
+            let sealed = seal_recipient(cx, &ask.person, &token)?;
             let m = render::FormMail {
                 reference: &case.reference,
                 area: &area.name,
@@ -181,10 +180,28 @@ pub async fn refresh_information_status<C: ConnectionTrait>(conn: &C, case_id: i
     Ok(())
 }
 
+/// A request's sealed recipient: who was asked, and the link they were sent, so a reminder can
+/// repeat it (sealed like every identity, never in clear; requests made before links were kept
+/// have none).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct SealedRecipient {
+    #[serde(flatten)]
+    person: Person,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    link_token: String,
+}
+
+fn seal_recipient(cx: &Context, person: &Person, token: &str) -> ServiceResult<Vec<u8>> {
+    cx.seal_json(&SealedRecipient { person: person.clone(), link_token: token.to_string() })
+}
+
+fn open_recipient(cx: &Context, r: &FormRequest) -> ServiceResult<SealedRecipient> {
+    cx.open_json(&r.recipient_sealed)
+}
+
 /// Opens the sealed recipient of a request.
 pub fn recipient(cx: &Context, r: &FormRequest) -> ServiceResult<Person> {
-    let plain = cx.keys.keyring.open(&r.recipient_sealed).map_err(anyhow::Error::from)?;
-    Ok(serde_json::from_slice(&plain).map_err(anyhow::Error::from)?)
+    Ok(open_recipient(cx, r)?.person)
 }
 
 /// The words a form email about request `r` needs besides the case reference and the agency:
@@ -255,10 +272,12 @@ pub async fn resend(
     open_request(r)?;
     let (token, hash, expires) = new_link(cx, r.due_date);
     let words = MailWords::of(cx, &cx.db, case, r).await?;
-    let (email, to) = link_email(cx, &words.mail(case, r), &token, &recipient(cx, r)?.email)?;
+    let person = recipient(cx, r)?;
+    let (email, to) = link_email(cx, &words.mail(case, r), &token, &person.email)?;
+    let sealed = seal_recipient(cx, &person, &token)?;
     let now = cx.clock.now();
     let txn = store::begin_write(&cx.db).await?;
-    form_requests::replace_token(&txn, r.id, version, &hash, expires, now).await?;
+    form_requests::replace_token(&txn, r.id, version, &hash, expires, &sealed, now).await?;
     mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
     audit::append(
         &txn,
@@ -270,8 +289,8 @@ pub async fn resend(
     Ok(())
 }
 
-/// A reminder to the professional asked, ready to queue. It cannot carry the link (only its hash
-/// is kept): it points to the first email, and says whom to ask for a new one.
+/// A reminder to the professional asked, ready to queue, carrying the link sealed with the
+/// request (its body is sealed in the outbox like the first email's).
 async fn reminder_email<C: ConnectionTrait>(
     cx: &Context,
     conn: &C,
@@ -280,9 +299,20 @@ async fn reminder_email<C: ConnectionTrait>(
     overdue: bool,
 ) -> ServiceResult<(mail::RenderedEmail, mail::PreparedRecipients)> {
     let words = MailWords::of(cx, conn, case, r).await?;
-    let email = render::form_reminder(&words.mail(case, r), &date_words(r.created_at.date_naive()), overdue)
-        .map_err(anyhow::Error::from)?;
-    let to = mail::prepare_recipients(&cx.keys.keyring, &[Recipient::External(recipient(cx, r)?.email)])?;
+    let sealed = open_recipient(cx, r)?;
+    let link = (!sealed.link_token.is_empty()).then(|| link(cx, &sealed.link_token));
+    let email = render::form_reminder(
+        &words.mail(case, r),
+        &date_words(r.created_at.date_naive()),
+        overdue,
+        link.as_deref(),
+    )
+    .map_err(anyhow::Error::from)?;
+    // A reminder with the link is private like the first email: its body is sealed with the address.
+    if link.is_some() {
+        return Ok(mail::prepare_private(&cx.keys.keyring, &email, &[sealed.person.email])?);
+    }
+    let to = mail::prepare_recipients(&cx.keys.keyring, &[Recipient::External(sealed.person.email)])?;
     Ok((email, to))
 }
 

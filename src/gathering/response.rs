@@ -147,6 +147,18 @@ async fn store_answers(
         let staff = super::coordinators(cx, case.area_id).await?;
         let to = mail::prepare_recipients(&cx.keys.keyring, &staff)?;
         mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
+        // The receipt, to the professional asked: reference, date and what was sent.
+        let c = answers::completeness(version, answers);
+        let what = format!(
+            "{} answered, {} answered ‘not known’.",
+            crate::words::count(i64::from(c.answered), "question", "questions"),
+            c.not_known
+        );
+        let receipt = render::form_receipt(&words.mail(case, r), &crate::domain::uk_time::long(now), &what)
+            .map_err(anyhow::Error::from)?;
+        let professional = super::recipient(cx, r)?.email;
+        let to = mail::prepare_recipients(&cx.keys.keyring, &[mail::Recipient::External(professional)])?;
+        mail::enqueue(&txn, &receipt, Some(&case.reference), to).await?;
     }
     txn.commit().await?;
     if submit {

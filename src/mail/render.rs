@@ -132,9 +132,15 @@ pub fn form_request(m: &FormMail<'_>, link: &str) -> askama::Result<RenderedEmai
     )
 }
 
-/// To an agency professional: a reminder. Only the link's hash is kept, so a reminder cannot repeat
-/// the link: it points to the first email and says how to get a new link.
-pub fn form_reminder(m: &FormMail<'_>, requested_on: &str, overdue: bool) -> askama::Result<RenderedEmail> {
+/// To an agency professional: a reminder carrying the form's link (sealed with the request, so a
+/// reminder can repeat it; `None` for requests made before links were kept, which point to the
+/// first email instead).
+pub fn form_reminder(
+    m: &FormMail<'_>,
+    requested_on: &str,
+    overdue: bool,
+    link: Option<&str>,
+) -> askama::Result<RenderedEmail> {
     let (subject, first) = if overdue {
         (
             format!("Overdue: information for child death review {}", m.reference),
@@ -149,18 +155,47 @@ pub fn form_reminder(m: &FormMail<'_>, requested_on: &str, overdue: bool) -> ask
             ),
         )
     };
-    let intro = format!(
-        "{first} Open the form with the link in the email the panel sent you on {requested_on} (subject: Information requested for child death review {}).",
-        m.reference
-    );
+    let after = "If your agency had no involvement with the child or family, contact the panel's coordinator and quote the case reference.";
+    match link {
+        Some(link) => case_email(
+            "form_reminder",
+            subject,
+            &format!(
+                "{first} The link below opens the form where you left off; anything you saved is kept (the panel first asked on {requested_on})."
+            ),
+            m.reference,
+            m.area,
+            link,
+            &format!("{after} Do not forward this email: the link is for you only."),
+        ),
+        None => case_email(
+            "form_reminder",
+            subject,
+            &format!(
+                "{first} Open the form with the link in the email the panel sent you on {requested_on} (subject: Information requested for child death review {}).",
+                m.reference
+            ),
+            m.reference,
+            m.area,
+            "",
+            &format!("{after} If you cannot find that email, the coordinator can send a new link."),
+        ),
+    }
+}
+
+/// To an agency professional who submitted a form: the receipt (reference, date, what was sent).
+pub fn form_receipt(m: &FormMail<'_>, submitted_on: &str, what: &str) -> askama::Result<RenderedEmail> {
     case_email(
-        "form_reminder",
-        subject,
-        &intro,
+        "form_receipt",
+        format!("Received: {} for child death review {}", m.form, m.reference),
+        &format!(
+            "Thank you. The Child Death Overview Panel received the {} from {} for case {} on {submitted_on}. {what}",
+            m.form, m.agency, m.reference
+        ),
         m.reference,
         m.area,
         "",
-        "If you cannot find that email, or your agency had no involvement with the child or family, contact the panel's coordinator and quote the case reference: they can send a new link.",
+        "You do not need to do anything else. Quote the case reference if you contact the panel about it. The link in the panel's emails no longer opens the form.",
     )
 }
 

@@ -193,60 +193,98 @@ pub async fn narratives(cx: &Context, case: &Case) -> ServiceResult<Vec<Narrativ
     store::narratives(&cx.db, case.id).await?.iter().map(|n| view(cx, n, &requests)).collect()
 }
 
-/// A person's check of one narrative: the text as they leave it, confirmed for the pack or left
-/// out. Confirmed text passes the identifier check: no known identifier of the case (or of the
-/// notifications merged into it), nothing shaped like an identifier, and a suspected one only
-/// once the person confirmed it identifies no one (`confirmed`).
-#[allow(clippy::too_many_arguments)]
-pub async fn check(
+/// A coordinator's decision on one redacted narrative: confirm it for the pack (as edited) or
+/// leave it out.
+#[derive(Debug, Clone)]
+pub struct NarrativeDecision {
+    pub id: i64,
+    pub version: i64,
+    pub text: String,
+    pub confirm: bool,
+}
+
+/// Checks the case's narratives together: each text is checked first — every problem named by
+/// its narrative (`text-{id}`), all in one round — then every decision is stored in one
+/// transaction, or none is. Returns how many were confirmed.
+pub async fn check_all(
     cx: &Context,
     acting: &Acting<'_>,
     case: &Case,
-    id: i64,
-    version: i64,
-    text: &str,
-    confirm: bool,
+    decisions: &[NarrativeDecision],
     confirmed: &[String],
-) -> ServiceResult<()> {
-    let n =
-        store::narrative(&cx.db, id).await?.filter(|n| n.case_id == case.id).ok_or(ServiceError::NotFound)?;
-    let text = text.trim();
-    if text.chars().count() > 20_000 {
-        return Err(invalid("text", "The narrative must be 20,000 characters or fewer"));
-    }
-    let (decision, confirmed_count) = if confirm {
-        if text.is_empty() {
-            return Err(invalid("text", "The narrative is empty: leave it out instead"));
+) -> ServiceResult<usize> {
+    let ids = case_identifiers(cx, case).await?;
+    let mut problems = Vec::new();
+    let mut checked = Vec::new();
+    for d in decisions {
+        let field = format!("text-{}", d.id);
+        let n = store::narrative(&cx.db, d.id)
+            .await?
+            .filter(|n| n.case_id == case.id)
+            .ok_or(ServiceError::NotFound)?;
+        let text = d.text.trim();
+        if text.chars().count() > 20_000 {
+            problems.push((field, "The narrative must be 20,000 characters or fewer".to_string()));
+            continue;
         }
-        let checked = crate::anonymity::check("text", text, &case_identifiers(cx, case).await?, confirmed)?;
-        let count = checked.confirmed();
-        (store::Decision::Confirmed(checked.seal(|b| cx.keys.keyring.seal(b))?), count)
-    } else {
-        (store::Decision::Excluded(cx.keys.keyring.seal(text.as_bytes())?), 0)
-    };
-    let status = if confirm { NarrativeStatus::Confirmed } else { NarrativeStatus::Excluded };
+        if !d.confirm {
+            checked.push((
+                n.id,
+                d.version,
+                store::Decision::Excluded(cx.keys.keyring.seal(text.as_bytes())?),
+                0,
+            ));
+            continue;
+        }
+        if text.is_empty() {
+            problems.push((field, "The narrative is empty: leave it out instead".to_string()));
+            continue;
+        }
+        match crate::anonymity::check(&field, text, &ids, confirmed) {
+            Ok(c) => {
+                let count = c.confirmed();
+                checked.push((
+                    n.id,
+                    d.version,
+                    store::Decision::Confirmed(c.seal(|b| cx.keys.keyring.seal(b))?),
+                    count,
+                ));
+            }
+            Err(ServiceError::Invalid(list)) => problems.extend(list),
+            Err(e) => return Err(e),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::Invalid(problems));
+    }
     let txn = db::begin_write(&cx.db).await?;
-    store::check(
-        &txn,
-        n.id,
-        version,
-        decision,
-        &cx.keys.keyring.key_id(),
-        acting.actor.user_id(),
-        cx.clock.now(),
-    )
-    .await?;
-    audit::append(
-        &txn,
-        &acting.case_event(AuditAction::PackNarrativeChecked, case).details(format!(
-            "narrative={};status={};confirmed={confirmed_count}",
-            n.id,
-            status.code()
-        )),
-    )
-    .await?;
+    let mut confirmed_narratives = 0;
+    for (id, version, decision, count) in checked {
+        let status = match decision {
+            store::Decision::Confirmed(_) => NarrativeStatus::Confirmed,
+            store::Decision::Excluded(_) => NarrativeStatus::Excluded,
+        };
+        confirmed_narratives += usize::from(status == NarrativeStatus::Confirmed);
+        store::check(
+            &txn,
+            id,
+            version,
+            decision,
+            &cx.keys.keyring.key_id(),
+            acting.actor.user_id(),
+            cx.clock.now(),
+        )
+        .await?;
+        audit::append(
+            &txn,
+            &acting
+                .case_event(AuditAction::PackNarrativeChecked, case)
+                .details(format!("narrative={id};status={};confirmed={count}", status.code())),
+        )
+        .await?;
+    }
     txn.commit().await?;
-    Ok(())
+    Ok(confirmed_narratives)
 }
 
 /// The anonymised summary (empty when not written yet) and its lock.

@@ -185,11 +185,15 @@ pub async fn replace_token<C: ConnectionTrait>(
     expected_version: i64,
     hash: &str,
     expires: DateTime<Utc>,
+    recipient_sealed: &[u8],
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
+    // The recipient is sealed to the current key; the row keeps its key label, which also covers
+    // the answers (a rotation re-seals both, and every identity of the keyring opens either).
     let update = form_request::Entity::update_many()
         .col_expr(form_request::Column::TokenHash, Expr::value(hash))
-        .col_expr(form_request::Column::TokenExpiresAt, Expr::value(expires));
+        .col_expr(form_request::Column::TokenExpiresAt, Expr::value(expires))
+        .col_expr(form_request::Column::RecipientSealed, Expr::value(recipient_sealed.to_vec()));
     bump(conn, id, expected_version, update, at).await
 }
 

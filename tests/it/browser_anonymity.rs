@@ -161,12 +161,7 @@ async fn a_panel_member_never_reads_an_identifier_planted_in_any_field() {
     let (_, page) = coordinator.page(&pack_page).await;
     let narrative = value_of(&page, "narrative").expect("a narrative to check");
     let text = text_of_id(&page, &format!("text-{narrative}")).expect("its text");
-    let version = page
-        .split(&format!("value=\"{narrative}\"><input type=\"hidden\" name=\"version\" value=\""))
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("version")
-        .to_string();
+    let version = value_of(&page, &format!("version-{narrative}")).expect("the narrative's version");
     let field = format!("text-{narrative}");
     let planted = format!("{text} {PLANTED}");
     for typed in [planted.as_str(), text.as_str()] {

@@ -101,8 +101,15 @@ async fn a_panel_reviews_a_case_in_a_real_browser() {
     b.wait_for("died after a short illness at home.</textarea>").await;
     let narrative = number_after(&b.source().await, "id=\"confirm-");
     assert!(!narrative.is_empty(), "a narrative to confirm");
-    b.click(&format!("#confirm-{narrative}")).await;
+    // Every narrative on one page, its replacements highlighted, confirmed together.
+    assert!(b.source().await.contains("<mark class=\"cdop-replaced\">"), "replacements highlighted");
+    assert_eq!(
+        b.script(&format!("return document.getElementById('confirm-{narrative}').checked;"), vec![]).await,
+        true
+    );
+    b.click("#confirm-all").await;
     b.wait_for("Checked and confirmed").await;
+    assert!(b.source().await.contains("1 narrative confirmed for the pack"));
     b.click(&format!("#publish-{meeting}")).await;
     b.wait_for("Publish again").await;
     b.check_page("the pack preparation page, published").await;

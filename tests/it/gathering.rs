@@ -201,6 +201,10 @@ both_backends!(agencies_complete_forms_by_emailed_link, |backend: Backend| async
     let later = app.agent();
     let (_, start) = later.page(&base).await;
     assert!(start.contains("In progress"));
+    assert!(
+        start.contains("Continue where you left off") && start.contains(&format!("href=\"{base}/2\"")),
+        "the link resumes at the first unfinished section: {start}"
+    );
     let (_, page) = later.page(&format!("{base}/2")).await;
     assert_eq!(value_of(&page, "height").as_deref(), Some("120.5"));
     // Saved in its written form (a coded question only takes the shorthand).
@@ -251,6 +255,12 @@ both_backends!(agencies_complete_forms_by_emailed_link, |backend: Backend| async
     let (status, receipt, _) = later.post_page(&format!("{base}/check"), &[("lock", &lock)]).await;
     assert_eq!(status, 200, "{receipt}");
     assert!(receipt.contains("Form submitted") && receipt.contains(&reference));
+    assert!(
+        receipt.contains("Your receipt")
+            && receipt.contains("Community Health Trust")
+            && receipt.contains("questions answered"),
+        "a receipt: reference, date, what was sent"
+    );
     // The link now shows only the neutral page (which tells a submitter it was received).
     let (status, after) = later.page(&base).await;
     assert_eq!(status, 410);
@@ -265,6 +275,12 @@ both_backends!(agencies_complete_forms_by_emailed_link, |backend: Backend| async
             && m.data.contains(&reference)),
         "the coordinator is emailed"
     );
+    let receipts = smtp.mailbox.wait_for(7, 20).await;
+    let receipt = receipts
+        .iter()
+        .find(|m| m.recipients.contains(&"hv@nhs.example".to_string()) && m.data.contains("Received:"))
+        .expect("the professional gets a receipt by email");
+    assert!(receipt.data.contains(&reference) && !receipt.data.contains(CHILD));
     let (_, tasks) = coordinator.page(&format!("/cases/{reference}/requests")).await;
     assert!(tasks.contains("Submitted") && tasks.contains("Not started"));
     // Hand count over the 2022 Reporting Form's ten coded questions: answered gravidity and
@@ -475,6 +491,22 @@ both_backends!(
         for m in smtp.mailbox.messages() {
             assert!(!m.data.contains(CHILD) && !m.data.contains(FAMILY));
         }
+        // Each reminder carries the form's link (kept sealed with the request), which opens it.
+        let reminder = smtp
+            .mailbox
+            .messages()
+            .into_iter()
+            .find(|m| m.data.contains("Reminder:") || m.data.contains("Overdue: information"))
+            .expect("a reminder");
+        let token = token_in(&reminder);
+        assert_eq!(token.len(), 43, "the link, not a pointer to the first email");
+        assert_eq!(
+            app.agent().page(&format!("/f/{token}")).await.0,
+            200,
+            "the reminder's link opens the form"
+        );
+        let raw = raw_database_text(&app).await;
+        assert!(!contains(&raw, &token), "the link is sealed at rest, never in clear");
 
         // The Outstanding information page lists them, most overdue first, with the agencies.
         let (status, page) = coordinator.page("/outstanding").await;

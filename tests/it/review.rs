@@ -168,12 +168,7 @@ both_backends!(a_panel_reviews_a_case_from_an_anonymised_pack_to_sign_off, |back
     let (_, page) = coordinator.page(&pack_page).await;
     let narrative = value_of(&page, "narrative").expect("a narrative to check");
     let text = crate::common::agent::text_of_id(&page, &format!("text-{narrative}")).expect("text");
-    let version = page
-        .split(&format!("value=\"{narrative}\"><input type=\"hidden\" name=\"version\" value=\""))
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("version")
-        .to_string();
+    let version = value_of(&page, &format!("version-{narrative}")).expect("the narrative's version");
     let typed_back = format!("{text} Seen by Zebedee's aunt.");
     let field = format!("text-{narrative}");
     let (status, page, _) = coordinator

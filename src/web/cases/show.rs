@@ -84,7 +84,7 @@ pub struct ShowTemplate {
     can_amend: bool,
     version: i64,
     rejection_reasons: Vec<Choice>,
-    timeline: Vec<TimelineRow>,
+    chronology: Vec<ChronologyStage>,
     /// A reveal's one-time link was used again (refresh, back, a copied URL).
     hidden_again: bool,
     /// Problems with the triage form (a rejection without a reason), and what was typed.
@@ -199,92 +199,100 @@ fn person_view(p: &crate::domain::notification::Person) -> PersonView {
     }
 }
 
-/// Timeline: what has happened to the case (views and list appearances are left out; reveals are
-/// kept). `identified`: the reader may see the case's identity; anyone else reads each event's
-/// month, the grain of the notification elsewhere (the notification's minute, with the interval
-/// to the death a pack gives, would give the date of death back).
-/// Cases named by a duplicate's events are named only to a reader who works in their area
-/// (`area_ids`); anyone else reads "a case in another area".
-async fn timeline(
+/// The case's chronology: what has happened, in words, grouped by stage (access history is
+/// left to the audit trail). `identified`: the reader may see the case's identity; anyone else
+/// reads each event's month, the grain of the notification elsewhere (the notification's minute,
+/// with the interval to the death a pack gives, would give the date of death back). Cases named
+/// by a duplicate's events are named only to a reader who works in their area (`area_ids`).
+async fn chronology(
     state: &AppState,
-    reference: &str,
+    case: &Case,
     identified: bool,
     area_ids: &[i64],
-) -> WebResult<Vec<TimelineRow>> {
+) -> WebResult<Vec<ChronologyStage>> {
     use crate::domain::audit::detail;
+    use crate::domain::chronology;
     let when = if identified { "%-d %b %Y %H:%M" } else { "%B %Y" };
-    let events = audit::for_object(&state.db, "case", reference).await?;
+    let events = audit::for_object(&state.db, "case", &case.reference).await?;
     let people = users::list(&state.db).await?;
     let mut readable: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
     for e in &events {
         for key in ["duplicate_of", "merged", "into", "unmerged", "from"] {
             let r = detail(&e.details, key);
-            if !r.is_empty() && !readable.contains_key(r) {
+            if r.starts_with("CDOP-") && !readable.contains_key(r) {
                 let known = cases::find_by_reference(&state.db, r).await?;
                 readable.insert(r.to_string(), known.is_some_and(|c| area_ids.contains(&c.area_id)));
             }
         }
     }
-    let named = |r: &str| {
-        if readable.get(r).copied().unwrap_or(false) {
-            r.to_string()
+    let requests: Vec<(String, String)> = crate::store::form_requests::for_case(&state.db, case.id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let title = state
+                .forms
+                .version(&r.form_code, &r.form_version)
+                .map(|v| v.title.clone())
+                .unwrap_or_else(|| r.form_code.clone());
+            (r.id.to_string(), format!("{title} from {}", r.agency))
+        })
+        .collect();
+    let names = CaseNames { readable, requests };
+    let mut stages: Vec<ChronologyStage> = Vec::new();
+    for e in events {
+        let Some(action) = AuditAction::parse(&e.action) else { continue };
+        let Some(stage) = chronology::stage(action, &e.details) else { continue };
+        let who = e
+            .actor_user_id
+            .and_then(|id| people.iter().find(|p| p.user.id == id))
+            .map(|p| p.user.name.clone())
+            .unwrap_or_else(|| match e.actor.as_str() {
+                "anonymous" => "a professional without an account".to_string(),
+                "system" => "the service".to_string(),
+                "cli" => "an operator (command line)".to_string(),
+                other => other.to_string(),
+            });
+        let row = TimelineRow {
+            at: crate::domain::uk_time::to_uk(e.occurred_at).format(when).to_string(),
+            what: match action {
+                AuditAction::CaseAmended => crate::intake::amend::describe_event(&e.details),
+                _ => chronology::words(action, &e.details, &names),
+            },
+            who,
+        };
+        // Events in time order; a stage seen again (more information after review) starts a
+        // new group, so the story reads as it happened.
+        match stages.last_mut() {
+            Some(s) if s.stage == stage => s.rows.push(row),
+            _ => stages.push(ChronologyStage { stage, label: stage.label(), rows: vec![row] }),
+        }
+    }
+    Ok(stages)
+}
+
+/// One stage of the chronology and its events.
+pub struct ChronologyStage {
+    pub stage: crate::domain::chronology::Stage,
+    pub label: &'static str,
+    pub rows: Vec<TimelineRow>,
+}
+
+struct CaseNames {
+    readable: std::collections::HashMap<String, bool>,
+    requests: Vec<(String, String)>,
+}
+
+impl crate::domain::chronology::Names for CaseNames {
+    fn request(&self, id: &str) -> Option<String> {
+        self.requests.iter().find(|(r, _)| r == id).map(|(_, words)| words.clone())
+    }
+    fn case(&self, reference: &str) -> String {
+        if self.readable.get(reference).copied().unwrap_or(false) {
+            reference.to_string()
         } else {
             "a case in another area".to_string()
         }
-    };
-    Ok(events
-        .into_iter()
-        // Views and list appearances are access history (in the audit trail), not events of the case.
-        .filter(|e| {
-            e.action != AuditAction::CaseViewed.as_str()
-                && e.action != AuditAction::CaseListIdentities.as_str()
-        })
-        .map(|e| {
-            let who = e
-                .actor_user_id
-                .and_then(|id| people.iter().find(|p| p.user.id == id))
-                .map(|p| p.user.name.clone())
-                .unwrap_or_else(|| match e.actor.as_str() {
-                    "anonymous" => "Professional without an account".to_string(),
-                    "system" => "The service".to_string(),
-                    "cli" => "Operator (command line)".to_string(),
-                    other => other.to_string(),
-                });
-            let what = match AuditAction::parse(&e.action) {
-                Some(AuditAction::CaseCreated) => "Notification recorded".to_string(),
-                Some(AuditAction::CaseAmended) => crate::intake::amend::describe_event(&e.details),
-                Some(AuditAction::DuplicateFlagged) => {
-                    format!(
-                        "Flagged as a possible duplicate of {}",
-                        named(detail(&e.details, "duplicate_of"))
-                    )
-                }
-                Some(AuditAction::DuplicateConfirmedDistinct) => "Confirmed as a separate case".into(),
-                Some(AuditAction::DuplicateMerged) => format!(
-                    "{} merged into {}",
-                    named(detail(&e.details, "merged")),
-                    named(detail(&e.details, "into"))
-                ),
-                Some(AuditAction::DuplicateMergeUndone) => format!(
-                    "Merge of {} into {} undone",
-                    named(detail(&e.details, "unmerged")),
-                    named(detail(&e.details, "from"))
-                ),
-                Some(AuditAction::NotificationAccepted) => "Accepted at triage".into(),
-                Some(AuditAction::NotificationRejected) => format!("Rejected at triage ({})", e.details),
-                Some(AuditAction::CaseRevealed) => "Identifying details shown".into(),
-                Some(AuditAction::CaseApiRead) => "Read through the API".into(),
-                Some(AuditAction::CaseExportedSealed) => "Sealed record exported".into(),
-                Some(AuditAction::CaseListIdentities) => "Shown in a case list with identities".into(),
-                _ => e.action.clone(),
-            };
-            TimelineRow {
-                at: crate::domain::uk_time::to_uk(e.occurred_at).format(when).to_string(),
-                what,
-                who,
-            }
-        })
-        .collect())
+    }
 }
 
 /// The case's retention in words: (destroyed notice, due date). `identified`: the reader may see
@@ -399,7 +407,7 @@ pub async fn page(
             .iter()
             .map(|r| Choice::new(r.code(), r.label(), false))
             .collect(),
-        timeline: timeline(state, &case.reference, identified, &me.area_ids).await?,
+        chronology: chronology(state, case, identified, &me.area_ids).await?,
         hidden_again: false,
         errors: FormErrors::default(),
         reason_chosen: String::new(),

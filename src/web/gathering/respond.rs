@@ -98,11 +98,24 @@ struct StartTemplate {
     recognise: Option<Recognise>,
     saved: bool,
     staff: bool,
+    /// Where the start button goes: the first section not completed (the form resumes where it
+    /// was left), or the check page when every section is done.
+    resume: String,
+    resume_label: &'static str,
 }
 
 pub fn start(frame: Frame<'_>, loaded: &Loaded, recognise: Option<Recognise>, saved: bool) -> Response {
     let staff = recognise.is_none();
+    let sections = section_rows(loaded);
+    let started = sections.iter().any(|s| s.status != "Not started");
+    let (resume, resume_label) = match sections.iter().find(|s| s.status != "Completed") {
+        Some(s) if started => (format!("{}/{}", frame.base, s.number), "Continue where you left off"),
+        Some(s) => (format!("{}/{}", frame.base, s.number), "Start now"),
+        None => (format!("{}/check", frame.base), "Check your answers and submit"),
+    };
     StartTemplate {
+        resume,
+        resume_label,
         page: frame.page,
         base: frame.base,
         title: loaded.version.title.clone(),
@@ -112,7 +125,7 @@ pub fn start(frame: Frame<'_>, loaded: &Loaded, recognise: Option<Recognise>, sa
         due: date_words(frame.request.due_date),
         expires: date_words(frame.request.token_expires_at.date_naive()),
         version: loaded.version.version.clone(),
-        sections: section_rows(loaded),
+        sections,
         recognise,
         saved,
         staff,
@@ -355,6 +368,10 @@ struct SubmittedTemplate {
     page: Page,
     title: String,
     reference: String,
+    agency: String,
+    /// When it was received, in UK time.
+    received: String,
+    completeness: answers::Completeness,
     back: String,
 }
 
@@ -382,6 +399,9 @@ pub async fn submit(
                 page,
                 title: loaded.version.title.clone(),
                 reference: frame.case.reference.clone(),
+                agency: frame.request.agency.clone(),
+                received: crate::domain::uk_time::long(state.clock.now()),
+                completeness: answers::completeness(&loaded.version, &loaded.answers),
                 back,
             }
             .into_response())

@@ -26,6 +26,7 @@ use crate::web::error::field_errors;
 use crate::web::error::{WebError, WebResult};
 use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
+use crate::words::count;
 
 pub struct PublishRow {
     pub meeting_id: i64,
@@ -70,6 +71,10 @@ impl PrepareTemplate {
 
     fn is_pending(&self, n: &NarrativeView) -> bool {
         n.status == NarrativeStatus::Pending
+    }
+
+    fn is_excluded(&self, n: &NarrativeView) -> bool {
+        n.status == NarrativeStatus::Excluded
     }
 }
 
@@ -149,28 +154,42 @@ pub async fn prepare_act(
                 .map(|_| "Summary saved".to_string())
         }
         "check" => {
-            let id: i64 = form.get("narrative").parse().map_err(|_| WebError::NotFound)?;
-            let text = form.get(format!("text-{id}")).to_string();
-            typed.push((id, text.clone()));
-            let confirm = form.get("decision") == "confirm";
-            packs::check(&state, &who, &case, id, version, &text, confirm, &form.confirmed())
-                .await
-                .map_err(|e| match e {
-                    // The service names the field `text`; the page has one per narrative.
-                    ServiceError::Invalid(list) => ServiceError::Invalid(
-                        list.into_iter()
-                            .map(|(f, m)| (f.replacen("text", &format!("text-{id}"), 1), m))
-                            .collect(),
+            // Every narrative of the page in one round: each posts its id, version, text and
+            // decision (a form for one narrative posts `version` and `decision` unsuffixed).
+            let mut decisions = Vec::new();
+            for id in form.all("narrative") {
+                let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+                let text = form.get(format!("text-{id}")).to_string();
+                typed.push((id, text.clone()));
+                let of = |name: &str| {
+                    let own = form.get(format!("{name}-{id}"));
+                    if own.is_empty() { form.get(name).to_string() } else { own.to_string() }
+                };
+                decisions.push(packs::NarrativeDecision {
+                    id,
+                    version: of("version").parse().unwrap_or(0),
+                    text,
+                    confirm: of("decision") != "exclude",
+                });
+            }
+            let total = decisions.len();
+            packs::check_all(&state, &who, &case, &decisions, &form.confirmed()).await.map(|confirmed| {
+                let left_out = total - confirmed;
+                match (confirmed, left_out) {
+                    (c, 0) => format!(
+                        "{} for the pack",
+                        count(c as i64, "narrative confirmed", "narratives confirmed")
                     ),
-                    other => other,
-                })
-                .map(|_| {
-                    if confirm {
-                        "Narrative confirmed for the pack".to_string()
-                    } else {
-                        "Narrative left out of the pack".to_string()
+                    (0, l) => {
+                        format!("{} out of the pack", count(l as i64, "narrative left", "narratives left"))
                     }
-                })
+                    (c, l) => format!(
+                        "{} for the pack; {} out",
+                        count(c as i64, "narrative confirmed", "narratives confirmed"),
+                        count(l as i64, "left", "left")
+                    ),
+                }
+            })
         }
         "publish" => {
             let item_id: i64 = form.get("item").parse().map_err(|_| WebError::NotFound)?;
