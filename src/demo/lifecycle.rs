@@ -420,6 +420,7 @@ impl<'a> Writer<'a> {
                 review::learning_of(plan.decision.category)
             ),
             owner_email: "actions@synthetic.example.org".into(),
+            owner_token: String::new(),
             note: String::new(),
         };
         let themes: Vec<String> = plan.decision.themes.iter().take(1).map(|t| t.to_string()).collect();

@@ -258,6 +258,7 @@ pub fn action_email(
     description: &str,
     due: &str,
     overdue: bool,
+    link: Option<&str>,
 ) -> askama::Result<RenderedEmail> {
     let (template, subject, first) = if overdue {
         (
@@ -280,8 +281,12 @@ pub fn action_email(
         &format!("{first} The action: {description}"),
         reference,
         area,
-        "",
-        "Reply to the panel's coordinator (quoting the action reference) with progress, or when it is implemented.",
+        link.unwrap_or(""),
+        if link.is_some() {
+            "Use the link to tell the panel how the action is going, or that it is implemented: no account is needed. Do not forward this email: the link is for the action's owner."
+        } else {
+            "Reply to the panel's coordinator (quoting the action reference) with progress, or when it is implemented."
+        },
     )
 }
 

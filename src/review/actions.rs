@@ -28,6 +28,10 @@ pub struct Sealed {
     pub owner_email: String,
     #[serde(default)]
     pub note: String,
+    /// The owner's link to report progress (sealed here so reminders can repeat it; its hash is on
+    /// the action).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner_token: String,
 }
 
 /// An action as typed (by the page or the API).
@@ -203,6 +207,7 @@ async fn check(cx: &Context, areas_in_scope: &[i64], input: &Input) -> ServiceRe
                 description: description.to_string(),
                 owner_email: email.as_str().to_string(),
                 note: input.note.trim().to_string(),
+                owner_token: String::new(),
             },
             texts,
         }),
@@ -225,14 +230,32 @@ async fn email_owner<C: sea_orm::ConnectionTrait>(
     overdue: bool,
 ) -> ServiceResult<()> {
     let area = areas::find(conn, area_id).await?.map(|a| a.name).unwrap_or_default();
-    let email = render::action_email(reference, &area, &sealed.description, &date_words(due_on), overdue)
-        .map_err(anyhow::Error::from)?;
-    let to = mail::prepare_recipients(&cx.keys.keyring, &[Recipient::External(sealed.owner_email.clone())])?;
+    let link =
+        (!sealed.owner_token.is_empty()).then(|| super::action_progress::owner_link(cx, &sealed.owner_token));
+    let email = render::action_email(
+        reference,
+        &area,
+        &sealed.description,
+        &date_words(due_on),
+        overdue,
+        link.as_deref(),
+    )
+    .map_err(anyhow::Error::from)?;
+    // With the link the body is private: sealed with the address, like an agency's form link.
+    let (email, to) = match link {
+        Some(_) => mail::prepare_private(&cx.keys.keyring, &email, &[sealed.owner_email.clone()])?,
+        None => {
+            let to = mail::prepare_recipients(
+                &cx.keys.keyring,
+                &[Recipient::External(sealed.owner_email.clone())],
+            )?;
+            (email, to)
+        }
+    };
     mail::enqueue(conn, &email, None, to).await?;
     Ok(())
 }
 
-/// Records a new action and emails its owner; returns its reference.
 /// Every problem with `input` (by field), without saving: a form that could not read one field
 /// (the due date) still shows the problems with all the others in the same round.
 pub async fn problems(
@@ -247,16 +270,20 @@ pub async fn problems(
     }
 }
 
+/// Records a new action and emails its owner (with the link to report progress); returns its
+/// reference.
 pub async fn create(
     cx: &Context,
     acting: &Acting<'_>,
     areas_in_scope: &[i64],
     input: &Input,
 ) -> ServiceResult<String> {
-    let c = check(cx, areas_in_scope, input).await?;
+    let mut c = check(cx, areas_in_scope, input).await?;
+    let (token, hash) = super::action_progress::new_owner_link();
+    c.sealed.owner_token = token;
     let sealed = c.seal(cx)?;
     let txn = db::begin_write(&cx.db).await?;
-    let (_, reference) = store::insert(
+    let (id, reference) = store::insert(
         &txn,
         NewAction {
             area_id: c.area_id,
@@ -270,6 +297,7 @@ pub async fn create(
         &input.themes,
     )
     .await?;
+    crate::store::action_updates::set_owner_token(&txn, id, &hash).await?;
     email_owner(cx, &txn, &reference, c.area_id, &c.sealed, input.due_on, false).await?;
     audit::append(
         &txn,
@@ -294,8 +322,15 @@ pub async fn update(
     let current = find(cx, areas_in_scope, reference).await?;
     let before: Sealed = open_sealed(cx, &current)?;
     let input = Input { area_id: Some(current.area_id), ..input.clone() };
-    let c = check(cx, areas_in_scope, &input).await?;
+    let mut c = check(cx, areas_in_scope, &input).await?;
     let status = status_of(&input);
+    // The owner's link stays with the owner: a new owner gets a new link, the old one stops.
+    let reassigned = before.owner_email != c.sealed.owner_email && status.is_open();
+    let new_link = reassigned.then(super::action_progress::new_owner_link);
+    c.sealed.owner_token = match &new_link {
+        Some((token, _)) => token.clone(),
+        None => before.owner_token.clone(),
+    };
     let completed_on =
         if status.is_open() { None } else { current.completed_on.or_else(|| Some(cx.clock.today())) };
     let sealed = c.seal(cx)?;
@@ -315,7 +350,9 @@ pub async fn update(
     )
     .await?;
     store::set_links(&txn, current.id, &c.case_ids, &input.themes).await?;
-    let reassigned = before.owner_email != c.sealed.owner_email && status.is_open();
+    if let Some((_, hash)) = &new_link {
+        crate::store::action_updates::set_owner_token(&txn, current.id, hash).await?;
+    }
     if reassigned {
         email_owner(cx, &txn, reference, current.area_id, &c.sealed, input.due_on, false).await?;
     }

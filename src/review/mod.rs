@@ -5,6 +5,7 @@
 //! Like `gathering`, each function does its work in one transaction (rows, audit events, outbox
 //! rows and the case's status together) and is called by the pages and the API alike.
 
+pub mod action_progress;
 pub mod actions;
 pub mod analysis;
 pub mod briefings;

@@ -123,6 +123,37 @@ pub async fn update<C: ConnectionTrait>(conn: &C, id: i64, version: i64, c: Chan
     .await
 }
 
+/// Sets the status an owner reported (and the completion date when implemented); not versioned,
+/// so a report never conflicts with a coordinator's edit of the other fields.
+pub async fn set_progress<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    status: &str,
+    completed_on: Option<NaiveDate>,
+) -> StoreResult<()> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Expr;
+    action::Entity::update_many()
+        .col_expr(action::Column::Status, Expr::value(status))
+        .col_expr(action::Column::CompletedOn, Expr::value(completed_on))
+        .col_expr(action::Column::Version, Expr::col(action::Column::Version).add(Expr::value(1)))
+        .filter(action::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// The ids of the cases an action is linked to.
+pub async fn case_ids<C: ConnectionTrait>(conn: &C, action_id: i64) -> StoreResult<Vec<i64>> {
+    Ok(action_case::Entity::find()
+        .filter(action_case::Column::ActionId.eq(action_id))
+        .select_only()
+        .column(action_case::Column::CaseId)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
 pub async fn find_by_reference<C: ConnectionTrait>(conn: &C, reference: &str) -> StoreResult<Option<Action>> {
     Ok(action::Entity::find().filter(action::Column::Reference.eq(reference)).one(conn).await?)
 }

@@ -5,6 +5,7 @@
 //! `BEGIN IMMEDIATE` so two writers queue on the busy timeout instead of failing.
 
 pub mod access_reviews;
+pub mod action_updates;
 pub mod actions;
 pub mod analyses;
 pub mod areas;

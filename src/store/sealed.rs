@@ -28,6 +28,7 @@ pub const TABLES: &[SealedTable] = &[
     SealedTable { table: "pack_narratives", column: "sealed", label: "pack narrative" },
     SealedTable { table: "analyses", column: "sealed", label: "analysis" },
     SealedTable { table: "actions", column: "sealed", label: "action" },
+    SealedTable { table: "action_updates", column: "sealed", label: "action progress update" },
     SealedTable { table: "distribution_recipients", column: "sealed", label: "distribution recipient" },
     SealedTable { table: "briefings", column: "sealed", label: "learning briefing" },
     SealedTable { table: "family_contacts", column: "sealed", label: "family contact" },

@@ -229,6 +229,8 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/reports/saved/{id}/delete", act(Action::RunInternalReports), reports::custom::delete),
     // The actions register.
     route!(GET "/actions", act(Action::ManageActions), review::actions::list),
+    route!(GET "/actions/{reference}/progress", act(Action::ManageActions), review::action_progress::staff_page),
+    route!(POST "/actions/{reference}/progress", act(Action::ManageActions), review::action_progress::staff_record),
     route!(GET "/actions.csv", act(Action::ManageActions), review::actions::export),
     route!(GET "/actions/new", act(Action::ManageActions), review::actions::new_form),
     route!(POST "/actions/new", act(Action::ManageActions), review::actions::create),
@@ -252,6 +254,8 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/f/{token}/{n}", Public, gathering::link::show_page),
     route!(POST "/f/{token}/{n}", Public, gathering::link::save_page),
     // A learning briefing's recipient (no account): read and acknowledge.
+    route!(GET "/a/{token}", Public, review::action_progress::owner_page),
+    route!(POST "/a/{token}", Public, review::action_progress::owner_report),
     route!(GET "/b/{token}", Public, review::briefings::public),
     route!(POST "/b/{token}", Public, review::briefings::acknowledge),
     route!(GET "/b/{token}/pdf", Public, review::briefings::public_pdf),

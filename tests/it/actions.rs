@@ -221,3 +221,80 @@ both_backends!(a_long_register_is_shown_a_page_at_a_time, |backend: Backend| asy
     let (_, _, csv) = chair.download("/actions.csv").await;
     assert_eq!(String::from_utf8_lossy(&csv).lines().count(), 121);
 });
+
+both_backends!(an_owner_reports_progress_through_their_link, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let area = app.area("Cumberland").await;
+    let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[area]).await;
+    let chair_id = app.user_id("chair@example.org").await;
+    let reference = notified_case(&app, "Cumberland").await;
+    let roles = [Role::PanelChair];
+    let acting = cdop::service::Acting {
+        actor: cdop::domain::audit::Actor::User(chair_id),
+        roles: &roles,
+        request_id: "test",
+    };
+    let input = cdop::review::actions::Input {
+        area_id: Some(area),
+        description: "Review open-water safety teaching across local schools".into(),
+        owner_org: "Riverside School".into(),
+        owner_email: "head@school.example".into(),
+        due_on: app.state.clock.today() + TimeDelta::days(30),
+        cases: vec![reference.clone()],
+        ..Default::default()
+    };
+    let action = cdop::review::actions::create(&app.state, &acting, &[area], &input).await.expect("created");
+
+    // The owner's link is sealed with the action (never in clear), and emailed privately.
+    let stored =
+        cdop::store::actions::find_by_reference(&app.state.db, &action).await.expect("db").expect("action");
+    let sealed: serde_json::Value =
+        serde_json::from_slice(&app.state.keys.keyring.open(&stored.sealed).expect("opens")).expect("json");
+    let token = sealed["owner_token"].as_str().expect("a link token").to_string();
+    assert_eq!(token.len(), 43);
+    assert!(!crate::cases::contains(&crate::cases::raw_database_text(&app).await, &token), "sealed at rest");
+
+    // The owner opens it without an account, sees the action and reports progress.
+    let owner = app.agent();
+    let link = format!("/a/{token}");
+    let (status, page) = owner.page(&link).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Review open-water safety") && !page.contains("Zebedee"));
+    let (status, page, _) = owner.post_page(&link, &[("status", "implemented"), ("note", "")]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Say what was done"), "implemented needs a note");
+    let (status, page, _) = owner
+        .post_page(&link, &[("status", "in_progress"), ("note", "Zebedee's class had the first session")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("still identifies someone") && page.contains("first session"), "typing kept");
+    let (status, page, _) = owner
+        .post_page(&link, &[("status", "in_progress"), ("note", "Two of five schools have had the session")])
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Progress received"));
+    assert_eq!(
+        app.sql_strings(&format!("SELECT status FROM actions WHERE reference = '{action}'")).await,
+        ["in_progress"]
+    );
+
+    // Staff record the rest from the action's page; the coordinator reads the whole history.
+    let (status, page, _) = chair
+        .post_page(
+            &format!("/actions/{action}/progress"),
+            &[("status", "implemented"), ("note", "All five schools done")],
+        )
+        .await;
+    assert_eq!(status, 303, "{page}");
+    let (_, page) = chair.page(&format!("/actions/{action}")).await;
+    assert!(
+        page.contains("Two of five schools have had the session")
+            && page.contains("(through the owner")
+            && page.contains("All five schools done")
+            && page.contains("Implemented"),
+        "{page}"
+    );
+    // Closed now: the link no longer opens it; an unknown link is "not found".
+    assert_eq!(owner.page(&link).await.0, 404);
+    assert_eq!(owner.page(&format!("/a/{}", cdop::crypto::secrets::random_token())).await.0, 404);
+});

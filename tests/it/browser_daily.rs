@@ -212,3 +212,100 @@ async fn each_role_opens_the_service_to_its_work() {
     );
     b.check_page("the admin's home").await;
 }
+
+/// The pages an agency and an action owner use without an account, in a real browser: the form
+/// link resuming where it was left, the receipt, and the owner's progress page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agencies_and_action_owners_work_through_their_links() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let area = app.area("Cumberland").await;
+    let coordinator = app.signed_in("coordinator@example.org", &[Role::Coordinator], &[area]).await;
+    let chair_id = app.user("chair@example.org", &[Role::PanelChair], &[area]).await;
+    let doctor = app.token_for("doctor@example.org", &[Role::DesignatedDoctor], &[area]).await;
+    let (status, body) = app
+        .notify_api(&doctor, &notification("Cumberland", "Ada", "Keyboard", "401 023 2137", "CA1 1AA"))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let case = body["case_reference"].as_str().expect("reference").to_string();
+
+    // An action with its owner's link (read from the sealed record, as the owner's email carries it).
+    let roles = [Role::PanelChair];
+    let acting = cdop::service::Acting {
+        actor: cdop::domain::audit::Actor::User(chair_id),
+        roles: &roles,
+        request_id: "test",
+    };
+    let input = cdop::review::actions::Input {
+        area_id: Some(area),
+        description: "Share safer sleep guidance with every maternity ward".into(),
+        owner_org: "Maternity services".into(),
+        owner_email: "lead@nhs.example".into(),
+        due_on: app.state.clock.today() + chrono::TimeDelta::days(30),
+        cases: vec![case.clone()],
+        ..Default::default()
+    };
+    let action = cdop::review::actions::create(&app.state, &acting, &[area], &input).await.expect("created");
+    let stored =
+        cdop::store::actions::find_by_reference(&app.state.db, &action).await.expect("db").expect("action");
+    let sealed: serde_json::Value =
+        serde_json::from_slice(&app.state.keys.keyring.open(&stored.sealed).expect("opens")).expect("json");
+    let token = sealed["owner_token"].as_str().expect("token").to_string();
+
+    let b = Browser::start().await;
+    b.goto(&app.url(&format!("/a/{token}"))).await;
+    b.wait_for("How is the action going?").await;
+    b.check_page("the action owner's page").await;
+    b.press("#status-implemented", SPACE).await;
+    b.press("#report-progress", ENTER).await;
+    b.wait_for("There is a problem").await;
+    b.check_page("the action owner's page with an error").await;
+    b.press("#status", SPACE).await;
+    b.type_into("#note", "Guidance shared with two of three wards").await;
+    b.press("#report-progress", ENTER).await;
+    b.wait_for("Progress received").await;
+    b.check_page("the action owner's confirmation").await;
+
+    // The agency form: saved part-way, the link resumes there; submitting gives a receipt.
+    let id = reporting_request(&app, area, &case).await;
+    sign_in(&b, &app, "coordinator@example.org").await;
+    b.goto(&app.url(&format!("/actions/{action}"))).await;
+    b.wait_for("Guidance shared with two of three wards").await;
+    b.check_page("the action with its progress history").await;
+    b.goto(&app.url(&format!("/actions/{action}/progress"))).await;
+    b.wait_for("How is the action going?").await;
+    b.check_page("recording progress for an owner").await;
+    let base = format!("/cases/{case}/requests/{id}/form");
+    b.goto(&app.url(&base)).await;
+    b.wait_for("Start now").await;
+    b.check_page("a form's start page").await;
+    // Part-way: the first section saved; the start button now resumes at the next one.
+    let (status, _, _) = crate::gathering::post_section(
+        &coordinator,
+        &base,
+        1,
+        &[
+            ("completed_by_name", "Pat Ravensworth"),
+            ("completed_by_organisation", "Community Health Trust"),
+            ("action", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    b.refresh().await;
+    b.wait_for("Continue where you left off").await;
+    assert_eq!(b.find("#start-form").await.is_empty(), false);
+    let href = b.script("return document.getElementById('start-form').getAttribute('href');", vec![]).await;
+    assert_eq!(href.as_str(), Some(format!("{base}/2").as_str()), "resumes at the first unfinished section");
+    for (n, fields) in [
+        (3, vec![("resuscitation_attempted", "not_known"), ("action", "continue")]),
+        (7, vec![("bereavement_support_offered", "no"), ("action", "continue")]),
+    ] {
+        let (status, page, _) = crate::gathering::post_section(&coordinator, &base, n, &fields).await;
+        assert_eq!(status, 303, "{page}");
+    }
+    b.goto(&app.url(&format!("{base}/check"))).await;
+    b.wait_for("Submit form").await;
+    b.press("#submit-form", ENTER).await;
+    b.wait_for("Your receipt").await;
+    b.check_page("the receipt after submitting a form").await;
+}

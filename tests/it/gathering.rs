@@ -111,7 +111,7 @@ fn requests_to(messages: &[Received], who: &str) -> Vec<Received> {
 }
 
 /// Posts a section of the form with the page's current lock.
-async fn post_section(
+pub(crate) async fn post_section(
     agent: &Agent,
     base: &str,
     n: usize,
@@ -202,7 +202,8 @@ both_backends!(agencies_complete_forms_by_emailed_link, |backend: Backend| async
     let (_, start) = later.page(&base).await;
     assert!(start.contains("In progress"));
     assert!(
-        start.contains("Continue where you left off") && start.contains(&format!("href=\"{base}/2\"")),
+        start.contains("Continue where you left off")
+            && start.contains(&format!("href=\"{base}/3\" role=\"button\"")),
         "the link resumes at the first unfinished section: {start}"
     );
     let (_, page) = later.page(&format!("{base}/2")).await;

@@ -108,7 +108,19 @@ pub fn start(frame: Frame<'_>, loaded: &Loaded, recognise: Option<Recognise>, sa
     let staff = recognise.is_none();
     let sections = section_rows(loaded);
     let started = sections.iter().any(|s| s.status != "Not started");
-    let (resume, resume_label) = match sections.iter().find(|s| s.status != "Completed") {
+    // Unfinished: not started, or a required question still unanswered (optional questions left
+    // blank do not hold the form up).
+    let missing: Vec<String> =
+        answers::missing_required(&loaded.version, &loaded.answers).iter().map(|i| i.key.clone()).collect();
+    let unfinished = |s: &&SectionRow| {
+        s.status == "Not started"
+            || loaded
+                .version
+                .sections()
+                .get(s.number - 1)
+                .is_some_and(|sec| sec.items.iter().any(|i| missing.contains(&i.key)))
+    };
+    let (resume, resume_label) = match sections.iter().find(unfinished) {
         Some(s) if started => (format!("{}/{}", frame.base, s.number), "Continue where you left off"),
         Some(s) => (format!("{}/{}", frame.base, s.number), "Start now"),
         None => (format!("{}/check", frame.base), "Check your answers and submit"),

@@ -65,6 +65,8 @@ impl ListQuery {
 pub struct Row {
     pub view: View,
     pub themes: String,
+    /// Progress reported by the owner or staff, oldest first (on the action's own page).
+    pub history: Vec<crate::review::action_progress::UpdateView>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -113,7 +115,7 @@ pub async fn list(
     let (views, total) = service::page(&state, &filter, offset, PER_PAGE).await?;
     let rows = views
         .into_iter()
-        .map(|v| Row { themes: theme_words(&state, &v.themes), view: v })
+        .map(|v| Row { themes: theme_words(&state, &v.themes), view: v, history: Vec::new() })
         .collect::<Vec<_>>();
     let first = offset.saturating_add(1);
     let showing = if total > PER_PAGE && !rows.is_empty() {
@@ -393,11 +395,25 @@ pub async fn show(
         heading: format!("Action {}", v.reference),
         action: format!("/actions/{}", v.reference),
         version: v.version,
-        saved: Some(Row { themes: theme_words(&state, &v.themes), view: v }),
+        saved: Some(Row {
+            themes: theme_words(&state, &v.themes),
+            history: history(&state, &me, &v.reference).await?,
+            view: v,
+        }),
         typed,
         errors: FormErrors::default(),
     }
     .into_response())
+}
+
+/// The action's progress updates.
+async fn history(
+    state: &AppState,
+    me: &Principal,
+    reference: &str,
+) -> WebResult<Vec<crate::review::action_progress::UpdateView>> {
+    let a = service::find(state, &me.area_ids, reference).await?;
+    Ok(crate::review::action_progress::history(state, &a).await?)
 }
 
 /// `POST /actions/{reference}`: saves an edit (a stale edit gets the conflict message and keeps
@@ -439,7 +455,11 @@ pub async fn update(
                     heading: format!("Action {}", v.reference),
                     action: format!("/actions/{}", v.reference),
                     version: v.version,
-                    saved: Some(Row { themes: theme_words(&state, &v.themes), view: v }),
+                    saved: Some(Row {
+                        themes: theme_words(&state, &v.themes),
+                        history: history(&state, &me, &v.reference).await?,
+                        view: v,
+                    }),
                     typed,
                     errors,
                 },

@@ -1,6 +1,7 @@
 //! Review pages: meetings and their agendas, anonymised case packs, pre-panel categorisation, the
 //! Analysis Form with sign-off and amendments, and review reports.
 
+pub mod action_progress;
 pub mod actions;
 pub mod analysis;
 pub mod briefings;
