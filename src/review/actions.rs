@@ -243,7 +243,9 @@ async fn email_owner<C: sea_orm::ConnectionTrait>(
     .map_err(anyhow::Error::from)?;
     // With the link the body is private: sealed with the address, like an agency's form link.
     let (email, to) = match link {
-        Some(_) => mail::prepare_private(&cx.keys.keyring, &email, std::slice::from_ref(&sealed.owner_email))?,
+        Some(_) => {
+            mail::prepare_private(&cx.keys.keyring, &email, std::slice::from_ref(&sealed.owner_email))?
+        }
         None => {
             let to = mail::prepare_recipients(
                 &cx.keys.keyring,

@@ -293,7 +293,6 @@ async fn agencies_and_action_owners_work_through_their_links() {
     assert_eq!(status, 303);
     b.refresh().await;
     b.wait_for("Continue where you left off").await;
-    assert_eq!(b.find("#start-form").await.is_empty(), false);
     let href = b.script("return document.getElementById('start-form').getAttribute('href');", vec![]).await;
     assert_eq!(href.as_str(), Some(format!("{base}/2").as_str()), "resumes at the first unfinished section");
     for (n, fields) in [
