@@ -12,11 +12,23 @@ use crate::service::ServiceResult;
 use crate::store::Db;
 use crate::store::statutory_dates as store;
 
+/// A label inside a sentence: "Child death review meeting (CDRM)" → "child death review meeting
+/// (CDRM)"; an acronym ("CDOP panel meeting") stays as it is.
+fn in_sentence(label: &str) -> String {
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if second.is_lowercase() => {
+            first.to_lowercase().chain(label.chars().skip(1)).collect()
+        }
+        _ => label.to_string(),
+    }
+}
+
 /// (case reference, what is out of order) for each case with a problem, by case id.
 pub async fn check(db: &Db, today: NaiveDate) -> ServiceResult<Vec<(String, Vec<String>)>> {
     let mut meetings: HashMap<i64, Vec<(String, NaiveDate, bool)>> = HashMap::new();
     for a in store::agenda(db).await? {
-        let kind = MeetingKind::parse(&a.kind).map(|k| k.label().to_lowercase()).unwrap_or(a.kind);
+        let kind = MeetingKind::parse(&a.kind).map(|k| in_sentence(k.label())).unwrap_or(a.kind);
         let on = uk_time::to_uk(a.starts_at).date();
         meetings.entry(a.case_id).or_default().push((kind, on, a.outcome == AgendaOutcome::Reviewed.code()));
     }

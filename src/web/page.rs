@@ -25,6 +25,9 @@ pub struct Page {
     pub nav: Vec<NavItem>,
     pub csrf: String,
     pub flash: Option<String>,
+    /// A refusal carried across a redirect: (field or button id, message), shown as an error
+    /// summary.
+    pub problem: Option<(String, String)>,
     pub has_errors: bool,
     pub synthetic_data: bool,
     /// Seconds of inactivity before the session ends (0: not signed in); drives the timeout warning.
@@ -45,6 +48,7 @@ impl Page {
             nav: Vec::new(),
             csrf: String::new(),
             flash: None,
+            problem: None,
             has_errors: false,
             synthetic_data: false,
             idle_seconds: 0,
@@ -67,6 +71,8 @@ impl Page {
     pub fn for_user(ctx: &crate::web::auth::AuthContext, title: impl Into<String>, active: &str) -> Self {
         let mut page = Page::anonymous(title).with_csrf(&ctx.csrf_token);
         page.flash = ctx.flash.clone();
+        page.problem = ctx.problem.clone();
+        page.has_errors = ctx.problem.is_some();
         page.synthetic_data = ctx.synthetic;
         if let Some(p) = &ctx.principal {
             page.user = Some(NavUser { name: p.name.clone() });

@@ -205,3 +205,130 @@ both_backends!(duplicates_across_areas_reach_only_who_works_in_both, |backend: B
     let (_, home) = both.page("/").await;
     assert!(home.contains("0</strong> possible duplicates"), "{home}");
 });
+
+both_backends!(
+    one_case_from_notification_to_the_annual_report_keeps_its_dates_in_order,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let area = app.area("Cumberland").await;
+        let coordinator = app.signed_in("coord@example.org", &[Role::Coordinator], &[area]).await;
+        let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[area]).await;
+        let chair_id = app.user_id("chair@example.org").await;
+        let totp = crate::review::with_totp(&app, chair_id).await;
+        let reference = ready_case(&app, &coordinator).await;
+
+        // The panel meets a week later; the case is on its agenda.
+        let panel = meeting(&coordinator, &app, area, chair_id, 7).await;
+        let (status, _, _) =
+            coordinator.post_page(&format!("{panel}/add"), &[("case", reference.as_str())]).await;
+        assert_eq!(status, 303);
+
+        // The analysis, drafted before the panel: a factor without its domain is refused by its field.
+        let analysis = format!("/cases/{reference}/analysis");
+        let (_, page) = chair.page(&analysis).await;
+        let lock = value_of(&page, "lock").expect("lock");
+        let form = |lock: &str, domain: &str| {
+            let fields: Vec<(String, String)> = vec![
+                ("lock".into(), lock.into()),
+                ("factors-rows".into(), "1".into()),
+                ("factors.0.domain".into(), domain.into()),
+                ("factors.0.description".into(), "Smoking in the household".into()),
+                ("factors.0.grade".into(), "grade_2".into()),
+                ("modifiable".into(), "identified".into()),
+                ("category".into(), "infection".into()),
+                ("primary_cause".into(), "Bronchopneumonia".into()),
+                ("primary_icd10".into(), "j189".into()),
+                ("themes".into(), "smoking".into()),
+                ("known_to_social_care".into(), "no".into()),
+                ("learning".into(), "Smoke-free homes matter.".into()),
+                ("recommendations".into(), "Remind health visitors of smoking cessation referral.".into()),
+                ("action".into(), "save".into()),
+            ];
+            fields
+        };
+        let post = |fields: Vec<(String, String)>| {
+            let chair = &chair;
+            let analysis = analysis.clone();
+            async move {
+                let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                chair.post_page(&analysis, &refs).await
+            }
+        };
+        let (status, page, _) = post(form(&lock, "")).await;
+        assert_eq!(status, 422);
+        assert!(
+            page.contains("Factor 1: choose the domain it belongs to")
+                && page.contains("href=\"#factors-0-domain\"")
+        );
+        let (status, _, _) = post(form(&lock, "b")).await;
+        assert_eq!(status, 303);
+
+        // Closing before sign-off is refused, shown as a problem (not a success).
+        let (status, _, to) = coordinator.post_page(&format!("/cases/{reference}/close"), &[]).await;
+        assert_eq!(status, 303);
+        let (_, page) = coordinator.page(&to.expect("back to the case")).await;
+        assert!(
+            page.contains("There is a problem")
+                && page.contains("href=\"#close-case\"")
+                && !page.contains("Success")
+        );
+
+        // The panel meets; the chair signs off; the case is closed.
+        app.state.clock.advance(TimeDelta::days(8));
+        let (_, page) = chair.page(&analysis).await;
+        let lock = value_of(&page, "lock").expect("lock");
+        let good = crate::review::code(&totp, &app, 0);
+        let (status, page, _) =
+            chair.post_page(&format!("{analysis}/sign-off"), &[("lock", &lock), ("code", &good)]).await;
+        assert_eq!(status, 303, "{page}");
+        let (status, _, _) = coordinator.post_page(&format!("/cases/{reference}/close"), &[]).await;
+        assert_eq!(status, 303);
+        assert_eq!(app.sql_strings("SELECT status FROM cases").await, ["closed"]);
+
+        // The dataset's intervals: all known, none negative, in the order of the process.
+        let row = app
+            .sql_strings(
+                "SELECT CAST(days_to_notification AS TEXT) || ',' || CAST(days_to_panel AS TEXT) || ',' || \
+             CAST(days_to_review AS TEXT) FROM cases",
+            )
+            .await;
+        let days: Vec<i64> = row[0].split(',').map(|d| d.parse().expect("a number of days")).collect();
+        assert!(days.iter().all(|d| *d >= 0) && days.windows(2).all(|w| w[0] <= w[1]), "{row:?}");
+        let closed = app
+            .sql_strings(
+                "SELECT CAST(closed_on AS TEXT) || ' ' || CAST(review_completed_on AS TEXT) FROM cases",
+            )
+            .await;
+        let (closed_on, completed_on) = closed[0].split_once(' ').expect("both dates");
+        assert!(closed_on >= completed_on, "closed after sign-off: {closed:?}");
+        // What `cdop check dates` lists, on the service's (moved) clock: nothing.
+        let found =
+            cdop::review::dates::check(&app.state.db, app.state.clock.today()).await.expect("checked");
+        assert!(found.is_empty(), "{found:?}");
+
+        // The annual report counts the completed review.
+        let year = app.sql_strings("SELECT CAST(reporting_year AS TEXT) FROM cases").await[0].clone();
+        let (status, html) = chair.page(&format!("/reports/annual?year={year}&mode=internal")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Reviews completed in the year"), "the annual report");
+        let token = app.token_for("api-chair@example.org", &[Role::PanelChair], &[area]).await;
+        let doc: serde_json::Value = app
+            .client
+            .get(app.url(&format!("/api/v1/reports/annual?year={year}&mode=internal")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+        let categories = doc["sections"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s["blocks"].as_array().cloned().unwrap_or_default())
+            .find(|b| b["key"] == "reviewed-category-modifiable")
+            .expect("the reviewed table");
+        assert_eq!(categories["total"][1], "1", "{categories}");
+    }
+);

@@ -53,6 +53,8 @@ pub struct AuthContext {
     /// The token forms must echo back: the session's, or the anonymous cookie's.
     pub csrf_token: String,
     pub flash: Option<String>,
+    /// A refusal carried across a redirect: (the id of the field or button it concerns, why).
+    pub problem: Option<(String, String)>,
     /// Where to go once sign-in completes (a validated local path kept across the sign-in steps).
     pub return_to: Option<String>,
     /// A session that had timed out when this request came (its user), so a form posted after the
@@ -186,6 +188,7 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
         session: None,
         csrf_token: String::new(),
         flash: None,
+        problem: None,
         return_to: None,
         expired_session_user: None,
         request_id: request_id.clone(),
@@ -216,6 +219,16 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
         if let Some(flash) = read_cookie(req.headers(), &flash_name) {
             ctx.flash = Some(crate::web::form_body::decode_component(&flash)).filter(|f| !f.is_empty());
             set_cookies.push(clear_cookie(state, "flash"));
+        }
+        if let Some(problem) = read_cookie(req.headers(), &cookie_name(state, "problem")) {
+            let decoded = crate::web::form_body::decode_component(&problem);
+            ctx.problem = decoded
+                .split_once('\n')
+                .filter(|(field, message)| {
+                    !message.is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                })
+                .map(|(field, message)| (field.to_string(), message.to_string()));
+            set_cookies.push(clear_cookie(state, "problem"));
         }
         if let Some(next) = read_cookie(req.headers(), &cookie_name(state, "next")) {
             let next = crate::web::form_body::decode_component(&next);
@@ -429,6 +442,15 @@ pub fn redirect_with_flash(state: &AppState, to: &str, message: &str) -> Respons
     let mut response = Redirect::to(to).into_response();
     let encoded = crate::domain::text::percent_encode_path(message);
     response.headers_mut().append(header::SET_COOKIE, set_cookie(state, "flash", &encoded, Some(60)));
+    response
+}
+
+/// Redirects to `to` with a refusal shown there as an error summary linking to `field` (the
+/// button or field it concerns): a refused action never looks like a success.
+pub fn redirect_with_problem(state: &AppState, to: &str, field: &str, message: &str) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    let encoded = crate::domain::text::percent_encode_path(&format!("{field}\n{message}"));
+    response.headers_mut().append(header::SET_COOKIE, set_cookie(state, "problem", &encoded, Some(60)));
     response
 }
 

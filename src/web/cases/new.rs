@@ -10,7 +10,7 @@ use crate::domain::notification;
 use crate::intake::{self, IntakeError};
 use crate::store;
 use crate::web::AppState;
-use crate::web::auth::{AuthContext, redirect_with_flash};
+use crate::web::auth::{AuthContext, redirect_with_flash, redirect_with_problem};
 use crate::web::cases::check::{self, CheckTemplate};
 use crate::web::cases::form::{
     Mode, Render, compact_professionals, form_errors, input_from_form, render, row_buttons,
@@ -42,9 +42,10 @@ pub async fn show(
                 values.0.push(("draft".into(), id.to_string()));
             }
             None => {
-                return Ok(redirect_with_flash(
+                return Ok(redirect_with_problem(
                     &state,
                     "/cases/new",
+                    "main-content",
                     "That draft has expired or was already sent. Start a new notification",
                 ));
             }
@@ -100,7 +101,12 @@ pub async fn show_check(
     let me = ctx.require()?.clone();
     let id = drafts::parse_id(&q.draft).ok_or(WebError::NotFound)?;
     let Some((_, form)) = drafts::load(&state, me.user_id, id).await? else {
-        return Ok(redirect_with_flash(&state, "/cases/new", "That draft has expired or was already sent"));
+        return Ok(redirect_with_problem(
+            &state,
+            "/cases/new",
+            "main-content",
+            "That draft has expired or was already sent",
+        ));
     };
     let input = input_from_form(&form);
     let Ok(parsed) = notification::parse(&input, state.clock.today()) else {
@@ -126,9 +132,10 @@ pub async fn submit_check(
     let me = ctx.require()?.clone();
     let id = drafts::parse_id(form.get("draft")).ok_or(WebError::NotFound)?;
     let Some((_, values)) = drafts::load(&state, me.user_id, id).await? else {
-        return Ok(redirect_with_flash(
+        return Ok(redirect_with_problem(
             &state,
             "/cases",
+            "main-content",
             "That notification was already sent, or its draft expired. Check the case list before notifying again",
         ));
     };
@@ -147,9 +154,10 @@ pub async fn submit_check(
         submission: Some(values.get("submission")).filter(|k| !k.is_empty()),
     };
     match intake::notify(&state, parsed, context).await {
-        Ok(outcome) if outcome.repeated => Ok(redirect_with_flash(
+        Ok(outcome) if outcome.repeated => Ok(redirect_with_problem(
             &state,
             &format!("/cases/{}", outcome.reference),
+            "main-content",
             &format!("This notification was already sent: it is {}", outcome.reference),
         )),
         Ok(outcome) => {

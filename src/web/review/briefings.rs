@@ -16,7 +16,7 @@ use crate::service::ServiceError;
 use crate::store::areas;
 use crate::store::briefings::Briefing;
 use crate::web::AppState;
-use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
+use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash, redirect_with_problem};
 use crate::web::error::field_errors;
 use crate::web::error::{WebError, WebResult};
 use crate::web::form_body::{Choice, FormData, FormErrors};
@@ -302,7 +302,7 @@ pub async fn send(
     match service::send(&state, &ctx.acting(), &b, version).await {
         Ok(n) => Ok(redirect_with_flash(&state, &back, &format!("Briefing sent to {n} recipients."))),
         Err(ServiceError::Refused(m) | ServiceError::Conflict(m)) => {
-            Ok(redirect_with_flash(&state, &back, &format!("Not sent: {m}")))
+            Ok(redirect_with_problem(&state, &back, "send-briefing", &m))
         }
         Err(e) => Err(e.into()),
     }

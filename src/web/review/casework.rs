@@ -13,7 +13,7 @@ use crate::service::ServiceError;
 use crate::store::areas;
 use crate::store::cases::Case;
 use crate::web::AppState;
-use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
+use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash, redirect_with_problem};
 use crate::web::cases::load_in_scope;
 use crate::web::error::WebResult;
 use crate::web::error::field_errors;
@@ -120,7 +120,7 @@ pub async fn close(
     let back = format!("/cases/{}", case.reference);
     match service::close(&state, &ctx.acting(), &case).await {
         Ok(()) => Ok(redirect_with_flash(&state, &back, "Case closed. The closure date is recorded.")),
-        Err(ServiceError::Refused(m)) => Ok(redirect_with_flash(&state, &back, &format!("Not closed: {m}"))),
+        Err(ServiceError::Refused(m)) => Ok(redirect_with_problem(&state, &back, "close-case", &m)),
         Err(e) => Err(e.into()),
     }
 }
