@@ -387,6 +387,8 @@ both_backends!(the_browser_form_records_a_case, |backend| async move {
     assert_eq!(status, 303);
     assert_eq!(again.as_deref(), Some("/cases"));
     assert_eq!(case_count(&app).await, 1);
+    let (_, list) = agent.page("/cases").await;
+    assert!(list.contains("There is a problem") && list.contains("already sent"), "a refusal, not a success");
     // "Add another professional" adds a row without validating or losing anything.
     let (status, more, _) =
         agent.post_page("/cases/new", &[("action", "add_professional"), ("child.given_names", "Kept")]).await;

@@ -332,3 +332,36 @@ both_backends!(
         assert_eq!(categories["total"][1], "1", "{categories}");
     }
 );
+
+both_backends!(a_professional_rows_problems_sit_beside_the_row, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let area = app.area("Cumberland").await;
+    let doctor = app.signed_in("dd@example.org", &[Role::DesignatedDoctor], &[area]).await;
+    doctor.page("/cases/new").await;
+    let area_s = area.to_string();
+    let (status, page, _) = doctor
+        .post_page(
+            "/cases/new",
+            &[
+                ("area", area_s.as_str()),
+                ("professionals.0.name", "Sam Health"),
+                ("professionals.1.name", "Lee Teacher"),
+                ("professionals.1.role", "Head teacher"),
+                ("professionals.1.organisation", "Riverside School"),
+                ("professionals.1.email", "not an address"),
+                ("action", "check"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "the form again, with its problems");
+    for id in [
+        "professionals-0-role",
+        "professionals-0-organisation",
+        "professionals-0-email",
+        "professionals-1-email",
+    ] {
+        assert!(page.contains(&format!("id=\"{id}-error\"")), "{id}'s problem is beside it");
+        assert!(page.contains(&format!("href=\"#{id}\"")), "and in the summary");
+    }
+    assert_eq!(value_of(&page, "professionals.1.email").as_deref(), Some("not an address"), "typing kept");
+});
