@@ -308,3 +308,131 @@ async fn agencies_and_action_owners_work_through_their_links() {
     b.wait_for("Your receipt").await;
     b.check_page("the receipt after submitting a form").await;
 }
+
+/// Defects 3, 4 and 5 and a minor one, each reproduced in the browser: a refused due date is an
+/// error by the field keeping what was typed (not a green "Success"); a notification in another
+/// area flagged for the coordinator of both areas, whose merge page says what it will carry; the
+/// public form sent again with Back makes no second case; an account page with a long address and
+/// several areas does not scroll sideways at 390 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_duplicates_and_a_form_sent_twice_in_a_real_browser() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let north = app.area("Cumberland").await;
+    let south = app.area("Westmorland and Furness").await;
+    app.user("both@example.org", &[Role::Coordinator], &[north, south]).await;
+    let long = app
+        .user(
+            "a.very-long-firstname.and-surname@north-cumbria-integrated-care.nhs.example",
+            &[Role::Coordinator],
+            &[north, south],
+        )
+        .await;
+    app.user("admin@example.org", &[Role::Admin], &[north]).await;
+    let in_north = app.token_for("north@example.org", &[Role::DesignatedDoctor], &[north]).await;
+    let in_south = app.token_for("south@example.org", &[Role::DesignatedDoctor], &[south]).await;
+    let mut first = notification("Cumberland", "Zebedee", "Quartermaine", "943 476 5919", "");
+    first["child"]["postcode_not_known"] = true.into();
+    let (status, body) = app.notify_api(&in_north, &first).await;
+    assert_eq!(status, 201, "{body}");
+    let earlier = body["case_reference"].as_str().expect("reference").to_string();
+    let (status, body) = app
+        .notify_api(
+            &in_south,
+            &notification("Westmorland and Furness", "Zebedee", "Quartermaine", "943 476 5919", "LA9 4DL"),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let later = body["case_reference"].as_str().expect("reference").to_string();
+
+    let b = Browser::start().await;
+    sign_in(&b, &app, "both@example.org").await;
+    assert!(b.source().await.contains("<strong>1</strong> possible duplicate to confirm or merge"));
+    b.goto(&app.url("/triage")).await;
+    b.wait_for(&later).await;
+    b.goto(&app.url(&format!("/cases/{later}/duplicate/merge"))).await;
+    let page = b.wait_for("Merge into").await;
+    assert!(page.contains("has no postcode") && page.contains(&earlier), "what the merge carries");
+    b.check_page("the merge page across areas").await;
+
+    // A due date that is no date: the problem by the field, the typing kept, no "Success".
+    let id = reporting_request(&app, north, &earlier).await;
+    b.goto(&app.url(&format!("/cases/{earlier}/requests/{id}"))).await;
+    b.wait_for("Change the due date").await;
+    b.type_into("#due-day", "31").await;
+    b.type_into("#due-month", "2").await;
+    b.type_into("#due-year", "2027").await;
+    b.press("#due-year", ENTER).await;
+    let page = b.wait_for("There is a problem").await;
+    assert!(!page.contains("Success") && page.contains("id=\"due-error\""), "{page}");
+    assert_eq!(b.value("#due-day").await, "31", "what was typed is kept");
+    b.check_page("a refused due date").await;
+    sign_out(&b).await;
+
+    // An account page with a long address and two areas, at 390 px.
+    sign_in(&b, &app, "admin@example.org").await;
+    b.goto(&app.url(&format!("/admin/users/{long}"))).await;
+    b.wait_for("Name and email").await;
+    b.check_page("a user with a long address and several areas").await;
+    sign_out(&b).await;
+
+    // The public form: sent, then Back to the check page and sent again — one case.
+    b.goto(&app.url("/notify")).await;
+    b.wait_for("Notify a child death").await;
+    let before = app.sql_strings("SELECT reference FROM cases").await.len();
+    let fields = [
+        ("#child-given_names", "Ada"),
+        ("#child-family_name", "Twice"),
+        ("#child-date_of_birth-day", "17"),
+        ("#child-date_of_birth-month", "5"),
+        ("#child-date_of_birth-year", "2019"),
+        ("#child-nhs_number", "401 023 2137"),
+        ("#child-address", "1 Street"),
+        ("#child-postcode", "CA1 1AA"),
+        ("#death-date_of_death-day", "20"),
+        ("#death-date_of_death-month", "11"),
+        ("#death-date_of_death-year", "2026"),
+        ("#death-circumstances", "Known life-limiting condition."),
+        ("#notifier-name", "Nurse P"),
+        ("#notifier-role", "School nurse"),
+        ("#notifier-organisation", "School health"),
+        ("#notifier-email", "school.nurse@nhs.example"),
+    ];
+    b.click("#child-nhs_number_status").await;
+    for (css, text) in fields {
+        b.type_into(css, text).await;
+    }
+    for css in [
+        "#child-sex",
+        "#child-ethnicity option[value='A']",
+        "#death-place_category option[value='home']",
+        "#death-expected",
+        "#death-coroner_informed",
+    ] {
+        b.click(css).await;
+    }
+    b.click(&format!("#area option[value='{north}']")).await;
+    b.press("#notifier-email", ENTER).await;
+    b.wait_for("Check your answers").await;
+    // The check page's form sent twice, as Back and "Send" again (or a double click) would send
+    // it, then the button pressed: one case.
+    let sent = b
+        .script_async(
+            "const done = arguments[arguments.length - 1];\
+             const f = document.getElementById('public-answers');\
+             const data = new URLSearchParams(new FormData(f)); data.set('action', 'send');\
+             const post = () => fetch(f.action, {method: 'POST', body: data, credentials: 'same-origin', redirect: 'manual'});\
+             post().then(() => post()).then(() => done('sent')).catch(e => done('failed: ' + e));",
+            vec![],
+        )
+        .await;
+    assert_eq!(sent.as_str(), Some("sent"));
+    b.click("button[value='send']").await;
+    let done = b.wait_for("Notification received").await;
+    assert!(done.contains("id=\"reference\""));
+    b.check_page("the public notification received").await;
+    assert_eq!(
+        app.sql_strings("SELECT reference FROM cases").await.len(),
+        before + 1,
+        "sent three times, one case"
+    );
+}

@@ -214,7 +214,6 @@ both_backends!(
         let coordinator = app.signed_in("coord@example.org", &[Role::Coordinator], &[area]).await;
         let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[area]).await;
         let chair_id = app.user_id("chair@example.org").await;
-        let totp = crate::review::with_totp(&app, chair_id).await;
         let reference = ready_case(&app, &coordinator).await;
 
         // The panel meets a week later; the case is on its agenda.
@@ -262,6 +261,15 @@ both_backends!(
         );
         let (status, _, _) = post(form(&lock, "b")).await;
         assert_eq!(status, 303);
+        // A chair without two-factor learns it now, before the panel, not at sign-off.
+        let (_, page) = chair.page(&analysis).await;
+        assert!(
+            page.contains("id=\"needs-two-factor\"") && page.contains("href=\"/account/two-factor\""),
+            "{page}"
+        );
+        let totp = crate::review::with_totp(&app, chair_id).await;
+        let (_, page) = chair.page(&analysis).await;
+        assert!(!page.contains("needs-two-factor") && page.contains("id=\"sign-off\""));
 
         // Closing before sign-off is refused, shown as a problem (not a success).
         let (status, _, to) = coordinator.post_page(&format!("/cases/{reference}/close"), &[]).await;
