@@ -48,6 +48,20 @@ both_backends!(
         assert_eq!(status, 422);
         assert!(page.contains("still identifies someone"), "{page}");
         assert!(page.contains("Riverside School"), "typing kept");
+        // A date that is no date and an empty description: both problems in one round.
+        let no_date = [
+            ("description", ""),
+            ("owner_org", "Riverside School"),
+            ("owner_email", "not an address"),
+            ("due.day", "31"),
+            ("due.month", "2"),
+            ("due.year", "2027"),
+        ];
+        let (status, page, _) = chair.post_page("/actions/new", &no_date).await;
+        assert_eq!(status, 422);
+        for field in ["due", "description", "owner_email"] {
+            assert!(page.contains(&format!("href=\"#{field}\"")), "{field} in the same round: {page}");
+        }
         let bad_email = [("owner_email", "not an address"), ("description", "x"), ("owner_org", "y")];
         let (status, page, _) = chair.post_page("/actions/new", &fields(&bad_email, &due14)).await;
         assert_eq!(status, 422);
@@ -222,6 +236,15 @@ both_backends!(a_long_register_is_shown_a_page_at_a_time, |backend: Backend| asy
     assert_eq!(String::from_utf8_lossy(&csv).lines().count(), 121);
 });
 
+/// The action owner's link token, read from the action's sealed record (as their email carries it).
+pub(crate) async fn owner_token(app: &TestApp, action: &str) -> String {
+    let stored =
+        cdop::store::actions::find_by_reference(&app.state.db, action).await.expect("db").expect("action");
+    let sealed: serde_json::Value =
+        serde_json::from_slice(&app.state.keys.keyring.open(&stored.sealed).expect("opens")).expect("json");
+    sealed["owner_token"].as_str().expect("a link token").to_string()
+}
+
 both_backends!(an_owner_reports_progress_through_their_link, |backend: Backend| async move {
     let app = TestApp::spawn(backend).await;
     let area = app.area("Cumberland").await;
@@ -246,11 +269,7 @@ both_backends!(an_owner_reports_progress_through_their_link, |backend: Backend| 
     let action = cdop::review::actions::create(&app.state, &acting, &[area], &input).await.expect("created");
 
     // The owner's link is sealed with the action (never in clear), and emailed privately.
-    let stored =
-        cdop::store::actions::find_by_reference(&app.state.db, &action).await.expect("db").expect("action");
-    let sealed: serde_json::Value =
-        serde_json::from_slice(&app.state.keys.keyring.open(&stored.sealed).expect("opens")).expect("json");
-    let token = sealed["owner_token"].as_str().expect("a link token").to_string();
+    let token = owner_token(&app, &action).await;
     assert_eq!(token.len(), 43);
     assert!(!crate::cases::contains(&crate::cases::raw_database_text(&app).await, &token), "sealed at rest");
 

@@ -148,29 +148,7 @@ async fn each_role_opens_the_service_to_its_work() {
     b.check_page("the coordinator's home").await;
 
     // A panel meeting a week ahead with the member attending and the case on its agenda.
-    let day = app.state.clock.today() + chrono::TimeDelta::days(7);
-    let (d, mo, y) =
-        (day.format("%-d").to_string(), day.format("%-m").to_string(), day.format("%Y").to_string());
-    let (chair_s, member_s, area_s) = (chair.to_string(), member.to_string(), area.to_string());
-    let (status, _, to) = coordinator
-        .post_page(
-            "/meetings/new",
-            &[
-                ("kind", "panel"),
-                ("date.day", d.as_str()),
-                ("date.month", mo.as_str()),
-                ("date.year", y.as_str()),
-                ("time", "10:00"),
-                ("duration", "120"),
-                ("location", "Room 4"),
-                ("chair", chair_s.as_str()),
-                ("areas", area_s.as_str()),
-                ("attendees", member_s.as_str()),
-            ],
-        )
-        .await;
-    assert_eq!(status, 303);
-    let meeting = to.expect("meeting");
+    let meeting = crate::daily::meeting_with(&coordinator, &app, area, chair, 7, &[member]).await;
     let (status, _, _) =
         coordinator.post_page(&format!("{meeting}/add"), &[("case", reference.as_str())]).await;
     assert_eq!(status, 303);
@@ -245,11 +223,7 @@ async fn agencies_and_action_owners_work_through_their_links() {
         ..Default::default()
     };
     let action = cdop::review::actions::create(&app.state, &acting, &[area], &input).await.expect("created");
-    let stored =
-        cdop::store::actions::find_by_reference(&app.state.db, &action).await.expect("db").expect("action");
-    let sealed: serde_json::Value =
-        serde_json::from_slice(&app.state.keys.keyring.open(&stored.sealed).expect("opens")).expect("json");
-    let token = sealed["owner_token"].as_str().expect("token").to_string();
+    let token = crate::actions::owner_token(&app, &action).await;
 
     let b = Browser::start().await;
     b.goto(&app.url(&format!("/a/{token}"))).await;

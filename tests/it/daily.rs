@@ -14,26 +14,36 @@ use crate::review::ready_case;
 
 /// Arranges a panel meeting `days` from today in `area`, chaired by `chair`; its page.
 async fn meeting(coordinator: &Agent, app: &TestApp, area: i64, chair: i64, days: i64) -> String {
+    meeting_with(coordinator, app, area, chair, days, &[]).await
+}
+
+/// The same, with `attendees`.
+pub(crate) async fn meeting_with(
+    coordinator: &Agent,
+    app: &TestApp,
+    area: i64,
+    chair: i64,
+    days: i64,
+    attendees: &[i64],
+) -> String {
     let day = app.state.clock.today() + TimeDelta::days(days);
     coordinator.page("/meetings/new").await;
     let (d, mo, y) = (day.day().to_string(), day.month().to_string(), day.year().to_string());
     let (chair, area) = (chair.to_string(), area.to_string());
-    let (status, page, to) = coordinator
-        .post_page(
-            "/meetings/new",
-            &[
-                ("kind", "panel"),
-                ("date.day", d.as_str()),
-                ("date.month", mo.as_str()),
-                ("date.year", y.as_str()),
-                ("time", "10:00"),
-                ("duration", "120"),
-                ("location", "Room 4, Civic Centre"),
-                ("chair", chair.as_str()),
-                ("areas", area.as_str()),
-            ],
-        )
-        .await;
+    let attendees: Vec<String> = attendees.iter().map(i64::to_string).collect();
+    let mut fields = vec![
+        ("kind", "panel"),
+        ("date.day", d.as_str()),
+        ("date.month", mo.as_str()),
+        ("date.year", y.as_str()),
+        ("time", "10:00"),
+        ("duration", "120"),
+        ("location", "Room 4, Civic Centre"),
+        ("chair", chair.as_str()),
+        ("areas", area.as_str()),
+    ];
+    fields.extend(attendees.iter().map(|a| ("attendees", a.as_str())));
+    let (status, page, to) = coordinator.post_page("/meetings/new", &fields).await;
     assert_eq!(status, 303, "{page}");
     to.expect("the meeting's page")
 }
