@@ -65,6 +65,19 @@ pub async fn request(
     asks: &[Ask],
     due: NaiveDate,
 ) -> ServiceResult<Vec<i64>> {
+    request_once(cx, acting, case, asks, due, None).await
+}
+
+/// [`request`], made once for the page's one-off `submission` key: the same page sent again
+/// (Back and "Send requests" again, a double click) sends nothing and returns no ids.
+pub async fn request_once(
+    cx: &Context,
+    acting: &Acting<'_>,
+    case: &Case,
+    asks: &[Ask],
+    due: NaiveDate,
+    submission: Option<&str>,
+) -> ServiceResult<Vec<i64>> {
     let status = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Notified);
     if !workflow::can_request_information(status) {
         return Err(ServiceError::Refused(format!(
@@ -127,6 +140,13 @@ pub async fn request(
         )]));
     }
     let txn = store::begin_write(&cx.db).await?;
+    if let Some(key) = submission {
+        let hash = crate::crypto::secrets::digest(key);
+        if store::submissions::record(&txn, &hash, &case.reference, now).await?.is_some() {
+            txn.rollback().await?;
+            return Ok(Vec::new());
+        }
+    }
     let mut ids = Vec::new();
     for (row, email, to) in rows {
         let (code, version) = (row.form_code.clone(), row.form_version.clone());

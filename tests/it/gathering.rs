@@ -75,8 +75,9 @@ async fn request_forms(app: &TestApp, coordinator: &Agent, reference: &str, due_
         "drowning is ticked"
     );
     let due = app.state.clock.today() + TimeDelta::days(due_in_days);
+    let key = value_of(&page, "submission").expect("the page's one-off key");
     let mut fields: Vec<(String, String)> =
-        vec![("rows".into(), "3".into()), ("action".into(), "send".into())];
+        vec![("rows".into(), "3".into()), ("action".into(), "send".into()), ("submission".into(), key)];
     for (n, name, org, email, kind) in [
         (0, "Sam Health", "Community Health Trust", "hv@nhs.example", "health"),
         (1, "Lee Teacher", "Riverside School", "head@school.example", "education"),
@@ -93,6 +94,13 @@ async fn request_forms(app: &TestApp, coordinator: &Agent, reference: &str, due_
     let (status, body, to) = coordinator.post_page(&format!("/cases/{reference}/requests/new"), &refs).await;
     assert_eq!(status, 303, "{body}");
     assert_eq!(to.as_deref(), Some(format!("/cases/{reference}/requests").as_str()));
+    // The same page sent again (Back, then "Send requests"): nothing is asked, or emailed, twice.
+    let asked = app.sql_strings("SELECT CAST(id AS TEXT) FROM form_requests").await.len();
+    let (status, _, to) = coordinator.post_page(&format!("/cases/{reference}/requests/new"), &refs).await;
+    assert_eq!(status, 303);
+    assert_eq!(app.sql_strings("SELECT CAST(id AS TEXT) FROM form_requests").await.len(), asked, "sent once");
+    let (_, tasks) = coordinator.page(&to.expect("the task list")).await;
+    assert!(tasks.contains("There is a problem") && tasks.contains("already sent"), "said, not a success");
 }
 
 /// The token in an emailed form link.

@@ -18,7 +18,7 @@ use crate::service::ServiceError;
 use crate::store::cases::Case;
 use crate::store::{self, audit};
 use crate::web::AppState;
-use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
+use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash, redirect_with_problem};
 use crate::web::cases::{load_in_scope, open_one};
 use crate::web::error::WebResult;
 use crate::web::form_body::{Choice, FormData, FormErrors};
@@ -54,6 +54,8 @@ struct RequestTemplate {
     suggestions: Vec<(String, String)>,
     due: DateParts,
     errors: FormErrors,
+    /// The page's one-off key: sending it again sends nothing twice.
+    submission: String,
 }
 
 fn facts(case: &Case) -> CaseFacts {
@@ -140,7 +142,7 @@ pub async fn new_form(
     let n = rows.len();
     rows.push(blank_row(&state, &case, n));
     let due = DateParts::from_date(gathering::default_due(&state));
-    render_request(&state, &ctx, &case, rows, due, FormErrors::default())
+    render_request(&state, &ctx, &case, rows, due, FormErrors::default(), "")
 }
 
 fn blank_row(state: &AppState, case: &Case, n: usize) -> AskRow {
@@ -164,7 +166,16 @@ fn render_request(
     rows: Vec<AskRow>,
     due: DateParts,
     errors: FormErrors,
+    submission: &str,
 ) -> WebResult<Response> {
+    let submission = if !submission.is_empty()
+        && submission.len() <= 64
+        && submission.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        submission.to_string()
+    } else {
+        crate::crypto::secrets::random_token()
+    };
     let today = state.clock.today();
     let suggestions = state
         .forms
@@ -186,6 +197,7 @@ fn render_request(
             suggestions,
             due,
             errors,
+            submission,
         },
     )
         .into_response())
@@ -288,15 +300,30 @@ pub async fn create(
     if form.get("action") == "add" {
         // Adding a row is not sending: no problems are shown yet, and the new row takes focus.
         rows.push(AskRow { focus: true, ..blank_row(&state, &case, rows.len()) });
-        return render_request(&state, &ctx, &case, rows, due_parts, FormErrors::default());
+        return render_request(
+            &state,
+            &ctx,
+            &case,
+            rows,
+            due_parts,
+            FormErrors::default(),
+            form.get("submission"),
+        );
     }
     if asks.is_empty() && errors.is_empty() {
         errors.add("p0-name", "Choose at least one form for at least one professional");
     }
     let Some(due) = due.filter(|_| errors.is_empty()) else {
-        return render_request(&state, &ctx, &case, rows, due_parts, errors);
+        return render_request(&state, &ctx, &case, rows, due_parts, errors, form.get("submission"));
     };
-    match gathering::request(&state, &ctx.acting(), &case, &asks, due).await {
+    let key = Some(form.get("submission")).filter(|k| !k.is_empty());
+    match gathering::request_once(&state, &ctx.acting(), &case, &asks, due, key).await {
+        Ok(ids) if ids.is_empty() => Ok(redirect_with_problem(
+            &state,
+            &format!("/cases/{}/requests", case.reference),
+            "requests",
+            "These requests were already sent: each professional has their email. Nothing was sent twice.",
+        )),
         Ok(ids) => Ok(redirect_with_flash(
             &state,
             &format!("/cases/{}/requests", case.reference),
@@ -309,7 +336,7 @@ pub async fn create(
             for (field, message) in list {
                 errors.add(if field == "due" { "due-day" } else { "p0-name" }, message);
             }
-            render_request(&state, &ctx, &case, rows, due_parts, errors)
+            render_request(&state, &ctx, &case, rows, due_parts, errors, form.get("submission"))
         }
         Err(e) => Err(e.into()),
     }
