@@ -186,7 +186,8 @@ pub async fn set_disabled(db: &Db, acting: &Acting<'_>, id: i64, disabled: bool)
     Ok(ended)
 }
 
-/// Gives a person's account a new one-time password (returned once), ending their sessions.
+/// Gives a person's account a new one-time password (returned once), ending their sessions and
+/// revoking their API tokens.
 pub async fn reset_password(db: &Db, acting: &Acting<'_>, id: i64) -> ServiceResult<String> {
     let user = users::find(db, id).await?.ok_or(ServiceError::NotFound)?;
     if user.service_account {
@@ -197,19 +198,34 @@ pub async fn reset_password(db: &Db, acting: &Acting<'_>, id: i64) -> ServiceRes
     let txn = store::begin_write(db).await?;
     users::set_password(&txn, id, hash, true).await?;
     sessions::delete_for_user(&txn, id).await?;
-    audit::append(&txn, &acting.event(AuditAction::PasswordReset, "user", id.to_string())).await?;
+    // A reset ends every way in: sessions and API tokens alike.
+    let revoked = crate::store::tokens::revoke_all_for_user(&txn, id).await?;
+    audit::append(
+        &txn,
+        &acting
+            .event(AuditAction::PasswordReset, "user", id.to_string())
+            .details(format!("tokens_revoked={revoked}")),
+    )
+    .await?;
     txn.commit().await?;
     Ok(one_time)
 }
 
 /// Turns off an account's two-factor authentication (set up again at the next sign-in), ending
-/// its sessions.
+/// its sessions and revoking its API tokens.
 pub async fn reset_two_factor(db: &Db, acting: &Acting<'_>, id: i64) -> ServiceResult<()> {
     users::find(db, id).await?.ok_or(ServiceError::NotFound)?;
     let txn = store::begin_write(db).await?;
     users::disable_totp(&txn, id).await?;
     sessions::delete_for_user(&txn, id).await?;
-    audit::append(&txn, &acting.event(AuditAction::MfaReset, "user", id.to_string())).await?;
+    let revoked = crate::store::tokens::revoke_all_for_user(&txn, id).await?;
+    audit::append(
+        &txn,
+        &acting
+            .event(AuditAction::MfaReset, "user", id.to_string())
+            .details(format!("tokens_revoked={revoked}")),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

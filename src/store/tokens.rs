@@ -85,3 +85,15 @@ pub async fn revoke<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<()> {
     }
     Ok(())
 }
+
+/// Revokes every live token of `user_id` (a password or two-factor reset); how many.
+pub async fn revoke_all_for_user<C: ConnectionTrait>(conn: &C, user_id: i64) -> StoreResult<u64> {
+    use sea_orm::sea_query::Expr;
+    Ok(api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(Some(now())))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
+}

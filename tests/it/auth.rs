@@ -514,3 +514,40 @@ both_backends!(
         assert!(form.contains("Cumberland"));
     }
 );
+
+both_backends!(api_tokens_end_with_a_reset_and_wait_for_required_two_factor, |backend: Backend| async move {
+    let app = TestApp::spawn_with(
+        backend,
+        |c| c.auth.mfa_required_roles = vec![Role::Coordinator],
+        axum::Router::new(),
+    )
+    .await;
+    let area = app.area("Cumberland").await;
+    let token = app.token_for("co@example.org", &[Role::Coordinator], &[area]).await;
+    let id = app.user_id("co@example.org").await;
+    let cases = |t: String| {
+        let url = app.url("/api/v1/cases");
+        async move { reqwest::Client::new().get(url).bearer_auth(t).send().await.expect("sent").status() }
+    };
+    // Two-factor is required for the role and not set up yet: the token does not work.
+    assert_eq!(cases(token.clone()).await, 401, "no way round the mandatory two-factor");
+    crate::review::with_totp(&app, id).await;
+    assert_eq!(cases(token.clone()).await, 200, "once enrolled, the token works");
+
+    // A password reset ends the account's tokens, as it ends its sessions.
+    cdop::accounts::reset_password(&app.state.db, &cdop::service::Acting::cli(), id).await.expect("reset");
+    assert_eq!(cases(token.clone()).await, 401, "revoked by the password reset");
+    let again = cdop::store::tokens::create(&app.state.db, id, "again", id, None).await.expect("token").0;
+    assert_eq!(cases(again.clone()).await, 200);
+    // A two-factor reset too (and the account must enrol again before any new token works).
+    cdop::accounts::reset_two_factor(&app.state.db, &cdop::service::Acting::cli(), id).await.expect("reset");
+    assert_eq!(cases(again).await, 401, "revoked by the two-factor reset");
+    let revoked = app.sql_strings("SELECT name FROM api_tokens WHERE revoked_at IS NOT NULL").await;
+    assert_eq!(revoked.len(), 2, "{revoked:?}");
+    let details = app
+        .sql_strings(
+            "SELECT details FROM audit_events WHERE action IN ('auth.password.reset', 'auth.mfa.reset')",
+        )
+        .await;
+    assert!(details.iter().all(|d| d.contains("tokens_revoked=1")), "{details:?}");
+});

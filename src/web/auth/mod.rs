@@ -211,7 +211,13 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
             && let Some(found) = tokens::authenticate(&state.db, &token).await?
             && let Some(user) = users::find(&state.db, found.user_id).await?.filter(|u| !u.disabled)
         {
-            ctx.principal = Some(users::principal(&state.db, &user, Some(found.id)).await?);
+            let principal = users::principal(&state.db, &user, Some(found.id)).await?;
+            // A token is no way round two-factor: an account whose role requires it answers
+            // nothing until it has enrolled (service accounts sign in with tokens alone).
+            let required = principal.roles.iter().any(|r| state.config.auth.mfa_required_roles.contains(r));
+            if user.service_account || !required || user.totp_secret.is_some() {
+                ctx.principal = Some(principal);
+            }
         }
     } else {
         resolve_session(state, req.headers(), &mut ctx, &mut set_cookies).await?;
