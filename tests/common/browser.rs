@@ -2,6 +2,7 @@
 //! `chromedriver`. Both come from the project's own install step (`scripts/test`); nothing is
 //! downloaded here. A missing browser fails the test with instructions; it never skips.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -28,7 +29,9 @@ impl Browser {
         let chromium = find_binary(&["/usr/bin/chromium", "/usr/lib/chromium/chromium"])
             .unwrap_or_else(|| panic!("chromium is not installed: run scripts/test (it installs chromium and chromium-driver with apt-get)"));
         let port = crate::common::smtp::free_port();
+        // Its own process group, so the Chromium it starts goes with it (see Drop).
         let driver = Command::new(driver_path)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -232,6 +235,13 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Chromium's processes outlive a killed chromedriver and pile up run after run (they once
+        // filled this machine's memory): end the whole process group.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
