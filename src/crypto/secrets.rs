@@ -16,6 +16,17 @@ pub fn random_token() -> String {
     data_encoding::BASE64URL_NOPAD.encode(&random_bytes::<32>())
 }
 
+/// Whether `s` has the shape of a [`random_token`] (URL-safe base64, at most 64 characters): a
+/// posted or linked token of any other shape is not looked up at all.
+pub fn is_token_shaped(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// The one-off key a form carries: the one it was posted with, or a new one.
+pub fn form_key(posted: &str) -> String {
+    if is_token_shaped(posted) { posted.to_string() } else { random_token() }
+}
+
 /// Lower-case hex SHA-256 of a secret; what the database keeps instead of the secret.
 pub fn digest(secret: &str) -> String {
     data_encoding::HEXLOWER.encode(&Sha256::digest(secret.as_bytes()))

@@ -36,7 +36,7 @@ pub fn owner_link(cx: &Context, token: &str) -> String {
 
 /// The action an owner's link opens (`None` for an unknown or replaced link, or a closed action).
 pub async fn by_link(cx: &Context, token: &str) -> ServiceResult<Option<Action>> {
-    if token.len() > 64 || !token.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if !crate::crypto::secrets::is_token_shaped(token) {
         return Ok(None);
     }
     let found = store::by_owner_token(&cx.db, &crate::crypto::secrets::digest(token)).await?;

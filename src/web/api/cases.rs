@@ -361,13 +361,8 @@ pub async fn show(
 ) -> WebResult<Json<Value>> {
     let case = load_in_scope(&state, &me, &reference, Action::ViewCases).await?;
     let area = areas::find(&state.db, case.area_id).await?.map(|a| a.name).unwrap_or_default();
-    let duplicate_of = match case.duplicate_of {
-        Some(id) => cases::find(&state.db, id)
-            .await?
-            .filter(|d| me.area_ids.contains(&d.area_id))
-            .map(|d| d.reference),
-        None => None,
-    };
+    let duplicate_of =
+        crate::web::cases::visible_duplicate_of(&state, &me, &case).await?.map(|d| d.reference);
     let identified = me.permits_in(Action::RevealIdentity, case.area_id);
     let mut body = coded_json(&case, &area, duplicate_of.as_deref(), identified);
     if identified {

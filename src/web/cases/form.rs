@@ -288,15 +288,7 @@ pub async fn render(
         Mode::Edit { .. } => ("submit", "Save changes"),
         _ => ("check", "Continue"),
     };
-    let typed_key = v.get("submission");
-    let submission = if !typed_key.is_empty()
-        && typed_key.len() <= 64
-        && typed_key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        typed_key.to_string()
-    } else {
-        crate::crypto::secrets::random_token()
-    };
+    let submission = crate::crypto::secrets::form_key(v.get("submission"));
     Ok(FormTemplate {
         submission,
         page,

@@ -416,6 +416,19 @@ async fn search_page(
     })
 }
 
+/// The earlier case `case` may duplicate, when the principal works in its area: a flag across
+/// areas exists only for someone who works in both, so to anyone else there is none.
+pub async fn visible_duplicate_of(
+    state: &AppState,
+    me: &Principal,
+    case: &cases::Case,
+) -> WebResult<Option<cases::Case>> {
+    Ok(match case.duplicate_of {
+        Some(id) => cases::find(&state.db, id).await?.filter(|d| me.area_ids.contains(&d.area_id)),
+        None => None,
+    })
+}
+
 /// Loads a case by reference if the principal may act on it in its area; otherwise 404, so a
 /// user cannot even learn that a case exists in another area.
 pub async fn load_in_scope(

@@ -340,15 +340,8 @@ pub async fn page(
 ) -> WebResult<ShowTemplate> {
     let all_areas = areas::list(&state.db).await?;
     let area = all_areas.iter().find(|a| a.id == case.area_id).map(|a| a.name.clone()).unwrap_or_default();
-    // The earlier case a duplicate points to is named only to someone who may see it (a flag
-    // across areas reaches only users of both).
-    let duplicate_of = match case.duplicate_of {
-        Some(id) => cases::find(&state.db, id)
-            .await?
-            .filter(|d| me.area_ids.contains(&d.area_id))
-            .map(|d| d.reference),
-        None => None,
-    };
+    // The earlier case a duplicate points to is named only to someone who may see it.
+    let duplicate_of = super::visible_duplicate_of(state, me, case).await?.map(|d| d.reference);
     let resolvable = duplicate_of.is_some()
         && case.status != CaseStatus::Rejected.code()
         && case.status != CaseStatus::Merged.code();

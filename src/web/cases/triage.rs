@@ -61,12 +61,8 @@ async fn flagged_case(
     reference: &str,
 ) -> WebResult<cases::Case> {
     let case = load_in_scope(state, me, reference, Action::TriageNotifications).await?;
-    let earlier = match case.duplicate_of {
-        Some(id) => cases::find(&state.db, id).await?,
-        None => None,
-    };
     // A flag across areas is resolved only by someone who works in both.
-    let visible = earlier.is_some_and(|e| me.area_ids.contains(&e.area_id));
+    let visible = super::visible_duplicate_of(state, me, &case).await?.is_some();
     if !DuplicateStatus::is_open_code(&case.duplicate_status) || !visible {
         return Err(WebError::Conflict("This case is not flagged as a possible duplicate.".into()));
     }

@@ -168,14 +168,7 @@ fn render_request(
     errors: FormErrors,
     submission: &str,
 ) -> WebResult<Response> {
-    let submission = if !submission.is_empty()
-        && submission.len() <= 64
-        && submission.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        submission.to_string()
-    } else {
-        crate::crypto::secrets::random_token()
-    };
+    let submission = crate::crypto::secrets::form_key(submission);
     let today = state.clock.today();
     let suggestions = state
         .forms
