@@ -2,7 +2,6 @@
 //! through [`prepare`] and [`serve`], so tests run the real application.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -159,22 +158,28 @@ pub async fn serve_router(
     tokio::spawn(crate::jobs::reminders::run(state.context.clone(), stop_rx.clone()));
     tokio::spawn(crate::jobs::exports::run(state.context.clone(), stop_rx.clone()));
     tokio::spawn(crate::jobs::retention::run(state.context.clone(), stop_rx.clone()));
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: no new connections; finishing requests in flight");
-            let _ = stop_tx.send(true);
+    let header_timeout = Duration::from_secs(state.config.server.header_timeout_seconds);
+    if let Ok(addr) = state.config.server.metrics_bind.parse::<std::net::SocketAddr>() {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("server.metrics_bind: cannot listen on {addr}: {e}"))?;
+        let mut stop = stop_rx.clone();
+        let router = crate::web::metrics::router(state.context.clone());
+        tokio::spawn(async move {
+            let stopped = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            crate::web::server::serve(listener, router, header_timeout, stopped, Duration::from_secs(1))
+                .await;
         });
-    let mut grace_rx = stop_rx.clone();
-    tokio::select! {
-        result = async { server.await } => result?,
-        _ = async {
-            let _ = grace_rx.wait_for(|stopped| *stopped).await;
-            tokio::time::sleep(grace).await;
-        } => {
-            tracing::warn!(grace_seconds = grace.as_secs(), "grace period over; abandoning requests still running");
-        }
+        tracing::info!(%addr, "metrics at /metrics");
     }
+    let stopping = async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new connections; finishing requests in flight");
+        let _ = stop_tx.send(true);
+    };
+    crate::web::server::serve(listener, router, header_timeout, stopping, grace).await;
     let sender_grace = Duration::from_secs(state.config.mail.send_timeout_seconds + 1);
     if tokio::time::timeout(sender_grace, sender).await.is_err() {
         tracing::warn!("the mail sender did not stop in time");

@@ -1,7 +1,7 @@
 //! The service context: what every service and job needs (the database, the keys, the form
 //! definitions, the themes, the clock, the configuration and the workers' wake-ups), cheap to
 //! clone. It sits below the web and the CLI: the web's `AppState` holds one plus its own parts
-//! (rate limiter, banner), the CLI builds one without any web state, and services take
+//! (the synthetic-data banner), the CLI builds one without any web state, and services take
 //! `&Context` (or only the handle they need, such as the database).
 
 use std::ops::Deref;
@@ -33,6 +33,8 @@ pub struct Inner {
     pub mail_wakeup: tokio::sync::Notify,
     /// Wakes the retention worker when a destruction has been approved.
     pub retention_wake: tokio::sync::Notify,
+    /// This instance's request and worker counters (`/metrics`, `/readyz`).
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl Context {
@@ -52,6 +54,7 @@ impl Context {
             clock: crate::clock::Clock::default(),
             mail_wakeup: tokio::sync::Notify::new(),
             retention_wake: tokio::sync::Notify::new(),
+            metrics: crate::metrics::Metrics::default(),
         }))
     }
 }

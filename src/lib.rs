@@ -23,6 +23,8 @@ pub mod intake;
 pub mod jobs;
 pub mod key_rotation;
 pub mod mail;
+pub mod metrics;
+pub mod net;
 pub mod reports;
 pub mod responses;
 pub mod retention;

@@ -18,6 +18,7 @@ mod m20261126_000009_export_jobs;
 mod m20261127_000010_retention;
 mod m20261206_000011_anonymity;
 mod m20261207_000012_daily_work;
+mod m20261208_000013_instances;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_retention::Migration),
             Box::new(m20261206_000011_anonymity::Migration),
             Box::new(m20261207_000012_daily_work::Migration),
+            Box::new(m20261208_000013_instances::Migration),
         ]
     }
 }

@@ -65,6 +65,20 @@ pub struct ServerConfig {
     pub shutdown_grace_seconds: u64,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Time a client has to send a request's headers: from the connection opening, or from the
+    /// previous response on a kept-alive connection (so it is also the idle timeout). A
+    /// connection that has not sent a whole request head by then is closed.
+    pub header_timeout_seconds: u64,
+    /// Time one request may take, reading its body included; then `408 Request Timeout`.
+    pub request_timeout_seconds: u64,
+    /// Proxies and load balancers in front of the service (addresses or CIDR ranges such as
+    /// `10.0.0.0/8`). A request from one of them is counted against the client address it names
+    /// in `X-Forwarded-For` (the rightmost one not itself a trusted proxy). Empty: the connecting
+    /// address is the client.
+    pub trusted_proxies: Vec<String>,
+    /// Address for the Prometheus `/metrics` endpoint, apart from the service's own port (e.g.
+    /// `127.0.0.1:9464`). Empty: no metrics endpoint.
+    pub metrics_bind: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -158,6 +172,9 @@ pub struct MailConfig {
     pub send_timeout_seconds: u64,
     /// How often the sender looks for due messages when idle.
     pub poll_interval_ms: u64,
+    /// Most emails staff actions may queue about one case in 24 hours (information requests):
+    /// every email about the case counts; beyond it the action is refused, saying so.
+    pub max_per_case_per_day: u32,
 }
 
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
@@ -332,6 +349,10 @@ impl Default for Config {
                 secure_cookies: None,
                 shutdown_grace_seconds: 30,
                 max_body_bytes: 1_048_576,
+                header_timeout_seconds: 10,
+                request_timeout_seconds: 120,
+                trusted_proxies: Vec::new(),
+                metrics_bind: String::new(),
             },
             database: DatabaseConfig {
                 url: "sqlite://data/cdop.sqlite".into(),
@@ -370,6 +391,7 @@ impl Default for Config {
                 retry_base_seconds: 30,
                 send_timeout_seconds: 30,
                 poll_interval_ms: 2000,
+                max_per_case_per_day: 200,
             },
             notify: NotifyConfig {
                 public_enabled: true,

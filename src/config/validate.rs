@@ -39,6 +39,28 @@ impl Config {
                 "worker_interval_seconds, access_review_every_days and unused_account_days of at least 1",
             ));
         }
+        let srv = &self.server;
+        if srv.header_timeout_seconds == 0 || srv.request_timeout_seconds == 0 {
+            return Err(loaded.error(
+                "server",
+                "0",
+                "header_timeout_seconds and request_timeout_seconds of at least 1",
+            ));
+        }
+        if let Some(bad) = srv.trusted_proxies.iter().find(|p| crate::net::IpRange::parse(p).is_none()) {
+            return Err(loaded.error(
+                "server.trusted_proxies",
+                bad,
+                "addresses or CIDR ranges such as 10.0.0.0/8 or 192.0.2.7",
+            ));
+        }
+        if !srv.metrics_bind.is_empty() && srv.metrics_bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(loaded.error(
+                "server.metrics_bind",
+                &srv.metrics_bind,
+                "an address and port such as 127.0.0.1:9464, or empty for no metrics endpoint",
+            ));
+        }
         let url = &self.server.public_url;
         if !url.is_empty() && !url.starts_with("http://") && !url.starts_with("https://") {
             return Err(loaded.error(
@@ -53,6 +75,7 @@ impl Config {
             ("auth.session_absolute_hours", self.auth.session_absolute_hours),
             ("auth.login_rate_per_minute", self.auth.login_rate_per_minute),
             ("mail.max_attempts", self.mail.max_attempts),
+            ("mail.max_per_case_per_day", self.mail.max_per_case_per_day),
             ("forms.due_days", self.forms.due_days),
             ("forms.link_attempts_per_hour", self.forms.link_attempts_per_hour),
             ("review.pack_days_after_meeting", self.review.pack_days_after_meeting),

@@ -116,9 +116,25 @@ impl ReportingYear {
     }
 
     /// Parses `2026` or `2026/27`.
+    /// `2025`, `2025/26`, `2025-26` or `2025/2026`; `None` for anything else (a second year that
+    /// does not follow the first, as in `2019/21`, is refused rather than read as 2019/20).
     pub fn parse(s: &str) -> Option<ReportingYear> {
-        let start = s.trim().split('/').next()?.parse::<i32>().ok()?;
-        (1990..=2200).contains(&start).then_some(ReportingYear(start))
+        let s = s.trim();
+        let (first, second) = match s.split_once(['/', '-']) {
+            Some((a, b)) => (a, Some(b)),
+            None => (s, None),
+        };
+        if first.len() != 4 {
+            return None;
+        }
+        let start = first.parse::<i32>().ok()?;
+        let follows = match second {
+            None => true,
+            Some(b) if b.len() == 2 => b.parse::<i32>().ok() == Some((start + 1) % 100),
+            Some(b) if b.len() == 4 => b.parse::<i32>().ok() == Some(start + 1),
+            Some(_) => false,
+        };
+        (follows && (1990..=2200).contains(&start)).then_some(ReportingYear(start))
     }
 }
 
@@ -131,6 +147,17 @@ impl fmt::Display for ReportingYear {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reporting_years_parse_strictly() {
+        for ok in ["2025", "2025/26", "2025-26", "2025/2026", " 2099/00 "] {
+            assert!(ReportingYear::parse(ok).is_some(), "{ok}");
+        }
+        assert_eq!(ReportingYear::parse("2019/20"), Some(ReportingYear(2019)));
+        for bad in ["2019/21", "2019/2021", "19/20", "2019/", "abc", "1989", "2019/2a"] {
+            assert_eq!(ReportingYear::parse(bad), None, "{bad}");
+        }
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid date")

@@ -58,6 +58,9 @@ pub fn link(cx: &Context, token: &str) -> String {
 
 /// Requests forms from professionals for a case: one request (and one emailed link) per
 /// professional and form. The case moves to "gathering information" (or back to it).
+/// The most professionals one call may ask (each may be asked for several forms).
+pub const MAX_ASKS: usize = 50;
+
 pub async fn request(
     cx: &Context,
     acting: &Acting<'_>,
@@ -90,6 +93,12 @@ pub async fn request_once(
         return Err(ServiceError::Invalid(vec![(
             "due".into(),
             "The due date must be today or in the future".into(),
+        )]));
+    }
+    if asks.len() > MAX_ASKS {
+        return Err(ServiceError::Invalid(vec![(
+            "requests".into(),
+            format!("Ask at most {MAX_ASKS} professionals at a time ({} were listed)", asks.len()),
         )]));
     }
     let area = areas::find(&cx.db, case.area_id).await?.ok_or(ServiceError::NotFound)?;
@@ -140,6 +149,21 @@ pub async fn request_once(
         )]));
     }
     let txn = store::begin_write(&cx.db).await?;
+    let limit = u64::from(cx.config.mail.max_per_case_per_day);
+    let already =
+        store::outbox::count_for_case_since(&txn, &case.reference, now - TimeDelta::hours(24)).await?;
+    if already + rows.len() as u64 > limit {
+        txn.rollback().await?;
+        return Err(ServiceError::Invalid(vec![(
+            "requests".into(),
+            format!(
+                "These requests would send {} about {} on top of the {} sent in the last 24 hours; at most {limit} a day are allowed (mail.max_per_case_per_day). Send fewer now and the rest tomorrow.",
+                crate::words::count(rows.len() as i64, "email", "emails"),
+                case.reference,
+                already
+            ),
+        )]));
+    }
     if let Some(key) = submission {
         let hash = crate::crypto::secrets::digest(key);
         if store::submissions::record(&txn, &hash, &case.reference, now).await?.is_some() {
@@ -455,40 +479,15 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
         after_id = batch.iter().map(|r| r.id).max().unwrap_or(after_id);
         let mut queued = 0;
         for r in &batch {
-            let Some(point) = schedule.latest(r.created_at.date_naive(), r.due_date, today) else { continue };
-            if !form_requests::record_reminder(&txn, r.id, &point.name, cx.clock.now()).await? {
-                continue;
+            // Each request in a savepoint: one that cannot be reminded (its record does not open)
+            // is rolled back, reported by reference and skipped; the others still go.
+            match store::savepoint(&txn, async |one| remind(cx, one, &schedule, today, r).await).await? {
+                Ok(done) => queued += usize::from(done),
+                Err(e) => {
+                    let case = cases::find(&txn, r.case_id).await?.map(|c| c.reference).unwrap_or_default();
+                    tracing::error!(case = %case, request = r.id, error = %e, "form reminder skipped: this request could not be reminded (see `cdop keys verify`); the others carry on");
+                }
             }
-            let Some(case) = cases::find(&txn, r.case_id).await? else { continue };
-            let (email, to) = reminder_email(cx, &txn, &case, r, point.overdue > 0).await?;
-            mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
-            form_requests::note_reminder(&txn, r.id, cx.clock.now()).await?;
-            let system = Acting::system();
-            audit::append(
-                &txn,
-                &system
-                    .case_event(AuditAction::FormReminderSent, &case)
-                    .details(format!("request={};point={}", r.id, point.name)),
-            )
-            .await?;
-            if schedule.escalates(point.overdue) && !r.escalated {
-                let words = MailWords::of(cx, &txn, &case, r).await?;
-                let email =
-                    render::form_overdue(&words.mail(&case, r), point.overdue, &cx.config.public_url())
-                        .map_err(anyhow::Error::from)?;
-                let staff = coordinators(cx, case.area_id).await?;
-                let to = mail::prepare_recipients(&cx.keys.keyring, &staff)?;
-                mail::enqueue(&txn, &email, Some(&case.reference), to).await?;
-                form_requests::mark_escalated(&txn, r.id).await?;
-                audit::append(
-                    &txn,
-                    &system
-                        .case_event(AuditAction::FormEscalated, &case)
-                        .details(format!("request={}", r.id)),
-                )
-                .await?;
-            }
-            queued += 1;
         }
         txn.commit().await?;
         sent += queued;
@@ -498,4 +497,46 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
         tracing::info!(reminders = sent, "form reminders queued");
     }
     Ok(sent)
+}
+
+/// Queues request `r`'s reminder for today's schedule point (and the escalation to the
+/// coordinators when it is due); false when there is none to send.
+async fn remind<C: ConnectionTrait>(
+    cx: &Context,
+    txn: &C,
+    schedule: &crate::domain::reminders::Schedule,
+    today: NaiveDate,
+    r: &FormRequest,
+) -> ServiceResult<bool> {
+    let Some(point) = schedule.latest(r.created_at.date_naive(), r.due_date, today) else { return Ok(false) };
+    if !form_requests::record_reminder(txn, r.id, &point.name, cx.clock.now()).await? {
+        return Ok(false);
+    }
+    let Some(case) = cases::find(txn, r.case_id).await? else { return Ok(false) };
+    let (email, to) = reminder_email(cx, txn, &case, r, point.overdue > 0).await?;
+    mail::enqueue(txn, &email, Some(&case.reference), to).await?;
+    form_requests::note_reminder(txn, r.id, cx.clock.now()).await?;
+    let system = Acting::system();
+    audit::append(
+        txn,
+        &system
+            .case_event(AuditAction::FormReminderSent, &case)
+            .details(format!("request={};point={}", r.id, point.name)),
+    )
+    .await?;
+    if schedule.escalates(point.overdue) && !r.escalated {
+        let words = MailWords::of(cx, txn, &case, r).await?;
+        let email = render::form_overdue(&words.mail(&case, r), point.overdue, &cx.config.public_url())
+            .map_err(anyhow::Error::from)?;
+        let staff = coordinators(cx, case.area_id).await?;
+        let to = mail::prepare_recipients(&cx.keys.keyring, &staff)?;
+        mail::enqueue(txn, &email, Some(&case.reference), to).await?;
+        form_requests::mark_escalated(txn, r.id).await?;
+        audit::append(
+            txn,
+            &system.case_event(AuditAction::FormEscalated, &case).details(format!("request={}", r.id)),
+        )
+        .await?;
+    }
+    Ok(true)
 }

@@ -21,9 +21,15 @@ const IDLE: Duration = Duration::from_secs(1);
 /// How long a finished file (or a failure notice) is kept.
 pub const KEEP: TimeDelta = TimeDelta::days(7);
 
+/// The longest a pass may take: one export of a whole dataset.
+const LONGEST: Duration = Duration::from_secs(30 * 60);
+
 pub async fn run(cx: Context, mut stop: tokio::sync::watch::Receiver<bool>) {
+    cx.metrics.worker_started("exports", LONGEST);
     loop {
-        let worked = match run_one(&cx).await {
+        let result = run_one(&cx).await;
+        cx.metrics.pass("exports", result.is_ok());
+        let worked = match result {
             Ok(worked) => worked,
             Err(e) => {
                 tracing::warn!(error = %e, "background export worker failed; trying again later");

@@ -1,5 +1,5 @@
 //! Housekeeping: deletes expired drafts (sealed form contents), short-lived results, long-dead
-//! sessions and background export files past their keeping time, and on SQLite keeps the query planner's statistics current (`PRAGMA optimize`, which
+//! sessions, rate-limit counts older than a day and background export files past their keeping time, and on SQLite keeps the query planner's statistics current (`PRAGMA optimize`, which
 //! analyses only the tables that changed enough; PostgreSQL's autovacuum does this itself). Every
 //! instance may run it: each statement is an idempotent `DELETE … WHERE expired`.
 //!
@@ -16,8 +16,11 @@ use crate::store::{self, drafts, sessions};
 const EVERY: Duration = Duration::from_secs(15 * 60);
 
 pub async fn run(cx: Context, mut stop: tokio::sync::watch::Receiver<bool>) {
+    cx.metrics.worker_started("housekeeping", EVERY);
     loop {
-        if let Err(e) = sweep(&cx).await {
+        let result = sweep(&cx).await;
+        cx.metrics.pass("housekeeping", result.is_ok());
+        if let Err(e) = result {
             tracing::warn!(error = %e, "housekeeping failed; trying again later");
         }
         tokio::select! {
@@ -36,6 +39,7 @@ pub async fn sweep(cx: &Context) -> anyhow::Result<(u64, u64)> {
         + TimeDelta::hours(i64::from(auth.session_absolute_hours));
     let sessions = sessions::sweep(&cx.db, keep).await?;
     let exports = store::export_jobs::delete_expired(&cx.db, store::now()).await?;
+    store::rate_limits::sweep(&cx.db, cx.clock.now()).await?;
     if drafts + sessions + exports > 0 {
         tracing::info!(drafts, sessions, exports, "expired drafts, sessions and export files deleted");
     }

@@ -12,9 +12,11 @@ use crate::mail::transport::Transport;
 use crate::store::outbox::{self, OutboxMessage};
 use crate::store::{self, audit};
 
-/// After a wake-up the sender waits this long, so a burst of notifications is sent as one batch
-/// (one claim and one "sent" update for the lot) rather than one database round trip each.
+/// After a wake-up the sender waits this long, so a burst of notifications is claimed as one batch
+/// rather than one claim each.
 const SETTLE: Duration = Duration::from_millis(250);
+
+const NAME: &str = "mail";
 
 /// Messages claimed at once.
 const BATCH: u64 = 50;
@@ -22,11 +24,16 @@ const BATCH: u64 = 50;
 /// Runs until `stop` turns true.
 pub async fn run(cx: Context, transport: Transport, mut stop: tokio::sync::watch::Receiver<bool>) {
     let poll = Duration::from_millis(cx.config.mail.poll_interval_ms.max(50));
+    // A pass may send a whole batch through a slow relay.
+    let longest = poll + Duration::from_secs(cx.config.mail.send_timeout_seconds) * BATCH as u32;
+    cx.metrics.worker_started(NAME, longest);
     loop {
         if *stop.borrow() {
             break;
         }
-        match send_due(&cx, &transport).await {
+        let result = send_due(&cx, &transport).await;
+        cx.metrics.pass(NAME, result.is_ok());
+        match result {
             Ok(0) => {}
             Ok(_) => continue,
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "mail sender: a round failed"),
@@ -45,29 +52,36 @@ pub async fn run(cx: Context, transport: Transport, mut stop: tokio::sync::watch
     }
 }
 
-/// Sends one batch of due messages; returns how many were attempted.
+/// Sends one batch of due messages; returns how many were claimed. Each message is sent under a
+/// claim renewed just before it goes (a message whose claim expired while earlier ones were slow
+/// to send, and that another instance took, is left to that instance) and marked sent the moment
+/// the relay accepts it, so a message is never sent twice while several instances run, and one
+/// killed mid-batch loses nothing: its unsent claims expire and are taken by another.
 pub async fn send_due(cx: &Context, transport: &Transport) -> anyhow::Result<usize> {
     let timeout = Duration::from_secs(cx.config.mail.send_timeout_seconds);
     let hold = TimeDelta::seconds(cx.config.mail.send_timeout_seconds as i64 * 2 + 10);
-    let batch = outbox::claim_due(&cx.db, BATCH, hold).await?;
-    let n = batch.len();
-    let mut sent = Vec::with_capacity(n);
-    for message in batch {
-        if let Some(id) = send_one(cx, transport, message, timeout).await? {
-            sent.push(id);
+    let claim = outbox::claim_due(&cx.db, BATCH, hold).await?;
+    let n = claim.messages.len();
+    for message in claim.messages {
+        if !outbox::renew(&cx.db, message.id, &claim.token, hold).await? {
+            tracing::info!(mail_id = message.id, "email left to the sender that now holds it");
+            continue;
+        }
+        let id = message.id;
+        if send_one(cx, transport, message, timeout).await? {
+            outbox::mark_sent(&cx.db, id, &claim.token).await?;
         }
     }
-    outbox::mark_sent(&cx.db, &sent).await?;
     Ok(n)
 }
 
-/// Sends one message; returns its id when it went (a failure is recorded here).
+/// Sends one message; true when it went (a failure is recorded here).
 async fn send_one(
     cx: &Context,
     transport: &Transport,
     m: OutboxMessage,
     timeout: Duration,
-) -> anyhow::Result<Option<i64>> {
+) -> anyhow::Result<bool> {
     let attempts = m.attempts + 1;
     let to = match (&m.to_address, &m.sealed_to) {
         (Some(address), _) => Some((address.clone(), None)),
@@ -102,7 +116,7 @@ async fn send_one(
     match result {
         Ok(()) => {
             tracing::info!(mail_id = m.id, template = %m.template, case = m.case_reference.as_deref().unwrap_or("-"), "email sent");
-            return Ok(Some(m.id));
+            return Ok(true);
         }
         Err(error) => {
             let max = cx.config.mail.max_attempts as i32;
@@ -129,7 +143,7 @@ async fn send_one(
             }
         }
     }
-    Ok(None)
+    Ok(false)
 }
 
 /// `base × 2^(attempt−1)`, at most six hours.

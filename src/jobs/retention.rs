@@ -14,13 +14,16 @@ use crate::store::{self, access_reviews, retention as stored};
 /// just started has nothing urgent, and a restart loop never sweeps in a burst.
 pub async fn run(cx: Context, mut stop: tokio::sync::watch::Receiver<bool>) {
     let every = Duration::from_secs(cx.config.retention.worker_interval_seconds.max(1));
+    cx.metrics.worker_started("retention", every);
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = cx.retention_wake.notified() => {}
             _ = stop.wait_for(|stopped| *stopped) => return,
         }
-        if let Err(e) = tick(&cx).await {
+        let result = tick(&cx).await;
+        cx.metrics.pass("retention", result.is_ok());
+        if let Err(e) = result {
             tracing::warn!(error = %e, "retention worker failed; trying again later");
         }
     }

@@ -120,6 +120,9 @@ impl Checked {
 }
 
 /// Checks what was typed against the rules; every problem at once, by field.
+/// The most cases one action may be linked to (and words confirmed at once).
+pub const MAX_CASES: usize = 100;
+
 async fn check(cx: &Context, areas_in_scope: &[i64], input: &Input) -> ServiceResult<Checked> {
     let mut problems: Vec<(String, String)> = Vec::new();
     let mut problem = |f: &str, m: &str| problems.push((f.to_string(), m.to_string()));
@@ -153,10 +156,19 @@ async fn check(cx: &Context, areas_in_scope: &[i64], input: &Input) -> ServiceRe
     if input.themes.iter().any(|t| !known.contains(t)) {
         problem("themes", "Choose themes from the list");
     }
+    if input.cases.len() > MAX_CASES {
+        problem(
+            "cases",
+            &format!("Link an action to at most {MAX_CASES} cases ({} were listed)", input.cases.len()),
+        );
+    }
+    if input.confirmed.len() > MAX_CASES {
+        problem("confirmed", &format!("Confirm at most {MAX_CASES} words"));
+    }
     let mut case_ids = Vec::new();
     let mut case_areas = Vec::new();
     let mut ids = Vec::new();
-    for reference in input.cases.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+    for reference in input.cases.iter().take(MAX_CASES).map(|r| r.trim()).filter(|r| !r.is_empty()) {
         match cases::find_by_reference(&cx.db, reference).await? {
             Some(c) if areas_in_scope.contains(&c.area_id) => {
                 ids.extend(super::packs::case_identifiers(cx, &c).await?);
@@ -467,24 +479,14 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
         };
         after_id = last.id;
         for a in &batch {
-            let Some(point) = reminders::overdue_point(a.due_on, today, every) else { continue };
-            if !store::record_point(&txn, "action", a.id, &point.name, cx.clock.now()).await? {
-                continue;
+            // One action that cannot be reminded (its record does not open) is skipped and
+            // reported; the others still go.
+            match db::savepoint(&txn, async |one| remind(cx, one, today, every, a).await).await? {
+                Ok(done) => sent += usize::from(done),
+                Err(e) => {
+                    tracing::error!(action = %a.reference, error = %e, "action reminder skipped: this action could not be reminded (see `cdop keys verify`); the others carry on")
+                }
             }
-            let sealed = open_sealed(cx, a)?;
-            email_owner(cx, &txn, &a.reference, a.area_id, &sealed, a.due_on, true).await?;
-            audit::append(
-                &txn,
-                &AuditEvent::new(
-                    Actor::System,
-                    AuditAction::ActionReminderSent,
-                    "action",
-                    a.reference.clone(),
-                )
-                .details(format!("point={}", point.name)),
-            )
-            .await?;
-            sent += 1;
         }
         txn.commit().await?;
     }
@@ -493,4 +495,27 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
         tracing::info!(reminders = sent, "action reminders queued");
     }
     Ok(sent)
+}
+
+/// Queues action `a`'s reminder for today's schedule point; false when there is none to send.
+async fn remind<C: sea_orm::ConnectionTrait>(
+    cx: &Context,
+    txn: &C,
+    today: chrono::NaiveDate,
+    every: u32,
+    a: &store::Action,
+) -> ServiceResult<bool> {
+    let Some(point) = reminders::overdue_point(a.due_on, today, every) else { return Ok(false) };
+    if !store::record_point(txn, "action", a.id, &point.name, cx.clock.now()).await? {
+        return Ok(false);
+    }
+    let sealed = open_sealed(cx, a)?;
+    email_owner(cx, txn, &a.reference, a.area_id, &sealed, a.due_on, true).await?;
+    audit::append(
+        txn,
+        &AuditEvent::new(Actor::System, AuditAction::ActionReminderSent, "action", a.reference.clone())
+            .details(format!("point={}", point.name)),
+    )
+    .await?;
+    Ok(true)
 }

@@ -525,39 +525,13 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
         };
         after_id = last.id;
         for s in &batch {
-            let Some(point) = reminders::repeat_point(s.sent_at.date_naive(), today, every, max) else {
-                continue;
-            };
-            if !crate::store::actions::record_point(&txn, "briefing", s.id, &point.name, cx.clock.now())
-                .await?
-            {
-                continue;
+            // One recipient whose details do not open is skipped and reported; the others still go.
+            match db::savepoint(&txn, async |one| remind(cx, one, today, every, max, s).await).await? {
+                Ok(done) => queued += usize::from(done),
+                Err(e) => {
+                    tracing::error!(briefing = s.briefing_id, recipient = s.recipient_id, error = %e, "briefing reminder skipped: this recipient could not be reminded (see `cdop keys verify`); the others carry on")
+                }
             }
-            let (Some(b), Some(r)) =
-                (store::find(&txn, s.briefing_id).await?, store::recipient(&txn, s.recipient_id).await?)
-            else {
-                continue;
-            };
-            let c: Contact = cx.open_json(&r.sealed)?;
-            let token = secrets::random_token();
-            store::replace_token(&txn, s.id, &secrets::digest(&token)).await?;
-            let area = area_name(cx, b.area_id).await?;
-            let email = render::briefing_email(&b.title, &area, &link(cx, &token), true)
-                .map_err(anyhow::Error::from)?;
-            let (email, to) = mail::prepare_private(&cx.keys.keyring, &email, &[c.email])?;
-            mail::enqueue(&txn, &email, None, to).await?;
-            audit::append(
-                &txn,
-                &AuditEvent::new(
-                    Actor::System,
-                    AuditAction::BriefingReminderSent,
-                    "briefing",
-                    b.id.to_string(),
-                )
-                .details(format!("recipient={};point={}", r.id, point.name)),
-            )
-            .await?;
-            queued += 1;
         }
         txn.commit().await?;
     }
@@ -566,4 +540,42 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
         tracing::info!(reminders = queued, "briefing reminders queued");
     }
     Ok(queued)
+}
+
+/// Queues the reminder due today to one recipient who has not acknowledged (with a fresh link);
+/// false when there is none to send.
+async fn remind<C: sea_orm::ConnectionTrait>(
+    cx: &Context,
+    txn: &C,
+    today: chrono::NaiveDate,
+    every: u32,
+    max: u32,
+    s: &store::Sent,
+) -> ServiceResult<bool> {
+    let Some(point) = reminders::repeat_point(s.sent_at.date_naive(), today, every, max) else {
+        return Ok(false);
+    };
+    if !crate::store::actions::record_point(txn, "briefing", s.id, &point.name, cx.clock.now()).await? {
+        return Ok(false);
+    }
+    let (Some(b), Some(r)) =
+        (store::find(txn, s.briefing_id).await?, store::recipient(txn, s.recipient_id).await?)
+    else {
+        return Ok(false);
+    };
+    let c: Contact = cx.open_json(&r.sealed)?;
+    let token = secrets::random_token();
+    store::replace_token(txn, s.id, &secrets::digest(&token)).await?;
+    let area = area_name(cx, b.area_id).await?;
+    let email =
+        render::briefing_email(&b.title, &area, &link(cx, &token), true).map_err(anyhow::Error::from)?;
+    let (email, to) = mail::prepare_private(&cx.keys.keyring, &email, &[c.email])?;
+    mail::enqueue(txn, &email, None, to).await?;
+    audit::append(
+        txn,
+        &AuditEvent::new(Actor::System, AuditAction::BriefingReminderSent, "briefing", b.id.to_string())
+            .details(format!("recipient={};point={}", r.id, point.name)),
+    )
+    .await?;
+    Ok(true)
 }

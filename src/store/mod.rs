@@ -28,6 +28,7 @@ pub mod outbox;
 pub mod packs;
 pub mod populations;
 pub mod prepanel;
+pub mod rate_limits;
 pub mod reminders;
 pub mod reports;
 pub mod retention;
@@ -330,6 +331,26 @@ pub async fn begin_write(db: &Db) -> Result<DatabaseTransaction, DbErr> {
         .await
     } else {
         db.begin().await
+    }
+}
+
+/// Runs `work` in a savepoint of `txn`: its changes kept when it succeeds, undone when it fails
+/// (its error returned inside `Ok`), so a worker can skip one row that cannot be processed and
+/// carry on with the rest of its transaction.
+pub async fn savepoint<T, E>(
+    txn: &DatabaseTransaction,
+    work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, E>,
+) -> Result<Result<T, E>, DbErr> {
+    let one = txn.begin().await?;
+    match work(&one).await {
+        Ok(v) => {
+            one.commit().await?;
+            Ok(Ok(v))
+        }
+        Err(e) => {
+            one.rollback().await?;
+            Ok(Err(e))
+        }
     }
 }
 

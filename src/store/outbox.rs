@@ -1,9 +1,11 @@
 //! The mail outbox: rows written in the same transaction as the change that causes them, sent by
 //! the background sender. Claims use `FOR UPDATE SKIP LOCKED` on PostgreSQL, so several instances
-//! never claim the same message; SQLite serialises writers anyway.
+//! never claim the same message (SQLite serialises writers anyway); each claim carries its
+//! sender's token, renewed just before each message is sent and checked when it is marked sent,
+//! so a claim that expired during a slow batch is never sent twice.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::sea_query::{LockBehavior, LockType};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
@@ -60,15 +62,24 @@ pub async fn enqueue<C: ConnectionTrait>(
         created_at: Set(t),
         sent_at: Set(None),
         calendar: Set(m.calendar.map(str::to_string)),
+        claim_token: Set(None),
         ..Default::default()
     });
     mail_outbox::Entity::insert_many(rows).exec_without_returning(conn).await?;
     Ok(n)
 }
 
+/// A batch of due messages claimed by one sender: `token` marks its claim, so the sender renews
+/// and marks only the messages it still holds.
+pub struct Claim {
+    pub token: String,
+    pub messages: Vec<OutboxMessage>,
+}
+
 /// Claims up to `limit` due messages for `hold` (a crashed sender's claims expire and are retried).
-pub async fn claim_due(db: &Db, limit: u64, hold: TimeDelta) -> StoreResult<Vec<OutboxMessage>> {
+pub async fn claim_due(db: &Db, limit: u64, hold: TimeDelta) -> StoreResult<Claim> {
     let t = now();
+    let token = uuid::Uuid::new_v4().simple().to_string();
     let txn = begin_write(db).await?;
     let due = mail_outbox::Entity::find()
         .filter(
@@ -92,30 +103,41 @@ pub async fn claim_due(db: &Db, limit: u64, hold: TimeDelta) -> StoreResult<Vec<
     if !due.is_empty() {
         mail_outbox::Entity::update_many()
             .col_expr(mail_outbox::Column::Status, SENDING.into())
-            .col_expr(mail_outbox::Column::ClaimedUntil, sea_orm::sea_query::Expr::value(Some(t + hold)))
+            .col_expr(mail_outbox::Column::ClaimedUntil, Expr::value(Some(t + hold)))
+            .col_expr(mail_outbox::Column::ClaimToken, Expr::value(Some(token.clone())))
             .filter(mail_outbox::Column::Id.is_in(due.iter().map(|m| m.id)))
             .exec(&txn)
             .await?;
     }
     txn.commit().await?;
-    Ok(due)
+    Ok(Claim { token, messages: due })
 }
 
-/// Marks messages sent (one statement for the batch).
-pub async fn mark_sent(db: &Db, ids: &[i64]) -> StoreResult<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
+/// Just before sending message `id`: extends this sender's claim on it to `hold` from now. False
+/// when the claim is no longer this sender's (it expired and another sender took the message, or
+/// the message was sent): the caller must not send it.
+pub async fn renew(db: &Db, id: i64, token: &str, hold: TimeDelta) -> StoreResult<bool> {
+    let result = mail_outbox::Entity::update_many()
+        .col_expr(mail_outbox::Column::ClaimedUntil, Expr::value(Some(now() + hold)))
+        .filter(mail_outbox::Column::Id.eq(id))
+        .filter(mail_outbox::Column::Status.eq(SENDING))
+        .filter(mail_outbox::Column::ClaimToken.eq(token))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Marks one message sent, the moment the relay accepted it.
+pub async fn mark_sent(db: &Db, id: i64, token: &str) -> StoreResult<()> {
     mail_outbox::Entity::update_many()
         .col_expr(mail_outbox::Column::Status, SENT.into())
-        .col_expr(
-            mail_outbox::Column::Attempts,
-            sea_orm::sea_query::Expr::col(mail_outbox::Column::Attempts).add(1),
-        )
-        .col_expr(mail_outbox::Column::SentAt, sea_orm::sea_query::Expr::value(Some(now())))
-        .col_expr(mail_outbox::Column::ClaimedUntil, sea_orm::sea_query::Expr::value(None::<DateTime<Utc>>))
-        .col_expr(mail_outbox::Column::LastError, sea_orm::sea_query::Expr::value(None::<String>))
-        .filter(mail_outbox::Column::Id.is_in(ids.iter().copied()))
+        .col_expr(mail_outbox::Column::Attempts, Expr::col(mail_outbox::Column::Attempts).add(1))
+        .col_expr(mail_outbox::Column::SentAt, Expr::value(Some(now())))
+        .col_expr(mail_outbox::Column::ClaimedUntil, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(mail_outbox::Column::ClaimToken, Expr::value(None::<String>))
+        .col_expr(mail_outbox::Column::LastError, Expr::value(None::<String>))
+        .filter(mail_outbox::Column::Id.eq(id))
+        .filter(mail_outbox::Column::ClaimToken.eq(token))
         .exec(db)
         .await?;
     Ok(())
@@ -136,11 +158,12 @@ pub async fn mark_attempt_failed<C: ConnectionTrait>(
     mail_outbox::Entity::update_many()
         .col_expr(mail_outbox::Column::Status, status.into())
         .col_expr(mail_outbox::Column::Attempts, attempts.into())
-        .col_expr(mail_outbox::Column::NextAttemptAt, sea_orm::sea_query::Expr::value(next_at))
-        .col_expr(mail_outbox::Column::ClaimedUntil, sea_orm::sea_query::Expr::value(None::<DateTime<Utc>>))
+        .col_expr(mail_outbox::Column::NextAttemptAt, Expr::value(next_at))
+        .col_expr(mail_outbox::Column::ClaimedUntil, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(mail_outbox::Column::ClaimToken, Expr::value(None::<String>))
         .col_expr(
             mail_outbox::Column::LastError,
-            sea_orm::sea_query::Expr::value(Some(error.chars().take(500).collect::<String>())),
+            Expr::value(Some(error.chars().take(500).collect::<String>())),
         )
         .filter(mail_outbox::Column::Id.eq(id))
         .exec(conn)
@@ -158,6 +181,34 @@ pub async fn failed(db: &Db) -> StoreResult<Vec<OutboxMessage>> {
         .await?)
 }
 
+/// Emails about case `reference` queued since `since` (every kind).
+pub async fn count_for_case_since<C: ConnectionTrait>(
+    conn: &C,
+    reference: &str,
+    since: DateTime<Utc>,
+) -> StoreResult<u64> {
+    Ok(mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::CaseReference.eq(reference))
+        .filter(mail_outbox::Column::CreatedAt.gte(since))
+        .count(conn)
+        .await?)
+}
+
+/// Messages not yet sent (pending or being sent) and when the oldest was queued (for `/metrics`).
+pub async fn unsent_depth<C: ConnectionTrait>(conn: &C) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
+    let row = conn
+        .query_one_raw(crate::store::stmt(
+            conn,
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM mail_outbox WHERE status IN ($1, $2)",
+            vec![PENDING.into(), SENDING.into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(r) => (r.try_get("", "n")?, r.try_get("", "oldest")?),
+        None => (0, None),
+    })
+}
+
 pub async fn count_with_status(db: &Db, status: &str) -> StoreResult<u64> {
     Ok(mail_outbox::Entity::find().filter(mail_outbox::Column::Status.eq(status)).count(db).await?)
 }
@@ -171,7 +222,7 @@ pub async fn requeue<C: ConnectionTrait>(conn: &C, id: i64) -> StoreResult<bool>
     let result = mail_outbox::Entity::update_many()
         .col_expr(mail_outbox::Column::Status, PENDING.into())
         .col_expr(mail_outbox::Column::Attempts, 0.into())
-        .col_expr(mail_outbox::Column::NextAttemptAt, sea_orm::sea_query::Expr::value(now()))
+        .col_expr(mail_outbox::Column::NextAttemptAt, Expr::value(now()))
         .filter(mail_outbox::Column::Id.eq(id))
         .filter(mail_outbox::Column::Status.eq(FAILED))
         .exec(conn)
@@ -232,7 +283,7 @@ pub async fn replace_sealed_to<C: ConnectionTrait>(
     key: &str,
 ) -> StoreResult<()> {
     mail_outbox::Entity::update_many()
-        .col_expr(mail_outbox::Column::SealedTo, sea_orm::sea_query::Expr::value(Some(sealed)))
+        .col_expr(mail_outbox::Column::SealedTo, Expr::value(Some(sealed)))
         .col_expr(mail_outbox::Column::SealedKey, key.into())
         .filter(mail_outbox::Column::Id.eq(id))
         .exec(conn)

@@ -1,5 +1,5 @@
-//! `GET /healthz` (the process is alive) and `GET /readyz` (the database is reachable and fully
-//! migrated). Both answer JSON and need no sign-in, so load balancers can use them.
+//! `GET /healthz` (the process is alive) and `GET /readyz` (every background worker has completed
+//! a pass within twice its interval, and the database is reachable and fully migrated). Both answer JSON and need no sign-in, so load balancers can use them.
 
 use axum::Json;
 use axum::extract::State;
@@ -15,6 +15,14 @@ pub async fn healthz() -> Json<Value> {
 
 /// Needs only the service context (`State<Context>`, taken from the web state by `FromRef`).
 pub async fn readyz(State(state): State<Context>) -> (StatusCode, Json<Value>) {
+    let late = state.metrics.late_workers();
+    if !late.is_empty() {
+        tracing::warn!(workers = ?late, "readiness: a background worker has not completed a pass in time");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "late_workers": late })),
+        );
+    }
     if let Err(e) = state.db.ping().await {
         tracing::warn!(error = %e, "readiness: database unreachable");
         return (

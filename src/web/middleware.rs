@@ -27,7 +27,7 @@ fn acceptable_request_id(v: &str) -> bool {
 
 /// Assigns the request id, logs one line per request (route template, never the query string:
 /// queries could carry identifying data), and renders error pages.
-pub async fn request_context(mut req: Request, next: Next) -> Response {
+pub async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let id = req
         .headers()
         .get(REQUEST_ID_HEADER)
@@ -58,6 +58,7 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
         response = render_error(page, &id, is_api, wants_html, &path_for_login);
     }
     let status = response.status().as_u16();
+    state.metrics.request(&route, method.as_str(), status, started.elapsed());
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| tracing::info!(status, elapsed_ms = format!("{elapsed_ms:.1}"), "handled"));
     if let Ok(v) = HeaderValue::from_str(&id) {

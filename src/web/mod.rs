@@ -19,6 +19,8 @@ pub mod gathering;
 pub mod health;
 pub mod home;
 pub mod info;
+pub mod input_guard;
+pub mod metrics;
 pub mod middleware;
 pub mod page;
 pub mod params;
@@ -26,6 +28,7 @@ pub mod rate_limit;
 pub mod reports;
 pub mod review;
 pub mod routes;
+pub mod server;
 pub mod state;
 
 pub use state::AppState;
@@ -43,7 +46,12 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(extra)
         .fallback(|| async { WebError::NotFound })
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), input_guard::guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::security_headers))
-        .layer(axum::middleware::from_fn(middleware::request_context))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(state.config.server.request_timeout_seconds),
+        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::request_context))
         .with_state(state)
 }

@@ -1,58 +1,69 @@
-//! A small in-memory limiter per client address (per instance; a shared limit would need the
-//! database or a cache, and the per-account lockout already holds across instances).
+//! Rate limits per client address, counted in the database (`store::rate_limits`) so every
+//! instance on one database enforces one allowance, and timed by the service clock. What counts
+//! is chosen so real users are not locked out by others behind the same proxy: sign-in and link
+//! limits count *failures* (a wrong password, an unknown link), so a valid link always opens and
+//! colleagues' successful sign-ins use up nothing; the public notification form counts the
+//! notifications sent.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
-#[derive(Default)]
-pub struct RateLimiter {
-    hits: Mutex<HashMap<(&'static str, IpAddr), VecDeque<Instant>>>,
+use chrono::TimeDelta;
+
+use crate::context::Context;
+use crate::store::rate_limits;
+use crate::web::error::{WebError, WebResult};
+
+/// One limit: what it counts, how many, over how long.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub bucket: &'static str,
+    pub limit: u32,
+    pub window: TimeDelta,
 }
 
-impl RateLimiter {
-    /// Whether `ip` already has `limit` hits in `bucket` within `window` (records nothing).
-    pub fn exhausted(&self, bucket: &'static str, ip: IpAddr, limit: u32, window: Duration) -> bool {
-        let now = Instant::now();
-        let Ok(hits) = self.hits.lock() else { return false };
-        hits.get(&(bucket, ip))
-            .is_some_and(|q| q.iter().filter(|t| now.duration_since(**t) < window).count() >= limit as usize)
+impl Limit {
+    /// Failed sign-ins (passwords and two-factor codes) per minute.
+    pub fn login(cx: &Context) -> Limit {
+        Limit { bucket: "login", limit: cx.config.auth.login_rate_per_minute, window: TimeDelta::minutes(1) }
     }
 
-    /// Records a hit for `ip` in `bucket`; false when `limit` hits already fall within `window`.
-    pub fn allow(&self, bucket: &'static str, ip: IpAddr, limit: u32, window: Duration) -> bool {
-        let now = Instant::now();
-        let Ok(mut hits) = self.hits.lock() else { return true };
-        if hits.len() > 10_000 {
-            hits.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
-        }
-        let q = hits.entry((bucket, ip)).or_default();
-        while q.front().is_some_and(|t| now.duration_since(*t) >= window) {
-            q.pop_front();
-        }
-        if q.len() >= limit as usize {
-            return false;
-        }
-        q.push_back(now);
-        true
+    /// Unknown links of one kind (`form-link`, `briefing-link`, `owner-link`) per hour.
+    pub fn link(cx: &Context, bucket: &'static str) -> Limit {
+        Limit { bucket, limit: cx.config.forms.link_attempts_per_hour, window: TimeDelta::hours(1) }
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    /// Notifications sent through the public form per hour.
+    pub fn notify(cx: &Context) -> Limit {
+        Limit { bucket: "notify", limit: cx.config.notify.public_rate_per_hour, window: TimeDelta::hours(1) }
+    }
 
-    #[test]
-    fn limits_per_address_and_bucket() {
-        let limiter = RateLimiter::default();
-        let a: IpAddr = "10.0.0.1".parse().expect("ip");
-        let b: IpAddr = "10.0.0.2".parse().expect("ip");
-        let w = Duration::from_secs(60);
-        assert!(limiter.allow("login", a, 2, w));
-        assert!(limiter.allow("login", a, 2, w));
-        assert!(!limiter.allow("login", a, 2, w));
-        assert!(limiter.allow("login", b, 2, w));
-        assert!(limiter.allow("notify", a, 2, w));
+    /// Whether `ip` has used up this allowance (records nothing).
+    pub async fn exhausted(&self, cx: &Context, ip: IpAddr) -> WebResult<bool> {
+        let since = cx.clock.now() - self.window;
+        Ok(rate_limits::count(&cx.db, self.bucket, &ip.to_string(), since).await? >= u64::from(self.limit))
+    }
+
+    /// Counts one hit against `ip`'s allowance.
+    pub async fn hit(&self, cx: &Context, ip: IpAddr) -> WebResult<()> {
+        rate_limits::record(&cx.db, self.bucket, &ip.to_string(), cx.clock.now()).await?;
+        Ok(())
+    }
+
+    /// A link that opens nothing: counted against the address's allowance; `429` once the
+    /// allowance is used up, so links cannot be guessed at speed. Links that open never count.
+    pub async fn unknown(&self, cx: &Context, ip: IpAddr) -> WebResult<()> {
+        if self.exhausted(cx, ip).await? {
+            return Err(WebError::TooManyRequests);
+        }
+        self.hit(cx, ip).await
+    }
+
+    /// Counts a hit unless the allowance is used up; false when it is (nothing recorded).
+    pub async fn allow(&self, cx: &Context, ip: IpAddr) -> WebResult<bool> {
+        if self.exhausted(cx, ip).await? {
+            return Ok(false);
+        }
+        self.hit(cx, ip).await?;
+        Ok(true)
     }
 }

@@ -1,5 +1,5 @@
-//! The web's state: the service [`Context`] plus what only the web uses (the sign-in and link
-//! rate limiter, the synthetic-data banner). Handlers that need only the context extract
+//! The web's state: the service [`Context`] plus what only the web uses (the synthetic-data
+//! banner). Handlers that need only the context extract
 //! `State<Context>` ([`FromRef`]); the rest take `State<AppState>`, which derefs to the context.
 
 use std::ops::Deref;
@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use axum::extract::FromRef;
 
 use crate::context::Context;
-use crate::web::rate_limit::RateLimiter;
 
 /// Everything a request handler may need, cheap to clone.
 #[derive(Clone)]
@@ -21,7 +20,6 @@ pub struct AppState {
 /// The web-only parts of the state.
 #[derive(Default)]
 pub struct WebParts {
-    pub limiter: RateLimiter,
     /// Whether synthetic demonstration cases are present (shown in a banner).
     pub synthetic_data: AtomicBool,
     /// When the database was last asked whether synthetic cases exist (ms since the epoch): a

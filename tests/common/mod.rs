@@ -297,6 +297,23 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("request sent")
     }
 
+    /// A second instance of the service on this app's database and keys (its configuration is
+    /// the test default adjusted by `tweak`), serving on a port of its own.
+    pub async fn sibling(&self, tweak: impl FnOnce(&mut Config)) -> Sibling {
+        let mut config = test_config(&self.dir, &self.db.url);
+        tweak(&mut config);
+        let loaded = LoadedConfig::from_config(config).expect("test configuration is valid");
+        let state = AppState::new(cdop::app::prepare(&loaded).await.expect("second instance prepares"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let router = cdop::web::router(state.clone());
+        let server = tokio::spawn(cdop::app::serve_router(state.clone(), router, listener, async move {
+            let _ = rx.await;
+        }));
+        Sibling { base: format!("http://{addr}"), state, shutdown: Some(tx), server: Some(server) }
+    }
+
     /// Stops the server gracefully and waits for it.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -309,6 +326,31 @@ impl TestApp {
 }
 
 impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+/// A second instance (see [`TestApp::sibling`]); stopped when dropped.
+pub struct Sibling {
+    pub base: String,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Sibling {
+    pub fn agent(&self) -> agent::Agent {
+        agent::Agent::new(&self.base)
+    }
+}
+
+impl Drop for Sibling {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

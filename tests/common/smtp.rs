@@ -41,6 +41,11 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Listens on `port` (0: any free port).
     pub async fn start(port: u16) -> SmtpServer {
+        Self::start_slow(port, std::time::Duration::ZERO).await
+    }
+
+    /// Like [`SmtpServer::start`], taking `delay` to accept each message (a slow relay).
+    pub async fn start_slow(port: u16, delay: std::time::Duration) -> SmtpServer {
         let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind smtp");
         let port = listener.local_addr().expect("addr").port();
         let mailbox = Mailbox::default();
@@ -81,6 +86,9 @@ impl SmtpServer {
                                 }
                                 data.push_str(&l);
                                 data.push('\n');
+                            }
+                            if !delay.is_zero() {
+                                tokio::time::sleep(delay).await;
                             }
                             if let Ok(mut m) = store.0.lock() {
                                 m.push(Received { recipients: std::mem::take(&mut recipients), data });

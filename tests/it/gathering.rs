@@ -727,3 +727,40 @@ both_backends!(the_api_requests_submits_and_reads_responses, |backend: Backend| 
         assert!(doc["paths"][path].is_object(), "{path} documented");
     }
 });
+
+both_backends!(
+    one_request_that_does_not_open_does_not_stop_the_others_reminders,
+    |backend: Backend| async move {
+        use cdop::store::entities::form_request;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let app = TestApp::spawn_with(backend, smtp_config(free_port()), axum::Router::new()).await;
+        let area = app.area("Cumberland").await;
+        let coordinator = app.signed_in("co@example.org", &[Role::Coordinator], &[area]).await;
+        let reference = notified_case(&app, "Cumberland").await;
+        request_forms(&app, &coordinator, &reference, 10).await;
+        // One request's sealed recipient no longer opens (damaged, or sealed to a lost key).
+        let first = form_request::Entity::find().all(&app.state.db).await.expect("requests");
+        let bad = first.iter().map(|r| r.id).min().expect("a request");
+        form_request::Entity::update_many()
+            .col_expr(form_request::Column::RecipientSealed, sea_orm::sea_query::Expr::value(vec![1u8, 2, 3]))
+            .filter(form_request::Column::Id.eq(bad))
+            .exec(&app.state.db)
+            .await
+            .expect("damaged");
+        app.state.clock.set(Utc::now() + TimeDelta::days(7));
+        let sent = cdop::gathering::send_due_reminders(&app.state).await.expect("the pass completes");
+        assert_eq!(sent, 2, "the two requests that open are reminded");
+        assert_eq!(queued(&app, "form_reminder").await, 2);
+        // The bad one is skipped again, not retried for ever in a failing pass.
+        assert_eq!(cdop::gathering::send_due_reminders(&app.state).await.expect("again"), 0);
+        // `cdop keys verify` names it.
+        let out = crate::common::process::run(
+            &app.dir,
+            &[("CDOP__DATABASE__URL", &app.db.url)],
+            &["keys", "verify"],
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains(&format!("form request #{bad}")), "{said}");
+    }
+);

@@ -26,6 +26,8 @@ pub struct Model {
     /// An `.ics` attachment (meeting invitations).
     #[sea_orm(column_type = "Text", nullable)]
     pub calendar: Option<String>,
+    /// The token of the sender holding the claim (a random value per claim).
+    pub claim_token: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

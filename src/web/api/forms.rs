@@ -313,7 +313,7 @@ pub fn openapi_paths(auth: &Value, problem_content: &Value) -> Value {
                 "parameters": [{"name": "reference", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["requests"], "properties": {
                     "due_date": {"type": "string", "format": "date", "description": "default: today + forms.due_days"},
-                    "requests": {"type": "array", "items": {"type": "object", "required": ["name", "organisation", "email", "agency_type", "forms"], "properties": {
+                    "requests": {"type": "array", "minItems": 1, "maxItems": crate::gathering::MAX_ASKS, "description": "also bounded by mail.max_per_case_per_day: emails about one case in 24 hours", "items": {"type": "object", "required": ["name", "organisation", "email", "agency_type", "forms"], "properties": {
                         "name": {"type": "string"}, "role": {"type": "string"}, "organisation": {"type": "string"}, "email": {"type": "string", "format": "email"},
                         "agency_type": {"type": "string", "enum": AgencyType::ALL.iter().map(|a| a.code()).collect::<Vec<_>>()},
                         "forms": {"type": "array", "items": {"type": "string"}}}}}}}}}},

@@ -5,7 +5,7 @@
 use axum::Json;
 use serde_json::{Value, json};
 
-use crate::domain::codes::{AgeUnit, Ethnicity, JarCriterion, PlaceOfDeath, Sex};
+use crate::domain::codes::{AgeUnit, CaseStatus, Ethnicity, JarCriterion, PlaceOfDeath, Sex};
 
 fn codes(all: &[&'static str]) -> Value {
     json!(all)
@@ -53,7 +53,7 @@ pub fn document() -> Value {
         "type": "object",
         "properties": {
             "case_reference": {"type": "string", "example": "CDOP-2026-0042"}, "area_id": {"type": "integer"}, "area": {"type": "string"},
-            "status": {"type": "string", "enum": ["pending_triage", "notified", "rejected", "merged"]},
+            "status": {"type": "string", "enum": codes(&CaseStatus::ALL.iter().map(|s| s.code()).collect::<Vec<_>>()), "description": "where the case is in the statutory process: notification, information gathering, review, closure"},
             "source": {"type": "string", "enum": ["form", "api", "public", "demo"]},
             "notified_at": {"type": ["string", "null"], "format": "date-time", "description": "null for readers who may not see the case's identity (panel chairs and members): they get notified_month"}, "notified_month": {"type": "string", "description": "YYYY-MM"}, "reporting_year": {"type": "integer", "description": "the April–March year notified, by its first year"},
             "age_at_death_days": {"type": ["integer", "null"], "description": "null once the identifying data was destroyed (retention), and for readers who may not see the case's identity"}, "age_at_death_weeks": {"type": ["integer", "null"], "description": "completed weeks, for deaths under one year"}, "identifying_data_destroyed_at": {"type": ["string", "null"], "format": "date-time"}, "age_band": {"type": "string", "enum": ["0-27d", "28-364d", "1-4y", "5-9y", "10-14y", "15-17y"]},
@@ -75,7 +75,7 @@ pub fn document() -> Value {
         "openapi": "3.1.0",
         "info": {
             "title": "cdop API", "version": env!("CARGO_PKG_VERSION"),
-            "description": "Child Death Overview Panel case management. Authenticate with an API token (`Authorization: Bearer cdop_…`); a token acts with its account's roles and areas. Errors are application/problem+json."
+            "description": "Child Death Overview Panel case management. Authenticate with an API token (`Authorization: Bearer cdop_…`); a token acts with its account's roles and areas. Errors are application/problem+json. Every text in a body or query is refused (422, naming the field) when it holds a control character other than tab and line breaks, and no list in any body may hold more than 1,000 entries (smaller bounds are given as `maxItems`). A request that takes longer than the server's request timeout is answered 408."
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -182,7 +182,47 @@ pub fn document() -> Value {
     {
         paths.extend(more);
     }
+    add_common_responses(&mut doc, &problem_content);
     doc
+}
+
+/// The answers every operation of a kind can give, added where an operation does not describe
+/// them itself: a signed-in operation can answer 401 and 403; one with parameters or a body 400
+/// (a parameter or body that cannot be read, or is not a JSON object); one with a body 413 and 422
+/// (a field that is not valid, holds a control character, or a list too long); one with a path
+/// parameter 404; every one 429 (too many failed sign-ins or unknown links from the address).
+fn add_common_responses(doc: &mut Value, problem_content: &Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else { return };
+    for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|ops| ops.values_mut()) {
+        let secured = op.get("security").is_some();
+        let params = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+        let has_body = op.get("requestBody").is_some();
+        let in_path = params.iter().any(|p| p["in"] == "path");
+        let mut add = |status: &str, description: &str| {
+            if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| json!({"description": description, "content": problem_content}));
+            }
+        };
+        if secured {
+            add("401", "no valid token");
+            add("403", "the role may not do this");
+        }
+        if !params.is_empty() || has_body {
+            add("400", "a parameter or the body cannot be read (the problem is in `detail`)");
+        }
+        if has_body {
+            add("413", "the body is larger than the server accepts");
+            add(
+                "422",
+                "invalid: one error per field; a text with a control character or a list longer than allowed is refused the same way",
+            );
+        }
+        if in_path {
+            add("404", "not found in your areas");
+        }
+    }
 }
 
 pub async fn serve() -> Json<Value> {

@@ -349,7 +349,7 @@ pub async fn actions_list(
     CurrentUser(me): CurrentUser,
     crate::web::params::Q(q): crate::web::params::Q<crate::web::review::actions::ListQuery>,
 ) -> WebResult<Json<Value>> {
-    let filter: Filter = q.filter(&me);
+    let filter: Filter = q.filter(&me)?;
     let views = actions::list(&state, &filter).await?;
     Ok(Json(json!({ "actions": views.iter().map(action_json).collect::<Vec<_>>() })))
 }
@@ -415,17 +415,19 @@ pub fn openapi_paths(auth: &Value, problem_content: &Value) -> Value {
     let p = |d: &str| json!({"description": d, "content": problem_content});
     let path_param = |name: &str, kind: &str| json!({"name": name, "in": "path", "required": true, "schema": {"type": kind}});
     let body = |schema: Value| json!({"required": true, "content": {"application/json": {"schema": schema}}});
-    let common = |ok: &str| {
-        json!({"200": {"description": ok}, "401": p("no valid token"), "403": p("the role may not do this"),
+    let answers = |status: &str, ok: &str| {
+        json!({status: {"description": ok}, "401": p("no valid token"), "403": p("the role may not do this"),
                "404": p("not found in your areas (or you do not attend the meeting)"),
                "409": p("not possible in the record's state, or changed by someone else"),
                "422": p("invalid: one error per field")})
     };
+    let common = |ok: &str| answers("200", ok);
+    let created = |ok: &str| answers("201", ok);
     let action_schema = json!({"type": "object", "required": ["description", "owner_org", "owner_email", "due_on"], "properties": {
         "description": {"type": "string", "maxLength": 2000, "description": "checked against every identifier of the linked cases"},
         "owner_org": {"type": "string"}, "owner_email": {"type": "string", "format": "email"},
         "due_on": {"type": "string", "format": "date"}, "area_id": {"type": "integer"},
-        "cases": {"type": "array", "items": {"type": "string"}}, "themes": {"type": "array", "items": {"type": "string"}},
+        "cases": {"type": "array", "maxItems": actions::MAX_CASES, "items": {"type": "string"}}, "themes": {"type": "array", "items": {"type": "string"}},
         "status": {"type": "string", "enum": ["open", "in_progress", "implemented", "closed_no_action"]},
         "note": {"type": "string"}, "version": {"type": "integer", "description": "for updates"}}});
     json!({
@@ -438,13 +440,13 @@ pub fn openapi_paths(auth: &Value, problem_content: &Value) -> Value {
                     "duration_minutes": {"type": "integer", "default": 120}, "location": {"type": "string"},
                     "chair_id": {"type": "integer"}, "area_ids": {"type": "array", "items": {"type": "integer"}},
                     "attendee_ids": {"type": "array", "items": {"type": "integer"}}}})),
-                "responses": common("arranged (201)")}},
+                "responses": created("arranged")}},
         "/api/v1/meetings/{id}": {"get": {"summary": "One meeting with its agenda", "security": auth,
             "parameters": [path_param("id", "integer")], "responses": common("the meeting")}},
         "/api/v1/meetings/{id}/agenda": {"post": {"summary": "Put a case ready for review on the agenda", "security": auth,
             "parameters": [path_param("id", "integer")],
             "requestBody": body(json!({"type": "object", "required": ["case_reference"], "properties": {"case_reference": {"type": "string"}}})),
-            "responses": common("added (201)")}},
+            "responses": created("added")}},
         "/api/v1/meetings/{id}/invite": {"post": {"summary": "Send or update the invitations (with a calendar file)", "security": auth,
             "parameters": [path_param("id", "integer")], "responses": common("{\"invited\": n}")}},
         "/api/v1/meetings/{id}/cases/{reference}/outcome": {"post": {"summary": "Record the meeting's outcome for a case", "security": auth,
@@ -480,7 +482,7 @@ pub fn openapi_paths(auth: &Value, problem_content: &Value) -> Value {
                 "parameters": [{"name": "status", "in": "query", "schema": {"type": "string", "enum": ["open", "overdue", "done", "all"]}},
                     {"name": "area", "in": "query", "schema": {"type": "integer"}}, {"name": "theme", "in": "query", "schema": {"type": "string"}}],
                 "responses": common("the actions")},
-            "post": {"summary": "Add an action; its owner is emailed", "security": auth, "requestBody": body(action_schema.clone()), "responses": common("added (201)")}},
+            "post": {"summary": "Add an action; its owner is emailed", "security": auth, "requestBody": body(action_schema.clone()), "responses": created("added")}},
         "/api/v1/actions/{reference}": {
             "get": {"summary": "One action", "security": auth, "parameters": [path_param("reference", "string")], "responses": common("the action")},
             "post": {"summary": "Change an action (send the whole action with its version)", "security": auth,

@@ -1,7 +1,5 @@
 //! Signing in (password, then a two-factor code when enrolled) and signing out.
 
-use std::time::Duration;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -20,6 +18,7 @@ use crate::web::auth::{
 use crate::web::error::{WebError, WebResult};
 use crate::web::form_body::{FormData, FormErrors};
 use crate::web::page::Page;
+use crate::web::rate_limit::Limit;
 
 /// The same words whatever went wrong, so the page reveals nothing about which accounts exist.
 pub const SIGN_IN_FAILED: &str = "Enter a correct email address and password";
@@ -102,8 +101,10 @@ pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormD
     if !errors.is_empty() {
         return Ok(login_page(&state, &ctx, errors, email, next).into_response());
     }
-    let limit = state.config.auth.login_rate_per_minute;
-    if !state.web.limiter.allow("login", ctx.client_ip, limit, Duration::from_secs(60)) {
+    // Failed sign-ins from this address (across every instance) within the last minute; a
+    // successful sign-in uses up nothing, so colleagues behind one proxy are not locked out.
+    let limit = Limit::login(&state);
+    if limit.exhausted(&state, ctx.client_ip).await? {
         return Err(WebError::TooManyRequests);
     }
 
@@ -120,6 +121,7 @@ pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormD
                 .details("reason=unknown_account"),
         )
         .await?;
+        limit.hit(&state, ctx.client_ip).await?;
         failed(&mut errors);
         return Ok(login_page(&state, &ctx, errors, email, next).into_response());
     };
@@ -148,6 +150,7 @@ pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormD
             }
         }
         txn.commit().await?;
+        limit.hit(&state, ctx.client_ip).await?;
         failed(&mut errors);
         return Ok(login_page(&state, &ctx, errors, email, next).into_response());
     }
@@ -221,8 +224,8 @@ pub async fn submit_two_factor(
     if code.is_empty() && recovery.is_empty() {
         errors.add("code", "Enter the 6-digit code from your authenticator app");
     }
-    let limit = state.config.auth.login_rate_per_minute;
-    if errors.is_empty() && !state.web.limiter.allow("login", ctx.client_ip, limit, Duration::from_secs(60)) {
+    let limit = Limit::login(&state);
+    if errors.is_empty() && limit.exhausted(&state, ctx.client_ip).await? {
         return Err(WebError::TooManyRequests);
     }
     let mut ok = false;
@@ -245,6 +248,7 @@ pub async fn submit_two_factor(
     };
     if !ok {
         if errors.is_empty() {
+            limit.hit(&state, ctx.client_ip).await?;
             let txn = store::begin_write(&state.db).await?;
             audit::append(&txn, &event(AuditAction::MfaFailure)).await?;
             let auth = &state.config.auth;

@@ -2,8 +2,6 @@
 //! Check your answers with the answers carried in the page, sending (rate-limited per address),
 //! and the confirmation after a redirect.
 
-use std::time::Duration;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -111,8 +109,7 @@ pub async fn submit_public(
         }
     }
     // Only valid submissions count against the hourly allowance.
-    let limit = state.config.notify.public_rate_per_hour;
-    if !state.web.limiter.allow("notify", ctx.client_ip, limit, Duration::from_secs(3600)) {
+    if !crate::web::rate_limit::Limit::notify(&state).allow(&state, ctx.client_ip).await? {
         return Err(WebError::TooManyRequests);
     }
     let context = intake::Origin {

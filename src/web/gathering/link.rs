@@ -4,8 +4,6 @@
 //! page (404 when never issued or replaced, 410 when known but finished), saying nothing about
 //! the case. Failed look-ups count against the client address, so tokens cannot be guessed.
 
-use std::time::Duration;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
@@ -25,6 +23,7 @@ use crate::web::auth::AuthContext;
 use crate::web::error::WebError;
 use crate::web::form_body::FormData;
 use crate::web::page::Page;
+use crate::web::rate_limit::Limit;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "forms/link_problem.html")]
@@ -34,7 +33,6 @@ struct ProblemTemplate {
 }
 
 const BUCKET: &str = "form-link";
-const WINDOW: Duration = Duration::from_secs(3600);
 
 fn problem(state: &AppState, status: StatusCode) -> Response {
     let contacts = state
@@ -57,10 +55,6 @@ type Found = (FormRequest, Case, crate::responses::Loaded);
 
 /// The open request behind a token, its case and its answers, or the response to send instead.
 async fn resolve(state: &AppState, ctx: &AuthContext, token: &str) -> WebResult<Result<Found, Response>> {
-    let limit = state.config.forms.link_attempts_per_hour;
-    if state.web.limiter.exhausted(BUCKET, ctx.client_ip, limit, WINDOW) {
-        return Err(WebError::TooManyRequests);
-    }
     let status = match response::by_token(state, token).await? {
         LinkState::Open(r) => match cases::find(&state.db, r.case_id).await? {
             Some(case) => {
@@ -72,7 +66,9 @@ async fn resolve(state: &AppState, ctx: &AuthContext, token: &str) -> WebResult<
         LinkState::Unknown => StatusCode::NOT_FOUND,
         LinkState::Gone => StatusCode::GONE,
     };
-    state.web.limiter.allow(BUCKET, ctx.client_ip, limit, WINDOW);
+    // Only links that do not open count, and only against this address: a valid link always
+    // opens, whatever others behind the same proxy have tried.
+    Limit::link(state, BUCKET).unknown(state, ctx.client_ip).await?;
     Ok(Err(problem(state, status)))
 }
 

@@ -47,23 +47,40 @@ pub async fn choose(state: &AppState, me: &Principal, q: &AnnualQuery) -> WebRes
     let today = state.clock.today();
     let current = ReportingYear::of(today);
     let last_complete = ReportingYear(current.0 - 1);
-    let year = ReportingYear::parse(&q.year).filter(|y| *y <= current).unwrap_or(last_complete);
+    let year = if q.year.trim().is_empty() {
+        last_complete
+    } else {
+        match ReportingYear::parse(&q.year).filter(|y| *y <= current) {
+            Some(y) => y,
+            None => {
+                return Err(WebError::BadRequest(format!(
+                    "The query parameter `year` must be a reporting year like {} or {}, up to {current}.",
+                    last_complete.0, last_complete
+                )));
+            }
+        }
+    };
     let internal_allowed = me.permits(Action::RunInternalReports);
     let mode = match q.mode.as_str() {
         "internal" if internal_allowed => Mode::Internal,
         "internal" => return Err(WebError::Forbidden),
         "published" => Mode::Published(crate::reports::disclosure::Rule::from(&state.config.reports)),
-        _ if internal_allowed => Mode::Internal,
-        _ => Mode::Published(crate::reports::disclosure::Rule::from(&state.config.reports)),
+        "" if internal_allowed => Mode::Internal,
+        "" => Mode::Published(crate::reports::disclosure::Rule::from(&state.config.reports)),
+        _ => {
+            return Err(WebError::BadRequest(
+                "The query parameter `mode` must be internal or published.".into(),
+            ));
+        }
     };
     let mine: Vec<_> =
         areas::list(&state.db).await?.into_iter().filter(|a| me.area_ids.contains(&a.id)).collect();
-    let chosen: Vec<(i64, String)> = match q.area.parse::<i64>() {
-        Ok(a) => match mine.iter().find(|m| m.id == a) {
+    let chosen: Vec<(i64, String)> = match crate::web::params::bounded("area", &q.area, 1, i64::MAX)? {
+        Some(a) => match mine.iter().find(|m| m.id == a) {
             Some(m) => vec![(m.id, m.name.clone())],
             None => return Err(WebError::NotFound),
         },
-        Err(_) => mine.iter().map(|a| (a.id, a.name.clone())).collect(),
+        None => mine.iter().map(|a| (a.id, a.name.clone())).collect(),
     };
     let mut area_choices =
         vec![Choice::new("", "All your areas combined", chosen.len() != 1 || mine.len() == 1)];

@@ -18,7 +18,6 @@ use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 
 const LINK_BUCKET: &str = "action-link";
-const LINK_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
 
 #[derive(Template, WebTemplate)]
 #[template(path = "review/action_progress.html")]
@@ -63,12 +62,8 @@ async fn by_link(
     ctx: &AuthContext,
     token: &str,
 ) -> WebResult<(crate::store::actions::Action, View)> {
-    let limit = state.config.forms.link_attempts_per_hour;
-    if state.web.limiter.exhausted(LINK_BUCKET, ctx.client_ip, limit, LINK_WINDOW) {
-        return Err(WebError::TooManyRequests);
-    }
     let Some(a) = service::by_link(state, token).await? else {
-        state.web.limiter.allow(LINK_BUCKET, ctx.client_ip, limit, LINK_WINDOW);
+        crate::web::rate_limit::Limit::link(state, LINK_BUCKET).unknown(state, ctx.client_ip).await?;
         return Err(WebError::NotFound);
     };
     let view = actions::view(state, &[a.area_id], &a.reference).await?;

@@ -18,8 +18,8 @@ use crate::store::actions::Filter;
 use crate::store::areas;
 use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser, redirect_with_flash};
-use crate::web::error::WebResult;
 use crate::web::error::field_errors;
+use crate::web::error::{WebError, WebResult};
 use crate::web::form_body::{Choice, FormData, FormErrors};
 use crate::web::page::Page;
 use crate::web::params::Q;
@@ -38,17 +38,25 @@ pub struct ListQuery {
 const PER_PAGE: u64 = 50;
 
 impl ListQuery {
-    pub fn filter(&self, me: &Principal) -> Filter {
+    /// The filter asked for; a status or area that is not one of the choices is a 400 naming the
+    /// parameter (never silently the default), an area that is not the reader's is not found.
+    pub fn filter(&self, me: &Principal) -> WebResult<Filter> {
         let status = match self.status.as_str() {
-            "overdue" | "done" | "all" => self.status.clone(),
-            _ => "open".into(),
+            "" => "open".to_string(),
+            "open" | "overdue" | "done" | "all" => self.status.clone(),
+            _ => {
+                return Err(WebError::BadRequest(
+                    "The query parameter `status` must be open, overdue, done or all.".into(),
+                ));
+            }
         };
-        let area_ids = match self.area.parse::<i64>() {
-            Ok(a) if me.area_ids.contains(&a) => vec![a],
-            _ => me.area_ids.clone(),
+        let area_ids = match crate::web::params::bounded("area", &self.area, 1, i64::MAX)? {
+            None => me.area_ids.clone(),
+            Some(a) if me.area_ids.contains(&a) => vec![a],
+            Some(_) => return Err(WebError::NotFound),
         };
         let theme = (!self.theme.is_empty()).then(|| self.theme.clone());
-        Filter { area_ids, status, theme, ..Default::default() }
+        Ok(Filter { area_ids, status, theme, ..Default::default() })
     }
 
     fn query_string(&self) -> String {
@@ -109,7 +117,7 @@ pub async fn list(
     CurrentUser(me): CurrentUser,
     Q(q): Q<ListQuery>,
 ) -> WebResult<Response> {
-    let filter = q.filter(&me);
+    let filter = q.filter(&me)?;
     let page_number = crate::web::params::page("page", &q.page)?;
     let offset = (page_number - 1).saturating_mul(PER_PAGE);
     let (views, total) = service::page(&state, &filter, offset, PER_PAGE).await?;
@@ -163,7 +171,7 @@ pub async fn export(
     CurrentUser(me): CurrentUser,
     Q(q): Q<ListQuery>,
 ) -> WebResult<Response> {
-    let views = service::list(&state, &q.filter(&me)).await?;
+    let views = service::list(&state, &q.filter(&me)?).await?;
     let mut body = csv::row(&[
         "reference",
         "area",

@@ -394,28 +394,14 @@ struct PublicTemplate {
 }
 
 const LINK_BUCKET: &str = "briefing-link";
-const LINK_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
-
-/// Refuses a client that has used up its hourly allowance of unknown links
-/// (`forms.link_attempts_per_hour`, counted apart from form links), so links cannot be guessed at
-/// speed.
-fn within_link_allowance(state: &AppState, ctx: &AuthContext) -> WebResult<()> {
-    let limit = state.config.forms.link_attempts_per_hour;
-    if state.web.limiter.exhausted(LINK_BUCKET, ctx.client_ip, limit, LINK_WINDOW) {
-        return Err(WebError::TooManyRequests);
+/// A link that opens no briefing: counted against the client's hourly allowance of unknown links
+/// (`forms.link_attempts_per_hour`, counted apart from form links); "not found", or 429 once used
+/// up. Links that open never count.
+async fn unknown_link(state: &AppState, ctx: &AuthContext) -> WebError {
+    match crate::web::rate_limit::Limit::link(state, LINK_BUCKET).unknown(state, ctx.client_ip).await {
+        Ok(()) => WebError::NotFound,
+        Err(e) => e,
     }
-    Ok(())
-}
-
-/// Counts an unknown link against the client's allowance; "not found".
-fn unknown_link(state: &AppState, ctx: &AuthContext) -> WebError {
-    state.web.limiter.allow(
-        LINK_BUCKET,
-        ctx.client_ip,
-        state.config.forms.link_attempts_per_hour,
-        LINK_WINDOW,
-    );
-    WebError::NotFound
 }
 
 /// The briefing behind a recipient's link.
@@ -424,10 +410,9 @@ async fn by_link(
     ctx: &AuthContext,
     token: &str,
 ) -> WebResult<(View, crate::store::briefings::Sent)> {
-    within_link_allowance(state, ctx)?;
     match service::by_token(state, token).await {
         Ok(found) => Ok(found),
-        Err(ServiceError::NotFound) => Err(unknown_link(state, ctx)),
+        Err(ServiceError::NotFound) => Err(unknown_link(state, ctx).await),
         Err(e) => Err(e.into()),
     }
 }
@@ -465,10 +450,9 @@ pub async fn acknowledge(
     ctx: AuthContext,
     Path(token): Path<String>,
 ) -> WebResult<Response> {
-    within_link_allowance(&state, &ctx)?;
     let first = match service::acknowledge(&state, &ctx.request_id, &token).await {
         Ok(first) => first,
-        Err(ServiceError::NotFound) => return Err(unknown_link(&state, &ctx)),
+        Err(ServiceError::NotFound) => return Err(unknown_link(&state, &ctx).await),
         Err(e) => return Err(e.into()),
     };
     public_page(&state, &ctx, &token, first).await
