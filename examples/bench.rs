@@ -16,10 +16,12 @@
 //!    ten submitted forms (redaction included);
 //! 5. the annual report (`bench/reports.rs`): the page, internal and published, against the raw
 //!    SQL aggregates of the same figures, and the PDF for publication;
-//! 6. peak memory (VmHWM) of the process;
+//! 6. peak memory (VmHWM) of the process, including seeding and during the report part alone (the
+//!    serving process under report traffic);
 //! 7. retention (`bench/retention.rs`): due dates after a policy change, the sweep, queueing and
 //!    approval, and destroying one case in ten, with the per-case cost (`--only retention` seeds
-//!    the cases and runs this part alone).
+//!    the cases and runs this part alone);
+//! 8. throughput with two instances against one with the same clients (`bench/instances.rs`).
 //!
 //! Run with:
 //!
@@ -28,6 +30,8 @@
 //! cargo run --release --example bench -- --backend postgres --cases 100000
 //! ```
 
+#[path = "bench/instances.rs"]
+mod instances;
 #[path = "bench/reports.rs"]
 mod reports;
 #[path = "bench/retention.rs"]
@@ -871,8 +875,13 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
         rss_before_serve, peak_with_seeding
     );
     if reset {
-        println!("  peak during the annual report part (pages, raw SQL, PDF): {:.0} MB", peak_rss_mb());
+        println!(
+            "  peak during the annual report part (pages, raw SQL, PDF): {:.0} MB (target < 150)",
+            peak_rss_mb()
+        );
     }
+    // 8. Two instances against one (before retention, which destroys cases).
+    instances::run(&loaded, password, total, args.requests).await?;
     // 7. Retention, last: it destroys one case in ten.
     retention::run(&state, area.id).await?;
     let _ = tx.send(());

@@ -102,11 +102,12 @@ fn sealed_triggers(
 pub async fn refresh_due(cx: &Context, batch: u64) -> anyhow::Result<u64> {
     let (mut done, mut after) = (0, 0);
     loop {
-        let txn = store::begin_write(&cx.db).await?;
-        let policies = stored::active_rules(&txn).await?;
-        let stale = stored::stale_batch(&txn, after, batch).await?;
+        // Read and opened outside any transaction: on SQLite a write transaction holds the one
+        // write lock, and opening hundreds of records inside it kept the mail sender and the
+        // export worker waiting.
+        let policies = stored::active_rules(&cx.db).await?;
+        let stale = stored::stale_batch(&cx.db, after, batch).await?;
         if stale.is_empty() {
-            txn.commit().await?;
             return Ok(done);
         }
         let to_open: Vec<(usize, Vec<u8>)> = stale
@@ -144,6 +145,12 @@ pub async fn refresh_due(cx: &Context, batch: u64) -> anyhow::Result<u64> {
             }
             let d = rules::decide(&policies, c.area_id, &known, c.retention_override_on);
             decided.push((c.id, d.due_on, d.policy_id));
+        }
+        // Written in a short transaction, unless a policy changed meanwhile (then computed again).
+        let txn = store::begin_write(&cx.db).await?;
+        if stored::active_rules(&txn).await? != policies {
+            txn.rollback().await?;
+            continue;
         }
         stored::set_due_many(&txn, &decided).await?;
         after = stale.last().map_or(after, |c| c.id);

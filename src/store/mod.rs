@@ -116,7 +116,10 @@ fn options(loaded: &LoadedConfig) -> ConnectOptions {
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
+                // Above the longest write transaction (bulk work commits in batches of
+                // hundreds of rows, each well under a second), so a writer waits its turn rather
+                // than failing with "database is locked".
+                .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
                 .create_if_missing(true)
         });

@@ -1,6 +1,6 @@
 //! Rate limits held in the database: every instance on one database counts the same failures, and
 //! what is counted never locks out a real user (a valid link always opens; successful sign-ins use
-//! up nothing).
+//! up nothing); and the bound on emails about one case in a day.
 
 use cdop::domain::role::Role;
 use chrono::TimeDelta;
@@ -88,4 +88,42 @@ both_backends!(limits_hold_across_instances_and_never_refuse_a_valid_link, |back
         state.clock.set(chrono::Utc::now() + TimeDelta::minutes(2));
     }
     assert_eq!(b.login("colleague1@example.org", PASSWORD).await, "/");
+});
+
+both_backends!(emails_about_one_case_are_bounded_per_day, |backend: Backend| async move {
+    let app = TestApp::spawn_with(backend, |c| c.mail.max_per_case_per_day = 6, axum::Router::new()).await;
+    let area = app.area("Cumberland").await;
+    let token = app.token_for("co@example.org", &[Role::Coordinator], &[area]).await;
+    let reference = notified_case(&app, "Cumberland").await;
+    let already = app
+        .sql_strings(&format!(
+            "SELECT CAST(COUNT(*) AS TEXT) FROM mail_outbox WHERE case_reference = '{reference}'"
+        ))
+        .await[0]
+        .parse::<usize>()
+        .expect("count");
+    assert!(already < 6, "{already} emails at notification");
+    let ask = serde_json::json!({"name": "Sam Health", "organisation": "Community Health Trust", "email": "hv@nhs.example", "agency_type": "health", "forms": ["reporting"]});
+    let post = |n: usize| {
+        let body = serde_json::json!({"requests": vec![ask.clone(); n]});
+        reqwest::Client::new()
+            .post(app.url(&format!("/api/v1/cases/{reference}/requests")))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let res = post(6 - already + 1).await.expect("sent");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["errors"][0]["field"], "requests");
+    assert!(
+        body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("max_per_case_per_day")),
+        "{body}"
+    );
+    let res = post(6 - already).await.expect("sent");
+    assert_eq!(res.status(), StatusCode::CREATED, "up to the bound is accepted");
+    // A day later the allowance is back (queued times are real times; move them back a day).
+    let past = app.sql_time(chrono::Utc::now() - TimeDelta::hours(25));
+    app.sql(&format!("UPDATE mail_outbox SET created_at = {past}")).await;
+    assert_eq!(post(1).await.expect("sent").status(), StatusCode::CREATED);
 });

@@ -38,3 +38,4 @@ mod reports;
 mod retention;
 mod review;
 mod review_api;
+mod server;
