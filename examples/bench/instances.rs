@@ -107,8 +107,9 @@ pub async fn run(
     total_cases: u64,
     requests: usize,
 ) -> anyhow::Result<()> {
-    let a = start(loaded.clone())?;
-    let b = start(loaded.clone())?;
+    let fresh = || LoadedConfig::from_config(loaded.config.clone()).map_err(|e| anyhow::anyhow!("{e}"));
+    let a = start(fresh()?)?;
+    let b = start(fresh()?)?;
     let (client, _) = super::sign_in(&a.base, "co@bench.example", password).await?;
     let pages = total_cases.div_ceil(50).max(1);
     let clients = 8;
