@@ -43,7 +43,7 @@ fn seal(app: &TestApp, text: &str) -> Vec<u8> {
 }
 
 /// Notifies a closed case (closed on `closed_on`); returns its reference.
-async fn closed_case(
+pub(crate) async fn closed_case(
     app: &TestApp,
     token: &str,
     given: &str,
