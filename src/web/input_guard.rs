@@ -23,6 +23,9 @@ use crate::web::middleware::RequestId;
 /// The most entries any JSON list in any body may hold.
 pub const MAX_LIST: usize = 1000;
 
+/// The most fields a form body (or query string) may carry; the longest form has a few hundred.
+pub const MAX_FIELDS: usize = 5000;
+
 /// Why a request was refused: the field (dotted path, `cases[0]`) and the message.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Refusal {
@@ -44,8 +47,19 @@ fn shown(name: &str) -> String {
     name.chars().filter(|c| !c.is_control()).take(60).collect()
 }
 
-/// The first problem in urlencoded pairs (a form body or a query string).
+/// The first problem in urlencoded pairs (a form body or a query string): a control character,
+/// or more than [`MAX_FIELDS`] fields.
 pub fn check_pairs(pairs: &[(String, String)]) -> Option<Refusal> {
+    if pairs.len() > MAX_FIELDS {
+        return Some(Refusal {
+            field: "form".into(),
+            message: format!(
+                "The form sent {} fields; at most {} are accepted",
+                crate::words::thousands(pairs.len() as i64),
+                crate::words::thousands(MAX_FIELDS as i64)
+            ),
+        });
+    }
     pairs.iter().find_map(|(k, v)| {
         (crate::input::has_control(k) || crate::input::has_control(v)).then(|| control(&shown(k)))
     })
@@ -218,5 +232,9 @@ mod tests {
         assert!(r.message.contains("1,001 entries"), "{}", r.message);
         let enough: Vec<Value> = (0..MAX_LIST).map(|i| json!(i)).collect();
         assert_eq!(check_json(&json!({"cases": enough})), None);
+        let fields: Vec<(String, String)> =
+            (0..=MAX_FIELDS).map(|i| (format!("p{i}"), String::new())).collect();
+        assert!(check_pairs(&fields).is_some_and(|r| r.message.contains("5,001 fields")));
+        assert_eq!(check_pairs(&fields[..MAX_FIELDS]), None);
     }
 }
