@@ -207,15 +207,5 @@ pub async fn delete_expired(db: &Db, at: DateTime<Utc>) -> StoreResult<u64> {
 
 /// Jobs waiting or running, and when the oldest of them was asked for (for `/metrics`).
 pub async fn waiting<C: ConnectionTrait>(conn: &C) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
-    let row = conn
-        .query_one_raw(super::stmt(
-            conn,
-            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM export_jobs WHERE status IN ($1, $2)",
-            vec![QUEUED.into(), RUNNING.into()],
-        ))
-        .await?;
-    Ok(match row {
-        Some(r) => (r.try_get("", "n")?, r.try_get("", "oldest")?),
-        None => (0, None),
-    })
+    super::queue_depth(conn, "export_jobs", &[QUEUED, RUNNING]).await
 }

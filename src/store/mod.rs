@@ -325,6 +325,25 @@ pub(crate) async fn count<C: sea_orm::ConnectionTrait>(
     Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0))
 }
 
+/// How many rows of `table` have one of `statuses`, and the earliest `created_at` among them (the
+/// depth and age of a queue, for `/metrics`). `table` is one of ours, never input.
+pub(crate) async fn queue_depth<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    table: &'static str,
+    statuses: &[&str],
+) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
+    let marks: Vec<String> = (1..=statuses.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM {table} WHERE status IN ({})",
+        marks.join(", ")
+    );
+    let values = statuses.iter().map(|s| (*s).into()).collect();
+    Ok(match conn.query_one_raw(stmt(conn, &sql, values)).await? {
+        Some(r) => (r.try_get("", "n")?, r.try_get("", "oldest")?),
+        None => (0, None),
+    })
+}
+
 pub async fn begin_write(db: &Db) -> Result<DatabaseTransaction, DbErr> {
     if db.get_database_backend() == DbBackend::Sqlite {
         db.begin_with_options(TransactionOptions {

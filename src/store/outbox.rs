@@ -196,17 +196,7 @@ pub async fn count_for_case_since<C: ConnectionTrait>(
 
 /// Messages not yet sent (pending or being sent) and when the oldest was queued (for `/metrics`).
 pub async fn unsent_depth<C: ConnectionTrait>(conn: &C) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
-    let row = conn
-        .query_one_raw(crate::store::stmt(
-            conn,
-            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM mail_outbox WHERE status IN ($1, $2)",
-            vec![PENDING.into(), SENDING.into()],
-        ))
-        .await?;
-    Ok(match row {
-        Some(r) => (r.try_get("", "n")?, r.try_get("", "oldest")?),
-        None => (0, None),
-    })
+    crate::store::queue_depth(conn, "mail_outbox", &[PENDING, SENDING]).await
 }
 
 pub async fn count_with_status(db: &Db, status: &str) -> StoreResult<u64> {

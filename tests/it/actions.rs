@@ -237,6 +237,34 @@ both_backends!(a_long_register_is_shown_a_page_at_a_time, |backend: Backend| asy
 });
 
 /// The action owner's link token, read from the action's sealed record (as their email carries it).
+/// An action recorded by the panel chair `chair_id` for `case`, through the service (the owner is
+/// emailed their link); returns its reference.
+pub(crate) async fn record_action(
+    app: &TestApp,
+    chair_id: i64,
+    area: i64,
+    case: &str,
+    description: &str,
+    (owner_org, owner_email): (&str, &str),
+) -> String {
+    let roles = [Role::PanelChair];
+    let acting = cdop::service::Acting {
+        actor: cdop::domain::audit::Actor::User(chair_id),
+        roles: &roles,
+        request_id: "test",
+    };
+    let input = cdop::review::actions::Input {
+        area_id: Some(area),
+        description: description.into(),
+        owner_org: owner_org.into(),
+        owner_email: owner_email.into(),
+        due_on: app.state.clock.today() + TimeDelta::days(30),
+        cases: vec![case.to_string()],
+        ..Default::default()
+    };
+    cdop::review::actions::create(&app.state, &acting, &[area], &input).await.expect("created")
+}
+
 pub(crate) async fn owner_token(app: &TestApp, action: &str) -> String {
     let stored =
         cdop::store::actions::find_by_reference(&app.state.db, action).await.expect("db").expect("action");
@@ -251,22 +279,15 @@ both_backends!(an_owner_reports_progress_through_their_link, |backend: Backend| 
     let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[area]).await;
     let chair_id = app.user_id("chair@example.org").await;
     let reference = notified_case(&app, "Cumberland").await;
-    let roles = [Role::PanelChair];
-    let acting = cdop::service::Acting {
-        actor: cdop::domain::audit::Actor::User(chair_id),
-        roles: &roles,
-        request_id: "test",
-    };
-    let input = cdop::review::actions::Input {
-        area_id: Some(area),
-        description: "Review open-water safety teaching across local schools".into(),
-        owner_org: "Riverside School".into(),
-        owner_email: "head@school.example".into(),
-        due_on: app.state.clock.today() + TimeDelta::days(30),
-        cases: vec![reference.clone()],
-        ..Default::default()
-    };
-    let action = cdop::review::actions::create(&app.state, &acting, &[area], &input).await.expect("created");
+    let action = record_action(
+        &app,
+        chair_id,
+        area,
+        &reference,
+        "Review open-water safety teaching across local schools",
+        ("Riverside School", "head@school.example"),
+    )
+    .await;
 
     // The owner's link is sealed with the action (never in clear), and emailed privately.
     let token = owner_token(&app, &action).await;

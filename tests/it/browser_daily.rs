@@ -207,22 +207,15 @@ async fn agencies_and_action_owners_work_through_their_links() {
     let case = body["case_reference"].as_str().expect("reference").to_string();
 
     // An action with its owner's link (read from the sealed record, as the owner's email carries it).
-    let roles = [Role::PanelChair];
-    let acting = cdop::service::Acting {
-        actor: cdop::domain::audit::Actor::User(chair_id),
-        roles: &roles,
-        request_id: "test",
-    };
-    let input = cdop::review::actions::Input {
-        area_id: Some(area),
-        description: "Share safer sleep guidance with every maternity ward".into(),
-        owner_org: "Maternity services".into(),
-        owner_email: "lead@nhs.example".into(),
-        due_on: app.state.clock.today() + chrono::TimeDelta::days(30),
-        cases: vec![case.clone()],
-        ..Default::default()
-    };
-    let action = cdop::review::actions::create(&app.state, &acting, &[area], &input).await.expect("created");
+    let action = crate::actions::record_action(
+        &app,
+        chair_id,
+        area,
+        &case,
+        "Share safer sleep guidance with every maternity ward",
+        ("Maternity services", "lead@nhs.example"),
+    )
+    .await;
     let token = crate::actions::owner_token(&app, &action).await;
 
     let b = Browser::start().await;

@@ -143,22 +143,8 @@ async fn two_instances_send_each_email_once_and_lose_none_when_one_is_killed() {
     for (i, nhs) in ["943 476 5919", "401 023 2137", "999 000 0018", "999 000 0026"].iter().enumerate() {
         crate::retention::closed_case(&app, &token, &format!("Due{i}"), "Retained", nhs, "2020-03-01").await;
     }
-    app.sql("UPDATE retention_policies SET trigger_on = 'case_closed', years = 1").await;
-    app.sql("UPDATE cases SET retention_stale = TRUE").await;
-    let swept =
-        cdop::retention::queue::sweep(&app.state, app.state.clock.today(), false).await.expect("sweep");
-    assert_eq!(swept.listed.len(), 4);
-    let entries: Vec<i64> = app
-        .sql_strings("SELECT CAST(id AS TEXT) FROM destruction_entries")
-        .await
-        .iter()
-        .map(|s| s.parse().expect("id"))
-        .collect();
-    let acting = |user: i64| cdop::service::Acting {
-        actor: cdop::domain::audit::Actor::User(user),
-        roles: &[Role::Admin],
-        request_id: "t",
-    };
+    let entries = crate::retention::swept_after_closing(&app, 4).await;
+    let acting = crate::retention::admin_acting;
     cdop::retention::queue::queue(&app.state, &acting(admin_a), admin_a, &entries, "Due", &[])
         .await
         .expect("queued");

@@ -18,24 +18,16 @@ fn limits(c: &mut cdop::config::Config) {
 /// An action and its owner's link token.
 async fn owner_link(app: &TestApp, area: i64) -> String {
     let reference = notified_case(app, "Cumberland").await;
-    app.user("chair@example.org", &[Role::PanelChair], &[area]).await;
-    let chair_id = app.user_id("chair@example.org").await;
-    let roles = [Role::PanelChair];
-    let acting = cdop::service::Acting {
-        actor: cdop::domain::audit::Actor::User(chair_id),
-        roles: &roles,
-        request_id: "test",
-    };
-    let input = cdop::review::actions::Input {
-        area_id: Some(area),
-        description: "Review open-water safety teaching across local schools".into(),
-        owner_org: "Riverside School".into(),
-        owner_email: "head@school.example".into(),
-        due_on: app.state.clock.today() + TimeDelta::days(30),
-        cases: vec![reference],
-        ..Default::default()
-    };
-    let action = cdop::review::actions::create(&app.state, &acting, &[area], &input).await.expect("created");
+    let chair_id = app.user("chair@example.org", &[Role::PanelChair], &[area]).await;
+    let action = crate::actions::record_action(
+        app,
+        chair_id,
+        area,
+        &reference,
+        "Review open-water safety teaching across local schools",
+        ("Riverside School", "head@school.example"),
+    )
+    .await;
     crate::actions::owner_token(app, &action).await
 }
 

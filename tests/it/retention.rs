@@ -222,6 +222,25 @@ async fn audit_actions(app: &TestApp) -> Vec<String> {
     app.sql_strings("SELECT action FROM audit_events ORDER BY seq").await
 }
 
+/// Cases closed over a year ago become due (the policy counts a year from closure) and the sweep
+/// lists them: `expect` entries, whose ids are returned.
+pub(crate) async fn swept_after_closing(app: &TestApp, expect: usize) -> Vec<i64> {
+    app.sql("UPDATE retention_policies SET trigger_on = 'case_closed', years = 1").await;
+    app.sql("UPDATE cases SET retention_stale = TRUE").await;
+    let r = cdop::retention::queue::sweep(&app.state, app.state.clock.today(), false).await.expect("sweep");
+    assert_eq!(r.listed.len(), expect);
+    app.sql_strings("SELECT CAST(id AS TEXT) FROM destruction_entries ORDER BY id")
+        .await
+        .iter()
+        .map(|s| s.parse().expect("id"))
+        .collect()
+}
+
+/// An admin acting through the services.
+pub(crate) fn admin_acting(user: i64) -> cdop::service::Acting<'static> {
+    cdop::service::Acting { actor: Actor::User(user), roles: &[Role::Admin], request_id: "t" }
+}
+
 fn cli_env(app: &TestApp) -> Vec<(&'static str, String)> {
     vec![
         ("CDOP__DATABASE__URL", app.db.url.clone()),
@@ -688,22 +707,8 @@ both_backends!(
             seed_sealed_records(&app, id, &reference, chair, &format!("Crash{i} Batchley")).await;
             ids.push(id);
         }
-        app.sql("UPDATE retention_policies SET trigger_on = 'case_closed', years = 1").await;
-        app.sql("UPDATE cases SET retention_stale = TRUE").await;
-        let r =
-            cdop::retention::queue::sweep(&app.state, app.state.clock.today(), false).await.expect("sweep");
-        assert_eq!(r.listed.len(), 6);
-        let entries: Vec<i64> = app
-            .sql_strings("SELECT CAST(id AS TEXT) FROM destruction_entries ORDER BY id")
-            .await
-            .iter()
-            .map(|s| s.parse().expect("id"))
-            .collect();
-        let acting = |user: i64| cdop::service::Acting {
-            actor: Actor::User(user),
-            roles: &[Role::Admin],
-            request_id: "t",
-        };
+        let entries = swept_after_closing(&app, 6).await;
+        let acting = admin_acting;
         cdop::retention::queue::queue(&app.state, &acting(a), a, &entries, "Due", &[]).await.expect("queued");
         let refused = cdop::retention::queue::approve(&app.state, &acting(a), a, &entries, "Mine", &[]).await;
         assert!(matches!(refused, Err(cdop::service::ServiceError::Refused(_))), "two people");
