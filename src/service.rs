@@ -96,3 +96,50 @@ impl Acting<'_> {
         self.event(action, "case", case.reference.clone()).area(case.area_id)
     }
 }
+
+/// Rows a worker's pass skipped because they could not be processed (a record that does not
+/// open): the first few are logged one by one by the caller, by reference; the pass ends with one
+/// line counting them all, so thousands of bad rows do not flood the log every pass.
+pub struct Skipped {
+    what: &'static str,
+    n: usize,
+}
+
+impl Skipped {
+    /// How many are logged one by one in each pass.
+    pub const SHOWN: usize = 10;
+
+    pub fn new(what: &'static str) -> Skipped {
+        Skipped { what, n: 0 }
+    }
+
+    /// Counts one; true while it should still be logged on its own.
+    pub fn note(&mut self) -> bool {
+        self.n += 1;
+        self.n <= Self::SHOWN
+    }
+
+    /// The pass's summary line (nothing when none was skipped).
+    pub fn report(&self) {
+        if self.n > 0 {
+            tracing::error!(
+                worker = self.what,
+                skipped = self.n,
+                "rows skipped in this pass (their records could not be processed; `cdop keys verify` lists records that do not open); the others were done"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod skipped_tests {
+    use super::Skipped;
+
+    #[test]
+    fn only_the_first_few_are_logged_one_by_one() {
+        let mut s = Skipped::new("test");
+        let shown = (0..25).filter(|_| s.note()).count();
+        assert_eq!(shown, Skipped::SHOWN);
+        assert_eq!(s.n, 25);
+    }
+}

@@ -464,6 +464,7 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
     let horizon = today + TimeDelta::days(i64::from(schedule.before_days.iter().copied().max().unwrap_or(0)));
     let mut sent = 0;
     let mut after_id = 0;
+    let mut skipped = crate::service::Skipped::new("form reminders");
     loop {
         let txn = store::begin_write(&cx.db).await?;
         // Claimed in this transaction: another instance skips these rows until it commits.
@@ -484,14 +485,18 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
             match store::savepoint(&txn, async |one| remind(cx, one, &schedule, today, r).await).await? {
                 Ok(done) => queued += usize::from(done),
                 Err(e) => {
-                    let case = cases::find(&txn, r.case_id).await?.map(|c| c.reference).unwrap_or_default();
-                    tracing::error!(case = %case, request = r.id, error = %e, "form reminder skipped: this request could not be reminded (see `cdop keys verify`); the others carry on");
+                    if skipped.note() {
+                        let case =
+                            cases::find(&txn, r.case_id).await?.map(|c| c.reference).unwrap_or_default();
+                        tracing::error!(case = %case, request = r.id, error = %e, "form reminder skipped: this request could not be reminded; the others carry on");
+                    }
                 }
             }
         }
         txn.commit().await?;
         sent += queued;
     }
+    skipped.report();
     if sent > 0 {
         cx.mail_wakeup.notify_one();
         tracing::info!(reminders = sent, "form reminders queued");

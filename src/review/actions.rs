@@ -470,6 +470,7 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
     let today = cx.clock.today();
     let mut sent = 0;
     let mut after_id = 0;
+    let mut skipped = crate::service::Skipped::new("action reminders");
     loop {
         let txn = db::begin_write(&cx.db).await?;
         let batch = store::claim_overdue(&txn, today, after_id, 200).await?;
@@ -484,12 +485,15 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
             match db::savepoint(&txn, async |one| remind(cx, one, today, every, a).await).await? {
                 Ok(done) => sent += usize::from(done),
                 Err(e) => {
-                    tracing::error!(action = %a.reference, error = %e, "action reminder skipped: this action could not be reminded (see `cdop keys verify`); the others carry on")
+                    if skipped.note() {
+                        tracing::error!(action = %a.reference, error = %e, "action reminder skipped: this action could not be reminded; the others carry on");
+                    }
                 }
             }
         }
         txn.commit().await?;
     }
+    skipped.report();
     if sent > 0 {
         cx.mail_wakeup.notify_one();
         tracing::info!(reminders = sent, "action reminders queued");

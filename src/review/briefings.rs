@@ -516,6 +516,7 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
     let before = cx.clock.now() - chrono::TimeDelta::days(i64::from(every)) + chrono::TimeDelta::days(1);
     let mut queued = 0;
     let mut after_id = 0;
+    let mut skipped = crate::service::Skipped::new("briefing reminders");
     loop {
         let txn = db::begin_write(&cx.db).await?;
         let batch = store::claim_unacknowledged(&txn, before, after_id, 200).await?;
@@ -529,12 +530,15 @@ pub async fn send_due_reminders(cx: &Context) -> ServiceResult<usize> {
             match db::savepoint(&txn, async |one| remind(cx, one, today, every, max, s).await).await? {
                 Ok(done) => queued += usize::from(done),
                 Err(e) => {
-                    tracing::error!(briefing = s.briefing_id, recipient = s.recipient_id, error = %e, "briefing reminder skipped: this recipient could not be reminded (see `cdop keys verify`); the others carry on")
+                    if skipped.note() {
+                        tracing::error!(briefing = s.briefing_id, recipient = s.recipient_id, error = %e, "briefing reminder skipped: this recipient could not be reminded; the others carry on");
+                    }
                 }
             }
         }
         txn.commit().await?;
     }
+    skipped.report();
     if queued > 0 {
         cx.mail_wakeup.notify_one();
         tracing::info!(reminders = queued, "briefing reminders queued");
