@@ -136,6 +136,13 @@ fn template_of<'a>(doc: &'a Value, path: &str) -> Option<&'a str> {
     })
 }
 
+/// An action's body with a NUL in a case reference.
+fn nul_body(action: &Value, reference: &str) -> String {
+    let mut nul = action.clone();
+    nul["cases"] = json!([format!("{reference}\u{0}")]);
+    nul.to_string()
+}
+
 /// Calls the API and checks each answer against the document, remembering which operations
 /// answered success and which refused input.
 struct Checked<'a> {
@@ -368,6 +375,16 @@ both_backends!(every_documented_operation_answers_as_documented, |backend: Backe
     let mut nul = action.clone();
     nul["cases"] = json!([format!("{reference}\u{0}")]);
     assert_eq!(api.call(co, "POST", "/api/v1/actions", Some(nul)).await.0, 422);
+    // Declaring another type does not slip past the check: the API reads every body as JSON.
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/actions"))
+        .bearer_auth(co.unwrap_or_default())
+        .header("content-type", "text/plain")
+        .body(nul_body(&action, &reference))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 422, "{}", res.text().await.unwrap_or_default());
     api.call(co, "GET", "/api/v1/actions?status=all", None).await;
     assert_eq!(api.call(co, "GET", "/api/v1/actions?status=sideways", None).await.0, 400);
     let path = format!("/api/v1/actions/{}", made["reference"].as_str().expect("reference"));
