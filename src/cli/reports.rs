@@ -30,7 +30,8 @@ pub enum ReportsCommand {
         /// html (one self-contained page), pdf, csv (a zip of one CSV file per table) or xlsx.
         #[arg(long, default_value = "html")]
         format: String,
-        /// Where to write the report.
+        /// Where to write the report; its extension, if any, must be the format's (.html, .pdf,
+        /// .zip for csv, .xlsx).
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
@@ -42,10 +43,34 @@ fn fail(message: impl Into<String>) -> CliError {
 
 pub async fn run(loaded: LoadedConfig, command: ReportsCommand) -> CliResult {
     let ReportsCommand::Annual { year, areas: names, published, format, out } = command;
-    let year = ReportingYear::parse(&year)
-        .ok_or_else(|| fail(format!("--year {year}: give a reporting year such as 2025 or 2025/26")))?;
+    let current = ReportingYear::of(chrono::Utc::now().date_naive());
+    let year = ReportingYear::parse(&year).ok_or_else(|| {
+        fail(format!(
+            "--year {year}: give a reporting year by the year it starts, like {0} or {current} (also {1}-{2:02}); a second year must follow the first",
+            current.0,
+            current.0,
+            (current.0 + 1) % 100
+        ))
+    })?;
+    if year > current {
+        return Err(fail(format!(
+            "--year {year}: that reporting year has not started; the latest is {current}"
+        )));
+    }
     let format = Format::parse(&format)
         .ok_or_else(|| fail(format!("--format {format}: choose html, pdf, csv or xlsx")))?;
+    if let Some(ext) = out.extension().and_then(|e| e.to_str())
+        && !ext.eq_ignore_ascii_case(format.extension())
+    {
+        let what = if format == Format::Csv { "a zip of one CSV file per table" } else { "a file" };
+        return Err(fail(format!(
+            "--out {}: --format {} writes {what} ending .{}; name it {}",
+            out.display(),
+            format.code(),
+            format.extension(),
+            out.with_extension(format.extension()).display()
+        )));
+    }
     let (forms, _) = crate::app::load_forms(&loaded)?;
     let db = store::connect_current(&loaded).await?;
     let all = areas::list(&db).await.map_err(|e| fail(e.to_string()))?;

@@ -405,6 +405,22 @@ pub async fn count_all(db: &impl ConnectionTrait) -> StoreResult<u64> {
     Ok(case::Entity::find().count(db).await?)
 }
 
+/// The earliest reporting year of a case in `area_ids` (imported history included), if any.
+pub async fn earliest_reporting_year(
+    db: &impl ConnectionTrait,
+    area_ids: &[i64],
+) -> StoreResult<Option<i32>> {
+    use sea_orm::QuerySelect;
+    Ok(case::Entity::find()
+        .select_only()
+        .column_as(case::Column::ReportingYear.min(), "earliest")
+        .filter(case::Column::AreaId.is_in(area_ids.iter().copied()))
+        .into_tuple::<Option<i32>>()
+        .one(db)
+        .await?
+        .flatten())
+}
+
 pub async fn any_synthetic(db: &impl ConnectionTrait) -> StoreResult<bool> {
     Ok(case::Entity::find().filter(case::Column::Synthetic.eq(true)).one(db).await?.is_some())
 }

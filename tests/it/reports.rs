@@ -724,3 +724,50 @@ both_backends!(thematic_reports_count_what_their_filter_names, |backend: Backend
         app.sql_strings("SELECT object_ref FROM audit_events WHERE action = 'report.downloaded'").await;
     assert_eq!(events, vec!["theme:sudic".to_string()]);
 });
+
+both_backends!(the_command_line_refuses_unclear_years_and_misnamed_files, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    app.area("Cumberland").await;
+    let current = cdop::domain::dates::ReportingYear::of(app.state.clock.today());
+    let run = |args: &[&str]| {
+        let mut all = vec!["reports", "annual"];
+        all.extend_from_slice(args);
+        let out = crate::common::process::run(&app.dir, &[("CDOP__DATABASE__URL", &app.db.url)], &all);
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let file = |name: &str| app.dir.join(name).display().to_string();
+
+    // A second year that does not follow the first was read as 2019/20: now refused, saying how.
+    let (ok, said) = run(&["--year", "2019/21", "--out", &file("a.html")]);
+    assert!(!ok && said.contains("--year 2019/21") && said.contains("must follow the first"), "{said}");
+    // A year that has not started was accepted (and gave an empty report).
+    let next = (current.0 + 1).to_string();
+    let (ok, said) = run(&["--year", &next, "--out", &file("a.html")]);
+    assert!(!ok && said.contains("has not started") && said.contains(&current.to_string()), "{said}");
+    // `--format csv` writes a zip of CSV files: a `.csv` name is refused, `.zip` written.
+    let (ok, said) = run(&["--year", "2019", "--format", "csv", "--out", &file("report.csv")]);
+    assert!(!ok && said.contains("a zip of one CSV file per table") && said.contains("report.zip"), "{said}");
+    assert!(!app.dir.join("report.csv").exists(), "nothing written");
+    let (ok, said) = run(&["--year", "2019/20", "--format", "csv", "--out", &file("report.zip")]);
+    assert!(ok, "{said}");
+    assert!(std::fs::read(app.dir.join("report.zip")).expect("written").starts_with(b"PK"));
+    let (ok, said) = run(&["--year", "2019-20", "--format", "xlsx", "--out", &file("report")]);
+    assert!(ok, "no extension is fine: {said}");
+
+    // The page offers every year with data, not only the last eight.
+    let area = app.area("Cumberland").await;
+    let token = app.token_for("dd@example.org", &[Role::DesignatedDoctor], &[area]).await;
+    let (status, _) =
+        app.notify_api(&token, &notification("Cumberland", "Old", "Record", "943 476 5919", "CA1 1AA")).await;
+    assert_eq!(status, 201);
+    app.sql("UPDATE cases SET reporting_year = 2011").await;
+    let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[area]).await;
+    let (status, page) = chair.page("/reports/annual").await;
+    assert_eq!(status, 200);
+    for y in [2011, 2015, current.0 - 1] {
+        assert!(page.contains(&format!("value=\"{y}\"")), "{y} offered");
+    }
+    assert!(!page.contains("value=\"2010\""), "no year before the data");
+    let (status, _) = chair.page(&format!("/reports/annual?year={}", current.0 + 1)).await;
+    assert_eq!(status, 400, "a year that has not started is refused");
+});

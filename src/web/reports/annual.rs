@@ -89,6 +89,13 @@ pub async fn choose(state: &AppState, me: &Principal, q: &AnnualQuery) -> WebRes
             Choice::new(a.id.to_string(), a.name.clone(), chosen.len() == 1 && chosen[0].0 == a.id)
         }));
     }
+    // Every year with data in the chosen areas (and at least the last complete one).
+    let ids: Vec<i64> = chosen.iter().map(|(id, _)| *id).collect();
+    let earliest = crate::store::cases::earliest_reporting_year(&state.db, &ids)
+        .await?
+        .unwrap_or(last_complete.0)
+        .min(last_complete.0)
+        .min(year.0);
     let mode_code = if mode == Mode::Internal { "internal" } else { "published" };
     let area_code = if chosen.len() == 1 && mine.len() > 1 { chosen[0].0.to_string() } else { String::new() };
     Ok(Chosen {
@@ -100,9 +107,10 @@ pub async fn choose(state: &AppState, me: &Principal, q: &AnnualQuery) -> WebRes
             rate_rule: crate::reports::rates::RateRule::from(&state.config.reports),
             generated_on: today,
         },
-        year_choices: (0..8)
-            .map(|n| {
-                let y = ReportingYear(current.0 - n);
+        year_choices: (earliest..=current.0)
+            .rev()
+            .map(|y| {
+                let y = ReportingYear(y);
                 let label = if y == current { format!("{y} (year to date)") } else { y.to_string() };
                 Choice::new(y.0.to_string(), label, y == year)
             })
