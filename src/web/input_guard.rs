@@ -189,11 +189,9 @@ fn refused(r: Refusal, is_api: bool, in_body: bool, request_id: &str) -> Respons
             request_id,
         )
     } else if is_api {
-        crate::web::api::cases::problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        crate::web::api::forms::invalid(
+            &[FieldProblem { field: r.field, message: r.message }],
             "The request is not valid",
-            "Nothing was stored. Correct the fields listed in `errors` and send it again.",
-            Some(&[FieldProblem { field: r.field, message: r.message }]),
             request_id,
         )
     } else {

@@ -1,5 +1,5 @@
 //! The web's state: the service [`Context`] plus what only the web uses (the synthetic-data
-//! banner). Handlers that need only the context extract
+//! banner, the trusted proxies). Handlers that need only the context extract
 //! `State<Context>` ([`FromRef`]); the rest take `State<AppState>`, which derefs to the context.
 
 use std::ops::Deref;
@@ -25,12 +25,21 @@ pub struct WebParts {
     /// When the database was last asked whether synthetic cases exist (ms since the epoch): a
     /// `cdop demo seed` run from another process shows the banner within seconds.
     pub synthetic_checked_ms: AtomicI64,
+    /// `server.trusted_proxies`, parsed once (checked at start-up).
+    pub trusted_proxies: Vec<crate::net::IpRange>,
 }
 
 impl AppState {
     /// The web state around `context` (the first request asks whether synthetic cases exist).
     pub fn new(context: Context) -> AppState {
-        AppState { context, web: Arc::new(WebParts::default()) }
+        let trusted_proxies = context
+            .config
+            .server
+            .trusted_proxies
+            .iter()
+            .filter_map(|p| crate::net::IpRange::parse(p))
+            .collect();
+        AppState { context, web: Arc::new(WebParts { trusted_proxies, ..WebParts::default() }) }
     }
 
     /// Whether synthetic demonstration cases exist (asked of the database at most every 10 s).

@@ -181,19 +181,8 @@ async fn guard_inner(g: &Guarded, mut req: Request, next: Next) -> Result<Respon
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    let client_ip = if state.config.server.trusted_proxies.is_empty() {
-        peer
-    } else {
-        let trusted: Vec<crate::net::IpRange> = state
-            .config
-            .server
-            .trusted_proxies
-            .iter()
-            .filter_map(|p| crate::net::IpRange::parse(p))
-            .collect();
-        let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        crate::net::client_ip(peer, forwarded, &trusted)
-    };
+    let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let client_ip = crate::net::client_ip(peer, forwarded, &state.web.trusted_proxies);
     let mut set_cookies: Vec<HeaderValue> = Vec::new();
 
     let mut ctx = AuthContext {
