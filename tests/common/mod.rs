@@ -129,8 +129,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: PathBuf,
     pub backend: Backend,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    server: Running,
     // Declared last so it is dropped after the server stops.
     _tmp: tempfile::TempDir,
     pub db: TestDatabase,
@@ -154,14 +153,7 @@ impl TestApp {
         tweak(&mut config);
         let loaded = LoadedConfig::from_config(config).expect("test configuration is valid");
         cdop::telemetry::init(&loaded.config.log);
-        let state = AppState::new(cdop::app::prepare(&loaded).await.expect("app prepares"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("local addr");
-        let (tx, rx) = oneshot::channel::<()>();
-        let router = cdop::web::router_with(state.clone(), extra);
-        let server = tokio::spawn(cdop::app::serve_router(state.clone(), router, listener, async move {
-            let _ = rx.await;
-        }));
+        let (state, addr, server) = start(&loaded, extra).await;
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -174,8 +166,7 @@ impl TestApp {
             client,
             dir: tmp.path().to_path_buf(),
             backend,
-            shutdown: Some(tx),
-            server: Some(server),
+            server,
             _tmp: tmp,
             db,
         }
@@ -303,35 +294,48 @@ impl TestApp {
         let mut config = test_config(&self.dir, &self.db.url);
         tweak(&mut config);
         let loaded = LoadedConfig::from_config(config).expect("test configuration is valid");
-        let state = AppState::new(cdop::app::prepare(&loaded).await.expect("second instance prepares"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("local addr");
-        let (tx, rx) = oneshot::channel::<()>();
-        let router = cdop::web::router(state.clone());
-        let server = tokio::spawn(cdop::app::serve_router(state.clone(), router, listener, async move {
-            let _ = rx.await;
-        }));
-        Sibling { base: format!("http://{addr}"), state, shutdown: Some(tx), server: Some(server) }
+        let (state, addr, server) = start(&loaded, axum::Router::new()).await;
+        Sibling { base: format!("http://{addr}"), state, _server: server }
     }
 
     /// Stops the server gracefully and waits for it.
     pub async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
+        if let Some(tx) = self.server.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(server) = self.server.take() {
+        if let Some(server) = self.server.task.take() {
             let _ = server.await;
         }
     }
 }
 
-impl Drop for TestApp {
+/// The real application prepared from `loaded` and serving on 127.0.0.1:0, with `extra` routes
+/// under the same layers as the real ones.
+async fn start(loaded: &LoadedConfig, extra: axum::Router<AppState>) -> (AppState, SocketAddr, Running) {
+    let state = AppState::new(cdop::app::prepare(loaded).await.expect("app prepares"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    let router = cdop::web::router_with(state.clone(), extra);
+    let task = tokio::spawn(cdop::app::serve_router(state.clone(), router, listener, async move {
+        let _ = rx.await;
+    }));
+    (state, addr, Running { shutdown: Some(tx), task: Some(task) })
+}
+
+/// A serving instance's task, told to stop (and aborted) when dropped.
+struct Running {
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Drop for Running {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(server) = self.server.take() {
-            server.abort();
+        if let Some(task) = self.task.take() {
+            task.abort();
         }
     }
 }
@@ -340,24 +344,12 @@ impl Drop for TestApp {
 pub struct Sibling {
     pub base: String,
     pub state: AppState,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _server: Running,
 }
 
 impl Sibling {
     pub fn agent(&self) -> agent::Agent {
         agent::Agent::new(&self.base)
-    }
-}
-
-impl Drop for Sibling {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(server) = self.server.take() {
-            server.abort();
-        }
     }
 }
 
