@@ -19,6 +19,7 @@ mod m20261127_000010_retention;
 mod m20261206_000011_anonymity;
 mod m20261207_000012_daily_work;
 mod m20261208_000013_instances;
+mod m20261209_000014_death_month;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_anonymity::Migration),
             Box::new(m20261207_000012_daily_work::Migration),
             Box::new(m20261208_000013_instances::Migration),
+            Box::new(m20261209_000014_death_month::Migration),
         ]
     }
 }

@@ -272,6 +272,8 @@ pub struct ReportsConfig {
     pub rate_min_events: u64,
     /// …and a rate on fewer deaths than this is flagged as unreliable (ONS: 20).
     pub rate_flag_below: u64,
+    /// Percentages in reports: 1 (one decimal place, as NCMD publishes) or 0 (whole numbers).
+    pub percent_decimals: u8,
     /// The predefined thematic reports (see `config/themes.toml`).
     pub themes_file: String,
 }
@@ -424,6 +426,7 @@ impl Default for Config {
                 published_windows_from: 2019,
                 rate_min_events: 3,
                 rate_flag_below: 20,
+                percent_decimals: 1,
                 themes_file: DEFAULT_THEMES_FILE.into(),
             },
             exports: ExportsConfig { recipients: Vec::new() },

@@ -98,6 +98,13 @@ impl Config {
                 "at least reports.suppress_from",
             ));
         }
+        if self.reports.percent_decimals > 1 {
+            return Err(loaded.error(
+                "reports.percent_decimals",
+                self.reports.percent_decimals.to_string(),
+                "0 (whole numbers) or 1 (one decimal place)",
+            ));
+        }
         for (i, r) in self.exports.recipients.iter().enumerate() {
             if r.name.is_empty() || !r.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             {

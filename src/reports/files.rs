@@ -57,10 +57,6 @@ pub fn xlsx(report: &Report) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let bold = Format::new().set_bold();
     let title = Format::new().set_bold().set_font_size(14);
     let heading = Format::new().set_bold().set_border_bottom(FormatBorder::Thin).set_text_wrap();
-    let count = Format::new().set_num_format("#,##0");
-    let count_bold = Format::new().set_num_format("#,##0").set_bold();
-    let share = Format::new().set_num_format("0.0%");
-    let share_bold = Format::new().set_num_format("0.0%").set_bold();
     let about = book.add_worksheet();
     about.set_name("About")?;
     about.set_column_width(0, 100)?;
@@ -71,7 +67,7 @@ pub fn xlsx(report: &Report) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     about.write_string(
         4,
         0,
-        "Each sheet is one table; its first lines name the counting basis and the denominator.",
+        "Each sheet is one table; its first lines name the counting basis and the denominator. Counts, percentages, rates, medians and the ends of intervals are numbers; a * is a figure suppressed in the published version.",
     )?;
     let mut used: Vec<String> = Vec::new();
     for (n, t) in report.flats().iter().enumerate() {
@@ -84,36 +80,69 @@ pub fn xlsx(report: &Report) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         used.push(name.clone());
         sheet.set_name(&name)?;
         sheet.set_column_width(0, 48)?;
-        for c in 1..t.headings.len() {
-            sheet.set_column_width(c as u16, 16)?;
-        }
         sheet.write_string_with_format(0, 0, &t.title, &title)?;
         sheet.write_string(1, 0, format!("Basis: {}", t.basis))?;
         sheet.write_string(2, 0, format!("Denominator: {}", t.denominator))?;
         sheet.write_string(3, 0, &report.mode_words)?;
+        // A column of intervals ("5.4 to 51.2") becomes two columns of numbers.
+        let lines: Vec<(&Vec<String>, bool)> =
+            t.rows.iter().map(|l| (l, false)).chain(t.total.iter().map(|l| (l, true))).collect();
+        let split: Vec<bool> = (0..t.headings.len())
+            .map(|c| c > 0 && lines.iter().any(|(l, _)| l.get(c).is_some_and(|v| interval(v).is_some())))
+            .collect();
+        let mut col = 0u16;
         for (c, h) in t.headings.iter().enumerate() {
-            sheet.write_string_with_format(5, c as u16, h, &heading)?;
+            if split[c] {
+                sheet.write_string_with_format(5, col, format!("{h} (lower)"), &heading)?;
+                sheet.write_string_with_format(5, col + 1, format!("{h} (upper)"), &heading)?;
+                col += 2;
+            } else {
+                sheet.write_string_with_format(5, col, h, &heading)?;
+                col += 1;
+            }
+        }
+        for c in 1..col {
+            sheet.set_column_width(c, 16)?;
         }
         let mut r = 6u32;
-        for (line, is_total) in t.rows.iter().map(|l| (l, false)).chain(t.total.iter().map(|l| (l, true))) {
+        for (line, is_total) in lines {
+            let mut col = 0u16;
             for (c, cell) in line.iter().enumerate() {
-                let c = c as u16;
-                let (num, pct) = (
-                    if is_total { &count_bold } else { &count },
-                    if is_total { &share_bold } else { &share },
-                );
-                if c == 0 {
-                    if is_total {
-                        sheet.write_string_with_format(r, c, cell, &bold)?;
-                    } else {
-                        sheet.write_string(r, c, cell)?;
+                let mut put = |col: u16, cell: &str| -> Result<(), rust_xlsxwriter::XlsxError> {
+                    if col == 0 {
+                        if is_total {
+                            sheet.write_string_with_format(r, col, cell, &bold)?;
+                        } else {
+                            sheet.write_string(r, col, cell)?;
+                        }
+                        return Ok(());
                     }
-                } else if let Ok(v) = cell.parse::<u64>() {
-                    sheet.write_number_with_format(r, c, v as f64, num)?;
-                } else if let Some(p) = cell.strip_suffix('%').and_then(|p| p.parse::<f64>().ok()) {
-                    sheet.write_number_with_format(r, c, (p * 10.0).round() / 1000.0, pct)?;
+                    match number(cell) {
+                        Some((v, pattern)) => {
+                            let mut f = Format::new().set_num_format(pattern);
+                            if is_total {
+                                f = f.set_bold();
+                            }
+                            sheet.write_number_with_format(r, col, v, &f)?;
+                        }
+                        None => {
+                            sheet.write_string(r, col, cell)?;
+                        }
+                    }
+                    Ok(())
+                };
+                if split.get(c).copied().unwrap_or(false) {
+                    match interval(cell) {
+                        Some((low, high)) => {
+                            put(col, low)?;
+                            put(col + 1, high)?;
+                        }
+                        None => put(col, cell)?,
+                    }
+                    col += 2;
                 } else {
-                    sheet.write_string(r, c, cell)?;
+                    put(col, cell)?;
+                    col += 1;
                 }
             }
             r += 1;
@@ -124,6 +153,32 @@ pub fn xlsx(report: &Report) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         }
     }
     book.save_to_buffer()
+}
+
+/// "5.4 to 51.2": the two ends, when both are numbers.
+fn interval(cell: &str) -> Option<(&str, &str)> {
+    let (low, high) = cell.split_once(" to ")?;
+    (number(low).is_some() && number(high).is_some()).then_some((low, high))
+}
+
+/// A cell that is a number as a number and the format that prints it as the text did: a count
+/// ("1234" → `#,##0`), a decimal ("11.4" → `#,##0.0`), a percentage ("41.7%" → 0.417 as `0.0%`).
+fn number(cell: &str) -> Option<(f64, String)> {
+    let (digits, percent) = match cell.strip_suffix('%') {
+        Some(d) => (d, true),
+        None => (cell, false),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || c == '.') || digits.starts_with('.')
+    {
+        return None;
+    }
+    // Whole digits over a power of ten, so 41.7% is stored as 0.417, not 0.41700000000000004.
+    let places = digits.split_once('.').map(|(_, d)| d.len()).unwrap_or(0);
+    let whole: u64 = digits.replace('.', "").parse().ok()?;
+    let scale = 10f64.powi(places as i32 + if percent { 2 } else { 0 });
+    let decimals = if places == 0 { String::new() } else { format!(".{}", "0".repeat(places)) };
+    let pattern = if percent { format!("0{decimals}%") } else { format!("#,##0{decimals}") };
+    Some((whole as f64 / scale, pattern))
 }
 
 /// A block as the page shows it.
@@ -151,10 +206,12 @@ pub fn view(report: &Report) -> Vec<ViewSection> {
                 .iter()
                 .map(|b| match b {
                     Block::Note(n) => ViewBlock { note: Some(n.clone()), table: None, chart: None },
-                    Block::Figures(f) => ViewBlock { note: None, table: Some(f.flat()), chart: None },
+                    Block::Figures(f) => {
+                        ViewBlock { note: None, table: Some(f.flat().readable()), chart: None }
+                    }
                     Block::Counts { table, chart: c } => ViewBlock {
                         note: None,
-                        table: Some(table.flat()),
+                        table: Some(table.flat(report.percent_decimals).readable()),
                         chart: c
                             .as_ref()
                             .map(|c| chart::svg(c, &format!("chart-{}", table.key)))

@@ -7,24 +7,31 @@
 //! England's fingertips tools use for counts), divided by the person-years; the rate ratio's
 //! interval on the log scale, `exp(ln RR ± 1.96 √(1/O₁ + 1/O₂))`.
 
-/// The reliability rules in force.
+/// How figures derived from counts are shown: the reliability rules for rates, and the places
+/// percentages are rounded to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateRule {
     /// No rate is shown for fewer deaths than this (ONS: 3).
     pub min_events: u64,
     /// A rate on fewer deaths than this is flagged unreliable (ONS: 20).
     pub flag_below: u64,
+    /// Decimal places of percentages (0 or 1).
+    pub percent_decimals: u8,
 }
 
 impl From<&crate::config::ReportsConfig> for RateRule {
     fn from(c: &crate::config::ReportsConfig) -> RateRule {
-        RateRule { min_events: c.rate_min_events, flag_below: c.rate_flag_below }
+        RateRule {
+            min_events: c.rate_min_events,
+            flag_below: c.rate_flag_below,
+            percent_decimals: c.percent_decimals,
+        }
     }
 }
 
 impl Default for RateRule {
     fn default() -> RateRule {
-        RateRule { min_events: 3, flag_below: 20 }
+        RateRule { min_events: 3, flag_below: 20, percent_decimals: 1 }
     }
 }
 

@@ -13,6 +13,10 @@ pub enum Basis {
     Notified,
     /// Reviews completed (signed off) in the reporting year.
     Reviewed,
+    /// Reviews completed in a thematic report's window of reporting years.
+    ReviewedInPeriod,
+    /// Reviewed deaths that happened in a thematic report's window (by the coded month of death).
+    DiedInPeriod,
 }
 
 impl Basis {
@@ -20,6 +24,10 @@ impl Basis {
         match self {
             Basis::Notified => "Deaths notified in the year",
             Basis::Reviewed => "Reviews completed in the year (by sign-off date)",
+            Basis::ReviewedInPeriod => "Reviews completed in the period (by sign-off date)",
+            Basis::DiedInPeriod => {
+                "Deaths in the period (by month of death), counted once their review is completed"
+            }
         }
     }
 }
@@ -126,13 +134,53 @@ impl Shown {
     }
 }
 
+/// A share as shown: of a whole that is shown, hidden (built on a hidden figure), or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Share {
+    #[default]
+    None,
+    Hidden,
+    /// (part, whole), the whole above 0.
+    Of(u64, u64),
+}
+
+impl Share {
+    /// "12.5%" (or "13%" with no decimals), "*" when hidden, empty when none.
+    pub fn text(self, decimals: u8) -> String {
+        match self {
+            Share::None => String::new(),
+            Share::Hidden => "*".into(),
+            Share::Of(p, w) => percent_text(p, w, decimals),
+        }
+    }
+
+    /// The share rounded as printed, in percent.
+    fn rounded(self, decimals: u8) -> Option<f64> {
+        match self {
+            Share::Of(p, w) => {
+                let scale = 10f64.powi(i32::from(decimals));
+                Some((p as f64 * 100.0 / w as f64 * scale).round() / scale)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `part` of `whole` as a percentage rounded to `decimals` places (halves away from zero).
+pub fn percent_text(part: u64, whole: u64, decimals: u8) -> String {
+    if whole == 0 {
+        return String::new();
+    }
+    format!("{:.*}%", usize::from(decimals), Share::Of(part, whole).rounded(decimals).unwrap_or_default())
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShownRow {
     pub label: String,
     pub cells: Vec<Shown>,
     pub total: Shown,
-    /// The row's share as text ("12.5%"), "*" when built on a hidden figure, or empty.
-    pub percent: String,
+    /// The row's share, hidden when built on a hidden figure.
+    pub percent: Share,
 }
 
 /// A table as shown.
@@ -148,7 +196,9 @@ pub struct ShownTable {
     pub total: Shown,
     pub percent_label: String,
     /// The total row's percentage (the overall modifiable share, for instance).
-    pub total_percent: String,
+    pub total_percent: Share,
+    /// The rows' shares are of the table's total, so they should add up to 100%.
+    pub shares_of_total: bool,
     pub multi_valued: bool,
     pub notes: Vec<String>,
     pub row_heading: String,
@@ -268,19 +318,19 @@ impl Table {
     }
 }
 
-fn percent(part: &Shown, whole: &Shown) -> String {
+fn percent(part: &Shown, whole: &Shown) -> Share {
     match (part, whole) {
-        (Shown::Count(p), Shown::Count(w)) if *w > 0 => format!("{:.1}%", *p as f64 * 100.0 / *w as f64),
-        (Shown::Count(_), Shown::Count(_)) => String::new(),
-        _ => "*".into(),
+        (Shown::Count(p), Shown::Count(w)) if *w > 0 => Share::Of(*p, *w),
+        (Shown::Count(_), Shown::Count(_)) => Share::None,
+        _ => Share::Hidden,
     }
 }
 
 /// A row's percentage: of the table's total, of a count, or of some of its own columns; "*" when
 /// built on a hidden figure.
-fn share(how: &Percent, cells: &[Shown], row_total: &Shown, total: &Shown, of: &Shown) -> String {
+fn share(how: &Percent, cells: &[Shown], row_total: &Shown, total: &Shown, of: &Shown) -> Share {
     match how {
-        Percent::None => String::new(),
+        Percent::None => Share::None,
         Percent::OfTotal => percent(row_total, total),
         Percent::Of(..) => percent(row_total, of),
         Percent::Columns { numerator, denominator } => {
@@ -472,6 +522,7 @@ fn shown_table(t: &Table, g: &Grid, prefix: &str, hidden: Option<&Hidden>) -> Sh
         total,
         percent_label: t.percent_label.clone(),
         total_percent,
+        shares_of_total: t.percent == Percent::OfTotal && !t.multi_valued,
         multi_valued: t.multi_valued,
         notes: t.notes.clone(),
         row_heading: t.row_heading(),
@@ -539,10 +590,54 @@ pub struct Flat {
     pub notes: Vec<String>,
 }
 
+impl Flat {
+    /// The table for reading (the page, the HTML file and the PDF): numbers of four digits or
+    /// more with thousands separators ("12,000", "1,234.5", "1,020 to 1,410"). The data outputs
+    /// (CSV, XLSX, JSON) keep plain numbers.
+    pub fn readable(mut self) -> Flat {
+        let cells = self.rows.iter_mut().chain(self.total.iter_mut());
+        for row in cells {
+            for cell in row.iter_mut().skip(1) {
+                *cell = readable_cell(cell);
+            }
+        }
+        self
+    }
+}
+
+/// A cell with thousands separators in each number it is made of ("1234 to 5678").
+fn readable_cell(cell: &str) -> String {
+    let one = |part: &str| -> String {
+        let (body, suffix) = match part.strip_suffix('%') {
+            Some(b) => (b, "%"),
+            None => (part, ""),
+        };
+        let (whole, fraction) = match body.split_once('.') {
+            Some((w, f)) => (w, Some(f)),
+            None => (body, None),
+        };
+        match whole.parse::<i64>() {
+            Ok(n) if !whole.is_empty() && whole.chars().all(|c| c.is_ascii_digit()) => {
+                let mut out = crate::words::thousands(n);
+                if let Some(f) = fraction {
+                    out.push('.');
+                    out.push_str(f);
+                }
+                out.push_str(suffix);
+                out
+            }
+            _ => part.to_string(),
+        }
+    };
+    cell.split(" to ").map(one).collect::<Vec<_>>().join(" to ")
+}
+
 impl ShownTable {
-    pub fn flat(&self) -> Flat {
+    /// The table as rows of text, its shares rounded to `decimals` places. When the rows' shares
+    /// of the total, as printed, do not add up to 100%, a note says so and by how much.
+    pub fn flat(&self, decimals: u8) -> Flat {
         let several = self.columns.len() > 1;
-        let with_percent = self.rows.iter().any(|r| !r.percent.is_empty());
+        let with_percent = self.rows.iter().any(|r| r.percent != Share::None);
         let mut headings = vec![self.row_heading.clone()];
         headings.extend(self.columns.iter().cloned());
         if several && !self.multi_valued {
@@ -551,22 +646,26 @@ impl ShownTable {
         if with_percent {
             headings.push(self.percent_label.clone());
         }
-        let line = |label: &str, cells: &[Shown], total: &Shown, percent: &str| {
+        let line = |label: &str, cells: &[Shown], total: &Shown, percent: Share| {
             let mut out = vec![label.to_string()];
             out.extend(cells.iter().map(Shown::text));
             if several && !self.multi_valued {
                 out.push(total.text());
             }
             if with_percent {
-                out.push(percent.to_string());
+                out.push(percent.text(decimals));
             }
             out
         };
-        let rows = self.rows.iter().map(|r| line(&r.label, &r.cells, &r.total, &r.percent)).collect();
+        let rows = self.rows.iter().map(|r| line(&r.label, &r.cells, &r.total, r.percent)).collect();
         let total = (!self.multi_valued).then(|| {
             let cells = if several { self.column_totals.clone() } else { vec![self.total] };
-            line("Total", &cells, &self.total, &self.total_percent)
+            line("Total", &cells, &self.total, self.total_percent)
         });
+        let mut notes = self.notes.clone();
+        if let Some(note) = self.rounding_note(decimals) {
+            notes.push(note);
+        }
         Flat {
             key: self.key.clone(),
             title: self.title.clone(),
@@ -575,8 +674,36 @@ impl ShownTable {
             headings,
             rows,
             total,
-            notes: self.notes.clone(),
+            notes,
         }
+    }
+
+    /// "Percentages are rounded…" when the rows' printed shares of the total (every one shown)
+    /// add up to something other than 100%.
+    fn rounding_note(&self, decimals: u8) -> Option<String> {
+        if !self.shares_of_total || self.rows.iter().all(|r| r.percent == Share::None) {
+            return None;
+        }
+        let mut sum = 0.0;
+        for r in &self.rows {
+            match r.percent {
+                Share::Hidden => return None,
+                share => sum += share.rounded(decimals).unwrap_or(0.0),
+            }
+        }
+        let scale = 10f64.powi(i32::from(decimals));
+        let sum = (sum * scale).round() / scale;
+        ((sum - 100.0).abs() > 1e-9 && sum > 0.0).then(|| {
+            format!(
+                "Percentages are rounded to {}, so they add up to {sum:.*}% rather than 100%.",
+                if decimals == 0 {
+                    "whole numbers".to_string()
+                } else {
+                    format!("{decimals} decimal place{}", if decimals == 1 { "" } else { "s" })
+                },
+                usize::from(decimals)
+            )
+        })
     }
 }
 

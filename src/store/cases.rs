@@ -434,7 +434,15 @@ pub struct Durations {
     pub to_review: Option<i32>,
 }
 
-/// Records the review completion date (the chair's sign-off) and the durations.
+/// The month of a death as YYYYMM, from the sign-off date and the days from the death to it.
+pub fn death_month(signed_off: chrono::NaiveDate, days_to_review: Option<i32>) -> Option<i32> {
+    use chrono::Datelike;
+    let died = signed_off.checked_sub_days(chrono::Days::new(u64::try_from(days_to_review?).ok()?))?;
+    Some(died.year() * 100 + died.month() as i32)
+}
+
+/// Records the review completion date (the chair's sign-off), the durations and the month of
+/// death they give.
 pub async fn set_review_completed<C: ConnectionTrait>(
     conn: &C,
     id: i64,
@@ -443,6 +451,7 @@ pub async fn set_review_completed<C: ConnectionTrait>(
 ) -> StoreResult<()> {
     use sea_orm::sea_query::Expr;
     case::Entity::update_many()
+        .col_expr(case::Column::DeathMonth, Expr::value(death_month(on, d.to_review)))
         .col_expr(case::Column::ReviewCompletedOn, Expr::value(Some(on)))
         .col_expr(case::Column::RetentionStale, true.into())
         .col_expr(case::Column::DaysToNotification, Expr::value(d.to_notification))

@@ -77,6 +77,12 @@ pub async fn set_review_state<C: ConnectionTrait>(conn: &C, case_id: i64, s: Rev
         .col_expr(case::Column::DaysToCdrm, Expr::value(s.durations.to_cdrm))
         .col_expr(case::Column::DaysToPanel, Expr::value(s.durations.to_panel))
         .col_expr(case::Column::DaysToReview, Expr::value(s.durations.to_review))
+        .col_expr(
+            case::Column::DeathMonth,
+            Expr::value(
+                s.review_completed_on.and_then(|on| super::cases::death_month(on, s.durations.to_review)),
+            ),
+        )
         .col_expr(case::Column::ClosedOn, Expr::value(s.closed_on))
         .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
         .filter(case::Column::Id.eq(case_id))

@@ -20,6 +20,9 @@ pub enum Cohort {
     NotifiedInYears(i32, i32),
     /// Reviews signed off between the two dates, inclusive.
     ReviewedBetween(NaiveDate, NaiveDate),
+    /// Reviewed deaths that happened in the reporting years from the first to the second,
+    /// inclusive, by the coded month of death, whenever the review was signed off.
+    DiedInYears(i32, i32),
 }
 
 /// A coded column to group on. Each maps to a fixed SQL expression, so nothing a user typed is
@@ -44,6 +47,8 @@ pub enum Dim {
     NotifiedYear,
     /// The date the review was signed off (`YYYY-MM-DD`).
     ReviewedOn,
+    /// The reporting year of the death, by the coded month of death; empty when not known.
+    DeathYear,
     /// The signed analysis' category; empty when there is none.
     Category,
     /// The signed analysis' modifiable outcome; empty when there is none.
@@ -66,6 +71,9 @@ impl Dim {
             Dim::PostMortemPlanned => "c.post_mortem_planned",
             Dim::NotifiedYear => "CAST(c.reporting_year AS TEXT)",
             Dim::ReviewedOn => "CAST(c.review_completed_on AS TEXT)",
+            Dim::DeathYear => {
+                "COALESCE(CAST(CASE WHEN c.death_month % 100 >= 4 THEN c.death_month / 100 ELSE c.death_month / 100 - 1 END AS TEXT), '')"
+            }
             Dim::Category => "COALESCE(a.category, '')",
             Dim::Modifiable => "COALESCE(a.modifiable, '')",
         }
@@ -132,6 +140,17 @@ fn joined(cohort: Cohort, areas: &[i64], analysis: bool, join: &str) -> (String,
             values.push(end.into());
             filter.push_str(&format!(
                 " AND c.review_completed_on >= ${} AND c.review_completed_on <= ${}",
+                values.len() - 1,
+                values.len()
+            ));
+        }
+        Cohort::DiedInYears(first, last) => {
+            from.push_str(&format!(" JOIN analyses a ON a.case_id = c.id AND {SIGNED}"));
+            // April of the first year to March after the last.
+            values.push((first * 100 + 4).into());
+            values.push(((last + 1) * 100 + 3).into());
+            filter.push_str(&format!(
+                " AND c.death_month >= ${} AND c.death_month <= ${}",
                 values.len() - 1,
                 values.len()
             ));

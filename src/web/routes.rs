@@ -289,6 +289,9 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/api/v1/actions/{reference}", act(Action::ManageActions), api::review::actions_read),
     route!(POST "/api/v1/actions/{reference}", act(Action::ManageActions), api::review::actions_update),
     route!(GET "/api/v1/reports/annual", act(Action::RunPublishedReports), api::reports::annual),
+    route!(GET "/api/v1/reports/themes", act(Action::RunPublishedReports), api::reports::themes),
+    route!(GET "/api/v1/reports/themes/{key}", act(Action::RunPublishedReports), api::reports::theme),
+    route!(GET "/api/v1/reports/saved/{id}", act(Action::RunPublishedReports), api::reports::saved),
     route!(GET "/api/v1/openapi.json", Public, api::openapi::serve),
 ];
 

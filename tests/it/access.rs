@@ -205,6 +205,9 @@ const EXPECTED: &[(&str, &str, [char; 6])] = &[
     ("GET", "/api/v1/actions/{reference}", ['L', 'F', 'P', 'P', 'P', 'F']),
     ("POST", "/api/v1/actions/{reference}", ['L', 'F', 'P', 'P', 'P', 'F']),
     ("GET", "/api/v1/reports/annual", ['L', 'F', 'P', 'P', 'P', 'P']),
+    ("GET", "/api/v1/reports/themes", ['L', 'F', 'P', 'P', 'P', 'P']),
+    ("GET", "/api/v1/reports/themes/{key}", ['L', 'F', 'P', 'P', 'P', 'P']),
+    ("GET", "/api/v1/reports/saved/{id}", ['L', 'F', 'P', 'P', 'P', 'P']),
     ("GET", "/api/v1/openapi.json", ['P', 'P', 'P', 'P', 'P', 'P']),
 ];
 

@@ -34,6 +34,7 @@ mod keys;
 mod limits;
 mod mail;
 mod openapi;
+mod report_surfaces;
 mod reports;
 mod retention;
 mod review;

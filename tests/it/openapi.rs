@@ -398,6 +398,21 @@ both_backends!(every_documented_operation_answers_as_documented, |backend: Backe
     // Reports.
     api.call(co, "GET", "/api/v1/reports/annual", None).await;
     assert_eq!(api.call(co, "GET", "/api/v1/reports/annual?year=abc", None).await.0, 400);
+    let (_, list) = api.call(co, "GET", "/api/v1/reports/themes", None).await;
+    assert_eq!(api.call(None, "GET", "/api/v1/reports/themes", None).await.0, 401);
+    let key = list["themes"][0]["key"].as_str().expect("a theme").to_string();
+    api.call(co, "GET", &format!("/api/v1/reports/themes/{key}?from=2016&year=2025"), None).await;
+    assert_eq!(
+        api.call(co, "GET", &format!("/api/v1/reports/themes/{key}?from=2026&year=2025"), None).await.0,
+        400
+    );
+    let fields = crate::anonymity::saved_report("Sudden deaths", "", "");
+    coordinator.page("/reports/custom").await;
+    let (_, _, to) = coordinator.post_page("/reports/custom", &fields).await;
+    let saved = format!("/api/v1{}", to.expect("the saved report's page"));
+    api.call(co, "GET", &saved, None).await;
+    assert_eq!(api.call(co, "GET", &format!("{saved}?year=abc"), None).await.0, 400);
+    assert_eq!(api.call(co, "GET", "/api/v1/reports/saved/999", None).await.0, 404);
 
     // Every documented operation answered with success and refused bad input (an operation
     // that takes no input and is public has none to refuse).

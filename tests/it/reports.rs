@@ -122,8 +122,11 @@ pub(crate) async fn construct(app: &TestApp, token: &str, area: &str, cases: &[M
             m.year, m.band, m.sex, m.ethnicity, m.expected
         );
         if let Some((on, days, category, modifiable, domains, themes)) = m.review {
+            // The month of death, as sign-off records it.
+            let signed = chrono::NaiveDate::parse_from_str(on, "%Y-%m-%d").expect("a date");
+            let month = cdop::store::cases::death_month(signed, Some(days)).expect("a month");
             set.push_str(&format!(
-                ", status = 'reviewed', review_completed_on = '{on}', days_to_review = {days}"
+                ", status = 'reviewed', review_completed_on = '{on}', days_to_review = {days}, death_month = {month}"
             ));
             app.sql(&format!("UPDATE cases SET {set} WHERE reference = '{reference}'")).await;
             let t = app.sql_time(chrono::Utc::now());
@@ -155,7 +158,7 @@ pub(crate) async fn construct(app: &TestApp, token: &str, area: &str, cases: &[M
 }
 
 /// The rows of the table with this id, each cell's text (row headers included).
-fn table(html: &str, id: &str) -> Vec<Vec<String>> {
+pub(crate) fn table(html: &str, id: &str) -> Vec<Vec<String>> {
     let start = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no table {id}"));
     let body = &html[start..];
     let body = &body[body.find("<tbody").expect("tbody")..body.find("</table>").expect("end")];
@@ -200,13 +203,13 @@ fn headings(html: &str, id: &str) -> Vec<String> {
         .collect()
 }
 
-fn row<'a>(rows: &'a [Vec<String>], label: &str) -> &'a [String] {
+pub(crate) fn row<'a>(rows: &'a [Vec<String>], label: &str) -> &'a [String] {
     rows.iter()
         .find(|r| r.first().map(String::as_str) == Some(label))
         .unwrap_or_else(|| panic!("no row {label} in {rows:?}"))
 }
 
-fn strings(v: &[&str]) -> Vec<String> {
+pub(crate) fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
@@ -520,7 +523,7 @@ both_backends!(annual_report_gives_the_hand_computed_figures_in_both_modes, |bac
 /// An MYEB1 table saved as CSV: Northshire is E06000063 (3,400 girls and 3,600 boys at every
 /// age from 0 to 17 in mid-2025: 126,000 children), with mid-2024, adults and another
 /// authority that the import must leave out.
-fn population_file() -> String {
+pub(crate) fn population_file() -> String {
     let mut out = String::from("ladcode23,laname23,country,sex,age,population_2024,population_2025\n");
     for age in 0..=19 {
         out.push_str(&format!("E06000063,Northshire,E,1,{age},9999,3600\n"));
@@ -591,16 +594,16 @@ both_backends!(rates_come_from_an_imported_population_file, |backend: Backend| a
         strings(&[
             "All children (0 to 17 years)",
             "12",
-            "126000",
+            "126,000",
             "9.5",
             "4.9 to 16.6",
             "Unreliable: fewer than 20 deaths"
         ])
     );
-    assert_eq!(row(&rates, "Under 1 year")[1..5], strings(&["8", "7000", "114.3", "49.2 to 225.2"]));
+    assert_eq!(row(&rates, "Under 1 year")[1..5], strings(&["8", "7,000", "114.3", "49.2 to 225.2"]));
     assert_eq!(row(&rates, "1 to 4 years")[3], "–", "no rate under three deaths");
-    assert_eq!(row(&rates, "Female")[1..5], strings(&["7", "61200", "11.4", "4.6 to 23.6"]));
-    assert_eq!(row(&rates, "Male")[1..5], strings(&["5", "64800", "7.7", "2.5 to 18.0"]));
+    assert_eq!(row(&rates, "Female")[1..5], strings(&["7", "61,200", "11.4", "4.6 to 23.6"]));
+    assert_eq!(row(&rates, "Male")[1..5], strings(&["5", "64,800", "7.7", "2.5 to 18.0"]));
     assert!(html.contains("ONS mid-2025 population estimates"));
     // Rates by deprivation decile, once children by decile are loaded; three more deaths in
     // the least deprived decile give both ends a rate.
@@ -636,11 +639,11 @@ both_backends!(rates_come_from_an_imported_population_file, |backend: Backend| a
     let by_decile = table(&html, "notified-decile-rates");
     assert_eq!(
         row(&by_decile, "Decile 1 (most deprived)")[1..5],
-        strings(&["4", "20000", "20.0", "5.4 to 51.2"])
+        strings(&["4", "20,000", "20.0", "5.4 to 51.2"])
     );
     assert_eq!(
         row(&by_decile, "Decile 10 (least deprived)")[1..5],
-        strings(&["3", "12000", "25.0", "5.0 to 73.0"])
+        strings(&["3", "12,000", "25.0", "5.0 to 73.0"])
     );
     assert_eq!(
         row(&by_decile, "Rate ratio, decile 1 to decile 10")[3..5],
@@ -654,7 +657,7 @@ both_backends!(rates_come_from_an_imported_population_file, |backend: Backend| a
     assert_eq!(row(&table(&public, "notified-age"), "28 to 364 days")[1], "*");
     assert_eq!(
         row(&rates, "Under 1 year")[1..5],
-        strings(&["*", "7000", "*", "*"]),
+        strings(&["*", "7,000", "*", "*"]),
         "built on a hidden count"
     );
     assert_eq!(

@@ -46,8 +46,8 @@ fn small(mode: &Mode, n: u64) -> bool {
     }
 }
 
-fn pct(part: u64, whole: u64) -> String {
-    if whole == 0 { "–".into() } else { format!("{:.1}%", part as f64 * 100.0 / whole as f64) }
+fn pct(part: u64, whole: u64, decimals: u8) -> String {
+    if whole == 0 { "–".into() } else { crate::reports::table::percent_text(part, whole, decimals) }
 }
 
 /// Median and quartiles of a histogram; hidden, in published mode, unless the number of values
@@ -65,9 +65,13 @@ fn spread(histogram: &[(i64, u64)], n: &Shown, mode: &Mode) -> [String; 3] {
     [0.5, 0.25, 0.75].map(|q| quantile(histogram, q).map(stats::days).unwrap_or_else(|| "–".into()))
 }
 
-/// Where the bands of days from the death start: under 6 months (182 days), 6 to 12 months (to
-/// 365 days), 12 to 18, 18 to 24 months, 2 years or more.
+/// Where the bands of days from the death start: under 6 months (0 to 182 days), 6 to 12 months
+/// (183 to 365), 12 to 18 months (366 to 547), 18 to 24 months (548 to 730), 2 years or more.
+/// "Within 12 months" is the first two bands: one boundary, day 365 inside it.
 pub const BAND_STARTS: [i64; 5] = [0, 183, 366, 548, 731];
+
+/// The bands in words, for the tables' notes.
+pub const BAND_NOTE: &str = "Days from the death: under 6 months is 0 to 182 days, 6 to 12 months 183 to 365, 12 to 18 months 366 to 547, 18 to 24 months 548 to 730; within 12 months is up to 365 days.";
 
 /// The intervals of the timeliness table: (interval, its column's dimension name, label).
 pub const INTERVALS: [(Interval, &str, &str); 4] = [
@@ -86,7 +90,7 @@ pub const TIMELINESS_COLUMNS: [(&str, &str, &[&str]); 4] = [
 ];
 
 /// A share of shown counts ("*" when any is hidden).
-fn shown_share(parts: &[&Shown], whole: &Shown) -> String {
+fn shown_share(parts: &[&Shown], whole: &Shown, decimals: u8) -> String {
     let mut sum = 0;
     for p in parts {
         match p {
@@ -95,7 +99,7 @@ fn shown_share(parts: &[&Shown], whole: &Shown) -> String {
         }
     }
     match whole {
-        Shown::Count(w) => pct(sum, *w),
+        Shown::Count(w) => pct(sum, *w, decimals),
         Shown::Suppressed => HIDDEN.into(),
     }
 }
@@ -107,6 +111,7 @@ pub(super) fn timeliness(
     days: &[(Interval, Vec<(i64, u64)>)],
     counts: Option<&ShownTable>,
     mode: &Mode,
+    decimals: u8,
 ) -> Figures {
     let rows = INTERVALS
         .iter()
@@ -124,8 +129,8 @@ pub(super) fn timeliness(
                 median,
                 low,
                 high,
-                shown_share(&[&cell(0)], &n),
-                shown_share(&[&cell(0), &cell(1)], &n),
+                shown_share(&[&cell(0)], &n, decimals),
+                shown_share(&[&cell(0), &cell(1)], &n, decimals),
             ]
         })
         .collect();
@@ -139,7 +144,7 @@ pub(super) fn timeliness(
             .to_vec(),
         rows,
         notes: vec![
-            "Quartiles by linear interpolation (as Excel's QUARTILE.INC). Six months is counted as 182 days and twelve as 365.".into(),
+            "Quartiles by linear interpolation (as Excel's QUARTILE.INC). Within 6 months is up to 182 days from the death and within 12 months up to 365 days, the same boundaries as the bands of time to sign-off.".into(),
             "Published versions give no median or quartile over a number of reviews they would hide, and work the shares out from the counts as published.".into(),
         ],
     }
@@ -321,7 +326,7 @@ pub(super) fn completeness_table(data: &Data, labels: &Labels, year: i32) -> Tab
 
 /// Answered, not known and missing for each item, as shares of the answers expected, every one
 /// worked out from the completeness counts as shown (internal reports give the counts too).
-pub(super) fn completeness(counts: Option<&ShownTable>, mode: &Mode) -> Figures {
+pub(super) fn completeness(counts: Option<&ShownTable>, mode: &Mode, decimals: u8) -> Figures {
     let rows = counts
         .map(|t| {
             t.rows
@@ -331,9 +336,9 @@ pub(super) fn completeness(counts: Option<&ShownTable>, mode: &Mode) -> Figures 
                     let expected = cell(3);
                     let share = |c: usize| match (mode, cell(c)) {
                         (Mode::Internal, Shown::Count(n)) => {
-                            format!("{n} ({})", shown_share(&[&cell(c)], &expected))
+                            format!("{n} ({})", shown_share(&[&cell(c)], &expected, decimals))
                         }
-                        _ => shown_share(&[&cell(c)], &expected),
+                        _ => shown_share(&[&cell(c)], &expected, decimals),
                     };
                     vec![row.label.clone(), expected.text(), share(0), share(1), share(2)]
                 })
@@ -542,4 +547,28 @@ pub(crate) fn rate_row(
         Rate::NoPopulation => ("–".into(), "–".into(), "No population estimate for this group".into()),
     };
     vec![label, deaths.to_string(), children.to_string(), value, interval, note]
+}
+
+#[cfg(test)]
+mod boundary_tests {
+    use super::*;
+
+    #[test]
+    fn day_365_is_within_twelve_months_in_every_table() {
+        let days = [(182, 1), (183, 1), (365, 1), (366, 1), (730, 1), (731, 1)];
+        assert_eq!(crate::reports::stats::bands(&days, &BAND_STARTS), vec![1, 2, 1, 1, 1]);
+        // The timeliness table's shares read the same bands: within 12 months = the first two.
+        let counts: Vec<Shown> = [1u64, 2, 3, 6].iter().map(|n| Shown::Count(*n)).collect();
+        let t = ShownTable {
+            rows: vec![crate::reports::table::ShownRow {
+                label: "Death to sign-off of the review".into(),
+                cells: counts,
+                total: Shown::Count(6),
+                percent: Default::default(),
+            }],
+            ..crate::reports::annual::parts::empty_table(0)
+        };
+        let f = timeliness(&[(Interval::ToNotification, days.to_vec())], Some(&t), &Mode::Internal, 1);
+        assert_eq!(f.rows[0][5..], ["16.7%".to_string(), "50.0%".to_string()], "1 of 6 and 3 of 6");
+    }
 }

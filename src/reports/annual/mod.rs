@@ -282,23 +282,28 @@ pub struct Report {
     /// Every count the report prints (or prints a share of), by canonical name, as shown, and
     /// whether its table lets a `*` stand for 0.
     pub figures: Vec<(String, table::Shown, bool)>,
+    /// Decimal places of the percentages in its tables.
+    pub percent_decimals: u8,
 }
 
 impl Report {
-    /// The sections as JSON: each block a note or a table (as rows of text, as shown), with its
-    /// chart as SVG and the chart's text alternative when `charts` (for the PDF template).
-    pub fn sections_json(&self, charts: bool) -> Vec<serde_json::Value> {
+    /// The sections as JSON: each block a note or a table (as rows of text, as shown). For
+    /// `print` (the PDF template), numbers with thousands separators and each chart as SVG with
+    /// its text alternative; otherwise (the API) plain numbers, as data.
+    pub fn sections_json(&self, print: bool) -> Vec<serde_json::Value> {
         use serde_json::json;
         let block = |b: &Block| {
             let (flat, chart) = match b {
                 Block::Note(text) => return json!({"kind": "note", "text": text}),
                 Block::Figures(f) => (f.flat(), None),
-                Block::Counts { table, chart } => (table.flat(), chart.as_ref()),
+                Block::Counts { table, chart } => (table.flat(self.percent_decimals), chart.as_ref()),
             };
+            // Printed, numbers carry thousands separators; as data they stay plain.
+            let flat = if print { flat.readable() } else { flat };
             let mut out = json!({"kind": "table", "key": flat.key, "title": flat.title, "basis": flat.basis,
                 "denominator": flat.denominator, "headings": flat.headings, "rows": flat.rows,
                 "total": flat.total, "notes": flat.notes});
-            if charts {
+            if print {
                 let svg = chart
                     .map(|c| super::chart::svg(c, &format!("chart-{}", flat.key)))
                     .filter(|s| !s.is_empty());
@@ -319,7 +324,7 @@ impl Report {
             .iter()
             .flat_map(|s| &s.blocks)
             .filter_map(|b| match b {
-                Block::Counts { table, .. } => Some(table.flat()),
+                Block::Counts { table, .. } => Some(table.flat(self.percent_decimals)),
                 Block::Figures(f) => Some(f.flat()),
                 Block::Note(_) => None,
             })
@@ -377,6 +382,7 @@ pub(crate) fn heading(params: &Params) -> Heading<'_> {
         areas: &params.areas,
         mode: &params.mode,
         generated_on: params.generated_on,
+        percent_decimals: params.rate_rule.percent_decimals,
     }
 }
 
@@ -390,6 +396,7 @@ pub(crate) struct Heading<'a> {
     pub areas: &'a [(i64, String)],
     pub mode: &'a Mode,
     pub generated_on: NaiveDate,
+    pub percent_decimals: u8,
 }
 
 /// Suppresses every count table of a report together (in published mode) and puts the report's
@@ -432,5 +439,6 @@ pub(crate) fn assemble_shown(heading: Heading<'_>, shown: Vec<ShownTable>, plan:
         suppressed,
         sections,
         figures,
+        percent_decimals: heading.percent_decimals,
     }
 }

@@ -56,7 +56,7 @@ impl Part {
     }
 }
 
-fn empty_table(index: usize) -> ShownTable {
+pub(crate) fn empty_table(index: usize) -> ShownTable {
     ShownTable {
         key: format!("table-{index}"),
         title: String::new(),
@@ -67,7 +67,8 @@ fn empty_table(index: usize) -> ShownTable {
         column_totals: Vec::new(),
         total: Shown::Count(0),
         percent_label: String::new(),
-        total_percent: String::new(),
+        total_percent: Default::default(),
+        shares_of_total: false,
         multi_valued: false,
         notes: Vec::new(),
         row_heading: String::new(),

@@ -182,9 +182,9 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         Block::Figures(figures::return_days(&days, &agencies, shown.get(returns), &mode))
     })));
     let completeness = b.add(figures::completeness_table(data, labels, y.0));
-    let mode = params.mode.clone();
+    let (mode, decimals) = (params.mode.clone(), params.rate_rule.percent_decimals);
     gathering.push(Part::Later(Box::new(move |shown: &[ShownTable]| {
-        Block::Figures(figures::completeness(shown.get(completeness), &mode))
+        Block::Figures(figures::completeness(shown.get(completeness), &mode, decimals))
     })));
     plan.push(("information", "Information gathering and data completeness", gathering));
 

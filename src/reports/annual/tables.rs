@@ -210,9 +210,9 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         },
         filter_dims: Vec::new(),
     });
-    let (days, mode) = (data.days.clone(), params.mode.clone());
+    let (days, mode, decimals) = (data.days.clone(), params.mode.clone(), params.rate_rule.percent_decimals);
     let mut timeliness = vec![Part::Later(Box::new(move |shown: &[ShownTable]| {
-        Block::Figures(figures::timeliness(&days, shown.get(timeliness_counts), &mode))
+        Block::Figures(figures::timeliness(&days, shown.get(timeliness_counts), &mode, decimals))
     }))];
     let review_days = data
         .days
@@ -235,6 +235,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     // table's), not every review.
     t.filter_dims = vec![("days_to_review".into(), (0..5).map(|i| format!("b{i}")).collect())];
     t.denominator = "Reviews completed in the year with the date of death recorded at sign-off".into();
+    t.notes.push(figures::BAND_NOTE.into());
     timeliness.push(Part::Counts {
         index: b.add(t),
         chart: ChartSpec::Rows { what: "reviews completed by time from death to sign-off" },

@@ -34,7 +34,7 @@ fn publish_some(checks: Checks, themes: &[usize], with_adhoc: bool) -> Vec<Repor
     let source = Synthetic(cases(&labels));
     let rule = Rule { checks, ..Rule::default() };
     let mode = Mode::Published(rule.clone());
-    let rates = RateRule { min_events: 3, flag_below: 20 };
+    let rates = RateRule::default();
     let areas: Vec<(i64, String)> = AREAS.iter().map(|a| (*a, format!("Area {a}"))).collect();
     let scopes = super::canonical_scopes(&areas);
     let predefined = vec![

@@ -436,6 +436,7 @@ fn empty(year: ReportingYear) -> Report {
         suppressed: 0,
         sections: Vec::new(),
         figures: Vec::new(),
+        percent_decimals: 1,
     }
 }
 

@@ -31,7 +31,8 @@ fn report() -> Vec<Table> {
 fn internal_mode_shows_true_counts_and_shares() {
     let shown = show(&report(), &Mode::Internal);
     assert_eq!(shown[0].rows[1].cells, vec![Shown::Count(2), Shown::Count(9)]);
-    assert_eq!(shown[1].rows[1].percent, "20.4%", "11 of 54");
+    assert_eq!(shown[1].rows[1].percent.text(1), "20.4%", "11 of 54");
+    assert_eq!(shown[1].rows[1].percent.text(0), "20%");
     assert_eq!(shown[0].total, Shown::Count(54));
     assert_eq!(shown[0].basis, "Reviews completed in the year (by sign-off date)");
 }
@@ -51,9 +52,9 @@ fn published_mode_hides_small_counts_in_every_table_and_keeps_totals_true() {
     // A share built on a hidden figure is hidden too; the others are taken over the true total.
     for (r, row) in shown[1].rows.iter().enumerate() {
         match &row.total {
-            Shown::Suppressed => assert_eq!(row.percent, "*"),
+            Shown::Suppressed => assert_eq!(row.percent.text(1), "*"),
             Shown::Count(n) => {
-                assert_eq!(row.percent, format!("{:.1}%", *n as f64 * 100.0 / 54.0), "row {r}")
+                assert_eq!(row.percent.text(1), format!("{:.1}%", *n as f64 * 100.0 / 54.0), "row {r}")
             }
         }
     }

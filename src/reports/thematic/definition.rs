@@ -64,6 +64,41 @@ impl Breakdown {
     }
 }
 
+/// What a theme counts in its window of reporting years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Counting {
+    /// Reviews signed off in the window (what the panel did in those years).
+    #[default]
+    Reviewed,
+    /// Deaths that happened in the window, by the coded month of death, reviewed by the day the
+    /// report is run (what national thematic reports count).
+    Died,
+}
+
+impl Counting {
+    pub const ALL: [Counting; 2] = [Counting::Died, Counting::Reviewed];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Counting::Reviewed => "reviewed",
+            Counting::Died => "died",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Counting> {
+        Counting::ALL.iter().copied().find(|c| c.code() == s)
+    }
+
+    /// As a choice: "Deaths in the period" or "Reviews completed in the period".
+    pub fn label(self) -> &'static str {
+        match self {
+            Counting::Reviewed => "Reviews completed in the period",
+            Counting::Died => "Deaths in the period",
+        }
+    }
+}
+
 /// A theme: which reviews it counts and how it shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -92,6 +127,9 @@ pub struct Theme {
     pub years: u32,
     #[serde(default = "default_breakdowns")]
     pub breakdowns: Vec<Breakdown>,
+    /// What the window counts by default (a run may ask for the other).
+    #[serde(default)]
+    pub basis: Counting,
 }
 
 fn default_per() -> u64 {

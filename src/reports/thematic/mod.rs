@@ -3,12 +3,13 @@
 //! children a year and the other themes recorded with its deaths. Built and suppressed like the
 //! annual report (`super::annual::assemble`), so every output format works the same way.
 
+pub mod catalogue;
 pub mod definition;
 
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 
-pub use definition::{Breakdown, Theme};
+pub use definition::{Breakdown, Counting, Theme};
 
 use super::annual::builders::{ethnic_groups, modifiable_columns, modifiable_table, theme_rows};
 use super::annual::figures::{Figures, Population, rate_row};
@@ -72,10 +73,26 @@ pub async fn gather<C: ConnectionTrait>(
 ) -> StoreResult<Data> {
     let f = filter(t);
     let first = first_year(t, year);
-    let window = Cohort::ReviewedBetween(first.start(), year.end());
-    // Reviews per year in one query, binned by sign-off date as the annual trend is.
-    let by_year =
-        by_reporting_year(&store::count_filtered(conn, window, areas, &f, &[Dim::ReviewedOn]).await?);
+    let (window, by_year) = match t.basis {
+        Counting::Reviewed => {
+            let window = Cohort::ReviewedBetween(first.start(), year.end());
+            // Reviews per year in one query, binned by sign-off date as the annual trend is.
+            let days = store::count_filtered(conn, window, areas, &f, &[Dim::ReviewedOn]).await?;
+            (window, by_reporting_year(&days))
+        }
+        Counting::Died => {
+            let window = Cohort::DiedInYears(first.0, year.0);
+            let years = store::count_filtered(conn, window, areas, &f, &[Dim::DeathYear]).await?;
+            let by_year = years
+                .iter()
+                .filter_map(|c| Some((c.keys.first()?.parse::<i32>().ok()?, c.n)))
+                .fold(std::collections::BTreeMap::new(), |mut m, (y, n)| {
+                    *m.entry(y).or_insert(0) += n;
+                    m
+                });
+            (window, by_year)
+        }
+    };
     let per_year = (first.0..=year.0).map(|y| (y, by_year.get(&y).copied().unwrap_or(0))).collect();
     let mut population = Vec::new();
     for y in first.0..=year.0 {
@@ -198,13 +215,18 @@ pub(crate) fn heading<'a>(t: &Theme, params: &'a Params) -> Heading<'a> {
     let first = first_year(t, params.year);
     let period =
         if first == params.year { params.year.to_string() } else { format!("{first} to {}", params.year) };
+    let (counted, slug) = match t.basis {
+        Counting::Reviewed => ("reviews completed in the period", ""),
+        Counting::Died => ("deaths in the period", "-deaths"),
+    };
     Heading {
-        title: format!("Thematic report: {}", t.title),
-        slug: format!("theme-{}-{}", t.key.replace('_', "-"), period.replace(['/', ' '], "-")),
+        title: format!("Thematic report: {} ({counted})", t.title),
+        slug: format!("theme-{}{slug}-{}", t.key.replace('_', "-"), period.replace(['/', ' '], "-")),
         period,
         areas: &params.areas,
         mode: &params.mode,
         generated_on: params.generated_on,
+        percent_decimals: params.rate_rule.percent_decimals,
     }
 }
 
@@ -214,18 +236,31 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
     let (opaque, filter_dims) = canonical_filter(t);
     let years =
         if first == params.year { first.0.to_string() } else { format!("{}-{}", first.0, params.year.0) };
-    let cohort = format!("reviewed:{years}{opaque}");
-    let window_words = format!(
-        "Reviews completed from {} to {} ({} reporting years)",
-        crate::domain::dates::long_date(first.start()),
-        crate::domain::dates::long_date(params.year.end()),
-        t.years
-    );
+    let kind = t.basis.code();
+    let cohort = format!("{kind}:{years}{opaque}");
+    let (from, to) =
+        (crate::domain::dates::long_date(first.start()), crate::domain::dates::long_date(params.year.end()));
+    let (basis, window_words, how, noun) = match t.basis {
+        Counting::Reviewed => (
+            Basis::ReviewedInPeriod,
+            format!("Reviews completed from {from} to {to} ({} reporting years)", t.years),
+            "by the date the chair signed the review off".to_string(),
+            "Reviews",
+        ),
+        Counting::Died => (
+            Basis::DiedInPeriod,
+            format!("Deaths from {from} to {to} ({} reporting years)", t.years),
+            format!(
+                "by the month of death recorded when the review was signed off, for the reviews completed by {}; a death whose review is not complete is not counted yet, so the latest years rise as reviews are completed",
+                crate::domain::dates::long_date(params.generated_on)
+            ),
+            "Deaths",
+        ),
+    };
     let mut counts: Vec<Table> = Vec::new();
     let mut plan: Plan = Vec::new();
     let one = |key: &str, title: &str, dim: &str, rows: Vec<(String, String, u64)>| {
-        let mut table =
-            Table::one_way(&format!("{}-{key}", t.key), title, Basis::Reviewed, &cohort, dim, rows);
+        let mut table = Table::one_way(&format!("{}-{key}", t.key), title, basis, &cohort, dim, rows);
         table.denominator = format!("{window_words} matching the theme");
         table.filter_dims = filter_dims.clone();
         table
@@ -237,24 +272,33 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
         vec![
             Part::Note(t.description.clone()),
             Part::Note(describe(t, labels)),
-            Part::Note(format!("{window_words}, by the date the chair signed the review off.")),
+            Part::Note(format!("{window_words}, {how}.")),
         ],
     ));
 
     let mut deaths = Vec::new();
     let years: Vec<(String, String, u64)> =
         data.per_year.iter().map(|(y, n)| (y.to_string(), ReportingYear(*y).to_string(), *n)).collect();
-    let mut trend = one("year", "Reviews in this theme by reporting year", "reporting_year", years);
-    trend.row_heading = "Reporting year the review was completed".into();
+    let (trend_title, trend_rows, trend_what) = match t.basis {
+        Counting::Reviewed => (
+            "Reviews in this theme by reporting year",
+            "Reporting year the review was completed",
+            "reviews in this theme by reporting year",
+        ),
+        Counting::Died => (
+            "Deaths in this theme by reporting year of death",
+            "Reporting year of the death",
+            "deaths in this theme by reporting year of death",
+        ),
+    };
+    let mut trend = one("year", trend_title, "reporting_year", years);
+    trend.row_heading = trend_rows.into();
     // Each row is its year's figure of the theme (a single year's population).
     let dims = crate::reports::disclosure::names::dims_text(&filter_dims);
-    trend.names.rows = data.per_year.iter().map(|(y, _)| format!("reviewed:{y}{opaque}|{dims}")).collect();
+    trend.names.rows = data.per_year.iter().map(|(y, _)| format!("{kind}:{y}{opaque}|{dims}")).collect();
     counts.push(trend);
     let trend_index = counts.len() - 1;
-    deaths.push(Part::Counts {
-        index: trend_index,
-        chart: ChartSpec::Rows { what: "reviews in this theme by reporting year" },
-    });
+    deaths.push(Part::Counts { index: trend_index, chart: ChartSpec::Rows { what: trend_what } });
 
     let modifiable_columns = modifiable_columns(labels);
     let mut sex_index = None;
@@ -324,7 +368,7 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
                     } else {
                         (
                             None,
-                            vec![("all".into(), "All reviews in this theme".into())],
+                            vec![("all".into(), format!("All {} in this theme", noun.to_lowercase()))],
                             "Modifiable factors",
                             "all_reviews",
                         )
@@ -371,6 +415,7 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
         "Rates",
         vec![Part::Later(Box::new(move |shown: &[ShownTable]| {
             window_rates(
+                basis,
                 shown.get(trend_index),
                 sex_index.and_then(|i| shown.get(i)),
                 &population,
@@ -383,17 +428,21 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
 
     let total: u64 = data.per_year.iter().map(|(_, n)| n).sum();
     let theme_rows = theme_rows(labels, &data.themes);
+    let themes_kind = match t.basis {
+        Counting::Reviewed => "themes",
+        Counting::Died => "died-themes",
+    };
     let mut co = Table::one_way(
         &format!("{}-themes", t.key),
         "Themes recorded with these deaths, most frequent first",
-        Basis::Reviewed,
-        &format!("themes:{years}{opaque}"),
+        basis,
+        &format!("{themes_kind}:{years}{opaque}"),
         "theme",
         theme_rows,
     );
     co.filter_dims = filter_dims.clone();
     co.percent = Percent::Of(format!("{cohort}|{dims}"), total);
-    co.percent_label = "% of the reviews in this theme".into();
+    co.percent_label = format!("% of the {} in this theme", noun.to_lowercase());
     co.multi_valued = true;
     co.denominator = "The reviews in this theme; a review can have several themes.".into();
     counts.push(co);
@@ -424,6 +473,7 @@ fn rows(
 /// (each year's mid-year children summed), overall and by sex. Never on a hidden count; none
 /// unless every year of the window has an estimate.
 fn window_rates(
+    basis: Basis,
     trend: Option<&ShownTable>,
     sex: Option<&ShownTable>,
     population: &[(i32, Option<Population>)],
@@ -488,7 +538,7 @@ fn window_rates(
     Block::Figures(Figures {
         key: "theme-rates".into(),
         title: format!("Deaths per {per_words} children a year"),
-        basis: Basis::Reviewed.words(),
+        basis: basis.words(),
         denominator: "Children living in the areas, ONS mid-year population estimates, summed over the years of the window (person-years)".into(),
         headings: ["Group", "Deaths", "Child-years", &format!("Rate per {per_words} a year"), "95% confidence interval", "Note"].map(String::from).to_vec(),
         rows,

@@ -53,6 +53,9 @@ pub struct Model {
     pub days_to_cdrm: Option<i32>,
     pub days_to_panel: Option<i32>,
     pub days_to_review: Option<i32>,
+    /// The month of death as YYYYMM (202504 = April 2025), set at sign-off with the durations:
+    /// deaths in a period are counted without opening a sealed record.
+    pub death_month: Option<i32>,
     /// When the identifying data falls due under the retention policies (a coded date, never the
     /// trigger date itself); `None` while it cannot be known.
     pub retention_due_on: Option<Date>,

@@ -28,6 +28,10 @@ pub struct AnnualQuery {
     pub year: String,
     pub area: String,
     pub mode: String,
+    /// A thematic report's first year (internal versions; a published one's window is fixed).
+    pub from: String,
+    /// What a thematic report counts: `died` (deaths in the period) or `reviewed`.
+    pub basis: String,
 }
 
 /// What the query asks for, checked against what the user may run.
@@ -120,6 +124,22 @@ pub async fn choose(state: &AppState, me: &Principal, q: &AnnualQuery) -> WebRes
     })
 }
 
+/// The annual report covers one reporting year: a `from` (a thematic report's first year) is
+/// refused, not ignored.
+pub fn one_year(q: &AnnualQuery) -> WebResult<()> {
+    if !q.from.trim().is_empty() {
+        return Err(WebError::BadRequest(
+            "The annual report covers one reporting year (`year`); `from` is for thematic reports.".into(),
+        ));
+    }
+    if !q.basis.trim().is_empty() {
+        return Err(WebError::BadRequest(
+            "The annual report counts deaths notified and reviews completed in the year, table by table; `basis` is for thematic reports.".into(),
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "reports/report.html")]
 pub struct ReportTemplate {
@@ -136,6 +156,8 @@ pub struct ReportTemplate {
     pub(crate) year_label: &'static str,
     /// Said above the report when what was asked for was adjusted (a published window).
     pub(crate) notice: String,
+    /// A thematic report's counting bases to choose from (none for the annual report).
+    pub(crate) bases: Vec<Choice>,
 }
 
 /// `GET /reports/annual`.
@@ -145,6 +167,7 @@ pub async fn page(
     CurrentUser(me): CurrentUser,
     Q(q): Q<AnnualQuery>,
 ) -> WebResult<Response> {
+    one_year(&q)?;
     let chosen = choose(&state, &me, &q).await?;
     let report = annual::run(&state.db, &state.forms, &chosen.params).await?;
     Ok(ReportTemplate::of(
@@ -181,6 +204,7 @@ impl ReportTemplate {
             internal_allowed: chosen.internal_allowed,
             query: chosen.query,
             notice: String::new(),
+            bases: Vec::new(),
         }
     }
 }
@@ -192,6 +216,7 @@ pub async fn download(
     q: AnnualQuery,
     format: Format,
 ) -> WebResult<Response> {
+    one_year(&q)?;
     let chosen = choose(&state, &me, &q).await?;
     let report = annual::run(&state.db, &state.forms, &chosen.params).await?;
     send_file(&state, &ctx, report, format, "annual", &chosen.query).await

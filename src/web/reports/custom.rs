@@ -13,6 +13,7 @@ use crate::domain::audit::AuditAction;
 use crate::domain::codes::PlaceOfDeath;
 use crate::domain::dates::AgeBand;
 use crate::domain::policy::Principal;
+use crate::reports::thematic::catalogue;
 use crate::reports::thematic::definition::{self, Breakdown, Codes, Theme};
 use crate::store::{areas, audit, saved_reports};
 use crate::web::AppState;
@@ -143,6 +144,7 @@ fn blank() -> Theme {
             Breakdown::Deprivation,
             Breakdown::Modifiable,
         ],
+        basis: Default::default(),
     }
 }
 
@@ -284,20 +286,12 @@ pub async fn save(
 
 /// A saved report the user may see (not found otherwise), with its definition named by its
 /// saved name.
-async fn load(state: &AppState, me: &Principal, id: i64) -> WebResult<(saved_reports::Saved, Theme)> {
-    let saved = saved_reports::find(&state.db, id).await?.ok_or(WebError::NotFound)?;
+pub async fn load(state: &AppState, me: &Principal, id: i64) -> WebResult<(saved_reports::Saved, Theme)> {
+    let (saved, theme) = catalogue::find_saved(&state.db, id).await?.ok_or(WebError::NotFound)?;
     let (_, holds_all) = area_scope(state, me).await?;
     if !saved.visible_to(&me.area_ids, holds_all) {
         return Err(WebError::NotFound);
     }
-    let mut theme: Theme = serde_json::from_str(&saved.definition).map_err(WebError::internal)?;
-    theme.key = format!("saved-{id}");
-    theme.title = saved.name.clone();
-    theme.description = if saved.description.is_empty() {
-        "An ad-hoc report saved by a member of staff.".into()
-    } else {
-        saved.description.clone()
-    };
     Ok((saved, theme))
 }
 
@@ -315,13 +309,7 @@ pub async fn show(
     if let Some(area) = saved.area_id {
         q.area = area.to_string();
     }
-    // Published before it: every predefined theme, and the saved reports before it.
-    let mut earlier = state.themes.to_vec();
-    for s in saved_reports::list(&state.db).await?.into_iter().filter(|s| s.id < id) {
-        if let Ok(t) = serde_json::from_str::<Theme>(&s.definition) {
-            earlier.push(Theme { key: format!("saved-{}", s.id), ..t });
-        }
-    }
+    let earlier = catalogue::earlier_than_saved(&state.db, &state.themes, id).await?;
     super::thematic::respond(&state, &ctx, &me, &q, &theme, &earlier, format, &format!("/reports/saved/{id}"))
         .await
 }

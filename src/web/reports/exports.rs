@@ -113,6 +113,8 @@ pub async fn annual_export(
         year: data.get("year").to_string(),
         area: data.get("area").to_string(),
         mode: data.get("mode").to_string(),
+        from: String::new(),
+        basis: String::new(),
     };
     let chosen = annual::choose(&state, &me, &q).await?;
     let format = Format::parse(data.get("format"))

@@ -9,17 +9,18 @@ use axum::response::{IntoResponse, Response};
 
 use crate::domain::dates::ReportingYear;
 use crate::domain::policy::{Action, Principal};
+use crate::reports::annual::Report;
 use crate::reports::files::Format;
 use crate::reports::publication;
 use crate::reports::table::Mode;
-use crate::reports::thematic::{self, Theme};
+use crate::reports::thematic::{self, Counting, Theme, catalogue};
 use crate::web::AppState;
 use crate::web::auth::{AuthContext, CurrentUser};
 use crate::web::error::{WebError, WebResult};
 use crate::web::form_body::Choice;
 use crate::web::page::Page;
 use crate::web::params::Q;
-use crate::web::reports::annual::{AnnualQuery, ReportTemplate, choose, send_file};
+use crate::web::reports::annual::{AnnualQuery, Chosen, ReportTemplate, choose, send_file};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "reports/themes.html")]
@@ -60,10 +61,8 @@ pub async fn show(
     Q(q): Q<AnnualQuery>,
 ) -> WebResult<Response> {
     let (key, format) = split_format(&file);
-    let at = state.themes.iter().position(|t| t.key == key).ok_or(WebError::NotFound)?;
-    let theme = state.themes[at].clone();
-    let earlier = state.themes[..at].to_vec();
-    respond(&state, &ctx, &me, &q, &theme, &earlier, format, &format!("/reports/themes/{}", theme.key)).await
+    let (theme, earlier) = catalogue::predefined(&state.themes, key).ok_or(WebError::NotFound)?;
+    respond(&state, &ctx, &me, &q, theme, earlier, format, &format!("/reports/themes/{}", theme.key)).await
 }
 
 /// `name.pdf` → (`name`, PDF); a name without a known extension is the page.
@@ -76,9 +75,73 @@ pub fn split_format(file: &str) -> (&str, Option<Format>) {
     }
 }
 
-/// Runs a theme for the year, areas and version asked for, and shows it at `base` or sends it
-/// as a file (audited). A published version covers one of the fixed windows: a year that ends
-/// none is moved back to the last window that ends before it, and the page says so.
+/// A theme run for a user: the report, what was chosen (the year moved to the window's end)
+/// and what was changed from what was asked.
+pub struct ThemeRun {
+    pub report: Report,
+    /// What the report counted.
+    pub basis: Counting,
+    /// The window's first year (its last is `chosen.params.year`).
+    pub first: ReportingYear,
+    pub chosen: Chosen,
+    pub notice: String,
+}
+
+/// Runs a theme for the year (and first year), areas and version asked for, as the page, its
+/// downloads and the API do: a published version covers one of the fixed windows
+/// ([`catalogue::window`]).
+pub async fn run_theme(
+    state: &AppState,
+    me: &Principal,
+    q: &AnnualQuery,
+    theme: &Theme,
+    earlier: &[Theme],
+) -> WebResult<ThemeRun> {
+    let mut chosen = choose(state, me, q).await?;
+    let from = match q.from.trim() {
+        "" => None,
+        f => Some(ReportingYear::parse(f).filter(|f| *f <= chosen.params.year).ok_or_else(|| {
+            WebError::BadRequest(format!(
+                "The query parameter `from` must be a reporting year like {0} or {1}, no later than `year` ({1}).",
+                chosen.params.year.0, chosen.params.year
+            ))
+        })?),
+    };
+    let basis = match q.basis.trim() {
+        "" => theme.basis,
+        b => Counting::parse(b).ok_or_else(|| {
+            WebError::BadRequest(
+                "The query parameter `basis` must be died (deaths in the period) or reviewed (reviews completed in the period).".into(),
+            )
+        })?,
+    };
+    let mut window = catalogue::window(theme, from, chosen.params.year, &chosen.params.mode)
+        .map_err(|e| WebError::BadRequest(format!("{}{}.", e[..1].to_uppercase(), &e[1..])))?;
+    window.theme.basis = basis;
+    let asked = chosen.params.year.0;
+    if window.year.0 != asked {
+        chosen.params.year = window.year;
+        chosen.query = chosen.query.replacen(&format!("year={asked}"), &format!("year={}", window.year.0), 1);
+    }
+    if let Some(from) = from {
+        chosen.query.push_str(&format!("&from={}", from.0));
+    }
+    if !q.basis.trim().is_empty() {
+        chosen.query.push_str(&format!("&basis={}", basis.code()));
+    }
+    let params = thematic::Params {
+        year: chosen.params.year,
+        areas: chosen.params.areas.clone(),
+        mode: chosen.params.mode.clone(),
+        rate_rule: chosen.params.rate_rule,
+        generated_on: chosen.params.generated_on,
+    };
+    let report = thematic::run(&state.db, &state.forms, &window.theme, &params, earlier).await?;
+    let first = ReportingYear(window.year.0 - window.theme.years.max(1) as i32 + 1);
+    Ok(ThemeRun { report, basis, first, chosen, notice: window.notice })
+}
+
+/// Runs a theme ([`run_theme`]) and shows it at `base` or sends it as a file (audited).
 #[allow(clippy::too_many_arguments)]
 pub async fn respond(
     state: &AppState,
@@ -90,46 +153,21 @@ pub async fn respond(
     format: Option<Format>,
     base: &str,
 ) -> WebResult<Response> {
-    let mut chosen = choose(state, me, q).await?;
-    let mut notice = String::new();
+    let ThemeRun { report, basis, mut chosen, notice, .. } = run_theme(state, me, q, theme, earlier).await?;
+    if let Some(format) = format {
+        return send_file(state, ctx, report, format, &format!("theme:{}", theme.key), &chosen.query).await;
+    }
     if let Mode::Published(rule) = &chosen.params.mode {
-        let current = crate::domain::dates::ReportingYear::of(state.clock.today()).0;
+        let current = ReportingYear::of(state.clock.today()).0;
         let ends = publication::grid_ends(theme.years, rule.windows_from, current, 8);
-        let asked = chosen.params.year.0;
-        let end = publication::containing_end(theme.years, asked, rule.windows_from);
+        let end = chosen.params.year.0;
         let window = |e: i32| {
             let first = ReportingYear(e - theme.years.max(1) as i32 + 1);
             let to_date = if e > current { " (to date)" } else { "" };
-            if theme.years <= 1 {
-                format!("{}{to_date}", ReportingYear(e))
-            } else {
-                format!("{first} to {}{to_date}", ReportingYear(e))
-            }
+            format!("{}{to_date}", catalogue::period(first, ReportingYear(e)))
         };
-        if end != asked {
-            notice = format!(
-                "Published versions cover fixed periods of {} year{}, so that no two published windows can be set against each other: this is the one containing {}, {}.",
-                theme.years,
-                if theme.years == 1 { "" } else { "s" },
-                ReportingYear(asked),
-                window(end)
-            );
-            chosen.params.year = ReportingYear(end);
-            chosen.query = chosen.query.replacen(&format!("year={asked}"), &format!("year={end}"), 1);
-        }
         chosen.year_choices =
             ends.iter().map(|e| Choice::new(e.to_string(), window(*e), *e == end)).collect();
-    }
-    let params = thematic::Params {
-        year: chosen.params.year,
-        areas: chosen.params.areas.clone(),
-        mode: chosen.params.mode.clone(),
-        rate_rule: chosen.params.rate_rule,
-        generated_on: chosen.params.generated_on,
-    };
-    let report = thematic::run(&state.db, &state.forms, theme, &params, earlier).await?;
-    if let Some(format) = format {
-        return send_file(state, ctx, report, format, &format!("theme:{}", theme.key), &chosen.query).await;
     }
     let label = if notice.is_empty() && matches!(chosen.params.mode, Mode::Internal) {
         "Last reporting year of the window"
@@ -138,5 +176,6 @@ pub async fn respond(
     };
     let mut page = ReportTemplate::of(ctx, report, chosen, base, "/reports/themes", label);
     page.notice = notice;
+    page.bases = Counting::ALL.iter().map(|c| Choice::new(c.code(), c.label(), *c == basis)).collect();
     Ok(page.into_response())
 }

@@ -270,5 +270,6 @@ pub(super) fn theme(key: &str, categories: &[&str], themes: &[&str], years: u32)
         per: 100_000,
         years,
         breakdowns: Breakdown::ALL.to_vec(),
+        basis: Default::default(),
     }
 }
