@@ -53,6 +53,8 @@ pub struct Options {
     pub skip_invalid: bool,
     /// Check the file and say what would happen; write nothing.
     pub dry_run: bool,
+    /// Leave out columns that are not known (naming them) instead of refusing the file.
+    pub ignore_unknown: bool,
 }
 
 /// What an import did (or, in a dry run, would do).
@@ -71,6 +73,10 @@ pub struct Outcome {
     pub reviews: usize,
     /// Of the records imported, how many were flagged as possible duplicates of a case here.
     pub duplicates: usize,
+    /// Of the reviews imported, how many were recorded on the legacy Analysis Form.
+    pub legacy: usize,
+    /// Columns left out, not being known (with `ignore_unknown`).
+    pub ignored: Vec<String>,
 }
 
 /// Checks `text` and imports its records into `area`.
@@ -86,7 +92,12 @@ pub async fn import(
         .forms
         .current(FORM, cx.clock.today())
         .ok_or_else(|| anyhow::anyhow!("no analysis form is installed (forms.dir)"))?;
-    let parsed = historical::parse(text, &Vocabulary::of(&version), cx.clock.today());
+    // Reviews completed before it applied are recorded on the legacy form, when one is shipped.
+    let legacy = cx.forms.forms().find(|(code, _)| *code == FORM).and_then(|(_, versions)| {
+        versions.iter().rfind(|v| v.legacy && v.applies_from < version.applies_from).cloned()
+    });
+    let vocabulary = Vocabulary::of(&version).with_legacy(&version, legacy.as_deref());
+    let parsed = historical::parse(text, &vocabulary, cx.clock.today(), options.ignore_unknown);
     if !parsed.problems.is_empty() && !options.skip_invalid {
         return Err(ImportError::Refused(parsed.problems));
     }
@@ -94,6 +105,7 @@ pub async fn import(
         rows: parsed.records.len() + parsed.bad_lines.iter().filter(|l| **l > 1).count(),
         skipped: parsed.bad_lines,
         problems: parsed.problems,
+        ignored: parsed.ignored,
         ..Outcome::default()
     };
     let indexes: Vec<String> =
@@ -108,11 +120,13 @@ pub async fn import(
     }
     if options.dry_run {
         outcome.reviews = todo.iter().filter(|(r, _)| r.review.is_some()).count();
+        outcome.legacy =
+            todo.iter().filter(|(r, _)| r.review.as_ref().is_some_and(|v| v.legacy.is_some())).count();
         outcome.imported = todo.iter().map(|(r, _)| (r.line, String::new())).collect();
         return Ok(outcome);
     }
     for batch in todo.chunks(BATCH) {
-        write_batch(cx, area, &version, batch, &actor, &mut outcome).await?;
+        write_batch(cx, area, &version, legacy.as_deref(), batch, &actor, &mut outcome).await?;
     }
     audit::append(
         &cx.db,
@@ -148,7 +162,8 @@ struct Prepared {
 async fn write_batch(
     cx: &Context,
     area: &Area,
-    version: &FormVersion,
+    current: &FormVersion,
+    legacy: Option<&FormVersion>,
     batch: &[(Record, String)],
     actor: &Actor,
     outcome: &mut Outcome,
@@ -236,6 +251,10 @@ async fn write_batch(
             )
             .await?;
             cases::set_closed_on(&txn, id, review.completed_on).await?;
+            let version = match (&review.legacy, legacy) {
+                (Some(_), Some(l)) => l,
+                _ => current,
+            };
             let (coded, _) = crate::forms::answers::split(version, &review.answers());
             let signed_at = review.completed_on.and_time(NaiveTime::MIN).and_utc();
             let analysis = analyses::insert(
@@ -269,13 +288,15 @@ async fn write_batch(
                 )),
         )
         .await?;
-        done.push((r.line, reference.to_string(), r.review.is_some(), duplicate.is_some()));
+        let on_legacy = r.review.as_ref().is_some_and(|v| v.legacy.is_some());
+        done.push((r.line, reference.to_string(), r.review.is_some(), duplicate.is_some(), on_legacy));
     }
     txn.commit().await?;
-    for (line, reference, reviewed, duplicate) in done {
+    for (line, reference, reviewed, duplicate, on_legacy) in done {
         outcome.imported.push((line, reference));
         outcome.reviews += usize::from(reviewed);
         outcome.duplicates += usize::from(duplicate);
+        outcome.legacy += usize::from(on_legacy);
     }
     Ok(())
 }

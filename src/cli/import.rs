@@ -1,4 +1,4 @@
-//! `cdop import reviews FILE --area NAME [--skip-invalid] [--dry-run]`: historical reviews from a
+//! `cdop import reviews FILE --area NAME [--skip-invalid] [--dry-run] [--ignore-unknown-columns]`: historical reviews from a
 //! panel's previous system (the columns are in the README, "Importing historical reviews").
 //! The file is checked as a whole first: any problem refuses it, naming each line and column,
 //! unless `--skip-invalid` imports the clean rows and lists the others. Running it again with the
@@ -29,6 +29,9 @@ pub enum ImportCommand {
         /// Check the file and say what would be imported; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Leave out columns that are not known (naming them) instead of refusing the file.
+        #[arg(long)]
+        ignore_unknown_columns: bool,
     },
 }
 
@@ -48,7 +51,7 @@ fn listed(problems: &[Problem]) -> String {
 }
 
 pub async fn run(loaded: LoadedConfig, command: ImportCommand) -> CliResult {
-    let ImportCommand::Reviews { file, area, skip_invalid, dry_run } = command;
+    let ImportCommand::Reviews { file, area, skip_invalid, dry_run, ignore_unknown_columns } = command;
     let text = std::fs::read(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
     let text = String::from_utf8(text).map_err(|_| {
         fail(format!("{}: not UTF-8 text; save the spreadsheet as CSV UTF-8", file.display()))
@@ -59,7 +62,7 @@ pub async fn run(loaded: LoadedConfig, command: ImportCommand) -> CliResult {
         .into_iter()
         .find(|a| a.name.eq_ignore_ascii_case(area.trim()))
         .ok_or_else(|| fail(format!("--area {area}: no such area")))?;
-    let options = Options { skip_invalid, dry_run };
+    let options = Options { skip_invalid, dry_run, ignore_unknown: ignore_unknown_columns };
     let outcome = match historical::import(&state, &text, &area, options, Actor::Cli).await {
         Ok(o) => o,
         Err(ImportError::Refused(problems)) => {
@@ -72,6 +75,9 @@ pub async fn run(loaded: LoadedConfig, command: ImportCommand) -> CliResult {
         }
         Err(ImportError::Other(e)) => return Err(CliError::Failed(e)),
     };
+    if !outcome.ignored.is_empty() {
+        println!("Left out the columns that are not known: {}.", outcome.ignored.join(", "));
+    }
     if !outcome.skipped.is_empty() {
         println!(
             "Skipped {} row(s) with problems ({} {}):\n{}",
@@ -83,10 +89,18 @@ pub async fn run(loaded: LoadedConfig, command: ImportCommand) -> CliResult {
     }
     let verb = if dry_run { "Would import" } else { "Imported" };
     println!(
-        "{verb} {} record(s) into {} ({} with a completed review{}); {} already imported, left as they were; {} row(s) read.",
+        "{verb} {} record(s) into {} ({} with a completed review{}{}); {} already imported, left as they were; {} row(s) read.",
         outcome.imported.len(),
         area.name,
         outcome.reviews,
+        if outcome.legacy > 0 {
+            format!(
+                ", {} of them completed before April 2019 and recorded on the legacy Analysis Form",
+                outcome.legacy
+            )
+        } else {
+            String::new()
+        },
         if outcome.duplicates > 0 {
             format!(", {} flagged as possible duplicates for a coordinator to check", outcome.duplicates)
         } else {

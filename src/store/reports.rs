@@ -283,7 +283,8 @@ pub async fn count<C: ConnectionTrait>(
 }
 
 /// Reviews of the cohort with at least one contributory factor graded 2 in each domain, by
-/// domain and modifiable outcome (a review counts once per domain however many factors it has).
+/// domain and modifiable outcome (a review counts once per domain however many factors it has),
+/// and those with modifiable factors identified in no recorded domain (`not_recorded`).
 pub async fn factor_domains<C: ConnectionTrait>(
     conn: &C,
     cohort: Cohort,
@@ -297,7 +298,18 @@ pub async fn factor_domains<C: ConnectionTrait>(
     let sql = format!(
         "SELECT d.value AS k0, COALESCE(a.modifiable, '') AS k1, COUNT(DISTINCT a.id) AS n {from} GROUP BY 1, 2"
     );
-    grouped(conn, sql, values, 2).await
+    let mut counts = grouped(conn, sql, values, 2).await?;
+    // Modifiable factors identified with no domain recorded (imported without domains, or on
+    // the legacy form, which scores domains on its own scale): `not_recorded`.
+    let (from, values) = joined(cohort, areas, true, "");
+    let sql = format!(
+        "SELECT 'not_recorded' AS k0, 'identified' AS k1, COUNT(*) AS n {from} AND a.modifiable = 'identified' \
+         AND NOT EXISTS (SELECT 1 FROM analysis_answers d JOIN analysis_answers g ON g.analysis_id = d.analysis_id \
+           AND g.row_no = d.row_no AND g.item_key = 'factors.grade' AND g.value = 'grade_2' \
+           WHERE d.analysis_id = a.id AND d.item_key = 'factors.domain')"
+    );
+    counts.extend(grouped(conn, sql, values, 2).await?.into_iter().filter(|c| c.n > 0));
+    Ok(counts)
 }
 
 /// Reviews of the cohort by theme (a review counts once per theme ticked).

@@ -153,3 +153,77 @@ both_backends!(historical_reviews_import_once_and_count_in_the_report, |backend:
     assert!(themes.contains("Mental health") && themes.contains("Suicide or self-harm"), "{themes}");
     app.stop().await;
 });
+
+both_backends!(history_imports_as_it_was_recorded, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let north = app.area("Northshire").await;
+    // A review completed before April 2019, with a factor in domain b; one with themes (the
+    // legacy form has none); modifiable factors identified without their domains; domains with
+    // no factors identified. The previous system also exported a `notes` column.
+    let legacy =
+        "OLD-1,2018,2018-05-10,2018-05-01,1-4y,female,A,,,no,,,2019-02-01,infection,identified,b,,,,,,";
+    let legacy_themes = "OLD-2,2018,2018-06-10,2018-06-01,1-4y,male,A,,,no,,,2019-03-01,infection,none_identified,,smoking,,,,,";
+    let no_domains =
+        "OLD-3,2020,2020-06-10,2020-06-08,5-9y,male,A,,,no,,,2021-01-15,trauma_external,identified,,,,,,,";
+    let stray_domains = "OLD-4,2020,2020-07-10,2020-07-08,5-9y,male,A,,,no,,,2021-01-20,trauma_external,none_identified,a,,,,,,";
+    let text = format!("{HEADER},notes\n{legacy},a\n{legacy_themes},b\n{no_domains},c\n{stray_domains},d\n");
+    std::fs::write(app.dir.join("history.csv"), text).expect("write");
+    let env = [("CDOP__DATABASE__URL", app.db.url.as_str())];
+    let import = |args: &[&str]| {
+        let mut all = vec!["import", "reviews", "history.csv", "--area", "Northshire"];
+        all.extend_from_slice(args);
+        let out = crate::common::process::run(&app.dir, &env, &all);
+        (
+            out.status.success(),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+
+    // An unknown column refused the whole file, with no way past it.
+    let (ok, said) = import(&[]);
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains("line 1, column notes: is not a known column")
+            && said.contains("--ignore-unknown-columns"),
+        "{said}"
+    );
+    // Named and left out with the flag; the rows' own problems are then what is refused.
+    let (ok, said) = import(&["--ignore-unknown-columns"]);
+    assert!(!ok, "{said}");
+    assert!(said.contains("2 problem(s)"), "{said}");
+    assert!(
+        said.contains("line 3, column themes: is given, but a review completed before 2019-04-01 is recorded on the legacy form LEGACY-DFE-C, which has no themes"),
+        "{said}"
+    );
+    assert!(
+        said.contains("line 5, column factor_domains: is given, but modifiable is ‘none_identified’"),
+        "{said}"
+    );
+    let (ok, said) = import(&["--ignore-unknown-columns", "--skip-invalid"]);
+    assert!(ok, "{said}");
+    assert!(said.contains("Left out the columns that are not known: notes."), "{said}");
+    assert!(
+        said.contains("Imported 2 record(s) into Northshire (2 with a completed review, 1 of them completed before April 2019 and recorded on the legacy Analysis Form)"),
+        "{said}"
+    );
+
+    // The 2019 review is on Form C, domain b scored 2 on its scale; the 2021 one on today's form
+    // with no factor invented.
+    let versions = app.sql_strings("SELECT form_version FROM analyses ORDER BY id").await;
+    assert_eq!(versions, vec!["LEGACY-DFE-C".to_string(), "DHSC-2018".to_string()]);
+    let answers = app
+        .sql_strings("SELECT item_key || '=' || value FROM analysis_answers ORDER BY analysis_id, item_key")
+        .await;
+    assert!(answers.contains(&"domain_b_score=score_2".to_string()), "{answers:?}");
+    assert!(!answers.iter().any(|a| a.starts_with("factors.")), "no factor invented: {answers:?}");
+
+    // Each counts as modifiable with its domain not recorded, in its own year.
+    let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[north]).await;
+    for year in ["2018", "2020"] {
+        let (status, html) = chair.page(&format!("/reports/annual?year={year}&mode=internal")).await;
+        assert_eq!(status, 200);
+        let domains = crate::reports::table(&html, "reviewed-factor-domains");
+        assert_eq!(crate::reports::row(&domains, "Domain not recorded")[1], "1", "{year}: {domains:?}");
+        assert!(domains.iter().filter(|r| r[0] != "Domain not recorded").all(|r| r[1] == "0"), "{domains:?}");
+    }
+});

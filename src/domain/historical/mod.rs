@@ -45,7 +45,11 @@ pub const COLUMNS: &[(&str, bool, &str)] = &[
     ("review_completed_on", false, "date the chair signed the review off; blank while open"),
     ("category", false, "category of death code (with a completed review)"),
     ("modifiable", false, "identified, none_identified or insufficient (with a completed review)"),
-    ("factor_domains", false, "domains a, b, c, d with a factor graded 2, separated by ;"),
+    (
+        "factor_domains",
+        false,
+        "domains a, b, c, d with a factor graded 2, separated by ; (with modifiable ‘identified’; blank: the domains are not recorded)",
+    ),
     ("themes", false, "theme codes separated by ;"),
     ("nhs_number", false, "NHS number (identifying: sealed, blind-indexed)"),
     ("given_names", false, "identifying: sealed"),
@@ -79,15 +83,52 @@ impl Record {
     }
 }
 
-/// The codes the file may use for the review, from the Analysis Form in force.
+/// The codes the file may use for the review, from the Analysis Form in force (and, for reviews
+/// completed before it applied, from the legacy form).
 pub struct Vocabulary {
     categories: Vec<String>,
     modifiable: Vec<String>,
     domains: Vec<String>,
     themes: Vec<String>,
+    legacy: Option<Legacy>,
 }
 
+/// The legacy form reviews completed before `until` are recorded on.
+pub struct Legacy {
+    pub until: NaiveDate,
+    pub version: String,
+    vocabulary: Box<Vocabulary>,
+}
+
+/// The legacy Form C scores each domain once (`domain_a_score` …); a domain with factors that
+/// may have contributed is scored 2 on its scale.
+pub fn legacy_score_item(domain: &str) -> String {
+    format!("domain_{domain}_score")
+}
+
+pub const LEGACY_SCORE_2: &str = "score_2";
+
 impl Vocabulary {
+    /// Reviews completed before `current` applied are recorded on `legacy` (when shipped): its
+    /// categories and outcomes, its domain scores, and no themes (Form C has none).
+    pub fn with_legacy(mut self, current: &FormVersion, legacy: Option<&FormVersion>) -> Vocabulary {
+        self.legacy = legacy.map(|l| {
+            let mut v = Vocabulary::of(l);
+            v.domains = ["a", "b", "c", "d"]
+                .iter()
+                .filter(|d| l.item(&legacy_score_item(d)).is_some())
+                .map(|d| d.to_string())
+                .collect();
+            Legacy { until: current.applies_from, version: l.version.clone(), vocabulary: Box::new(v) }
+        });
+        self
+    }
+
+    /// The legacy form, when one is shipped.
+    pub fn legacy(&self) -> Option<&Legacy> {
+        self.legacy.as_ref()
+    }
+
     pub fn of(version: &FormVersion) -> Vocabulary {
         let codes = |key: &str| -> Vec<String> {
             version.item(key).map(|i| i.options.iter().map(|o| o.code.clone()).collect()).unwrap_or_default()
@@ -102,6 +143,7 @@ impl Vocabulary {
             modifiable: codes(MODIFIABLE),
             domains,
             themes: codes(THEMES),
+            legacy: None,
         }
     }
 }
@@ -114,10 +156,14 @@ pub struct Parsed {
     pub problems: Vec<Problem>,
     /// Lines with at least one problem.
     pub bad_lines: Vec<u64>,
+    /// Columns left out because they are not known (with `ignore_unknown`).
+    pub ignored: Vec<String>,
 }
 
-/// Reads the file. `today` bounds the dates (nothing in the future).
-pub fn parse(text: &str, vocabulary: &Vocabulary, today: NaiveDate) -> Parsed {
+/// Reads the file. `today` bounds the dates (nothing in the future). A column the file has that
+/// is not one of [`COLUMNS`] is a problem, unless `ignore_unknown`: then it is left out, and
+/// named in `ignored`.
+pub fn parse(text: &str, vocabulary: &Vocabulary, today: NaiveDate, ignore_unknown: bool) -> Parsed {
     let mut out = Parsed::default();
     let mut reader =
         csv::ReaderBuilder::new().flexible(true).from_reader(text.trim_start_matches('\u{feff}').as_bytes());
@@ -130,7 +176,15 @@ pub fn parse(text: &str, vocabulary: &Vocabulary, today: NaiveDate) -> Parsed {
     };
     for h in &headers {
         if !h.is_empty() && !COLUMNS.iter().any(|(c, _, _)| c == h) {
-            out.problems.push(problem(1, h, "is not a known column (the README lists them)"));
+            if ignore_unknown {
+                out.ignored.push(h.clone());
+            } else {
+                out.problems.push(problem(
+                    1,
+                    h,
+                    "is not a known column (the README lists them); to import the file without it, use --ignore-unknown-columns",
+                ));
+            }
         }
     }
     for (c, required, _) in COLUMNS {
@@ -391,6 +445,7 @@ mod tests {
             modifiable: vec!["identified".into(), "none_identified".into(), "insufficient".into()],
             domains: vec!["a".into(), "b".into(), "c".into(), "d".into()],
             themes: vec!["safe_sleep".into(), "smoking".into()],
+            legacy: None,
         }
     }
 
@@ -405,7 +460,7 @@ mod tests {
         let text = format!(
             "{HEAD}R1,2019/20,2019-06-03,01/06/2019,1-4y,female,A,3,no,2020-02-01,infection,identified,b;c,smoking,2016-05-01,943 476 5919\nR2,2020,2020-05-01,2020-04-28,0-27d,male,99,,yes,,,,,,,\n"
         );
-        let p = parse(&text, &vocabulary(), today());
+        let p = parse(&text, &vocabulary(), today(), false);
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         assert_eq!(p.records.len(), 2);
         let r = &p.records[0];
@@ -426,7 +481,7 @@ mod tests {
         let text = format!(
             "{HEAD}R1,2019/20,2019-06-03,2019-06-01,1-4y,woman,A,11,no,2020-02-01,infection,identified,,,2010-05-01,\nR1,2021,2019-06-03,2019-06-01,1-4y,male,A,,maybe,,,,,smoking,,1234567890\n"
         );
-        let p = parse(&text, &vocabulary(), today());
+        let p = parse(&text, &vocabulary(), today(), false);
         let got: Vec<(u64, &str)> = p.problems.iter().map(|x| (x.line, x.column.as_str())).collect();
         assert_eq!(
             got,
@@ -434,7 +489,6 @@ mod tests {
                 (2, "sex"),
                 (2, "imd_decile"),
                 (2, "age_band"),
-                (2, "factor_domains"),
                 (3, "expected"),
                 (3, "nhs_number"),
                 (3, "reporting_year"),
@@ -453,10 +507,10 @@ mod tests {
         let text = format!(
             "{HEAD}R1,2019,2019-06-03,2019-06-01,1-4y,female,A,,no,,,,,,,\nR1,2019,2019-06-03,2019-06-01,1-4y,female,A,,no,,,,,,,\n"
         );
-        let p = parse(&text, &vocabulary(), today());
+        let p = parse(&text, &vocabulary(), today(), false);
         assert_eq!(p.records.len(), 1);
         assert_eq!(p.problems[0].to_string(), "line 3, column record_id: ‘R1’ is also on line 2");
-        let p = parse("record_id,colour\n", &vocabulary(), today());
+        let p = parse("record_id,colour\n", &vocabulary(), today(), false);
         assert!(p.problems.iter().any(|x| x.column == "colour"));
         assert!(p.problems.iter().any(|x| x.column == "notified_on" && x.reason.contains("missing")));
     }

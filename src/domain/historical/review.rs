@@ -20,15 +20,24 @@ pub struct Review {
     pub modifiable: String,
     pub factor_domains: Vec<String>,
     pub themes: Vec<String>,
+    /// Completed before the current Analysis Form applied: recorded on this legacy version.
+    pub legacy: Option<String>,
 }
 
 impl Review {
     /// The review as Analysis Form answers: the outcome, one factor line graded 2 per domain,
-    /// and the themes.
+    /// and the themes. On the legacy form, each domain named is scored 2 on its own scale
+    /// ("factors identified that may have contributed"), which is what the column says.
     pub fn answers(&self) -> Answers {
         let mut a = Answers::new();
         a.insert(CATEGORY.into(), Answer::Code(self.category.clone()));
         a.insert(MODIFIABLE.into(), Answer::Code(self.modifiable.clone()));
+        if self.legacy.is_some() {
+            for d in &self.factor_domains {
+                a.insert(super::legacy_score_item(d), Answer::Code(super::LEGACY_SCORE_2.into()));
+            }
+            return a;
+        }
         if !self.factor_domains.is_empty() {
             let rows = self
                 .factor_domains
@@ -51,17 +60,36 @@ impl Review {
 
 pub(super) fn read_review(
     row: &mut Row<'_>,
-    v: &Vocabulary,
+    current: &Vocabulary,
     death: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Option<Review> {
     let cdrm_on = row.date("cdrm_on", false);
     let panel_on = row.date("panel_on", false);
     let completed_on = row.date("review_completed_on", false);
+    // A review completed before the current form applied is recorded on the legacy form.
+    let legacy = match (completed_on, current.legacy()) {
+        (Some(done), Some(l)) if done < l.until => Some(l),
+        _ => None,
+    };
+    let v = legacy.map(|l| l.vocabulary.as_ref()).unwrap_or(current);
     let category = row.get("category").to_ascii_lowercase();
     let modifiable = row.get("modifiable").to_ascii_lowercase();
     let factor_domains = row.codes_from("factor_domains", &v.domains);
-    let themes = row.codes_from("themes", &v.themes);
+    let themes = if let Some(l) = legacy {
+        if !row.get("themes").is_empty() {
+            row.fail(
+                "themes",
+                format!(
+                    "is given, but a review completed before {} is recorded on the legacy form {}, which has no themes: leave it blank",
+                    l.until, l.version
+                ),
+            );
+        }
+        Vec::new()
+    } else {
+        row.codes_from("themes", &v.themes)
+    };
     for (column, d) in [("cdrm_on", cdrm_on), ("panel_on", panel_on), ("review_completed_on", completed_on)] {
         if let Some(d) = d {
             if d > today {
@@ -103,10 +131,12 @@ pub(super) fn read_review(
         );
     } else if !v.modifiable.contains(&modifiable) {
         row.fail("modifiable", format!("‘{modifiable}’ is not one of: {}", one_of(&v.modifiable)));
-    } else if modifiable == IDENTIFIED && factor_domains.is_empty() {
+    } else if modifiable != IDENTIFIED && !factor_domains.is_empty() {
+        // Modifiable factors identified may come without their domains (left not recorded),
+        // but domains with a factor graded 2 cannot go with another outcome.
         row.fail(
             "factor_domains",
-            "is empty, but modifiable is ‘identified’: name the domains with a factor graded 2",
+            format!("is given, but modifiable is ‘{modifiable}’: domains with a factor graded 2 go with ‘identified’"),
         );
     }
     if let (Some(c), Some(p)) = (cdrm_on, panel_on)
@@ -127,5 +157,6 @@ pub(super) fn read_review(
         modifiable,
         factor_domains,
         themes,
+        legacy: legacy.map(|l| l.version.clone()),
     })
 }

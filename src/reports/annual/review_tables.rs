@@ -85,6 +85,8 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
     // 5. Factors and themes.
     let mut factors = Vec::new();
     let fd = tally(&data.factor_domains, &[0, 1]);
+    let mut domains = labels.domains.clone();
+    domains.push(("not_recorded".into(), "Domain not recorded".into()));
     let t = Table {
         key: "reviewed-factor-domains".into(),
         title: "Reviews with a factor that may have contributed to the death (graded 2), by domain".into(),
@@ -94,10 +96,9 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         row_dimension: "domain".into(),
         column_dimension: "modifiable".into(),
         row_heading: "Domain".into(),
-        rows: labels.domains.clone(),
+        rows: domains.clone(),
         columns: modifiable_columns.clone(),
-        counts: labels
-            .domains
+        counts: domains
             .iter()
             .map(|(d, _)| {
                 modifiable_columns
@@ -109,7 +110,7 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         percent: Percent::Of(reviewed_all.clone(), reviewed_total),
         percent_label: "% of reviews completed".into(),
         multi_valued: true,
-        notes: Vec::new(),
+        notes: vec!["Domain not recorded: modifiable factors identified, with no domain recorded (reviews imported from a previous system without their domains, or recorded before April 2019 on the legacy form, which scores domains on its own scale).".into()],
         shared_rows: Vec::new(),
         names: Default::default(),
         filter_dims: Vec::new(),
