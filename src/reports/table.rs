@@ -17,6 +17,8 @@ pub enum Basis {
     ReviewedInPeriod,
     /// Reviewed deaths that happened in a thematic report's window (by the coded month of death).
     DiedInPeriod,
+    /// The panel's own activity in the year (meetings), not a count of children.
+    Activity,
 }
 
 impl Basis {
@@ -25,6 +27,7 @@ impl Basis {
             Basis::Notified => "Deaths notified in the year",
             Basis::Reviewed => "Reviews completed in the year (by sign-off date)",
             Basis::ReviewedInPeriod => "Reviews completed in the period (by sign-off date)",
+            Basis::Activity => "The panel's activity in the year",
             Basis::DiedInPeriod => {
                 "Deaths in the period (by month of death), counted once their review is completed"
             }

@@ -34,6 +34,7 @@ mod keys;
 mod limits;
 mod mail;
 mod openapi;
+mod report_breakdowns;
 mod report_surfaces;
 mod reports;
 mod retention;

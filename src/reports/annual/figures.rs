@@ -549,6 +549,66 @@ pub(crate) fn rate_row(
     vec![label, deaths.to_string(), children.to_string(), value, interval, note]
 }
 
+/// The change from the year before in deaths notified and reviews completed, read from the
+/// trend tables as shown: a change built on a hidden figure is hidden too.
+pub(super) fn year_on_year(
+    notified: Option<&ShownTable>,
+    reviewed: Option<&ShownTable>,
+    decimals: u8,
+) -> Figures {
+    let last_two = |t: Option<&ShownTable>| -> Option<(String, Shown, String, Shown)> {
+        let rows = &t?.rows;
+        let (a, b) = (rows.get(rows.len().checked_sub(2)?)?, rows.last()?);
+        Some((a.label.clone(), a.total, b.label.clone(), b.total))
+    };
+    let mut years = (String::new(), String::new());
+    let rows = [("Deaths notified", last_two(notified)), ("Reviews completed", last_two(reviewed))]
+        .into_iter()
+        .filter_map(|(label, found)| {
+            let (before_label, before, now_label, now) = found?;
+            years = (before_label, now_label);
+            let (change, share, words) = match (before, now) {
+                (Shown::Count(b), Shown::Count(n)) => {
+                    let diff = n as i64 - b as i64;
+                    let signed = if diff > 0 { format!("+{diff}") } else { diff.to_string() };
+                    if b == 0 {
+                        (signed, "–".to_string(), "no figure the year before to compare with".to_string())
+                    } else {
+                        let pct = crate::reports::table::percent_text(diff.unsigned_abs(), b, decimals);
+                        let words = match diff.cmp(&0) {
+                            std::cmp::Ordering::Less => format!("decreased by {pct}"),
+                            std::cmp::Ordering::Greater => format!("increased by {pct}"),
+                            std::cmp::Ordering::Equal => "unchanged".to_string(),
+                        };
+                        let share = if diff < 0 { format!("-{pct}") } else { pct };
+                        (signed, share, words)
+                    }
+                }
+                _ => (HIDDEN.to_string(), HIDDEN.to_string(), HIDDEN.to_string()),
+            };
+            Some(vec![label.to_string(), before.text(), now.text(), change, share, words])
+        })
+        .collect();
+    Figures {
+        key: "year-on-year".into(),
+        title: "Change from the year before".into(),
+        basis: "Deaths notified and reviews completed in each reporting year",
+        denominator: "The year before's figure".into(),
+        headings: vec![
+            "Figure".into(),
+            years.0.clone(),
+            years.1.clone(),
+            "Change".into(),
+            "Change (%)".into(),
+            "In words".into(),
+        ],
+        rows,
+        notes: vec![
+            "Read from the trend tables as shown: in the published version a change is not given where either year's figure is hidden. Year-on-year changes in small numbers are often chance.".into(),
+        ],
+    }
+}
+
 #[cfg(test)]
 mod boundary_tests {
     use super::*;

@@ -65,6 +65,9 @@ pub const NOTIFIED: [Dim; 11] = [
 /// The dimensions the reviewed cohort is counted by, in one query.
 pub const REVIEWED: [Dim; 4] = [Dim::Category, Dim::Modifiable, Dim::AgeBand, Dim::NotifiedYear];
 
+/// The Analysis Form's item on referral to the Child Safeguarding Practice Review Panel.
+pub const SAFEGUARDING_REFERRAL: &str = "safeguarding_review_referral";
+
 /// Years in the trend tables, ending with the report's year.
 pub const TREND_YEARS: i32 = 5;
 
@@ -86,6 +89,10 @@ pub struct Data {
     pub return_days: Vec<Count>,
     pub form_completeness: Vec<Count>,
     pub actions: Vec<Count>,
+    /// Meetings held in the year, by kind.
+    pub meetings: Vec<Count>,
+    /// The reviewed cohort by its answer to the safeguarding practice review referral.
+    pub safeguarding: Vec<Count>,
     /// Inter-rater agreement (category, modifiable), computed by the caller.
     pub agreement: Option<(Agreement, Agreement)>,
     /// Children in the areas at the mid-year of the report's year (or the latest loaded before).
@@ -132,6 +139,8 @@ pub async fn gather<C: ConnectionTrait>(conn: &C, year: ReportingYear, areas: &[
         return_days: store::return_days(conn, year.start(), year.end(), areas).await?,
         form_completeness: store::form_completeness(conn, year.start(), year.end(), areas).await?,
         actions: store::actions(conn, year.start(), year.end(), areas).await?,
+        meetings: store::meetings_held(conn, year.start(), year.end(), areas).await?,
+        safeguarding: store::item_answers(conn, reviewed, areas, SAFEGUARDING_REFERRAL).await?,
         agreement: None,
         population: crate::store::populations::children(conn, areas, year.0).await?,
         decile_population: crate::store::populations::decile_children(conn, areas, year.0).await?,
@@ -187,6 +196,10 @@ impl Data {
             out.return_days.extend(d.return_days.iter().cloned());
             out.form_completeness.extend(d.form_completeness.iter().cloned());
             out.actions.extend(d.actions.iter().cloned());
+            out.safeguarding.extend(d.safeguarding.iter().cloned());
+            // Meetings do not add up across areas (a shared meeting is one): the combination's
+            // own are set by the caller.
+            out.meetings.extend(d.meetings.iter().cloned());
             for (y, n, r) in &d.trend {
                 match out.trend.iter_mut().find(|(yy, _, _)| yy == y) {
                     Some((_, nn, rr)) => {

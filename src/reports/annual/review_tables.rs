@@ -116,6 +116,24 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         filter_dims: Vec::new(),
     };
     factors.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+    // Safeguarding practice reviews: the analysis form's referral question, every review once.
+    let answered = tally(&data.safeguarding, &[0]);
+    let mut t = Table::one_way(
+        "reviewed-safeguarding-referral",
+        "Reviews completed: referred to the Child Safeguarding Practice Review Panel",
+        Basis::Reviewed,
+        &reviewed_cohort,
+        "safeguarding_referral",
+        [("yes", "Referred"), ("no", "Not referred"), ("not_known", "Not known"), ("", "Not answered")]
+            .iter()
+            .map(|(k, l)| {
+                (k.to_string(), l.to_string(), answered.get(&vec![k.to_string()]).copied().unwrap_or(0))
+            })
+            .collect(),
+    );
+    t.denominator = "Reviews completed in the year".into();
+    t.notes.push("From the Analysis Form's question on referral to the national Child Safeguarding Practice Review Panel (a rapid review or local practice review follows locally; the form records the referral only). Reviews recorded before April 2019 on the legacy form have no answer.".into());
+    factors.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     let theme_rows = theme_rows(labels, &data.themes);
     let mut t = Table::one_way(
         "reviewed-themes",

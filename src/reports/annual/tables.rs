@@ -94,6 +94,33 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         chart: ChartSpec::Pair { other: tr, what: "deaths notified and reviews completed by reporting year" },
     });
     activity.push(Part::Counts { index: tr, chart: ChartSpec::None });
+    let decimals = params.rate_rule.percent_decimals;
+    activity.push(Part::Later(Box::new(move |shown: &[ShownTable]| {
+        Block::Figures(figures::year_on_year(shown.get(tn), shown.get(tr), decimals))
+    })));
+    // Meetings held: panel activity, suppressed like any count (a CDRM is held for most
+    // unexpected deaths). Not a canonical name: a meeting of several areas counts once in their
+    // combination, so the areas' figures do not add up to it; the table stands alone.
+    let held = tally(&data.meetings, &[0]);
+    let mut t = Table::one_way(
+        "meetings-held",
+        "Meetings held in the year",
+        Basis::Activity,
+        &format!("meetings:held{}", y.0),
+        "kind",
+        [("cdrm", "Child death review meetings (CDRM)"), ("panel", "Panel meetings")]
+            .iter()
+            .map(|(k, l)| {
+                (k.to_string(), l.to_string(), held.get(&vec![k.to_string()]).copied().unwrap_or(0))
+            })
+            .collect(),
+    );
+    t.percent = Percent::None;
+    t.row_heading = "Meeting".into();
+    t.denominator =
+        "Meetings of the areas marked held, by the day they started; a meeting of several areas counts once"
+            .into();
+    activity.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
 
     let by_year = tally(&data.reviewed, &[3]);
     let mut notified_years: Vec<i32> = by_year.keys().filter_map(|k| k[0].parse().ok()).collect();

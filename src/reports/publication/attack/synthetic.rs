@@ -165,9 +165,16 @@ impl Synthetic {
             for domain in &r.domains {
                 add(&mut d.factor_domains, vec![domain.clone(), r.modifiable.clone()]);
             }
+            if r.modifiable == "identified" && r.domains.is_empty() {
+                add(&mut d.factor_domains, vec!["not_recorded".into(), r.modifiable.clone()]);
+            }
             for t in &r.themes {
                 add(&mut d.themes, vec![t.clone()]);
             }
+            // Every review answers the referral question or leaves it unanswered, as in the
+            // database: the rows add up to the reviews.
+            let referral = if r.category == "deliberately_inflicted" { "yes" } else { "" };
+            add(&mut d.safeguarding, vec![referral.to_string()]);
         }
         // A small count of its own (suspected stillbirths at home): here, neonatal deaths at home.
         d.stillbirths = self

@@ -1,0 +1,105 @@
+//! What analysts publish beside the counts: the change from the year before, the meetings the
+//! panel held and the referrals to the Child Safeguarding Practice Review Panel, every figure
+//! worked out by hand from the constructed dataset.
+
+use cdop::domain::role::Role;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::common::{Backend, TestApp};
+use crate::reports::{construct, dataset, row, strings, table};
+
+both_backends!(
+    the_annual_report_gives_change_meetings_and_safeguarding_referrals,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let north = app.area("Northshire").await;
+        let south = app.area("Southshire").await;
+        let token = app.token_for("notifier@example.org", &[Role::Coordinator], &[north, south]).await;
+        construct(&app, &token, "Northshire", &dataset(), 0).await;
+
+        // Meetings: in 2025/26 two panels and a CDRM held for Northshire, one panel shared with
+        // Southshire, one cancelled; one panel held the year before.
+        let chair_id = app.user("chair-of@example.org", &[Role::PanelChair], &[north, south]).await;
+        let day = (app.state.clock.today() + chrono::TimeDelta::days(7)).format("%Y-%m-%dT10:00").to_string();
+        let meetings = [
+            ("panel", vec![north], "2025-05-10T10:00:00Z", "held"),
+            ("panel", vec![north], "2026-03-31T10:00:00Z", "held"),
+            ("cdrm", vec![north], "2025-11-02T10:00:00Z", "held"),
+            ("panel", vec![north, south], "2025-09-09T10:00:00Z", "held"),
+            ("panel", vec![north], "2025-10-10T10:00:00Z", "cancelled"),
+            ("panel", vec![north], "2025-03-31T10:00:00Z", "held"),
+        ];
+        for (kind, areas, at, status) in meetings {
+            let res = reqwest::Client::new()
+            .post(app.url("/api/v1/meetings"))
+            .bearer_auth(&token)
+            .json(&json!({"kind": kind, "starts_at": day, "location": "Room 4", "chair_id": chair_id, "area_ids": areas}))
+            .send()
+            .await
+            .expect("sent");
+            assert_eq!(res.status(), 201);
+            let made: serde_json::Value = res.json().await.expect("json");
+            let at = app.sql_time(chrono::DateTime::parse_from_rfc3339(at).expect("a time").to_utc());
+            app.sql(&format!(
+                "UPDATE meetings SET starts_at = {at}, status = '{status}' WHERE id = {}",
+                made["id"]
+            ))
+            .await;
+        }
+        // Referrals: two reviews referred, three not, the other four of the year not answered.
+        let answer = |value: &str, limit: usize| {
+            format!(
+                "INSERT INTO analysis_answers (analysis_id, item_key, row_no, value) SELECT a.id, 'safeguarding_review_referral', 0, '{value}' \
+             FROM analyses a JOIN cases c ON c.id = a.case_id WHERE c.review_completed_on >= '2025-04-01' AND c.review_completed_on <= '2026-03-31' \
+             AND NOT EXISTS (SELECT 1 FROM analysis_answers x WHERE x.analysis_id = a.id AND x.item_key = 'safeguarding_review_referral') \
+             AND a.id IN (SELECT a2.id FROM analyses a2 JOIN cases c2 ON c2.id = a2.case_id WHERE c2.review_completed_on >= '2025-04-01' AND c2.review_completed_on <= '2026-03-31' \
+               AND NOT EXISTS (SELECT 1 FROM analysis_answers y WHERE y.analysis_id = a2.id AND y.item_key = 'safeguarding_review_referral') ORDER BY a2.id LIMIT {limit})"
+            )
+        };
+        app.sql(&answer("yes", 2)).await;
+        app.sql(&answer("no", 3)).await;
+
+        let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[north]).await;
+        let (status, html) = chair.page("/reports/annual?year=2025&mode=internal").await;
+        assert_eq!(status, 200);
+        // Twelve deaths notified in 2025/26 against three in 2024/25; nine reviews against none.
+        let change = table(&html, "year-on-year");
+        assert_eq!(
+            row(&change, "Deaths notified"),
+            strings(&["Deaths notified", "3", "12", "+9", "300.0%", "increased by 300.0%"])
+        );
+        assert_eq!(
+            row(&change, "Reviews completed"),
+            strings(&["Reviews completed", "0", "9", "+9", "–", "no figure the year before to compare with"])
+        );
+        let held = table(&html, "meetings-held");
+        assert_eq!(
+            row(&held, "Panel meetings")[1],
+            "3",
+            "two of its own and the shared one; not the cancelled"
+        );
+        assert_eq!(row(&held, "Child death review meetings (CDRM)")[1], "1");
+        let referral = table(&html, "reviewed-safeguarding-referral");
+        assert_eq!(row(&referral, "Referred")[1..], strings(&["2", "22.2%"]));
+        assert_eq!(row(&referral, "Not referred")[1..], strings(&["3", "33.3%"]));
+        assert_eq!(row(&referral, "Not answered")[1], "4");
+        assert_eq!(row(&referral, "Total")[1], "9");
+
+        // Both areas combined: the shared meeting once, internal and published alike.
+        let both = app.signed_in("both@example.org", &[Role::PanelChair], &[north, south]).await;
+        let (_, html) = both.page("/reports/annual?year=2025&mode=internal").await;
+        assert_eq!(row(&table(&html, "meetings-held"), "Panel meetings")[1], "3");
+        assert_eq!(row(&table(&html, "meetings-held"), "Total")[1], "4");
+        let (_, public) = both.page("/reports/annual?year=2025&mode=published").await;
+        // Published, counts from 1 to 4 are hidden like any other (a CDRM follows most unexpected
+        // deaths, so its count could give a hidden one away).
+        let public_held = table(&public, "meetings-held");
+        assert!(public_held.iter().all(|r| r[1] == "*"), "{public_held:?}");
+        // Published: a change is not given beside a hidden figure (three deaths in 2024/25).
+        assert_eq!(row(&table(&public, "year-on-year"), "Deaths notified")[3..], strings(&["*", "*", "*"]));
+        let (_, south_only) =
+            both.page(&format!("/reports/annual?year=2025&mode=internal&area={south}")).await;
+        assert_eq!(row(&table(&south_only, "meetings-held"), "Panel meetings")[1], "1");
+    }
+);
