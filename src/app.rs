@@ -81,6 +81,7 @@ pub fn load_themes(
     let codes = crate::reports::thematic::definition::Codes {
         categories: &labels.categories,
         themes: &labels.themes,
+        items: &labels.items,
     };
     crate::reports::thematic::definition::parse(&text, &codes).map_err(|faults| {
         StartupError::Config(loaded.error(

@@ -103,3 +103,76 @@ both_backends!(
         assert_eq!(row(&table(&south_only, "meetings-held"), "Panel meetings")[1], "1");
     }
 );
+
+both_backends!(
+    the_infection_theme_counts_deaths_where_infection_caused_or_contributed,
+    |backend: Backend| async move {
+        let app = TestApp::spawn(backend).await;
+        let north = app.area("Northshire").await;
+        let token = app.token_for("notifier@example.org", &[Role::Coordinator], &[north]).await;
+        construct(&app, &token, "Northshire", &dataset(), 0).await;
+        // The panel's answers: the infection review of 1 December 2025 (death 320 days before, on
+        // 15 January 2025: 2024/25) with
+        // pneumococcus, pneumonia and sepsis; the malignancy review of 1 June 2025 (death 500 days
+        // before, in 2023/24) where a bacterial sepsis contributed; a neonatal review where no
+        // infection did. The other infection review (death 800 days before 1 July 2025, 2023/24)
+        // answered nothing.
+        let answer = |on: &str, item: &str, value: &str| {
+            format!(
+                "INSERT INTO analysis_answers (analysis_id, item_key, row_no, value) SELECT a.id, '{item}', 0, '{value}' \
+             FROM analyses a JOIN cases c ON c.id = a.case_id WHERE c.review_completed_on = '{on}'"
+            )
+        };
+        for (on, item, value) in [
+            ("2025-12-01", "infection_contributed", "yes"),
+            ("2025-12-01", "infection_pathogen", "streptococcus_pneumoniae"),
+            ("2025-12-01", "infection_presentation", "pneumonia"),
+            ("2025-12-01", "infection_presentation", "sepsis"),
+            ("2025-06-01", "infection_contributed", "yes"),
+            ("2025-06-01", "infection_pathogen", "other_bacterial"),
+            ("2025-06-01", "infection_presentation", "sepsis"),
+            ("2025-09-01", "infection_contributed", "no"),
+        ] {
+            app.sql(&answer(on, item, value)).await;
+        }
+        let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[north]).await;
+        let (status, html) = chair.page("/reports/themes/infection?year=2025&mode=internal").await;
+        assert_eq!(status, 200, "{html}");
+        assert!(
+            html.contains("Thematic report: Infection (deaths in the period)"),
+            "the theme counts deaths by default"
+        );
+        assert!(
+            html.contains("“did an infection cause or contribute to the death”: yes"),
+            "the filter in words"
+        );
+        let years = table(&html, "infection-year");
+        assert_eq!(years.iter().map(|r| r[1].as_str()).collect::<Vec<_>>(), ["0", "0", "2", "1", "0", "3"]);
+        let category = table(&html, "infection-category");
+        assert_eq!(row(&category, "9 – Infection")[4], "2");
+        assert_eq!(
+            row(&category, "4 – Malignancy")[4],
+            "1",
+            "infection contributed to a death of another category"
+        );
+        let pathogen = table(&html, "infection-pathogen");
+        assert_eq!(row(&pathogen, "Streptococcus pneumoniae (pneumococcus)")[1..], strings(&["1", "33.3%"]));
+        assert_eq!(row(&pathogen, "Other bacteria")[1], "1");
+        assert_eq!(row(&pathogen, "Not answered")[1], "1");
+        assert_eq!(row(&pathogen, "Group B streptococcus")[1], "0");
+        let presentation = table(&html, "infection-presentation");
+        assert_eq!(row(&presentation, "Sepsis or septicaemia")[1..], strings(&["2", "66.7%"]));
+        assert_eq!(row(&presentation, "Pneumonia or lower respiratory tract infection")[1], "1");
+        // By reviews completed instead: all three were signed off in 2025/26.
+        let (_, reviewed) =
+            chair.page("/reports/themes/infection?year=2025&mode=internal&basis=reviewed").await;
+        let years = table(&reviewed, "infection-year");
+        assert_eq!(years.iter().map(|r| r[1].as_str()).collect::<Vec<_>>(), ["0", "0", "0", "0", "3", "3"]);
+        // Published (the fixed window 2024/25 to 2028/29 holds the January 2025 death): every count
+        // of 1 to 4 hidden, the breakdowns suppressed with the rest.
+        let (status, public) = chair.page("/reports/themes/infection?year=2025&mode=published").await;
+        assert_eq!(status, 200);
+        let pathogen = table(&public, "infection-pathogen");
+        assert_eq!(row(&pathogen, "Streptococcus pneumoniae (pneumococcus)")[1], "*", "{pathogen:?}");
+    }
+);

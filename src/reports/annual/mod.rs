@@ -45,7 +45,13 @@ pub struct Labels {
     pub domains: Vec<(String, String)>,
     /// Form codes and titles, for agency returns and completeness.
     pub forms: Vec<(String, String)>,
+    /// Every coded choice of the analysis form (key, label, options as (code, label)), for
+    /// thematic filters and breakdowns on other items.
+    pub items: Vec<CodedItem>,
 }
+
+/// A coded choice of the analysis form: its key, its question and its options (code, label).
+pub type CodedItem = (String, String, Vec<(String, String)>);
 
 /// The dimensions the notified cohort is counted by, in one query.
 pub const NOTIFIED: [Dim; 11] = [
@@ -235,7 +241,38 @@ pub fn labels(forms: &Registry, on: NaiveDate) -> Labels {
         .and_then(|a| a.item("factors").and_then(|f| f.fields.iter().find(|x| x.key == "domain")).cloned())
         .map(|d| d.options.iter().map(|o| (o.code.clone(), o.label.clone())).collect())
         .unwrap_or_default();
+    let items = analysis
+        .as_ref()
+        .map(|a| {
+            a.items
+                .iter()
+                .filter(|i| i.is_coded())
+                .filter_map(|i| {
+                    let options: Vec<(String, String)> = match i.kind {
+                        crate::forms::Kind::YesNoNk => {
+                            [("yes", "Yes"), ("no", "No"), ("not_known", "Not known")]
+                                .iter()
+                                .map(|(c, l)| (c.to_string(), l.to_string()))
+                                .collect()
+                        }
+                        crate::forms::Kind::Choice | crate::forms::Kind::MultiChoice => i
+                            .options
+                            .iter()
+                            .map(|o| (o.code.clone(), o.label.clone()))
+                            .chain(
+                                i.offers_not_known()
+                                    .then(|| ("not_known".to_string(), "Not known".to_string())),
+                            )
+                            .collect(),
+                        _ => return None,
+                    };
+                    Some((i.key.clone(), i.label.clone(), options))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Labels {
+        items,
         categories: options("category"),
         modifiable: options("modifiable"),
         themes: options("themes"),

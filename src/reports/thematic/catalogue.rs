@@ -133,6 +133,7 @@ mod tests {
             categories: Vec::new(),
             themes: Vec::new(),
             places: Vec::new(),
+            items: Vec::new(),
             age_bands: Vec::new(),
             expected: None,
             per: 100_000,

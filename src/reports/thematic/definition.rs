@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::codes::PlaceOfDeath;
 use crate::domain::dates::AgeBand;
+pub use crate::store::reports::ItemMatch;
 
 /// How a theme breaks its deaths down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,10 +20,14 @@ pub enum Breakdown {
     Modifiable,
     Ethnicity,
     Place,
+    /// The organisms of an infection that caused or contributed (`infection_pathogen`).
+    Pathogen,
+    /// How that infection presented (`infection_presentation`).
+    Presentation,
 }
 
 impl Breakdown {
-    pub const ALL: [Breakdown; 8] = [
+    pub const ALL: [Breakdown; 10] = [
         Breakdown::Year,
         Breakdown::AgeBand,
         Breakdown::Sex,
@@ -31,6 +36,8 @@ impl Breakdown {
         Breakdown::Modifiable,
         Breakdown::Ethnicity,
         Breakdown::Place,
+        Breakdown::Pathogen,
+        Breakdown::Presentation,
     ];
 
     pub fn code(self) -> &'static str {
@@ -43,6 +50,8 @@ impl Breakdown {
             Breakdown::Modifiable => "modifiable",
             Breakdown::Ethnicity => "ethnicity",
             Breakdown::Place => "place",
+            Breakdown::Pathogen => "pathogen",
+            Breakdown::Presentation => "presentation",
         }
     }
 
@@ -56,11 +65,22 @@ impl Breakdown {
             Breakdown::Modifiable => "Modifiable factors",
             Breakdown::Ethnicity => "Ethnic group",
             Breakdown::Place => "Place of death",
+            Breakdown::Pathogen => "Organisms of the infection",
+            Breakdown::Presentation => "How the infection presented",
         }
     }
 
     pub fn parse(s: &str) -> Option<Breakdown> {
         Breakdown::ALL.iter().copied().find(|b| b.code() == s)
+    }
+
+    /// The analysis item a breakdown counts the answers of (a review can tick several).
+    pub fn item(self) -> Option<&'static str> {
+        match self {
+            Breakdown::Pathogen => Some("infection_pathogen"),
+            Breakdown::Presentation => Some("infection_presentation"),
+            _ => None,
+        }
     }
 }
 
@@ -114,6 +134,10 @@ pub struct Theme {
     pub themes: Vec<String>,
     #[serde(default)]
     pub places: Vec<String>,
+    /// …or answers of other coded analysis items (`{ item = "infection_contributed", any_of =
+    /// ["yes"] }`)…
+    #[serde(default)]
+    pub items: Vec<ItemMatch>,
     /// …and each of these when given.
     #[serde(default)]
     pub age_bands: Vec<String>,
@@ -155,6 +179,8 @@ struct File {
 pub struct Codes<'a> {
     pub categories: &'a [(String, String)],
     pub themes: &'a [(String, String)],
+    /// The coded choice items (key, label, options).
+    pub items: &'a [crate::reports::annual::CodedItem],
 }
 
 /// Everything wrong with one theme, in words (empty when it is fine).
@@ -177,6 +203,28 @@ pub fn check(t: &Theme, codes: &Codes<'_>) -> Vec<String> {
     for c in t.themes.iter().filter(|_| !codes.themes.is_empty()) {
         if !known(codes.themes, c) {
             out.push(format!("themes: {c:?} is not a theme of the current Analysis Form"));
+        }
+    }
+    for m in t.items.iter().filter(|_| !codes.items.is_empty()) {
+        match codes.items.iter().find(|(k, _, _)| *k == m.item) {
+            None => {
+                out.push(format!("items: {:?} is not a coded choice of the current Analysis Form", m.item))
+            }
+            Some((_, _, options)) => {
+                if m.any_of.is_empty() {
+                    out.push(format!("items: {:?} names no code in any_of", m.item));
+                }
+                for c in m.any_of.iter().filter(|c| !known(options, c)) {
+                    out.push(format!("items: {c:?} is not an answer to {:?}", m.item));
+                }
+            }
+        }
+    }
+    for b in t.breakdowns.iter().filter(|_| !codes.items.is_empty()) {
+        if let Some(item) = b.item()
+            && !codes.items.iter().any(|(k, _, _)| k == item)
+        {
+            out.push(format!("breakdowns: {:?} needs the Analysis Form item {item:?}", b.code()));
         }
     }
     for p in &t.places {
@@ -239,8 +287,11 @@ mod tests {
             &forms,
             chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default(),
         );
-        let themes =
-            parse(text, &Codes { categories: &labels.categories, themes: &labels.themes }).expect("valid");
+        let themes = parse(
+            text,
+            &Codes { categories: &labels.categories, themes: &labels.themes, items: &labels.items },
+        )
+        .expect("valid");
         let keys: Vec<&str> = themes.iter().map(|t| t.key.as_str()).collect();
         assert_eq!(
             keys,
@@ -263,7 +314,8 @@ mod tests {
         let text = "[[theme]]\nkey = \"Bad Key\"\ntitle = \"x\"\ncategories = [\"nope\"]\nplaces = [\"moon\"]\nage_bands = [\"2y\"]\nper = 7\nyears = 0\n\
                     [[theme]]\nkey = \"ok\"\ntitle = \"Ok\"\nthemes = [\"drowning\"]\n\
                     [[theme]]\nkey = \"ok\"\ntitle = \"Again\"\n";
-        let faults = parse(text, &Codes { categories: &categories, themes: &themes }).expect_err("refused");
+        let faults = parse(text, &Codes { categories: &categories, themes: &themes, items: &[] })
+            .expect_err("refused");
         let all = faults.join("\n");
         for part in [
             "key \"Bad Key\"",
@@ -279,9 +331,31 @@ mod tests {
         assert!(
             parse(
                 "[[theme]]\nkey = \"x\"\ntitle = \"x\"\ncolour = \"red\"\n",
-                &Codes { categories: &categories, themes: &themes }
+                &Codes { categories: &categories, themes: &themes, items: &[] }
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn item_filters_name_coded_answers_of_the_form() {
+        let (categories, themes) = codes();
+        let items = vec![(
+            "infection_contributed".to_string(),
+            "Did an infection cause or contribute to the death?".to_string(),
+            vec![("yes".to_string(), "Yes".to_string()), ("no".to_string(), "No".to_string())],
+        )];
+        let codes = Codes { categories: &categories, themes: &themes, items: &items };
+        let ok = "[[theme]]\nkey = \"inf\"\ntitle = \"Inf\"\nitems = [{ item = \"infection_contributed\", any_of = [\"yes\"] }]\n";
+        assert!(parse(ok, &codes).is_ok());
+        let bad = "[[theme]]\nkey = \"inf\"\ntitle = \"Inf\"\nitems = [{ item = \"colour\", any_of = [\"red\"] }, { item = \"infection_contributed\", any_of = [\"maybe\"] }]\nbreakdowns = [\"pathogen\"]\n";
+        let all = parse(bad, &codes).expect_err("refused").join("\n");
+        for part in [
+            "items: \"colour\" is not a coded choice",
+            "items: \"maybe\" is not an answer to \"infection_contributed\"",
+            "breakdowns: \"pathogen\" needs the Analysis Form item \"infection_pathogen\"",
+        ] {
+            assert!(all.contains(part), "{part} not in {all}");
+        }
     }
 }

@@ -46,6 +46,8 @@ pub struct Data {
     pub per_year: Vec<(i32, u64)>,
     /// Themes recorded with the matching reviews.
     pub themes: Vec<Count>,
+    /// For each breakdown by an analysis item, the matching reviews by its answers.
+    pub answers: Vec<(Breakdown, Vec<Count>)>,
     /// Children at each mid-year of the window, when loaded: (year, mid-year used, estimates).
     pub population: Vec<(i32, Option<Population>)>,
 }
@@ -55,6 +57,7 @@ fn filter(t: &Theme) -> Filter<'_> {
         categories: &t.categories,
         themes: &t.themes,
         places: &t.places,
+        items: &t.items,
         age_bands: &t.age_bands,
         expected: t.expected,
     }
@@ -98,10 +101,17 @@ pub async fn gather<C: ConnectionTrait>(
     for y in first.0..=year.0 {
         population.push((y, crate::store::populations::children(conn, areas, y).await?));
     }
+    let mut answers = Vec::new();
+    for b in &t.breakdowns {
+        if let Some(item) = b.item() {
+            answers.push((*b, store::answers_filtered(conn, window, areas, &f, item).await?));
+        }
+    }
     Ok(Data {
         by: store::count_filtered(conn, window, areas, &f, &DIMS).await?,
         per_year,
         themes: store::themes_filtered(conn, window, areas, &f).await?,
+        answers,
         population,
     })
 }
@@ -149,6 +159,15 @@ pub fn describe(t: &Theme, labels: &Labels) -> String {
             .collect();
         any.push(format!("place of death {}", places.join(" or ")));
     }
+    for m in &t.items {
+        let (question, options) = labels
+            .items
+            .iter()
+            .find(|(k, _, _)| *k == m.item)
+            .map(|(_, l, o)| (l.trim_end_matches('?').to_lowercase(), o.clone()))
+            .unwrap_or_else(|| (m.item.replace('_', " "), Vec::new()));
+        any.push(format!("“{question}”: {}", named(&m.any_of, &options).join(" or ").to_lowercase()));
+    }
     let mut words = if any.is_empty() {
         "Every review completed".to_string()
     } else {
@@ -181,7 +200,7 @@ pub fn canonical_filter(t: &Theme) -> (String, Vec<(String, Vec<String>)>) {
         v.dedup();
         v
     };
-    if t.themes.is_empty() && t.places.is_empty() && t.expected.is_none() {
+    if t.themes.is_empty() && t.places.is_empty() && t.items.is_empty() && t.expected.is_none() {
         let mut dims = Vec::new();
         if !t.categories.is_empty() {
             dims.push(("category".to_string(), sorted(&t.categories)));
@@ -196,6 +215,20 @@ pub fn canonical_filter(t: &Theme) -> (String, Vec<(String, Vec<String>)>) {
         part("cat", &t.categories),
         part("th", &t.themes),
         part("pl", &t.places),
+        (!t.items.is_empty()).then(|| {
+            let mut items: Vec<String> = t
+                .items
+                .iter()
+                .map(|m| {
+                    let mut codes = m.any_of.clone();
+                    codes.sort();
+                    codes.dedup();
+                    format!("{}={}", m.item, codes.join("+"))
+                })
+                .collect();
+            items.sort();
+            format!("it:{}", items.join(","))
+        }),
         part("age", &t.age_bands),
         t.expected.map(|e| format!("exp:{}", if e { "yes" } else { "no" })),
     ]
@@ -277,7 +310,7 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
     ));
 
     let mut deaths = Vec::new();
-    let years: Vec<(String, String, u64)> =
+    let year_rows: Vec<(String, String, u64)> =
         data.per_year.iter().map(|(y, n)| (y.to_string(), ReportingYear(*y).to_string(), *n)).collect();
     let (trend_title, trend_rows, trend_what) = match t.basis {
         Counting::Reviewed => (
@@ -291,7 +324,7 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
             "deaths in this theme by reporting year of death",
         ),
     };
-    let mut trend = one("year", trend_title, "reporting_year", years);
+    let mut trend = one("year", trend_title, "reporting_year", year_rows);
     trend.row_heading = trend_rows.into();
     // Each row is its year's figure of the theme (a single year's population).
     let dims = crate::reports::disclosure::names::dims_text(&filter_dims);
@@ -322,6 +355,43 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
                 let groups = ethnic_groups(&map);
                 let mut table = one("ethnicity", "By ethnic group", "ethnic_group", groups);
                 table.names.rows = super::annual::builders::ethnic_group_dims();
+                table
+            }
+            Breakdown::Pathogen | Breakdown::Presentation => {
+                let item = b.item().unwrap_or_default();
+                let map: std::collections::BTreeMap<String, u64> = data
+                    .answers
+                    .iter()
+                    .filter(|(a, _)| a == b)
+                    .flat_map(|(_, counts)| counts.iter())
+                    .filter_map(|c| Some((c.keys.first()?.clone(), c.n)))
+                    .collect();
+                let options = labels.items.iter().find(|(k, _, _)| k == item).map(|(_, _, o)| o.clone());
+                let rows: Vec<(String, String, u64)> = options
+                    .unwrap_or_default()
+                    .into_iter()
+                    .chain([(String::new(), "Not answered".to_string())])
+                    .map(|(code, label)| {
+                        let n = map.get(&code).copied().unwrap_or(0);
+                        (code, label, n)
+                    })
+                    .collect();
+                let total: u64 = data.per_year.iter().map(|(_, n)| n).sum();
+                let mut table = Table::one_way(
+                    &format!("{}-{}", t.key, b.code()),
+                    b.label(),
+                    basis,
+                    &format!("{kind}-{}:{years}{opaque}", b.code()),
+                    item,
+                    rows,
+                );
+                table.filter_dims = filter_dims.clone();
+                table.multi_valued = true;
+                table.percent = Percent::Of(format!("{cohort}|{dims}"), total);
+                table.percent_label = format!("% of the {} in this theme", noun.to_lowercase());
+                table.denominator = format!(
+                    "{window_words} matching the theme; a review can name several, so the rows do not add up. Not answered: the question was not answered, or not asked (it follows whether an infection caused or contributed)."
+                );
                 table
             }
             Breakdown::Place => one(

@@ -203,13 +203,24 @@ fn select(exprs: &[&str]) -> (String, String) {
     (select, group_by)
 }
 
+/// A coded answer of the signed analysis a thematic filter matches: the item's key and the codes
+/// that count (`infection_contributed` = `yes`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemMatch {
+    pub item: String,
+    pub any_of: Vec<String>,
+}
+
 /// A thematic filter over reviews: a review matches when it matches any of `categories`,
-/// `themes` and `places` (all empty: every review) and each of `age_bands` and `expected` given.
+/// `themes`, `places` and `items` (all empty: every review) and each of `age_bands` and
+/// `expected` given.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Filter<'a> {
     pub categories: &'a [String],
     pub themes: &'a [String],
     pub places: &'a [String],
+    pub items: &'a [ItemMatch],
     pub age_bands: &'a [String],
     pub expected: Option<bool>,
 }
@@ -228,6 +239,14 @@ fn filter_sql(f: &Filter<'_>, values: &mut Vec<Value>) -> String {
     }
     if !f.places.is_empty() {
         any.push(format!("c.place_category IN ({})", super::bind_list(values, f.places)));
+    }
+    for m in f.items.iter().filter(|m| !m.any_of.is_empty()) {
+        values.push(m.item.clone().into());
+        let key = values.len();
+        any.push(format!(
+            "EXISTS (SELECT 1 FROM analysis_answers i WHERE i.analysis_id = a.id AND i.item_key = ${key} AND i.value IN ({}))",
+            super::bind_list(values, &m.any_of)
+        ));
     }
     let mut sql = String::new();
     if !any.is_empty() {
@@ -270,6 +289,24 @@ pub async fn themes_filtered<C: ConnectionTrait>(
     from.push_str(&filter_sql(filter, &mut values));
     grouped(conn, format!("SELECT tt.value AS k0, COUNT(DISTINCT a.id) AS n {from} GROUP BY 1"), values, 1)
         .await
+}
+
+/// Reviews of the cohort matching a thematic filter by their answers to one coded item of the
+/// analysis (a review counts once per code ticked; `""`: not answered). `item` is a key the
+/// caller names in code, never user input.
+pub async fn answers_filtered<C: ConnectionTrait>(
+    conn: &C,
+    cohort: Cohort,
+    areas: &[i64],
+    filter: &Filter<'_>,
+    item: &'static str,
+) -> StoreResult<Vec<Count>> {
+    debug_assert!(item.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+    let join = format!(" LEFT JOIN analysis_answers ia ON ia.analysis_id = a.id AND ia.item_key = '{item}'");
+    let (mut from, mut values) = joined(cohort, areas, true, &join);
+    from.push_str(&filter_sql(filter, &mut values));
+    let sql = format!("SELECT COALESCE(ia.value, '') AS k0, COUNT(DISTINCT a.id) AS n {from} GROUP BY 1");
+    grouped(conn, sql, values, 1).await
 }
 
 /// Cases of the cohort counted by the given dimensions.

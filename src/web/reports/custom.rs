@@ -133,6 +133,7 @@ fn blank() -> Theme {
         categories: Vec::new(),
         themes: Vec::new(),
         places: Vec::new(),
+        items: Vec::new(),
         age_bands: Vec::new(),
         expected: None,
         per: 100_000,
@@ -222,7 +223,7 @@ pub async fn save(
         errors.add("years", "Choose how many reporting years the window covers");
     }
     let labels = crate::reports::annual::labels(&state.forms, state.clock.today());
-    let codes = Codes { categories: &labels.categories, themes: &labels.themes };
+    let codes = Codes { categories: &labels.categories, themes: &labels.themes, items: &labels.items };
     for fault in definition::check(&theme, &codes) {
         // Faults the fields above do not already say: codes that are not offered.
         for field in ["categories", "themes", "places", "age_bands", "per"] {

@@ -272,6 +272,7 @@ pub(super) fn theme(key: &str, categories: &[&str], themes: &[&str], years: u32)
         categories: categories.iter().map(|c| c.to_string()).collect(),
         themes: themes.iter().map(|c| c.to_string()).collect(),
         places: Vec::new(),
+        items: Vec::new(),
         age_bands: Vec::new(),
         expected: None,
         per: 100_000,
