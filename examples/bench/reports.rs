@@ -5,7 +5,9 @@
 //! - against the raw SQL of the same figures alone (`reports::annual::gather`: the GROUP BY
 //!   queries, and the pre-panel entries for the agreement figures; no building, no rendering),
 //!   the baseline the target is set against;
-//! - the PDF for publication (report and typst rendering), in process.
+//! - the PDF for publication (report and typst rendering), in process;
+//! - a thematic report over ten reporting years (`GET /reports/themes/{key}?from=…`), by deaths
+//!   in the period and by reviews completed, against its own raw SQL (`thematic::gather`).
 
 use std::time::Instant;
 
@@ -92,5 +94,66 @@ pub async fn run(
         published.1 / raw.1.max(0.001)
     );
     println!("  PDF for publication ({} KB): {:.1} / {:.1} / {:.1}", bytes / 1024, pdf.0, pdf.1, pdf.2);
+    themes(state, base_url, client, runs, year, &ids).await
+}
+
+/// A thematic report over the ten reporting years ending `year`: the shipped infection theme
+/// (a filter on a category, a theme and a coded answer) by deaths in the period and by reviews
+/// completed, each against its own aggregate queries alone.
+async fn themes(
+    state: &AppState,
+    base_url: &str,
+    client: &reqwest::Client,
+    runs: usize,
+    year: ReportingYear,
+    ids: &[i64],
+) -> anyhow::Result<()> {
+    use cdop::reports::thematic::{self, Counting};
+    let Some(theme) = state.themes.iter().find(|t| t.key == "infection") else {
+        anyhow::bail!("the shipped infection theme is not configured");
+    };
+    let from = year.0 - 9;
+    println!(
+        "thematic report `{}` over ten years ({from} to {}), milliseconds p50 / p95 / p99:",
+        theme.key, year.0
+    );
+    for basis in [Counting::Died, Counting::Reviewed] {
+        let t = thematic::Theme { years: 10, basis, ..theme.clone() };
+        let mut raw = Vec::new();
+        let mut matched = 0;
+        for i in 0..runs + 5 {
+            let started = Instant::now();
+            let data = thematic::gather(&state.db, &t, year, ids).await?;
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            matched = data.per_year.iter().map(|(_, n)| n).sum::<u64>();
+            if i >= 5 {
+                raw.push(ms);
+            }
+        }
+        let urls: Vec<String> = (0..runs)
+            .map(|_| {
+                format!(
+                    "{base_url}/reports/themes/{}?from={from}&year={}&mode=internal&basis={}",
+                    theme.key,
+                    year.0,
+                    basis.code()
+                )
+            })
+            .collect();
+        let _ = time_gets(client, &urls[..5]).await?;
+        let page = summary(time_gets(client, &urls).await?);
+        let raw = summary(raw);
+        println!(
+            "  {} ({matched} matching): page {:.1} / {:.1} / {:.1}  (target p95 < 500 on PostgreSQL); raw SQL {:.1} / {:.1} / {:.1}; ratio of p95s {:.2}",
+            basis.label().to_lowercase(),
+            page.0,
+            page.1,
+            page.2,
+            raw.0,
+            raw.1,
+            raw.2,
+            page.1 / raw.1.max(0.001)
+        );
+    }
     Ok(())
 }

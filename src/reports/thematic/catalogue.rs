@@ -126,21 +126,7 @@ mod tests {
     use crate::reports::disclosure::Rule;
 
     fn theme(years: u32) -> Theme {
-        Theme {
-            key: "t".into(),
-            title: "T".into(),
-            description: String::new(),
-            categories: Vec::new(),
-            themes: Vec::new(),
-            places: Vec::new(),
-            items: Vec::new(),
-            age_bands: Vec::new(),
-            expected: None,
-            per: 100_000,
-            years,
-            breakdowns: Vec::new(),
-            basis: Default::default(),
-        }
+        Theme { years, ..Theme::every_review("t", "T") }
     }
 
     #[test]

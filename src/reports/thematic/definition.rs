@@ -156,6 +156,28 @@ pub struct Theme {
     pub basis: Counting,
 }
 
+impl Theme {
+    /// A theme of every review (no filter), over the default window, rate base and breakdowns:
+    /// what a new ad-hoc report starts from.
+    pub fn every_review(key: &str, title: &str) -> Theme {
+        Theme {
+            key: key.into(),
+            title: title.into(),
+            description: String::new(),
+            categories: Vec::new(),
+            themes: Vec::new(),
+            places: Vec::new(),
+            items: Vec::new(),
+            age_bands: Vec::new(),
+            expected: None,
+            per: default_per(),
+            years: default_years(),
+            breakdowns: default_breakdowns(),
+            basis: Counting::default(),
+        }
+    }
+}
+
 fn default_per() -> u64 {
     100_000
 }

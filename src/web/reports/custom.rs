@@ -126,27 +126,7 @@ async fn form(
 }
 
 fn blank() -> Theme {
-    Theme {
-        key: "custom".into(),
-        title: String::new(),
-        description: String::new(),
-        categories: Vec::new(),
-        themes: Vec::new(),
-        places: Vec::new(),
-        items: Vec::new(),
-        age_bands: Vec::new(),
-        expected: None,
-        per: 100_000,
-        years: 5,
-        breakdowns: vec![
-            Breakdown::Year,
-            Breakdown::AgeBand,
-            Breakdown::Sex,
-            Breakdown::Deprivation,
-            Breakdown::Modifiable,
-        ],
-        basis: Default::default(),
-    }
+    Theme::every_review("custom", "")
 }
 
 /// `GET /reports/custom`.

@@ -266,18 +266,10 @@ impl Source for Synthetic {
 
 pub(super) fn theme(key: &str, categories: &[&str], themes: &[&str], years: u32) -> Theme {
     Theme {
-        key: key.into(),
-        title: key.into(),
-        description: String::new(),
         categories: categories.iter().map(|c| c.to_string()).collect(),
         themes: themes.iter().map(|c| c.to_string()).collect(),
-        places: Vec::new(),
-        items: Vec::new(),
-        age_bands: Vec::new(),
-        expected: None,
-        per: 100_000,
         years,
         breakdowns: Breakdown::ALL.to_vec(),
-        basis: Default::default(),
+        ..Theme::every_review(key, key)
     }
 }
