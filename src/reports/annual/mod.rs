@@ -128,13 +128,26 @@ pub async fn gather<C: ConnectionTrait>(conn: &C, year: ReportingYear, areas: &[
             (y, n, reviewed_by_year.get(&y).copied().unwrap_or(0))
         })
         .collect();
-    let mut days = Vec::new();
-    for i in Interval::ALL {
-        days.push((i, store::days(conn, reviewed, areas, i).await?));
-    }
+    // The reviewed cohort by its dimensions and the days to each step, in one query: split here.
+    let mut dims = REVIEWED.to_vec();
+    dims.extend(Interval::ALL.map(Dim::Days));
+    let wide = store::count(conn, reviewed, areas, &dims).await?;
+    let keys = (0..REVIEWED.len()).collect::<Vec<_>>();
+    let by_reviewed = tally(&wide, &keys).into_iter().map(|(keys, n)| Count { keys, n }).collect();
+    let days = Interval::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, interval)| {
+            let histogram = tally(&wide, &[REVIEWED.len() + i])
+                .into_iter()
+                .filter_map(|(k, n)| Some((k.first()?.parse::<i64>().ok()?, n)))
+                .collect();
+            (*interval, histogram)
+        })
+        .collect();
     Ok(Data {
         notified: store::count(conn, notified, areas, &NOTIFIED).await?,
-        reviewed: store::count(conn, reviewed, areas, &REVIEWED).await?,
+        reviewed: by_reviewed,
         trend,
         stillbirths: store::stillbirths(conn, year.0, areas).await?,
         factor_domains: store::factor_domains(conn, reviewed, areas).await?,

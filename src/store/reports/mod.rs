@@ -52,6 +52,8 @@ pub enum Dim {
     ReviewedOn,
     /// The reporting year of the death, by the coded month of death; empty when not known.
     DeathYear,
+    /// Whole days from the death to a step of the review; empty when the case has none.
+    Days(Interval),
     /// The signed analysis' category; empty when there is none.
     Category,
     /// The signed analysis' modifiable outcome; empty when there is none.
@@ -74,6 +76,10 @@ impl Dim {
             Dim::PostMortemPlanned => "c.post_mortem_planned",
             Dim::NotifiedYear => "CAST(c.reporting_year AS TEXT)",
             Dim::ReviewedOn => "CAST(c.review_completed_on AS TEXT)",
+            Dim::Days(Interval::ToNotification) => "COALESCE(CAST(c.days_to_notification AS TEXT), '')",
+            Dim::Days(Interval::ToCdrm) => "COALESCE(CAST(c.days_to_cdrm AS TEXT), '')",
+            Dim::Days(Interval::ToPanel) => "COALESCE(CAST(c.days_to_panel AS TEXT), '')",
+            Dim::Days(Interval::ToSignOff) => "COALESCE(CAST(c.days_to_review AS TEXT), '')",
             Dim::DeathYear => {
                 "COALESCE(CAST(CASE WHEN c.death_month % 100 >= 4 THEN c.death_month / 100 ELSE c.death_month / 100 - 1 END AS TEXT), '')"
             }
@@ -373,34 +379,6 @@ pub enum Interval {
 impl Interval {
     pub const ALL: [Interval; 4] =
         [Interval::ToNotification, Interval::ToCdrm, Interval::ToPanel, Interval::ToSignOff];
-
-    fn column(self) -> &'static str {
-        match self {
-            Interval::ToNotification => "c.days_to_notification",
-            Interval::ToCdrm => "c.days_to_cdrm",
-            Interval::ToPanel => "c.days_to_panel",
-            Interval::ToSignOff => "c.days_to_review",
-        }
-    }
-}
-
-/// How many cases of the cohort took each number of days (cases without the interval left out).
-pub async fn days<C: ConnectionTrait>(
-    conn: &C,
-    cohort: Cohort,
-    areas: &[i64],
-    interval: Interval,
-) -> StoreResult<Vec<(i64, u64)>> {
-    let (from, values) = cohort_sql(cohort, areas, false);
-    let col = interval.column();
-    let sql = format!(
-        "SELECT CAST({col} AS TEXT) AS k0, COUNT(*) AS n {from} AND {col} IS NOT NULL GROUP BY {col}"
-    );
-    Ok(grouped(conn, sql, values, 1)
-        .await?
-        .into_iter()
-        .filter_map(|c| c.keys[0].parse::<i64>().ok().map(|d| (d, c.n)))
-        .collect())
 }
 
 /// Cases still open at the end of `end` (notified by then, neither signed off nor closed by
