@@ -78,58 +78,90 @@ pub async fn set_authorities<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Children by sex and single year of age at one mid-year: `(mid-year used, [(sex, age, children)])`.
+pub type Children = (i32, Vec<(String, i32, u64)>);
+
 /// Children in `areas` by sex and single year of age at the latest mid-year loaded up to `year`
-/// for which every area has estimates: `(mid-year used, [(sex, age, children)])`, or `None`.
+/// for which every area has estimates, or `None`.
 pub async fn children<C: ConnectionTrait>(
     conn: &C,
     areas: &[i64],
     year: i32,
-) -> StoreResult<Option<(i32, Vec<(String, i32, u64)>)>> {
+) -> StoreResult<Option<Children>> {
+    Ok(children_years(conn, areas, year, year).await?.pop().and_then(|(_, c)| c))
+}
+
+/// [`children`] for every year from `first` to `last`, in two queries whatever the span: the
+/// years every area has estimates for, then the estimates of the years used.
+pub async fn children_years<C: ConnectionTrait>(
+    conn: &C,
+    areas: &[i64],
+    first: i32,
+    last: i32,
+) -> StoreResult<Vec<(i32, Option<Children>)>> {
     if areas.is_empty() {
-        return Ok(None);
+        return Ok((first..=last).map(|y| (y, None)).collect());
     }
     let params: Vec<String> = (0..areas.len()).map(|i| format!("${}", i + 2)).collect();
-    let mut values: Vec<Value> = vec![year.into()];
+    let mut values: Vec<Value> = vec![last.into()];
     values.extend(areas.iter().map(|a| Value::from(*a)));
     let from = format!(
-        "FROM populations p JOIN area_authorities aa ON aa.la_code = p.la_code \
-         WHERE aa.area_id IN ({}) AND p.year <= $1",
+        "FROM populations p JOIN area_authorities aa ON aa.la_code = p.la_code WHERE aa.area_id IN ({})",
         params.join(", ")
     );
     let backend = conn.get_database_backend();
-    let years = conn
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            format!("SELECT p.year AS y, COUNT(DISTINCT aa.area_id) AS n {from} GROUP BY p.year ORDER BY p.year DESC"),
-            values.clone(),
-        ))
-        .await?;
-    let mut used = None;
-    for r in &years {
-        let (y, n): (i32, i64) = (r.try_get("", "y")?, r.try_get("", "n")?);
-        if n as usize == areas.len() {
-            used = Some(y);
-            break;
-        }
-    }
-    let Some(used) = used else { return Ok(None) };
-    values[0] = used.into();
     let rows = conn
         .query_all_raw(Statement::from_sql_and_values(
             backend,
             format!(
-                "SELECT p.sex AS sex, p.age AS age, CAST(SUM(p.population) AS BIGINT) AS n {} GROUP BY p.sex, p.age",
-                from.replace("p.year <= $1", "p.year = $1")
+                "SELECT p.year AS y, COUNT(DISTINCT aa.area_id) AS n {from} AND p.year <= $1 GROUP BY p.year ORDER BY p.year DESC"
             ),
-            values,
+            values.clone(),
         ))
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let n: i64 = r.try_get("", "n")?;
-        out.push((r.try_get("", "sex")?, r.try_get("", "age")?, n.max(0) as u64));
+    // The years every area has estimates for, latest first.
+    let mut complete = Vec::new();
+    for r in &rows {
+        let (y, n): (i32, i64) = (r.try_get("", "y")?, r.try_get("", "n")?);
+        if n as usize == areas.len() {
+            complete.push(y);
+        }
     }
-    Ok(Some((used, out)))
+    let used: Vec<(i32, Option<i32>)> =
+        (first..=last).map(|y| (y, complete.iter().copied().find(|c| *c <= y))).collect();
+    let mut wanted: Vec<i32> = used.iter().filter_map(|(_, u)| *u).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut estimates: std::collections::BTreeMap<i32, Vec<(String, i32, u64)>> = Default::default();
+    if !wanted.is_empty() {
+        let mut values: Vec<Value> = areas.iter().map(|a| Value::from(*a)).collect();
+        let years = super::bind_list(&mut values, &wanted);
+        let areas_in: Vec<String> = (0..areas.len()).map(|i| format!("${}", i + 1)).collect();
+        let rows = conn
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                format!(
+                    "SELECT p.year AS y, p.sex AS sex, p.age AS age, CAST(SUM(p.population) AS BIGINT) AS n \
+                     FROM populations p JOIN area_authorities aa ON aa.la_code = p.la_code \
+                     WHERE aa.area_id IN ({}) AND p.year IN ({years}) GROUP BY p.year, p.sex, p.age",
+                    areas_in.join(", ")
+                ),
+                values,
+            ))
+            .await?;
+        for r in rows {
+            let n: i64 = r.try_get("", "n")?;
+            estimates.entry(r.try_get("", "y")?).or_default().push((
+                r.try_get("", "sex")?,
+                r.try_get("", "age")?,
+                n.max(0) as u64,
+            ));
+        }
+    }
+    Ok(used
+        .into_iter()
+        .map(|(y, u)| (y, u.map(|u| (u, estimates.get(&u).cloned().unwrap_or_default()))))
+        .collect())
 }
 
 /// Replaces an area's children by deprivation decile for the years in `rows` (year, decile 1–10,

@@ -176,3 +176,31 @@ both_backends!(
         assert_eq!(row(&pathogen, "Streptococcus pneumoniae (pneumococcus)")[1], "*", "{pathogen:?}");
     }
 );
+
+both_backends!(theme_rates_sum_each_years_children_over_the_window, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let north = app.area("Northshire").await;
+    let token = app.token_for("notifier@example.org", &[Role::Coordinator], &[north]).await;
+    construct(&app, &token, "Northshire", &dataset(), 0).await;
+    std::fs::write(app.dir.join("myeb1.csv"), crate::reports::population_file()).expect("written");
+    let out = crate::common::process::run(
+        &app.dir,
+        &[("CDOP__DATABASE__URL", app.db.url.as_str())],
+        &["reference", "import-population", "myeb1.csv", "--area", "Northshire=E06000063"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[north]).await;
+    // 2024/25 to 2026/27: mid-2024 (9,999 boys and 9,999 girls at each age 0 to 17: 359,964),
+    // mid-2025 (126,000) and, for 2026/27, mid-2025 again: 611,964 child-years. The four
+    // neonatal reviews (three girls) give 4 / 611,964 × 100,000 = 0.65 a year (two decimals).
+    let (status, html) = chair.page("/reports/themes/neonatal?from=2024&year=2026&mode=internal").await;
+    assert_eq!(status, 200, "{html}");
+    let rates = table(&html, "theme-rates");
+    assert_eq!(row(&rates, "All children (0 to 17 years)")[1..4], strings(&["4", "611,964", "0.65"]));
+    assert_eq!(row(&rates, "Female")[1..4], strings(&["3", "302,382", "0.99"]));
+    assert_eq!(row(&rates, "Male")[1..4], strings(&["1", "309,582", "–"]), "no rate under three deaths");
+    assert!(html.contains("2026/27 used mid-2025"), "the estimate carried forward is named");
+    // A window starting before any estimate has none: no made-up denominator.
+    let (_, html) = chair.page("/reports/themes/neonatal?from=2023&year=2025&mode=internal").await;
+    assert!(html.contains("Rates are not available"));
+});

@@ -97,10 +97,7 @@ pub async fn gather<C: ConnectionTrait>(
         }
     };
     let per_year = (first.0..=year.0).map(|y| (y, by_year.get(&y).copied().unwrap_or(0))).collect();
-    let mut population = Vec::new();
-    for y in first.0..=year.0 {
-        population.push((y, crate::store::populations::children(conn, areas, y).await?));
-    }
+    let population = crate::store::populations::children_years(conn, areas, first.0, year.0).await?;
     let mut answers = Vec::new();
     for b in &t.breakdowns {
         if let Some(item) = b.item() {
