@@ -200,6 +200,14 @@ both_backends!(theme_rates_sum_each_years_children_over_the_window, |backend: Ba
     assert_eq!(row(&rates, "Female")[1..4], strings(&["3", "302,382", "0.99"]));
     assert_eq!(row(&rates, "Male")[1..4], strings(&["1", "309,582", "–"]), "no rate under three deaths");
     assert!(html.contains("2026/27 used mid-2025"), "the estimate carried forward is named");
+    // A theme broken down by age gives each age group's rate over the same child-years: the
+    // one infection death in the window (January 2025, aged 1 to 4) over 4 ages × (19,998 +
+    // 7,000 + 7,000) children.
+    let (_, html) = chair.page("/reports/themes/infection?from=2024&year=2026&mode=internal").await;
+    let rates = table(&html, "theme-rates");
+    assert_eq!(row(&rates, "1 to 4 years")[1..4], strings(&["1", "135,992", "–"]));
+    assert_eq!(row(&rates, "Under 1 year")[1..3], strings(&["0", "33,998"]));
+    assert_eq!(row(&rates, "15 to 17 years")[2], "101,994");
     // A window starting before any estimate has none: no made-up denominator.
     let (_, html) = chair.page("/reports/themes/neonatal?from=2023&year=2025&mode=internal").await;
     assert!(html.contains("Rates are not available"));

@@ -394,47 +394,57 @@ pub type Population = (i32, Vec<(String, i32, u64)>);
 /// Deaths per 100,000 children a year, overall, by age band and by sex, with Byar 95%
 /// intervals. The deaths are the figures the count tables show (a rate is never given for a
 /// hidden count, so it cannot give the count away); no rate under `rule.min_events` deaths.
+/// The sum of counts as shown; `None` when any is hidden.
+fn shown_sum(cells: &[&Shown]) -> Option<u64> {
+    let mut n = 0;
+    for c in cells {
+        match c {
+            Shown::Count(v) => n += v,
+            Shown::Suppressed => return None,
+        }
+    }
+    Some(n)
+}
+
+/// The age groups rates are given for, from an age table in `AgeBand::ALL` order as shown:
+/// (label, deaths — `None` when built on a hidden count —, children of those ages by
+/// `children(sex, age)`).
+pub(crate) fn age_groups(
+    age: &ShownTable,
+    children: &dyn Fn(&dyn Fn(&str, i32) -> bool) -> u64,
+) -> Vec<(String, Option<u64>, u64)> {
+    let row = |i: usize| age.rows.get(i).map(|r| &r.total);
+    let infant = match (row(0), row(1)) {
+        (Some(a), Some(b)) => shown_sum(&[a, b]),
+        _ => None,
+    };
+    let mut groups = vec![("Under 1 year".to_string(), infant, children(&|_, a| a == 0))];
+    for (i, label, from, to) in [
+        (2, "1 to 4 years", 1, 4),
+        (3, "5 to 9 years", 5, 9),
+        (4, "10 to 14 years", 10, 14),
+        (5, "15 to 17 years", 15, 17),
+    ] {
+        groups.push((
+            label.into(),
+            row(i).and_then(|c| shown_sum(&[c])),
+            children(&|_, a| (from..=to).contains(&a)),
+        ));
+    }
+    groups
+}
+
 pub(super) fn rates(age: &ShownTable, sex: &ShownTable, population: &Population, rule: &RateRule) -> Figures {
     let (mid_year, children) = population;
     let pop = |f: &dyn Fn(&str, i32) -> bool| -> u64 {
         children.iter().filter(|(s, a, _)| f(s, *a)).map(|(_, _, n)| n).sum()
     };
-    let shown = |cells: &[&Shown]| -> Option<u64> {
-        let mut n = 0;
-        for c in cells {
-            match c {
-                Shown::Count(v) => n += v,
-                Shown::Suppressed => return None,
-            }
-        }
-        Some(n)
-    };
-    let age_row = |i: usize| age.rows.get(i).map(|r| &r.total);
     let sex_row = |i: usize| sex.rows.get(i).map(|r| &r.total);
     let mut groups: Vec<(String, Option<u64>, u64)> =
-        vec![("All children (0 to 17 years)".into(), shown(&[&age.total]), pop(&|_, _| true))];
-    let infant = match (age_row(0), age_row(1)) {
-        (Some(a), Some(b)) => shown(&[a, b]),
-        _ => None,
-    };
-    groups.push(("Under 1 year".into(), infant, pop(&|_, a| a == 0)));
-    for (i, (label, from, to)) in [
-        (2, ("1 to 4 years", 1, 4)),
-        (3, ("5 to 9 years", 5, 9)),
-        (4, ("10 to 14 years", 10, 14)),
-        (5, ("15 to 17 years", 15, 17)),
-    ]
-    .iter()
-    .map(|(i, g)| (*i, *g))
-    {
-        groups.push((
-            label.into(),
-            age_row(i).and_then(|c| shown(&[c])),
-            pop(&|_, a| (from..=to).contains(&a)),
-        ));
-    }
-    groups.push(("Female".into(), sex_row(0).and_then(|c| shown(&[c])), pop(&|s, _| s == "female")));
-    groups.push(("Male".into(), sex_row(1).and_then(|c| shown(&[c])), pop(&|s, _| s == "male")));
+        vec![("All children (0 to 17 years)".into(), shown_sum(&[&age.total]), pop(&|_, _| true))];
+    groups.extend(age_groups(age, &pop));
+    groups.push(("Female".into(), sex_row(0).and_then(|c| shown_sum(&[c])), pop(&|s, _| s == "female")));
+    groups.push(("Male".into(), sex_row(1).and_then(|c| shown_sum(&[c])), pop(&|s, _| s == "male")));
     let rows = groups
         .into_iter()
         .map(|(label, deaths, children)| rate_row(label, deaths, children, 100_000, 1, rule))

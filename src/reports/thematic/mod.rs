@@ -331,7 +331,7 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
     deaths.push(Part::Counts { index: trend_index, chart: ChartSpec::Rows { what: trend_what } });
 
     let modifiable_columns = modifiable_columns(labels);
-    let mut sex_index = None;
+    let (mut sex_index, mut age_index) = (None, None);
     for b in &t.breakdowns {
         let table = match b {
             Breakdown::Year => continue,
@@ -471,6 +471,9 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
         if *b == Breakdown::Sex {
             sex_index = Some(counts.len() - 1);
         }
+        if *b == Breakdown::AgeBand {
+            age_index = Some(counts.len() - 1);
+        }
         deaths.push(Part::Counts { index: counts.len() - 1, chart: ChartSpec::None });
     }
     plan.push(("deaths", "Deaths in this theme", deaths));
@@ -484,6 +487,7 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
             window_rates(
                 basis,
                 shown.get(trend_index),
+                age_index.and_then(|i| shown.get(i)),
                 sex_index.and_then(|i| shown.get(i)),
                 &population,
                 per,
@@ -539,9 +543,11 @@ fn rows(
 /// Deaths per `per` children a year over the window: the shown deaths over the person-years
 /// (each year's mid-year children summed), overall and by sex. Never on a hidden count; none
 /// unless every year of the window has an estimate.
+#[allow(clippy::too_many_arguments)]
 fn window_rates(
     basis: Basis,
     trend: Option<&ShownTable>,
+    age: Option<&ShownTable>,
     sex: Option<&ShownTable>,
     population: &[(i32, Option<Population>)],
     per: u64,
@@ -551,12 +557,12 @@ fn window_rates(
     if population.iter().any(|(_, p)| p.is_none()) || population.is_empty() {
         return Block::Note("Rates are not available: population estimates are not loaded for every year of the window (cdop reference import-population). The report never uses a made-up denominator.".into());
     }
-    let person_years = |f: &dyn Fn(&str) -> bool| -> u64 {
+    let person_years = |f: &dyn Fn(&str, i32) -> bool| -> u64 {
         population
             .iter()
             .filter_map(|(_, p)| p.as_ref())
             .flat_map(|(_, rows)| rows.iter())
-            .filter(|(s, _, _)| f(s))
+            .filter(|(s, a, _)| f(s, *a))
             .map(|(_, _, n)| n)
             .sum()
     };
@@ -573,15 +579,22 @@ fn window_rates(
     let mut groups = vec![(
         "All children (0 to 17 years)".to_string(),
         shown(trend.map(|t| &t.total)),
-        person_years(&|_| true),
+        person_years(&|_, _| true),
     )];
+    if let Some(a) = age {
+        groups.extend(super::annual::figures::age_groups(a, &person_years));
+    }
     if let Some(s) = sex {
         groups.push((
             "Female".into(),
             shown(s.rows.first().map(|r| &r.total)),
-            person_years(&|x| x == "female"),
+            person_years(&|x, _| x == "female"),
         ));
-        groups.push(("Male".into(), shown(s.rows.get(1).map(|r| &r.total)), person_years(&|x| x == "male")));
+        groups.push((
+            "Male".into(),
+            shown(s.rows.get(1).map(|r| &r.total)),
+            person_years(&|x, _| x == "male"),
+        ));
     }
     let per_words = if per == 1_000_000 {
         "1,000,000"
