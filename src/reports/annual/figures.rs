@@ -394,6 +394,9 @@ pub type Population = (i32, Vec<(String, i32, u64)>);
 /// Deaths per 100,000 children a year, overall, by age band and by sex, with Byar 95%
 /// intervals. The deaths are the figures the count tables show (a rate is never given for a
 /// hidden count, so it cannot give the count away); no rate under `rule.min_events` deaths.
+/// Children (or child-years) of the sexes and ages a predicate on (sex, age) keeps.
+pub(crate) type Children<'a> = dyn Fn(&dyn Fn(&str, i32) -> bool) -> u64 + 'a;
+
 /// The sum of counts as shown; `None` when any is hidden.
 fn shown_sum(cells: &[&Shown]) -> Option<u64> {
     let mut n = 0;
@@ -409,10 +412,7 @@ fn shown_sum(cells: &[&Shown]) -> Option<u64> {
 /// The age groups rates are given for, from an age table in `AgeBand::ALL` order as shown:
 /// (label, deaths — `None` when built on a hidden count —, children of those ages by
 /// `children(sex, age)`).
-pub(crate) fn age_groups(
-    age: &ShownTable,
-    children: &dyn Fn(&dyn Fn(&str, i32) -> bool) -> u64,
-) -> Vec<(String, Option<u64>, u64)> {
+pub(crate) fn age_groups(age: &ShownTable, children: &Children<'_>) -> Vec<(String, Option<u64>, u64)> {
     let row = |i: usize| age.rows.get(i).map(|r| &r.total);
     let infant = match (row(0), row(1)) {
         (Some(a), Some(b)) => shown_sum(&[a, b]),
