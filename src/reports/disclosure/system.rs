@@ -36,6 +36,9 @@ pub(crate) struct System {
     pub(super) tables_of: Vec<Vec<usize>>,
     /// Context figures another report hid where a `*` may be 0.
     pub(super) context_zero: BTreeSet<usize>,
+    /// Names given two different counts (`name: first and second`): a table named for cases it
+    /// does not count. Logged as errors; empty in a sound report.
+    pub(crate) conflicts: Vec<String>,
 }
 
 /// Whether a name is a year's total deaths notified or reviews completed in an area (or areas),
@@ -62,8 +65,17 @@ impl System {
                 self.roles[i] = role;
                 self.table_of[i] = table;
             }
-            if self.values[i].is_none() {
-                self.values[i] = value;
+            match (self.values[i], value) {
+                (None, v) => self.values[i] = v,
+                (Some(old), Some(new)) if old != new => {
+                    // One name is one set of cases: two counts under it mean a table was named
+                    // for cases it does not count, and the system has no solution (the exact
+                    // check would search it to the end of its budget). Names are coded, never
+                    // identifying.
+                    tracing::error!(name, old, new, "two figures of one canonical name disagree");
+                    self.conflicts.push(format!("{name}: {old} and {new}"));
+                }
+                _ => {}
             }
             return i;
         }
@@ -87,6 +99,7 @@ impl System {
             eq_of: Vec::new(),
             tables_of: Vec::new(),
             context_zero: BTreeSet::new(),
+            conflicts: Vec::new(),
         };
         if across {
             for f in &context.figures {
