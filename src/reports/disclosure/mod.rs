@@ -24,6 +24,8 @@
 pub mod names;
 mod rank;
 mod system;
+#[cfg(test)]
+pub(crate) use system::CONFLICTS;
 
 /// The exact integer check (its own crate, `crates/intcheck`).
 pub use intcheck as integer;

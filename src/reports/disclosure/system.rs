@@ -7,6 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::integer::{Budget, Equation, Problem, Var, Verdict};
 use super::{Context, Grid, names};
 
+#[cfg(test)]
+thread_local! {
+    /// Conflicts found on this thread (tests: every system a test builds).
+    pub(crate) static CONFLICTS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// What a variable of the system is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Role {
@@ -74,6 +80,8 @@ impl System {
                     // identifying.
                     tracing::error!(name, old, new, "two figures of one canonical name disagree");
                     self.conflicts.push(format!("{name}: {old} and {new}"));
+                    #[cfg(test)]
+                    CONFLICTS.with(|c| c.set(c.get() + 1));
                 }
                 _ => {}
             }

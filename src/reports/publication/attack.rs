@@ -374,9 +374,13 @@ fn microlp_range(p: &Problem, target: usize, seen: &mut [BTreeSet<i64>]) -> Opti
 #[test]
 fn no_published_figure_can_be_solved_for_across_every_report() {
     let started = std::time::Instant::now();
+    let conflicts = crate::reports::disclosure::CONFLICTS.with(|c| c.get());
     let reports = publish(Checks::default());
     eprintln!("published {} reports in {:?}", reports.len(), started.elapsed());
     assert!(reports.len() > 30, "{} reports", reports.len());
+    // Every canonical name counts one set of cases: no two reports gave one name two counts (a
+    // theme's themes table was named by its length in years, not its window, until this held).
+    assert_eq!(crate::reports::disclosure::CONFLICTS.with(|c| c.get()), conflicts, "names in conflict");
     let attack = Attack::new(&reports);
     assert!(attack.hidden.len() > 100, "the set hides figures: {}", attack.hidden.len());
     let started = std::time::Instant::now();

@@ -268,6 +268,12 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
         if first == params.year { first.0.to_string() } else { format!("{}-{}", first.0, params.year.0) };
     let kind = t.basis.code();
     let cohort = format!("{kind}:{years}{opaque}");
+    // The themes recorded with these deaths: a case counts once per theme, so a cohort of its own
+    // (named here, by the window's years, so that nothing below can shadow them).
+    let themes_cohort = match t.basis {
+        Counting::Reviewed => format!("themes:{years}{opaque}"),
+        Counting::Died => format!("died-themes:{years}{opaque}"),
+    };
     let (from, to) =
         (crate::domain::dates::long_date(first.start()), crate::domain::dates::long_date(params.year.end()));
     let (basis, window_words, how, noun) = match t.basis {
@@ -479,7 +485,7 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
     plan.push(("deaths", "Deaths in this theme", deaths));
 
     // Rates over the window, built on the shown counts.
-    let (population, per, rule, years) = (data.population.clone(), t.per, params.rate_rule, t.years);
+    let (population, per, rule, window_years) = (data.population.clone(), t.per, params.rate_rule, t.years);
     plan.push((
         "rates",
         "Rates",
@@ -491,7 +497,7 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
                 sex_index.and_then(|i| shown.get(i)),
                 &population,
                 per,
-                years,
+                window_years,
                 &rule,
             )
         }))],
@@ -499,15 +505,11 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
 
     let total: u64 = data.per_year.iter().map(|(_, n)| n).sum();
     let theme_rows = theme_rows(labels, &data.themes);
-    let themes_kind = match t.basis {
-        Counting::Reviewed => "themes",
-        Counting::Died => "died-themes",
-    };
     let mut co = Table::one_way(
         &format!("{}-themes", t.key),
         "Themes recorded with these deaths, most frequent first",
         basis,
-        &format!("{themes_kind}:{years}{opaque}"),
+        &themes_cohort,
         "theme",
         theme_rows,
     );
