@@ -8,12 +8,14 @@ use std::time::Duration;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{MailConfig, MailTransportKind, SmtpTls};
 
 pub enum Transport {
-    File(AsyncFileTransport<Tokio1Executor>),
+    /// `.eml` files in this directory, each written whole under a temporary name and then
+    /// renamed, so that whatever picks them up never reads half a message.
+    File(PathBuf),
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
 }
 
@@ -40,7 +42,7 @@ impl Transport {
         Ok(match mail.transport {
             MailTransportKind::File => {
                 std::fs::create_dir_all(&file_dir)?;
-                Transport::File(AsyncFileTransport::<Tokio1Executor>::new(file_dir))
+                Transport::File(file_dir)
             }
             MailTransportKind::Smtp => {
                 let s = &mail.smtp;
@@ -90,7 +92,7 @@ impl Transport {
             .map_err(|_| SendError::Failed("the message could not be built".into()))?;
         let sent = tokio::time::timeout(timeout, async {
             match self {
-                Transport::File(t) => t.send(message).await.map(|_| ()).map_err(|e| describe_file_error(&e)),
+                Transport::File(dir) => write_eml(dir, &message.formatted()).await,
                 Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| describe_smtp_error(&e)),
             }
         })
@@ -102,11 +104,14 @@ impl Transport {
     }
 }
 
-fn describe_file_error(e: &lettre::transport::file::Error) -> String {
-    format!(
-        "could not write the message file ({})",
-        if e.is_io() { "input/output error" } else { "encoding error" }
-    )
+/// Writes one message as `{uuid}.eml`: whole under a temporary name, then renamed (a rename
+/// within a directory is atomic), so a reader never sees a file being written.
+async fn write_eml(dir: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    let id = uuid::Uuid::new_v4();
+    let (partial, whole) = (dir.join(format!(".{id}.eml.part")), dir.join(format!("{id}.eml")));
+    let failed = |e: std::io::Error| format!("could not write the message file ({})", e.kind());
+    tokio::fs::write(&partial, bytes).await.map_err(failed)?;
+    tokio::fs::rename(&partial, &whole).await.map_err(failed)
 }
 
 /// A category and status code only: server replies can quote addresses.

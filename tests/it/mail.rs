@@ -170,8 +170,16 @@ both_backends!(the_embedded_default_writes_eml_files, |backend| async move {
     let dir = app.dir.join("data/mail");
     let mut files = Vec::new();
     for _ in 0..100 {
-        files =
-            std::fs::read_dir(&dir).map(|d| d.filter_map(Result::ok).collect::<Vec<_>>()).unwrap_or_default();
+        // Only whole messages: a message being written has a hidden `.part` name until renamed
+        // (reading the file the moment it appeared gave half a message).
+        files = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|f| f.path().extension().is_some_and(|e| e == "eml"))
+                    .filter(|f| !f.file_name().to_string_lossy().starts_with('.'))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
         if !files.is_empty() {
             break;
         }
