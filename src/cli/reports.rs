@@ -225,16 +225,10 @@ async fn theme(
         println!("{}", w.notice);
     }
     s.params.year = w.year;
-    let params = thematic::Params {
-        year: w.year,
-        areas: s.params.areas.clone(),
-        mode: s.params.mode.clone(),
-        rate_rule: s.params.rate_rule,
-        generated_on: s.params.generated_on,
-    };
-    let report =
-        thematic::run(&s.db, &s.forms, &w.theme, &params, earlier).await.map_err(|e| fail(e.to_string()))?;
-    let first = w.year.0 - w.theme.years.max(1) as i32 + 1;
+    let report = thematic::run(&s.db, &s.forms, &w.theme, &s.params, earlier)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    let first = thematic::first_year(&w.theme, w.year).0;
     let which = format!("theme:{}", theme.key);
     write(&s, out, &report, &which, &format!("from={first}&year={}&basis={}", w.year.0, basis.code())).await
 }
@@ -248,12 +242,12 @@ pub async fn run(loaded: LoadedConfig, command: ReportsCommand) -> CliResult {
             write(&s, &out, &report, "annual", &format!("year={}", s.params.year.0)).await
         }
         ReportsCommand::Theme { key, window, out } => {
-            let themes = crate::app::load_themes(&loaded, &crate::app::load_forms(&loaded)?.0)?;
+            let s = setup(&loaded, &out).await?;
+            let themes = crate::app::load_themes(&loaded, &s.forms)?;
             let Some((t, earlier)) = catalogue::predefined(&themes, &key) else {
                 let keys: Vec<&str> = themes.iter().map(|t| t.key.as_str()).collect();
                 return Err(fail(format!("{key}: no such theme (themes: {})", keys.join(", "))));
             };
-            let s = setup(&loaded, &out).await?;
             theme(s, &out, &window, t, earlier).await
         }
         ReportsCommand::Saved { id, window, out } => {
@@ -269,8 +263,8 @@ pub async fn run(loaded: LoadedConfig, command: ReportsCommand) -> CliResult {
                         "--area: the saved report {id} belongs to one area; leave --area out"
                     )));
                 }
-                s.params.areas =
-                    chosen_areas(&s.db, &[]).await?.into_iter().filter(|(a, _)| *a == area).collect();
+                // Every area was chosen (or that one alone): keep the report's.
+                s.params.areas.retain(|(a, _)| *a == area);
             }
             let themes = crate::app::load_themes(&loaded, &s.forms)?;
             let earlier =

@@ -159,7 +159,14 @@ pub async fn gather<C: ConnectionTrait>(conn: &C, year: ReportingYear, areas: &[
         form_completeness: store::form_completeness(conn, year.start(), year.end(), areas).await?,
         actions: store::actions(conn, year.start(), year.end(), areas).await?,
         meetings: store::meetings_held(conn, year.start(), year.end(), areas).await?,
-        safeguarding: store::item_answers(conn, reviewed, areas, SAFEGUARDING_REFERRAL).await?,
+        safeguarding: store::answers_filtered(
+            conn,
+            reviewed,
+            areas,
+            &Default::default(),
+            SAFEGUARDING_REFERRAL,
+        )
+        .await?,
         agreement: None,
         population: crate::store::populations::children(conn, areas, year.0).await?,
         decile_population: crate::store::populations::decile_children(conn, areas, year.0).await?,
@@ -200,8 +207,9 @@ pub async fn gather_with_agreement<C: ConnectionTrait>(
 }
 
 impl Data {
-    /// Several areas' data as one (counts added; histograms joined), given the population and
-    /// agreement of the areas together (neither adds up).
+    /// Several areas' data as one (counts added; histograms joined), given the agreement of the
+    /// areas together; their population and the meetings they held do not add up either, and
+    /// are left for the caller.
     pub fn merge(parts: &[&Data], agreement: Option<(Agreement, Agreement)>) -> Data {
         let mut out = Data::default();
         for d in parts {
@@ -216,9 +224,8 @@ impl Data {
             out.form_completeness.extend(d.form_completeness.iter().cloned());
             out.actions.extend(d.actions.iter().cloned());
             out.safeguarding.extend(d.safeguarding.iter().cloned());
-            // Meetings do not add up across areas (a shared meeting is one): the combination's
-            // own are set by the caller.
-            out.meetings.extend(d.meetings.iter().cloned());
+            // Meetings do not add up across areas (a shared meeting is one): left empty, for the
+            // caller to count the combination's own.
             for (y, n, r) in &d.trend {
                 match out.trend.iter_mut().find(|(yy, _, _)| yy == y) {
                     Some((_, nn, rr)) => {

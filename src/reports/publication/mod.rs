@@ -351,7 +351,7 @@ impl<S: Source> Publisher<S> {
         if let Some(p) = self.themes.get(&key) {
             return Ok(p.clone());
         }
-        let first = year.0 - theme.years.max(1) as i32 + 1;
+        let first = thematic::first_year(theme, year).0;
         let mut context = Context::default();
         if thematic::canonical_filter(theme).0.is_empty() {
             for y in first..=year.0 {

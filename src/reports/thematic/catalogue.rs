@@ -98,7 +98,7 @@ pub fn window(
         Mode::Published(rule) => {
             let n = theme.years.max(1);
             let end = ReportingYear(publication::containing_end(n, to.0, rule.windows_from));
-            let first = ReportingYear(end.0 - n as i32 + 1);
+            let first = super::first_year(&theme, end);
             if from.is_some_and(|f| f != first) || (from.is_some() && end != to) {
                 return Err(format!(
                     "published versions of this report cover fixed windows of {n} reporting year{}, so that no two can be set against each other; the one containing {to} is {}: ask for it, or leave the first year out",

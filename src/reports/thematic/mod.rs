@@ -6,7 +6,6 @@
 pub mod catalogue;
 pub mod definition;
 
-use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 
 pub use definition::{Breakdown, Counting, Theme};
@@ -23,15 +22,8 @@ use crate::forms::Registry;
 use crate::store::StoreResult;
 use crate::store::reports::{self as store, Cohort, Count, Dim, Filter};
 
-/// What to report on: the window ends with `year`.
-#[derive(Debug, Clone)]
-pub struct Params {
-    pub year: ReportingYear,
-    pub areas: Vec<(i64, String)>,
-    pub mode: Mode,
-    pub rate_rule: RateRule,
-    pub generated_on: NaiveDate,
-}
+/// What to report on, as for the annual report: here the window ends with `year`.
+pub use super::annual::Params;
 
 /// The dimensions the theme's reviews are counted by, in one query.
 const DIMS: [Dim; 7] =
@@ -63,8 +55,8 @@ fn filter(t: &Theme) -> Filter<'_> {
     }
 }
 
-/// The window's first year.
-fn first_year(t: &Theme, year: ReportingYear) -> ReportingYear {
+/// The first year of the theme's window ending `year`.
+pub fn first_year(t: &Theme, year: ReportingYear) -> ReportingYear {
     ReportingYear(year.0 - t.years.max(1) as i32 + 1)
 }
 

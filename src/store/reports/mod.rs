@@ -297,9 +297,9 @@ pub async fn themes_filtered<C: ConnectionTrait>(
         .await
 }
 
-/// Reviews of the cohort matching a thematic filter by their answers to one coded item of the
-/// analysis (a review counts once per code ticked; `""`: not answered). `item` is a key the
-/// caller names in code, never user input.
+/// Reviews of the cohort matching a thematic filter (`Filter::default()`: every review) by their
+/// answers to one coded item of the analysis (a review counts once per code ticked; `""`: not
+/// answered). `item` is a key the caller names in code, never user input.
 pub async fn answers_filtered<C: ConnectionTrait>(
     conn: &C,
     cohort: Cohort,
@@ -406,21 +406,4 @@ pub async fn stillbirths<C: ConnectionTrait>(conn: &C, year: i32, areas: &[i64])
     );
     sql.push_str(&area_filter("c.area_id", areas, &mut values));
     Ok(grouped(conn, sql, values, 0).await?.first().map(|c| c.n).unwrap_or(0))
-}
-
-/// The answers to one coded yes / no / not known item of the signed analyses of a cohort, by
-/// value (`""`: not answered). `item` is a key of the analysis form, never user input.
-pub async fn item_answers<C: ConnectionTrait>(
-    conn: &C,
-    cohort: Cohort,
-    areas: &[i64],
-    item: &'static str,
-) -> StoreResult<Vec<Count>> {
-    debug_assert!(item.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.'));
-    let join = format!(
-        " LEFT JOIN analysis_answers s ON s.analysis_id = a.id AND s.item_key = '{item}' AND s.row_no = 0"
-    );
-    let (from, values) = joined(cohort, areas, true, &join);
-    let sql = format!("SELECT COALESCE(s.value, '') AS k0, COUNT(*) AS n {from} GROUP BY 1");
-    grouped(conn, sql, values, 1).await
 }

@@ -129,15 +129,8 @@ pub async fn run_theme(
     if !q.basis.trim().is_empty() {
         chosen.query.push_str(&format!("&basis={}", basis.code()));
     }
-    let params = thematic::Params {
-        year: chosen.params.year,
-        areas: chosen.params.areas.clone(),
-        mode: chosen.params.mode.clone(),
-        rate_rule: chosen.params.rate_rule,
-        generated_on: chosen.params.generated_on,
-    };
-    let report = thematic::run(&state.db, &state.forms, &window.theme, &params, earlier).await?;
-    let first = ReportingYear(window.year.0 - window.theme.years.max(1) as i32 + 1);
+    let report = thematic::run(&state.db, &state.forms, &window.theme, &chosen.params, earlier).await?;
+    let first = thematic::first_year(&window.theme, window.year);
     Ok(ThemeRun { report, basis, first, chosen, notice: window.notice })
 }
 
@@ -162,7 +155,7 @@ pub async fn respond(
         let ends = publication::grid_ends(theme.years, rule.windows_from, current, 8);
         let end = chosen.params.year.0;
         let window = |e: i32| {
-            let first = ReportingYear(e - theme.years.max(1) as i32 + 1);
+            let first = thematic::first_year(theme, ReportingYear(e));
             let to_date = if e > current { " (to date)" } else { "" };
             format!("{}{to_date}", catalogue::period(first, ReportingYear(e)))
         };

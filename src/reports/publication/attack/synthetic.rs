@@ -232,7 +232,7 @@ impl Source for Synthetic {
     }
 
     async fn theme(&self, t: &Theme, year: ReportingYear, areas: &[i64]) -> StoreResult<thematic::Data> {
-        let first = year.0 - t.years.max(1) as i32 + 1;
+        let first = thematic::first_year(t, year).0;
         let mut d = thematic::Data::default();
         let mut per_year: BTreeMap<i32, u64> = (first..=year.0).map(|y| (y, 0)).collect();
         for c in self.of(areas) {
