@@ -29,6 +29,11 @@
 //! cargo run --release --example bench -- --backend sqlite --cases 100000
 //! cargo run --release --example bench -- --backend postgres --cases 100000
 //! ```
+//!
+//! To work on the report queries: `--only reports --dir /tmp/cdop-bench-reports` seeds the cases
+//! and their review histories into a kept SQLite database and runs part 5; run it again with the
+//! same `--dir` (after changing a query or an index: migrations run at start) to measure against
+//! the same cases in a minute instead of seeding again.
 
 #[path = "bench/instances.rs"]
 mod instances;
@@ -76,9 +81,15 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/postgres"
     )]
     pg_url: String,
-    /// Run one part alone after seeding: `retention`.
+    /// Run one part alone after seeding: `retention`, or `reports` (the cases and their review
+    /// histories, then the report part).
     #[arg(long)]
     only: Option<String>,
+    /// Keep the database and keys in this directory (SQLite), and reuse what an earlier run with
+    /// `--only reports` left there instead of seeding again: for trying a change to the report
+    /// queries or indexes against the same 100,000 cases in minutes.
+    #[arg(long)]
+    dir: Option<std::path::PathBuf>,
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -146,6 +157,7 @@ async fn baseline_handler(
                 duplicate: None,
                 synthetic: true,
                 notified_at: at,
+                gaps: cases::HistoryGaps::NONE,
             },
         )
         .await?;
@@ -543,7 +555,15 @@ async fn time_gets(client: &reqwest::Client, urls: &[String]) -> anyhow::Result<
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let dir = tempfile_dir()?;
+    let keep = args.dir.is_some();
+    let dir = match &args.dir {
+        Some(d) => {
+            anyhow::ensure!(args.backend == "sqlite", "--dir keeps a SQLite database only");
+            std::fs::create_dir_all(d)?;
+            d.clone()
+        }
+        None => tempfile_dir()?,
+    };
     let mut pg_db = None;
     let url = match args.backend.as_str() {
         "sqlite" => format!("sqlite://{}/bench.sqlite", dir.display()),
@@ -564,8 +584,53 @@ async fn main() -> anyhow::Result<()> {
         let admin = Database::connect(&args.pg_url).await?;
         admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if !keep {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     result
+}
+
+/// Part 5 alone: the cases and their review histories are seeded (unless reused from `--dir`),
+/// then the report part runs against a fresh server.
+async fn reports_alone(
+    args: &Args,
+    state: &AppState,
+    area_id: i64,
+    password: &str,
+    seed_first: bool,
+) -> anyhow::Result<()> {
+    let mut rng = cdop::demo::rng(Some(42));
+    if seed_first {
+        let concurrency = if args.backend == "postgres" { 8 } else { 2 };
+        let started = Instant::now();
+        let deaths = seed(state, &mut rng, args.cases, concurrency).await?;
+        println!("seeded {} cases in {:.1}s", args.cases, started.elapsed().as_secs_f64());
+        let started = Instant::now();
+        let staff = cdop::demo::lifecycle::staff(state, &[area_id]).await?;
+        let counts = cdop::demo::lifecycle::write_all(state, &mut rng, staff, deaths, |_, _| {}).await?;
+        println!(
+            "wrote the review histories in {:.1}s ({} analyses signed off)",
+            started.elapsed().as_secs_f64(),
+            counts.signed
+        );
+    }
+    if args.backend == "postgres" {
+        state.db.execute_unprepared("VACUUM (ANALYZE)").await?;
+    } else {
+        cdop::store::optimize(&state.db).await;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let router = cdop::web::router_with(state.clone(), axum::Router::new());
+    let server = tokio::spawn(cdop::app::serve_router(state.clone(), router, listener, async move {
+        let _ = rx.await;
+    }));
+    let (coordinator, _) = sign_in(&base_url, "co@bench.example", password).await?;
+    reports::run(state, &base_url, &coordinator, args.requests).await?;
+    let _ = tx.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+    Ok(())
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
@@ -589,8 +654,16 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
     cdop::telemetry::init(&config.log);
     let loaded = LoadedConfig::from_config(config).map_err(|e| anyhow::anyhow!("{e}"))?;
     let state = AppState::new(cdop::app::prepare(&loaded).await.map_err(|e| anyhow::anyhow!("{e}"))?);
-    let area = store::areas::create(&state.db, "Bench").await?;
     let password = "bench-password-long-enough";
+    let reused = store::areas::list(&state.db).await?.into_iter().find(|a| a.name == "Bench");
+    if let Some(area) = reused {
+        anyhow::ensure!(
+            args.only.as_deref() == Some("reports"),
+            "--dir holds an earlier run: reuse it with --only reports"
+        );
+        return reports_alone(args, &state, area.id, password, false).await;
+    }
+    let area = store::areas::create(&state.db, "Bench").await?;
     let hash = cdop::crypto::password::hash(password.to_string()).await?;
     for (email, role) in [("co@bench.example", Role::Coordinator), ("chair@bench.example", Role::PanelChair)]
     {
@@ -661,8 +734,12 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
         let _ = tx.send(());
         let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
         return Ok(());
+    } else if args.only.as_deref() == Some("reports") {
+        let _ = tx.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+        return reports_alone(args, &state, area.id, password, true).await;
     } else if let Some(other) = &args.only {
-        anyhow::bail!("--only {other}: the only part that runs alone is `retention`");
+        anyhow::bail!("--only {other}: the parts that run alone are `retention` and `reports`");
     }
     let co_id = store::users::find_by_email(&state.db, "co@bench.example").await?.map(|u| u.id).unwrap_or(0);
     let (token, _) = store::tokens::create(&state.db, co_id, "bench", co_id, None).await?;

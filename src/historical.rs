@@ -205,7 +205,9 @@ async fn write_batch(
     let txn = store::begin_write(&cx.db).await?;
     let mut done = Vec::with_capacity(batch.len());
     for ((r, index), p) in batch.iter().zip(prepared) {
-        let reference = cases::next_reference(&txn, r.notified_on.year()).await?;
+        // A review without its notification is numbered and ordered by the date of death.
+        let notified_on = r.notified_on.unwrap_or(r.date_of_death());
+        let reference = cases::next_reference(&txn, notified_on.year()).await?;
         // A review from the previous system is flagged only by its NHS number: sharing a date of
         // death with a live case is no reason to doubt closed history.
         let duplicate = if p.nhs_index.is_empty() {
@@ -216,7 +218,7 @@ async fn write_batch(
                 .map_err(|e| anyhow::anyhow!("{e}"))?
         };
         let status = if r.review.is_some() { CaseStatus::Closed } else { CaseStatus::Notified };
-        let notified_at = r.notified_on.and_time(NaiveTime::MIN).and_utc();
+        let notified_at = notified_on.and_time(NaiveTime::MIN).and_utc();
         let id = cases::insert(
             &txn,
             cases::NewCase {
@@ -234,6 +236,10 @@ async fn write_batch(
                 duplicate: duplicate.as_ref().map(|d| (d.id, d.status)),
                 synthetic: false,
                 notified_at,
+                gaps: cases::HistoryGaps {
+                    expected_known: r.expected_known,
+                    notification_recorded: r.notified_on.is_some(),
+                },
             },
         )
         .await?;
@@ -243,7 +249,7 @@ async fn write_batch(
                 id,
                 review.completed_on,
                 Durations {
-                    to_notification: Some(r.days_to(r.notified_on)),
+                    to_notification: r.notified_on.map(|n| r.days_to(n)),
                     to_cdrm: review.cdrm_on.map(|d| r.days_to(d)),
                     to_panel: review.panel_on.map(|d| r.days_to(d)),
                     to_review: Some(r.days_to(review.completed_on)),

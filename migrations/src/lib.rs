@@ -20,6 +20,8 @@ mod m20261206_000011_anonymity;
 mod m20261207_000012_daily_work;
 mod m20261208_000013_instances;
 mod m20261209_000014_death_month;
+mod m20261210_000015_history_gaps;
+mod m20261210_000016_report_indexes;
 
 pub struct Migrator;
 
@@ -41,6 +43,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_daily_work::Migration),
             Box::new(m20261208_000013_instances::Migration),
             Box::new(m20261209_000014_death_month::Migration),
+            Box::new(m20261210_000015_history_gaps::Migration),
+            Box::new(m20261210_000016_report_indexes::Migration),
         ]
     }
 }

@@ -182,6 +182,15 @@ coded_enum!(
     }
 );
 
+/// Whether a death was expected, for a page: `None` when imported history did not record it.
+pub fn expected_label(expected: Option<bool>) -> &'static str {
+    match expected {
+        Some(true) => "Yes",
+        Some(false) => "No",
+        None => "Not known (not recorded by the previous system)",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -242,6 +242,7 @@ pub async fn notify(cx: &Context, n: Notification, origin: Origin<'_>) -> Result
             duplicate: duplicate.as_ref().map(|d| (d.id, d.status)),
             synthetic: origin.synthetic,
             notified_at,
+            gaps: cases::HistoryGaps::NONE,
         },
     )
     .await?;

@@ -23,7 +23,7 @@ pub const CASE_COLUMNS: [(&str, &str); 25] = [
     ),
     (
         "notified_month",
-        "The month of notification (YYYY-MM); the day is not released, so that no released interval can be turned back into a date",
+        "The month of notification (YYYY-MM); the day is not released, so that no released interval can be turned back into a date. Empty for a review imported without its notification (counted as a review, not as a death notified)",
     ),
     (
         "status",
@@ -42,7 +42,7 @@ pub const CASE_COLUMNS: [(&str, &str); 25] = [
         "Index of Multiple Deprivation decile of the home postcode, 1 = most deprived; empty when not known",
     ),
     ("place_category", "Where the death happened (category code)"),
-    ("expected", "yes: an expected death; no: unexpected"),
+    ("expected", "yes: an expected death; no: unexpected; not_known: imported history did not record it"),
     ("jar", "yes when a Joint Agency Response was triggered"),
     ("jar_criteria", "The Joint Agency Response criteria met (codes, comma-separated)"),
     ("coroner_informed", "yes, no, not_known"),
@@ -73,7 +73,11 @@ pub fn released(c: &CaseFacts) -> Vec<String> {
     vec![
         c.area.clone(),
         c.reporting_year.to_string(),
-        format!("{:04}-{:02}", notified.year(), notified.month()),
+        if c.notification_recorded {
+            format!("{:04}-{:02}", notified.year(), notified.month())
+        } else {
+            String::new()
+        },
         c.status.clone(),
         c.source.clone(),
         c.age_band.clone(),
@@ -82,7 +86,7 @@ pub fn released(c: &CaseFacts) -> Vec<String> {
         c.ethnicity.clone(),
         opt(c.imd_decile),
         c.place_category.clone(),
-        yes_no(c.expected),
+        if c.expected_known { yes_no(c.expected) } else { "not_known".into() },
         yes_no(c.jar),
         c.jar_criteria.clone(),
         c.coroner_informed.clone(),
@@ -355,6 +359,8 @@ mod tests {
                 analysis_form_version: Some("DHSC-2018".into()),
                 category: Some("infection".into()),
                 modifiable: Some("none_identified".into()),
+                expected_known: true,
+                notification_recorded: true,
                 ..CaseFacts::default()
             });
             truth.push((death, death - Duration::days(age)));

@@ -90,6 +90,13 @@ pub struct Table {
     /// A thematic report's filter as dimensions (`category={suicide}`), added to every figure's
     /// name (intersected with a row's own value of the same dimension).
     pub filter_dims: Vec<(String, Vec<String>)>,
+    /// The heading of a column giving each row's total as a share of the table's total (`% of
+    /// reviews`), beside the table's own percentage; empty for none.
+    pub share_label: String,
+    /// Rows shown after the table's own, each the sum of some of them (`Under 1 year`: the two
+    /// bands under one year): (label, the rows summed). Worked out from the figures as shown, so
+    /// a subtotal over a hidden figure is hidden, and never a figure suppression must protect.
+    pub subtotals: Vec<(String, Vec<usize>)>,
 }
 
 /// Names given explicitly, for tables whose layout is not the dimensions they count: deprivation
@@ -144,6 +151,10 @@ pub struct ShownRow {
     pub total: Shown,
     /// The row's share, hidden when built on a hidden figure.
     pub percent: Share,
+    /// The row's total as a share of the table's total, when the table has that column.
+    pub of_total: Share,
+    /// A sum of other rows (see [`Table::subtotals`]), left out of the shares' sum.
+    pub subtotal: bool,
 }
 
 /// A table as shown.
@@ -158,6 +169,8 @@ pub struct ShownTable {
     pub column_totals: Vec<Shown>,
     pub total: Shown,
     pub percent_label: String,
+    /// The heading of the column of rows' shares of the total (see [`Table::share_label`]).
+    pub share_label: String,
     /// The total row's percentage (the overall modifiable share, for instance).
     pub total_percent: Share,
     /// The rows' shares are of the table's total, so they should add up to 100%.
@@ -458,9 +471,41 @@ fn shown_table(t: &Table, g: &Grid, prefix: &str, hidden: Option<&Hidden>) -> Sh
                 figures.push((g.row_totals[r].clone(), row_total));
             }
             let share = share(&t.percent, &cells, &row_total, &total, &of);
-            ShownRow { label: label.clone(), cells, total: row_total, percent: share }
+            let of_total = if t.share_label.is_empty() { Share::None } else { percent(&row_total, &total) };
+            ShownRow {
+                label: label.clone(),
+                cells,
+                total: row_total,
+                percent: share,
+                of_total,
+                subtotal: false,
+            }
         })
-        .collect();
+        .collect::<Vec<ShownRow>>();
+    let mut rows = rows;
+    for (label, summed) in &t.subtotals {
+        let add = |a: Shown, b: Shown| match (a, b) {
+            (Shown::Count(x), Shown::Count(y)) => Shown::Count(x + y),
+            _ => Shown::Suppressed,
+        };
+        let parts: Vec<&ShownRow> = summed.iter().filter_map(|r| rows.get(*r)).collect();
+        let cells: Vec<Shown> = (0..t.columns.len())
+            .map(|c| {
+                parts.iter().fold(Shown::Count(0), |acc, r| {
+                    add(acc, r.cells.get(c).copied().unwrap_or(Shown::Suppressed))
+                })
+            })
+            .collect();
+        let row_total = parts.iter().fold(Shown::Count(0), |acc, r| add(acc, r.total));
+        rows.push(ShownRow {
+            label: label.clone(),
+            percent: share(&t.percent, &cells, &row_total, &total, &of),
+            of_total: if t.share_label.is_empty() { Share::None } else { percent(&row_total, &total) },
+            cells,
+            total: row_total,
+            subtotal: true,
+        });
+    }
     let column_totals: Vec<Shown> = (0..t.columns.len())
         .map(|c| {
             let n = t.counts.iter().map(|r| r.get(c).copied().unwrap_or(0)).sum();
@@ -484,6 +529,7 @@ fn shown_table(t: &Table, g: &Grid, prefix: &str, hidden: Option<&Hidden>) -> Sh
         column_totals,
         total,
         percent_label: t.percent_label.clone(),
+        share_label: t.share_label.clone(),
         total_percent,
         shares_of_total: t.percent == Percent::OfTotal && !t.multi_valued,
         multi_valued: t.multi_valued,
@@ -523,6 +569,8 @@ impl Table {
             shared_rows: Vec::new(),
             names: Names::default(),
             filter_dims: Vec::new(),
+            share_label: String::new(),
+            subtotals: Vec::new(),
         }
     }
 

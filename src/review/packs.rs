@@ -497,7 +497,10 @@ pub async fn build(cx: &Context, m: &Meeting, case: &Case) -> ServiceResult<Pack
             "Place of death".into(),
             PlaceOfDeath::parse(&case.place_category).map(|p| p.label().to_string()).unwrap_or_default(),
         ),
-        ("Death expected".into(), yes_no(case.expected)),
+        (
+            "Death expected".into(),
+            crate::domain::codes::expected_label(case.expected_known.then_some(case.expected)).to_string(),
+        ),
         ("Joint agency response".into(), yes_no(case.jar)),
         (
             "Notified".into(),

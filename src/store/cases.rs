@@ -60,6 +60,22 @@ pub struct NewCase<'a> {
     pub duplicate: Option<(i64, DuplicateStatus)>,
     pub synthetic: bool,
     pub notified_at: chrono::DateTime<chrono::Utc>,
+    /// What an imported history did not record (both known for every case notified here).
+    pub gaps: HistoryGaps,
+}
+
+/// What a previous system did not record about a death it passed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryGaps {
+    /// Whether the death was expected is known (`Coded::expected` holds it).
+    pub expected_known: bool,
+    /// The death was notified (a review can come without its notification).
+    pub notification_recorded: bool,
+}
+
+impl HistoryGaps {
+    /// Nothing missing: every case notified to this service.
+    pub const NONE: HistoryGaps = HistoryGaps { expected_known: true, notification_recorded: true };
 }
 
 /// Inserts the case; returns its id.
@@ -101,6 +117,8 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, new: NewCase<'_>) -> StoreResu
         synthetic: Set(new.synthetic),
         updated_at: Set(t),
         version: Set(1),
+        expected_known: Set(new.gaps.expected_known),
+        notification_recorded: Set(new.gaps.notification_recorded),
         ..Default::default()
     };
     Ok(case::Entity::insert(model).exec(conn).await?.last_insert_id)
@@ -239,6 +257,8 @@ pub async fn amend<C: ConnectionTrait>(
         .col_expr(case::Column::AgeBand, c.age_band.code().into())
         .col_expr(case::Column::PlaceCategory, c.place_category.code().into())
         .col_expr(case::Column::Expected, c.expected.into())
+        // An amendment answers the question (the form asks it), whatever history lacked.
+        .col_expr(case::Column::ExpectedKnown, true.into())
         .col_expr(case::Column::Jar, (!c.jar_criteria.is_empty()).into())
         .col_expr(
             case::Column::JarCriteria,

@@ -29,6 +29,10 @@ pub struct CaseFacts {
     pub imd_decile: Option<i32>,
     pub place_category: String,
     pub expected: bool,
+    /// False when imported history did not record whether the death was expected.
+    pub expected_known: bool,
+    /// False for a review imported without its notification.
+    pub notification_recorded: bool,
     pub jar: bool,
     pub jar_criteria: String,
     pub coroner_informed: String,
@@ -75,7 +79,7 @@ pub async fn cases<C: ConnectionTrait>(
     let (filter, values) = cohort(from, to, areas);
     let sql = format!(
         "SELECT c.id, c.reference, ar.name AS area, c.reporting_year, c.notified_at, c.status, c.source, c.age_band, \
-         CASE WHEN c.age_at_death_days >= 0 THEN c.age_at_death_days END AS age_at_death_days, c.sex, c.ethnicity, c.imd_decile, c.place_category, c.expected, c.jar, c.jar_criteria, \
+         CASE WHEN c.age_at_death_days >= 0 THEN c.age_at_death_days END AS age_at_death_days, c.sex, c.ethnicity, c.imd_decile, c.place_category, c.expected, c.expected_known, c.notification_recorded, c.jar, c.jar_criteria, \
          c.coroner_informed, c.looked_after, c.post_mortem_planned, c.review_completed_on, c.days_to_notification, \
          c.days_to_cdrm, c.days_to_panel, c.days_to_review, a.form_version, a.category, a.modifiable, c.synthetic \
          FROM cases c JOIN areas ar ON ar.id = c.area_id \
@@ -98,6 +102,8 @@ pub async fn cases<C: ConnectionTrait>(
             imd_decile: r.try_get("", "imd_decile")?,
             place_category: r.try_get("", "place_category")?,
             expected: r.try_get("", "expected")?,
+            expected_known: r.try_get("", "expected_known")?,
+            notification_recorded: r.try_get("", "notification_recorded")?,
             jar: r.try_get("", "jar")?,
             jar_criteria: r.try_get("", "jar_criteria")?,
             coroner_informed: r.try_get("", "coroner_informed")?,

@@ -227,3 +227,86 @@ both_backends!(history_imports_as_it_was_recorded, |backend: Backend| async move
         assert!(domains.iter().filter(|r| r[0] != "Domain not recorded").all(|r| r[1] == "0"), "{domains:?}");
     }
 });
+
+both_backends!(history_may_lack_the_notification_and_whether_expected, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let north = app.area("Northshire").await;
+    // A review the previous system held without its notification, and not knowing whether the
+    // death was expected; an open notification not knowing it either; one that knows.
+    let review_only =
+        "OLD-5,2020,,2020-06-08,5-9y,male,A,,,not known,,,2021-01-15,infection,none_identified,,,,,,,";
+    let open_unknown = "OLD-6,2020,2020-07-10,2020-07-08,5-9y,male,A,,,not_known,,,,,,,,,,,,";
+    let open_expected = "OLD-7,2020,2020-08-10,2020-08-08,1-4y,female,A,,,yes,,,,,,,,,,,,";
+    let not_reviewed = "OLD-8,2020,,2020-09-08,1-4y,female,A,,,no,,,,,,,,,,,,";
+    std::fs::write(
+        app.dir.join("history.csv"),
+        file(&[review_only, open_unknown, open_expected, not_reviewed]),
+    )
+    .expect("write");
+    let env = [("CDOP__DATABASE__URL", app.db.url.as_str())];
+    let run = |extra: &[&str]| {
+        let mut all = vec!["import", "reviews", "history.csv", "--area", "Northshire"];
+        all.extend_from_slice(extra);
+        let out = crate::common::process::run(&app.dir, &env, &all);
+        (
+            out.status.success(),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+    let (ok, said) = run(&[]);
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains("line 5, column notified_on: is empty; give the date the death was notified (it may be blank only for a completed review imported without its notification)"),
+        "{said}"
+    );
+    let (ok, said) = run(&["--skip-invalid"]);
+    assert!(ok && said.contains("Imported 3 record(s)"), "{said}");
+    let stored = app
+        .sql_strings(
+            "SELECT CASE WHEN notification_recorded THEN 'notified' ELSE 'review only' END || ' ' || \
+             CASE WHEN expected_known THEN CASE WHEN expected THEN 'expected' ELSE 'unexpected' END ELSE 'not known' END || ' ' || \
+             COALESCE(CAST(days_to_notification AS TEXT), '-') FROM cases ORDER BY id",
+        )
+        .await;
+    assert_eq!(stored, ["review only not known -", "notified not known -", "notified expected -"]);
+
+    // Deaths notified in 2020/21: two (the review without its notification is not one); reviews
+    // completed: one, the review without its notification.
+    let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[north]).await;
+    let (status, html) = chair.page("/reports/annual?year=2020&mode=internal").await;
+    assert_eq!(status, 200);
+    let expected = crate::reports::table(&html, "notified-expected");
+    assert_eq!(crate::reports::row(&expected, "Expected")[1], "1", "{expected:?}");
+    assert_eq!(crate::reports::row(&expected, "Unexpected")[1], "0", "{expected:?}");
+    assert_eq!(
+        crate::reports::row(&expected, "Not known (imported history that did not record it)")[1],
+        "1",
+        "{expected:?}"
+    );
+    assert_eq!(crate::reports::row(&expected, "Total")[1], "2", "{expected:?}");
+    let categories = crate::reports::table(&html, "reviewed-category-modifiable");
+    assert_eq!(crate::reports::row(&categories, "Total")[4], "1", "{categories:?}");
+
+    // The case says so on its page and in the API.
+    let reference = app.sql_strings("SELECT reference FROM cases ORDER BY id").await.remove(0);
+    let co = app.signed_in("co@example.org", &[Role::Coordinator], &[north]).await;
+    let (status, page) = co.page(&format!("/cases/{reference}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Not recorded (a review imported without its notification)"), "{page}");
+    assert!(page.contains("Not known (not recorded by the previous system)"), "{page}");
+    let token = app.token_for("api@example.org", &[Role::Coordinator], &[north]).await;
+    let doc: serde_json::Value = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/cases/{reference}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let case = if doc.get("case").is_some() { &doc["case"] } else { &doc };
+    assert_eq!(case["expected"], serde_json::Value::Null, "{doc}");
+    assert_eq!(case["notification_recorded"], false, "{doc}");
+    assert_eq!(case["notified_month"], serde_json::Value::Null, "{doc}");
+    app.stop().await;
+});

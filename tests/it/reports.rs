@@ -286,21 +286,35 @@ both_backends!(annual_report_gives_the_hand_computed_figures_in_both_modes, |bac
     let cat = table(&html, "reviewed-category-modifiable");
     assert_eq!(
         row(&cat, "8 – Perinatal / neonatal event"),
-        strings(&["8 – Perinatal / neonatal event", "1", "3", "0", "4", "25.0%"])
+        strings(&["8 – Perinatal / neonatal event", "1", "3", "0", "4", "44.4%", "25.0%"])
     );
     assert_eq!(
         row(&cat, "10 – Sudden unexpected, unexplained death"),
-        strings(&["10 – Sudden unexpected, unexplained death", "1", "0", "1", "2", "100.0%"])
+        strings(&["10 – Sudden unexpected, unexplained death", "1", "0", "1", "2", "22.2%", "100.0%"])
     );
-    assert_eq!(row(&cat, "9 – Infection"), strings(&["9 – Infection", "0", "1", "1", "2", "0.0%"]));
+    assert_eq!(row(&cat, "9 – Infection"), strings(&["9 – Infection", "0", "1", "1", "2", "22.2%", "0.0%"]));
     assert_eq!(
         row(&cat, "Total"),
-        strings(&["Total", "2", "5", "2", "9", "28.6%"]),
+        strings(&["Total", "2", "5", "2", "9", "100.0%", "28.6%"]),
         "2 of the 7 with enough information"
     );
     assert!(html.contains("taken over the reviews with enough information"), "the denominator is named");
     let by_age = table(&html, "reviewed-age-modifiable");
-    assert_eq!(row(&by_age, "Under 28 days"), strings(&["Under 28 days", "1", "3", "0", "4", "25.0%"]));
+    assert_eq!(
+        row(&by_age, "Under 28 days"),
+        strings(&["Under 28 days", "1", "3", "0", "4", "44.4%", "25.0%"])
+    );
+    assert_eq!(
+        row(&by_age, "28 to 364 days"),
+        strings(&["28 to 364 days", "1", "0", "1", "2", "22.2%", "100.0%"])
+    );
+    // The two bands under one year summed, after the bands: 6 of the 9 reviews, 2 of the 5 with
+    // enough information with modifiable factors. The bands' shares add up to 100.0% without it.
+    assert_eq!(
+        row(&by_age, "Under 1 year (0 to 364 days)"),
+        strings(&["Under 1 year (0 to 364 days)", "2", "3", "1", "6", "66.7%", "40.0%"])
+    );
+    assert_eq!(by_age.last().map(|r| r[0].as_str()), Some("Total"), "the total stays last");
     let domains = table(&html, "reviewed-factor-domains");
     assert_eq!(
         row(&domains, "B. Factors in the social environment, including family and parenting capacity")[1..],
@@ -448,7 +462,7 @@ both_backends!(annual_report_gives_the_hand_computed_figures_in_both_modes, |bac
         "Under 28 days 5 41.7%",
         "28 to 364 days 3 25.0%",
         "Total 12 100.0%",
-        "Total 2 5 2 9 28.6%",
+        "Total 2 5 2 9 100.0% 28.6%",
         "Death to sign-off of the review 9 300 200 400 22.2% 66.7%",
         "Rates per 100,000 children are not available",
     ] {

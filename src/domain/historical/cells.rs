@@ -30,6 +30,14 @@ pub(super) fn yes_no(s: &str) -> Option<bool> {
     }
 }
 
+/// Yes, no, or not known (`Some(None)`).
+pub(super) fn yes_no_not_known(s: &str) -> Option<Option<bool>> {
+    match s.trim().to_ascii_lowercase().replace(' ', "_").as_str() {
+        "not_known" | "unknown" => Some(None),
+        other => yes_no(other).map(Some),
+    }
+}
+
 pub(super) fn list(s: &str) -> Vec<String> {
     s.split(';').map(|x| x.trim().to_ascii_lowercase()).filter(|x| !x.is_empty()).collect()
 }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use cells::{Row, enum_codes, list, yes_no};
+use cells::{Row, enum_codes, list, yes_no_not_known};
 pub use review::Review;
 use review::read_review;
 
@@ -27,15 +27,23 @@ mod review;
 /// Every column the file may have: (name, required, what it holds).
 pub const COLUMNS: &[(&str, bool, &str)] = &[
     ("record_id", true, "the record's id in the previous system, unique within the area"),
-    ("reporting_year", true, "the reporting year the death was notified in: 2019 or 2019/20"),
-    ("notified_on", true, "date the death was notified"),
+    (
+        "reporting_year",
+        true,
+        "the reporting year the death was notified in (for a review imported without its notification, the year of the death): 2019 or 2019/20",
+    ),
+    (
+        "notified_on",
+        false,
+        "date the death was notified; blank only for a completed review imported without its notification, which then counts as a review completed and not as a death notified",
+    ),
     ("date_of_death", true, "date of death (identifying: sealed)"),
     ("age_band", true, "0-27d, 28-364d, 1-4y, 5-9y, 10-14y or 15-17y"),
     ("sex", true, "female, male, indeterminate or not_known"),
     ("ethnicity", true, "NHS ethnic category code A to S, Z (not stated) or 99 (not known)"),
     ("imd_decile", false, "deprivation decile 1 (most deprived) to 10; blank when not known"),
     ("place_of_death", false, "place-of-death code (blank: not_known)"),
-    ("expected", true, "yes or no"),
+    ("expected", true, "yes, no or not_known"),
     ("jar_criteria", false, "Joint Agency Response criteria codes separated by ;"),
     ("coroner_informed", false, "yes, no or not_known (blank: not_known)"),
     ("looked_after", false, "yes, no or not_known (blank: not_known)"),
@@ -63,7 +71,10 @@ pub const COLUMNS: &[(&str, bool, &str)] = &[
 pub struct Record {
     pub line: u64,
     pub record_id: String,
-    pub notified_on: NaiveDate,
+    /// `None` for a review imported without its notification.
+    pub notified_on: Option<NaiveDate>,
+    /// Whether the previous system recorded if the death was expected (`coded.expected`).
+    pub expected_known: bool,
     pub nhs_number: Option<NhsNumber>,
     pub postcode: Option<Postcode>,
     pub identity: SealedIdentity,
@@ -244,7 +255,7 @@ fn read_row(row: &mut Row<'_>, v: &Vocabulary, today: NaiveDate) -> Option<Recor
         }
         None => None,
     };
-    let notified_on = row.date("notified_on", true);
+    let notified_on = row.date("notified_on", false);
     let death = row.date("date_of_death", true);
     let dob = row.date("date_of_birth", false);
     let band = row.coded("age_band", AgeBand::parse, enum_codes(&AgeBand::ALL, AgeBand::code));
@@ -255,7 +266,7 @@ fn read_row(row: &mut Row<'_>, v: &Vocabulary, today: NaiveDate) -> Option<Recor
     } else {
         row.coded("place_of_death", PlaceOfDeath::parse, enum_codes(PlaceOfDeath::ALL, PlaceOfDeath::code))
     };
-    let expected = row.coded("expected", yes_no, "yes, no".into());
+    let expected = row.coded("expected", yes_no_not_known, "yes, no, not_known".into());
     let decile = match row.get("imd_decile") {
         "" => None,
         d => match d.parse::<i32>() {
@@ -342,17 +353,34 @@ fn read_row(row: &mut Row<'_>, v: &Vocabulary, today: NaiveDate) -> Option<Recor
         }
     }
     let review = read_review(row, v, death, today);
+    if row.get("notified_on").is_empty() {
+        if row.get("review_completed_on").is_empty() {
+            row.fail(
+                "notified_on",
+                "is empty; give the date the death was notified (it may be blank only for a completed review imported without its notification)",
+            );
+        } else if let (Some(y), Some(d)) = (year, death)
+            && ReportingYear::of(d) != y
+        {
+            row.fail(
+                "reporting_year",
+                format!(
+                    "{y} is not the year of the death {d} ({}), which a review without its notification is counted in",
+                    ReportingYear::of(d)
+                ),
+            );
+        }
+    }
     let (
         Some(record_id),
         Some(year),
-        Some(notified_on),
         Some(death),
         Some(band),
         Some(sex),
         Some(ethnicity),
         Some(place),
         Some(expected),
-    ) = (record_id, year, notified_on, death, band, sex, ethnicity, place, expected)
+    ) = (record_id, year, death, band, sex, ethnicity, place, expected)
     else {
         return None;
     };
@@ -366,7 +394,7 @@ fn read_row(row: &mut Row<'_>, v: &Vocabulary, today: NaiveDate) -> Option<Recor
         age_at_death_days: age_days.unwrap_or_else(|| band_floor_days(band)),
         age_band: band,
         place_category: place,
-        expected,
+        expected: expected.unwrap_or(false),
         jar_criteria: jar,
         stillbirth: false,
         suspected_home_stillbirth: false,
@@ -414,6 +442,7 @@ fn read_row(row: &mut Row<'_>, v: &Vocabulary, today: NaiveDate) -> Option<Recor
         line: row.line,
         record_id,
         notified_on,
+        expected_known: expected.is_some(),
         nhs_number,
         postcode,
         identity,
@@ -512,6 +541,25 @@ mod tests {
         assert_eq!(p.problems[0].to_string(), "line 3, column record_id: ‘R1’ is also on line 2");
         let p = parse("record_id,colour\n", &vocabulary(), today(), false);
         assert!(p.problems.iter().any(|x| x.column == "colour"));
-        assert!(p.problems.iter().any(|x| x.column == "notified_on" && x.reason.contains("missing")));
+        assert!(p.problems.iter().any(|x| x.column == "date_of_death" && x.reason.contains("missing")));
+    }
+
+    #[test]
+    fn history_may_not_know_whether_expected_and_may_lack_the_notification() {
+        let text = format!(
+            "{HEAD}R1,2019,,2019-06-01,1-4y,female,A,,not known,2020-02-01,infection,none_identified,,,,\n\
+             R2,2019,,2019-06-01,1-4y,female,A,,no,,,,,,,\n\
+             R3,2018,,2019-06-01,1-4y,female,A,,NOT_KNOWN,2020-02-01,infection,none_identified,,,,\n\
+             R4,2019,2019-06-03,2019-06-01,1-4y,female,A,,perhaps,,,,,,,\n"
+        );
+        let p = parse(&text, &vocabulary(), today(), false);
+        assert_eq!(p.records.len(), 1, "{:#?}", p.problems);
+        let r = &p.records[0];
+        assert_eq!((r.notified_on, r.expected_known, r.coded.expected), (None, false, false));
+        let got: Vec<(u64, &str)> = p.problems.iter().map(|x| (x.line, x.column.as_str())).collect();
+        assert_eq!(got, vec![(3, "notified_on"), (4, "reporting_year"), (5, "expected")]);
+        assert!(p.problems[0].reason.contains("blank only for a completed review"), "{}", p.problems[0]);
+        assert!(p.problems[1].reason.contains("year of the death 2019-06-01 (2019/20)"), "{}", p.problems[1]);
+        assert!(p.problems[2].reason.contains("yes, no, not_known"), "{}", p.problems[2]);
     }
 }

@@ -79,6 +79,8 @@ pub(crate) fn modifiable_table(
         shared_rows: Vec::new(),
         names: Default::default(),
         filter_dims: Vec::new(),
+        share_label: String::new(),
+        subtotals: Vec::new(),
     }
 }
 

@@ -321,6 +321,8 @@ pub(super) fn completeness_table(data: &Data, labels: &Labels, year: i32) -> Tab
         shared_rows: Vec::new(),
         names: crate::reports::table::Names { cells: names, ..Default::default() },
         filter_dims: Vec::new(),
+        share_label: String::new(),
+        subtotals: Vec::new(),
     }
 }
 
@@ -635,6 +637,8 @@ mod boundary_tests {
                 cells: counts,
                 total: Shown::Count(6),
                 percent: Default::default(),
+                of_total: Default::default(),
+                subtotal: false,
             }],
             ..crate::reports::annual::parts::empty_table(0)
         };

@@ -145,6 +145,7 @@ pub async fn gather<C: ConnectionTrait>(conn: &C, year: ReportingYear, areas: &[
             (*interval, histogram)
         })
         .collect();
+    let requests = store::requests(conn, year.start(), year.end(), areas).await?;
     Ok(Data {
         notified: store::count(conn, notified, areas, &NOTIFIED).await?,
         reviewed: by_reviewed,
@@ -154,9 +155,9 @@ pub async fn gather<C: ConnectionTrait>(conn: &C, year: ReportingYear, areas: &[
         themes: store::themes(conn, reviewed, areas).await?,
         days,
         open: store::open_at(conn, year.end(), areas).await?,
-        requests: store::requests(conn, year.start(), year.end(), areas).await?,
-        return_days: store::return_days(conn, year.start(), year.end(), areas).await?,
-        form_completeness: store::form_completeness(conn, year.start(), year.end(), areas).await?,
+        requests: requests.by_status,
+        return_days: requests.return_days,
+        form_completeness: requests.completeness,
         actions: store::actions(conn, year.start(), year.end(), areas).await?,
         meetings: store::meetings_held(conn, year.start(), year.end(), areas).await?,
         safeguarding: store::answers_filtered(

@@ -67,6 +67,7 @@ pub(crate) fn empty_table(index: usize) -> ShownTable {
         column_totals: Vec::new(),
         total: Shown::Count(0),
         percent_label: String::new(),
+        share_label: String::new(),
         total_percent: Default::default(),
         shares_of_total: false,
         multi_valued: false,

@@ -9,6 +9,12 @@ use super::{Block, Data, Labels, Params, tally};
 use crate::domain::dates::AgeBand;
 use crate::reports::table::{Basis, Percent, ShownTable, Table};
 
+/// The heading of the column of each row's reviews as a share of all the reviews completed.
+const SHARE_OF_REVIEWS: &str = "% of reviews";
+
+/// The row summing the two bands under one year (0 to 27 days, 28 to 364 days).
+pub(crate) const UNDER_ONE: &str = "Under 1 year (0 to 364 days)";
+
 /// Sections 4 to 8 of the annual report.
 pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: &Data, plan: &mut Plan) {
     let y = params.year;
@@ -31,26 +37,29 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         )
     };
     let mut reviews = Vec::new();
-    let category = modifiable_table(
+    let mut category = modifiable_table(
         "reviewed-category-modifiable",
         "Reviews completed by category of death and modifiable factors",
         "category",
         0,
         &labels.categories,
     );
+    category.share_label = SHARE_OF_REVIEWS.into();
     reviews.push(Part::Counts {
         index: b.add(category),
         chart: ChartSpec::Rows { what: "reviews completed by category of death" },
     });
     let ages: Vec<(String, String)> =
         AgeBand::ALL.iter().map(|a| (a.code().into(), a.label().into())).collect();
-    let by_age = modifiable_table(
+    let mut by_age = modifiable_table(
         "reviewed-age-modifiable",
         "Reviews completed by age at death and modifiable factors",
         "age_band",
         2,
         &ages,
     );
+    by_age.share_label = SHARE_OF_REVIEWS.into();
+    by_age.subtotals = vec![(UNDER_ONE.into(), vec![0, 1])];
     reviews.push(Part::Counts { index: b.add(by_age), chart: ChartSpec::None });
     let ca = tally(&data.reviewed, &[0, 2]);
     let t = Table {
@@ -78,6 +87,8 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         shared_rows: Vec::new(),
         names: Default::default(),
         filter_dims: Vec::new(),
+        share_label: String::new(),
+        subtotals: Vec::new(),
     };
     reviews.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     plan.push(("reviews", "Reviews completed: category of death and modifiable factors", reviews));
@@ -114,6 +125,8 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         shared_rows: Vec::new(),
         names: Default::default(),
         filter_dims: Vec::new(),
+        share_label: String::new(),
+        subtotals: Vec::new(),
     };
     factors.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     // Safeguarding practice reviews: the analysis form's referral question, every review once.
@@ -193,6 +206,8 @@ pub(super) fn plan(b: &mut Builder<'_>, params: &Params, labels: &Labels, data: 
         shared_rows: Vec::new(),
         names: Default::default(),
         filter_dims: Vec::new(),
+        share_label: String::new(),
+        subtotals: Vec::new(),
     };
     let returns = b.add(t);
     gathering.push(Part::Counts { index: returns, chart: ChartSpec::None });

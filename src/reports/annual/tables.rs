@@ -236,6 +236,8 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
             ..Names::default()
         },
         filter_dims: Vec::new(),
+        share_label: String::new(),
+        subtotals: Vec::new(),
     });
     let (days, mode, decimals) = (data.days.clone(), params.mode.clone(), params.rate_rule.percent_decimals);
     let mut timeliness = vec![Part::Later(Box::new(move |shown: &[ShownTable]| {
@@ -365,6 +367,8 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         // The cells are deciles laid out as quintiles: each is named by the decile it counts.
         names: deprivation_names(&notified_cohort),
         filter_dims: Vec::new(),
+        share_label: String::new(),
+        subtotals: Vec::new(),
     };
     t.row_dimension = "imd_quintile".into();
     let deprivation = b.add(t);
@@ -393,7 +397,11 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
         "Deaths notified: expected or unexpected",
         "expected",
         5,
-        vec![("expected".into(), "Expected".into()), ("unexpected".into(), "Unexpected".into())],
+        vec![
+            ("expected".into(), "Expected".into()),
+            ("unexpected".into(), "Unexpected".into()),
+            ("not_known".into(), "Not known (imported history that did not record it)".into()),
+        ],
     );
     deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
     let t = one(

@@ -106,32 +106,50 @@ impl ShownTable {
     pub fn flat(&self, decimals: u8) -> Flat {
         let several = self.columns.len() > 1;
         let with_percent = self.rows.iter().any(|r| r.percent != Share::None);
+        let with_share = !self.share_label.is_empty();
         let mut headings = vec![self.row_heading.clone()];
         headings.extend(self.columns.iter().cloned());
         if several && !self.multi_valued {
             headings.push("Total".into());
         }
+        if with_share {
+            headings.push(self.share_label.clone());
+        }
         if with_percent {
             headings.push(self.percent_label.clone());
         }
-        let line = |label: &str, cells: &[Shown], total: &Shown, percent: Share| {
+        let line = |label: &str, cells: &[Shown], total: &Shown, of_total: Share, percent: Share| {
             let mut out = vec![label.to_string()];
             out.extend(cells.iter().map(Shown::text));
             if several && !self.multi_valued {
                 out.push(total.text());
+            }
+            if with_share {
+                out.push(of_total.text(decimals));
             }
             if with_percent {
                 out.push(percent.text(decimals));
             }
             out
         };
-        let rows = self.rows.iter().map(|r| line(&r.label, &r.cells, &r.total, r.percent)).collect();
+        let rows =
+            self.rows.iter().map(|r| line(&r.label, &r.cells, &r.total, r.of_total, r.percent)).collect();
         let total = (!self.multi_valued).then(|| {
             let cells = if several { self.column_totals.clone() } else { vec![self.total] };
-            line("Total", &cells, &self.total, self.total_percent)
+            let whole = match self.total {
+                Shown::Count(n) if n > 0 => Share::Of(n, n),
+                Shown::Count(_) => Share::None,
+                Shown::Suppressed => Share::Hidden,
+            };
+            line("Total", &cells, &self.total, whole, self.total_percent)
         });
         let mut notes = self.notes.clone();
-        if let Some(note) = self.rounding_note(decimals) {
+        let shares = |r: &super::ShownRow| r.percent;
+        let of_total = |r: &super::ShownRow| r.of_total;
+        let note = if self.shares_of_total { self.rounding_note(decimals, &shares) } else { None };
+        if let Some(note) =
+            note.or_else(|| with_share.then(|| self.rounding_note(decimals, &of_total)).flatten())
+        {
             notes.push(note);
         }
         Flat {
@@ -148,13 +166,13 @@ impl ShownTable {
 
     /// "Percentages are rounded…" when the rows' printed shares of the total (every one shown)
     /// add up to something other than 100%.
-    fn rounding_note(&self, decimals: u8) -> Option<String> {
-        if !self.shares_of_total || self.rows.iter().all(|r| r.percent == Share::None) {
+    fn rounding_note(&self, decimals: u8, share: &dyn Fn(&super::ShownRow) -> Share) -> Option<String> {
+        if self.multi_valued || self.rows.iter().all(|r| share(r) == Share::None) {
             return None;
         }
         let mut sum = 0.0;
-        for r in &self.rows {
-            match r.percent {
+        for r in self.rows.iter().filter(|r| !r.subtotal) {
+            match share(r) {
                 Share::Hidden => return None,
                 share => sum += share.rounded(decimals).unwrap_or(0.0),
             }

@@ -60,3 +60,30 @@ fn published_mode_hides_small_counts_in_every_table_and_keeps_totals_true() {
     }
     assert!(Mode::Published(Rule::default()).words().starts_with("Published: Counts from 1 to 4"));
 }
+
+#[test]
+fn a_subtotal_and_a_share_of_reviews_come_from_the_figures_as_shown() {
+    let mut tables = report();
+    tables[0].subtotals = vec![("Perinatal or infection".into(), vec![0, 1])];
+    tables[0].share_label = "% of reviews".into();
+    tables[0].percent = Percent::None;
+    let internal = show(&tables, &Mode::Internal);
+    let sub = internal[0].rows.last().expect("the subtotal row");
+    assert!(sub.subtotal);
+    assert_eq!(
+        (sub.label.as_str(), sub.cells.clone()),
+        ("Perinatal or infection", vec![Shown::Count(32), Shown::Count(9)])
+    );
+    assert_eq!((sub.total, sub.of_total.text(1)), (Shown::Count(41), "75.9%".to_string()), "41 of 54");
+    let flat = internal[0].flat(1);
+    assert_eq!(flat.headings.last().map(String::as_str), Some("% of reviews"));
+    assert_eq!(flat.rows[0][4], "55.6%", "30 of 54");
+    assert_eq!(flat.total.as_ref().map(|t| t[4].as_str()), Some("100.0%"));
+    // 55.6 + 20.4 + 24.1 = 100.1: the subtotal's 75.9 is not added in.
+    assert!(flat.notes.iter().any(|n| n.contains("add up to 100.1%")), "{:?}", flat.notes);
+    // Published: the infection row's 2 is hidden, so the subtotal's cell is too; the total stays.
+    let published = show(&tables, &Mode::Published(Rule::default()));
+    let sub = published[0].rows.last().expect("the subtotal row");
+    assert_eq!(sub.cells[0], Shown::Suppressed);
+    assert!(!published[0].figures.iter().any(|(name, _)| name.contains("Perinatal or infection")));
+}

@@ -66,6 +66,12 @@ pub struct Model {
     pub retention_override_on: Option<Date>,
     /// When the identifying data was destroyed (the coded record stays).
     pub destroyed_at: Option<DateTimeUtc>,
+    /// False when a previous system did not record whether the death was expected (imported
+    /// history); `expected` then says nothing.
+    pub expected_known: bool,
+    /// False for a review imported without its notification: it counts as a review completed,
+    /// not as a death notified (`notified_at` then holds the date of death, for ordering).
+    pub notification_recorded: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,62 +1,71 @@
 //! The panel's activity over a year, apart from the cohorts of deaths and reviews: the agency
 //! forms requested and returned, the actions register and the meetings held.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, Statement, Value};
 
 use super::{Count, area_filter, grouped};
 use crate::store::StoreResult;
 
-/// Agency form requests made between the two dates (inclusive), by agency type and status.
+/// The agency form requests made between the two dates (inclusive), read in one pass over the
+/// requests index and split three ways.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Requests {
+    /// By agency type and status: keys `[agency_type, status]`.
+    pub by_status: Vec<Count>,
+    /// Days to return the submitted ones, by agency type: keys `[agency_type, days]`.
+    pub return_days: Vec<Count>,
+    /// Answered, not known and missing items over the submitted ones, by form: keys
+    /// `[form_code, "answered" | "not_known" | "missing"]`.
+    pub completeness: Vec<Count>,
+}
+
 pub async fn requests<C: ConnectionTrait>(
     conn: &C,
     start: NaiveDate,
     end: NaiveDate,
     areas: &[i64],
-) -> StoreResult<Vec<Count>> {
-    let (sql, values) = requests_sql("r.agency_type AS k0, r.status AS k1", start, end, areas);
-    grouped(conn, format!("{sql} GROUP BY 1, 2"), values, 2).await
-}
-
-/// Days to return the submitted requests made between the two dates, by agency type.
-pub async fn return_days<C: ConnectionTrait>(
-    conn: &C,
-    start: NaiveDate,
-    end: NaiveDate,
-    areas: &[i64],
-) -> StoreResult<Vec<Count>> {
-    let (sql, values) =
-        requests_sql("r.agency_type AS k0, CAST(r.return_days AS TEXT) AS k1", start, end, areas);
-    grouped(conn, format!("{sql} AND r.return_days IS NOT NULL GROUP BY 1, 2"), values, 2).await
-}
-
-/// Answered, not known and missing items over the submitted requests made between the two dates,
-/// by form: keys `[form_code, "answered" | "not_known" | "missing"]`.
-pub async fn form_completeness<C: ConnectionTrait>(
-    conn: &C,
-    start: NaiveDate,
-    end: NaiveDate,
-    areas: &[i64],
-) -> StoreResult<Vec<Count>> {
+) -> StoreResult<Requests> {
     let (sql, values) = requests_sql(
-        "r.form_code AS k0, SUM(r.answered) AS answered, SUM(r.not_known) AS not_known, \
-         SUM(r.missing) AS missing",
+        "r.agency_type AS k0, r.status AS k1, r.form_code AS k2, r.return_days AS days, \
+         SUM(r.answered) AS answered, SUM(r.not_known) AS not_known, SUM(r.missing) AS missing",
         start,
         end,
         areas,
     );
-    let sql = format!("{sql} AND CASE WHEN r.status = 'submitted' THEN 1 ELSE 0 END = 1 GROUP BY 1");
+    let sql = format!("{sql} GROUP BY 1, 2, 3, 4");
     let rows =
         conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
-    let mut out = Vec::new();
+    let mut by_status: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    let mut return_days: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    let mut completeness: BTreeMap<Vec<String>, u64> = BTreeMap::new();
     for r in rows {
-        let form: String = r.try_get("", "k0")?;
-        for column in ["answered", "not_known", "missing"] {
-            let n: Option<i64> = r.try_get("", column)?;
-            out.push(Count { keys: vec![form.clone(), column.into()], n: n.unwrap_or(0).max(0) as u64 });
+        let agency: String = r.try_get("", "k0")?;
+        let status: String = r.try_get("", "k1")?;
+        let form: String = r.try_get("", "k2")?;
+        let days: Option<i32> = r.try_get("", "days")?;
+        let n: i64 = r.try_get("", "n")?;
+        let n = n.max(0) as u64;
+        *by_status.entry(vec![agency.clone(), status.clone()]).or_default() += n;
+        if let Some(d) = days {
+            *return_days.entry(vec![agency, d.to_string()]).or_default() += n;
+        }
+        if status == "submitted" {
+            for column in ["answered", "not_known", "missing"] {
+                let v: Option<i64> = r.try_get("", column)?;
+                *completeness.entry(vec![form.clone(), column.into()]).or_default() +=
+                    v.unwrap_or(0).max(0) as u64;
+            }
         }
     }
-    Ok(out)
+    let counts = |m: BTreeMap<Vec<String>, u64>| m.into_iter().map(|(keys, n)| Count { keys, n }).collect();
+    Ok(Requests {
+        by_status: counts(by_status),
+        return_days: counts(return_days),
+        completeness: counts(completeness),
+    })
 }
 
 /// Requests made in the span, by the request's own area and date: a form asked of an agency

@@ -12,7 +12,7 @@ use sea_orm::{ConnectionTrait, Statement, Value};
 use super::StoreResult;
 
 mod activity;
-pub use activity::{actions, form_completeness, meetings_held, requests, return_days};
+pub use activity::{Requests, actions, meetings_held, requests};
 
 /// Which cases a query counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub enum Dim {
     /// The IMD decile as published (1 = most deprived); empty when not known.
     Decile,
     Place,
-    /// `expected` or `unexpected`.
+    /// `expected`, `unexpected` or `not_known` (imported history that did not record it).
     Expected,
     /// `yes` or `no`.
     Jar,
@@ -68,7 +68,9 @@ impl Dim {
             Dim::Ethnicity => "c.ethnicity",
             Dim::Decile => "COALESCE(CAST(c.imd_decile AS TEXT), '')",
             Dim::Place => "c.place_category",
-            Dim::Expected => "CASE WHEN c.expected THEN 'expected' ELSE 'unexpected' END",
+            Dim::Expected => {
+                "CASE WHEN NOT c.expected_known THEN 'not_known' WHEN c.expected THEN 'expected' ELSE 'unexpected' END"
+            }
             Dim::Jar => "CASE WHEN c.jar THEN 'yes' ELSE 'no' END",
             Dim::Area => "CAST(c.area_id AS TEXT)",
             Dim::CoronerInformed => "c.coroner_informed",
@@ -112,6 +114,10 @@ const SIGNED: &str = "CASE WHEN a.status = 'signed' THEN 1 ELSE 0 END = 1";
 /// The statuses of notifications that are not (or not yet) counted as child deaths.
 pub(crate) const NOT_COUNTED: &str = "('pending_triage', 'rejected', 'merged')";
 
+/// A death notified (not a review imported without its notification, which counts as a review
+/// completed only).
+const NOTIFIED_HERE: &str = "CASE WHEN c.notification_recorded THEN 1 ELSE 0 END = 1";
+
 /// Builds `FROM … WHERE …` for a cohort with its bound values: cases `c`, and the signed analysis
 /// `a` (joined for reviews, left-joined for notifications when `analysis` is asked for).
 fn cohort_sql(cohort: Cohort, areas: &[i64], analysis: bool) -> (String, Vec<Value>) {
@@ -129,7 +135,7 @@ fn joined(cohort: Cohort, areas: &[i64], analysis: bool, join: &str) -> (String,
                 from.push_str(&format!(" LEFT JOIN analyses a ON a.case_id = c.id AND {SIGNED}"));
             }
             values.push(year.into());
-            filter.push_str(&format!(" AND c.reporting_year = ${}", values.len()));
+            filter.push_str(&format!(" AND c.reporting_year = ${} AND {NOTIFIED_HERE}", values.len()));
         }
         Cohort::NotifiedInYears(first, last) => {
             if analysis {
@@ -138,7 +144,7 @@ fn joined(cohort: Cohort, areas: &[i64], analysis: bool, join: &str) -> (String,
             values.push(first.into());
             values.push(last.into());
             filter.push_str(&format!(
-                " AND c.reporting_year >= ${} AND c.reporting_year <= ${}",
+                " AND c.reporting_year >= ${} AND c.reporting_year <= ${} AND {NOTIFIED_HERE}",
                 values.len() - 1,
                 values.len()
             ));
@@ -262,7 +268,11 @@ fn filter_sql(f: &Filter<'_>, values: &mut Vec<Value>) -> String {
         sql.push_str(&format!(" AND c.age_band IN ({})", super::bind_list(values, f.age_bands)));
     }
     if let Some(e) = f.expected {
-        sql.push_str(if e { " AND c.expected" } else { " AND NOT c.expected" });
+        sql.push_str(if e {
+            " AND c.expected AND c.expected_known"
+        } else {
+            " AND NOT c.expected AND c.expected_known"
+        });
     }
     sql
 }

@@ -258,8 +258,10 @@ fn coded_json(c: &Case, area: &str, duplicate_of: Option<&str>, identified: bool
         "area": area,
         "status": c.status,
         "source": c.source,
-        "notified_at": identified.then(|| c.notified_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        "notified_month": c.notified_at.format("%Y-%m").to_string(),
+        "notified_at": (identified && c.notification_recorded)
+            .then(|| c.notified_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        "notified_month": c.notification_recorded.then(|| c.notified_at.format("%Y-%m").to_string()),
+        "notification_recorded": c.notification_recorded,
         "reporting_year": c.reporting_year,
         // Removed (null) once the identifying data was destroyed; the band stays.
         "age_at_death_days": known_age.filter(|_| identified),
@@ -270,7 +272,7 @@ fn coded_json(c: &Case, area: &str, duplicate_of: Option<&str>, identified: bool
         "ethnicity": c.ethnicity,
         "imd_decile": c.imd_decile,
         "place_category": c.place_category,
-        "expected": c.expected,
+        "expected": c.expected_known.then_some(c.expected),
         "jar": c.jar,
         "jar_criteria": c.jar_criteria.split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>(),
         "stillbirth": c.stillbirth,

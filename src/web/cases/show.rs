@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::TimeDelta;
 
 use crate::domain::audit::AuditAction;
+use crate::domain::codes::expected_label;
 use crate::domain::codes::{
     CaseStatus, DataQuality, DuplicateStatus, Ethnicity, JarCriterion, NhsNumberStatus, PlaceOfDeath,
     RejectionReason, Sex, Source, YesNoUnknown,
@@ -93,10 +94,6 @@ pub struct ShowTemplate {
     pub reason_other: String,
 }
 
-fn yes_no(b: bool) -> &'static str {
-    if b { "Yes" } else { "No" }
-}
-
 /// The case's coded facts. `identified`: the reader may see the case's identity; for anyone
 /// else (panel chairs and members) the notification is given by its month and the age by its
 /// band (and completed weeks under one year), the grain of the anonymised dataset: an exact
@@ -106,7 +103,9 @@ pub fn summary(case: &Case, area: &str, identified: bool) -> Vec<Row> {
     let jar: Vec<&str> =
         case.jar_criteria.split(',').filter_map(JarCriterion::parse).map(|j| j.label()).collect();
     let band = AgeBand::parse(&case.age_band).map(|b| b.label()).unwrap_or("—");
-    let notified = if identified {
+    let notified = if !case.notification_recorded {
+        "Not recorded (a review imported without its notification)".to_string()
+    } else if identified {
         crate::domain::uk_time::long(case.notified_at)
     } else {
         case.notified_at.format("%B %Y").to_string()
@@ -138,7 +137,7 @@ pub fn summary(case: &Case, area: &str, identified: bool) -> Vec<Row> {
                 .unwrap_or_else(|| "Not known (no lookup for the postcode)".into()),
         ),
         row("Place of death", PlaceOfDeath::parse(&case.place_category).map(|p| p.label()).unwrap_or("—")),
-        row("Expected death", yes_no(case.expected)),
+        row("Expected death", expected_label(case.expected_known.then_some(case.expected))),
         row(
             "Joint Agency Response",
             if jar.is_empty() { "Not indicated".to_string() } else { jar.join("; ") },
