@@ -34,6 +34,18 @@ pub enum ReferenceCommand {
         #[arg(long = "area", value_name = "NAME=CODES", required = true)]
         areas: Vec<String>,
     },
+    /// Load live births by local authority and calendar year (ONS, "Births by area of usual
+    /// residence of mother", a year's sheet saved as CSV; or columns `la_code,year,live_births`),
+    /// for the infant and neonatal mortality rates per 1,000 live births.
+    ImportLiveBirths {
+        file: PathBuf,
+        /// The calendar year of a file without a `year` column (an ONS sheet holds one year).
+        #[arg(long)]
+        year: Option<i32>,
+        /// `NAME=CODE[,CODE…]`, as for `import-population`; repeat per area.
+        #[arg(long = "area", value_name = "NAME=CODES", required = true)]
+        areas: Vec<String>,
+    },
     /// Load the children (0 to 17) of an area by deprivation decile, per mid-year (CSV with the
     /// header `year,imd_decile,population`; decile 1 = most deprived), for rates by decile and the
     /// most-against-least-deprived rate ratio.
@@ -65,6 +77,9 @@ pub async fn run(loaded: LoadedConfig, command: ReferenceCommand) -> CliResult {
         ReferenceCommand::ImportImd { file } => import_imd(loaded, file).await,
         ReferenceCommand::ImportPopulation { file, areas } => import_population(loaded, file, areas).await,
         ReferenceCommand::ImportDecilePopulation { file, area } => import_deciles(loaded, file, area).await,
+        ReferenceCommand::ImportLiveBirths { file, year, areas } => {
+            import_births(loaded, file, year, areas).await
+        }
     }
 }
 
@@ -104,13 +119,14 @@ async fn import_deciles(loaded: LoadedConfig, file: PathBuf, area: String) -> Cl
     Ok(())
 }
 
-/// `cdop reference import-population FILE --area NAME=CODES…`: nothing is stored unless the
-/// whole file reads cleanly; a re-import replaces the same authorities' mid-years.
-async fn import_population(loaded: LoadedConfig, file: PathBuf, mappings: Vec<String>) -> CliResult {
-    let db = store::connect_current(&loaded).await?;
-    let known = crate::store::areas::list(&db).await.map_err(|e| fail(e.to_string()))?;
+/// Each `--area NAME=CODE[,CODE…]`: (area id, name, local authority codes).
+async fn area_plan(
+    db: &sea_orm::DatabaseConnection,
+    mappings: &[String],
+) -> Result<Vec<(i64, String, Vec<String>)>, CliError> {
+    let known = crate::store::areas::list(db).await.map_err(|e| fail(e.to_string()))?;
     let mut plan: Vec<(i64, String, Vec<String>)> = Vec::new();
-    for m in &mappings {
+    for m in mappings {
         let Some((name, codes)) = m.split_once('=') else {
             return Err(fail(format!("--area {m}: write NAME=CODE[,CODE…], e.g. \"Cumberland=E06000063\"")));
         };
@@ -127,6 +143,58 @@ async fn import_population(loaded: LoadedConfig, file: PathBuf, mappings: Vec<St
         }
         plan.push((area.id, area.name.clone(), codes));
     }
+    Ok(plan)
+}
+
+/// `cdop reference import-live-births FILE [--year Y] --area NAME=CODES…`: all or nothing; a
+/// re-import replaces the same authorities' years.
+async fn import_births(
+    loaded: LoadedConfig,
+    file: PathBuf,
+    year: Option<i32>,
+    mappings: Vec<String>,
+) -> CliResult {
+    let db = store::connect_current(&loaded).await?;
+    let plan = area_plan(&db, &mappings).await?;
+    let text = std::fs::read_to_string(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
+    let all_codes: Vec<String> = plan.iter().flat_map(|(_, _, c)| c.clone()).collect();
+    let rows = crate::reports::population::read_births(&text, &all_codes, year)
+        .map_err(|problems| refused(&file, &problems))?;
+    let txn = store::begin_write(&db).await.map_err(|e| fail(e.to_string()))?;
+    crate::store::populations::replace_births(&txn, &rows).await.map_err(|e| fail(e.to_string()))?;
+    for (area_id, _, codes) in &plan {
+        crate::store::populations::set_authorities(&txn, *area_id, codes)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    let mut years: Vec<i32> = rows.iter().map(|r| r.year).collect();
+    years.sort_unstable();
+    years.dedup();
+    audit::append(
+        &txn,
+        &AuditEvent::new(Actor::Cli, AuditAction::ReferenceImported, "reference", "live-births")
+            .details(format!("rows={} authorities={} years={years:?}", rows.len(), all_codes.join(","))),
+    )
+    .await
+    .map_err(|e| fail(e.to_string()))?;
+    txn.commit().await.map_err(|e| fail(e.to_string()))?;
+    for (_, name, codes) in &plan {
+        println!("{name}: {}", codes.join(", "));
+    }
+    println!(
+        "Imported live births for {} authorit{} in {}.",
+        all_codes.len(),
+        if all_codes.len() == 1 { "y" } else { "ies" },
+        years.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+    );
+    Ok(())
+}
+
+/// `cdop reference import-population FILE --area NAME=CODES…`: nothing is stored unless the
+/// whole file reads cleanly; a re-import replaces the same authorities' mid-years.
+async fn import_population(loaded: LoadedConfig, file: PathBuf, mappings: Vec<String>) -> CliResult {
+    let db = store::connect_current(&loaded).await?;
+    let plan = area_plan(&db, &mappings).await?;
     let text = std::fs::read_to_string(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
     let all_codes: Vec<String> = plan.iter().flat_map(|(_, _, c)| c.clone()).collect();
     let rows =

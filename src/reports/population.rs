@@ -4,7 +4,7 @@
 //! population_2011, …, population_YYYY`. Sex is coded 1 male, 2 female; age 90 means 90 and over.
 //! Only children (ages 0 to 17) of the authorities asked for are kept. Pure.
 
-use crate::store::populations::Estimate;
+use crate::store::populations::{Births, Estimate};
 
 pub use crate::domain::lines::Problem;
 use crate::domain::lines::problem;
@@ -201,6 +201,106 @@ pub fn read_deciles(text: &str) -> Result<Vec<(i32, i32, u64)>, Vec<Problem>> {
     if problems.is_empty() { Ok(out) } else { Err(problems) }
 }
 
+/// Reads live births by local authority (ONS, "Births by area of usual residence of mother",
+/// saved as CSV), keeping the authorities in `codes`. The header row is the first one naming an
+/// area code column (`Area code`, `ladcodeYY` or `la_code`): the title lines above it in ONS
+/// sheets are skipped. Births are in the column headed `live_births` or starting `Live births`
+/// (`Live births: total`, `Number of live births`). The calendar year is the `year` column, or
+/// `year` for a file of one year without one.
+pub fn read_births(text: &str, codes: &[String], year: Option<i32>) -> Result<Vec<Births>, Vec<Problem>> {
+    let text = text.trim_start_matches('\u{feff}');
+    let is_code =
+        |h: &str| h.starts_with("ladcode") || h == "la_code" || h == "area code" || h == "area_code";
+    // The header: the first line with an area code column.
+    let lines: Vec<&str> = text.lines().collect();
+    let names_code =
+        |line: &str| line.split(',').any(|c| is_code(&c.trim().trim_matches('"').to_ascii_lowercase()));
+    let Some(skipped) = lines.iter().position(|l| names_code(l)) else {
+        return Err(vec![problem(
+            1,
+            "-",
+            "no header row naming an area code column (Area code, ladcodeYY or la_code)",
+        )]);
+    };
+    let rest = lines[skipped..].join("\n");
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(rest.as_bytes());
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
+        Err(e) => {
+            return Err(vec![problem(skipped as u64 + 1, "-", format!("the header cannot be read: {e}"))]);
+        }
+    };
+    let find = |pred: &dyn Fn(&str) -> bool| headers.iter().position(|h| pred(h));
+    let code_col = find(&|h| is_code(h));
+    let births_col = find(&|h| {
+        h == "live_births" || h.starts_with("live births") || h.starts_with("number of live births")
+    });
+    let year_col = find(&|h| h == "year");
+    let header_line = skipped as u64 + 1;
+    let (Some(code_col), Some(births_col)) = (code_col, births_col) else {
+        return Err(vec![problem(
+            header_line,
+            "-",
+            format!("expected an area code column and a live births column (found: {})", headers.join(", ")),
+        )]);
+    };
+    if year_col.is_none() && year.is_none() {
+        return Err(vec![problem(
+            header_line,
+            "-",
+            "the file has no year column: say which calendar year it holds with --year",
+        )]);
+    }
+    let mut out: Vec<Births> = Vec::new();
+    let mut problems = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = header_line + i as u64 + 1;
+        let Ok(record) = record else {
+            problems.push(problem(line, "-", "not a CSV row"));
+            continue;
+        };
+        let field = |c: usize| record.get(c).unwrap_or("").trim().to_string();
+        let code = field(code_col).to_ascii_uppercase();
+        if !codes.contains(&code) {
+            continue;
+        }
+        let row_year = match year_col {
+            Some(c) => match field(c).parse::<i32>() {
+                Ok(y) if (1990..=2200).contains(&y) => y,
+                _ => {
+                    problems.push(problem(
+                        line,
+                        &headers[c],
+                        format!("a calendar year such as 2024, not {:?}", field(c)),
+                    ));
+                    continue;
+                }
+            },
+            None => year.unwrap_or_default(),
+        };
+        let raw = field(births_col).replace(',', "");
+        let Ok(births) = raw.parse::<u64>() else {
+            problems.push(problem(
+                line,
+                &headers[births_col],
+                format!("a whole number of live births, not {raw:?}"),
+            ));
+            continue;
+        };
+        if out.iter().any(|b| b.la_code == code && b.year == row_year) {
+            problems.push(problem(line, &headers[code_col], format!("{code} in {row_year} is given twice")));
+            continue;
+        }
+        out.push(Births { la_code: code, year: row_year, births });
+    }
+    for code in codes {
+        if !out.iter().any(|b| &b.la_code == code) {
+            problems.push(problem(0, &headers[code_col], format!("no rows for {code} in the file")));
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,5 +366,30 @@ mod tests {
         assert!(words[2].starts_with("line 4, column population_2023:"), "{words:?}");
         assert!(words[3].contains("no rows for E06000099"), "{words:?}");
         assert!(read("a,b\n1,2\n", &[]).is_err(), "not MYEB1");
+    }
+
+    #[test]
+    fn live_births_are_read_from_an_ons_sheet_below_its_title_lines() {
+        let sheet = "Table 1: Live births by area of usual residence of mother,,\n\
+            Source: Office for National Statistics,,\n\
+            Area code,Area name,\"Number of live births: total\"\n\
+            E06000063,Cumberland,\"2,345\"\n\
+            E06000064,Westmorland and Furness,1500\n\
+            E09000001,City of London,40\n";
+        let rows = read_births(sheet, &["E06000063".into()], Some(2024)).expect("reads");
+        assert_eq!(rows, vec![Births { la_code: "E06000063".into(), year: 2024, births: 2345 }]);
+        let problems = read_births(sheet, &["E06000063".into()], None).expect_err("no year");
+        assert!(problems[0].to_string().contains("--year"), "{}", problems[0]);
+        let long = "la_code,year,live_births\nE06000063,2023,2300\nE06000063,2024,lots\nE06000063,2023,1\n";
+        let problems =
+            read_births(long, &["E06000063".into(), "E06000099".into()], None).expect_err("bad rows");
+        let said: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(said.len(), 3, "{said:?}");
+        assert!(
+            said[0].contains("line 3, column live_births: a whole number of live births, not \"lots\""),
+            "{said:?}"
+        );
+        assert!(said[1].contains("line 4") && said[1].contains("given twice"), "{said:?}");
+        assert!(said[2].contains("no rows for E06000099"), "{said:?}");
     }
 }

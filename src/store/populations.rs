@@ -228,3 +228,58 @@ pub async fn decile_children<C: ConnectionTrait>(
     }
     Ok(by_year.into_iter().rev().find(|(_, (_, complete))| *complete).map(|(y, (n, _))| (y, n)))
 }
+
+/// Live births in one authority in one calendar year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Births {
+    pub la_code: String,
+    pub year: i32,
+    pub births: u64,
+}
+
+/// Replaces the live births of every (authority, year) in `rows`.
+pub async fn replace_births<C: ConnectionTrait>(conn: &C, rows: &[Births]) -> StoreResult<()> {
+    for r in rows {
+        exec(
+            conn,
+            "DELETE FROM live_births WHERE la_code = $1 AND year = $2".into(),
+            vec![r.la_code.clone().into(), r.year.into()],
+        )
+        .await?;
+        exec(
+            conn,
+            "INSERT INTO live_births (la_code, year, births) VALUES ($1, $2, $3)".into(),
+            vec![r.la_code.clone().into(), r.year.into(), (r.births.min(i64::MAX as u64) as i64).into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Live births in `areas` in the latest calendar year up to `year` loaded for every area:
+/// `(year used, births)`, or `None`.
+pub async fn live_births<C: ConnectionTrait>(
+    conn: &C,
+    areas: &[i64],
+    year: i32,
+) -> StoreResult<Option<(i32, u64)>> {
+    if areas.is_empty() {
+        return Ok(None);
+    }
+    let mut values: Vec<Value> = vec![year.into()];
+    let areas_in = super::bind_list(&mut values, areas);
+    let sql = format!(
+        "SELECT b.year AS y, CAST(SUM(b.births) AS BIGINT) AS n, COUNT(DISTINCT aa.area_id) AS a \
+         FROM live_births b JOIN area_authorities aa ON aa.la_code = b.la_code \
+         WHERE b.year <= $1 AND aa.area_id IN ({areas_in}) GROUP BY b.year ORDER BY b.year DESC"
+    );
+    let rows =
+        conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
+    for r in rows {
+        let (y, n, a): (i32, i64, i64) = (r.try_get("", "y")?, r.try_get("", "n")?, r.try_get("", "a")?);
+        if a as usize == areas.len() {
+            return Ok(Some((y, n.max(0) as u64)));
+        }
+    }
+    Ok(None)
+}

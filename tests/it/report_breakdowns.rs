@@ -212,3 +212,66 @@ both_backends!(theme_rates_sum_each_years_children_over_the_window, |backend: Ba
     let (_, html) = chair.page("/reports/themes/neonatal?from=2023&year=2025&mode=internal").await;
     assert!(html.contains("Rates are not available"));
 });
+
+both_backends!(infant_mortality_comes_from_imported_live_births, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let north = app.area("Northshire").await;
+    let token = app.token_for("notifier@example.org", &[Role::Coordinator], &[north]).await;
+    construct(&app, &token, "Northshire", &dataset(), 0).await;
+    let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[north]).await;
+    let (_, html) = chair.page("/reports/annual?year=2025&mode=internal").await;
+    assert!(
+        html.contains("Neonatal and infant mortality per 1,000 live births is not available"),
+        "said plainly"
+    );
+
+    // An ONS sheet (title lines, then the table; one year, so --year), saved as CSV.
+    let env = [("CDOP__DATABASE__URL", app.db.url.as_str())];
+    let sheet = "Table 3: Live births by area of usual residence of mother, 2025,,\n\
+                 Source: Office for National Statistics,,\n\
+                 Area code,Area name,\"Number of live births: total\"\n\
+                 E06000063,Northshire,\"2,000\"\n\
+                 E06000099,Elsewhere,5000\n";
+    std::fs::write(app.dir.join("births.csv"), sheet).expect("written");
+    let run = |args: &[&str]| crate::common::process::run(&app.dir, &env, args);
+    let out = run(&["reference", "import-live-births", "births.csv", "--area", "Northshire=E06000063"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--year"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[
+        "reference",
+        "import-live-births",
+        "births.csv",
+        "--year",
+        "2025",
+        "--area",
+        "Northshire=E06000063",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Imported live births for 1 authority in 2025."));
+
+    // 2025/26: five deaths notified under 28 days and three more under 1 year, over 2,000 live
+    // births: 2.5 and 4.0 per 1,000. Byar's interval for 8: 8 × (1 − 1/72 − 1.96/(3√8))³ = 3.445
+    // and 9 × (1 − 1/81 + 1.96/(3·3))³ = 15.764, per 2,000 × 1,000: 1.7 to 7.9; for 5: 0.8 to 5.8.
+    let (_, html) = chair.page("/reports/annual?year=2025&mode=internal").await;
+    let imr = table(&html, "notified-infant-mortality");
+    assert_eq!(row(&imr, "Neonatal: under 28 days")[1..5], strings(&["5", "2,000", "2.5", "0.8 to 5.8"]));
+    assert_eq!(row(&imr, "Infant: under 1 year")[1..5], strings(&["8", "2,000", "4.0", "1.7 to 7.9"]));
+    assert!(html.contains("over the live births of the calendar year 2025"), "the year used is named");
+    // Published: the counts under 28 days and 28 to 364 days are shown (5 and 3: 3 is hidden),
+    // so a rate over a hidden count is not given.
+    let (_, html) = chair.page("/reports/annual?year=2025&mode=published").await;
+    let imr = table(&html, "notified-infant-mortality");
+    assert_eq!(row(&imr, "Infant: under 1 year")[1], "*", "{imr:?}");
+    audit_has(&app, "live-births").await;
+});
+
+async fn audit_has(app: &TestApp, entity: &str) {
+    let events = app
+        .sql_strings(&format!("SELECT object_ref FROM audit_events WHERE action = 'reference.imported' AND object_ref = '{entity}'"))
+        .await;
+    assert_eq!(events.len(), 1, "the import is audited once");
+}

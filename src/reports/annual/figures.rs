@@ -464,6 +464,44 @@ pub(super) fn rates(age: &ShownTable, sex: &ShownTable, population: &Population,
     }
 }
 
+/// Neonatal and infant mortality: deaths under 28 days and under 1 year notified in the year per
+/// 1,000 live births, from the age table as shown (a hidden count gives no rate).
+pub(super) fn infant_mortality(age: &ShownTable, births: (i32, u64), rule: &RateRule) -> Figures {
+    let (year, births) = births;
+    let row = |i: usize| age.rows.get(i).map(|r| &r.total);
+    let neonatal = row(0).and_then(|c| shown_sum(&[c]));
+    let infant = match (row(0), row(1)) {
+        (Some(a), Some(b)) => shown_sum(&[a, b]),
+        _ => None,
+    };
+    let rows = vec![
+        rate_row("Neonatal: under 28 days".into(), neonatal, births, 1_000, 1, rule),
+        rate_row("Infant: under 1 year".into(), infant, births, 1_000, 1, rule),
+    ];
+    Figures {
+        key: "notified-infant-mortality".into(),
+        title: "Neonatal and infant deaths notified per 1,000 live births".into(),
+        basis: Basis::Notified.words(),
+        denominator: format!(
+            "Live births in the areas in {year} (ONS, by the mother's area of usual residence)"
+        ),
+        headings: [
+            "Deaths",
+            "Deaths notified",
+            "Live births",
+            "Rate per 1,000 live births",
+            "95% confidence interval",
+            "Note",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        notes: vec![format!(
+            "Deaths notified in the reporting year (April to March) over the live births of the calendar year {year}. ONS and NCMD publish infant mortality by calendar year of death, so these rates are close to theirs but not the same. Confidence intervals by Byar's approximation to the exact Poisson interval."
+        )],
+    }
+}
+
 /// Deaths per 100,000 children a year in each deprivation decile (decile 1 most deprived), from
 /// the shown cells of the deprivation table (quintile rows; odd and even decile columns), and
 /// the rate ratio of decile 1 to decile 10 with its 95% interval. Hidden counts give no rate.

@@ -105,6 +105,9 @@ pub struct Data {
     pub population: Option<figures::Population>,
     /// Children by deprivation decile (index 0 = decile 1, most deprived) at that mid-year.
     pub decile_population: Option<(i32, [u64; 10])>,
+    /// Live births in the areas in the calendar year the report's year starts in (or the latest
+    /// loaded before): (year used, births).
+    pub live_births: Option<(i32, u64)>,
 }
 
 /// Runs the aggregate queries for a year and areas (agreement is left to the caller).
@@ -171,6 +174,7 @@ pub async fn gather<C: ConnectionTrait>(conn: &C, year: ReportingYear, areas: &[
         agreement: None,
         population: crate::store::populations::children(conn, areas, year.0).await?,
         decile_population: crate::store::populations::decile_children(conn, areas, year.0).await?,
+        live_births: crate::store::populations::live_births(conn, areas, year.0).await?,
     })
 }
 
@@ -209,8 +213,8 @@ pub async fn gather_with_agreement<C: ConnectionTrait>(
 
 impl Data {
     /// Several areas' data as one (counts added; histograms joined), given the agreement of the
-    /// areas together; their population and the meetings they held do not add up either, and
-    /// are left for the caller.
+    /// areas together; their population, live births and the meetings they held do not add up
+    /// either (an area's years may differ), and are left for the caller.
     pub fn merge(parts: &[&Data], agreement: Option<(Agreement, Agreement)>) -> Data {
         let mut out = Data::default();
         for d in parts {

@@ -10,6 +10,7 @@ use crate::reports::table::{Basis, Names, Percent, ShownTable, Table};
 
 const NO_RATES: &str = "Rates per 100,000 children are not available: no population estimates are loaded for these areas and years (cdop reference import-population). The report never uses a made-up denominator.";
 
+const NO_BIRTHS: &str = "Neonatal and infant mortality per 1,000 live births is not available: no live births are loaded for these areas and years (cdop reference import-live-births).";
 const NO_DECILE_RATES: &str = "Rates by deprivation decile, and the rate ratio between the most and least deprived, are not available: no children by decile are loaded for these areas (cdop reference import-decile-population).";
 
 pub(super) struct Builder<'a> {
@@ -433,6 +434,11 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
             (Some(a), Some(s), Some(p)) => Block::Figures(figures::rates(a, s, p, &rule)),
             _ => Block::Note(NO_RATES.into()),
         }
+    })));
+    let births = data.live_births;
+    deaths.push(Part::Later(Box::new(move |shown: &[ShownTable]| match (shown.get(age_table), births) {
+        (Some(a), Some(b)) => Block::Figures(figures::infant_mortality(a, b, &rule)),
+        _ => Block::Note(NO_BIRTHS.into()),
     })));
     plan.push(("notified", "Deaths notified in the year", deaths));
 
