@@ -22,7 +22,7 @@ mod m20261208_000013_instances;
 mod m20261209_000014_death_month;
 mod m20261210_000015_history_gaps;
 mod m20261210_000016_report_indexes;
-mod m20261210_000017_live_births;
+mod m20261210_000017_denominators;
 
 pub struct Migrator;
 
@@ -46,7 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000014_death_month::Migration),
             Box::new(m20261210_000015_history_gaps::Migration),
             Box::new(m20261210_000016_report_indexes::Migration),
-            Box::new(m20261210_000017_live_births::Migration),
+            Box::new(m20261210_000017_denominators::Migration),
         ]
     }
 }

@@ -34,6 +34,15 @@ pub enum ReferenceCommand {
         #[arg(long = "area", value_name = "NAME=CODES", required = true)]
         areas: Vec<String>,
     },
+    /// Load the children (0 to 17) of an area by broad ethnic group, per year (CSV with the header
+    /// `year,ethnic_group,population`; groups white, mixed, asian, black, other), for rates by
+    /// ethnic group.
+    ImportEthnicityPopulation {
+        file: PathBuf,
+        /// The area the file describes.
+        #[arg(long, value_name = "NAME")]
+        area: String,
+    },
     /// Load live births by local authority and calendar year (ONS, "Births by area of usual
     /// residence of mother", a year's sheet saved as CSV; or columns `la_code,year,live_births`),
     /// for the infant and neonatal mortality rates per 1,000 live births.
@@ -77,6 +86,9 @@ pub async fn run(loaded: LoadedConfig, command: ReferenceCommand) -> CliResult {
         ReferenceCommand::ImportImd { file } => import_imd(loaded, file).await,
         ReferenceCommand::ImportPopulation { file, areas } => import_population(loaded, file, areas).await,
         ReferenceCommand::ImportDecilePopulation { file, area } => import_deciles(loaded, file, area).await,
+        ReferenceCommand::ImportEthnicityPopulation { file, area } => {
+            import_ethnicity(loaded, file, area).await
+        }
         ReferenceCommand::ImportLiveBirths { file, year, areas } => {
             import_births(loaded, file, year, areas).await
         }
@@ -87,11 +99,7 @@ pub async fn run(loaded: LoadedConfig, command: ReferenceCommand) -> CliResult {
 /// replaces the same years.
 async fn import_deciles(loaded: LoadedConfig, file: PathBuf, area: String) -> CliResult {
     let db = store::connect_current(&loaded).await?;
-    let known = crate::store::areas::list(&db).await.map_err(|e| fail(e.to_string()))?;
-    let found = known.iter().find(|a| a.name.eq_ignore_ascii_case(area.trim())).ok_or_else(|| {
-        let names: Vec<&str> = known.iter().map(|a| a.name.as_str()).collect();
-        fail(format!("--area {area}: no such area (areas: {})", names.join(", ")))
-    })?;
+    let found = area_named(&db, &area).await?;
     let text = std::fs::read_to_string(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
     let rows =
         crate::reports::population::read_deciles(&text).map_err(|problems| refused(&file, &problems))?;
@@ -115,6 +123,51 @@ async fn import_deciles(loaded: LoadedConfig, file: PathBuf, area: String) -> Cl
         "Imported children by deprivation decile for {}: mid-{}.",
         found.name,
         years.iter().map(i32::to_string).collect::<Vec<_>>().join(", mid-")
+    );
+    Ok(())
+}
+
+/// The area `--area NAME` names.
+async fn area_named(
+    db: &sea_orm::DatabaseConnection,
+    area: &str,
+) -> Result<crate::store::areas::Area, CliError> {
+    let known = crate::store::areas::list(db).await.map_err(|e| fail(e.to_string()))?;
+    let names: Vec<String> = known.iter().map(|a| a.name.clone()).collect();
+    known
+        .into_iter()
+        .find(|a| a.name.eq_ignore_ascii_case(area.trim()))
+        .ok_or_else(|| fail(format!("--area {area}: no such area (areas: {})", names.join(", "))))
+}
+
+/// `cdop reference import-ethnicity-population FILE --area NAME`: all or nothing; a re-import
+/// replaces the same years.
+async fn import_ethnicity(loaded: LoadedConfig, file: PathBuf, area: String) -> CliResult {
+    let db = store::connect_current(&loaded).await?;
+    let found = area_named(&db, &area).await?;
+    let text = std::fs::read_to_string(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
+    let rows =
+        crate::reports::population::read_ethnicity(&text).map_err(|problems| refused(&file, &problems))?;
+    let txn = store::begin_write(&db).await.map_err(|e| fail(e.to_string()))?;
+    crate::store::populations::replace_ethnicity(&txn, found.id, &rows)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    let mut years: Vec<i32> = rows.iter().map(|r| r.0).collect();
+    years.sort_unstable();
+    years.dedup();
+    audit::append(
+        &txn,
+        &AuditEvent::new(Actor::Cli, AuditAction::ReferenceImported, "reference", "ethnicity-population")
+            .area(found.id)
+            .details(format!("years={years:?}")),
+    )
+    .await
+    .map_err(|e| fail(e.to_string()))?;
+    txn.commit().await.map_err(|e| fail(e.to_string()))?;
+    println!(
+        "Imported children by ethnic group for {}: {}.",
+        found.name,
+        years.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
     );
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! population_2011, …, population_YYYY`. Sex is coded 1 male, 2 female; age 90 means 90 and over.
 //! Only children (ages 0 to 17) of the authorities asked for are kept. Pure.
 
-use crate::store::populations::{Births, Estimate};
+use crate::store::populations::{Births, ETHNIC_GROUPS, Estimate};
 
 pub use crate::domain::lines::Problem;
 use crate::domain::lines::problem;
@@ -121,20 +121,59 @@ pub fn read(text: &str, codes: &[String]) -> Result<Vec<Estimate>, Vec<Problem>>
 /// row per mid-year and decile (1 = most deprived, as MHCLG publishes it), every decile present
 /// for every year. Returns (year, decile, children).
 pub fn read_deciles(text: &str) -> Result<Vec<(i32, i32, u64)>, Vec<Problem>> {
+    let groups: Vec<String> = (1..=10).map(|d| d.to_string()).collect();
+    let rows = read_year_groups(text, ("imd_decile", "decile"), &groups, "a decile from 1 to 10", |v| {
+        v.parse::<i32>().ok().filter(|d| (1..=10).contains(d)).map(|d| d.to_string())
+    })?;
+    Ok(rows.into_iter().map(|(y, d, n)| (y, d.parse().unwrap_or_default(), n)).collect())
+}
+
+/// Reads children by broad ethnic group: a CSV with the header `year,ethnic_group,population`,
+/// every group (`white`, `mixed`, `asian`, `black`, `other`, or a label starting with one of
+/// those words, such as `Asian or Asian British`) for every year. Returns (year, group, children).
+pub fn read_ethnicity(text: &str) -> Result<Vec<(i32, String, u64)>, Vec<Problem>> {
+    let groups: Vec<String> = ETHNIC_GROUPS.iter().map(|g| g.to_string()).collect();
+    let first_word = |v: &str| -> Option<String> {
+        let word: String =
+            v.chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>().to_ascii_lowercase();
+        ETHNIC_GROUPS.contains(&word.as_str()).then_some(word)
+    };
+    read_year_groups(
+        text,
+        ("ethnic_group", "group"),
+        &groups,
+        "one of white, mixed, asian, black or other",
+        first_word,
+    )
+}
+
+/// A CSV with the header `year,GROUP,population`: one row per year and group, each of `groups`
+/// present for every year. `column`: the group's column and what one group is called; `parse`
+/// reads a group as written, `what` says what it must be.
+fn read_year_groups(
+    text: &str,
+    (group_column, member): (&str, &str),
+    groups: &[String],
+    what: &str,
+    parse: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<(i32, String, u64)>, Vec<Problem>> {
     let mut reader = csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
         Err(e) => return Err(vec![problem(1, "-", format!("the header cannot be read: {e}"))]),
     };
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(y), Some(d), Some(p)) = (col("year"), col("imd_decile"), col("population")) else {
+    let (Some(y), Some(g), Some(p)) = (col("year"), col(group_column), col("population")) else {
         return Err(vec![problem(
             1,
             "-",
-            format!("expected the columns year, imd_decile and population (found: {})", headers.join(", ")),
+            format!(
+                "expected the columns year, {group_column} and population (found: {})",
+                headers.join(", ")
+            ),
         )]);
     };
-    let mut out: Vec<(i32, i32, u64)> = Vec::new();
+    let mut out: Vec<(i32, String, u64)> = Vec::new();
     let mut problems = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i as u64 + 2;
@@ -144,21 +183,21 @@ pub fn read_deciles(text: &str) -> Result<Vec<(i32, i32, u64)>, Vec<Problem>> {
         };
         let field = |c: usize| record.get(c).unwrap_or("").trim().replace(',', "");
         let year = field(y).parse::<i32>().ok().filter(|v| (1990..=2200).contains(v));
-        let decile = field(d).parse::<i32>().ok().filter(|v| (1..=10).contains(v));
+        let group = parse(record.get(g).unwrap_or("").trim());
         let children = field(p).parse::<u64>().ok();
-        match (year, decile, children) {
-            (Some(year), Some(decile), Some(n)) => {
-                if out.iter().any(|(oy, od, _)| *oy == year && *od == decile) {
+        match (year, group, children) {
+            (Some(year), Some(group), Some(n)) => {
+                if out.iter().any(|(oy, og, _)| *oy == year && *og == group) {
                     problems.push(problem(
                         line,
-                        "imd_decile",
-                        format!("decile {decile} of {year} is given twice"),
+                        group_column,
+                        format!("{member} {group} of {year} is given twice"),
                     ));
                 } else {
-                    out.push((year, decile, n));
+                    out.push((year, group, n));
                 }
             }
-            _ => {
+            (year, group, children) => {
                 if year.is_none() {
                     problems.push(problem(
                         line,
@@ -166,11 +205,11 @@ pub fn read_deciles(text: &str) -> Result<Vec<(i32, i32, u64)>, Vec<Problem>> {
                         format!("a mid-year such as 2024, not {:?}", field(y)),
                     ));
                 }
-                if decile.is_none() {
+                if group.is_none() {
                     problems.push(problem(
                         line,
-                        "imd_decile",
-                        format!("a decile from 1 to 10, not {:?}", field(d)),
+                        group_column,
+                        format!("{what}, not {:?}", record.get(g).unwrap_or("").trim()),
                     ));
                 }
                 if children.is_none() {
@@ -187,12 +226,17 @@ pub fn read_deciles(text: &str) -> Result<Vec<(i32, i32, u64)>, Vec<Problem>> {
     years.sort_unstable();
     years.dedup();
     for year in years {
-        let missing: Vec<String> = (1..=10)
-            .filter(|d| !out.iter().any(|(y, od, _)| *y == year && od == d))
-            .map(|d| d.to_string())
+        let missing: Vec<&str> = groups
+            .iter()
+            .filter(|gr| !out.iter().any(|(oy, og, _)| *oy == year && og == *gr))
+            .map(String::as_str)
             .collect();
         if !missing.is_empty() {
-            problems.push(problem(0, "imd_decile", format!("{year} lacks decile(s) {}", missing.join(", "))));
+            problems.push(problem(
+                0,
+                group_column,
+                format!("{year} lacks {member}(s) {}", missing.join(", ")),
+            ));
         }
     }
     if out.is_empty() && problems.is_empty() {

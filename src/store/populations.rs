@@ -283,3 +283,69 @@ pub async fn live_births<C: ConnectionTrait>(
     }
     Ok(None)
 }
+
+/// The broad ethnic groups children are counted in for rates (the NHS ethnic category's groups).
+pub const ETHNIC_GROUPS: [&str; 5] = ["white", "mixed", "asian", "black", "other"];
+
+/// Replaces an area's children by broad ethnic group for the years in `rows` (year, group as in
+/// [`ETHNIC_GROUPS`], children).
+pub async fn replace_ethnicity<C: ConnectionTrait>(
+    conn: &C,
+    area_id: i64,
+    rows: &[(i32, String, u64)],
+) -> StoreResult<()> {
+    let mut years: Vec<i32> = rows.iter().map(|r| r.0).collect();
+    years.sort_unstable();
+    years.dedup();
+    for y in years {
+        exec(
+            conn,
+            "DELETE FROM ethnicity_populations WHERE area_id = $1 AND year = $2".into(),
+            vec![area_id.into(), y.into()],
+        )
+        .await?;
+    }
+    for (year, group, n) in rows {
+        exec(
+            conn,
+            "INSERT INTO ethnicity_populations (area_id, year, ethnic_group, population) VALUES ($1, $2, $3, $4)"
+                .into(),
+            vec![area_id.into(), (*year).into(), group.clone().into(), ((*n).min(i64::MAX as u64) as i64).into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Children of `areas` in each broad ethnic group ([`ETHNIC_GROUPS`] order) at the latest year up
+/// to `year` loaded for every area: `(year used, children)`, or `None`.
+pub async fn ethnicity_children<C: ConnectionTrait>(
+    conn: &C,
+    areas: &[i64],
+    year: i32,
+) -> StoreResult<Option<(i32, [u64; 5])>> {
+    if areas.is_empty() {
+        return Ok(None);
+    }
+    let mut values: Vec<Value> = vec![year.into()];
+    let areas_in = super::bind_list(&mut values, areas);
+    let sql = format!(
+        "SELECT year AS y, ethnic_group AS g, CAST(SUM(population) AS BIGINT) AS n, COUNT(DISTINCT area_id) AS a \
+         FROM ethnicity_populations WHERE year <= $1 AND area_id IN ({areas_in}) GROUP BY year, ethnic_group"
+    );
+    let rows =
+        conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
+    let mut by_year: std::collections::BTreeMap<i32, ([u64; 5], bool)> = std::collections::BTreeMap::new();
+    for r in rows {
+        let (y, g, n, a): (i32, String, i64, i64) =
+            (r.try_get("", "y")?, r.try_get("", "g")?, r.try_get("", "n")?, r.try_get("", "a")?);
+        let entry = by_year.entry(y).or_insert(([0; 5], true));
+        if let Some(i) = ETHNIC_GROUPS.iter().position(|e| *e == g) {
+            entry.0[i] = n.max(0) as u64;
+        }
+        if a as usize != areas.len() {
+            entry.1 = false;
+        }
+    }
+    Ok(by_year.into_iter().rev().find(|(_, (_, complete))| *complete).map(|(y, (n, _))| (y, n)))
+}

@@ -275,3 +275,59 @@ async fn audit_has(app: &TestApp, entity: &str) {
         .await;
     assert_eq!(events.len(), 1, "the import is audited once");
 }
+
+both_backends!(rates_by_ethnic_group_come_from_an_imported_population, |backend: Backend| async move {
+    let app = TestApp::spawn(backend).await;
+    let north = app.area("Northshire").await;
+    let token = app.token_for("notifier@example.org", &[Role::Coordinator], &[north]).await;
+    construct(&app, &token, "Northshire", &dataset(), 0).await;
+    let chair = app.signed_in("chair@example.org", &[Role::PanelChair], &[north]).await;
+    let (_, html) = chair.page("/reports/annual?year=2025&mode=internal").await;
+    assert!(html.contains("Rates by ethnic group are not available"), "said plainly");
+
+    let env = [("CDOP__DATABASE__URL", app.db.url.as_str())];
+    let run = |args: &[&str]| crate::common::process::run(&app.dir, &env, args);
+    // A purple group and a year without black children: refused, nothing stored.
+    std::fs::write(
+        app.dir.join("bad.csv"),
+        "year,ethnic_group,population\n2025,White,100000\n2025,purple,10\n2025,mixed,5000\n2025,asian,20000\n2025,other,1000\n",
+    )
+    .expect("written");
+    let out = run(&["reference", "import-ethnicity-population", "bad.csv", "--area", "Northshire"]);
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success());
+    assert!(
+        said.contains(
+            "line 3, column ethnic_group: one of white, mixed, asian, black or other, not \"purple\""
+        ),
+        "{said}"
+    );
+    assert!(said.contains("2025 lacks group(s) black"), "{said}");
+    // Labels as published are read by their first word.
+    std::fs::write(
+        app.dir.join("ethnicity.csv"),
+        "year,ethnic_group,population\n2025,White,\"100,000\"\n2025,Mixed or Multiple ethnic groups,5000\n\
+         2025,Asian or Asian British,20000\n2025,\"Black, Black British, Caribbean or African\",4000\n2025,Other ethnic group,1000\n",
+    )
+    .expect("written");
+    let out = run(&["reference", "import-ethnicity-population", "ethnicity.csv", "--area", "Northshire"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // 2025/26: eight deaths notified of white children (codes A), two Asian (H), two not stated
+    // (Z). White: 8 / 100,000 × 100,000 = 8.0, Byar 3.4 to 15.8 (as for 8 infant deaths above,
+    // per 100,000); Asian: fewer than 3 deaths, no rate; the two not stated are in no rate.
+    let (_, html) = chair.page("/reports/annual?year=2025&mode=internal").await;
+    let rates = table(&html, "notified-ethnicity-rates");
+    assert_eq!(
+        row(&rates, "White"),
+        strings(&["White", "8", "100,000", "8.0", "3.4 to 15.8", "Unreliable: fewer than 20 deaths"])
+    );
+    assert_eq!(row(&rates, "Asian or Asian British")[1..4], strings(&["2", "20,000", "–"]));
+    assert_eq!(row(&rates, "Mixed or multiple ethnic groups")[1..3], strings(&["0", "5,000"]));
+    assert!(html.contains("not stated or not known (2) are in no group"), "the unknowns are named");
+    // Published: 2 is hidden, so its rate is too.
+    let (_, html) = chair.page("/reports/annual?year=2025&mode=published").await;
+    let rates = table(&html, "notified-ethnicity-rates");
+    assert_eq!(row(&rates, "Asian or Asian British")[1], "*", "{rates:?}");
+    audit_has(&app, "ethnicity-population").await;
+});

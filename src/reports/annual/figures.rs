@@ -502,6 +502,46 @@ pub(super) fn infant_mortality(age: &ShownTable, births: (i32, u64), rule: &Rate
     }
 }
 
+/// Deaths notified per 100,000 children in each broad ethnic group, from the ethnic group table
+/// as shown (its rows in the population's group order, then not stated or not known).
+pub(super) fn ethnicity_rates(
+    ethnicity: &ShownTable,
+    population: (i32, [u64; 5]),
+    rule: &RateRule,
+) -> Figures {
+    let (year, children) = population;
+    let rows = children
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let row = ethnicity.rows.get(i);
+            let deaths = row.and_then(|r| shown_sum(&[&r.total]));
+            rate_row(row.map(|r| r.label.clone()).unwrap_or_default(), deaths, *n, 100_000, 1, rule)
+        })
+        .collect();
+    let not_known = ethnicity.rows.get(children.len()).map(|r| r.total.text()).unwrap_or_default();
+    Figures {
+        key: "notified-ethnicity-rates".into(),
+        title: "Deaths notified per 100,000 children, by ethnic group".into(),
+        basis: Basis::Notified.words(),
+        denominator: format!("Children 0 to 17 in the areas by ethnic group, {year}"),
+        headings: [
+            "Ethnic group",
+            "Deaths",
+            "Children",
+            "Rate per 100,000",
+            "95% confidence interval",
+            "Note",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        notes: vec![format!(
+            "Deaths whose ethnicity was not stated or not known ({not_known}) are in no group's rate, so each rate is a lower bound. Chinese (NHS code R) counts in Other ethnic group, as the NHS ethnic category groups it: a population prepared from the 2021 Census, which places Chinese under Asian, must move it. Confidence intervals by Byar's approximation to the exact Poisson interval."
+        )],
+    }
+}
+
 /// Deaths per 100,000 children a year in each deprivation decile (decile 1 most deprived), from
 /// the shown cells of the deprivation table (quintile rows; odd and even decile columns), and
 /// the rate ratio of decile 1 to decile 10 with its 95% interval. Hidden counts give no rate.

@@ -108,6 +108,9 @@ pub struct Data {
     /// Live births in the areas in the calendar year the report's year starts in (or the latest
     /// loaded before): (year used, births).
     pub live_births: Option<(i32, u64)>,
+    /// Children by broad ethnic group (`store::populations::ETHNIC_GROUPS` order) in the year
+    /// (or the latest loaded before): (year used, children).
+    pub ethnicity_population: Option<(i32, [u64; 5])>,
 }
 
 /// Runs the aggregate queries for a year and areas (agreement is left to the caller).
@@ -175,6 +178,7 @@ pub async fn gather<C: ConnectionTrait>(conn: &C, year: ReportingYear, areas: &[
         population: crate::store::populations::children(conn, areas, year.0).await?,
         decile_population: crate::store::populations::decile_children(conn, areas, year.0).await?,
         live_births: crate::store::populations::live_births(conn, areas, year.0).await?,
+        ethnicity_population: crate::store::populations::ethnicity_children(conn, areas, year.0).await?,
     })
 }
 
@@ -213,7 +217,7 @@ pub async fn gather_with_agreement<C: ConnectionTrait>(
 
 impl Data {
     /// Several areas' data as one (counts added; histograms joined), given the agreement of the
-    /// areas together; their population, live births and the meetings they held do not add up
+    /// areas together; their populations, live births and the meetings they held do not add up
     /// either (an area's years may differ), and are left for the caller.
     pub fn merge(parts: &[&Data], agreement: Option<(Agreement, Agreement)>) -> Data {
         let mut out = Data::default();

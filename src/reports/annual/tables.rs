@@ -11,6 +11,7 @@ use crate::reports::table::{Basis, Names, Percent, ShownTable, Table};
 const NO_RATES: &str = "Rates per 100,000 children are not available: no population estimates are loaded for these areas and years (cdop reference import-population). The report never uses a made-up denominator.";
 
 const NO_BIRTHS: &str = "Neonatal and infant mortality per 1,000 live births is not available: no live births are loaded for these areas and years (cdop reference import-live-births).";
+const NO_ETHNICITY_RATES: &str = "Rates by ethnic group are not available: no children by ethnic group are loaded for these areas (cdop reference import-ethnicity-population).";
 const NO_DECILE_RATES: &str = "Rates by deprivation decile, and the rate ratio between the most and least deprived, are not available: no children by decile are loaded for these areas (cdop reference import-decile-population).";
 
 pub(super) struct Builder<'a> {
@@ -319,7 +320,15 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     );
     t.names.rows = super::builders::ethnic_group_dims();
     t.denominator = "Deaths notified in the year".into();
-    deaths.push(Part::Counts { index: b.add(t), chart: ChartSpec::None });
+    let ethnicity_table = b.add(t);
+    deaths.push(Part::Counts { index: ethnicity_table, chart: ChartSpec::None });
+    let (by_ethnicity, rule) = (data.ethnicity_population, params.rate_rule);
+    deaths.push(Part::Later(Box::new(move |shown: &[ShownTable]| {
+        match (shown.get(ethnicity_table), by_ethnicity) {
+            (Some(t), Some(p)) => Block::Figures(figures::ethnicity_rates(t, p, &rule)),
+            _ => Block::Note(NO_ETHNICITY_RATES.into()),
+        }
+    })));
     if params.mode == crate::reports::table::Mode::Internal {
         let t = one(
             "notified-ethnicity-detail",

@@ -213,6 +213,8 @@ impl<C: ConnectionTrait> Source for Db<'_, C> {
         data.population = crate::store::populations::children(self.0, areas, year.0).await?;
         data.decile_population = crate::store::populations::decile_children(self.0, areas, year.0).await?;
         data.live_births = crate::store::populations::live_births(self.0, areas, year.0).await?;
+        data.ethnicity_population =
+            crate::store::populations::ethnicity_children(self.0, areas, year.0).await?;
         data.meetings = crate::store::reports::meetings_held(self.0, year.start(), year.end(), areas).await?;
         Ok(data)
     }
