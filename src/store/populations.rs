@@ -201,32 +201,111 @@ pub async fn decile_children<C: ConnectionTrait>(
     areas: &[i64],
     year: i32,
 ) -> StoreResult<Option<(i32, [u64; 10])>> {
-    if areas.is_empty() {
-        return Ok(None);
+    Ok(decile_children_years(conn, areas, year, year).await?.pop().and_then(|(_, c)| c))
+}
+
+/// [`decile_children`] for every year from `first` to `last`, in one query.
+pub async fn decile_children_years<C: ConnectionTrait>(
+    conn: &C,
+    areas: &[i64],
+    first: i32,
+    last: i32,
+) -> StoreResult<Vec<(i32, Option<(i32, [u64; 10])>)>> {
+    let groups: Vec<String> = (1..=10).map(|d| d.to_string()).collect();
+    let years = by_group_years(conn, GroupTable::Deciles, &groups, areas, first, last).await?;
+    Ok(years.into_iter().map(|(y, c)| (y, c.map(|(u, n)| (u, fixed(&n))))).collect())
+}
+
+/// Children of `areas` in each broad ethnic group ([`ETHNIC_GROUPS`] order) at the latest year up
+/// to `year` loaded for every area: `(year used, children)`, or `None`.
+pub async fn ethnicity_children<C: ConnectionTrait>(
+    conn: &C,
+    areas: &[i64],
+    year: i32,
+) -> StoreResult<Option<(i32, [u64; 5])>> {
+    Ok(ethnicity_children_years(conn, areas, year, year).await?.pop().and_then(|(_, c)| c))
+}
+
+/// [`ethnicity_children`] for every year from `first` to `last`, in one query.
+pub async fn ethnicity_children_years<C: ConnectionTrait>(
+    conn: &C,
+    areas: &[i64],
+    first: i32,
+    last: i32,
+) -> StoreResult<Vec<(i32, Option<(i32, [u64; 5])>)>> {
+    let groups: Vec<String> = ETHNIC_GROUPS.iter().map(|g| g.to_string()).collect();
+    let years = by_group_years(conn, GroupTable::Ethnicity, &groups, areas, first, last).await?;
+    Ok(years.into_iter().map(|(y, c)| (y, c.map(|(u, n)| (u, fixed(&n))))).collect())
+}
+
+fn fixed<const N: usize>(v: &[u64]) -> [u64; N] {
+    let mut out = [0; N];
+    for (o, n) in out.iter_mut().zip(v) {
+        *o = *n;
     }
-    let params: Vec<String> = (0..areas.len()).map(|i| format!("${}", i + 2)).collect();
-    let mut values: Vec<Value> = vec![year.into()];
-    values.extend(areas.iter().map(|a| Value::from(*a)));
+    out
+}
+
+/// The tables of children by a group per area and year.
+#[derive(Clone, Copy)]
+enum GroupTable {
+    Deciles,
+    Ethnicity,
+}
+
+impl GroupTable {
+    /// (table, group column as text): fixed names, never input.
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            GroupTable::Deciles => ("decile_populations", "CAST(imd_decile AS TEXT)"),
+            GroupTable::Ethnicity => ("ethnicity_populations", "ethnic_group"),
+        }
+    }
+}
+
+/// For each year from `first` to `last`: the latest year up to it for which every area has
+/// children loaded in every group, and those children in `groups` order. One query.
+async fn by_group_years<C: ConnectionTrait>(
+    conn: &C,
+    table: GroupTable,
+    groups: &[String],
+    areas: &[i64],
+    first: i32,
+    last: i32,
+) -> StoreResult<Vec<(i32, Option<(i32, Vec<u64>)>)>> {
+    if areas.is_empty() {
+        return Ok((first..=last).map(|y| (y, None)).collect());
+    }
+    let (name, group) = table.sql();
+    let mut values: Vec<Value> = vec![last.into()];
+    let areas_in = super::bind_list(&mut values, areas);
     let sql = format!(
-        "SELECT year AS y, imd_decile AS d, CAST(SUM(population) AS BIGINT) AS n, COUNT(DISTINCT area_id) AS a \
-         FROM decile_populations WHERE year <= $1 AND area_id IN ({}) GROUP BY year, imd_decile ORDER BY year DESC",
-        params.join(", ")
+        "SELECT year AS y, {group} AS g, CAST(SUM(population) AS BIGINT) AS n, COUNT(DISTINCT area_id) AS a \
+         FROM {name} WHERE year <= $1 AND area_id IN ({areas_in}) GROUP BY 1, 2"
     );
     let rows =
         conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
-    let mut by_year: std::collections::BTreeMap<i32, ([u64; 10], bool)> = std::collections::BTreeMap::new();
+    // Per year: the children by group, and whether every area has every group.
+    let mut by_year: std::collections::BTreeMap<i32, (Vec<u64>, usize)> = std::collections::BTreeMap::new();
     for r in rows {
-        let (y, d, n, a): (i32, i32, i64, i64) =
-            (r.try_get("", "y")?, r.try_get("", "d")?, r.try_get("", "n")?, r.try_get("", "a")?);
-        let entry = by_year.entry(y).or_insert(([0; 10], true));
-        if let Some(slot) = usize::try_from(d - 1).ok().and_then(|i| entry.0.get_mut(i)) {
-            *slot = n.max(0) as u64;
-        }
-        if a as usize != areas.len() {
-            entry.1 = false;
+        let (y, g, n, a): (i32, String, i64, i64) =
+            (r.try_get("", "y")?, r.try_get("", "g")?, r.try_get("", "n")?, r.try_get("", "a")?);
+        let entry = by_year.entry(y).or_insert_with(|| (vec![0; groups.len()], 0));
+        if let Some(i) = groups.iter().position(|x| *x == g) {
+            entry.0[i] = n.max(0) as u64;
+            if a as usize == areas.len() {
+                entry.1 += 1;
+            }
         }
     }
-    Ok(by_year.into_iter().rev().find(|(_, (_, complete))| *complete).map(|(y, (n, _))| (y, n)))
+    let complete: Vec<(i32, Vec<u64>)> = by_year
+        .into_iter()
+        .filter(|(_, (_, full))| *full == groups.len())
+        .map(|(y, (n, _))| (y, n))
+        .collect();
+    Ok((first..=last)
+        .map(|y| (y, complete.iter().rev().find(|(c, _)| *c <= y).map(|(c, n)| (*c, n.clone()))))
+        .collect())
 }
 
 /// Live births in one authority in one calendar year.
@@ -315,37 +394,4 @@ pub async fn replace_ethnicity<C: ConnectionTrait>(
         .await?;
     }
     Ok(())
-}
-
-/// Children of `areas` in each broad ethnic group ([`ETHNIC_GROUPS`] order) at the latest year up
-/// to `year` loaded for every area: `(year used, children)`, or `None`.
-pub async fn ethnicity_children<C: ConnectionTrait>(
-    conn: &C,
-    areas: &[i64],
-    year: i32,
-) -> StoreResult<Option<(i32, [u64; 5])>> {
-    if areas.is_empty() {
-        return Ok(None);
-    }
-    let mut values: Vec<Value> = vec![year.into()];
-    let areas_in = super::bind_list(&mut values, areas);
-    let sql = format!(
-        "SELECT year AS y, ethnic_group AS g, CAST(SUM(population) AS BIGINT) AS n, COUNT(DISTINCT area_id) AS a \
-         FROM ethnicity_populations WHERE year <= $1 AND area_id IN ({areas_in}) GROUP BY year, ethnic_group"
-    );
-    let rows =
-        conn.query_all_raw(Statement::from_sql_and_values(conn.get_database_backend(), sql, values)).await?;
-    let mut by_year: std::collections::BTreeMap<i32, ([u64; 5], bool)> = std::collections::BTreeMap::new();
-    for r in rows {
-        let (y, g, n, a): (i32, String, i64, i64) =
-            (r.try_get("", "y")?, r.try_get("", "g")?, r.try_get("", "n")?, r.try_get("", "a")?);
-        let entry = by_year.entry(y).or_insert(([0; 5], true));
-        if let Some(i) = ETHNIC_GROUPS.iter().position(|e| *e == g) {
-            entry.0[i] = n.max(0) as u64;
-        }
-        if a as usize != areas.len() {
-            entry.1 = false;
-        }
-    }
-    Ok(by_year.into_iter().rev().find(|(_, (_, complete))| *complete).map(|(y, (n, _))| (y, n)))
 }

@@ -208,6 +208,49 @@ both_backends!(theme_rates_sum_each_years_children_over_the_window, |backend: Ba
     assert_eq!(row(&rates, "1 to 4 years")[1..4], strings(&["1", "135,992", "–"]));
     assert_eq!(row(&rates, "Under 1 year")[1..3], strings(&["0", "33,998"]));
     assert_eq!(row(&rates, "15 to 17 years")[2], "101,994");
+    assert!(html.contains(
+        "Rates by deprivation quintile (cdop reference import-decile-population) are not available"
+    ));
+    assert!(
+        html.contains("Rates by ethnic group (cdop reference import-ethnicity-population) are not available")
+    );
+    // With children by decile (1,000 × the decile) and by ethnic group for mid-2024 and mid-2025,
+    // the infection theme's rates by quintile and group sum the window's years the same way:
+    // quintile 4 (deciles 7 and 8) 15,000 a year × 3; Asian 18,000 + 20,000 + 20,000 (2026/27
+    // uses 2025). The one death (decile 7, ethnic code H) is in both.
+    let mut deciles = String::from("year,imd_decile,population\n");
+    let mut groups = String::from("year,ethnic_group,population\n");
+    for year in [2024, 2025] {
+        for d in 1..=10 {
+            deciles.push_str(&format!("{year},{d},{}\n", 1000 * d));
+        }
+        let asian = if year == 2024 { 18_000 } else { 20_000 };
+        for (g, n) in
+            [("white", 100_000), ("mixed", 5_000), ("asian", asian), ("black", 4_000), ("other", 1_000)]
+        {
+            groups.push_str(&format!("{year},{g},{n}\n"));
+        }
+    }
+    std::fs::write(app.dir.join("deciles.csv"), deciles).expect("written");
+    std::fs::write(app.dir.join("groups.csv"), groups).expect("written");
+    let env = [("CDOP__DATABASE__URL", app.db.url.as_str())];
+    for (command, file) in
+        [("import-decile-population", "deciles.csv"), ("import-ethnicity-population", "groups.csv")]
+    {
+        let out = crate::common::process::run(
+            &app.dir,
+            &env,
+            &["reference", command, file, "--area", "Northshire"],
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let (_, html) = chair.page("/reports/themes/infection?from=2024&year=2026&mode=internal").await;
+    let rates = table(&html, "theme-rates");
+    assert_eq!(row(&rates, "Deprivation quintile 4")[1..4], strings(&["1", "45,000", "–"]));
+    assert_eq!(row(&rates, "Deprivation quintile 1 (most deprived)")[1..3], strings(&["0", "9,000"]));
+    assert_eq!(row(&rates, "Asian or Asian British")[1..4], strings(&["1", "58,000", "–"]));
+    assert_eq!(row(&rates, "White")[1..3], strings(&["0", "300,000"]));
+    assert!(!html.contains("are not available: the children are not loaded"), "both loaded");
     // A window starting before any estimate has none: no made-up denominator.
     let (_, html) = chair.page("/reports/themes/neonatal?from=2023&year=2025&mode=internal").await;
     assert!(html.contains("Rates are not available"));

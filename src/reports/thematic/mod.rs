@@ -42,6 +42,10 @@ pub struct Data {
     pub answers: Vec<(Breakdown, Vec<Count>)>,
     /// Children at each mid-year of the window, when loaded: (year, mid-year used, estimates).
     pub population: Vec<(i32, Option<Population>)>,
+    /// Children by deprivation decile in each year of the window (with a deprivation breakdown).
+    pub decile_population: Vec<(i32, Option<(i32, [u64; 10])>)>,
+    /// Children by broad ethnic group in each year of the window (with an ethnicity breakdown).
+    pub ethnicity_population: Vec<(i32, Option<(i32, [u64; 5])>)>,
 }
 
 fn filter(t: &Theme) -> Filter<'_> {
@@ -90,6 +94,16 @@ pub async fn gather<C: ConnectionTrait>(
     };
     let per_year = (first.0..=year.0).map(|y| (y, by_year.get(&y).copied().unwrap_or(0))).collect();
     let population = crate::store::populations::children_years(conn, areas, first.0, year.0).await?;
+    let decile_population = if t.breakdowns.contains(&Breakdown::Deprivation) {
+        crate::store::populations::decile_children_years(conn, areas, first.0, year.0).await?
+    } else {
+        Vec::new()
+    };
+    let ethnicity_population = if t.breakdowns.contains(&Breakdown::Ethnicity) {
+        crate::store::populations::ethnicity_children_years(conn, areas, first.0, year.0).await?
+    } else {
+        Vec::new()
+    };
     let mut answers = Vec::new();
     for b in &t.breakdowns {
         if let Some(item) = b.item() {
@@ -102,6 +116,8 @@ pub async fn gather<C: ConnectionTrait>(
         themes: store::themes_filtered(conn, window, areas, &f).await?,
         answers,
         population,
+        decile_population,
+        ethnicity_population,
     })
 }
 
@@ -329,7 +345,7 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
     deaths.push(Part::Counts { index: trend_index, chart: ChartSpec::Rows { what: trend_what } });
 
     let modifiable_columns = modifiable_columns(labels);
-    let (mut sex_index, mut age_index) = (None, None);
+    let (mut sex_index, mut age_index, mut deprivation_index, mut ethnicity_index) = (None, None, None, None);
     for b in &t.breakdowns {
         let table = match b {
             Breakdown::Year => continue,
@@ -418,7 +434,7 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
                         .collect(),
                 );
                 q.notes.push("Quintiles of the English Index of Multiple Deprivation as published: 1 is the most deprived.".into());
-                q.notes.push("Rates by decile over the window are not shown here; the annual report gives each year's rates by decile and the rate ratio.".into());
+                q.notes.push("Rates by quintile over the window are under Rates, when children by decile are loaded for every year; the annual report gives each year's rates by decile and the rate ratio.".into());
                 q
             }
             Breakdown::Category | Breakdown::Modifiable => {
@@ -472,26 +488,35 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
         if *b == Breakdown::AgeBand {
             age_index = Some(counts.len() - 1);
         }
+        if *b == Breakdown::Deprivation {
+            deprivation_index = Some(counts.len() - 1);
+        }
+        if *b == Breakdown::Ethnicity {
+            ethnicity_index = Some(counts.len() - 1);
+        }
         deaths.push(Part::Counts { index: counts.len() - 1, chart: ChartSpec::None });
     }
     plan.push(("deaths", "Deaths in this theme", deaths));
 
     // Rates over the window, built on the shown counts.
-    let (population, per, rule, window_years) = (data.population.clone(), t.per, params.rate_rule, t.years);
+    let populations = WindowPopulations {
+        children: data.population.clone(),
+        deciles: data.decile_population.clone(),
+        ethnicity: data.ethnicity_population.clone(),
+    };
+    let (per, rule, window_years) = (t.per, params.rate_rule, t.years);
     plan.push((
         "rates",
         "Rates",
         vec![Part::Later(Box::new(move |shown: &[ShownTable]| {
-            window_rates(
-                basis,
-                shown.get(trend_index),
-                age_index.and_then(|i| shown.get(i)),
-                sex_index.and_then(|i| shown.get(i)),
-                &population,
-                per,
-                window_years,
-                &rule,
-            )
+            let tables = RateTables {
+                trend: shown.get(trend_index),
+                age: age_index.and_then(|i| shown.get(i)),
+                sex: sex_index.and_then(|i| shown.get(i)),
+                deprivation: deprivation_index.and_then(|i| shown.get(i)),
+                ethnicity: ethnicity_index.and_then(|i| shown.get(i)),
+            };
+            window_rates(basis, &tables, &populations, per, window_years, &rule)
         }))],
     ));
 
@@ -534,20 +559,50 @@ fn rows(
         .collect()
 }
 
+/// The shown tables a theme's rates are worked out from (those its breakdowns have).
+struct RateTables<'a> {
+    trend: Option<&'a ShownTable>,
+    age: Option<&'a ShownTable>,
+    sex: Option<&'a ShownTable>,
+    /// Quintile rows 1 to 5, then not known.
+    deprivation: Option<&'a ShownTable>,
+    /// The broad ethnic groups in `ETHNIC_GROUPS` order, then not stated.
+    ethnicity: Option<&'a ShownTable>,
+}
+
+/// The children of each year of the window: by sex and age, by deprivation decile, by ethnic
+/// group (each `(year, (year used, children))`, `None` where not loaded).
+struct WindowPopulations {
+    children: Vec<(i32, Option<Population>)>,
+    deciles: Vec<(i32, Option<(i32, [u64; 10])>)>,
+    ethnicity: Vec<(i32, Option<(i32, [u64; 5])>)>,
+}
+
+/// Children of a group summed over the window's years (person-years), when every year has them.
+fn summed<const N: usize>(
+    years: &[(i32, Option<(i32, [u64; N])>)],
+    pick: impl Fn(&[u64; N]) -> u64,
+) -> Option<u64> {
+    if years.is_empty() {
+        return None;
+    }
+    years.iter().map(|(_, p)| p.as_ref().map(|(_, n)| pick(n))).sum()
+}
+
 /// Deaths per `per` children a year over the window: the shown deaths over the person-years
-/// (each year's mid-year children summed), overall and by sex. Never on a hidden count; none
-/// unless every year of the window has an estimate.
-#[allow(clippy::too_many_arguments)]
+/// (each year's mid-year children summed), overall, by age group and sex, and by deprivation
+/// quintile and ethnic group when the theme has those breakdowns and their children are loaded
+/// for every year. Never on a hidden count; none unless every year of the window has an estimate.
 fn window_rates(
     basis: Basis,
-    trend: Option<&ShownTable>,
-    age: Option<&ShownTable>,
-    sex: Option<&ShownTable>,
-    population: &[(i32, Option<Population>)],
+    tables: &RateTables<'_>,
+    populations: &WindowPopulations,
     per: u64,
     years: u32,
     rule: &RateRule,
 ) -> Block {
+    let RateTables { trend, age, sex, deprivation, ethnicity } = *tables;
+    let population = &populations.children;
     if population.iter().any(|(_, p)| p.is_none()) || population.is_empty() {
         return Block::Note("Rates are not available: population estimates are not loaded for every year of the window (cdop reference import-population). The report never uses a made-up denominator.".into());
     }
@@ -590,6 +645,32 @@ fn window_rates(
             person_years(&|x, _| x == "male"),
         ));
     }
+    let mut unavailable = Vec::new();
+    if let Some(q) = deprivation {
+        match (0..5)
+            .map(|i| summed(&populations.deciles, |d| d[2 * i] + d[2 * i + 1]))
+            .collect::<Option<Vec<u64>>>()
+        {
+            Some(children) => groups.extend(children.into_iter().enumerate().map(|(i, py)| {
+                let label = match i {
+                    0 => "Deprivation quintile 1 (most deprived)".to_string(),
+                    4 => "Deprivation quintile 5 (least deprived)".to_string(),
+                    _ => format!("Deprivation quintile {}", i + 1),
+                };
+                (label, shown(q.rows.get(i).map(|r| &r.total)), py)
+            })),
+            None => unavailable.push("by deprivation quintile (cdop reference import-decile-population)"),
+        }
+    }
+    if let Some(e) = ethnicity {
+        match (0..5).map(|i| summed(&populations.ethnicity, |g| g[i])).collect::<Option<Vec<u64>>>() {
+            Some(children) => groups.extend(children.into_iter().enumerate().map(|(i, py)| {
+                let row = e.rows.get(i);
+                (row.map(|r| r.label.clone()).unwrap_or_default(), shown(row.map(|r| &r.total)), py)
+            })),
+            None => unavailable.push("by ethnic group (cdop reference import-ethnicity-population)"),
+        }
+    }
     let per_words = if per == 1_000_000 {
         "1,000,000"
     } else if per == 1_000 {
@@ -607,6 +688,14 @@ fn window_rates(
         notes.push(format!(
             "Where a year's own estimate is not loaded the latest before it is used: {}.",
             used.join("; ")
+        ));
+    }
+    if deprivation.is_some() || ethnicity.is_some() {
+        notes.push("Deaths whose deprivation or ethnicity is not known are in no quintile's or group's rate, so those rates are lower bounds.".into());
+    }
+    for what in unavailable {
+        notes.push(format!(
+            "Rates {what} are not available: the children are not loaded for every year of the window."
         ));
     }
     Block::Figures(Figures {
