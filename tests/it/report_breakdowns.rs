@@ -251,6 +251,13 @@ both_backends!(theme_rates_sum_each_years_children_over_the_window, |backend: Ba
     assert_eq!(row(&rates, "Asian or Asian British")[1..4], strings(&["1", "58,000", "–"]));
     assert_eq!(row(&rates, "White")[1..3], strings(&["0", "300,000"]));
     assert!(!html.contains("are not available: the children are not loaded"), "both loaded");
+    // Ages 13 to 17 as one group: internal only (the one death was aged 1 to 4).
+    let teens = table(&html, "infection-under-13");
+    assert_eq!(row(&teens, "Under 13 years")[1], "1");
+    assert_eq!(row(&teens, "13 to 17 years")[1], "0");
+    let (_, html) = chair.page("/reports/themes/infection?year=2025&mode=published").await;
+    assert!(!html.contains("id=\"infection-under-13\""), "not in a published version");
+    assert!(html.contains("Ages 13 to 17 as one group are in the internal version only"));
     // A window starting before any estimate has none: no made-up denominator.
     let (_, html) = chair.page("/reports/themes/neonatal?from=2023&year=2025&mode=internal").await;
     assert!(html.contains("Rates are not available"));

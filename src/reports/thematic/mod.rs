@@ -42,6 +42,8 @@ pub struct Data {
     pub answers: Vec<(Breakdown, Vec<Count>)>,
     /// Children at each mid-year of the window, when loaded: (year, mid-year used, estimates).
     pub population: Vec<(i32, Option<Population>)>,
+    /// The matching reviews under 13 and 13 to 17 (with an age breakdown; internal versions).
+    pub under_13: Vec<Count>,
     /// Children by deprivation decile in each year of the window (with a deprivation breakdown).
     pub decile_population: Vec<(i32, Option<(i32, [u64; 10])>)>,
     /// Children by broad ethnic group in each year of the window (with an ethnicity breakdown).
@@ -94,6 +96,11 @@ pub async fn gather<C: ConnectionTrait>(
     };
     let per_year = (first.0..=year.0).map(|y| (y, by_year.get(&y).copied().unwrap_or(0))).collect();
     let population = crate::store::populations::children_years(conn, areas, first.0, year.0).await?;
+    let under_13 = if t.breakdowns.contains(&Breakdown::AgeBand) {
+        store::count_filtered(conn, window, areas, &f, &[Dim::Under13]).await?
+    } else {
+        Vec::new()
+    };
     let decile_population = if t.breakdowns.contains(&Breakdown::Deprivation) {
         crate::store::populations::decile_children_years(conn, areas, first.0, year.0).await?
     } else {
@@ -116,6 +123,7 @@ pub async fn gather<C: ConnectionTrait>(
         themes: store::themes_filtered(conn, window, areas, &f).await?,
         answers,
         population,
+        under_13,
         decile_population,
         ethnicity_population,
     })
@@ -487,6 +495,9 @@ pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data)
         }
         if *b == Breakdown::AgeBand {
             age_index = Some(counts.len() - 1);
+            deaths.push(Part::Counts { index: counts.len() - 1, chart: ChartSpec::None });
+            deaths.push(teenagers(params, data, &one, &mut counts));
+            continue;
         }
         if *b == Breakdown::Deprivation {
             deprivation_index = Some(counts.len() - 1);
@@ -557,6 +568,31 @@ fn rows(
             (k, l, n)
         })
         .collect()
+}
+
+/// Ages 13 to 17 as one group against under 13: in an internal version, a table; in a published
+/// one, a note. Published beside the age bands (10–14, 15–17) it would let a reader take one
+/// from the other and find a count of 13 and 14 year olds that suppression never saw.
+fn teenagers(
+    params: &Params,
+    data: &Data,
+    one: &dyn Fn(&str, &str, &str, Vec<(String, String, u64)>) -> Table,
+    counts: &mut Vec<Table>,
+) -> Part {
+    if let Mode::Published(_) = params.mode {
+        return Part::Note("Ages 13 to 17 as one group are in the internal version only: the published age bands are 10 to 14 and 15 to 17, and a 13 to 17 count beside them would give away the 13 and 14 year olds, however few.".into());
+    }
+    let order =
+        [("under_13", "Under 13 years"), ("13-17y", "13 to 17 years"), ("", "Age not known to the year")];
+    let mut table = one(
+        "under-13",
+        "By age group: under 13 and 13 to 17 (internal version only)",
+        "age_13",
+        rows(&data.under_13, 0, order.iter().map(|(k, l)| (k.to_string(), l.to_string()))),
+    );
+    table.notes.push("From the coded age in days (a year of 365.25 days, as the age bands). An age given only approximately within 10 to 14 years (imported without a date of birth) is not known to the year.".into());
+    counts.push(table);
+    Part::Counts { index: counts.len() - 1, chart: ChartSpec::None }
 }
 
 /// The shown tables a theme's rates are worked out from (those its breakdowns have).

@@ -54,6 +54,9 @@ pub enum Dim {
     DeathYear,
     /// Whole days from the death to a step of the review; empty when the case has none.
     Days(Interval),
+    /// `under_13` or `13-17y` from the coded age in days (a year of 365.25 days, as the bands);
+    /// empty when the age is not known, or only approximately and within 10 to 14.
+    Under13,
     /// The signed analysis' category; empty when there is none.
     Category,
     /// The signed analysis' modifiable outcome; empty when there is none.
@@ -84,6 +87,10 @@ impl Dim {
             Dim::Days(Interval::ToSignOff) => "COALESCE(CAST(c.days_to_review AS TEXT), '')",
             Dim::DeathYear => {
                 "COALESCE(CAST(CASE WHEN c.death_month % 100 >= 4 THEN c.death_month / 100 ELSE c.death_month / 100 - 1 END AS TEXT), '')"
+            }
+            Dim::Under13 => {
+                "CASE WHEN c.age_at_death_days < 0 OR (c.age_approximate AND c.age_band = '10-14y') THEN '' \
+                 WHEN c.age_at_death_days * 4 >= 1461 * 13 THEN '13-17y' ELSE 'under_13' END"
             }
             Dim::Category => "COALESCE(a.category, '')",
             Dim::Modifiable => "COALESCE(a.modifiable, '')",
