@@ -590,11 +590,12 @@ async fn main() -> anyhow::Result<()> {
     result
 }
 
-/// Part 5 alone: the cases and their review histories are seeded (unless reused from `--dir`),
-/// then the report part runs against a fresh server.
+/// Part 5 alone, against the running server at `base_url`: the cases and their review histories
+/// are seeded (unless reused from `--dir`), then the report part runs.
 async fn reports_alone(
     args: &Args,
     state: &AppState,
+    base_url: &str,
     area_id: i64,
     password: &str,
     seed_first: bool,
@@ -619,18 +620,8 @@ async fn reports_alone(
     } else {
         cdop::store::optimize(&state.db).await;
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base_url = format!("http://{}", listener.local_addr()?);
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let router = cdop::web::router_with(state.clone(), axum::Router::new());
-    let server = tokio::spawn(cdop::app::serve_router(state.clone(), router, listener, async move {
-        let _ = rx.await;
-    }));
-    let (coordinator, _) = sign_in(&base_url, "co@bench.example", password).await?;
-    reports::run(state, &base_url, &coordinator, args.requests).await?;
-    let _ = tx.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
-    Ok(())
+    let (coordinator, _) = sign_in(base_url, "co@bench.example", password).await?;
+    reports::run(state, base_url, &coordinator, args.requests).await
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
@@ -656,17 +647,22 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
     let state = AppState::new(cdop::app::prepare(&loaded).await.map_err(|e| anyhow::anyhow!("{e}"))?);
     let password = "bench-password-long-enough";
     let reused = store::areas::list(&state.db).await?.into_iter().find(|a| a.name == "Bench");
-    if let Some(area) = reused {
-        anyhow::ensure!(
-            args.only.as_deref() == Some("reports"),
-            "--dir holds an earlier run: reuse it with --only reports"
-        );
-        return reports_alone(args, &state, area.id, password, false).await;
-    }
-    let area = store::areas::create(&state.db, "Bench").await?;
+    anyhow::ensure!(
+        reused.is_none() || args.only.as_deref() == Some("reports"),
+        "--dir holds an earlier run: reuse it with --only reports"
+    );
+    let seeded = reused.is_some();
+    let area = match reused {
+        Some(area) => area,
+        None => store::areas::create(&state.db, "Bench").await?,
+    };
     let hash = cdop::crypto::password::hash(password.to_string()).await?;
-    for (email, role) in [("co@bench.example", Role::Coordinator), ("chair@bench.example", Role::PanelChair)]
-    {
+    let users = if seeded {
+        Vec::new()
+    } else {
+        vec![("co@bench.example", Role::Coordinator), ("chair@bench.example", Role::PanelChair)]
+    };
+    for (email, role) in users {
         store::users::create(
             &state.db,
             &store::users::NewUser {
@@ -735,9 +731,10 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
         let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
         return Ok(());
     } else if args.only.as_deref() == Some("reports") {
+        let result = reports_alone(args, &state, &base_url, area.id, password, !seeded).await;
         let _ = tx.send(());
         let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
-        return reports_alone(args, &state, area.id, password, true).await;
+        return result;
     } else if let Some(other) = &args.only {
         anyhow::bail!("--only {other}: the parts that run alone are `retention` and `reports`");
     }

@@ -17,6 +17,7 @@ use crate::crypto::keys;
 use crate::domain::audit::{Actor, AuditAction, AuditEvent};
 use crate::domain::notification::SealedIdentity;
 use crate::domain::postcode::Postcode;
+use crate::store::populations::ByGroup;
 use crate::store::{self, audit, cases};
 
 #[derive(Debug, Subcommand)]
@@ -85,9 +86,11 @@ pub async fn run(loaded: LoadedConfig, command: ReferenceCommand) -> CliResult {
     match command {
         ReferenceCommand::ImportImd { file } => import_imd(loaded, file).await,
         ReferenceCommand::ImportPopulation { file, areas } => import_population(loaded, file, areas).await,
-        ReferenceCommand::ImportDecilePopulation { file, area } => import_deciles(loaded, file, area).await,
+        ReferenceCommand::ImportDecilePopulation { file, area } => {
+            import_groups(loaded, file, area, ByGroup::Deciles).await
+        }
         ReferenceCommand::ImportEthnicityPopulation { file, area } => {
-            import_ethnicity(loaded, file, area).await
+            import_groups(loaded, file, area, ByGroup::Ethnicity).await
         }
         ReferenceCommand::ImportLiveBirths { file, year, areas } => {
             import_births(loaded, file, year, areas).await
@@ -95,16 +98,16 @@ pub async fn run(loaded: LoadedConfig, command: ReferenceCommand) -> CliResult {
     }
 }
 
-/// `cdop reference import-decile-population FILE --area NAME`: all or nothing; a re-import
-/// replaces the same years.
-async fn import_deciles(loaded: LoadedConfig, file: PathBuf, area: String) -> CliResult {
+/// `cdop reference import-decile-population FILE --area NAME` and `import-ethnicity-population`:
+/// all or nothing; a re-import replaces the same years.
+async fn import_groups(loaded: LoadedConfig, file: PathBuf, area: String, by: ByGroup) -> CliResult {
     let db = store::connect_current(&loaded).await?;
     let found = area_named(&db, &area).await?;
     let text = std::fs::read_to_string(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
     let rows =
-        crate::reports::population::read_deciles(&text).map_err(|problems| refused(&file, &problems))?;
+        crate::reports::population::read_groups(&text, by).map_err(|problems| refused(&file, &problems))?;
     let txn = store::begin_write(&db).await.map_err(|e| fail(e.to_string()))?;
-    crate::store::populations::replace_deciles(&txn, found.id, &rows)
+    crate::store::populations::replace_groups(&txn, by, found.id, &rows)
         .await
         .map_err(|e| fail(e.to_string()))?;
     let mut years: Vec<i32> = rows.iter().map(|r| r.0).collect();
@@ -112,15 +115,19 @@ async fn import_deciles(loaded: LoadedConfig, file: PathBuf, area: String) -> Cl
     years.dedup();
     audit::append(
         &txn,
-        &AuditEvent::new(Actor::Cli, AuditAction::ReferenceImported, "reference", "decile-population")
+        &AuditEvent::new(Actor::Cli, AuditAction::ReferenceImported, "reference", by.name())
             .area(found.id)
             .details(format!("years={years:?}")),
     )
     .await
     .map_err(|e| fail(e.to_string()))?;
     txn.commit().await.map_err(|e| fail(e.to_string()))?;
+    let what = match by {
+        ByGroup::Deciles => "deprivation decile",
+        ByGroup::Ethnicity => "ethnic group",
+    };
     println!(
-        "Imported children by deprivation decile for {}: mid-{}.",
+        "Imported children by {what} for {}: mid-{}.",
         found.name,
         years.iter().map(i32::to_string).collect::<Vec<_>>().join(", mid-")
     );
@@ -138,38 +145,6 @@ async fn area_named(
         .into_iter()
         .find(|a| a.name.eq_ignore_ascii_case(area.trim()))
         .ok_or_else(|| fail(format!("--area {area}: no such area (areas: {})", names.join(", "))))
-}
-
-/// `cdop reference import-ethnicity-population FILE --area NAME`: all or nothing; a re-import
-/// replaces the same years.
-async fn import_ethnicity(loaded: LoadedConfig, file: PathBuf, area: String) -> CliResult {
-    let db = store::connect_current(&loaded).await?;
-    let found = area_named(&db, &area).await?;
-    let text = std::fs::read_to_string(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
-    let rows =
-        crate::reports::population::read_ethnicity(&text).map_err(|problems| refused(&file, &problems))?;
-    let txn = store::begin_write(&db).await.map_err(|e| fail(e.to_string()))?;
-    crate::store::populations::replace_ethnicity(&txn, found.id, &rows)
-        .await
-        .map_err(|e| fail(e.to_string()))?;
-    let mut years: Vec<i32> = rows.iter().map(|r| r.0).collect();
-    years.sort_unstable();
-    years.dedup();
-    audit::append(
-        &txn,
-        &AuditEvent::new(Actor::Cli, AuditAction::ReferenceImported, "reference", "ethnicity-population")
-            .area(found.id)
-            .details(format!("years={years:?}")),
-    )
-    .await
-    .map_err(|e| fail(e.to_string()))?;
-    txn.commit().await.map_err(|e| fail(e.to_string()))?;
-    println!(
-        "Imported children by ethnic group for {}: {}.",
-        found.name,
-        years.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
-    );
-    Ok(())
 }
 
 /// Each `--area NAME=CODE[,CODE…]`: (area id, name, local authority codes).

@@ -4,7 +4,7 @@
 //! population_2011, …, population_YYYY`. Sex is coded 1 male, 2 female; age 90 means 90 and over.
 //! Only children (ages 0 to 17) of the authorities asked for are kept. Pure.
 
-use crate::store::populations::{Births, ETHNIC_GROUPS, Estimate};
+use crate::store::populations::{Births, ByGroup, ETHNIC_GROUPS, Estimate};
 
 pub use crate::domain::lines::Problem;
 use crate::domain::lines::problem;
@@ -117,34 +117,37 @@ pub fn read(text: &str, codes: &[String]) -> Result<Vec<Estimate>, Vec<Problem>>
     if problems.is_empty() { Ok(out) } else { Err(problems) }
 }
 
-/// Reads children by deprivation decile: a CSV with the header `year,imd_decile,population`, one
-/// row per mid-year and decile (1 = most deprived, as MHCLG publishes it), every decile present
-/// for every year. Returns (year, decile, children).
-pub fn read_deciles(text: &str) -> Result<Vec<(i32, i32, u64)>, Vec<Problem>> {
-    let groups: Vec<String> = (1..=10).map(|d| d.to_string()).collect();
-    let rows = read_year_groups(text, ("imd_decile", "decile"), &groups, "a decile from 1 to 10", |v| {
-        v.parse::<i32>().ok().filter(|d| (1..=10).contains(d)).map(|d| d.to_string())
-    })?;
-    Ok(rows.into_iter().map(|(y, d, n)| (y, d.parse().unwrap_or_default(), n)).collect())
-}
-
-/// Reads children by broad ethnic group: a CSV with the header `year,ethnic_group,population`,
-/// every group (`white`, `mixed`, `asian`, `black`, `other`, or a label starting with one of
-/// those words, such as `Asian or Asian British`) for every year. Returns (year, group, children).
-pub fn read_ethnicity(text: &str) -> Result<Vec<(i32, String, u64)>, Vec<Problem>> {
-    let groups: Vec<String> = ETHNIC_GROUPS.iter().map(|g| g.to_string()).collect();
-    let first_word = |v: &str| -> Option<String> {
-        let word: String =
-            v.chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>().to_ascii_lowercase();
-        ETHNIC_GROUPS.contains(&word.as_str()).then_some(word)
-    };
-    read_year_groups(
-        text,
-        ("ethnic_group", "group"),
-        &groups,
-        "one of white, mixed, asian, black or other",
-        first_word,
-    )
+/// Reads an area's children by group: a CSV with the header `year,imd_decile,population` (one
+/// row per mid-year and decile, 1 = most deprived as MHCLG publishes it) or
+/// `year,ethnic_group,population` (`white`, `mixed`, `asian`, `black`, `other`, or a label
+/// starting with one of those words, such as `Asian or Asian British`), every group present for
+/// every year. Returns (year, group as stored, children).
+pub fn read_groups(text: &str, by: ByGroup) -> Result<Vec<(i32, String, u64)>, Vec<Problem>> {
+    let groups = by.groups();
+    match by {
+        ByGroup::Deciles => {
+            read_year_groups(text, ("imd_decile", "decile"), &groups, "a decile from 1 to 10", |v| {
+                v.parse::<i32>().ok().filter(|d| (1..=10).contains(d)).map(|d| d.to_string())
+            })
+        }
+        ByGroup::Ethnicity => {
+            let first_word = |v: &str| -> Option<String> {
+                let word = v
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                ETHNIC_GROUPS.contains(&word.as_str()).then_some(word)
+            };
+            read_year_groups(
+                text,
+                ("ethnic_group", "group"),
+                &groups,
+                "one of white, mixed, asian, black or other",
+                first_word,
+            )
+        }
+    }
 }
 
 /// A CSV with the header `year,GROUP,population`: one row per year and group, each of `groups`
@@ -382,18 +385,19 @@ mod tests {
             .chain((1..=10).map(|d| format!("2025,{d},\"1,{d}00\"")))
             .collect::<Vec<_>>()
             .join("\n");
-        let rows = read_deciles(&good).expect("reads");
+        let rows = read_groups(&good, ByGroup::Deciles).expect("reads");
         assert_eq!(rows.len(), 10);
-        assert_eq!(rows[0], (2025, 1, 1100));
+        assert_eq!(rows[0], (2025, "1".to_string(), 1100));
         let bad = "year,imd_decile,population\n2025,11,5\n2025,1,x\n";
         let words: Vec<String> =
-            read_deciles(bad).expect_err("refused").iter().map(|p| p.to_string()).collect();
+            read_groups(bad, ByGroup::Deciles).expect_err("refused").iter().map(|p| p.to_string()).collect();
         assert!(words[0].starts_with("line 2, column imd_decile"), "{words:?}");
         assert!(words[1].starts_with("line 3, column population"), "{words:?}");
         assert!(
-            read_deciles("year,imd_decile,population\n2025,1,5\n").expect_err("incomplete")[0]
-                .reason
-                .contains("lacks decile(s) 2, 3")
+            read_groups("year,imd_decile,population\n2025,1,5\n", ByGroup::Deciles).expect_err("incomplete")
+                [0]
+            .reason
+            .contains("lacks decile(s) 2, 3")
         );
     }
 

@@ -164,36 +164,6 @@ pub async fn children_years<C: ConnectionTrait>(
         .collect())
 }
 
-/// Replaces an area's children by deprivation decile for the years in `rows` (year, decile 1–10,
-/// children).
-pub async fn replace_deciles<C: ConnectionTrait>(
-    conn: &C,
-    area_id: i64,
-    rows: &[(i32, i32, u64)],
-) -> StoreResult<()> {
-    let mut years: Vec<i32> = rows.iter().map(|r| r.0).collect();
-    years.sort_unstable();
-    years.dedup();
-    for y in years {
-        exec(
-            conn,
-            "DELETE FROM decile_populations WHERE area_id = $1 AND year = $2".into(),
-            vec![area_id.into(), y.into()],
-        )
-        .await?;
-    }
-    for (year, decile, n) in rows {
-        exec(
-            conn,
-            "INSERT INTO decile_populations (area_id, year, imd_decile, population) VALUES ($1, $2, $3, $4)"
-                .into(),
-            vec![area_id.into(), (*year).into(), (*decile).into(), ((*n).min(i64::MAX as u64) as i64).into()],
-        )
-        .await?;
-    }
-    Ok(())
-}
-
 /// Children of `areas` in each decile (index 0 is decile 1, the most deprived) at the latest
 /// mid-year up to `year` loaded for every area: `(mid-year used, children)`, or `None`.
 pub async fn decile_children<C: ConnectionTrait>(
@@ -211,8 +181,8 @@ pub async fn decile_children_years<C: ConnectionTrait>(
     first: i32,
     last: i32,
 ) -> StoreResult<Vec<(i32, Option<(i32, [u64; 10])>)>> {
-    let groups: Vec<String> = (1..=10).map(|d| d.to_string()).collect();
-    let years = by_group_years(conn, GroupTable::Deciles, &groups, areas, first, last).await?;
+    let groups = ByGroup::Deciles.groups();
+    let years = by_group_years(conn, ByGroup::Deciles, &groups, areas, first, last).await?;
     Ok(years.into_iter().map(|(y, c)| (y, c.map(|(u, n)| (u, fixed(&n))))).collect())
 }
 
@@ -233,8 +203,8 @@ pub async fn ethnicity_children_years<C: ConnectionTrait>(
     first: i32,
     last: i32,
 ) -> StoreResult<Vec<(i32, Option<(i32, [u64; 5])>)>> {
-    let groups: Vec<String> = ETHNIC_GROUPS.iter().map(|g| g.to_string()).collect();
-    let years = by_group_years(conn, GroupTable::Ethnicity, &groups, areas, first, last).await?;
+    let groups = ByGroup::Ethnicity.groups();
+    let years = by_group_years(conn, ByGroup::Ethnicity, &groups, areas, first, last).await?;
     Ok(years.into_iter().map(|(y, c)| (y, c.map(|(u, n)| (u, fixed(&n))))).collect())
 }
 
@@ -246,28 +216,80 @@ fn fixed<const N: usize>(v: &[u64]) -> [u64; N] {
     out
 }
 
-/// The tables of children by a group per area and year.
-#[derive(Clone, Copy)]
-enum GroupTable {
+/// The children of an area counted by a group per year: by deprivation decile (`1` to `10`, 1
+/// the most deprived) or by broad ethnic group ([`ETHNIC_GROUPS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByGroup {
     Deciles,
     Ethnicity,
 }
 
-impl GroupTable {
-    /// (table, group column as text): fixed names, never input.
-    fn sql(self) -> (&'static str, &'static str) {
+impl ByGroup {
+    /// (table, group column, group column as text): fixed names, never input.
+    fn sql(self) -> (&'static str, &'static str, &'static str) {
         match self {
-            GroupTable::Deciles => ("decile_populations", "CAST(imd_decile AS TEXT)"),
-            GroupTable::Ethnicity => ("ethnicity_populations", "ethnic_group"),
+            ByGroup::Deciles => ("decile_populations", "imd_decile", "CAST(imd_decile AS TEXT)"),
+            ByGroup::Ethnicity => ("ethnicity_populations", "ethnic_group", "ethnic_group"),
         }
     }
+
+    /// The groups, as stored and read (`"1"`…`"10"`, `"white"`…).
+    pub fn groups(self) -> Vec<String> {
+        match self {
+            ByGroup::Deciles => (1..=10).map(|d| d.to_string()).collect(),
+            ByGroup::Ethnicity => ETHNIC_GROUPS.iter().map(|g| g.to_string()).collect(),
+        }
+    }
+
+    /// What an import and its audit event call it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ByGroup::Deciles => "decile-population",
+            ByGroup::Ethnicity => "ethnicity-population",
+        }
+    }
+}
+
+/// Replaces an area's children by group for the years in `rows` (year, group as in
+/// [`ByGroup::groups`], children).
+pub async fn replace_groups<C: ConnectionTrait>(
+    conn: &C,
+    by: ByGroup,
+    area_id: i64,
+    rows: &[(i32, String, u64)],
+) -> StoreResult<()> {
+    let (table, column, _) = by.sql();
+    let mut years: Vec<i32> = rows.iter().map(|r| r.0).collect();
+    years.sort_unstable();
+    years.dedup();
+    for y in years {
+        exec(
+            conn,
+            format!("DELETE FROM {table} WHERE area_id = $1 AND year = $2"),
+            vec![area_id.into(), y.into()],
+        )
+        .await?;
+    }
+    for (year, group, n) in rows {
+        let group: Value = match by {
+            ByGroup::Deciles => group.parse::<i32>().unwrap_or_default().into(),
+            ByGroup::Ethnicity => group.clone().into(),
+        };
+        exec(
+            conn,
+            format!("INSERT INTO {table} (area_id, year, {column}, population) VALUES ($1, $2, $3, $4)"),
+            vec![area_id.into(), (*year).into(), group, ((*n).min(i64::MAX as u64) as i64).into()],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// For each year from `first` to `last`: the latest year up to it for which every area has
 /// children loaded in every group, and those children in `groups` order. One query.
 async fn by_group_years<C: ConnectionTrait>(
     conn: &C,
-    table: GroupTable,
+    table: ByGroup,
     groups: &[String],
     areas: &[i64],
     first: i32,
@@ -276,7 +298,7 @@ async fn by_group_years<C: ConnectionTrait>(
     if areas.is_empty() {
         return Ok((first..=last).map(|y| (y, None)).collect());
     }
-    let (name, group) = table.sql();
+    let (name, _, group) = table.sql();
     let mut values: Vec<Value> = vec![last.into()];
     let areas_in = super::bind_list(&mut values, areas);
     let sql = format!(
@@ -365,33 +387,3 @@ pub async fn live_births<C: ConnectionTrait>(
 
 /// The broad ethnic groups children are counted in for rates (the NHS ethnic category's groups).
 pub const ETHNIC_GROUPS: [&str; 5] = ["white", "mixed", "asian", "black", "other"];
-
-/// Replaces an area's children by broad ethnic group for the years in `rows` (year, group as in
-/// [`ETHNIC_GROUPS`], children).
-pub async fn replace_ethnicity<C: ConnectionTrait>(
-    conn: &C,
-    area_id: i64,
-    rows: &[(i32, String, u64)],
-) -> StoreResult<()> {
-    let mut years: Vec<i32> = rows.iter().map(|r| r.0).collect();
-    years.sort_unstable();
-    years.dedup();
-    for y in years {
-        exec(
-            conn,
-            "DELETE FROM ethnicity_populations WHERE area_id = $1 AND year = $2".into(),
-            vec![area_id.into(), y.into()],
-        )
-        .await?;
-    }
-    for (year, group, n) in rows {
-        exec(
-            conn,
-            "INSERT INTO ethnicity_populations (area_id, year, ethnic_group, population) VALUES ($1, $2, $3, $4)"
-                .into(),
-            vec![area_id.into(), (*year).into(), group.clone().into(), ((*n).min(i64::MAX as u64) as i64).into()],
-        )
-        .await?;
-    }
-    Ok(())
-}
