@@ -78,6 +78,10 @@ pub async fn set_authorities<C: ConnectionTrait>(
     Ok(())
 }
 
+/// For each year of a window, the year whose figures are used (the latest loaded up to it) and
+/// those figures, or `None` where none are loaded.
+pub type ByYear<T> = Vec<(i32, Option<(i32, T)>)>;
+
 /// Children by sex and single year of age at one mid-year: `(mid-year used, [(sex, age, children)])`.
 pub type Children = (i32, Vec<(String, i32, u64)>);
 
@@ -180,7 +184,7 @@ pub async fn decile_children_years<C: ConnectionTrait>(
     areas: &[i64],
     first: i32,
     last: i32,
-) -> StoreResult<Vec<(i32, Option<(i32, [u64; 10])>)>> {
+) -> StoreResult<ByYear<[u64; 10]>> {
     let groups = ByGroup::Deciles.groups();
     let years = by_group_years(conn, ByGroup::Deciles, &groups, areas, first, last).await?;
     Ok(years.into_iter().map(|(y, c)| (y, c.map(|(u, n)| (u, fixed(&n))))).collect())
@@ -202,7 +206,7 @@ pub async fn ethnicity_children_years<C: ConnectionTrait>(
     areas: &[i64],
     first: i32,
     last: i32,
-) -> StoreResult<Vec<(i32, Option<(i32, [u64; 5])>)>> {
+) -> StoreResult<ByYear<[u64; 5]>> {
     let groups = ByGroup::Ethnicity.groups();
     let years = by_group_years(conn, ByGroup::Ethnicity, &groups, areas, first, last).await?;
     Ok(years.into_iter().map(|(y, c)| (y, c.map(|(u, n)| (u, fixed(&n))))).collect())
@@ -294,7 +298,7 @@ async fn by_group_years<C: ConnectionTrait>(
     areas: &[i64],
     first: i32,
     last: i32,
-) -> StoreResult<Vec<(i32, Option<(i32, Vec<u64>)>)>> {
+) -> StoreResult<ByYear<Vec<u64>>> {
     if areas.is_empty() {
         return Ok((first..=last).map(|y| (y, None)).collect());
     }

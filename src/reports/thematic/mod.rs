@@ -20,6 +20,7 @@ use crate::domain::codes::{PlaceOfDeath, Sex};
 use crate::domain::dates::{AgeBand, ReportingYear};
 use crate::forms::Registry;
 use crate::store::StoreResult;
+use crate::store::populations::ByYear;
 use crate::store::reports::{self as store, Cohort, Count, Dim, Filter};
 
 /// What to report on, as for the annual report: here the window ends with `year`.
@@ -45,9 +46,9 @@ pub struct Data {
     /// The matching reviews under 13 and 13 to 17 (with an age breakdown; internal versions).
     pub under_13: Vec<Count>,
     /// Children by deprivation decile in each year of the window (with a deprivation breakdown).
-    pub decile_population: Vec<(i32, Option<(i32, [u64; 10])>)>,
+    pub decile_population: ByYear<[u64; 10]>,
     /// Children by broad ethnic group in each year of the window (with an ethnicity breakdown).
-    pub ethnicity_population: Vec<(i32, Option<(i32, [u64; 5])>)>,
+    pub ethnicity_population: ByYear<[u64; 5]>,
 }
 
 fn filter(t: &Theme) -> Filter<'_> {
@@ -570,15 +571,13 @@ fn rows(
         .collect()
 }
 
+/// Makes a one-way table of the theme: (key, title, dimension, rows).
+type OneWay<'a> = dyn Fn(&str, &str, &str, Vec<(String, String, u64)>) -> Table + 'a;
+
 /// Ages 13 to 17 as one group against under 13: in an internal version, a table; in a published
 /// one, a note. Published beside the age bands (10–14, 15–17) it would let a reader take one
 /// from the other and find a count of 13 and 14 year olds that suppression never saw.
-fn teenagers(
-    params: &Params,
-    data: &Data,
-    one: &dyn Fn(&str, &str, &str, Vec<(String, String, u64)>) -> Table,
-    counts: &mut Vec<Table>,
-) -> Part {
+fn teenagers(params: &Params, data: &Data, one: &OneWay<'_>, counts: &mut Vec<Table>) -> Part {
     if let Mode::Published(_) = params.mode {
         return Part::Note("Ages 13 to 17 as one group are in the internal version only: the published age bands are 10 to 14 and 15 to 17, and a 13 to 17 count beside them would give away the 13 and 14 year olds, however few.".into());
     }
@@ -610,15 +609,12 @@ struct RateTables<'a> {
 /// group (each `(year, (year used, children))`, `None` where not loaded).
 struct WindowPopulations {
     children: Vec<(i32, Option<Population>)>,
-    deciles: Vec<(i32, Option<(i32, [u64; 10])>)>,
-    ethnicity: Vec<(i32, Option<(i32, [u64; 5])>)>,
+    deciles: ByYear<[u64; 10]>,
+    ethnicity: ByYear<[u64; 5]>,
 }
 
 /// Children of a group summed over the window's years (person-years), when every year has them.
-fn summed<const N: usize>(
-    years: &[(i32, Option<(i32, [u64; N])>)],
-    pick: impl Fn(&[u64; N]) -> u64,
-) -> Option<u64> {
+fn summed<const N: usize>(years: &ByYear<[u64; N]>, pick: impl Fn(&[u64; N]) -> u64) -> Option<u64> {
     if years.is_empty() {
         return None;
     }
