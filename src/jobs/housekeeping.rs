@@ -1,8 +1,6 @@
 //! Housekeeping: deletes expired drafts (sealed form contents), short-lived results, long-dead
 //! sessions, rate-limit counts older than a day and background export files past their keeping time, and on SQLite keeps the query planner's statistics current (`PRAGMA optimize`, which
-//! analyses only the tables that changed enough; PostgreSQL's autovacuum does this itself) and
-//! checkpoints the write-ahead log, so that a burst of writes does not leave every read going
-//! through a log of gigabytes. Every
+//! analyses only the tables that changed enough; PostgreSQL's autovacuum does this itself). Every
 //! instance may run it: each statement is an idempotent `DELETE … WHERE expired`.
 //!
 //! A timed-out session is kept for a while after it times out (idle time plus the absolute

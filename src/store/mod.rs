@@ -193,24 +193,14 @@ pub async fn connect(loaded: &LoadedConfig) -> Result<Db, ConfigError> {
 
 /// On SQLite, refreshes the query planner's statistics for tables that changed enough since they
 /// were last analysed (0x10002: also tables never analysed); without statistics SQLite guesses
-/// join orders, and report queries over years of cases then scan whole tables; then copies the
-/// write-ahead log back into the database. A no-op on PostgreSQL, whose autovacuum analyses
-/// tables itself.
+/// join orders, and report queries over years of cases then scan whole tables. A no-op on
+/// PostgreSQL, whose autovacuum analyses tables itself.
 pub async fn optimize(db: &Db) {
     use sea_orm::ConnectionTrait;
-    if db.get_database_backend() != DbBackend::Sqlite {
-        return;
-    }
-    if let Err(e) = db.execute_unprepared("PRAGMA optimize=0x10002").await {
+    if db.get_database_backend() == DbBackend::Sqlite
+        && let Err(e) = db.execute_unprepared("PRAGMA optimize=0x10002").await
+    {
         tracing::warn!(error = %e, "PRAGMA optimize failed");
-    }
-    // Copy the write-ahead log back into the database. Under a burst of writes with readers
-    // always present (a historical import, a benchmark's seeding) SQLite's automatic checkpoint
-    // never completes, and the log grew to 2.4 GB at 100,000 cases: every read then went through
-    // it, and the annual report took 1.0 s at p95 instead of 0.4 s. A passive checkpoint never
-    // blocks a reader or a writer; once the log is wholly copied, readers skip it.
-    if let Err(e) = db.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
-        tracing::warn!(error = %e, "WAL checkpoint failed");
     }
 }
 
