@@ -8,6 +8,7 @@
 pub(crate) mod builders;
 pub(crate) mod figures;
 pub mod parts;
+pub(crate) mod rate_tables;
 mod review_tables;
 pub(crate) mod tables;
 
@@ -102,7 +103,7 @@ pub struct Data {
     /// Inter-rater agreement (category, modifiable), computed by the caller.
     pub agreement: Option<(Agreement, Agreement)>,
     /// Children in the areas at the mid-year of the report's year (or the latest loaded before).
-    pub population: Option<figures::Population>,
+    pub population: Option<rate_tables::Population>,
     /// Children by deprivation decile (index 0 = decile 1, most deprived) at that mid-year.
     pub decile_population: Option<(i32, [u64; 10])>,
     /// Live births in the areas in the calendar year the report's year starts in (or the latest

@@ -1,9 +1,9 @@
 //! The annual report's sections and count tables, in reporting order (`reporting.md` §8).
 
 use super::builders::ethnic_groups;
-use super::figures;
 use super::parts::{ChartSpec, Part, Plan};
 use super::{Block, Data, Labels, Params, TREND_YEARS, tally};
+use super::{figures, rate_tables};
 use crate::domain::codes::{Ethnicity, PlaceOfDeath, Sex};
 use crate::domain::dates::{AgeBand, ReportingYear};
 use crate::reports::table::{Basis, Names, Percent, ShownTable, Table};
@@ -325,7 +325,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     let (by_ethnicity, rule) = (data.ethnicity_population, params.rate_rule);
     deaths.push(Part::Later(Box::new(move |shown: &[ShownTable]| {
         match (shown.get(ethnicity_table), by_ethnicity) {
-            (Some(t), Some(p)) => Block::Figures(figures::ethnicity_rates(t, p, &rule)),
+            (Some(t), Some(p)) => Block::Figures(rate_tables::ethnicity_rates(t, p, &rule)),
             _ => Block::Note(NO_ETHNICITY_RATES.into()),
         }
     })));
@@ -386,7 +386,7 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     let rule = params.rate_rule;
     deaths.push(Part::Later(Box::new(move |shown: &[ShownTable]| {
         match (shown.get(deprivation), deciles_loaded) {
-            (Some(t), Some(p)) => Block::Figures(figures::decile_rates(t, &p, &rule)),
+            (Some(t), Some(p)) => Block::Figures(rate_tables::decile_rates(t, &p, &rule)),
             _ => Block::Note(NO_DECILE_RATES.into()),
         }
     })));
@@ -440,13 +440,13 @@ pub(super) fn plan(params: &Params, labels: &Labels, data: &Data, tables: &mut V
     let (population, rule) = (data.population.clone(), params.rate_rule);
     deaths.push(Part::Later(Box::new(move |shown: &[ShownTable]| {
         match (shown.get(age_table), shown.get(sex_table), &population) {
-            (Some(a), Some(s), Some(p)) => Block::Figures(figures::rates(a, s, p, &rule)),
+            (Some(a), Some(s), Some(p)) => Block::Figures(rate_tables::rates(a, s, p, &rule)),
             _ => Block::Note(NO_RATES.into()),
         }
     })));
     let births = data.live_births;
     deaths.push(Part::Later(Box::new(move |shown: &[ShownTable]| match (shown.get(age_table), births) {
-        (Some(a), Some(b)) => Block::Figures(figures::infant_mortality(a, b, &rule)),
+        (Some(a), Some(b)) => Block::Figures(rate_tables::infant_mortality(a, b, &rule)),
         _ => Block::Note(NO_BIRTHS.into()),
     })));
     plan.push(("notified", "Deaths notified in the year", deaths));

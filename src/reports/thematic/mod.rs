@@ -11,8 +11,9 @@ use sea_orm::ConnectionTrait;
 pub use definition::{Breakdown, Counting, Theme};
 
 use super::annual::builders::{ethnic_groups, modifiable_columns, modifiable_table, theme_rows};
-use super::annual::figures::{Figures, Population, rate_row};
+use super::annual::figures::Figures;
 use super::annual::parts::{ChartSpec, Part, Plan};
+use super::annual::rate_tables::{Population, rate_row};
 use super::annual::{Block, Heading, Labels, Report, assemble, by_reporting_year, tally};
 use super::rates::RateRule;
 use super::table::{Basis, Mode, Percent, Shown, ShownTable, Table};
@@ -663,7 +664,7 @@ fn window_rates(
         person_years(&|_, _| true),
     )];
     if let Some(a) = age {
-        groups.extend(super::annual::figures::age_groups(a, &person_years));
+        groups.extend(super::annual::rate_tables::age_groups(a, &person_years));
     }
     if let Some(s) = sex {
         groups.push((
