@@ -110,9 +110,7 @@ async fn import_groups(loaded: LoadedConfig, file: PathBuf, area: String, by: By
     crate::store::populations::replace_groups(&txn, by, found.id, &rows)
         .await
         .map_err(|e| fail(e.to_string()))?;
-    let mut years: Vec<i32> = rows.iter().map(|r| r.0).collect();
-    years.sort_unstable();
-    years.dedup();
+    let years = distinct_years(rows.iter().map(|r| r.0));
     audit::append(
         &txn,
         &AuditEvent::new(Actor::Cli, AuditAction::ReferenceImported, "reference", by.name())
@@ -190,31 +188,52 @@ async fn import_births(
         .map_err(|problems| refused(&file, &problems))?;
     let txn = store::begin_write(&db).await.map_err(|e| fail(e.to_string()))?;
     crate::store::populations::replace_births(&txn, &rows).await.map_err(|e| fail(e.to_string()))?;
-    for (area_id, _, codes) in &plan {
-        crate::store::populations::set_authorities(&txn, *area_id, codes)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-    }
-    let mut years: Vec<i32> = rows.iter().map(|r| r.year).collect();
-    years.sort_unstable();
-    years.dedup();
-    audit::append(
-        &txn,
-        &AuditEvent::new(Actor::Cli, AuditAction::ReferenceImported, "reference", "live-births")
-            .details(format!("rows={} authorities={} years={years:?}", rows.len(), all_codes.join(","))),
-    )
-    .await
-    .map_err(|e| fail(e.to_string()))?;
-    txn.commit().await.map_err(|e| fail(e.to_string()))?;
-    for (_, name, codes) in &plan {
-        println!("{name}: {}", codes.join(", "));
-    }
+    let years = distinct_years(rows.iter().map(|r| r.year));
+    finish_by_authority(txn, &plan, "live-births", rows.len(), &years).await?;
     println!(
         "Imported live births for {} authorit{} in {}.",
         all_codes.len(),
         if all_codes.len() == 1 { "y" } else { "ies" },
         years.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
     );
+    Ok(())
+}
+
+/// The years in an import, once each, in order.
+fn distinct_years(years: impl Iterator<Item = i32>) -> Vec<i32> {
+    let mut years: Vec<i32> = years.collect();
+    years.sort_unstable();
+    years.dedup();
+    years
+}
+
+/// Ends an import of reference data by local authority (`what`: `population`, `live-births`):
+/// records the authorities each area is made of, audits the import and commits; then prints
+/// each area's authorities.
+async fn finish_by_authority(
+    txn: sea_orm::DatabaseTransaction,
+    plan: &[(i64, String, Vec<String>)],
+    what: &str,
+    rows: usize,
+    years: &[i32],
+) -> CliResult {
+    for (area_id, _, codes) in plan {
+        crate::store::populations::set_authorities(&txn, *area_id, codes)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    let authorities: Vec<String> = plan.iter().flat_map(|(_, _, c)| c.clone()).collect();
+    audit::append(
+        &txn,
+        &AuditEvent::new(Actor::Cli, AuditAction::ReferenceImported, "reference", what)
+            .details(format!("rows={rows} authorities={} years={years:?}", authorities.join(","))),
+    )
+    .await
+    .map_err(|e| fail(e.to_string()))?;
+    txn.commit().await.map_err(|e| fail(e.to_string()))?;
+    for (_, name, codes) in plan {
+        println!("{name}: {}", codes.join(", "));
+    }
     Ok(())
 }
 
@@ -229,25 +248,8 @@ async fn import_population(loaded: LoadedConfig, file: PathBuf, mappings: Vec<St
         crate::reports::population::read(&text, &all_codes).map_err(|problems| refused(&file, &problems))?;
     let txn = store::begin_write(&db).await.map_err(|e| fail(e.to_string()))?;
     crate::store::populations::replace(&txn, &rows).await.map_err(|e| fail(e.to_string()))?;
-    for (area_id, _, codes) in &plan {
-        crate::store::populations::set_authorities(&txn, *area_id, codes)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-    }
-    let mut years: Vec<i32> = rows.iter().map(|r| r.year).collect();
-    years.sort_unstable();
-    years.dedup();
-    audit::append(
-        &txn,
-        &AuditEvent::new(Actor::Cli, AuditAction::ReferenceImported, "reference", "population")
-            .details(format!("rows={} authorities={} years={:?}", rows.len(), all_codes.join(","), years)),
-    )
-    .await
-    .map_err(|e| fail(e.to_string()))?;
-    txn.commit().await.map_err(|e| fail(e.to_string()))?;
-    for (_, name, codes) in &plan {
-        println!("{name}: {}", codes.join(", "));
-    }
+    let years = distinct_years(rows.iter().map(|r| r.year));
+    finish_by_authority(txn, &plan, "population", rows.len(), &years).await?;
     println!(
         "Imported {} population estimates (children 0 to 17) for mid-{} to mid-{}.",
         rows.len(),

@@ -24,16 +24,21 @@ fn shown_sum(cells: &[&Shown]) -> Option<u64> {
     Some(n)
 }
 
+/// Deaths under one year in an age table in `AgeBand::ALL` order as shown (its first two bands);
+/// `None` when either is hidden.
+fn under_one(age: &ShownTable) -> Option<u64> {
+    match (age.rows.first(), age.rows.get(1)) {
+        (Some(a), Some(b)) => shown_sum(&[&a.total, &b.total]),
+        _ => None,
+    }
+}
+
 /// The age groups rates are given for, from an age table in `AgeBand::ALL` order as shown:
 /// (label, deaths — `None` when built on a hidden count —, children of those ages by
 /// `children(sex, age)`).
 pub(crate) fn age_groups(age: &ShownTable, children: &Children<'_>) -> Vec<(String, Option<u64>, u64)> {
     let row = |i: usize| age.rows.get(i).map(|r| &r.total);
-    let infant = match (row(0), row(1)) {
-        (Some(a), Some(b)) => shown_sum(&[a, b]),
-        _ => None,
-    };
-    let mut groups = vec![("Under 1 year".to_string(), infant, children(&|_, a| a == 0))];
+    let mut groups = vec![("Under 1 year".to_string(), under_one(age), children(&|_, a| a == 0))];
     for (i, label, from, to) in [
         (2, "1 to 4 years", 1, 4),
         (3, "5 to 9 years", 5, 9),
@@ -84,15 +89,10 @@ pub(super) fn rates(age: &ShownTable, sex: &ShownTable, population: &Population,
 /// 1,000 live births, from the age table as shown (a hidden count gives no rate).
 pub(super) fn infant_mortality(age: &ShownTable, births: (i32, u64), rule: &RateRule) -> Figures {
     let (year, births) = births;
-    let row = |i: usize| age.rows.get(i).map(|r| &r.total);
-    let neonatal = row(0).and_then(|c| shown_sum(&[c]));
-    let infant = match (row(0), row(1)) {
-        (Some(a), Some(b)) => shown_sum(&[a, b]),
-        _ => None,
-    };
+    let neonatal = age.rows.first().and_then(|r| shown_sum(&[&r.total]));
     let rows = vec![
         rate_row("Neonatal: under 28 days".into(), neonatal, births, 1_000, 1, rule),
-        rate_row("Infant: under 1 year".into(), infant, births, 1_000, 1, rule),
+        rate_row("Infant: under 1 year".into(), under_one(age), births, 1_000, 1, rule),
     ];
     Figures {
         key: "notified-infant-mortality".into(),
