@@ -615,13 +615,29 @@ async fn reports_alone(
             counts.signed
         );
     }
-    if args.backend == "postgres" {
-        state.db.execute_unprepared("VACUUM (ANALYZE)").await?;
-    } else {
-        cdop::store::optimize(&state.db).await;
-    }
+    settle(state).await?;
     let (coordinator, _) = sign_in(base_url, "co@bench.example", password).await?;
     reports::run(state, base_url, &coordinator, args.requests).await
+}
+
+/// What a running service keeps after seeding a decade of cases in minutes: the planner's
+/// statistics (housekeeping on SQLite, autovacuum on PostgreSQL) and, on SQLite, the write-ahead
+/// log folded back into the database (housekeeping's checkpoint), with its size before and after.
+async fn settle(state: &AppState) -> anyhow::Result<()> {
+    let Some(path) = cdop::store::sqlite_path(&state.config.database.url) else {
+        state.db.execute_unprepared("VACUUM (ANALYZE)").await?;
+        return Ok(());
+    };
+    let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
+    let size = || std::fs::metadata(&wal).map(|m| m.len() / 1_048_576).unwrap_or(0);
+    let (before, started) = (size(), Instant::now());
+    cdop::store::optimize(&state.db).await;
+    println!(
+        "statistics and write-ahead log checkpoint in {:.1}s: the log {before} MB before, {} MB after",
+        started.elapsed().as_secs_f64(),
+        size()
+    );
+    Ok(())
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
@@ -721,11 +737,7 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
             args.cases,
             started.elapsed().as_secs_f64()
         );
-        if args.backend == "postgres" {
-            state.db.execute_unprepared("VACUUM (ANALYZE)").await?;
-        } else {
-            cdop::store::optimize(&state.db).await;
-        }
+        settle(&state).await?;
         retention::run(&state, area.id).await?;
         let _ = tx.send(());
         let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
@@ -945,13 +957,7 @@ async fn run(args: &Args, dir: &std::path::Path, url: &str) -> anyhow::Result<()
     );
     review::run(&state, &base_url, &coordinator, &co_csrf, &mut rng, deaths, &args.backend, args.requests)
         .await?;
-    // The planner statistics a running service keeps (housekeeping on SQLite, autovacuum on
-    // PostgreSQL), after seeding a decade of cases in minutes.
-    if args.backend == "postgres" {
-        state.db.execute_unprepared("VACUUM (ANALYZE)").await?;
-    } else {
-        cdop::store::optimize(&state.db).await;
-    }
+    settle(&state).await?;
     let peak_with_seeding = peak_rss_mb();
     // Peak RSS from here on: the process's high-water mark is reset (Linux `clear_refs` 5), so
     // the report part is measured without the seeding before it.

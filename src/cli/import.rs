@@ -75,6 +75,11 @@ pub async fn run(loaded: LoadedConfig, command: ImportCommand) -> CliResult {
         }
         Err(ImportError::Other(e)) => return Err(CliError::Failed(e)),
     };
+    if !dry_run {
+        // Statistics for the new rows, and (SQLite) the write-ahead log folded back, so the
+        // reports that follow an import are as fast as before it.
+        crate::store::optimize(&state.db).await;
+    }
     if !outcome.ignored.is_empty() {
         println!("Left out the columns that are not known: {}.", outcome.ignored.join(", "));
     }

@@ -77,7 +77,7 @@ pub(super) fn rates(age: &ShownTable, sex: &ShownTable, population: &Population,
         title: "Deaths notified per 100,000 children".into(),
         basis: Basis::Notified.words(),
         denominator: format!("Children living in the areas, ONS mid-{mid_year} population estimates (0 to 17 years; under 1 year is age 0)"),
-        headings: ["Group", "Deaths", "Children", "Rate per 100,000", "95% confidence interval", "Note"].map(String::from).to_vec(),
+        headings: rate_headings("Group", "Deaths", "Children", "Rate per 100,000"),
         rows,
         notes: vec![
             "Crude rates: deaths notified in the year divided by the children in the mid-year estimate. Confidence intervals by Byar's approximation to the exact Poisson interval.".into(),
@@ -101,16 +101,7 @@ pub(super) fn infant_mortality(age: &ShownTable, births: (i32, u64), rule: &Rate
         denominator: format!(
             "Live births in the areas in {year} (ONS, by the mother's area of usual residence)"
         ),
-        headings: [
-            "Deaths",
-            "Deaths notified",
-            "Live births",
-            "Rate per 1,000 live births",
-            "95% confidence interval",
-            "Note",
-        ]
-        .map(String::from)
-        .to_vec(),
+        headings: rate_headings("Deaths", "Deaths notified", "Live births", "Rate per 1,000 live births"),
         rows,
         notes: vec![format!(
             "Deaths notified in the reporting year (April to March) over the live births of the calendar year {year}. ONS and NCMD publish infant mortality by calendar year of death, so these rates are close to theirs but not the same. Confidence intervals by Byar's approximation to the exact Poisson interval."
@@ -141,16 +132,7 @@ pub(super) fn ethnicity_rates(
         title: "Deaths notified per 100,000 children, by ethnic group".into(),
         basis: Basis::Notified.words(),
         denominator: format!("Children 0 to 17 in the areas by ethnic group, {year}"),
-        headings: [
-            "Ethnic group",
-            "Deaths",
-            "Children",
-            "Rate per 100,000",
-            "95% confidence interval",
-            "Note",
-        ]
-        .map(String::from)
-        .to_vec(),
+        headings: rate_headings("Ethnic group", "Deaths", "Children", "Rate per 100,000"),
         rows,
         notes: vec![format!(
             "Deaths whose ethnicity was not stated or not known ({not_known}) are in no group's rate, so each rate is a lower bound. Chinese (NHS code R) counts in Other ethnic group, as the NHS ethnic category groups it: a population prepared from the 2021 Census, which places Chinese under Asian, must move it. Confidence intervals by Byar's approximation to the exact Poisson interval."
@@ -212,10 +194,16 @@ pub(super) fn decile_rates(
         title: "Deaths notified per 100,000 children, by deprivation decile".into(),
         basis: Basis::Notified.words(),
         denominator: format!("Children living in each decile's areas (mid-{mid_year}); deaths with no known decile are left out"),
-        headings: ["Decile", "Deaths", "Children", "Rate per 100,000", "95% confidence interval", "Note"].map(String::from).to_vec(),
+        headings: rate_headings("Decile", "Deaths", "Children", "Rate per 100,000"),
         rows,
         notes: vec!["Deciles of the English Index of Multiple Deprivation as published (1 = most deprived). Rate ratio with its interval on the log scale.".into()],
     }
+}
+
+/// The six headings of a table of [`rate_row`]s: the group, its deaths, its population, the
+/// rate, then the interval and the note.
+pub(crate) fn rate_headings(group: &str, deaths: &str, population: &str, rate: &str) -> Vec<String> {
+    [group, deaths, population, rate, "95% confidence interval", "Note"].map(String::from).to_vec()
 }
 
 /// A rate's row: the label, deaths, children, the rate and its interval to `decimals` places,

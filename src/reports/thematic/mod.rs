@@ -5,19 +5,18 @@
 
 pub mod catalogue;
 pub mod definition;
+mod rates;
+mod tables;
 
 use sea_orm::ConnectionTrait;
 
 pub use definition::{Breakdown, Counting, Theme};
+pub use tables::tables_and_plan;
 
-use super::annual::builders::{ethnic_groups, modifiable_columns, modifiable_table, theme_rows};
-use super::annual::figures::Figures;
-use super::annual::parts::{ChartSpec, Part, Plan};
-use super::annual::rate_tables::{Population, rate_row};
-use super::annual::{Block, Heading, Labels, Report, assemble, by_reporting_year, tally};
-use super::rates::RateRule;
-use super::table::{Basis, Mode, Percent, Shown, ShownTable, Table};
-use crate::domain::codes::{PlaceOfDeath, Sex};
+use super::annual::rate_tables::Population;
+use super::annual::{Heading, Labels, Report, assemble, by_reporting_year, tally};
+use super::table::Mode;
+use crate::domain::codes::PlaceOfDeath;
 use crate::domain::dates::{AgeBand, ReportingYear};
 use crate::forms::Registry;
 use crate::store::StoreResult;
@@ -68,6 +67,10 @@ pub fn first_year(t: &Theme, year: ReportingYear) -> ReportingYear {
     ReportingYear(year.0 - t.years.max(1) as i32 + 1)
 }
 
+/// The theme's counts over its window ending `year`: its matching reviews found once and counted
+/// by [`DIMS`], by year of the window and (with an age breakdown) under 13 against 13 to 17, in
+/// one statement with the themes recorded and the answers of its item breakdowns
+/// (`store::theme_counts`); then the populations its rates divide by.
 pub async fn gather<C: ConnectionTrait>(
     conn: &C,
     t: &Theme,
@@ -76,33 +79,30 @@ pub async fn gather<C: ConnectionTrait>(
 ) -> StoreResult<Data> {
     let f = filter(t);
     let first = first_year(t, year);
-    let (window, by_year) = match t.basis {
-        Counting::Reviewed => {
-            let window = Cohort::ReviewedBetween(first.start(), year.end());
-            // Reviews per year in one query, binned by sign-off date as the annual trend is.
-            let days = store::count_filtered(conn, window, areas, &f, &[Dim::ReviewedOn]).await?;
-            (window, by_reporting_year(&days))
-        }
+    let (window, year_dim) = match t.basis {
+        // Binned by sign-off date into reporting years, as the annual trend is.
+        Counting::Reviewed => (Cohort::ReviewedBetween(first.start(), year.end()), Dim::ReviewedOn),
+        Counting::Died => (Cohort::DiedInYears(first.0, year.0), Dim::DeathYear),
+    };
+    let mut dims = DIMS.to_vec();
+    dims.extend([year_dim, Dim::Under13]);
+    let items: Vec<&'static str> = t.breakdowns.iter().filter_map(|b| b.item()).collect();
+    let counts = store::theme_counts(conn, window, areas, &f, &dims, &items).await?;
+    let (year_key, age_key) = (DIMS.len(), DIMS.len() + 1);
+    let summed = |keep: &[usize]| -> Vec<Count> {
+        tally(&counts.by, keep).into_iter().map(|(keys, n)| Count { keys, n }).collect()
+    };
+    let years = summed(&[year_key]);
+    let by_year = match t.basis {
+        Counting::Reviewed => by_reporting_year(&years),
+        // One row per year already: the year of death, coded.
         Counting::Died => {
-            let window = Cohort::DiedInYears(first.0, year.0);
-            let years = store::count_filtered(conn, window, areas, &f, &[Dim::DeathYear]).await?;
-            let by_year = years
-                .iter()
-                .filter_map(|c| Some((c.keys.first()?.parse::<i32>().ok()?, c.n)))
-                .fold(std::collections::BTreeMap::new(), |mut m, (y, n)| {
-                    *m.entry(y).or_insert(0) += n;
-                    m
-                });
-            (window, by_year)
+            years.iter().filter_map(|c| Some((c.keys.first()?.parse::<i32>().ok()?, c.n))).collect()
         }
     };
     let per_year = (first.0..=year.0).map(|y| (y, by_year.get(&y).copied().unwrap_or(0))).collect();
+    let under_13 = if t.breakdowns.contains(&Breakdown::AgeBand) { summed(&[age_key]) } else { Vec::new() };
     let population = crate::store::populations::children_years(conn, areas, first.0, year.0).await?;
-    let under_13 = if t.breakdowns.contains(&Breakdown::AgeBand) {
-        store::count_filtered(conn, window, areas, &f, &[Dim::Under13]).await?
-    } else {
-        Vec::new()
-    };
     let decile_population = if t.breakdowns.contains(&Breakdown::Deprivation) {
         crate::store::populations::decile_children_years(conn, areas, first.0, year.0).await?
     } else {
@@ -113,17 +113,12 @@ pub async fn gather<C: ConnectionTrait>(
     } else {
         Vec::new()
     };
-    let mut answers = Vec::new();
-    for b in &t.breakdowns {
-        if let Some(item) = b.item() {
-            answers.push((*b, store::answers_filtered(conn, window, areas, &f, item).await?));
-        }
-    }
+    let item_breakdowns = t.breakdowns.iter().filter(|b| b.item().is_some()).copied();
     Ok(Data {
-        by: store::count_filtered(conn, window, areas, &f, &DIMS).await?,
+        by: summed(&(0..DIMS.len()).collect::<Vec<_>>()),
         per_year,
-        themes: store::themes_filtered(conn, window, areas, &f).await?,
-        answers,
+        themes: counts.themes,
+        answers: item_breakdowns.zip(counts.answers).collect(),
         population,
         under_13,
         decile_population,
@@ -276,468 +271,4 @@ pub(crate) fn heading<'a>(t: &Theme, params: &'a Params) -> Heading<'a> {
         generated_on: params.generated_on,
         percent_decimals: params.rate_rule.percent_decimals,
     }
-}
-
-/// The theme's count tables (before suppression) and its plan.
-pub fn tables_and_plan(t: &Theme, params: &Params, labels: &Labels, data: &Data) -> (Vec<Table>, Plan) {
-    let first = first_year(t, params.year);
-    let (opaque, filter_dims) = canonical_filter(t);
-    let years =
-        if first == params.year { first.0.to_string() } else { format!("{}-{}", first.0, params.year.0) };
-    let kind = t.basis.code();
-    let cohort = format!("{kind}:{years}{opaque}");
-    // The themes recorded with these deaths: a case counts once per theme, so a cohort of its own
-    // (named here, by the window's years, so that nothing below can shadow them).
-    let themes_cohort = match t.basis {
-        Counting::Reviewed => format!("themes:{years}{opaque}"),
-        Counting::Died => format!("died-themes:{years}{opaque}"),
-    };
-    let (from, to) =
-        (crate::domain::dates::long_date(first.start()), crate::domain::dates::long_date(params.year.end()));
-    let (basis, window_words, how, noun) = match t.basis {
-        Counting::Reviewed => (
-            Basis::ReviewedInPeriod,
-            format!("Reviews completed from {from} to {to} ({} reporting years)", t.years),
-            "by the date the chair signed the review off".to_string(),
-            "Reviews",
-        ),
-        Counting::Died => (
-            Basis::DiedInPeriod,
-            format!("Deaths from {from} to {to} ({} reporting years)", t.years),
-            format!(
-                "by the month of death recorded when the review was signed off, for the reviews completed by {}; a death whose review is not complete is not counted yet, so the latest years rise as reviews are completed",
-                crate::domain::dates::long_date(params.generated_on)
-            ),
-            "Deaths",
-        ),
-    };
-    let mut counts: Vec<Table> = Vec::new();
-    let mut plan: Plan = Vec::new();
-    let one = |key: &str, title: &str, dim: &str, rows: Vec<(String, String, u64)>| {
-        let mut table = Table::one_way(&format!("{}-{key}", t.key), title, basis, &cohort, dim, rows);
-        table.denominator = format!("{window_words} matching the theme");
-        table.filter_dims = filter_dims.clone();
-        table
-    };
-
-    plan.push((
-        "about",
-        "About this theme",
-        vec![
-            Part::Note(t.description.clone()),
-            Part::Note(describe(t, labels)),
-            Part::Note(format!("{window_words}, {how}.")),
-        ],
-    ));
-
-    let mut deaths = Vec::new();
-    let year_rows: Vec<(String, String, u64)> =
-        data.per_year.iter().map(|(y, n)| (y.to_string(), ReportingYear(*y).to_string(), *n)).collect();
-    let (trend_title, trend_rows, trend_what) = match t.basis {
-        Counting::Reviewed => (
-            "Reviews in this theme by reporting year",
-            "Reporting year the review was completed",
-            "reviews in this theme by reporting year",
-        ),
-        Counting::Died => (
-            "Deaths in this theme by reporting year of death",
-            "Reporting year of the death",
-            "deaths in this theme by reporting year of death",
-        ),
-    };
-    let mut trend = one("year", trend_title, "reporting_year", year_rows);
-    trend.row_heading = trend_rows.into();
-    // Each row is its year's figure of the theme (a single year's population).
-    let dims = crate::reports::disclosure::names::dims_text(&filter_dims);
-    trend.names.rows = data.per_year.iter().map(|(y, _)| format!("{kind}:{y}{opaque}|{dims}")).collect();
-    counts.push(trend);
-    let trend_index = counts.len() - 1;
-    deaths.push(Part::Counts { index: trend_index, chart: ChartSpec::Rows { what: trend_what } });
-
-    let modifiable_columns = modifiable_columns(labels);
-    let (mut sex_index, mut age_index, mut deprivation_index, mut ethnicity_index) = (None, None, None, None);
-    for b in &t.breakdowns {
-        let table = match b {
-            Breakdown::Year => continue,
-            Breakdown::AgeBand => one(
-                "age",
-                "By age at death",
-                "age_band",
-                rows(&data.by, 2, AgeBand::ALL.iter().map(|a| (a.code().to_string(), a.label().to_string()))),
-            ),
-            Breakdown::Sex => one(
-                "sex",
-                "By sex",
-                "sex",
-                rows(&data.by, 3, Sex::ALL.iter().map(|s| (s.code().to_string(), s.label().to_string()))),
-            ),
-            Breakdown::Ethnicity => {
-                let map = tally(&data.by, &[5]);
-                let groups = ethnic_groups(&map);
-                let mut table = one("ethnicity", "By ethnic group", "ethnic_group", groups);
-                table.names.rows = super::annual::builders::ethnic_group_dims();
-                table
-            }
-            Breakdown::Pathogen | Breakdown::Presentation => {
-                let item = b.item().unwrap_or_default();
-                let map: std::collections::BTreeMap<String, u64> = data
-                    .answers
-                    .iter()
-                    .filter(|(a, _)| a == b)
-                    .flat_map(|(_, counts)| counts.iter())
-                    .filter_map(|c| Some((c.keys.first()?.clone(), c.n)))
-                    .collect();
-                let options = labels.items.iter().find(|(k, _, _)| k == item).map(|(_, _, o)| o.clone());
-                let rows: Vec<(String, String, u64)> = options
-                    .unwrap_or_default()
-                    .into_iter()
-                    .chain([(String::new(), "Not answered".to_string())])
-                    .map(|(code, label)| {
-                        let n = map.get(&code).copied().unwrap_or(0);
-                        (code, label, n)
-                    })
-                    .collect();
-                let total: u64 = data.per_year.iter().map(|(_, n)| n).sum();
-                let mut table = Table::one_way(
-                    &format!("{}-{}", t.key, b.code()),
-                    b.label(),
-                    basis,
-                    &format!("{kind}-{}:{years}{opaque}", b.code()),
-                    item,
-                    rows,
-                );
-                table.filter_dims = filter_dims.clone();
-                table.multi_valued = true;
-                table.percent = Percent::Of(format!("{cohort}|{dims}"), total);
-                table.percent_label = format!("% of the {} in this theme", noun.to_lowercase());
-                table.denominator = format!(
-                    "{window_words} matching the theme; a review can name several, so the rows do not add up. Not answered: the question was not answered, or not asked (it follows whether an infection caused or contributed)."
-                );
-                table
-            }
-            Breakdown::Place => one(
-                "place",
-                "By place of death",
-                "place_of_death",
-                rows(
-                    &data.by,
-                    6,
-                    PlaceOfDeath::ALL.iter().map(|p| (p.code().to_string(), p.label().to_string())),
-                ),
-            ),
-            Breakdown::Deprivation => {
-                let map = tally(&data.by, &[4]);
-                let d = |k: String| map.get(&vec![k]).copied().unwrap_or(0);
-                let mut q = one(
-                    "deprivation",
-                    "By deprivation quintile of the home area (1 = most deprived)",
-                    "imd_quintile",
-                    (1..=5)
-                        .map(|q| {
-                            (
-                                q.to_string(),
-                                format!("Quintile {q} (deciles {} and {})", 2 * q - 1, 2 * q),
-                                d((2 * q - 1).to_string()) + d((2 * q).to_string()),
-                            )
-                        })
-                        .chain([(String::new(), "Not known".to_string(), d(String::new()))])
-                        .collect(),
-                );
-                q.notes.push("Quintiles of the English Index of Multiple Deprivation as published: 1 is the most deprived.".into());
-                q.notes.push("Rates by quintile over the window are under Rates, when children by decile are loaded for every year; the annual report gives each year's rates by decile and the rate ratio.".into());
-                q
-            }
-            Breakdown::Category | Breakdown::Modifiable => {
-                let (idx, rows_list, title, dim): (Option<usize>, Vec<(String, String)>, &str, &str) =
-                    if *b == Breakdown::Category {
-                        (
-                            Some(0),
-                            labels.categories.clone(),
-                            "By category of death and modifiable factors",
-                            "category",
-                        )
-                    } else {
-                        (
-                            None,
-                            vec![("all".into(), format!("All {} in this theme", noun.to_lowercase()))],
-                            "Modifiable factors",
-                            "all_reviews",
-                        )
-                    };
-                let keep: Vec<usize> = idx.into_iter().chain([1]).collect();
-                let m = tally(&data.by, &keep);
-                let cell = |r: &str, c: &str| -> u64 {
-                    match idx {
-                        Some(_) => m.get(&vec![r.to_string(), c.to_string()]).copied().unwrap_or(0),
-                        None => m.get(&vec![c.to_string()]).copied().unwrap_or(0),
-                    }
-                };
-                let mut table = modifiable_table(
-                    &format!("{}-{}", t.key, b.code()),
-                    title,
-                    &cohort,
-                    &format!(
-                        "{window_words} matching the theme; the percentage is taken over the reviews with enough information to decide."
-                    ),
-                    dim,
-                    &rows_list,
-                    &modifiable_columns,
-                    cell,
-                );
-                if idx.is_some() {
-                    table.row_heading = "Category of death".into();
-                }
-                table.filter_dims = filter_dims.clone();
-                table
-            }
-        };
-        counts.push(table);
-        if *b == Breakdown::Sex {
-            sex_index = Some(counts.len() - 1);
-        }
-        if *b == Breakdown::AgeBand {
-            age_index = Some(counts.len() - 1);
-            deaths.push(Part::Counts { index: counts.len() - 1, chart: ChartSpec::None });
-            deaths.push(teenagers(params, data, &one, &mut counts));
-            continue;
-        }
-        if *b == Breakdown::Deprivation {
-            deprivation_index = Some(counts.len() - 1);
-        }
-        if *b == Breakdown::Ethnicity {
-            ethnicity_index = Some(counts.len() - 1);
-        }
-        deaths.push(Part::Counts { index: counts.len() - 1, chart: ChartSpec::None });
-    }
-    plan.push(("deaths", "Deaths in this theme", deaths));
-
-    // Rates over the window, built on the shown counts.
-    let populations = WindowPopulations {
-        children: data.population.clone(),
-        deciles: data.decile_population.clone(),
-        ethnicity: data.ethnicity_population.clone(),
-    };
-    let (per, rule, window_years) = (t.per, params.rate_rule, t.years);
-    plan.push((
-        "rates",
-        "Rates",
-        vec![Part::Later(Box::new(move |shown: &[ShownTable]| {
-            let tables = RateTables {
-                trend: shown.get(trend_index),
-                age: age_index.and_then(|i| shown.get(i)),
-                sex: sex_index.and_then(|i| shown.get(i)),
-                deprivation: deprivation_index.and_then(|i| shown.get(i)),
-                ethnicity: ethnicity_index.and_then(|i| shown.get(i)),
-            };
-            window_rates(basis, &tables, &populations, per, window_years, &rule)
-        }))],
-    ));
-
-    let total: u64 = data.per_year.iter().map(|(_, n)| n).sum();
-    let theme_rows = theme_rows(labels, &data.themes);
-    let mut co = Table::one_way(
-        &format!("{}-themes", t.key),
-        "Themes recorded with these deaths, most frequent first",
-        basis,
-        &themes_cohort,
-        "theme",
-        theme_rows,
-    );
-    co.filter_dims = filter_dims.clone();
-    co.percent = Percent::Of(format!("{cohort}|{dims}"), total);
-    co.percent_label = format!("% of the {} in this theme", noun.to_lowercase());
-    co.multi_valued = true;
-    co.denominator = "The reviews in this theme; a review can have several themes.".into();
-    counts.push(co);
-    plan.push((
-        "themes",
-        "Other themes recorded",
-        vec![Part::Counts { index: counts.len() - 1, chart: ChartSpec::None }],
-    ));
-
-    (counts, plan)
-}
-
-fn rows(
-    by: &[Count],
-    idx: usize,
-    order: impl Iterator<Item = (String, String)>,
-) -> Vec<(String, String, u64)> {
-    let map = tally(by, &[idx]);
-    order
-        .map(|(k, l)| {
-            let n = map.get(&vec![k.clone()]).copied().unwrap_or(0);
-            (k, l, n)
-        })
-        .collect()
-}
-
-/// Makes a one-way table of the theme: (key, title, dimension, rows).
-type OneWay<'a> = dyn Fn(&str, &str, &str, Vec<(String, String, u64)>) -> Table + 'a;
-
-/// Ages 13 to 17 as one group against under 13: in an internal version, a table; in a published
-/// one, a note. Published beside the age bands (10–14, 15–17) it would let a reader take one
-/// from the other and find a count of 13 and 14 year olds that suppression never saw.
-fn teenagers(params: &Params, data: &Data, one: &OneWay<'_>, counts: &mut Vec<Table>) -> Part {
-    if let Mode::Published(_) = params.mode {
-        return Part::Note("Ages 13 to 17 as one group are in the internal version only: the published age bands are 10 to 14 and 15 to 17, and a 13 to 17 count beside them would give away the 13 and 14 year olds, however few.".into());
-    }
-    let order =
-        [("under_13", "Under 13 years"), ("13-17y", "13 to 17 years"), ("", "Age not known to the year")];
-    let mut table = one(
-        "under-13",
-        "By age group: under 13 and 13 to 17 (internal version only)",
-        "age_13",
-        rows(&data.under_13, 0, order.iter().map(|(k, l)| (k.to_string(), l.to_string()))),
-    );
-    table.notes.push("From the coded age in days (a year of 365.25 days, as the age bands). An age given only approximately within 10 to 14 years (imported without a date of birth) is not known to the year.".into());
-    counts.push(table);
-    Part::Counts { index: counts.len() - 1, chart: ChartSpec::None }
-}
-
-/// The shown tables a theme's rates are worked out from (those its breakdowns have).
-struct RateTables<'a> {
-    trend: Option<&'a ShownTable>,
-    age: Option<&'a ShownTable>,
-    sex: Option<&'a ShownTable>,
-    /// Quintile rows 1 to 5, then not known.
-    deprivation: Option<&'a ShownTable>,
-    /// The broad ethnic groups in `ETHNIC_GROUPS` order, then not stated.
-    ethnicity: Option<&'a ShownTable>,
-}
-
-/// The children of each year of the window: by sex and age, by deprivation decile, by ethnic
-/// group (each `(year, (year used, children))`, `None` where not loaded).
-struct WindowPopulations {
-    children: Vec<(i32, Option<Population>)>,
-    deciles: ByYear<[u64; 10]>,
-    ethnicity: ByYear<[u64; 5]>,
-}
-
-/// Children of a group summed over the window's years (person-years), when every year has them.
-fn summed<const N: usize>(years: &ByYear<[u64; N]>, pick: impl Fn(&[u64; N]) -> u64) -> Option<u64> {
-    if years.is_empty() {
-        return None;
-    }
-    years.iter().map(|(_, p)| p.as_ref().map(|(_, n)| pick(n))).sum()
-}
-
-/// Deaths per `per` children a year over the window: the shown deaths over the person-years
-/// (each year's mid-year children summed), overall, by age group and sex, and by deprivation
-/// quintile and ethnic group when the theme has those breakdowns and their children are loaded
-/// for every year. Never on a hidden count; none unless every year of the window has an estimate.
-fn window_rates(
-    basis: Basis,
-    tables: &RateTables<'_>,
-    populations: &WindowPopulations,
-    per: u64,
-    years: u32,
-    rule: &RateRule,
-) -> Block {
-    let RateTables { trend, age, sex, deprivation, ethnicity } = *tables;
-    let population = &populations.children;
-    if population.iter().any(|(_, p)| p.is_none()) || population.is_empty() {
-        return Block::Note("Rates are not available: population estimates are not loaded for every year of the window (cdop reference import-population). The report never uses a made-up denominator.".into());
-    }
-    let person_years = |f: &dyn Fn(&str, i32) -> bool| -> u64 {
-        population
-            .iter()
-            .filter_map(|(_, p)| p.as_ref())
-            .flat_map(|(_, rows)| rows.iter())
-            .filter(|(s, a, _)| f(s, *a))
-            .map(|(_, _, n)| n)
-            .sum()
-    };
-    let used: Vec<String> = population
-        .iter()
-        .filter_map(|(y, p)| p.as_ref().map(|(m, _)| (y, m)))
-        .filter(|(y, m)| *y != *m)
-        .map(|(y, m)| format!("{} used mid-{m}", ReportingYear(*y)))
-        .collect();
-    let shown = |c: Option<&Shown>| match c {
-        Some(Shown::Count(n)) => Some(*n),
-        _ => None,
-    };
-    let mut groups = vec![(
-        "All children (0 to 17 years)".to_string(),
-        shown(trend.map(|t| &t.total)),
-        person_years(&|_, _| true),
-    )];
-    if let Some(a) = age {
-        groups.extend(super::annual::rate_tables::age_groups(a, &person_years));
-    }
-    if let Some(s) = sex {
-        groups.push((
-            "Female".into(),
-            shown(s.rows.first().map(|r| &r.total)),
-            person_years(&|x, _| x == "female"),
-        ));
-        groups.push((
-            "Male".into(),
-            shown(s.rows.get(1).map(|r| &r.total)),
-            person_years(&|x, _| x == "male"),
-        ));
-    }
-    let mut unavailable = Vec::new();
-    if let Some(q) = deprivation {
-        match (0..5)
-            .map(|i| summed(&populations.deciles, |d| d[2 * i] + d[2 * i + 1]))
-            .collect::<Option<Vec<u64>>>()
-        {
-            Some(children) => groups.extend(children.into_iter().enumerate().map(|(i, py)| {
-                let label = match i {
-                    0 => "Deprivation quintile 1 (most deprived)".to_string(),
-                    4 => "Deprivation quintile 5 (least deprived)".to_string(),
-                    _ => format!("Deprivation quintile {}", i + 1),
-                };
-                (label, shown(q.rows.get(i).map(|r| &r.total)), py)
-            })),
-            None => unavailable.push("by deprivation quintile (cdop reference import-decile-population)"),
-        }
-    }
-    if let Some(e) = ethnicity {
-        match (0..5).map(|i| summed(&populations.ethnicity, |g| g[i])).collect::<Option<Vec<u64>>>() {
-            Some(children) => groups.extend(children.into_iter().enumerate().map(|(i, py)| {
-                let row = e.rows.get(i);
-                (row.map(|r| r.label.clone()).unwrap_or_default(), shown(row.map(|r| &r.total)), py)
-            })),
-            None => unavailable.push("by ethnic group (cdop reference import-ethnicity-population)"),
-        }
-    }
-    let per_words = if per == 1_000_000 {
-        "1,000,000"
-    } else if per == 1_000 {
-        "1,000"
-    } else {
-        "100,000"
-    };
-    // Person-years already sum the window's years: one "year" of that population.
-    let rows =
-        groups.into_iter().map(|(label, deaths, py)| rate_row(label, deaths, py, per, 2, rule)).collect();
-    let mut notes = vec![format!(
-        "Annualised crude rate: the deaths of the {years} years divided by the children of each year's mid-year estimate added together (person-years). Byar 95% confidence intervals."
-    )];
-    if !used.is_empty() {
-        notes.push(format!(
-            "Where a year's own estimate is not loaded the latest before it is used: {}.",
-            used.join("; ")
-        ));
-    }
-    if deprivation.is_some() || ethnicity.is_some() {
-        notes.push("Deaths whose deprivation or ethnicity is not known are in no quintile's or group's rate, so those rates are lower bounds.".into());
-    }
-    for what in unavailable {
-        notes.push(format!(
-            "Rates {what} are not available: the children are not loaded for every year of the window."
-        ));
-    }
-    Block::Figures(Figures {
-        key: "theme-rates".into(),
-        title: format!("Deaths per {per_words} children a year"),
-        basis: basis.words(),
-        denominator: "Children living in the areas, ONS mid-year population estimates, summed over the years of the window (person-years)".into(),
-        headings: ["Group", "Deaths", "Child-years", &format!("Rate per {per_words} a year"), "95% confidence interval", "Note"].map(String::from).to_vec(),
-        rows,
-        notes,
-    })
 }

@@ -12,7 +12,9 @@ use sea_orm::{ConnectionTrait, Statement, Value};
 use super::StoreResult;
 
 mod activity;
+mod filtered;
 pub use activity::{Requests, actions, meetings_held, requests};
+pub use filtered::{Filter, ItemMatch, ThemeCounts, answers_filtered, theme_counts};
 
 /// Which cases a query counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,12 +129,12 @@ const NOTIFIED_HERE: &str = "CASE WHEN c.notification_recorded THEN 1 ELSE 0 END
 
 /// Builds `FROM … WHERE …` for a cohort with its bound values: cases `c`, and the signed analysis
 /// `a` (joined for reviews, left-joined for notifications when `analysis` is asked for).
-fn cohort_sql(cohort: Cohort, areas: &[i64], analysis: bool) -> (String, Vec<Value>) {
+pub(super) fn cohort_sql(cohort: Cohort, areas: &[i64], analysis: bool) -> (String, Vec<Value>) {
     joined(cohort, areas, analysis, "")
 }
 
 /// [`cohort_sql`] with more tables joined after the cohort's own (they may use `c` and `a`).
-fn joined(cohort: Cohort, areas: &[i64], analysis: bool, join: &str) -> (String, Vec<Value>) {
+pub(super) fn joined(cohort: Cohort, areas: &[i64], analysis: bool, join: &str) -> (String, Vec<Value>) {
     let mut values: Vec<Value> = Vec::new();
     let mut from = String::from("FROM cases c");
     let mut filter = format!("c.status NOT IN {NOT_COUNTED} AND NOT c.stillbirth");
@@ -220,116 +222,6 @@ fn select(exprs: &[&str]) -> (String, String) {
         select.push_str(", ");
     }
     (select, group_by)
-}
-
-/// A coded answer of the signed analysis a thematic filter matches: the item's key and the codes
-/// that count (`infection_contributed` = `yes`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ItemMatch {
-    pub item: String,
-    pub any_of: Vec<String>,
-}
-
-/// A thematic filter over reviews: a review matches when it matches any of `categories`,
-/// `themes`, `places` and `items` (all empty: every review) and each of `age_bands` and
-/// `expected` given.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Filter<'a> {
-    pub categories: &'a [String],
-    pub themes: &'a [String],
-    pub places: &'a [String],
-    pub items: &'a [ItemMatch],
-    pub age_bands: &'a [String],
-    pub expected: Option<bool>,
-}
-
-/// ` AND …` for a filter, binding its codes after `values`.
-fn filter_sql(f: &Filter<'_>, values: &mut Vec<Value>) -> String {
-    let mut any = Vec::new();
-    if !f.categories.is_empty() {
-        any.push(format!("a.category IN ({})", super::bind_list(values, f.categories)));
-    }
-    if !f.themes.is_empty() {
-        any.push(format!(
-            "EXISTS (SELECT 1 FROM analysis_answers t WHERE t.analysis_id = a.id AND t.item_key = 'themes' AND t.value IN ({}))",
-            super::bind_list(values, f.themes)
-        ));
-    }
-    if !f.places.is_empty() {
-        any.push(format!("c.place_category IN ({})", super::bind_list(values, f.places)));
-    }
-    for m in f.items.iter().filter(|m| !m.any_of.is_empty()) {
-        values.push(m.item.clone().into());
-        let key = values.len();
-        any.push(format!(
-            "EXISTS (SELECT 1 FROM analysis_answers i WHERE i.analysis_id = a.id AND i.item_key = ${key} AND i.value IN ({}))",
-            super::bind_list(values, &m.any_of)
-        ));
-    }
-    let mut sql = String::new();
-    if !any.is_empty() {
-        sql.push_str(&format!(" AND ({})", any.join(" OR ")));
-    }
-    if !f.age_bands.is_empty() {
-        sql.push_str(&format!(" AND c.age_band IN ({})", super::bind_list(values, f.age_bands)));
-    }
-    if let Some(e) = f.expected {
-        sql.push_str(if e {
-            " AND c.expected AND c.expected_known"
-        } else {
-            " AND NOT c.expected AND c.expected_known"
-        });
-    }
-    sql
-}
-
-/// Reviews of the cohort matching a thematic filter, counted by the given dimensions.
-pub async fn count_filtered<C: ConnectionTrait>(
-    conn: &C,
-    cohort: Cohort,
-    areas: &[i64],
-    filter: &Filter<'_>,
-    dims: &[Dim],
-) -> StoreResult<Vec<Count>> {
-    let (mut from, mut values) = cohort_sql(cohort, areas, true);
-    from.push_str(&filter_sql(filter, &mut values));
-    let exprs: Vec<&str> = dims.iter().map(|d| d.expr()).collect();
-    let (select, group_by) = select(&exprs);
-    grouped(conn, format!("SELECT {select}COUNT(*) AS n {from}{group_by}"), values, dims.len()).await
-}
-
-/// The themes of the reviews matching a filter (a review counts once per theme ticked).
-pub async fn themes_filtered<C: ConnectionTrait>(
-    conn: &C,
-    cohort: Cohort,
-    areas: &[i64],
-    filter: &Filter<'_>,
-) -> StoreResult<Vec<Count>> {
-    let join = " JOIN analysis_answers tt ON tt.analysis_id = a.id \
-                  AND CASE WHEN tt.item_key = 'themes' THEN 1 ELSE 0 END = 1";
-    let (mut from, mut values) = joined(cohort, areas, true, join);
-    from.push_str(&filter_sql(filter, &mut values));
-    grouped(conn, format!("SELECT tt.value AS k0, COUNT(DISTINCT a.id) AS n {from} GROUP BY 1"), values, 1)
-        .await
-}
-
-/// Reviews of the cohort matching a thematic filter (`Filter::default()`: every review) by their
-/// answers to one coded item of the analysis (a review counts once per code ticked; `""`: not
-/// answered). `item` is a key the caller names in code, never user input.
-pub async fn answers_filtered<C: ConnectionTrait>(
-    conn: &C,
-    cohort: Cohort,
-    areas: &[i64],
-    filter: &Filter<'_>,
-    item: &'static str,
-) -> StoreResult<Vec<Count>> {
-    debug_assert!(item.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
-    let join = format!(" LEFT JOIN analysis_answers ia ON ia.analysis_id = a.id AND ia.item_key = '{item}'");
-    let (mut from, mut values) = joined(cohort, areas, true, &join);
-    from.push_str(&filter_sql(filter, &mut values));
-    let sql = format!("SELECT COALESCE(ia.value, '') AS k0, COUNT(DISTINCT a.id) AS n {from} GROUP BY 1");
-    grouped(conn, sql, values, 1).await
 }
 
 /// Cases of the cohort counted by the given dimensions.
