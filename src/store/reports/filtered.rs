@@ -118,12 +118,7 @@ pub async fn theme_counts<C: ConnectionTrait>(
     let width = dims.len();
     let columns: Vec<String> =
         dims.iter().enumerate().map(|(i, d)| format!("{} AS d{i}", d.expr())).collect();
-    let mut sql = String::from("WITH m AS MATERIALIZED (SELECT a.id AS aid");
-    for c in &columns {
-        sql.push_str(", ");
-        sql.push_str(c);
-    }
-    sql.push_str(&format!(" {from})"));
+    let mut sql = format!("WITH m AS MATERIALIZED (SELECT a.id AS aid, {} {from})", columns.join(", "));
     // Part (k0), then `width` keys: a part keyed by one code pads the rest with ''.
     let keys = |first: &str| -> String {
         let mut k = vec![format!("{first} AS k1")];
@@ -154,10 +149,7 @@ pub async fn theme_counts<C: ConnectionTrait>(
     for mut row in rows {
         let part = row.keys.remove(0);
         match part.as_str() {
-            "by" => {
-                row.keys.truncate(dims.len());
-                out.by.push(row);
-            }
+            "by" => out.by.push(row),
             "themes" => {
                 row.keys.truncate(1);
                 out.themes.push(row);
