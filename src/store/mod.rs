@@ -241,7 +241,7 @@ async fn statistics(db: &Db) -> Option<String> {
 /// into a connection when it reads the schema, and `ANALYZE` refreshes only the connection that
 /// ran it: every other connection in the pool went on planning with the statistics it opened
 /// with (none, for a service started on a new database and then given years of cases). At
-/// 100,000 cases the annual report then took 810 ms at p95 in the process that had seeded them
+/// 100,000 cases the annual report then took 811 ms at p95 in the process that had seeded them
 /// and 287 ms in a new process on the same file. A schema change makes every connection read
 /// the schema again, statistics included, before its next statement: a table created and
 /// dropped in one transaction is one.
@@ -256,10 +256,10 @@ async fn reload_statistics(db: &Db) -> Result<(), sea_orm::DbErr> {
 /// What a [`checkpoint`] did: the frames in the log and how many of them the passive pass copied
 /// into the database, and whether the log was then emptied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Checkpoint {
-    pub frames: i64,
-    pub copied: i64,
-    pub complete: bool,
+struct Checkpoint {
+    frames: i64,
+    copied: i64,
+    complete: bool,
 }
 
 /// SQLite: copies the write-ahead log into the database file and truncates the log.
@@ -267,14 +267,14 @@ pub struct Checkpoint {
 /// SQLite's automatic checkpoint is passive: it never waits for readers, and it can only start
 /// the log again from its beginning at a moment no reader is using it. Under a burst of writes
 /// with readers always present (a large import, the benchmark's seeding) it never finds that
-/// moment, the log grows to gigabytes, and every read then searches the log's index before the
-/// database: an annual report at 100,000 cases took three times as long. So housekeeping (every
-/// 15 minutes) and start-up checkpoint it themselves: a `PASSIVE` checkpoint first copies the
+/// moment, the log grows to gigabytes (2.4 GB after seeding 100,000 cases), and every read then
+/// searches the log's index before the database. So housekeeping (every 15 minutes), start-up and
+/// `cdop import reviews` checkpoint it themselves: a `PASSIVE` checkpoint first copies the
 /// bulk without holding up writers, then a `TRUNCATE` checkpoint (which waits, up to the busy
 /// timeout, for readers on older snapshots, and briefly holds up writers) copies what was written
 /// meanwhile, restarts the log and truncates the file. `journal_size_limit` (set on connecting)
 /// keeps the file from staying large after the log restarts on its own.
-pub async fn checkpoint(db: &Db) -> Result<Checkpoint, sea_orm::DbErr> {
+async fn checkpoint(db: &Db) -> Result<Checkpoint, sea_orm::DbErr> {
     use sea_orm::{ConnectionTrait, Statement};
     let run = |mode: &str| {
         let sql = format!("PRAGMA wal_checkpoint({mode})");

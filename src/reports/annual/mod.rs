@@ -167,14 +167,7 @@ pub async fn gather<C: ConnectionTrait>(conn: &C, year: ReportingYear, areas: &[
         form_completeness: requests.completeness,
         actions: store::actions(conn, year.start(), year.end(), areas).await?,
         meetings: store::meetings_held(conn, year.start(), year.end(), areas).await?,
-        safeguarding: store::answers_filtered(
-            conn,
-            reviewed,
-            areas,
-            &Default::default(),
-            SAFEGUARDING_REFERRAL,
-        )
-        .await?,
+        safeguarding: store::answers(conn, reviewed, areas, SAFEGUARDING_REFERRAL).await?,
         agreement: None,
         population: crate::store::populations::children(conn, areas, year.0).await?,
         decile_population: crate::store::populations::decile_children(conn, areas, year.0).await?,

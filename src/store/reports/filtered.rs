@@ -3,7 +3,7 @@
 
 use sea_orm::{ConnectionTrait, Value};
 
-use super::{Cohort, Count, Dim, cohort_sql, grouped, joined};
+use super::{Cohort, Count, Dim, cohort_sql, grouped};
 use crate::store::StoreResult;
 
 /// A coded answer of the signed analysis a thematic filter matches: the item's key and the codes
@@ -66,24 +66,6 @@ fn filter_sql(f: &Filter<'_>, values: &mut Vec<Value>) -> String {
         });
     }
     sql
-}
-
-/// Reviews of the cohort matching a thematic filter (`Filter::default()`: every review) by their
-/// answers to one coded item of the analysis (a review counts once per code ticked; `""`: not
-/// answered). `item` is a key the caller names in code, never user input.
-pub async fn answers_filtered<C: ConnectionTrait>(
-    conn: &C,
-    cohort: Cohort,
-    areas: &[i64],
-    filter: &Filter<'_>,
-    item: &'static str,
-) -> StoreResult<Vec<Count>> {
-    debug_assert!(item.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
-    let join = format!(" LEFT JOIN analysis_answers ia ON ia.analysis_id = a.id AND ia.item_key = '{item}'");
-    let (mut from, mut values) = joined(cohort, areas, true, &join);
-    from.push_str(&filter_sql(filter, &mut values));
-    let sql = format!("SELECT COALESCE(ia.value, '') AS k0, COUNT(DISTINCT a.id) AS n {from} GROUP BY 1");
-    grouped(conn, sql, values, 1).await
 }
 
 /// What [`theme_counts`] returns: the matching reviews by the dimensions asked for, by theme

@@ -14,7 +14,7 @@ use super::StoreResult;
 mod activity;
 mod filtered;
 pub use activity::{Requests, actions, meetings_held, requests};
-pub use filtered::{Filter, ItemMatch, ThemeCounts, answers_filtered, theme_counts};
+pub use filtered::{Filter, ItemMatch, ThemeCounts, theme_counts};
 
 /// Which cases a query counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +134,7 @@ pub(super) fn cohort_sql(cohort: Cohort, areas: &[i64], analysis: bool) -> (Stri
 }
 
 /// [`cohort_sql`] with more tables joined after the cohort's own (they may use `c` and `a`).
-pub(super) fn joined(cohort: Cohort, areas: &[i64], analysis: bool, join: &str) -> (String, Vec<Value>) {
+fn joined(cohort: Cohort, areas: &[i64], analysis: bool, join: &str) -> (String, Vec<Value>) {
     let mut values: Vec<Value> = Vec::new();
     let mut from = String::from("FROM cases c");
     let mut filter = format!("c.status NOT IN {NOT_COUNTED} AND NOT c.stillbirth");
@@ -274,6 +274,22 @@ pub async fn themes<C: ConnectionTrait>(conn: &C, cohort: Cohort, areas: &[i64])
     let (from, values) = joined(cohort, areas, true, join);
     grouped(conn, format!("SELECT t.value AS k0, COUNT(DISTINCT a.id) AS n {from} GROUP BY 1"), values, 1)
         .await
+}
+
+/// Reviews of the cohort by their answers to one coded item of the analysis (a review counts once
+/// per code ticked; `""`: not answered). `item` is a key the caller names in code, never user
+/// input. (A theme's item breakdowns come from [`theme_counts`], over its matching reviews.)
+pub async fn answers<C: ConnectionTrait>(
+    conn: &C,
+    cohort: Cohort,
+    areas: &[i64],
+    item: &'static str,
+) -> StoreResult<Vec<Count>> {
+    debug_assert!(item.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+    let join = format!(" LEFT JOIN analysis_answers ia ON ia.analysis_id = a.id AND ia.item_key = '{item}'");
+    let (from, values) = joined(cohort, areas, true, &join);
+    let sql = format!("SELECT COALESCE(ia.value, '') AS k0, COUNT(DISTINCT a.id) AS n {from} GROUP BY 1");
+    grouped(conn, sql, values, 1).await
 }
 
 /// An interval in the review, stored in whole days from the death at sign-off.
