@@ -23,6 +23,7 @@ mod m20261209_000014_death_month;
 mod m20261210_000015_history_gaps;
 mod m20261210_000016_report_indexes;
 mod m20261210_000017_denominators;
+mod m20261211_000018_single_sign_on;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000015_history_gaps::Migration),
             Box::new(m20261210_000016_report_indexes::Migration),
             Box::new(m20261210_000017_denominators::Migration),
+            Box::new(m20261211_000018_single_sign_on::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 //! the database (and the clock where time matters), so the CLI needs no service context.
 
 pub mod areas;
+pub mod sso;
 pub mod tokens;
 
 use crate::crypto::{password, secrets};

@@ -20,9 +20,11 @@ use crate::domain::retention::{RetentionAction, Trigger};
 use crate::domain::role::Role;
 
 mod load;
+mod sso;
 mod validate;
 
 pub use load::{ConfigError, LoadedConfig, redact_url};
+pub use sso::{EmailClaim, SsoProvider};
 
 /// Environment variable naming an extra configuration file.
 pub const CONFIG_FILE_ENV: &str = "CDOP_CONFIG";
@@ -126,6 +128,11 @@ pub struct AuthConfig {
     pub login_rate_per_minute: u32,
     /// Roles that must use two-factor authentication.
     pub mfa_required_roles: Vec<Role>,
+    /// A single sign-on session older than this signs in again with its provider before revealing
+    /// identities or signing off an analysis.
+    pub reauthenticate_after_minutes: u32,
+    /// OpenID Connect providers staff may sign in through (`[[auth.sso]]`); local accounts stay.
+    pub sso: Vec<SsoProvider>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -372,6 +379,8 @@ impl Default for Config {
                 login_rate_per_minute: 20,
                 // Every role that signs in (Cyber Essentials v3.3 expects MFA enforced for all users).
                 mfa_required_roles: Role::ALL.to_vec(),
+                reauthenticate_after_minutes: 15,
+                sso: Vec::new(),
             },
             crypto: CryptoConfig {
                 identity_file: String::new(),

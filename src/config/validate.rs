@@ -74,6 +74,7 @@ impl Config {
             ("auth.session_idle_minutes", self.auth.session_idle_minutes),
             ("auth.session_absolute_hours", self.auth.session_absolute_hours),
             ("auth.login_rate_per_minute", self.auth.login_rate_per_minute),
+            ("auth.reauthenticate_after_minutes", self.auth.reauthenticate_after_minutes),
             ("mail.max_attempts", self.mail.max_attempts),
             ("mail.max_per_case_per_day", self.mail.max_per_case_per_day),
             ("forms.due_days", self.forms.due_days),
@@ -155,6 +156,6 @@ impl Config {
         if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp.host.trim().is_empty() {
             return Err(loaded.error("mail.smtp.host", "", "the SMTP server's host name"));
         }
-        Ok(())
+        super::sso::validate(&self.auth.sso, loaded)
     }
 }

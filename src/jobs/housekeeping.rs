@@ -40,6 +40,7 @@ pub async fn sweep(cx: &Context) -> anyhow::Result<(u64, u64)> {
     let sessions = sessions::sweep(&cx.db, keep).await?;
     let exports = store::export_jobs::delete_expired(&cx.db, store::now()).await?;
     store::rate_limits::sweep(&cx.db, cx.clock.now()).await?;
+    store::sso::sweep(&cx.db).await?;
     if drafts + sessions + exports > 0 {
         tracing::info!(drafts, sessions, exports, "expired drafts, sessions and export files deleted");
     }

@@ -241,7 +241,7 @@ pub async fn sign_off(
     acting: &Acting<'_>,
     case: &Case,
     lock: i64,
-    code: &str,
+    confirmation: Confirmation<'_>,
 ) -> ServiceResult<()> {
     let user_id = acting.actor.user_id().ok_or(ServiceError::NotFound)?;
     let user = users::find(&cx.db, user_id).await?.ok_or(ServiceError::NotFound)?;
@@ -280,29 +280,14 @@ pub async fn sign_off(
     } else {
         None
     };
-    let Some(secret) = &user.totp_secret else {
-        return Err(invalid("code", "Set up two-factor authentication (Your account) before signing off"));
-    };
     let now = cx.clock.now();
-    let step = crate::crypto::totp::verify(secret, code.trim(), now.timestamp(), user.totp_last_step);
-    let fresh = match step {
-        Some(s) => users::use_totp_step(&cx.db, user.id, s).await?,
-        None => false,
+    let confirmed = match confirmation {
+        Confirmation::ProviderSignIn(provider) => format!("provider:{provider}"),
+        Confirmation::Code(code) => {
+            confirm_code(cx, acting, &user, code, now).await?;
+            "code".to_string()
+        }
     };
-    if !fresh {
-        let e = crate::domain::audit::AuditEvent::new(
-            acting.actor.clone(),
-            AuditAction::MfaFailure,
-            "user",
-            user.id.to_string(),
-        )
-        .request(acting.request_id);
-        audit::append(&cx.db, &e).await?;
-        return Err(invalid(
-            "code",
-            "The code is wrong or was already used: enter the current 6-digit code from your authenticator app",
-        ));
-    }
     let durations = match &panel {
         Some((item, _)) => Some(durations(cx, case, today, item.id).await?),
         None => None,
@@ -332,14 +317,58 @@ pub async fn sign_off(
     audit::append(
         &txn,
         &acting.case_event(AuditAction::AnalysisSigned, case).details(format!(
-            "revision={};category={};modifiable={}",
+            "revision={};category={};modifiable={};confirmed={}",
             a.revision,
             a.category.as_deref().unwrap_or("-"),
-            a.modifiable.as_deref().unwrap_or("-")
+            a.modifiable.as_deref().unwrap_or("-"),
+            confirmed
         )),
     )
     .await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// How the person signing off confirmed it is them.
+#[derive(Debug, Clone, Copy)]
+pub enum Confirmation<'a> {
+    /// A current code from their authenticator app, used once.
+    Code(&'a str),
+    /// A sign-in with this single sign-on provider that used a second factor, recent enough
+    /// (`auth.reauthenticate_after_minutes`; the web layer checks the session).
+    ProviderSignIn(&'a str),
+}
+
+/// Checks a sign-off's two-factor code (each code once; a wrong one is audited).
+async fn confirm_code(
+    cx: &Context,
+    acting: &Acting<'_>,
+    user: &users::User,
+    code: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<()> {
+    let Some(secret) = &user.totp_secret else {
+        return Err(invalid("code", "Set up two-factor authentication (Your account) before signing off"));
+    };
+    let step = crate::crypto::totp::verify(secret, code.trim(), now.timestamp(), user.totp_last_step);
+    let fresh = match step {
+        Some(s) => users::use_totp_step(&cx.db, user.id, s).await?,
+        None => false,
+    };
+    if !fresh {
+        let e = crate::domain::audit::AuditEvent::new(
+            acting.actor.clone(),
+            AuditAction::MfaFailure,
+            "user",
+            user.id.to_string(),
+        )
+        .request(acting.request_id);
+        audit::append(&cx.db, &e).await?;
+        return Err(invalid(
+            "code",
+            "The code is wrong or was already used: enter the current 6-digit code from your authenticator app",
+        ));
+    }
     Ok(())
 }
 

@@ -36,6 +36,7 @@ pub mod saved_reports;
 pub mod sealed;
 pub mod sessions;
 pub mod short_results;
+pub mod sso;
 pub mod statutory_dates;
 pub mod submissions;
 pub mod tokens;

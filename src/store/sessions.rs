@@ -49,11 +49,21 @@ pub struct NewSession {
     pub session: Session,
 }
 
+/// How a session's user proved who they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Proof {
+    /// The single sign-on provider's id; None: the service's own password.
+    pub provider: Option<String>,
+    /// The provider said a second factor was used.
+    pub provider_mfa: bool,
+}
+
 pub async fn create<C: ConnectionTrait>(
     conn: &C,
     user_id: i64,
     stage: Stage,
     absolute: TimeDelta,
+    proof: &Proof,
 ) -> StoreResult<NewSession> {
     let token = random_token();
     let t = now();
@@ -65,6 +75,9 @@ pub async fn create<C: ConnectionTrait>(
         created_at: Set(t),
         last_seen_at: Set(t),
         expires_at: Set(t + absolute),
+        provider: Set(proof.provider.clone()),
+        authenticated_at: Set(Some(t)),
+        provider_mfa: Set(proof.provider_mfa),
     }
     .insert(conn)
     .await?;
@@ -89,10 +102,34 @@ pub async fn rotate<C: ConnectionTrait>(conn: &C, old: &Session, stage: Stage) -
         created_at: Set(old.created_at),
         last_seen_at: Set(t),
         expires_at: Set(old.expires_at),
+        provider: Set(old.provider.clone()),
+        authenticated_at: Set(old.authenticated_at),
+        provider_mfa: Set(old.provider_mfa),
     }
     .insert(conn)
     .await?;
     Ok(NewSession { token, session })
+}
+
+/// Records a fresh proof of identity (re-authentication with the session's provider).
+pub async fn reauthenticated<C: ConnectionTrait>(
+    conn: &C,
+    id_hash: &str,
+    at: DateTime<Utc>,
+    provider_mfa: bool,
+) -> StoreResult<()> {
+    session::Entity::update_many()
+        .col_expr(session::Column::AuthenticatedAt, sea_orm::sea_query::Expr::value(Some(at)))
+        .col_expr(session::Column::ProviderMfa, sea_orm::sea_query::Expr::value(provider_mfa))
+        .filter(session::Column::IdHash.eq(id_hash))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// When the session's user last proved who they are.
+pub fn authenticated_at(session: &Session) -> DateTime<Utc> {
+    session.authenticated_at.unwrap_or(session.created_at)
 }
 
 /// Records activity (for the idle timeout).

@@ -72,6 +72,9 @@ pub static ROUTES: &[Route] = &[
     route!(GET "/login/two-factor", SignInStep(Stage::Totp), auth::login::show_two_factor),
     route!(POST "/login/two-factor", SignInStep(Stage::Totp), auth::login::submit_two_factor),
     route!(POST "/logout", Account, auth::login::logout),
+    route!(GET "/login/sso/{id}", Public, auth::sso::start),
+    route!(GET "/login/sso/{id}/callback", Public, auth::sso::callback),
+    route!(GET "/login/sso/{id}/reauthenticate", Account, auth::sso::reauthenticate),
     // Your account.
     route!(GET "/account", act(Action::UseService), account::overview),
     route!(GET "/account/password", Account, account::show_password),
@@ -99,6 +102,7 @@ pub static ROUTES: &[Route] = &[
         admin::users::reset_two_factor
     ),
     route!(POST "/admin/users/{id}/tokens", act(Action::ManageUsers), admin::users::create_token),
+    route!(POST "/admin/users/{id}/sso/{provider}/unlink", act(Action::ManageUsers), admin::user_sso::unlink),
     route!(GET "/admin/areas", act(Action::ManageAreas), admin::areas::list),
     route!(POST "/admin/areas", act(Action::ManageAreas), admin::areas::create),
     route!(POST "/admin/areas/{id}", act(Action::ManageAreas), admin::areas::rename),

@@ -25,6 +25,8 @@ pub struct WebParts {
     /// When the database was last asked whether synthetic cases exist (ms since the epoch): a
     /// `cdop demo seed` run from another process shows the banner within seconds.
     pub synthetic_checked_ms: AtomicI64,
+    /// Single sign-on providers' discovered metadata and the client that reads it.
+    pub sso: crate::accounts::sso::Sso,
     /// `server.trusted_proxies`, parsed once (checked at start-up).
     pub trusted_proxies: Vec<crate::net::IpRange>,
 }

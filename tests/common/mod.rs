@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 
 pub mod agent;
 pub mod browser;
+pub mod oidc;
 pub mod process;
 pub mod smtp;
 

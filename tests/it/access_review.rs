@@ -37,11 +37,11 @@ both_backends!(the_access_review_lists_flags_records_and_reminds, |backend: Back
     let rows = cells(&page);
     let row_of = |email: &str| -> String {
         let at = rows.iter().position(|c| c.contains(email)).unwrap_or_else(|| panic!("{email} listed"));
-        rows[at..at + 7].join(" | ")
+        rows[at..at + 8].join(" | ")
     };
     let co = row_of("co@example.org");
     assert!(
-        co.contains("CDOP coordinator") && co.contains("Cumberland") && co.contains("| 2 |"),
+        co.contains("CDOP coordinator") && co.contains("Cumberland") && co.contains("| Password | Off | 2 |"),
         "two reveals: {co}"
     );
     assert!(row_of("never@example.org").contains("Never signed in"));

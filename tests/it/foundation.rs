@@ -6,7 +6,7 @@ use axum::routing::get;
 use cdop::web::error::WebError;
 
 use crate::both_backends;
-use crate::common::{Backend, TestApp};
+use crate::common::{Backend, TestApp, TestDatabase, test_config};
 
 both_backends!(healthz_answers_json, |backend| async move {
     let app = TestApp::spawn(backend).await;
@@ -162,12 +162,16 @@ both_backends!(graceful_shutdown_lets_slow_request_finish, |backend| async move 
 #[tokio::test]
 async fn housekeeping_truncates_a_write_ahead_log_a_reader_kept_from_restarting() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    let app = TestApp::spawn(Backend::Sqlite).await;
-    let db = &app.state.db;
+    // The store alone, without the app's workers: nothing else writes or reads while it runs.
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let database = TestDatabase::create(Backend::Sqlite, tmp.path()).await;
+    let loaded = cdop::config::LoadedConfig::from_config(test_config(tmp.path(), &database.url))
+        .expect("valid configuration");
+    let db = &cdop::store::connect(&loaded).await.expect("connected");
     db.execute_unprepared("CREATE TABLE wal_probe (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
         .await
         .expect("table");
-    let reader = sea_orm::Database::connect(&app.db.url).await.expect("second connection");
+    let reader = sea_orm::Database::connect(&database.url).await.expect("second connection");
     let snapshot = reader.begin().await.expect("read transaction");
     snapshot.execute_unprepared("SELECT COUNT(*) FROM wal_probe").await.expect("read");
     // 3,000 pages of writes in 30 transactions, past the automatic checkpoint's 1,000 pages.
@@ -180,7 +184,7 @@ async fn housekeeping_truncates_a_write_ahead_log_a_reader_kept_from_restarting(
         .expect("insert");
     }
     snapshot.commit().await.expect("end of read");
-    let path = cdop::store::sqlite_path(&app.db.url).expect("a SQLite file");
+    let path = cdop::store::sqlite_path(&database.url).expect("a SQLite file");
     let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
     let before = std::fs::metadata(&wal).expect("a write-ahead log").len();
     assert!(before > 10_000_000, "the log grew past its automatic checkpoint: {before} bytes");

@@ -41,3 +41,4 @@ mod retention;
 mod review;
 mod review_api;
 mod server;
+mod sso;

@@ -92,41 +92,17 @@ both_backends!(a_panel_reviews_a_case_from_an_anonymised_pack_to_sign_off, |back
     let reference = ready_case(&app, &coordinator).await;
 
     // Arrange a panel meeting a week ahead.
-    let day = app.state.clock.today() + TimeDelta::days(7);
     coordinator.page("/meetings/new").await;
-    let (d, mo, y) = (day.day().to_string(), day.month().to_string(), day.year().to_string());
-    let (chair_s, member_s, area_s) = (chair_id.to_string(), member_id.to_string(), area.to_string());
-    let fields = [
-        ("kind", "panel"),
-        ("date.day", d.as_str()),
-        ("date.month", mo.as_str()),
-        ("date.year", y.as_str()),
-        ("time", "25:00"),
-        ("duration", "120"),
-        ("location", "Room 4, Civic Centre"),
-        ("chair", chair_s.as_str()),
-        ("areas", area_s.as_str()),
-        ("attendees", member_s.as_str()),
-    ];
-    let (status, page, _) = coordinator.post_page("/meetings/new", &fields).await;
+    let mut fields = meeting_fields(&app, chair_id, member_id, area);
+    fields[4].1 = "25:00".into();
+    let (status, page, _) = post(&coordinator, "/meetings/new", fields).await;
     assert_eq!(status, 422, "a bad time is refused");
     assert!(
         page.contains("like 14:30") && page.contains("Room 4, Civic Centre"),
         "message next to the field, typing kept"
     );
-    let mut fields = fields;
-    fields[4] = ("time", "10:00");
-    let (status, _, to) = coordinator.post_page("/meetings/new", &fields).await;
-    assert_eq!(status, 303);
-    let meeting = to.expect("meeting page");
+    let meeting = panel_meeting(&app, &coordinator, &reference, chair_id, member_id, area).await;
     let id: i64 = meeting.trim_start_matches("/meetings/").parse().expect("id");
-
-    // The agenda: the case is ready for review in the meeting's area.
-    let (_, page) = coordinator.page(&meeting).await;
-    assert!(page.contains(&reference), "offered for the agenda");
-    let (status, _, _) =
-        coordinator.post_page(&format!("{meeting}/add"), &[("case", reference.as_str())]).await;
-    assert_eq!(status, 303);
     let (_, page) = coordinator.page(&format!("/cases/{reference}")).await;
     assert!(
         page.contains("id=\"prepare-pack\"") && page.contains("id=\"open-analysis\""),
@@ -253,25 +229,6 @@ both_backends!(a_panel_reviews_a_case_from_an_anonymised_pack_to_sign_off, |back
     let (status, page) = chair.page(&analysis).await;
     assert_eq!(status, 200);
     let lock = value_of(&page, "lock").expect("lock");
-    let form = |lock: &str, grade: &str, learning: &str| {
-        vec![
-            ("lock".to_string(), lock.to_string()),
-            ("factors-rows".into(), "1".into()),
-            ("factors.0.domain".into(), "b".into()),
-            ("factors.0.description".into(), "Smoking in the household".into()),
-            ("factors.0.grade".into(), grade.into()),
-            ("modifiable".into(), "identified".into()),
-            ("category".into(), "infection".into()),
-            ("primary_cause".into(), "Bronchopneumonia".into()),
-            ("primary_icd10".into(), "j189".into()),
-            ("themes".into(), "smoking".into()),
-            ("themes".into(), "safe_sleep".into()),
-            ("known_to_social_care".into(), "no".into()),
-            ("learning".into(), learning.into()),
-            ("recommendations".into(), "Remind health visitors of smoking cessation referral.".into()),
-            ("action".into(), "save".into()),
-        ]
-    };
     let (status, page, _) = post(&chair, &analysis, form(&lock, "grade_1", "Smoke-free homes matter.")).await;
     assert_eq!(status, 422);
     assert!(page.contains("no factor is graded 2"), "the rule, in words");
@@ -366,6 +323,78 @@ both_backends!(a_panel_reviews_a_case_from_an_anonymised_pack_to_sign_off, |back
     assert_eq!(member.page(&pack).await.0, 404, "after the window");
     let _ = id;
 });
+
+/// The fields of a panel meeting a week ahead with `chair`, `member` and `area`.
+fn meeting_fields(app: &TestApp, chair: i64, member: i64, area: i64) -> Vec<(String, String)> {
+    let day = app.state.clock.today() + TimeDelta::days(7);
+    [
+        ("kind", "panel".to_string()),
+        ("date.day", day.day().to_string()),
+        ("date.month", day.month().to_string()),
+        ("date.year", day.year().to_string()),
+        ("time", "10:00".into()),
+        ("duration", "120".into()),
+        ("location", "Room 4, Civic Centre".into()),
+        ("chair", chair.to_string()),
+        ("areas", area.to_string()),
+        ("attendees", member.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// Arranges a panel meeting a week ahead and puts `reference` on its agenda; returns its page.
+pub(crate) async fn panel_meeting(
+    app: &TestApp,
+    coordinator: &Agent,
+    reference: &str,
+    chair: i64,
+    member: i64,
+    area: i64,
+) -> String {
+    coordinator.page("/meetings/new").await;
+    let (status, _, to) = post(coordinator, "/meetings/new", meeting_fields(app, chair, member, area)).await;
+    assert_eq!(status, 303);
+    let meeting = to.expect("meeting page");
+    // The agenda: the case is ready for review in the meeting's area.
+    let (_, page) = coordinator.page(&meeting).await;
+    assert!(page.contains(reference), "offered for the agenda");
+    let (status, _, _) = coordinator.post_page(&format!("{meeting}/add"), &[("case", reference)]).await;
+    assert_eq!(status, 303);
+    meeting
+}
+
+/// An Analysis Form with one modifiable factor graded `grade` and `learning`.
+fn form(lock: &str, grade: &str, learning: &str) -> Vec<(String, String)> {
+    vec![
+        ("lock".to_string(), lock.to_string()),
+        ("factors-rows".into(), "1".into()),
+        ("factors.0.domain".into(), "b".into()),
+        ("factors.0.description".into(), "Smoking in the household".into()),
+        ("factors.0.grade".into(), grade.into()),
+        ("modifiable".into(), "identified".into()),
+        ("category".into(), "infection".into()),
+        ("primary_cause".into(), "Bronchopneumonia".into()),
+        ("primary_icd10".into(), "j189".into()),
+        ("themes".into(), "smoking".into()),
+        ("themes".into(), "safe_sleep".into()),
+        ("known_to_social_care".into(), "no".into()),
+        ("learning".into(), learning.into()),
+        ("recommendations".into(), "Remind health visitors of smoking cessation referral.".into()),
+        ("action".into(), "save".into()),
+    ]
+}
+
+/// The chair saves a complete analysis at `analysis`; returns the lock to sign it off with.
+pub(crate) async fn analysis_saved(chair: &Agent, analysis: &str) -> String {
+    let (_, page) = chair.page(analysis).await;
+    let lock = value_of(&page, "lock").expect("lock");
+    let (status, _, _) = post(chair, analysis, form(&lock, "grade_2", "Smoke-free homes matter.")).await;
+    assert_eq!(status, 303);
+    let (_, page) = chair.page(analysis).await;
+    value_of(&page, "lock").expect("lock")
+}
 
 async fn post(
     agent: &Agent,

@@ -32,6 +32,8 @@ pub mod recovery_code;
 pub mod reminder_point;
 pub mod session;
 pub mod short_result;
+pub mod sso_identity;
+pub mod sso_request;
 pub mod user;
 pub mod user_area;
 pub mod user_role;

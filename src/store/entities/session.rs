@@ -12,6 +12,13 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub last_seen_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// The single sign-on provider (`auth.sso` id) the user signed in through; None: a password.
+    pub provider: Option<String>,
+    /// When the user last proved who they are (sign-in or re-authentication); None: at
+    /// `created_at`.
+    pub authenticated_at: Option<DateTimeUtc>,
+    /// The provider said that sign-in used a second factor (`amr` or a configured `acr`).
+    pub provider_mfa: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

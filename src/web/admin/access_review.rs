@@ -31,7 +31,11 @@ pub struct AccountRow {
     pub roles: String,
     pub areas: String,
     pub last_sign_in: String,
-    pub two_factor: bool,
+    /// How the account signs in: "Password", and each linked provider with its last sign-in.
+    pub sign_in_with: Vec<String>,
+    /// "On" (the service's own codes), "Through {provider}" (its last sign-in used a second
+    /// factor), or "Off".
+    pub two_factor: String,
     pub reveals: i64,
     /// Why the account needs a look (unused, disabled…); empty when none.
     pub flags: Vec<String>,
@@ -58,11 +62,24 @@ async fn accounts(state: &AppState) -> WebResult<Vec<AccountRow>> {
     let unused = TimeDelta::days(i64::from(state.config.retention.unused_account_days));
     let reveals = access_reviews::reveals_since(&state.db, now - TimeDelta::days(REVEAL_DAYS)).await?;
     let all_areas = areas::list(&state.db).await?;
+    let linked = crate::store::sso::identities(&state.db).await?;
+    let provider_name = |id: &str| {
+        state
+            .config
+            .auth
+            .sso
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
     Ok(users::list(&state.db)
         .await?
         .into_iter()
         .map(|s| {
             let u = &s.user;
+            let links: Vec<_> = linked.iter().filter(|l| l.user_id == u.id).collect();
+            let provider_mfa = links.iter().find(|l| l.last_mfa).map(|l| provider_name(&l.provider));
             let mut flags = Vec::new();
             if u.disabled {
                 flags.push("Disabled".to_string());
@@ -75,7 +92,7 @@ async fn accounts(state: &AppState) -> WebResult<Vec<AccountRow>> {
                     }
                     _ => {}
                 }
-                if u.totp_secret.is_none() && !u.service_account {
+                if u.totp_secret.is_none() && provider_mfa.is_none() && !u.service_account {
                     flags.push("No two-factor authentication".to_string());
                 }
             }
@@ -94,7 +111,26 @@ async fn accounts(state: &AppState) -> WebResult<Vec<AccountRow>> {
                     .last_login_at
                     .map(|t| long_date(t.date_naive()))
                     .unwrap_or_else(|| "Never".into()),
-                two_factor: u.totp_secret.is_some(),
+                sign_in_with: u
+                    .password_hash
+                    .as_ref()
+                    .map(|_| "Password".to_string())
+                    .into_iter()
+                    .chain(links.iter().map(|l| {
+                        let when = l
+                            .last_sign_in_at
+                            .map(|t| format!("last signed in {}", long_date(t.date_naive())))
+                            .unwrap_or_else(|| "not signed in yet".into());
+                        format!("{} ({when})", provider_name(&l.provider))
+                    }))
+                    .collect(),
+                two_factor: if u.totp_secret.is_some() {
+                    "On".to_string()
+                } else if let Some(p) = provider_mfa {
+                    format!("Through {p}")
+                } else {
+                    "Off".to_string()
+                },
                 reveals: reveals.iter().find(|(id, _)| *id == u.id).map(|(_, n)| *n).unwrap_or(0),
                 flags,
             }

@@ -6,4 +6,5 @@ pub mod audit;
 pub mod forms;
 pub mod mail;
 pub mod retention;
+pub mod user_sso;
 pub mod users;

@@ -219,6 +219,8 @@ pub struct ShowTemplate {
     /// The name and email as typed (kept when they do not validate).
     name_typed: String,
     email_typed: String,
+    /// Linked single sign-on accounts: (provider id, provider name, last sign-in).
+    links: Vec<(String, String, String)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -234,7 +236,7 @@ pub struct ConfirmTemplate {
 
 /// The GOV.UK confirmation step for an action that ends sessions or resets credentials: shown
 /// when the form did not say `confirm=yes`.
-async fn confirm_first(
+pub(super) async fn confirm_first(
     state: &AppState,
     ctx: &AuthContext,
     form: &FormData,
@@ -281,6 +283,7 @@ async fn show_page(state: &AppState, ctx: &AuthContext, id: i64) -> WebResult<Sh
         token_days: "365".into(),
         name_typed: user.name.clone(),
         email_typed: user.email.clone(),
+        links: crate::web::admin::user_sso::links(state, id).await?,
         user,
     })
 }

@@ -326,7 +326,7 @@ pub async fn analysis_sign_off(
     let Some(v) = body_of(&body) else { return Ok(not_json(&ctx.request_id)) };
     let lock = v["lock"].as_i64().unwrap_or(-1);
     let code = v["code"].as_str().unwrap_or_default();
-    match analysis::sign_off(&state, &ctx.acting(), &case, lock, code).await {
+    match analysis::sign_off(&state, &ctx.acting(), &case, lock, analysis::Confirmation::Code(code)).await {
         Ok(()) => {
             let loaded = analysis::load(&state, &case).await?;
             Ok(Json(analysis_json(&case.reference, &loaded)).into_response())

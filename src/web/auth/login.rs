@@ -32,6 +32,8 @@ pub struct LoginTemplate {
     next: String,
     lockout_minutes: u32,
     lockout_threshold: u32,
+    /// Single sign-on buttons: (where it goes, what it says).
+    providers: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +65,21 @@ fn login_page(
 ) -> LoginTemplate {
     let mut page = Page::anonymous("Sign in").with_csrf(&ctx.csrf_token).with_errors(!errors.is_empty());
     page.flash = ctx.flash.clone();
+    let encoded = crate::domain::text::percent_encode_path(&next);
+    let providers = state
+        .config
+        .auth
+        .sso
+        .iter()
+        .map(|p| {
+            let href = if next == "/" || next.is_empty() {
+                format!("/login/sso/{}", p.id)
+            } else {
+                format!("/login/sso/{}?next={encoded}", p.id)
+            };
+            (href, format!("Sign in with {}", p.name))
+        })
+        .collect();
     LoginTemplate {
         page,
         errors,
@@ -70,6 +87,7 @@ fn login_page(
         next,
         lockout_minutes: state.config.auth.lockout_minutes,
         lockout_threshold: state.config.auth.lockout_threshold,
+        providers,
     }
 }
 
@@ -296,16 +314,38 @@ pub async fn submit_two_factor(
     Ok(response)
 }
 
-/// `POST /logout`: ends the session on the server, not just in the browser.
-pub async fn logout(State(state): State<AppState>, ctx: AuthContext) -> WebResult<Response> {
+/// `POST /logout`: ends the session on the server, not just in the browser; a session signed in
+/// through a provider that offers RP-initiated logout then ends the provider's session too (the
+/// provider sends the browser back to the sign-in page).
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: AuthContext,
+    headers: axum::http::HeaderMap,
+) -> WebResult<Response> {
+    let mut provider_logout = None;
     if let Some(session) = &ctx.session {
         let txn = store::begin_write(&state.db).await?;
         sessions::delete_by_hash(&txn, &session.id_hash).await?;
-        audit::append(&txn, &ctx.acting().event(AuditAction::Logout, "user", session.user_id.to_string()))
-            .await?;
+        let mut event = ctx.acting().event(AuditAction::Logout, "user", session.user_id.to_string());
+        if let Some(p) = &session.provider {
+            event = event.details(format!("provider={p}"));
+        }
+        audit::append(&txn, &event).await?;
         txn.commit().await?;
+        if let Some(provider) =
+            session.provider.as_ref().and_then(|p| state.config.auth.sso.iter().find(|c| &c.id == p))
+        {
+            let after = format!("{}/login", crate::web::auth::sso::base(&state, &headers));
+            provider_logout = crate::accounts::sso::logout_url(&state.web.sso, provider, &after).await;
+        }
     }
     let mut response = redirect_with_flash(&state, "/login", "You have signed out");
+    if let Some(url) = provider_logout
+        && let Ok(location) = header::HeaderValue::from_str(&url)
+    {
+        *response.status_mut() = axum::http::StatusCode::SEE_OTHER;
+        response.headers_mut().insert(header::LOCATION, location);
+    }
     response.headers_mut().append(header::SET_COOKIE, clear_cookie(&state, "session"));
     Ok(response)
 }

@@ -30,6 +30,7 @@ use crate::web::form_body::{FormData, form_urlencoded_pairs};
 use crate::web::middleware::RequestId;
 
 pub mod login;
+pub mod sso;
 
 /// What a route requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -462,25 +463,35 @@ pub fn redirect_with_problem(state: &AppState, to: &str, field: &str, message: &
     response
 }
 
-/// Starts a fresh session for `user_id` at `stage`, ending `previous` (the id always changes).
+/// Starts a fresh session for `user_id` at `stage` after a password sign-in, ending `previous`
+/// (the id always changes; a session of the same user keeps how it was proved).
 pub async fn start_session(
     state: &AppState,
     previous: Option<&Session>,
     user_id: i64,
     stage: Stage,
 ) -> Result<HeaderValue, WebError> {
-    let new = match previous {
-        Some(old) if old.user_id == user_id => sessions::rotate(&state.db, old, stage).await?,
-        Some(old) => {
-            sessions::delete_by_hash(&state.db, &old.id_hash).await?;
-            let absolute = TimeDelta::hours(i64::from(state.config.auth.session_absolute_hours));
-            sessions::create(&state.db, user_id, stage, absolute).await?
+    match previous {
+        Some(old) if old.user_id == user_id => {
+            Ok(set_cookie(state, "session", &sessions::rotate(&state.db, old, stage).await?.token, None))
         }
-        None => {
-            let absolute = TimeDelta::hours(i64::from(state.config.auth.session_absolute_hours));
-            sessions::create(&state.db, user_id, stage, absolute).await?
-        }
-    };
+        _ => start_session_with(state, previous, user_id, stage, &sessions::Proof::default()).await,
+    }
+}
+
+/// Starts a fresh session for `user_id` at `stage`, proved by `proof`, ending `previous`.
+pub async fn start_session_with(
+    state: &AppState,
+    previous: Option<&Session>,
+    user_id: i64,
+    stage: Stage,
+    proof: &sessions::Proof,
+) -> Result<HeaderValue, WebError> {
+    if let Some(old) = previous {
+        sessions::delete_by_hash(&state.db, &old.id_hash).await?;
+    }
+    let absolute = TimeDelta::hours(i64::from(state.config.auth.session_absolute_hours));
+    let new = sessions::create(&state.db, user_id, stage, absolute, proof).await?;
     Ok(set_cookie(state, "session", &new.token, None))
 }
 

@@ -57,6 +57,12 @@ pub async fn show(
     Path(reference): Path<String>,
 ) -> WebResult<Response> {
     let (case, identity, coded) = load(&state, &me, &reference).await?;
+    // Opening the identity to correct it is a reveal: a single sign-on session signed in a while
+    // ago signs in again with its provider first.
+    let page = format!("/cases/{}/edit", case.reference);
+    if let Some(again) = crate::web::auth::sso::reauthentication_needed(&state, &ctx, &page) {
+        return Ok(again);
+    }
     audit::append_now(
         &state.db,
         &ctx.acting()

@@ -461,6 +461,11 @@ pub async fn reveal(
     Path(reference): Path<String>,
 ) -> WebResult<Response> {
     let case = load_in_scope(&state, &me, &reference, Action::RevealIdentity).await?;
+    // A single sign-on session signed in a while ago signs in again with its provider first.
+    let page = format!("/cases/{}", case.reference);
+    if let Some(again) = crate::web::auth::sso::reauthentication_needed(&state, &ctx, &page) {
+        return Ok(again);
+    }
     let txn = store::begin_write(&state.db).await?;
     audit::append(
         &txn,

@@ -46,6 +46,9 @@ struct AnalysisTemplate {
     can_sign: bool,
     /// Whether the signer has two-factor set up (sign-off needs a code).
     two_factor_set_up: bool,
+    /// The single sign-on provider whose two-factor sign-in confirms the sign-off instead of a
+    /// code (the session signed in through it with a second factor).
+    provider_confirms: Option<String>,
     can_amend: bool,
     sections: Vec<PageModel>,
     answers: Vec<(String, String)>,
@@ -138,8 +141,17 @@ async fn render(
     let can_sign = draft_exists
         && me.permits_in(Action::SignOffAnalysis, case.area_id)
         && (case.status == CaseStatus::ReviewScheduled.code() || case.status == CaseStatus::Reviewed.code());
+    // A chair signed in through a provider with a second factor confirms with that sign-in.
+    let provider_confirms = ctx
+        .session
+        .as_ref()
+        .filter(|s| s.provider_mfa)
+        .and_then(|s| s.provider.as_ref())
+        .and_then(|p| state.config.auth.sso.iter().find(|c| &c.id == p))
+        .map(|p| p.name.clone());
     // A chair without two-factor learns it before writing, not at sign-off.
     let two_factor_set_up = !can_sign
+        || provider_confirms.is_some()
         || crate::store::users::find(&state.db, me.user_id).await?.is_some_and(|u| u.totp_secret.is_some());
     let status = if shown.conflict.is_some() {
         StatusCode::CONFLICT
@@ -167,6 +179,7 @@ async fn render(
             editable,
             can_sign,
             two_factor_set_up,
+            provider_confirms,
             can_amend: signed
                 && loaded.analysis.as_ref().is_some_and(|a| a.status == AnalysisStatus::Signed.code()),
             sections,
@@ -290,7 +303,8 @@ pub async fn save(
     }
 }
 
-/// `POST /cases/{reference}/analysis/sign-off`: the chair, with a fresh two-factor code.
+/// `POST /cases/{reference}/analysis/sign-off`: the chair, with a fresh two-factor code, or a
+/// recent single sign-on that used a second factor (an older one signs in again first).
 pub async fn sign_off(
     State(state): State<AppState>,
     ctx: AuthContext,
@@ -299,8 +313,17 @@ pub async fn sign_off(
     form: FormData,
 ) -> WebResult<Response> {
     let case = load_in_scope(&state, &me, &reference, Action::SignOffAnalysis).await?;
+    let page = format!("/cases/{}/analysis", case.reference);
+    if let Some(again) = crate::web::auth::sso::reauthentication_needed(&state, &ctx, &page) {
+        return Ok(again);
+    }
     let lock: i64 = form.get("lock").parse().unwrap_or(-1);
-    match service::sign_off(&state, &ctx.acting(), &case, lock, form.get("code")).await {
+    let provider = crate::web::auth::sso::fresh_provider_mfa(&state, &ctx);
+    let confirmation = match &provider {
+        Some(p) => service::Confirmation::ProviderSignIn(p),
+        None => service::Confirmation::Code(form.get("code")),
+    };
+    match service::sign_off(&state, &ctx.acting(), &case, lock, confirmation).await {
         Ok(()) => Ok(redirect_with_flash(
             &state,
             &format!("/cases/{}/analysis", case.reference),
