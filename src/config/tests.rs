@@ -60,3 +60,55 @@ fn secure_cookies_default_follows_bind() {
     c.server.secure_cookies = Some(false);
     assert!(!c.secure_cookies());
 }
+
+#[test]
+fn single_sign_on_providers_are_checked() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "s3cret\n").expect("secret");
+    let entry = |extra: &str| {
+        format!(
+            "[[auth.sso]]\nid = \"entra\"\nname = \"your council account\"\n\
+             issuer = \"https://login.microsoftonline.com/tenant/v2.0\"\nclient_id = \"abc\"\n\
+             client_secret_file = \"{}\"\n{extra}",
+            secret.display()
+        )
+    };
+    let loaded = load_from(&entry("email_domains = [\"example.gov.uk\"]")).expect("a good entry loads");
+    let p = &loaded.config.auth.sso[0];
+    assert_eq!(p.client_secret().as_deref(), Ok("s3cret"), "read from the file, trimmed");
+    assert_eq!(p.scopes, ["openid", "email", "profile"], "default scopes");
+    assert!(p.require_verified_email && !p.create_accounts && p.mfa_amr == ["mfa"], "safe defaults");
+    assert!(p.serves("Someone@Example.gov.uk") && !p.serves("someone@example.org"));
+
+    for (toml, key, words) in [
+        (entry("").replace("id = \"entra\"", "id = \"Entra ID\""), "auth.sso[0].id", "lower-case"),
+        (entry("").replace("https://login", "http://login"), "auth.sso[0].issuer", "https://"),
+        (
+            entry("").replace(&secret.display().to_string(), "/nonexistent/secret"),
+            "auth.sso[0].client_secret_file",
+            "readable",
+        ),
+        (
+            entry("client_secret_env = \"X\"")
+                .replace(&format!("client_secret_file = \"{}\"", secret.display()), ""),
+            "auth.sso[0].client_secret_file",
+            "readable",
+        ),
+        (entry("email_domains = [\"@example.gov.uk\"]"), "auth.sso[0].email_domains", "domains"),
+        (entry("clock_skew_seconds = 3600"), "auth.sso[0].clock_skew_seconds", "at most 300"),
+        (format!("{}\n{}", entry(""), entry("")), "auth.sso[1].id", "no other provider"),
+        (
+            "[auth]\nreauthenticate_after_minutes = 0".to_string(),
+            "auth.reauthenticate_after_minutes",
+            "at least 1",
+        ),
+    ] {
+        let err = load_from(&toml).err().unwrap_or_else(|| panic!("{key} must be refused"));
+        assert_eq!(err.key, key, "{err}");
+        assert!(err.expected.contains(words), "{key}: {err}");
+    }
+    // Testing on one machine may use plain http to a local provider.
+    let local = entry("").replace("https://login.microsoftonline.com/tenant/v2.0", "http://127.0.0.1:9400");
+    assert!(load_from(&local).is_ok());
+}

@@ -120,19 +120,35 @@ fn render_error(page: ErrorPage, request_id: &str, is_api: bool, wants_html: boo
     }
 }
 
+/// The Content-Security-Policy. Forms post only to the service itself, and to the single sign-on
+/// providers' origins: signing out, and a reveal or sign-off that needs a fresh sign-in, redirect
+/// from a form to the provider, and browsers hold such redirects to `form-action` too.
+pub fn content_security_policy(config: &crate::config::Config) -> String {
+    let mut form_action = vec!["'self'".to_string()];
+    for p in &config.auth.sso {
+        if let Ok(url) = reqwest::Url::parse(&p.issuer) {
+            let origin = url.origin().ascii_serialization();
+            if !form_action.contains(&origin) {
+                form_action.push(origin);
+            }
+        }
+    }
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+         connect-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        form_action.join(" ")
+    )
+}
+
 /// Security headers on every response; `Cache-Control: no-store` on everything but static assets,
 /// so no page with case data is kept by a browser or proxy.
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let is_asset = req.uri().path().starts_with("/assets/");
     let mut response = next.run(req).await;
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
-             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-        ),
-    );
+    if let Ok(csp) = HeaderValue::from_str(&state.web.content_security_policy) {
+        h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

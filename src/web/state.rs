@@ -27,6 +27,8 @@ pub struct WebParts {
     pub synthetic_checked_ms: AtomicI64,
     /// Single sign-on providers' discovered metadata and the client that reads it.
     pub sso: crate::accounts::sso::Sso,
+    /// The Content-Security-Policy header (its `form-action` names the providers).
+    pub content_security_policy: String,
     /// `server.trusted_proxies`, parsed once (checked at start-up).
     pub trusted_proxies: Vec<crate::net::IpRange>,
 }
@@ -41,7 +43,11 @@ impl AppState {
             .iter()
             .filter_map(|p| crate::net::IpRange::parse(p))
             .collect();
-        AppState { context, web: Arc::new(WebParts { trusted_proxies, ..WebParts::default() }) }
+        let content_security_policy = crate::web::middleware::content_security_policy(&context.config);
+        AppState {
+            context,
+            web: Arc::new(WebParts { trusted_proxies, content_security_policy, ..WebParts::default() }),
+        }
     }
 
     /// Whether synthetic demonstration cases exist (asked of the database at most every 10 s).

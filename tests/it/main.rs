@@ -18,6 +18,7 @@ mod browser_daily;
 mod browser_reports;
 mod browser_retention;
 mod browser_review;
+mod browser_sso;
 mod cases;
 mod casework;
 mod cli;

@@ -66,6 +66,14 @@ both_backends!(staff_sign_in_with_their_organisation_account, |backend: Backend|
     let area = app.area("Cumberland").await;
     let chair = app.user("chair@example.org", &[Role::PanelChair], &[area]).await;
     let agent = app.agent();
+    let csp = agent.response("/login").await.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_string();
+    assert!(
+        csp.contains(&format!("form-action 'self' {};", idp.issuer)),
+        "forms may redirect to the provider (sign-out, a fresh sign-in): {csp}"
+    );
     let (_, login) = agent.page("/login").await;
     assert!(
         login.contains("Sign in with the test provider") && login.contains("href=\"/login/sso/test\""),

@@ -25,6 +25,7 @@ use crate::web::auth::{
 use crate::web::error::{WebError, WebResult};
 use crate::web::page::Page;
 use crate::web::params::Q;
+use crate::web::rate_limit::Limit;
 
 /// The cookie holding the `state` of the sign-in this browser started (ten minutes).
 const STATE_COOKIE: &str = "sso_state";
@@ -172,6 +173,10 @@ pub async fn start(
     if ctx.stage() == Some(Stage::Full) {
         return Ok(Redirect::to(safe_next(&q.next)).into_response());
     }
+    // Refused provider sign-ins count against the address's allowance, as wrong passwords do.
+    if Limit::login(&state).exhausted(&state, ctx.client_ip).await? {
+        return Err(WebError::TooManyRequests);
+    }
     let base = base(&state, &headers);
     let begun = sso::begin(
         &state.context,
@@ -290,6 +295,7 @@ pub async fn callback(
                 )),
             )
             .await?;
+            Limit::login(&state).hit(&state, ctx.client_ip).await?;
             return Ok(refused(&state, provider, &why, None));
         }
     };
@@ -309,7 +315,10 @@ async fn signed_in(
     let claims = &returned.claims;
     let matched = match sso::account(cx, provider, claims, &ctx.request_id).await {
         Ok(m) => m,
-        Err(why) => return Ok(refused(state, provider, &why, claims.email.as_deref())),
+        Err(why) => {
+            Limit::login(state).hit(state, ctx.client_ip).await?;
+            return Ok(refused(state, provider, &why, claims.email.as_deref()));
+        }
     };
     let user = matched.user;
     sso::record_sign_in(cx, provider, user.id, claims, &ctx.request_id, AuditAction::LoginSuccess).await?;
