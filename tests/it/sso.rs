@@ -243,6 +243,8 @@ both_backends!(
                 || page.contains("the test provider (not signed in yet)"),
             "the access review shows the provider"
         );
+        let (_, page) = admin.page("/admin/users").await;
+        assert!(page.contains("Awaiting approval"), "the users list says who is waiting");
         assert_eq!(admin.post_page(&format!("/admin/users/{id}/enable"), &[]).await.0, 303);
         app.sql(&format!("INSERT INTO user_roles (user_id, role) VALUES ({id}, 'panel_member')")).await;
         let (res, _) = sign_in(&app.agent(), &idp, "/", person("new.starter@example.org", true)).await;

@@ -24,7 +24,7 @@ const defaultClients = [{
   client_id: 'cdop',
   client_secret: 'cdop-test-secret',
   application_type: 'native',
-  redirect_uris: ['http://127.0.0.1/login/oidc/test/callback'],
+  redirect_uris: ['http://127.0.0.1/login/sso/demo/callback', 'http://127.0.0.1/login/sso/test/callback'],
   post_logout_redirect_uris: ['http://127.0.0.1/login'],
 }];
 const clients = process.env.OIDC_CLIENTS ? JSON.parse(process.env.OIDC_CLIENTS) : defaultClients;

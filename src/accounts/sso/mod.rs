@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use openidconnect::core::{CoreAuthPrompt, CoreAuthenticationFlow, CoreClient};
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet,
-    IssuerUrl, Nonce, OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl,
-    ProviderMetadataWithLogout, RedirectUrl, Scope,
+    IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout,
+    RedirectUrl, Scope,
 };
 
 use crate::config::SsoProvider;
@@ -139,9 +139,8 @@ impl Sso {
         fresh: bool,
     ) -> Result<ProviderMetadataWithLogout, Refusal> {
         let mut cache = self.discovered.lock().await;
-        if !fresh && let Some((m, at)) = cache.get(&provider.id).filter(|(_, at)| at.elapsed() < METADATA_TTL)
+        if !fresh && let Some((m, _)) = cache.get(&provider.id).filter(|(_, at)| at.elapsed() < METADATA_TTL)
         {
-            let _ = at;
             return Ok(m.clone());
         }
         let client = self.http()?;
@@ -228,6 +227,9 @@ pub async fn begin(
         }
     }
     let (url, state, nonce) = request.url();
+    // Where to go afterwards is a local path (checked by the caller); an absurdly long one is
+    // dropped rather than refused.
+    let return_to = if return_to.len() > 2000 { "/" } else { return_to };
     store::sso::save_request(
         &cx.db,
         &sso::NewRequest {
@@ -281,7 +283,6 @@ pub async fn complete(
         .request_async(http)
         .await
         .map_err(|e| Refusal::Provider(format!("token endpoint: {}", chain(&e))))?;
-    let _ = response.access_token();
     let raw = response
         .extra_fields()
         .id_token()
@@ -340,15 +341,7 @@ pub async fn account(
     request_id: &str,
 ) -> Result<Matched, Refusal> {
     let refuse = |user: Option<i64>, why: Refusal| async move {
-        let event = AuditEvent::new(
-            Actor::Anonymous,
-            AuditAction::LoginFailure,
-            "user",
-            user.map(|u| u.to_string()).unwrap_or_else(|| "unknown".into()),
-        )
-        .request(request_id)
-        .details(format!("provider={} reason={}", provider.id, why.code()));
-        audit::append_now(&cx.db, &event).await.map_err(|e| Refusal::Provider(e.to_string()))?;
+        audit_refusal(&cx.db, &provider.id, user, &why, request_id).await.map_err(stored)?;
         Err::<Matched, Refusal>(why)
     };
     if let Some(identity) = sso::find_identity(&cx.db, &provider.id, &claims.subject).await.map_err(stored)? {
@@ -395,6 +388,22 @@ pub async fn account(
     .map_err(stored)?;
     txn.commit().await.map_err(stored)?;
     Ok(Matched { user, linked: true })
+}
+
+/// Records a refused provider sign-in (`auth.login.failure`, with the provider and the reason's
+/// code) against `user` when it is known.
+pub async fn audit_refusal(
+    db: &store::Db,
+    provider: &str,
+    user: Option<i64>,
+    why: &Refusal,
+    request_id: &str,
+) -> Result<(), store::StoreError> {
+    let object = user.map(|u| u.to_string()).unwrap_or_else(|| "unknown".into());
+    let event = AuditEvent::new(Actor::Anonymous, AuditAction::LoginFailure, "user", object)
+        .request(request_id)
+        .details(format!("provider={provider} reason={}", why.code()));
+    audit::append_now(db, &event).await.map(|_| ())
 }
 
 /// Just-in-time: a disabled account with no roles, linked to the provider account, for an admin

@@ -35,8 +35,12 @@ pub struct ListTemplate {
     users: Vec<UserRow>,
 }
 
-fn status_of(u: &users::User) -> &'static str {
-    if u.disabled {
+/// `linked`: the account has a single sign-on link (a disabled one never signed in, made at a
+/// provider sign-in, is waiting for an admin to approve it).
+fn status_of(u: &users::User, linked: bool) -> &'static str {
+    if u.disabled && linked && u.last_login_at.is_none() {
+        "Awaiting approval"
+    } else if u.disabled {
         "Disabled"
     } else if u.locked_until.is_some_and(|t| t > crate::store::now()) {
         "Locked"
@@ -51,12 +55,14 @@ pub async fn list(State(state): State<AppState>, ctx: AuthContext) -> WebResult<
     let all_areas = areas::list(&state.db).await?;
     let area_name =
         |id: i64| all_areas.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_default();
+    let linked: std::collections::HashSet<i64> =
+        crate::store::sso::identities(&state.db).await?.into_iter().map(|l| l.user_id).collect();
     let rows = users::list(&state.db)
         .await?
         .into_iter()
         .map(|s| UserRow {
             id: s.user.id,
-            status: status_of(&s.user),
+            status: status_of(&s.user, linked.contains(&s.user.id)),
             mfa: s.user.totp_secret.is_some(),
             last_login: s
                 .user
@@ -268,10 +274,11 @@ async fn show_page(state: &AppState, ctx: &AuthContext, id: i64) -> WebResult<Sh
     let role_names: Vec<String> =
         users::roles(&state.db, id).await?.iter().map(|r| r.as_str().to_string()).collect();
     let area_ids: Vec<String> = users::area_ids(&state.db, id).await?.iter().map(|a| a.to_string()).collect();
+    let links = crate::web::admin::user_sso::links(state, id).await?;
     Ok(ShowTemplate {
         page: Page::for_user(ctx, user.name.clone(), "/admin/users"),
         errors: FormErrors::default(),
-        status: status_of(&user),
+        status: status_of(&user, !links.is_empty()),
         roles: role_choices(&role_names),
         areas: area_choices(&all, &area_ids),
         version: user.version,
@@ -283,7 +290,7 @@ async fn show_page(state: &AppState, ctx: &AuthContext, id: i64) -> WebResult<Sh
         token_days: "365".into(),
         name_typed: user.name.clone(),
         email_typed: user.email.clone(),
-        links: crate::web::admin::user_sso::links(state, id).await?,
+        links,
         user,
     })
 }

@@ -286,15 +286,7 @@ pub async fn callback(
         Ok(r) => r,
         Err(why) => {
             tracing::warn!(provider = %provider.id, reason = why.code(), detail = %detail(&why), "single sign-on refused");
-            crate::store::audit::append_now(
-                &cx.db,
-                &ctx.acting().event(AuditAction::LoginFailure, "user", "unknown").details(format!(
-                    "provider={} reason={}",
-                    provider.id,
-                    why.code()
-                )),
-            )
-            .await?;
+            sso::audit_refusal(&cx.db, &provider.id, None, &why, &ctx.request_id).await?;
             Limit::login(&state).hit(&state, ctx.client_ip).await?;
             return Ok(refused(&state, provider, &why, None));
         }
@@ -358,13 +350,7 @@ async fn signed_in_again(
     let linked = crate::store::sso::find_identity(&cx.db, &provider.id, &claims.subject).await?;
     if linked.map(|l| l.user_id) != Some(session.user_id) {
         let why = Refusal::DifferentPerson;
-        crate::store::audit::append_now(
-            &cx.db,
-            &ctx.acting()
-                .event(AuditAction::LoginFailure, "user", session.user_id.to_string())
-                .details(format!("provider={} reason={}", provider.id, why.code())),
-        )
-        .await?;
+        sso::audit_refusal(&cx.db, &provider.id, Some(session.user_id), &why, &ctx.request_id).await?;
         return Ok(refused(state, provider, &why, None));
     }
     sessions::reauthenticated(&state.db, &session.id_hash, cx.clock.now(), claims.mfa).await?;
