@@ -79,6 +79,26 @@ pub fn access_review_due(base_url: &str, due: &str) -> askama::Result<RenderedEm
     )
 }
 
+/// To admins: someone signed in through a single sign-on provider and was given an account
+/// that waits for an admin to approve it (no name or address: the page shows them).
+pub fn account_awaiting_approval(
+    base_url: &str,
+    user_id: i64,
+    provider: &str,
+) -> askama::Result<RenderedEmail> {
+    case_email(
+        "account_awaiting_approval",
+        "An account is waiting for approval".to_string(),
+        &format!(
+            "Someone signed in with {provider} who had no account in the CDOP service. An account was set up for them, disabled and with no roles."
+        ),
+        "Account approval",
+        "All areas",
+        &format!("{base_url}/admin/users/{user_id}"),
+        "Sign in, check who they are, then enable the account and give it roles and areas (or leave it disabled).",
+    )
+}
+
 /// To coordinators: a notification sent without an account is waiting for triage.
 pub fn waiting_for_triage(reference: &str, area: &str, base_url: &str) -> askama::Result<RenderedEmail> {
     case_email(

@@ -100,7 +100,12 @@ both_backends!(staff_sign_in_with_their_organisation_account, |backend: Backend|
         (303, "/cases".to_string()),
         "signed in, where they were going"
     );
-    assert_eq!(agent.page("/cases").await.0, 200, "fully signed in: the provider's second factor counts");
+    let (status, page) = agent.page("/cases").await;
+    assert_eq!(status, 200, "fully signed in: the provider's second factor counts");
+    assert!(
+        page.contains("Signing in with the test provider is now linked to your account"),
+        "the first sign-in says it linked"
+    );
     let replay = agent.client.get(&back).send().await.expect("replayed callback");
     assert_eq!(replay.status(), 400, "a provider's answer is used once");
 
@@ -212,18 +217,28 @@ both_backends!(
         }
         drop(app);
 
-        // With just-in-time creation: a disabled account, no roles, for an admin to approve.
+        // With just-in-time creation: a disabled account, no roles, for an admin to approve; the
+        // admins are told.
         let (idp, app, _secrets) = with_provider(backend, |p| p.create_accounts = true).await;
+        let area = app.area("Cumberland").await;
+        let admin_id = app.user("admin@example.org", &[Role::Admin], &[area]).await;
         let (res, _) = sign_in(&app.agent(), &idp, "/", person("new.starter@example.org", true)).await;
         assert_eq!(res.status(), 403);
         assert!(res.text().await.expect("page").contains("Your account is waiting for approval"));
         let rows = app
-        .sql_strings("SELECT email || ' ' || name || ' ' || CASE WHEN disabled THEN 'disabled' ELSE 'enabled' END FROM users")
-        .await;
+            .sql_strings(&format!(
+                "SELECT email || ' ' || name || ' ' || CASE WHEN disabled THEN 'disabled' ELSE 'enabled' END \
+                 FROM users WHERE id <> {admin_id}"
+            ))
+            .await;
         assert_eq!(rows, ["new.starter@example.org Pat Example disabled"]);
+        let told = app
+            .sql_strings("SELECT to_address FROM mail_outbox WHERE template = 'account_awaiting_approval'")
+            .await;
+        assert_eq!(told, ["admin@example.org"], "the admins are told");
         let id = app.user_id("new.starter@example.org").await;
         assert!(
-            app.sql_strings("SELECT role FROM user_roles").await.is_empty(),
+            app.sql_strings(&format!("SELECT role FROM user_roles WHERE user_id = {id}")).await.is_empty(),
             "no roles until an admin gives them"
         );
         assert!(
@@ -235,12 +250,11 @@ both_backends!(
         assert!(res.text().await.expect("page").contains("Your account is not active"), "still waiting");
 
         // The admin approves it: enabled, with a role and an area.
-        let area = app.area("Cumberland").await;
-        let admin = app.signed_in("admin@example.org", &[Role::Admin], &[area]).await;
+        let admin = app.agent();
+        assert_eq!(admin.login("admin@example.org", crate::common::PASSWORD).await, "/");
         let (_, page) = admin.page("/admin/access-review").await;
         assert!(
-            page.contains("the test provider (last signed in")
-                || page.contains("the test provider (not signed in yet)"),
+            page.contains("the test provider (not signed in yet)"),
             "the access review shows the provider"
         );
         let (_, page) = admin.page("/admin/users").await;
@@ -488,3 +502,31 @@ both_backends!(
         assert!(signed.len() == 1 && signed[0].ends_with("confirmed=provider:test"), "{signed:?}");
     }
 );
+
+/// The service's HTTP client follows no redirect: a provider address that answers with one (to
+/// the real provider, here) is an error, so a configured URL cannot send the service elsewhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_provider_client_follows_no_redirects() {
+    let idp = TestProvider::start();
+    let target = format!("{}/.well-known/openid-configuration", idp.issuer);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let router = axum::Router::new().route(
+        "/.well-known/openid-configuration",
+        axum::routing::get(move || async move { axum::response::Redirect::temporary(&target) }),
+    );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let secrets = tempfile::tempdir().expect("temporary directory");
+    let mut config = idp.config(secrets.path());
+    config.issuer = format!("http://{addr}");
+    let refused = cdop::accounts::sso::Sso::default()
+        .metadata(&config, false)
+        .await
+        .expect_err("a redirect is refused");
+    assert!(refused.to_string().contains("provider"), "{refused}");
+    let cdop::accounts::sso::Refusal::Provider(detail) = refused else { panic!("a provider error") };
+    assert!(detail.contains("307"), "the redirect's status, not the provider's document: {detail}");
+    // The provider's own address, asked directly, works.
+    config.issuer = idp.issuer.clone();
+    assert!(cdop::accounts::sso::Sso::default().metadata(&config, false).await.is_ok());
+}

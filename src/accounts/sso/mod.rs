@@ -117,12 +117,14 @@ impl Refusal {
 /// The providers' discovered metadata and the HTTP client that reads it.
 pub struct Sso {
     http: Result<http::Http, String>,
-    discovered: tokio::sync::Mutex<HashMap<String, (ProviderMetadataWithLogout, Instant)>>,
+    /// Held only to read or write the map, never across a request to a provider: one provider
+    /// that does not answer holds up no sign-in through another.
+    discovered: std::sync::Mutex<HashMap<String, (ProviderMetadataWithLogout, Instant)>>,
 }
 
 impl Default for Sso {
     fn default() -> Self {
-        Sso { http: http::client().map_err(|e| e.0), discovered: tokio::sync::Mutex::new(HashMap::new()) }
+        Sso { http: http::client().map_err(|e| e.0), discovered: std::sync::Mutex::new(HashMap::new()) }
     }
 }
 
@@ -138,16 +140,18 @@ impl Sso {
         provider: &SsoProvider,
         fresh: bool,
     ) -> Result<ProviderMetadataWithLogout, Refusal> {
-        let mut cache = self.discovered.lock().await;
-        if !fresh && let Some((m, _)) = cache.get(&provider.id).filter(|(_, at)| at.elapsed() < METADATA_TTL)
-        {
-            return Ok(m.clone());
+        if !fresh {
+            let cache = self.discovered.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((m, _)) = cache.get(&provider.id).filter(|(_, at)| at.elapsed() < METADATA_TTL) {
+                return Ok(m.clone());
+            }
         }
         let client = self.http()?;
         let issuer = IssuerUrl::new(provider.issuer.clone()).map_err(|e| Refusal::Provider(e.to_string()))?;
         let metadata = ProviderMetadataWithLogout::discover_async(issuer, client)
             .await
             .map_err(|e| Refusal::Provider(format!("discovery at {}: {}", provider.issuer, chain(&e))))?;
+        let mut cache = self.discovered.lock().unwrap_or_else(|e| e.into_inner());
         cache.insert(provider.id.clone(), (metadata.clone(), Instant::now()));
         Ok(metadata)
     }
@@ -443,7 +447,19 @@ async fn create_for_approval(
     )
     .await
     .map_err(stored)?;
-    txn.commit().await.map_err(|e| Refusal::Provider(e.to_string()))?;
+    // The admins are told, so nobody waits on an approval nobody knows about.
+    let admins = users::emails_with_role(&txn, crate::domain::role::Role::Admin).await.map_err(stored)?;
+    if !admins.is_empty() {
+        let email =
+            crate::mail::render::account_awaiting_approval(&cx.config.public_url(), user.id, &provider.name)
+                .map_err(stored)?;
+        let recipients: Vec<crate::mail::Recipient> =
+            admins.into_iter().map(crate::mail::Recipient::Staff).collect();
+        let prepared = crate::mail::prepare_recipients(&cx.keys.keyring, &recipients).map_err(stored)?;
+        crate::mail::enqueue(&txn, &email, None, prepared).await.map_err(stored)?;
+    }
+    txn.commit().await.map_err(stored)?;
+    cx.mail_wakeup.notify_one();
     Err(Refusal::AwaitingApproval)
 }
 

@@ -312,7 +312,7 @@ async fn signed_in(
             return Ok(refused(state, provider, &why, claims.email.as_deref()));
         }
     };
-    let user = matched.user;
+    let (user, linked) = (matched.user, matched.linked);
     sso::record_sign_in(cx, provider, user.id, claims, &ctx.request_id, AuditAction::LoginSuccess).await?;
     // The provider's second factor counts as the service's; without it, the service's own code.
     let roles = users::roles(&state.db, user.id).await?;
@@ -332,6 +332,12 @@ async fn signed_in(
     response.headers_mut().append(header::SET_COOKIE, clear_cookie(state, STATE_COOKIE));
     if stage != Stage::Full && next != "/" {
         response.headers_mut().append(header::SET_COOKIE, remember_return_to(state, &next));
+    }
+    if linked {
+        let said =
+            format!("Signing in with {} is now linked to your account: use it from now on", provider.name);
+        let encoded = crate::domain::text::percent_encode_path(&said);
+        response.headers_mut().append(header::SET_COOKIE, set_cookie(state, "flash", &encoded, Some(60)));
     }
     Ok(response)
 }
