@@ -365,6 +365,22 @@ both_backends!(
         let res = attacker.client.get(&back).send().await.expect("callback");
         assert_eq!(res.status(), 400);
         assert!(res.text().await.expect("page").contains("This sign-in has expired"));
+        // An answer that names another issuer (RFC 9207: a mix-up) is not used, and uses up the
+        // sign-in it claims to finish.
+        let res = victim.response("/login/sso/test").await;
+        let back = sign_in_at_provider(
+            &victim.client,
+            &idp.issuer,
+            &location(&res),
+            person("chair@example.org", true),
+        )
+        .await;
+        assert!(back.contains(&format!("iss={}", encode(&idp.issuer))), "the provider names itself: {back}");
+        let mixed = back.replace(&encode(&idp.issuer), &encode("https://evil.example"));
+        let res = victim.client.get(&mixed).send().await.expect("callback");
+        assert_eq!(res.status(), 502);
+        assert!(res.text().await.expect("page").contains("Sign-in could not be checked"));
+        assert_eq!(victim.client.get(&back).send().await.expect("callback").status(), 400, "used up");
         // The provider said no (the person cancelled).
         let res = victim.response("/login/sso/test").await;
         let url = reqwest::Url::parse(&location(&res)).expect("url");

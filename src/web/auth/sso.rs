@@ -257,6 +257,9 @@ pub struct CallbackQuery {
     state: String,
     #[serde(default)]
     error: String,
+    /// The issuer that answered (RFC 9207), when the provider says.
+    #[serde(default)]
+    iss: String,
 }
 
 /// `GET /login/sso/{id}/callback`: where the provider sends the browser back.
@@ -274,6 +277,10 @@ pub async fn callback(
     let held = read_cookie(&headers, &cookie_name(&state, STATE_COOKIE)).unwrap_or_default();
     let outcome = if q.state.is_empty() || !constant_time_eq(&held, &q.state) {
         Err(Refusal::StaleRequest)
+    } else if !q.iss.is_empty() && q.iss.trim_end_matches('/') != provider.issuer.trim_end_matches('/') {
+        // An answer from another provider than the one this sign-in was sent to (a mix-up).
+        let _ = crate::store::sso::take_request(&cx.db, &q.state).await?;
+        Err(Refusal::InvalidToken("the answer names another issuer than this provider".into()))
     } else if !q.error.is_empty() {
         let _ = crate::store::sso::take_request(&cx.db, &q.state).await?;
         let code: String =
