@@ -24,7 +24,7 @@ mod sso;
 mod validate;
 
 pub use load::{ConfigError, LoadedConfig, redact_url};
-pub use sso::{EmailClaim, SsoProvider};
+pub use sso::{EmailClaim, SsoProvider, TokenAuth};
 
 /// Environment variable naming an extra configuration file.
 pub const CONFIG_FILE_ENV: &str = "CDOP_CONFIG";

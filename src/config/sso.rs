@@ -16,6 +16,17 @@ pub enum EmailClaim {
     PreferredUsername,
 }
 
+/// How the service proves itself at the provider's token endpoint.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenAuth {
+    /// The client id and secret in an `Authorization: Basic` header (the OpenID default).
+    #[default]
+    ClientSecretBasic,
+    /// The client id and secret in the form body, for providers registered that way.
+    ClientSecretPost,
+}
+
 /// One OpenID Connect provider.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -33,6 +44,9 @@ pub struct SsoProvider {
     /// ...the name of an environment variable holding it.
     #[serde(default)]
     pub client_secret_env: String,
+    /// How the client secret is sent to the token endpoint.
+    #[serde(default)]
+    pub token_auth: TokenAuth,
     /// Scopes asked for; `openid` is always sent.
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,

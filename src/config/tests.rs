@@ -108,6 +108,11 @@ fn single_sign_on_providers_are_checked() {
         assert_eq!(err.key, key, "{err}");
         assert!(err.expected.contains(words), "{key}: {err}");
     }
+    let post = load_from(&entry("token_auth = \"client_secret_post\"")).expect("client_secret_post");
+    assert_eq!(post.config.auth.sso[0].token_auth, TokenAuth::ClientSecretPost);
+    let unknown =
+        load_from(&entry("token_auth = \"private_key_jwt\"")).err().expect("an unknown method is refused");
+    assert!(unknown.key.contains("token_auth"), "{unknown}");
     // Testing on one machine may use plain http to a local provider.
     let local = entry("").replace("https://login.microsoftonline.com/tenant/v2.0", "http://127.0.0.1:9400");
     assert!(load_from(&local).is_ok());

@@ -95,6 +95,7 @@ impl TestProvider {
             client_id: CLIENT_ID.into(),
             client_secret_file: secret.display().to_string(),
             client_secret_env: String::new(),
+            token_auth: cdop::config::TokenAuth::ClientSecretBasic,
             scopes: vec!["openid".into(), "email".into(), "profile".into()],
             email_domains: vec!["example.org".into()],
             email_claim: cdop::config::EmailClaim::Email,
@@ -116,6 +117,18 @@ pub fn client(id: &str, secret: &str) -> serde_json::Value {
         "redirect_uris": ["http://127.0.0.1/login/sso/test/callback", "http://127.0.0.1/cb"],
         "post_logout_redirect_uris": ["http://127.0.0.1/login"],
     })
+}
+
+impl TestProvider {
+    /// How the last token request sent the client's secret (`client_secret_basic` or `_post`).
+    pub async fn last_token_auth(&self) -> String {
+        reqwest::get(format!("{}/test/last-token-auth", self.issuer))
+            .await
+            .expect("asked")
+            .text()
+            .await
+            .expect("answer")
+    }
 }
 
 impl Drop for TestProvider {

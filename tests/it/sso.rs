@@ -546,3 +546,20 @@ async fn the_provider_client_follows_no_redirects() {
     config.issuer = idp.issuer.clone();
     assert!(cdop::accounts::sso::Sso::default().metadata(&config, false).await.is_ok());
 }
+
+both_backends!(a_client_registered_to_post_its_secret_sends_it_so, |backend: Backend| async move {
+    use cdop::config::TokenAuth;
+    let (idp, app, _secrets) = with_provider(backend, |p| p.token_auth = TokenAuth::ClientSecretPost).await;
+    let area = app.area("Cumberland").await;
+    app.user("chair@example.org", &[Role::PanelChair], &[area]).await;
+    let (res, _) = sign_in(&app.agent(), &idp, "/", person("chair@example.org", true)).await;
+    assert_eq!(location(&res), "/", "signed in");
+    assert_eq!(idp.last_token_auth().await, "client_secret_post", "the secret in the form body");
+    drop(app);
+    let (idp, app, _secrets) = with_provider(backend, |_| {}).await;
+    let area = app.area("Cumberland").await;
+    app.user("chair@example.org", &[Role::PanelChair], &[area]).await;
+    let (res, _) = sign_in(&app.agent(), &idp, "/", person("chair@example.org", true)).await;
+    assert_eq!(location(&res), "/", "signed in");
+    assert_eq!(idp.last_token_auth().await, "client_secret_basic", "the default: a Basic header");
+});

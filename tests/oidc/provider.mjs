@@ -6,6 +6,8 @@
 // It prints one line, `issuer=http://127.0.0.1:PORT`, once it is listening, then serves until
 // killed. Environment:
 //   OIDC_CLIENTS  JSON array of clients (default: one client `cdop`, secret `cdop-test-secret`).
+// `GET /test/last-token-auth` says how the last token request sent the client's secret
+// (`client_secret_basic` or `client_secret_post`).
 //                 Clients are registered as `native` so their loopback redirect URIs match on any
 //                 port (RFC 8252 §7.3): the service under test listens on a port chosen at start.
 //
@@ -78,7 +80,17 @@ server.listen(port, '127.0.0.1', async () => {
   });
   const callback = provider.callback();
 
+  // How the last token request carried the client's secret, for tests of the relying party's
+  // client authentication (oidc-provider itself accepts either for a client with a secret).
+  let lastTokenAuth = 'none';
   server.on('request', async (req, res) => {
+    if (req.method === 'POST' && req.url.startsWith('/token')) {
+      lastTokenAuth = req.headers.authorization ? 'client_secret_basic' : 'client_secret_post';
+    }
+    if (req.method === 'GET' && req.url === '/test/last-token-auth') {
+      res.setHeader('Content-Type', 'text/plain');
+      return res.end(lastTokenAuth);
+    }
     const match = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/.exec(req.url.split('?')[0]);
     if (!match) return callback(req, res);
     try {

@@ -169,7 +169,11 @@ impl Sso {
             ClientId::new(provider.client_id.clone()),
             Some(ClientSecret::new(secret)),
         )
-        .set_redirect_uri(redirect))
+        .set_redirect_uri(redirect)
+        .set_auth_type(match provider.token_auth {
+            crate::config::TokenAuth::ClientSecretBasic => openidconnect::AuthType::BasicAuth,
+            crate::config::TokenAuth::ClientSecretPost => openidconnect::AuthType::RequestBody,
+        }))
     }
 }
 
