@@ -159,6 +159,21 @@ both_backends!(staff_sign_in_with_their_organisation_account, |backend: Backend|
         2
     );
 
+    // A password sign-in in a browser already signed in through the provider starts afresh:
+    // nothing of the provider's sign-in (its second factor) carries over.
+    let both = app.agent();
+    let (res, _) = sign_in(&both, &idp, "/", person("chair@example.org", true)).await;
+    assert_eq!(location(&res), "/");
+    both.page("/").await;
+    assert_eq!(both.login("chair.renamed@example.org", crate::common::PASSWORD).await, "/");
+    let how = app
+        .sql_strings(&format!(
+            "SELECT COALESCE(provider, 'password') || ' ' || CASE WHEN provider_mfa THEN 'mfa' ELSE 'no-mfa' END \
+             FROM sessions WHERE user_id = {chair} ORDER BY created_at"
+        ))
+        .await;
+    assert_eq!(how, ["test mfa", "password no-mfa"], "the other browser's session, and this one's");
+
     // Without the provider's second factor, the service's own applies: its code comes next.
     let member = app.user("member@example.org", &[Role::PanelMember], &[area]).await;
     crate::review::with_totp(&app, member).await;

@@ -14,6 +14,7 @@ use crate::store::{self, audit, sessions, users};
 use crate::web::AppState;
 use crate::web::auth::{
     AuthContext, clear_cookie, redirect_with_flash, remember_return_to, stage_home, start_session,
+    start_session_with,
 };
 use crate::web::error::{WebError, WebResult};
 use crate::web::form_body::{FormData, FormErrors};
@@ -186,7 +187,10 @@ pub async fn submit(State(state): State<AppState>, ctx: AuthContext, form: FormD
     )
     .await?;
     txn.commit().await?;
-    let cookie = start_session(&state, ctx.session.as_ref(), user.id, stage).await?;
+    // A password sign-in starts afresh: nothing carries over from a session already in the
+    // browser (not even one of the same person signed in through a provider).
+    let proof = crate::store::sessions::Proof::default();
+    let cookie = start_session_with(&state, ctx.session.as_ref(), user.id, stage, &proof).await?;
     let to = if stage == Stage::Full { next.clone() } else { stage_home(stage).to_string() };
     let mut response = Redirect::to(&to).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
