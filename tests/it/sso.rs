@@ -42,7 +42,18 @@ pub(crate) async fn sign_in(
 ) -> (reqwest::Response, String) {
     let start =
         if next == "/" { "/login/sso/test".to_string() } else { format!("/login/sso/test?next={next}") };
-    let res = agent.response(&start).await;
+    through_provider(agent, idp, &start, who).await
+}
+
+/// Opens `start` (a page that sends the browser to the provider), signs in there as `who`;
+/// returns the service's answer to the way back, and its URL.
+async fn through_provider(
+    agent: &Agent,
+    idp: &TestProvider,
+    start: &str,
+    who: AtProvider<'_>,
+) -> (reqwest::Response, String) {
+    let res = agent.response(start).await;
     assert_eq!(res.status(), 303, "the button sends the browser to the provider");
     let back = sign_in_at_provider(&agent.client, &idp.issuer, &location(&res), who).await;
     assert!(back.starts_with(&agent.base), "the provider sends the browser back to the service: {back}");
@@ -465,15 +476,8 @@ both_backends!(
         assert_eq!(res.status(), 403);
         assert!(res.text().await.expect("page").contains("You signed in as someone else"));
         // The coordinator themself: back to the case, and the reveal goes through.
-        let res = coordinator.response(&to).await;
-        let back = sign_in_at_provider(
-            &coordinator.client,
-            &idp.issuer,
-            &location(&res),
-            person("coordinator@example.org", true),
-        )
-        .await;
-        let res = coordinator.client.get(&back).send().await.expect("callback");
+        let (res, _) =
+            through_provider(&coordinator, &idp, &to, person("coordinator@example.org", true)).await;
         assert_eq!(location(&res), case);
         let (_, page) = coordinator.page(&case).await;
         assert!(page.contains("You have signed in again with the test provider"));
@@ -514,15 +518,8 @@ both_backends!(
             (status.as_u16(), to.as_deref()),
             (303, Some(format!("/login/sso/test/reauthenticate?next={analysis}").as_str()))
         );
-        let res = chair.response(&to.expect("to the provider")).await;
-        let back = sign_in_at_provider(
-            &chair.client,
-            &idp.issuer,
-            &location(&res),
-            person("chair@example.org", true),
-        )
-        .await;
-        let res = chair.client.get(&back).send().await.expect("callback");
+        let to = to.expect("to the provider");
+        let (res, _) = through_provider(&chair, &idp, &to, person("chair@example.org", true)).await;
         assert_eq!(location(&res), analysis);
         chair.page(&analysis).await;
         let (status, page, _) = chair.post_page(&format!("{analysis}/sign-off"), &[("lock", &lock)]).await;
