@@ -100,6 +100,9 @@ pub fn redact_url(url: &str) -> String {
 }
 
 fn source_name(figment: &Figment, key: &str) -> String {
+    // An entry of a list (`auth.sso[0].issuer`, `exports.recipients[1].name`) came from where the
+    // list did.
+    let key = key.split('[').next().unwrap_or(key);
     match figment.find_metadata(key) {
         Some(meta) => {
             if meta.name.contains("environment") {

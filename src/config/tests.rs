@@ -117,3 +117,21 @@ fn single_sign_on_providers_are_checked() {
     let local = entry("").replace("https://login.microsoftonline.com/tenant/v2.0", "http://127.0.0.1:9400");
     assert!(load_from(&local).is_ok());
 }
+
+#[test]
+fn a_list_entry_names_the_file_it_came_from() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("cdop.toml");
+    std::fs::write(
+        &file,
+        "[[auth.sso]]\nid = \"entra\"\nname = \"x\"\nissuer = \"https://login.example\"\nclient_id = \"c\"\n\
+         client_secret_file = \"/nonexistent/secret\"\n",
+    )
+    .expect("written");
+    let err =
+        Config::from_figment(Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(&file)))
+            .err()
+            .expect("the missing secret is refused");
+    assert_eq!(err.key, "auth.sso[0].client_secret_file");
+    assert_eq!(err.source_name, format!("file {}", file.display()), "{err}");
+}
