@@ -47,13 +47,25 @@ impl TestProvider {
     pub fn start() -> TestProvider {
         let clients =
             serde_json::json!([client(CLIENT_ID, CLIENT_SECRET), client("other", "other-test-secret"),]);
-        Self::start_with(&clients.to_string())
+        Self::start_with(&clients.to_string(), 0)
     }
 
-    pub fn start_with(clients: &str) -> TestProvider {
+    /// The same provider started again on its port (so the same issuer) with new signing keys,
+    /// as a provider that rotated its keys.
+    pub fn restarted(self) -> TestProvider {
+        let port: u16 = self.issuer.rsplit(':').next().and_then(|p| p.parse().ok()).expect("a port");
+        drop(self);
+        let clients =
+            serde_json::json!([client(CLIENT_ID, CLIENT_SECRET), client("other", "other-test-secret")]);
+        Self::start_with(&clients.to_string(), port)
+    }
+
+    /// A provider with `clients` (JSON) on `port` (0: a free one).
+    pub fn start_with(clients: &str, port: u16) -> TestProvider {
         install();
         let mut child = Command::new("node")
             .arg("provider.mjs")
+            .args(["--port", &port.to_string()])
             .current_dir(dir())
             .env("OIDC_CLIENTS", clients)
             .stdout(Stdio::piped())

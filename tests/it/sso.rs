@@ -327,9 +327,9 @@ async fn id_tokens_failing_any_check_are_refused() {
     assert!(claims.email_verified && claims.mfa && claims.auth_time.is_some());
     assert_eq!(claims.amr, ["pwd", "mfa"]);
 
-    let refused = |why: Result<verify::Claims, String>, words: &str| {
+    let refused = |why: Result<verify::Claims, verify::Rejected>, words: &str| {
         let e = why.expect_err(words);
-        assert!(e.to_lowercase().contains(words), "{words}: {e}");
+        assert!(e.reason.to_lowercase().contains(words), "{words}: {e}");
     };
     refused(verify::id_token(&config, &metadata, &token, "nonce-2", now), "nonce");
     // Expired: an hour's lifetime, and the skew (60 s) is all the leeway there is.
@@ -342,6 +342,10 @@ async fn id_tokens_failing_any_check_are_refused() {
     let changed = String::from_utf8(payload).expect("json").replace("pat@example.org", "boss@example.org");
     parts[1] = data_encoding::BASE64URL_NOPAD.encode(changed.as_bytes());
     refused(verify::id_token(&config, &metadata, &parts.join("."), "nonce-1", now), "signature");
+    let tampered =
+        verify::id_token(&config, &metadata, &parts.join("."), "nonce-1", now).expect_err("tampered");
+    assert!(tampered.signature, "marked as a signature failure (the keys are read again once)");
+    assert!(!verify::id_token(&config, &metadata, &token, "nonce-2", now).expect_err("nonce").signature);
     refused(verify::id_token(&config, &metadata, "not.a.token", "nonce-1", now), "not an id token");
 
     // Issued to another client of the same provider: the wrong audience.
@@ -575,3 +579,19 @@ both_backends!(a_client_registered_to_post_its_secret_sends_it_so, |backend: Bac
     assert_eq!(location(&res), "/", "signed in");
     assert_eq!(idp.last_token_auth().await, "client_secret_basic", "the default: a Basic header");
 });
+
+both_backends!(
+    a_provider_that_rotated_its_signing_keys_still_signs_people_in,
+    |backend: Backend| async move {
+        let (idp, app, _secrets) = with_provider(backend, |_| {}).await;
+        let area = app.area("Cumberland").await;
+        app.user("chair@example.org", &[Role::PanelChair], &[area]).await;
+        let (res, _) = sign_in(&app.agent(), &idp, "/", person("chair@example.org", true)).await;
+        assert_eq!(location(&res), "/", "signed in; the provider's keys are now cached");
+        // The provider comes back with new keys at the same address: its tokens are signed with a
+        // key the cached set lacks, so the service reads the keys again and signs the person in.
+        let idp = idp.restarted();
+        let (res, _) = sign_in(&app.agent(), &idp, "/", person("chair@example.org", true)).await;
+        assert_eq!(location(&res), "/", "signed in with the provider's new key");
+    }
+);

@@ -25,6 +25,7 @@ use crate::domain::email::EmailAddress;
 use crate::store::{self, audit, sso, users};
 
 pub use verify::Claims;
+use verify::chain;
 
 /// How long discovered provider metadata (endpoints and signing keys) is used before it is read
 /// again. A token signed with a key not yet seen makes it read again at once.
@@ -182,18 +183,6 @@ fn stored(e: impl std::fmt::Display) -> Refusal {
     Refusal::Provider(format!("database: {e}"))
 }
 
-/// The error and its causes, in one line.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
 /// The URL the provider sends the browser back to.
 pub fn redirect_uri(base: &str, provider: &SsoProvider) -> String {
     format!("{}/login/sso/{}/callback", base.trim_end_matches('/'), provider.id)
@@ -301,11 +290,13 @@ pub async fn complete(
     let now = store::now();
     let claims = match verify::id_token(provider, &metadata, &raw, &request.nonce, now) {
         Ok(c) => c,
-        Err(first) if first.contains("key") || first.contains("signature") => {
+        // Signed with a key the cached set does not have: the provider may have rotated its keys.
+        Err(first) if first.signature => {
             let current = sso.metadata(provider, true).await?;
-            verify::id_token(provider, &current, &raw, &request.nonce, now).map_err(Refusal::InvalidToken)?
+            verify::id_token(provider, &current, &raw, &request.nonce, now)
+                .map_err(|e| Refusal::InvalidToken(e.reason))?
         }
-        Err(e) => return Err(Refusal::InvalidToken(e)),
+        Err(e) => return Err(Refusal::InvalidToken(e.reason)),
     };
     let purpose = Purpose::parse(&request.purpose);
     if purpose == Purpose::Reauthenticate {

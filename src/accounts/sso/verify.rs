@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier};
-use openidconnect::{Nonce, ProviderMetadataWithLogout};
+use openidconnect::{ClaimsVerificationError, Nonce, ProviderMetadataWithLogout};
 
 use crate::config::{EmailClaim, SsoProvider};
 
@@ -31,6 +31,20 @@ pub struct Claims {
     pub acr: Option<String>,
 }
 
+/// Why an ID token was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct Rejected {
+    /// What failed, with its causes.
+    pub reason: String,
+    /// The signature did not verify (perhaps a key the cached key set does not have yet).
+    pub signature: bool,
+}
+
+fn rejected(reason: impl Into<String>) -> Rejected {
+    Rejected { reason: reason.into(), signature: false }
+}
+
 /// Checks `raw` (a compact JWT) against `provider`'s configuration and published keys, as of
 /// `now`, for the sign-in that sent `nonce`.
 pub fn id_token(
@@ -39,8 +53,8 @@ pub fn id_token(
     raw: &str,
     nonce: &str,
     now: DateTime<Utc>,
-) -> Result<Claims, String> {
-    let token = CoreIdToken::from_str(raw).map_err(|e| format!("not an ID token: {e}"))?;
+) -> Result<Claims, Rejected> {
+    let token = CoreIdToken::from_str(raw).map_err(|e| rejected(format!("not an ID token: {e}")))?;
     let skew = TimeDelta::seconds(i64::from(provider.clock_skew_seconds));
     let verifier = CoreIdTokenVerifier::new_confidential_client(
         openidconnect::ClientId::new(provider.client_id.clone()),
@@ -54,7 +68,10 @@ pub fn id_token(
     .set_issue_time_verifier_fn(move |iat| {
         if iat > now + skew { Err(format!("issued in the future ({iat})")) } else { Ok(()) }
     });
-    let claims = token.claims(&verifier, &Nonce::new(nonce.to_string())).map_err(|e| e.to_string())?;
+    let claims = token.claims(&verifier, &Nonce::new(nonce.to_string())).map_err(|e| Rejected {
+        signature: matches!(e, ClaimsVerificationError::SignatureVerification(_)),
+        reason: chain(&e),
+    })?;
     let email = match provider.email_claim {
         EmailClaim::Email => claims.email().map(|e| e.as_str().to_string()),
         EmailClaim::PreferredUsername => claims.preferred_username().map(|u| u.as_str().to_string()),
@@ -78,4 +95,16 @@ pub fn id_token(
         amr,
         acr,
     })
+}
+
+/// The error and its causes, in one line.
+pub(super) fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
