@@ -332,7 +332,8 @@ async fn signed_in(
     };
     let proof = Proof { provider: Some(provider.id.clone()), provider_mfa: claims.mfa };
     let cookie = start_session_with(state, ctx.session.as_ref(), user.id, stage, &proof).await?;
-    let next = returned.return_to;
+    // Checked when the sign-in started; checked again, as every return path is when it is read.
+    let next = safe_next(&returned.return_to).to_string();
     let to = if stage == Stage::Full { next.clone() } else { stage_home(stage).to_string() };
     let mut response = Redirect::to(&to).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
