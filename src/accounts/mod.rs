@@ -42,7 +42,7 @@ pub struct Created {
     pub one_time_password: Option<String>,
 }
 
-fn codes<T>(items: &[T], code: impl Fn(&T) -> String) -> String {
+pub(crate) fn codes<T>(items: &[T], code: impl Fn(&T) -> String) -> String {
     items.iter().map(code).collect::<Vec<_>>().join(",")
 }
 

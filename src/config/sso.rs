@@ -70,6 +70,14 @@ pub struct SsoProvider {
     /// know yet (just-in-time). False: such a person is refused with a page saying whom to ask.
     #[serde(default)]
     pub create_accounts: bool,
+    /// A claim naming the person's groups or app roles at the provider (Entra ID: `roles`). Set,
+    /// with `role_map`, the provider decides the account's roles at every sign-in (areas stay the
+    /// service's); empty (the default), the service's admins do.
+    #[serde(default)]
+    pub role_claim: String,
+    /// Which value of `role_claim` gives which role, e.g. `{ "CDOP.Coordinator" = "coordinator" }`.
+    #[serde(default)]
+    pub role_map: std::collections::BTreeMap<String, crate::domain::role::Role>,
     /// How far the provider's clock may be from ours when an ID token's times are checked (s).
     #[serde(default = "default_skew")]
     pub clock_skew_seconds: u32,
@@ -105,6 +113,11 @@ impl SsoProvider {
                 .map_err(|_| format!("the environment variable {} is not set", self.client_secret_env));
         }
         Err("no client_secret_file or client_secret_env".into())
+    }
+
+    /// Whether the provider decides its people's roles (`role_claim` and `role_map`).
+    pub fn maps_roles(&self) -> bool {
+        !self.role_claim.trim().is_empty() && !self.role_map.is_empty()
     }
 
     /// Whether this provider serves `email` (by its domain).
@@ -152,6 +165,13 @@ pub(super) fn validate(providers: &[SsoProvider], loaded: &LoadedConfig) -> Resu
             p.email_domains.iter().find(|d| d.is_empty() || d.contains('@') || !d.contains('.'))
         {
             return Err(loaded.error(&key("email_domains"), bad, "domains such as example.gov.uk"));
+        }
+        if p.role_claim.trim().is_empty() != p.role_map.is_empty() {
+            return Err(loaded.error(
+                &key("role_map"),
+                format!("{} values", p.role_map.len()),
+                "role_claim and role_map set together (the claim, and which of its values gives which role), or neither",
+            ));
         }
         if p.clock_skew_seconds > MAX_SKEW_SECONDS {
             return Err(loaded.error(

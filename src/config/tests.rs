@@ -103,11 +103,19 @@ fn single_sign_on_providers_are_checked() {
             "auth.reauthenticate_after_minutes",
             "at least 1",
         ),
+        (entry("role_claim = \"roles\""), "auth.sso[0].role_map", "set together"),
     ] {
         let err = load_from(&toml).err().unwrap_or_else(|| panic!("{key} must be refused"));
         assert_eq!(err.key, key, "{err}");
         assert!(err.expected.contains(words), "{key}: {err}");
     }
+    let mapped = load_from(&entry("role_claim = \"roles\"\nrole_map = { \"CDOP.Chair\" = \"panel_chair\" }"))
+        .expect("a role map");
+    assert!(mapped.config.auth.sso[0].maps_roles());
+    assert!(
+        load_from(&entry("role_claim = \"roles\"\nrole_map = { \"x\" = \"emperor\" }")).is_err(),
+        "roles are known"
+    );
     let post = load_from(&entry("token_auth = \"client_secret_post\"")).expect("client_secret_post");
     assert_eq!(post.config.auth.sso[0].token_auth, TokenAuth::ClientSecretPost);
     let unknown =

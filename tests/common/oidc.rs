@@ -115,6 +115,8 @@ impl TestProvider {
             mfa_amr: vec!["mfa".into()],
             mfa_acr: vec![],
             create_accounts: false,
+            role_claim: String::new(),
+            role_map: Default::default(),
             clock_skew_seconds: 60,
         }
     }
@@ -158,6 +160,8 @@ pub struct AtProvider<'a> {
     pub mfa: bool,
     pub acr: &'a str,
     pub unverified: bool,
+    /// Comma-separated values of the `roles` claim (none when empty).
+    pub roles: &'a str,
 }
 
 /// Follows redirects by hand from `url` (absolute), answering the provider's sign-in page as
@@ -188,7 +192,7 @@ pub async fn sign_in_at_provider(
         let mut form: Vec<(String, String)> = Vec::new();
         if body.contains("name=\"email\"") {
             form.extend(
-                [("email", who.email), ("name", who.name), ("acr", who.acr)]
+                [("email", who.email), ("name", who.name), ("acr", who.acr), ("roles", who.roles)]
                     .map(|(k, v)| (k.into(), v.into())),
             );
             if who.mfa {

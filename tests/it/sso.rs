@@ -595,3 +595,65 @@ both_backends!(
         assert_eq!(location(&res), "/", "signed in with the provider's new key");
     }
 );
+
+both_backends!(a_provider_that_decides_roles_sets_them_at_each_sign_in, |backend: Backend| async move {
+    let (idp, app, _secrets) = with_provider(backend, |p| {
+        p.create_accounts = true;
+        p.role_claim = "roles".into();
+        p.role_map = [("CDOP.Chair", Role::PanelChair), ("CDOP.Member", Role::PanelMember)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+    })
+    .await;
+    let area = app.area("Cumberland").await;
+    let id = app.user("pat@example.org", &[Role::PanelMember], &[area]).await;
+    let roles_sql = format!("SELECT role FROM user_roles WHERE user_id = {id} ORDER BY role");
+    let roles = || app.sql_strings(&roles_sql);
+    // The provider says chair (and something the service does not know): the roles follow.
+    let who = AtProvider { roles: "CDOP.Chair, Finance.Viewer", ..person("pat@example.org", true) };
+    let (res, _) = sign_in(&app.agent(), &idp, "/", who).await;
+    assert_eq!(location(&res), "/");
+    assert_eq!(roles().await, ["panel_chair"], "the provider's roles, areas untouched");
+    assert_eq!(
+        app.sql_strings(&format!("SELECT CAST(area_id AS TEXT) FROM user_areas WHERE user_id = {id}")).await,
+        [area.to_string()]
+    );
+    let changes = app
+        .sql_strings("SELECT actor || ' ' || details FROM audit_events WHERE action = 'user.roles.changed'")
+        .await;
+    assert_eq!(changes, ["system from=panel_member;to=panel_chair;by=provider:test"]);
+    // The same roles again: nothing changes, nothing is audited.
+    let (res, _) = sign_in(&app.agent(), &idp, "/", who).await;
+    assert_eq!(location(&res), "/");
+    assert_eq!(
+        app.sql_strings("SELECT CAST(seq AS TEXT) FROM audit_events WHERE action = 'user.roles.changed'")
+            .await
+            .len(),
+        1
+    );
+    // No role of the service's at the provider: refused, the roles kept as they were.
+    let none = AtProvider { roles: "Finance.Viewer", ..person("pat@example.org", true) };
+    let (res, _) = sign_in(&app.agent(), &idp, "/", none).await;
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.expect("page").contains("has not given you a role in this service"));
+    assert_eq!(roles().await, ["panel_chair"]);
+    assert!(
+        audit_trail(&app)
+            .await
+            .iter()
+            .any(|e| e == &format!("auth.login.failure {id} provider=test reason=no_role"))
+    );
+    // The admin's page for the account says where its roles come from.
+    let admin = app.signed_in("admin@example.org", &[Role::Admin], &[area]).await;
+    let (_, page) = admin.page(&format!("/admin/users/{id}")).await;
+    assert!(page.contains("id=\"roles-set-by\"") && page.contains("Roles are set by the test provider"));
+    // Someone new with a role there: an account to approve, made with that role.
+    let newcomer = AtProvider { roles: "CDOP.Member", ..person("newcomer@example.org", true) };
+    let (res, _) = sign_in(&app.agent(), &idp, "/", newcomer).await;
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.expect("page").contains("Your account is waiting for approval"));
+    let newcomer = app.user_id("newcomer@example.org").await;
+    let made = format!("SELECT role FROM user_roles WHERE user_id = {newcomer}");
+    assert_eq!(app.sql_strings(&made).await, ["panel_member"]);
+});

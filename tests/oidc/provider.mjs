@@ -12,8 +12,9 @@
 //                 port (RFC 8252 §7.3): the service under test listens on a port chosen at start.
 //
 // Its sign-in page asks for an email address (which becomes the account and its `sub`), a name,
-// whether a second factor was used (`amr` gains `mfa`), an optional `acr`, and whether the email
-// address is verified. Any password is not asked: this is a test directory, not a real one.
+// whether a second factor was used (`amr` gains `mfa`), an optional `acr`, whether the email
+// address is verified, and app roles (a `roles` claim, as Entra ID sends). No password is asked:
+// this is a test directory, not a real one.
 // Consent is granted without a page, as an organisation's provider does for its own services.
 import http from 'node:http';
 import { generateKeyPair, exportJWK } from 'jose';
@@ -62,7 +63,7 @@ server.listen(port, '127.0.0.1', async () => {
     cookies: { keys: ['cdop-test-provider-cookie-key'] },
     claims: {
       // How the user signed in goes with every ID token, as an organisation's provider sends it.
-      openid: ['sub', 'acr', 'amr', 'auth_time'], email: ['email', 'email_verified'], profile: ['name'],
+      openid: ['sub', 'acr', 'amr', 'auth_time', 'roles'], email: ['email', 'email_verified'], profile: ['name'],
     },
     // The claims the scopes grant go in the ID token itself, as Entra ID and CIS2 put them.
     conformIdTokenClaims: false,
@@ -111,10 +112,12 @@ server.listen(port, '127.0.0.1', async () => {
         const form = await readForm(req);
         const email = String(form.email || '').trim().toLowerCase();
         if (!email) throw new Error('email is required');
+        const roles = String(form.roles || '').split(',').map((r) => r.trim()).filter(Boolean);
         accounts.set(email, {
           email,
           email_verified: form.unverified !== 'yes',
           name: String(form.name || email),
+          ...(roles.length ? { roles } : {}),
         });
         const amr = form.mfa === 'yes' ? ['pwd', 'mfa'] : ['pwd'];
         const login = { accountId: email, amr, ...(form.acr ? { acr: String(form.acr) } : {}) };
@@ -128,6 +131,7 @@ server.listen(port, '127.0.0.1', async () => {
           <p><input id="mfa" name="mfa" type="checkbox" value="yes"> <label for="mfa">I used a second factor</label></p>
           <p><label for="acr">Authentication context (acr), if any</label><br><input id="acr" name="acr" type="text"></p>
           <p><input id="unverified" name="unverified" type="checkbox" value="yes"> <label for="unverified">My email address is not verified</label></p>
+          <p><label for="roles">Roles (the roles claim), comma-separated</label><br><input id="roles" name="roles" type="text"></p>
           <p><button type="submit" id="sign-in">Sign in</button></p>
         </form>`));
     } catch (err) {

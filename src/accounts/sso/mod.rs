@@ -93,6 +93,9 @@ pub enum Refusal {
     DifferentPerson,
     #[error("the provider did not ask for a fresh sign-in")]
     NotFresh,
+    /// The provider decides roles (`role_map`) and gave the person none of the service's.
+    #[error("the provider gave no role in this service")]
+    NoRole,
 }
 
 impl Refusal {
@@ -111,6 +114,7 @@ impl Refusal {
             Refusal::LinkedElsewhere => "linked_elsewhere",
             Refusal::DifferentPerson => "different_person",
             Refusal::NotFresh => "not_fresh",
+            Refusal::NoRole => "no_role",
         }
     }
 }
@@ -332,12 +336,91 @@ pub struct Matched {
 }
 
 /// Finds (or links, or makes) the service account for `claims` from `provider`; every outcome is
-/// audited under `request_id`. Linking is by `sub` once linked, else by email address.
+/// audited under `request_id`. Linking is by `sub` once linked, else by email address. A provider
+/// that decides roles (`role_map`) sets the account's roles to the ones it gives (refusing a
+/// person it gives none of the service's).
 pub async fn account(
     cx: &Context,
     provider: &SsoProvider,
     claims: &Claims,
     request_id: &str,
+) -> Result<Matched, Refusal> {
+    let mapped = mapped_roles(provider, claims);
+    if mapped.as_ref().is_some_and(Vec::is_empty) {
+        let known = sso::find_identity(&cx.db, &provider.id, &claims.subject).await.map_err(stored)?;
+        audit_refusal(&cx.db, &provider.id, known.map(|k| k.user_id), &Refusal::NoRole, request_id)
+            .await
+            .map_err(stored)?;
+        return Err(Refusal::NoRole);
+    }
+    let matched =
+        find_or_link(cx, provider, claims, request_id, mapped.as_deref().unwrap_or_default()).await?;
+    if let Some(roles) = mapped {
+        apply_roles(cx, provider, &matched.user, &roles, request_id).await?;
+    }
+    Ok(matched)
+}
+
+/// The service's roles `provider` gives the person (its `role_map` over the values of its
+/// `role_claim`, each role once, in the service's order); None when the provider does not decide
+/// roles.
+pub fn mapped_roles(provider: &SsoProvider, claims: &Claims) -> Option<Vec<crate::domain::role::Role>> {
+    if !provider.maps_roles() {
+        return None;
+    }
+    Some(
+        crate::domain::role::Role::ALL
+            .iter()
+            .copied()
+            .filter(|role| claims.groups.iter().any(|g| provider.role_map.get(g) == Some(role)))
+            .collect(),
+    )
+}
+
+/// Sets `user`'s roles to `roles` when they differ, audited as the provider's doing.
+async fn apply_roles(
+    cx: &Context,
+    provider: &SsoProvider,
+    user: &users::User,
+    roles: &[crate::domain::role::Role],
+    request_id: &str,
+) -> Result<(), Refusal> {
+    let mut before = users::roles(&cx.db, user.id).await.map_err(stored)?;
+    before.sort_by_key(|r| r.as_str());
+    let mut after = roles.to_vec();
+    after.sort_by_key(|r| r.as_str());
+    if before == after {
+        return Ok(());
+    }
+    let areas = users::area_ids(&cx.db, user.id).await.map_err(stored)?;
+    let txn = store::begin_write(&cx.db).await.map_err(stored)?;
+    users::update_access(&txn, user.id, user.version, &after, &areas).await.map_err(stored)?;
+    let code = |r: &crate::domain::role::Role| r.as_str().to_string();
+    let details = format!(
+        "from={};to={};by=provider:{}",
+        crate::accounts::codes(&before, code),
+        crate::accounts::codes(&after, code),
+        provider.id
+    );
+    audit::append(
+        &txn,
+        &AuditEvent::new(Actor::System, AuditAction::UserRolesChanged, "user", user.id.to_string())
+            .request(request_id)
+            .details(details),
+    )
+    .await
+    .map_err(stored)?;
+    txn.commit().await.map_err(stored)
+}
+
+/// [`account`] without the roles: the linked account, or the one the email address names (then
+/// linked), or one made for approval with `roles`.
+async fn find_or_link(
+    cx: &Context,
+    provider: &SsoProvider,
+    claims: &Claims,
+    request_id: &str,
+    roles: &[crate::domain::role::Role],
 ) -> Result<Matched, Refusal> {
     let refuse = |user: Option<i64>, why: Refusal| async move {
         audit_refusal(&cx.db, &provider.id, user, &why, request_id).await.map_err(stored)?;
@@ -363,7 +446,7 @@ pub async fn account(
         if !provider.create_accounts {
             return refuse(None, Refusal::UnknownAccount).await;
         }
-        return create_for_approval(cx, provider, claims, &email, request_id).await;
+        return create_for_approval(cx, provider, claims, &email, roles, request_id).await;
     };
     if user.service_account {
         return refuse(Some(user.id), Refusal::UnknownAccount).await;
@@ -405,13 +488,14 @@ pub async fn audit_refusal(
     audit::append_now(db, &event).await.map(|_| ())
 }
 
-/// Just-in-time: a disabled account with no roles, linked to the provider account, for an admin
-/// to approve (enable, then give roles and areas).
+/// Just-in-time: a disabled account, linked to the provider account, with the roles the provider
+/// gives (none unless it decides roles), for an admin to approve (enable, give areas and roles).
 async fn create_for_approval(
     cx: &Context,
     provider: &SsoProvider,
     claims: &Claims,
     email: &str,
+    roles: &[crate::domain::role::Role],
     request_id: &str,
 ) -> Result<Matched, Refusal> {
     let address = EmailAddress::parse(email).map_err(|_| Refusal::NoEmail)?;
@@ -426,7 +510,7 @@ async fn create_for_approval(
             password_hash: None,
             must_change_password: false,
             service_account: false,
-            roles: Vec::new(),
+            roles: roles.to_vec(),
             area_ids: Vec::new(),
         },
     )

@@ -6,11 +6,27 @@
 
 use std::str::FromStr;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, TimeDelta, Utc};
-use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier};
+use openidconnect::core::{
+    CoreGenderClaim, CoreIdTokenVerifier, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
+};
+use openidconnect::{AdditionalClaims, IdToken};
 use openidconnect::{ClaimsVerificationError, Nonce, ProviderMetadataWithLogout};
 
 use crate::config::{EmailClaim, SsoProvider};
+
+/// The claims beyond the standard ones (a provider's groups or app roles), by name.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct OtherClaims {
+    #[serde(flatten)]
+    pub by_name: HashMap<String, serde_json::Value>,
+}
+impl AdditionalClaims for OtherClaims {}
+
+type Token =
+    IdToken<OtherClaims, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
 
 /// Who the provider says signed in, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +45,8 @@ pub struct Claims {
     /// The authentication methods (`amr`) and context (`acr`), for the audit trail.
     pub amr: Vec<String>,
     pub acr: Option<String>,
+    /// The values of the provider's `role_claim` (a string or a list of strings), when set.
+    pub groups: Vec<String>,
 }
 
 /// Why an ID token was refused.
@@ -54,7 +72,7 @@ pub fn id_token(
     nonce: &str,
     now: DateTime<Utc>,
 ) -> Result<Claims, Rejected> {
-    let token = CoreIdToken::from_str(raw).map_err(|e| rejected(format!("not an ID token: {e}")))?;
+    let token = Token::from_str(raw).map_err(|e| rejected(format!("not an ID token: {e}")))?;
     let skew = TimeDelta::seconds(i64::from(provider.clock_skew_seconds));
     let verifier = CoreIdTokenVerifier::new_confidential_client(
         openidconnect::ClientId::new(provider.client_id.clone()),
@@ -84,7 +102,16 @@ pub fn id_token(
     let acr = claims.auth_context_ref().map(|a| a.as_str().to_string());
     let mfa = amr.iter().any(|m| provider.mfa_amr.contains(m))
         || acr.as_ref().is_some_and(|a| provider.mfa_acr.contains(a));
+    let groups = match claims.additional_claims().by_name.get(provider.role_claim.trim()) {
+        _ if provider.role_claim.trim().is_empty() => Vec::new(),
+        Some(serde_json::Value::String(one)) => vec![one.clone()],
+        Some(serde_json::Value::Array(many)) => {
+            many.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()
+        }
+        _ => Vec::new(),
+    };
     Ok(Claims {
+        groups,
         subject: claims.subject().as_str().to_string(),
         email,
         // Entra ID sends no `email_verified`; `require_verified_email = false` is set there.

@@ -227,6 +227,8 @@ pub struct ShowTemplate {
     email_typed: String,
     /// Linked single sign-on accounts: (provider id, provider name, last sign-in).
     links: Vec<(String, String, String)>,
+    /// The linked provider that sets this account's roles at each sign-in, if any.
+    roles_set_by: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -290,6 +292,9 @@ async fn show_page(state: &AppState, ctx: &AuthContext, id: i64) -> WebResult<Sh
         token_days: "365".into(),
         name_typed: user.name.clone(),
         email_typed: user.email.clone(),
+        roles_set_by: links.iter().find_map(|(id, name, _)| {
+            state.config.auth.sso.iter().any(|p| &p.id == id && p.maps_roles()).then(|| name.clone())
+        }),
         links,
         user,
     })

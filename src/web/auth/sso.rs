@@ -110,6 +110,15 @@ fn refused(state: &AppState, provider: &SsoProvider, why: &Refusal, email: Optio
             vec![format!("To carry on you must sign in to {name} as yourself, the person signed in to this service.")],
             true,
         ),
+        Refusal::NoRole => (
+            StatusCode::FORBIDDEN,
+            "Your organisation has not given you a role in this service".to_string(),
+            vec![
+                format!("{name} decides what each person may do in this service, and it gave you no role here."),
+                "Ask your organisation's IT service desk, or an administrator of this service, to give you the role you need, then sign in again.".to_string(),
+            ],
+            false,
+        ),
         Refusal::NotFresh => (
             StatusCode::FORBIDDEN,
             "You need to sign in again".to_string(),
