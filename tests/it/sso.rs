@@ -46,17 +46,23 @@ pub(crate) async fn sign_in(
 }
 
 /// Opens `start` (a page that sends the browser to the provider), signs in there as `who`;
-/// returns the service's answer to the way back, and its URL.
+/// returns where the provider sends the browser back to, not yet opened.
+async fn answer_from_provider(agent: &Agent, idp: &TestProvider, start: &str, who: AtProvider<'_>) -> String {
+    let res = agent.response(start).await;
+    assert_eq!(res.status(), 303, "the button sends the browser to the provider");
+    let back = sign_in_at_provider(&agent.client, &idp.issuer, &location(&res), who).await;
+    assert!(back.starts_with(&agent.base), "the provider sends the browser back to the service: {back}");
+    back
+}
+
+/// [`answer_from_provider`], then the service's answer to the way back, and its URL.
 async fn through_provider(
     agent: &Agent,
     idp: &TestProvider,
     start: &str,
     who: AtProvider<'_>,
 ) -> (reqwest::Response, String) {
-    let res = agent.response(start).await;
-    assert_eq!(res.status(), 303, "the button sends the browser to the provider");
-    let back = sign_in_at_provider(&agent.client, &idp.issuer, &location(&res), who).await;
-    assert!(back.starts_with(&agent.base), "the provider sends the browser back to the service: {back}");
+    let back = answer_from_provider(agent, idp, start, who).await;
     (agent.client.get(&back).send().await.expect("callback"), back)
 }
 
@@ -383,28 +389,16 @@ both_backends!(
         app.user("chair@example.org", &[Role::PanelChair], &[area]).await;
         // Someone else's sign-in: the provider's answer opened in a browser that did not start it.
         let victim = app.agent();
-        let res = victim.response("/login/sso/test").await;
-        let back = sign_in_at_provider(
-            &victim.client,
-            &idp.issuer,
-            &location(&res),
-            person("chair@example.org", true),
-        )
-        .await;
+        let back =
+            answer_from_provider(&victim, &idp, "/login/sso/test", person("chair@example.org", true)).await;
         let attacker = app.agent();
         let res = attacker.client.get(&back).send().await.expect("callback");
         assert_eq!(res.status(), 400);
         assert!(res.text().await.expect("page").contains("This sign-in has expired"));
         // An answer that names another issuer (RFC 9207: a mix-up) is not used, and uses up the
         // sign-in it claims to finish.
-        let res = victim.response("/login/sso/test").await;
-        let back = sign_in_at_provider(
-            &victim.client,
-            &idp.issuer,
-            &location(&res),
-            person("chair@example.org", true),
-        )
-        .await;
+        let back =
+            answer_from_provider(&victim, &idp, "/login/sso/test", person("chair@example.org", true)).await;
         assert!(back.contains(&format!("iss={}", encode(&idp.issuer))), "the provider names itself: {back}");
         let mixed = back.replace(&encode(&idp.issuer), &encode("https://evil.example"));
         let res = victim.client.get(&mixed).send().await.expect("callback");
