@@ -127,6 +127,19 @@ impl SsoProvider {
     }
 }
 
+impl super::AuthConfig {
+    /// The configured provider `id` names.
+    pub fn sso_provider(&self, id: &str) -> Option<&SsoProvider> {
+        self.sso.iter().find(|p| p.id == id)
+    }
+
+    /// The name a provider `id` is shown by: its configured name, or the id itself for one no
+    /// longer configured (its links and sessions outlive its entry).
+    pub fn sso_name(&self, id: &str) -> String {
+        self.sso_provider(id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_string())
+    }
+}
+
 /// Checks every `[[auth.sso]]` entry.
 pub(super) fn validate(providers: &[SsoProvider], loaded: &LoadedConfig) -> Result<(), ConfigError> {
     for (i, p) in providers.iter().enumerate() {

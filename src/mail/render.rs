@@ -90,7 +90,7 @@ pub fn account_awaiting_approval(
         "account_awaiting_approval",
         "An account is waiting for approval".to_string(),
         &format!(
-            "Someone signed in with {provider} who had no account in the CDOP service. An account was set up for them, disabled and with no roles."
+            "Someone signed in with {provider} who had no account in the CDOP service. An account was set up for them, disabled until an admin approves it."
         ),
         "Account approval",
         "All areas",

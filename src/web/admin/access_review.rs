@@ -63,16 +63,7 @@ async fn accounts(state: &AppState) -> WebResult<Vec<AccountRow>> {
     let reveals = access_reviews::reveals_since(&state.db, now - TimeDelta::days(REVEAL_DAYS)).await?;
     let all_areas = areas::list(&state.db).await?;
     let linked = crate::store::sso::identities(&state.db).await?;
-    let provider_name = |id: &str| {
-        state
-            .config
-            .auth
-            .sso
-            .iter()
-            .find(|p| p.id == id)
-            .map(|p| p.name.clone())
-            .unwrap_or_else(|| id.to_string())
-    };
+    let provider_name = |id: &str| state.config.auth.sso_name(id);
     Ok(users::list(&state.db)
         .await?
         .into_iter()

@@ -17,14 +17,7 @@ pub async fn links(state: &AppState, user_id: i64) -> WebResult<Vec<(String, Str
         .await?
         .into_iter()
         .map(|l| {
-            let name = state
-                .config
-                .auth
-                .sso
-                .iter()
-                .find(|p| p.id == l.provider)
-                .map(|p| p.name.clone())
-                .unwrap_or_else(|| l.provider.clone());
+            let name = state.config.auth.sso_name(&l.provider);
             let last = match l.last_sign_in_at {
                 Some(t) => format!(
                     "Last signed in {}{}",

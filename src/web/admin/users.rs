@@ -293,7 +293,7 @@ async fn show_page(state: &AppState, ctx: &AuthContext, id: i64) -> WebResult<Sh
         name_typed: user.name.clone(),
         email_typed: user.email.clone(),
         roles_set_by: links.iter().find_map(|(id, name, _)| {
-            state.config.auth.sso.iter().any(|p| &p.id == id && p.maps_roles()).then(|| name.clone())
+            state.config.auth.sso_provider(id).is_some_and(|p| p.maps_roles()).then(|| name.clone())
         }),
         links,
         user,

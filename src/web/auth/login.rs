@@ -336,9 +336,7 @@ pub async fn logout(
         }
         audit::append(&txn, &event).await?;
         txn.commit().await?;
-        if let Some(provider) =
-            session.provider.as_ref().and_then(|p| state.config.auth.sso.iter().find(|c| &c.id == p))
-        {
+        if let Some(provider) = session.provider.as_deref().and_then(|p| state.config.auth.sso_provider(p)) {
             let after = format!("{}/login", crate::web::auth::sso::base(&state, &headers));
             provider_logout = crate::accounts::sso::logout_url(&state.web.sso, provider, &after).await;
         }

@@ -31,7 +31,7 @@ use crate::web::rate_limit::Limit;
 const STATE_COOKIE: &str = "sso_state";
 
 fn provider<'a>(state: &'a AppState, id: &str) -> Result<&'a SsoProvider, WebError> {
-    state.config.auth.sso.iter().find(|p| p.id == id).ok_or(WebError::NotFound)
+    state.config.auth.sso_provider(id).ok_or(WebError::NotFound)
 }
 
 /// The service's own address, for the redirect URI: `server.public_url`, or (for running on one
@@ -395,8 +395,7 @@ async fn signed_in_again(
 pub fn reauthentication_needed(state: &AppState, ctx: &AuthContext, resume: &str) -> Option<Response> {
     let session = ctx.session.as_ref()?;
     let provider = session.provider.as_ref()?;
-    let fresh_for = TimeDelta::minutes(i64::from(state.config.auth.reauthenticate_after_minutes));
-    if state.context.clock.now() - sessions::authenticated_at(session) <= fresh_for {
+    if proved_recently(state, session) {
         return None;
     }
     let next = crate::domain::text::percent_encode_path(safe_next(resume));
@@ -408,7 +407,11 @@ pub fn reauthentication_needed(state: &AppState, ctx: &AuthContext, resume: &str
 pub fn fresh_provider_mfa(state: &AppState, ctx: &AuthContext) -> Option<String> {
     let session = ctx.session.as_ref()?;
     let provider = session.provider.clone()?;
+    (session.provider_mfa && proved_recently(state, session)).then_some(provider)
+}
+
+/// Whether the session's user proved who they are within `auth.reauthenticate_after_minutes`.
+fn proved_recently(state: &AppState, session: &sessions::Session) -> bool {
     let fresh_for = TimeDelta::minutes(i64::from(state.config.auth.reauthenticate_after_minutes));
-    let fresh = state.context.clock.now() - sessions::authenticated_at(session) <= fresh_for;
-    (session.provider_mfa && fresh).then_some(provider)
+    state.context.clock.now() - sessions::authenticated_at(session) <= fresh_for
 }

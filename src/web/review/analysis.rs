@@ -147,7 +147,7 @@ async fn render(
         .as_ref()
         .filter(|s| s.provider_mfa)
         .and_then(|s| s.provider.as_ref())
-        .and_then(|p| state.config.auth.sso.iter().find(|c| &c.id == p))
+        .and_then(|p| state.config.auth.sso_provider(p))
         .map(|p| p.name.clone());
     // A chair without two-factor learns it before writing, not at sign-off.
     let two_factor_set_up = !can_sign
