@@ -3,11 +3,10 @@
 //! Its packages are installed from `tests/oidc/package-lock.json` the first time (`scripts/test`
 //! does it up front). A missing Node.js fails the test loudly; it never skips.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 static INSTALL: Mutex<()> = Mutex::new(());
 
@@ -72,28 +71,11 @@ impl TestProvider {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("Node.js is needed to run the test OpenID provider: {e}"));
-        let stdout = child.stdout.take().expect("stdout piped");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) if line.starts_with("issuer=") => {
-                    let issuer = line.trim_start_matches("issuer=").to_string();
-                    return TestProvider { issuer, child };
-                }
-                Ok(_) => continue,
-                Err(_) => {
-                    let _ = child.kill();
-                    panic!("the test OpenID provider did not start within 30 s");
-                }
-            }
-        }
+        let Some((issuer, _)) = super::process::wait_for_line(&mut child, "issuer=", Duration::from_secs(30))
+        else {
+            panic!("the test OpenID provider did not start within 30 s");
+        };
+        TestProvider { issuer, child }
     }
 
     /// The service's `[[auth.sso]]` entry for this provider (`id` "test"), secret in a file.

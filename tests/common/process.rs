@@ -29,6 +29,34 @@ pub fn run(dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Output {
     command(dir, envs).args(args).output().expect("cdop runs")
 }
 
+/// Reads `child`'s standard output (piped) until a line starting with `prefix`: returns the rest
+/// of that line and the lines before it. None when no such line came within `timeout` (the child
+/// is then killed).
+pub fn wait_for_line(child: &mut Child, prefix: &str, timeout: Duration) -> Option<(String, Vec<String>)> {
+    let stdout = child.stdout.take().expect("stdout piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + timeout;
+    let mut before = Vec::new();
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => match line.strip_prefix(prefix) {
+                Some(rest) => return Some((rest.to_string(), before)),
+                None => before.push(line),
+            },
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+}
+
 /// A running `cdop serve`, killed when dropped.
 pub struct Server {
     pub child: Child,
@@ -48,31 +76,12 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("cdop serve starts");
-        let stdout = child.stdout.take().expect("stdout piped");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut preamble = Vec::new();
-        loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(remaining) {
-                Ok(line) => {
-                    if let Some(url) = line.strip_prefix("cdop is listening on ") {
-                        return Server { child, base: url.trim_end_matches('/').to_string(), preamble };
-                    }
-                    preamble.push(line);
-                }
-                Err(_) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!("cdop serve did not report that it was listening");
-                }
-            }
-        }
+        let Some((url, preamble)) =
+            wait_for_line(&mut child, "cdop is listening on ", Duration::from_secs(60))
+        else {
+            panic!("cdop serve did not report that it was listening");
+        };
+        Server { child, base: url.trim_end_matches('/').to_string(), preamble }
     }
 
     /// Sends SIGTERM.
