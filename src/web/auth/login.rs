@@ -341,13 +341,9 @@ pub async fn logout(
             provider_logout = crate::accounts::sso::logout_url(&state.web.sso, provider, &after).await;
         }
     }
-    let mut response = redirect_with_flash(&state, "/login", "You have signed out");
-    if let Some(url) = provider_logout
-        && let Ok(location) = header::HeaderValue::from_str(&url)
-    {
-        *response.status_mut() = axum::http::StatusCode::SEE_OTHER;
-        response.headers_mut().insert(header::LOCATION, location);
-    }
+    // The provider's logout URL is a serialised URL (ASCII, percent-encoded): a valid Location.
+    let to = provider_logout.unwrap_or_else(|| "/login".to_string());
+    let mut response = redirect_with_flash(&state, &to, "You have signed out");
     response.headers_mut().append(header::SET_COOKIE, clear_cookie(&state, "session"));
     Ok(response)
 }
