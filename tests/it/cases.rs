@@ -32,8 +32,11 @@ pub async fn raw_database_text(app: &TestApp) -> Vec<u8> {
             let mut bytes = Vec::new();
             for suffix in ["", "-wal", "-shm"] {
                 let path = app.dir.join(format!("cdop.sqlite{suffix}"));
-                if let Ok(b) = std::fs::read(&path) {
-                    bytes.extend(b);
+                // Read by another process: closing a descriptor of a file SQLite holds open would
+                // drop this process's locks on it (see the test at the end of this file).
+                let out = std::process::Command::new("cat").arg(&path).output().expect("cat runs");
+                if out.status.success() {
+                    bytes.extend(out.stdout);
                 }
             }
             bytes
@@ -723,3 +726,37 @@ both_backends!(concurrent_notifications_of_one_child_are_all_caught_as_duplicate
     }
     assert_eq!(flagged, 3, "one original, three flagged duplicates");
 });
+
+/// Defect (CI, stop 34: the test binary died of SIGBUS). The tests read the SQLite files with
+/// `std::fs` while the app held them open. Closing any descriptor of a file drops every POSIX lock
+/// the process holds on it (SQLite's "How To Corrupt An SQLite Database File", §2.2), so a `cdop`
+/// command run next believed no one else had the database open: it reset the shared-memory index
+/// the app had mapped (SIGBUS when the app next touched it) and, closing as the last user, deleted
+/// the app's write-ahead log, so what the app wrote afterwards went to a deleted file.
+#[tokio::test]
+async fn reading_the_raw_sqlite_files_keeps_the_apps_locks_for_a_command_run_alongside() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.area("Cumberland").await;
+    assert!(raw_database_text(&app).await.len() > 1000, "read the database");
+
+    let data_dir = app.dir.join("data");
+    let envs = [
+        ("CDOP__DATABASE__URL", app.db.url.as_str()),
+        ("CDOP__STORAGE__DATA_DIR", data_dir.to_str().expect("utf-8")),
+    ];
+    let areas = || {
+        let out = crate::common::process::run(&app.dir, &envs, &["areas", "list"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(areas().contains("Cumberland"));
+    for suffix in ["-wal", "-shm"] {
+        assert!(
+            app.dir.join(format!("cdop.sqlite{suffix}")).exists(),
+            "the command left the app's cdop.sqlite{suffix} in place: it knew the app had the database open"
+        );
+    }
+    // What the app writes next reaches the file another process reads.
+    app.area("Westmorland").await;
+    assert!(areas().contains("Westmorland"), "the app's later write is in the database others read");
+}
