@@ -102,6 +102,11 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
     Some(PathBuf::from(path))
 }
 
+/// How long a statement waits for another connection's lock before failing with "database is
+/// locked": above the longest write transaction (bulk work commits in batches of hundreds of
+/// rows, each well under a second), so a writer waits its turn rather than failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 fn options(loaded: &LoadedConfig) -> ConnectOptions {
     let db = &loaded.config.database;
     let url = match sqlite_path(&db.url) {
@@ -117,10 +122,7 @@ fn options(loaded: &LoadedConfig) -> ConnectOptions {
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                // Above the longest write transaction (bulk work commits in batches of
-                // hundreds of rows, each well under a second), so a writer waits its turn rather
-                // than failing with "database is locked".
-                .busy_timeout(Duration::from_secs(30))
+                .busy_timeout(BUSY_TIMEOUT)
                 .foreign_keys(true)
                 // After the log restarts from its beginning, its file is cut back to 64 MiB
                 // (by default it stays at the largest it ever grew to).
@@ -191,7 +193,6 @@ pub async fn connect(loaded: &LoadedConfig) -> Result<Db, ConfigError> {
     db.ping()
         .await
         .map_err(|e| loaded.error("database.url", redact_url(url), format!("a reachable database ({e})")))?;
-    optimize(&db).await;
     Ok(db)
 }
 
@@ -263,6 +264,13 @@ struct Checkpoint {
     complete: bool,
 }
 
+/// How long the truncating checkpoint waits for readers on older snapshots. It holds SQLite's
+/// writer lock while it waits ("blocks new database writers while it is pending"), so every write
+/// waits with it: with the connection's busy timeout (30 s) a long export held the service's
+/// writes for 30 s, and a reader in another process that then wanted to write (a `cdop` command's
+/// `PRAGMA optimize`) waited for it while it waited for that reader.
+const CHECKPOINT_WAIT: Duration = Duration::from_secs(1);
+
 /// SQLite: copies the write-ahead log into the database file and truncates the log.
 ///
 /// SQLite's automatic checkpoint is passive: it never waits for readers, and it can only start
@@ -271,26 +279,37 @@ struct Checkpoint {
 /// moment, the log grows to gigabytes (2.4 GB after seeding 100,000 cases), and every read then
 /// searches the log's index before the database. So housekeeping (every 15 minutes), start-up and
 /// `cdop import reviews` checkpoint it themselves: a `PASSIVE` checkpoint first copies the
-/// bulk without holding up writers, then a `TRUNCATE` checkpoint (which waits, up to the busy
-/// timeout, for readers on older snapshots, and briefly holds up writers) copies what was written
-/// meanwhile, restarts the log and truncates the file. `journal_size_limit` (set on connecting)
-/// keeps the file from staying large after the log restarts on its own.
+/// bulk without holding up writers, then a `TRUNCATE` checkpoint (which waits up to
+/// [`CHECKPOINT_WAIT`] for readers on older snapshots, holding up writers meanwhile) copies what
+/// was written meanwhile, restarts the log and truncates the file; when a reader outlasts the
+/// wait, the next round tries again. `journal_size_limit` (set on connecting) keeps the file from
+/// staying large after the log restarts on its own.
 async fn checkpoint(db: &Db) -> Result<Checkpoint, sea_orm::DbErr> {
-    use sea_orm::{ConnectionTrait, Statement};
-    let run = |mode: &str| {
-        let sql = format!("PRAGMA wal_checkpoint({mode})");
-        async move {
-            let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, sql)).await?;
-            let Some(row) = row else { return Ok::<_, sea_orm::DbErr>((0, 0, 0)) };
-            Ok((
-                row.try_get_by_index::<i64>(0)?,
-                row.try_get_by_index::<i64>(1)?,
-                row.try_get_by_index::<i64>(2)?,
-            ))
-        }
+    use sea_orm::sqlx::{self, Row};
+    let to_db_err = |e: sqlx::Error| sea_orm::DbErr::Custom(format!("checkpoint: {e}"));
+    let mut conn = db.get_sqlite_connection_pool().acquire().await.map_err(to_db_err)?;
+    // Built from this module's constants and fixed words only.
+    let busy = |d: Duration| sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout = {}", d.as_millis()));
+    sqlx::query(busy(CHECKPOINT_WAIT)).execute(&mut *conn).await.map_err(to_db_err)?;
+    let mut run = async |mode: &str| {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA wal_checkpoint({mode})")))
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok::<_, sqlx::Error>((
+            row.try_get::<i64, _>(0)?,
+            row.try_get::<i64, _>(1)?,
+            row.try_get::<i64, _>(2)?,
+        ))
     };
-    let (_, frames, copied) = run("PASSIVE").await?;
-    let (busy, _, _) = run("TRUNCATE").await?;
+    let passive = run("PASSIVE").await;
+    let truncate = run("TRUNCATE").await;
+    // The connection goes back to the pool with the busy timeout every other statement relies
+    // on; one that cannot be given it back is closed instead.
+    if sqlx::query(busy(BUSY_TIMEOUT)).execute(&mut *conn).await.is_err() {
+        conn.detach();
+    }
+    let (_, frames, copied) = passive.map_err(to_db_err)?;
+    let (busy, _, _) = truncate.map_err(to_db_err)?;
     Ok(Checkpoint { frames, copied, complete: busy == 0 })
 }
 
