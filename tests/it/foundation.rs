@@ -154,6 +154,17 @@ both_backends!(graceful_shutdown_lets_slow_request_finish, |backend| async move 
     assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer accepting");
 });
 
+/// A SQLite store alone, without the app's workers: nothing else writes or reads while a test
+/// watches its files and locks. The directory is kept while the first value lives.
+async fn sqlite_store_alone() -> (tempfile::TempDir, TestDatabase, cdop::store::Db) {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let database = TestDatabase::create(Backend::Sqlite, tmp.path()).await;
+    let loaded = cdop::config::LoadedConfig::from_config(test_config(tmp.path(), &database.url))
+        .expect("valid configuration");
+    let db = cdop::store::connect(&loaded).await.expect("connected");
+    (tmp, database, db)
+}
+
 /// SQLite only (PostgreSQL has no write-ahead log file to fold back): a burst of writes while a
 /// reader holds a snapshot leaves SQLite's own passive checkpoint unable to restart the log, which
 /// then stays as large as it grew and every later read searches it (found at 100,000 cases: a
@@ -162,12 +173,8 @@ both_backends!(graceful_shutdown_lets_slow_request_finish, |backend| async move 
 #[tokio::test]
 async fn housekeeping_truncates_a_write_ahead_log_a_reader_kept_from_restarting() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    // The store alone, without the app's workers: nothing else writes or reads while it runs.
-    let tmp = tempfile::tempdir().expect("temporary directory");
-    let database = TestDatabase::create(Backend::Sqlite, tmp.path()).await;
-    let loaded = cdop::config::LoadedConfig::from_config(test_config(tmp.path(), &database.url))
-        .expect("valid configuration");
-    let db = &cdop::store::connect(&loaded).await.expect("connected");
+    let (_tmp, database, db) = sqlite_store_alone().await;
+    let db = &db;
     db.execute_unprepared("CREATE TABLE wal_probe (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
         .await
         .expect("table");
@@ -212,11 +219,7 @@ async fn housekeeping_truncates_a_write_ahead_log_a_reader_kept_from_restarting(
 #[tokio::test]
 async fn a_checkpoint_waiting_for_a_reader_holds_writers_up_for_a_second_at_most() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    let tmp = tempfile::tempdir().expect("temporary directory");
-    let database = TestDatabase::create(Backend::Sqlite, tmp.path()).await;
-    let loaded = cdop::config::LoadedConfig::from_config(test_config(tmp.path(), &database.url))
-        .expect("valid configuration");
-    let db = cdop::store::connect(&loaded).await.expect("connected");
+    let (_tmp, database, db) = sqlite_store_alone().await;
     db.execute_unprepared("CREATE TABLE wal_probe (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)")
         .await
         .expect("table");
