@@ -103,10 +103,6 @@ pub async fn prepare(loaded: &LoadedConfig) -> Result<Context, StartupError> {
             tracing::info!(migration = %name, "applied migration");
         }
     }
-    // Statistics and the write-ahead log seen to once at start (housekeeping keeps them after).
-    // Not on every connection: a `cdop` command run next to the service has no bulk to fold back,
-    // and its `ANALYZE` would hold the service's writers up.
-    store::optimize(&db).await;
     let keys = keys::load(&loaded.config).map_err(|e| key_error(loaded, e))?;
     if let Ok(p) = store::pending_migrations(&db).await
         && p.is_empty()

@@ -277,8 +277,8 @@ const CHECKPOINT_WAIT: Duration = Duration::from_secs(1);
 /// the log again from its beginning at a moment no reader is using it. Under a burst of writes
 /// with readers always present (a large import, the benchmark's seeding) it never finds that
 /// moment, the log grows to gigabytes (2.4 GB after seeding 100,000 cases), and every read then
-/// searches the log's index before the database. So housekeeping (every 15 minutes), start-up and
-/// `cdop import reviews` checkpoint it themselves: a `PASSIVE` checkpoint first copies the
+/// searches the log's index before the database. So housekeeping (when the service starts, then
+/// every 15 minutes) and `cdop import reviews` checkpoint it themselves: a `PASSIVE` checkpoint first copies the
 /// bulk without holding up writers, then a `TRUNCATE` checkpoint (which waits up to
 /// [`CHECKPOINT_WAIT`] for readers on older snapshots, holding up writers meanwhile) copies what
 /// was written meanwhile, restarts the log and truncates the file; when a reader outlasts the
@@ -289,8 +289,8 @@ async fn checkpoint(db: &Db) -> Result<Checkpoint, sea_orm::DbErr> {
     let to_db_err = |e: sqlx::Error| sea_orm::DbErr::Custom(format!("checkpoint: {e}"));
     let mut conn = db.get_sqlite_connection_pool().acquire().await.map_err(to_db_err)?;
     // Built from this module's constants and fixed words only.
-    let busy = |d: Duration| sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout = {}", d.as_millis()));
-    sqlx::query(busy(CHECKPOINT_WAIT)).execute(&mut *conn).await.map_err(to_db_err)?;
+    let busy_timeout = |d: Duration| sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout = {}", d.as_millis()));
+    sqlx::query(busy_timeout(CHECKPOINT_WAIT)).execute(&mut *conn).await.map_err(to_db_err)?;
     let mut run = async |mode: &str| {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA wal_checkpoint({mode})")))
             .fetch_one(&mut *conn)
@@ -305,7 +305,7 @@ async fn checkpoint(db: &Db) -> Result<Checkpoint, sea_orm::DbErr> {
     let truncate = run("TRUNCATE").await;
     // The connection goes back to the pool with the busy timeout every other statement relies
     // on; one that cannot be given it back is closed instead.
-    if sqlx::query(busy(BUSY_TIMEOUT)).execute(&mut *conn).await.is_err() {
+    if sqlx::query(busy_timeout(BUSY_TIMEOUT)).execute(&mut *conn).await.is_err() {
         conn.detach();
     }
     let (_, frames, copied) = passive.map_err(to_db_err)?;
